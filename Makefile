@@ -1,0 +1,52 @@
+# Top-level entry point: build, run, test, bench, install.
+#   make            build every daemon and ccctl into bin/
+#   make SAN=1      the same with AddressSanitizer + UBSan into build/san/bin/
+#   make run        install deps, build, start the whole suite locally with demo data
+#   make test       install deps, build both variants, run unit + integration tests
+#   make bench      run the benchmarks under tests/bench (prints figures, not pass/fail)
+
+DAEMONS := sipproxy mediad acdd ivrd recorderd cdrd
+DIRS    := common $(DAEMONS) ccctl
+SAN     ?=
+
+all: build
+
+build: $(DIRS)
+
+common:
+	$(MAKE) -C common SAN=$(SAN)
+
+$(DAEMONS) ccctl: common
+	$(MAKE) -C $@ SAN=$(SAN)
+
+deps:
+	deploy/install-deps.sh
+
+run: deps
+	$(MAKE) build
+	deploy/local/run.sh
+
+test: deps
+	$(MAKE) build
+	$(MAKE) build SAN=1
+	tests/run-tests.sh
+
+# Quicker loop for development: no dependency check, no rebuild of the release variant.
+check:
+	$(MAKE) build SAN=1
+	tests/run-tests.sh
+
+bench: deps
+	$(MAKE) build
+	tests/bench/run-all.sh
+
+install: build
+	deploy/install.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build bin
+
+.PHONY: all build deps run test check bench install format clean $(DIRS)

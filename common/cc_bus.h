@@ -1,0 +1,147 @@
+/* cc_bus.h - the ZeroMQ bus between daemons. Owns the sockets, the JSON envelope, the
+ * replay ring, gap detection and request/reply matching; knows nothing of what events mean.
+ *
+ * Each daemon binds a PUB socket (events) at ipc://<run_dir>/<name>.pub and a ROUTER
+ * socket (commands) at ipc://<run_dir>/<name>.cmd. Consumers SUB to the publishers they
+ * need; callers reach a daemon's ROUTER with one DEALER per target, asynchronously.
+ *
+ * Event on the wire: two frames, [type][json]. The JSON object carries the envelope
+ *   {"type":"call.answered","id":{"pub":"sipproxy","epoch":E,"seq":N},
+ *    "ts":"2026-11-21T13:17:03.123456Z","call_id":"...", ...fields}
+ * epoch = the publisher's start time in microseconds (changes on every restart), seq
+ * counts from 1 within an epoch across all of that publisher's event types.
+ * Command on the wire: one frame {"type":"cmd.name","req":"<request id>","args":{...}};
+ * reply one frame {"req":"<id>","ok":true,"result":{...}} or
+ *                 {"req":"<id>","ok":false,"error":{"code":"bad_args","message":"..."}}.
+ *
+ * Every event and command is declared in common/events/<domain>.def (see cc_events.h).
+ * Publishing an undeclared type, or without a required field, is logged as an error and
+ * not sent. Commands are checked against their declared args before the handler runs:
+ * bad JSON, an unknown command or missing/mistyped args get an error reply, never a crash.
+ *
+ * ZMQ_FD is edge-triggered and a send can consume the edge: the bus drains every socket
+ * (while ZMQ_EVENTS says readable) in cc_bus_dispatch(), which cc_loop runs as a prepare
+ * hook before every wait, so nothing is left unread after a send. */
+#ifndef CC_BUS_H
+#define CC_BUS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cc_loop.h"
+
+typedef struct cc_bus cc_bus_t;
+
+/* ---- lifecycle ---------------------------------------------------------------- */
+
+/* `name` is this process's bus name (a daemon name, or e.g. "ccctl-<pid>" for clients).
+ * `replay_depth` is how many published events are kept for replay (0 for pure clients).
+ * Creating the bus also tells czmq not to install its own signal handlers. */
+cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth);
+void cc_bus_destroy(cc_bus_t **self_p);
+
+/* Bind PUB and ROUTER. Returns 0, or -errno with an error logged (event=bus.bind_failed). */
+int cc_bus_bind(cc_bus_t *self);
+
+/* Register the bus with a cc_loop: its sockets' fds, a prepare hook that drains them, and a
+ * timer that expires requests. Sockets created later are registered as they appear. */
+int cc_bus_attach(cc_bus_t *self, cc_loop_t *loop);
+
+/* For a loop that is not cc_loop (sofia's su_root): the bus reports each fd to watch for
+ * readability as it creates sockets; the owner calls cc_bus_dispatch() when one fires and
+ * before every wait, and wakes up no later than cc_bus_next_timeout_ms(). */
+typedef void (cc_bus_fd_fn)(cc_bus_t *bus, int fd, void *arg);
+void cc_bus_set_fd_watcher(cc_bus_t *self, cc_bus_fd_fn *fn, void *arg);
+/* Drain every socket, run handlers, expire overdue requests. True if anything happened. */
+bool cc_bus_dispatch(cc_bus_t *self);
+/* Milliseconds until the next request timeout, or -1 when none is pending. */
+int cc_bus_next_timeout_ms(cc_bus_t *self);
+
+const char *cc_bus_name(const cc_bus_t *self);
+uint64_t cc_bus_epoch(const cc_bus_t *self);
+uint64_t cc_bus_last_seq(const cc_bus_t *self);
+
+/* "ipc://<run_dir>/<name>.<kind>" (kind: "pub" or "cmd") into buf; returns buf. */
+char *cc_bus_endpoint(char *buf, size_t len, const char *run_dir, const char *name,
+                      const char *kind);
+
+/* ---- events ------------------------------------------------------------------- */
+
+/* Publish. `fields` (stolen, may be NULL) holds the event's own fields; the envelope is
+ * added here. call_id may be NULL. Returns 0, or -EINVAL if the event does not match its
+ * declaration (logged, not sent), or -errno from the socket. Never blocks. */
+int cc_bus_publish(cc_bus_t *self, const char *type, const char *call_id, json_t *fields);
+
+typedef struct {
+    const char *type;    /* "call.answered" */
+    const char *pub;     /* publisher's name */
+    uint64_t epoch;
+    uint64_t seq;
+    const char *call_id; /* NULL when the event has none */
+    json_t *body;        /* the whole event object, borrowed for the callback's duration */
+    bool replayed;       /* came from a replay rather than live */
+} cc_bus_event_t;
+
+typedef void (cc_bus_event_fn)(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg);
+
+/* Best-effort subscription: live events of `publisher` whose type starts with prefix
+ * ("" for all). Events published while not connected are simply missed. */
+int cc_bus_subscribe(cc_bus_t *self, const char *publisher, const char *type_prefix,
+                     cc_bus_event_fn *fn, void *arg);
+
+/* Where a reliable consumer is in a publisher's stream: the last event it processed. */
+typedef struct {
+    uint64_t epoch; /* 0: never saw this publisher */
+    uint64_t seq;
+} cc_bus_cursor_t;
+
+/* Reliable subscription to every event of `publisher`, each delivered once and in order
+ * after `start`: on connect and on any gap the bus asks the publisher to replay from the
+ * cursor (command bus.replay) and delivers the missed events before live ones. If the
+ * publisher restarted (new epoch) the new epoch is replayed from its first event; events
+ * the publisher no longer holds are reported once through the loss callback and logged
+ * (event=bus.loss). The consumer stores ev->epoch/ev->seq with its own writes. */
+int cc_bus_subscribe_reliable(cc_bus_t *self, const char *publisher, cc_bus_cursor_t start,
+                              cc_bus_event_fn *fn, void *arg);
+
+typedef void (cc_bus_loss_fn)(cc_bus_t *bus, const char *publisher, uint64_t epoch,
+                              uint64_t first_lost_seq, uint64_t last_lost_seq, void *arg);
+void cc_bus_on_loss(cc_bus_t *self, cc_bus_loss_fn *fn, void *arg);
+
+/* ---- commands: serving ------------------------------------------------------- */
+
+/* A command waiting for its reply. The handler (or code it hands the request to) must
+ * answer it exactly once, now or later, with cc_bus_reply or cc_bus_reply_error; that
+ * frees it. */
+typedef struct cc_bus_req cc_bus_req_t;
+
+typedef void (cc_bus_command_fn)(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd,
+                                 json_t *args, void *arg);
+
+/* Serve command `cmd` (declared in the catalogue). `ping` and `bus.replay` are built in. */
+int cc_bus_on_command(cc_bus_t *self, const char *cmd, cc_bus_command_fn *fn, void *arg);
+void cc_bus_reply(cc_bus_t *self, cc_bus_req_t *req, json_t *result /* stolen, may be NULL */);
+void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- commands: calling ------------------------------------------------------- */
+
+/* status: 0 ok (result is the reply's "result", may be NULL), -ETIMEDOUT (no reply within
+ * the timeout; result NULL), -EPROTO (error reply: result is the "error" object). The
+ * result is borrowed for the callback's duration. */
+typedef void (cc_bus_reply_fn)(cc_bus_t *bus, int status, json_t *result, void *arg);
+
+/* Send `cmd` to daemon `target` without blocking. args stolen (may be NULL). Returns 0, or
+ * -errno when it could not even be queued (then fn is not called). */
+int cc_bus_request(cc_bus_t *self, const char *target, const char *cmd, json_t *args,
+                   int timeout_ms, cc_bus_reply_fn *fn, void *arg);
+
+/* Blocking call for command-line tools and tests (never inside a daemon's loop). Returns
+ * the result object (new reference, json null if the reply had none) or NULL with err set
+ * ("timeout after 2000 ms", "sipproxy: bad_args: missing 'number'"). */
+json_t *cc_bus_call(cc_bus_t *self, const char *target, const char *cmd, json_t *args,
+                    int timeout_ms, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,84 @@
+# mk/rules.mk - build rules shared by every directory's Makefile.
+# A directory Makefile sets PROG (binary name, optional), PKGS (pkg-config names
+# beyond the common set) and includes this file. Everything except main.c and
+# *_test.c goes into the directory's library; *_test.c files form its unit-test
+# binary. Output never lands in the source tree: objects under build/, binaries
+# under bin/ (or build/san/bin for the sanitizer build, `make SAN=1`).
+
+TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+DIR      := $(notdir $(CURDIR))
+
+ifeq ($(SAN),1)
+  VARIANT  := san
+  BINDIR   := $(TOP)/build/san/bin
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDSAN    := -fsanitize=address,undefined
+else
+  VARIANT  := release
+  BINDIR   := $(TOP)/bin
+  OPTFLAGS := -O2 -g
+  LDSAN    :=
+endif
+
+OBJDIR   := $(TOP)/build/$(VARIANT)/obj/$(DIR)
+LIBDIR   := $(TOP)/build/$(VARIANT)/lib
+TESTDIR  := $(TOP)/build/$(VARIANT)/test
+
+COMMON_PKGS := libczmq libzmq jansson libpq libsystemd libcrypto
+ALL_PKGS    := $(sort $(COMMON_PKGS) $(PKGS))
+# pkg-config include paths become -isystem so third-party headers cannot break -Werror.
+PKG_CFLAGS  := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(ALL_PKGS)))
+PKG_LIBS    := $(shell pkg-config --libs $(ALL_PKGS))
+
+CC       ?= cc
+CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+            $(OPTFLAGS) -MMD -MP -I$(TOP)/common -I$(CURDIR) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS  := $(LDSAN) $(EXTRA_LDFLAGS)
+LDLIBS   := $(PKG_LIBS) -lm -lpthread
+
+ALL_SRCS  := $(sort $(wildcard *.c))
+TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
+MAIN_SRCS := $(filter main.c,$(ALL_SRCS))
+LIB_SRCS  := $(filter-out main.c %_test.c,$(ALL_SRCS))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
+MAIN_OBJS := $(MAIN_SRCS:%.c=$(OBJDIR)/%.o)
+
+DIRLIB    := $(LIBDIR)/lib$(DIR).a
+COMMONLIB := $(LIBDIR)/libcommon.a
+TESTMAIN  := $(LIBDIR)/cc_test_main.o
+
+# The common library is linked by everyone (except itself, which is its own DIRLIB).
+ifeq ($(DIR),common)
+  LINKLIBS := $(DIRLIB)
+else
+  LINKLIBS := $(DIRLIB) $(COMMONLIB)
+endif
+
+TARGETS := $(if $(LIB_SRCS),$(DIRLIB)) $(if $(PROG),$(BINDIR)/$(PROG)) \
+           $(if $(TEST_SRCS),$(TESTDIR)/$(DIR)-unit)
+
+all: $(TARGETS)
+
+$(OBJDIR)/%.o: %.c | $(OBJDIR)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OBJDIR) $(LIBDIR) $(BINDIR) $(TESTDIR):
+	@mkdir -p $@
+
+$(DIRLIB): $(LIB_OBJS) | $(LIBDIR)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/$(PROG): $(MAIN_OBJS) $(LINKLIBS) | $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
+
+$(TESTDIR)/$(DIR)-unit: $(TEST_OBJS) $(LINKLIBS) $(TESTMAIN) | $(TESTDIR)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TESTMAIN) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
+
+clean:
+	rm -rf $(OBJDIR) $(DIRLIB) $(if $(PROG),$(BINDIR)/$(PROG)) $(TESTDIR)/$(DIR)-unit
+
+.PHONY: all clean
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(MAIN_OBJS:.o=.d)
