@@ -1,0 +1,124 @@
+/* cc_bus_priv.h - the inside of cc_bus_t, shared by the bus's own files only:
+ * cc_bus.c (lifecycle, dispatch, publishing, serving commands, replay ring),
+ * cc_bus_req.c (DEALERs and requests), cc_bus_sub.c (SUB sockets, reliable delivery).
+ * Nothing outside common/cc_bus*.c includes this. */
+#ifndef CC_BUS_PRIV_H
+#define CC_BUS_PRIV_H
+
+#include <czmq.h>
+
+#include "cc_bus.h"
+
+#define CC_BUS_REPLAY_PAGE 1000     /* events per bus.replay reply */
+#define CC_BUS_REPLAY_TIMEOUT_MS 3000
+#define CC_BUS_REPLAY_RETRY_MS 1000 /* after a failed replay request */
+#define CC_BUS_TIMER_MS 50          /* how often a cc_loop expires requests */
+#define CC_BUS_MAX_ENVELOPE 8       /* routing frames kept for a reply */
+#define CC_BUS_REQ_ID_MAX 128
+
+typedef struct cc_bus_subsock cc_bus_subsock_t;
+
+/* One subscription on a publisher's SUB socket. */
+typedef struct {
+    cc_bus_subsock_t *ss;
+    cc_bus_event_fn *fn;
+    void *arg;
+    char *prefix;             /* best-effort: type prefix; NULL for reliable */
+    bool reliable;
+    cc_bus_cursor_t cursor;   /* reliable: last event delivered */
+    bool in_flight;           /* reliable: a bus.replay request is outstanding */
+    uint64_t retry_at_ms;     /* reliable: when to ask again after a failure (0: no) */
+    cc_bus_cursor_t dropped;  /* reliable: newest live event dropped during this replay */
+} cc_bus_handler_t;
+
+/* One SUB socket per publisher, shared by all subscriptions to it. */
+struct cc_bus_subsock {
+    char *publisher;
+    zsock_t *sock;
+    int fd;
+    cc_bus_handler_t **handlers;
+    size_t nhandlers, cap;
+};
+
+/* One DEALER per command target. */
+typedef struct {
+    char *target;
+    zsock_t *sock;
+    int fd;
+} cc_bus_dealer_t;
+
+typedef struct cc_bus_pending {
+    struct cc_bus_pending *next;
+    char id[CC_BUS_REQ_ID_MAX];
+    uint64_t deadline_ms;
+    cc_bus_reply_fn *fn;
+    void *arg;
+} cc_bus_pending_t;
+
+typedef struct {
+    const char *name; /* the catalogue's string: static */
+    cc_bus_command_fn *fn;
+    void *arg;
+} cc_bus_cmd_t;
+
+/* A received command until it is answered: the routing frames to reply through. */
+struct cc_bus_req {
+    zmq_msg_t envelope[CC_BUS_MAX_ENVELOPE];
+    int nenvelope;
+    char *id;        /* the caller's "req", NULL if it sent none */
+    const char *cmd; /* catalogue name, or NULL when the command was not understood */
+};
+
+struct cc_bus {
+    char *name;
+    char *run_dir;
+    uint64_t epoch;
+    uint64_t seq;
+    zsock_t *pub;
+    zsock_t *router;
+    /* Replay ring: the event with sequence s lives in slot (s - 1) % ring_cap. */
+    char **ring;
+    size_t *ring_len;
+    size_t ring_cap;
+    cc_bus_cmd_t *cmds;
+    size_t ncmds, cmds_cap;
+    cc_bus_subsock_t **subs;
+    size_t nsubs, subs_cap;
+    cc_bus_dealer_t **dealers;
+    size_t ndealers, dealers_cap;
+    cc_bus_pending_t *pending;
+    uint64_t req_counter;
+    cc_bus_loss_fn *loss_fn;
+    void *loss_arg;
+    cc_loop_t *loop;
+    int timer_id;
+    cc_bus_fd_fn *fd_fn;
+    void *fd_arg;
+};
+
+/* cc_bus.c */
+uint64_t cc_bus_now_ms(void);
+zsock_t *cc_bus_socket_new(cc_bus_t *self, int type, int *fd_out); /* linger 0, watched */
+void cc_bus_socket_destroy(cc_bus_t *self, zsock_t **sock_p, int fd);
+bool cc_bus_readable(zsock_t *sock);
+/* Receive one multipart message; keeps at most `max` frames (the rest are dropped) and
+ * returns how many were kept, 0 when nothing could be read. Frames are initialised. */
+int cc_bus_recv_frames(zsock_t *sock, zmq_msg_t *frames, int max);
+void cc_bus_close_frames(zmq_msg_t *frames, int n);
+
+/* cc_bus_req.c */
+bool cc_bus_dealer_drain(cc_bus_t *self, cc_bus_dealer_t *d);
+bool cc_bus_expire_requests(cc_bus_t *self, uint64_t now_ms);
+void cc_bus_requests_free(cc_bus_t *self);
+int cc_bus_requests_next_ms(cc_bus_t *self, uint64_t now_ms);
+
+/* cc_bus_sub.c */
+bool cc_bus_sub_drain(cc_bus_t *self, cc_bus_subsock_t *ss);
+bool cc_bus_sub_timers(cc_bus_t *self, uint64_t now_ms);
+int cc_bus_sub_next_ms(cc_bus_t *self, uint64_t now_ms);
+void cc_bus_subs_free(cc_bus_t *self);
+
+/* Grow an array of `*cap` elements of `size` bytes to hold one more. 0 or -ENOMEM. */
+int cc_bus_grow(void **array, size_t *cap, size_t count, size_t size);
+
+#endif
