@@ -164,6 +164,8 @@ void cc_bus_destroy(cc_bus_t **self_p)
         return;
     if (self->loop && self->timer_id > 0)
         cc_loop_timer_cancel(self->loop, self->timer_id);
+    if (self->loop)
+        cc_loop_prepare_remove(self->loop, s_on_prepare, self);
     cc_bus_requests_free(self);
     cc_bus_subs_free(self);
     if (self->router)

@@ -392,6 +392,17 @@ int cc_loop_prepare_add(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg)
     return 0;
 }
 
+/* Hooks are few (one per bus) and removed only at teardown: a linear search is fine. */
+void cc_loop_prepare_remove(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg)
+{
+    for (int i = 0; i < self->prepares_len; i++) {
+        if (self->prepares[i].fn == fn && self->prepares[i].arg == arg) {
+            self->prepares[i] = self->prepares[--self->prepares_len];
+            return;
+        }
+    }
+}
+
 static bool s_prepare_run(cc_loop_t *self)
 {
     bool worked = false;

@@ -37,6 +37,8 @@ int cc_loop_timer_add(cc_loop_t *self, uint64_t delay_ms, uint64_t interval_ms,
 void cc_loop_timer_cancel(cc_loop_t *self, int timer_id);
 
 int cc_loop_prepare_add(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg);
+/* Remove a hook added with the same fn and arg (no-op if absent). */
+void cc_loop_prepare_remove(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg);
 
 /* Block SIGTERM/SIGINT/SIGHUP in this thread and deliver them through the loop. Without
  * a handler set, SIGTERM and SIGINT stop the loop and SIGHUP is logged and ignored. */
