@@ -1,0 +1,86 @@
+/* ccctl.h - what every ccctl command shares: the exit codes, the context (config and
+ * database connection, both opened lazily by ccctl_ctx.c) and the entry point and usage
+ * text of each command group, which lives in a file of its own (ccctl_user.c, ...). */
+#ifndef CCCTL_H
+#define CCCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cc_config.h"
+#include "cc_pg.h"
+#include "ccctl_args.h"
+
+enum {
+    CCCTL_EXIT_OK = 0,
+    CCCTL_EXIT_REFUSED = 1, /* refused or failed; nothing was written */
+    CCCTL_EXIT_USAGE = 2,   /* bad command line or bad config file */
+    CCCTL_EXIT_DB = 3,      /* database unreachable or its schema is not this build's */
+};
+
+typedef struct {
+    const char *config_path; /* -c FILE, else cc_config_default_path() (NULL: none) */
+    cc_config_t *cfg;
+    cc_pg_t *pg;
+} ccctl_t;
+
+/* The config, loaded on first use. NULL after printing why on stderr (exit USAGE). */
+cc_config_t *ccctl_config(ccctl_t *self);
+
+/* The database as [ccctl] pg_user, connected on first use. With check_schema the schema
+ * must be exactly CC_SCHEMA_VERSION (every command but migrate). NULL after printing why
+ * on stderr, with *exit_code set (USAGE for a bad config, DB otherwise). */
+cc_pg_t *ccctl_db(ccctl_t *self, bool check_schema, int *exit_code);
+
+/* Close the connection and free the config. */
+void ccctl_close(ccctl_t *self);
+
+/* Print "ccctl: <message>" on stderr and return `code`, so a command can end with
+ * `return ccctl_fail(CCCTL_EXIT_REFUSED, "...")`. */
+int ccctl_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage error: print "ccctl: <message>", then the group's usage, on stderr; returns
+ * CCCTL_EXIT_USAGE. */
+int ccctl_usage_fail(void (*usage)(FILE *out), const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ccctl_args_parse(), and on failure the usage error above. 0 or CCCTL_EXIT_USAGE. */
+int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *opts,
+                size_t nopts, int min_pos, int max_pos, const char *pos_names,
+                void (*usage)(FILE *out));
+
+/* True if a word before "--" asks for help (--help or -h). */
+bool ccctl_wants_help(int argc, char **argv);
+
+/* A secret given on the command line, or "-": the first line of standard input (so it
+ * stays out of `ps` and the shell history). Copied into buf; 0 or -1 (none, too long). */
+int ccctl_read_secret(const char *value, char *buf, size_t len);
+
+/* Report a failed statement ("<what>: <server message>") and return CCCTL_EXIT_REFUSED. */
+int ccctl_db_fail(ccctl_t *self, const char *what);
+
+/* Command groups: argv[0] is the group's name ("user"), argv[1] the sub-command. */
+typedef int (ccctl_cmd_fn)(ccctl_t *ctx, int argc, char **argv);
+typedef void (ccctl_usage_fn)(FILE *out);
+
+int ccctl_user_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_route_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_trunk_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_cdr_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_status_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_migrate_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_demo_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_config_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_events_main(ccctl_t *ctx, int argc, char **argv);
+
+void ccctl_user_usage(FILE *out);
+void ccctl_route_usage(FILE *out);
+void ccctl_trunk_usage(FILE *out);
+void ccctl_cdr_usage(FILE *out);
+void ccctl_status_usage(FILE *out);
+void ccctl_migrate_usage(FILE *out);
+void ccctl_demo_usage(FILE *out);
+void ccctl_config_usage(FILE *out);
+void ccctl_events_usage(FILE *out);
+
+#endif

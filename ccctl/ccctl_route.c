@@ -1,0 +1,280 @@
+/* ccctl_route.c - `ccctl route ...`: the dialplan table. Patterns and targets are checked
+ * with common/cc_dialplan.h and `route test` matches with it too, so ccctl agrees with
+ * sipproxy by construction. Also checks that ext and trunk targets exist. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_dialplan.h"
+#include "ccctl.h"
+#include "ccctl_out.h"
+
+#define N_OPTS(a) (sizeof(a) / sizeof((a)[0]))
+
+void ccctl_route_usage(FILE *out)
+{
+    fputs("usage: ccctl route add PATTERN TARGET [--strip N] [--prefix P]\n"
+          "       ccctl route del PATTERN\n"
+          "       ccctl route list [--json]\n"
+          "       ccctl route test NUMBER [--json]\n"
+          "  PATTERN: digits * # + literally, X any digit, Z 1-9, N 2-9, [1-5] a set,\n"
+          "           a final . one or more characters, a final ! zero or more.\n"
+          "  TARGET:  ext:EXT | queue:NAME | ivr:NAME | trunk:NAME (ext and trunk must exist).\n"
+          "  --strip N removes N leading characters, then --prefix P is prepended (trunks).\n",
+          out);
+}
+
+/* Checked PATTERN, TARGET, --strip and --prefix. 0 or an exit code (message printed). */
+static int s_check_add(const ccctl_args_t *args, cc_target_kind_t *kind, char *name,
+                       size_t namelen, long *strip)
+{
+    char err[160];
+    const char *pattern = args->pos[0], *target = args->pos[1];
+    const char *strip_text = ccctl_arg(args, "--strip"), *prefix = ccctl_arg(args, "--prefix");
+    if (strlen(pattern) >= CC_PATTERN_MAX)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad pattern '%s': longer than %d characters",
+                          pattern, CC_PATTERN_MAX - 1);
+    if (cc_pattern_validate(pattern, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad pattern '%s': %s", pattern, err);
+    if (cc_target_parse(target, kind, name, namelen, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad target '%s': %s", target, err);
+    *strip = 0;
+    if (strip_text && ccctl_parse_long(strip_text, 0, CC_NUMBER_MAX - 1, strip) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --strip '%s': a number 0-%d", strip_text,
+                          CC_NUMBER_MAX - 1);
+    if (prefix && ccctl_number_check(prefix, true, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --prefix: %s", err);
+    return 0;
+}
+
+/* Inside the add transaction: the ext or trunk must exist, and is KEY SHARE locked so it
+ * cannot be deleted before we commit. 0 or an exit code. */
+static int s_target_exists(ccctl_t *ctx, cc_target_kind_t kind, const char *name)
+{
+    const char *sql = NULL, *hint = NULL;
+    if (kind == CC_TARGET_EXT) {
+        sql = "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE";
+        hint = "add it with `ccctl user add` first";
+    } else if (kind == CC_TARGET_TRUNK) {
+        sql = "SELECT 1 FROM trunks WHERE name = $1 FOR KEY SHARE";
+        hint = "add it with `ccctl trunk add` first";
+    } else {
+        return 0; /* queues and IVR flows get tables in later schema versions */
+    }
+    const char *params[] = {name};
+    PGresult *res = cc_pg_exec_params(ctx->pg, sql, 1, params);
+    if (!res)
+        return ccctl_db_fail(ctx, "checking the target failed");
+    int rc = 0;
+    if (PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown %s '%s': %s",
+                        kind == CC_TARGET_EXT ? "extension" : "trunk", name, hint);
+    PQclear(res);
+    return rc;
+}
+
+static int s_insert(ccctl_t *ctx, const char *pattern, cc_target_kind_t kind,
+                    const char *name, long strip, const char *prefix)
+{
+    char strip_text[16];
+    snprintf(strip_text, sizeof strip_text, "%ld", strip);
+    const char *params[] = {pattern, cc_target_kind_name(kind), name, strip_text, prefix};
+    PGresult *res = cc_pg_exec_params(ctx->pg,
+        "INSERT INTO dialplan (pattern, target_kind, target, strip, prefix) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, params);
+    if (!res) {
+        if (strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "a route for pattern '%s' already exists",
+                              pattern);
+        return ccctl_db_fail(ctx, "adding the route failed");
+    }
+    printf("added route %s -> %s:%s (id %s)\n", pattern, cc_target_kind_name(kind), name,
+           PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+static int s_add(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--strip", true}, {"--prefix", true}};
+    ccctl_args_t args;
+    cc_target_kind_t kind = CC_TARGET_EXT;
+    char name[CC_TARGET_NAME_MAX];
+    long strip = 0;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 2, 2, "PATTERN TARGET",
+                         ccctl_route_usage);
+    if (rc == 0)
+        rc = s_check_add(&args, &kind, name, sizeof name, &strip);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *prefix = ccctl_arg(&args, "--prefix");
+    if (cc_pg_begin(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "BEGIN failed");
+    rc = s_target_exists(ctx, kind, name);
+    if (rc == 0)
+        rc = s_insert(ctx, args.pos[0], kind, name, strip, prefix ? prefix : "");
+    if (rc == 0 && cc_pg_commit(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "COMMIT failed");
+    if (rc != 0)
+        cc_pg_rollback(ctx->pg);
+    return rc;
+}
+
+static int s_del(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 1, 1, "PATTERN", ccctl_route_usage);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *params[] = {args.pos[0]};
+    PGresult *res = cc_pg_exec_params(ctx->pg,
+        "DELETE FROM dialplan WHERE pattern = $1 RETURNING target_kind, target", 1, params);
+    if (!res)
+        return ccctl_db_fail(ctx, "deleting the route failed");
+    if (PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no route with pattern '%s'", args.pos[0]);
+    else
+        printf("deleted route %s -> %s:%s\n", args.pos[0], PQgetvalue(res, 0, 0),
+               PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return rc;
+}
+
+static PGresult *s_select_routes(ccctl_t *ctx)
+{
+    return cc_pg_exec_params(ctx->pg,
+        "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id",
+        0, NULL);
+}
+
+static void s_print_routes(PGresult *res, bool json)
+{
+    if (json) {
+        json_t *list = json_array();
+        for (int r = 0; r < PQntuples(res); r++)
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:i, s:s}",
+                "id", (json_int_t)atoll(PQgetvalue(res, r, 0)), "pattern",
+                PQgetvalue(res, r, 1), "target_kind", PQgetvalue(res, r, 2), "target",
+                PQgetvalue(res, r, 3), "strip", atoi(PQgetvalue(res, r, 4)), "prefix",
+                PQgetvalue(res, r, 5)));
+        ccctl_json_print(list, stdout);
+        return;
+    }
+    static const char *const headers[] = {"ID", "PATTERN", "TARGET", "STRIP", "PREFIX", NULL};
+    ccctl_table_t *table = ccctl_table_new(headers);
+    for (int r = 0; table && r < PQntuples(res); r++) {
+        char target[CC_TARGET_NAME_MAX + 16];
+        snprintf(target, sizeof target, "%s:%s", PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
+        const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), target,
+                               PQgetvalue(res, r, 4), PQgetvalue(res, r, 5)};
+        ccctl_table_add(table, cells);
+    }
+    if (table)
+        ccctl_table_print(table, stdout);
+    ccctl_table_destroy(&table);
+}
+
+static int s_list(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--json", false}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_route_usage);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    PGresult *res = s_select_routes(ctx);
+    if (!res)
+        return ccctl_db_fail(ctx, "listing routes failed");
+    s_print_routes(res, ccctl_flag(&args, "--json"));
+    PQclear(res);
+    return CCCTL_EXIT_OK;
+}
+
+/* Every route of the table into a cc_dialplan, as sipproxy loads them. NULL on failure. */
+static cc_dialplan_t *s_load_dialplan(ccctl_t *ctx)
+{
+    PGresult *res = s_select_routes(ctx);
+    if (!res) {
+        ccctl_db_fail(ctx, "reading the dialplan failed");
+        return NULL;
+    }
+    cc_dialplan_t *plan = cc_dialplan_new();
+    for (int r = 0; plan && r < PQntuples(res); r++) {
+        cc_route_t route = {.id = atol(PQgetvalue(res, r, 0)),
+                            .strip = atoi(PQgetvalue(res, r, 4))};
+        char target[CC_TARGET_NAME_MAX + 16], err[128];
+        snprintf(route.pattern, sizeof route.pattern, "%s", PQgetvalue(res, r, 1));
+        snprintf(route.prefix, sizeof route.prefix, "%s", PQgetvalue(res, r, 5));
+        snprintf(target, sizeof target, "%s:%s", PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
+        if (cc_target_parse(target, &route.kind, route.target, sizeof route.target, err,
+                            sizeof err) != 0 || cc_dialplan_add(plan, &route) != 0)
+            fprintf(stderr, "ccctl: warning: route %ld (%s -> %s) is not valid and is "
+                    "ignored\n", route.id, route.pattern, target);
+    }
+    PQclear(res);
+    return plan;
+}
+
+static void s_print_match(const char *number, const cc_route_t *route, bool json)
+{
+    char dial[CC_NUMBER_MAX * 2] = "";
+    if (route && cc_route_rewrite(route, number, dial, sizeof dial) != 0)
+        snprintf(dial, sizeof dial, "(does not fit)");
+    const char *kind = route ? cc_target_kind_name(route->kind) : "";
+    if (json) {
+        json_t *obj = json_pack("{s:s, s:b}", "number", number, "matched", route != NULL);
+        if (route)
+            json_object_set_new(obj, "route", json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
+                (json_int_t)route->id, "pattern", route->pattern, "target_kind", kind,
+                "target", route->target, "dial", dial));
+        ccctl_json_print(obj, stdout);
+    } else if (route) {
+        printf("%s -> %s:%s (pattern %s, route %ld)", number, kind, route->target,
+               route->pattern, route->id);
+        if (strcmp(dial, number) != 0)
+            printf(", sent on as %s", dial);
+        printf("\n");
+    } else {
+        printf("%s: no route (sipproxy answers 404 Not Found)\n", number);
+    }
+}
+
+static int s_test(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--json", false}};
+    ccctl_args_t args;
+    char err[160];
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NUMBER",
+                         ccctl_route_usage);
+    if (rc == 0 && ccctl_number_check(args.pos[0], false, err, sizeof err) != 0)
+        rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad number: %s", err);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    cc_dialplan_t *plan = s_load_dialplan(ctx);
+    if (!plan)
+        return CCCTL_EXIT_REFUSED;
+    const cc_route_t *route = cc_dialplan_match(plan, args.pos[0]);
+    s_print_match(args.pos[0], route, ccctl_flag(&args, "--json"));
+    rc = route ? CCCTL_EXIT_OK : CCCTL_EXIT_REFUSED;
+    cc_dialplan_destroy(&plan);
+    return rc;
+}
+
+int ccctl_route_main(ccctl_t *ctx, int argc, char **argv)
+{
+    if (ccctl_wants_help(argc - 1, argv + 1)) {
+        ccctl_route_usage(stdout);
+        return CCCTL_EXIT_OK;
+    }
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    if (!sub)
+        return ccctl_usage_fail(ccctl_route_usage, "route: missing sub-command");
+    if (strcmp(sub, "add") == 0)
+        return s_add(ctx, argc - 2, argv + 2);
+    if (strcmp(sub, "del") == 0)
+        return s_del(ctx, argc - 2, argv + 2);
+    if (strcmp(sub, "list") == 0)
+        return s_list(ctx, argc - 2, argv + 2);
+    if (strcmp(sub, "test") == 0)
+        return s_test(ctx, argc - 2, argv + 2);
+    return ccctl_usage_fail(ccctl_route_usage, "route: unknown sub-command '%s'", sub);
+}

@@ -1,0 +1,89 @@
+/* main.c - ccctl's entry: global options (-c FILE, --help, --version), then hands the rest
+ * of the command line to the command group named by the first word. Commands live in
+ * ccctl_<group>.c; nothing here touches the database or the bus. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_daemon.h"
+#include "cc_log.h"
+#include "ccctl.h"
+
+static const struct {
+    const char *name;
+    ccctl_cmd_fn *run;
+    ccctl_usage_fn *usage;
+    const char *summary;
+} s_groups[] = {
+    {"migrate", ccctl_migrate_main, ccctl_migrate_usage, "bring the database schema up to date"},
+    {"user", ccctl_user_main, ccctl_user_usage, "SIP users: add, passwd, del, list"},
+    {"route", ccctl_route_main, ccctl_route_usage, "dialplan: add, del, list, test"},
+    {"trunk", ccctl_trunk_main, ccctl_trunk_usage, "SIP trunks: add, del, list"},
+    {"cdr", ccctl_cdr_main, ccctl_cdr_usage, "call detail records: list"},
+    {"status", ccctl_status_main, ccctl_status_usage, "ask every daemon whether it is up"},
+    {"demo", ccctl_demo_main, ccctl_demo_usage, "seed demo users and routes"},
+    {"config", ccctl_config_main, ccctl_config_usage, "print an example config, or check one"},
+    {"events", ccctl_events_main, ccctl_events_usage, "print the bus catalogue as Markdown"},
+};
+#define N_GROUPS (sizeof s_groups / sizeof s_groups[0])
+
+static void s_usage(FILE *out, bool full)
+{
+    fputs("usage: ccctl [-c FILE] COMMAND [ARGS...]\n"
+          "       ccctl COMMAND --help | ccctl --help | ccctl --version\n\n"
+          "Administers a call-center instance: its Postgres database (as [ccctl] pg_user)\n"
+          "and, for status, its daemons over the bus. -c FILE picks the config; default\n"
+          "$CC_CONFIG, else $CC_VAR_DIR/cc.conf or var/cc.conf, else /etc/callcenter/cc.conf.\n\n"
+          "Commands:\n", out);
+    for (size_t i = 0; i < N_GROUPS; i++)
+        fprintf(out, "  %-8s  %s\n", s_groups[i].name, s_groups[i].summary);
+    fputs("\nExit status: 0 done; 1 refused or failed (nothing written); 2 bad command line,\n"
+          "bad argument or bad config; 3 database unreachable or schema not this build's.\n",
+          out);
+    if (!full)
+        return;
+    for (size_t i = 0; i < N_GROUPS; i++) {
+        fputc('\n', out);
+        s_groups[i].usage(out);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    ccctl_t ctx = {0};
+    int i = 1;
+    cc_log_init("ccctl", CC_LOG_WARN);
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(stdout, true);
+            return CCCTL_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("ccctl %s (schema version %d)\n", CC_VERSION, CC_SCHEMA_VERSION);
+            return CCCTL_EXIT_OK;
+        }
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            ctx.config_path = argv[++i];
+            continue;
+        }
+        fprintf(stderr, "ccctl: unknown option %s\n", argv[i]);
+        s_usage(stderr, false);
+        return CCCTL_EXIT_USAGE;
+    }
+    if (i == argc) {
+        fprintf(stderr, "ccctl: missing command\n");
+        s_usage(stderr, false);
+        return CCCTL_EXIT_USAGE;
+    }
+    if (!ctx.config_path)
+        ctx.config_path = cc_config_default_path();
+    for (size_t g = 0; g < N_GROUPS; g++) {
+        if (strcmp(argv[i], s_groups[g].name) == 0) {
+            int rc = s_groups[g].run(&ctx, argc - i, argv + i);
+            ccctl_close(&ctx);
+            return rc;
+        }
+    }
+    fprintf(stderr, "ccctl: unknown command '%s'\n", argv[i]);
+    s_usage(stderr, false);
+    return CCCTL_EXIT_USAGE;
+}
