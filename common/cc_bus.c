@@ -157,6 +157,17 @@ cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth)
     return self;
 }
 
+static void s_unlink_ipc_files(const cc_bus_t *self)
+{
+    static const char *const kinds[] = { "pub", "cmd" };
+    for (size_t i = 0; i < 2; i++) {
+        char ep[512];
+        cc_bus_endpoint(ep, sizeof ep, self->run_dir, self->name, kinds[i]);
+        if (strncmp(ep, "ipc://", 6) == 0)
+            unlink(ep + 6);
+    }
+}
+
 void cc_bus_destroy(cc_bus_t **self_p)
 {
     cc_bus_t *self = *self_p;
@@ -171,6 +182,10 @@ void cc_bus_destroy(cc_bus_t **self_p)
     if (self->router)
         cc_bus_socket_destroy(self, &self->router, zsock_fd(self->router));
     zsock_destroy(&self->pub);
+    /* libzmq removes an ipc file only when its reaper gets to the socket, which a prompt
+     * exit can beat: remove ours so `ccctl status` doesn't mistake them for a live daemon. */
+    if (self->bound)
+        s_unlink_ipc_files(self);
     for (size_t i = 0; i < self->ring_cap; i++)
         free(self->ring[i]);
     free(self->ring);
@@ -208,6 +223,7 @@ int cc_bus_bind(cc_bus_t *self)
     cc_bus_endpoint(ep, sizeof ep, self->run_dir, self->name, "cmd");
     if (zsock_bind(self->router, "%s", ep) < 0)
         goto fail;
+    self->bound = true;
     cc_info("bus.bound", "name=%s epoch=%" PRIu64 " dir=%s", cc_logq(self->name), self->epoch,
             cc_logq(self->run_dir));
     return 0;

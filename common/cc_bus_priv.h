@@ -76,6 +76,7 @@ struct cc_bus {
     uint64_t seq;
     zsock_t *pub;
     zsock_t *router;
+    bool bound; /* we created the ipc files, so we remove them on destroy */
     /* Replay ring: the event with sequence s lives in slot (s - 1) % ring_cap. */
     char **ring;
     size_t *ring_len;
