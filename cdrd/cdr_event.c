@@ -1,0 +1,166 @@
+/* cdr_event.c - turns sipproxy's call.* events (JSON bodies from the bus) into core
+ * events: field extraction, the ts parse, per-leg media stats. No I/O, no state. */
+#include "cdr_event.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t s_days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Read exactly `n` digits at *p; advance. */
+static int s_digits(const char **p, int n, int64_t *out)
+{
+    int64_t v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+static int s_expect(const char **p, char c)
+{
+    if (**p != c)
+        return -1;
+    (*p)++;
+    return 0;
+}
+
+int cdr_parse_ts(const char *text, int64_t *us_out)
+{
+    if (!text)
+        return -1;
+    const char *p = text;
+    int64_t y, mo, d, h, mi, s, frac = 0;
+    if (s_digits(&p, 4, &y) || s_expect(&p, '-') || s_digits(&p, 2, &mo) ||
+        s_expect(&p, '-') || s_digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
+        return -1;
+    p++;
+    if (s_digits(&p, 2, &h) || s_expect(&p, ':') || s_digits(&p, 2, &mi) ||
+        s_expect(&p, ':') || s_digits(&p, 2, &s))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return -1;
+    if (*p == '.') {
+        p++;
+        int n = 0;
+        for (; isdigit((unsigned char)*p); p++, n++)
+            if (n < 6)
+                frac = frac * 10 + (*p - '0');
+        if (n == 0 || n > 9)
+            return -1;
+        for (; n < 6; n++)
+            frac *= 10;
+    }
+    if (!strcmp(p, "Z") || !strcmp(p, "+00:00") || !strcmp(p, "+0000"))
+        ;
+    else
+        return -1;
+    int64_t secs = s_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    *us_out = secs * 1000000 + frac;
+    return 0;
+}
+
+static int64_t s_int(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_number(v) ? (int64_t)json_number_value(v) : 0;
+}
+
+void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(stats))
+        return;
+    out->present = true;
+    out->packets_in = s_int(stats, "packets_in");
+    out->bytes_in = s_int(stats, "bytes_in");
+    out->packets_out = s_int(stats, "packets_out");
+    out->bytes_out = s_int(stats, "bytes_out");
+    out->lost = s_int(stats, "lost");
+    out->out_of_order = s_int(stats, "out_of_order");
+    json_t *jitter = json_object_get(stats, "jitter_ms");
+    out->jitter_ms = json_is_number(jitter) ? json_number_value(jitter) : 0.0;
+    out->max_gap_ms = s_int(stats, "max_gap_ms");
+}
+
+static const char *s_str(json_t *body, const char *key)
+{
+    return json_string_value(json_object_get(body, key)); /* NULL if absent or not text */
+}
+
+int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf,
+                     size_t id_len, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!ev->type || strncmp(ev->type, "call.", 5) != 0)
+        return 0;
+    const char *what = ev->type + 5;
+    if (!strcmp(what, "created"))
+        out->kind = CDR_EV_CREATED;
+    else if (!strcmp(what, "ringing"))
+        out->kind = CDR_EV_RINGING;
+    else if (!strcmp(what, "answered"))
+        out->kind = CDR_EV_ANSWERED;
+    else if (!strcmp(what, "ended"))
+        out->kind = CDR_EV_ENDED;
+    else
+        return 0; /* another call.* event: not needed for CDRs */
+
+    json_t *body = ev->body;
+    out->call_id = ev->call_id ? ev->call_id : s_str(body, "call_id");
+    if (!out->call_id || !*out->call_id) {
+        snprintf(err, errlen, "%s without call_id", ev->type);
+        return -1;
+    }
+    const char *ts = s_str(body, "ts");
+    if (cdr_parse_ts(ts, &out->ts_us) != 0) {
+        snprintf(err, errlen, "%s has a bad ts '%s'", ev->type, ts ? ts : "(none)");
+        return -1;
+    }
+    snprintf(id_buf, id_len, "%s:%" PRIu64 ":%" PRIu64, ev->pub ? ev->pub : "?", ev->epoch,
+             ev->seq);
+    out->event_id = id_buf;
+    out->epoch = ev->epoch;
+    switch (out->kind) {
+    case CDR_EV_CREATED:
+        out->caller = s_str(body, "caller");
+        out->callee = s_str(body, "callee");
+        out->direction = s_str(body, "direction");
+        out->trunk = s_str(body, "trunk");
+        out->route_kind = s_str(body, "route_kind");
+        out->route_target = s_str(body, "route_target");
+        break;
+    case CDR_EV_ANSWERED:
+        out->answered_by = s_str(body, "answered_by");
+        break;
+    case CDR_EV_ENDED: {
+        out->disposition = s_str(body, "disposition");
+        out->hangup_side = s_str(body, "hangup_side");
+        out->reason = s_str(body, "reason");
+        json_t *code = json_object_get(body, "sip_code");
+        out->sip_code = json_is_integer(code) ? (int)json_integer_value(code) : 0;
+        json_t *media = json_object_get(body, "media");
+        cdr_leg_stats_read(json_object_get(media, "caller"), &out->legs[CDR_LEG_CALLER]);
+        cdr_leg_stats_read(json_object_get(media, "callee"), &out->legs[CDR_LEG_CALLEE]);
+        break;
+    }
+    case CDR_EV_RINGING:
+        break;
+    }
+    return 1;
+}

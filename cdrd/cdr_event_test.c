@@ -1,0 +1,155 @@
+/* cdr_event_test.c - unit tests of the bus-event decoding: ISO-8601 timestamps, call.*
+ * fields, per-leg media stats from call.ended, events that are not ours. */
+#include "cc_test.h"
+#include "cdr_event.h"
+
+static int s_decode(const char *type, const char *json, cdr_event_t *out, char *id,
+                    json_t **body_p)
+{
+    json_error_t jerr;
+    *body_p = json_loads(json, 0, &jerr);
+    json_t *cid = json_object_get(*body_p, "call_id");
+    cc_bus_event_t ev = {.type = type, .pub = "sipproxy", .epoch = 77, .seq = 5,
+                         .call_id = json_string_value(cid), .body = *body_p};
+    char err[128] = "";
+    return cdr_event_decode(&ev, out, id, 64, err, sizeof err);
+}
+
+CC_TEST(cdr_ts_parse)
+{
+    int64_t us = 0;
+    CC_CHECK_INT(cdr_parse_ts("1970-01-01T00:00:00Z", &us), 0);
+    CC_CHECK_INT(us, 0);
+    CC_CHECK_INT(cdr_parse_ts("2026-11-21T13:17:03.123456Z", &us), 0);
+    CC_CHECK_INT(us, 1795267023123456LL);
+    CC_CHECK_INT(cdr_parse_ts("2000-02-29T23:59:59.5Z", &us), 0);
+    CC_CHECK_INT(us, 951868799500000LL);
+    CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00.123456789+00:00", &us), 0);
+    CC_CHECK_INT(us, 1709251200123456LL);
+    CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00", &us), -1);     /* no zone */
+    CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00+02:00", &us), -1); /* not UTC */
+    CC_CHECK_INT(cdr_parse_ts("2024-13-01T00:00:00Z", &us), -1);
+    CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00.Z", &us), -1);
+    CC_CHECK_INT(cdr_parse_ts("yesterday", &us), -1);
+    CC_CHECK_INT(cdr_parse_ts(NULL, &us), -1);
+}
+
+CC_TEST(cdr_decode_created)
+{
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    int rc = s_decode("call.created",
+                      "{\"type\":\"call.created\",\"ts\":\"2026-11-21T13:17:03.000001Z\","
+                      "\"call_id\":\"abc\",\"caller\":\"1001\",\"callee\":\"5551234\","
+                      "\"direction\":\"outbound\",\"source\":\"127.0.0.1:5070\","
+                      "\"trunk\":\"carrier\",\"route_kind\":\"trunk\","
+                      "\"route_target\":\"carrier\"}",
+                      &ev, id, &body);
+    CC_CHECK_INT(rc, 1);
+    CC_CHECK_INT(ev.kind, CDR_EV_CREATED);
+    CC_CHECK_STR(ev.call_id, "abc");
+    CC_CHECK_INT(ev.ts_us, 1795267023000001LL);
+    CC_CHECK_STR(ev.event_id, "sipproxy:77:5");
+    CC_CHECK_INT(ev.epoch, 77);
+    CC_CHECK_STR(ev.caller, "1001");
+    CC_CHECK_STR(ev.callee, "5551234");
+    CC_CHECK_STR(ev.direction, "outbound");
+    CC_CHECK_STR(ev.trunk, "carrier");
+    CC_CHECK_STR(ev.route_kind, "trunk");
+    CC_CHECK_STR(ev.route_target, "carrier");
+    json_decref(body);
+}
+
+CC_TEST(cdr_decode_ended_with_media)
+{
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    int rc = s_decode(
+        "call.ended",
+        "{\"ts\":\"2026-11-21T13:18:03Z\",\"call_id\":\"abc\",\"disposition\":\"answered\","
+        "\"hangup_side\":\"callee\",\"sip_code\":200,\"reason\":\"callee hung up\","
+        "\"media\":{\"caller\":{\"packets_in\":3000,\"bytes_in\":516000,\"packets_out\":2990,"
+        "\"bytes_out\":514280,\"lost\":3,\"out_of_order\":1,\"jitter_ms\":2.5,"
+        "\"max_gap_ms\":80,\"dropped\":0},\"callee\":{\"packets_in\":2990,\"jitter_ms\":1}}}",
+        &ev, id, &body);
+    CC_CHECK_INT(rc, 1);
+    CC_CHECK_INT(ev.kind, CDR_EV_ENDED);
+    CC_CHECK_STR(ev.disposition, "answered");
+    CC_CHECK_STR(ev.hangup_side, "callee");
+    CC_CHECK_STR(ev.reason, "callee hung up");
+    CC_CHECK_INT(ev.sip_code, 200);
+    const cdr_leg_stats_t *a = &ev.legs[CDR_LEG_CALLER], *b = &ev.legs[CDR_LEG_CALLEE];
+    CC_CHECK(a->present && b->present);
+    CC_CHECK_INT(a->packets_in, 3000);
+    CC_CHECK_INT(a->bytes_in, 516000);
+    CC_CHECK_INT(a->packets_out, 2990);
+    CC_CHECK_INT(a->bytes_out, 514280);
+    CC_CHECK_INT(a->lost, 3);
+    CC_CHECK_INT(a->out_of_order, 1);
+    CC_CHECK_NEAR(a->jitter_ms, 2.5, 1e-9);
+    CC_CHECK_INT(a->max_gap_ms, 80);
+    CC_CHECK_INT(b->packets_in, 2990);
+    CC_CHECK_INT(b->bytes_out, 0); /* absent keys are 0 */
+    CC_CHECK_NEAR(b->jitter_ms, 1.0, 1e-9); /* an integer where a real is expected */
+    json_decref(body);
+}
+
+CC_TEST(cdr_decode_ended_without_media)
+{
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    int rc = s_decode("call.ended",
+                      "{\"ts\":\"2026-11-21T13:18:03Z\",\"call_id\":\"x\","
+                      "\"disposition\":\"not_found\",\"hangup_side\":\"system\","
+                      "\"sip_code\":404,\"reason\":\"no route\",\"media\":{\"caller\":5}}",
+                      &ev, id, &body);
+    CC_CHECK_INT(rc, 1);
+    CC_CHECK(!ev.legs[CDR_LEG_CALLER].present); /* not an object: ignored */
+    CC_CHECK(!ev.legs[CDR_LEG_CALLEE].present);
+    CC_CHECK_INT(ev.sip_code, 404);
+    json_decref(body);
+}
+
+CC_TEST(cdr_decode_answered_and_ringing)
+{
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    CC_CHECK_INT(s_decode("call.answered",
+                          "{\"ts\":\"2026-11-21T13:17:04Z\",\"call_id\":\"abc\","
+                          "\"answered_by\":\"1002\",\"contact\":\"sip:1002@1.2.3.4\"}",
+                          &ev, id, &body),
+                 1);
+    CC_CHECK_INT(ev.kind, CDR_EV_ANSWERED);
+    CC_CHECK_STR(ev.answered_by, "1002");
+    json_decref(body);
+    CC_CHECK_INT(s_decode("call.ringing",
+                          "{\"ts\":\"2026-11-21T13:17:04Z\",\"call_id\":\"abc\",\"code\":180}",
+                          &ev, id, &body),
+                 1);
+    CC_CHECK_INT(ev.kind, CDR_EV_RINGING);
+    json_decref(body);
+}
+
+CC_TEST(cdr_decode_not_ours_and_unusable)
+{
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    CC_CHECK_INT(s_decode("daemon.heartbeat", "{\"ts\":\"2026-11-21T13:17:04Z\"}", &ev, id,
+                          &body),
+                 0);
+    json_decref(body);
+    CC_CHECK_INT(s_decode("call.transferred", "{\"call_id\":\"abc\"}", &ev, id, &body), 0);
+    json_decref(body);
+    CC_CHECK_INT(s_decode("call.ringing", "{\"ts\":\"2026-11-21T13:17:04Z\"}", &ev, id, &body),
+                 -1);
+    json_decref(body);
+    CC_CHECK_INT(s_decode("call.ringing", "{\"call_id\":\"abc\",\"ts\":\"soon\"}", &ev, id,
+                          &body),
+                 -1);
+    json_decref(body);
+}
