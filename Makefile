@@ -14,10 +14,10 @@ all: build
 build: $(DIRS)
 
 common:
-	$(MAKE) -C common SAN=$(SAN)
+	@$(MAKE) --no-print-directory -C common SAN=$(SAN)
 
 $(DAEMONS) ccctl: common
-	$(MAKE) -C $@ SAN=$(SAN)
+	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)
 
 deps:
 	deploy/install-deps.sh

@@ -59,23 +59,36 @@ endif
 TARGETS := $(if $(LIB_SRCS),$(DIRLIB)) $(if $(PROG),$(BINDIR)/$(PROG)) \
            $(if $(TEST_SRCS),$(TESTDIR)/$(DIR)-unit)
 
+# Quiet by default (one line per file); `make V=1` shows the full commands.
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-4s %s\n' $(1) $(2)
+endif
+
 all: $(TARGETS)
 
 $(OBJDIR)/%.o: %.c | $(OBJDIR)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$(DIR)/$<)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OBJDIR) $(LIBDIR) $(BINDIR) $(TESTDIR):
 	@mkdir -p $@
 
 $(DIRLIB): $(LIB_OBJS) | $(LIBDIR)
+	$(call say,AR,$(notdir $@))
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BINDIR)/$(PROG): $(MAIN_OBJS) $(LINKLIBS) | $(BINDIR)
-	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
+	$(call say,LINK,$(subst $(TOP)/,,$@))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
 
 $(TESTDIR)/$(DIR)-unit: $(TEST_OBJS) $(LINKLIBS) $(TESTMAIN) | $(TESTDIR)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TESTMAIN) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
+	$(call say,LINK,$(subst $(TOP)/,,$@))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TESTMAIN) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
 
 clean:
 	rm -rf $(OBJDIR) $(DIRLIB) $(if $(PROG),$(BINDIR)/$(PROG)) $(TESTDIR)/$(DIR)-unit
