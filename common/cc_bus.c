@@ -91,7 +91,8 @@ static void s_on_fd(cc_loop_t *loop, int fd, uint32_t events, void *arg)
 static bool s_on_prepare(cc_loop_t *loop, void *arg)
 {
     (void)loop;
-    return cc_bus_dispatch(arg);
+    cc_bus_t *self = arg;
+    return self->dirty ? cc_bus_dispatch(self) : false;
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
@@ -118,6 +119,7 @@ zsock_t *cc_bus_socket_new(cc_bus_t *self, int type, int *fd_out)
         return NULL;
     zsock_set_linger(sock, 0);
     *fd_out = zsock_fd(sock);
+    cc_bus_mark_dirty(self);
     if (type != ZMQ_PUB)
         s_watch(self, *fd_out);
     return sock;
@@ -145,6 +147,7 @@ cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth)
     self->name = strdup(name);
     self->run_dir = strdup(run_dir);
     self->epoch = s_wall_us();
+    self->dirty = true;
     self->ring_cap = replay_depth > 0 ? (size_t)replay_depth : 0;
     if (self->ring_cap) {
         self->ring = calloc(self->ring_cap, sizeof *self->ring);
@@ -395,6 +398,7 @@ static void s_send_reply(cc_bus_t *self, cc_bus_req_t *req, const char *body, si
         rc = zmq_msg_send(&req->envelope[i], handle, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
         rc = zmq_send(handle, body, len, ZMQ_DONTWAIT);
+    cc_bus_mark_dirty(self);
     if (rc < 0)
         cc_warn("bus.reply_failed", "cmd=%s req=%s err=%s", cc_logq(req->cmd ? req->cmd : "?"),
                 cc_logq(req->id ? req->id : "-"), cc_logq(zmq_strerror(errno)));
@@ -580,6 +584,7 @@ static bool s_drain_router(cc_bus_t *self)
 
 bool cc_bus_dispatch(cc_bus_t *self)
 {
+    self->dirty = false;
     uint64_t now = cc_bus_now_ms();
     bool any = cc_bus_expire_requests(self, now);
     any = cc_bus_sub_timers(self, now) || any;

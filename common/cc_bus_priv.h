@@ -77,6 +77,10 @@ struct cc_bus {
     zsock_t *pub;
     zsock_t *router;
     bool bound; /* we created the ipc files, so we remove them on destroy */
+    /* Set by anything that may have consumed a socket's ZMQ_FD edge (a send, a connect)
+     * outside cc_bus_dispatch; the loop's prepare hook drains only then, so an idle bus
+     * costs no syscalls per loop iteration (mediad iterates once per RTP packet). */
+    bool dirty;
     /* Replay ring: the event with sequence s lives in slot (s - 1) % ring_cap. */
     char **ring;
     size_t *ring_len;
@@ -98,6 +102,10 @@ struct cc_bus {
 };
 
 /* cc_bus.c */
+static inline void cc_bus_mark_dirty(cc_bus_t *self)
+{
+    self->dirty = true;
+}
 uint64_t cc_bus_now_ms(void);
 zsock_t *cc_bus_socket_new(cc_bus_t *self, int type, int *fd_out); /* linger 0, watched */
 void cc_bus_socket_destroy(cc_bus_t *self, zsock_t **sock_p, int fd);

@@ -71,6 +71,7 @@ int cc_bus_request(cc_bus_t *self, const char *target, const char *cmd, json_t *
     json_decref(msg);
     if (!text)
         goto fail;
+    cc_bus_mark_dirty(self);
     if (zmq_send(zsock_resolve(d->sock), text, strlen(text), ZMQ_DONTWAIT) < 0) {
         rc = -errno;
         cc_warn("bus.request_failed", "target=%s cmd=%s err=%s", cc_logq(target), cc_logq(cmd),

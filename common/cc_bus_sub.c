@@ -62,6 +62,7 @@ static cc_bus_handler_t *s_handler_add(cc_bus_t *self, const char *publisher,
     h->fn = fn;
     h->arg = arg;
     zsock_set_subscribe(ss->sock, prefix ? prefix : "");
+    cc_bus_mark_dirty(self);
     ss->handlers[ss->nhandlers++] = h;
     return h;
 }
