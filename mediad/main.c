@@ -1,0 +1,81 @@
+/* mediad/main.c - mediad: the RTP media engine. Endpoints (local RTP/RTCP port pairs) are
+ * created, aimed, paired and deleted over the bus (endpoint.*); paired endpoints relay
+ * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
+ * per-endpoint statistics and report silent media (media.timeout). Wiring only: the logic
+ * is in md_core/md_stats/md_ports, the I/O in md_rtp, the commands in md_bus. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cc_daemon.h"
+#include "cc_log.h"
+#include "md_bus.h"
+#include "md_core.h"
+#include "md_ports.h"
+#include "md_rtp.h"
+
+static const cc_daemon_spec_t s_spec = {
+    .name = "mediad",
+    .summary = "RTP media engine: endpoints, relay, symmetric RTP, statistics, media timeouts",
+    .uses_postgres = false,
+};
+
+static void s_status(cc_daemon_t *d, json_t *details, void *arg)
+{
+    (void)d;
+    md_bus_status(arg, details);
+}
+
+static void s_fail(const char *what)
+{
+    fprintf(stderr, "mediad: %s\n", what);
+    cc_error("daemon.start_failed", "reason=%s", cc_logq(what));
+    exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    cc_daemon_t *daemon = cc_daemon_start(&s_spec, argc, argv);
+    const cc_config_t *cfg = daemon->cfg;
+
+    int lo, hi;
+    cc_config_range(cfg, "common", "rtp_ports", &lo, &hi);
+    md_ports_t *ports = md_ports_new(lo, hi);
+    if (!ports)
+        s_fail("[common] rtp_ports holds no even/odd port pair");
+    long max_endpoints = cc_config_int(cfg, "mediad", "max_endpoints");
+    int capacity = md_ports_total(ports) < max_endpoints ? md_ports_total(ports)
+                                                         : (int)max_endpoints;
+    md_core_t *core = md_core_new(capacity);
+    if (!core)
+        s_fail("out of memory for the endpoint table");
+
+    const char *bind_addr = cc_config_str(cfg, "common", "bind");
+    md_rtp_t *rtp = md_rtp_new(daemon->loop, core, ports, bind_addr,
+                               (int)cc_config_int(cfg, "mediad", "rtp_tos"));
+    if (!rtp)
+        s_fail("[common] bind is not an IPv4 address");
+
+    const char *address = cc_config_str(cfg, "mediad", "media_address");
+    md_bus_cfg_t bus_cfg = {
+        .address = *address ? address : bind_addr,
+        .media_timeout_s = (int)cc_config_int(cfg, "mediad", "media_timeout"),
+        .scan_interval_ms = 500,
+    };
+    md_bus_t *bus = md_bus_new(daemon->bus, daemon->loop, core, rtp, ports, &bus_cfg);
+    if (!bus)
+        s_fail("cannot register the endpoint commands");
+    cc_daemon_on_status(daemon, s_status, bus);
+
+    cc_info("mediad.config", "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d",
+            lo, hi, md_ports_total(ports), capacity, cc_logq(bus_cfg.address),
+            bus_cfg.media_timeout_s);
+    cc_daemon_ready(daemon);
+    int rc = cc_daemon_run(daemon);
+
+    md_bus_destroy(&bus);
+    md_rtp_destroy(&rtp);
+    md_core_destroy(&core);
+    md_ports_destroy(&ports);
+    cc_daemon_destroy(&daemon);
+    return rc;
+}

@@ -1,0 +1,259 @@
+/* md_core.c - endpoint table, pairing and the per-packet decision (see md_core.h). The
+ * table is allocated once; create/delete take and return slots from a free stack, so the
+ * packet path never allocates and endpoint pointers stay valid until deleted. */
+#include "md_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An id encodes the slot (low 16 bits, plus one) and the slot's generation (15 bits). */
+#define SLOT_BITS 16
+#define SLOT_MASK ((1 << SLOT_BITS) - 1)
+#define GEN_MASK 0x7fff
+
+struct md_core {
+    int capacity;
+    int count;
+    md_endpoint_t *eps;
+    uint16_t *gen;
+    int *free_stack;
+    int free_top;
+};
+
+md_core_t *md_core_new(int capacity)
+{
+    if (capacity < 1 || capacity > SLOT_MASK)
+        return NULL;
+    md_core_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->capacity = capacity;
+    self->eps = calloc((size_t)capacity, sizeof *self->eps);
+    self->gen = calloc((size_t)capacity, sizeof *self->gen);
+    self->free_stack = calloc((size_t)capacity, sizeof *self->free_stack);
+    if (!self->eps || !self->gen || !self->free_stack) {
+        md_core_destroy(&self);
+        return NULL;
+    }
+    /* lowest slots on top, so a quiet daemon keeps its endpoints packed */
+    for (int i = 0; i < capacity; i++)
+        self->free_stack[i] = capacity - 1 - i;
+    self->free_top = capacity;
+    return self;
+}
+
+void md_core_destroy(md_core_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    md_core_t *self = *self_p;
+    free(self->eps);
+    free(self->gen);
+    free(self->free_stack);
+    free(self);
+    *self_p = NULL;
+}
+
+int md_core_capacity(const md_core_t *self)
+{
+    return self->capacity;
+}
+
+int md_core_count(const md_core_t *self)
+{
+    return self->count;
+}
+
+md_endpoint_t *md_core_slot(md_core_t *self, int slot)
+{
+    if (slot < 0 || slot >= self->capacity || !self->eps[slot].in_use)
+        return NULL;
+    return &self->eps[slot];
+}
+
+md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, const char *leg,
+                              bool symmetric)
+{
+    if (self->free_top == 0)
+        return NULL;
+    int slot = self->free_stack[--self->free_top];
+    md_endpoint_t *ep = &self->eps[slot];
+    memset(ep, 0, sizeof *ep);
+    self->gen[slot] = (uint16_t)((self->gen[slot] + 1) & GEN_MASK);
+    if (self->gen[slot] == 0)
+        self->gen[slot] = 1;
+    ep->id = (self->gen[slot] << SLOT_BITS) | (slot + 1);
+    ep->slot = slot;
+    ep->port = port;
+    snprintf(ep->call_id, sizeof ep->call_id, "%s", call_id ? call_id : "");
+    snprintf(ep->leg, sizeof ep->leg, "%s", leg ? leg : "");
+    ep->symmetric = symmetric;
+    ep->expect_media = true;
+    ep->in_use = true;
+    md_stats_init(&ep->stats);
+    self->count++;
+    return ep;
+}
+
+md_endpoint_t *md_core_find(md_core_t *self, int id)
+{
+    int slot = (id & SLOT_MASK) - 1;
+    if (id <= 0 || slot < 0 || slot >= self->capacity)
+        return NULL;
+    md_endpoint_t *ep = &self->eps[slot];
+    return ep->in_use && ep->id == id ? ep : NULL;
+}
+
+void md_core_delete(md_core_t *self, md_endpoint_t *ep)
+{
+    if (!ep || !ep->in_use)
+        return;
+    md_core_disconnect(ep);
+    ep->in_use = false;
+    self->free_stack[self->free_top++] = ep->slot;
+    self->count--;
+}
+
+int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts,
+                       size_t npts, bool expect_media, uint64_t now_us)
+{
+    uint8_t allowed[16] = {0};
+    for (size_t i = 0; i < npts; i++) {
+        if (pts[i] < 0 || pts[i] > 127)
+            return -1;
+        allowed[pts[i] >> 3] |= (uint8_t)(1u << (pts[i] & 7));
+    }
+    memcpy(ep->pt_allowed, allowed, sizeof allowed);
+    ep->pt_filter = pts && npts > 0;
+    if (expect_media && !ep->expect_media)
+        ep->expect_since_us = now_us;
+    ep->expect_media = expect_media;
+    ep->idle_reported = false;
+    if (ep->sdp.sin_family == AF_INET && ep->sdp.sin_addr.s_addr == addr
+        && ep->sdp.sin_port == htons(port))
+        return 0; /* same address: keep what was latched */
+    memset(&ep->sdp, 0, sizeof ep->sdp);
+    ep->sdp.sin_family = AF_INET;
+    ep->sdp.sin_addr.s_addr = addr;
+    ep->sdp.sin_port = htons(port);
+    memset(&ep->rtp, 0, sizeof ep->rtp);
+    memset(&ep->rtcp, 0, sizeof ep->rtcp);
+    ep->rtp.addr = ep->sdp;
+    ep->rtcp.addr = ep->sdp;
+    ep->rtcp.addr.sin_port = port ? htons((uint16_t)(port + 1)) : 0;
+    return 0;
+}
+
+int md_core_connect(md_endpoint_t *a, md_endpoint_t *b)
+{
+    if (a == b)
+        return -1;
+    if (a->peer != b) {
+        md_core_disconnect(a);
+        md_core_disconnect(b);
+    }
+    a->peer = b;
+    b->peer = a;
+    return 0;
+}
+
+void md_core_disconnect(md_endpoint_t *ep)
+{
+    if (ep->peer) {
+        ep->peer->peer = NULL;
+        ep->peer = NULL;
+    }
+}
+
+static bool s_same_source(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+    return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* Symmetric RTP: accept (and maybe latch) src, or refuse it as a stray. */
+static bool s_latch(md_endpoint_t *ep, md_remote_t *r, const struct sockaddr_in *src,
+                    uint64_t now_us)
+{
+    if (!ep->symmetric)
+        return true;
+    if (r->latched && !s_same_source(&r->addr, src)) {
+        if (now_us - r->last_us < MD_RELATCH_US)
+            return false;
+        r->latched = false;
+    }
+    if (!r->latched) {
+        r->addr.sin_family = AF_INET;
+        r->addr.sin_addr = src->sin_addr;
+        r->addr.sin_port = src->sin_port;
+        r->latched = true;
+    }
+    r->last_us = now_us;
+    return true;
+}
+
+static md_endpoint_t *s_forward_to(md_endpoint_t *ep, const md_remote_t *r)
+{
+    md_endpoint_t *peer = ep->peer;
+    if (!peer || r->addr.sin_port == 0)
+        return NULL;
+    return peer;
+}
+
+md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src,
+                              const uint8_t *buf, size_t len, uint64_t now_us)
+{
+    md_rtp_hdr_t hdr;
+    if (md_rtp_parse(buf, len, &hdr) < 0) {
+        ep->stats.dropped++;
+        return NULL;
+    }
+    if (md_rtp_is_rtcp(buf, len)) { /* rtcp-mux: relay as is, no RTP stats */
+        if (!s_latch(ep, &ep->rtp, src, now_us)) {
+            ep->stats.dropped++;
+            return NULL;
+        }
+        ep->stats.rtcp_in++;
+        return ep->peer ? s_forward_to(ep, &ep->peer->rtp) : NULL;
+    }
+    if ((ep->pt_filter && !(ep->pt_allowed[hdr.pt >> 3] & (1u << (hdr.pt & 7))))
+        || !s_latch(ep, &ep->rtp, src, now_us)) {
+        ep->stats.dropped++;
+        return NULL;
+    }
+    md_stats_rtp_in(&ep->stats, &hdr, len, now_us);
+    ep->idle_reported = false;
+    return ep->peer ? s_forward_to(ep, &ep->peer->rtp) : NULL;
+}
+
+md_endpoint_t *md_core_rtcp_in(md_endpoint_t *ep, const struct sockaddr_in *src, size_t len,
+                               uint64_t now_us)
+{
+    (void)len;
+    if (!s_latch(ep, &ep->rtcp, src, now_us)) {
+        ep->stats.dropped++;
+        return NULL;
+    }
+    ep->stats.rtcp_in++;
+    return ep->peer ? s_forward_to(ep, &ep->peer->rtcp) : NULL;
+}
+
+int md_core_scan_idle(md_core_t *self, uint64_t now_us, uint64_t timeout_us, md_core_idle_fn *fn,
+                      void *arg)
+{
+    int reported = 0;
+    for (int i = 0; i < self->capacity; i++) {
+        md_endpoint_t *ep = &self->eps[i];
+        if (!ep->in_use || !ep->expect_media || ep->idle_reported || ep->stats.packets_in == 0)
+            continue;
+        uint64_t since = ep->stats.last_us > ep->expect_since_us ? ep->stats.last_us
+                                                                  : ep->expect_since_us;
+        uint64_t idle = now_us > since ? now_us - since : 0;
+        if (idle >= timeout_us) {
+            ep->idle_reported = true;
+            fn(ep, idle, arg);
+            reported++;
+        }
+    }
+    return reported;
+}

@@ -1,0 +1,102 @@
+/* md_core.h - endpoints and their pairing: the table of endpoints, remotes, symmetric-RTP
+ * latching, payload-type filtering, and the per-packet decision "count it, then send it
+ * where?". Plain structs, no sockets and no clock (time is passed in): md_rtp.c does the
+ * I/O, md_bus.c the commands.
+ *
+ * Latching (symmetric RTP, on by default): the first RTP packet received sets the remote
+ * address to its source. A packet from another source is dropped (counted in `dropped`)
+ * unless the latched source has sent nothing for MD_RELATCH_US, in which case the new
+ * source is latched (a phone that changed address or NAT binding). endpoint.remote with a
+ * new address resets the latch, so the next packet latches afresh (the same address again,
+ * e.g. a session refresh, keeps it). RTCP latches the same way on its own. */
+#ifndef MD_CORE_H
+#define MD_CORE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "md_stats.h"
+
+#define MD_RELATCH_US 1000000u
+#define MD_CALL_ID_MAX 256
+#define MD_LEG_MAX 32
+
+typedef struct md_endpoint md_endpoint_t;
+
+/* One latched-or-configured destination (RTP or RTCP). sin_port 0: unknown yet. */
+typedef struct {
+    struct sockaddr_in addr;
+    bool latched;
+    uint64_t last_us; /* last packet from addr (once latched) */
+} md_remote_t;
+
+struct md_endpoint {
+    int id;                /* > 0; stale ids never match a reused slot */
+    int slot;              /* index in the core's table, for adapters' parallel arrays */
+    int port;              /* local RTP port; RTCP is port + 1 */
+    char call_id[MD_CALL_ID_MAX];
+    char leg[MD_LEG_MAX];
+    bool symmetric;
+    bool expect_media;     /* false while the far party does not send (recvonly/inactive) */
+    uint64_t expect_since_us; /* when media was last (re)expected: silence counts from here
+                                 or from the last packet, whichever is later */
+    bool idle_reported;    /* media.timeout published for the current silence */
+    bool pt_filter;
+    uint8_t pt_allowed[16]; /* bitmap over payload types 0-127 */
+    md_endpoint_t *peer;
+    md_remote_t rtp, rtcp;
+    struct sockaddr_in sdp; /* the RTP address last given by endpoint.remote */
+    md_stats_t stats;
+    bool in_use;
+};
+
+typedef struct md_core md_core_t;
+
+md_core_t *md_core_new(int capacity);
+void md_core_destroy(md_core_t **self_p);
+
+int md_core_capacity(const md_core_t *self);
+int md_core_count(const md_core_t *self);
+/* Endpoint in slot i (0 <= i < capacity), or NULL if the slot is free. */
+md_endpoint_t *md_core_slot(md_core_t *self, int slot);
+
+/* New endpoint on local port `port`; NULL when the table is full. call_id and leg are
+ * copied (truncated to the buffers). */
+md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, const char *leg,
+                              bool symmetric);
+md_endpoint_t *md_core_find(md_core_t *self, int id);
+/* Disconnects it from its peer and frees the slot (the pointer is invalid afterwards). */
+void md_core_delete(md_core_t *self, md_endpoint_t *ep);
+
+/* Where ep sends: `addr` (IPv4, network order) and the RTP port (RTCP to port + 1), the
+ * payload types accepted from the far party (NULL/0: all), and whether the far party is
+ * expected to send at all (false pauses the media timeout). A changed address resets the
+ * latch. Returns 0, or
+ * -1 if a payload type is outside 0-127. */
+int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts,
+                       size_t npts, bool expect_media, uint64_t now_us);
+
+/* Pair two endpoints (each first leaves any earlier pairing). -1 if a == b. */
+int md_core_connect(md_endpoint_t *a, md_endpoint_t *b);
+/* Unpair ep and its peer (no-op when not paired). */
+void md_core_disconnect(md_endpoint_t *ep);
+
+/* An RTP datagram of len bytes from src arrived on ep's RTP port at now_us. Returns the
+ * endpoint that must send it on (ep's peer; the destination is peer->rtp.addr) or NULL to
+ * drop it. rtcp_mux is set when it was an RTCP packet sent to the RTP port, to be relayed
+ * to the peer's RTP address as well. Counts everything in ep->stats. */
+md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src,
+                              const uint8_t *buf, size_t len, uint64_t now_us);
+/* The same for a datagram on ep's RTCP port (peer sends to peer->rtcp.addr). */
+md_endpoint_t *md_core_rtcp_in(md_endpoint_t *ep, const struct sockaddr_in *src, size_t len,
+                               uint64_t now_us);
+
+/* Media timeout scan: calls fn for every endpoint that received media, expects more, and
+ * has been silent for at least timeout_us, once per silence (a packet re-arms it). */
+typedef void (md_core_idle_fn)(md_endpoint_t *ep, uint64_t idle_us, void *arg);
+int md_core_scan_idle(md_core_t *self, uint64_t now_us, uint64_t timeout_us, md_core_idle_fn *fn,
+                      void *arg);
+
+#endif

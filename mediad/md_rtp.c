@@ -1,0 +1,243 @@
+/* md_rtp.c - sockets and the per-packet path (see md_rtp.h). Socket state lives in an
+ * array parallel to the core's endpoint table (indexed by slot), so the packet path finds
+ * the peer's socket with one index. Owns the fds; the endpoints belong to md_core. */
+#include "md_rtp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cc_log.h"
+
+#define MD_BUF_SIZE 8192 /* larger than any RTP packet; longer datagrams are dropped */
+
+typedef struct {
+    md_rtp_t *rtp;
+    md_endpoint_t *ep;
+    int fd_rtp, fd_rtcp;
+} md_sock_t;
+
+struct md_rtp {
+    cc_loop_t *loop;
+    md_core_t *core;
+    md_ports_t *ports;
+    struct in_addr bind_addr;
+    int tos;
+    md_sock_t *socks; /* [core capacity] */
+    uint64_t relayed, send_errors;
+    uint8_t buf[MD_BUF_SIZE] __attribute__((aligned(16)));
+};
+
+md_rtp_t *md_rtp_new(cc_loop_t *loop, md_core_t *core, md_ports_t *ports, const char *bind_addr,
+                     int tos)
+{
+    struct in_addr addr;
+    if (inet_pton(AF_INET, bind_addr, &addr) != 1)
+        return NULL;
+    md_rtp_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    int cap = md_core_capacity(core);
+    self->socks = calloc((size_t)cap, sizeof *self->socks);
+    if (!self->socks) {
+        free(self);
+        return NULL;
+    }
+    for (int i = 0; i < cap; i++)
+        self->socks[i].fd_rtp = self->socks[i].fd_rtcp = -1;
+    self->loop = loop;
+    self->core = core;
+    self->ports = ports;
+    self->bind_addr = addr;
+    self->tos = tos;
+    return self;
+}
+
+void md_rtp_destroy(md_rtp_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    md_rtp_t *self = *self_p;
+    for (int i = 0; i < md_core_capacity(self->core); i++) {
+        md_endpoint_t *ep = md_core_slot(self->core, i);
+        if (ep)
+            md_rtp_close(self, ep);
+    }
+    free(self->socks);
+    free(self);
+    *self_p = NULL;
+}
+
+uint64_t md_rtp_relayed(const md_rtp_t *self)
+{
+    return self->relayed;
+}
+
+uint64_t md_rtp_send_errors(const md_rtp_t *self)
+{
+    return self->send_errors;
+}
+
+/* ---- the packet path ------------------------------------------------------------ */
+
+static void s_send(md_rtp_t *self, md_endpoint_t *from, int fd, const struct sockaddr_in *to,
+                   size_t len, md_endpoint_t *peer, bool rtp)
+{
+    ssize_t sent = sendto(fd, self->buf, len, 0, (const struct sockaddr *)to, sizeof *to);
+    if (sent == (ssize_t)len) {
+        if (rtp) {
+            md_stats_rtp_out(&peer->stats, len);
+            self->relayed++;
+        } else {
+            peer->stats.rtcp_out++;
+        }
+    } else {
+        from->stats.dropped++;
+        self->send_errors++;
+    }
+}
+
+static ssize_t s_recv(md_rtp_t *self, int fd, struct sockaddr_in *src)
+{
+    socklen_t slen = sizeof *src;
+    ssize_t n = recvfrom(fd, self->buf, sizeof self->buf, MSG_TRUNC, (struct sockaddr *)src,
+                         &slen);
+    if (n > (ssize_t)sizeof self->buf)
+        return -1;
+    return n;
+}
+
+static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    (void)events;
+    md_sock_t *s = arg;
+    md_rtp_t *self = s->rtp;
+    struct sockaddr_in src;
+    ssize_t n = s_recv(self, fd, &src);
+    if (n < 0)
+        return; /* EAGAIN, an ICMP error, or an oversized datagram */
+    md_endpoint_t *peer = md_core_rtp_in(s->ep, &src, self->buf, (size_t)n, cc_mono_us());
+    if (peer)
+        s_send(self, s->ep, self->socks[peer->slot].fd_rtp, &peer->rtp.addr, (size_t)n, peer,
+               !md_rtp_is_rtcp(self->buf, (size_t)n));
+}
+
+static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    (void)events;
+    md_sock_t *s = arg;
+    md_rtp_t *self = s->rtp;
+    struct sockaddr_in src;
+    ssize_t n = s_recv(self, fd, &src);
+    if (n < 0)
+        return;
+    md_endpoint_t *peer = md_core_rtcp_in(s->ep, &src, (size_t)n, cc_mono_us());
+    if (peer)
+        s_send(self, s->ep, self->socks[peer->slot].fd_rtcp, &peer->rtcp.addr, (size_t)n, peer,
+               false);
+}
+
+/* ---- endpoints -------------------------------------------------------------------- */
+
+static int s_bind_one(md_rtp_t *self, int port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (self->tos > 0)
+        (void)setsockopt(fd, IPPROTO_IP, IP_TOS, &self->tos, sizeof self->tos);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr = self->bind_addr};
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+/* Bind both sockets of the pair at port; 0 or -errno (both closed on failure). */
+static int s_bind_pair(md_rtp_t *self, int port, int *fd_rtp, int *fd_rtcp)
+{
+    *fd_rtp = s_bind_one(self, port);
+    if (*fd_rtp < 0)
+        return *fd_rtp;
+    *fd_rtcp = s_bind_one(self, port + 1);
+    if (*fd_rtcp < 0) {
+        int rc = *fd_rtcp;
+        close(*fd_rtp);
+        return rc;
+    }
+    return 0;
+}
+
+int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symmetric,
+                md_endpoint_t **out)
+{
+    if (md_core_count(self->core) >= md_core_capacity(self->core))
+        return -ENOSPC;
+    /* Ports held by another process are skipped: they go to the back of the queue. */
+    int fd_rtp = -1, fd_rtcp = -1, port = -1, rc = -ENOSPC;
+    for (int tries = 0; tries < 64; tries++) {
+        port = md_ports_alloc(self->ports);
+        if (port < 0)
+            return -ENOSPC;
+        rc = s_bind_pair(self, port, &fd_rtp, &fd_rtcp);
+        if (rc == 0)
+            break;
+        md_ports_free(self->ports, port);
+        if (rc != -EADDRINUSE)
+            return rc;
+        cc_warn("rtp.port_busy", "port=%d", port);
+    }
+    if (rc < 0)
+        return rc;
+    md_endpoint_t *ep = md_core_create(self->core, port, call_id, leg, symmetric);
+    if (!ep) { /* cannot happen after the capacity check above; stay safe anyway */
+        close(fd_rtp);
+        close(fd_rtcp);
+        md_ports_free(self->ports, port);
+        return -ENOSPC;
+    }
+    md_sock_t *s = &self->socks[ep->slot];
+    *s = (md_sock_t){.rtp = self, .ep = ep, .fd_rtp = fd_rtp, .fd_rtcp = fd_rtcp};
+    rc = cc_loop_fd_add(self->loop, fd_rtp, EPOLLIN, s_on_rtp, s);
+    if (rc == 0) {
+        rc = cc_loop_fd_add(self->loop, fd_rtcp, EPOLLIN, s_on_rtcp, s);
+        if (rc < 0)
+            cc_loop_fd_remove(self->loop, fd_rtp);
+    }
+    if (rc < 0) {
+        close(fd_rtp);
+        close(fd_rtcp);
+        s->fd_rtp = s->fd_rtcp = -1;
+        md_ports_free(self->ports, port);
+        md_core_delete(self->core, ep);
+        return rc;
+    }
+    *out = ep;
+    return 0;
+}
+
+void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    if (s->fd_rtp >= 0) {
+        cc_loop_fd_remove(self->loop, s->fd_rtp);
+        close(s->fd_rtp);
+    }
+    if (s->fd_rtcp >= 0) {
+        cc_loop_fd_remove(self->loop, s->fd_rtcp);
+        close(s->fd_rtcp);
+    }
+    *s = (md_sock_t){.fd_rtp = -1, .fd_rtcp = -1};
+    md_ports_free(self->ports, ep->port);
+    md_core_delete(self->core, ep);
+}
