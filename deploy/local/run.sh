@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# deploy/local/run.sh - run the whole suite locally (what `make run` does after the
+# dependency check and the build): a private Postgres under CC_VAR_DIR, migrations,
+# demo data, every daemon in the background, a banner saying what to point a softphone
+# at; Ctrl-C or SIGTERM stops every daemon (by PID) and Postgres, then exits 0.
+#
+# Environment (defaults in brackets); two instances with different values run side by side:
+#   CC_VAR_DIR   [<repo>/var]  state: database, sockets, logs, demo credentials
+#   CC_BIND      [127.0.0.1]   address SIP, HTTP, RTP and Postgres (TCP) listen on
+#   CC_SIP_PORT  [5060]   CC_HTTP_PORT [8080]   CC_RTP_PORTS [20000-29999]
+#   CC_PG_PORT   [5432, or the next free port when 5432 is taken]
+#   CC_BIN_DIR   [<repo>/bin]  where the daemons and ccctl are
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PG=$REPO/deploy/local/pg.sh
+BIN=${CC_BIN_DIR:-$REPO/bin}
+DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd)
+# the web gateway (a later issue) joins when it is built
+if [[ -x "$BIN/webd" ]]; then
+    DAEMONS+=(webd)
+fi
+READY_TIMEOUT=${CC_READY_TIMEOUT:-20}
+
+mkdir -p "${CC_VAR_DIR:-$REPO/var}"
+CC_VAR_DIR=$(cd "${CC_VAR_DIR:-$REPO/var}" && pwd)
+export CC_VAR_DIR
+export CC_BIND=${CC_BIND:-127.0.0.1}
+export CC_SIP_PORT=${CC_SIP_PORT:-5060}
+export CC_HTTP_PORT=${CC_HTTP_PORT:-8080}
+export CC_RTP_PORTS=${CC_RTP_PORTS:-20000-29999}
+# not under a service manager here: daemons must not talk to one we might inherit
+unset NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID
+RUN=$CC_VAR_DIR/run
+LOGDIR=$CC_VAR_DIR/log
+CCCTL=$BIN/ccctl
+
+say() { echo "run.sh: $*"; }
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+for prog in ccctl "${DAEMONS[@]}"; do
+    [[ -x "$BIN/$prog" ]] || die "$BIN/$prog is missing: build first (make)"
+done
+
+port_in_use() { # TCP port listened on by anyone (any address)
+    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
+}
+
+if [[ -z "${CC_PG_PORT:-}" ]]; then
+    CC_PG_PORT=5432
+    while port_in_use "$CC_PG_PORT"; do
+        CC_PG_PORT=$((CC_PG_PORT + 1))
+    done
+    [[ $CC_PG_PORT == 5432 ]] || say "port 5432 is taken: Postgres uses port $CC_PG_PORT"
+fi
+export CC_PG_PORT
+
+declare -A PIDS=()
+PG_STARTED=0
+STOPPING=0
+SLEEP_PID=
+
+pid_alive() { kill -0 "$1" 2>/dev/null; }
+
+stop_all() {
+    local d pid alive
+    [[ -n "$SLEEP_PID" ]] && { kill "$SLEEP_PID" 2>/dev/null || true; }
+    for d in "${!PIDS[@]}"; do
+        kill -TERM "${PIDS[$d]}" 2>/dev/null || true
+    done
+    for _ in $(seq 50); do
+        alive=0
+        for d in "${!PIDS[@]}"; do
+            pid_alive "${PIDS[$d]}" && alive=1
+        done
+        [[ $alive == 0 ]] && break
+        sleep 0.1
+    done
+    for d in "${!PIDS[@]}"; do
+        pid=${PIDS[$d]}
+        if pid_alive "$pid"; then
+            echo "run.sh: $d (pid $pid) did not stop within 5 s: SIGKILL" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+        rm -f "$RUN/$d.pid"
+    done
+    PIDS=()
+    if [[ $PG_STARTED == 1 ]]; then
+        "$PG" stop "$CC_VAR_DIR" || true
+        PG_STARTED=0
+    fi
+}
+
+on_signal() {
+    [[ $STOPPING == 1 ]] && return
+    STOPPING=1
+    echo
+    say "stopping every daemon and Postgres"
+    stop_all
+    say "stopped"
+    exit 0
+}
+
+on_exit() {
+    local rc=$?
+    [[ $STOPPING == 1 ]] && return
+    STOPPING=1
+    stop_all
+    exit $rc
+}
+
+trap on_signal INT TERM
+trap on_exit EXIT
+
+# Refuse to start over a running instance in the same directory.
+mkdir -p "$RUN" "$LOGDIR"
+for d in "${DAEMONS[@]}"; do
+    f=$RUN/$d.pid
+    if [[ -f "$f" ]]; then
+        pid=$(cat "$f" 2>/dev/null || true)
+        if [[ "$pid" =~ ^[0-9]+$ ]] && pid_alive "$pid" \
+                && [[ "$(cat /proc/"$pid"/comm 2>/dev/null)" == "${d:0:15}" ]]; then
+            STOPPING=1
+            die "$d is already running (pid $pid) in $CC_VAR_DIR: stop that instance first, or set CC_VAR_DIR"
+        fi
+        rm -f "$f"
+    fi
+done
+
+# Postgres: a leftover server from a run that died is restarted on the chosen port.
+if "$PG" status "$CC_VAR_DIR" >/dev/null 2>&1; then
+    say "stopping a Postgres left over in $CC_VAR_DIR"
+    "$PG" stop "$CC_VAR_DIR"
+fi
+say "Postgres: initialising/starting in $CC_VAR_DIR/pg (port $CC_PG_PORT)"
+"$PG" init "$CC_VAR_DIR"
+PG_STARTED=1
+PG_PID=$("$PG" start "$CC_VAR_DIR")
+"$PG" conf "$CC_VAR_DIR"
+say "Postgres running (pid $PG_PID); config written to $CC_VAR_DIR/cc.conf"
+
+"$CCCTL" migrate
+"$CCCTL" demo seed
+
+# Each daemon in a process group of its own (set -m), so a Ctrl-C on the terminal reaches
+# only this script, which then stops them in order; the script is the only one to signal.
+set -m
+for d in "${DAEMONS[@]}"; do
+    log=$LOGDIR/$d.log
+    echo "---- $(date -u +%FT%TZ) start" >>"$log"
+    # a simple command run in the background: $! is the daemon itself (no subshell)
+    "$BIN/$d" -c "$CC_VAR_DIR/cc.conf" </dev/null >>"$log" 2>&1 &
+    PIDS[$d]=$!
+    echo "${PIDS[$d]}" >"$RUN/$d.pid"
+done
+set +m
+
+show_failure() { # daemon why
+    echo "run.sh: $1 $2; last lines of $LOGDIR/$1.log:" >&2
+    tail -n 25 "$LOGDIR/$1.log" | sed "s/^/  $1| /" >&2
+}
+
+deadline=$((SECONDS + READY_TIMEOUT))
+while :; do
+    for d in "${DAEMONS[@]}"; do
+        if ! pid_alive "${PIDS[$d]}"; then
+            rc=0
+            wait "${PIDS[$d]}" || rc=$?
+            unset "PIDS[$d]"
+            show_failure "$d" "exited during start-up (status $rc)"
+            exit 1
+        fi
+    done
+    if "$CCCTL" status >/dev/null 2>&1; then
+        break
+    fi
+    if ((SECONDS >= deadline)); then
+        "$CCCTL" status >&2 || true
+        # the daemons ccctl does not see as ready (its table: DAEMON STATE READY ...)
+        notready=" $("$CCCTL" status 2>/dev/null | awk '$3 != "yes" { printf "%s ", $1 }' || true)"
+        for d in "${DAEMONS[@]}"; do
+            if [[ "$notready" == *" $d "* ]]; then
+                show_failure "$d" "is not ready after ${READY_TIMEOUT} s"
+            fi
+        done
+        exit 1
+    fi
+    sleep 0.2
+done
+
+DOMAIN=${CC_SIP_DOMAIN:-cc.local}
+CREDS=$CC_VAR_DIR/demo-credentials.txt
+
+cat <<EOF
+
+==============================================================================
+ Call-center suite is running (instance $CC_VAR_DIR)
+
+ Point a softphone at:
+   SIP server  $CC_BIND:$CC_SIP_PORT (UDP or TCP)
+   Domain      $DOMAIN   (if it does not resolve, use $CC_BIND:$CC_SIP_PORT as outbound proxy)
+   Users       extensions 1000-1009, user name = extension, passwords in
+               $CREDS
+               (1000 is the operator)
+ Numbers to dial:
+   1000-1009   the demo extensions      500  main IVR
+   600         queue "support"          601  queue "sales"
+ Also:
+   Logs        $LOGDIR/<daemon>.log
+   Status      CC_VAR_DIR=$CC_VAR_DIR $CCCTL status
+   Postgres    port $CC_PG_PORT, socket in $RUN
+EOF
+if [[ -n "${PIDS[webd]:-}" ]]; then
+    echo "   Wallboard   http://$CC_BIND:$CC_HTTP_PORT/"
+fi
+echo " Daemons: $(for d in "${DAEMONS[@]}"; do printf '%s=%s ' "$d" "${PIDS[$d]}"; done)"
+echo " Press Ctrl-C to stop."
+echo "=============================================================================="
+
+# Wait for a signal; report daemons that die meanwhile (the others keep running).
+while :; do
+    sleep 1 &
+    SLEEP_PID=$!
+    wait "$SLEEP_PID" 2>/dev/null || true
+    SLEEP_PID=
+    for d in "${!PIDS[@]}"; do
+        if ! pid_alive "${PIDS[$d]}"; then
+            rc=0
+            wait "${PIDS[$d]}" 2>/dev/null || rc=$?
+            unset "PIDS[$d]"
+            rm -f "$RUN/$d.pid"
+            show_failure "$d" "exited unexpectedly (status $rc)"
+        fi
+    done
+done

@@ -1,0 +1,80 @@
+"""Fixtures shared by every test (see suite.py for the harness itself).
+
+    pg_cluster   session: one private Postgres cluster (deploy/local/pg.sh)
+    suite        module:  a Suite with all six daemons started and READY
+    make_suite   function: factory for suites with chosen daemons/config, closed after
+                 the test (start daemons with s.start(...))
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import suite as suite_mod  # noqa: E402
+
+
+def pytest_report_header(config):
+    return "CC_BIN_DIR: %s" % suite_mod.BIN_DIR
+
+
+@pytest.fixture(scope="session")
+def bin_dir():
+    missing = [n for n in suite_mod.DAEMONS + ["ccctl"]
+               if not os.access(suite_mod.BIN_DIR / n, os.X_OK)]
+    if missing:
+        pytest.fail("binaries missing in %s: %s (build with `make SAN=1`)"
+                    % (suite_mod.BIN_DIR, " ".join(missing)), pytrace=False)
+    return suite_mod.BIN_DIR
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = suite_mod.PgCluster()
+    try:
+        cluster.start()
+    except Exception:
+        cluster.cleanup()
+        raise
+    yield cluster
+    cluster.cleanup()
+
+
+@pytest.fixture(scope="module")
+def suite(request, pg_cluster, bin_dir):
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    s = suite_mod.Suite(pg_cluster, name=name)
+    try:
+        s.start()
+    except Exception:
+        try:
+            s.close()
+        except Exception as e:
+            print(e, file=sys.stderr)
+        raise
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def make_suite(request, pg_cluster, bin_dir):
+    made = []
+
+    def factory(**kwargs):
+        kwargs.setdefault("name", request.node.name)
+        s = suite_mod.Suite(pg_cluster, **kwargs)
+        made.append(s)
+        return s
+
+    yield factory
+    errors = []
+    for s in made:
+        try:
+            s.close()
+        except Exception as e:  # report every suite's problems, not just the first
+            errors.append(str(e))
+    if errors:
+        raise suite_mod.HarnessError("\n".join(errors))

@@ -1,0 +1,460 @@
+"""test_mediad.py - mediad over its bus with real RTP on loopback: endpoints, relay of
+G.711 tones both ways (checked with Goertzel), symmetric RTP latching, RTCP pass-through,
+payload-type filtering, statistics after delete (packets, bytes, loss, reordering), error
+replies, media.timeout, and port-pool exhaustion.
+
+mediad needs no Postgres, so this module starts it alone from CC_BIN_DIR with a temp var
+dir and a generated cc.conf (suite.py's helpers for ports, environment and SUB sockets),
+and stops it by PID."""
+
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import suite as suite_mod  # noqa: E402
+
+POOL_PAIRS = 8
+PT_PCMU = 0
+
+
+# ---- G.711 u-law and tones ----------------------------------------------------------
+
+def ulaw_encode(sample):
+    """16-bit linear -> u-law byte (G.711)."""
+    BIAS, CLIP = 0x84, 32635
+    sign = 0x80 if sample < 0 else 0
+    if sample < 0:
+        sample = -sample
+    sample = min(sample, CLIP) + BIAS
+    exp = 7
+    mask = 0x4000
+    while exp > 0 and not (sample & mask):
+        exp -= 1
+        mask >>= 1
+    mant = (sample >> (exp + 3)) & 0x0F
+    return ~(sign | (exp << 4) | mant) & 0xFF
+
+
+def ulaw_decode(byte):
+    byte = ~byte & 0xFF
+    sign, exp, mant = byte & 0x80, (byte >> 4) & 7, byte & 0x0F
+    sample = (((mant << 3) + 0x84) << exp) - 0x84
+    return -sample if sign else sample
+
+
+def tone_frames(freq, count, rate=8000, samples=160, amp=8000):
+    out = []
+    for f in range(count):
+        out.append(bytes(ulaw_encode(int(amp * math.sin(2 * math.pi * freq * (f * samples + i) / rate)))
+                         for i in range(samples)))
+    return out
+
+
+def goertzel(samples, freq, rate=8000):
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+def rtp(seq, ts, payload, pt=PT_PCMU, ssrc=0x1234, marker=False):
+    return struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, seq & 0xFFFF,
+                       ts & 0xFFFFFFFF, ssrc) + payload
+
+
+# ---- mediad alone ---------------------------------------------------------------------
+
+class Mediad:
+    def __init__(self, media_timeout=1, pairs=POOL_PAIRS):
+        self.dir = suite_mod.make_tempdir("cc-mediad-")
+        self.run_dir = self.dir / "run"
+        self.run_dir.mkdir()
+        base = suite_mod.free_port(tcp=False, span=2 * pairs + 2)
+        base += base % 2
+        self.rtp_lo, self.rtp_hi = base, base + 2 * pairs - 1
+        self.conf = self.dir / "cc.conf"
+        self.conf.write_text("[common]\nvar_dir = %s\nbind = 127.0.0.1\nrtp_ports = %d-%d\n"
+                             "heartbeat_interval = 1\n[mediad]\nmedia_timeout = %d\n"
+                             % (self.dir, self.rtp_lo, self.rtp_hi, media_timeout))
+        self.log_path = self.dir / "mediad.log"
+        self.token = uuid.uuid4().hex
+        env = suite_mod.clean_env(CC_VAR_DIR=str(self.dir), **{suite_mod.TOKEN_VAR: self.token})
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([str(suite_mod.BIN_DIR / "mediad"), "-c", str(self.conf)],
+                                         env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        import zmq
+        self.zmq = zmq
+        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect("ipc://%s/mediad.cmd" % self.run_dir)
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("mediad exited %s:\n%s" % (self.proc.returncode, self.log()))
+            try:
+                if self.call("ping", timeout=0.5).get("ok"):
+                    break
+            except TimeoutError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("mediad did not answer ping:\n" + self.log())
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def call(self, cmd, timeout=5.0, **args):
+        req = uuid.uuid4().hex[:12]
+        self.sock.send(json.dumps({"type": cmd, "req": req, "args": args}).encode())
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.sock.poll(int(left * 1000)):
+                raise TimeoutError("no reply to %s" % cmd)
+            reply = json.loads(self.sock.recv_multipart()[-1])
+            if reply.get("req") == req:
+                return reply
+
+    def ok(self, cmd, **args):
+        r = self.call(cmd, **args)
+        assert r.get("ok") is True, "%s %s: expected ok, saw %s" % (cmd, args, r)
+        return r.get("result")
+
+    def error(self, cmd, **args):
+        r = self.call(cmd, **args)
+        assert r.get("ok") is False, "%s %s: expected an error reply, saw %s" % (cmd, args, r)
+        return r["error"]["code"]
+
+    def subscribe(self):
+        return suite_mod.Subscriber(["ipc://%s/mediad.pub" % self.run_dir], "media.")
+
+    def close(self):
+        self.sock.close()
+        problems = []
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+                problems.append("mediad did not stop on SIGTERM")
+        if self.proc.returncode not in (0, None):
+            problems.append("mediad exited %s" % self.proc.returncode)
+        text = self.log()
+        if any(m in text for m in suite_mod.SANITIZER_MARKERS):
+            problems.append("sanitizer report")
+        if problems:
+            raise AssertionError("; ".join(problems) + " (kept %s)\n%s" % (self.dir, text[-4000:]))
+        if not os.environ.get("CC_TEST_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def md():
+    if not os.access(suite_mod.BIN_DIR / "mediad", os.X_OK):
+        pytest.fail("no mediad in %s (build with `make SAN=1`)" % suite_mod.BIN_DIR,
+                    pytrace=False)
+    m = Mediad(media_timeout=1)
+    yield m
+    m.close()
+
+
+class Party:
+    """A fake phone: an RTP socket on an even port and an RTCP socket above it."""
+
+    def __init__(self):
+        base = suite_mod.free_port(tcp=False, span=4)
+        base += base % 2
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp.bind(("127.0.0.1", base))
+        self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtcp.bind(("127.0.0.1", base + 1))
+        self.port = base
+
+    def recv_all(self, sock=None, wait=0.3):
+        sock = sock or self.rtp
+        out = []
+        while True:
+            r, _, _ = select.select([sock], [], [], wait)
+            if not r:
+                return out
+            out.append(sock.recvfrom(4096))
+
+    def close(self):
+        self.rtp.close()
+        self.rtcp.close()
+
+
+def make_call(md, a_party, b_party, symmetric=True, a_remote=None, **remote_args):
+    call_id = "test-" + uuid.uuid4().hex[:8]
+    a = md.ok("endpoint.create", call_id=call_id, leg="caller", symmetric=symmetric)
+    b = md.ok("endpoint.create", call_id=call_id, leg="callee", symmetric=symmetric)
+    assert a["address"] == "127.0.0.1" and md.rtp_lo <= a["port"] <= md.rtp_hi
+    assert a["port"] % 2 == 0 and a["port"] != b["port"]
+    md.ok("endpoint.remote", endpoint_id=a["endpoint_id"], address="127.0.0.1",
+          port=a_remote or a_party.port, **remote_args)
+    md.ok("endpoint.remote", endpoint_id=b["endpoint_id"], address="127.0.0.1",
+          port=b_party.port, **remote_args)
+    md.ok("endpoint.connect", endpoint_a=a["endpoint_id"], endpoint_b=b["endpoint_id"])
+    return call_id, a, b
+
+
+def delete(md, *eps):
+    return [md.ok("endpoint.delete", endpoint_id=e["endpoint_id"])["stats"] for e in eps]
+
+
+# ---- tests ------------------------------------------------------------------------------
+
+def test_relay_tones_both_ways(md):
+    pa, pb = Party(), Party()
+    try:
+        _, a, b = make_call(md, pa, pb)
+        n = 50
+        tone_a, tone_b = tone_frames(440, n), tone_frames(880, n)
+        t0 = time.monotonic()
+        for i in range(n):
+            pa.rtp.sendto(rtp(1000 + i, 160 * i, tone_a[i], ssrc=0xA), ("127.0.0.1", a["port"]))
+            pb.rtp.sendto(rtp(7000 + i, 160 * i, tone_b[i], ssrc=0xB), ("127.0.0.1", b["port"]))
+            delay = t0 + 0.02 * (i + 1) - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        at_b, at_a = pb.recv_all(), pa.recv_all()
+        assert len(at_b) == n, "callee received %d of %d packets" % (len(at_b), n)
+        assert len(at_a) == n, "caller received %d of %d packets" % (len(at_a), n)
+        # from the endpoints' own ports (symmetric for the phones), payloads in order
+        assert {src for _, src in at_b} == {("127.0.0.1", b["port"])}
+        assert {src for _, src in at_a} == {("127.0.0.1", a["port"])}
+        assert [d[12:] for d, _ in at_b] == tone_a
+        assert [d[12:] for d, _ in at_a] == tone_b
+        assert [struct.unpack("!H", d[2:4])[0] for d, _ in at_b] == list(range(1000, 1000 + n))
+        for got, want, other in ((at_b, 440, 880), (at_a, 880, 440)):
+            pcm = [ulaw_decode(x) for d, _ in got for x in d[12:]]
+            p_want, p_other = goertzel(pcm, want), goertzel(pcm, other)
+            assert p_want > 100 * p_other, "%d Hz power %.3g vs %d Hz %.3g" % (
+                want, p_want, other, p_other)
+        st_a, st_b = delete(md, a, b)
+        for st, name in ((st_a, "caller"), (st_b, "callee")):
+            assert st["packets_in"] == n and st["bytes_in"] == n * 172, (name, st)
+            assert st["packets_out"] == n and st["bytes_out"] == n * 172, (name, st)
+            assert st["lost"] == 0 and st["out_of_order"] == 0 and st["dropped"] == 0, (name, st)
+            assert 15 <= st["max_gap_ms"] < 200, (name, st)
+            assert 0 <= st["jitter_ms"] < 20, (name, st)
+    finally:
+        pa.close()
+        pb.close()
+
+
+def test_symmetric_latching(md):
+    pa, pb, nat = Party(), Party(), Party()
+    dead = Party()
+    try:
+        # the caller's SDP names `dead`, but its packets come from `nat`
+        _, a, b = make_call(md, pa, pb, a_remote=dead.port)
+        st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
+        assert st["remote_port"] == dead.port and st["latched"] is False
+        nat.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all()) == 1
+        st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
+        assert st["latched"] is True and st["remote_port"] == nat.port, st
+        assert st["peer_id"] == b["endpoint_id"]
+        # the callee's media now reaches the caller's real address, not its SDP address
+        for i in range(3):
+            pb.rtp.sendto(rtp(i, 160 * i, b"\x7f" * 160), ("127.0.0.1", b["port"]))
+        assert len(nat.recv_all()) == 3
+        assert dead.recv_all(wait=0.1) == []
+        # a stray source while the latched one is active is dropped
+        pa.rtp.sendto(rtp(2, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert pb.recv_all(wait=0.2) == []
+        # after more than a second of silence from the latched source, a new one is taken
+        time.sleep(1.1)
+        pa.rtp.sendto(rtp(3, 320, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all()) == 1
+        st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
+        assert st["remote_port"] == pa.port, st
+        st_a, _ = delete(md, a, b)
+        assert st_a["dropped"] == 1 and st_a["packets_in"] == 2, st_a
+    finally:
+        for p in (pa, pb, nat, dead):
+            p.close()
+
+
+def test_not_symmetric_sends_to_sdp_address(md):
+    pa, pb, other = Party(), Party(), Party()
+    try:
+        _, a, b = make_call(md, pa, pb, symmetric=False)
+        other.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all()) == 1
+        pb.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", b["port"]))
+        assert len(pa.recv_all()) == 1, "reply should go to the SDP address"
+        assert other.recv_all(wait=0.1) == []
+        delete(md, a, b)
+    finally:
+        for p in (pa, pb, other):
+            p.close()
+
+
+def test_rtcp_passthrough(md):
+    pa, pb = Party(), Party()
+    try:
+        _, a, b = make_call(md, pa, pb)
+        sr = struct.pack("!BBHI", 0x80, 200, 6, 0xA) + b"\0" * 20
+        pa.rtcp.sendto(sr, ("127.0.0.1", a["port"] + 1))
+        got = pb.recv_all(pb.rtcp)
+        assert [d for d, _ in got] == [sr]
+        assert got[0][1] == ("127.0.0.1", b["port"] + 1)
+        pb.rtcp.sendto(sr, ("127.0.0.1", b["port"] + 1))
+        assert len(pa.recv_all(pa.rtcp)) == 1
+        st_a, st_b = delete(md, a, b)
+        assert st_a["rtcp_in"] == 1 and st_a["rtcp_out"] == 1, st_a
+        assert st_a["packets_in"] == 0, "RTCP is not counted as RTP"
+    finally:
+        pa.close()
+        pb.close()
+
+
+def test_loss_and_reordering_stats(md):
+    pa, pb = Party(), Party()
+    try:
+        _, a, b = make_call(md, pa, pb)
+        # 65530 .. 65535, 0 .. 9 (16 numbers) with 65533 and 4 skipped and 2/3 swapped
+        seqs = [65530, 65531, 65532, 65534, 65535, 0, 1, 3, 2, 5, 6, 7, 8, 9]
+        for i, s in enumerate(seqs):
+            pa.rtp.sendto(rtp(s, 160 * i, b"\xff" * 160), ("127.0.0.1", a["port"]))
+            time.sleep(0.002)
+        got = pb.recv_all()
+        assert [struct.unpack("!H", d[2:4])[0] for d, _ in got] == seqs, "relayed as received"
+        st_a, _ = delete(md, a, b)
+        assert st_a["packets_in"] == len(seqs), st_a
+        assert st_a["bytes_in"] == len(seqs) * 172, st_a
+        assert st_a["expected"] == 16 and st_a["lost"] == 2, st_a
+        assert st_a["out_of_order"] == 1, st_a
+    finally:
+        pa.close()
+        pb.close()
+
+
+def test_payload_type_filter(md):
+    pa, pb = Party(), Party()
+    try:
+        _, a, b = make_call(md, pa, pb, payload_types=[0, 101])
+        for i, pt in enumerate([0, 8, 101, 18, 0]):
+            pa.rtp.sendto(rtp(i, 160 * i, b"\xff" * 160, pt=pt), ("127.0.0.1", a["port"]))
+        pa.rtp.sendto(b"not rtp at all", ("127.0.0.1", a["port"]))
+        got = pb.recv_all()
+        assert [d[1] & 0x7F for d, _ in got] == [0, 101, 0]
+        st_a, _ = delete(md, a, b)
+        assert st_a["packets_in"] == 3 and st_a["dropped"] == 3, st_a
+    finally:
+        pa.close()
+        pb.close()
+
+
+def test_disconnect_stops_relay(md):
+    pa, pb = Party(), Party()
+    try:
+        _, a, b = make_call(md, pa, pb)
+        md.ok("endpoint.disconnect", endpoint_id=a["endpoint_id"])
+        pa.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert pb.recv_all(wait=0.2) == []
+        assert md.ok("endpoint.stats", endpoint_id=b["endpoint_id"])["peer_id"] == 0
+        st_a, _ = delete(md, a, b)
+        assert st_a["packets_in"] == 1 and st_a["packets_out"] == 0
+    finally:
+        pa.close()
+        pb.close()
+
+
+def test_bad_commands(md):
+    assert md.error("endpoint.delete", endpoint_id=987654) == "unknown_endpoint"
+    assert md.error("endpoint.remote", endpoint_id=987654, address="127.0.0.1",
+                    port=4000) == "unknown_endpoint"
+    assert md.error("endpoint.create", call_id="x") == "bad_args"            # no leg
+    assert md.error("endpoint.create", call_id="x", leg=5) == "bad_args"     # mistyped
+    assert md.error("endpoint.connect", endpoint_a=1) == "bad_args"
+    e = md.ok("endpoint.create", call_id="bad", leg="caller")
+    eid = e["endpoint_id"]
+    assert md.error("endpoint.remote", endpoint_id=eid, address="not-an-ip", port=4000) == "bad_args"
+    assert md.error("endpoint.remote", endpoint_id=eid, address="127.0.0.1", port=70000) == "bad_args"
+    assert md.error("endpoint.remote", endpoint_id=eid, address="127.0.0.1", port=4000,
+                    payload_types=[0, 300]) == "bad_args"
+    assert md.error("endpoint.remote", endpoint_id=eid, address="127.0.0.1", port=4000,
+                    direction="sideways") == "bad_args"
+    assert md.error("endpoint.connect", endpoint_a=eid, endpoint_b=eid) == "bad_args"
+    assert md.error("endpoint.connect", endpoint_a=eid, endpoint_b=987654) == "unknown_endpoint"
+    md.ok("endpoint.delete", endpoint_id=eid)
+    assert md.error("endpoint.delete", endpoint_id=eid) == "unknown_endpoint"  # twice
+    r = md.call("endpoint.frobnicate")
+    assert r["ok"] is False
+    assert md.call("ping")["ok"] is True, "still serving"
+
+
+def test_media_timeout(md):
+    pa, pb = Party(), Party()
+    sub = md.subscribe()
+    try:
+        time.sleep(0.3)  # let the SUB connect
+        call_id, a, b = make_call(md, pa, pb)
+        for i in range(5):
+            pa.rtp.sendto(rtp(i, 160 * i, b"\xff" * 160), ("127.0.0.1", a["port"]))
+            pb.rtp.sendto(rtp(i, 160 * i, b"\xff" * 160), ("127.0.0.1", b["port"]))
+            time.sleep(0.02)
+        # the callee keeps sending for 2.5 s, the caller has stopped
+        t_stop = time.monotonic()
+        events = []
+        i = 5
+        while time.monotonic() - t_stop < 2.5:
+            pb.rtp.sendto(rtp(i, 160 * i, b"\xff" * 160), ("127.0.0.1", b["port"]))
+            i += 1
+            ev = sub.recv(timeout=0.02)
+            if ev:
+                events.append(ev)
+        timeouts = [o for t, o, _ in events if t == "media.timeout"]
+        assert len(timeouts) == 1, "expected one media.timeout, saw %s" % timeouts
+        ev = timeouts[0]
+        assert ev["call_id"] == call_id and ev["endpoint_id"] == a["endpoint_id"], ev
+        assert ev["leg"] == "caller" and 1000 <= ev["idle_ms"] < 2500, ev
+        assert ev["type"] == "media.timeout" and ev["id"]["pub"] == "mediad", ev
+        # on hold (the caller's SDP says recvonly) there is no timeout
+        md.ok("endpoint.remote", endpoint_id=b["endpoint_id"], address="127.0.0.1",
+              port=pb.port, direction="recvonly")
+        more = sub.collect(1.6)
+        assert [o for t, o, _ in more if t == "media.timeout"] == [], "no timeout on hold"
+        delete(md, a, b)
+    finally:
+        sub.close()
+        pa.close()
+        pb.close()
+
+
+def test_pool_exhaustion_and_status(md):
+    status = md.ok("status")["details"]
+    assert status["ports_total"] == POOL_PAIRS and status["endpoints"] == 0, status
+    assert status["packets_relayed"] > 0
+    made = []
+    for _ in range(POOL_PAIRS):
+        made.append(md.ok("endpoint.create", call_id="pool", leg="caller"))
+    ports = {e["port"] for e in made}
+    assert len(ports) == POOL_PAIRS
+    assert md.error("endpoint.create", call_id="pool", leg="caller") == "no_ports"
+    status = md.ok("status")["details"]
+    assert status["endpoints"] == POOL_PAIRS and status["ports_free"] == 0, status
+    for e in made:
+        md.ok("endpoint.delete", endpoint_id=e["endpoint_id"])
+    assert md.ok("status")["details"]["ports_free"] == POOL_PAIRS
+    md.ok("endpoint.delete", endpoint_id=md.ok("endpoint.create", call_id="pool",
+                                                leg="caller")["endpoint_id"])

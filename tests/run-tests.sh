@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# tests/run-tests.sh - run the unit and integration tests with pytest against the
+# sanitizer build (what `make test` runs after building both variants). Extra arguments
+# go to pytest (e.g. `tests/run-tests.sh -k foundation -x`). The last line is pytest's
+# summary ("N passed, N failed in ..."); the exit status is pytest's.
+#   CC_BIN_DIR   binaries to test (default build/san/bin)
+#   CC_TEST_KEEP=1 keeps the temp dirs of the suites (for post-mortems)
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+
+export CC_BIN_DIR=${CC_BIN_DIR:-$REPO/build/san/bin}
+# Sanitizers: stop at the first error with a stack; leaks fail the process at exit
+# (third-party leaks we cannot fix are suppressed in tests/lsan.supp).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:print_summary=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$REPO/tests/lsan.supp:print_suppressions=0}
+export PYTHONDONTWRITEBYTECODE=1
+# the Debian python with pytest, pyzmq and psycopg2 (not a pyenv shim)
+PYTHON=${CC_TEST_PYTHON:-/usr/bin/python3}
+
+# all of tests/ unless the arguments name test files or directories themselves
+targets=("$REPO/tests")
+for arg in "$@"; do
+    if [[ "$arg" != -* && ( -e "${arg%%::*}" ) ]]; then
+        targets=()
+        break
+    fi
+done
+
+exec "$PYTHON" -m pytest -p no:cacheprovider -rfE --tb=short --color=no \
+    --rootdir "$REPO/tests" -c "$REPO/tests/pytest.ini" "${targets[@]}" "$@"
