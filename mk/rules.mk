@@ -30,9 +30,19 @@ ALL_PKGS    := $(sort $(COMMON_PKGS) $(PKGS))
 PKG_CFLAGS  := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(ALL_PKGS)))
 PKG_LIBS    := $(shell pkg-config --libs $(ALL_PKGS))
 
+# The schema version this build understands is the highest deploy/migrations/NNN_*.sql,
+# written to a generated header only when it changes, so adding a migration rebuilds
+# exactly what depends on it and nobody edits a constant by hand.
+GENDIR   := $(TOP)/build/gen
+SCHEMA_VERSION := $(shell ls $(TOP)/deploy/migrations 2>/dev/null | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$$/\1/p' | sort -n | tail -1)
+SCHEMA_HDR_TEXT := \#define CC_SCHEMA_VERSION $(or $(SCHEMA_VERSION),0)
+ifneq ($(shell cat $(GENDIR)/cc_schema_version.h 2>/dev/null),$(SCHEMA_HDR_TEXT))
+  $(shell mkdir -p $(GENDIR) && echo '$(SCHEMA_HDR_TEXT)' > $(GENDIR)/cc_schema_version.h)
+endif
+
 CC       ?= cc
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
-            $(OPTFLAGS) -MMD -MP -I$(TOP)/common -I$(CURDIR) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+            $(OPTFLAGS) -MMD -MP -I$(TOP)/common -I$(GENDIR) -I$(CURDIR) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  := $(LDSAN) $(EXTRA_LDFLAGS)
 LDLIBS   := $(PKG_LIBS) -lm -lpthread
 
