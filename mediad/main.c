@@ -1,8 +1,10 @@
 /* mediad/main.c - mediad: the RTP media engine. Endpoints (local RTP/RTCP port pairs) are
  * created, aimed, paired and deleted over the bus (endpoint.*); paired endpoints relay
  * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
- * per-endpoint statistics and report silent media (media.timeout). Wiring only: the logic
- * is in md_core/md_stats/md_ports, the I/O in md_rtp, the commands in md_bus. */
+ * per-endpoint statistics and report silent media (media.timeout). Endpoints also play
+ * prompts (play.*) and detect DTMF (media.dtmf). Wiring only: the logic is in
+ * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt, the I/O in md_rtp, the commands in
+ * md_bus (endpoints) and md_media (prompts, DTMF). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,19 +12,28 @@
 #include "cc_log.h"
 #include "md_bus.h"
 #include "md_core.h"
+#include "md_media.h"
 #include "md_ports.h"
 #include "md_rtp.h"
 
 static const cc_daemon_spec_t s_spec = {
     .name = "mediad",
-    .summary = "RTP media engine: endpoints, relay, symmetric RTP, statistics, media timeouts",
+    .summary = "RTP media engine: endpoints, relay, symmetric RTP, statistics, media timeouts, "
+               "prompt playback, DTMF detection",
     .uses_postgres = false,
 };
+
+typedef struct {
+    md_bus_t *bus;
+    md_media_t *media;
+} s_parts_t;
 
 static void s_status(cc_daemon_t *d, json_t *details, void *arg)
 {
     (void)d;
-    md_bus_status(arg, details);
+    s_parts_t *parts = arg;
+    md_bus_status(parts->bus, details);
+    md_media_status(parts->media, details);
 }
 
 static void s_fail(const char *what)
@@ -64,14 +75,26 @@ int main(int argc, char **argv)
     md_bus_t *bus = md_bus_new(daemon->bus, daemon->loop, core, rtp, ports, &bus_cfg);
     if (!bus)
         s_fail("cannot register the endpoint commands");
-    cc_daemon_on_status(daemon, s_status, bus);
+    char prompt_dir[4096];
+    const char *dir = cc_config_str(cfg, "mediad", "prompt_dir");
+    if (*dir)
+        snprintf(prompt_dir, sizeof prompt_dir, "%s", dir);
+    else
+        snprintf(prompt_dir, sizeof prompt_dir, "%s/prompts", cc_config_var_dir(cfg));
+    md_media_t *media = md_media_new(daemon->bus, daemon->loop, core, rtp, prompt_dir);
+    if (!media)
+        s_fail("cannot register the prompt and DTMF commands");
+    s_parts_t parts = {.bus = bus, .media = media};
+    cc_daemon_on_status(daemon, s_status, &parts);
 
-    cc_info("mediad.config", "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d",
+    cc_info("mediad.config",
+            "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s",
             lo, hi, md_ports_total(ports), capacity, cc_logq(bus_cfg.address),
-            bus_cfg.media_timeout_s);
+            bus_cfg.media_timeout_s, cc_logq(prompt_dir));
     cc_daemon_ready(daemon);
     int rc = cc_daemon_run(daemon);
 
+    md_media_destroy(&media);
     md_bus_destroy(&bus);
     md_rtp_destroy(&rtp);
     md_core_destroy(&core);

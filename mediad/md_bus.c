@@ -84,6 +84,11 @@ static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         cc_bus_reply_error(bus, req, "internal", "cannot open RTP sockets: %s", strerror(-rc));
         return;
     }
+    if (json_is_true(json_object_get(args, "dtmf")) && md_rtp_dtmf(self->rtp, ep, true) < 0) {
+        md_rtp_close(self->rtp, ep);
+        cc_bus_reply_error(bus, req, "internal", "out of memory for the DTMF detector");
+        return;
+    }
     cc_debug("endpoint.created", "call=%s endpoint=%d leg=%s port=%d", cc_logq(call_id), ep->id,
              cc_logq(leg), ep->port);
     cc_bus_reply(bus, req, json_pack("{s:i, s:s, s:i}", "endpoint_id", ep->id, "address",
@@ -140,6 +145,29 @@ static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
             list[n++] = (int)json_integer_value(v);
         }
     }
+    json_t *send_pt = json_object_get(args, "payload_type");
+    json_t *te_pt = json_object_get(args, "telephone_event");
+    if (send_pt && json_integer_value(send_pt) != 0 && json_integer_value(send_pt) != 8) {
+        cc_bus_reply_error(bus, req, "bad_args", "payload_type must be 0 (PCMU) or 8 (PCMA)");
+        return;
+    }
+    if (te_pt && (json_integer_value(te_pt) < 96 || json_integer_value(te_pt) > 127)) {
+        cc_bus_reply_error(bus, req, "bad_args", "telephone_event must be 96-127");
+        return;
+    }
+    /* what generated audio is sent as: as told, else the first G.711 type offered */
+    if (send_pt) {
+        ep->send_pt = (uint8_t)json_integer_value(send_pt);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (list[i] == 0 || list[i] == 8) {
+                ep->send_pt = (uint8_t)list[i];
+                break;
+            }
+        }
+    }
+    if (te_pt)
+        ep->te_pt = (uint8_t)json_integer_value(te_pt);
     bool expect = s_expects_media(direction);
     /* c=0.0.0.0 or port 0 (old-style hold, rejected stream): nowhere to send */
     if (addr.s_addr == INADDR_ANY || port == 0) {

@@ -90,6 +90,7 @@ md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, co
     snprintf(ep->leg, sizeof ep->leg, "%s", leg ? leg : "");
     ep->symmetric = symmetric;
     ep->expect_media = true;
+    ep->te_pt = MD_TE_PT_DEFAULT;
     ep->in_use = true;
     md_stats_init(&ep->stats);
     self->count++;

@@ -22,6 +22,7 @@
 #define MD_RELATCH_US 1000000u
 #define MD_CALL_ID_MAX 256
 #define MD_LEG_MAX 32
+#define MD_TE_PT_DEFAULT 101
 
 typedef struct md_endpoint md_endpoint_t;
 
@@ -46,6 +47,9 @@ struct md_endpoint {
     bool pt_filter;
     uint8_t pt_allowed[16]; /* bitmap over payload types 0-127 */
     md_endpoint_t *peer;
+    bool playing;          /* a prompt plays to the remote: what the peer sends is not relayed */
+    uint8_t send_pt;       /* payload type of generated audio: 0 PCMU (default) or 8 PCMA */
+    uint8_t te_pt;         /* payload type of RFC 4733 telephone-events received (default 101) */
     md_remote_t rtp, rtcp;
     struct sockaddr_in sdp; /* the RTP address last given by endpoint.remote */
     md_stats_t stats;

@@ -20,6 +20,7 @@ typedef struct {
     md_rtp_t *rtp;
     md_endpoint_t *ep;
     int fd_rtp, fd_rtcp;
+    md_dtmf_t *dtmf; /* NULL: detection off */
 } md_sock_t;
 
 struct md_rtp {
@@ -30,6 +31,10 @@ struct md_rtp {
     int tos;
     md_sock_t *socks; /* [core capacity] */
     uint64_t relayed, send_errors;
+    md_rtp_dtmf_fn *on_dtmf;
+    void *on_dtmf_arg;
+    md_rtp_close_fn *on_close;
+    void *on_close_arg;
     uint8_t buf[MD_BUF_SIZE] __attribute__((aligned(16)));
 };
 
@@ -112,6 +117,15 @@ static ssize_t s_recv(md_rtp_t *self, int fd, struct sockaddr_in *src)
     return n;
 }
 
+/* Off the relay path proper: only for endpoints with detection on. */
+static void s_detect(md_rtp_t *self, md_sock_t *s, size_t len, uint64_t now_us)
+{
+    md_dtmf_event_t evs[MD_DTMF_MAX_EVENTS];
+    int n = md_dtmf_packet(s->dtmf, s->ep->te_pt, self->buf, len, now_us, evs);
+    for (int i = 0; i < n && self->on_dtmf; i++)
+        self->on_dtmf(s->ep, &evs[i], self->on_dtmf_arg);
+}
+
 static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
 {
     (void)loop;
@@ -122,10 +136,64 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     ssize_t n = s_recv(self, fd, &src);
     if (n < 0)
         return; /* EAGAIN, an ICMP error, or an oversized datagram */
-    md_endpoint_t *peer = md_core_rtp_in(s->ep, &src, self->buf, (size_t)n, cc_mono_us());
-    if (peer)
+    uint64_t now = cc_mono_us();
+    uint64_t accepted = s->ep->stats.packets_in;
+    md_endpoint_t *peer = md_core_rtp_in(s->ep, &src, self->buf, (size_t)n, now);
+    if (peer && !peer->playing) /* a playing peer sends its prompt instead */
         s_send(self, s->ep, self->socks[peer->slot].fd_rtp, &peer->rtp.addr, (size_t)n, peer,
                !md_rtp_is_rtcp(self->buf, (size_t)n));
+    if (s->dtmf && s->ep->stats.packets_in != accepted)
+        s_detect(self, s, (size_t)n, now);
+}
+
+int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t len)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    if (ep->rtp.addr.sin_port == 0 || ep->rtp.addr.sin_addr.s_addr == INADDR_ANY
+        || s->fd_rtp < 0)
+        return 0;
+    ssize_t sent = sendto(s->fd_rtp, pkt, len, 0, (const struct sockaddr *)&ep->rtp.addr,
+                          sizeof ep->rtp.addr);
+    if (sent != (ssize_t)len) {
+        self->send_errors++;
+        return -1;
+    }
+    md_stats_rtp_out(&ep->stats, len);
+    return 0;
+}
+
+int md_rtp_dtmf(md_rtp_t *self, md_endpoint_t *ep, bool enable)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    if (!enable) {
+        free(s->dtmf);
+        s->dtmf = NULL;
+        return 0;
+    }
+    if (s->dtmf)
+        return 0;
+    s->dtmf = malloc(sizeof *s->dtmf);
+    if (!s->dtmf)
+        return -ENOMEM;
+    md_dtmf_init(s->dtmf);
+    return 0;
+}
+
+bool md_rtp_dtmf_enabled(const md_rtp_t *self, const md_endpoint_t *ep)
+{
+    return self->socks[ep->slot].dtmf != NULL;
+}
+
+void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg)
+{
+    self->on_dtmf = fn;
+    self->on_dtmf_arg = arg;
+}
+
+void md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg)
+{
+    self->on_close = fn;
+    self->on_close_arg = arg;
 }
 
 static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
@@ -228,7 +296,10 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
 
 void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
 {
+    if (self->on_close)
+        self->on_close(ep, self->on_close_arg);
     md_sock_t *s = &self->socks[ep->slot];
+    free(s->dtmf);
     if (s->fd_rtp >= 0) {
         cc_loop_fd_remove(self->loop, s->fd_rtp);
         close(s->fd_rtp);

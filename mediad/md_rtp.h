@@ -11,6 +11,7 @@
 
 #include "cc_loop.h"
 #include "md_core.h"
+#include "md_dtmf.h"
 #include "md_ports.h"
 
 typedef struct md_rtp md_rtp_t;
@@ -29,6 +30,22 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
                 md_endpoint_t **out);
 /* Close the endpoint's sockets, free its ports and delete it from the core. */
 void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep);
+
+/* Send a generated RTP packet from ep's RTP socket to its remote (nothing when the remote
+ * is unknown or port 0). 0 if sent or nothing to do, -1 if the send failed. Counted in
+ * ep->stats as sent. */
+int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t len);
+
+/* DTMF detection on what ep receives (md_dtmf): enable allocates the detector (once),
+ * disable frees it. While disabled the packet path pays one pointer test. 0 or -ENOMEM. */
+int md_rtp_dtmf(md_rtp_t *self, md_endpoint_t *ep, bool enable);
+bool md_rtp_dtmf_enabled(const md_rtp_t *self, const md_endpoint_t *ep);
+/* Who hears detected keys (one handler; NULL to remove). */
+typedef void (md_rtp_dtmf_fn)(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg);
+void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg);
+/* Who hears that an endpoint is about to be closed (one handler; NULL to remove). */
+typedef void (md_rtp_close_fn)(md_endpoint_t *ep, void *arg);
+void md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg);
 
 uint64_t md_rtp_relayed(const md_rtp_t *self);    /* RTP packets sent on */
 uint64_t md_rtp_send_errors(const md_rtp_t *self);

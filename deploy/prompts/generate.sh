@@ -1,0 +1,201 @@
+#!/bin/sh
+# deploy/prompts/generate.sh [OUT_DIR] - make the default prompt set for mediad:
+# spoken prompts in English (en) and Mandarin Chinese (cmn, also reachable as zh) with
+# espeak-ng, converted by sox to 8 kHz mono 16-bit WAV, plus generated hold music and
+# silences. Files that already exist are kept (so a hand-recorded prompt put in their
+# place survives a re-run); delete a file to have it made again. The list and the names
+# are documented in deploy/prompts/README.md. OUT_DIR defaults to $CC_VAR_DIR/prompts, else
+# var/prompts. Needs espeak-ng and sox (deploy/install-deps.sh installs them).
+set -eu
+
+OUT=${1:-${CC_VAR_DIR:-var}/prompts}
+for tool in espeak-ng sox; do
+    command -v "$tool" >/dev/null 2>&1 || {
+        echo "generate.sh: $tool not found (apt-get install espeak-ng sox)" >&2
+        exit 1
+    }
+done
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cc-prompts.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+# say LANG VOICE SPEED NAME TEXT: speak TEXT into OUT/LANG/NAME.wav unless it exists
+say() {
+    lang=$1 voice=$2 speed=$3 name=$4 text=$5
+    dest="$OUT/$lang/$name.wav"
+    [ -e "$dest" ] && return 0
+    mkdir -p "$(dirname "$dest")"
+    raw="$TMP/$lang-$(echo "$name" | tr / _).raw.wav"
+    espeak-ng -v "$voice" -s "$speed" -w "$raw" "$text"
+    # 8 kHz mono 16-bit, peaks at -3 dBFS; written beside the target, then renamed, so a
+    # reader never sees half a file
+    sox -q "$raw" -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" norm -3
+    mv "$dest.part.wav" "$dest"
+    rm -f "$raw"
+}
+
+# alias LANG NAME TARGET: OUT/LANG/NAME.wav -> TARGET.wav (relative symlink), unless present
+alias_to() {
+    lang=$1 name=$2 target=$3
+    dest="$OUT/$lang/$name.wav"
+    [ -e "$dest" ] || [ -L "$dest" ] && return 0
+    mkdir -p "$(dirname "$dest")"
+    ln -s "$target.wav" "$dest"
+}
+
+english() {
+    s() { say en en-us 150 "$1" "$2"; }
+    s greeting "Welcome to the contact center."
+    s main_menu "For sales, press 1. For support, press 2. For the operator, press 0."
+    s invalid "That is not a valid choice."
+    s timeout "We did not receive your choice."
+    s closed "We are closed. Our opening hours are Monday to Friday, 9 to 5."
+    s holiday_closed "We are closed today for a public holiday."
+    s please_hold "Please hold while we connect your call."
+    s goodbye "Thank you for calling. Goodbye."
+    s survey "Please rate the call from 1 to 5."
+    s thanks "Thank you."
+    s enter_account "Please enter your account number, followed by the hash key."
+    s you_entered "You entered"
+    s queue/you_are_number "You are number"
+    s queue/in_queue "in the queue."
+    s queue/expected_wait "Your expected wait is about"
+    s queue/minutes "minutes."
+    s queue/minute "minute."
+    s queue/seconds "seconds."
+    set -- zero one two three four five six seven eight nine
+    d=0
+    for word in "$@"; do
+        s "digits/$d" "$word"
+        d=$((d + 1))
+    done
+    set -- zero one two three four five six seven eight nine ten eleven twelve thirteen \
+        fourteen fifteen sixteen seventeen eighteen nineteen
+    n=0
+    for word in "$@"; do
+        s "numbers/$n" "$word"
+        n=$((n + 1))
+    done
+    set -- 20 twenty 30 thirty 40 forty 50 fifty 60 sixty 70 seventy 80 eighty 90 ninety
+    while [ $# -gt 0 ]; do
+        s "numbers/$1" "$2"
+        shift 2
+    done
+    s numbers/hundred "hundred"
+    s numbers/thousand "thousand"
+    s numbers/million "million"
+}
+
+mandarin() {
+    s() { say cmn cmn 140 "$1" "$2"; }
+    s greeting "欢迎致电客户服务中心。"
+    s main_menu "销售请按1，技术支持请按2，人工服务请按0。"
+    s invalid "您的选择无效。"
+    s timeout "我们没有收到您的选择。"
+    s closed "我们现在已经下班。我们的营业时间是星期一到星期五，上午九点到下午五点。"
+    s holiday_closed "今天是公众假期，我们暂停营业。"
+    s please_hold "请稍候，我们正在为您转接。"
+    s goodbye "感谢您的来电，再见。"
+    s survey "请为本次通话评分，从1分到5分。"
+    s thanks "谢谢。"
+    s enter_account "请输入您的账号，以井号键结束。"
+    s you_entered "您输入的是"
+    # Mandarin says "you are in the queue at number N": the pieces keep the English order
+    s queue/you_are_number "您在队列中排第"
+    s queue/in_queue "位。"
+    s queue/expected_wait "预计等待时间大约"
+    s queue/minutes "分钟。"
+    s queue/minute "分钟。"
+    s queue/seconds "秒。"
+    set -- 零 一 二 三 四 五 六 七 八 九 十
+    n=0
+    for word in "$@"; do
+        [ $n -le 9 ] && s "digits/$n" "$word"
+        s "numbers/$n" "$word"
+        n=$((n + 1))
+    done
+    s numbers/hundred "百"
+    s numbers/thousand "千"
+    s numbers/wan "万"
+    s numbers/yi "亿"
+}
+
+# Names ivrd's flows and number reader use (deploy/ivr/*.json, ivrd/ivr_say.c), as links
+# to the files above, so one file serves both names (mediad loads it once).
+aliases() {
+    lang=$1
+    alias_to "$lang" welcome greeting
+    alias_to "$lang" main-menu main_menu
+    alias_to "$lang" invalid-choice invalid
+    alias_to "$lang" no-input timeout
+    alias_to "$lang" please-hold please_hold
+    alias_to "$lang" holiday-closed holiday_closed
+    alias_to "$lang" survey-question survey
+    alias_to "$lang" survey-thanks thanks
+    alias_to "$lang" enter-account enter_account
+    alias_to "$lang" you-entered you_entered
+    for d in 0 1 2 3 4 5 6 7 8 9; do
+        alias_to "$lang" "digit-$d" "digits/$d"
+    done
+    for f in "$OUT/$lang"/numbers/*.wav; do
+        [ -e "$f" ] || continue
+        n=$(basename "$f" .wav)
+        alias_to "$lang" "num-$n" "numbers/$n"
+    done
+}
+
+# Language-neutral files: OUT/music/default.wav and OUT/silence/*.wav.
+music() {
+    dest="$OUT/music/default.wav"
+    [ -e "$dest" ] && return 0
+    mkdir -p "$OUT/music"
+    # a slow pentatonic tune (semitones from A4) on a plucked string over a soft drone:
+    # 60 notes of half a second = 30 s, looping cleanly back to its first bar
+    tune="-9 -5 -2 0 -2 -5 -9 -7 -5 -2 -5 -7 -9 -12 -9 -5
+          -2 0 3 0 -2 -5 -2 0 -2 -5 -9 -7 -5 -7 -9 -12
+          -9 -5 -2 0 3 5 3 0 -2 0 -2 -5 -9 -7 -5 -2
+          -5 -7 -9 -12 -14 -12 -9 -5 -9 -12 -9 -12"
+    i=0
+    list=""
+    for st in $tune; do
+        note="$TMP/note-$(printf %03d $i).wav"
+        sox -q -n -r 8000 -c 1 -b 16 "$note" synth 0.5 pluck %"$st" fade 0.01 0.5 0.25
+        list="$list $note"
+        i=$((i + 1))
+    done
+    # shellcheck disable=SC2086
+    sox -q $list "$TMP/melody.wav"
+    sox -q -n -r 8000 -c 1 -b 16 "$TMP/drone.wav" synth 30 sine %-21 synth 30 sine mix %-14 \
+        tremolo 0.2 40 vol 0.25 fade 2 30 2
+    sox -q -m -v 0.8 "$TMP/melody.wav" -v 0.5 "$TMP/drone.wav" -r 8000 -c 1 -b 16 \
+        -e signed-integer "$dest.part.wav" norm -6
+    mv "$dest.part.wav" "$dest"
+}
+
+silences() {
+    mkdir -p "$OUT/silence"
+    for ms in 250 500 1000 2000; do
+        dest="$OUT/silence/$ms.wav"
+        [ -e "$dest" ] && continue
+        sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
+            trim 0 "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+        mv "$dest.part.wav" "$dest"
+        done
+}
+
+start=$(date +%s)
+# the two languages in parallel (each is ~70 espeak-ng + sox runs)
+english &
+en_pid=$!
+mandarin &
+cmn_pid=$!
+music
+silences
+wait "$en_pid"
+wait "$cmn_pid"
+aliases en
+aliases cmn
+[ -e "$OUT/zh" ] || [ -L "$OUT/zh" ] || ln -s cmn "$OUT/zh"
+total=$(find "$OUT" -name '*.wav' -type f | wc -l)
+echo "prompts: $total files in $OUT ($(($(date +%s) - start)) s)"
