@@ -9,8 +9,8 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config libsofia-sip-ua-dev libzmq3-dev libczmq-dev
             libpq-dev libsrtp2-dev libspeexdsp-dev libjansson-dev libsystemd-dev
             libssl-dev libmicrohttpd-dev)
-RUN_PKGS=(postgresql postgresql-client)
-TEST_PKGS=(sip-tester baresip-core sox espeak-ng python3 python3-pytest python3-zmq
+RUN_PKGS=(postgresql postgresql-client sox espeak-ng)
+TEST_PKGS=(sip-tester baresip-core python3 python3-pytest python3-zmq
            python3-psycopg2 procps iproute2 systemd)
 BENCH_PKGS=(kamailio kamailio-extra-modules rtpengine)
 

@@ -131,6 +131,22 @@ def make_tempdir(prefix):
     return d
 
 
+_prompts_dir = None
+
+
+def prompts_dir():
+    """The default prompt set (deploy/prompts/generate.sh), made once per test session and
+    shared read-only by every suite, as `make run` makes it once per var dir."""
+    global _prompts_dir
+    if _prompts_dir is None:
+        d = make_tempdir("cc-prompts-")
+        atexit.register(shutil.rmtree, str(d), True)
+        subprocess.run([str(REPO / "deploy" / "prompts" / "generate.sh"), str(d)], check=True,
+                       stdout=subprocess.DEVNULL, timeout=300)
+        _prompts_dir = d
+    return _prompts_dir
+
+
 def processes_with_token(token):
     """PIDs of live processes whose environment carries TOKEN_VAR=token."""
     needle = ("%s=%s" % (TOKEN_VAR, token)).encode()
@@ -396,6 +412,7 @@ class Suite:
             "common.pg_port": str(self.cluster.port),
             "common.pg_db": self.db,
             "common.heartbeat_interval": str(self.heartbeat_interval),
+            "mediad.prompt_dir": str(prompts_dir()),
         }
         items.update(self.extra_config)
         items.update(extra or {})

@@ -142,6 +142,9 @@ say "Postgres running (pid $PG_PID); config written to $CC_VAR_DIR/cc.conf"
 
 "$CCCTL" migrate
 "$CCCTL" demo seed
+# The spoken prompts and hold music (espeak-ng + sox); files already there are kept.
+say "prompts: $CC_VAR_DIR/prompts"
+"$REPO/deploy/prompts/generate.sh" "$CC_VAR_DIR/prompts" >/dev/null
 
 # Each daemon in a process group of its own (set -m), so a Ctrl-C on the terminal reaches
 # only this script, which then stops them in order; the script is the only one to signal.

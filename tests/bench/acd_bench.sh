@@ -8,7 +8,7 @@ make -s -C "$top/acdd" >/dev/null
 out="$top/build/release/bench"
 mkdir -p "$out"
 for prog in acd_bench acd_sim; do
-    ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Werror -I"$top/acdd" -I"$top/common" \
+    ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Werror -I"$top/acdd" -I"$top/common" -I"$top/build/gen" \
         -o "$out/$prog" "$top/tests/bench/$prog.c" \
         "$top/build/release/lib/libacdd.a" "$top/build/release/lib/libcommon.a" -lm
 done

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# tests/bench/run-all.sh - what `make bench` runs: every benchmark in turn, each printing
+# its own figures (no pass/fail; timing never belongs in tests). Name some to run only
+# those: `tests/bench/run-all.sh acd mediad`. Benchmarks use the release build (bin/) and,
+# for the side-by-side anchors, Kamailio and rtpengine (deploy/install-deps.sh --bench).
+set -uo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$REPO" || exit 1
+PY=/usr/bin/python3
+
+declare -A BENCH=(
+    [acd]="tests/bench/acd_bench.sh"
+    [mediad]="$PY tests/bench/mediad_relay.py"
+    [ivr_media]="$PY tests/bench/ivr_media.py"
+    [sip]="$PY tests/bench/sip_bench.py"
+)
+ORDER=(acd mediad ivr_media sip)
+
+deploy/install-deps.sh --bench
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=("${ORDER[@]}")
+rc=0
+for name in "${wanted[@]}"; do
+    cmd=${BENCH[$name]:-}
+    if [ -z "$cmd" ]; then
+        echo "unknown benchmark '$name' (have: ${ORDER[*]})" >&2
+        rc=2
+        continue
+    fi
+    echo "==== $name: $cmd"
+    $cmd || { echo "==== $name failed (exit $?)"; rc=1; }
+done
+exit $rc
