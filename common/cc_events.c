@@ -34,6 +34,7 @@ static const s_row_t s_rows[] = {
 #include "events/call.def"
 #include "events/media.def"
 #include "events/cdr.def"
+#include "events/callctl.def"
 /* ---- end of catalogue ------------------------------------------------------------ */
 };
 

@@ -522,3 +522,8 @@ bool cc_loop_stopping(const cc_loop_t *self)
 {
     return self->stopping;
 }
+
+int cc_loop_fd(const cc_loop_t *self)
+{
+    return self->epfd;
+}

@@ -49,6 +49,9 @@ int cc_loop_run(cc_loop_t *self);
 /* Run at most one wait of up to timeout_ms and dispatch what is ready (tests, embedding). */
 int cc_loop_run_once(cc_loop_t *self, int timeout_ms);
 void cc_loop_stop(cc_loop_t *self);
+/* The loop's epoll fd, readable whenever something the loop watches is ready: lets a
+ * foreign loop (sofia's su_root) sleep on both at once, then call cc_loop_run_once(0). */
+int cc_loop_fd(const cc_loop_t *self);
 bool cc_loop_stopping(const cc_loop_t *self);
 
 /* Clocks. Monotonic for timing, wall clock (UTC, microseconds since 1970) for stamps. */
