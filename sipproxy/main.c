@@ -1,0 +1,108 @@
+/* sipproxy/main.c - sipproxy: the suite's SIP edge. Registrar (digest auth, contacts in
+ * Postgres), back-to-back user agent for calls with media anchored in mediad, trunks.
+ * Wiring only: config -> settings, Postgres -> directory, then the proxy on the daemon
+ * loop (see sp_proxy.c for how sofia's loop runs inside cc_loop). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cc_daemon.h"
+#include "cc_log.h"
+#include "sp_db.h"
+#include "sp_proxy.h"
+
+static const cc_daemon_spec_t s_spec = {
+    .name = "sipproxy",
+    .summary = "SIP registrar, B2BUA and trunks (sofia-sip)",
+    .uses_postgres = true,
+};
+
+typedef struct {
+    sp_proxy_t *proxy;
+    sp_db_t *db;
+} s_app_t;
+
+static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
+{
+    s->ring_timeout_s = (int)cc_config_int(cfg, "sipproxy", "ring_timeout");
+    s->reg_default_expires = (int)cc_config_int(cfg, "sipproxy", "reg_default_expires");
+    s->reg_min_expires = (int)cc_config_int(cfg, "sipproxy", "reg_min_expires");
+    s->reg_max_expires = (int)cc_config_int(cfg, "sipproxy", "reg_max_expires");
+    s->nonce_ttl_s = (int)cc_config_int(cfg, "sipproxy", "nonce_ttl");
+    s->auth_fail_limit = (int)cc_config_int(cfg, "sipproxy", "auth_fail_limit");
+    s->auth_fail_window_s = (int)cc_config_int(cfg, "sipproxy", "auth_fail_window");
+    s->media_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "media_request_timeout");
+    s->udp_rcvbuf = (int)cc_config_int(cfg, "sipproxy", "udp_rcvbuf");
+    s->t1x64_ms = (int)cc_config_int(cfg, "sipproxy", "transaction_linger");
+    snprintf(s->realm, sizeof s->realm, "%s", cc_config_str(cfg, "common", "sip_domain"));
+    snprintf(s->bind, sizeof s->bind, "%s", cc_config_str(cfg, "common", "bind"));
+    s->sip_port = (int)cc_config_int(cfg, "common", "sip_port");
+}
+
+static void s_restore(const sp_contact_t *c, void *arg)
+{
+    sp_proxy_restore_contact(arg, c);
+}
+
+static void s_on_directory(cc_loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop, (void)fd, (void)events;
+    s_app_t *app = arg;
+    sp_directory_t *dir = sp_db_take_directory(app->db);
+    if (dir)
+        sp_proxy_set_directory(app->proxy, &dir);
+}
+
+static void s_on_status(cc_daemon_t *d, json_t *details, void *arg)
+{
+    (void)d;
+    sp_proxy_status(((s_app_t *)arg)->proxy, details);
+}
+
+static void s_on_stop(cc_daemon_t *d, void *arg)
+{
+    (void)d;
+    sp_proxy_shutdown(((s_app_t *)arg)->proxy);
+}
+
+int main(int argc, char **argv)
+{
+    cc_daemon_t *daemon = cc_daemon_start(&s_spec, argc, argv);
+    sp_settings_t set = { 0 };
+    s_settings(daemon->cfg, &set);
+    s_app_t app = { 0 };
+
+    sp_directory_t *dir = sp_db_load_directory(daemon->pg, set.realm);
+    if (!dir) {
+        fprintf(stderr, "sipproxy: cannot load users, trunks and dialplan from Postgres\n");
+        exit(3);
+    }
+    app.proxy = sp_proxy_new(daemon, &set, &dir);
+    if (!app.proxy) {
+        fprintf(stderr, "sipproxy: cannot listen for SIP on %s:%d\n", set.bind, set.sip_port);
+        exit(1);
+    }
+    int restored = sp_db_load_contacts(daemon->pg, s_restore, app.proxy);
+    cc_info("sip.contacts_restored", "contacts=%d", restored);
+
+    char *conninfo = cc_config_pg_conninfo(daemon->cfg, "sipproxy");
+    app.db = conninfo ? sp_db_start(conninfo, set.realm) : NULL;
+    free(conninfo);
+    if (!app.db) {
+        fprintf(stderr, "sipproxy: cannot start the database thread\n");
+        exit(1);
+    }
+    sp_proxy_set_db(app.proxy, app.db);
+    if (cc_loop_fd_add(daemon->loop, sp_db_notify_fd(app.db), EPOLLIN, s_on_directory, &app) ||
+        sp_proxy_attach(app.proxy)) {
+        fprintf(stderr, "sipproxy: cannot attach to the event loop\n");
+        exit(1);
+    }
+    cc_daemon_on_status(daemon, s_on_status, &app);
+    cc_daemon_on_stop(daemon, s_on_stop, &app);
+    cc_daemon_ready(daemon);
+    int rc = cc_daemon_run(daemon);
+    sp_db_stop(&app.db);
+    sp_proxy_destroy(&app.proxy);
+    cc_daemon_destroy(&daemon);
+    return rc;
+}

@@ -1,0 +1,89 @@
+/* sp_callstate.c - call state transitions and end-cause mapping (see sp_callstate.h). */
+#include "sp_callstate.h"
+
+int sp_call_next(sp_call_state_t state, sp_call_event_t ev)
+{
+    switch (ev) {
+    case SP_EV_MEDIA_READY:
+        return state == SP_CALL_MEDIA ? SP_CALL_CALLING : -1;
+    case SP_EV_RINGING:
+        return state == SP_CALL_CALLING || state == SP_CALL_RINGING ? SP_CALL_RINGING : -1;
+    case SP_EV_ANSWER:
+        return state == SP_CALL_CALLING || state == SP_CALL_RINGING ? SP_CALL_ANSWERED : -1;
+    case SP_EV_END:
+        return state < SP_CALL_ENDING ? SP_CALL_ENDING : -1;
+    case SP_EV_STATS_DONE:
+        return state == SP_CALL_ENDING ? SP_CALL_ENDED : -1;
+    }
+    return -1;
+}
+
+static sp_outcome_t s_out(const char *disp, const char *side, int code, int resp,
+                          const char *reason)
+{
+    return (sp_outcome_t){ disp, side, code, resp, reason };
+}
+
+sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int code)
+{
+    bool answered = state == SP_CALL_ANSWERED;
+    switch (cause) {
+    case SP_END_CALLER_BYE:
+        if (answered)
+            return s_out("answered", "caller", 200, 0, "caller hung up");
+        return s_out("cancelled", "caller", 487, 0, "caller hung up before answer");
+    case SP_END_CALLEE_BYE:
+        if (answered)
+            return s_out("answered", "callee", 200, 0, "callee hung up");
+        return s_out("failed", "callee", 500, 500, "callee ended before answer");
+    case SP_END_CALLER_CANCEL:
+        return s_out("cancelled", "caller", 487, 487, "caller cancelled");
+    case SP_END_CALLEE_REJECT:
+        if (code == 486 || code == 600)
+            return s_out("busy", "callee", code, 486, "callee busy");
+        if (code == 603)
+            return s_out("declined", "callee", 603, 603, "callee declined");
+        if (code == 480 || code == 408 || code == 404 || code == 410)
+            return s_out("unavailable", "callee", code, 480, "callee unavailable");
+        if (code == 488 || code == 606)
+            return s_out("failed", "callee", code, 488, "callee refused the media");
+        return s_out("failed", "callee", code, code >= 300 && code < 700 ? code : 500,
+                     "callee failed");
+    case SP_END_RING_TIMEOUT:
+        return s_out("no_answer", "system", 480, 480, "ring timeout");
+    case SP_END_NOT_FOUND:
+        return s_out("not_found", "system", 404, 404, "no route for the number");
+    case SP_END_UNAVAILABLE:
+        return s_out("unavailable", "system", 480, 480, "target not registered");
+    case SP_END_NO_CODEC:
+        return s_out("failed", "system", 488, 488, "no common codec");
+    case SP_END_MEDIA_TIMEOUT:
+        return s_out(answered ? "media_timeout" : "failed", "system", answered ? 200 : 503,
+                     503, "media timeout");
+    case SP_END_MEDIA_FAILED:
+        return s_out("failed", "system", 503, 503, "media server unavailable");
+    case SP_END_SHUTDOWN:
+        return s_out(answered ? "answered" : "failed", "system", answered ? 200 : 503, 503,
+                     "sipproxy shutting down");
+    case SP_END_UNSUPPORTED:
+        return s_out("failed", "system", 501, 501, "route kind not served yet");
+    }
+    return s_out("failed", "system", 500, 500, "unknown");
+}
+
+const char *sp_call_state_name(sp_call_state_t state)
+{
+    static const char *names[] = { "media", "calling", "ringing", "answered", "ending", "ended" };
+    return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "?";
+}
+
+int sp_fork_rank(int code)
+{
+    if (code >= 600)
+        return 4;
+    if (code == 486)
+        return 3;
+    if (code == 480 || code == 408)
+        return 1;
+    return 2;
+}

@@ -1,0 +1,518 @@
+/* sp_db.c - Postgres for sipproxy (see sp_db.h): start-up loads in the caller's thread,
+ * then one worker thread that owns a second connection, LISTENs for cc_config, rebuilds
+ * the directory on change and writes contact changes in batched transactions. */
+#include "sp_db.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "cc_log.h"
+#include "cc_loop.h"
+
+typedef enum { S_OP_UPSERT, S_OP_DELETE, S_OP_DELETE_ALL } s_op_kind_t;
+
+typedef struct s_op {
+    struct s_op *next;
+    s_op_kind_t kind;
+    sp_contact_t c;
+} s_op_t;
+
+struct sp_db {
+    pthread_t thread;
+    bool started;
+    char *conninfo;
+    char realm[128];
+    int wake_fd;   /* main -> worker: ops queued or stop */
+    int notify_fd; /* worker -> main: directory ready */
+    pthread_mutex_t lock;
+    s_op_t *head, *tail;
+    bool stop;
+    sp_directory_t *pending_dir;
+};
+
+static const char *S_SQL_USERS =
+    "SELECT ext, name, ha1, enabled FROM sip_users WHERE realm = $1";
+static const char *S_SQL_TRUNKS =
+    "SELECT name, host, port, coalesce(username, ''), coalesce(password, ''), transport, "
+    "enabled FROM trunks";
+static const char *S_SQL_DIALPLAN =
+    "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id";
+static const char *S_SQL_CONTACTS =
+    "SELECT ext, contact, coalesce(source, ''), coalesce(transport, 'udp'), "
+    "coalesce(user_agent, ''), coalesce(call_id, ''), coalesce(cseq, 0), "
+    "extract(epoch FROM expires_at)::bigint FROM sip_contacts WHERE expires_at > now()";
+static const char *S_SQL_UPSERT =
+    "INSERT INTO sip_contacts (ext, contact, source, transport, user_agent, call_id, cseq, "
+    "expires_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8), now()) "
+    "ON CONFLICT (ext, contact) DO UPDATE SET source = EXCLUDED.source, transport = "
+    "EXCLUDED.transport, user_agent = EXCLUDED.user_agent, call_id = EXCLUDED.call_id, "
+    "cseq = EXCLUDED.cseq, expires_at = EXCLUDED.expires_at, updated_at = now()";
+/* Many upserts in one statement: parallel text arrays, one element per contact. */
+static const char *S_SQL_UPSERT_MANY =
+    "INSERT INTO sip_contacts (ext, contact, source, transport, user_agent, call_id, cseq, "
+    "expires_at, updated_at) SELECT e, c, s, t, u, i, q::integer, to_timestamp(x::bigint), "
+    "now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::text[]) AS v(e, c, s, t, u, i, q, x) "
+    "ON CONFLICT (ext, contact) DO UPDATE SET source = EXCLUDED.source, transport = "
+    "EXCLUDED.transport, user_agent = EXCLUDED.user_agent, call_id = EXCLUDED.call_id, "
+    "cseq = EXCLUDED.cseq, expires_at = EXCLUDED.expires_at, updated_at = now()";
+static const char *S_SQL_DELETE = "DELETE FROM sip_contacts WHERE ext = $1 AND contact = $2";
+static const char *S_SQL_DELETE_ALL = "DELETE FROM sip_contacts WHERE ext = $1";
+static const char *S_SQL_EXPIRE = "DELETE FROM sip_contacts WHERE expires_at < now()";
+
+static void s_copy(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
+{
+    const char *params[] = { realm };
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_USERS, 1, params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sp_user_t u = { 0 };
+        s_copy(u.ext, sizeof u.ext, PQgetvalue(r, i, 0));
+        s_copy(u.name, sizeof u.name, PQgetvalue(r, i, 1));
+        s_copy(u.ha1, sizeof u.ha1, PQgetvalue(r, i, 2));
+        u.enabled = PQgetvalue(r, i, 3)[0] == 't';
+        sp_directory_add_user(dir, &u);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int s_load_trunks(cc_pg_t *pg, sp_directory_t *dir)
+{
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_TRUNKS, 0, NULL);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sp_trunk_t t = { 0 };
+        s_copy(t.name, sizeof t.name, PQgetvalue(r, i, 0));
+        s_copy(t.host, sizeof t.host, PQgetvalue(r, i, 1));
+        t.port = atoi(PQgetvalue(r, i, 2));
+        s_copy(t.username, sizeof t.username, PQgetvalue(r, i, 3));
+        s_copy(t.password, sizeof t.password, PQgetvalue(r, i, 4));
+        s_copy(t.transport, sizeof t.transport, PQgetvalue(r, i, 5));
+        t.enabled = PQgetvalue(r, i, 6)[0] == 't';
+        sp_directory_add_trunk(dir, &t);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int s_load_dialplan(cc_pg_t *pg, sp_directory_t *dir)
+{
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_DIALPLAN, 0, NULL);
+    if (!r)
+        return -1;
+    cc_dialplan_t *dp = cc_dialplan_new();
+    for (int i = 0; dp && i < PQntuples(r); i++) {
+        cc_route_t route = { 0 };
+        route.id = atol(PQgetvalue(r, i, 0));
+        s_copy(route.pattern, sizeof route.pattern, PQgetvalue(r, i, 1));
+        char text[CC_TARGET_NAME_MAX + 16], err[128];
+        snprintf(text, sizeof text, "%s:%s", PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+        if (cc_target_parse(text, &route.kind, route.target, sizeof route.target, err,
+                            sizeof err) != 0) {
+            cc_warn("sip.dialplan_skipped", "id=%ld target=%s reason=%s", route.id,
+                    cc_logq(text), cc_logq(err));
+            continue;
+        }
+        route.strip = atoi(PQgetvalue(r, i, 4));
+        s_copy(route.prefix, sizeof route.prefix, PQgetvalue(r, i, 5));
+        if (cc_dialplan_add(dp, &route) != 0)
+            cc_warn("sip.dialplan_skipped", "id=%ld pattern=%s reason=invalid", route.id,
+                    cc_logq(route.pattern));
+    }
+    PQclear(r);
+    if (!dp)
+        return -1;
+    sp_directory_set_dialplan(dir, &dp);
+    return 0;
+}
+
+sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
+{
+    sp_directory_t *dir = sp_directory_new();
+    if (!dir)
+        return NULL;
+    if (s_load_users(pg, realm, dir) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dir)) {
+        cc_error("sip.directory_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
+        sp_directory_destroy(&dir);
+        return NULL;
+    }
+    cc_info("sip.directory_loaded", "users=%zu trunks=%zu routes=%zu",
+            sp_directory_user_count(dir), sp_directory_trunk_count(dir),
+            cc_dialplan_size(sp_directory_dialplan(dir)));
+    return dir;
+}
+
+int sp_db_load_contacts(cc_pg_t *pg, void (*fn)(const sp_contact_t *c, void *arg), void *arg)
+{
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_CONTACTS, 0, NULL);
+    if (!r) {
+        cc_error("sip.contacts_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
+        return -1;
+    }
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        sp_contact_t c = { 0 };
+        s_copy(c.ext, sizeof c.ext, PQgetvalue(r, i, 0));
+        s_copy(c.uri, sizeof c.uri, PQgetvalue(r, i, 1));
+        s_copy(c.source, sizeof c.source, PQgetvalue(r, i, 2));
+        s_copy(c.transport, sizeof c.transport, PQgetvalue(r, i, 3));
+        s_copy(c.user_agent, sizeof c.user_agent, PQgetvalue(r, i, 4));
+        s_copy(c.call_id, sizeof c.call_id, PQgetvalue(r, i, 5));
+        c.cseq = (uint32_t)strtoul(PQgetvalue(r, i, 6), NULL, 10);
+        c.expires_at = strtoull(PQgetvalue(r, i, 7), NULL, 10);
+        fn(&c, arg);
+    }
+    PQclear(r);
+    return n;
+}
+
+/* ---- worker thread ------------------------------------------------------------ */
+
+static void s_wake(int fd)
+{
+    uint64_t one = 1;
+    ssize_t rc = write(fd, &one, sizeof one);
+    (void)rc;
+}
+
+static void s_exec_op(cc_pg_t *pg, const s_op_t *op)
+{
+    PGresult *r = NULL;
+    if (op->kind == S_OP_UPSERT) {
+        char cseq[16], exp[24];
+        snprintf(cseq, sizeof cseq, "%u", op->c.cseq);
+        snprintf(exp, sizeof exp, "%llu", (unsigned long long)op->c.expires_at);
+        const char *p[] = { op->c.ext, op->c.uri, op->c.source, op->c.transport,
+                            op->c.user_agent, op->c.call_id, cseq, exp };
+        r = cc_pg_exec(pg, "sp_upsert", 8, p);
+    } else if (op->kind == S_OP_DELETE) {
+        const char *p[] = { op->c.ext, op->c.uri };
+        r = cc_pg_exec(pg, "sp_delete", 2, p);
+    } else {
+        const char *p[] = { op->c.ext };
+        r = cc_pg_exec(pg, "sp_delete_all", 1, p);
+    }
+    if (!r)
+        cc_warn("sip.contact_write_failed", "ext=%s error=%s", op->c.ext,
+                cc_logq(cc_pg_error(pg)));
+    PQclear(r);
+}
+
+/* ---- batched upserts ---------------------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} s_text_t;
+
+static bool s_text_add(s_text_t *t, const char *p, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *nb = realloc(t->buf, cap);
+        if (!nb)
+            return false;
+        t->buf = nb;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, p, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+    return true;
+}
+
+/* Append one element to a Postgres array literal being built: "value" with \ and "
+ * escaped, comma-separated, the braces added by the caller. */
+static bool s_array_add(s_text_t *t, const char *value)
+{
+    bool ok = s_text_add(t, t->len > 1 ? ",\"" : "\"", t->len > 1 ? 2 : 1);
+    for (const char *p = value; ok && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            ok = s_text_add(t, "\\", 1);
+        ok = ok && s_text_add(t, p, 1);
+    }
+    return ok && s_text_add(t, "\"", 1);
+}
+
+static bool s_same_key(const s_op_t *a, const s_op_t *b)
+{
+    return strcmp(a->c.ext, b->c.ext) == 0 && strcmp(a->c.uri, b->c.uri) == 0;
+}
+
+/* One statement for a run of upserts; a later upsert of the same binding in the run wins
+ * (ON CONFLICT cannot touch a row twice in one statement). */
+static void s_upsert_run(cc_pg_t *pg, s_op_t **run, int n)
+{
+    s_text_t cols[8] = { { 0 } };
+    bool ok = true;
+    int rows = 0;
+    for (int k = 0; k < 8 && ok; k++)
+        ok = s_text_add(&cols[k], "{", 1);
+    for (int i = 0; i < n && ok; i++) {
+        bool superseded = false;
+        for (int j = i + 1; j < n && !superseded; j++)
+            superseded = s_same_key(run[i], run[j]);
+        if (superseded)
+            continue;
+        const sp_contact_t *c = &run[i]->c;
+        char cseq[16], exp[24];
+        snprintf(cseq, sizeof cseq, "%u", c->cseq);
+        snprintf(exp, sizeof exp, "%llu", (unsigned long long)c->expires_at);
+        const char *v[8] = { c->ext, c->uri, c->source, c->transport, c->user_agent,
+                             c->call_id, cseq, exp };
+        for (int k = 0; k < 8 && ok; k++)
+            ok = s_array_add(&cols[k], v[k]);
+        rows++;
+    }
+    for (int k = 0; k < 8 && ok; k++)
+        ok = s_text_add(&cols[k], "}", 1);
+    if (ok && rows > 0) {
+        const char *params[8];
+        for (int k = 0; k < 8; k++)
+            params[k] = cols[k].buf;
+        PGresult *r = cc_pg_exec(pg, "sp_upsert_many", 8, params);
+        if (!r)
+            cc_warn("sip.contact_write_failed", "rows=%d error=%s", rows,
+                    cc_logq(cc_pg_error(pg)));
+        PQclear(r);
+    } else if (!ok) {
+        cc_warn("sip.contact_write_failed", "rows=%d error=out_of_memory", n);
+    }
+    for (int k = 0; k < 8; k++)
+        free(cols[k].buf);
+}
+
+static void s_flush(sp_db_t *self, cc_pg_t *pg)
+{
+    pthread_mutex_lock(&self->lock);
+    s_op_t *ops = self->head;
+    self->head = self->tail = NULL;
+    pthread_mutex_unlock(&self->lock);
+    if (!ops)
+        return;
+    bool tx = cc_pg_begin(pg) == 0;
+    int n = 0;
+    enum { S_RUN_MAX = 512 };
+    s_op_t *run[S_RUN_MAX];
+    int nrun = 0;
+    for (s_op_t *op = ops; op; op = op->next, n++) {
+        if (op->kind == S_OP_UPSERT) {
+            run[nrun++] = op;
+            if (nrun == S_RUN_MAX) {
+                s_upsert_run(pg, run, nrun);
+                nrun = 0;
+            }
+            continue;
+        }
+        if (nrun > 0) { /* keep the order: upserts before this delete go first */
+            s_upsert_run(pg, run, nrun);
+            nrun = 0;
+        }
+        s_exec_op(pg, op);
+    }
+    if (nrun > 0)
+        s_upsert_run(pg, run, nrun);
+    while (ops) {
+        s_op_t *next = ops->next;
+        free(ops);
+        ops = next;
+    }
+    if (tx && cc_pg_commit(pg) != 0)
+        cc_warn("sip.contact_commit_failed", "ops=%d error=%s", n, cc_logq(cc_pg_error(pg)));
+    cc_debug("sip.contacts_written", "ops=%d", n);
+}
+
+static int s_listen(cc_pg_t *pg)
+{
+    return cc_pg_exec_simple(pg, "LISTEN cc_config");
+}
+
+static void s_reload(sp_db_t *self, cc_pg_t *pg)
+{
+    sp_directory_t *dir = sp_db_load_directory(pg, self->realm);
+    if (!dir)
+        return; /* keep the old one; logged */
+    pthread_mutex_lock(&self->lock);
+    sp_directory_destroy(&self->pending_dir);
+    self->pending_dir = dir;
+    pthread_mutex_unlock(&self->lock);
+    s_wake(self->notify_fd);
+}
+
+static void *s_worker(void *arg)
+{
+    sp_db_t *self = arg;
+    cc_pg_t *pg = cc_pg_connect(self->conninfo, 3600);
+    if (!pg) {
+        cc_error("sip.db_thread_failed", "reason=%s", cc_logq("cannot connect"));
+        return NULL;
+    }
+    cc_pg_prepare(pg, "sp_upsert", S_SQL_UPSERT, 8);
+    cc_pg_prepare(pg, "sp_upsert_many", S_SQL_UPSERT_MANY, 8);
+    cc_pg_prepare(pg, "sp_delete", S_SQL_DELETE, 2);
+    cc_pg_prepare(pg, "sp_delete_all", S_SQL_DELETE_ALL, 1);
+    int backend = 0;
+    uint64_t last_expire = cc_mono_ms();
+    for (;;) {
+        PGconn *conn = cc_pg_conn(pg);
+        if (PQstatus(conn) != CONNECTION_OK || PQbackendPID(conn) != backend) {
+            /* new session (first or after a reconnect): LISTEN again and reload, since
+             * notifications sent meanwhile were lost */
+            if (PQstatus(conn) == CONNECTION_OK && s_listen(pg) == 0) {
+                if (backend != 0)
+                    s_reload(self, pg);
+                backend = PQbackendPID(conn);
+            } else {
+                PQclear(cc_pg_exec_params(pg, "SELECT 1", 0, NULL)); /* drives reconnect */
+                usleep(200 * 1000);
+            }
+        }
+        struct pollfd fds[2] = { { self->wake_fd, POLLIN, 0 }, { PQsocket(conn), POLLIN, 0 } };
+        int nfds = fds[1].fd >= 0 ? 2 : 1;
+        poll(fds, (nfds_t)nfds, 250);
+        if (fds[0].revents & POLLIN) {
+            uint64_t v;
+            ssize_t rc = read(self->wake_fd, &v, sizeof v);
+            (void)rc;
+        }
+        bool reload = false;
+        if (nfds == 2 && (fds[1].revents & POLLIN)) {
+            PQconsumeInput(conn);
+            PGnotify *n;
+            while ((n = PQnotifies(conn)) != NULL) {
+                reload = true;
+                PQfreemem(n);
+            }
+        }
+        if (reload)
+            s_reload(self, pg);
+        s_flush(self, pg);
+        if (cc_mono_ms() - last_expire > 60000) {
+            last_expire = cc_mono_ms();
+            PQclear(cc_pg_exec_params(pg, S_SQL_EXPIRE, 0, NULL));
+        }
+        pthread_mutex_lock(&self->lock);
+        bool stop = self->stop && !self->head;
+        pthread_mutex_unlock(&self->lock);
+        if (stop)
+            break;
+    }
+    cc_pg_destroy(&pg);
+    return NULL;
+}
+
+sp_db_t *sp_db_start(const char *conninfo, const char *realm)
+{
+    sp_db_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    pthread_mutex_init(&self->lock, NULL);
+    self->conninfo = strdup(conninfo);
+    snprintf(self->realm, sizeof self->realm, "%s", realm);
+    self->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    self->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!self->conninfo || self->wake_fd < 0 || self->notify_fd < 0 ||
+        pthread_create(&self->thread, NULL, s_worker, self) != 0) {
+        sp_db_stop(&self);
+        return NULL;
+    }
+    self->started = true;
+    return self;
+}
+
+void sp_db_stop(sp_db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sp_db_t *self = *self_p;
+    if (self->started) {
+        pthread_mutex_lock(&self->lock);
+        self->stop = true;
+        pthread_mutex_unlock(&self->lock);
+        s_wake(self->wake_fd);
+        pthread_join(self->thread, NULL);
+    }
+    while (self->head) {
+        s_op_t *next = self->head->next;
+        free(self->head);
+        self->head = next;
+    }
+    sp_directory_destroy(&self->pending_dir);
+    if (self->wake_fd >= 0)
+        close(self->wake_fd);
+    if (self->notify_fd >= 0)
+        close(self->notify_fd);
+    free(self->conninfo);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+int sp_db_notify_fd(sp_db_t *self)
+{
+    return self->notify_fd;
+}
+
+sp_directory_t *sp_db_take_directory(sp_db_t *self)
+{
+    uint64_t v;
+    ssize_t rc = read(self->notify_fd, &v, sizeof v);
+    (void)rc;
+    pthread_mutex_lock(&self->lock);
+    sp_directory_t *dir = self->pending_dir;
+    self->pending_dir = NULL;
+    pthread_mutex_unlock(&self->lock);
+    return dir;
+}
+
+static void s_queue(sp_db_t *self, s_op_kind_t kind, const sp_contact_t *c)
+{
+    s_op_t *op = malloc(sizeof *op);
+    if (!op) {
+        cc_warn("sip.contact_write_dropped", "ext=%s reason=oom", c->ext);
+        return;
+    }
+    op->next = NULL;
+    op->kind = kind;
+    op->c = *c;
+    pthread_mutex_lock(&self->lock);
+    bool was_empty = !self->head;
+    if (self->tail)
+        self->tail->next = op;
+    else
+        self->head = op;
+    self->tail = op;
+    pthread_mutex_unlock(&self->lock);
+    if (was_empty)
+        s_wake(self->wake_fd);
+}
+
+void sp_db_contact_upsert(sp_db_t *self, const sp_contact_t *c)
+{
+    s_queue(self, S_OP_UPSERT, c);
+}
+
+void sp_db_contact_delete(sp_db_t *self, const char *ext, const char *uri)
+{
+    sp_contact_t c = { 0 };
+    snprintf(c.ext, sizeof c.ext, "%s", ext);
+    if (uri)
+        snprintf(c.uri, sizeof c.uri, "%s", uri);
+    s_queue(self, uri ? S_OP_DELETE : S_OP_DELETE_ALL, &c);
+}

@@ -1,0 +1,48 @@
+/* sp_directory.h - one immutable snapshot of what sipproxy reads from Postgres: users
+ * (extension -> HA1), trunks and the dialplan. Built whole by the loader, swapped in whole
+ * on reload (so a half-loaded table is never seen). Pure data; no SQL here. */
+#ifndef SP_DIRECTORY_H
+#define SP_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cc_dialplan.h"
+
+typedef struct {
+    char ext[16];
+    char name[64];
+    char ha1[40];
+    bool enabled;
+} sp_user_t;
+
+typedef struct {
+    char name[64];
+    char host[64];
+    int port;
+    char username[64];
+    char password[64];
+    char transport[8];
+    bool enabled;
+} sp_trunk_t;
+
+typedef struct sp_directory sp_directory_t;
+
+sp_directory_t *sp_directory_new(void);
+void sp_directory_destroy(sp_directory_t **self_p);
+
+int sp_directory_add_user(sp_directory_t *self, const sp_user_t *user);
+int sp_directory_add_trunk(sp_directory_t *self, const sp_trunk_t *trunk);
+/* Takes ownership of the dialplan. */
+void sp_directory_set_dialplan(sp_directory_t *self, cc_dialplan_t **dialplan_p);
+
+const sp_user_t *sp_directory_user(const sp_directory_t *self, const char *ext);
+const sp_trunk_t *sp_directory_trunk(const sp_directory_t *self, const char *name);
+/* The enabled trunk whose host and port are exactly this source, or NULL. */
+const sp_trunk_t *sp_directory_trunk_at(const sp_directory_t *self, const char *ip, int port);
+const cc_dialplan_t *sp_directory_dialplan(const sp_directory_t *self);
+
+size_t sp_directory_user_count(const sp_directory_t *self);
+size_t sp_directory_trunk_count(const sp_directory_t *self);
+
+#endif

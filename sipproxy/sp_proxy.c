@@ -1,0 +1,513 @@
+/* sp_proxy.c - sipproxy's SIP stack adapter: creates sofia's root and NUA, runs the sofia
+ * loop inside cc_loop, answers REGISTER (registrar) and checks digest credentials, and
+ * hands INVITE dialogs to sp_b2bua.c. Owns the registry and the directory snapshot.
+ *
+ * Loop scheme: cc_loop stays the daemon's loop (signals, timers, the bus, the db eventfd).
+ * A prepare hook steps sofia's su_root, which is where the process sleeps: it wakes on SIP
+ * sockets, on every bus socket (registered with su_root through cc_bus_set_fd_watcher) and
+ * at least every 50 ms, so cc_loop sees signals and timers promptly. The hook returns true,
+ * so cc_loop then polls its own epoll without sleeping. cc_bus_dispatch runs when a bus
+ * fd fires and before every su_root wait, as the edge-triggered ZMQ_FD requires. */
+#include "sp_sofia.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/url.h>
+
+#include "cc_log.h"
+#include "sp_db.h"
+#include "sp_digest.h"
+
+
+static uint64_t s_now_s(void)
+{
+    return (uint64_t)time(NULL);
+}
+
+/* ---- sources and auth ------------------------------------------------------------ */
+
+void sp_source_of(nua_t *nua, sp_source_t *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->transport, sizeof out->transport, "udp");
+    msg_t *msg = nua_current_request(nua);
+    su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+    if (ai && ai->ai_addr) {
+        if (ai->ai_addr->sa_family == AF_INET) {
+            struct sockaddr_in *sin = (struct sockaddr_in *)ai->ai_addr;
+            inet_ntop(AF_INET, &sin->sin_addr, out->ip, sizeof out->ip);
+            out->port = ntohs(sin->sin_port);
+        } else if (ai->ai_addr->sa_family == AF_INET6) {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ai->ai_addr;
+            inet_ntop(AF_INET6, &sin6->sin6_addr, out->ip, sizeof out->ip);
+            out->port = ntohs(sin6->sin6_port);
+        }
+        if (ai->ai_protocol == IPPROTO_TCP)
+            snprintf(out->transport, sizeof out->transport, "tcp");
+    }
+    if (!out->ip[0])
+        snprintf(out->ip, sizeof out->ip, "0.0.0.0");
+    snprintf(out->hostport, sizeof out->hostport, "%s:%d", out->ip, out->port);
+}
+
+static void s_challenge(sp_proxy_t *self, nua_handle_t *nh, bool proxy_auth, bool stale)
+{
+    char nonce[96], hdr[320];
+    sp_nonce_make(self->secret, s_now_s(), nonce, sizeof nonce);
+    snprintf(hdr, sizeof hdr, "Digest realm=\"%s\", nonce=\"%s\", qop=\"auth\", algorithm=MD5%s",
+             self->set.realm, nonce, stale ? ", stale=true" : "");
+    if (proxy_auth)
+        nua_respond(nh, SIP_407_PROXY_AUTH_REQUIRED, NUTAG_WITH_THIS(self->nua),
+                    SIPTAG_PROXY_AUTHENTICATE_STR(hdr), TAG_END());
+    else
+        nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(self->nua),
+                    SIPTAG_WWW_AUTHENTICATE_STR(hdr), TAG_END());
+}
+
+static void s_auth_failed(sp_proxy_t *self, nua_handle_t *nh, const sp_source_t *src,
+                          const char *user, const char *why)
+{
+    sp_throttle_fail(self->throttle, src->ip, cc_mono_ms());
+    self->auth_failures++;
+    cc_info("sip.auth_failed", "source=%s user=%s reason=%s", src->hostport,
+            cc_logq(user ? user : ""), why);
+    nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(self->nua), TAG_END());
+}
+
+int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip,
+                  const sp_source_t *src, bool proxy_auth, const sp_user_t **user_out)
+{
+    bool first = false;
+    if (sp_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
+        self->auth_throttled++;
+        if (first)
+            cc_warn("sip.auth_throttled", "source=%s reason=%s", src->ip,
+                    cc_logq("too many failed authentications; refusing for the window"));
+        nua_respond(nh, 403, "Too Many Failed Attempts", NUTAG_WITH_THIS(self->nua), TAG_END());
+        return -1;
+    }
+    const msg_auth_t *au = proxy_auth ? sip->sip_proxy_authorization : sip->sip_authorization;
+    sp_digest_cred_t cred;
+    bool have = false;
+    for (; au; au = au->au_next) {
+        if (!au->au_scheme || strcasecmp(au->au_scheme, "Digest") != 0)
+            continue;
+        if (sp_digest_parse((const char *const *)au->au_params, &cred) == 0 &&
+            strcmp(cred.realm, self->set.realm) == 0) {
+            have = true;
+            break;
+        }
+    }
+    if (!have) {
+        s_challenge(self, nh, proxy_auth, false);
+        return -1;
+    }
+    const sp_user_t *user = sp_directory_user(self->dir, cred.username);
+    if (!user || !user->enabled) {
+        s_auth_failed(self, nh, src, cred.username, user ? "disabled" : "unknown_user");
+        return -1;
+    }
+    const char *method = sip->sip_request ? sip->sip_request->rq_method_name : "";
+    int rc = sp_digest_verify(&cred, method, self->set.realm, user->ha1, self->secret,
+                              s_now_s(), (uint64_t)self->set.nonce_ttl_s);
+    if (rc == 1) {
+        s_challenge(self, nh, proxy_auth, true);
+        return -1;
+    }
+    if (rc < 0) {
+        s_auth_failed(self, nh, src, cred.username, "bad_credentials");
+        return -1;
+    }
+    *user_out = user;
+    return 0;
+}
+
+/* ---- registrar ------------------------------------------------------------------- */
+
+static void s_reg_reply(sp_proxy_t *self, nua_handle_t *nh, const char *ext)
+{
+    sp_contact_t live[SP_MAX_CONTACTS];
+    uint64_t now = s_now_s();
+    size_t n = sp_registry_lookup(self->reg, ext, now, live, SP_MAX_CONTACTS);
+    char buf[SP_MAX_CONTACTS * 300] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof buf - 300; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s<%s>;expires=%llu",
+                                i ? ", " : "", live[i].uri,
+                                (unsigned long long)(live[i].expires_at - now));
+    if (n > 0)
+        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), SIPTAG_CONTACT_STR(buf),
+                    TAG_END());
+    else
+        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), TAG_END());
+}
+
+static void s_on_register(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
+{
+    sp_source_t src;
+    sp_source_of(self->nua, &src);
+    const sp_user_t *user = NULL;
+    if (!sip || !sip->sip_to || !sip->sip_call_id || !sip->sip_cseq) {
+        nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(self->nua), TAG_END());
+        return;
+    }
+    if (sp_auth_check(self, nh, sip, &src, false, &user) < 0)
+        return;
+    const char *aor = sip->sip_to->a_url->url_user;
+    if (!aor || strcmp(aor, user->ext) != 0) {
+        cc_info("sip.register_refused", "source=%s user=%s aor=%s reason=not_own_aor",
+                src.hostport, user->ext, cc_logq(aor ? aor : ""));
+        nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(self->nua), TAG_END());
+        return;
+    }
+    const sip_contact_t *m = sip->sip_contact;
+    long hdr_expires = sip->sip_expires ? (long)sip->sip_expires->ex_delta : -1;
+    if (m && m->m_url->url_type == url_any) { /* Contact: * */
+        if (hdr_expires != 0 || m->m_next) {
+            nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(self->nua), TAG_END());
+            return;
+        }
+        int n = sp_registry_unbind_all(self->reg, user->ext);
+        if (self->db)
+            sp_db_contact_delete(self->db, user->ext, NULL);
+        cc_info("sip.unregistered", "user=%s contacts=%d source=%s", user->ext, n, src.hostport);
+        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), TAG_END());
+        return;
+    }
+    uint64_t now = s_now_s();
+    for (; m; m = m->m_next) { /* check intervals first: all or nothing */
+        long e = m->m_expires ? atol(m->m_expires) : hdr_expires;
+        if (e > 0 && e < self->set.reg_min_expires) {
+            char min[16];
+            snprintf(min, sizeof min, "%d", self->set.reg_min_expires);
+            nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, NUTAG_WITH_THIS(self->nua),
+                        SIPTAG_MIN_EXPIRES_STR(min), TAG_END());
+            return;
+        }
+    }
+    for (m = sip->sip_contact; m; m = m->m_next) {
+        sp_contact_t c = { 0 };
+        snprintf(c.ext, sizeof c.ext, "%s", user->ext);
+        url_e(c.uri, (isize_t)sizeof c.uri, m->m_url);
+        long e = m->m_expires ? atol(m->m_expires) : hdr_expires;
+        if (e < 0)
+            e = self->set.reg_default_expires;
+        if (e > self->set.reg_max_expires)
+            e = self->set.reg_max_expires;
+        if (e == 0) {
+            if (sp_registry_unbind(self->reg, c.ext, c.uri) == 0 && self->db)
+                sp_db_contact_delete(self->db, c.ext, c.uri);
+            cc_info("sip.unregistered", "user=%s contact=%s source=%s", c.ext, cc_logq(c.uri),
+                    src.hostport);
+            continue;
+        }
+        snprintf(c.source, sizeof c.source, "%s", src.hostport);
+        snprintf(c.transport, sizeof c.transport, "%s", src.transport);
+        if (sip->sip_user_agent && sip->sip_user_agent->g_string)
+            snprintf(c.user_agent, sizeof c.user_agent, "%s", sip->sip_user_agent->g_string);
+        snprintf(c.call_id, sizeof c.call_id, "%s", sip->sip_call_id->i_id);
+        c.cseq = sip->sip_cseq->cs_seq;
+        c.expires_at = now + (uint64_t)e;
+        int rc = sp_registry_bind(self->reg, &c, now);
+        if (self->db)
+            sp_db_contact_upsert(self->db, &c);
+        if (rc == 1)
+            cc_info("sip.registered", "user=%s contact=%s source=%s transport=%s expires=%ld",
+                    c.ext, cc_logq(c.uri), src.hostport, src.transport, e);
+    }
+    self->registers_ok++;
+    s_reg_reply(self, nh, user->ext);
+}
+
+/* ---- the NUA callback ------------------------------------------------------------ */
+
+static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
+                     sp_proxy_t *self, nua_handle_t *nh, struct sp_leg *leg,
+                     sip_t const *sip, tagi_t tags[])
+{
+    (void)nua;
+    switch (event) {
+    case nua_i_register:
+        s_on_register(self, nh, sip);
+        nua_handle_destroy(nh);
+        return;
+    case nua_i_options:
+        if (!leg)
+            nua_handle_destroy(nh);
+        return;
+    case nua_r_shutdown:
+        if (status >= 200)
+            self->nua_shutdown_done = true;
+        return;
+    case nua_i_invite:
+        if (!leg) {
+            sp_b2bua_incoming(self, nh, sip);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (leg == &sp_orphan_leg) {
+        if (event == nua_i_state) {
+            int state = nua_callstate_init;
+            tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+            if (state == nua_callstate_terminated)
+                nua_handle_destroy(nh);
+        }
+        return;
+    }
+    if (leg) {
+        sp_b2bua_event(self, event, status, phrase, nh, leg, sip, tags);
+        return;
+    }
+    /* a handle nua created for a request nobody claimed */
+    if (nh && event != nua_i_error && nua_event_is_incoming_request(event) == 0 &&
+        event == nua_i_state) {
+        int state = nua_callstate_init;
+        tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+        if (state == nua_callstate_terminated)
+            nua_handle_destroy(nh);
+    }
+}
+
+/* ---- loop integration ------------------------------------------------------------ */
+
+static int s_on_bus_fd(sp_proxy_t *self, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+    (void)w, (void)arg;
+    cc_bus_dispatch(self->bus);
+    return 0;
+}
+
+static void s_watch_bus_fd(cc_bus_t *bus, int fd, void *arg)
+{
+    (void)bus;
+    sp_proxy_t *self = arg;
+    su_wait_t w[1];
+    int index = -1;
+    if (su_wait_create(w, fd, SU_WAIT_IN) < 0 ||
+        (index = su_root_register(self->root, w, s_on_bus_fd, self, 0)) < 0) {
+        cc_error("sip.bus_watch_failed", "fd=%d", fd);
+        return;
+    }
+    if (self->nbus_waits < (int)(sizeof self->bus_waits / sizeof self->bus_waits[0]))
+        self->bus_waits[self->nbus_waits++] = index;
+}
+
+static void s_expire_contacts(const sp_contact_t *c, void *arg)
+{
+    sp_proxy_t *self = arg;
+    cc_info("sip.registration_expired", "user=%s contact=%s", c->ext, cc_logq(c->uri));
+    if (self->db)
+        sp_db_contact_delete(self->db, c->ext, c->uri);
+}
+
+static bool s_prepare(cc_loop_t *loop, void *arg)
+{
+    sp_proxy_t *self = arg;
+    if (cc_loop_stopping(loop))
+        return false;
+    uint64_t now = s_now_s();
+    if (now != self->last_expire_s) {
+        self->last_expire_s = now;
+        sp_registry_expire(self->reg, now, s_expire_contacts, self);
+    }
+    cc_bus_dispatch(self->bus);
+    long wait = 50;
+    int bt = cc_bus_next_timeout_ms(self->bus);
+    if (bt >= 0 && bt < wait)
+        wait = bt;
+    su_root_step(self->root, wait);
+    return true;
+}
+
+int sp_proxy_attach(sp_proxy_t *self)
+{
+    cc_bus_set_fd_watcher(self->bus, s_watch_bus_fd, self);
+    return cc_loop_prepare_add(self->daemon->loop, s_prepare, self);
+}
+
+/* sofia sets no SO_RCVBUF: find our UDP socket on the SIP port and enlarge it. */
+static void s_tune_udp(sp_proxy_t *self)
+{
+    if (self->set.udp_rcvbuf <= 0)
+        return;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (fd <= 2)
+            continue;
+        int type = 0;
+        socklen_t tl = sizeof type;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_DGRAM)
+            continue;
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 || ss.ss_family != AF_INET ||
+            ntohs(((struct sockaddr_in *)&ss)->sin_port) != self->set.sip_port)
+            continue;
+        int size = self->set.udp_rcvbuf;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        int got = 0;
+        socklen_t gl = sizeof got;
+        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl);
+        cc_info("sip.udp_rcvbuf", "fd=%d asked=%d got=%d", fd, size, got);
+    }
+    closedir(d);
+}
+
+static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    if (ev->call_id)
+        sp_b2bua_media_event(arg, ev->call_id, ev->type);
+}
+
+sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
+                         sp_directory_t **directory_p)
+{
+    sp_proxy_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->daemon = daemon;
+    self->bus = daemon->bus;
+    self->set = *settings;
+    su_init();
+    su_home_init(self->home);
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        for (size_t i = 0; i < sizeof rnd; i++)
+            rnd[i] = (unsigned char)(rand() ^ (int)cc_mono_us());
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(self->secret + 2 * i, 3, "%02x", rnd[i]);
+    self->reg = sp_registry_new();
+    self->throttle = sp_throttle_new(settings->auth_fail_limit,
+                                     (uint64_t)settings->auth_fail_window_s * 1000u, 4096);
+    self->root = su_root_create(self);
+    if (!self->reg || !self->throttle || !self->root)
+        goto fail;
+    su_root_threading(self->root, 0);
+    char url[128];
+    snprintf(url, sizeof url, "sip:%s:%d", settings->bind, settings->sip_port);
+    self->nua = nua_create(self->root, s_nua_cb, self,
+                           NUTAG_URL(url),
+                           NUTAG_MEDIA_ENABLE(0),
+                           NUTAG_ALLOW("REGISTER"),
+                           NUTAG_APPL_METHOD("REGISTER"),
+                           NUTAG_AUTOANSWER(0),
+                           NUTAG_AUTOALERT(0),
+                           NUTAG_ENABLEINVITE(1),
+                           NUTAG_SESSION_TIMER(0),
+                           NUTAG_EARLY_MEDIA(0),
+                           SIPTAG_SUPPORTED_STR("replaces"),
+                           SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
+                           NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms),
+                           NTATAG_MAXSIZE(32768),
+                           TAG_END());
+    if (!self->nua) {
+        cc_error("sip.bind_failed", "url=%s reason=%s", url,
+                 cc_logq("nua_create failed (port in use or address not local?)"));
+        goto fail;
+    }
+    s_tune_udp(self);
+    self->dir = *directory_p;
+    *directory_p = NULL;
+    if (cc_bus_subscribe(self->bus, "mediad", "media.", s_on_media_event, self) != 0)
+        cc_warn("sip.bus_subscribe_failed", "publisher=mediad");
+    cc_info("sip.listening", "url=%s transports=udp,tcp", url);
+    return self;
+fail:
+    sp_proxy_destroy(&self);
+    return NULL;
+}
+
+void sp_proxy_destroy(sp_proxy_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sp_proxy_t *self = *self_p;
+    if (self->nua)
+        nua_destroy(self->nua);
+    if (self->root) {
+        if (self->bus)
+            cc_bus_set_fd_watcher(self->bus, NULL, NULL);
+        for (int i = 0; i < self->nbus_waits; i++)
+            su_root_deregister(self->root, self->bus_waits[i]);
+        su_root_destroy(self->root);
+    }
+    sp_directory_destroy(&self->dir);
+    sp_registry_destroy(&self->reg);
+    sp_throttle_destroy(&self->throttle);
+    free(self->call_buckets);
+    su_home_deinit(self->home);
+    su_deinit();
+    free(self);
+    *self_p = NULL;
+}
+
+void sp_proxy_set_directory(sp_proxy_t *self, sp_directory_t **directory_p)
+{
+    if (!*directory_p)
+        return;
+    sp_directory_destroy(&self->dir);
+    self->dir = *directory_p;
+    *directory_p = NULL;
+}
+
+void sp_proxy_restore_contact(sp_proxy_t *self, const sp_contact_t *c)
+{
+    sp_registry_bind(self->reg, c, s_now_s());
+}
+
+void sp_proxy_set_db(sp_proxy_t *self, sp_db_t *db)
+{
+    self->db = db;
+}
+
+void sp_proxy_shutdown(sp_proxy_t *self)
+{
+    self->shutting_down = true;
+    sp_b2bua_end_all(self);
+    uint64_t until = cc_mono_ms() + 400;
+    while (sp_b2bua_count(self) > 0 && cc_mono_ms() < until) {
+        cc_bus_dispatch(self->bus);
+        su_root_step(self->root, 20);
+    }
+    nua_shutdown(self->nua);
+    until = cc_mono_ms() + 1000;
+    while (!self->nua_shutdown_done && cc_mono_ms() < until)
+        su_root_step(self->root, 20);
+}
+
+void sp_proxy_status(sp_proxy_t *self, json_t *details)
+{
+    json_object_set_new(details, "calls", json_integer((json_int_t)sp_b2bua_count(self)));
+    json_object_set_new(details, "calls_total", json_integer((json_int_t)self->calls_total));
+    json_object_set_new(details, "registrations",
+                        json_integer((json_int_t)sp_registry_count(self->reg)));
+    json_object_set_new(details, "registers_ok", json_integer((json_int_t)self->registers_ok));
+    json_object_set_new(details, "auth_failures", json_integer((json_int_t)self->auth_failures));
+    json_object_set_new(details, "auth_throttled", json_integer((json_int_t)self->auth_throttled));
+    json_object_set_new(details, "users",
+                        json_integer((json_int_t)sp_directory_user_count(self->dir)));
+    json_object_set_new(details, "trunks",
+                        json_integer((json_int_t)sp_directory_trunk_count(self->dir)));
+    json_object_set_new(details, "routes",
+                        json_integer((json_int_t)cc_dialplan_size(sp_directory_dialplan(self->dir))));
+}

@@ -1,0 +1,55 @@
+/* sp_proxy.h - the sipproxy object shared by its adapters: the sofia stack (root, nua),
+ * the bus, the current directory snapshot, the registry and the live calls. Internal to
+ * sipproxy; the pure cores (sp_sdp, sp_digest, sp_throttle, sp_registry, sp_directory,
+ * sp_callstate) never include it. Sofia types appear only in the adapters' .c files. */
+#ifndef SP_PROXY_H
+#define SP_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cc_daemon.h"
+#include "sp_directory.h"
+#include "sp_registry.h"
+#include "sp_throttle.h"
+
+typedef struct sp_proxy sp_proxy_t;
+typedef struct sp_db sp_db_t;
+typedef struct sp_call sp_call_t;
+
+typedef struct {
+    int ring_timeout_s;
+    int reg_default_expires, reg_min_expires, reg_max_expires;
+    int nonce_ttl_s;
+    int auth_fail_limit, auth_fail_window_s;
+    int media_timeout_ms;
+    int udp_rcvbuf;
+    int t1x64_ms;
+    char realm[128];
+    char bind[64];
+    int sip_port;
+} sp_settings_t;
+
+/* Build the proxy: sofia root and NUA bound to bind:sip_port (UDP and TCP), the bus
+ * hooks, and the first directory (taken). NULL on failure, logged. */
+sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
+                         sp_directory_t **directory_p);
+void sp_proxy_destroy(sp_proxy_t **self_p);
+
+/* Hook the sofia loop into cc_loop (see main.c for the scheme). */
+int sp_proxy_attach(sp_proxy_t *self);
+
+/* Swap in a freshly loaded directory (taken). */
+void sp_proxy_set_directory(sp_proxy_t *self, sp_directory_t **directory_p);
+/* Bindings read from Postgres at start. */
+void sp_proxy_restore_contact(sp_proxy_t *self, const sp_contact_t *c);
+/* Write-behind sink for contact changes. */
+void sp_proxy_set_db(sp_proxy_t *self, sp_db_t *db);
+
+/* End every call (BYE/CANCEL/final responses), then run sofia briefly so they leave. */
+void sp_proxy_shutdown(sp_proxy_t *self);
+
+/* Figures for `status`. */
+void sp_proxy_status(sp_proxy_t *self, json_t *details);
+
+#endif

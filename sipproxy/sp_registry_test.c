@@ -1,0 +1,79 @@
+/* sp_registry_test.c - bindings: add, refresh, several per user, expiry, unbind. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cc_test.h"
+#include "sp_directory.h"
+#include "sp_registry.h"
+
+static sp_contact_t s_contact(const char *ext, const char *uri, uint64_t expires)
+{
+    sp_contact_t c = { 0 };
+    snprintf(c.ext, sizeof c.ext, "%s", ext);
+    snprintf(c.uri, sizeof c.uri, "%s", uri);
+    snprintf(c.source, sizeof c.source, "127.0.0.1:5070");
+    c.expires_at = expires;
+    return c;
+}
+
+CC_TEST(registry_bind_refresh_lookup_expire)
+{
+    sp_registry_t *r = sp_registry_new();
+    sp_contact_t out[SP_MAX_CONTACTS];
+    sp_contact_t a = s_contact("1001", "sip:1001@10.0.0.1:5060", 160);
+    sp_contact_t b = s_contact("1001", "sip:1001@10.0.0.2:5060", 200);
+    CC_CHECK_INT(sp_registry_bind(r, &a, 100), 1);
+    CC_CHECK_INT(sp_registry_bind(r, &b, 100), 1);
+    a.expires_at = 300;
+    CC_CHECK_INT(sp_registry_bind(r, &a, 100), 0); /* refresh */
+    CC_CHECK_INT(sp_registry_lookup(r, "1001", 100, out, SP_MAX_CONTACTS), 2);
+    CC_CHECK_INT(sp_registry_lookup(r, "1002", 100, out, SP_MAX_CONTACTS), 0);
+    CC_CHECK_INT(sp_registry_lookup(r, "1001", 250, out, SP_MAX_CONTACTS), 1);
+    CC_CHECK_STR(out[0].uri, "sip:1001@10.0.0.1:5060");
+    CC_CHECK_INT(sp_registry_expire(r, 250, NULL, NULL), 1);
+    CC_CHECK_INT(sp_registry_count(r), 1);
+    CC_CHECK_INT(sp_registry_unbind(r, "1001", "sip:1001@10.0.0.1:5060"), 0);
+    CC_CHECK_INT(sp_registry_unbind(r, "1001", "sip:1001@10.0.0.1:5060"), -1);
+    CC_CHECK_INT(sp_registry_count(r), 0);
+    sp_registry_destroy(&r);
+    CC_CHECK(r == NULL);
+}
+
+CC_TEST(registry_caps_contacts_per_user)
+{
+    sp_registry_t *r = sp_registry_new();
+    char uri[64];
+    for (int i = 0; i < SP_MAX_CONTACTS + 3; i++) {
+        snprintf(uri, sizeof uri, "sip:1001@10.0.0.%d", i);
+        sp_contact_t c = s_contact("1001", uri, 1000 + (uint64_t)i);
+        CC_CHECK_INT(sp_registry_bind(r, &c, 10), 1);
+    }
+    sp_contact_t out[SP_MAX_CONTACTS];
+    CC_CHECK_INT(sp_registry_lookup(r, "1001", 10, out, SP_MAX_CONTACTS), SP_MAX_CONTACTS);
+    CC_CHECK_INT(sp_registry_unbind_all(r, "1001"), SP_MAX_CONTACTS);
+    CC_CHECK_INT(sp_registry_count(r), 0);
+    sp_registry_destroy(&r);
+}
+
+CC_TEST(directory_users_trunks)
+{
+    sp_directory_t *d = sp_directory_new();
+    char ext[16];
+    for (int i = 0; i < 500; i++) {
+        sp_user_t u = { 0 };
+        snprintf(ext, sizeof ext, "%d", 1000 + i);
+        snprintf(u.ext, sizeof u.ext, "%s", ext);
+        u.enabled = true;
+        CC_CHECK_INT(sp_directory_add_user(d, &u), 0);
+    }
+    CC_CHECK_INT(sp_directory_user_count(d), 500);
+    CC_CHECK(sp_directory_user(d, "1499") != NULL);
+    CC_CHECK(sp_directory_user(d, "1500") == NULL);
+    sp_trunk_t t = { .name = "pstn", .host = "127.0.0.1", .port = 5062, .enabled = true };
+    CC_CHECK_INT(sp_directory_add_trunk(d, &t), 0);
+    CC_CHECK(sp_directory_trunk(d, "pstn") != NULL);
+    CC_CHECK(sp_directory_trunk_at(d, "127.0.0.1", 5062) != NULL);
+    CC_CHECK(sp_directory_trunk_at(d, "127.0.0.1", 5063) == NULL);
+    CC_CHECK(sp_directory_dialplan(d) != NULL);
+    sp_directory_destroy(&d);
+}

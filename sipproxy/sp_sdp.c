@@ -1,0 +1,374 @@
+/* sp_sdp.c - SDP filtering and address rewriting for media anchoring (see sp_sdp.h).
+ * Owns only text handling of SDP bodies; deciding when to rewrite is the caller's. */
+#include "sp_sdp.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SP_SDP_MAX_LINES 256
+
+typedef struct {
+    const char *p;
+    size_t len;
+} s_line_t;
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} s_out_t;
+
+static void s_put(s_out_t *o, const char *p, size_t n)
+{
+    if (o->failed)
+        return;
+    if (o->len + n + 3 > o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 1024;
+        while (cap < o->len + n + 3)
+            cap *= 2;
+        char *nb = realloc(o->buf, cap);
+        if (!nb) {
+            o->failed = true;
+            return;
+        }
+        o->buf = nb;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+static void s_putline(s_out_t *o, const char *p, size_t n)
+{
+    s_put(o, p, n);
+    s_put(o, "\r\n", 2);
+}
+
+static void s_putf(s_out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_putf(s_out_t *o, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        o->failed = true;
+        return;
+    }
+    s_putline(o, tmp, (size_t)n);
+}
+
+static size_t s_split(const char *in, s_line_t *lines, size_t max)
+{
+    size_t n = 0;
+    const char *p = in;
+    while (*p && n < max) {
+        const char *e = p;
+        while (*e && *e != '\n' && *e != '\r')
+            e++;
+        if (e > p)
+            lines[n++] = (s_line_t){ p, (size_t)(e - p) };
+        while (*e == '\r' || *e == '\n')
+            e++;
+        p = e;
+    }
+    return n;
+}
+
+static bool s_starts(const s_line_t *l, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return l->len >= n && strncasecmp(l->p, prefix, n) == 0;
+}
+
+/* "a=rtpmap:101 telephone-event/8000" -> pt 101, *enc points at "telephone-event/8000". */
+static int s_attr_pt(const s_line_t *l, const char *attr, const char **rest)
+{
+    size_t n = strlen(attr);
+    if (!s_starts(l, attr))
+        return -1;
+    const char *p = l->p + n, *end = l->p + l->len;
+    if (p >= end || !isdigit((unsigned char)*p))
+        return -1;
+    int pt = 0;
+    while (p < end && isdigit((unsigned char)*p) && pt < 1000)
+        pt = pt * 10 + (*p++ - '0');
+    while (p < end && *p == ' ')
+        p++;
+    if (rest)
+        *rest = p;
+    return pt;
+}
+
+static bool s_is_dir(const s_line_t *l, sp_sdp_dir_t *dir)
+{
+    static const char *names[] = { "a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive" };
+    for (int i = 0; i < 4; i++)
+        if (l->len == strlen(names[i]) && strncasecmp(l->p, names[i], l->len) == 0) {
+            *dir = (sp_sdp_dir_t)i;
+            return true;
+        }
+    return false;
+}
+
+static bool s_kept(const sp_sdp_info_t *info, int pt)
+{
+    for (int i = 0; i < info->npts; i++)
+        if (info->pts[i] == pt)
+            return true;
+    return false;
+}
+
+/* c=IN IP4 addr -> addr */
+static void s_conn_addr(const s_line_t *l, char *out, size_t outlen)
+{
+    const char *p = l->p + 2, *end = l->p + l->len;
+    int field = 0;
+    while (p < end && field < 2) {
+        while (p < end && *p != ' ')
+            p++;
+        while (p < end && *p == ' ')
+            p++;
+        field++;
+    }
+    size_t n = 0;
+    while (p < end && *p != ' ' && *p != '/' && n + 1 < outlen)
+        out[n++] = *p++;
+    out[n] = '\0';
+}
+
+/* Classify the first audio stream's payload types: which to keep, from m= and rtpmaps. */
+static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend,
+                        sp_sdp_info_t *info)
+{
+    const s_line_t *m = &lines[mline];
+    char tmp[512];
+    size_t n = m->len < sizeof tmp - 1 ? m->len : sizeof tmp - 1;
+    memcpy(tmp, m->p, n);
+    tmp[n] = '\0';
+    char *save = NULL;
+    char *tok = strtok_r(tmp + 2, " ", &save); /* media */
+    tok = strtok_r(NULL, " ", &save);          /* port */
+    if (!tok)
+        return -1;
+    info->port = atoi(tok);
+    tok = strtok_r(NULL, " ", &save); /* proto */
+    if (!tok)
+        return -1;
+    int events = 0;
+    while ((tok = strtok_r(NULL, " ", &save)) && info->npts < SP_SDP_MAX_PT) {
+        int pt = atoi(tok);
+        const char *enc = NULL;
+        for (size_t i = mline + 1; i < mend; i++) {
+            const char *rest;
+            if (s_attr_pt(&lines[i], "a=rtpmap:", &rest) == pt) {
+                enc = rest;
+                break;
+            }
+        }
+        bool codec = false, event = false;
+        if (enc) {
+            codec = strncasecmp(enc, "PCMU/8000", 9) == 0 || strncasecmp(enc, "PCMA/8000", 9) == 0;
+            event = strncasecmp(enc, "telephone-event/8000", 20) == 0;
+        } else {
+            codec = pt == 0 || pt == 8;
+        }
+        if (codec) {
+            info->pts[info->npts++] = pt;
+            info->ncodecs++;
+        } else if (event && events == 0) {
+            info->pts[info->npts++] = pt;
+            events++;
+        }
+    }
+    return 0;
+}
+
+const char *sp_sdp_dir_name(sp_sdp_dir_t dir)
+{
+    switch (dir) {
+    case SP_DIR_SENDONLY: return "sendonly";
+    case SP_DIR_RECVONLY: return "recvonly";
+    case SP_DIR_INACTIVE: return "inactive";
+    default: return "sendrecv";
+    }
+}
+
+static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_info_t *keep)
+{
+    /* m=<media> <port> <proto> <fmt...> */
+    const char *p = m->p + 2, *end = m->p + m->len;
+    const char *media = p;
+    while (p < end && *p != ' ')
+        p++;
+    size_t medialen = (size_t)(p - media);
+    while (p < end && *p == ' ')
+        p++;
+    while (p < end && *p != ' ') /* old port */
+        p++;
+    while (p < end && *p == ' ')
+        p++;
+    const char *proto = p;
+    while (p < end && *p != ' ')
+        p++;
+    size_t protolen = (size_t)(p - proto);
+    char line[512];
+    int n = snprintf(line, sizeof line, "m=%.*s %d %.*s", (int)medialen, media, port,
+                     (int)protolen, proto);
+    if (keep) {
+        for (int i = 0; i < keep->npts && n > 0 && (size_t)n < sizeof line; i++)
+            n += snprintf(line + n, sizeof line - (size_t)n, " %d", keep->pts[i]);
+    } else {
+        size_t rest = (size_t)(end - p);
+        if (n > 0 && (size_t)n + rest < sizeof line) {
+            memcpy(line + n, p, rest);
+            n += (int)rest;
+        }
+    }
+    if (n <= 0 || (size_t)n >= sizeof line) {
+        o->failed = true;
+        return;
+    }
+    s_putline(o, line, (size_t)n);
+}
+
+char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
+                     const char **why)
+{
+    s_line_t lines[SP_SDP_MAX_LINES];
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    memset(info, 0, sizeof *info);
+    if (!in || !addr) {
+        *why = "no body";
+        return NULL;
+    }
+    size_t n = s_split(in, lines, SP_SDP_MAX_LINES);
+    if (n == 0 || !s_starts(&lines[0], "v=")) {
+        *why = "not SDP";
+        return NULL;
+    }
+    /* locate the first audio m= line and the end of its section */
+    size_t first_m = n, audio = n, audio_end = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_starts(&lines[i], "m="))
+            continue;
+        if (first_m == n)
+            first_m = i;
+        if (audio == n && s_starts(&lines[i], "m=audio ")) {
+            audio = i;
+        } else if (audio != n && audio_end == n) {
+            audio_end = i;
+        }
+    }
+    if (audio == n) {
+        *why = "no audio stream";
+        return NULL;
+    }
+    if (s_choose_pts(lines, audio, audio_end, info) < 0) {
+        *why = "bad m= line";
+        return NULL;
+    }
+    if (info->ncodecs == 0) {
+        *why = "no common codec (PCMU, PCMA)";
+        return NULL;
+    }
+    /* what the original says about its media */
+    sp_sdp_dir_t sess_dir = SP_DIR_SENDRECV, media_dir = SP_DIR_SENDRECV, d;
+    bool have_media_dir = false;
+    char sess_addr[SP_SDP_ADDR_MAX] = "", media_addr[SP_SDP_ADDR_MAX] = "";
+    for (size_t i = 0; i < n; i++) {
+        bool in_session = i < first_m;
+        bool in_audio = i > audio && i < audio_end;
+        if (s_starts(&lines[i], "c=")) {
+            if (in_session)
+                s_conn_addr(&lines[i], sess_addr, sizeof sess_addr);
+            else if (in_audio)
+                s_conn_addr(&lines[i], media_addr, sizeof media_addr);
+        } else if (s_is_dir(&lines[i], &d)) {
+            if (in_session)
+                sess_dir = d;
+            else if (in_audio) {
+                media_dir = d;
+                have_media_dir = true;
+            }
+        }
+    }
+    snprintf(info->address, sizeof info->address, "%s", media_addr[0] ? media_addr : sess_addr);
+    info->dir = have_media_dir ? media_dir : sess_dir;
+    if (!info->address[0]) {
+        *why = "no connection address";
+        return NULL;
+    }
+
+    s_out_t o = { 0 };
+    bool conn_written = false;
+    for (size_t i = 0; i < n; i++) {
+        const s_line_t *l = &lines[i];
+        bool in_session = i < first_m;
+        bool in_audio = i > audio && i < audio_end;
+        if (i == audio) {
+            s_write_mline(&o, l, port, info);
+            if (!conn_written) { /* session had no c=: give the stream one */
+                s_putf(&o, "c=IN IP4 %s", addr);
+                conn_written = true;
+            }
+            continue;
+        }
+        if (s_starts(l, "m=")) { /* any other stream: refused */
+            s_write_mline(&o, l, 0, NULL);
+            continue;
+        }
+        if (in_session) {
+            if (s_starts(l, "o=")) {
+                /* o=<user> <sess-id> <sess-version> IN IP4 <addr> */
+                const char *p = l->p, *end = l->p + l->len;
+                int spaces = 0;
+                while (p < end && spaces < 3)
+                    if (*p++ == ' ')
+                        spaces++;
+                s_putf(&o, "%.*sIN IP4 %s", (int)(p - l->p), l->p, addr);
+            } else if (s_starts(l, "c=")) {
+                s_putf(&o, "c=IN IP4 %s", addr);
+                conn_written = true;
+            } else if (s_starts(l, "a=")) {
+                if (s_is_dir(l, &d))
+                    s_putline(&o, l->p, l->len);
+            } else if (!s_starts(l, "b=")) {
+                s_putline(&o, l->p, l->len); /* v= s= t= i= u= e= p= z= k= r= */
+            }
+            continue;
+        }
+        if (!in_audio)
+            continue; /* attributes of refused streams */
+        if (s_starts(l, "c=")) {
+            if (!conn_written)
+                s_putf(&o, "c=IN IP4 %s", addr);
+            continue;
+        }
+        int pt = s_attr_pt(l, "a=rtpmap:", NULL);
+        if (pt < 0)
+            pt = s_attr_pt(l, "a=fmtp:", NULL);
+        if (pt >= 0) {
+            if (s_kept(info, pt))
+                s_putline(&o, l->p, l->len);
+            continue;
+        }
+        if (s_is_dir(l, &d) || s_starts(l, "a=ptime:") || s_starts(l, "a=maxptime:"))
+            s_putline(&o, l->p, l->len);
+    }
+    if (o.failed) {
+        free(o.buf);
+        *why = "out of memory";
+        return NULL;
+    }
+    *why = NULL;
+    return o.buf;
+}

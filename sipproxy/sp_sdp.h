@@ -1,0 +1,40 @@
+/* sp_sdp.h - SDP offer/answer filtering for a media-anchoring B2BUA. Pure text in, text
+ * out: parses the parts sipproxy needs (address, port, payload types, direction) and
+ * rewrites an SDP body so its media points at mediad. No sofia types, no I/O. */
+#ifndef SP_SDP_H
+#define SP_SDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SP_SDP_MAX_PT 8
+#define SP_SDP_ADDR_MAX 64
+
+typedef enum {
+    SP_DIR_SENDRECV = 0, SP_DIR_SENDONLY, SP_DIR_RECVONLY, SP_DIR_INACTIVE
+} sp_sdp_dir_t;
+
+/* What the first audio stream of an SDP body says, after codec filtering. */
+typedef struct {
+    char address[SP_SDP_ADDR_MAX]; /* media-level c= if present, else session-level */
+    int port;                      /* 0: stream rejected or on hold by port */
+    int pts[SP_SDP_MAX_PT];        /* payload types kept (PCMU, PCMA, telephone-event) */
+    int npts;
+    int ncodecs;                   /* how many of pts are audio codecs (not events) */
+    sp_sdp_dir_t dir;
+} sp_sdp_info_t;
+
+/* Rewrite `in` (an SDP body, CRLF or LF lines) so its first audio stream uses
+ * `addr`:`port`: o= and c= addresses, m= port, only PCMU (0), PCMA (8) and telephone-event
+ * (any dynamic number, with its rtpmap/fmtp) kept, ptime/maxptime and direction kept,
+ * ICE/RTCP/crypto and other attributes dropped; other streams are refused (port 0).
+ * On success returns a malloc'd body (CRLF lines; caller frees) and fills *info with what
+ * the ORIGINAL said about its own media (where the far party wants to receive).
+ * Returns NULL when the body is unparsable or has no audio stream with a usable codec
+ * (the caller answers 488); *why says which. */
+char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
+                     const char **why);
+
+const char *sp_sdp_dir_name(sp_sdp_dir_t dir);
+
+#endif

@@ -1,0 +1,145 @@
+/* sp_sdp_test.c - SDP rewriting: addresses, ports, codec filtering, attributes kept. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_test.h"
+#include "sp_sdp.h"
+
+static const char *S_OFFER =
+    "v=0\r\n"
+    "o=alice 2890844526 2890844527 IN IP4 10.0.0.5\r\n"
+    "s=-\r\n"
+    "c=IN IP4 10.0.0.5\r\n"
+    "t=0 0\r\n"
+    "a=ice-ufrag:abcd\r\n"
+    "m=audio 49170 RTP/AVP 96 0 8 18 101\r\n"
+    "a=rtpmap:96 opus/48000/2\r\n"
+    "a=fmtp:96 useinbandfec=1\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:18 G729/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-16\r\n"
+    "a=ptime:20\r\n"
+    "a=rtcp:49171\r\n"
+    "a=candidate:1 1 UDP 2130706431 10.0.0.5 49170 typ host\r\n"
+    "a=sendrecv\r\n"
+    "m=video 51372 RTP/AVP 31\r\n"
+    "a=rtpmap:31 H261/90000\r\n";
+
+CC_TEST(sdp_rewrite_points_media_at_mediad)
+{
+    sp_sdp_info_t info;
+    const char *why = NULL;
+    char *out = sp_sdp_rewrite(S_OFFER, "127.0.0.1", 20000, &info, &why);
+    CC_CHECK(out != NULL);
+    CC_CHECK(strstr(out, "o=alice 2890844526 2890844527 IN IP4 127.0.0.1\r\n") != NULL);
+    CC_CHECK(strstr(out, "c=IN IP4 127.0.0.1\r\n") != NULL);
+    CC_CHECK(strstr(out, "m=audio 20000 RTP/AVP 0 8 101\r\n") != NULL);
+    CC_CHECK(strstr(out, "10.0.0.5") == NULL);
+    free(out);
+}
+
+CC_TEST(sdp_rewrite_keeps_g711_events_ptime_direction)
+{
+    sp_sdp_info_t info;
+    char *out = sp_sdp_rewrite(S_OFFER, "127.0.0.1", 20000, &info, NULL);
+    CC_CHECK(out != NULL);
+    CC_CHECK(strstr(out, "a=rtpmap:0 PCMU/8000\r\n") != NULL);
+    CC_CHECK(strstr(out, "a=rtpmap:8 PCMA/8000\r\n") != NULL);
+    CC_CHECK(strstr(out, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n") != NULL);
+    CC_CHECK(strstr(out, "a=ptime:20\r\n") != NULL);
+    CC_CHECK(strstr(out, "a=sendrecv\r\n") != NULL);
+    free(out);
+}
+
+CC_TEST(sdp_rewrite_drops_other_codecs_ice_rtcp_and_refuses_video)
+{
+    sp_sdp_info_t info;
+    char *out = sp_sdp_rewrite(S_OFFER, "127.0.0.1", 20000, &info, NULL);
+    CC_CHECK(out != NULL);
+    CC_CHECK(strstr(out, "opus") == NULL);
+    CC_CHECK(strstr(out, "G729") == NULL);
+    CC_CHECK(strstr(out, "fmtp:96") == NULL);
+    CC_CHECK(strstr(out, "ice-ufrag") == NULL);
+    CC_CHECK(strstr(out, "candidate") == NULL);
+    CC_CHECK(strstr(out, "a=rtcp:") == NULL);
+    CC_CHECK(strstr(out, "m=video 0 RTP/AVP 31\r\n") != NULL);
+    CC_CHECK(strstr(out, "H261") == NULL);
+    free(out);
+}
+
+CC_TEST(sdp_info_describes_the_original)
+{
+    sp_sdp_info_t info;
+    char *out = sp_sdp_rewrite(S_OFFER, "127.0.0.1", 20000, &info, NULL);
+    CC_CHECK(out != NULL);
+    free(out);
+    CC_CHECK_STR(info.address, "10.0.0.5");
+    CC_CHECK_INT(info.port, 49170);
+    CC_CHECK_INT(info.npts, 3);
+    CC_CHECK_INT(info.ncodecs, 2);
+    CC_CHECK_INT(info.pts[0], 0);
+    CC_CHECK_INT(info.pts[1], 8);
+    CC_CHECK_INT(info.pts[2], 101);
+    CC_CHECK_INT(info.dir, SP_DIR_SENDRECV);
+}
+
+CC_TEST(sdp_media_level_connection_and_hold)
+{
+    const char *hold =
+        "v=0\n"
+        "o=- 1 2 IN IP4 192.168.1.2\n"
+        "s=call\n"
+        "t=0 0\n"
+        "m=audio 4000 RTP/AVP 8\n"
+        "c=IN IP4 192.168.1.2\n"
+        "a=sendonly\n";
+    sp_sdp_info_t info;
+    char *out = sp_sdp_rewrite(hold, "127.0.0.1", 30000, &info, NULL);
+    CC_CHECK(out != NULL);
+    CC_CHECK_STR(info.address, "192.168.1.2");
+    CC_CHECK_INT(info.dir, SP_DIR_SENDONLY);
+    CC_CHECK(strstr(out, "m=audio 30000 RTP/AVP 8\r\nc=IN IP4 127.0.0.1\r\n") != NULL);
+    CC_CHECK(strstr(out, "a=sendonly\r\n") != NULL);
+    CC_CHECK_STR(sp_sdp_dir_name(info.dir), "sendonly");
+    free(out);
+}
+
+CC_TEST(sdp_static_types_without_rtpmap_and_session_direction)
+{
+    const char *sdp =
+        "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+        "a=inactive\r\nm=audio 5000 RTP/AVP 0\r\n";
+    sp_sdp_info_t info;
+    char *out = sp_sdp_rewrite(sdp, "127.0.0.1", 1000, &info, NULL);
+    CC_CHECK(out != NULL);
+    CC_CHECK_INT(info.npts, 1);
+    CC_CHECK_INT(info.dir, SP_DIR_INACTIVE);
+    CC_CHECK(strstr(out, "a=inactive\r\n") != NULL);
+    free(out);
+}
+
+CC_TEST(sdp_no_common_codec_is_refused)
+{
+    const char *sdp =
+        "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+        "m=audio 5000 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\n";
+    sp_sdp_info_t info;
+    const char *why = NULL;
+    CC_CHECK(sp_sdp_rewrite(sdp, "127.0.0.1", 1000, &info, &why) == NULL);
+    CC_CHECK(why != NULL && strstr(why, "codec") != NULL);
+}
+
+CC_TEST(sdp_garbage_and_no_audio_are_refused)
+{
+    sp_sdp_info_t info;
+    const char *why = NULL;
+    CC_CHECK(sp_sdp_rewrite("hello world", "127.0.0.1", 1000, &info, &why) == NULL);
+    CC_CHECK(sp_sdp_rewrite("", "127.0.0.1", 1000, &info, &why) == NULL);
+    CC_CHECK(sp_sdp_rewrite(NULL, "127.0.0.1", 1000, &info, &why) == NULL);
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nm=video 1 RTP/AVP 31\r\n", "127.0.0.1", 1, &info, &why) == NULL);
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nm=audio\r\n", "127.0.0.1", 1, &info, &why) == NULL);
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nm=audio 4 RTP/AVP 0\r\n", "127.0.0.1", 1, &info, &why) == NULL);
+}

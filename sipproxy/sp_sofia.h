@@ -1,0 +1,81 @@
+/* sp_sofia.h - the sofia-facing inside of sipproxy, shared by the SIP adapters
+ * (sp_proxy.c: stack, loop, registrar, auth; sp_b2bua.c: calls). Declares the magic
+ * types before sofia's headers so callbacks are typed. Not for the pure cores. */
+#ifndef SP_SOFIA_H
+#define SP_SOFIA_H
+
+struct sp_proxy;
+struct sp_leg;
+#define SU_ROOT_MAGIC_T struct sp_proxy
+#define SU_WAKEUP_ARG_T struct sp_proxy
+#define SU_TIMER_ARG_T struct sp_call
+#define NUA_MAGIC_T struct sp_proxy
+#define NUA_HMAGIC_T struct sp_leg
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/su_wait.h>
+
+#include "sp_callstate.h"
+#include "sp_proxy.h"
+#include "sp_sdp.h"
+
+#define SP_SECRET_LEN 33
+
+struct sp_proxy {
+    cc_daemon_t *daemon;
+    cc_bus_t *bus;
+    sp_settings_t set;
+    su_home_t home[1];
+    su_root_t *root;
+    nua_t *nua;
+    sp_directory_t *dir;
+    sp_registry_t *reg;
+    sp_throttle_t *throttle;
+    sp_db_t *db;
+    char secret[SP_SECRET_LEN];
+    uint64_t last_expire_s;
+    int bus_waits[16];
+    int nbus_waits;
+    /* calls */
+    struct sp_call **call_buckets;
+    size_t call_count;
+    uint64_t call_seq;
+    uint64_t calls_total;
+    bool shutting_down;
+    bool nua_shutdown_done;
+    /* counters for status */
+    uint64_t registers_ok, auth_failures, auth_throttled;
+};
+
+/* Where a request came from: ip and port from the transport, and udp/tcp. */
+typedef struct {
+    char ip[48];
+    int port;
+    char transport[8];
+    char hostport[64];
+} sp_source_t;
+
+void sp_source_of(nua_t *nua, sp_source_t *out);
+
+/* Digest check of the request's credentials (Authorization for REGISTER,
+ * Proxy-Authorization otherwise). Returns 0 and the user on success; otherwise it has
+ * already answered (401/407 challenge, 403) and returns -1. */
+int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip,
+                  const sp_source_t *src, bool proxy_auth, const sp_user_t **user_out);
+
+/* sp_b2bua.c */
+void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip);
+void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char *phrase,
+                    nua_handle_t *nh, struct sp_leg *leg, const sip_t *sip, tagi_t tags[]);
+void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type);
+void sp_b2bua_end_all(sp_proxy_t *self);
+size_t sp_b2bua_count(const sp_proxy_t *self);
+
+/* a handle bound to this is an INVITE we rejected before it became a call */
+extern struct sp_leg sp_orphan_leg;
+
+#endif
