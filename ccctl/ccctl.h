@@ -52,6 +52,19 @@ int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *op
 /* True if a word before "--" asks for help (--help or -h). */
 bool ccctl_wants_help(int argc, char **argv);
 
+/* A command group's sub-commands, e.g. {"add", s_add} ... {NULL, NULL}. Each gets the words
+ * after its own name. */
+typedef int (ccctl_sub_fn)(ccctl_t *ctx, int argc, char **argv);
+typedef struct {
+    const char *name;
+    ccctl_sub_fn *fn;
+} ccctl_sub_t;
+
+/* Run group argv[0]'s sub-command argv[1] from `subs`. --help anywhere prints the group's
+ * usage (exit 0); a missing or unknown sub-command is a usage error. */
+int ccctl_dispatch(ccctl_t *ctx, int argc, char **argv, const ccctl_sub_t *subs,
+                   void (*usage)(FILE *out));
+
 /* A secret given on the command line, or "-": the first line of standard input (so it
  * stays out of `ps` and the shell history). Copied into buf; 0 or -1 (none, too long). */
 int ccctl_read_secret(const char *value, char *buf, size_t len);

@@ -32,6 +32,23 @@ int ccctl_usage_fail(void (*usage)(FILE *out), const char *fmt, ...)
     return CCCTL_EXIT_USAGE;
 }
 
+int ccctl_dispatch(ccctl_t *ctx, int argc, char **argv, const ccctl_sub_t *subs,
+                   void (*usage)(FILE *out))
+{
+    const char *group = argc > 0 ? argv[0] : "?";
+    if (ccctl_wants_help(argc - 1, argv + 1)) {
+        usage(stdout);
+        return CCCTL_EXIT_OK;
+    }
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    if (!sub)
+        return ccctl_usage_fail(usage, "%s: missing sub-command", group);
+    for (const ccctl_sub_t *s = subs; s->name; s++)
+        if (strcmp(sub, s->name) == 0)
+            return s->fn(ctx, argc - 2, argv + 2);
+    return ccctl_usage_fail(usage, "%s: unknown sub-command '%s'", group, sub);
+}
+
 int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *opts,
                 size_t nopts, int min_pos, int max_pos, const char *pos_names,
                 void (*usage)(FILE *out))

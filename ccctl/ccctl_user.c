@@ -246,20 +246,12 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
-    if (ccctl_wants_help(argc - 1, argv + 1)) {
-        ccctl_user_usage(stdout);
-        return CCCTL_EXIT_OK;
-    }
-    const char *sub = argc > 1 ? argv[1] : NULL;
-    if (!sub)
-        return ccctl_usage_fail(ccctl_user_usage, "user: missing sub-command");
-    if (strcmp(sub, "add") == 0)
-        return s_add(ctx, argc - 2, argv + 2);
-    if (strcmp(sub, "passwd") == 0)
-        return s_passwd(ctx, argc - 2, argv + 2);
-    if (strcmp(sub, "del") == 0)
-        return s_del(ctx, argc - 2, argv + 2);
-    if (strcmp(sub, "list") == 0)
-        return s_list(ctx, argc - 2, argv + 2);
-    return ccctl_usage_fail(ccctl_user_usage, "user: unknown sub-command '%s'", sub);
+    static const ccctl_sub_t subs[] = {
+        {"add", s_add},
+        {"passwd", s_passwd},
+        {"del", s_del},
+        {"list", s_list},
+        {NULL, NULL},
+    };
+    return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }
