@@ -35,7 +35,9 @@ RUN=$CC_VAR_DIR/run
 LOGDIR=$CC_VAR_DIR/log
 CCCTL=$BIN/ccctl
 
-say() { echo "run.sh: $*"; }
+# Messages never stop the script: after Ctrl-C the terminal's reader (e.g. `| tee`) may be
+# gone, and a failed write must not keep us from stopping what we started.
+say() { echo "run.sh: $*" 2>/dev/null || true; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 for prog in ccctl "${DAEMONS[@]}"; do
@@ -79,7 +81,7 @@ stop_all() {
     for d in "${!PIDS[@]}"; do
         pid=${PIDS[$d]}
         if pid_alive "$pid"; then
-            echo "run.sh: $d (pid $pid) did not stop within 5 s: SIGKILL" >&2
+            say "$d (pid $pid) did not stop within 5 s: SIGKILL" >&2
             kill -KILL "$pid" 2>/dev/null || true
         fi
         wait "$pid" 2>/dev/null || true
@@ -95,7 +97,9 @@ stop_all() {
 on_signal() {
     [[ $STOPPING == 1 ]] && return
     STOPPING=1
-    echo
+    trap '' PIPE INT
+    set +e
+    say ""
     say "stopping every daemon and Postgres"
     stop_all
     say "stopped"
@@ -106,6 +110,8 @@ on_exit() {
     local rc=$?
     [[ $STOPPING == 1 ]] && return
     STOPPING=1
+    trap '' PIPE INT
+    set +e
     stop_all
     exit $rc
 }
