@@ -1,0 +1,78 @@
+/* ivrd.h - the daemon around the pure IVR core: what its adapter files share.
+ *   ivrd_flows.c  the live flows (Postgres ivr_flows_live, reloaded on NOTIFY)
+ *   ivrd_db.c     a worker thread with its own connection: customer lookups, path and
+ *                 survey writes in batches; answers come back to the loop through a pipe
+ *   ivrd_call.c   calls: ivr.start, the bus events of a call, the interpreter's actions
+ *                 turned into call.* / play.* / queue.enter commands
+ * Everything but the worker runs on the loop thread. */
+#ifndef IVRD_H
+#define IVRD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cc_daemon.h"
+#include "ivr_flow.h"
+#include "ivr_vars.h"
+
+typedef struct ivrd_flows ivrd_flows_t;
+typedef struct ivrd_db ivrd_db_t;
+typedef struct ivrd_calls ivrd_calls_t;
+
+typedef struct {
+    cc_daemon_t *daemon;
+    ivrd_flows_t *flows;
+    ivrd_db_t *db;
+    ivrd_calls_t *calls;
+    int64_t clock_offset_ms;
+} ivrd_t;
+
+/* "Now" for flows: wall clock in ms plus [ivrd] clock_offset_s. */
+int64_t ivrd_now_ms(const ivrd_t *self);
+
+/* ---- flows ------------------------------------------------------------------------- */
+
+/* Loads the live flows (exit-worthy failure: -1) and LISTENs for changes. */
+ivrd_flows_t *ivrd_flows_new(ivrd_t *ivrd);
+void ivrd_flows_destroy(ivrd_flows_t **self_p);
+/* The live version of a flow: a new reference (drop with ivr_flow_destroy), or NULL. */
+ivr_flow_t *ivrd_flows_get(ivrd_flows_t *self, const char *name);
+/* Reads ivr_flows_live again and swaps what changed. 0 or -1 (old flows kept). */
+int ivrd_flows_reload(ivrd_flows_t *self);
+size_t ivrd_flows_count(const ivrd_flows_t *self);
+/* [{flow, version}] of the live flows (new reference). */
+json_t *ivrd_flows_list(const ivrd_flows_t *self);
+
+/* ---- database worker --------------------------------------------------------------- */
+
+/* A lookup's answer, on the loop thread. vars are borrowed for the call. */
+typedef void (ivrd_lookup_fn)(ivrd_t *ivrd, const char *call_id, uint64_t serial,
+                              unsigned request_id, bool found, const ivr_var_t *vars,
+                              size_t var_count);
+
+ivrd_db_t *ivrd_db_new(ivrd_t *ivrd, ivrd_lookup_fn *on_lookup);
+/* Writes what is queued, stops the thread and frees. */
+void ivrd_db_destroy(ivrd_db_t **self_p);
+int ivrd_db_lookup(ivrd_db_t *self, const char *call_id, uint64_t serial, unsigned request_id,
+                   const char *table, const char *key);
+int ivrd_db_step(ivrd_db_t *self, const char *call_id, int seq, const char *flow, long version,
+                 const char *node, const char *input, int64_t at_ms);
+int ivrd_db_survey(ivrd_db_t *self, const char *call_id, const char *flow, long version,
+                   const char *question, int score, const char *agent, int64_t at_ms);
+/* Figures for status: rows written, rows waiting, lookups done, failures. */
+void ivrd_db_stats(ivrd_db_t *self, json_t *details);
+
+/* ---- calls ------------------------------------------------------------------------- */
+
+ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd);
+void ivrd_calls_destroy(ivrd_calls_t **self_p);
+size_t ivrd_calls_count(const ivrd_calls_t *self);
+/* Calls per flow version, into [{flow, version, calls}] items of list. */
+void ivrd_calls_by_flow(const ivrd_calls_t *self, json_t *counts);
+void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial,
+                              unsigned request_id, bool found, const ivr_var_t *vars,
+                              size_t var_count);
+/* SIGTERM: hang up every call (best effort) and record the path. */
+void ivrd_calls_stop(ivrd_calls_t *self);
+
+#endif
