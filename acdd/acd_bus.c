@@ -1,0 +1,400 @@
+/* acd_bus.c - acdd on the bus: serves queue.enter and the agent.* commands, follows
+ * sipproxy's call.connect_result / call.ended / reg.removed and mediad's media.dtmf /
+ * media.play_done, and restores waiting calls and agent states at start-up. What the core
+ * decides in return is carried out by acd_calls.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd_app.h"
+#include "cc_log.h"
+
+static void s_copy(char *dst, size_t len, const char *src)
+{
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+static const char *s_str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* ---- queue.enter ------------------------------------------------------------------- */
+
+static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                          void *arg)
+{
+    (void)cmd;
+    acd_app_t *app = arg;
+    const char *call_id = s_str(args, "call_id"), *queue = s_str(args, "queue");
+    const char *skill = s_str(args, "skill");
+    json_t *vars = json_object_get(args, "variables");
+    if (!acd_queue_meta(app, queue)) {
+        cc_bus_reply_error(bus, req, "unknown_queue", "no queue '%s'", queue);
+        return;
+    }
+    if (strlen(call_id) >= ACD_ID_MAX || (skill && strlen(skill) >= ACD_NAME_MAX)) {
+        cc_bus_reply_error(bus, req, "bad_args", "call_id or skill too long");
+        return;
+    }
+    acd_call_t *call = acd_call_find(app, call_id);
+    if (call) {
+        if (call->in_core && !strcmp(call->queue, queue)) {
+            cc_bus_reply(bus, req, json_object()); /* a repeated request */
+            return;
+        }
+        cc_bus_reply_error(bus, req, "exists", "call %s is already held by acdd", call_id);
+        return;
+    }
+    call = acd_call_new(app, call_id);
+    if (!call) {
+        cc_bus_reply_error(bus, req, "internal", "out of memory");
+        return;
+    }
+    s_copy(call->queue, sizeof call->queue, queue);
+    s_copy(call->caller, sizeof call->caller, s_str(args, "caller"));
+    call->endpoint_id = json_integer_value(json_object_get(args, "endpoint_id"));
+    call->answered = json_is_true(json_object_get(args, "answered"));
+    call->priority = (int)json_integer_value(json_object_get(args, "priority"));
+    s_copy(call->skill, sizeof call->skill, skill);
+    call->skill_level = (int)json_integer_value(json_object_get(args, "skill_level"));
+    if (json_is_object(vars) && json_object_size(vars) > 0)
+        call->variables = json_incref(vars);
+    int rc = acd_call_enqueue(app, call, false, "waiting");
+    if (rc != 0) {
+        cc_bus_reply_error(bus, req, rc == -EEXIST ? "exists" : "refused",
+                           "queue %s refused the call (%s)", queue, strerror(-rc));
+        acd_call_kill(app, call);
+        acd_calls_sweep(app);
+        return;
+    }
+    cc_info("acd.queue_enter", "call=%s queue=%s caller=%s priority=%d", call->id, queue,
+            cc_logq(call->caller), call->priority);
+    if (!call->dead && !call->gone) {
+        if (!call->answered) {
+            char by[ACD_NAME_MAX + 8];
+            snprintf(by, sizeof by, "queue:%s", queue);
+            json_t *a = json_pack("{s:s, s:s}", "call_id", call->id, "answered_by", by);
+            acd_call_answer(app, call, a);
+        } else if (!call->media_started) {
+            acd_call_start_music(app, call);
+        }
+    }
+    cc_bus_reply(bus, req, json_object());
+    acd_calls_sweep(app);
+}
+
+/* ---- agent commands ------------------------------------------------------------------ */
+
+/* Runs one agent event and replies {ext, state, previous}, or an error. */
+static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t kind,
+                          const char *ext, const char *reason, const char *prompt)
+{
+    acd_agent_info_t before, after;
+    if (!ext || acd_core_agent_info(app->core, ext, &before) != 0) {
+        cc_bus_reply_error(app->bus, req, "unknown_agent",
+                           "%s is not an agent (add it with `ccctl agent add`)",
+                           ext ? ext : "(none)");
+        return;
+    }
+    if (reason && strlen(reason) >= ACD_REASON_MAX) {
+        cc_bus_reply_error(app->bus, req, "bad_args", "reason longer than %d characters",
+                           ACD_REASON_MAX - 1);
+        return;
+    }
+    acd_event_t ev = {.kind = kind, .agent = ext, .reason = reason};
+    int rc = acd_app_step(app, &ev);
+    acd_calls_sweep(app);
+    if (rc == -EPERM) {
+        cc_bus_reply_error(app->bus, req, "not_allowed", "agent %s is %s", ext,
+                           acd_agent_state_name(before.state));
+        return;
+    }
+    if (rc != 0) {
+        cc_bus_reply_error(app->bus, req, "failed", "%s", strerror(-rc));
+        return;
+    }
+    acd_core_agent_info(app->core, ext, &after);
+    json_t *res = json_pack("{s:s, s:s, s:s}", "ext", ext, "state",
+                            acd_agent_state_name(after.state), "previous",
+                            acd_agent_state_name(before.state));
+    if (prompt)
+        json_object_set_new(res, "prompt", json_string(prompt));
+    cc_bus_reply(app->bus, req, res);
+}
+
+static void s_agent_cmd(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                        void *arg)
+{
+    (void)bus;
+    acd_app_t *app = arg;
+    const char *ext = s_str(args, "ext"), *reason = s_str(args, "reason");
+    acd_event_kind_t kind = !strcmp(cmd, "agent.login")    ? ACD_EV_AGENT_LOGIN
+                            : !strcmp(cmd, "agent.logout") ? ACD_EV_AGENT_LOGOUT
+                            : !strcmp(cmd, "agent.ready")  ? ACD_EV_AGENT_READY
+                                                           : ACD_EV_AGENT_PAUSE;
+    if (kind == ACD_EV_AGENT_PAUSE && (!reason || !*reason))
+        reason = "pause";
+    if (kind == ACD_EV_AGENT_LOGIN && reason && !*reason)
+        reason = NULL;
+    s_agent_event(app, req, kind, ext, reason, NULL);
+}
+
+static void s_agent_feature(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                            void *arg)
+{
+    (void)cmd;
+    acd_app_t *app = arg;
+    const char *ext = s_str(args, "ext"), *code = s_str(args, "code");
+    const char *digits = s_str(args, "digits");
+    if (code[0] == '*')
+        code++;
+    const char *reason = NULL;
+    acd_event_kind_t kind;
+    if (!strcmp(code, "45")) {
+        kind = ACD_EV_AGENT_LOGIN;
+    } else if (!strcmp(code, "46")) {
+        kind = ACD_EV_AGENT_LOGOUT;
+    } else if (!strcmp(code, "48")) {
+        kind = ACD_EV_AGENT_READY;
+    } else if (!strcmp(code, "47")) {
+        kind = ACD_EV_AGENT_PAUSE;
+        reason = "pause";
+        if (digits && digits[0] >= '1' && digits[0] <= '9' &&
+            app->pause_reasons[digits[0] - '1'][0])
+            reason = app->pause_reasons[digits[0] - '1'];
+    } else {
+        cc_bus_reply_error(bus, req, "bad_args", "unknown feature code '%s'", code);
+        return;
+    }
+    s_agent_event(app, req, kind, ext, reason, "thanks");
+}
+
+static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                         void *arg)
+{
+    (void)cmd;
+    (void)args;
+    acd_app_t *app = arg;
+    json_t *list = json_array();
+    int64_t now = acd_now_ms();
+    for (size_t i = 0; i < app->agents.cap; i++) {
+        acd_agent_meta_t *m = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
+        acd_agent_info_t info;
+        if (!m || acd_core_agent_info(app->core, m->ext, &info) != 0)
+            continue;
+        char since[40];
+        acd_iso_time(info.state_since_ms, since, sizeof since);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:s}",
+            "ext", m->ext, "name", m->name, "state", acd_agent_state_name(info.state),
+            "reason", info.reason, "since", since,
+            "state_s", (double)(now - info.state_since_ms) / 1000.0,
+            "calls_taken", (int)info.calls_taken, "call_id", info.call_id));
+    }
+    cc_bus_reply(bus, req, json_pack("{s:o}", "agents", list));
+}
+
+static void s_queue_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                         void *arg)
+{
+    (void)cmd;
+    (void)args;
+    acd_app_t *app = arg;
+    json_t *list = json_array();
+    for (size_t i = 0; i < app->nqueues; i++) {
+        const acd_qmeta_t *q = &app->queues[i];
+        acd_queue_info_t info;
+        if (!q->name[0] || acd_core_queue_info(app->core, q->name, &info) != 0)
+            continue;
+        json_array_append_new(list, json_pack(
+            "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:I, s:I, s:I, s:I}", "name", q->name,
+            "number", q->number, "strategy", acd_strategy_name(q->strategy),
+            "waiting", (int)info.waiting, "ready", (int)info.ready, "staffed",
+            (int)info.staffed, "serving", (int)info.serving, "handle_s", info.handle_s,
+            "answered", (json_int_t)info.answered, "abandoned", (json_int_t)info.abandoned,
+            "overflowed", (json_int_t)info.overflowed, "answered_in_sl",
+            (json_int_t)info.answered_in_sl));
+    }
+    cc_bus_reply(bus, req, json_pack("{s:o}", "queues", list));
+}
+
+/* ---- events from sipproxy and mediad ------------------------------------------------ */
+
+static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    acd_app_t *app = arg;
+    if (!strcmp(ev->type, "reg.removed")) {
+        const char *ext = s_str(ev->body, "ext");
+        acd_agent_info_t info;
+        json_t *remaining = json_object_get(ev->body, "remaining"); /* other phones left */
+        if (ev->replayed || !ext || json_integer_value(remaining) > 0 ||
+            acd_core_agent_info(app->core, ext, &info) != 0 ||
+            info.state == ACD_AGENT_LOGGED_OUT)
+            return;
+        cc_info("acd.unregistered", "agent=%s reason=%s", ext,
+                cc_logq(s_str(ev->body, "reason")));
+        acd_event_t e = {.kind = ACD_EV_AGENT_LOGOUT, .agent = ext, .reason = "unregistered"};
+        acd_app_step(app, &e);
+        acd_calls_sweep(app);
+        return;
+    }
+    acd_call_t *call = acd_call_find(app, ev->call_id);
+    if (!call || call->dead)
+        return;
+    if (!strcmp(ev->type, "call.connect_result")) {
+        acd_call_on_connect_result(app, call, ev->call_id,
+                                   json_integer_value(json_object_get(ev->body, "connect_id")),
+                                   s_str(ev->body, "result") ? s_str(ev->body, "result") : "",
+                                   s_str(ev->body, "target"));
+    } else if (!strcmp(ev->type, "call.ended")) {
+        acd_call_on_ended(app, call, ev->call_id);
+    }
+    acd_calls_sweep(app);
+}
+
+static acd_call_t *s_by_endpoint(acd_app_t *app, int64_t endpoint_id)
+{
+    if (endpoint_id <= 0)
+        return NULL;
+    for (size_t i = 0; i < app->calls.cap; i++) {
+        acd_call_t *c = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
+        if (c && !c->dead && c->endpoint_id == endpoint_id)
+            return c;
+    }
+    return NULL;
+}
+
+static void s_on_mediad(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    acd_app_t *app = arg;
+    acd_call_t *call = s_by_endpoint(app, json_integer_value(json_object_get(ev->body,
+                                                                             "endpoint_id")));
+    if (!call)
+        return;
+    if (!strcmp(ev->type, "media.play_done")) {
+        acd_call_on_play_done(app, call, json_integer_value(json_object_get(ev->body, "play_id")),
+                              s_str(ev->body, "reason"));
+    } else if (!strcmp(ev->type, "media.dtmf")) {
+        const char *digit = s_str(ev->body, "digit");
+        const acd_qmeta_t *q = acd_queue_meta(app, call->queue);
+        acd_call_info_t info;
+        if (digit && q && q->callback_key[0] && !strcmp(digit, q->callback_key) &&
+            call->cb == ACD_CB_NONE && call->in_core &&
+            acd_core_call_info(app->core, call->id, &info) == 0 && !info.offered)
+            acd_call_request_callback(app, call, true);
+    }
+    acd_calls_sweep(app);
+}
+
+/* ---- status -------------------------------------------------------------------------- */
+
+static void s_status(cc_daemon_t *d, json_t *details, void *arg)
+{
+    (void)d;
+    acd_app_t *app = arg;
+    size_t waiting = 0;
+    for (size_t i = 0; i < app->nqueues; i++) {
+        acd_queue_info_t info;
+        if (app->queues[i].name[0] &&
+            acd_core_queue_info(app->core, app->queues[i].name, &info) == 0)
+            waiting += info.waiting;
+    }
+    json_object_set_new(details, "queues", json_integer((json_int_t)app->nqueues));
+    json_object_set_new(details, "agents", json_integer((json_int_t)app->agents.count));
+    json_object_set_new(details, "waiting", json_integer((json_int_t)waiting));
+    json_object_set_new(details, "calls", json_integer((json_int_t)app->ncalls));
+    json_object_set_new(details, "steps", json_integer((json_int_t)app->steps));
+    json_object_set_new(details, "db_backlog", json_integer((json_int_t)acd_db_backlog(app->db)));
+}
+
+int acd_bus_attach(acd_app_t *app)
+{
+    static const char *const agent_cmds[] = {"agent.login", "agent.logout", "agent.ready",
+                                             "agent.pause"};
+    int rc = cc_bus_on_command(app->bus, "queue.enter", s_queue_enter, app);
+    for (size_t i = 0; i < sizeof agent_cmds / sizeof agent_cmds[0]; i++)
+        rc |= cc_bus_on_command(app->bus, agent_cmds[i], s_agent_cmd, app);
+    rc |= cc_bus_on_command(app->bus, "agent.feature", s_agent_feature, app);
+    rc |= cc_bus_on_command(app->bus, "agent.list", s_agent_list, app);
+    rc |= cc_bus_on_command(app->bus, "queue.list", s_queue_list, app);
+    rc |= cc_bus_subscribe_reliable(app->bus, "sipproxy", (cc_bus_cursor_t){0, 0},
+                                    s_on_sipproxy, app);
+    rc |= cc_bus_subscribe(app->bus, "mediad", "media.", s_on_mediad, app);
+    cc_daemon_on_status(app->d, s_status, app);
+    return rc ? -1 : 0;
+}
+
+/* ---- restore after a restart --------------------------------------------------------- */
+
+static void s_restore_call(const acd_db_call_t *row, void *arg)
+{
+    acd_app_t *app = arg;
+    if (!acd_queue_meta(app, row->queue)) {
+        cc_warn("acd.restore_dropped", "call=%s queue=%s reason=unknown_queue", row->call_id,
+                row->queue);
+        return;
+    }
+    acd_call_t *call = acd_call_new(app, row->call_id);
+    if (!call)
+        return;
+    s_copy(call->queue, sizeof call->queue, row->queue);
+    s_copy(call->caller, sizeof call->caller, row->caller);
+    s_copy(call->skill, sizeof call->skill, row->skill);
+    call->priority = row->priority;
+    call->skill_level = row->skill_level;
+    call->endpoint_id = row->endpoint_id;
+    call->enqueued_ms = row->enqueued_ms;
+    call->seq = row->seq;
+    if (row->seq > app->last_seq)
+        app->last_seq = row->seq;
+    call->cb_attempts = row->attempts;
+    json_t *vars = json_loads(row->variables, 0, NULL);
+    if (json_is_object(vars) && json_object_size(vars) > 0)
+        call->variables = vars;
+    else
+        json_decref(vars);
+    bool callback = !strcmp(row->state, "callback");
+    if (callback) {
+        call->cb = ACD_CB_WAITING;
+        call->leg_gone = true;
+        call->endpoint_id = 0;
+    }
+    if (!strcmp(row->state, "offered") && row->connect_id > 0) /* ringing when we died */
+        cc_bus_request(app->bus, "sipproxy", "call.connect_cancel",
+                       json_pack("{s:s, s:I}", "call_id", call->id, "connect_id",
+                                 (json_int_t)row->connect_id), app->req_timeout_ms, NULL, NULL);
+    if (acd_call_enqueue(app, call, true, row->state) != 0) {
+        acd_call_kill(app, call);
+        return;
+    }
+    cc_info("acd.call_restored", "call=%s queue=%s state=%s", call->id, call->queue, row->state);
+    if (!callback && !call->gone) { /* answer is idempotent; the answer reply restarts music */
+        acd_call_answer(app, call, json_pack("{s:s}", "call_id", call->id));
+    }
+}
+
+static void s_restore_state(const char *ext, const char *state, const char *reason, void *arg)
+{
+    acd_app_t *app = arg;
+    if (!strcmp(state, "logged_out"))
+        return;
+    bool paused = !strcmp(state, "not_ready");
+    acd_event_t ev = {.kind = ACD_EV_AGENT_LOGIN, .agent = ext,
+                      .reason = paused ? (reason[0] ? reason : "pause") : NULL};
+    if (acd_app_step(app, &ev) == 0)
+        cc_info("acd.agent_restored", "agent=%s state=%s reason=%s", ext, state, cc_logq(reason));
+}
+
+int acd_bus_restore(acd_app_t *app, cc_pg_t *pg)
+{
+    app->restoring = true;
+    int rc = acd_db_load_calls(pg, s_restore_call, app);
+    if (rc == 0)
+        rc = acd_db_load_states(pg, s_restore_state, app);
+    app->restoring = false;
+    acd_calls_sweep(app);
+    return rc;
+}
