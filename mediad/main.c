@@ -2,7 +2,7 @@
  * created, aimed, paired and deleted over the bus (endpoint.*); paired endpoints relay
  * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
  * per-endpoint statistics and report silent media (media.timeout). Endpoints also play
- * prompts (play.*) and detect DTMF (media.dtmf). Wiring only: the logic is in
+ * prompts (play.*), detect DTMF (media.dtmf) and tap what they receive to recorderd (tap.*). Wiring only: the logic is in
  * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt, the I/O in md_rtp, the commands in
  * md_bus (endpoints) and md_media (prompts, DTMF). */
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "md_media.h"
 #include "md_ports.h"
 #include "md_rtp.h"
+#include "md_taps.h"
 
 static const cc_daemon_spec_t s_spec = {
     .name = "mediad",
@@ -26,6 +27,7 @@ static const cc_daemon_spec_t s_spec = {
 typedef struct {
     md_bus_t *bus;
     md_media_t *media;
+    md_taps_t *taps;
 } s_parts_t;
 
 static void s_status(cc_daemon_t *d, json_t *details, void *arg)
@@ -34,6 +36,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     s_parts_t *parts = arg;
     md_bus_status(parts->bus, details);
     md_media_status(parts->media, details);
+    md_taps_status(parts->taps, details);
 }
 
 static void s_fail(const char *what)
@@ -84,7 +87,12 @@ int main(int argc, char **argv)
     md_media_t *media = md_media_new(daemon->bus, daemon->loop, core, rtp, prompt_dir);
     if (!media)
         s_fail("cannot register the prompt and DTMF commands");
-    s_parts_t parts = {.bus = bus, .media = media};
+    md_taps_t *taps = md_taps_new(daemon->bus, daemon->loop, core, rtp, cc_config_run_dir(cfg),
+                                  (int)cc_config_int(cfg, "mediad", "tap_batch_ms"),
+                                  (int)cc_config_int(cfg, "mediad", "tap_hwm"));
+    if (!taps)
+        s_fail("cannot set up the recording taps");
+    s_parts_t parts = {.bus = bus, .media = media, .taps = taps};
     cc_daemon_on_status(daemon, s_status, &parts);
 
     cc_info("mediad.config",
@@ -94,6 +102,7 @@ int main(int argc, char **argv)
     cc_daemon_ready(daemon);
     int rc = cc_daemon_run(daemon);
 
+    md_taps_destroy(&taps);
     md_media_destroy(&media);
     md_bus_destroy(&bus);
     md_rtp_destroy(&rtp);

@@ -21,6 +21,8 @@ typedef struct {
     md_endpoint_t *ep;
     int fd_rtp, fd_rtcp;
     md_dtmf_t *dtmf; /* NULL: detection off */
+    md_tap_t *tap;   /* NULL: not recorded */
+    int tap_party;
 } md_sock_t;
 
 struct md_rtp {
@@ -35,6 +37,8 @@ struct md_rtp {
     void *on_dtmf_arg;
     md_rtp_close_fn *on_close;
     void *on_close_arg;
+    md_rtp_tap_fn *on_tap;
+    void *on_tap_arg;
     uint8_t buf[MD_BUF_SIZE] __attribute__((aligned(16)));
 };
 
@@ -144,6 +148,11 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
                !md_rtp_is_rtcp(self->buf, (size_t)n));
     if (s->dtmf && s->ep->stats.packets_in != accepted)
         s_detect(self, s, (size_t)n, now);
+    if (s->tap && s->ep->stats.packets_in != accepted
+        && md_tap_add(s->tap, s->tap_party, self->buf, (size_t)n, now) < 0) {
+        self->on_tap(s->tap, s->ep, false, self->on_tap_arg); /* batch full: ship it */
+        md_tap_add(s->tap, s->tap_party, self->buf, (size_t)n, now);
+    }
 }
 
 int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t len)
@@ -194,6 +203,24 @@ void md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg)
 {
     self->on_close = fn;
     self->on_close_arg = arg;
+}
+
+void md_rtp_on_tap(md_rtp_t *self, md_rtp_tap_fn *fn, void *arg)
+{
+    self->on_tap = fn;
+    self->on_tap_arg = arg;
+}
+
+void md_rtp_tap(md_rtp_t *self, md_endpoint_t *ep, md_tap_t *tap, int party)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    s->tap = self->on_tap ? tap : NULL;
+    s->tap_party = party;
+}
+
+md_tap_t *md_rtp_tap_of(const md_rtp_t *self, const md_endpoint_t *ep)
+{
+    return self->socks[ep->slot].tap;
 }
 
 static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
@@ -299,6 +326,8 @@ void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
     if (self->on_close)
         self->on_close(ep, self->on_close_arg);
     md_sock_t *s = &self->socks[ep->slot];
+    if (s->tap && self->on_tap)
+        self->on_tap(s->tap, ep, true, self->on_tap_arg);
     free(s->dtmf);
     if (s->fd_rtp >= 0) {
         cc_loop_fd_remove(self->loop, s->fd_rtp);

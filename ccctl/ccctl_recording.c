@@ -1,0 +1,388 @@
+/* ccctl_recording.c - `ccctl recording ...`: recording policies and the legal hold
+ * (Postgres), the index of recordings (list), export (decrypt + verify against the index),
+ * and start/stop/pause/resume of a live call's recording (commands to recorderd). The file
+ * format itself is recorderd's (recorderd/rec_format.c, compiled in). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cc_bus.h"
+#include "ccctl.h"
+#include "ccctl_out.h"
+#include "rec_format.h"
+
+#define N_OPTS(a) (sizeof(a) / sizeof((a)[0]))
+
+void ccctl_recording_usage(FILE *out)
+{
+    fputs("usage: ccctl recording policy ext:EXT|queue:NAME|trunk:NAME always|never|on-demand\n"
+          "                               [--retention-days N]\n"
+          "       ccctl recording policy            (lists the policies)\n"
+          "       ccctl recording list [--number N] [--agent EXT] [--since T] [--until T]\n"
+          "                            [--limit N] [--json]\n"
+          "       ccctl recording export ID OUT.wav\n"
+          "       ccctl recording start|stop|pause|resume CALL_ID\n"
+          "       ccctl recording hold ID on|off\n"
+          "  Feature codes on the agent's phone during a call: *1 pause, *2 resume,\n"
+          "  *3 start and *4 stop (on-demand). T is anything Postgres reads as a timestamp\n"
+          "  ('2026-11-21 13:00', 'today'). export checks the file's SHA-256 against the index\n"
+          "  and every encrypted chunk; a file that fails is reported and nothing is written.\n",
+          out);
+}
+
+static int s_policy(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--retention-days", true}, {"--json", false}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 2, "SCOPE MODE",
+                         ccctl_recording_usage);
+    if (rc)
+        return rc;
+    if (args.npos == 1)
+        return ccctl_usage_fail(ccctl_recording_usage, "missing MODE");
+    cc_pg_t *pg = ccctl_db(ctx, true, &rc);
+    if (!pg)
+        return rc;
+    if (args.npos == 0) {
+        PGresult *r = cc_pg_exec_params(pg, "SELECT kind || ':' || name, mode, coalesce("
+                                        "retention_days::text, 'default') FROM "
+                                        "recording_policies ORDER BY kind, name", 0, NULL);
+        if (!r)
+            return ccctl_db_fail(ctx, "reading policies");
+        static const char *const hdr[] = {"SCOPE", "MODE", "RETENTION_DAYS", NULL};
+        ccctl_table_t *t = ccctl_table_new(hdr);
+        for (int i = 0; t && i < PQntuples(r); i++) {
+            const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
+            ccctl_table_add(t, cells);
+        }
+        if (t)
+            ccctl_table_print(t, stdout);
+        ccctl_table_destroy(&t);
+        PQclear(r);
+        return 0;
+    }
+    char kind[8];
+    const char *scope = args.pos[0], *colon = strchr(scope, ':');
+    if (!colon || colon - scope >= (long)sizeof kind || !colon[1])
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': ext:EXT, queue:NAME or trunk:NAME",
+                          scope);
+    snprintf(kind, sizeof kind, "%.*s", (int)(colon - scope), scope);
+    if (strcmp(kind, "ext") && strcmp(kind, "queue") && strcmp(kind, "trunk"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': ext:, queue: or trunk:", scope);
+    const char *mode = args.pos[1];
+    if (strcmp(mode, "always") && strcmp(mode, "never") && strcmp(mode, "on-demand"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad mode '%s': always, never or on-demand", mode);
+    const char *days = ccctl_arg(&args, "--retention-days");
+    long d;
+    if (days && ccctl_parse_long(days, 0, 36500, &d) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --retention-days '%s': 0-36500", days);
+    const char *p[] = {kind, colon + 1, mode, days};
+    PGresult *r = cc_pg_exec_params(pg,
+        "INSERT INTO recording_policies (kind, name, mode, retention_days) VALUES ($1, $2, $3, "
+        "$4::int) ON CONFLICT (kind, name) DO UPDATE SET mode = EXCLUDED.mode, retention_days "
+        "= EXCLUDED.retention_days, updated_at = now()", 4, p);
+    if (!r)
+        return ccctl_db_fail(ctx, "setting the policy");
+    PQclear(r);
+    printf("recording policy %s: %s%s%s\n", scope, mode, days ? ", retention days " : "",
+           days ? days : "");
+    return 0;
+}
+
+static int s_list(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--number", true}, {"--agent", true}, {"--since", true},
+                                       {"--until", true}, {"--json", false}, {"--limit", true}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_recording_usage);
+    if (rc)
+        return rc;
+    long limit = 50;
+    if (ccctl_arg(&args, "--limit") && ccctl_parse_long(ccctl_arg(&args, "--limit"), 1, 100000,
+                                                        &limit) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --limit");
+    char lim[16];
+    snprintf(lim, sizeof lim, "%ld", limit);
+    cc_pg_t *pg = ccctl_db(ctx, true, &rc);
+    if (!pg)
+        return rc;
+    const char *p[] = {ccctl_arg(&args, "--number"), ccctl_arg(&args, "--agent"),
+                       ccctl_arg(&args, "--since"), ccctl_arg(&args, "--until"), lim};
+    PGresult *r = cc_pg_exec_params(pg,
+        "SELECT id, call_id, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS"
+        "\"Z\"'), coalesce(caller, ''), coalesce(callee, ''), coalesce(agent, ''), "
+        "coalesce(queue, ''), coalesce(duration_ms, 0), coalesce(size, 0), coalesce(sha256, ''), "
+        "encrypted, complete, paused::text, path, legal_hold, deleted_at IS NOT NULL, "
+        "to_char(retention_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "ended_at IS NOT NULL, frames_lost FROM recordings WHERE ($1::text IS NULL OR caller = $1 OR "
+        "callee = $1) AND ($2::text IS NULL OR agent = $2) AND ($3::timestamptz IS NULL OR "
+        "started_at >= $3) AND ($4::timestamptz IS NULL OR started_at < $4) ORDER BY "
+        "started_at DESC, id DESC LIMIT $5::int", 5, p);
+    if (!r)
+        return ccctl_db_fail(ctx, "listing recordings");
+    if (ccctl_flag(&args, "--json")) {
+        json_t *list = json_array();
+        for (int i = 0; i < PQntuples(r); i++) {
+            json_t *paused = json_loads(PQgetvalue(r, i, 12), 0, NULL);
+            json_array_append_new(list, json_pack(
+                "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, s:o, s:s, s:b, "
+                "s:b, s:s, s:b, s:I}",
+                "id", (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10),
+                "call_id", PQgetvalue(r, i, 1), "started_at", PQgetvalue(r, i, 2),
+                "caller", PQgetvalue(r, i, 3), "callee", PQgetvalue(r, i, 4),
+                "agent", PQgetvalue(r, i, 5), "queue", PQgetvalue(r, i, 6),
+                "duration_ms", (json_int_t)strtoll(PQgetvalue(r, i, 7), NULL, 10),
+                "size", (json_int_t)strtoll(PQgetvalue(r, i, 8), NULL, 10),
+                "sha256", PQgetvalue(r, i, 9), "encrypted", PQgetvalue(r, i, 10)[0] == 't',
+                "complete", PQgetvalue(r, i, 11)[0] == 't',
+                "paused", paused ? paused : json_array(), "path", PQgetvalue(r, i, 13),
+                "legal_hold", PQgetvalue(r, i, 14)[0] == 't',
+                "deleted", PQgetvalue(r, i, 15)[0] == 't',
+                "retention_until", PQgetvalue(r, i, 16),
+                "finished", PQgetvalue(r, i, 17)[0] == 't',
+                "frames_lost", (json_int_t)strtoll(PQgetvalue(r, i, 18), NULL, 10)));
+        }
+        ccctl_json_print(list, stdout);
+    } else {
+        static const char *const hdr[] = {"ID", "STARTED", "CALLER", "CALLEE", "AGENT",
+                                          "DURATION", "STATE", "CALL_ID", NULL};
+        ccctl_table_t *t = ccctl_table_new(hdr);
+        for (int i = 0; t && i < PQntuples(r); i++) {
+            char dur[32];
+            snprintf(dur, sizeof dur, "%.1fs", atof(PQgetvalue(r, i, 7)) / 1000.0);
+            const char *state = PQgetvalue(r, i, 15)[0] == 't' ? "deleted"
+                                : PQgetvalue(r, i, 17)[0] != 't' ? "recording"
+                                : PQgetvalue(r, i, 11)[0] == 't' ? "complete" : "incomplete";
+            const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+                                   PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), dur, state,
+                                   PQgetvalue(r, i, 1)};
+            ccctl_table_add(t, cells);
+        }
+        if (t)
+            ccctl_table_print(t, stdout);
+        ccctl_table_destroy(&t);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int s_slurp(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 1 << 20, n = 0;
+    *buf = malloc(cap);
+    while (*buf) {
+        n += fread(*buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *b = realloc(*buf, cap * 2);
+        if (!b) {
+            free(*buf);
+            *buf = NULL;
+        } else {
+            *buf = b;
+            cap *= 2;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!*buf || bad) {
+        free(*buf);
+        return -1;
+    }
+    *len = n;
+    return 0;
+}
+
+static int s_master_key(ccctl_t *ctx, uint8_t key[REC_KEY_LEN])
+{
+    char path[4200], text[256];
+    const char *k = cc_config_str(ctx->cfg, "recorderd", "master_key_file");
+    if (*k)
+        snprintf(path, sizeof path, "%s", k);
+    else
+        snprintf(path, sizeof path, "%s/secrets/recording-master.key",
+                 cc_config_var_dir(ctx->cfg));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read the master key %s: %s", path,
+                          strerror(errno));
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    if (rec_key_parse_hex(text, key) < 0)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "%s does not hold 64 hex digits", path);
+    return 0;
+}
+
+static int s_write_out(const char *out, const uint8_t *buf, size_t len)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%d", out, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot write %s: %s", tmp, strerror(errno));
+    bool ok = fwrite(buf, 1, len, f) == len;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, out) != 0) {
+        unlink(tmp);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot write %s", out);
+    }
+    return 0;
+}
+
+static int s_export(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    long id;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "ID OUT.wav", ccctl_recording_usage);
+    if (rc)
+        return rc;
+    if (ccctl_parse_long(args.pos[0], 1, INT64_MAX, &id) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad ID '%s'", args.pos[0]);
+    cc_pg_t *pg = ccctl_db(ctx, true, &rc);
+    if (!pg)
+        return rc;
+    const char *p[] = {args.pos[0]};
+    PGresult *r = cc_pg_exec_params(pg, "SELECT path, encrypted, coalesce(sha256, ''), "
+                                    "deleted_at IS NOT NULL, complete, ended_at IS NOT NULL "
+                                    "FROM recordings WHERE id = $1::bigint", 1, p);
+    if (!r)
+        return ccctl_db_fail(ctx, "reading the index");
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no recording %ld", id);
+    }
+    char path[4096], sha_idx[65];
+    snprintf(path, sizeof path, "%s", PQgetvalue(r, 0, 0));
+    snprintf(sha_idx, sizeof sha_idx, "%s", PQgetvalue(r, 0, 2));
+    bool encrypted = PQgetvalue(r, 0, 1)[0] == 't', deleted = PQgetvalue(r, 0, 3)[0] == 't';
+    bool complete = PQgetvalue(r, 0, 4)[0] == 't', finished = PQgetvalue(r, 0, 5)[0] == 't';
+    PQclear(r);
+    if (deleted)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "recording %ld was deleted (retention)", id);
+    uint8_t *buf = NULL, *plain = NULL;
+    size_t len = 0, plen = 0;
+    if (s_slurp(path, &buf, &len) < 0)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read %s: %s", path, strerror(errno));
+    char sha[65];
+    rec_sha256_hex(buf, len, sha);
+    if (finished && sha_idx[0] && strcmp(sha, sha_idx) != 0) {
+        free(buf);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "recording %ld is tampered: %s has SHA-256 %s, "
+                          "the index says %s; nothing written", id, path, sha, sha_idx);
+    }
+    if (encrypted) {
+        uint8_t key[REC_KEY_LEN];
+        char err[256];
+        bool whole = false;
+        if ((rc = s_master_key(ctx, key)) != 0) {
+            free(buf);
+            return rc;
+        }
+        int d = rec_decrypt(key, buf, len, &plain, &plen, &whole, err, sizeof err);
+        free(buf);
+        if (d < 0)
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "recording %ld (%s): %s; nothing written", id,
+                              path, err);
+        if (!whole && complete) {
+            free(plain);
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "recording %ld (%s) is truncated: its final "
+                              "chunk is missing though the index says complete; nothing "
+                              "written", id, path);
+        }
+        buf = plain;
+        len = plen;
+    } else if (!rec_wav_is_ours(buf, len)) {
+        free(buf);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "%s is not a recording WAV", path);
+    }
+    rc = s_write_out(args.pos[1], buf, len);
+    free(buf);
+    if (rc == 0)
+        printf("recording %ld -> %s (%zu bytes%s%s)\n", id, args.pos[1], len,
+               encrypted ? ", decrypted and verified" : ", verified",
+               complete ? "" : ", INCOMPLETE: recording ended abnormally");
+    return rc;
+}
+
+static int s_hold(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    long id;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "ID on|off", ccctl_recording_usage);
+    if (rc)
+        return rc;
+    if (ccctl_parse_long(args.pos[0], 1, INT64_MAX, &id) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad ID '%s'", args.pos[0]);
+    if (strcmp(args.pos[1], "on") && strcmp(args.pos[1], "off"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "hold takes on or off");
+    cc_pg_t *pg = ccctl_db(ctx, true, &rc);
+    if (!pg)
+        return rc;
+    const char *p[] = {args.pos[0], strcmp(args.pos[1], "on") == 0 ? "t" : "f"};
+    PGresult *r = cc_pg_exec_params(pg, "UPDATE recordings SET legal_hold = $2::boolean WHERE "
+                                    "id = $1::bigint AND deleted_at IS NULL", 2, p);
+    if (!r)
+        return ccctl_db_fail(ctx, "setting the hold");
+    bool found = atoi(PQcmdTuples(r)) == 1;
+    PQclear(r);
+    if (!found)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no recording %ld (or it was deleted)", id);
+    printf("recording %ld: legal hold %s\n", id, args.pos[1]);
+    return 0;
+}
+
+static int s_control(ccctl_t *ctx, const char *sub, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 1, 1, "CALL_ID", ccctl_recording_usage);
+    if (rc)
+        return rc;
+    if (!ccctl_config(ctx))
+        return CCCTL_EXIT_USAGE;
+    char name[64], cmd[32], err[512];
+    snprintf(name, sizeof name, "ccctl-%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rec.%s", sub);
+    cc_bus_t *bus = cc_bus_new(name, cc_config_run_dir(ctx->cfg), 0);
+    if (!bus)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create the bus client");
+    json_t *res = cc_bus_call(bus, "recorderd", cmd, json_pack("{s:s}", "call_id", args.pos[0]),
+                              5000, err, sizeof err);
+    cc_bus_destroy(&bus);
+    if (!res)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
+    printf("call %s: recording %lld %s\n", args.pos[0],
+           (long long)json_integer_value(json_object_get(res, "recording_id")),
+           !strcmp(sub, "start") ? "started" : !strcmp(sub, "stop") ? "stopped"
+           : !strcmp(sub, "pause") ? "paused" : "resumed");
+    json_decref(res);
+    return 0;
+}
+
+int ccctl_recording_main(ccctl_t *ctx, int argc, char **argv)
+{
+    if (ccctl_wants_help(argc - 1, argv + 1)) {
+        ccctl_recording_usage(stdout);
+        return CCCTL_EXIT_OK;
+    }
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    if (!sub)
+        return ccctl_usage_fail(ccctl_recording_usage, "recording: missing sub-command");
+    if (!strcmp(sub, "policy"))
+        return s_policy(ctx, argc - 2, argv + 2);
+    if (!strcmp(sub, "list"))
+        return s_list(ctx, argc - 2, argv + 2);
+    if (!strcmp(sub, "export"))
+        return s_export(ctx, argc - 2, argv + 2);
+    if (!strcmp(sub, "hold"))
+        return s_hold(ctx, argc - 2, argv + 2);
+    if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "pause")
+        || !strcmp(sub, "resume"))
+        return s_control(ctx, sub, argc - 2, argv + 2);
+    return ccctl_usage_fail(ccctl_recording_usage, "recording: unknown sub-command '%s'", sub);
+}

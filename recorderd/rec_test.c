@@ -1,0 +1,263 @@
+/* rec_test.c - unit tests of recorderd's pure parts: the timeline (timestamp placement,
+ * gaps, reordering, wrap, pause), the encrypted chunk format (round trip, tamper,
+ * truncation, wrong key), policy resolution, retention and feature codes, tap batches. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_test.h"
+#include "rec_format.h"
+#include "rec_mix.h"
+#include "rec_policy.h"
+#include "rec_tapwire.h"
+
+typedef struct {
+    int16_t buf[2 * 80000];
+    size_t n;
+} s_out_t;
+
+static void s_sink(const int16_t *st, size_t frames, void *arg)
+{
+    s_out_t *o = arg;
+    if (o->n + frames <= 80000)
+        memcpy(o->buf + 2 * o->n, st, frames * 4);
+    o->n += frames;
+}
+
+/* A 160-byte PCMU frame of constant code (0x80: a large positive sample). */
+static void s_frame(rec_mix_t *m, int party, uint32_t ts, uint64_t arrival_us)
+{
+    uint8_t p[160];
+    memset(p, party ? 0x90 : 0x80, sizeof p);
+    rec_mix_frame(m, party, 0, ts, 1234, arrival_us, p, sizeof p);
+}
+
+CC_TEST(mix_places_by_timestamp_with_gap_and_reorder)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    CC_CHECK(m);
+    /* party 0: frames at ts 1000.., the first arriving at 20 ms; frame 3 is lost, 5 and 4 swap */
+    uint32_t base = 4294967000u; /* wraps inside the call */
+    for (int i = 0; i < 8; i++) {
+        if (i == 3)
+            continue;
+        int k = i == 4 ? 5 : i == 5 ? 4 : i;
+        /* arrival jitters up to 15 ms: placement must ignore it */
+        s_frame(m, 0, base + 160u * (uint32_t)k, 20000 + 20000 * (uint64_t)i + (i % 2) * 15000);
+    }
+    int64_t len = rec_mix_finish(m, 160000);
+    CC_CHECK_INT(len, 1280);
+    CC_CHECK_INT(o.n, 1280);
+    CC_CHECK(o.buf[0] != 0 && o.buf[2 * 479] != 0);      /* frames 0-2 */
+    CC_CHECK_INT(o.buf[2 * 480], 0);                      /* frame 3 lost: silence */
+    CC_CHECK_INT(o.buf[2 * 639], 0);
+    CC_CHECK(o.buf[2 * 640] != 0 && o.buf[2 * 1279] != 0); /* 4-7, reordered in place */
+    CC_CHECK_INT(o.buf[1], 0);                            /* right channel: nothing sent */
+    rec_mix_destroy(&m);
+}
+
+CC_TEST(mix_no_drift_and_parties_aligned)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    /* 10 s; party 1 starts 1 s later with another timestamp base; arrivals run 0.5% fast,
+     * which must not move samples (no drift) */
+    for (int i = 0; i < 500; i++) {
+        s_frame(m, 0, 160u * (uint32_t)i, (uint64_t)(20000 + i * 19900));
+        if (i >= 50)
+            s_frame(m, 1, 77777u + 160u * (uint32_t)(i - 50), (uint64_t)(20000 + i * 19900));
+    }
+    int64_t len = rec_mix_finish(m, 0);
+    CC_CHECK_INT(len, 80000);
+    /* party 1's first frame arrived at 1.015 s: it starts at 7960 (arrival 0.5% early) */
+    CC_CHECK_INT(o.buf[2 * 7959 + 1], 0);
+    CC_CHECK(o.buf[2 * 7960 + 1] != 0);
+    CC_CHECK(o.buf[2 * 79999] != 0 && o.buf[2 * 79959 + 1] != 0);
+    CC_CHECK_INT(m->reanchors, 0);
+    rec_mix_destroy(&m);
+}
+
+CC_TEST(mix_pause_is_silence_and_late_frames_count)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 100, s_sink, &o);
+    for (int i = 0; i < 100; i++) {
+        uint64_t t = 20000 + 20000 * (uint64_t)i;
+        if (i == 25)
+            rec_mix_pause(m, t);
+        if (i == 50)
+            rec_mix_resume(m, t);
+        s_frame(m, 0, 160u * (uint32_t)i, t);
+        rec_mix_advance(m, t);
+    }
+    rec_mix_advance(m, 2600000); /* all 100 frames final */
+    s_frame(m, 0, 160u * 95, 2010000); /* too late: dropped, counted */
+    rec_mix_finish(m, 0);
+    CC_CHECK_INT(m->late, 1);
+    CC_CHECK_INT(m->npauses, 1);
+    int64_t a = m->pauses[0].start, b = m->pauses[0].end;
+    CC_CHECK_INT(b - a, 4000);
+    for (int64_t i = a; i < b; i++)
+        CC_CHECK_INT(o.buf[2 * i], 0);
+    CC_CHECK(o.buf[2 * (a - 1)] != 0 && o.buf[2 * b] != 0);
+    rec_mix_destroy(&m);
+}
+
+static uint8_t s_master[REC_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+/* An encrypted file of `chunks` chunks (the first holding a WAV header); final or not. */
+static size_t s_enc_file(uint8_t *out, int chunks, bool final)
+{
+    uint8_t key[REC_KEY_LEN], pt[1000];
+    rec_enc_header_new(s_master, out, key);
+    size_t off = REC_ENC_HDR;
+    for (int i = 0; i < chunks; i++) {
+        memset(pt, i + 1, sizeof pt);
+        if (i == 0)
+            rec_wav_header(pt, 0);
+        off += (size_t)rec_enc_chunk_seal(key, out, (uint64_t)i, final && i == chunks - 1, pt,
+                                          sizeof pt, out + off);
+    }
+    return off;
+}
+
+CC_TEST(format_round_trip_tamper_truncate)
+{
+    static uint8_t f[8192];
+    size_t len = s_enc_file(f, 3, true);
+    uint8_t *out;
+    size_t n;
+    bool complete;
+    char err[256];
+    CC_CHECK_INT(rec_decrypt(s_master, f, len, &out, &n, &complete, err, sizeof err), 0);
+    CC_CHECK(complete);
+    CC_CHECK_INT(n, 3000); /* 44 + 739 whole stereo frames */
+    CC_CHECK(rec_wav_is_ours(out, n) && out[1500] == 2);
+    free(out);
+    /* truncated inside the last chunk: decrypts to the last whole chunk, incomplete */
+    if (rec_decrypt(s_master, f, len - 10, &out, &n, &complete, err, sizeof err) != 0) {
+        cc_test_fail(__FILE__, __LINE__, "truncated file: %s", err);
+        return;
+    }
+    CC_CHECK(!complete && n == 2000);
+    free(out);
+    uint64_t chunks, plain;
+    bool fin;
+    CC_CHECK_INT(rec_enc_valid_prefix(s_master, f, len - 10, &chunks, &fin, &plain),
+                 REC_ENC_HDR + 2 * 1020);
+    CC_CHECK(chunks == 2 && !fin && plain == 2000);
+    /* one bit flipped in chunk 1: named, nothing returned */
+    f[REC_ENC_HDR + 1020 + 50] ^= 1;
+    CC_CHECK_INT(rec_decrypt(s_master, f, len, &out, &n, &complete, err, sizeof err), -1);
+    CC_CHECK(strstr(err, "chunk 1") != NULL);
+    f[REC_ENC_HDR + 1020 + 50] ^= 1;
+    /* chunks swapped: fails (the index is in the nonce) */
+    static uint8_t g[8192];
+    memcpy(g, f, len);
+    memcpy(g + REC_ENC_HDR + 1020, f + REC_ENC_HDR, 1020);
+    CC_CHECK_INT(rec_decrypt(s_master, g, len, &out, &n, &complete, err, sizeof err), -1);
+    /* another master key */
+    uint8_t other[REC_KEY_LEN] = {9};
+    CC_CHECK_INT(rec_decrypt(other, f, len, &out, &n, &complete, err, sizeof err), -1);
+    CC_CHECK(strstr(err, "another master key") != NULL);
+    /* the final flag cannot be moved: dropping the last chunk leaves it incomplete */
+    CC_CHECK_INT(rec_decrypt(s_master, f, REC_ENC_HDR + 2 * 1020, &out, &n, &complete, err,
+                             sizeof err), 0);
+    CC_CHECK(!complete);
+    free(out);
+}
+
+CC_TEST(format_key_hex)
+{
+    uint8_t k[REC_KEY_LEN];
+    char hex[80];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", i);
+    strcat(hex, "\n");
+    CC_CHECK_INT(rec_key_parse_hex(hex, k), 0);
+    CC_CHECK_INT(k[31], 31);
+    CC_CHECK_INT(rec_key_parse_hex("abc", k), -1);
+}
+
+CC_TEST(policy_resolution)
+{
+    rec_policy_t p[] = {{"ext", "1001", REC_NEVER, -1}, {"queue", "sales", REC_ALWAYS, 30},
+                        {"ext", "1002", REC_ON_DEMAND, 400}, {"trunk", "sip1", REC_ALWAYS, -1}};
+    rec_decision_t d;
+    rec_call_keys_t k = {.caller_ext = "1001", .callee_ext = "1002"};
+    rec_policy_resolve(p, 4, &k, REC_NEVER, 90, &d);
+    CC_CHECK_INT(d.mode, REC_ON_DEMAND);
+    CC_CHECK_INT(d.retention_days, 400);
+    CC_CHECK_STR(d.matched, "ext:1002");
+    rec_call_keys_t q = {.caller_ext = "1001", .queue = "sales", .agent_ext = "1002"};
+    rec_policy_resolve(p, 4, &q, REC_NEVER, 90, &d);
+    CC_CHECK_INT(d.mode, REC_ALWAYS);
+    CC_CHECK_INT(d.retention_days, 400); /* the longest of those that record */
+    rec_call_keys_t t = {.caller_ext = "5555", .trunk = "sip1"};
+    rec_policy_resolve(p, 4, &t, REC_NEVER, 90, &d);
+    CC_CHECK(d.mode == REC_ALWAYS && d.retention_days == 90);
+    rec_call_keys_t none = {.caller_ext = "5555", .callee_ext = "6666"};
+    rec_policy_resolve(p, 4, &none, REC_ON_DEMAND, 7, &d);
+    CC_CHECK(d.mode == REC_ON_DEMAND && d.retention_days == 7);
+    CC_CHECK_STR(d.matched, "default");
+    rec_call_keys_t only_never = {.caller_ext = "1001"};
+    rec_policy_resolve(p, 4, &only_never, REC_ALWAYS, 7, &d);
+    CC_CHECK_INT(d.mode, REC_NEVER);
+}
+
+CC_TEST(retention_decisions)
+{
+    int64_t day = 86400LL * 1000000;
+    int64_t until = rec_retention_until(1000, 0);
+    CC_CHECK_INT(until, 1000);
+    CC_CHECK(rec_retention_expired(until, false, false, true, 1000));
+    CC_CHECK(!rec_retention_expired(until, true, false, true, 1000 + 100 * day)); /* hold */
+    CC_CHECK(!rec_retention_expired(until, false, true, true, 5000));           /* gone */
+    CC_CHECK(!rec_retention_expired(until, false, false, false, 5000));         /* open */
+    CC_CHECK(!rec_retention_expired(rec_retention_until(0, 30), false, false, true, 29 * day));
+    CC_CHECK(rec_retention_expired(rec_retention_until(0, 30), false, false, true, 30 * day));
+}
+
+CC_TEST(feature_codes)
+{
+    rec_fc_state_t st = {0};
+    CC_CHECK_INT(rec_fc_feed(&st, '1', 0), REC_FC_NONE);
+    CC_CHECK_INT(rec_fc_feed(&st, '*', 10), REC_FC_NONE);
+    CC_CHECK_INT(rec_fc_feed(&st, '1', 20), REC_FC_PAUSE);
+    CC_CHECK_INT(rec_fc_feed(&st, '2', 30), REC_FC_NONE);
+    rec_fc_feed(&st, '*', 100);
+    CC_CHECK_INT(rec_fc_feed(&st, '2', 100 + REC_FC_WINDOW_US + 1), REC_FC_NONE);
+    rec_fc_feed(&st, '*', 0);
+    CC_CHECK_INT(rec_fc_feed(&st, '3', 1), REC_FC_START);
+    rec_fc_feed(&st, '*', 0);
+    CC_CHECK_INT(rec_fc_feed(&st, '4', 1), REC_FC_STOP);
+}
+
+CC_TEST(tap_batch_parse)
+{
+    uint8_t b[REC_TAP_HDR + REC_TAP_FRAME_HDR + 4] = {0x52, 0x54, 0x41, 0x50, 1, 1, 1, 0,
+                                                     7, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 2};
+    uint8_t *f = b + REC_TAP_HDR;
+    f[0] = 1;
+    f[1] = 8;
+    f[2] = 0x34;
+    f[3] = 0x12;
+    f[4] = 0xa0;
+    f[20] = 4;
+    memcpy(f + 22, "abcd", 4);
+    rec_batch_t h;
+    rec_frame_t fr;
+    size_t off;
+    CC_CHECK_INT(rec_batch_parse(b, sizeof b, &h, &off), 0);
+    CC_CHECK(h.tap_id == 7 && h.batch_seq == 3 && h.dropped == 2 && h.nframes == 1);
+    CC_CHECK(h.flags == REC_TAP_FLAG_LAST);
+    CC_CHECK_INT(rec_batch_next(b, sizeof b, &off, &fr), 1);
+    CC_CHECK(fr.party == 1 && fr.pt == 8 && fr.seq == 0x1234 && fr.ts == 0xa0 && fr.len == 4);
+    CC_CHECK_INT(rec_batch_next(b, sizeof b, &off, &fr), 0);
+    CC_CHECK_INT(rec_batch_next(b, sizeof b - 1, &(size_t){REC_TAP_HDR}, &fr), -1);
+    b[0] = 0;
+    CC_CHECK_INT(rec_batch_parse(b, sizeof b, &h, &off), -1);
+}
