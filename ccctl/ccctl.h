@@ -96,4 +96,26 @@ void ccctl_demo_usage(FILE *out);
 void ccctl_config_usage(FILE *out);
 void ccctl_events_usage(FILE *out);
 
+/* IVR flows (ccctl_ivr.c): the group, and loading one file (also for `demo seed`, which
+ * skips the prompt check because the prompts are generated after it). */
+int ccctl_ivr_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_ivr_usage(FILE *out);
+int ccctl_ivr_load_file(ccctl_t *ctx, const char *file, const char *number, const char *name,
+                        bool check_prompts);
+/* Loads deploy/ivr/main.json (found next to the binary) as flow main on number 500. */
+int ccctl_ivr_demo(ccctl_t *ctx);
+
+/* Call recordings (ccctl_recording.c). */
+int ccctl_recording_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_recording_usage(FILE *out);
+
+/* ACD queues and agents (ccctl_queue.c, ccctl_agent.c; shared helpers in ccctl_acd.h). */
+int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_queue_usage(FILE *out);
+int ccctl_agent_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_agent_usage(FILE *out);
+/* Queues support (600, longest-idle: 1002-1004) and sales (601, ring-all: 1001, 1005) for
+ * `demo seed`, inside its transaction (the users exist; routes 600/601 may exist). */
+int ccctl_acd_demo(ccctl_t *ctx);
+
 #endif

@@ -109,6 +109,8 @@ static int s_insert_all(ccctl_t *ctx, const s_account_t *acc)
     for (size_t i = 0; rc == 0 && i < sizeof s_fixed_routes / sizeof s_fixed_routes[0]; i++)
         rc = s_insert_route(ctx, s_fixed_routes[i].pattern, s_fixed_routes[i].kind,
                             s_fixed_routes[i].target);
+    if (rc == 0)
+        rc = ccctl_acd_demo(ctx); /* queues support/sales and their agents (ccctl_queue.c) */
     if (rc != 0) {
         cc_pg_rollback(ctx->pg);
         return rc;
@@ -161,6 +163,8 @@ static int s_seed(ccctl_t *ctx, const char *path)
         unlink(tmp);
     if (rc == 0)
         s_write_credentials(stdout, ctx, acc);
+    if (rc == 0)
+        rc = ccctl_ivr_demo(ctx); /* deploy/ivr/main.json on 500 (ccctl_ivr.c) */
     explicit_bzero(acc, sizeof acc);
     return rc;
 }

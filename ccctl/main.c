@@ -23,6 +23,10 @@ static const struct {
     {"demo", ccctl_demo_main, ccctl_demo_usage, "seed demo users and routes"},
     {"config", ccctl_config_main, ccctl_config_usage, "print an example config, or check one"},
     {"events", ccctl_events_main, ccctl_events_usage, "print the bus catalogue as Markdown"},
+    {"ivr", ccctl_ivr_main, ccctl_ivr_usage, "IVR flows: load, check, list, show"},
+    {"queue", ccctl_queue_main, ccctl_queue_usage, "ACD queues: add, del, list"},
+    {"agent", ccctl_agent_main, ccctl_agent_usage, "ACD agents: add, del, login, logout, ready, pause, list"},
+    {"recording", ccctl_recording_main, ccctl_recording_usage, "call recordings: policy, list, export, start/stop/pause/resume, hold"},
 };
 #define N_GROUPS (sizeof s_groups / sizeof s_groups[0])
 

@@ -35,6 +35,10 @@ static const s_row_t s_rows[] = {
 #include "events/media.def"
 #include "events/cdr.def"
 #include "events/callctl.def"
+#include "events/sip.def"
+#include "events/acd.def"
+#include "events/ivr.def"
+#include "events/rec.def"
 /* ---- end of catalogue ------------------------------------------------------------ */
 };
 
