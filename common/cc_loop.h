@@ -52,7 +52,14 @@ void cc_loop_stop(cc_loop_t *self);
 /* The loop's epoll fd, readable whenever something the loop watches is ready: lets a
  * foreign loop (sofia's su_root) sleep on both at once, then call cc_loop_run_once(0). */
 int cc_loop_fd(const cc_loop_t *self);
+/* Milliseconds until the loop's next timer is due (0: overdue), -1 when it has none: how
+ * long a foreign loop sleeping on cc_loop_fd() may wait before cc_loop_run_once(0). */
+int cc_loop_next_timeout_ms(const cc_loop_t *self);
 bool cc_loop_stopping(const cc_loop_t *self);
+/* cc_mono_us() as read once when the current wait returned: what callbacks dispatched in
+ * this batch may use instead of reading the clock per event (it lags the clock by the
+ * time the batch has taken so far; the events themselves arrived before it). */
+uint64_t cc_loop_now_us(const cc_loop_t *self);
 
 /* Clocks. Monotonic for timing, wall clock (UTC, microseconds since 1970) for stamps. */
 uint64_t cc_mono_ms(void);

@@ -31,8 +31,15 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
     s->auth_fail_limit = (int)cc_config_int(cfg, "sipproxy", "auth_fail_limit");
     s->auth_fail_window_s = (int)cc_config_int(cfg, "sipproxy", "auth_fail_window");
     s->media_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "media_request_timeout");
+    s->controller_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "controller_timeout");
     s->udp_rcvbuf = (int)cc_config_int(cfg, "sipproxy", "udp_rcvbuf");
     s->t1x64_ms = (int)cc_config_int(cfg, "sipproxy", "transaction_linger");
+    snprintf(s->hold_music, sizeof s->hold_music, "%s",
+             cc_config_str(cfg, "sipproxy", "hold_music"));
+    snprintf(s->feature_ok_prompt, sizeof s->feature_ok_prompt, "%s",
+             cc_config_str(cfg, "sipproxy", "feature_ok_prompt"));
+    snprintf(s->feature_failed_prompt, sizeof s->feature_failed_prompt, "%s",
+             cc_config_str(cfg, "sipproxy", "feature_failed_prompt"));
     snprintf(s->realm, sizeof s->realm, "%s", cc_config_str(cfg, "common", "sip_domain"));
     snprintf(s->bind, sizeof s->bind, "%s", cc_config_str(cfg, "common", "bind"));
     s->sip_port = (int)cc_config_int(cfg, "common", "sip_port");

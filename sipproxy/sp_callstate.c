@@ -67,6 +67,18 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
                      "sipproxy shutting down");
     case SP_END_UNSUPPORTED:
         return s_out("failed", "system", 501, 501, "route kind not served yet");
+    case SP_END_CONTROLLER_FAILED:
+        return s_out("failed", "system", 503, 503, "controller unavailable");
+    case SP_END_CONTROLLER_HANGUP: {
+        if (answered)
+            return s_out("answered", "system", 200, 0, "hung up by the controller");
+        int resp = code >= 300 && code < 700 ? code : 480;
+        const char *disp = resp == 486 || resp == 600 ? "busy"
+                         : resp == 603               ? "declined"
+                         : resp == 480 || resp == 404 ? "unavailable"
+                                                      : "failed";
+        return s_out(disp, "system", resp, resp, "hung up by the controller");
+    }
     }
     return s_out("failed", "system", 500, 500, "unknown");
 }
@@ -86,4 +98,17 @@ int sp_fork_rank(int code)
     if (code == 480 || code == 408)
         return 1;
     return 2;
+}
+
+const char *sp_connect_result(int code)
+{
+    switch (code) {
+    case 486: case 600: return "busy";
+    case 603: return "declined";
+    case 480: case 410: return "unavailable";
+    case 404: case 484: return "not_found";
+    case 408: return "no_answer";
+    case 487: return "cancelled";
+    default: return code >= 200 && code < 300 ? "answered" : "failed";
+    }
 }

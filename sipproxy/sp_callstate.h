@@ -36,6 +36,8 @@ typedef enum {
     SP_END_MEDIA_FAILED,  /* mediad did not answer or refused */
     SP_END_SHUTDOWN,
     SP_END_UNSUPPORTED,   /* route kind sipproxy cannot serve yet */
+    SP_END_CONTROLLER_FAILED, /* ivrd/acdd refused the hand-over or did not answer */
+    SP_END_CONTROLLER_HANGUP, /* call.hangup; code = sip_code for an unanswered caller */
 } sp_end_cause_t;
 
 typedef struct {
@@ -59,5 +61,9 @@ const char *sp_call_state_name(sp_call_state_t state);
 /* Rank a forked contact's final failure so the most telling one is relayed (RFC 3261
  * 16.7: 6xx beats all, then 486 busy over 480/408, then anything else). */
 int sp_fork_rank(int code);
+
+/* call.connect_result's `result` for a failed attempt's best final status: busy,
+ * declined, unavailable, not_found, no_answer (408), cancelled (487) or failed. */
+const char *sp_connect_result(int code);
 
 #endif

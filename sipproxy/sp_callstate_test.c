@@ -73,3 +73,22 @@ CC_TEST(fork_rank_prefers_6xx_then_busy)
     CC_CHECK(sp_fork_rank(404) > sp_fork_rank(480));
     CC_CHECK(sp_fork_rank(500) > sp_fork_rank(408));
 }
+
+CC_TEST(connect_results_and_controller_endings)
+{
+    CC_CHECK_STR(sp_connect_result(486), "busy");
+    CC_CHECK_STR(sp_connect_result(480), "unavailable");
+    CC_CHECK_STR(sp_connect_result(408), "no_answer");
+    CC_CHECK_STR(sp_connect_result(487), "cancelled");
+    CC_CHECK_STR(sp_connect_result(404), "not_found");
+    CC_CHECK_STR(sp_connect_result(500), "failed");
+    sp_outcome_t o = sp_call_outcome(SP_CALL_CALLING, SP_END_CONTROLLER_FAILED, 0);
+    CC_CHECK_STR(o.disposition, "failed");
+    CC_CHECK_INT(o.caller_response, 503);
+    o = sp_call_outcome(SP_CALL_ANSWERED, SP_END_CONTROLLER_HANGUP, 0);
+    CC_CHECK_STR(o.disposition, "answered");
+    CC_CHECK_STR(o.hangup_side, "system");
+    o = sp_call_outcome(SP_CALL_CALLING, SP_END_CONTROLLER_HANGUP, 486);
+    CC_CHECK_STR(o.disposition, "busy");
+    CC_CHECK_INT(o.caller_response, 486);
+}

@@ -3,12 +3,13 @@
  * hands INVITE dialogs to sp_b2bua.c. Owns the registry and the directory snapshot.
  *
  * Loop scheme: cc_loop stays the daemon's loop (signals, timers, the bus, the db eventfd).
- * A prepare hook steps sofia's su_root, which is where the process sleeps: it wakes on SIP
- * sockets, on every bus socket (registered with su_root through cc_bus_set_fd_watcher) and
- * at least every 50 ms, so cc_loop sees signals and timers promptly. The hook returns true,
- * so cc_loop then polls its own epoll without sleeping. cc_bus_dispatch runs when a bus
- * fd fires and before every su_root wait, as the edge-triggered ZMQ_FD requires. */
-#include "sp_sofia.h"
+ * A prepare hook steps sofia's su_root, which is where the process sleeps: su_root watches
+ * the SIP sockets and cc_loop's own epoll fd (cc_loop_fd: signals, bus sockets, the db
+ * eventfd), and waits no longer than cc_loop's next timer or the bus's next request
+ * timeout. The hook returns true, so cc_loop then collects what is ready from its epoll
+ * without sleeping: one wait per iteration. cc_bus_dispatch also runs before every
+ * su_root wait, as the edge-triggered ZMQ_FD requires after a send. */
+#include "sp_call.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -224,6 +225,10 @@ static void s_on_register(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         if (self->db)
             sp_db_contact_upsert(self->db, &c);
         if (rc == 1)
+            cc_bus_publish(self->bus, "reg.added", NULL,
+                           json_pack("{s:s, s:s, s:s, s:i}", "ext", c.ext, "contact", c.uri,
+                                     "source", c.source, "expires", (int)e));
+        if (rc == 1)
             cc_info("sip.registered", "user=%s contact=%s source=%s transport=%s expires=%ld",
                     c.ext, cc_logq(c.uri), src.hostport, src.transport, e);
     }
@@ -285,26 +290,12 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
 
 /* ---- loop integration ------------------------------------------------------------ */
 
-static int s_on_bus_fd(sp_proxy_t *self, su_wait_t *w, su_wakeup_arg_t *arg)
+/* cc_loop's epoll fd is readable: nothing to do here, the prepare hook returns and
+ * cc_loop_run_once dispatches what is ready without sleeping again. */
+static int s_on_loop_fd(sp_proxy_t *self, su_wait_t *w, su_wakeup_arg_t *arg)
 {
-    (void)w, (void)arg;
-    cc_bus_dispatch(self->bus);
+    (void)self, (void)w, (void)arg;
     return 0;
-}
-
-static void s_watch_bus_fd(cc_bus_t *bus, int fd, void *arg)
-{
-    (void)bus;
-    sp_proxy_t *self = arg;
-    su_wait_t w[1];
-    int index = -1;
-    if (su_wait_create(w, fd, SU_WAIT_IN) < 0 ||
-        (index = su_root_register(self->root, w, s_on_bus_fd, self, 0)) < 0) {
-        cc_error("sip.bus_watch_failed", "fd=%d", fd);
-        return;
-    }
-    if (self->nbus_waits < (int)(sizeof self->bus_waits / sizeof self->bus_waits[0]))
-        self->bus_waits[self->nbus_waits++] = index;
 }
 
 static void s_expire_contacts(const sp_contact_t *c, void *arg)
@@ -325,8 +316,11 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
         self->last_expire_s = now;
         sp_registry_expire(self->reg, now, s_expire_contacts, self);
     }
-    cc_bus_dispatch(self->bus);
-    long wait = 50;
+    cc_bus_dispatch(self->bus); /* a send may have consumed a ZMQ_FD edge */
+    long wait = 1000;           /* the registry sweep runs once a second */
+    int lt = cc_loop_next_timeout_ms(loop);
+    if (lt >= 0 && lt < wait)
+        wait = lt;
     int bt = cc_bus_next_timeout_ms(self->bus);
     if (bt >= 0 && bt < wait)
         wait = bt;
@@ -336,7 +330,13 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
 
 int sp_proxy_attach(sp_proxy_t *self)
 {
-    cc_bus_set_fd_watcher(self->bus, s_watch_bus_fd, self);
+    su_wait_t w[1];
+    int fd = cc_loop_fd(self->daemon->loop);
+    if (su_wait_create(w, fd, SU_WAIT_IN) < 0 ||
+        (self->loop_wait = su_root_register(self->root, w, s_on_loop_fd, self, 0)) < 0) {
+        cc_error("sip.loop_watch_failed", "fd=%d", fd);
+        return -1;
+    }
     return cc_loop_prepare_add(self->daemon->loop, s_prepare, self);
 }
 
@@ -372,6 +372,21 @@ static void s_tune_udp(sp_proxy_t *self)
     closedir(d);
 }
 
+/* Every binding that goes (unregistered, expired, replaced) becomes reg.removed. */
+static void s_on_reg_removed(const sp_contact_t *c, const char *reason, void *arg)
+{
+    sp_proxy_t *self = arg;
+    sp_contact_t live[SP_MAX_CONTACTS];
+    size_t n = sp_registry_lookup(self->reg, c->ext, s_now_s(), live, SP_MAX_CONTACTS);
+    size_t remaining = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(live[i].uri, c->uri) != 0)
+            remaining++;
+    cc_bus_publish(self->bus, "reg.removed", NULL,
+                   json_pack("{s:s, s:s, s:s, s:i}", "ext", c->ext, "contact", c->uri,
+                             "reason", reason, "remaining", (int)remaining));
+}
+
 static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
@@ -399,6 +414,8 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     self->reg = sp_registry_new();
     self->throttle = sp_throttle_new(settings->auth_fail_limit,
                                      (uint64_t)settings->auth_fail_window_s * 1000u, 4096);
+    if (self->reg)
+        sp_registry_on_removed(self->reg, s_on_reg_removed, self);
     self->root = su_root_create(self);
     if (!self->reg || !self->throttle || !self->root)
         goto fail;
@@ -430,6 +447,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     *directory_p = NULL;
     if (cc_bus_subscribe(self->bus, "mediad", "media.", s_on_media_event, self) != 0)
         cc_warn("sip.bus_subscribe_failed", "publisher=mediad");
+    sp_callctl_attach(self);
     cc_info("sip.listening", "url=%s transports=udp,tcp", url);
     return self;
 fail:
@@ -445,10 +463,8 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     if (self->nua)
         nua_destroy(self->nua);
     if (self->root) {
-        if (self->bus)
-            cc_bus_set_fd_watcher(self->bus, NULL, NULL);
-        for (int i = 0; i < self->nbus_waits; i++)
-            su_root_deregister(self->root, self->bus_waits[i]);
+        if (self->loop_wait > 0)
+            su_root_deregister(self->root, self->loop_wait);
         su_root_destroy(self->root);
     }
     sp_directory_destroy(&self->dir);

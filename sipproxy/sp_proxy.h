@@ -23,9 +23,12 @@ typedef struct {
     int nonce_ttl_s;
     int auth_fail_limit, auth_fail_window_s;
     int media_timeout_ms;
+    int controller_timeout_ms;
     int udp_rcvbuf;
     int t1x64_ms;
     char realm[128];
+    char hold_music[128];
+    char feature_ok_prompt[64], feature_failed_prompt[64];
     char bind[64];
     int sip_port;
 } sp_settings_t;

@@ -16,7 +16,15 @@ typedef struct s_aor {
 struct sp_registry {
     s_aor_t *buckets[SP_REG_BUCKETS];
     size_t total;
+    sp_registry_removed_fn *removed_fn;
+    void *removed_arg;
 };
+
+void sp_registry_on_removed(sp_registry_t *self, sp_registry_removed_fn *fn, void *arg)
+{
+    self->removed_fn = fn;
+    self->removed_arg = arg;
+}
 
 sp_registry_t *sp_registry_new(void)
 {
@@ -55,8 +63,10 @@ static s_aor_t *s_find(const sp_registry_t *self, const char *ext)
     return NULL;
 }
 
-static void s_remove_at(sp_registry_t *self, s_aor_t *a, int i)
+static void s_remove_at(sp_registry_t *self, s_aor_t *a, int i, const char *reason)
 {
+    if (self->removed_fn)
+        self->removed_fn(&a->contacts[i], reason, self->removed_arg);
     a->contacts[i] = a->contacts[a->count - 1];
     a->count--;
     self->total--;
@@ -81,13 +91,13 @@ int sp_registry_bind(sp_registry_t *self, const sp_contact_t *c, uint64_t now_s)
         }
     for (int i = a->count - 1; i >= 0; i--) /* make room from expired ones first */
         if (a->contacts[i].expires_at <= now_s)
-            s_remove_at(self, a, i);
+            s_remove_at(self, a, i, "expired");
     if (a->count == SP_MAX_CONTACTS) {
         int oldest = 0;
         for (int i = 1; i < a->count; i++)
             if (a->contacts[i].expires_at < a->contacts[oldest].expires_at)
                 oldest = i;
-        s_remove_at(self, a, oldest);
+        s_remove_at(self, a, oldest, "replaced");
     }
     a->contacts[a->count++] = *c;
     self->total++;
@@ -99,7 +109,7 @@ int sp_registry_unbind(sp_registry_t *self, const char *ext, const char *uri)
     s_aor_t *a = s_find(self, ext);
     for (int i = 0; a && i < a->count; i++)
         if (strcmp(a->contacts[i].uri, uri) == 0) {
-            s_remove_at(self, a, i);
+            s_remove_at(self, a, i, "unregistered");
             return 0;
         }
     return -1;
@@ -111,8 +121,8 @@ int sp_registry_unbind_all(sp_registry_t *self, const char *ext)
     if (!a)
         return 0;
     int n = a->count;
-    self->total -= (size_t)n;
-    a->count = 0;
+    while (a->count > 0)
+        s_remove_at(self, a, a->count - 1, "unregistered");
     return n;
 }
 
@@ -137,7 +147,7 @@ size_t sp_registry_expire(sp_registry_t *self, uint64_t now_s, sp_registry_expir
                 if (a->contacts[i].expires_at <= now_s) {
                     if (fn)
                         fn(&a->contacts[i], arg);
-                    s_remove_at(self, a, i);
+                    s_remove_at(self, a, i, "expired");
                     dropped++;
                 }
     return dropped;

@@ -45,4 +45,10 @@ size_t sp_registry_expire(sp_registry_t *self, uint64_t now_s, sp_registry_expir
 
 size_t sp_registry_count(const sp_registry_t *self);
 
+/* Told of every binding that goes, just before it goes, with why: "unregistered"
+ * (unbind, unbind_all), "expired" (sp_registry_expire, or found expired by a bind) or
+ * "replaced" (the oldest binding dropped for a new one beyond SP_MAX_CONTACTS). */
+typedef void (sp_registry_removed_fn)(const sp_contact_t *c, const char *reason, void *arg);
+void sp_registry_on_removed(sp_registry_t *self, sp_registry_removed_fn *fn, void *arg);
+
 #endif

@@ -77,3 +77,40 @@ CC_TEST(directory_users_trunks)
     CC_CHECK(sp_directory_dialplan(d) != NULL);
     sp_directory_destroy(&d);
 }
+
+static char s_reasons[256];
+
+static void s_note(const sp_contact_t *c, const char *reason, void *arg)
+{
+    (void)arg;
+    size_t n = strlen(s_reasons);
+    if (n + strlen(c->uri) + strlen(reason) + 3 < sizeof s_reasons) {
+        strcat(s_reasons, c->uri);
+        strcat(s_reasons, ":");
+        strcat(s_reasons, reason);
+        strcat(s_reasons, " ");
+    }
+}
+
+CC_TEST(registry_reports_every_removal_with_its_reason)
+{
+    sp_registry_t *r = sp_registry_new();
+    s_reasons[0] = '\0';
+    sp_registry_on_removed(r, s_note, NULL);
+    sp_contact_t c = { .ext = "1001", .uri = "sip:a", .expires_at = 100 };
+    sp_registry_bind(r, &c, 10);
+    snprintf(c.uri, sizeof c.uri, "sip:b");
+    c.expires_at = 50;
+    sp_registry_bind(r, &c, 10);
+    sp_registry_expire(r, 60, NULL, NULL);
+    sp_registry_unbind(r, "1001", "sip:a");
+    for (int i = 0; i < SP_MAX_CONTACTS + 1; i++) {
+        snprintf(c.uri, sizeof c.uri, "sip:%d", i);
+        c.expires_at = 200 + (uint64_t)i;
+        sp_registry_bind(r, &c, 60);
+    }
+    sp_registry_unbind_all(r, "1001");
+    CC_CHECK(strncmp(s_reasons, "sip:b:expired sip:a:unregistered sip:0:replaced ", 48) == 0);
+    CC_CHECK_INT(sp_registry_count(r), 0);
+    sp_registry_destroy(&r);
+}

@@ -372,3 +372,47 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
     *why = NULL;
     return o.buf;
 }
+
+char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
+                  unsigned long version)
+{
+    s_out_t o = { 0 };
+    bool te = te_pt >= 96 && te_pt <= 127;
+    s_putline(&o, "v=0", 3);
+    s_putf(&o, "o=cc-sipproxy %lu %lu IN IP4 %s", version, version, addr);
+    s_putline(&o, "s=-", 3);
+    s_putf(&o, "c=IN IP4 %s", addr);
+    s_putline(&o, "t=0 0", 5);
+    if (te)
+        s_putf(&o, "m=audio %d RTP/AVP %d %d", port, pt, te_pt);
+    else
+        s_putf(&o, "m=audio %d RTP/AVP %d", port, pt);
+    s_putf(&o, "a=rtpmap:%d %s/8000", pt, pt == 8 ? "PCMA" : "PCMU");
+    if (te) {
+        s_putf(&o, "a=rtpmap:%d telephone-event/8000", te_pt);
+        s_putf(&o, "a=fmtp:%d 0-16", te_pt);
+    }
+    s_putline(&o, "a=ptime:20", 10);
+    s_putf(&o, "a=%s", sp_sdp_dir_name(dir));
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    return o.buf;
+}
+
+int sp_sdp_codec(const sp_sdp_info_t *info)
+{
+    for (int i = 0; i < info->npts; i++)
+        if (info->pts[i] == 0 || info->pts[i] == 8)
+            return info->pts[i];
+    return 0;
+}
+
+int sp_sdp_te(const sp_sdp_info_t *info)
+{
+    for (int i = 0; i < info->npts; i++)
+        if (info->pts[i] >= 96 && info->pts[i] <= 127)
+            return info->pts[i];
+    return 0;
+}

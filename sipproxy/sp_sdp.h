@@ -37,4 +37,15 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
 
 const char *sp_sdp_dir_name(sp_sdp_dir_t dir);
 
+/* A fresh SDP body of our own (an offer to a new leg, or an answer given by sipproxy
+ * itself): one audio stream at addr:port with codec `pt` (0 PCMU or 8 PCMA), plus
+ * telephone-event `te_pt` when it is 96-127 (0: none), ptime 20 and direction `dir`.
+ * `version` goes into o=. malloc'd, CRLF lines; NULL when out of memory. */
+char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
+                  unsigned long version);
+
+/* The first audio codec (0 or 8) of parsed info, and its telephone-event type (0: none). */
+int sp_sdp_codec(const sp_sdp_info_t *info);
+int sp_sdp_te(const sp_sdp_info_t *info);
+
 #endif

@@ -143,3 +143,23 @@ CC_TEST(sdp_garbage_and_no_audio_are_refused)
     CC_CHECK(sp_sdp_rewrite("v=0\r\nm=audio\r\n", "127.0.0.1", 1, &info, &why) == NULL);
     CC_CHECK(sp_sdp_rewrite("v=0\r\nm=audio 4 RTP/AVP 0\r\n", "127.0.0.1", 1, &info, &why) == NULL);
 }
+
+CC_TEST(sdp_make_builds_a_parsable_body)
+{
+    char *sdp = sp_sdp_make("127.0.0.1", 20000, 8, 101, SP_DIR_RECVONLY, 7);
+    CC_CHECK(sdp != NULL);
+    CC_CHECK(strstr(sdp, "m=audio 20000 RTP/AVP 8 101\r\n") != NULL);
+    sp_sdp_info_t info;
+    char *again = sp_sdp_rewrite(sdp, "10.0.0.1", 30000, &info, NULL);
+    CC_CHECK(again != NULL);
+    CC_CHECK_STR(info.address, "127.0.0.1");
+    CC_CHECK_INT(info.port, 20000);
+    CC_CHECK_INT(info.dir, SP_DIR_RECVONLY);
+    CC_CHECK_INT(sp_sdp_codec(&info), 8);
+    CC_CHECK_INT(sp_sdp_te(&info), 101);
+    free(again);
+    free(sdp);
+    sdp = sp_sdp_make("127.0.0.1", 20000, 0, 0, SP_DIR_SENDRECV, 1);
+    CC_CHECK(sdp != NULL && strstr(sdp, "telephone-event") == NULL);
+    free(sdp);
+}

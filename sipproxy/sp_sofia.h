@@ -38,12 +38,12 @@ struct sp_proxy {
     sp_db_t *db;
     char secret[SP_SECRET_LEN];
     uint64_t last_expire_s;
-    int bus_waits[16];
-    int nbus_waits;
+    int loop_wait; /* su_root registration of cc_loop's epoll fd */
     /* calls */
     struct sp_call **call_buckets;
     size_t call_count;
     uint64_t call_seq;
+    int connect_seq;
     uint64_t calls_total;
     bool shutting_down;
     bool nua_shutdown_done;

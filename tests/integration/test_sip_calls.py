@@ -54,6 +54,29 @@ def tone_share(path, freq, window=400):
     return (hits / loud if loud else 0.0), loud
 
 
+def tone_windows(path, freq, window=400):
+    """One letter per 50 ms window: T (loud, over 80% of its power at `freq`), M (loud,
+    something else: music, speech), . (quiet, under -45 dBFS)."""
+    with wave.open(str(path)) as w:
+        rate, n = w.getframerate(), w.getnframes()
+        data = struct.unpack("<%dh" % n, w.readframes(n))
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    out = []
+    for start in range(0, len(data) - window, window):
+        x = data[start:start + window]
+        total = sum(v * v for v in x)
+        if total / window < (32768 * 10 ** (-45 / 20)) ** 2:
+            out.append(".")
+            continue
+        s1 = s2 = 0.0
+        for v in x:
+            s0 = v + k * s1 - s2
+            s2, s1 = s1, s0
+        power = s1 * s1 + s2 * s2 - k * s1 * s2
+        out.append("T" if power / (total * window / 2) > 0.8 else "M")
+    return "".join(out)
+
+
 # ---- baresip ------------------------------------------------------------------------------
 
 
@@ -356,6 +379,40 @@ def test_hold_resume_reinvite_relayed(calls):
     ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
     assert ended and ended["disposition"] == "answered", (ended, seen)
     sub.close()
+
+
+def test_hold_plays_music_then_resume(calls):
+    """A holds: sipproxy answers the re-INVITE itself (B is not re-INVITEd) and mediad loops
+    hold music to B; on resume B hears A's tone again."""
+    sub = calls.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    a, b = calls.ua["1001"], calls.ua["1002"]
+    b_reinvites = b.text().count("re-INVITE")
+    a.dial("1002")
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    cid = created["call_id"]
+    answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
+    assert answered, seen
+    assert answered["caller_endpoint"] > 0 and answered["callee_endpoint"] > 0, answered
+    time.sleep(1.5)
+    a.command("hold")
+    calls.wait_log("sipproxy", "event=call.hold [^\\n]*call=%s by=caller" % cid, timeout=5)
+    time.sleep(MEDIA_TIMEOUT + 1)  # longer than mediad's media timeout: the call stays up
+    a.command("resume")
+    calls.wait_log("sipproxy", "event=call.resume [^\\n]*call=%s by=caller" % cid, timeout=5)
+    time.sleep(2)
+    a.command("hangup")
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
+    sub.close()
+    assert ended and ended["disposition"] == "answered", (ended, seen)
+    assert b.text().count("re-INVITE") == b_reinvites, "the hold was forwarded to B"
+    time.sleep(1)
+    w = tone_windows(b.recordings()[-1], 440)
+    music = max((len(r) for r in w.replace(".", "M").split("T")), default=0)
+    assert music >= 40, "B heard no music while held (%d windows): %s" % (music, w)
+    tail = w.rstrip(".")[-20:]
+    assert tail.count("T") >= 15, "B did not hear A's tone after resume: %s" % w
 
 
 def test_media_timeout_ends_call(calls):

@@ -182,3 +182,35 @@ def test_auth_throttle_per_source(sip):
     # a different local address)
     r = sipp(sip, "register_ok.xml", "1001", "secret1001", extra=("-i", "127.0.0.2"))
     assert r.returncode == 0, "another source was throttled too:\n%s" % r.stderr
+
+
+def test_reg_events_added_expired_unregistered(make_suite):
+    """reg.added for a new binding; reg.removed when it expires (the sweep) and when the
+    phone unregisters (Expires: 0), with how many contacts remain."""
+    s = make_suite(daemons=["sipproxy"], config={"sipproxy.reg_min_expires": "1"})
+    s.ccctl("user", "add", "1001", "--password", "secret1001", check=True)
+    s.start("sipproxy")
+    sub = s.subscribe(["sipproxy"], prefix="reg.")
+    time.sleep(0.3)
+    port = sm.free_port()
+    r = sipp(s, "register_ok.xml", "1001", "secret1001", expires=2, port=port)
+    assert r.returncode == 0, r.stdout + r.stderr
+    evs = [o for _, o, _ in sub.collect(5, until=lambda e: any(
+        x[1]["type"] == "reg.removed" for x in e))]
+    added = [e for e in evs if e["type"] == "reg.added"]
+    removed = [e for e in evs if e["type"] == "reg.removed"]
+    contact = "sip:1001@127.0.0.1:%d" % port
+    assert added and (added[0]["ext"], added[0]["contact"], added[0]["expires"]) == \
+        ("1001", contact, 2), evs
+    assert added[0]["source"] == "127.0.0.1:%d" % port, added
+    assert removed and (removed[0]["contact"], removed[0]["reason"], removed[0]["remaining"]) == \
+        (contact, "expired", 0), evs
+    r = sipp(s, "register_ok.xml", "1001", "secret1001", expires=600, port=port)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = sipp(s, "register_ok.xml", "1001", "secret1001", expires=0, port=port)
+    assert r.returncode == 0, r.stdout + r.stderr
+    evs = [o for _, o, _ in sub.collect(3, until=lambda e: any(
+        x[1]["type"] == "reg.removed" for x in e))]
+    removed = [e for e in evs if e["type"] == "reg.removed"]
+    assert removed and (removed[0]["reason"], removed[0]["remaining"]) == ("unregistered", 0), evs
+    sub.close()

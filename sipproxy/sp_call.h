@@ -1,0 +1,151 @@
+/* sp_call.h - the inside of a B2BUA call, shared by the files that act on it:
+ * sp_b2bua.c (life, incoming INVITE, SIP events of a call), sp_fork.c (ringing targets:
+ * connect attempts), sp_callmedia.c (mediad commands) and sp_callctl.c (controller
+ * commands and the hand-over to ivrd/acdd). Not for the pure cores. */
+#ifndef SP_CALL_H
+#define SP_CALL_H
+
+#include "sp_sofia.h"
+
+#define SP_MAX_LEGS 32
+#define SP_MAX_DIALS 16
+
+/* One SIP dialog: the caller (A, embedded in the call) or a rung target (B). */
+struct sp_leg {
+    sp_call_t *call;
+    nua_handle_t *nh;
+    bool is_a;
+    bool final;     /* A: final response sent; B: final response received */
+    bool reinvite;  /* a relayed re-INVITE is outstanding on this leg */
+    bool auth_tried;
+    bool to_trunk;
+    int attempt;    /* connect_id of the attempt that rang it */
+    sp_trunk_t trunk; /* credentials, when it goes out through a trunk */
+    char target[80];  /* "ext:1002", "number:0049..." */
+    char callid[128]; /* Call-ID of this dialog (attended transfer finds legs by it) */
+    char contact[256];
+};
+
+/* Where one leg of an attempt is sent. */
+typedef struct {
+    char url[256], to[200], route[128], target[80];
+    bool to_trunk;
+    sp_trunk_t trunk;
+} sp_dial_t;
+
+/* Ringing one or more targets in parallel; the first answer wins. A direct call (dialplan
+ * ext/trunk) has one, made at INVITE time; a controller makes one per call.connect. */
+typedef struct {
+    int id;               /* connect_id; 0: none yet */
+    bool active;          /* legs are ringing */
+    bool from_controller; /* publishes call.connect_result */
+    bool originate;       /* the winner becomes leg A (call.originate) */
+    bool on_hangup_return;
+    bool transfer;        /* rung for a blind transfer: failing ends the call */
+    int timeout_s;
+    int best_code;
+    char fail_target[80]; /* the target whose failure is reported when nothing rang */
+    char caller_name[64];
+    char headers[1024];   /* "X-CC-A: v\r\nX-CC-B: w" */
+    json_t *targets;      /* controller targets, resolved once the endpoint exists */
+    sp_dial_t *dials;
+    int ndials;
+    su_timer_t *timer;
+} sp_attempt_t;
+
+struct sp_call {
+    sp_call_t *next;
+    sp_proxy_t *proxy;
+    char id[48];
+    sp_call_state_t state;
+    struct sp_leg a;
+    struct sp_leg *b[SP_MAX_LEGS];
+    int nb;
+    struct sp_leg *winner; /* the connected callee */
+    sp_attempt_t att;
+    char caller[64], callee[64], direction[12], source[64], trunk[64];
+    char answered_by[80];
+    cc_target_kind_t route_kind;
+    char route_target[64];
+    char controller[16];   /* "ivrd", "acdd": who drives the call; "" for direct calls */
+    char feature[4], feature_digits[4]; /* a dialled feature code (*45 ...): "45", "1" */
+    char reason[128];      /* overrides the outcome's reason when set */
+    char *offer;           /* the caller's SDP offer (or our own for call.originate) */
+    sp_sdp_info_t offer_info;
+    int a_codec, a_te;     /* what leg A speaks once answered by sipproxy */
+    int ep_a, ep_b;
+    char ep_a_addr[64], ep_b_addr[64];
+    int ep_a_port, ep_b_port;
+    int creates_pending, deletes_pending, bus_pending;
+    unsigned long sdp_version;
+    su_timer_t *reap_timer;
+    sp_outcome_t outcome;
+    json_t *stats;
+    bool hold_a, hold_b; /* that side holds the other (answered here, music played) */
+};
+
+/* sp_b2bua.c */
+sp_call_t *sp_call_find(sp_proxy_t *p, const char *id);
+/* The leg (and its call) whose dialog has this Call-ID, or NULL. */
+struct sp_leg *sp_call_find_leg(sp_proxy_t *p, const char *callid, sp_call_t **call_out);
+sp_call_t *sp_call_new(sp_proxy_t *p);
+void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code);
+void sp_call_maybe_free(sp_call_t *c);
+void sp_call_try_finish(sp_call_t *c);
+void sp_call_publish_answered(sp_call_t *c, const char *contact);
+void sp_call_publish_created(sp_call_t *c, const char *route_kind, const char *route_target);
+char *sp_call_body(const sip_t *sip);
+
+/* sp_callmedia.c */
+int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn);
+void sp_media_done(cc_bus_t *bus, int status, json_t *result, void *arg);
+void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp_call_t *c));
+void sp_media_delete(sp_call_t *c, bool caller_side);
+void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info);
+void sp_media_connect(sp_call_t *c);
+void sp_media_play_stop(sp_call_t *c, int ep);
+void sp_media_play_music(sp_call_t *c, int ep);
+
+/* sp_fork.c */
+/* Resolve targets ("ext:X", "number:N") into dials for c->att. Returns 0, or the SIP code
+ * of why nothing can be rung (404 no route, 480 not registered, 501 not servable). */
+int sp_fork_resolve_target(sp_call_t *c, const char *target);
+int sp_fork_resolve_route(sp_call_t *c, const cc_route_t *route, const char *number,
+                          const char *target);
+/* Send the INVITEs of c->att (its endpoint is ready). */
+void sp_fork_send(sp_call_t *c);
+/* An INVITE response on a B leg. */
+void sp_fork_response(sp_call_t *c, struct sp_leg *leg, int status, const sip_t *sip);
+/* A B leg is gone (terminated) without a final response. */
+void sp_fork_leg_failed(sp_call_t *c, struct sp_leg *leg, int status);
+/* Stop ringing: CANCEL every unanswered leg of the attempt, report `code`. */
+void sp_fork_cancel(sp_call_t *c, int code);
+/* The attempt is over without a winner: report it, clean up, end the call if needed. */
+void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause);
+void sp_fork_reset(sp_call_t *c);
+void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const char *target,
+                            int ep);
+
+/* sp_reinvite.c */
+void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip);
+void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const sip_t *sip);
+
+/* sp_transfer.c */
+void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip);
+void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_headers);
+
+/* sp_feature.c */
+/* "*45", "*46", "*471", "*48" -> code "45".., digits "" or the pause reason digit. */
+bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *digits,
+                      size_t digitslen);
+void sp_feature_start(sp_call_t *c, const char *code, const char *digits);
+void sp_feature_media_event(sp_call_t *c, const char *type);
+
+/* sp_callctl.c */
+void sp_callctl_attach(sp_proxy_t *p);
+/* The caller's endpoint of a call routed to ivr:/queue: is ready: hand the call over. */
+void sp_callctl_handover(sp_call_t *c);
+/* The connected callee of an on_callee_hangup=return attempt left. */
+void sp_callctl_callee_left(sp_call_t *c, const char *reason);
+
+#endif

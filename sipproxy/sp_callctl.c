@@ -1,0 +1,395 @@
+/* sp_callctl.c - the controller side of calls (common/events/callctl.def): the hand-over
+ * of a call routed to ivr:/queue: (ivr.start to ivrd, queue.enter to acdd) and the
+ * call.* commands a controller drives it with: answer, connect, connect_cancel, hangup,
+ * originate. Argument checks and replies live here; the SIP work is sp_fork's and
+ * sp_b2bua's. */
+#include "sp_call.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cc_log.h"
+
+/* ---- hand-over ---------------------------------------------------------------------- */
+
+static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    sp_call_t *c = arg;
+    c->bus_pending--;
+    if (c->state >= SP_CALL_ENDING) {
+        sp_call_maybe_free(c);
+        return;
+    }
+    if (status == 0) {
+        cc_info("call.handed_over", "call=%s controller=%s", c->id, c->controller);
+        return;
+    }
+    const char *code = status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
+    const char *msg = status == -EPROTO ? json_string_value(json_object_get(result, "message")) : NULL;
+    snprintf(c->reason, sizeof c->reason, "%s did not take the call: %s%s%s", c->controller,
+             status == -ETIMEDOUT ? "timeout" : (code ? code : "error"), msg ? ": " : "",
+             msg ? msg : "");
+    cc_warn("call.handover_failed", "call=%s controller=%s reason=%s", c->id, c->controller,
+            cc_logq(c->reason));
+    sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
+}
+
+void sp_callctl_handover(sp_call_t *c)
+{
+    bool ivr = c->route_kind == CC_TARGET_IVR;
+    json_t *args = ivr
+        ? json_pack("{s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "flow", c->route_target,
+                    "caller", c->caller, "callee", c->callee, "endpoint_id", c->ep_a)
+        : json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
+                    "caller", c->caller, "endpoint_id", c->ep_a, "answered",
+                    c->state == SP_CALL_ANSWERED);
+    c->bus_pending++;
+    int rc = cc_bus_request(c->proxy->bus, c->controller, ivr ? "ivr.start" : "queue.enter",
+                            args, c->proxy->set.controller_timeout_ms, s_on_handover, c);
+    if (rc != 0) {
+        c->bus_pending--;
+        snprintf(c->reason, sizeof c->reason, "%s did not take the call: request failed",
+                 c->controller);
+        sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
+    }
+}
+
+void sp_callctl_callee_left(sp_call_t *c, const char *reason)
+{
+    struct sp_leg *w = c->winner;
+    c->winner = NULL;
+    json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target",
+                          w ? w->target : "", "reason", reason);
+    cc_bus_publish(c->proxy->bus, "call.connect_ended", c->id, f);
+    cc_info("call.connect_ended", "call=%s connect_id=%d reason=%s", c->id, c->att.id, reason);
+    sp_media_delete(c, false);
+}
+
+/* ---- argument checks ---------------------------------------------------------------- */
+
+static bool s_target_ok(const char *t)
+{
+    if (!t)
+        return false;
+    const char *v = strncmp(t, "ext:", 4) == 0 ? t + 4 : strncmp(t, "number:", 7) == 0 ? t + 7 : NULL;
+    if (!v || !*v || strlen(t) >= 80)
+        return false;
+    for (; *v; v++)
+        if (!isdigit((unsigned char)*v) && !strchr("*#+", *v))
+            return false;
+    return true;
+}
+
+/* X-CC-* headers -> "Name: value\r\n..." (without the last CRLF). 0 or -1 with err. */
+static int s_headers(json_t *obj, char *out, size_t len, char *err, size_t errlen)
+{
+    out[0] = '\0';
+    if (!obj)
+        return 0;
+    size_t n = 0;
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val) {
+        if (strncasecmp(key, "X-CC-", 5) != 0 || !key[5]) {
+            snprintf(err, errlen, "header '%s' not allowed (only X-CC-*)", key);
+            return -1;
+        }
+        for (const char *k = key; *k; k++)
+            if (!isalnum((unsigned char)*k) && *k != '-') {
+                snprintf(err, errlen, "header name '%s' is not a token", key);
+                return -1;
+            }
+        const char *v = json_string_value(val);
+        if (!v) {
+            snprintf(err, errlen, "header '%s' must be a string", key);
+            return -1;
+        }
+        for (const char *s = v; *s; s++)
+            if ((unsigned char)*s < 0x20 && *s != '\t') {
+                snprintf(err, errlen, "header '%s' has a control character", key);
+                return -1;
+            }
+        int w = snprintf(out + n, len - n, "%s%s: %s", n ? "\r\n" : "", key, v);
+        if (w < 0 || (size_t)w >= len - n) {
+            snprintf(err, errlen, "headers too long");
+            return -1;
+        }
+        n += (size_t)w;
+    }
+    return 0;
+}
+
+/* Options shared by call.connect and call.originate into c->att (not yet active). */
+static int s_attempt_args(sp_call_t *c, json_t *args, char *err, size_t errlen)
+{
+    char headers[sizeof c->att.headers];
+    if (s_headers(json_object_get(args, "headers"), headers, sizeof headers, err, errlen))
+        return -1;
+    json_t *t = json_object_get(args, "timeout_s");
+    int timeout = t ? (int)json_integer_value(t) : 0;
+    if (t && (timeout < 1 || timeout > 600)) {
+        snprintf(err, errlen, "timeout_s must be 1-600");
+        return -1;
+    }
+    const char *och = json_string_value(json_object_get(args, "on_callee_hangup"));
+    if (och && strcmp(och, "end") != 0 && strcmp(och, "return") != 0) {
+        snprintf(err, errlen, "on_callee_hangup must be end or return");
+        return -1;
+    }
+    if (!c)
+        return 0; /* checking only */
+    sp_attempt_t *att = &c->att;
+    sp_fork_reset(c);
+    const char *name = json_string_value(json_object_get(args, "caller_name"));
+    att->id = ++c->proxy->connect_seq;
+    att->from_controller = true;
+    att->originate = false;
+    att->best_code = 0;
+    att->timeout_s = timeout;
+    att->on_hangup_return = och && strcmp(och, "return") == 0;
+    snprintf(att->caller_name, sizeof att->caller_name, "%s", name ? name : "");
+    snprintf(att->headers, sizeof att->headers, "%s", headers);
+    att->fail_target[0] = '\0';
+    return 0;
+}
+
+static sp_call_t *s_find(sp_proxy_t *p, cc_bus_req_t *req, json_t *args)
+{
+    const char *id = json_string_value(json_object_get(args, "call_id"));
+    sp_call_t *c = id ? sp_call_find(p, id) : NULL;
+    if (!c)
+        cc_bus_reply_error(p->bus, req, "unknown_call", "no call '%s'", id ? id : "");
+    return c;
+}
+
+/* ---- commands ----------------------------------------------------------------------- */
+
+static void s_answer(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    (void)cmd;
+    sp_proxy_t *p = arg;
+    sp_call_t *c = s_find(p, req, args);
+    if (!c)
+        return;
+    if (c->state == SP_CALL_ANSWERED && c->a.nh) {
+        cc_bus_reply(bus, req, NULL); /* idempotent */
+        return;
+    }
+    if (c->state >= SP_CALL_ENDING || c->state == SP_CALL_MEDIA || !c->a.nh || c->a.final) {
+        cc_bus_reply_error(bus, req, "bad_state", "call %s cannot be answered (%s)", c->id,
+                           sp_call_state_name(c->state));
+        return;
+    }
+    char *sdp = sp_sdp_make(c->ep_a_addr, c->ep_a_port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
+                            ++c->sdp_version);
+    if (!sdp) {
+        cc_bus_reply_error(bus, req, "internal", "out of memory");
+        return;
+    }
+    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    free(sdp);
+    c->a.final = true;
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
+    const char *by = json_string_value(json_object_get(args, "answered_by"));
+    if (by && by[0])
+        snprintf(c->answered_by, sizeof c->answered_by, "%s", by);
+    sp_call_publish_answered(c, NULL);
+    cc_bus_reply(bus, req, NULL);
+}
+
+/* The callee-side endpoint of a call.connect exists: resolve the targets and ring. */
+static void s_connect_ready(sp_call_t *c)
+{
+    sp_attempt_t *att = &c->att;
+    if (!att->active || !att->targets) { /* cancelled meanwhile */
+        sp_media_delete(c, false);
+        return;
+    }
+    int best = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(att->targets, i, t) {
+        int code = sp_fork_resolve_target(c, json_string_value(t));
+        if (code && (!best || sp_fork_rank(code) > sp_fork_rank(best)))
+            best = code;
+    }
+    if (att->ndials == 0) {
+        sp_fork_failed(c, best ? best : 480, SP_END_UNAVAILABLE);
+        return;
+    }
+    sp_fork_send(c);
+}
+
+static int s_targets(json_t *targets, char *err, size_t errlen)
+{
+    size_t n = json_array_size(targets), i;
+    json_t *t;
+    if (n < 1 || n > SP_MAX_DIALS) {
+        snprintf(err, errlen, "targets must hold 1-%d entries", SP_MAX_DIALS);
+        return -1;
+    }
+    json_array_foreach(targets, i, t)
+        if (!s_target_ok(json_string_value(t))) {
+            snprintf(err, errlen, "target %zu must be \"ext:DIGITS\" or \"number:DIGITS\"", i);
+            return -1;
+        }
+    return 0;
+}
+
+static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    (void)cmd;
+    sp_proxy_t *p = arg;
+    sp_call_t *c = s_find(p, req, args);
+    if (!c)
+        return;
+    char err[160];
+    json_t *targets = json_object_get(args, "targets");
+    if (s_targets(targets, err, sizeof err)) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    if (c->state >= SP_CALL_ENDING || c->state == SP_CALL_MEDIA || !c->a.nh || c->att.active ||
+        c->winner || c->ep_b > 0) {
+        cc_bus_reply_error(bus, req, "bad_state", "call %s: %s", c->id,
+                           c->att.active ? "a connect attempt is in progress"
+                           : c->winner   ? "already connected"
+                                         : "not connectable now");
+        return;
+    }
+    if (s_attempt_args(NULL, args, err, sizeof err)) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    s_attempt_args(c, args, err, sizeof err);
+    c->att.targets = json_incref(targets);
+    c->att.active = true;
+    if (json_array_size(targets) == 1)
+        snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s",
+                 json_string_value(json_array_get(targets, 0)));
+    int id = c->att.id;
+    cc_info("call.connect", "call=%s connect_id=%d targets=%zu", c->id, id,
+            json_array_size(targets));
+    cc_bus_reply(bus, req, json_pack("{s:i}", "connect_id", id));
+    sp_media_create(c, false, false, s_connect_ready);
+}
+
+static void s_connect_cancel(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                             void *arg)
+{
+    (void)cmd;
+    sp_proxy_t *p = arg;
+    sp_call_t *c = s_find(p, req, args);
+    if (!c)
+        return;
+    int id = (int)json_integer_value(json_object_get(args, "connect_id"));
+    if (id <= 0 || id > c->att.id) {
+        cc_bus_reply_error(bus, req, "unknown_connect", "call %s has no attempt %d", c->id, id);
+        return;
+    }
+    cc_bus_reply(bus, req, NULL);
+    if (c->att.active && c->att.id == id && !c->att.originate && c->state < SP_CALL_ENDING)
+        sp_fork_cancel(c, 487);
+}
+
+static void s_hangup(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    (void)cmd;
+    sp_proxy_t *p = arg;
+    sp_call_t *c = s_find(p, req, args);
+    if (!c)
+        return;
+    json_t *code = json_object_get(args, "sip_code");
+    int sip_code = code ? (int)json_integer_value(code) : 480;
+    if (code && (sip_code < 300 || sip_code > 699)) {
+        cc_bus_reply_error(bus, req, "bad_args", "sip_code must be 300-699");
+        return;
+    }
+    const char *reason = json_string_value(json_object_get(args, "reason"));
+    if (c->state < SP_CALL_ENDING) {
+        if (reason && reason[0])
+            snprintf(c->reason, sizeof c->reason, "%s", reason);
+        cc_info("call.hangup", "call=%s reason=%s", c->id, cc_logq(reason ? reason : ""));
+        sp_call_end(c, SP_END_CONTROLLER_HANGUP, sip_code);
+    }
+    cc_bus_reply(bus, req, NULL);
+}
+
+static void s_originate_ready(sp_call_t *c)
+{
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
+    s_connect_ready(c);
+}
+
+static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                        void *arg)
+{
+    (void)cmd;
+    sp_proxy_t *p = arg;
+    const char *target = json_string_value(json_object_get(args, "target"));
+    const char *caller = json_string_value(json_object_get(args, "caller"));
+    const char *controller = json_string_value(json_object_get(args, "controller"));
+    if (!s_target_ok(target)) {
+        cc_bus_reply_error(bus, req, "bad_args", "target must be \"ext:DIGITS\" or \"number:DIGITS\"");
+        return;
+    }
+    if (!caller[0] || strlen(caller) >= 64 || !controller[0] || strlen(controller) >= 16) {
+        cc_bus_reply_error(bus, req, "bad_args", "caller and controller must be short non-empty strings");
+        return;
+    }
+    if (p->shutting_down) {
+        cc_bus_reply_error(bus, req, "unavailable", "sipproxy is shutting down");
+        return;
+    }
+    char err[160];
+    if (s_attempt_args(NULL, args, err, sizeof err)) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    sp_call_t *c = sp_call_new(p);
+    if (!c) {
+        cc_bus_reply_error(bus, req, "internal", "out of memory");
+        return;
+    }
+    s_attempt_args(c, args, err, sizeof err);
+    const char *number = strchr(target, ':') + 1;
+    snprintf(c->caller, sizeof c->caller, "%s", caller);
+    snprintf(c->callee, sizeof c->callee, "%s", number);
+    snprintf(c->source, sizeof c->source, "sipproxy");
+    snprintf(c->controller, sizeof c->controller, "%s", controller);
+    const cc_route_t *route = NULL;
+    const char *kind = "ext", *rtarget = number;
+    if (strncmp(target, "number:", 7) == 0) {
+        route = cc_dialplan_match(sp_directory_dialplan(p->dir), number);
+        kind = route ? cc_target_kind_name(route->kind) : NULL;
+        rtarget = route ? route->target : NULL;
+    }
+    bool trunk = route && route->kind == CC_TARGET_TRUNK;
+    snprintf(c->direction, sizeof c->direction, "%s", trunk ? "outbound" : "internal");
+    if (trunk)
+        snprintf(c->trunk, sizeof c->trunk, "%s", route->target);
+    c->att.originate = true;
+    c->att.active = true;
+    c->att.targets = json_pack("[s]", target);
+    snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s", target);
+    c->a_codec = 0;
+    c->a_te = 101;
+    sp_call_publish_created(c, kind, rtarget);
+    cc_bus_reply(bus, req, json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
+    sp_media_create(c, true, true, s_originate_ready);
+}
+
+void sp_callctl_attach(sp_proxy_t *p)
+{
+    cc_bus_on_command(p->bus, "call.answer", s_answer, p);
+    cc_bus_on_command(p->bus, "call.connect", s_connect, p);
+    cc_bus_on_command(p->bus, "call.connect_cancel", s_connect_cancel, p);
+    cc_bus_on_command(p->bus, "call.hangup", s_hangup, p);
+    cc_bus_on_command(p->bus, "call.originate", s_originate, p);
+}

@@ -1,0 +1,136 @@
+/* sp_feature.c - feature codes dialled from a phone (*45 log in, *46 log out, *47[digit]
+ * pause, *48 ready), checked before the dialplan: sipproxy answers, asks acdd
+ * (agent.feature), plays the prompt acdd names (or the configured ok/failed prompt) and
+ * hangs up when it has played. Mid-call codes (*1, *2, ...) are DTMF, not dialled
+ * numbers, and are recorderd's business. */
+#include "sp_call.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_log.h"
+
+#define S_FEATURE_MAX_MS 20000 /* hang up even if mediad never says the prompt ended */
+
+bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *digits,
+                      size_t digitslen)
+{
+    if (!dialled || dialled[0] != '*' || !isdigit((unsigned char)dialled[1]) ||
+        !isdigit((unsigned char)dialled[2]))
+        return false;
+    char c[3] = { dialled[1], dialled[2], '\0' };
+    const char *rest = dialled + 3;
+    bool known = !strcmp(c, "45") || !strcmp(c, "46") || !strcmp(c, "47") || !strcmp(c, "48");
+    size_t n = strlen(rest);
+    if (!known || n > (strcmp(c, "47") == 0 ? 1u : 0u))
+        return false;
+    for (const char *p = rest; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    snprintf(code, codelen, "%s", c);
+    snprintf(digits, digitslen, "%s", rest);
+    return true;
+}
+
+static void s_on_timeout(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
+{
+    (void)p, (void)t;
+    sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
+}
+
+static void s_on_played(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)result;
+    sp_call_t *c = arg;
+    c->bus_pending--;
+    if (status != 0 && c->state < SP_CALL_ENDING) { /* nothing will play: done */
+        cc_warn("call.feature_prompt_failed", "call=%s status=%d", c->id, status);
+        sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
+    }
+    sp_call_maybe_free(c);
+}
+
+static void s_play(sp_call_t *c, const char *prompt)
+{
+    cc_info("call.feature_prompt", "call=%s prompt=%s", c->id, cc_logq(prompt));
+    json_t *args = json_pack("{s:i, s:[s]}", "endpoint_id", c->ep_a, "prompts", prompt);
+    sp_media(c, "play.start", args, s_on_played);
+}
+
+static void s_on_acdd(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    sp_call_t *c = arg;
+    c->bus_pending--;
+    if (c->state >= SP_CALL_ENDING) {
+        sp_call_maybe_free(c);
+        return;
+    }
+    const char *prompt = status == 0 ? json_string_value(json_object_get(result, "prompt")) : NULL;
+    if (status != 0)
+        cc_info("call.feature_failed", "call=%s code=%s status=%d error=%s", c->id, c->feature,
+                status, cc_logq(status == -EPROTO ? json_string_value(json_object_get(result, "code")) : "timeout"));
+    snprintf(c->reason, sizeof c->reason, "feature code *%s %s", c->feature,
+             status == 0 ? "done" : "failed");
+    s_play(c, prompt && prompt[0] ? prompt
+                                  : status == 0 ? c->proxy->set.feature_ok_prompt
+                                                : c->proxy->set.feature_failed_prompt);
+}
+
+/* The caller's endpoint exists: answer, then ask acdd. */
+static void s_ready(sp_call_t *c)
+{
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
+    sp_media_remote(c, c->ep_a, &c->offer_info);
+    char *sdp = sp_sdp_make(c->ep_a_addr, c->ep_a_port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
+                            ++c->sdp_version);
+    if (!sdp) {
+        sp_call_end(c, SP_END_MEDIA_FAILED, 0);
+        return;
+    }
+    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    free(sdp);
+    c->a.final = true;
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
+    sp_call_publish_answered(c, NULL);
+    if (!c->att.timer)
+        c->att.timer = su_timer_create(su_root_task(c->proxy->root), 1000);
+    if (c->att.timer)
+        su_timer_set_interval(c->att.timer, s_on_timeout, c, S_FEATURE_MAX_MS);
+    json_t *args = json_pack("{s:s, s:s, s:s}", "ext", c->caller, "code", c->feature,
+                             "digits", c->feature_digits);
+    c->bus_pending++;
+    if (cc_bus_request(c->proxy->bus, "acdd", "agent.feature", args,
+                       c->proxy->set.controller_timeout_ms, s_on_acdd, c) != 0) {
+        c->bus_pending--;
+        s_play(c, c->proxy->set.feature_failed_prompt);
+    }
+}
+
+void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
+{
+    snprintf(c->feature, sizeof c->feature, "%s", code);
+    snprintf(c->feature_digits, sizeof c->feature_digits, "%s", digits);
+    snprintf(c->answered_by, sizeof c->answered_by, "feature:*%s", code);
+    cc_info("call.feature", "call=%s ext=%s code=%s digits=%s", c->id, c->caller, code, digits);
+    const char *why = NULL;
+    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
+    if (!probe) {
+        sp_call_end(c, SP_END_NO_CODEC, 0);
+        return;
+    }
+    free(probe);
+    c->a_codec = sp_sdp_codec(&c->offer_info);
+    c->a_te = sp_sdp_te(&c->offer_info);
+    sp_media_create(c, true, false, s_ready);
+}
+
+void sp_feature_media_event(sp_call_t *c, const char *type)
+{
+    if (strcmp(type, "media.play_done") == 0 && c->state == SP_CALL_ANSWERED)
+        sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
+}

@@ -1,0 +1,127 @@
+/* sp_reinvite.c - re-INVITEs inside an answered call. Hold (sendonly/inactive) and the
+ * resume after it are answered here, not forwarded: mediad is told the direction and
+ * loops hold music to the held party, stopped on resume. Other re-INVITEs (session
+ * refresh, codec or address changes) are relayed to the connected other party with SDP
+ * re-pointed at its endpoint, or answered here when there is no other party (a caller
+ * talking to an IVR or waiting in a queue). */
+#include "sp_call.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_log.h"
+
+static sp_sdp_dir_t s_reverse(sp_sdp_dir_t d)
+{
+    switch (d) {
+    case SP_DIR_SENDONLY: return SP_DIR_RECVONLY;
+    case SP_DIR_RECVONLY: return SP_DIR_SENDONLY;
+    default: return d;
+    }
+}
+
+/* A relayed re-INVITE on `leg` got its final answer: pass it to the side that asked. */
+void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const sip_t *sip)
+{
+    leg->reinvite = false;
+    struct sp_leg *asker = leg->is_a ? c->winner : &c->a;
+    if (!asker || !asker->nh)
+        return;
+    if (status >= 300) {
+        nua_respond(asker->nh, status, sip_status_phrase(status), TAG_END());
+        return;
+    }
+    bool asker_is_a = asker->is_a;
+    char *body = sp_call_body(sip);
+    sp_sdp_info_t info;
+    char *sdp = body ? sp_sdp_rewrite(body, asker_is_a ? c->ep_a_addr : c->ep_b_addr,
+                                      asker_is_a ? c->ep_a_port : c->ep_b_port, &info, NULL)
+                     : NULL;
+    free(body);
+    if (sdp) {
+        sp_media_remote(c, asker_is_a ? c->ep_b : c->ep_a, &info);
+        nua_respond(asker->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+        free(sdp);
+    } else {
+        nua_respond(asker->nh, SIP_200_OK, TAG_END());
+    }
+}
+
+/* Nobody to relay to: answer with our own endpoint, mirroring the offer's direction. */
+static void s_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *info,
+                          bool have_offer)
+{
+    bool a = from->is_a;
+    const char *addr = a ? c->ep_a_addr : c->ep_b_addr;
+    int port = a ? c->ep_a_port : c->ep_b_port;
+    int codec = have_offer ? sp_sdp_codec(info) : c->a_codec;
+    int te = have_offer ? sp_sdp_te(info) : c->a_te;
+    sp_sdp_dir_t dir = have_offer ? s_reverse(info->dir) : SP_DIR_SENDRECV;
+    char *sdp = sp_sdp_make(addr, port, codec, te, dir, ++c->sdp_version);
+    if (!sdp) {
+        nua_respond(from->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+        return;
+    }
+    nua_respond(from->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    free(sdp);
+}
+
+void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
+{
+    struct sp_leg *to = from->is_a ? c->winner : &c->a;
+    bool here = c->state == SP_CALL_ANSWERED && (!to || !to->nh);
+    if (c->state != SP_CALL_ANSWERED || (!here && to->reinvite) || from->reinvite) {
+        nua_respond(from->nh, 491, sip_status_phrase(491), TAG_END());
+        return;
+    }
+    char *body = sp_call_body(sip);
+    sp_sdp_info_t info;
+    memset(&info, 0, sizeof info);
+    char *sdp = NULL;
+    if (body) {
+        sdp = sp_sdp_rewrite(body, from->is_a ? c->ep_b_addr : c->ep_a_addr,
+                             from->is_a ? c->ep_b_port : c->ep_a_port, &info, NULL);
+        free(body);
+        if (!sdp) {
+            nua_respond(from->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+            return;
+        }
+        /* a holding phone may send (sendonly) but most fall silent: mediad is told
+         * inactive, so its media timeout pauses until the resume */
+        sp_sdp_info_t told = info;
+        if (told.dir == SP_DIR_SENDONLY)
+            told.dir = SP_DIR_INACTIVE;
+        sp_media_remote(c, from->is_a ? c->ep_a : c->ep_b, &told);
+        cc_info("call.reinvite", "call=%s from=%s direction=%s", c->id,
+                from->is_a ? "caller" : "callee", sp_sdp_dir_name(info.dir));
+    }
+    bool *holding = from->is_a ? &c->hold_a : &c->hold_b;
+    bool hold = sdp && info.dir != SP_DIR_SENDRECV;
+    if (!here && sdp && (hold || *holding)) {
+        int held_ep = from->is_a ? c->ep_b : c->ep_a; /* faces the party put on hold */
+        s_answer_here(c, from, &info, true);
+        free(sdp);
+        if (hold && !*holding) {
+            sp_media_play_music(c, held_ep);
+        } else if (!hold) {
+            sp_media_play_stop(c, held_ep);
+            sp_media_connect(c);
+        }
+        *holding = hold;
+        cc_info(hold ? "call.hold" : "call.resume", "call=%s by=%s", c->id,
+                from->is_a ? "caller" : "callee");
+        return;
+    }
+    if (here) {
+        s_answer_here(c, from, &info, sdp != NULL);
+        free(sdp);
+        return;
+    }
+    to->reinvite = true;
+    nua_invite(to->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+               TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+    free(sdp);
+}

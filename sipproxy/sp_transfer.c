@@ -1,0 +1,253 @@
+/* sp_transfer.c - call transfer with REFER from either party of a connected call.
+ * Blind (Refer-To a number): 202, NOTIFY sipfrag 200, BYE to the referrer, and the number
+ * goes through the dialplan: ext/trunk are rung for the party that stays (hold music
+ * meanwhile), queue:/ivr: hand the call over as at INVITE time (queue.enter answered).
+ * Attended (Refer-To with Replaces naming the referrer's other call): the target's leg of
+ * that call replaces the referrer here, endpoints re-connected, both referrer legs end. */
+#include "sp_call.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/url.h>
+
+#include "cc_log.h"
+
+static void s_notify(struct sp_leg *leg, int code)
+{
+    char frag[64];
+    snprintf(frag, sizeof frag, "SIP/2.0 %d %s\r\n", code, sip_status_phrase(code));
+    nua_notify(leg->nh, SIPTAG_EVENT_STR("refer"), NUTAG_SUBSTATE(nua_substate_terminated),
+               SIPTAG_CONTENT_TYPE_STR("message/sipfrag"), SIPTAG_PAYLOAD_STR(frag),
+               TAG_END());
+}
+
+/* Make `leg` (A) the connected callee and the callee the call's leg A: the party that
+ * stays is always A afterwards, the referrer the (former) winner. */
+static int s_swap(sp_call_t *c)
+{
+    struct sp_leg *w = c->winner;
+    struct sp_leg *old_a = calloc(1, sizeof *old_a);
+    if (!old_a)
+        return -1;
+    *old_a = c->a;
+    old_a->is_a = false;
+    old_a->final = true;
+    old_a->attempt = 0;
+    if (old_a->nh)
+        nua_handle_bind(old_a->nh, old_a);
+    c->a = *w;
+    c->a.is_a = true;
+    c->a.final = true;
+    if (c->a.nh)
+        nua_handle_bind(c->a.nh, &c->a);
+    for (int i = 0; i < c->nb; i++)
+        if (c->b[i] == w)
+            c->b[i] = old_a;
+    free(w);
+    c->winner = old_a;
+    int ep = c->ep_a, port = c->ep_a_port;
+    char addr[64];
+    snprintf(addr, sizeof addr, "%s", c->ep_a_addr);
+    c->ep_a = c->ep_b;
+    c->ep_a_port = c->ep_b_port;
+    snprintf(c->ep_a_addr, sizeof c->ep_a_addr, "%s", c->ep_b_addr);
+    c->ep_b = ep;
+    c->ep_b_port = port;
+    snprintf(c->ep_b_addr, sizeof c->ep_b_addr, "%s", addr);
+    bool h = c->hold_a;
+    c->hold_a = c->hold_b;
+    c->hold_b = h;
+    const char *colon = strchr(c->a.target, ':');
+    if (c->a.target[0])
+        snprintf(c->caller, sizeof c->caller, "%.63s", colon ? colon + 1 : c->a.target);
+    return 0;
+}
+
+/* The referrer (now c->winner) leaves: NOTIFY, BYE, its endpoint deleted. */
+static void s_referrer_leaves(sp_call_t *c, int notify_code)
+{
+    struct sp_leg *r = c->winner;
+    c->winner = NULL;
+    if (r && r->nh) {
+        s_notify(r, notify_code);
+        nua_bye(r->nh, TAG_END());
+        r->final = true;
+        r->attempt = 0;
+    }
+    if (c->controller[0] && c->att.from_controller) {
+        json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target",
+                              r ? r->target : "", "reason", "transferred");
+        cc_bus_publish(c->proxy->bus, "call.connect_ended", c->id, f);
+    }
+    sp_media_delete(c, false);
+    c->hold_a = c->hold_b = false;
+}
+
+static void s_transfer_ready(sp_call_t *c)
+{
+    if (!c->att.active || c->att.ndials == 0) {
+        sp_media_delete(c, false);
+        return;
+    }
+    sp_fork_send(c);
+}
+
+static void s_blind(sp_call_t *c, const char *number)
+{
+    sp_proxy_t *p = c->proxy;
+    const cc_route_t *route = cc_dialplan_match(sp_directory_dialplan(p->dir), number);
+    if (!route) {
+        cc_info("call.transfer_refused", "call=%s number=%s reason=no_route", c->id, number);
+        s_notify(c->winner, 404);
+        return;
+    }
+    cc_info("call.transfer", "call=%s number=%s route=%s:%s", c->id, number,
+            cc_target_kind_name(route->kind), route->target);
+    if (route->kind == CC_TARGET_QUEUE || route->kind == CC_TARGET_IVR) {
+        s_referrer_leaves(c, 200);
+        sp_fork_reset(c);
+        c->route_kind = route->kind;
+        snprintf(c->route_target, sizeof c->route_target, "%s", route->target);
+        snprintf(c->controller, sizeof c->controller, "%s",
+                 route->kind == CC_TARGET_IVR ? "ivrd" : "acdd");
+        sp_media_play_stop(c, c->ep_a);
+        sp_callctl_handover(c);
+        return;
+    }
+    sp_fork_reset(c);
+    sp_attempt_t *att = &c->att;
+    att->id = ++p->connect_seq;
+    att->from_controller = false;
+    att->originate = false;
+    att->transfer = true;
+    att->on_hangup_return = false;
+    att->timeout_s = 0;
+    att->best_code = 0;
+    att->caller_name[0] = att->headers[0] = '\0';
+    snprintf(att->fail_target, sizeof att->fail_target, "number:%s", number);
+    char label[80];
+    snprintf(label, sizeof label, "number:%s", number);
+    int code = sp_fork_resolve_route(c, route, number, label);
+    if (code) {
+        cc_info("call.transfer_refused", "call=%s number=%s sip_code=%d", c->id, number, code);
+        s_notify(c->winner, code);
+        att->transfer = false;
+        return;
+    }
+    s_referrer_leaves(c, 200);
+    att->active = true;
+    sp_media_play_music(c, c->ep_a);
+    sp_media_create(c, false, false, s_transfer_ready);
+}
+
+void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip)
+{
+    sp_proxy_t *p = c->proxy;
+    if (status < 200)
+        nua_respond(from->nh, SIP_202_ACCEPTED, NUTAG_WITH_THIS(p->nua), TAG_END());
+    bool connected = c->state == SP_CALL_ANSWERED && c->winner && c->a.nh &&
+                     (from->is_a || from == c->winner);
+    const sip_refer_to_t *rt = sip ? sip->sip_refer_to : NULL;
+    if (!connected || !rt || !rt->r_url->url_user) {
+        cc_info("call.transfer_refused", "call=%s reason=%s", c->id,
+                connected ? "no_number" : "not_connected");
+        s_notify(from, connected ? 404 : 481);
+        return;
+    }
+    if (rt->r_url->url_headers && strstr(rt->r_url->url_headers, "Replaces=")) {
+        sp_transfer_attended(c, from, rt->r_url->url_headers);
+        return;
+    }
+    char number[CC_NUMBER_MAX];
+    snprintf(number, sizeof number, "%s", rt->r_url->url_user);
+    if (from->is_a && s_swap(c) != 0) {
+        s_notify(from, 500);
+        return;
+    }
+    s_blind(c, number);
+}
+
+/* "Replaces=<call-id>%3Bto-tag%3D...": the Call-ID, unescaped. */
+static int s_replaces_callid(const char *headers, char *out, size_t len)
+{
+    const char *v = strstr(headers, "Replaces=");
+    if (!v)
+        return -1;
+    v += 9;
+    size_t n = 0;
+    while (*v && *v != '&' && n + 1 < len) {
+        if (v[0] == '%' && v[1] && v[2]) {
+            char hex[3] = { v[1], v[2], '\0' };
+            char ch = (char)strtol(hex, NULL, 16);
+            if (ch == ';')
+                break;
+            out[n++] = ch;
+            v += 3;
+        } else if (*v == ';') {
+            break;
+        } else {
+            out[n++] = *v++;
+        }
+    }
+    out[n] = '\0';
+    return n > 0 ? 0 : -1;
+}
+
+void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_headers)
+{
+    char callid[128];
+    sp_call_t *c2 = NULL;
+    struct sp_leg *t2 = s_replaces_callid(url_headers, callid, sizeof callid) == 0
+        ? sp_call_find_leg(c->proxy, callid, &c2) : NULL;
+    struct sp_leg *x = NULL;
+    if (t2 && c2 != c && c2->state == SP_CALL_ANSWERED && c2->winner && c2->a.nh)
+        x = t2->is_a ? c2->winner : t2 == c2->winner ? &c2->a : NULL;
+    if (!x || !x->nh) {
+        cc_info("call.transfer_refused", "call=%s reason=replaces_unknown callid=%s", c->id,
+                cc_logq(t2 ? callid : "?"));
+        s_notify(from, 481);
+        return;
+    }
+    struct sp_leg *nx = calloc(1, sizeof *nx);
+    if (!nx || c->nb >= SP_MAX_LEGS || (from->is_a && s_swap(c) != 0)) {
+        free(nx);
+        s_notify(from, 500);
+        return;
+    }
+    cc_info("call.transfer", "call=%s attended=%s", c->id, c2->id);
+    s_referrer_leaves(c, 200);
+    /* the target's leg and endpoint move from c2 to c */
+    bool x_was_a = x == &c2->a;
+    *nx = *x;
+    nx->is_a = false;
+    nx->call = c;
+    nx->final = true;
+    nx->attempt = 0;
+    nua_handle_bind(nx->nh, nx);
+    c->b[c->nb++] = nx;
+    c->winner = nx;
+    c->ep_b = x_was_a ? c2->ep_a : c2->ep_b;
+    c->ep_b_port = x_was_a ? c2->ep_a_port : c2->ep_b_port;
+    snprintf(c->ep_b_addr, sizeof c->ep_b_addr, "%s", x_was_a ? c2->ep_a_addr : c2->ep_b_addr);
+    if (x_was_a) {
+        c2->a.nh = NULL;
+        c2->ep_a = 0;
+    } else {
+        for (int i = 0; i < c2->nb; i++)
+            if (c2->b[i] == x) {
+                memmove(&c2->b[i], &c2->b[i + 1], (size_t)(c2->nb - i - 1) * sizeof c2->b[0]);
+                c2->nb--;
+                break;
+            }
+        free(x);
+        c2->winner = NULL;
+        c2->ep_b = 0;
+    }
+    sp_media_play_stop(c, c->ep_a);
+    sp_media_play_stop(c, c->ep_b);
+    sp_media_connect(c);
+    snprintf(c2->reason, sizeof c2->reason, "attended transfer into call %s", c->id);
+    sp_call_end(c2, SP_END_CONTROLLER_HANGUP, 0);
+}
