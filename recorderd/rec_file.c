@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,11 @@ struct rec_file {
     uint64_t frames;
     uint64_t data_bytes; /* audio bytes written to disk (plain) */
     uint8_t *sealed;
+    EVP_MD_CTX *sha; /* encrypted: the file is append-only, so hashed as it is written */
+    uint64_t size;   /* encrypted: bytes written */
 };
+
+#define HASH_BLOCK 65536
 
 static int s_write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -37,6 +42,55 @@ static int s_write_all(int fd, const uint8_t *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+/* Encrypted files only grow: write and hash in one go. */
+static int s_append(rec_file_t *self, const uint8_t *p, size_t n)
+{
+    if (s_write_all(self->fd, p, n) < 0 || EVP_DigestUpdate(self->sha, p, n) != 1)
+        return -1;
+    self->size += n;
+    return 0;
+}
+
+static void s_hex(const uint8_t d[32], char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* SHA-256 and size of the file at path, read in blocks (a long call is not read whole
+ * into memory). */
+static int s_hash_file(const char *path, uint64_t *size, char sha256[65])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint8_t *buf = malloc(HASH_BLOCK);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = fd >= 0 && buf && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    uint64_t total = 0;
+    while (rc == 0) {
+        ssize_t n = read(fd, buf, HASH_BLOCK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || (n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) != 1))
+            rc = -1;
+        if (n <= 0)
+            break;
+        total += (uint64_t)n;
+    }
+    uint8_t d[32];
+    unsigned dlen = 0;
+    if (rc == 0 && EVP_DigestFinal_ex(ctx, d, &dlen) == 1 && dlen == 32) {
+        s_hex(d, sha256);
+        *size = total;
+    } else {
+        rc = -1;
+    }
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 static int s_mkdirs(const char *path)
@@ -58,7 +112,7 @@ static int s_seal(rec_file_t *self, bool final)
 {
     long n = rec_enc_chunk_seal(self->key, self->hdr, self->chunk_index, final, self->pending,
                                 self->npending, self->sealed);
-    if (n < 0 || s_write_all(self->fd, self->sealed, (size_t)n) < 0)
+    if (n < 0 || s_append(self, self->sealed, (size_t)n) < 0)
         return -1;
     self->chunk_index++;
     self->npending = 0;
@@ -88,10 +142,12 @@ rec_file_t *rec_file_new(const char *path, const uint8_t *master)
     self->sealed = master ? malloc(CHUNK_BYTES + REC_WAV_HDR + REC_CHUNK_OVERHEAD) : NULL;
     self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     self->encrypted = master != NULL;
-    bool ok = self->fd >= 0 && self->pending && (!master || self->sealed);
+    self->sha = master ? EVP_MD_CTX_new() : NULL;
+    bool ok = self->fd >= 0 && self->pending && (!master || (self->sealed && self->sha));
     if (ok && master)
-        ok = rec_enc_header_new(master, self->hdr, self->key) == 0
-             && s_write_all(self->fd, self->hdr, REC_ENC_HDR) == 0;
+        ok = EVP_DigestInit_ex(self->sha, EVP_sha256(), NULL) == 1
+             && rec_enc_header_new(master, self->hdr, self->key) == 0
+             && s_append(self, self->hdr, REC_ENC_HDR) == 0;
     uint8_t h[REC_WAV_HDR];
     rec_wav_header(h, 0);
     if (ok && master) {
@@ -108,6 +164,7 @@ rec_file_t *rec_file_new(const char *path, const uint8_t *master)
         }
         free(self->pending);
         free(self->sealed);
+        EVP_MD_CTX_free(self->sha);
         free(self);
         errno = e;
         return NULL;
@@ -139,18 +196,6 @@ uint64_t rec_file_frames(const rec_file_t *self)
     return self->frames;
 }
 
-static int s_hash_file(const char *path, uint64_t *size, char sha256[65])
-{
-    uint8_t *buf;
-    size_t len;
-    if (rec_file_slurp(path, &buf, &len) < 0)
-        return -1;
-    rec_sha256_hex(buf, len, sha256);
-    *size = len;
-    free(buf);
-    return 0;
-}
-
 static int s_fd_path(int fd, char *out, size_t len)
 {
     char link[64];
@@ -170,14 +215,24 @@ int rec_file_close(rec_file_t **self_p, uint64_t *size, char sha256[65])
     *self_p = NULL;
     int rc = self->encrypted ? s_seal(self, true) : s_flush_plain(self);
     char path[4096];
-    if (s_fd_path(self->fd, path, sizeof path) < 0)
+    if (!self->encrypted && s_fd_path(self->fd, path, sizeof path) < 0)
         rc = -1;
     if (fsync(self->fd) < 0)
         rc = -1;
     close(self->fd);
-    if (rc == 0)
+    if (rc == 0 && self->encrypted) { /* hashed while written */
+        uint8_t d[32];
+        unsigned dlen = 0;
+        rc = EVP_DigestFinal_ex(self->sha, d, &dlen) == 1 && dlen == 32 ? 0 : -1;
+        if (rc == 0) {
+            s_hex(d, sha256);
+            *size = self->size;
+        }
+    } else if (rc == 0) { /* the WAV header changed last: read the file back */
         rc = s_hash_file(path, size, sha256);
+    }
     OPENSSL_cleanse(self->key, sizeof self->key);
+    EVP_MD_CTX_free(self->sha);
     free(self->pending);
     free(self->sealed);
     free(self);

@@ -1,0 +1,75 @@
+/* rec_calls_int.h - what rec_calls.c (calls, bus, lifecycle) and rec_session.c (one
+ * recording: start, tap input, pause, stop, close; retention and crash recovery) share.
+ * Internal to recorderd: nothing else includes it. */
+#ifndef REC_CALLS_INT_H
+#define REC_CALLS_INT_H
+
+#include <czmq.h>
+
+#include "rec_calls.h"
+#include "rec_file.h"
+#include "rec_mix.h"
+
+#define NBUCKETS 4096
+#define TEXT_MAX 64
+#define RING_MS 4000
+
+typedef struct rec_call rec_call_t;
+struct rec_call {
+    rec_calls_t *owner;
+    char call_id[256];
+    char caller[TEXT_MAX], callee[TEXT_MAX], agent[TEXT_MAX], queue[TEXT_MAX], trunk[TEXT_MAX];
+    int caller_ep, callee_ep;
+    bool answered, ended, finding;
+    rec_decision_t decision;
+    rec_fc_state_t fc;
+    /* the recording, while one runs */
+    int64_t rec_id;
+    rec_file_t *file;
+    rec_mix_t *mix;
+    char path[4096];
+    int64_t offset_us;          /* mediad's clock minus ours */
+    uint32_t last_batch;
+    uint64_t dropped_mediad, batches_missing;
+    bool stopping, write_failed;
+    int stop_timer;
+    uint64_t stop_us;
+    cc_bus_req_t *pending_start; /* rec.start waiting for endpoint.find */
+    rec_call_t *next_call, *next_tap;
+};
+
+struct rec_calls {
+    cc_bus_t *bus;
+    cc_loop_t *loop;
+    cc_pg_t *pg;
+    rec_calls_cfg_t cfg;
+    char dir[4096];
+    rec_policy_t *policies;
+    size_t npolicies;
+    rec_call_t *by_call[NBUCKETS], *by_tap[NBUCKETS];
+    int ncalls, nrecording;
+    zsock_t *pull;
+    int pull_fd, tick_timer, sweep_timer;
+    uint64_t batches, frames, bad_batches, unknown_batches, recordings_done, deleted;
+};
+
+/* rec_calls.c */
+rec_call_t *rec_calls_tap_find(rec_calls_t *self, uint64_t tap_id);
+rec_call_t *rec_calls_tap_find_live(uint64_t tap_id); /* for replies that carry only an id */
+void rec_calls_tap_unlink(rec_calls_t *self, rec_call_t *c);
+void rec_calls_call_free(rec_calls_t *self, rec_call_t *c);
+
+/* rec_session.c */
+void rec_session_on_reply_logged(cc_bus_t *bus, int status, json_t *result, void *arg);
+void rec_session_dtmf_on(rec_calls_t *self, int endpoint);
+void rec_session_tap_start(rec_calls_t *self, rec_call_t *c);
+int rec_session_start(rec_calls_t *self, rec_call_t *c);
+void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete);
+void rec_session_stop(rec_calls_t *self, rec_call_t *c);
+void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char *by);
+void rec_session_on_pull(cc_loop_t *loop, int fd, uint32_t events, void *arg);
+bool rec_session_prepare(cc_loop_t *loop, void *arg);
+int rec_session_sweep(rec_calls_t *self);
+void rec_session_on_sweep(cc_loop_t *loop, int timer_id, void *arg);
+
+#endif
