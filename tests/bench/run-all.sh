@@ -13,8 +13,9 @@ declare -A BENCH=(
     [mediad]="$PY tests/bench/mediad_relay.py"
     [ivr_media]="$PY tests/bench/ivr_media.py"
     [sip]="$PY tests/bench/sip_bench.py"
+    [rec]="$PY tests/bench/rec_load.py"
 )
-ORDER=(acd mediad ivr_media sip)
+ORDER=(acd mediad ivr_media sip rec)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
