@@ -482,9 +482,18 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         cc_bus_reply_error(bus, req, "bad_args", "call_id too long");
         return;
     }
-    if (zhashx_lookup(self->by_id, call_id)) {
+    s_call_t *old = zhashx_lookup(self->by_id, call_id);
+    int seq = 0;
+    if (old && !old->connected && !old->queued) {
         cc_bus_reply(bus, req, NULL); /* a retry: already ours */
         return;
+    }
+    if (old) {
+        /* the call was with an agent or a queue and comes back (a transfer to an IVR
+         * number): that part is over, a new run starts; its path goes on after the old */
+        cc_info("ivr.reentered", "call=%s flow=%s", cc_logq(call_id), cc_logq(flow_name));
+        seq = old->seq;
+        s_end(old);
     }
     if ((long)zhashx_size(self->by_id) >= self->max_calls) {
         self->refused++;
@@ -517,6 +526,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     snprintf(c->caller, sizeof c->caller, "%s", caller);
     snprintf(c->callee, sizeof c->callee, "%s", callee);
     c->endpoint_id = (int)endpoint;
+    c->seq = seq;
     c->flow_name = ivr_flow_name(ivr_run_flow(run));
     c->version = ivr_flow_version(ivr_run_flow(run));
     c->start_vars = json_is_object(vars) ? json_incref(vars) : json_object();
@@ -606,6 +616,14 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     } else if (strcmp(ev->type, "call.connect_ended") == 0) {
         if (!c->connected)
             return;
+        const char *reason = json_string_value(json_object_get(ev->body, "reason"));
+        if (reason && strcmp(reason, "transferred") == 0) {
+            /* the callee passed the caller on (REFER): the caller is not back with us but
+             * with whoever sipproxy rings now. Keep waiting: a later callee_hangup resumes
+             * the flow at `then`, call.ended ends our part. */
+            cc_info("ivr.transferred", "call=%s by=%s", cc_logq(c->call_id), cc_logq(c->agent));
+            return;
+        }
         c->connected = false;
         s_apply(c, ivr_run_route_ended(c->run, true, s_now(c), self->out));
     }

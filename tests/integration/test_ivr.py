@@ -2,7 +2,8 @@
 through mediad, takes keys (RFC 4733 from baresip, in-band tones in the caller's audio) and
 routes; real baresip phones call and answer. Also `ccctl ivr load/list/show`, the refusal
 of a bad flow with the old version staying live, live reload on NOTIFY, business hours
-with [ivrd] clock_offset_s, and the stored path (ivr_path)."""
+with [ivrd] clock_offset_s, the stored path (ivr_path), and a survey once the agent
+hangs up (call.connect with on_callee_hangup=return, then survey_results and ivr.survey)."""
 
 import datetime
 import json
@@ -15,10 +16,11 @@ import wave
 import pytest
 
 import suite as sm
-from test_sip_calls import Baresip, make_tone, tone_share, wait_event
+from test_sip_calls import Baresip, make_tone, tone_share, tone_windows, wait_event
 
 DAEMONS = ["sipproxy", "mediad", "ivrd"]
 IVR_NUMBER = "7000"
+SURVEY_NUMBER = "7002"
 SUPPORT_EXT, OPERATOR_EXT, CALLER_EXT, INBAND_EXT = "1001", "1000", "1002", "1003"
 SUPPORT_HZ, OPERATOR_HZ = 1000, 1500
 
@@ -387,6 +389,155 @@ def test_closed_outside_business_hours(ivr):
     finally:
         ivr.stop("ivrd")
         ivr.start("ivrd")
+
+
+def survey_flow_doc():
+    """Straight to the support extension; when it hangs up first, a survey."""
+    return {
+        "name": "t-survey", "language": "en", "start": "support",
+        "nodes": {
+            "support": {"kind": "route", "to": "ext", "target": SUPPORT_EXT, "then": "rate"},
+            "rate": {"kind": "survey", "prompt": "survey-question", "question": "agent-score",
+                     "invalid_prompt": "invalid-choice", "timeout_prompt": "no-input",
+                     "timeout": 8, "retries": 2, "thanks_prompt": "survey-thanks"},
+        },
+    }
+
+
+def load_survey_flow(s):
+    """t-survey on SURVEY_NUMBER, once per suite."""
+    if getattr(s, "survey_loaded", False):
+        return
+    r = s.ccctl("ivr", "load", write_flow(s, survey_flow_doc(), "survey.json"), "--number",
+                SURVEY_NUMBER)
+    assert r.returncode == 0, r.stderr
+    s.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=t-survey version=1", timeout=10)
+    time.sleep(0.5)  # sipproxy rereads the dialplan on the same NOTIFY
+    s.survey_loaded = True
+
+
+def test_survey_after_the_agent_hangs_up(ivr):
+    """call.connect with on_callee_hangup=return: the agent (1001) hangs up, the caller stays,
+    hears the survey question, presses 4; survey_results and ivr.survey hold the score."""
+    load_survey_flow(ivr)
+    sub, cid = ivr_call(ivr, CALLER_EXT, SURVEY_NUMBER)
+    answered, seen = wait_event(sub, "call.connect_result", cid, timeout=15)
+    assert answered and answered["result"] == "answered", (answered, seen, ivr.log_tail("ivrd"))
+    time.sleep(3)  # the caller hears the agent's tone
+    ivr.ua[SUPPORT_EXT].command("hangup")
+    back, seen = wait_event(sub, "call.connect_ended", cid, timeout=10)
+    assert back and back["reason"] == "callee_hangup" and back["target"] == "ext:" + SUPPORT_EXT, \
+        (back, seen, ivr.log_tail("sipproxy"))
+    t_back = time.monotonic()
+    rate, seen = wait_step(sub, cid, "rate", "")
+    assert rate, "no survey after the agent left; steps %s\n%s" % (seen, ivr.log_tail("ivrd"))
+    time.sleep(3.5)  # most of the question ("Please rate the call from 1 to 5.")
+    ivr.ua[CALLER_EXT].command("sndcode", "4")
+    scored, seen = wait_step(sub, cid, "rate", "score:4")
+    assert scored, "no score:4; steps %s\n%s" % (seen, ivr.log_tail("ivrd"))
+    # the thanks prompt, then the flow hangs up (no next): the call ends by itself
+    ended, _ = wait_event(sub, "call.ended", cid, timeout=15)
+    assert ended, "the call did not end after the survey"
+    surveys = [json.loads(f[-1]) for f in sub.raw if f[0] == b"ivr.survey"]
+    surveys = [o for o in surveys if o.get("call_id") == cid]
+    assert surveys and surveys[0]["score"] == 4 and surveys[0]["question"] == "agent-score" \
+        and surveys[0]["agent"] == "ext:" + SUPPORT_EXT and surveys[0]["flow"] == "t-survey", surveys
+    deadline = time.monotonic() + 5
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        rows = ivr.psql("SELECT flow, question, score, agent FROM survey_results "
+                        "WHERE call_id = %s", (cid,))
+        time.sleep(0.1)
+    assert rows == [("t-survey", "agent-score", 4, "ext:" + SUPPORT_EXT)], rows
+    assert ivr.psql("SELECT score FROM v_survey WHERE call_id = %s", (cid,), role="cc_bi") == [(4,)]
+    steps = [(n, i) for n, i, _ in path_of(ivr, cid, until=("rate", "end"))]
+    assert steps == [("support", "route:ext:%s" % SUPPORT_EXT),
+                     ("support", "route_ended"), ("rate", ""), ("rate", "score:4"),
+                     ("rate", "end")], steps
+    # what the caller heard: the agent's tone, then speech (the question) after it left
+    rec = new_recording(ivr, CALLER_EXT)
+    marks = tone_windows(rec, SUPPORT_HZ)
+    last_tone = marks.rfind("T")
+    assert last_tone > 20, "the agent's %d Hz tone never heard: %s" % (SUPPORT_HZ, marks)
+    after = marks[last_tone + 1:]
+    assert after.count("M") >= 30, "no survey question after the agent left (%.1f s ago): %s" % (
+        time.monotonic() - t_back, after)
+    sub.close()
+
+
+def test_transfer_by_the_agent_is_not_a_return(ivr):
+    """The agent reached through a route with `then` transfers the caller (blind REFER) to
+    the operator: ivrd leaves the call with the operator (no survey played over it, no
+    hangup), the caller hears the operator's tone, and the path ends where the caller hung
+    up. (Whether sipproxy reports the transfer as call.connect_ended `transferred` is
+    checked in test_callctl; ivrd must not resume the flow on it.)"""
+    load_survey_flow(ivr)
+    sub, cid = ivr_call(ivr, CALLER_EXT, SURVEY_NUMBER)
+    answered, seen = wait_event(sub, "call.connect_result", cid, timeout=15)
+    assert answered and answered["result"] == "answered", (answered, seen)
+    time.sleep(1.5)
+    operator = ivr.ua[OPERATOR_EXT]
+    before = operator.text().count("Call established")
+    ivr.ua[SUPPORT_EXT].command("transfer", "sip:%s@127.0.0.1:%d" % (OPERATOR_EXT, ivr.sip_port))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and operator.text().count("Call established") <= before:
+        time.sleep(0.1)
+    assert operator.text().count("Call established") > before, \
+        "the operator never got the call:\n%s" % ivr.log_tail("sipproxy")
+    later = sub.collect(4)
+    steps = [(o["node"], o["input"]) for topic, o, _ in later
+             if topic == "ivr.step" and o.get("call_id") == cid]
+    ended = [o for topic, o, _ in later if topic == "call.ended" and o.get("call_id") == cid]
+    assert steps == [] and ended == [], (steps, ended, ivr.log_tail("ivrd"))
+    assert hang_up(ivr, CALLER_EXT, sub, cid)
+    rec = new_recording(ivr, CALLER_EXT)
+    share, loud = tail_tone_share(rec, OPERATOR_HZ, 2)
+    assert loud > 20 and share > 0.8, "operator tone in %.2f of %d windows" % (share, loud)
+    steps = [(n, i) for n, i, _ in path_of(ivr, cid, until=("support", "hangup"))]
+    assert steps == [("support", "route:ext:%s" % SUPPORT_EXT), ("support", "hangup")], steps
+    sub.close()
+
+
+def test_transfer_back_into_the_ivr_starts_a_new_run(ivr):
+    """The agent transfers the caller to another IVR number: sipproxy hands the same call to
+    ivrd again (ivr.start), and ivrd runs the new flow on it (here: a prompt, then the
+    operator), its path continuing after the first flow's."""
+    load_survey_flow(ivr)
+    back = {"name": "t-back", "language": "en", "start": "hold",
+            "nodes": {"hold": {"kind": "play", "prompts": ["please-hold"], "next": "op"},
+                      "op": {"kind": "route", "to": "ext", "target": OPERATOR_EXT}}}
+    r = ivr.ccctl("ivr", "load", write_flow(ivr, back, "back.json"), "--number", "7003")
+    assert r.returncode == 0, r.stderr
+    ivr.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=t-back version=1", timeout=10)
+    time.sleep(0.5)
+    sub, cid = ivr_call(ivr, CALLER_EXT, SURVEY_NUMBER)
+    answered, seen = wait_event(sub, "call.connect_result", cid, timeout=15)
+    assert answered and answered["result"] == "answered", (answered, seen)
+    time.sleep(1.5)
+    ivr.ua[SUPPORT_EXT].command("transfer", "sip:7003@127.0.0.1:%d" % ivr.sip_port)
+    routed, seen = wait_step(sub, cid, "op", "route:ext:%s" % OPERATOR_EXT, timeout=15)
+    assert routed, "no new run after the transfer; steps %s\n%s\n%s" % (
+        seen, ivr.log_tail("ivrd"), ivr.log_tail("sipproxy"))
+    answered, seen = wait_event(sub, "call.connect_result", cid, timeout=10)
+    assert answered and answered["result"] == "answered", (answered, seen)
+    time.sleep(3)
+    assert hang_up(ivr, CALLER_EXT, sub, cid)
+    rec = new_recording(ivr, CALLER_EXT)
+    share, loud = tail_tone_share(rec, OPERATOR_HZ, 2)
+    assert loud > 20 and share > 0.8, "operator tone in %.2f of %d windows" % (share, loud)
+    deadline = time.monotonic() + 5
+    while True:
+        rows = ivr.psql("SELECT seq, flow, node, input FROM ivr_path WHERE call_id = %s "
+                        "ORDER BY seq", (cid,))
+        if rows and rows[-1][3] == "hangup" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert [r[1:] for r in rows] == [
+        ("t-survey", "support", "route:ext:%s" % SUPPORT_EXT),
+        ("t-back", "hold", ""), ("t-back", "op", "route:ext:%s" % OPERATOR_EXT),
+        ("t-back", "op", "hangup")], rows
+    assert [r[0] for r in rows] == [1, 2, 3, 4], rows
+    sub.close()
 
 
 def test_demo_seed_loads_main_on_500(make_suite):
