@@ -14,8 +14,9 @@ declare -A BENCH=(
     [ivr_media]="$PY tests/bench/ivr_media.py"
     [sip]="$PY tests/bench/sip_bench.py"
     [rec]="$PY tests/bench/rec_load.py"
+    [ivr_calls]="$PY tests/bench/ivr_calls.py"
 )
-ORDER=(acd mediad ivr_media sip rec)
+ORDER=(acd mediad ivr_media ivr_calls sip rec)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
