@@ -373,10 +373,11 @@ static void *s_worker(void *arg)
         PGconn *conn = cc_pg_conn(pg);
         if (PQstatus(conn) != CONNECTION_OK || PQbackendPID(conn) != backend) {
             /* new session (first or after a reconnect): LISTEN again and reload, since
-             * notifications sent meanwhile were lost */
+             * notifications sent before the LISTEN were lost -- on the first session too:
+             * main loaded the directory before this thread listened, and a change made in
+             * between would otherwise wait for the next one */
             if (PQstatus(conn) == CONNECTION_OK && s_listen(pg) == 0) {
-                if (backend != 0)
-                    s_reload(self, pg);
+                s_reload(self, pg);
                 backend = PQbackendPID(conn);
             } else {
                 PQclear(cc_pg_exec_params(pg, "SELECT 1", 0, NULL)); /* drives reconnect */

@@ -66,8 +66,21 @@ static int s_swap(sp_call_t *c)
 }
 
 /* The referrer (now c->winner) leaves: NOTIFY, BYE, its endpoint deleted. */
+/* The controller that connected the referring party learns it is gone (once), before the
+ * attempt struct is reused for the transfer's own attempt. */
+static void s_tell_controller_transferred(sp_call_t *c)
+{
+    if (!c->controller[0] || !c->att.from_controller)
+        return;
+    json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target",
+                          c->winner ? c->winner->target : "", "reason", "transferred");
+    cc_bus_publish(c->proxy->bus, "call.connect_ended", c->id, f);
+    c->att.from_controller = false;
+}
+
 static void s_referrer_leaves(sp_call_t *c, int notify_code)
 {
+    s_tell_controller_transferred(c);
     struct sp_leg *r = c->winner;
     c->winner = NULL;
     if (r && r->nh) {
@@ -75,11 +88,6 @@ static void s_referrer_leaves(sp_call_t *c, int notify_code)
         nua_bye(r->nh, TAG_END());
         r->final = true;
         r->attempt = 0;
-    }
-    if (c->controller[0] && c->att.from_controller) {
-        json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target",
-                              r ? r->target : "", "reason", "transferred");
-        cc_bus_publish(c->proxy->bus, "call.connect_ended", c->id, f);
     }
     sp_media_delete(c, false);
     c->hold_a = c->hold_b = false;
@@ -116,6 +124,7 @@ static void s_blind(sp_call_t *c, const char *number)
         sp_callctl_handover(c);
         return;
     }
+    s_tell_controller_transferred(c);
     sp_fork_reset(c);
     sp_attempt_t *att = &c->att;
     att->id = ++p->connect_seq;
