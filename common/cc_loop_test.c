@@ -547,3 +547,46 @@ CC_TEST(loop_clocks)
     CC_CHECK(cc_mono_ms() >= m2 / 1000);
     CC_CHECK(wall > 1700000000ULL * 1000000ULL); /* after 2023 */
 }
+
+typedef struct {
+    uint64_t seen_us;
+    int calls;
+} s_now_t;
+
+static void s_note_now(cc_loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)events;
+    char c;
+    s_now_t *n = arg;
+    if (read(fd, &c, 1) == 1) {
+        n->seen_us = cc_loop_now_us(loop);
+        n->calls++;
+    }
+}
+
+/* The wake-up's clock: read when the wait returned, shared by the batch, never ahead of
+ * the real clock and never behind the moment the event was made ready. */
+CC_TEST(loop_now_is_the_wakeup_time)
+{
+    cc_loop_t *loop = cc_loop_new();
+    int p[2];
+    CC_CHECK_INT(pipe(p), 0);
+    s_now_t n = { 0 };
+    CC_CHECK_INT(cc_loop_fd_add(loop, p[0], EPOLLIN, s_note_now, &n), 0);
+    uint64_t created = cc_loop_now_us(loop);
+    usleep(3000);
+    uint64_t before = cc_mono_us();
+    CC_CHECK(write(p[1], "x", 1) == 1);
+    cc_loop_run_once(loop, 100);
+    uint64_t after = cc_mono_us();
+    /* an idle wait that times out still advances it */
+    cc_loop_run_once(loop, 5);
+    uint64_t idle = cc_loop_now_us(loop);
+    cc_loop_destroy(&loop);
+    close(p[0]);
+    close(p[1]);
+    CC_CHECK(created > 0);
+    CC_CHECK_INT(n.calls, 1);
+    CC_CHECK(n.seen_us >= before && n.seen_us <= after);
+    CC_CHECK(idle >= after + 4000);
+}

@@ -1,6 +1,17 @@
 /* md_rtp.c - sockets and the per-packet path (see md_rtp.h). Socket state lives in an
  * array parallel to the core's endpoint table (indexed by slot), so the packet path finds
- * the peer's socket with one index. Owns the fds; the endpoints belong to md_core. */
+ * the peer's socket with one index. Owns the fds; the endpoints belong to md_core.
+ *
+ * Each endpoint's RTP port has two sockets: the main socket, never connected, and a
+ * "fast" socket on the same port connect()ed to where the endpoint currently sends
+ * (its latched or configured remote). Sending is then send() on a connected socket (the
+ * kernel keeps the route instead of looking it up per datagram) and datagrams from that
+ * remote arrive on the fast socket (the kernel prefers the connected match), everything
+ * else on the main one. Both feed the same handler, and md_core still judges every
+ * datagram by its source address, so latching, re-latching after silence and the
+ * counting of strays are exactly as with one socket. The fast socket is re-aimed
+ * lazily, on the first send after the remote changed; without it (no fd left) the main
+ * socket does everything with sendto(). */
 #include "md_rtp.h"
 
 #include <arpa/inet.h>
@@ -10,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cc_log.h"
@@ -20,6 +32,9 @@ typedef struct {
     md_rtp_t *rtp;
     md_endpoint_t *ep;
     int fd_rtp, fd_rtcp;
+    int fd_fast;                 /* -1: none */
+    struct sockaddr_in fast_to;  /* where fd_fast is connected (last attempt) */
+    bool fast_ok;                /* the connect to fast_to succeeded */
     md_dtmf_t *dtmf; /* NULL: detection off */
     md_tap_t *tap;   /* NULL: not recorded */
     int tap_party;
@@ -32,7 +47,7 @@ struct md_rtp {
     struct in_addr bind_addr;
     int tos;
     md_sock_t *socks; /* [core capacity] */
-    uint64_t relayed, send_errors;
+    uint64_t relayed, send_errors, fast_connects, fast_failed;
     md_rtp_dtmf_fn *on_dtmf;
     void *on_dtmf_arg;
     md_rtp_close_fn *on_close;
@@ -58,7 +73,7 @@ md_rtp_t *md_rtp_new(cc_loop_t *loop, md_core_t *core, md_ports_t *ports, const 
         return NULL;
     }
     for (int i = 0; i < cap; i++)
-        self->socks[i].fd_rtp = self->socks[i].fd_rtcp = -1;
+        self->socks[i].fd_rtp = self->socks[i].fd_rtcp = self->socks[i].fd_fast = -1;
     self->loop = loop;
     self->core = core;
     self->ports = ports;
@@ -92,12 +107,69 @@ uint64_t md_rtp_send_errors(const md_rtp_t *self)
     return self->send_errors;
 }
 
+uint64_t md_rtp_fast_connects(const md_rtp_t *self)
+{
+    return self->fast_connects;
+}
+
+uint64_t md_rtp_fast_failed(const md_rtp_t *self)
+{
+    return self->fast_failed;
+}
+
 /* ---- the packet path ------------------------------------------------------------ */
 
-static void s_send(md_rtp_t *self, md_endpoint_t *from, int fd, const struct sockaddr_in *to,
-                   size_t len, md_endpoint_t *peer, bool rtp)
+/* The datagram calls of the relay path go straight to the kernel: the libc wrappers are
+ * thread-cancellation points that switch asynchronous cancellation on and off around
+ * every call, a third of the user-space instructions per relayed packet, and no thread
+ * of mediad is ever cancelled. Same arguments, results and errno as the wrappers. */
+static inline ssize_t s_sys_recvfrom(int fd, void *buf, size_t len, int flags,
+                                     struct sockaddr_in *src, socklen_t *slen)
 {
-    ssize_t sent = sendto(fd, self->buf, len, 0, (const struct sockaddr *)to, sizeof *to);
+    return (ssize_t)syscall(SYS_recvfrom, fd, buf, len, flags, src, slen);
+}
+
+static inline ssize_t s_sys_sendto(int fd, const void *buf, size_t len,
+                                   const struct sockaddr_in *to)
+{
+    return (ssize_t)syscall(SYS_sendto, fd, buf, len, 0, to, to ? sizeof *to : 0);
+}
+
+static bool s_same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+    return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* Send len bytes of pkt from s's RTP port to `to`: send() on the fast socket when it is
+ * (or can be) connected there, else sendto() on the main socket. Returns what was sent. */
+static ssize_t s_send_rtp_port(md_rtp_t *self, md_sock_t *s, const uint8_t *pkt, size_t len,
+                               const struct sockaddr_in *to)
+{
+    if (s->fd_fast >= 0) {
+        if (!s_same_addr(&s->fast_to, to)) { /* the remote changed: re-aim, once */
+            s->fast_to = *to;
+            s->fast_ok = connect(s->fd_fast, (const struct sockaddr *)to, sizeof *to) == 0;
+            self->fast_connects++;
+        }
+        if (s->fast_ok) {
+            ssize_t sent = s_sys_sendto(s->fd_fast, pkt, len, NULL);
+            /* A connected socket reports an earlier ICMP error (port unreachable) on its
+             * next call instead of ignoring it; that packet was never sent: retry once,
+             * as an unconnected socket would have sent it. */
+            if (sent < 0 && errno == ECONNREFUSED)
+                sent = s_sys_sendto(s->fd_fast, pkt, len, NULL);
+            return sent;
+        }
+    }
+    return s_sys_sendto(s->fd_rtp, pkt, len, to);
+}
+
+/* Relay self->buf (len bytes, received by `from`) to peer's remote. */
+static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len,
+                    bool rtp)
+{
+    ssize_t sent = s_send_rtp_port(self, &self->socks[peer->slot], self->buf, len,
+                                   &peer->rtp.addr);
     if (sent == (ssize_t)len) {
         if (rtp) {
             md_stats_rtp_out(&peer->stats, len);
@@ -111,11 +183,23 @@ static void s_send(md_rtp_t *self, md_endpoint_t *from, int fd, const struct soc
     }
 }
 
+static void s_relay_rtcp(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len)
+{
+    const struct sockaddr_in *to = &peer->rtcp.addr;
+    ssize_t sent = sendto(self->socks[peer->slot].fd_rtcp, self->buf, len, 0,
+                          (const struct sockaddr *)to, sizeof *to);
+    if (sent == (ssize_t)len) {
+        peer->stats.rtcp_out++;
+    } else {
+        from->stats.dropped++;
+        self->send_errors++;
+    }
+}
+
 static ssize_t s_recv(md_rtp_t *self, int fd, struct sockaddr_in *src)
 {
     socklen_t slen = sizeof *src;
-    ssize_t n = recvfrom(fd, self->buf, sizeof self->buf, MSG_TRUNC, (struct sockaddr *)src,
-                         &slen);
+    ssize_t n = s_sys_recvfrom(fd, self->buf, sizeof self->buf, MSG_TRUNC, src, &slen);
     if (n > (ssize_t)sizeof self->buf)
         return -1;
     return n;
@@ -140,12 +224,12 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     ssize_t n = s_recv(self, fd, &src);
     if (n < 0)
         return; /* EAGAIN, an ICMP error, or an oversized datagram */
-    uint64_t now = cc_mono_us();
+    /* the wake-up's clock: every datagram of this batch was queued before it */
+    uint64_t now = cc_loop_now_us(self->loop);
     uint64_t accepted = s->ep->stats.packets_in;
     md_endpoint_t *peer = md_core_rtp_in(s->ep, &src, self->buf, (size_t)n, now);
     if (peer && !peer->playing) /* a playing peer sends its prompt instead */
-        s_send(self, s->ep, self->socks[peer->slot].fd_rtp, &peer->rtp.addr, (size_t)n, peer,
-               !md_rtp_is_rtcp(self->buf, (size_t)n));
+        s_relay(self, s->ep, peer, (size_t)n, s->ep->stats.packets_in != accepted);
     if (s->dtmf && s->ep->stats.packets_in != accepted)
         s_detect(self, s, (size_t)n, now);
     if (s->tap && s->ep->stats.packets_in != accepted
@@ -161,8 +245,7 @@ int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t le
     if (ep->rtp.addr.sin_port == 0 || ep->rtp.addr.sin_addr.s_addr == INADDR_ANY
         || s->fd_rtp < 0)
         return 0;
-    ssize_t sent = sendto(s->fd_rtp, pkt, len, 0, (const struct sockaddr *)&ep->rtp.addr,
-                          sizeof ep->rtp.addr);
+    ssize_t sent = s_send_rtp_port(self, s, pkt, len, &ep->rtp.addr);
     if (sent != (ssize_t)len) {
         self->send_errors++;
         return -1;
@@ -233,19 +316,25 @@ static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     ssize_t n = s_recv(self, fd, &src);
     if (n < 0)
         return;
-    md_endpoint_t *peer = md_core_rtcp_in(s->ep, &src, (size_t)n, cc_mono_us());
+    md_endpoint_t *peer = md_core_rtcp_in(s->ep, &src, (size_t)n, cc_loop_now_us(self->loop));
     if (peer)
-        s_send(self, s->ep, self->socks[peer->slot].fd_rtcp, &peer->rtcp.addr, (size_t)n, peer,
-               false);
+        s_relay_rtcp(self, s->ep, peer, (size_t)n);
 }
 
 /* ---- endpoints -------------------------------------------------------------------- */
 
-static int s_bind_one(md_rtp_t *self, int port)
+/* reuseport: set SO_REUSEPORT before binding (only the fast socket, see s_bind_fast). */
+static int s_bind_one(md_rtp_t *self, int port, bool reuseport)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
+    int one = 1;
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
     if (self->tos > 0)
         (void)setsockopt(fd, IPPROTO_IP, IP_TOS, &self->tos, sizeof self->tos);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -258,13 +347,31 @@ static int s_bind_one(md_rtp_t *self, int port)
     return fd;
 }
 
+/* The fast twin of the RTP socket fd_rtp, bound to the same port, or -errno. The main
+ * socket was bound exclusively (a port anyone else holds is EADDRINUSE and skipped);
+ * SO_REUSEPORT is switched on for just long enough to bind the twin, then off on both,
+ * so no other socket, not even another mediad of the same user, can join the port
+ * afterwards. Delivery between the two needs no reuseport group: the kernel's lookup
+ * prefers the connected socket for its remote and the main one for everything else. */
+static int s_bind_fast(md_rtp_t *self, int fd_rtp, int port)
+{
+    int on = 1, off = 0;
+    if (setsockopt(fd_rtp, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0)
+        return -errno;
+    int fd = s_bind_one(self, port, true);
+    (void)setsockopt(fd_rtp, SOL_SOCKET, SO_REUSEPORT, &off, sizeof off);
+    if (fd >= 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &off, sizeof off);
+    return fd;
+}
+
 /* Bind both sockets of the pair at port; 0 or -errno (both closed on failure). */
 static int s_bind_pair(md_rtp_t *self, int port, int *fd_rtp, int *fd_rtcp)
 {
-    *fd_rtp = s_bind_one(self, port);
+    *fd_rtp = s_bind_one(self, port, false);
     if (*fd_rtp < 0)
         return *fd_rtp;
-    *fd_rtcp = s_bind_one(self, port + 1);
+    *fd_rtcp = s_bind_one(self, port + 1, false);
     if (*fd_rtcp < 0) {
         int rc = *fd_rtcp;
         close(*fd_rtp);
@@ -302,12 +409,21 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
         return -ENOSPC;
     }
     md_sock_t *s = &self->socks[ep->slot];
-    *s = (md_sock_t){.rtp = self, .ep = ep, .fd_rtp = fd_rtp, .fd_rtcp = fd_rtcp};
+    *s = (md_sock_t){.rtp = self, .ep = ep, .fd_rtp = fd_rtp, .fd_rtcp = fd_rtcp, .fd_fast = -1};
     rc = cc_loop_fd_add(self->loop, fd_rtp, EPOLLIN, s_on_rtp, s);
     if (rc == 0) {
         rc = cc_loop_fd_add(self->loop, fd_rtcp, EPOLLIN, s_on_rtcp, s);
         if (rc < 0)
             cc_loop_fd_remove(self->loop, fd_rtp);
+    }
+    if (rc == 0) { /* the fast socket is an optimisation: the endpoint works without it */
+        int fd_fast = s_bind_fast(self, fd_rtp, port);
+        if (fd_fast >= 0 && cc_loop_fd_add(self->loop, fd_fast, EPOLLIN, s_on_rtp, s) == 0)
+            s->fd_fast = fd_fast;
+        else if (fd_fast >= 0)
+            close(fd_fast);
+        else
+            self->fast_failed++;
     }
     if (rc < 0) {
         close(fd_rtp);
@@ -337,7 +453,11 @@ void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
         cc_loop_fd_remove(self->loop, s->fd_rtcp);
         close(s->fd_rtcp);
     }
-    *s = (md_sock_t){.fd_rtp = -1, .fd_rtcp = -1};
+    if (s->fd_fast >= 0) {
+        cc_loop_fd_remove(self->loop, s->fd_fast);
+        close(s->fd_fast);
+    }
+    *s = (md_sock_t){.fd_rtp = -1, .fd_rtcp = -1, .fd_fast = -1};
     md_ports_free(self->ports, ep->port);
     md_core_delete(self->core, ep);
 }

@@ -1,6 +1,7 @@
 /* md_rtp.h - the packet engine's I/O: one non-blocking UDP socket pair (RTP, RTCP) per
  * endpoint, bound to a port pair from the pool and watched by the daemon's cc_loop
- * (level-triggered, one receive per readiness event). Each datagram is received into one
+ * (level-triggered, one receive per readiness event), plus a connected twin of the RTP
+ * socket that sends to the current remote (md_rtp.c). Each datagram is received into one
  * engine-wide buffer, judged by md_core and sent on from the peer's socket: no allocation,
  * no lock and no log per packet. Knows nothing of the bus. */
 #ifndef MD_RTP_H
@@ -59,5 +60,9 @@ md_tap_t *md_rtp_tap_of(const md_rtp_t *self, const md_endpoint_t *ep);
 
 uint64_t md_rtp_relayed(const md_rtp_t *self);    /* RTP packets sent on */
 uint64_t md_rtp_send_errors(const md_rtp_t *self);
+/* Connected "fast" sockets (see md_rtp.c): how often one was (re)aimed at a remote, and
+ * how many endpoints had to do without one (socket or bind failed, e.g. out of fds). */
+uint64_t md_rtp_fast_connects(const md_rtp_t *self);
+uint64_t md_rtp_fast_failed(const md_rtp_t *self);
 
 #endif

@@ -13,6 +13,8 @@ mediad/rtpengine. No SIP: rtp_relay.sh in the anchors does the same through a SI
 Usage:  tests/bench/mediad_relay.py          (needs bin/mediad; builds rtpgen into a temp dir)
   env:  CALLS="100 500 1000" DUR=10 WARM=2 REPEAT=1 MEDIAD=bin/mediad RELAYS="mediad rtpengine"
         MD_PORTS=12000-16999 RTPE_PORTS=17000-21999 GEN_BASE=61000 RTPE_THREADS=2
+        A RELAYS entry LABEL=PATH runs another mediad binary under that label (e.g.
+        RELAYS="mediad old=/tmp/mediad.old rtpengine" to measure a change before/after).
         (the generator's 2*N ports sit above the kernel's ephemeral range and the random
         ports integration tests take; both relays skip ports that are busy)
 Traffic stays on 127.0.0.1; every process started here is stopped by its PID."""
@@ -83,9 +85,11 @@ def stop_pid(proc, timeout=10):
 class MediadRelay:
     name = "mediad"
 
-    def __init__(self, work):
+    def __init__(self, work, name="mediad", binary=None):
         import zmq
-        self.dir = work / "mediad"
+        self.name = name
+        binary = binary or MEDIAD
+        self.dir = work / name
         self.dir.mkdir()
         conf = self.dir / "cc.conf"
         conf.write_text("[common]\nvar_dir = %s\nbind = 127.0.0.1\nrtp_ports = %s\n"
@@ -93,7 +97,7 @@ class MediadRelay:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("CC_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
         self.log = open(self.dir / "mediad.log", "wb")
-        self.proc = subprocess.Popen([str(MEDIAD), "-c", str(conf)], env=env,
+        self.proc = subprocess.Popen([str(binary), "-c", str(conf)], env=env,
                                      stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.proc.pid
@@ -308,8 +312,10 @@ def run_one(relay, n, rtpgen, work):
     out = subprocess.run([str(rtpgen), "-f", str(legs_file), "-d", str(DUR), "-w", str(WARM),
                           "-p", str(relay.pid)], capture_output=True, text=True,
                          timeout=DUR + WARM + 60)
+    load1 = float(open("/proc/loadavg").read().split()[0])
     td = relay.teardown()
     f = parse_rtpgen(out.stdout)
+    f["load1"] = load1
     f.update(relay=relay.name, calls=n, setup_s=round(setup_s, 2),
              kb_per_call=round((rss1 - rss0) / n, 1), **td)
     if f.get("us_per_pkt") is None:
@@ -319,10 +325,10 @@ def run_one(relay, n, rtpgen, work):
 
 def line(f):
     return ("relay=%-9s calls=%-5d loss=%.3f%% relay_cpu=%.1f%% us_per_pkt=%.2f p50=%dus "
-            "p99=%dus kb_per_call=%.1f gen_cpu=%.1f%% setup_s=%.2f" % (
+            "p99=%dus kb_per_call=%.1f gen_cpu=%.1f%% setup_s=%.2f load=%.1f" % (
                 f["relay"], f["calls"], f["loss_pct"], f.get("relay_cpu_pct", -1),
                 f.get("us_per_pkt", -1), f["p50_us"], f["p99_us"], f["kb_per_call"],
-                f.get("gen_cpu_pct", -1), f["setup_s"]))
+                f.get("gen_cpu_pct", -1), f["setup_s"], f.get("load1", -1)))
 
 
 def main():
@@ -336,7 +342,11 @@ def main():
     results = {}
     try:
         for name in RELAYS:
-            relays[name] = (MediadRelay if name == "mediad" else RtpengineRelay)(work)
+            if name == "rtpengine":
+                relays[name] = RtpengineRelay(work)
+            else:
+                label, _, path = name.partition("=")
+                relays[name] = MediadRelay(work, label, Path(path) if path else None)
         for rep in range(REPEAT):
             for n in CALLS:
                 order = RELAYS if rep % 2 == 0 else list(reversed(RELAYS))
@@ -357,16 +367,19 @@ def main():
                 continue
             m = {k: statistics.median(r[k] for r in runs)
                  for k in ("loss_pct", "us_per_pkt", "relay_cpu_pct", "p50_us", "p99_us",
-                           "gen_cpu_pct", "setup_s") if all(k in r for r in runs)}
+                           "gen_cpu_pct", "setup_s", "load1") if all(k in r for r in runs)}
             m["kb_per_call"] = max(r["kb_per_call"] for r in runs)  # RSS grows once only
-            m.update(relay=name, calls=n)
+            m.update(relay=runs[0]["relay"], calls=n)
             med[name] = m
             log(line(m))
-        if "mediad" in med and "rtpengine" in med and med["rtpengine"].get("us_per_pkt", 0) > 0:
-            log("ratio calls=%d mediad/rtpengine us_per_pkt=%.2f cpu=%.2f p99=%.2f" % (
-                n, med["mediad"]["us_per_pkt"] / med["rtpengine"]["us_per_pkt"],
-                med["mediad"]["relay_cpu_pct"] / max(0.01, med["rtpengine"]["relay_cpu_pct"]),
-                med["mediad"]["p99_us"] / max(1, med["rtpengine"]["p99_us"])))
+        rt = med.get("rtpengine")
+        for name, m in med.items():
+            if name == "rtpengine" or not rt or rt.get("us_per_pkt", 0) <= 0:
+                continue
+            log("ratio calls=%d %s/rtpengine us_per_pkt=%.2f cpu=%.2f p99=%.2f" % (
+                n, m["relay"], m["us_per_pkt"] / rt["us_per_pkt"],
+                m["relay_cpu_pct"] / max(0.01, rt["relay_cpu_pct"]),
+                m["p99_us"] / max(1, rt["p99_us"])))
 
 
 if __name__ == "__main__":
