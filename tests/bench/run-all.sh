@@ -13,10 +13,11 @@ declare -A BENCH=(
     [mediad]="$PY tests/bench/mediad_relay.py"
     [ivr_media]="$PY tests/bench/ivr_media.py"
     [sip]="$PY tests/bench/sip_bench.py"
+    [rtp_sip]="$PY tests/bench/rtp_sip_bench.py"
     [rec]="$PY tests/bench/rec_load.py"
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
 )
-ORDER=(acd mediad ivr_media ivr_calls sip rec)
+ORDER=(acd mediad ivr_media ivr_calls sip rtp_sip rec)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
