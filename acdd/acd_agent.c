@@ -135,9 +135,8 @@ void acd_agent_set_state(acd_core_t *core, acd_agent_t *agent, acd_agent_state_t
                          const char *reason)
 {
     acd_agent_state_t from = agent->state;
-    if (to != ACD_AGENT_NOT_READY)
-        reason = "";
-    else if (!reason)
+    /* a reason goes with not ready (the pause) and logged out (e.g. unregistered) */
+    if ((to != ACD_AGENT_NOT_READY && to != ACD_AGENT_LOGGED_OUT) || !reason)
         reason = "";
     if (from == to && strncmp(agent->reason, reason, ACD_REASON_MAX - 1) == 0) return;
     for (size_t i = 0; i < agent->nmembers; i++) {
@@ -244,7 +243,7 @@ static void s_call_ended(acd_core_t *core, acd_agent_t *agent)
     if (agent->logout_pending) {
         agent->logout_pending = agent->pause_pending = false;
         agent->call_id[0] = '\0';
-        acd_agent_set_state(core, agent, ACD_AGENT_LOGGED_OUT, NULL);
+        acd_agent_set_state(core, agent, ACD_AGENT_LOGGED_OUT, agent->logout_reason);
     } else if (wrapup > 0) {
         acd_agent_set_state(core, agent, ACD_AGENT_WRAP_UP, NULL);
         acd_timer_set(core, &agent->timer, core->now_ms + wrapup * 1000LL);
@@ -263,13 +262,14 @@ void acd_agent_timer(acd_core_t *core, acd_agent_t *agent)
 
 /* ---- agent events ---- */
 
-static int s_logout(acd_core_t *core, acd_agent_t *agent)
+static int s_logout(acd_core_t *core, acd_agent_t *agent, const char *reason)
 {
     switch (agent->state) {
     case ACD_AGENT_LOGGED_OUT:
         return 0;
     case ACD_AGENT_ON_CALL:
         agent->logout_pending = true;
+        acd_copy(agent->logout_reason, sizeof agent->logout_reason, reason);
         return 0;
     case ACD_AGENT_RESERVED:
         s_offer_failed(core, agent, "logout", true, false);
@@ -281,7 +281,7 @@ static int s_logout(acd_core_t *core, acd_agent_t *agent)
     agent->pause_pending = agent->logout_pending = false;
     agent->call_id[0] = '\0';
     agent->call_queue = NULL;
-    acd_agent_set_state(core, agent, ACD_AGENT_LOGGED_OUT, NULL);
+    acd_agent_set_state(core, agent, ACD_AGENT_LOGGED_OUT, reason);
     return 0;
 }
 
@@ -347,7 +347,7 @@ int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
                                 ev->reason);
         return 0;
     case ACD_EV_AGENT_LOGOUT:
-        return s_logout(core, agent);
+        return s_logout(core, agent, ev->reason);
     case ACD_EV_AGENT_READY:
         return s_ready(core, agent);
     case ACD_EV_AGENT_PAUSE:

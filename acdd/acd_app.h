@@ -1,8 +1,10 @@
 /* acd_app.h - acdd's adapters around the pure core: the state they share (the calls acdd
  * holds with their legs' ids, queue and agent metadata, the core and its action buffer),
- * and the functions main.c wires together. acd_calls.c carries out the core's actions
- * (call.* to sipproxy, play.* to mediad, events, Postgres writes); acd_bus.c serves the
- * commands and follows sipproxy's and mediad's events; acd_db.c talks to Postgres. */
+ * and the functions main.c wires together. acd_calls.c and its siblings carry out the
+ * core's actions (call.* to sipproxy, play.* to mediad, events, Postgres writes): the
+ * caller's leg in acd_caller.c, offers and agents in acd_offer.c, callbacks in
+ * acd_callback.c; acd_bus.c serves the commands and follows sipproxy's and mediad's
+ * events; acd_db.c talks to Postgres. */
 #ifndef ACD_APP_H
 #define ACD_APP_H
 
@@ -45,6 +47,11 @@ typedef struct acd_call {
     /* the offer in progress (several agents for ring-all) */
     int64_t connect_id;
     bool connect_pending, cancel_pending, offer_new;
+    /* a connect result that overtook call.connect's reply (events and replies travel on
+     * different sockets): kept until the reply says whether it is this attempt's */
+    int64_t early_connect_id;
+    char early_result[16];
+    char early_target[ACD_EXT_MAX + 8];
     char offer[ACD_OFFER_MAX][ACD_EXT_MAX];
     int noffer;
     int ring_timeout_s;
@@ -103,7 +110,7 @@ typedef struct acd_app {
     unsigned long steps;
 } acd_app_t;
 
-/* ---- acd_calls.c ---------------------------------------------------------------- */
+/* ---- acd_calls.c, acd_caller.c, acd_offer.c, acd_callback.c ----------------------- */
 
 int64_t acd_now_ms(void);
 /* "2026-11-21T13:17:03.123Z" */

@@ -1,7 +1,7 @@
 /* acd_bus.c - acdd on the bus: serves queue.enter and the agent.* commands, follows
  * sipproxy's call.connect_result / call.ended / reg.removed and mediad's media.dtmf /
  * media.play_done, and restores waiting calls and agent states at start-up. What the core
- * decides in return is carried out by acd_calls.c. */
+ * decides in return is carried out by acd_calls.c and its siblings (acd_calls.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

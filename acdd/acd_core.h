@@ -68,7 +68,7 @@ typedef enum {
     ACD_EV_CALL_ENQUEUED,   /* call_id, queue, priority, skill, min_level, enqueued_ms */
     ACD_EV_CALL_ABANDONED,  /* call_id: the caller hung up (waiting or ringing) */
     ACD_EV_AGENT_LOGIN,     /* agent; reason set: log in not ready with that reason */
-    ACD_EV_AGENT_LOGOUT,    /* agent; on a call: logged out when it ends */
+    ACD_EV_AGENT_LOGOUT,    /* agent, reason (optional); on a call: logged out when it ends */
     ACD_EV_AGENT_READY,     /* agent: from not-ready or wrap-up */
     ACD_EV_AGENT_PAUSE,     /* agent, reason; on a call: paused after it */
     ACD_EV_OFFER_ANSWERED,  /* call_id, agent */
@@ -96,7 +96,7 @@ typedef enum {
     ACD_ACT_CANCEL_OFFER, /* stop ringing agent; reason answered_elsewhere | abandoned |
                             no_answer (ring timeout) | logout | paused */
     ACD_ACT_CONNECT,      /* agent answered: bridge; wait_ms is the time queued */
-    ACD_ACT_AGENT_STATE,  /* from -> to, reason for not_ready */
+    ACD_ACT_AGENT_STATE,  /* from -> to, reason for not_ready and logged_out */
     ACD_ACT_OVERFLOW,     /* call leaves by overflow/target; reason full | timeout */
     ACD_ACT_ABANDONED,    /* call removed; wait_ms, position it had */
     ACD_ACT_ANNOUNCE,     /* position (1 = next) and expected_wait_s (-1 unknown) */

@@ -93,6 +93,7 @@ struct acd_agent {
     bool logout_pending;
     bool pause_pending;
     char pause_reason[ACD_REASON_MAX];
+    char logout_reason[ACD_REASON_MAX]; /* of a logout pending until the call ends */
 };
 
 /* Per queue and skill: the ready agents having it, best level first, and the waiting

@@ -1,6 +1,7 @@
 /* acd_queue_test.c - what happens around a call: wrap-up, ring-no-answer (back to the
  * head, agent paused), abandon with its wait, max length and max wait overflow (to a
- * target and to another queue), announcements, pause and logout during a call. */
+ * target and to another queue), announcements, pause and logout during a call, and the
+ * reason a logout carries. */
 #include "acd_test_util.h"
 #include "cc_test.h"
 
@@ -283,6 +284,35 @@ CC_TEST(acd_logout_and_pause_while_ringing)
     acd_queue_info_t info;
     CC_CHECK_INT(acd_core_queue_info(fx.core, "q", &info), 0);
     CC_CHECK_INT(info.staffed, 0);
+    fx_fini(&fx);
+}
+
+CC_TEST(acd_logout_reason_goes_with_the_state)
+{
+    acd_fx_t fx;
+    fx_init(&fx);
+    CC_CHECK_INT(fx_queue(&fx, "q", ACD_STRATEGY_LONGEST_IDLE), 0);
+    CC_CHECK_INT(fx_agent(&fx, "a", "q"), 0);
+    CC_CHECK_INT(fx_agent_ev(&fx, ACD_EV_AGENT_LOGOUT, "a", "unregistered"), 0);
+    const acd_action_t *st = fx_find(&fx, ACD_ACT_AGENT_STATE, NULL, "a");
+    CC_CHECK_INT(st->to, ACD_AGENT_LOGGED_OUT);
+    CC_CHECK_STR(st->reason, "unregistered");
+    CC_CHECK_STR(fx_reason(&fx, "a"), "unregistered");
+    /* Logging in again clears it; a logout during a call keeps it until the call ends. */
+    CC_CHECK_INT(fx_agent_ev(&fx, ACD_EV_AGENT_LOGIN, "a", NULL), 0);
+    CC_CHECK_STR(fx_reason(&fx, "a"), "");
+    CC_CHECK_INT(fx_enqueue(&fx, "c1", "q", 0), 0);
+    CC_CHECK_INT(fx_offer_ev(&fx, ACD_EV_OFFER_ANSWERED, "c1", "a"), 0);
+    CC_CHECK_INT(fx_agent_ev(&fx, ACD_EV_AGENT_LOGOUT, "a", "unregistered"), 0);
+    CC_CHECK_INT(fx_state(&fx, "a"), ACD_AGENT_ON_CALL);
+    CC_CHECK_INT(fx_offer_ev(&fx, ACD_EV_CALL_ENDED, "c1", "a"), 0);
+    st = fx_find(&fx, ACD_ACT_AGENT_STATE, NULL, "a");
+    CC_CHECK_INT(st->to, ACD_AGENT_LOGGED_OUT);
+    CC_CHECK_STR(st->reason, "unregistered");
+    /* Without a reason: none. */
+    CC_CHECK_INT(fx_agent_ev(&fx, ACD_EV_AGENT_LOGIN, "a", NULL), 0);
+    CC_CHECK_INT(fx_agent_ev(&fx, ACD_EV_AGENT_LOGOUT, "a", NULL), 0);
+    CC_CHECK_STR(fx_reason(&fx, "a"), "");
     fx_fini(&fx);
 }
 

@@ -64,6 +64,7 @@ english() {
     s queue/minutes "minutes."
     s queue/minute "minute."
     s queue/seconds "seconds."
+    s queue/callback_offer "To be called back instead of waiting, press 1."
     set -- zero one two three four five six seven eight nine
     d=0
     for word in "$@"; do
@@ -108,6 +109,7 @@ mandarin() {
     s queue/minutes "分钟。"
     s queue/minute "分钟。"
     s queue/seconds "秒。"
+    s queue/callback_offer "不想等候、希望我们回电，请按1。"
     set -- 零 一 二 三 四 五 六 七 八 九 十
     n=0
     for word in "$@"; do
