@@ -10,6 +10,7 @@ PY=/usr/bin/python3
 
 declare -A BENCH=(
     [acd]="tests/bench/acd_bench.sh"
+    [acd_e2e]="$PY tests/bench/acd_e2e.py"
     [mediad]="$PY tests/bench/mediad_relay.py"
     [ivr_media]="$PY tests/bench/ivr_media.py"
     [sip]="$PY tests/bench/sip_bench.py"
@@ -17,7 +18,7 @@ declare -A BENCH=(
     [rec]="$PY tests/bench/rec_load.py"
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
 )
-ORDER=(acd mediad ivr_media ivr_calls sip rtp_sip rec)
+ORDER=(acd acd_e2e mediad ivr_media ivr_calls sip rtp_sip rec)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
