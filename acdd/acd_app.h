@@ -108,6 +108,17 @@ typedef struct acd_app {
     int cb_attempts_max, cb_retry_s, req_timeout_ms;
     char pause_reasons[ACD_PAUSE_REASONS][ACD_REASON_MAX];
     unsigned long steps;
+    /* call.connect_result events for calls acdd does not know yet: an originated callback
+     * leg can be answered before the call.originate reply that names it arrives. The
+     * reply handler takes its result from here (a few slots suffice: one per originate
+     * in flight). */
+    struct {
+        char call_id[ACD_ID_MAX];
+        int64_t connect_id;
+        char result[16];
+        char target[ACD_EXT_MAX + 8];
+    } early[8];
+    unsigned early_next;
 } acd_app_t;
 
 /* ---- acd_calls.c, acd_caller.c, acd_offer.c, acd_callback.c ----------------------- */
@@ -118,6 +129,11 @@ char *acd_iso_time(int64_t ms, char *buf, size_t len);
 
 acd_call_t *acd_call_new(acd_app_t *app, const char *call_id);
 acd_call_t *acd_call_find(acd_app_t *app, const char *call_id);
+/* Keep a connect result for an unknown call; take it (true) once the call is known. */
+void acd_early_result_keep(acd_app_t *app, const char *call_id, int64_t connect_id,
+                           const char *result, const char *target);
+bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id,
+                           char *result, size_t rlen, char *target, size_t tlen);
 /* Mark for freeing after the current step (sweep: acd_calls_sweep). */
 void acd_call_kill(acd_app_t *app, acd_call_t *call);
 void acd_calls_sweep(acd_app_t *app);

@@ -241,6 +241,13 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         return;
     }
     acd_call_t *call = acd_call_find(app, ev->call_id);
+    if (!call && ev->call_id && !strcmp(ev->type, "call.connect_result") && !ev->replayed) {
+        acd_early_result_keep(app, ev->call_id,
+                              json_integer_value(json_object_get(ev->body, "connect_id")),
+                              s_str(ev->body, "result") ? s_str(ev->body, "result") : "",
+                              s_str(ev->body, "target"));
+        return;
+    }
     if (!call || call->dead)
         return;
     if (!strcmp(ev->type, "call.connect_result")) {

@@ -86,7 +86,14 @@ static void s_on_originate_reply(acd_app_t *app, acd_call_t *call, int status, j
         call->cancel_pending = false;
         if (leg)
             acd_hangup(app, leg, "callback offer cancelled");
+        return;
     }
+    /* The agent may have answered before this reply came: its result is waiting. */
+    int64_t early_id;
+    char res[16], target[ACD_EXT_MAX + 8];
+    if (leg && acd_early_result_take(app, leg, &early_id, res, sizeof res, target,
+                                     sizeof target))
+        acd_call_on_connect_result(app, call, leg, early_id, res, target);
 }
 
 void acd_cb_send_offer(acd_app_t *app, acd_call_t *call, int timeout_s)

@@ -309,3 +309,28 @@ void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
     acd_event_t ev = {.kind = ACD_EV_TICK};
     acd_app_step(app, &ev);
 }
+
+void acd_early_result_keep(acd_app_t *app, const char *call_id, int64_t connect_id,
+                           const char *result, const char *target)
+{
+    unsigned i = app->early_next++ % (sizeof app->early / sizeof app->early[0]);
+    acd_text_copy(app->early[i].call_id, sizeof app->early[i].call_id, call_id);
+    app->early[i].connect_id = connect_id;
+    acd_text_copy(app->early[i].result, sizeof app->early[i].result, result);
+    acd_text_copy(app->early[i].target, sizeof app->early[i].target, target ? target : "");
+}
+
+bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id,
+                           char *result, size_t rlen, char *target, size_t tlen)
+{
+    for (size_t i = 0; i < sizeof app->early / sizeof app->early[0]; i++) {
+        if (app->early[i].call_id[0] && !strcmp(app->early[i].call_id, call_id)) {
+            *connect_id = app->early[i].connect_id;
+            acd_text_copy(result, rlen, app->early[i].result);
+            acd_text_copy(target, tlen, app->early[i].target);
+            app->early[i].call_id[0] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
