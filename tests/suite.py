@@ -86,12 +86,15 @@ def _port_free(port, udp=True, tcp=True, host="127.0.0.1"):
     return True
 
 
-def free_port(udp=True, tcp=True, span=1):
-    """A port (or the first of `span` consecutive ports) free for TCP and UDP on 127.0.0.1,
-    never handed out before in this session. Ports are drawn at random from 10000-31999,
-    below the kernel's ephemeral range (32768-60999), so outgoing sockets cannot take them."""
+def free_port(udp=True, tcp=True, span=1, align=1):
+    """A port (or the first of `span` consecutive ports, the first a multiple of `align`)
+    free for TCP and UDP on 127.0.0.1 and not held by a live suite of this session. Ports
+    are drawn at random from 10000-31999, below the kernel's ephemeral range (32768-60999),
+    so outgoing sockets cannot take them. Suites give theirs back when they close
+    (release_ports), so a long session does not run out of room for RTP ranges."""
     for _ in range(2000):
         base = random.randrange(10000, 32000 - span)
+        base -= base % align
         ports = range(base, base + span)
         if any(p in _used_ports for p in ports):
             continue
@@ -103,12 +106,18 @@ def free_port(udp=True, tcp=True, span=1):
 
 def free_port_range(count=200):
     """'LO-HI' of `count` consecutive free UDP ports (LO even), for [common] rtp_ports."""
-    for _ in range(200):
-        base = free_port(tcp=False, span=count)
-        if base % 2 == 0:
-            return "%d-%d" % (base, base + count - 1)
-        _used_ports.discard(base)
-    raise HarnessError("no free port range found")
+    base = free_port(tcp=False, span=count, align=2)
+    return "%d-%d" % (base, base + count - 1)
+
+
+def release_ports(*specs):
+    """Give ports back: each spec is a port number or an 'LO-HI' range."""
+    for spec in specs:
+        if isinstance(spec, str) and "-" in spec:
+            lo, hi = (int(x) for x in spec.split("-"))
+            _used_ports.difference_update(range(lo, hi + 1))
+        elif spec:
+            _used_ports.discard(int(spec))
 
 
 def clean_env(**extra):
@@ -660,6 +669,7 @@ class Suite:
         codes = self.stop_all()
         if self in _live:
             _live.remove(self)
+        release_ports(self.sip_port, self.http_port, self.rtp_ports)
         for name, code in codes.items():
             if code not in (0, None):
                 problems.append("%s exited %s on SIGTERM at teardown; log tail:\n%s"
