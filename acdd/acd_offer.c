@@ -24,6 +24,16 @@ const char *acd_call_caller_name(const acd_call_t *call)
     return call->caller;
 }
 
+/* Printable ASCII only: a header value must not break the SIP message it rides in. */
+static bool s_header_safe(const char *v)
+{
+    size_t n = 0;
+    for (; v[n]; n++)
+        if ((unsigned char)v[n] < 0x20 || (unsigned char)v[n] > 0x7e)
+            return false;
+    return n <= 128;
+}
+
 json_t *acd_call_headers(const acd_call_t *call)
 {
     char wait[16], prio[16];
@@ -31,10 +41,20 @@ json_t *acd_call_headers(const acd_call_t *call)
     snprintf(prio, sizeof prio, "%d", call->priority);
     json_t *h = json_pack("{s:s, s:s, s:s, s:s}", "X-CC-Queue", call->queue, "X-CC-Caller",
                           call->caller, "X-CC-Wait", wait, "X-CC-Priority", prio);
-    const char *customer = call->variables
-        ? json_string_value(json_object_get(call->variables, "customer_id")) : NULL;
-    if (customer)
-        json_object_set_new(h, "X-CC-Customer", json_string(customer));
+    /* what the IVR's lookup learnt, so a desktop can pop the customer's record: the
+     * account (or a flow's own customer_id) and the tier; only values safe in a header */
+    static const struct { const char *header, *vars[2]; } pop[] = {
+        {"X-CC-Customer", {"customer_id", "account"}},
+        {"X-CC-Tier", {"tier", NULL}},
+    };
+    for (size_t i = 0; call->variables && i < sizeof pop / sizeof pop[0]; i++)
+        for (size_t k = 0; k < 2 && pop[i].vars[k]; k++) {
+            const char *v = json_string_value(json_object_get(call->variables, pop[i].vars[k]));
+            if (v && *v && s_header_safe(v)) {
+                json_object_set_new(h, pop[i].header, json_string(v));
+                break;
+            }
+        }
     if (call->cb != ACD_CB_NONE)
         json_object_set_new(h, "X-CC-Callback", json_string(call->caller));
     return h;

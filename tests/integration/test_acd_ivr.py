@@ -15,6 +15,7 @@ import wave
 import pytest
 
 import suite as sm
+from sipwire import SipWire, header
 from test_sip_calls import Baresip, make_tone, tone_share
 
 IVR_NUMBER = "7100"
@@ -130,8 +131,8 @@ def acdivr(pg_cluster, bin_dir):
                 "--skill", "vip:5", check=True)
         for ext in (CODE_AGENT, UNREG_AGENT):
             s.ccctl("agent", "add", ext, "--queue", QUEUE, check=True)
-        s.psql("INSERT INTO customers (number, name, tier) VALUES (%s, 'Ada Lovelace', 'VIP')",
-               (VIP,))
+        s.psql("INSERT INTO customers (number, name, tier, account) "
+               "VALUES (%s, 'Ada Lovelace', 'VIP', 'AC-1815')", (VIP,))
         s.start()
         flow = s.var_dir / "acd-tier.json"
         flow.write_text(json.dumps(FLOW, indent=2))
@@ -177,12 +178,24 @@ def test_skill_call_reaches_the_agent_with_the_skill(acdivr):
         seen.append(obj)
     assert not [e for e in seen if e["type"] == "queue.offered"], seen
     assert agent_state(s, PLAIN_AGENT)["state"] == "ready"
-    bus_ok(s, "acdd", "agent.login", {"ext": SKILLED_AGENT})
-    offered = next_event(s, sub, "queue.offered", 10)
-    assert offered["agent"] == SKILLED_AGENT and offered["call_id"] == ent["call_id"], offered
-    # the screen pop carries what the IVR learnt
-    assert offered["variables"].get("tier") == "VIP", offered
-    assert offered["variables"].get("name") == "Ada Lovelace", offered
+    with SipWire(s.sip_port) as wire:
+        bus_ok(s, "acdd", "agent.login", {"ext": SKILLED_AGENT})
+        offered = next_event(s, sub, "queue.offered", 10)
+        assert offered["agent"] == SKILLED_AGENT and offered["call_id"] == ent["call_id"], \
+            offered
+        # the screen pop carries what the IVR learnt: in the event for a desktop ...
+        assert offered["variables"].get("tier") == "VIP", offered
+        assert offered["variables"].get("name") == "Ada Lovelace", offered
+        # ... and in the INVITE the agent's phone received
+        invite = wire.wait(lambda m: m.startswith("INVITE ")
+                           and header(m, "X-CC-Caller") == VIP)
+    assert header(invite, "To") and "sip:%s@" % SKILLED_AGENT in header(invite, "To"), invite
+    assert header(invite, "From").startswith('"Ada Lovelace" <sip:%s@' % VIP), invite
+    assert header(invite, "X-CC-Queue") == QUEUE, invite
+    assert header(invite, "X-CC-Priority") == "90", invite
+    assert header(invite, "X-CC-Tier") == "VIP", invite
+    assert header(invite, "X-CC-Customer") == "AC-1815", invite
+    assert int(header(invite, "X-CC-Wait")) >= 3, invite
     ans = next_event(s, sub, "queue.answered", 10)
     assert ans["agent"] == SKILLED_AGENT, ans
     # a normal call (no skill) goes to the agent without it
