@@ -43,6 +43,7 @@ typedef struct acd_call {
     bool media_started; /* an announcement or music was started */
     bool dead;     /* freed after the current step */
     bool gone;     /* overflowed away or connected: only waiting for call.ended */
+    bool return_to_ivr; /* connect the agent with on_callee_hangup=return (IVR survey) */
     int pending_position, pending_wait_s; /* an announcement waiting for the answer */
     /* the offer in progress (several agents for ring-all) */
     int64_t connect_id;
@@ -156,6 +157,9 @@ void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
 void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call_id,
                                 int64_t connect_id, const char *result, const char *target);
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id);
+/* call.connect_ended of a return_to_ivr call: the agent is done, the IVR has the caller. */
+void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *call_id,
+                               const char *reason);
 /* A new call entering a queue (queue.enter, or a restored row). 0 or -errno from the
  * core (an overflow at once counts as taken: the overflow action dealt with it). */
 int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char *db_state);

@@ -61,6 +61,7 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
     call->skill_level = (int)json_integer_value(json_object_get(args, "skill_level"));
     if (json_is_object(vars) && json_object_size(vars) > 0)
         call->variables = json_incref(vars);
+    call->return_to_ivr = json_is_true(json_object_get(args, "return_to_ivr"));
     int rc = acd_call_enqueue(app, call, false, "waiting");
     if (rc != 0) {
         cc_bus_reply_error(bus, req, rc == -EEXIST ? "exists" : "refused",
@@ -257,6 +258,8 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
                                    s_str(ev->body, "target"));
     } else if (!strcmp(ev->type, "call.ended")) {
         acd_call_on_ended(app, call, ev->call_id);
+    } else if (!strcmp(ev->type, "call.connect_ended")) {
+        acd_call_on_connect_ended(app, call, ev->call_id, s_str(ev->body, "reason"));
     }
     acd_calls_sweep(app);
 }

@@ -256,6 +256,17 @@ void acd_act_abandoned(acd_app_t *app, const acd_action_t *a)
 
 /* ---- the end of a leg ------------------------------------------------------------------- */
 
+/* The agent's part of an answered call is over: wrap-up and the completed row. */
+static void s_agent_done(acd_app_t *app, acd_call_t *call)
+{
+    if (!call->agent[0])
+        return;
+    acd_event_t ev = {.kind = ACD_EV_CALL_ENDED, .agent = call->agent};
+    acd_app_step(app, &ev);
+    acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller, -1, -1,
+                  (double)(acd_now_ms() - call->answered_ms) / 1000.0, -1, -1, NULL);
+}
+
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id)
 {
     if (call->cb != ACD_CB_NONE && call->cb_call_id[0] && !strcmp(call_id, call->cb_call_id)) {
@@ -275,11 +286,22 @@ void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id)
             acd_call_kill(app, call);
         return;
     }
-    if (call->agent[0]) {
-        acd_event_t ev = {.kind = ACD_EV_CALL_ENDED, .agent = call->agent};
-        acd_app_step(app, &ev);
-        acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller, -1,
-                      -1, (double)(acd_now_ms() - call->answered_ms) / 1000.0, -1, -1, NULL);
-    }
+    s_agent_done(app, call);
+    acd_call_kill(app, call);
+}
+
+/* A call that goes back to the IVR after the agent (return_to_ivr): the agent hung up or
+ * transferred the caller away, the caller is still on the line and ivrd has the call
+ * again. The agent's part ends here (wrap-up, the completed row); later events of the
+ * call are not acdd's business. */
+void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *call_id,
+                               const char *reason)
+{
+    if (strcmp(call_id, call->id) != 0 || !call->gone || !call->agent[0] ||
+        call->cb != ACD_CB_NONE)
+        return;
+    cc_info("acd.returned", "call=%s queue=%s agent=%s reason=%s", call->id, call->queue,
+            call->agent, cc_logq(reason));
+    s_agent_done(app, call);
     acd_call_kill(app, call);
 }

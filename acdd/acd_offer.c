@@ -171,9 +171,10 @@ void acd_offers_send(acd_app_t *app)
             snprintf(target, sizeof target, "ext:%s", call->offer[i]);
             json_array_append_new(targets, json_string(target));
         }
-        json_t *args = json_pack("{s:s, s:o, s:i, s:s, s:o}", "call_id", call->id, "targets",
-                                 targets, "timeout_s", timeout, "caller_name",
-                                 acd_call_caller_name(call), "headers", acd_call_headers(call));
+        json_t *args = json_pack("{s:s, s:o, s:i, s:s, s:o, s:s}", "call_id", call->id,
+                                 "targets", targets, "timeout_s", timeout, "caller_name",
+                                 acd_call_caller_name(call), "headers", acd_call_headers(call),
+                                 "on_callee_hangup", call->return_to_ivr ? "return" : "end");
         call->connect_pending = true;
         call->connect_id = 0;
         acd_request(app, "sipproxy", "call.connect", args, call->id, s_on_connect_reply);

@@ -46,6 +46,7 @@ typedef struct {
     size_t finished_next;
     int barge_timer;            /* play stopped by a key, waiting for media.dtmf */
     bool connecting, connected, queued, hangup_sent;
+    bool queue_return; /* queued with return_to_ivr: the flow goes on at `then` after the agent */
     int reap_timer;
     char agent[300];
 } s_call_t;
@@ -274,22 +275,25 @@ static void s_route(s_call_t *c, const ivr_action_t *a)
     cc_info("ivr.route", "call=%s flow=%s node=%s to=%s target=%s priority=%d skill=%s",
             cc_logq(c->call_id), cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
             ivr_route_kind_name(a->route), cc_logq(a->target), a->priority, cc_logq(a->skill));
+    /* a route with `then` wants the caller back when the callee (or agent) hangs up */
+    const ivr_node_t *node = ivr_flow_node(ivr_run_flow(c->run),
+                                           ivr_flow_find(ivr_run_flow(c->run), ivr_run_node(c->run)));
+    bool come_back = node && node->kind == IVR_NODE_ROUTE && node->u.route.then != IVR_NONE;
     if (a->route == IVR_ROUTE_QUEUE) {
-        json_t *args = json_pack("{s:s, s:s, s:s, s:i, s:b, s:i, s:o}", "call_id", c->call_id,
-                                 "queue", a->target, "caller", c->caller, "endpoint_id",
-                                 c->endpoint_id, "answered", 1, "priority", a->priority,
-                                 "variables", s_vars_json(a));
+        json_t *args = json_pack("{s:s, s:s, s:s, s:i, s:b, s:i, s:o, s:b}", "call_id",
+                                 c->call_id, "queue", a->target, "caller", c->caller,
+                                 "endpoint_id", c->endpoint_id, "answered", 1, "priority",
+                                 a->priority, "variables", s_vars_json(a), "return_to_ivr",
+                                 come_back);
         if (a->skill && a->skill[0])
             json_object_set_new(args, "skill", json_string(a->skill));
+        c->queue_return = come_back;
         s_request(c, "acdd", "queue.enter", args, S_REQ_QUEUE, 0);
         return;
     }
     char target[300];
     snprintf(target, sizeof target, "%s:%s", a->route == IVR_ROUTE_EXT ? "ext" : "number",
              a->target);
-    const ivr_node_t *node = ivr_flow_node(ivr_run_flow(c->run),
-                                           ivr_flow_find(ivr_run_flow(c->run), ivr_run_node(c->run)));
-    bool come_back = node && node->kind == IVR_NODE_ROUTE && node->u.route.then != IVR_NONE;
     json_t *args = json_pack("{s:s, s:[s], s:s}", "call_id", c->call_id, "targets", target,
                              "on_callee_hangup", come_back ? "return" : "end");
     const char *name = NULL;
@@ -455,6 +459,7 @@ static void s_reply_fn(cc_bus_t *bus, int status, json_t *result, void *arg)
             json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
             cc_warn("ivr.queue_refused", "call=%s error=%s", cc_logq(c->call_id),
                     cc_logq(msg ? json_string_value(msg) : "no reply"));
+            c->queue_return = false;
             s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
         } else {
             c->queued = true; /* acdd drives the call now; call.ended ends ours */
@@ -598,6 +603,19 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         s_apply(c, ivr_run_hangup(c->run, s_now(c), self->out));
         s_end(c);
     } else if (strcmp(ev->type, "call.connect_result") == 0) {
+        if (c->queued || c->queue_return) { /* (the answer may overtake queue.enter's reply) */
+            /* acdd's offers: unanswered ones are its business (it requeues); an answer
+             * names the agent, whom a survey after the call is about */
+            const char *result = json_string_value(json_object_get(ev->body, "result"));
+            const char *target = json_string_value(json_object_get(ev->body, "target"));
+            if (c->queue_return && result && strcmp(result, "answered") == 0) {
+                c->connected = true;
+                snprintf(c->agent, sizeof c->agent, "%s", target ? target : "");
+                cc_info("ivr.agent_answered", "call=%s agent=%s", cc_logq(c->call_id),
+                        cc_logq(c->agent));
+            }
+            return;
+        }
         if (!c->connecting)
             return;
         const char *result = json_string_value(json_object_get(ev->body, "result"));
@@ -625,6 +643,7 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             return;
         }
         c->connected = false;
+        c->queued = c->queue_return = false; /* back from acdd: the flow has the call */
         s_apply(c, ivr_run_route_ended(c->run, true, s_now(c), self->out));
     }
 }

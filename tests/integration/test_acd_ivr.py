@@ -19,6 +19,7 @@ from sipwire import SipWire, header
 from test_sip_calls import Baresip, make_tone, tone_share
 
 IVR_NUMBER = "7100"
+SURVEY_NUMBER = "7101"
 QUEUE, QUEUE_NUMBER = "vq", "620"
 VIP, NORMAL = "2001", ("2002", "2003")
 PLAIN_AGENT, SKILLED_AGENT, CODE_AGENT, UNREG_AGENT = "1002", "1003", "1004", "1005"
@@ -37,6 +38,16 @@ FLOW = {
         "vip-skill": {"kind": "set", "variable": "skill", "value": "vip", "next": "queue"},
         "queue": {"kind": "route", "to": "queue", "target": QUEUE,
                   "priority": "${priority}", "skill": "${skill}"},
+    },
+}
+
+# a queued call that comes back to the flow for a survey when the agent hangs up
+SURVEY_FLOW = {
+    "name": "acd-survey", "language": "en", "start": "queue",
+    "nodes": {
+        "queue": {"kind": "route", "to": "queue", "target": QUEUE, "then": "rate"},
+        "rate": {"kind": "survey", "prompt": "survey-question", "question": "agent-score",
+                 "timeout": 8, "retries": 2, "thanks_prompt": "survey-thanks"},
     },
 }
 
@@ -139,6 +150,12 @@ def acdivr(pg_cluster, bin_dir):
         r = s.ccctl("ivr", "load", flow, "--number", IVR_NUMBER)
         assert r.returncode == 0, r.stderr
         s.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=acd-tier version=1",
+                   timeout=15)
+        flow = s.var_dir / "acd-survey.json"
+        flow.write_text(json.dumps(SURVEY_FLOW, indent=2))
+        r = s.ccctl("ivr", "load", flow, "--number", SURVEY_NUMBER)
+        assert r.returncode == 0, r.stderr
+        s.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=acd-survey version=1",
                    timeout=15)
         tone = s.var_dir / "tone440.wav"
         make_tone(tone, 440, 120)
@@ -299,3 +316,49 @@ def test_unregistered_phone_logs_the_agent_out(acdivr):
         "SELECT previous, state, reason FROM agent_state_history WHERE ext = %s "
         "AND state = 'logged_out'", (UNREG_AGENT,)), what="the history row")
     assert [tuple(r) for r in rows] == [("ready", "logged_out", "unregistered")], rows
+
+
+# ---- after the agent: back to the IVR for a survey ------------------------------------------
+
+
+def test_survey_after_a_queued_call(acdivr):
+    """A route to a queue with `then`: acdd connects the agent with on_callee_hangup=return,
+    the agent hangs up, the caller stays, the flow goes on to the survey, the caller presses
+    4; the score names the agent, the agent is free again, queue_log has the completed row."""
+    s = acdivr
+    only_ready(s, (PLAIN_AGENT,))
+    caller = NORMAL[1]
+    sub = s.subscribe(["sipproxy", "acdd", "ivrd"])
+    time.sleep(0.3)
+    seen = []
+    s.ua[caller].dial(SURVEY_NUMBER)
+    ent = next_event(s, sub, "queue.entered", 15, match=lambda e: e["caller"] == caller,
+                     seen=seen)
+    cid = ent["call_id"]
+    ans = next_event(s, sub, "queue.answered", 10, match=lambda e: e["call_id"] == cid)
+    assert ans["agent"] == PLAIN_AGENT, ans
+    time.sleep(2)
+    s.ua[PLAIN_AGENT].command("hangup")
+    back = next_event(s, sub, "call.connect_ended", 10, match=lambda e: e["call_id"] == cid)
+    assert (back["reason"], back["target"]) == ("callee_hangup", "ext:" + PLAIN_AGENT), back
+    step = next_event(s, sub, "ivr.step", 10,
+                      match=lambda e: e["call_id"] == cid and e["node"] == "rate")
+    assert step["input"] == "", step
+    # the agent's part is over: wrap-up (or ready), not on a call any more
+    wait_until(lambda: agent_state(s, PLAIN_AGENT)["state"] in ("wrap_up", "ready"),
+               what="the agent to leave on_call")
+    time.sleep(3.5)  # most of the question
+    s.ua[caller].command("sndcode", "4")
+    survey = next_event(s, sub, "ivr.survey", 15, match=lambda e: e["call_id"] == cid)
+    assert (survey["score"], survey["question"], survey["agent"], survey["flow"]) == \
+        (4, "agent-score", "ext:" + PLAIN_AGENT, "acd-survey"), survey
+    # the thanks prompt, then the flow hangs up: the call ends by itself
+    ended = next_event(s, sub, "call.ended", 15, match=lambda e: e["call_id"] == cid)
+    assert ended["disposition"] == "answered", ended
+    sub.close()
+    assert wait_until(lambda: s.psql("SELECT score, agent FROM survey_results WHERE call_id = %s",
+                                     (cid,)), what="the survey row") == [(4, "ext:" + PLAIN_AGENT)]
+    rows = wait_until(lambda: s.psql("SELECT agent FROM queue_log WHERE call_id = %s "
+                                     "AND event = 'completed'", (cid,)),
+                      what="the completed row")
+    assert rows == [(PLAIN_AGENT,)], rows
