@@ -5,6 +5,7 @@ by ccctl is silent and marked; encryption hides the audio until `ccctl recording
 retention 0 days deletes at the next sweep; kill -9 of recorderd mid-call leaves a playable
 file marked incomplete while the call goes on, and the next call is recorded."""
 
+import datetime
 import hashlib
 import json
 import math
@@ -82,7 +83,7 @@ def rec(pg_cluster, bin_dir):
 
 def call(s, a, b, talk, during=None):
     """a dials b, talks `talk` seconds (during(call_id, t_answer) runs meanwhile), hangs
-    up; returns (call_id, talk seconds measured between call.answered and call.ended)."""
+    up; returns (call_id, seconds between the ts of call.answered and of call.ended)."""
     sub = s.subscribe(["sipproxy"], prefix="call.")
     time.sleep(0.3)
     s.ua[a].dial(b)
@@ -99,10 +100,17 @@ def call(s, a, b, talk, during=None):
         time.sleep(left)
     s.ua[a].command("hangup")
     ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
-    t1 = time.monotonic()
     assert ended, seen
     sub.close()
-    return cid, t1 - t0
+    # talk time as sipproxy saw it (the events' own timestamps): when this process got
+    # the events depends on how loaded the machine is, not on the recording
+    return cid, event_time(ended) - event_time(answered)
+
+
+def event_time(ev):
+    """An event's envelope ts (UTC, microseconds) as seconds since the epoch."""
+    when = datetime.datetime.strptime(ev["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def recording(s, cid, timeout=8):
