@@ -116,7 +116,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         "coalesce(queue, ''), coalesce(duration_ms, 0), coalesce(size, 0), coalesce(sha256, ''), "
         "encrypted, complete, paused::text, path, legal_hold, deleted_at IS NOT NULL, "
         "to_char(retention_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "ended_at IS NOT NULL, frames_lost FROM recordings WHERE ($1::text IS NULL OR caller = $1 OR "
+        "ended_at IS NOT NULL, frames_lost, gaps::text FROM recordings WHERE ($1::text IS NULL OR caller = $1 OR "
         "callee = $1) AND ($2::text IS NULL OR agent = $2) AND ($3::timestamptz IS NULL OR "
         "started_at >= $3) AND ($4::timestamptz IS NULL OR started_at < $4) ORDER BY "
         "started_at DESC, id DESC LIMIT $5::int", 5, p);
@@ -126,9 +126,10 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         json_t *list = json_array();
         for (int i = 0; i < PQntuples(r); i++) {
             json_t *paused = json_loads(PQgetvalue(r, i, 12), 0, NULL);
+            json_t *gaps = json_loads(PQgetvalue(r, i, 19), 0, NULL);
             json_array_append_new(list, json_pack(
                 "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, s:o, s:s, s:b, "
-                "s:b, s:s, s:b, s:I}",
+                "s:b, s:s, s:b, s:I, s:o}",
                 "id", (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10),
                 "call_id", PQgetvalue(r, i, 1), "started_at", PQgetvalue(r, i, 2),
                 "caller", PQgetvalue(r, i, 3), "callee", PQgetvalue(r, i, 4),
@@ -142,7 +143,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
                 "deleted", PQgetvalue(r, i, 15)[0] == 't',
                 "retention_until", PQgetvalue(r, i, 16),
                 "finished", PQgetvalue(r, i, 17)[0] == 't',
-                "frames_lost", (json_int_t)strtoll(PQgetvalue(r, i, 18), NULL, 10)));
+                "frames_lost", (json_int_t)strtoll(PQgetvalue(r, i, 18), NULL, 10),
+                "gaps", gaps ? gaps : json_array()));
         }
         ccctl_json_print(list, stdout);
     } else {
@@ -152,9 +154,12 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         for (int i = 0; t && i < PQntuples(r); i++) {
             char dur[32];
             snprintf(dur, sizeof dur, "%.1fs", atof(PQgetvalue(r, i, 7)) / 1000.0);
+            /* "complete, gaps" says audio is missing inside an otherwise whole file */
             const char *state = PQgetvalue(r, i, 15)[0] == 't' ? "deleted"
                                 : PQgetvalue(r, i, 17)[0] != 't' ? "recording"
-                                : PQgetvalue(r, i, 11)[0] == 't' ? "complete" : "incomplete";
+                                : PQgetvalue(r, i, 11)[0] != 't' ? "incomplete"
+                                : strcmp(PQgetvalue(r, i, 19), "[]") ? "complete, gaps"
+                                : "complete";
             const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
                                    PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), dur, state,
                                    PQgetvalue(r, i, 1)};

@@ -21,8 +21,8 @@ static const struct {
     {"rec_agent", "UPDATE recordings SET agent = $2 WHERE id = $1", 2},
     {"rec_finish", "UPDATE recordings SET ended_at = now(), duration_ms = $2, size = $3, "
                    "sha256 = $4, complete = $5, paused = $6::jsonb, frames_lost = $7, "
-                   "retention_until = now() + make_interval(days => retention_days) "
-                   "WHERE id = $1", 7},
+                   "gaps = $8::jsonb, retention_until = now() + make_interval(days => "
+                   "retention_days) WHERE id = $1", 8},
     {"rec_open", "SELECT id, path, encrypted FROM recordings WHERE ended_at IS NULL AND "
                  "deleted_at IS NULL ORDER BY id", 0},
     {"rec_expired", "SELECT id, path, encrypted FROM recordings WHERE deleted_at IS NULL AND "
@@ -128,7 +128,7 @@ int rec_db_set_agent(cc_pg_t *pg, int64_t id, const char *agent)
 
 int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,
                   const char *sha256, bool complete, const char *paused_json,
-                  uint64_t frames_lost)
+                  uint64_t frames_lost, const char *gaps_json)
 {
     char ids[24], dur[24], sz[24], lost[24];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
@@ -136,8 +136,8 @@ int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,
     snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
     snprintf(lost, sizeof lost, "%llu", (unsigned long long)frames_lost);
     const char *p[] = {ids, dur, sz, sha256 && *sha256 ? sha256 : NULL, complete ? "t" : "f",
-                       paused_json, lost};
-    return s_update(pg, "rec_finish", 7, p);
+                       paused_json, lost, gaps_json};
+    return s_update(pg, "rec_finish", 8, p);
 }
 
 static int s_rows(cc_pg_t *pg, const char *name, rec_db_row_fn *fn, void *arg)

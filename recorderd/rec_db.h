@@ -29,7 +29,7 @@ int rec_db_set_path(cc_pg_t *pg, int64_t id, const char *path);
 int rec_db_set_agent(cc_pg_t *pg, int64_t id, const char *agent);
 int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,
                   const char *sha256, bool complete, const char *paused_json,
-                  uint64_t frames_lost);
+                  uint64_t frames_lost, const char *gaps_json);
 
 /* Rows left open by a crash: fn(id, path, encrypted) for each. Count or -1. */
 typedef void (rec_db_row_fn)(int64_t id, const char *path, bool encrypted, void *arg);

@@ -97,6 +97,19 @@ static void s_emit(rec_mix_t *self, int64_t upto)
     }
 }
 
+/* A gap [start, end): merged with the last one when they touch; when the list is full the
+ * last span grows to cover it (the index then over-states, never hides, what is missing). */
+static void s_add_gap(rec_mix_t *self, int64_t start, int64_t end)
+{
+    rec_span_t *last = self->ngaps ? &self->gaps[self->ngaps - 1] : NULL;
+    if (last && (start <= last->end || self->ngaps == REC_MIX_MAX_GAPS)) {
+        if (end > last->end)
+            last->end = end;
+        return;
+    }
+    self->gaps[self->ngaps++] = (rec_span_t){start, end};
+}
+
 int rec_mix_frame(rec_mix_t *self, int party, int pt, uint32_t ts, uint32_t ssrc,
                   uint64_t arrival_us, const uint8_t *payload, size_t len)
 {
@@ -133,14 +146,35 @@ int rec_mix_frame(rec_mix_t *self, int party, int pt, uint32_t ts, uint32_t ssrc
         self->ring[2 * at + party] = pt == 0 ? rec_ulaw_decode(payload[i])
                                              : rec_alaw_decode(payload[i]);
     }
+    if (self->loss_pending) {
+        self->loss_pending = false;
+        if (pos > self->loss_from)
+            s_add_gap(self, self->loss_from, pos);
+    }
     if (pos + (int64_t)len > self->head)
         self->head = pos + (int64_t)len;
+    if (arrival_us > self->latest_arrival_us)
+        self->latest_arrival_us = arrival_us;
     self->frames++;
     return 0;
 }
 
+void rec_mix_mark_loss(rec_mix_t *self)
+{
+    if (!self->loss_pending) { /* several reports before the next frame: one gap */
+        self->loss_pending = true;
+        self->loss_from = self->head;
+    }
+}
+
 void rec_mix_advance(rec_mix_t *self, uint64_t now_us)
 {
+    /* The hold is counted on the tap's clock, not only ours: a backlog delivered at once
+     * (recorderd was stalled) carries frames that arrived at mediad long ago, and the other
+     * party's frames of the same moment may be in the next batch; emitting up to "now"
+     * would make them late and chop both channels. */
+    if (now_us > self->latest_arrival_us)
+        now_us = self->latest_arrival_us;
     int64_t upto = rec_mix_pos(self, now_us) - self->hold;
     if (upto > self->head)
         upto = self->head; /* nothing beyond the audio yet: the end is decided at finish */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #define REC_MIX_MAX_PAUSES 64
+#define REC_MIX_MAX_GAPS 64
 
 /* stereo: frames interleaved L R samples. */
 typedef void (rec_mix_sink_fn)(const int16_t *stereo, size_t frames, void *arg);
@@ -34,6 +35,13 @@ typedef struct {
     uint32_t anchor_ts[2], ssrc[2];
     rec_span_t pauses[REC_MIX_MAX_PAUSES];
     int npauses;
+    /* audio lost on the way (rec_mix_mark_loss): from the end of the audio placed before
+     * the loss to the first frame placed after it; the last span grows when full */
+    rec_span_t gaps[REC_MIX_MAX_GAPS];
+    int ngaps;
+    bool loss_pending;
+    int64_t loss_from;
+    uint64_t latest_arrival_us;  /* newest frame's arrival at mediad (tap clock) */
     uint64_t frames, late, reanchors;
     rec_mix_sink_fn *sink;
     void *sink_arg;
@@ -52,11 +60,16 @@ int64_t rec_mix_pos(const rec_mix_t *self, uint64_t us);
 int rec_mix_frame(rec_mix_t *self, int party, int pt, uint32_t ts, uint32_t ssrc,
                   uint64_t arrival_us, const uint8_t *payload, size_t len);
 
-/* Hand the sink everything older than now minus the hold. */
+/* Hand the sink everything older than the hold before now (or before the newest frame's
+ * arrival, if that is earlier: a backlog is held on its own clock). */
 void rec_mix_advance(rec_mix_t *self, uint64_t now_us);
 /* Hand the sink everything up to max(head, position of end_us). Returns the length in
  * samples. */
 int64_t rec_mix_finish(rec_mix_t *self, uint64_t end_us);
+
+/* Frames were lost before the next one that arrives (the tap reported drops): the span
+ * from the end of the audio placed so far to where that next frame lands is a gap. */
+void rec_mix_mark_loss(rec_mix_t *self);
 
 /* Pause/resume at time us (idempotent). */
 void rec_mix_pause(rec_mix_t *self, uint64_t us);

@@ -134,7 +134,7 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
         if (c->file)
             rec_file_close(&c->file, &size, sha);
         rec_mix_destroy(&c->mix);
-        rec_db_finish(self->pg, c->rec_id, 0, 0, NULL, false, "[]", 0);
+        rec_db_finish(self->pg, c->rec_id, 0, 0, NULL, false, "[]", 0, "[]");
         c->rec_id = 0;
         return -1;
     }
@@ -158,17 +158,20 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
     return 0;
 }
 
-static json_t *s_paused_json(const rec_mix_t *mix)
+/* Paused spans or gaps as [{start_ms, end_ms}]; an open span ends where the audio does. */
+static char *s_spans_json(const rec_span_t *spans, int n, int64_t emitted)
 {
     json_t *a = json_array();
-    for (int i = 0; i < mix->npauses; i++) {
-        int64_t end = mix->pauses[i].end < 0 ? mix->emitted : mix->pauses[i].end;
+    for (int i = 0; i < n; i++) {
+        int64_t end = spans[i].end < 0 ? emitted : spans[i].end;
         /* rounded inwards: the whole marked span is silence */
         json_array_append_new(a, json_pack("{s:I, s:I}", "start_ms",
-                                           (json_int_t)((mix->pauses[i].start + 7) / 8),
+                                           (json_int_t)((spans[i].start + 7) / 8),
                                            "end_ms", (json_int_t)(end / 8)));
     }
-    return a;
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
 }
 
 /* Close the file and the index row. */
@@ -183,23 +186,26 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
     uint64_t size = 0;
     char sha[65] = "";
     int rc = rec_file_close(&c->file, &size, sha);
-    json_t *paused = s_paused_json(c->mix);
-    char *pj = json_dumps(paused, JSON_COMPACT);
+    char *pj = s_spans_json(c->mix->pauses, c->mix->npauses, c->mix->emitted);
+    char *gj = s_spans_json(c->mix->gaps, c->mix->ngaps, c->mix->emitted);
     uint64_t lost = c->mix->late + c->dropped_mediad;
     int64_t ms = samples / 8;
     rec_db_finish(self->pg, c->rec_id, ms, size, rc == 0 ? sha : NULL,
-                  complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost);
+                  complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost,
+                  gj ? gj : "[]");
     cc_info("rec.stopped", "call=%s recording=%lld duration_ms=%lld size=%llu frames=%llu "
-            "lost=%llu batches_missing=%llu pauses=%d complete=%d", cc_logq(c->call_id),
-            (long long)c->rec_id, (long long)ms, (unsigned long long)size,
-            (unsigned long long)c->mix->frames, (unsigned long long)lost,
-            (unsigned long long)c->batches_missing, c->mix->npauses, complete && rc == 0);
+            "lost=%llu batches_missing=%llu pauses=%d gaps=%d complete=%d",
+            cc_logq(c->call_id), (long long)c->rec_id, (long long)ms,
+            (unsigned long long)size, (unsigned long long)c->mix->frames,
+            (unsigned long long)lost, (unsigned long long)c->batches_missing,
+            c->mix->npauses, c->mix->ngaps, complete && rc == 0);
     cc_bus_publish(self->bus, "rec.stopped", c->call_id,
-                   json_pack("{s:I, s:I, s:I, s:s, s:I}", "recording_id", (json_int_t)c->rec_id,
-                             "duration_ms", (json_int_t)ms, "size", (json_int_t)size, "sha256",
-                             sha, "frames_lost", (json_int_t)lost));
+                   json_pack("{s:I, s:I, s:I, s:s, s:I, s:i}", "recording_id",
+                             (json_int_t)c->rec_id, "duration_ms", (json_int_t)ms, "size",
+                             (json_int_t)size, "sha256", sha, "frames_lost", (json_int_t)lost,
+                             "gaps", c->mix->ngaps));
     free(pj);
-    json_decref(paused);
+    free(gj);
     rec_mix_destroy(&c->mix);
     rec_calls_tap_unlink(self, c);
     self->nrecording--;
@@ -268,10 +274,16 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
         return;
     }
     self->batches++;
+    /* mediad numbers its batches and counts what it dropped: either says audio is missing
+     * just before this batch, which the timeline marks as a gap */
+    bool loss = (c->last_batch && b.batch_seq > c->last_batch + 1) ||
+                b.dropped > c->dropped_mediad;
     if (c->last_batch && b.batch_seq > c->last_batch + 1)
         c->batches_missing += b.batch_seq - c->last_batch - 1;
     c->last_batch = b.batch_seq;
     c->dropped_mediad = b.dropped;
+    if (loss)
+        rec_mix_mark_loss(c->mix);
     rec_frame_t f;
     int r;
     while ((r = rec_batch_next(buf, len, &off, &f)) == 1) {
@@ -354,7 +366,8 @@ static void s_recover_one(int64_t id, const char *path, bool encrypted, void *ar
     uint64_t size = 0, frames = 0;
     char sha[65] = "";
     int rc = rec_file_repair(path, encrypted ? self->cfg.master : NULL, &size, sha, &frames);
-    rec_db_finish(self->pg, id, (int64_t)(frames / 8), size, rc == 0 ? sha : NULL, false, "[]", 0);
+    rec_db_finish(self->pg, id, (int64_t)(frames / 8), size, rc == 0 ? sha : NULL, false, "[]", 0,
+                  "[]");
     cc_warn("rec.recovered", "recording=%lld path=%s duration_ms=%llu size=%llu repaired=%d",
             (long long)id, cc_logq(path), (unsigned long long)(frames / 8),
             (unsigned long long)size, rc == 0);

@@ -93,8 +93,8 @@ CC_TEST(mix_pause_is_silence_and_late_frames_count)
         s_frame(m, 0, 160u * (uint32_t)i, t);
         rec_mix_advance(m, t);
     }
-    rec_mix_advance(m, 2600000); /* all 100 frames final */
-    s_frame(m, 0, 160u * 95, 2010000); /* too late: dropped, counted */
+    rec_mix_advance(m, 2600000); /* final up to the newest arrival (2.0 s) less the hold */
+    s_frame(m, 0, 160u * 80, 2010000); /* too late: dropped, counted */
     rec_mix_finish(m, 0);
     CC_CHECK_INT(m->late, 1);
     CC_CHECK_INT(m->npauses, 1);
@@ -103,6 +103,74 @@ CC_TEST(mix_pause_is_silence_and_late_frames_count)
     for (int64_t i = a; i < b; i++)
         CC_CHECK_INT(o.buf[2 * i], 0);
     CC_CHECK(o.buf[2 * (a - 1)] != 0 && o.buf[2 * b] != 0);
+    rec_mix_destroy(&m);
+}
+
+CC_TEST(mix_loss_marks_a_gap_where_the_silence_is)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    /* 1 s of both parties, 2 s lost (the tap said so), 1 s more; then a loss reported at
+     * the end with nothing after it: no span, since no audio says where it ended */
+    for (int i = 0; i < 150; i++) {
+        if (i >= 50 && i < 100)
+            continue;
+        if (i == 100) {
+            rec_mix_mark_loss(m);
+            rec_mix_mark_loss(m); /* two reports before the next frame: one gap */
+        }
+        uint64_t t = 20000 + 20000 * (uint64_t)i;
+        s_frame(m, 0, 160u * (uint32_t)i, t);
+        s_frame(m, 1, 5000u + 160u * (uint32_t)i, t);
+    }
+    rec_mix_mark_loss(m);
+    rec_mix_finish(m, 0);
+    CC_CHECK_INT(m->ngaps, 1);
+    CC_CHECK_INT(m->gaps[0].start, 8000);
+    CC_CHECK_INT(m->gaps[0].end, 16000);
+    CC_CHECK_INT(o.buf[2 * 8000], 0);
+    CC_CHECK(o.buf[2 * 7999] != 0 && o.buf[2 * 16000] != 0);
+    rec_mix_destroy(&m);
+    /* more gaps than the list holds: the last span widens to cover the rest */
+    o.n = 0;
+    m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    for (int i = 0; i < 2 * REC_MIX_MAX_GAPS + 10; i++) {
+        if (i % 2)
+            continue; /* every other frame lost, each loss reported */
+        if (i)
+            rec_mix_mark_loss(m);
+        s_frame(m, 0, 160u * (uint32_t)i, 20000 + 20000 * (uint64_t)i);
+    }
+    CC_CHECK_INT(m->ngaps, REC_MIX_MAX_GAPS);
+    CC_CHECK_INT(m->gaps[0].start, 160);
+    CC_CHECK_INT(m->gaps[0].end, 320);
+    CC_CHECK_INT(m->gaps[REC_MIX_MAX_GAPS - 1].end, 160 * (2 * REC_MIX_MAX_GAPS + 8));
+    rec_mix_destroy(&m);
+}
+
+CC_TEST(mix_backlog_after_a_stall_is_placed_whole)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 100, s_sink, &o);
+    /* 3 s of both parties reach recorderd only at 20 s (it was stopped), one batch at a
+     * time, party 1's frame of each moment one batch after party 0's; recorderd advances
+     * to its own "now" after every batch, as it does. Nothing may come out chopped. */
+    for (int i = 0; i < 150; i++) {
+        uint64_t t = 20000 + 20000 * (uint64_t)i;
+        s_frame(m, 0, 160u * (uint32_t)i, t);
+        rec_mix_advance(m, 20000000);
+        s_frame(m, 1, 999u + 160u * (uint32_t)i, t + 5000);
+        rec_mix_advance(m, 20000000);
+    }
+    rec_mix_finish(m, 0);
+    CC_CHECK_INT(m->late, 0);
+    CC_CHECK_INT(o.n, 24000 + 40); /* party 1 anchored 5 ms later */
+    int holes = 0;
+    for (size_t i = 40; i < 24000; i++)
+        holes += o.buf[2 * i] == 0 || o.buf[2 * i + 1] == 0;
+    CC_CHECK_INT(holes, 0);
     rec_mix_destroy(&m);
 }
 

@@ -2,14 +2,18 @@
 by ccctl in the middle of a call; the agent's (callee's) feature codes *1 pause and *2
 resume sent as RFC 4733 by baresip (the paused span is silence and marked in the index);
 `ccctl recording list` filters by number, agent and time; a legal hold keeps a recording
-past a 0-day retention until it is lifted.
+past a 0-day retention until it is lifted; a stalled recorderd (SIGSTOP) costs the
+recording a marked gap, never the live call.
 
 Policies: ext:1001 always, ext:1003 on-demand, ext:1005 always with 0 days retention."""
 
 import hashlib
 import json
 import os
+import signal
+import struct
 import time
+import wave
 
 import pytest
 
@@ -24,7 +28,9 @@ EXTS = ("1001", "1002", "1003", "1004", "1005", "1006")
 @pytest.fixture(scope="module")
 def ops(pg_cluster, bin_dir):
     s = sm.Suite(pg_cluster, name="test_recording_ops", daemons=DAEMONS,
-                 config={"recorderd.retention_interval": "1", "mediad.media_timeout": "0"})
+                 config={"recorderd.retention_interval": "1", "mediad.media_timeout": "0",
+                         # small batches and queue: a stalled recorderd overflows sooner
+                         "mediad.tap_batch_ms": "10", "mediad.tap_hwm": "100"})
     uas = []
     try:
         for ext in EXTS:
@@ -204,3 +210,58 @@ def test_list_filters_and_legal_hold(ops):
     assert now["deleted"] and not os.path.exists(r2["path"]), now
     bad = ops.ccctl("recording", "hold", str(r2["id"]), "on")
     assert bad.returncode != 0, "a deleted recording cannot be held"
+
+
+def heard_rms(path, start_s, end_s):
+    """RMS of what a phone heard (baresip's decoded dump) between two offsets."""
+    with wave.open(str(path)) as w:
+        rate, ch = w.getframerate(), w.getnchannels()
+        w.setpos(min(int(start_s * rate), w.getnframes()))
+        n = max(0, min(int((end_s - start_s) * rate), w.getnframes() - w.tell()))
+        data = struct.unpack("<%dh" % (n * ch), w.readframes(n))
+    return rms(list(data[0::ch]))
+
+
+def test_stalled_recorderd_costs_a_marked_gap_not_the_call(ops):
+    """recorderd stops reading for a while (SIGSTOP) mid-call: mediad's tap queue to it
+    fills, mediad drops batches instead of waiting, the call's media goes on (the callee
+    keeps hearing the caller's tone), and the recording is complete with frames_lost and a
+    gap where its silence is."""
+    STALL = 10  # the socket and the two queues hold ~3 s of one call; the rest is dropped
+    marks = {}
+    pid = ops.pid("recorderd")
+
+    def during(cid, t0):
+        time.sleep(2)
+        os.kill(pid, signal.SIGSTOP)
+        marks["stop"] = time.monotonic() - t0
+        try:
+            time.sleep(STALL)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        marks["cont"] = time.monotonic() - t0
+
+    b = ops.ua["1002"]
+    before = len(b.recordings())
+    cid, talk = call(ops, "1001", "1002", STALL + 5, during)
+    r = recording(ops, cid, timeout=20)
+    print("stall %.1f-%.1f s, frames_lost %d, gaps %s" % (marks["stop"], marks["cont"],
+                                                       r["frames_lost"], r["gaps"]))
+    assert r["complete"] and r["frames_lost"] > 0, r
+    assert len(r["gaps"]) == 1, r["gaps"]
+    gap = r["gaps"][0]
+    start, end = gap["start_ms"] / 1000, gap["end_ms"] / 1000
+    # the lost audio lies inside the stall (what the kernel and the queue held is kept)
+    assert marks["stop"] - 0.5 < start < end <= marks["cont"] + 0.5, (gap, marks)
+    assert r["frames_lost"] >= 0.8 * (end - start) * 50 * 2 - 20, (r["frames_lost"], gap)
+    left, right = channels(r["path"])
+    lo, hi = int(start * 8000) + 80, int(end * 8000) - 80
+    assert rms(left[lo:hi]) == 0 and rms(right[lo:hi]) == 0, "the gap is silence"
+    assert tone_share(left[:int(start * 8000)], 440)[0] > 0.9
+    assert tone_share(left[int(end * 8000):], 440)[0] > 0.9
+    # the live call was never held up: the callee heard the caller all through the stall
+    time.sleep(1)
+    recs = b.recordings()
+    assert len(recs) > before
+    loud = heard_rms(recs[-1], marks["stop"] + 1.5, marks["cont"] - 1.5)
+    assert loud > 1000, "the callee heard %.0f RMS during the stall" % loud
