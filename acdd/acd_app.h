@@ -85,6 +85,7 @@ typedef struct {
     char ext[ACD_EXT_MAX];
     char name[104];
     int64_t since_ms; /* of the state last published */
+    bool deleted;     /* gone from the agents table: not listed, commands refused */
 } acd_agent_meta_t;
 
 typedef struct acd_app {

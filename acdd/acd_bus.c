@@ -93,7 +93,8 @@ static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t ki
                           const char *ext, const char *reason, const char *prompt)
 {
     acd_agent_info_t before, after;
-    if (!ext || acd_core_agent_info(app->core, ext, &before) != 0) {
+    const acd_agent_meta_t *meta = ext ? acd_map_get(&app->agents, ext) : NULL;
+    if (!ext || acd_core_agent_info(app->core, ext, &before) != 0 || (meta && meta->deleted)) {
         cc_bus_reply_error(app->bus, req, "unknown_agent",
                            "%s is not an agent (add it with `ccctl agent add`)",
                            ext ? ext : "(none)");
@@ -183,7 +184,7 @@ static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
     for (size_t i = 0; i < app->agents.cap; i++) {
         acd_agent_meta_t *m = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
         acd_agent_info_t info;
-        if (!m || acd_core_agent_info(app->core, m->ext, &info) != 0)
+        if (!m || m->deleted || acd_core_agent_info(app->core, m->ext, &info) != 0)
             continue;
         char since[40];
         acd_iso_time(info.state_since_ms, since, sizeof since);

@@ -259,6 +259,73 @@ int acd_app_step(acd_app_t *app, acd_event_t *ev)
 
 /* ---- configuration ------------------------------------------------------------------- */
 
+static bool s_cfg_has_agent(const acd_db_config_t *cfg, const char *ext)
+{
+    for (size_t i = 0; i < cfg->nagents; i++)
+        if (!strcmp(cfg->agents[i].ext, ext))
+            return true;
+    return false;
+}
+
+static bool s_cfg_has_member(const acd_db_config_t *cfg, const char *ext, const char *queue)
+{
+    for (size_t i = 0; i < cfg->nmembers; i++)
+        if (!strcmp(cfg->members[i].ext, ext) && !strcmp(cfg->members[i].queue, queue))
+            return true;
+    return false;
+}
+
+static bool s_cfg_has_skill(const acd_db_config_t *cfg, const char *ext, const char *skill)
+{
+    for (size_t i = 0; i < cfg->nskills; i++)
+        if (!strcmp(cfg->skills[i].ext, ext) && !strcmp(cfg->skills[i].skill, skill))
+            return true;
+    return false;
+}
+
+/* What the tables no longer say goes: memberships and skills removed, and agents deleted
+ * (logged out -- after their call, if on one -- and hidden; the core keeps their struct,
+ * so a call still ringing or talking there ends normally). Names are copied first: the
+ * core's lists change under each removal. */
+static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
+{
+    for (size_t i = 0; i < app->agents.cap; i++) {
+        acd_agent_meta_t *meta = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
+        if (!meta)
+            continue;
+        bool keep = s_cfg_has_agent(cfg, meta->ext);
+        meta->deleted = !keep;
+        /* (an agent in more than 64 queues or with more than 64 skills is reconciled
+         * for the first 64 only; nothing near that is configured in practice) */
+        const char *names[64];
+        int levels[64];
+        char copy[64][ACD_NAME_MAX];
+        int n = acd_core_agent_queues(app->core, meta->ext, names, 64);
+        for (int k = 0; k < n && k < 64; k++)
+            acd_text_copy(copy[k], sizeof copy[k], names[k]);
+        for (int k = 0; k < n && k < 64; k++)
+            if (!keep || !s_cfg_has_member(cfg, meta->ext, copy[k])) {
+                cc_info("acd.member_removed", "agent=%s queue=%s", meta->ext, copy[k]);
+                acd_core_agent_leave(app->core, meta->ext, copy[k]);
+            }
+        n = acd_core_agent_skills(app->core, meta->ext, names, levels, 64);
+        for (int k = 0; k < n && k < 64; k++)
+            acd_text_copy(copy[k], sizeof copy[k], names[k]);
+        for (int k = 0; k < n && k < 64; k++)
+            if (!keep || !s_cfg_has_skill(cfg, meta->ext, copy[k]))
+                acd_core_agent_set_skill(app->core, meta->ext, copy[k], 0);
+        acd_agent_info_t info;
+        if (!keep && acd_core_agent_info(app->core, meta->ext, &info) == 0 &&
+            info.state != ACD_AGENT_LOGGED_OUT) {
+            cc_info("acd.agent_deleted", "agent=%s state=%s", meta->ext,
+                    acd_agent_state_name(info.state));
+            acd_event_t ev = {.kind = ACD_EV_AGENT_LOGOUT, .agent = meta->ext,
+                              .reason = "deleted"};
+            acd_app_step(app, &ev);
+        }
+    }
+}
+
 void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
 {
     acd_qmeta_t *queues = calloc(cfg->nqueues + 1, sizeof *queues);
@@ -303,6 +370,7 @@ void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
                                  cfg->skills[i].level);
     for (size_t i = 0; i < cfg->nmembers; i++)
         acd_core_agent_join(app->core, cfg->members[i].ext, cfg->members[i].queue);
+    s_drop_removed(app, cfg);
     cc_info("acd.config_loaded", "queues=%zu agents=%zu skills=%zu members=%zu", cfg->nqueues,
             cfg->nagents, cfg->nskills, cfg->nmembers);
     /* agents made routable by the change are routed on this tick */

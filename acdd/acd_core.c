@@ -363,6 +363,63 @@ int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_nam
     return 0;
 }
 
+int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue_name)
+{
+    if (!self || !ext || !queue_name) return -EINVAL;
+    acd_agent_t *agent = acd_map_get(&self->agents_by_ext, ext);
+    acd_queue_t *queue = acd_map_get(&self->queues_by_name, queue_name);
+    if (!agent || !queue) return -ENOENT;
+    size_t i = 0;
+    while (i < agent->nmembers && agent->members[i]->queue != queue)
+        i++;
+    if (i == agent->nmembers) return 0;
+    acd_member_t *member = agent->members[i];
+    bool was_linked = agent->linked;
+    acd_agent_unlink(self, agent); /* out of the queue's ready and skill sets */
+    /* order kept: the agent's list is small, the queue's ring order matters */
+    memmove(&agent->members[i], &agent->members[i + 1],
+            (agent->nmembers - i - 1) * sizeof *agent->members);
+    agent->nmembers--;
+    size_t q = 0;
+    while (q < queue->nmembers && queue->members[q] != member)
+        q++;
+    if (q < queue->nmembers) {
+        memmove(&queue->members[q], &queue->members[q + 1],
+                (queue->nmembers - q - 1) * sizeof *queue->members);
+        queue->nmembers--;
+    }
+    if (agent->state != ACD_AGENT_LOGGED_OUT) queue->staffed--;
+    if (agent->state != ACD_AGENT_LOGGED_OUT && agent->state != ACD_AGENT_NOT_READY)
+        queue->serving--;
+    free(member->skills);
+    free(member);
+    if (was_linked)
+        acd_agent_link(self, agent);
+    return 0;
+}
+
+int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names,
+                          size_t max)
+{
+    const acd_agent_t *agent = self && ext ? acd_map_get(&self->agents_by_ext, ext) : NULL;
+    if (!agent) return -ENOENT;
+    for (size_t i = 0; i < agent->nmembers && i < max; i++)
+        names[i] = agent->members[i]->queue->cfg.name;
+    return (int)agent->nmembers;
+}
+
+int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names,
+                          int *levels, size_t max)
+{
+    const acd_agent_t *agent = self && ext ? acd_map_get(&self->agents_by_ext, ext) : NULL;
+    if (!agent) return -ENOENT;
+    for (size_t i = 0; i < agent->nskills && i < max; i++) {
+        names[i] = self->skill_names[agent->skills[i].skill];
+        levels[i] = agent->skills[i].level;
+    }
+    return (int)agent->nskills;
+}
+
 /* ---- the step ---- */
 
 static void s_route_pending(acd_core_t *self)

@@ -161,6 +161,16 @@ int acd_core_agent_add(acd_core_t *self, const char *ext);
 /* level 0 removes the skill. */
 int acd_core_agent_set_skill(acd_core_t *self, const char *ext, const char *skill, int level);
 int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue);
+/* The reverse of join (0 also when not a member): no new offers from that queue; a call
+ * of it already ringing or talking here goes on. */
+int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue);
+/* What the core holds for an agent, to reconcile it with a reloaded configuration: up to
+ * max queue names (or skill names with their levels), valid until the next change. The
+ * count (which may exceed max), or -ENOENT. */
+int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names,
+                          size_t max);
+int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names,
+                          int *levels, size_t max);
 
 /* One event: runs the timers due by ev->now_ms, applies the event, routes, and leaves the
  * resulting actions in out (cleared first). 0, or -ENOENT (unknown call/agent/queue),

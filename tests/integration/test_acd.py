@@ -220,6 +220,46 @@ def test_queue_del(acd):
     assert r.returncode == 1 and "no queue" in r.stderr
 
 
+def test_removals_apply_without_restart(acd):
+    """Memberships, skills and whole agents removed from the tables while acdd runs (the
+    NOTIFY reload): the queue's counts drop at once, a deleted agent is logged out, no
+    longer listed and refused, and can be added back."""
+    def staffed(queue):
+        return {q["name"]: q for q in bus_ok(acd, "acdd", "queue.list")["queues"]}[queue][
+            "staffed"]
+
+    acd.ccctl("agent", "add", "1005", "--queue", "support", "--queue", "sales",
+              "--skill", "vip:3", check=True)
+    wait_until(lambda: "1005" in agent_states(acd), what="acdd to know 1005")
+    bus_ok(acd, "acdd", "agent.login", {"ext": "1005"})
+    support, sales = staffed("support"), staffed("sales")
+    acd.psql("DELETE FROM queue_members WHERE ext = '1005' AND queue = 'sales'")
+    wait_until(lambda: staffed("sales") == sales - 1, what="1005 to leave sales")
+    assert staffed("support") == support
+    acd.wait_log("acdd", r"event=acd\.member_removed .*agent=1005 queue=sales")
+    assert agent_states(acd)["1005"]["state"] == "ready"
+
+    sub = acd.subscribe(["acdd"], prefix="agent.state")
+    time.sleep(0.3)
+    acd.ccctl("agent", "del", "1005", check=True)
+    wait_until(lambda: "1005" not in agent_states(acd), what="1005 to be gone")
+    assert staffed("support") == support - 1
+    out = events_of(sub, "agent.state", 3, until=lambda evs: any(
+        o.get("ext") == "1005" for _, o, _ in evs))
+    sub.close()
+    assert [(e["state"], e["reason"]) for e in out if e["ext"] == "1005"] == \
+        [("logged_out", "deleted")], out
+    r = acd.bus_call("acdd", "agent.login", {"ext": "1005"})
+    assert not r.get("ok") and "unknown_agent" in json.dumps(r), r
+    r = acd.ccctl("agent", "login", "1005")
+    assert r.returncode != 0, r.stdout
+
+    acd.ccctl("agent", "add", "1005", "--queue", "sales", check=True)
+    wait_until(lambda: "1005" in agent_states(acd), what="1005 to be back")
+    bus_ok(acd, "acdd", "agent.login", {"ext": "1005"})
+    assert staffed("sales") == sales and staffed("support") == support - 1
+
+
 # ---- real calls: sipproxy + mediad + acdd, baresip agents and callers -----------------
 
 RING = 4
