@@ -3,8 +3,6 @@
  * on NOTIFY cc_config. The main thread never waits for a query after start-up. */
 #include "acd_db.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,7 +12,7 @@
 #include <unistd.h>
 
 #include "cc_log.h"
-#include "cc_loop.h"
+#include "cc_pg_worker.h"
 
 #define S_MAX_PARAMS 12
 
@@ -63,15 +61,11 @@ typedef struct s_op {
 } s_op_t;
 
 struct acd_db {
-    pthread_t thread;
-    bool started;
-    char *conninfo;
-    int batch_ms;
-    int wake_fd, notify_fd;
+    cc_pg_worker_t *worker;
+    int notify_fd; /* worker -> main: a reloaded configuration waits */
     pthread_mutex_t lock;
     s_op_t *head, *tail;
     size_t queued, in_flight;
-    bool stop;
     acd_db_config_t *pending_config;
 };
 
@@ -245,7 +239,7 @@ int acd_db_load_calls(cc_pg_t *pg, acd_db_call_fn *fn, void *arg)
     return 0;
 }
 
-/* ---- the writer thread ---------------------------------------------------------- */
+/* ---- the writer thread (its mechanics: cc_pg_worker) ------------------------------- */
 
 static void s_wake(int fd)
 {
@@ -282,7 +276,7 @@ void acd_db_write(acd_db_t *self, acd_db_stmt_t stmt, const char *const *params)
     bool first = self->queued++ == 0;
     pthread_mutex_unlock(&self->lock);
     if (first)
-        s_wake(self->wake_fd);
+        cc_pg_worker_wake(self->worker);
 }
 
 static bool s_exec(cc_pg_t *pg, const s_op_t *op)
@@ -343,65 +337,34 @@ static void s_reload(acd_db_t *self, cc_pg_t *pg)
     s_wake(self->notify_fd);
 }
 
-static bool s_drain_notifies(PGconn *conn)
+static void s_prepare_statements(cc_pg_t *pg, void *arg)
 {
-    bool any = false;
-    PQconsumeInput(conn);
-    PGnotify *n;
-    while ((n = PQnotifies(conn)) != NULL) {
-        any = true;
-        PQfreemem(n);
-    }
-    return any;
-}
-
-static void *s_worker(void *arg)
-{
-    acd_db_t *self = arg;
-    cc_pg_t *pg = cc_pg_connect(self->conninfo, 3600);
-    if (!pg) {
-        cc_error("acd.db_thread_failed", "reason=%s", cc_logq("cannot connect"));
-        return NULL;
-    }
+    (void)arg;
     for (int i = 0; i < ACD_DB_N_STMTS; i++)
         cc_pg_prepare(pg, s_stmts[i].name, s_stmts[i].sql, s_stmts[i].nparams);
-    int backend = 0;
-    for (;;) {
-        PGconn *conn = cc_pg_conn(pg);
-        if (PQstatus(conn) != CONNECTION_OK || PQbackendPID(conn) != backend) {
-            /* a new session: LISTEN again, and reload (notifications were lost) */
-            if (PQstatus(conn) == CONNECTION_OK &&
-                cc_pg_exec_simple(pg, "LISTEN cc_config") == 0) {
-                if (backend != 0)
-                    s_reload(self, pg);
-                backend = PQbackendPID(conn);
-            } else {
-                PQclear(cc_pg_exec_params(pg, "SELECT 1", 0, NULL)); /* drives reconnect */
-                usleep(200 * 1000);
-            }
-        }
-        struct pollfd fds[2] = {{self->wake_fd, POLLIN, 0}, {PQsocket(conn), POLLIN, 0}};
-        nfds_t nfds = fds[1].fd >= 0 ? 2 : 1;
-        poll(fds, nfds, 1000);
-        if (fds[0].revents & POLLIN) {
-            uint64_t v;
-            ssize_t rc = read(self->wake_fd, &v, sizeof v);
-            (void)rc;
-            if (self->batch_ms > 0) /* let a burst gather into one transaction */
-                usleep((useconds_t)self->batch_ms * 1000);
-        }
-        bool reload = nfds == 2 && (fds[1].revents & POLLIN) && s_drain_notifies(conn);
-        s_flush(self, pg);
-        if (reload || (nfds == 2 && s_drain_notifies(conn)))
-            s_reload(self, pg);
-        pthread_mutex_lock(&self->lock);
-        bool stop = self->stop && !self->head;
-        pthread_mutex_unlock(&self->lock);
-        if (stop)
-            break;
-    }
-    cc_pg_destroy(&pg);
-    return NULL;
+}
+
+/* Every session reloads: after a reconnect, changes notified while the link was down were
+ * lost; on the first one, main loads the configuration on its own connection while this
+ * thread may not listen yet, and a change made in between would wait for the next NOTIFY.
+ * Applying the same configuration twice changes nothing. */
+static void s_reload_on_session(cc_pg_t *pg, bool first, void *arg)
+{
+    (void)first;
+    s_reload(arg, pg);
+}
+
+/* Writes first: a reload is several queries, and the rows should not wait for it. */
+static void s_write_then_reload(cc_pg_t *pg, bool notified, void *arg)
+{
+    s_flush(arg, pg);
+    if (notified)
+        s_reload(arg, pg);
+}
+
+static bool s_nothing_queued(void *arg)
+{
+    return acd_db_backlog(arg) == 0;
 }
 
 acd_db_t *acd_db_start(const char *conninfo, int batch_ms)
@@ -410,16 +373,23 @@ acd_db_t *acd_db_start(const char *conninfo, int batch_ms)
     if (!self)
         return NULL;
     pthread_mutex_init(&self->lock, NULL);
-    self->batch_ms = batch_ms;
-    self->conninfo = strdup(conninfo);
-    self->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     self->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!self->conninfo || self->wake_fd < 0 || self->notify_fd < 0 ||
-        pthread_create(&self->thread, NULL, s_worker, self) != 0) {
+    const cc_pg_worker_cfg_t cfg = {
+        .failed_event = "acd.db_thread_failed",
+        .listen_channel = "cc_config",
+        .connect_wait_s = 3600,
+        .round_ms = 1000,
+        .gather_ms = batch_ms, /* let a burst of writes gather into one transaction */
+        .on_connect = s_prepare_statements,
+        .on_session = s_reload_on_session,
+        .on_round = s_write_then_reload,
+        .idle = s_nothing_queued,
+        .arg = self,
+    };
+    if (self->notify_fd < 0 || !(self->worker = cc_pg_worker_start(conninfo, &cfg))) {
         acd_db_stop(&self);
         return NULL;
     }
-    self->started = true;
     return self;
 }
 
@@ -428,25 +398,16 @@ void acd_db_stop(acd_db_t **self_p)
     if (!self_p || !*self_p)
         return;
     acd_db_t *self = *self_p;
-    if (self->started) {
-        pthread_mutex_lock(&self->lock);
-        self->stop = true;
-        pthread_mutex_unlock(&self->lock);
-        s_wake(self->wake_fd);
-        pthread_join(self->thread, NULL);
-    }
+    cc_pg_worker_stop(&self->worker); /* returns once what was queued is written */
     while (self->head) {
         s_op_t *next = self->head->next;
         s_op_free(self->head);
         self->head = next;
     }
     acd_db_config_free(&self->pending_config);
-    if (self->wake_fd >= 0)
-        close(self->wake_fd);
     if (self->notify_fd >= 0)
         close(self->notify_fd);
     pthread_mutex_destroy(&self->lock);
-    free(self->conninfo);
     free(self);
     *self_p = NULL;
 }

@@ -3,8 +3,6 @@
  * the directory on change and writes contact changes in batched transactions. */
 #include "sp_db.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 
 #include "cc_log.h"
 #include "cc_loop.h"
+#include "cc_pg_worker.h"
 
 typedef enum { S_OP_UPSERT, S_OP_DELETE, S_OP_DELETE_ALL } s_op_kind_t;
 
@@ -24,16 +23,13 @@ typedef struct s_op {
 } s_op_t;
 
 struct sp_db {
-    pthread_t thread;
-    bool started;
-    char *conninfo;
+    cc_pg_worker_t *worker;
     char realm[128];
-    int wake_fd;   /* main -> worker: ops queued or stop */
     int notify_fd; /* worker -> main: directory ready */
     pthread_mutex_t lock;
     s_op_t *head, *tail;
-    bool stop;
     sp_directory_t *pending_dir;
+    uint64_t last_expire_ms; /* worker thread only */
 };
 
 static const char *S_SQL_USERS =
@@ -180,7 +176,7 @@ int sp_db_load_contacts(cc_pg_t *pg, void (*fn)(const sp_contact_t *c, void *arg
     return n;
 }
 
-/* ---- worker thread ------------------------------------------------------------ */
+/* ---- worker thread (its mechanics: cc_pg_worker) -------------------------------- */
 
 static void s_wake(int fd)
 {
@@ -338,11 +334,6 @@ static void s_flush(sp_db_t *self, cc_pg_t *pg)
     cc_debug("sip.contacts_written", "ops=%d", n);
 }
 
-static int s_listen(cc_pg_t *pg)
-{
-    return cc_pg_exec_simple(pg, "LISTEN cc_config");
-}
-
 static void s_reload(sp_db_t *self, cc_pg_t *pg)
 {
     sp_directory_t *dir = sp_db_load_directory(pg, self->realm);
@@ -355,67 +346,46 @@ static void s_reload(sp_db_t *self, cc_pg_t *pg)
     s_wake(self->notify_fd);
 }
 
-static void *s_worker(void *arg)
+static void s_prepare_and_start_expiry(cc_pg_t *pg, void *arg)
 {
     sp_db_t *self = arg;
-    cc_pg_t *pg = cc_pg_connect(self->conninfo, 3600);
-    if (!pg) {
-        cc_error("sip.db_thread_failed", "reason=%s", cc_logq("cannot connect"));
-        return NULL;
-    }
     cc_pg_prepare(pg, "sp_upsert", S_SQL_UPSERT, 8);
     cc_pg_prepare(pg, "sp_upsert_many", S_SQL_UPSERT_MANY, 8);
     cc_pg_prepare(pg, "sp_delete", S_SQL_DELETE, 2);
     cc_pg_prepare(pg, "sp_delete_all", S_SQL_DELETE_ALL, 1);
-    int backend = 0;
-    uint64_t last_expire = cc_mono_ms();
-    for (;;) {
-        PGconn *conn = cc_pg_conn(pg);
-        if (PQstatus(conn) != CONNECTION_OK || PQbackendPID(conn) != backend) {
-            /* new session (first or after a reconnect): LISTEN again and reload, since
-             * notifications sent before the LISTEN were lost -- on the first session too:
-             * main loaded the directory before this thread listened, and a change made in
-             * between would otherwise wait for the next one */
-            if (PQstatus(conn) == CONNECTION_OK && s_listen(pg) == 0) {
-                s_reload(self, pg);
-                backend = PQbackendPID(conn);
-            } else {
-                PQclear(cc_pg_exec_params(pg, "SELECT 1", 0, NULL)); /* drives reconnect */
-                usleep(200 * 1000);
-            }
-        }
-        struct pollfd fds[2] = { { self->wake_fd, POLLIN, 0 }, { PQsocket(conn), POLLIN, 0 } };
-        int nfds = fds[1].fd >= 0 ? 2 : 1;
-        poll(fds, (nfds_t)nfds, 250);
-        if (fds[0].revents & POLLIN) {
-            uint64_t v;
-            ssize_t rc = read(self->wake_fd, &v, sizeof v);
-            (void)rc;
-        }
-        bool reload = false;
-        if (nfds == 2 && (fds[1].revents & POLLIN)) {
-            PQconsumeInput(conn);
-            PGnotify *n;
-            while ((n = PQnotifies(conn)) != NULL) {
-                reload = true;
-                PQfreemem(n);
-            }
-        }
-        if (reload)
-            s_reload(self, pg);
-        s_flush(self, pg);
-        if (cc_mono_ms() - last_expire > 60000) {
-            last_expire = cc_mono_ms();
-            PQclear(cc_pg_exec_params(pg, S_SQL_EXPIRE, 0, NULL));
-        }
-        pthread_mutex_lock(&self->lock);
-        bool stop = self->stop && !self->head;
-        pthread_mutex_unlock(&self->lock);
-        if (stop)
-            break;
+    self->last_expire_ms = cc_mono_ms();
+}
+
+/* Every new session reloads, since notifications sent before its LISTEN were lost -- the
+ * first one too: main loaded the directory before this thread listened, and a change
+ * made in between would otherwise wait for the next one. */
+static void s_reload_on_new_session(cc_pg_t *pg, bool first, void *arg)
+{
+    (void)first;
+    s_reload(arg, pg);
+}
+
+/* The directory first, then the contact writes; once a minute, contacts that expired
+ * while nobody refreshed or removed them are deleted. */
+static void s_reload_write_expire(cc_pg_t *pg, bool notified, void *arg)
+{
+    sp_db_t *self = arg;
+    if (notified)
+        s_reload(self, pg);
+    s_flush(self, pg);
+    if (cc_mono_ms() - self->last_expire_ms > 60000) {
+        self->last_expire_ms = cc_mono_ms();
+        PQclear(cc_pg_exec_params(pg, S_SQL_EXPIRE, 0, NULL));
     }
-    cc_pg_destroy(&pg);
-    return NULL;
+}
+
+static bool s_no_contact_writes(void *arg)
+{
+    sp_db_t *self = arg;
+    pthread_mutex_lock(&self->lock);
+    bool idle = !self->head;
+    pthread_mutex_unlock(&self->lock);
+    return idle;
 }
 
 sp_db_t *sp_db_start(const char *conninfo, const char *realm)
@@ -424,16 +394,23 @@ sp_db_t *sp_db_start(const char *conninfo, const char *realm)
     if (!self)
         return NULL;
     pthread_mutex_init(&self->lock, NULL);
-    self->conninfo = strdup(conninfo);
     snprintf(self->realm, sizeof self->realm, "%s", realm);
-    self->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     self->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!self->conninfo || self->wake_fd < 0 || self->notify_fd < 0 ||
-        pthread_create(&self->thread, NULL, s_worker, self) != 0) {
+    const cc_pg_worker_cfg_t cfg = {
+        .failed_event = "sip.db_thread_failed",
+        .listen_channel = "cc_config",
+        .connect_wait_s = 3600,
+        .round_ms = 250,
+        .on_connect = s_prepare_and_start_expiry,
+        .on_session = s_reload_on_new_session,
+        .on_round = s_reload_write_expire,
+        .idle = s_no_contact_writes,
+        .arg = self,
+    };
+    if (self->notify_fd < 0 || !(self->worker = cc_pg_worker_start(conninfo, &cfg))) {
         sp_db_stop(&self);
         return NULL;
     }
-    self->started = true;
     return self;
 }
 
@@ -442,24 +419,15 @@ void sp_db_stop(sp_db_t **self_p)
     if (!self_p || !*self_p)
         return;
     sp_db_t *self = *self_p;
-    if (self->started) {
-        pthread_mutex_lock(&self->lock);
-        self->stop = true;
-        pthread_mutex_unlock(&self->lock);
-        s_wake(self->wake_fd);
-        pthread_join(self->thread, NULL);
-    }
+    cc_pg_worker_stop(&self->worker); /* returns once the queued contact writes are done */
     while (self->head) {
         s_op_t *next = self->head->next;
         free(self->head);
         self->head = next;
     }
     sp_directory_destroy(&self->pending_dir);
-    if (self->wake_fd >= 0)
-        close(self->wake_fd);
     if (self->notify_fd >= 0)
         close(self->notify_fd);
-    free(self->conninfo);
     pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;
@@ -501,7 +469,7 @@ static void s_queue(sp_db_t *self, s_op_kind_t kind, const sp_contact_t *c)
     self->tail = op;
     pthread_mutex_unlock(&self->lock);
     if (was_empty)
-        s_wake(self->wake_fd);
+        cc_pg_worker_wake(self->worker);
 }
 
 void sp_db_contact_upsert(sp_db_t *self, const sp_contact_t *c)
