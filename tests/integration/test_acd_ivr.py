@@ -145,18 +145,13 @@ def acdivr(pg_cluster, bin_dir):
         s.psql("INSERT INTO customers (number, name, tier, account) "
                "VALUES (%s, 'Ada Lovelace', 'VIP', 'AC-1815')", (VIP,))
         s.start()
-        flow = s.var_dir / "acd-tier.json"
-        flow.write_text(json.dumps(FLOW, indent=2))
-        r = s.ccctl("ivr", "load", flow, "--number", IVR_NUMBER)
-        assert r.returncode == 0, r.stderr
-        s.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=acd-tier version=1",
-                   timeout=15)
-        flow = s.var_dir / "acd-survey.json"
-        flow.write_text(json.dumps(SURVEY_FLOW, indent=2))
-        r = s.ccctl("ivr", "load", flow, "--number", SURVEY_NUMBER)
-        assert r.returncode == 0, r.stderr
-        s.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=acd-survey version=1",
-                   timeout=15)
+        for doc, number in ((FLOW, IVR_NUMBER), (SURVEY_FLOW, SURVEY_NUMBER)):
+            flow = s.var_dir / (doc["name"] + ".json")
+            flow.write_text(json.dumps(doc, indent=2))
+            r = s.ccctl("ivr", "load", flow, "--number", number)
+            assert r.returncode == 0, r.stderr
+            s.wait_log("ivrd", r"event=ivr.flow_loaded daemon=ivrd flow=%s version=1"
+                       % doc["name"], timeout=15)
         tone = s.var_dir / "tone440.wav"
         make_tone(tone, 440, 120)
         s.tone = tone
