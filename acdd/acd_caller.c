@@ -59,9 +59,14 @@ static void s_announce(acd_app_t *app, acd_call_t *call, int position, int wait_
     json_t *prompts = json_array();
     for (size_t i = 0; i < say.count; i++)
         json_array_append_new(prompts, json_string(say.names[i]));
+    /* the callback offer names the queue's own key */
     const acd_qmeta_t *q = acd_queue_meta(app, call->queue);
-    if (q && q->callback_key[0] && app->cb_offer_prompt[0])
+    acd_say_t key = {.count = 0};
+    if (q && q->callback_key[0] && app->cb_offer_prompt[0] &&
+        acd_say_key(&key, q->callback_key[0]) == 0) {
         json_array_append_new(prompts, json_string(app->cb_offer_prompt));
+        json_array_append_new(prompts, json_string(key.names[0]));
+    }
     call->media_started = true;
     acd_call_play(app, call, prompts, false, s_on_announce_reply);
 }

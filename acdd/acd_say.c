@@ -119,3 +119,15 @@ int acd_say_announcement(acd_say_t *out, const char *language, int position,
     }
     return rc ? -1 : 0;
 }
+
+int acd_say_key(acd_say_t *out, char key)
+{
+    char name[ACD_SAY_NAME_MAX];
+    if (key >= '0' && key <= '9')
+        snprintf(name, sizeof name, "digits/%c", key);
+    else if (key == '*' || key == '#')
+        snprintf(name, sizeof name, "digits/%s", key == '*' ? "star" : "hash");
+    else
+        return -1;
+    return s_add(out, name);
+}

@@ -23,4 +23,8 @@ int acd_say_number(acd_say_t *out, const char *language, long n);
 int acd_say_announcement(acd_say_t *out, const char *language, int position,
                          int expected_wait_s);
 
+/* Append the name reading one key: digits/0-9, digits/star, digits/hash. 0 or -1 (not a
+ * key, list full). */
+int acd_say_key(acd_say_t *out, char key);
+
 #endif

@@ -67,3 +67,17 @@ CC_TEST(acd_say_announcement_pieces)
     CC_CHECK_STR(buf, "queue/you_are_number 2 queue/in_queue");
     CC_CHECK_INT(acd_say_announcement(&say, "en", 0, 10), -1);
 }
+
+CC_TEST(acd_say_the_callback_key)
+{
+    acd_say_t say = {.count = 0};
+    CC_CHECK_INT(acd_say_key(&say, '2'), 0);
+    CC_CHECK_INT(acd_say_key(&say, '*'), 0);
+    CC_CHECK_INT(acd_say_key(&say, '#'), 0);
+    CC_CHECK_INT(acd_say_key(&say, 'A'), -1);
+    CC_CHECK_INT(acd_say_key(&say, '\0'), -1);
+    CC_CHECK_INT(say.count, 3);
+    CC_CHECK_STR(say.names[0], "digits/2");
+    CC_CHECK_STR(say.names[1], "digits/star");
+    CC_CHECK_STR(say.names[2], "digits/hash");
+}

@@ -64,7 +64,9 @@ english() {
     s queue/minutes "minutes."
     s queue/minute "minute."
     s queue/seconds "seconds."
-    s queue/callback_offer "To be called back instead of waiting, press 1."
+    s queue/callback_press "To be called back instead of waiting, press"
+    s digits/star "star"
+    s digits/hash "hash"
     set -- zero one two three four five six seven eight nine
     d=0
     for word in "$@"; do
@@ -109,7 +111,9 @@ mandarin() {
     s queue/minutes "分钟。"
     s queue/minute "分钟。"
     s queue/seconds "秒。"
-    s queue/callback_offer "不想等候、希望我们回电，请按1。"
+    s queue/callback_press "不想等候、希望我们回电，请按"
+    s digits/star "星号"
+    s digits/hash "井号"
     set -- 零 一 二 三 四 五 六 七 八 九 十
     n=0
     for word in "$@"; do
