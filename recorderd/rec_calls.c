@@ -206,6 +206,33 @@ static void s_find_endpoints(rec_calls_t *self, rec_call_t *c)
     }
 }
 
+/* Something that decides the policy (the agent, the queue) became known after the call was
+ * answered: start now if the policy says always. */
+static void s_start_if_due(rec_calls_t *self, rec_call_t *c)
+{
+    s_resolve(self, c);
+    if (c->answered && !c->mix && c->decision.mode == REC_ALWAYS) {
+        if (c->caller_ep)
+            rec_session_start(self, c);
+        else
+            s_find_endpoints(self, c);
+    }
+}
+
+/* acdd's queue.entered: a call that reached its queue through the IVR (or a transfer)
+ * was created with another route, so this is where queue:NAME policies learn of it. */
+static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    rec_calls_t *self = arg;
+    rec_call_t *c = ev->call_id ? s_call(self, ev->call_id, false) : NULL;
+    const char *queue = json_string_value(json_object_get(ev->body, "queue"));
+    if (!c || c->ended || !queue || c->queue[0])
+        return;
+    s_copy(c->queue, queue);
+    s_start_if_due(self, c);
+}
+
 static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
@@ -259,13 +286,7 @@ static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             if (c->mix)
                 rec_session_tap_start(self, c); /* re-aim the tap at the agent */
         }
-        s_resolve(self, c);
-        if (c->answered && !c->mix && c->decision.mode == REC_ALWAYS) {
-            if (c->caller_ep)
-                rec_session_start(self, c);
-            else
-                s_find_endpoints(self, c);
-        }
+        s_start_if_due(self, c);
     } else if (!strcmp(type, "call.ended")) {
         c->ended = true;
         if (c->mix && !c->stopping) {
@@ -436,6 +457,7 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
     }
     cc_bus_subscribe(bus, "sipproxy", "call.", s_on_call_event, self);
     cc_bus_subscribe(bus, "mediad", "media.dtmf", s_on_dtmf, self);
+    cc_bus_subscribe(bus, "acdd", "queue.entered", s_on_queue_event, self);
     return self;
 }
 

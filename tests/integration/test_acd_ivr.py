@@ -126,7 +126,7 @@ def loud_frames(path, threshold_dbfs=-40):
 @pytest.fixture(scope="module")
 def acdivr(pg_cluster, bin_dir):
     s = sm.Suite(pg_cluster, name="test_acd_ivr",
-                 daemons=["sipproxy", "mediad", "acdd", "ivrd"],
+                 daemons=["sipproxy", "mediad", "acdd", "ivrd", "recorderd"],
                  config={"sipproxy.ring_timeout": "10", "mediad.media_timeout": "30",
                          "ivrd.path_flush_ms": "50"})
     uas = []
@@ -142,6 +142,8 @@ def acdivr(pg_cluster, bin_dir):
                 "--skill", "vip:5", check=True)
         for ext in (CODE_AGENT, UNREG_AGENT):
             s.ccctl("agent", "add", ext, "--queue", QUEUE, check=True)
+        # every call of the queue is recorded, though it reaches the queue through the IVR
+        s.ccctl("recording", "policy", "queue:" + QUEUE, "always", check=True)
         s.psql("INSERT INTO customers (number, name, tier, account) "
                "VALUES (%s, 'Ada Lovelace', 'VIP', 'AC-1815')", (VIP,))
         s.start()
@@ -357,3 +359,12 @@ def test_survey_after_a_queued_call(acdivr):
                                      "AND event = 'completed'", (cid,)),
                       what="the completed row")
     assert rows == [(PLAIN_AGENT,)], rows
+    # recorded by the queue's policy, from the queue on, findable by agent
+    def recorded():
+        r = s.ccctl("recording", "list", "--agent", PLAIN_AGENT, "--json", check=True)
+        return [x for x in json.loads(r.stdout) if x["call_id"] == cid and x["finished"]]
+    rec = wait_until(recorded, what="the queue call's recording")[0]
+    assert (rec["queue"], rec["agent"], rec["caller"], rec["complete"]) == \
+        (QUEUE, PLAIN_AGENT, caller, True), rec
+    with wave.open(rec["path"]) as w:
+        assert w.getnchannels() == 2 and w.getnframes() / w.getframerate() > 4, rec
