@@ -59,6 +59,7 @@ typedef struct acd_call {
     /* answered */
     char agent[ACD_EXT_MAX];
     int64_t answered_ms;
+    int64_t answered_connect_id; /* the call.connect the agent answered */
     /* media */
     int64_t announce_play_id, confirm_play_id;
     /* callback */
@@ -158,9 +159,10 @@ void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
 void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call_id,
                                 int64_t connect_id, const char *result, const char *target);
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id);
-/* call.connect_ended of a return_to_ivr call: the agent is done, the IVR has the caller. */
+/* call.connect_ended: the agent hung up (a return_to_ivr call: the IVR has the caller) or
+ * transferred the caller away. connect_id 0: whatever connect the agent answered. */
 void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *call_id,
-                               const char *reason);
+                               int64_t connect_id, const char *reason);
 /* A new call entering a queue (queue.enter, or a restored row). 0 or -errno from the
  * core (an overflow at once counts as taken: the overflow action dealt with it). */
 int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char *db_state);

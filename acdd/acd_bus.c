@@ -39,6 +39,13 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
         return;
     }
     acd_call_t *call = acd_call_find(app, call_id);
+    if (call && call->gone && call->agent[0] && call->cb == ACD_CB_NONE) {
+        /* the agent transferred the caller to a queue (REFER): sipproxy's
+         * call.connect_ended saying so travels on another socket and may come later */
+        acd_call_on_connect_ended(app, call, call_id, 0, "transferred");
+        acd_calls_sweep(app);
+        call = acd_call_find(app, call_id);
+    }
     if (call) {
         if (call->in_core && !strcmp(call->queue, queue)) {
             cc_bus_reply(bus, req, json_object()); /* a repeated request */
@@ -260,7 +267,9 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     } else if (!strcmp(ev->type, "call.ended")) {
         acd_call_on_ended(app, call, ev->call_id);
     } else if (!strcmp(ev->type, "call.connect_ended")) {
-        acd_call_on_connect_ended(app, call, ev->call_id, s_str(ev->body, "reason"));
+        acd_call_on_connect_ended(app, call, ev->call_id,
+                                  json_integer_value(json_object_get(ev->body, "connect_id")),
+                                  s_str(ev->body, "reason"));
     }
     acd_calls_sweep(app);
 }

@@ -295,15 +295,16 @@ void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id)
     acd_call_kill(app, call);
 }
 
-/* A call that goes back to the IVR after the agent (return_to_ivr): the agent hung up or
- * transferred the caller away, the caller is still on the line and ivrd has the call
- * again. The agent's part ends here (wrap-up, the completed row); later events of the
- * call are not acdd's business. */
+/* The agent's leg left a call that goes on: the agent transferred the caller away (REFER:
+ * to a number, or to a queue or IVR, which hands the call over again), or hung up on a
+ * return_to_ivr call (ivrd has it again). The agent's part ends here (wrap-up, the
+ * completed row); later events of the call are not acdd's business. */
 void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *call_id,
-                               const char *reason)
+                               int64_t connect_id, const char *reason)
 {
     if (strcmp(call_id, call->id) != 0 || !call->gone || !call->agent[0] ||
-        call->cb != ACD_CB_NONE)
+        call->cb != ACD_CB_NONE ||
+        (connect_id > 0 && connect_id != call->answered_connect_id))
         return;
     cc_info("acd.returned", "call=%s queue=%s agent=%s reason=%s", call->id, call->queue,
             call->agent, cc_logq(reason));

@@ -265,6 +265,7 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
         return;
     call->connect_id = 0;
     if (!strcmp(result, "answered")) {
+        call->answered_connect_id = connect_id;
         char agent[ACD_EXT_MAX] = "";
         if (target && !strncmp(target, "ext:", 4))
             acd_text_copy(agent, sizeof agent, target + 4);

@@ -419,6 +419,51 @@ def test_wrapup_respected(calls):
         t_answer - t_end)
 
 
+def test_agent_blind_transfer_to_another_queue(calls):
+    """The agent who answered a queue call transfers it (REFER) to another queue's number:
+    the first agent is free of it at once (wrap-up, not on a call until the caller hangs
+    up), the call waits in the second queue and reaches the agent there, who hears the
+    caller's tone."""
+    s = calls
+    set_agents(s, ("1002",))
+    before = set(s.ua["1003"].recordings())
+    sub = s.subscribe(["acdd"], prefix="")
+    time.sleep(0.3)
+    first = dial_and_wait(s, sub, "2001", "613")       # wr: 4 s wrap-up
+    assert first["agent"] == "1002", first
+    cid = first["call_id"]
+    bus_ok(s, "acdd", "agent.login", {"ext": "1003"})
+    time.sleep(1.5)
+    s.ua["1002"].command("transfer", "sip:611@127.0.0.1:%d" % s.sip_port)   # rr
+    second = None
+    deadline = time.monotonic() + 15
+    states = []
+    while time.monotonic() < deadline and not second:
+        ev = sub.recv(0.5)
+        if not ev:
+            continue
+        if ev[0] == "agent.state" and ev[1]["ext"] == "1002":
+            states.append(ev[1]["state"])
+        if ev[0] == "queue.answered" and ev[1]["call_id"] == cid:
+            second = ev[1]
+    assert second, "no answer in the second queue; acdd:\n%s" % s.log_tail("acdd")
+    assert (second["queue"], second["agent"]) == ("rr", "1003"), second
+    assert "wrap_up" in states, states
+    assert agent_states(s)["1002"]["state"] in ("wrap_up", "ready")
+    rows = wait_until(lambda: s.psql("SELECT queue, agent FROM queue_log WHERE call_id = %s "
+                                     "AND event = 'completed'", (cid,)), what="completed row")
+    assert rows == [("wr", "1002")], rows
+    time.sleep(3)
+    s.ua["2001"].command("hangup")
+    time.sleep(1)
+    sub.close()
+    new = [p for p in s.ua["1003"].recordings() if p not in before]
+    assert new, "1003 recorded no call"
+    share, loud = tone_share(new[-1], 440)
+    assert loud > 20 and share > 0.8, "1003 heard 440 Hz in %.2f of %d windows" % (share, loud)
+    hangup_all(s)
+
+
 def test_ring_no_answer_requeues_and_pauses(calls):
     s = calls
     sub = s.subscribe(["acdd"], prefix="")
