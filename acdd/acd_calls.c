@@ -259,28 +259,57 @@ int acd_app_step(acd_app_t *app, acd_event_t *ev)
 
 /* ---- configuration ------------------------------------------------------------------- */
 
-static bool s_cfg_has_agent(const acd_db_config_t *cfg, const char *ext)
+/* The reloaded tables as sets, so that reconciling costs one lookup per item rather than a
+ * scan of the tables (thousands of agents): agents by ext, memberships and skills by
+ * "q<ext>/<queue>" and "s<ext>/<skill>" (an extension is digits, so no two pairs meet). */
+typedef struct {
+    acd_map_t agents, pairs;
+    char *keys;
+} s_cfg_sets_t;
+
+#define S_PAIR_MAX (ACD_EXT_MAX + ACD_NAME_MAX + 3)
+
+static void s_pair_key(char *out, char kind, const char *ext, const char *name)
 {
+    snprintf(out, S_PAIR_MAX, "%c%.*s/%.*s", kind, ACD_EXT_MAX - 1, ext, ACD_NAME_MAX - 1, name);
+}
+
+static int s_cfg_sets_init(s_cfg_sets_t *sets, const acd_db_config_t *cfg)
+{
+    acd_map_init(&sets->agents);
+    acd_map_init(&sets->pairs);
+    size_t n = cfg->nmembers + cfg->nskills;
+    sets->keys = calloc(n + 1, S_PAIR_MAX);
+    if (!sets->keys)
+        return -1;
+    int rc = 0;
     for (size_t i = 0; i < cfg->nagents; i++)
-        if (!strcmp(cfg->agents[i].ext, ext))
-            return true;
-    return false;
+        rc |= acd_map_put(&sets->agents, cfg->agents[i].ext, (void *)1) == -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        char *key = sets->keys + i * S_PAIR_MAX;
+        if (i < cfg->nmembers)
+            s_pair_key(key, 'q', cfg->members[i].ext, cfg->members[i].queue);
+        else
+            s_pair_key(key, 's', cfg->skills[i - cfg->nmembers].ext,
+                       cfg->skills[i - cfg->nmembers].skill);
+        rc |= acd_map_put(&sets->pairs, key, (void *)1) == -ENOMEM;
+    }
+    return rc ? -1 : 0;
 }
 
-static bool s_cfg_has_member(const acd_db_config_t *cfg, const char *ext, const char *queue)
+static void s_cfg_sets_free(s_cfg_sets_t *sets)
 {
-    for (size_t i = 0; i < cfg->nmembers; i++)
-        if (!strcmp(cfg->members[i].ext, ext) && !strcmp(cfg->members[i].queue, queue))
-            return true;
-    return false;
+    acd_map_free(&sets->agents);
+    acd_map_free(&sets->pairs);
+    free(sets->keys);
 }
 
-static bool s_cfg_has_skill(const acd_db_config_t *cfg, const char *ext, const char *skill)
+static bool s_cfg_has_pair(const s_cfg_sets_t *sets, char kind, const char *ext,
+                           const char *name)
 {
-    for (size_t i = 0; i < cfg->nskills; i++)
-        if (!strcmp(cfg->skills[i].ext, ext) && !strcmp(cfg->skills[i].skill, skill))
-            return true;
-    return false;
+    char key[S_PAIR_MAX];
+    s_pair_key(key, kind, ext, name);
+    return acd_map_get(&sets->pairs, key) != NULL;
 }
 
 /* What the tables no longer say goes: memberships and skills removed, and agents deleted
@@ -289,11 +318,17 @@ static bool s_cfg_has_skill(const acd_db_config_t *cfg, const char *ext, const c
  * core's lists change under each removal. */
 static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
 {
+    s_cfg_sets_t sets;
+    if (s_cfg_sets_init(&sets, cfg) != 0) { /* out of memory: removing nothing is safe */
+        cc_warn("acd.reconcile_skipped", "reason=out_of_memory");
+        s_cfg_sets_free(&sets);
+        return;
+    }
     for (size_t i = 0; i < app->agents.cap; i++) {
         acd_agent_meta_t *meta = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
         if (!meta)
             continue;
-        bool keep = s_cfg_has_agent(cfg, meta->ext);
+        bool keep = acd_map_get(&sets.agents, meta->ext) != NULL;
         meta->deleted = !keep;
         /* (an agent in more than 64 queues or with more than 64 skills is reconciled
          * for the first 64 only; nothing near that is configured in practice) */
@@ -304,7 +339,7 @@ static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
         for (int k = 0; k < n && k < 64; k++)
             acd_text_copy(copy[k], sizeof copy[k], names[k]);
         for (int k = 0; k < n && k < 64; k++)
-            if (!keep || !s_cfg_has_member(cfg, meta->ext, copy[k])) {
+            if (!keep || !s_cfg_has_pair(&sets, 'q', meta->ext, copy[k])) {
                 cc_info("acd.member_removed", "agent=%s queue=%s", meta->ext, copy[k]);
                 acd_core_agent_leave(app->core, meta->ext, copy[k]);
             }
@@ -312,7 +347,7 @@ static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
         for (int k = 0; k < n && k < 64; k++)
             acd_text_copy(copy[k], sizeof copy[k], names[k]);
         for (int k = 0; k < n && k < 64; k++)
-            if (!keep || !s_cfg_has_skill(cfg, meta->ext, copy[k]))
+            if (!keep || !s_cfg_has_pair(&sets, 's', meta->ext, copy[k]))
                 acd_core_agent_set_skill(app->core, meta->ext, copy[k], 0);
         acd_agent_info_t info;
         if (!keep && acd_core_agent_info(app->core, meta->ext, &info) == 0 &&
@@ -324,6 +359,7 @@ static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
             acd_app_step(app, &ev);
         }
     }
+    s_cfg_sets_free(&sets);
 }
 
 void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
