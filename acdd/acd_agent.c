@@ -370,6 +370,18 @@ int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
     case ACD_EV_WRAPUP_TIMEOUT:
         if (agent->state == ACD_AGENT_WRAP_UP) s_after_wrapup(core, agent);
         return 0;
+    case ACD_EV_AGENT_ON_CALL: {
+        /* straight from logged out to on call, never ready in between: no offer can slip
+         * in; the call's end then runs wrap-up as usual */
+        acd_queue_t *queue = ev->queue ? acd_map_get(&core->queues_by_name, ev->queue) : NULL;
+        if (!ev->call_id || !*ev->call_id || !queue) return -EINVAL;
+        if (agent->state != ACD_AGENT_LOGGED_OUT) return -EPERM;
+        acd_copy(agent->call_id, sizeof agent->call_id, ev->call_id);
+        agent->call_queue = queue;
+        agent->answered_ms = core->now_ms;
+        acd_agent_set_state(core, agent, ACD_AGENT_ON_CALL, NULL);
+        return 0;
+    }
     default:
         return -EINVAL;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "acd_app.h"
+#include "acd_calls.h"
 #include "cc_log.h"
 
 static void s_copy(char *dst, size_t len, const char *src)
@@ -349,6 +350,43 @@ int acd_bus_attach(acd_app_t *app)
 
 /* ---- restore after a restart --------------------------------------------------------- */
 
+/* mediad's answer for a call restored as connected: no endpoints left means the call
+ * ended while acdd was away (its call.ended is lost to us), so the agent's part ends now.
+ * No answer decides nothing: the call.ended still to come will. */
+static void s_on_connected_probe(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+{
+    if (status != 0 || !call || call->dead)
+        return;
+    if (json_array_size(json_object_get(result, "endpoints")) == 0) {
+        cc_info("acd.restored_call_gone", "call=%s agent=%s", call->id, call->agent);
+        acd_call_on_ended(app, call, call->id);
+        acd_calls_sweep(app);
+    }
+}
+
+/* A call an agent was talking on: held (not queued) until its end, which frees the agent. */
+static void s_restore_connected(acd_app_t *app, acd_call_t *call, const acd_db_call_t *row)
+{
+    s_copy(call->agent, sizeof call->agent, row->agent);
+    call->gone = call->answered = true;
+    call->answered_ms = acd_now_ms();
+    cc_info("acd.call_restored", "call=%s queue=%s state=connected agent=%s", call->id,
+            call->queue, call->agent);
+    acd_request(app, "mediad", "endpoint.find", json_pack("{s:s}", "call_id", call->id),
+                call->id, s_on_connected_probe);
+}
+
+/* The restored call agent `ext` was talking on, or NULL. */
+static acd_call_t *s_connected_call_of(acd_app_t *app, const char *ext)
+{
+    for (size_t i = 0; i < app->calls.cap; i++) {
+        acd_call_t *c = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
+        if (c && !c->dead && c->gone && !strcmp(c->agent, ext))
+            return c;
+    }
+    return NULL;
+}
+
 static void s_restore_call(const acd_db_call_t *row, void *arg)
 {
     acd_app_t *app = arg;
@@ -371,11 +409,16 @@ static void s_restore_call(const acd_db_call_t *row, void *arg)
     if (row->seq > app->last_seq)
         app->last_seq = row->seq;
     call->cb_attempts = row->attempts;
+    call->return_to_ivr = row->return_to_ivr;
     json_t *vars = json_loads(row->variables, 0, NULL);
     if (json_is_object(vars) && json_object_size(vars) > 0)
         call->variables = vars;
     else
         json_decref(vars);
+    if (!strcmp(row->state, "connected") && row->agent[0]) {
+        s_restore_connected(app, call, row);
+        return;
+    }
     bool callback = !strcmp(row->state, "callback");
     if (callback) {
         call->cb = ACD_CB_WAITING;
@@ -401,6 +444,14 @@ static void s_restore_state(const char *ext, const char *state, const char *reas
     acd_app_t *app = arg;
     if (!strcmp(state, "logged_out"))
         return;
+    acd_call_t *call = !strcmp(state, "on_call") ? s_connected_call_of(app, ext) : NULL;
+    if (call) { /* back on the call it was talking on, never ready in between */
+        acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = ext, .call_id = call->id,
+                          .queue = call->queue};
+        if (acd_app_step(app, &ev) == 0)
+            cc_info("acd.agent_restored", "agent=%s state=on_call call=%s", ext, call->id);
+        return;
+    }
     bool paused = !strcmp(state, "not_ready");
     acd_event_t ev = {.kind = ACD_EV_AGENT_LOGIN, .agent = ext,
                       .reason = paused ? (reason[0] ? reason : "pause") : NULL};

@@ -130,12 +130,12 @@ int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char
         app->last_seq = call->seq;
         char pr[16], lv[16], enq[24], sq[24], ep[24];
         char *vars = call->variables ? json_dumps(call->variables, JSON_COMPACT) : NULL;
-        const char *p[11] = {call->id, call->queue, acd_fmt_int(pr, sizeof pr, call->priority),
+        const char *p[12] = {call->id, call->queue, acd_fmt_int(pr, sizeof pr, call->priority),
                              call->skill, acd_fmt_int(lv, sizeof lv, call->skill_level),
                              acd_fmt_int(enq, sizeof enq, call->enqueued_ms),
                              acd_fmt_int(sq, sizeof sq, call->seq), call->caller,
                              acd_fmt_int(ep, sizeof ep, call->endpoint_id), vars ? vars : "{}",
-                             db_state};
+                             db_state, call->return_to_ivr ? "t" : "f"};
         acd_db_write(app->db, ACD_DB_QCALL_INSERT, p);
         free(vars);
     }
@@ -266,6 +266,7 @@ static void s_agent_done(acd_app_t *app, acd_call_t *call)
 {
     if (!call->agent[0])
         return;
+    acd_qcall_delete(app, call); /* the 'connected' row */
     acd_event_t ev = {.kind = ACD_EV_CALL_ENDED, .agent = call->agent};
     acd_app_step(app, &ev);
     acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller, -1, -1,

@@ -479,6 +479,7 @@ int acd_core_step(acd_core_t *self, const acd_event_t *ev, acd_actions_t *out)
     case ACD_EV_OFFER_NO_ANSWER:
     case ACD_EV_CALL_ENDED:
     case ACD_EV_WRAPUP_TIMEOUT:
+    case ACD_EV_AGENT_ON_CALL:
         rc = acd_agent_event(self, ev);
         break;
     default:

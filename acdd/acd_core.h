@@ -76,6 +76,8 @@ typedef enum {
     ACD_EV_OFFER_NO_ANSWER, /* call_id, agent: as the core's own ring timeout */
     ACD_EV_CALL_ENDED,      /* agent: its call is over -> wrap-up */
     ACD_EV_WRAPUP_TIMEOUT,  /* agent: end wrap-up now (the core also ends it on time) */
+    ACD_EV_AGENT_ON_CALL,   /* agent, call_id, queue: a logged-out agent comes back on the
+                               call it was talking on (restore after a restart) */
 } acd_event_kind_t;
 
 typedef struct {

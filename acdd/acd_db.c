@@ -29,15 +29,16 @@ static const struct {
         "INSERT INTO agent_state_history (ext, state, reason, previous, started_at, "
         "previous_s) VALUES ($1, $2, $3, $4, to_timestamp($5::double precision / 1000), "
         "$6::double precision)"},
-    [ACD_DB_QCALL_INSERT] = {"acd_qcall_insert", 11,
+    [ACD_DB_QCALL_INSERT] = {"acd_qcall_insert", 12,
         "INSERT INTO queue_calls (call_id, queue, priority, skill, skill_level, enqueued_at, "
-        "seq, caller, endpoint_id, variables, state) VALUES ($1, $2, $3::integer, $4, "
-        "$5::integer, to_timestamp($6::double precision / 1000), $7::bigint, $8, $9::bigint, "
-        "$10::jsonb, $11) ON CONFLICT (call_id) DO UPDATE SET queue = EXCLUDED.queue, "
-        "state = EXCLUDED.state"},
-    [ACD_DB_QCALL_UPDATE] = {"acd_qcall_update", 4,
-        "UPDATE queue_calls SET queue = $2, state = $3, connect_id = $4::bigint "
-        "WHERE call_id = $1"},
+        "seq, caller, endpoint_id, variables, state, return_to_ivr) VALUES ($1, $2, "
+        "$3::integer, $4, $5::integer, to_timestamp($6::double precision / 1000), "
+        "$7::bigint, $8, $9::bigint, $10::jsonb, $11, $12::boolean) ON CONFLICT (call_id) "
+        "DO UPDATE SET queue = EXCLUDED.queue, state = EXCLUDED.state, agent = NULL, "
+        "return_to_ivr = EXCLUDED.return_to_ivr"},
+    [ACD_DB_QCALL_UPDATE] = {"acd_qcall_update", 5,
+        "UPDATE queue_calls SET queue = $2, state = $3, connect_id = $4::bigint, "
+        "agent = nullif($5, '') WHERE call_id = $1"},
     [ACD_DB_QCALL_DELETE] = {"acd_qcall_delete", 1, "DELETE FROM queue_calls WHERE call_id = $1"},
     [ACD_DB_QLOG_INSERT] = {"acd_qlog", 12,
         "INSERT INTO queue_log (ts, call_id, queue, event, agent, caller, priority, wait_s, "
@@ -212,7 +213,8 @@ int acd_db_load_calls(cc_pg_t *pg, acd_db_call_fn *fn, void *arg)
     PGresult *r = s_query(pg,
         "SELECT q.call_id, q.queue, q.priority, q.skill, q.skill_level, "
         "(extract(epoch FROM q.enqueued_at) * 1000)::bigint, q.seq, q.caller, q.endpoint_id, "
-        "q.variables::text, q.state, coalesce(q.connect_id, 0), coalesce(c.attempts, 0) "
+        "q.variables::text, q.state, coalesce(q.connect_id, 0), coalesce(c.attempts, 0), "
+        "coalesce(q.agent, ''), q.return_to_ivr "
         "FROM queue_calls q LEFT JOIN callbacks c ON c.call_id = q.call_id "
         "ORDER BY q.seq");
     if (!r)
@@ -232,6 +234,8 @@ int acd_db_load_calls(cc_pg_t *pg, acd_db_call_fn *fn, void *arg)
             .state = PQgetvalue(r, i, 10),
             .connect_id = atoll(PQgetvalue(r, i, 11)),
             .attempts = atoi(PQgetvalue(r, i, 12)),
+            .agent = PQgetvalue(r, i, 13),
+            .return_to_ivr = PQgetvalue(r, i, 14)[0] == 't',
         };
         fn(&c, arg);
     }

@@ -55,11 +55,13 @@ typedef void (acd_db_state_fn)(const char *ext, const char *state, const char *r
                                void *arg);
 int acd_db_load_states(cc_pg_t *pg, acd_db_state_fn *fn, void *arg);
 
-/* A call that was waiting when acdd stopped. */
+/* A call acdd held when it stopped: waiting, ringing, waiting for a callback, or
+ * connected to `agent`. */
 typedef struct {
-    const char *call_id, *queue, *skill, *caller, *variables, *state;
+    const char *call_id, *queue, *skill, *caller, *variables, *state, *agent;
     int priority, skill_level, attempts;
     int64_t enqueued_ms, seq, endpoint_id, connect_id;
+    bool return_to_ivr;
 } acd_db_call_t;
 typedef void (acd_db_call_fn)(const acd_db_call_t *call, void *arg);
 /* In their original order (seq). 0 or -1 (logged). */

@@ -241,7 +241,8 @@ void acd_act_connect(acd_app_t *app, const acd_action_t *a)
     }
     call->gone = true;
     acd_call_play_stop(app, call);
-    acd_qcall_delete(app, call);
+    /* kept while the agent talks, so a restarted acdd puts the agent back on this call */
+    acd_qcall_update(app, call, "connected");
 }
 
 void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call_id,

@@ -363,3 +363,32 @@ CC_TEST(acd_queue_reconfigured_live)
     CC_CHECK_STR(fx_offered_to(&fx, "c2"), "b");
     fx_fini(&fx);
 }
+
+CC_TEST(acd_agent_restored_on_call_gets_no_offer_until_it_ends)
+{
+    acd_fx_t fx;
+    fx_init(&fx);
+    acd_queue_cfg_t cfg = fx_qcfg("q", ACD_STRATEGY_LONGEST_IDLE);
+    cfg.wrapup_s = 5;
+    CC_CHECK_INT(acd_core_queue_set(fx.core, &cfg), 0);
+    CC_CHECK_INT(acd_core_agent_add(fx.core, "a"), 0);
+    CC_CHECK_INT(acd_core_agent_join(fx.core, "a", "q"), 0);
+    CC_CHECK_INT(fx_enqueue(&fx, "c1", "q", 0), 0); /* restored waiting call */
+    acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = "a", .call_id = "c0",
+                      .queue = "q"};
+    CC_CHECK_INT(fx_step(&fx, ev), 0);
+    CC_CHECK_INT(fx_state(&fx, "a"), ACD_AGENT_ON_CALL);
+    CC_CHECK_INT(fx_count(&fx, ACD_ACT_OFFER), 0);
+    const acd_action_t *st = fx_find(&fx, ACD_ACT_AGENT_STATE, NULL, "a");
+    CC_CHECK(st && st->from == ACD_AGENT_LOGGED_OUT && st->to == ACD_AGENT_ON_CALL);
+    CC_CHECK_INT(fx_step(&fx, ev), -EPERM); /* only from logged out */
+    ev.queue = "nope";
+    CC_CHECK_INT(fx_step(&fx, ev), -EINVAL);
+    /* its call ends: wrap-up, then the waiting call */
+    CC_CHECK_INT(fx_step(&fx, (acd_event_t){.kind = ACD_EV_CALL_ENDED, .agent = "a",
+                                            .call_id = "c0"}), 0);
+    CC_CHECK_INT(fx_state(&fx, "a"), ACD_AGENT_WRAP_UP);
+    CC_CHECK_INT(fx_tick(&fx, 5000), 0);
+    CC_CHECK_STR(fx_offered_to(&fx, "c1"), "a");
+    fx_fini(&fx);
+}

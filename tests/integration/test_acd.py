@@ -581,6 +581,47 @@ def test_kill9_with_three_waiting_keeps_order(calls):
     assert answered == order, "served %s, entered %s" % (answered, order)
 
 
+def test_kill9_mid_conversation_keeps_the_agent_on_its_call(calls):
+    """acdd dies (kill -9) while agent 1002 talks on a queue call: restarted, it lists 1002
+    on that call (not ready), so the next caller goes to 1003; when the first caller hangs
+    up, 1002 is free again. A call that ends while acdd is down frees its agent too."""
+    s = calls
+    set_agents(s, ("1002", "1003"))
+    sub = s.subscribe(["acdd"], prefix="queue.")
+    time.sleep(0.3)
+    first = dial_and_wait(s, sub, "2001", "610")
+    assert first["agent"] == "1002", first
+    time.sleep(0.5)  # the writer commits the connected row
+    s.kill9("acdd")
+    s.start("acdd")
+    sub.close()
+    a = agent_states(s)["1002"]
+    assert (a["state"], a["call_id"]) == ("on_call", first["call_id"]), a
+    assert agent_states(s)["1003"]["state"] == "ready"
+    sub = s.subscribe(["acdd"], prefix="queue.")
+    time.sleep(0.3)
+    second = dial_and_wait(s, sub, "2002", "610")
+    assert second["agent"] == "1003", second
+    s.ua["2001"].command("hangup")
+    wait_until(lambda: agent_states(s)["1002"]["state"] == "ready", what="1002 free again")
+    rows = wait_until(lambda: s.psql("SELECT agent FROM queue_log WHERE call_id = %s AND "
+                                     "event = 'completed'", (first["call_id"],)),
+                      what="the first call's completed row")
+    assert rows == [("1002",)], rows
+    # 1002 takes a third call; acdd is down when that caller hangs up
+    third = dial_and_wait(s, sub, "2003", "610")
+    sub.close()
+    assert third["agent"] == "1002", third
+    time.sleep(0.5)
+    s.kill9("acdd")
+    s.ua["2003"].command("hangup")
+    time.sleep(1.5)
+    s.start("acdd")
+    wait_until(lambda: agent_states(s)["1002"]["state"] == "ready",
+               what="1002 freed from a call that ended while acdd was down")
+    hangup_all(s)
+
+
 def test_callback_when_agent_frees(calls):
     s = calls
     set_agents(s, ())
