@@ -230,6 +230,8 @@ static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     if (!c || c->ended || !queue || c->queue[0])
         return;
     s_copy(c->queue, queue);
+    if (c->mix) /* already recording (say by the caller's policy): the index learns the queue */
+        rec_db_set_queue(self->pg, c->rec_id, c->queue);
     s_start_if_due(self, c);
 }
 

@@ -19,6 +19,7 @@ static const struct {
                    "$11::int)) RETURNING id", 11},
     {"rec_path", "UPDATE recordings SET path = $2 WHERE id = $1", 2},
     {"rec_agent", "UPDATE recordings SET agent = $2 WHERE id = $1", 2},
+    {"rec_queue", "UPDATE recordings SET queue = $2 WHERE id = $1", 2},
     {"rec_finish", "UPDATE recordings SET ended_at = now(), duration_ms = $2, size = $3, "
                    "sha256 = $4, complete = $5, paused = $6::jsonb, frames_lost = $7, "
                    "gaps = $8::jsonb, retention_until = now() + make_interval(days => "
@@ -110,20 +111,28 @@ static int s_update(cc_pg_t *pg, const char *name, int n, const char *const *p)
     return r ? 0 : -1;
 }
 
-int rec_db_set_path(cc_pg_t *pg, int64_t id, const char *path)
+/* One column of a row learnt after it was inserted (statement "rec_<column>"). */
+static int s_set(cc_pg_t *pg, const char *stmt, int64_t id, const char *value)
 {
     char ids[24];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
-    const char *p[] = {ids, path};
-    return s_update(pg, "rec_path", 2, p);
+    const char *p[] = {ids, value};
+    return s_update(pg, stmt, 2, p);
+}
+
+int rec_db_set_path(cc_pg_t *pg, int64_t id, const char *path)
+{
+    return s_set(pg, "rec_path", id, path);
 }
 
 int rec_db_set_agent(cc_pg_t *pg, int64_t id, const char *agent)
 {
-    char ids[24];
-    snprintf(ids, sizeof ids, "%lld", (long long)id);
-    const char *p[] = {ids, agent};
-    return s_update(pg, "rec_agent", 2, p);
+    return s_set(pg, "rec_agent", id, agent);
+}
+
+int rec_db_set_queue(cc_pg_t *pg, int64_t id, const char *queue)
+{
+    return s_set(pg, "rec_queue", id, queue);
 }
 
 int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,

@@ -27,6 +27,7 @@ bool rec_db_changed(cc_pg_t *pg);
 int64_t rec_db_insert(cc_pg_t *pg, const rec_db_new_t *r);
 int rec_db_set_path(cc_pg_t *pg, int64_t id, const char *path);
 int rec_db_set_agent(cc_pg_t *pg, int64_t id, const char *agent);
+int rec_db_set_queue(cc_pg_t *pg, int64_t id, const char *queue);
 int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,
                   const char *sha256, bool complete, const char *paused_json,
                   uint64_t frames_lost, const char *gaps_json);

@@ -368,3 +368,30 @@ def test_survey_after_a_queued_call(acdivr):
         (QUEUE, PLAIN_AGENT, caller, True), rec
     with wave.open(rec["path"]) as w:
         assert w.getnchannels() == 2 and w.getnframes() / w.getframerate() > 4, rec
+
+
+def test_recording_started_by_the_caller_learns_its_queue(acdivr):
+    """The caller's own policy starts the recording when the IVR answers, before the call
+    has a queue; once acdd reports queue.entered, the index row gets the queue."""
+    s = acdivr
+    caller = NORMAL[0]
+    s.ccctl("recording", "policy", "ext:" + caller, "always", check=True)
+    time.sleep(1.5)  # recorderd rereads policies on its tick after the change
+    only_ready(s, (PLAIN_AGENT,))
+    sub = s.subscribe(["acdd"], prefix="queue.")
+    time.sleep(0.3)
+    try:
+        s.ua[caller].dial(SURVEY_NUMBER)
+        ans = next_event(s, sub, "queue.answered", 15)
+        cid = ans["call_id"]
+        time.sleep(1)
+        s.ua[caller].command("hangup")
+    finally:
+        sub.close()
+        s.ccctl("recording", "policy", "ext:" + caller, "never", check=True)
+    def recorded():
+        r = s.ccctl("recording", "list", "--number", caller, "--json", check=True)
+        return [x for x in json.loads(r.stdout) if x["call_id"] == cid and x["finished"]]
+    rec = wait_until(recorded, what="the caller's recording")[0]
+    assert (rec["queue"], rec["agent"], rec["caller"]) == (QUEUE, PLAIN_AGENT, caller), rec
+    hangup_all(s)
