@@ -20,6 +20,10 @@ RUN_SH = suite_mod.REPO / "deploy" / "local" / "run.sh"
 BANNER_END = "Press Ctrl-C to stop."
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class RunSh:
     def __init__(self, var_dir):
         self.var_dir = var_dir
@@ -32,9 +36,13 @@ class RunSh:
             **{suite_mod.TOKEN_VAR: self.token})
         self.out = []
         self.lock = threading.Lock()
+        # run.sh as a terminal starts it: SIGINT not ignored. A test runner started in the
+        # background inherits SIGINT ignored, and a shell cannot trap a signal ignored at
+        # its start, so Ctrl-C would never reach run.sh's handler.
         self.proc = subprocess.Popen([str(RUN_SH)], env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, start_new_session=True)
+                                     text=True, start_new_session=True,
+                                     preexec_fn=_default_sigint)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
