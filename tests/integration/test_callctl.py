@@ -17,7 +17,7 @@ import pytest
 
 import suite as sm
 from sipwire import SipWire, header
-from test_sip_calls import Baresip, make_tone, tone_share, tone_windows, wait_event
+from test_sip_calls import five_phones, tone_share, tone_windows, wait_event
 
 DAEMONS = ["sipproxy", "mediad", "acdd"]
 CONTROLLER_TIMEOUT_MS = 1000
@@ -40,19 +40,7 @@ def cc(pg_cluster, bin_dir):
         s.ccctl("route", "add", "700", "ivr:main", check=True)      # ivrd is not running
         s.ccctl("route", "add", "702", "queue:nosuch", check=True)  # acdd refuses it
         s.start()
-        s.tone440 = s.var_dir / "tone440.wav"
-        s.tone880 = s.var_dir / "tone880.wav"
-        make_tone(s.tone440, 440)
-        make_tone(s.tone880, 880)
-        s.ua = {}
-        for ext, tone, mode in (("1001", s.tone440, "auto"), ("1002", s.tone880, "auto"),
-                                ("1003", s.tone880, "manual"), ("1004", s.tone440, "manual"),
-                                ("1005", s.tone440, "auto")):
-            ua = Baresip(s, ext, "secret" + ext, tone, answer=mode)
-            uas.append(ua)
-            s.ua[ext] = ua
-        for ua in uas:
-            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
+        five_phones(s, uas)
         yield s
     finally:
         for ua in uas:

@@ -164,6 +164,25 @@ class Baresip:
 # ---- fixtures -----------------------------------------------------------------------------
 
 
+def five_phones(s, uas):
+    """Phones 1001-1005 registered with the suite (password "secret"+ext): 1001, 1004 and
+    1005 send 440 Hz, 1002 and 1003 880 Hz; 1003 and 1004 answer by hand. Sets s.tone440,
+    s.tone880 and s.ua; each phone goes into `uas` as soon as it runs (the caller stops
+    them, also when registering fails)."""
+    s.tone440 = s.var_dir / "tone440.wav"
+    s.tone880 = s.var_dir / "tone880.wav"
+    make_tone(s.tone440, 440)
+    make_tone(s.tone880, 880)
+    s.ua = {}
+    for ext, tone, mode in (("1001", s.tone440, "auto"), ("1002", s.tone880, "auto"),
+                            ("1003", s.tone880, "manual"), ("1004", s.tone440, "manual"),
+                            ("1005", s.tone440, "auto")):
+        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer=mode)
+        uas.append(s.ua[ext])
+    for ua in s.ua.values():
+        assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
+
+
 @pytest.fixture(scope="module")
 def calls(pg_cluster, bin_dir):
     daemons = [d for d in DAEMONS if (bin_dir / d).exists()]
@@ -178,19 +197,7 @@ def calls(pg_cluster, bin_dir):
         s.ccctl("user", "add", "1099", "--password", "secret1099", check=True)
         s.ccctl("route", "add", "1099", "ext:1099", check=True)  # a user that never registers
         s.start()
-        s.tone440 = s.var_dir / "tone440.wav"
-        s.tone880 = s.var_dir / "tone880.wav"
-        make_tone(s.tone440, 440)
-        make_tone(s.tone880, 880)
-        s.ua = {}
-        for ext, tone, mode in (("1001", s.tone440, "auto"), ("1002", s.tone880, "auto"),
-                                ("1003", s.tone880, "manual"), ("1004", s.tone440, "manual"),
-                                ("1005", s.tone440, "auto")):
-            ua = Baresip(s, ext, "secret" + ext, tone, answer=mode)
-            uas.append(ua)
-            s.ua[ext] = ua
-        for ua in uas:
-            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
+        five_phones(s, uas)
         yield s
     finally:
         for ua in uas:
