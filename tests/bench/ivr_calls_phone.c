@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BIN_US 10
-#define BINS 20000 /* 10 us bins up to 200 ms */
+#include "bench_gaps.h"
+
 #define QUIET_NS 1000000000LL
 #define TICK_NS 20000000LL
 
@@ -52,31 +52,12 @@ typedef struct {
     int press, press_phase; /* press number; packet within it (-1: none going) */
 } phone_t;
 
-static uint64_t s_hist[BINS + 1];
-static uint64_t s_gaps, s_breaks, s_packets, s_lost, s_max_us;
+static uint64_t s_breaks, s_packets, s_lost;
 static uint64_t s_keys_sent, s_audio_sent;
 static const uint8_t *s_audio;
 static size_t s_audio_len;
 static int s_keys, s_talk = 1;
 static double s_key_first, s_key_every;
-
-static int64_t s_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static uint64_t s_pct(double q)
-{
-    uint64_t want = (uint64_t)(q * (double)s_gaps), seen = 0;
-    for (int i = 0; i <= BINS; i++) {
-        seen += s_hist[i];
-        if (seen > want)
-            return (uint64_t)i * BIN_US;
-    }
-    return (uint64_t)BINS * BIN_US;
-}
 
 static void s_read(phone_t *p, int measuring)
 {
@@ -116,12 +97,7 @@ static void s_read(phone_t *p, int measuring)
                 s_lost += dseq - 1u;
             if (p->have_seq && p->last_at && at) {
                 if (dseq == 1 && rts - p->last_ts == 160) {
-                    int64_t dev = (at - p->last_at) / 1000 - 20000;
-                    uint64_t us = (uint64_t)(dev < 0 ? -dev : dev);
-                    s_hist[us / BIN_US < BINS ? us / BIN_US : BINS]++;
-                    s_gaps++;
-                    if (us > s_max_us)
-                        s_max_us = us;
+                    s_gap_add(at - p->last_at);
                 } else {
                     s_breaks++;
                 }

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BIN_US 10
-#define BINS 20000 /* 10 us bins up to 200 ms */
+#include "bench_gaps.h"
+
 
 typedef struct {
     int fd;
@@ -28,26 +28,7 @@ typedef struct {
     uint16_t last_seq;
 } sock_t;
 
-static uint64_t s_hist[BINS + 1];
-static uint64_t s_gaps, s_packets, s_lost, s_max_us;
-
-static int64_t s_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static uint64_t s_pct(double q)
-{
-    uint64_t want = (uint64_t)(q * (double)s_gaps), seen = 0;
-    for (int i = 0; i <= BINS; i++) {
-        seen += s_hist[i];
-        if (seen > want)
-            return (uint64_t)i * BIN_US;
-    }
-    return (uint64_t)BINS * BIN_US;
-}
+static uint64_t s_packets, s_lost;
 
 static void s_read(sock_t *s, int measuring)
 {
@@ -77,12 +58,7 @@ static void s_read(sock_t *s, int measuring)
                 && (uint16_t)(seq - s->last_seq) < 3000)
                 s_lost += (uint16_t)(seq - s->last_seq) - 1u;
             if (s->last_ns && at) {
-                int64_t dev = (at - s->last_ns) / 1000 - 20000;
-                uint64_t us = (uint64_t)(dev < 0 ? -dev : dev);
-                s_hist[us / BIN_US < BINS ? us / BIN_US : BINS]++;
-                s_gaps++;
-                if (us > s_max_us)
-                    s_max_us = us;
+                s_gap_add(at - s->last_ns);
             }
         }
         s->last_ns = at;
