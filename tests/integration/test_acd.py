@@ -8,11 +8,8 @@ routes, call.connect/answer/hangup/originate). Until sipproxy serves it, they ar
 with the reason (sipproxy answers 501 for queue: routes)."""
 
 import json
-import os
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -329,10 +326,10 @@ def calls(cc):
     return cc
 
 
-def set_agents(s, ready=(), order=None):
-    """Every agent logged out, then `ready` logged in one by one (in that order, so the
-    first is idle the longest)."""
-    for ext in AGENTS:
+def set_agents(s, ready=(), agents=AGENTS):
+    """Every one of `agents` logged out, then `ready` logged in one by one (in that order,
+    so the first is idle the longest)."""
+    for ext in agents:
         s.bus_call("acdd", "agent.logout", {"ext": ext})
     time.sleep(0.2)
     for ext in ready:

@@ -16,6 +16,7 @@ import pytest
 
 import suite as sm
 from sipwire import SipWire, header
+from test_acd import bus_ok, hangup_all, set_agents, wait_until
 from test_sip_calls import Baresip, make_tone, tone_share
 
 IVR_NUMBER = "7100"
@@ -55,28 +56,11 @@ SURVEY_FLOW = {
 # ---- helpers ---------------------------------------------------------------------------
 
 
-def bus_ok(s, daemon, cmd, args=None):
-    r = s.bus_call(daemon, cmd, args or {})
-    assert r.get("ok"), "%s %s: %s" % (daemon, cmd, r)
-    return r.get("result")
-
-
 def agent_state(s, ext):
     for a in bus_ok(s, "acdd", "agent.list")["agents"]:
         if a["ext"] == ext:
             return a
     raise AssertionError("acdd does not list agent %s" % ext)
-
-
-def wait_until(fn, timeout=10.0, step=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
 
 
 def next_event(s, sub, etype, timeout, match=None, seen=None):
@@ -96,18 +80,7 @@ def next_event(s, sub, etype, timeout, match=None, seen=None):
 
 def only_ready(s, ready=()):
     """Every agent logged out, then `ready` logged in one by one, in that order."""
-    for ext in AGENTS:
-        s.bus_call("acdd", "agent.logout", {"ext": ext})
-    time.sleep(0.2)
-    for ext in ready:
-        bus_ok(s, "acdd", "agent.login", {"ext": ext})
-        time.sleep(0.05)
-
-
-def hangup_all(s):
-    for ua in s.ua.values():
-        ua.command("hangup")
-    time.sleep(1.0)
+    set_agents(s, ready, agents=AGENTS)
 
 
 def loud_frames(path, threshold_dbfs=-40):
