@@ -426,7 +426,7 @@ static void s_restore_call(const acd_db_call_t *row, void *arg)
         call->endpoint_id = 0;
     }
     if (!strcmp(row->state, "offered") && row->connect_id > 0) /* ringing when we died */
-        cc_bus_request(app->bus, "sipproxy", "call.connect_cancel",
+        cc_bus_request(app->bus, NULL, "sipproxy", "call.connect_cancel",
                        json_pack("{s:s, s:I}", "call_id", call->id, "connect_id",
                                  (json_int_t)row->connect_id), app->req_timeout_ms, NULL, NULL);
     if (acd_call_enqueue(app, call, true, row->state) != 0) {

@@ -173,7 +173,7 @@ void acd_request(acd_app_t *app, const char *target, const char *cmd, json_t *ar
     ctx->app = app;
     ctx->on_reply = on_reply;
     acd_text_copy(ctx->call_id, sizeof ctx->call_id, call_id);
-    if (cc_bus_request(app->bus, target, cmd, args, app->req_timeout_ms, s_on_reply, ctx) != 0) {
+    if (!cc_bus_request(app->bus, NULL, target, cmd, args, app->req_timeout_ms, s_on_reply, ctx)) {
         cc_warn("acd.request_failed", "call=%s cmd=%s", cc_logq(call_id), cmd);
         free(ctx);
     }

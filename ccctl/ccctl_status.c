@@ -108,10 +108,9 @@ static int s_gather(ccctl_t *ctx, s_gather_t *g)
         g->st[i].timeout_ms = g->timeout_ms;
         if (s_no_socket(cc_config_run_dir(ctx->cfg), &g->st[i]))
             continue;
-        int rc = cc_bus_request(bus, s_daemons[i], "status", NULL, g->timeout_ms,
-                                s_on_reply, &g->st[i]);
-        if (rc < 0)
-            ccctl_status_from_reply(&g->st[i], rc, NULL);
+        if (!cc_bus_request(bus, NULL, s_daemons[i], "status", NULL, g->timeout_ms,
+                            s_on_reply, &g->st[i]))
+            ccctl_status_from_reply(&g->st[i], -ENOTCONN, NULL);
     }
     s_wait(bus, g);
     cc_bus_destroy(&bus);

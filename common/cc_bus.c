@@ -153,7 +153,8 @@ cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth)
         self->ring = calloc(self->ring_cap, sizeof *self->ring);
         self->ring_len = calloc(self->ring_cap, sizeof *self->ring_len);
     }
-    if (!self->name || !self->run_dir || (self->ring_cap && (!self->ring || !self->ring_len))) {
+    if (!self->name || !self->run_dir || (self->ring_cap && (!self->ring || !self->ring_len)) ||
+        cc_bus_requests_init(self) != 0) {
         cc_bus_destroy(&self);
         return NULL;
     }
@@ -540,8 +541,12 @@ static void s_handle_command(cc_bus_t *self, cc_bus_req_t *req, const char *data
         cc_bus_reply_error(self, req, "bad_args", "%s", err);
         goto done;
     }
-    if (cmd)
+    if (cmd) {
+        /* commands about a call name it in call_id: their log lines carry it */
+        cc_log_set_call(json_string_value(json_object_get(args, "call_id")));
         cmd->fn(self, req, def->name, args, cmd->arg);
+        cc_log_set_call(NULL);
+    }
     else if (!strcmp(def->name, "ping"))
         cc_bus_reply(self, req, json_pack("{s:b,s:s}", "pong", 1, "daemon", self->name));
     else

@@ -133,10 +133,36 @@ void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, con
  * result is borrowed for the callback's duration. */
 typedef void (cc_bus_reply_fn)(cc_bus_t *bus, int status, json_t *result, void *arg);
 
-/* Send `cmd` to daemon `target` without blocking. args stolen (may be NULL). Returns 0, or
- * -errno when it could not even be queued (then fn is not called). */
-int cc_bus_request(cc_bus_t *self, const char *target, const char *cmd, json_t *args,
-                   int timeout_ms, cc_bus_reply_fn *fn, void *arg);
+/* A request in flight; 0 is never a valid handle. */
+typedef uint64_t cc_bus_handle_t;
+
+/* Whoever a request is for (a call, an HTTP session, a recording): embed a zeroed
+ * cc_bus_owner_t in that object and pass it with each request. When the object goes,
+ * cc_bus_owner_cancel drops everything it still waits for, so a reply that arrives later
+ * finds nothing and no callback ever sees a freed object. */
+typedef struct cc_bus_pending cc_bus_pending_t;
+typedef struct {
+    cc_bus_pending_t *head;
+    size_t count; /* requests in flight for this owner */
+} cc_bus_owner_t;
+
+/* Send `cmd` to daemon `target` without blocking. args stolen (may be NULL); owner may be
+ * NULL for a request nobody needs to cancel. Exactly one of fn(reply), fn(-ETIMEDOUT) or a
+ * cancel ends it. Returns the request's handle, or 0 when it could not even be queued
+ * (then fn is never called). fn may be NULL when nobody wants the reply. */
+cc_bus_handle_t cc_bus_request(cc_bus_t *self, cc_bus_owner_t *owner, const char *target,
+                               const char *cmd, json_t *args, int timeout_ms,
+                               cc_bus_reply_fn *fn, void *arg);
+/* Forget one request: its callback will not run. False if it already ended. */
+bool cc_bus_cancel(cc_bus_t *self, cc_bus_handle_t handle);
+/* Forget every request of owner (none of their callbacks runs); the owner may then be freed. */
+void cc_bus_owner_cancel(cc_bus_t *self, cc_bus_owner_t *owner);
+static inline size_t cc_bus_owner_pending(const cc_bus_owner_t *owner)
+{
+    return owner->count;
+}
+/* Requests in flight, all owners. */
+size_t cc_bus_pending_count(const cc_bus_t *self);
 
 /* Blocking call for command-line tools and tests (never inside a daemon's loop). Returns
  * the result object (new reference, json null if the reply had none) or NULL with err set

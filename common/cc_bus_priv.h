@@ -8,6 +8,7 @@
 #include <czmq.h>
 
 #include "cc_bus.h"
+#include "cc_map.h"
 
 #define CC_BUS_REPLAY_PAGE 1000     /* events per bus.replay reply */
 #define CC_BUS_REPLAY_TIMEOUT_MS 3000
@@ -47,13 +48,19 @@ typedef struct {
     int fd;
 } cc_bus_dealer_t;
 
-typedef struct cc_bus_pending {
-    struct cc_bus_pending *next;
+/* A request waiting for its reply: in the id map, in the deadline heap (heap_idx), and in
+ * its owner's list when it has one. */
+struct cc_bus_pending {
     char id[CC_BUS_REQ_ID_MAX];
+    cc_bus_handle_t handle;
     uint64_t deadline_ms;
+    size_t heap_idx;
+    cc_bus_owner_t *owner;
+    cc_bus_pending_t *owner_prev, *owner_next;
     cc_bus_reply_fn *fn;
     void *arg;
-} cc_bus_pending_t;
+    char log_call[64]; /* the log's call context when sent, restored for the callback */
+};
 
 typedef struct {
     const char *name; /* the catalogue's string: static */
@@ -91,8 +98,11 @@ struct cc_bus {
     size_t nsubs, subs_cap;
     cc_bus_dealer_t **dealers;
     size_t ndealers, dealers_cap;
-    cc_bus_pending_t *pending;
+    cc_map_t *pending;          /* request id -> cc_bus_pending_t */
+    cc_bus_pending_t **heap;    /* by deadline, earliest first */
+    size_t nheap, heap_cap;
     uint64_t req_counter;
+    char req_prefix[96];        /* "<name>-<pid>-": request ids are prefix + handle */
     cc_bus_loss_fn *loss_fn;
     void *loss_arg;
     cc_loop_t *loop;
@@ -117,6 +127,7 @@ void cc_bus_close_frames(zmq_msg_t *frames, int n);
 
 /* cc_bus_req.c */
 bool cc_bus_dealer_drain(cc_bus_t *self, cc_bus_dealer_t *d);
+int cc_bus_requests_init(cc_bus_t *self);
 bool cc_bus_expire_requests(cc_bus_t *self, uint64_t now_ms);
 void cc_bus_requests_free(cc_bus_t *self);
 int cc_bus_requests_next_ms(cc_bus_t *self, uint64_t now_ms);

@@ -1,9 +1,11 @@
 /* cc_bus_req.c - the calling side of commands: one DEALER per target, created on first
- * use; requests with ids unique per process (name-pid-counter) and deadlines; replies
- * matched to their callback, late ones dropped. Also the blocking cc_bus_call for CLIs. */
+ * use; requests with ids unique per process (name-pid-handle), found by id in a map, timed
+ * out from a deadline heap, and linked to their owner so an owner that goes cancels them
+ * all at once; late replies are dropped. Also the blocking cc_bus_call for CLIs. */
 #include "cc_bus_priv.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,19 +52,118 @@ fail:
     return NULL;
 }
 
-int cc_bus_request(cc_bus_t *self, const char *target, const char *cmd, json_t *args,
-                   int timeout_ms, cc_bus_reply_fn *fn, void *arg)
+/* ---- pending requests: id map, deadline heap, owner lists -------------------------- */
+
+int cc_bus_requests_init(cc_bus_t *self)
 {
-    int rc = -ENOMEM;
+    snprintf(self->req_prefix, sizeof self->req_prefix, "%s-%d-", self->name, (int)getpid());
+    self->pending = cc_map_new(NULL);
+    return self->pending ? 0 : -ENOMEM;
+}
+
+static bool s_earlier(const cc_bus_pending_t *a, const cc_bus_pending_t *b)
+{
+    return a->deadline_ms < b->deadline_ms ||
+           (a->deadline_ms == b->deadline_ms && a->handle < b->handle);
+}
+
+static void s_heap_set(cc_bus_t *self, size_t i, cc_bus_pending_t *p)
+{
+    self->heap[i] = p;
+    p->heap_idx = i;
+}
+
+static void s_heap_up(cc_bus_t *self, size_t i)
+{
+    cc_bus_pending_t *p = self->heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!s_earlier(p, self->heap[parent]))
+            break;
+        s_heap_set(self, i, self->heap[parent]);
+        i = parent;
+    }
+    s_heap_set(self, i, p);
+}
+
+static void s_heap_down(cc_bus_t *self, size_t i)
+{
+    cc_bus_pending_t *p = self->heap[i];
+    for (;;) {
+        size_t l = 2 * i + 1, best = i;
+        const cc_bus_pending_t *bp = p;
+        if (l < self->nheap && s_earlier(self->heap[l], bp))
+            best = l, bp = self->heap[l];
+        if (l + 1 < self->nheap && s_earlier(self->heap[l + 1], bp))
+            best = l + 1;
+        if (best == i)
+            break;
+        s_heap_set(self, i, self->heap[best]);
+        i = best;
+    }
+    s_heap_set(self, i, p);
+}
+
+/* Take p out of the map, the heap and its owner's list (it is then the caller's). */
+static void s_unlink(cc_bus_t *self, cc_bus_pending_t *p)
+{
+    cc_map_take(self->pending, p->id);
+    size_t i = p->heap_idx;
+    cc_bus_pending_t *last = self->heap[--self->nheap];
+    if (i < self->nheap) {
+        s_heap_set(self, i, last);
+        s_heap_up(self, i);
+        s_heap_down(self, last->heap_idx);
+    }
+    if (p->owner) {
+        if (p->owner_prev)
+            p->owner_prev->owner_next = p->owner_next;
+        else
+            p->owner->head = p->owner_next;
+        if (p->owner_next)
+            p->owner_next->owner_prev = p->owner_prev;
+        p->owner->count--;
+        p->owner = NULL;
+    }
+}
+
+static int s_link(cc_bus_t *self, cc_bus_pending_t *p, cc_bus_owner_t *owner)
+{
+    if (cc_bus_grow((void **)&self->heap, &self->heap_cap, self->nheap, sizeof *self->heap) ||
+        cc_map_insert(self->pending, p->id, p) != 0)
+        return -ENOMEM;
+    self->heap[self->nheap] = p;
+    p->heap_idx = self->nheap++;
+    s_heap_up(self, p->heap_idx);
+    if (owner) {
+        p->owner = owner;
+        p->owner_next = owner->head;
+        if (owner->head)
+            owner->head->owner_prev = p;
+        owner->head = p;
+        owner->count++;
+    }
+    return 0;
+}
+
+size_t cc_bus_pending_count(const cc_bus_t *self)
+{
+    return self->nheap;
+}
+
+cc_bus_handle_t cc_bus_request(cc_bus_t *self, cc_bus_owner_t *owner, const char *target,
+                               const char *cmd, json_t *args, int timeout_ms,
+                               cc_bus_reply_fn *fn, void *arg)
+{
     cc_bus_dealer_t *d = s_dealer_get(self, target);
     cc_bus_pending_t *p = calloc(1, sizeof *p);
     if (!d || !p) {
         json_decref(args);
         free(p);
-        return -ENOMEM;
+        return 0;
     }
-    snprintf(p->id, sizeof p->id, "%s-%d-%llu", self->name, (int)getpid(),
-             (unsigned long long)++self->req_counter);
+    p->handle = ++self->req_counter;
+    snprintf(p->id, sizeof p->id, "%s%llu", self->req_prefix, (unsigned long long)p->handle);
     json_t *msg = json_object();
     json_object_set_new(msg, "type", json_string(cmd));
     json_object_set_new(msg, "req", json_string(p->id));
@@ -73,7 +174,6 @@ int cc_bus_request(cc_bus_t *self, const char *target, const char *cmd, json_t *
         goto fail;
     cc_bus_mark_dirty(self);
     if (zmq_send(zsock_resolve(d->sock), text, strlen(text), ZMQ_DONTWAIT) < 0) {
-        rc = -errno;
         cc_warn("bus.request_failed", "target=%s cmd=%s err=%s", cc_logq(target), cc_logq(cmd),
                 cc_logq(zmq_strerror(errno)));
         free(text);
@@ -83,24 +183,37 @@ int cc_bus_request(cc_bus_t *self, const char *target, const char *cmd, json_t *
     p->deadline_ms = cc_bus_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
     p->fn = fn;
     p->arg = arg;
-    p->next = self->pending;
-    self->pending = p;
-    return 0;
+    snprintf(p->log_call, sizeof p->log_call, "%s", cc_log_call());
+    if (s_link(self, p, owner) != 0) {
+        /* sent, but nobody could take the reply: it will be dropped as a late one */
+        cc_warn("bus.request_untracked", "target=%s cmd=%s", cc_logq(target), cc_logq(cmd));
+        goto fail;
+    }
+    return p->handle;
 fail:
     free(p);
-    return rc;
+    return 0;
 }
 
-static cc_bus_pending_t *s_pending_take(cc_bus_t *self, const char *id)
+bool cc_bus_cancel(cc_bus_t *self, cc_bus_handle_t handle)
 {
-    for (cc_bus_pending_t **pp = &self->pending; *pp; pp = &(*pp)->next) {
-        if (!strcmp((*pp)->id, id)) {
-            cc_bus_pending_t *p = *pp;
-            *pp = p->next;
-            return p;
-        }
+    char id[CC_BUS_REQ_ID_MAX];
+    snprintf(id, sizeof id, "%s%llu", self->req_prefix, (unsigned long long)handle);
+    cc_bus_pending_t *p = handle ? cc_map_get(self->pending, id) : NULL;
+    if (!p)
+        return false;
+    s_unlink(self, p);
+    free(p);
+    return true;
+}
+
+void cc_bus_owner_cancel(cc_bus_t *self, cc_bus_owner_t *owner)
+{
+    while (owner->head) {
+        cc_bus_pending_t *p = owner->head;
+        s_unlink(self, p);
+        free(p);
     }
-    return NULL;
 }
 
 static void s_handle_reply(cc_bus_t *self, cc_bus_dealer_t *d, const char *data, size_t len)
@@ -108,15 +221,19 @@ static void s_handle_reply(cc_bus_t *self, cc_bus_dealer_t *d, const char *data,
     json_error_t jerr;
     json_t *msg = json_loadb(data, len, 0, &jerr);
     const char *id = json_string_value(json_object_get(msg, "req"));
-    cc_bus_pending_t *p = id ? s_pending_take(self, id) : NULL;
+    cc_bus_pending_t *p = id ? cc_map_get(self->pending, id) : NULL;
     if (!p) {
-        /* Usually the answer to a request that already timed out. */
+        /* Usually the answer to a request that timed out or was cancelled. */
         cc_debug("bus.late_reply", "target=%s req=%s", cc_logq(d->target),
                  cc_logq(id ? id : "-"));
         json_decref(msg);
         return;
     }
-    if (json_is_true(json_object_get(msg, "ok"))) {
+    s_unlink(self, p);
+    cc_log_set_call(p->log_call);
+    if (!p->fn) {
+        /* fire and forget */
+    } else if (json_is_true(json_object_get(msg, "ok"))) {
         p->fn(self, 0, json_object_get(msg, "result"), p->arg);
     } else {
         json_t *error = json_object_get(msg, "error");
@@ -127,6 +244,7 @@ static void s_handle_reply(cc_bus_t *self, cc_bus_dealer_t *d, const char *data,
         p->fn(self, -EPROTO, error, p->arg);
         json_decref(fallback);
     }
+    cc_log_set_call(NULL);
     free(p);
     json_decref(msg);
 }
@@ -149,47 +267,41 @@ bool cc_bus_dealer_drain(cc_bus_t *self, cc_bus_dealer_t *d)
 
 bool cc_bus_expire_requests(cc_bus_t *self, uint64_t now_ms)
 {
-    /* Unlink first, call after: a callback may send new requests. */
-    cc_bus_pending_t *expired = NULL;
-    for (cc_bus_pending_t **pp = &self->pending; *pp;) {
-        cc_bus_pending_t *p = *pp;
-        if (p->deadline_ms <= now_ms) {
-            *pp = p->next;
-            p->next = expired;
-            expired = p;
-        } else {
-            pp = &p->next;
-        }
-    }
-    bool any = expired != NULL;
-    while (expired) {
-        cc_bus_pending_t *p = expired;
-        expired = p->next;
+    bool any = false;
+    /* One at a time off the top: a callback may send new requests or cancel others. */
+    while (self->nheap > 0 && self->heap[0]->deadline_ms <= now_ms) {
+        cc_bus_pending_t *p = self->heap[0];
+        s_unlink(self, p);
+        cc_log_set_call(p->log_call);
         cc_debug("bus.request_timeout", "req=%s", cc_logq(p->id));
-        p->fn(self, -ETIMEDOUT, NULL, p->arg);
+        if (p->fn)
+            p->fn(self, -ETIMEDOUT, NULL, p->arg);
+        cc_log_set_call(NULL);
         free(p);
+        any = true;
     }
     return any;
 }
 
 int cc_bus_requests_next_ms(cc_bus_t *self, uint64_t now_ms)
 {
-    int best = -1;
-    for (cc_bus_pending_t *p = self->pending; p; p = p->next) {
-        int ms = p->deadline_ms <= now_ms ? 0 : (int)(p->deadline_ms - now_ms);
-        if (best < 0 || ms < best)
-            best = ms;
-    }
-    return best;
+    if (self->nheap == 0)
+        return -1;
+    uint64_t at = self->heap[0]->deadline_ms;
+    return at <= now_ms ? 0 : (int)(at - now_ms);
 }
 
 void cc_bus_requests_free(cc_bus_t *self)
 {
-    while (self->pending) {
-        cc_bus_pending_t *p = self->pending;
-        self->pending = p->next;
+    while (self->nheap > 0) {
+        cc_bus_pending_t *p = self->heap[0];
+        s_unlink(self, p);
         free(p);
     }
+    free(self->heap);
+    self->heap = NULL;
+    self->heap_cap = 0;
+    cc_map_destroy(&self->pending);
     for (size_t i = 0; i < self->ndealers; i++) {
         cc_bus_dealer_t *d = self->dealers[i];
         cc_bus_socket_destroy(self, &d->sock, d->fd);
@@ -222,14 +334,13 @@ json_t *cc_bus_call(cc_bus_t *self, const char *target, const char *cmd, json_t 
                     int timeout_ms, char *err, size_t errlen)
 {
     s_call_t call = {0};
-    int rc = cc_bus_request(self, target, cmd, args, timeout_ms, s_call_done, &call);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s: cannot send: %s", target, zmq_strerror(-rc));
+    cc_bus_handle_t h = cc_bus_request(self, NULL, target, cmd, args, timeout_ms, s_call_done,
+                                       &call);
+    if (!h) {
+        snprintf(err, errlen, "%s: cannot send", target);
         return NULL;
     }
     cc_bus_dealer_t *d = s_dealer_find(self, target);
-    char id[CC_BUS_REQ_ID_MAX];
-    memcpy(id, self->pending->id, sizeof id); /* cc_bus_request pushed it at the head */
     while (!call.done) {
         int wait = cc_bus_requests_next_ms(self, cc_bus_now_ms());
         zmq_pollitem_t item = {zsock_resolve(d->sock), 0, ZMQ_POLLIN, 0};
@@ -240,7 +351,7 @@ json_t *cc_bus_call(cc_bus_t *self, const char *target, const char *cmd, json_t 
             cc_bus_expire_requests(self, cc_bus_now_ms());
     }
     if (!call.done) { /* zmq_poll failed: the context is going away */
-        free(s_pending_take(self, id)); /* it points at this stack frame */
+        cc_bus_cancel(self, h); /* it points at this stack frame */
         snprintf(err, errlen, "%s: poll failed: %s", target, zmq_strerror(errno));
         return NULL;
     }

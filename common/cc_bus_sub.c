@@ -137,7 +137,9 @@ static void s_deliver(cc_bus_t *self, cc_bus_handler_t *h, const cc_bus_event_t 
 {
     h->cursor.epoch = ev->epoch;
     h->cursor.seq = ev->seq;
+    cc_log_set_call(ev->call_id);
     h->fn(self, ev, h->arg);
+    cc_log_set_call(NULL);
 }
 
 static void s_on_replay(cc_bus_t *self, int status, json_t *result, void *arg)
@@ -198,9 +200,8 @@ static void s_replay_start(cc_bus_t *self, cc_bus_handler_t *h)
     h->dropped = (cc_bus_cursor_t){0, 0};
     json_t *args = json_pack("{s:I,s:I}", "epoch", (json_int_t)h->cursor.epoch, "after_seq",
                              (json_int_t)h->cursor.seq);
-    int rc = cc_bus_request(self, h->ss->publisher, "bus.replay", args,
-                            CC_BUS_REPLAY_TIMEOUT_MS, s_on_replay, h);
-    if (rc < 0) {
+    if (!cc_bus_request(self, NULL, h->ss->publisher, "bus.replay", args,
+                        CC_BUS_REPLAY_TIMEOUT_MS, s_on_replay, h)) {
         h->retry_at_ms = cc_bus_now_ms() + CC_BUS_REPLAY_RETRY_MS;
         return;
     }
@@ -254,8 +255,11 @@ bool cc_bus_sub_drain(cc_bus_t *self, cc_bus_subsock_t *ss)
             cc_bus_handler_t *h = ss->handlers[i];
             if (h->reliable)
                 s_reliable_live(self, h, &ev);
-            else if (!strncmp(ev.type, h->prefix, strlen(h->prefix)))
+            else if (!strncmp(ev.type, h->prefix, strlen(h->prefix))) {
+                cc_log_set_call(ev.call_id);
                 h->fn(self, &ev, h->arg);
+                cc_log_set_call(NULL);
+            }
         }
         json_decref(body);
     }

@@ -221,7 +221,7 @@ static void s_on_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
 static bool s_ask(cc_bus_t **buses, const char *cmd, json_t *args, s_reply_t *r)
 {
     r->calls = 0;
-    if (cc_bus_request(buses[1], "tsrv", cmd, args, 2000, s_on_reply, r) < 0)
+    if (!cc_bus_request(buses[1], NULL, "tsrv", cmd, args, 2000, s_on_reply, r))
         return false;
     return s_pump(buses, 2, 3000, s_replied, r, NULL, NULL);
 }
@@ -252,7 +252,7 @@ CC_TEST(bus_command_round_trip_and_errors)
                                                           "endpoint_b", 2), &handler_err);
     /* A reply given later, outside the handler. */
     s_deferred = NULL;
-    cc_bus_request(cli, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 99), 2000,
+    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 99), 2000,
                    s_on_reply, &deferred);
     s_pump(buses, 2, 200, NULL, NULL, NULL, NULL);
     int before = deferred.calls;
@@ -341,7 +341,7 @@ CC_TEST(bus_request_timeout_and_late_reply)
     /* Nobody there: the callback reports a timeout. */
     s_reply_t nobody = {0}, late = {0};
     uint64_t t0 = cc_mono_ms();
-    cc_bus_request(cli, "nobody", "ping", NULL, 100, s_on_reply, &nobody);
+    cc_bus_request(cli, NULL, "nobody", "ping", NULL, 100, s_on_reply, &nobody);
     int next = cc_bus_next_timeout_ms(cli);
     s_pump(buses, 2, 2000, s_replied, &nobody, NULL, NULL);
     uint64_t took = cc_mono_ms() - t0;
@@ -350,7 +350,7 @@ CC_TEST(bus_request_timeout_and_late_reply)
     json_t *res = cc_bus_call(cli, "nobody", "ping", NULL, 100, err, sizeof err);
     /* A reply that comes after the timeout is dropped, not delivered twice. */
     s_deferred = NULL;
-    cc_bus_request(cli, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 99), 100,
+    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 99), 100,
                    s_on_reply, &late);
     s_pump(buses, 2, 2000, s_replied, &late, NULL, NULL);
     if (s_deferred)
@@ -370,6 +370,83 @@ CC_TEST(bus_request_timeout_and_late_reply)
     CC_CHECK_INT(late.calls, 1);
     CC_CHECK_INT(late.status, -ETIMEDOUT);
     CC_CHECK_INT(pending_after, -1);
+}
+
+/* An owner that goes cancels its requests: their replies and timeouts never reach the
+ * callbacks; a request cancelled by handle likewise; others are untouched. */
+CC_TEST(bus_requests_cancelled_with_their_owner)
+{
+    CC_CHECK(s_tmpdir());
+    cc_bus_t *srv = s_server("tsrv", 0), *cli = cc_bus_new("tcli", s_dir, 0);
+    CC_CHECK(srv && cli);
+    cc_bus_on_command(srv, "endpoint.delete", s_on_delete, NULL);
+    cc_bus_t *buses[] = {srv, cli};
+    cc_bus_owner_t call = {0}, other = {0};
+    s_reply_t a = {0}, b = {0}, c = {0}, d = {0}, kept = {0};
+    cc_bus_handle_t ha = cc_bus_request(cli, &call, "tsrv", "endpoint.delete",
+                                        json_pack("{s:i}", "endpoint_id", 1), 2000, s_on_reply, &a);
+    cc_bus_handle_t hb = cc_bus_request(cli, &call, "nobody", "ping", NULL, 50, s_on_reply, &b);
+    cc_bus_handle_t hc = cc_bus_request(cli, &other, "tsrv", "endpoint.delete",
+                                        json_pack("{s:i}", "endpoint_id", 2), 2000, s_on_reply, &c);
+    cc_bus_handle_t hd = cc_bus_request(cli, &other, "nobody", "ping", NULL, 50, s_on_reply, &d);
+    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 3),
+                   2000, s_on_reply, &kept);
+    size_t owned = cc_bus_owner_pending(&call), all = cc_bus_pending_count(cli);
+    cc_bus_owner_cancel(cli, &call);
+    bool cancelled_c = cc_bus_cancel(cli, hc);
+    bool again = cc_bus_cancel(cli, hc);
+    size_t left = cc_bus_pending_count(cli);
+    s_pump(buses, 2, 300, NULL, NULL, NULL, NULL); /* replies for 1 and 2 arrive, 50 ms passes */
+    cc_bus_destroy(&cli);
+    cc_bus_destroy(&srv);
+    s_rmdir();
+    CC_CHECK(ha && hb && hc && hd && ha != hb);
+    CC_CHECK_INT(owned, 2);
+    CC_CHECK_INT(all, 5);
+    CC_CHECK_INT(cc_bus_owner_pending(&call), 0);
+    CC_CHECK(call.head == NULL);
+    CC_CHECK(cancelled_c && !again);
+    CC_CHECK_INT(left, 2);
+    CC_CHECK_INT(a.calls + b.calls + c.calls, 0);
+    CC_CHECK_INT(d.calls, 1);
+    CC_CHECK_INT(d.status, -ETIMEDOUT);
+    CC_CHECK_INT(kept.calls, 1);
+    CC_CHECK_INT(kept.status, 0);
+    json_decref(kept.result);
+    json_decref(d.result);
+}
+
+/* Many requests with mixed deadlines time out in deadline order, whatever the send order. */
+static int s_order[64], s_norder;
+
+static void s_on_ordered(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)result;
+    if (status == -ETIMEDOUT && s_norder < 64)
+        s_order[s_norder++] = (int)(intptr_t)arg;
+}
+
+CC_TEST(bus_request_timeouts_in_deadline_order)
+{
+    CC_CHECK(s_tmpdir());
+    cc_bus_t *cli = cc_bus_new("tcli", s_dir, 0);
+    CC_CHECK(cli);
+    s_norder = 0;
+    int delays[] = {90, 30, 60, 10, 80, 20, 70, 40, 50};
+    int n = (int)(sizeof delays / sizeof delays[0]);
+    for (int i = 0; i < n; i++)
+        cc_bus_request(cli, NULL, "nobody", "ping", NULL, delays[i], s_on_ordered,
+                       (void *)(intptr_t)delays[i]);
+    uint64_t end = cc_mono_ms() + 1000;
+    while (s_norder < n && cc_mono_ms() < end) {
+        usleep(5000);
+        cc_bus_dispatch(cli);
+    }
+    cc_bus_destroy(&cli);
+    s_rmdir();
+    CC_CHECK_INT(s_norder, n);
+    for (int i = 1; i < n; i++)
+        CC_CHECK(s_order[i - 1] < s_order[i]);
 }
 
 /* cc_bus_call blocks, so the server runs in a thread of its own. */
@@ -415,7 +492,7 @@ CC_TEST(bus_blocking_call)
 static json_t *s_replay(cc_bus_t **buses, const char *target, uint64_t epoch, uint64_t after)
 {
     s_reply_t r = {0};
-    cc_bus_request(buses[1], target, "bus.replay",
+    cc_bus_request(buses[1], NULL, target, "bus.replay",
                    json_pack("{s:I,s:I}", "epoch", (json_int_t)epoch, "after_seq",
                              (json_int_t)after), 2000, s_on_reply, &r);
     s_pump(buses, 2, 3000, s_replied, &r, NULL, NULL);
@@ -670,8 +747,8 @@ CC_TEST(bus_attached_to_loop)
     s_reply_t ping = {0}, timeout = {0};
     s_seen_t *seen = calloc(1, sizeof *seen);
     cc_bus_subscribe_reliable(cli, "tloop", (cc_bus_cursor_t){0, 0}, s_on_event, seen);
-    cc_bus_request(cli, "tloop", "ping", NULL, 2000, s_on_reply, &ping);
-    cc_bus_request(cli, "nobody", "ping", NULL, 60, s_on_reply, &timeout);
+    cc_bus_request(cli, NULL, "tloop", "ping", NULL, 2000, s_on_reply, &ping);
+    cc_bus_request(cli, NULL, "nobody", "ping", NULL, 60, s_on_reply, &timeout);
     uint64_t end = cc_mono_ms() + 3000;
     int published = 0;
     while (cc_mono_ms() < end && (!ping.calls || !timeout.calls || seen->count < 20)) {

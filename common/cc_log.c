@@ -27,6 +27,10 @@ static int s_want_timestamp = -1; /* -1: not decided yet */
 
 static const char *s_level_names[] = { "debug", "info", "warn", "error" };
 
+/* The call the thread is handling now (cc_log_set_call): "" when none. Call ids are ours
+ * (short) or a SIP Call-ID; a longer one is cut, as a log line would cut it anyway. */
+static __thread char s_call[CC_LOG_CALL_MAX];
+
 /* journald sets JOURNAL_STREAM=<dev>:<ino> for the stream it gave us; it stamps lines
  * itself. If the variable is missing, or stderr was redirected since (it is inherited
  * by children too), the line carries its own timestamp. */
@@ -88,6 +92,24 @@ const char *cc_log_level_name(cc_log_level_t level)
     return s_level_names[level];
 }
 
+void cc_log_set_call(const char *call_id)
+{
+    if (!call_id) {
+        s_call[0] = '\0';
+        return;
+    }
+    if (call_id == s_call)
+        return;
+    size_t n = strnlen(call_id, sizeof s_call - 1);
+    memcpy(s_call, call_id, n);
+    s_call[n] = '\0';
+}
+
+const char *cc_log_call(void)
+{
+    return s_call;
+}
+
 /* Appends at most what fits; returns the new length (never beyond cap - 1). */
 static size_t s_append(char *buf, size_t len, size_t cap, const char *text)
 {
@@ -122,6 +144,10 @@ void cc_log(cc_log_level_t level, const char *event, const char *fields, ...)
     len = s_append(line, len, cap, event && *event ? event : "-");
     len = s_append(line, len, cap, " daemon=");
     len = s_append(line, len, cap, s_name[0] ? s_name : program_invocation_short_name);
+    if (s_call[0]) {
+        len = s_append(line, len, cap, " call=");
+        len = s_append(line, len, cap, cc_logq(s_call));
+    }
 
     if (fields && *fields && len < cap - 1) {
         line[len++] = ' ';

@@ -26,6 +26,17 @@ const char *cc_log_level_name(cc_log_level_t level);
 void cc_log(cc_log_level_t level, const char *event, const char *fields, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The call being handled, printed as call=<id> right after daemon= on every line until it
+ * is cleared, so one grep follows a call through every daemon and no call site types it.
+ * Set it where handling of a call starts (a bus event or command about the call, a SIP
+ * event of one of its dialogs, a timer or reply owned by it) and clear it (NULL) when that
+ * handling returns; cc_bus does so itself around events, commands and replies. The id is
+ * copied (up to CC_LOG_CALL_MAX - 1 bytes). Per thread. */
+#define CC_LOG_CALL_MAX 128
+void cc_log_set_call(const char *call_id);
+/* The current call id, "" when none (the buffer is the logger's: copy to keep it). */
+const char *cc_log_call(void);
+
 /* Quote a value for a log line: returns the value itself when it needs no quoting,
  * otherwise "..." with \" and \\ escaped and control bytes as \xNN. The result lives in
  * a small thread-local ring of buffers (8 at a time, 256 bytes each, truncated with ...):

@@ -187,3 +187,27 @@ CC_TEST(log_long_line_truncated)
     CC_CHECK(strcmp(out + n - 4, "...\n") == 0);
     CC_CHECK(strchr(out, '\n') == out + n - 1);
 }
+
+static void s_log_in_call(void)
+{
+    cc_log_init("testd", CC_LOG_INFO);
+    cc_log_set_call("5f1e-12");
+    cc_info("test.in_call", "n=%d", 1);
+    cc_warn("test.bare_in_call", NULL);
+    cc_log_set_call("an id with spaces");
+    cc_info("test.quoted", NULL);
+    cc_log_set_call(NULL);
+    cc_info("test.after", "n=%d", 2);
+}
+
+CC_TEST(log_call_context_on_every_line_until_cleared)
+{
+    setenv("JOURNAL_STREAM", "0:0", 1);
+    const char *out = s_capture(s_log_in_call);
+    unsetenv("JOURNAL_STREAM");
+    CC_CHECK(strstr(out, "info event=test.in_call daemon=testd call=5f1e-12 n=1\n") != NULL);
+    CC_CHECK(strstr(out, "warn event=test.bare_in_call daemon=testd call=5f1e-12\n") != NULL);
+    CC_CHECK(strstr(out, "info event=test.quoted daemon=testd call=\"an id with spaces\"\n"));
+    CC_CHECK(strstr(out, "info event=test.after daemon=testd n=2\n") != NULL);
+    CC_CHECK_STR(cc_log_call(), "");
+}

@@ -123,8 +123,8 @@ static void s_cancel(cc_loop_t *loop, int *timer_id)
 static void s_request(s_call_t *c, const char *target, const char *cmd, json_t *args,
                       s_req_kind_t kind, unsigned play)
 {
-    if (cc_bus_request(s_bus(c), target, cmd, args, S_CMD_TIMEOUT_MS, s_reply_fn,
-                       s_cookie(c, kind, play)) == 0)
+    if (cc_bus_request(s_bus(c), NULL, target, cmd, args, S_CMD_TIMEOUT_MS, s_reply_fn,
+                       s_cookie(c, kind, play)))
         return;
     cc_warn("ivr.send_failed", "call=%s cmd=%s target=%s", cc_logq(c->call_id), cmd, target);
     /* Not from here (this may run inside s_apply): a prompt that cannot be sent counts as

@@ -197,9 +197,9 @@ static void s_find_endpoints(rec_calls_t *self, rec_call_t *c)
         return;
     char *id = strdup(c->call_id);
     c->finding = id != NULL;
-    if (!id || cc_bus_request(self->bus, "mediad", "endpoint.find",
-                              json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
-                              id) < 0) {
+    if (!id || !cc_bus_request(self->bus, NULL, "mediad", "endpoint.find",
+                               json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
+                               id)) {
         free(id);
         c->finding = false;
         s_after_endpoints(self, c);

@@ -59,8 +59,8 @@ void rec_session_tap_start(rec_calls_t *self, rec_call_t *c)
     if (id)
         snprintf(id, 24, "%lld", (long long)c->rec_id);
     /* the reply finds the call by recording id: the call may be gone by then */
-    if (!id || cc_bus_request(self->bus, "mediad", "tap.start", args, 2000, s_on_tap_started,
-                              id) < 0) {
+    if (!id || !cc_bus_request(self->bus, NULL, "mediad", "tap.start", args, 2000,
+                               s_on_tap_started, id)) {
         free(id);
         cc_warn("rec.tap_failed", "call=%s recording=%lld reason=%s", cc_logq(c->call_id),
                 (long long)c->rec_id, cc_logq("cannot reach mediad"));
@@ -81,7 +81,7 @@ void rec_session_dtmf_on(rec_calls_t *self, int endpoint)
 {
     if (!self->cfg.feature_codes || !endpoint)
         return;
-    cc_bus_request(self->bus, "mediad", "dtmf.detect",
+    cc_bus_request(self->bus, NULL, "mediad", "dtmf.detect",
                    json_pack("{s:i, s:b}", "endpoint_id", endpoint, "enable", 1), 2000,
                    rec_session_on_reply_logged, "dtmf.detect");
 }
@@ -234,7 +234,7 @@ void rec_session_stop(rec_calls_t *self, rec_call_t *c)
         return;
     c->stopping = true;
     c->stop_us = cc_mono_us();
-    cc_bus_request(self->bus, "mediad", "tap.stop",
+    cc_bus_request(self->bus, NULL, "mediad", "tap.stop",
                    json_pack("{s:I}", "tap_id", (json_int_t)c->rec_id), 2000, rec_session_on_reply_logged,
                    "tap.stop");
     c->stop_timer = cc_loop_timer_add(self->loop, (uint64_t)self->cfg.end_grace_ms + 1, 0,

@@ -49,9 +49,8 @@ void sp_callctl_handover(sp_call_t *c)
                     "caller", c->caller, "endpoint_id", c->ep_a, "answered",
                     c->state == SP_CALL_ANSWERED);
     c->bus_pending++;
-    int rc = cc_bus_request(c->proxy->bus, c->controller, ivr ? "ivr.start" : "queue.enter",
-                            args, c->proxy->set.controller_timeout_ms, s_on_handover, c);
-    if (rc != 0) {
+    if (!cc_bus_request(c->proxy->bus, NULL, c->controller, ivr ? "ivr.start" : "queue.enter",
+                        args, c->proxy->set.controller_timeout_ms, s_on_handover, c)) {
         c->bus_pending--;
         snprintf(c->reason, sizeof c->reason, "%s did not take the call: request failed",
                  c->controller);

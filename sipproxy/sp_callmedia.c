@@ -11,8 +11,8 @@
 int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn)
 {
     c->bus_pending++;
-    int rc = cc_bus_request(c->proxy->bus, "mediad", cmd, args,
-                            c->proxy->set.media_timeout_ms, fn, c);
+    int rc = cc_bus_request(c->proxy->bus, NULL, "mediad", cmd, args,
+                            c->proxy->set.media_timeout_ms, fn, c) ? 0 : -1;
     if (rc != 0) {
         c->bus_pending--;
         cc_warn("call.media_request_failed", "call=%s cmd=%s err=%d", c->id, cmd, rc);
@@ -99,8 +99,8 @@ void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp
     cr->ready = ready;
     c->creates_pending++;
     c->bus_pending++;
-    if (cc_bus_request(c->proxy->bus, "mediad", "endpoint.create", args,
-                       c->proxy->set.media_timeout_ms, s_on_created, cr) != 0) {
+    if (!cc_bus_request(c->proxy->bus, NULL, "mediad", "endpoint.create", args,
+                        c->proxy->set.media_timeout_ms, s_on_created, cr)) {
         c->creates_pending--;
         c->bus_pending--;
         free(cr);

@@ -104,8 +104,8 @@ static void s_ready(sp_call_t *c)
     json_t *args = json_pack("{s:s, s:s, s:s}", "ext", c->caller, "code", c->feature,
                              "digits", c->feature_digits);
     c->bus_pending++;
-    if (cc_bus_request(c->proxy->bus, "acdd", "agent.feature", args,
-                       c->proxy->set.controller_timeout_ms, s_on_acdd, c) != 0) {
+    if (!cc_bus_request(c->proxy->bus, NULL, "acdd", "agent.feature", args,
+                        c->proxy->set.controller_timeout_ms, s_on_acdd, c)) {
         c->bus_pending--;
         s_play(c, c->proxy->set.feature_failed_prompt);
     }
