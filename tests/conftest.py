@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# helpers/ is not a test module: pytest rewrites its asserts only when told to, so that a
+# failing assert in a helper shows its values as one in a test does
+pytest.register_assert_rewrite("helpers")
 
 import suite as suite_mod  # noqa: E402
 

@@ -5,7 +5,7 @@ once as media.dtmf with its method and a sane duration; no false key from a 440 
 dial tone or a spoken prompt; detection off costs nothing and reports nothing; detection
 on a relayed call leaves the relay untouched.
 
-mediad runs alone (test_mediad.Mediad: temp var dir, generated cc.conf, stopped by PID)."""
+mediad runs alone (helpers.media.Mediad: temp var dir, generated cc.conf, stopped by PID)."""
 
 import math
 import shutil
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as suite_mod  # noqa: E402
-from test_mediad import Mediad, Party, rtp, ulaw_encode  # noqa: E402
+from helpers.audio import ulaw_encode  # noqa: E402
+from helpers.media import Mediad, Party, rtp  # noqa: E402
 
 LOW = {"1": 697, "2": 697, "3": 697, "A": 697, "4": 770, "5": 770, "6": 770, "B": 770,
        "7": 852, "8": 852, "9": 852, "C": 852, "*": 941, "0": 941, "#": 941, "D": 941}
