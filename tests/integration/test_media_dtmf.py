@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as suite_mod  # noqa: E402
+import suite as sm  # noqa: E402
 from helpers.audio import ulaw_encode  # noqa: E402
 from helpers.media import Mediad, Party, rtp  # noqa: E402
 
@@ -47,8 +47,8 @@ def alaw_encode(sample):
 
 @pytest.fixture(scope="module")
 def md():
-    if not (suite_mod.BIN_DIR / "mediad").exists():
-        pytest.fail("no mediad in %s (build with `make SAN=1`)" % suite_mod.BIN_DIR,
+    if not (sm.BIN_DIR / "mediad").exists():
+        pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
     m = Mediad(media_timeout=0, pairs=16)
     yield m
@@ -204,7 +204,7 @@ def test_no_false_keys_from_tones_and_speech(md, sub, tmp_path):
                   for i in range(8000)]
         if shutil.which("espeak-ng"):
             # a spoken prompt, the way generate.sh makes them
-            gen = suite_mod.REPO / "deploy" / "prompts" / "generate.sh"
+            gen = sm.REPO / "deploy" / "prompts" / "generate.sh"
             r = subprocess.run([str(gen), str(tmp_path)], capture_output=True, text=True, timeout=120)
             assert r.returncode == 0, r.stderr
             for name in ("en/main_menu.wav", "en/closed.wav", "cmn/main_menu.wav"):

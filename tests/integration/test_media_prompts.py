@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as suite_mod  # noqa: E402
+import suite as sm  # noqa: E402
 from helpers.audio import goertzel, ulaw_decode  # noqa: E402
 from helpers.media import Mediad, Party, rtp  # noqa: E402
 
-GENERATE = suite_mod.REPO / "deploy" / "prompts" / "generate.sh"
+GENERATE = sm.REPO / "deploy" / "prompts" / "generate.sh"
 
 
 def alaw_decode(byte):
@@ -45,8 +45,8 @@ def sox(*args):
 
 @pytest.fixture(scope="module")
 def md():
-    if not (suite_mod.BIN_DIR / "mediad").exists():
-        pytest.fail("no mediad in %s (build with `make SAN=1`)" % suite_mod.BIN_DIR,
+    if not (sm.BIN_DIR / "mediad").exists():
+        pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
     m = Mediad(media_timeout=0, pairs=24)
     prompts = m.dir / "prompts"

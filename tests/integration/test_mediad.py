@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as suite_mod  # noqa: E402
+import suite as sm  # noqa: E402
 from helpers.audio import goertzel, ulaw_decode, ulaw_encode  # noqa: E402
 from helpers.media import POOL_PAIRS, Mediad, Party, rtp  # noqa: E402
 
@@ -34,8 +34,8 @@ def tone_frames(freq, count, rate=8000, samples=160, amp=8000):
 
 @pytest.fixture(scope="module")
 def md():
-    if not os.access(suite_mod.BIN_DIR / "mediad", os.X_OK):
-        pytest.fail("no mediad in %s (build with `make SAN=1`)" % suite_mod.BIN_DIR,
+    if not os.access(sm.BIN_DIR / "mediad", os.X_OK):
+        pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
     m = Mediad(media_timeout=1)
     yield m
