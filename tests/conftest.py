@@ -13,27 +13,30 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# helpers/ is not a test module: pytest rewrites its asserts only when told to, so that a
+# failing assert in a helper shows its values as one in a test does
+pytest.register_assert_rewrite("helpers")
 
-import suite as suite_mod  # noqa: E402
+import suite as sm  # noqa: E402
 
 
 def pytest_report_header(config):
-    return "CC_BIN_DIR: %s" % suite_mod.BIN_DIR
+    return "CC_BIN_DIR: %s" % sm.BIN_DIR
 
 
 @pytest.fixture(scope="session")
 def bin_dir():
-    missing = [n for n in suite_mod.DAEMONS + ["ccctl"]
-               if not os.access(suite_mod.BIN_DIR / n, os.X_OK)]
+    missing = [n for n in sm.DAEMONS + ["ccctl"]
+               if not os.access(sm.BIN_DIR / n, os.X_OK)]
     if missing:
         pytest.fail("binaries missing in %s: %s (build with `make SAN=1`)"
-                    % (suite_mod.BIN_DIR, " ".join(missing)), pytrace=False)
-    return suite_mod.BIN_DIR
+                    % (sm.BIN_DIR, " ".join(missing)), pytrace=False)
+    return sm.BIN_DIR
 
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    cluster = suite_mod.PgCluster()
+    cluster = sm.PgCluster()
     try:
         cluster.start()
     except Exception:
@@ -46,7 +49,7 @@ def pg_cluster():
 @pytest.fixture(scope="module")
 def suite(request, pg_cluster, bin_dir):
     name = request.module.__name__.rsplit(".", 1)[-1]
-    s = suite_mod.Suite(pg_cluster, name=name)
+    s = sm.Suite(pg_cluster, name=name)
     try:
         s.start()
     except Exception:
@@ -65,7 +68,7 @@ def make_suite(request, pg_cluster, bin_dir):
 
     def factory(**kwargs):
         kwargs.setdefault("name", request.node.name)
-        s = suite_mod.Suite(pg_cluster, **kwargs)
+        s = sm.Suite(pg_cluster, **kwargs)
         made.append(s)
         return s
 
@@ -77,4 +80,4 @@ def make_suite(request, pg_cluster, bin_dir):
         except Exception as e:  # report every suite's problems, not just the first
             errors.append(str(e))
     if errors:
-        raise suite_mod.HarnessError("\n".join(errors))
+        raise sm.HarnessError("\n".join(errors))

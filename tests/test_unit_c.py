@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-import suite as suite_mod
+import suite as sm
 
 
 def unit_dir():
     if os.environ.get("CC_UNIT_DIR"):
         return Path(os.environ["CC_UNIT_DIR"])
-    bin_dir = suite_mod.BIN_DIR
-    if bin_dir == (suite_mod.REPO / "bin").resolve():
-        return suite_mod.REPO / "build" / "release" / "test"
+    bin_dir = sm.BIN_DIR
+    if bin_dir == (sm.REPO / "bin").resolve():
+        return sm.REPO / "build" / "release" / "test"
     return bin_dir.parent / "test"
 
 
@@ -28,7 +28,7 @@ def discover():
         if not os.access(binary, os.X_OK):
             continue
         r = subprocess.run([str(binary), "--list"], capture_output=True, text=True,
-                           timeout=60, env=suite_mod.clean_env())
+                           timeout=60, env=sm.clean_env())
         if r.returncode != 0:
             cases.append(pytest.param(binary, "--list", id="%s::--list" % binary.name))
             continue
@@ -46,7 +46,7 @@ def test_c(binary, name):
     if name == "--list":
         args.append("--list")
     r = subprocess.run(args, capture_output=True, text=True, timeout=120,
-                       env=suite_mod.clean_env())
+                       env=sm.clean_env())
     out = (r.stdout + r.stderr).strip()
     assert r.returncode == 0, "%s %s exited %d:\n%s" % (binary.name, name, r.returncode, out)
     if name != "--list":

@@ -14,7 +14,9 @@ import time
 import pytest
 
 import suite as sm
-from test_sip_calls import Baresip, make_tone, tone_share, wait_event
+from helpers.audio import make_tone, tone_share
+from helpers.bus import bus_ok, set_agents, wait_event, wait_until
+from helpers.phones import Baresip, hangup_all
 
 AGENTS = ("1002", "1003", "1004")
 CALLERS = ("2001", "2002", "2003", "2004")
@@ -23,25 +25,8 @@ CALLERS = ("2001", "2002", "2003", "2004")
 # ---- helpers -------------------------------------------------------------------------
 
 
-def bus_ok(s, daemon, cmd, args=None):
-    r = s.bus_call(daemon, cmd, args or {})
-    assert r.get("ok"), "%s %s: %s" % (daemon, cmd, r)
-    return r.get("result")
-
-
 def agent_states(s):
     return {a["ext"]: a for a in bus_ok(s, "acdd", "agent.list")["agents"]}
-
-
-def wait_until(fn, timeout=10.0, step=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
 
 
 def events_of(sub, etype, seconds, until=None):
@@ -326,23 +311,6 @@ def calls(cc):
     return cc
 
 
-def set_agents(s, ready=(), agents=AGENTS):
-    """Every one of `agents` logged out, then `ready` logged in one by one (in that order,
-    so the first is idle the longest)."""
-    for ext in agents:
-        s.bus_call("acdd", "agent.logout", {"ext": ext})
-    time.sleep(0.2)
-    for ext in ready:
-        bus_ok(s, "acdd", "agent.login", {"ext": ext})
-        time.sleep(0.05)
-
-
-def hangup_all(s):
-    for ua in s.ua.values():
-        ua.command("hangup")
-    time.sleep(1.0)
-
-
 def dial_and_wait(s, sub, caller, number, etype="queue.answered", timeout=15):
     s.ua[caller].dial(number)
     deadline = time.monotonic() + timeout
@@ -360,7 +328,7 @@ def dial_and_wait(s, sub, caller, number, etype="queue.answered", timeout=15):
 ])
 def test_distribution_order(calls, queue, number, ready, expected):
     s = calls
-    set_agents(s, ready)
+    set_agents(s, ready, agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="queue.answered")
     time.sleep(0.3)
     got = []
@@ -374,7 +342,7 @@ def test_distribution_order(calls, queue, number, ready, expected):
 
 def test_ring_all_first_answer_wins(calls):
     s = calls
-    set_agents(s, AGENTS)
+    set_agents(s, ready=AGENTS, agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="queue.")
     time.sleep(0.3)
     s.ua["2001"].dial("612")
@@ -394,7 +362,7 @@ def test_ring_all_first_answer_wins(calls):
 
 def test_wrapup_respected(calls):
     s = calls
-    set_agents(s, ("1002",))
+    set_agents(s, ("1002",), agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="")
     time.sleep(0.3)
     dial_and_wait(s, sub, "2001", "613")
@@ -422,7 +390,7 @@ def test_agent_blind_transfer_to_another_queue(calls):
     up), the call waits in the second queue and reaches the agent there, who hears the
     caller's tone."""
     s = calls
-    set_agents(s, ("1002",))
+    set_agents(s, ("1002",), agents=AGENTS)
     before = set(s.ua["1003"].recordings())
     sub = s.subscribe(["acdd"], prefix="")
     time.sleep(0.3)
@@ -469,7 +437,7 @@ def test_ring_no_answer_requeues_and_pauses(calls):
     # until the queue's ring timeout; then 1004 goes not ready and the call to 1002
     s.ua["1004"].proc.send_signal(signal.SIGSTOP)
     try:
-        set_agents(s, ("1004", "1002"))  # 1004 idle longest: it is offered first
+        set_agents(s, ("1004", "1002"), agents=AGENTS)  # 1004 idle longest: it is offered first
         ans = dial_and_wait(s, sub, "2001", "610", timeout=RING + 15)
     finally:
         s.ua["1004"].proc.send_signal(signal.SIGCONT)
@@ -482,7 +450,7 @@ def test_ring_no_answer_requeues_and_pauses(calls):
 
 def test_abandon_logged_with_wait(calls):
     s = calls
-    set_agents(s, ())
+    set_agents(s, (), agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="queue.")
     time.sleep(0.3)
     s.ua["2001"].dial("610")
@@ -515,7 +483,7 @@ def test_abandon_logged_with_wait(calls):
 
 def test_position_announcement_heard(calls):
     s = calls
-    set_agents(s, ())
+    set_agents(s, (), agents=AGENTS)
     caller = s.ua["2003"]
     before = set(caller.recordings())
     caller.dial("614")
@@ -541,7 +509,7 @@ def test_position_announcement_heard(calls):
 
 def test_kill9_with_three_waiting_keeps_order(calls):
     s = calls
-    set_agents(s, ())
+    set_agents(s, (), agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="queue.")
     time.sleep(0.3)
     order = []
@@ -583,7 +551,7 @@ def test_kill9_mid_conversation_keeps_the_agent_on_its_call(calls):
     on that call (not ready), so the next caller goes to 1003; when the first caller hangs
     up, 1002 is free again. A call that ends while acdd is down frees its agent too."""
     s = calls
-    set_agents(s, ("1002", "1003"))
+    set_agents(s, ("1002", "1003"), agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="queue.")
     time.sleep(0.3)
     first = dial_and_wait(s, sub, "2001", "610")
@@ -621,7 +589,7 @@ def test_kill9_mid_conversation_keeps_the_agent_on_its_call(calls):
 
 def test_callback_when_agent_frees(calls):
     s = calls
-    set_agents(s, ())
+    set_agents(s, (), agents=AGENTS)
     sub = s.subscribe(["acdd"], prefix="queue.")
     time.sleep(0.3)
     s.ua["2001"].dial("615")

@@ -15,9 +15,10 @@ import wave
 import pytest
 
 import suite as sm
-from sipwire import SipWire, header
-from test_acd import bus_ok, hangup_all, set_agents, wait_until
-from test_sip_calls import Baresip, make_tone, tone_share
+from helpers.audio import make_tone, tone_share
+from helpers.bus import bus_ok, set_agents, wait_until
+from helpers.phones import Baresip, hangup_all
+from helpers.sipwire import SipWire, header
 
 IVR_NUMBER = "7100"
 SURVEY_NUMBER = "7101"

@@ -16,8 +16,10 @@ import time
 import pytest
 
 import suite as sm
-from sipwire import SipWire, header
-from test_sip_calls import five_phones, tone_share, tone_windows, wait_event
+from helpers.audio import tone_share, tone_windows
+from helpers.bus import wait_event
+from helpers.phones import five_phones
+from helpers.sipwire import SipWire, header
 
 DAEMONS = ["sipproxy", "mediad", "acdd"]
 CONTROLLER_TIMEOUT_MS = 1000

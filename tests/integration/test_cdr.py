@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as suite_mod  # noqa: E402
+import suite as sm  # noqa: E402
 
 CALLS = 50
 RATE = 5            # calls per second
@@ -177,8 +177,8 @@ def _wait_for(what, fn, timeout, interval=0.25):
 @pytest.fixture
 def trunk_suite(make_suite, tmp_path):
     s = make_suite(daemons=["mediad", "sipproxy", "cdrd"], config={"cdrd.flush_ms": "100"})
-    uac_port = suite_mod.free_port()
-    uas_port = suite_mod.free_port()
+    uac_port = sm.free_port()
+    uas_port = sm.free_port()
     s.ccctl("trunk", "add", "carrier_in", "--host", "127.0.0.1:%d" % uac_port, check=True)
     s.ccctl("trunk", "add", "carrier_out", "--host", "127.0.0.1:%d" % uas_port, check=True)
     s.ccctl("route", "add", "9.", "trunk:carrier_out", "--strip", "1", check=True)

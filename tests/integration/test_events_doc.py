@@ -5,13 +5,13 @@ import subprocess
 
 import pytest
 
-import suite as suite_mod
+import suite as sm
 
 
 def ccctl(*args):
-    return subprocess.run([str(suite_mod.BIN_DIR / "ccctl")] + list(args), capture_output=True,
-                          text=True, timeout=30, env=suite_mod.clean_env(),
-                          cwd=str(suite_mod.REPO))
+    return subprocess.run([str(sm.BIN_DIR / "ccctl")] + list(args), capture_output=True,
+                          text=True, timeout=30, env=sm.clean_env(),
+                          cwd=str(sm.REPO))
 
 
 def first_difference(a, b):
@@ -25,7 +25,7 @@ def first_difference(a, b):
 def test_events_md_is_current(bin_dir):
     r = ccctl("events", "doc")
     assert r.returncode == 0, r.stderr
-    path = suite_mod.REPO / "docs" / "EVENTS.md"
+    path = sm.REPO / "docs" / "EVENTS.md"
     committed = path.read_text() if path.exists() else ""
     if committed != r.stdout:
         pytest.fail("docs/EVENTS.md differs from `ccctl events doc` (regenerate: "
@@ -36,7 +36,7 @@ def test_events_md_is_current(bin_dir):
 def test_config_example_is_current(bin_dir):
     r = ccctl("config", "example")
     assert r.returncode == 0, r.stderr
-    path = suite_mod.REPO / "deploy" / "cc.conf.example"
+    path = sm.REPO / "deploy" / "cc.conf.example"
     committed = path.read_text() if path.exists() else ""
     if committed != r.stdout:
         pytest.fail("deploy/cc.conf.example differs from `ccctl config example` "
@@ -49,6 +49,6 @@ def test_config_example_is_accepted(bin_dir, tmp_path):
     r = ccctl("config", "example")
     conf = tmp_path / "cc.conf"
     conf.write_text(r.stdout)
-    r = subprocess.run([str(suite_mod.BIN_DIR / "acdd"), "-c", str(conf), "--check-config"],
-                       capture_output=True, text=True, timeout=30, env=suite_mod.clean_env())
+    r = subprocess.run([str(sm.BIN_DIR / "acdd"), "-c", str(conf), "--check-config"],
+                       capture_output=True, text=True, timeout=30, env=sm.clean_env())
     assert r.returncode == 0, r.stderr

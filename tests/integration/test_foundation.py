@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-import suite as suite_mod
-from suite import DAEMONS, PG_DAEMONS, daemon_states
+import suite as sm
 
 
 def users(suite):
@@ -36,8 +35,8 @@ def assert_refused(r, *words):
 def test_status_json_all_ready(suite):
     code, doc = suite.status()
     assert doc is not None, "ccctl status --json printed no JSON"
-    states = daemon_states(doc)
-    for d in DAEMONS:
+    states = sm.daemon_states(doc)
+    for d in sm.DAEMONS:
         assert states.get(d) is True, "expected %s ready, saw %s" % (d, states)
     assert code == 0
 
@@ -45,7 +44,7 @@ def test_status_json_all_ready(suite):
 def test_status_text_exits_zero(suite):
     r = suite.ccctl("status")
     assert r.returncode == 0, r.stdout + r.stderr
-    for d in DAEMONS:
+    for d in sm.DAEMONS:
         assert d in r.stdout
 
 
@@ -55,9 +54,9 @@ def test_status_exits_1_with_a_daemon_stopped(suite):
     try:
         code, doc = suite.status()
         assert code == 1, "expected exit 1 with recorderd stopped, saw %d" % code
-        states = daemon_states(doc)
+        states = sm.daemon_states(doc)
         assert states.get("recorderd") is not True
-        for d in DAEMONS:
+        for d in sm.DAEMONS:
             if d != "recorderd":
                 assert states.get(d) is True, "expected %s ready, saw %s" % (d, states)
     finally:
@@ -67,7 +66,7 @@ def test_status_exits_1_with_a_daemon_stopped(suite):
 
 
 def test_daemons_answer_ping(suite):
-    for d in DAEMONS:
+    for d in sm.DAEMONS:
         reply = suite.bus_call(d, "ping")
         assert reply.get("ok") is True, reply
         assert reply["result"]["daemon"] == d
@@ -203,7 +202,7 @@ def bad_conf(suite, tmp_path, line, section="common"):
     return path, end + 1
 
 
-@pytest.mark.parametrize("daemon", DAEMONS)
+@pytest.mark.parametrize("daemon", sm.DAEMONS)
 def test_config_unknown_key_refused(suite, tmp_path, daemon):
     path, lineno = bad_conf(suite, tmp_path, "heartbeat_intervall = 5")
     r = suite.run_daemon(daemon, conf=path)
@@ -260,15 +259,15 @@ def test_check_config(suite, tmp_path):
 @pytest.fixture(scope="module")
 def scratch_dbs(pg_cluster, bin_dir):
     """Two suites without daemons: one with an unknown schema version, one unmigrated."""
-    future = suite_mod.Suite(pg_cluster, name="schema_future", daemons=[])
+    future = sm.Suite(pg_cluster, name="schema_future", daemons=[])
     future.psql("INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.sql')")
-    empty = suite_mod.Suite(pg_cluster, name="schema_empty", daemons=[], migrate=False)
+    empty = sm.Suite(pg_cluster, name="schema_empty", daemons=[], migrate=False)
     yield future, empty
     future.close()
     empty.close()
 
 
-@pytest.mark.parametrize("daemon", PG_DAEMONS)
+@pytest.mark.parametrize("daemon", sm.PG_DAEMONS)
 def test_unknown_schema_version_refused(scratch_dbs, daemon):
     future, empty = scratch_dbs
     r = future.run_daemon(daemon)
@@ -307,7 +306,7 @@ def listening_unix_paths():
     return paths
 
 
-@pytest.mark.parametrize("daemon", DAEMONS)
+@pytest.mark.parametrize("daemon", sm.DAEMONS)
 def test_sigterm_stops_cleanly(suite, daemon):
     pid = suite.pid(daemon)
     ready = suite.notify.wait_for(daemon, "READY", "1", since=suite.procs[daemon].started,
@@ -323,7 +322,7 @@ def test_sigterm_stops_cleanly(suite, daemon):
     stopping = suite.notify.wait_for(daemon, "STOPPING", "1", since=t0, timeout=1)
     assert stopping, "no STOPPING=1 on NOTIFY_SOCKET; saw %s" % suite.notify.all(daemon)
     assert stopping[1] in (pid, None)
-    leftover = [k for k in kids if suite_mod._alive(k)]
+    leftover = [k for k in kids if sm._alive(k)]
     assert not leftover, "child processes left behind: %s" % leftover
     listening = listening_unix_paths()
     for kind in ("pub", "cmd"):
@@ -337,7 +336,7 @@ def test_sigterm_stops_cleanly(suite, daemon):
 
 def test_watchdog_pings(suite):
     # WATCHDOG_USEC=2 s in the harness: a pet at least every second or so
-    for d in DAEMONS:
+    for d in sm.DAEMONS:
         t0 = time.monotonic()
         m = suite.notify.wait_for(d, "WATCHDOG", "1", since=t0, timeout=3)
         assert m, "%s sent no WATCHDOG=1 within 3 s (WATCHDOG_USEC=2000000)" % d

@@ -10,10 +10,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-import suite as suite_mod
-from suite import DAEMONS
+import suite as sm
 
-EVENTS_MD = Path(os.environ.get("CC_EVENTS_MD") or suite_mod.REPO / "docs" / "EVENTS.md")
+EVENTS_MD = Path(os.environ.get("CC_EVENTS_MD") or sm.REPO / "docs" / "EVENTS.md")
 ENVELOPE = {"type", "id", "ts", "call_id"}
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
@@ -108,7 +107,7 @@ def test_parser_reads_the_document(doc):
 
 
 def test_live_events_match_the_document(suite, doc):
-    sub = suite.subscribe(DAEMONS)
+    sub = suite.subscribe(sm.DAEMONS)
     try:
         time.sleep(0.3)  # let the SUB connect before anything we want to see happens
         # a restart adds daemon.stopping (if it gets out) and daemon.ready
@@ -126,7 +125,7 @@ def test_live_events_match_the_document(suite, doc):
         if isinstance(ev, dict) and isinstance(ev.get("id"), dict):
             by_pub.setdefault(ev["id"].get("pub"), []).append(ev)
     assert not problems, "\n".join(problems)
-    for d in DAEMONS:
+    for d in sm.DAEMONS:
         types = {e["type"] for e in by_pub.get(d, [])}
         assert "daemon.heartbeat" in types, "no heartbeat from %s (saw %s)" % (d, types)
     # daemon.ready goes out right after the bind, before a subscriber can reconnect
@@ -149,7 +148,7 @@ def test_replayed_events_match_the_document(suite, doc):
     """Every daemon's replay ring (bus.replay from the start) holds its daemon.ready
     and heartbeats, and every event in it matches the document."""
     import json
-    for d in DAEMONS:
+    for d in sm.DAEMONS:
         reply = suite.bus_call(d, "bus.replay", {"epoch": 0, "after_seq": 0})
         assert reply.get("ok") is True, "%s: bus.replay failed: %s" % (d, reply)
         events = reply["result"]["events"]

@@ -13,10 +13,9 @@ import time
 
 import pytest
 
-import suite as suite_mod
-from suite import DAEMONS
+import suite as sm
 
-RUN_SH = suite_mod.REPO / "deploy" / "local" / "run.sh"
+RUN_SH = sm.REPO / "deploy" / "local" / "run.sh"
 BANNER_END = "Press Ctrl-C to stop."
 
 
@@ -28,12 +27,12 @@ class RunSh:
     def __init__(self, var_dir):
         self.var_dir = var_dir
         self.token = "run-" + os.urandom(6).hex()
-        self.env = suite_mod.clean_env(
-            CC_VAR_DIR=str(var_dir), CC_BIN_DIR=str(suite_mod.BIN_DIR),
-            CC_SIP_PORT=suite_mod.free_port(), CC_HTTP_PORT=suite_mod.free_port(udp=False),
-            CC_RTP_PORTS=suite_mod.free_port_range(100),
-            CC_PG_PORT=suite_mod.free_port(udp=False), CC_BIND="127.0.0.1",
-            **{suite_mod.TOKEN_VAR: self.token})
+        self.env = sm.clean_env(
+            CC_VAR_DIR=str(var_dir), CC_BIN_DIR=str(sm.BIN_DIR),
+            CC_SIP_PORT=sm.free_port(), CC_HTTP_PORT=sm.free_port(udp=False),
+            CC_RTP_PORTS=sm.free_port_range(100),
+            CC_PG_PORT=sm.free_port(udp=False), CC_BIND="127.0.0.1",
+            **{sm.TOKEN_VAR: self.token})
         self.out = []
         self.lock = threading.Lock()
         # run.sh as a terminal starts it: SIGINT not ignored. A test runner started in the
@@ -68,7 +67,7 @@ class RunSh:
     def pids(self):
         """{daemon: pid} from the pid files run.sh writes, and the postmaster's pid."""
         pids = {}
-        for d in DAEMONS:
+        for d in sm.DAEMONS:
             f = self.var_dir / "run" / ("%s.pid" % d)
             if f.exists():
                 pids[d] = int(f.read_text().strip())
@@ -79,14 +78,14 @@ class RunSh:
 
     def ccctl(self, *args):
         env = dict(self.env)
-        return subprocess.run([str(suite_mod.BIN_DIR / "ccctl")] + list(args), env=env,
+        return subprocess.run([str(sm.BIN_DIR / "ccctl")] + list(args), env=env,
                               capture_output=True, text=True, timeout=30)
 
     def kill_everything(self):
         """Last resort cleanup (the test has failed by then): every process with our token,
         run.sh itself and the postmaster, by PID."""
         pids = self.pids()
-        for pid in suite_mod.processes_with_token(self.token) + list(pids.values()) + \
+        for pid in sm.processes_with_token(self.token) + list(pids.values()) + \
                 [self.proc.pid]:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -100,7 +99,7 @@ class RunSh:
 
 @pytest.fixture
 def run_var(bin_dir):
-    d = suite_mod.make_tempdir("cc-run-")
+    d = sm.make_tempdir("cc-run-")
     yield d
     if not os.environ.get("CC_TEST_KEEP"):
         shutil.rmtree(d, ignore_errors=True)
@@ -130,17 +129,17 @@ def test_make_run_smoke(run_var):
         r = run.ccctl("status", "--json")
         assert r.returncode == 0, r.stdout + r.stderr
         doc = json.loads(r.stdout)
-        states = suite_mod.daemon_states(doc)
-        assert all(states.get(d) is True for d in DAEMONS), states
+        states = sm.daemon_states(doc)
+        assert all(states.get(d) is True for d in sm.DAEMONS), states
         creds = run_var / "demo-credentials.txt"
         assert creds.exists()
         assert demo_users(creds) == {str(e) for e in range(1000, 1010)}, creds.read_text()
         assert oct(creds.stat().st_mode & 0o777) == oct(0o600)
         pids = run.pids()
-        assert set(pids) == set(DAEMONS) | {"postgres"}, pids
+        assert set(pids) == set(sm.DAEMONS) | {"postgres"}, pids
 
         # a second instance side by side (different dir and ports)
-        other_dir = suite_mod.make_tempdir("cc-run2-")
+        other_dir = sm.make_tempdir("cc-run2-")
         other = RunSh(other_dir)
         try:
             assert other.wait_banner(), "second instance: no banner:\n%s" % other.text()
@@ -158,11 +157,11 @@ def test_make_run_smoke(run_var):
         code = run.proc.wait(30)
         assert code == 0, "run.sh exited %d on SIGINT; output:\n%s" % (code, run.text())
         assert time.monotonic() - t0 < 15
-        alive = {n: p for n, p in pids.items() if suite_mod._alive(p)}
+        alive = {n: p for n, p in pids.items() if sm._alive(p)}
         assert not alive, "still running after Ctrl-C: %s" % alive
-        leaked = suite_mod.processes_with_token(run.token)
+        leaked = sm.processes_with_token(run.token)
         assert not leaked, "processes left behind: %s" % leaked
         assert "stopped" in run.text().splitlines()[-1]
     finally:
-        if run.proc.poll() is None or suite_mod.processes_with_token(run.token):
+        if run.proc.poll() is None or sm.processes_with_token(run.token):
             run.kill_everything()

@@ -16,7 +16,9 @@ import wave
 import pytest
 
 import suite as sm
-from test_sip_calls import Baresip, make_tone, tone_share, tone_windows, wait_event
+from helpers.audio import make_tone, tone_share, tone_windows
+from helpers.bus import wait_event
+from helpers.phones import Baresip
 
 DAEMONS = ["sipproxy", "mediad", "ivrd"]
 IVR_NUMBER = "7000"

@@ -5,7 +5,7 @@ once as media.dtmf with its method and a sane duration; no false key from a 440 
 dial tone or a spoken prompt; detection off costs nothing and reports nothing; detection
 on a relayed call leaves the relay untouched.
 
-mediad runs alone (test_mediad.Mediad: temp var dir, generated cc.conf, stopped by PID)."""
+mediad runs alone (helpers.media.Mediad: temp var dir, generated cc.conf, stopped by PID)."""
 
 import math
 import shutil
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as suite_mod  # noqa: E402
-from test_mediad import Mediad, Party, rtp, ulaw_encode  # noqa: E402
+import suite as sm  # noqa: E402
+from helpers.audio import ulaw_encode  # noqa: E402
+from helpers.media import Mediad, Party, rtp  # noqa: E402
 
 LOW = {"1": 697, "2": 697, "3": 697, "A": 697, "4": 770, "5": 770, "6": 770, "B": 770,
        "7": 852, "8": 852, "9": 852, "C": 852, "*": 941, "0": 941, "#": 941, "D": 941}
@@ -47,8 +47,8 @@ def alaw_encode(sample):
 
 @pytest.fixture(scope="module")
 def md():
-    if not (suite_mod.BIN_DIR / "mediad").exists():
-        pytest.fail("no mediad in %s (build with `make SAN=1`)" % suite_mod.BIN_DIR,
+    if not (sm.BIN_DIR / "mediad").exists():
+        pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
     m = Mediad(media_timeout=0, pairs=16)
     yield m
@@ -204,7 +204,7 @@ def test_no_false_keys_from_tones_and_speech(md, sub, tmp_path):
                   for i in range(8000)]
         if shutil.which("espeak-ng"):
             # a spoken prompt, the way generate.sh makes them
-            gen = suite_mod.REPO / "deploy" / "prompts" / "generate.sh"
+            gen = sm.REPO / "deploy" / "prompts" / "generate.sh"
             r = subprocess.run([str(gen), str(tmp_path)], capture_output=True, text=True, timeout=120)
             assert r.returncode == 0, r.stderr
             for name in ("en/main_menu.wav", "en/closed.wav", "cmn/main_menu.wav"):

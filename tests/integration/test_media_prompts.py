@@ -7,7 +7,7 @@ the file for speech), media.play_done finished/stopped/barged_in, looping, play.
 barge-in by an RFC 4733 key, relay suppressed while playing and resumed after, prompts
 shared in memory (aliases too), and error replies for missing or bad prompts.
 
-mediad runs alone (test_mediad.Mediad: temp var dir, generated cc.conf, stopped by PID);
+mediad runs alone (helpers.media.Mediad: temp var dir, generated cc.conf, stopped by PID);
 its prompt_dir is the default <var_dir>/prompts, filled here."""
 
 import math
@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as suite_mod  # noqa: E402
-from test_mediad import Mediad, Party, goertzel, rtp, ulaw_decode  # noqa: E402
+import suite as sm  # noqa: E402
+from helpers.audio import goertzel, ulaw_decode  # noqa: E402
+from helpers.media import Mediad, Party, rtp  # noqa: E402
 
-GENERATE = suite_mod.REPO / "deploy" / "prompts" / "generate.sh"
+GENERATE = sm.REPO / "deploy" / "prompts" / "generate.sh"
 
 
 def alaw_decode(byte):
@@ -45,8 +45,8 @@ def sox(*args):
 
 @pytest.fixture(scope="module")
 def md():
-    if not (suite_mod.BIN_DIR / "mediad").exists():
-        pytest.fail("no mediad in %s (build with `make SAN=1`)" % suite_mod.BIN_DIR,
+    if not (sm.BIN_DIR / "mediad").exists():
+        pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
     m = Mediad(media_timeout=0, pairs=24)
     prompts = m.dir / "prompts"

@@ -5,50 +5,19 @@ by ccctl is silent and marked; encryption hides the audio until `ccctl recording
 retention 0 days deletes at the next sweep; kill -9 of recorderd mid-call leaves a playable
 file marked incomplete while the call goes on, and the next call is recorded."""
 
-import datetime
 import hashlib
 import json
-import math
-import struct
 import time
 import wave
 
 import pytest
 
 import suite as sm
-from test_sip_calls import Baresip, make_tone, wait_event
+from helpers.audio import make_tone, rms, tone_share_samples
+from helpers.phones import Baresip, call
+from helpers.recording import channels, recording
 
 DAEMONS = ["sipproxy", "mediad", "recorderd"]
-
-
-def channels(path):
-    with wave.open(str(path)) as w:
-        assert w.getnchannels() == 2 and w.getframerate() == 8000 and w.getsampwidth() == 2
-        n = w.getnframes()
-        data = struct.unpack("<%dh" % (2 * n), w.readframes(n))
-    return list(data[0::2]), list(data[1::2])
-
-
-def tone_share(x, freq, window=400):
-    k = 2 * math.cos(2 * math.pi * freq / 8000)
-    hits = loud = 0
-    for start in range(0, len(x) - window, window):
-        w = x[start:start + window]
-        total = sum(v * v for v in w)
-        if total / window < (32768 * 10 ** (-45 / 20)) ** 2:
-            continue
-        loud += 1
-        s1 = s2 = 0.0
-        for v in w:
-            s0 = v + k * s1 - s2
-            s2, s1 = s1, s0
-        if (s1 * s1 + s2 * s2 - k * s1 * s2) / (total * window / 2) > 0.8:
-            hits += 1
-    return (hits / loud if loud else 0.0), loud
-
-
-def rms(x):
-    return math.sqrt(sum(v * v for v in x) / len(x)) if x else 0.0
 
 
 @pytest.fixture(scope="module")
@@ -81,49 +50,6 @@ def rec(pg_cluster, bin_dir):
         s.close()
 
 
-def call(s, a, b, talk, during=None):
-    """a dials b, talks `talk` seconds (during(call_id, t_answer) runs meanwhile), hangs
-    up; returns (call_id, seconds between the ts of call.answered and of call.ended)."""
-    sub = s.subscribe(["sipproxy"], prefix="call.")
-    time.sleep(0.3)
-    s.ua[a].dial(b)
-    created, seen = wait_event(sub, "call.created", timeout=10)
-    assert created, seen
-    cid = created["call_id"]
-    answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
-    assert answered, seen
-    t0 = time.monotonic()
-    if during:
-        during(cid, t0)
-    left = talk - (time.monotonic() - t0)
-    if left > 0:
-        time.sleep(left)
-    s.ua[a].command("hangup")
-    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
-    assert ended, seen
-    sub.close()
-    # talk time as sipproxy saw it (the events' own timestamps): when this process got
-    # the events depends on how loaded the machine is, not on the recording
-    return cid, event_time(ended) - event_time(answered)
-
-
-def event_time(ev):
-    """An event's envelope ts (UTC, microseconds) as seconds since the epoch."""
-    when = datetime.datetime.strptime(ev["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
-    return when.replace(tzinfo=datetime.timezone.utc).timestamp()
-
-
-def recording(s, cid, timeout=8):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        rows = json.loads(s.ccctl("recording", "list", "--json", check=True).stdout)
-        for r in rows:
-            if r["call_id"] == cid and r["finished"]:
-                return r
-        time.sleep(0.2)
-    pytest.fail("no finished recording of %s; recorderd log:\n%s" % (cid, s.log_tail("recorderd", 40)))
-
-
 def test_tones_left_right_duration_sha(rec):
     cid, talk = call(rec, "1001", "1002", 5)
     r = recording(rec, cid)
@@ -136,11 +62,11 @@ def test_tones_left_right_duration_sha(rec):
     print("talk %.2f s, recording %.2f s (index %d ms)" % (talk, dur, r["duration_ms"]))
     assert abs(dur - talk) < 0.2, (dur, talk)
     assert abs(r["duration_ms"] / 1000 - dur) < 0.01
-    share_l, loud_l = tone_share(left, 440)
-    share_r, loud_r = tone_share(right, 880)
+    share_l, loud_l = tone_share_samples(left, 440)
+    share_r, loud_r = tone_share_samples(right, 880)
     assert loud_l > 50 and share_l > 0.9, (share_l, loud_l)
     assert loud_r > 50 and share_r > 0.9, (share_r, loud_r)
-    assert tone_share(left, 880)[0] < 0.1 and tone_share(right, 440)[0] < 0.1
+    assert tone_share_samples(left, 880)[0] < 0.1 and tone_share_samples(right, 440)[0] < 0.1
 
 
 def test_pause_is_silent_and_marked(rec):
@@ -182,7 +108,7 @@ def test_encrypted_export(rec):
         assert e.returncode == 0, e.stderr
         left, right = channels(out)
         assert abs(len(left) / 8000 - talk) < 0.2
-        assert tone_share(left, 440)[0] > 0.9 and tone_share(right, 880)[0] > 0.9
+        assert tone_share_samples(left, 440)[0] > 0.9 and tone_share_samples(right, 880)[0] > 0.9
         # tamper with one byte of the second chunk: reported, nothing written
         bad = bytearray(raw)
         bad[76 + 32020 + 100] ^= 1
@@ -229,7 +155,7 @@ def test_kill9_mid_call(rec):
     left, right = channels(r["path"])  # playable
     dur = len(left) / 8000
     assert 1.5 < dur < state["killed"] + 0.5, (dur, state)
-    assert tone_share(left, 440)[0] > 0.9
+    assert tone_share_samples(left, 440)[0] > 0.9
     # the live call went on: B's own recording of what it heard has the whole call's tone
     time.sleep(1)
     recs = b.recordings()

@@ -18,8 +18,9 @@ import wave
 import pytest
 
 import suite as sm
-from test_recording import call, channels, recording, rms, tone_share
-from test_sip_calls import Baresip, make_tone
+from helpers.audio import make_tone, rms, tone_share_samples
+from helpers.phones import Baresip, call
+from helpers.recording import channels, recording
 
 DAEMONS = ["sipproxy", "mediad", "recorderd"]
 EXTS = ("1001", "1002", "1003", "1004", "1005", "1006")
@@ -71,7 +72,7 @@ def check_file(r, talk=None):
     data = open(r["path"], "rb").read()
     assert hashlib.sha256(data).hexdigest() == r["sha256"] and r["size"] == len(data), r
     left, right = channels(r["path"])
-    assert tone_share(left, 440)[0] > 0.9 and tone_share(right, 880)[0] > 0.9
+    assert tone_share_samples(left, 440)[0] > 0.9 and tone_share_samples(right, 880)[0] > 0.9
     return left, right
 
 
@@ -257,8 +258,8 @@ def test_stalled_recorderd_costs_a_marked_gap_not_the_call(ops):
     left, right = channels(r["path"])
     lo, hi = int(start * 8000) + 80, int(end * 8000) - 80
     assert rms(left[lo:hi]) == 0 and rms(right[lo:hi]) == 0, "the gap is silence"
-    assert tone_share(left[:int(start * 8000)], 440)[0] > 0.9
-    assert tone_share(left[int(end * 8000):], 440)[0] > 0.9
+    assert tone_share_samples(left[:int(start * 8000)], 440)[0] > 0.9
+    assert tone_share_samples(left[int(end * 8000):], 440)[0] > 0.9
     # the live call was never held up: the callee heard the caller all through the stall
     time.sleep(1)
     recs = b.recordings()

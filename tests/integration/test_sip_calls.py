@@ -3,184 +3,21 @@ A calls B with a 440 Hz tone, B answers with 880 Hz, each recording holds the ot
 tone; the call.* events on the bus (and the CDR when cdrd runs) carry the outcome.
 Busy, no answer (ring timeout), caller cancel and unknown number give the right codes."""
 
-import json
-import math
-import os
-import socket
-import struct
-import subprocess
 import time
-import wave
-from pathlib import Path
 
 import pytest
 
 import suite as sm
+from helpers.audio import tone_share, tone_windows
+from helpers.bus import wait_event
+from helpers.phones import five_phones
 
 DAEMONS = ["sipproxy", "mediad", "cdrd"]
 RING_TIMEOUT = 4
 MEDIA_TIMEOUT = 3
 
 
-# ---- audio ----------------------------------------------------------------------------
-
-
-def make_tone(path, freq, seconds=30):
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth",
-                    str(seconds), "sine", str(freq), "vol", "0.5"], check=True)
-
-
-def tone_share(path, freq, window=400):
-    """Fraction of loud 50 ms windows whose power at `freq` (Goertzel) is over 80% of the
-    window's power; (share, loud windows)."""
-    with wave.open(str(path)) as w:
-        rate, n = w.getframerate(), w.getnframes()
-        data = struct.unpack("<%dh" % n, w.readframes(n))
-    k = 2 * math.cos(2 * math.pi * freq / rate)
-    hits = loud = 0
-    for start in range(0, len(data) - window, window):
-        x = data[start:start + window]
-        total = sum(v * v for v in x)
-        if total / window < (32768 * 10 ** (-45 / 20)) ** 2:
-            continue
-        loud += 1
-        s1 = s2 = 0.0
-        for v in x:
-            s0 = v + k * s1 - s2
-            s2, s1 = s1, s0
-        power = s1 * s1 + s2 * s2 - k * s1 * s2
-        if power / (total * window / 2) > 0.8:
-            hits += 1
-    return (hits / loud if loud else 0.0), loud
-
-
-def tone_windows(path, freq, window=400):
-    """One letter per 50 ms window: T (loud, over 80% of its power at `freq`), M (loud,
-    something else: music, speech), . (quiet, under -45 dBFS)."""
-    with wave.open(str(path)) as w:
-        rate, n = w.getframerate(), w.getnframes()
-        data = struct.unpack("<%dh" % n, w.readframes(n))
-    k = 2 * math.cos(2 * math.pi * freq / rate)
-    out = []
-    for start in range(0, len(data) - window, window):
-        x = data[start:start + window]
-        total = sum(v * v for v in x)
-        if total / window < (32768 * 10 ** (-45 / 20)) ** 2:
-            out.append(".")
-            continue
-        s1 = s2 = 0.0
-        for v in x:
-            s0 = v + k * s1 - s2
-            s2, s1 = s1, s0
-        power = s1 * s1 + s2 * s2 - k * s1 * s2
-        out.append("T" if power / (total * window / 2) > 0.8 else "M")
-    return "".join(out)
-
-
-# ---- baresip ------------------------------------------------------------------------------
-
-
-class Baresip:
-    """A headless baresip UA in its own directory: registers as `ext`, plays `tone` as its
-    microphone, records what it hears (sndfile), controlled over ctrl_tcp."""
-
-    def __init__(self, suite, ext, password, tone, answer="auto"):
-        self.suite, self.ext = suite, ext
-        self.dir = suite.var_dir / ("ua-%s" % ext)
-        self.dir.mkdir(exist_ok=True)
-        self.sip_port = sm.free_port(span=2)
-        self.ctrl_port = sm.free_port(udp=False)
-        (self.dir / "config").write_text("\n".join([
-            "poll_method epoll",
-            "sip_listen 127.0.0.1:%d" % self.sip_port,
-            "net_interface 127.0.0.1",
-            "sip_trans_def udp",
-            "module_path /usr/lib/baresip/modules",
-            "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
-            "module_app account.so", "module_app menu.so", "module_app ctrl_tcp.so",
-            "ctrl_tcp_listen 127.0.0.1:%d" % self.ctrl_port,
-            "audio_source aufile,%s" % tone,
-            "audio_player aubridge,ua%s" % ext,
-            "audio_alert aubridge,alert%s" % ext,
-            "ausrc_srate 8000", "auplay_srate 8000", "ausrc_channels 1", "auplay_channels 1",
-            "audio_buffer 20-160",
-            "rtp_timeout 0",
-            "", ]))
-        (self.dir / "accounts").write_text(
-            "<sip:%s@127.0.0.1:%d>;auth_user=%s;auth_pass=%s;answermode=%s;"
-            "audio_codecs=pcmu;regint=600;ptime=20\n"
-            % (ext, suite.sip_port, ext, password, answer))
-        self.log_path = self.dir / "baresip.log"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], cwd=str(self.dir),
-                                     stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=suite.env(),
-                                     start_new_session=True)
-        suite.all_pids.append(self.proc.pid)
-
-    def text(self):
-        return self.log_path.read_text(errors="replace")
-
-    def wait_log(self, needle, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if needle in self.text():
-                return True
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
-
-    def command(self, cmd, params=None):
-        msg = {"command": cmd, "token": "t%d" % int(time.monotonic() * 1000)}
-        if params is not None:
-            msg["params"] = params
-        data = json.dumps(msg).encode()
-        with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as s:
-            s.sendall(b"%d:%s," % (len(data), data))
-            s.settimeout(5)
-            try:
-                return s.recv(4096)
-            except socket.timeout:
-                return b""
-
-    def dial(self, number):
-        return self.command("dial", "sip:%s@127.0.0.1:%d" % (number, self.suite.sip_port))
-
-    def recordings(self, kind="dec"):
-        return sorted(self.dir.glob("dump-*-%s.wav" % kind))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
-
-
 # ---- fixtures -----------------------------------------------------------------------------
-
-
-def five_phones(s, uas):
-    """Phones 1001-1005 registered with the suite (password "secret"+ext): 1001, 1004 and
-    1005 send 440 Hz, 1002 and 1003 880 Hz; 1003 and 1004 answer by hand. Sets s.tone440,
-    s.tone880 and s.ua; each phone goes into `uas` as soon as it runs (the caller stops
-    them, also when registering fails)."""
-    s.tone440 = s.var_dir / "tone440.wav"
-    s.tone880 = s.var_dir / "tone880.wav"
-    make_tone(s.tone440, 440)
-    make_tone(s.tone880, 880)
-    s.ua = {}
-    for ext, tone, mode in (("1001", s.tone440, "auto"), ("1002", s.tone880, "auto"),
-                            ("1003", s.tone880, "manual"), ("1004", s.tone440, "manual"),
-                            ("1005", s.tone440, "auto")):
-        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer=mode)
-        uas.append(s.ua[ext])
-    for ua in s.ua.values():
-        assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
 
 
 @pytest.fixture(scope="module")
@@ -203,20 +40,6 @@ def calls(pg_cluster, bin_dir):
         for ua in uas:
             ua.stop()
         s.close()
-
-
-def wait_event(sub, etype, call_id=None, timeout=10):
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        ev = sub.recv(max(0.05, deadline - time.monotonic()))
-        if ev is None:
-            break
-        topic, obj, _ = ev
-        seen.append(obj)
-        if topic == etype and (call_id is None or obj.get("call_id") == call_id):
-            return obj, seen
-    return None, seen
 
 
 def cdr(calls, call_id, timeout=5):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import suite as suite_mod
+import suite as sm
 
-UNIT_DIR = suite_mod.REPO / "deploy" / "systemd"
-DAEMONS = suite_mod.DAEMONS
+UNIT_DIR = sm.REPO / "deploy" / "systemd"
+DAEMONS = sm.DAEMONS
 
 
 def unit_files():
@@ -61,7 +61,7 @@ def test_unit_settings(daemon):
     families = set(one["RestrictAddressFamilies"].split())
     assert {"AF_UNIX", "AF_INET", "AF_INET6"} <= families
     assert "callcenter.target" in u["Unit"].get("PartOf", [""])[-1]
-    if daemon in suite_mod.PG_DAEMONS:
+    if daemon in sm.PG_DAEMONS:
         assert "postgresql.service" in " ".join(u["Unit"].get("After", []))
     if daemon in ("sipproxy", "mediad"):
         assert int(one["LimitNOFILE"]) >= 65536

@@ -1,0 +1,10 @@
+"""Helpers the integration tests share (the harness itself is tests/suite.py, imported as
+`suite as sm`). Test modules import from here, never from each other:
+
+    audio      tones made with sox, Goertzel tone shares, RMS, G.711 u-law
+    phones     baresip phones (Baresip, the five-phone set), calls between them
+    media      mediad started alone with its bus client, fake RTP phones, RTP packets
+    bus        bus calls that must succeed, waits for events and conditions, acdd agents
+    recording  recorderd's recordings: the index row of a call, the stereo WAV's channels
+    sipwire    SIP messages sniffed on loopback (raw socket)
+"""

@@ -1,0 +1,137 @@
+"""mediad alone, without the rest of the suite: Mediad starts it from CC_BIN_DIR with a
+temp var dir and a generated cc.conf (suite.py's helpers for ports, environment and SUB
+sockets), talks to it over its bus and stops it by PID; Party is a fake phone (an RTP
+and an RTCP socket on loopback) and rtp() builds RTP packets."""
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import time
+import uuid
+
+import suite as sm
+
+POOL_PAIRS = 8
+PT_PCMU = 0
+
+
+def rtp(seq, ts, payload, pt=PT_PCMU, ssrc=0x1234, marker=False):
+    return struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, seq & 0xFFFF,
+                       ts & 0xFFFFFFFF, ssrc) + payload
+
+
+class Mediad:
+    def __init__(self, media_timeout=1, pairs=POOL_PAIRS):
+        self.dir = sm.make_tempdir("cc-mediad-")
+        self.run_dir = self.dir / "run"
+        self.run_dir.mkdir()
+        base = sm.free_port(tcp=False, span=2 * pairs + 2)
+        base += base % 2
+        self.rtp_lo, self.rtp_hi = base, base + 2 * pairs - 1
+        self.conf = self.dir / "cc.conf"
+        self.conf.write_text("[common]\nvar_dir = %s\nbind = 127.0.0.1\nrtp_ports = %d-%d\n"
+                             "heartbeat_interval = 1\n[mediad]\nmedia_timeout = %d\n"
+                             % (self.dir, self.rtp_lo, self.rtp_hi, media_timeout))
+        self.log_path = self.dir / "mediad.log"
+        self.token = uuid.uuid4().hex
+        env = sm.clean_env(CC_VAR_DIR=str(self.dir), **{sm.TOKEN_VAR: self.token})
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([str(sm.BIN_DIR / "mediad"), "-c", str(self.conf)],
+                                         env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        import zmq
+        self.zmq = zmq
+        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect("ipc://%s/mediad.cmd" % self.run_dir)
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("mediad exited %s:\n%s" % (self.proc.returncode, self.log()))
+            try:
+                if self.call("ping", timeout=0.5).get("ok"):
+                    break
+            except TimeoutError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("mediad did not answer ping:\n" + self.log())
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def call(self, cmd, timeout=5.0, **args):
+        req = uuid.uuid4().hex[:12]
+        self.sock.send(json.dumps({"type": cmd, "req": req, "args": args}).encode())
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.sock.poll(int(left * 1000)):
+                raise TimeoutError("no reply to %s" % cmd)
+            reply = json.loads(self.sock.recv_multipart()[-1])
+            if reply.get("req") == req:
+                return reply
+
+    def ok(self, cmd, **args):
+        r = self.call(cmd, **args)
+        assert r.get("ok") is True, "%s %s: expected ok, saw %s" % (cmd, args, r)
+        return r.get("result")
+
+    def error(self, cmd, **args):
+        r = self.call(cmd, **args)
+        assert r.get("ok") is False, "%s %s: expected an error reply, saw %s" % (cmd, args, r)
+        return r["error"]["code"]
+
+    def subscribe(self):
+        return sm.Subscriber(["ipc://%s/mediad.pub" % self.run_dir], "media.")
+
+    def close(self):
+        self.sock.close()
+        problems = []
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+                problems.append("mediad did not stop on SIGTERM")
+        if self.proc.returncode not in (0, None):
+            problems.append("mediad exited %s" % self.proc.returncode)
+        text = self.log()
+        if any(m in text for m in sm.SANITIZER_MARKERS):
+            problems.append("sanitizer report")
+        if problems:
+            raise AssertionError("; ".join(problems) + " (kept %s)\n%s" % (self.dir, text[-4000:]))
+        if not os.environ.get("CC_TEST_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Party:
+    """A fake phone: an RTP socket on an even port and an RTCP socket above it."""
+
+    def __init__(self):
+        base = sm.free_port(tcp=False, span=4)
+        base += base % 2
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp.bind(("127.0.0.1", base))
+        self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtcp.bind(("127.0.0.1", base + 1))
+        self.port = base
+
+    def recv_all(self, sock=None, wait=0.3):
+        sock = sock or self.rtp
+        out = []
+        while True:
+            r, _, _ = select.select([sock], [], [], wait)
+            if not r:
+                return out
+            out.append(sock.recvfrom(4096))
+
+    def close(self):
+        self.rtp.close()
+        self.rtcp.close()

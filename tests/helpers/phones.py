@@ -1,0 +1,152 @@
+"""baresip phones for the tests: Baresip (a headless UA registered with a Suite's sipproxy,
+playing a tone file and recording what it hears), the five-phone set several modules
+register, hanging up every phone, and one call from dial to hangup with its talk time."""
+
+import datetime
+import json
+import socket
+import subprocess
+import time
+
+import suite as sm
+from .audio import make_tone
+from .bus import wait_event
+
+
+class Baresip:
+    """A headless baresip UA in its own directory: registers as `ext`, plays `tone` as its
+    microphone, records what it hears (sndfile), controlled over ctrl_tcp."""
+
+    def __init__(self, suite, ext, password, tone, answer="auto"):
+        self.suite, self.ext = suite, ext
+        self.dir = suite.var_dir / ("ua-%s" % ext)
+        self.dir.mkdir(exist_ok=True)
+        self.sip_port = sm.free_port(span=2)
+        self.ctrl_port = sm.free_port(udp=False)
+        (self.dir / "config").write_text("\n".join([
+            "poll_method epoll",
+            "sip_listen 127.0.0.1:%d" % self.sip_port,
+            "net_interface 127.0.0.1",
+            "sip_trans_def udp",
+            "module_path /usr/lib/baresip/modules",
+            "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
+            "module_app account.so", "module_app menu.so", "module_app ctrl_tcp.so",
+            "ctrl_tcp_listen 127.0.0.1:%d" % self.ctrl_port,
+            "audio_source aufile,%s" % tone,
+            "audio_player aubridge,ua%s" % ext,
+            "audio_alert aubridge,alert%s" % ext,
+            "ausrc_srate 8000", "auplay_srate 8000", "ausrc_channels 1", "auplay_channels 1",
+            "audio_buffer 20-160",
+            "rtp_timeout 0",
+            "", ]))
+        (self.dir / "accounts").write_text(
+            "<sip:%s@127.0.0.1:%d>;auth_user=%s;auth_pass=%s;answermode=%s;"
+            "audio_codecs=pcmu;regint=600;ptime=20\n"
+            % (ext, suite.sip_port, ext, password, answer))
+        self.log_path = self.dir / "baresip.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], cwd=str(self.dir),
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=suite.env(),
+                                     start_new_session=True)
+        suite.all_pids.append(self.proc.pid)
+
+    def text(self):
+        return self.log_path.read_text(errors="replace")
+
+    def wait_log(self, needle, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.text():
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def command(self, cmd, params=None):
+        msg = {"command": cmd, "token": "t%d" % int(time.monotonic() * 1000)}
+        if params is not None:
+            msg["params"] = params
+        data = json.dumps(msg).encode()
+        with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as s:
+            s.sendall(b"%d:%s," % (len(data), data))
+            s.settimeout(5)
+            try:
+                return s.recv(4096)
+            except socket.timeout:
+                return b""
+
+    def dial(self, number):
+        return self.command("dial", "sip:%s@127.0.0.1:%d" % (number, self.suite.sip_port))
+
+    def recordings(self, kind="dec"):
+        return sorted(self.dir.glob("dump-*-%s.wav" % kind))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+
+def five_phones(s, uas):
+    """Phones 1001-1005 registered with the suite (password "secret"+ext): 1001, 1004 and
+    1005 send 440 Hz, 1002 and 1003 880 Hz; 1003 and 1004 answer by hand. Sets s.tone440,
+    s.tone880 and s.ua; each phone goes into `uas` as soon as it runs (the caller stops
+    them, also when registering fails)."""
+    s.tone440 = s.var_dir / "tone440.wav"
+    s.tone880 = s.var_dir / "tone880.wav"
+    make_tone(s.tone440, 440)
+    make_tone(s.tone880, 880)
+    s.ua = {}
+    for ext, tone, mode in (("1001", s.tone440, "auto"), ("1002", s.tone880, "auto"),
+                            ("1003", s.tone880, "manual"), ("1004", s.tone440, "manual"),
+                            ("1005", s.tone440, "auto")):
+        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer=mode)
+        uas.append(s.ua[ext])
+    for ua in s.ua.values():
+        assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
+
+
+def hangup_all(s):
+    for ua in s.ua.values():
+        ua.command("hangup")
+    time.sleep(1.0)
+
+
+def call(s, a, b, talk, during=None):
+    """a dials b, talks `talk` seconds (during(call_id, t_answer) runs meanwhile), hangs
+    up; returns (call_id, seconds between the ts of call.answered and of call.ended)."""
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    s.ua[a].dial(b)
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    cid = created["call_id"]
+    answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
+    assert answered, seen
+    t0 = time.monotonic()
+    if during:
+        during(cid, t0)
+    left = talk - (time.monotonic() - t0)
+    if left > 0:
+        time.sleep(left)
+    s.ua[a].command("hangup")
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
+    assert ended, seen
+    sub.close()
+    # talk time as sipproxy saw it (the events' own timestamps): when this process got
+    # the events depends on how loaded the machine is, not on the recording
+    return cid, event_time(ended) - event_time(answered)
+
+
+def event_time(ev):
+    """An event's envelope ts (UTC, microseconds) as seconds since the epoch."""
+    when = datetime.datetime.strptime(ev["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.replace(tzinfo=datetime.timezone.utc).timestamp()
