@@ -11,7 +11,7 @@
  *                      || u8 final
  * Reordered, removed, altered or swapped-in chunks fail their tag; a missing final chunk
  * means the file is incomplete (crash) or truncated. Pure: buffers in, buffers out (and
- * OpenSSL's random generator); reading and writing files is rec_file.c's. */
+ * OpenSSL's random generator); reading and writing files is recorderd/rec_file.c's. */
 #ifndef REC_FORMAT_H
 #define REC_FORMAT_H
 
