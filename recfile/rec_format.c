@@ -8,37 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void s_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void s_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t s_rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
+#include "cc_bytes.h"
 
 void rec_wav_header(uint8_t h[REC_WAV_HDR], uint32_t data_bytes)
 {
     memcpy(h, "RIFF", 4);
-    s_le32(h + 4, data_bytes + 36);
+    cc_le_put(h + 4, data_bytes + 36, 4);
     memcpy(h + 8, "WAVEfmt ", 8);
-    s_le32(h + 16, 16);
-    s_le16(h + 20, 1); /* PCM */
-    s_le16(h + 22, REC_CHANNELS);
-    s_le32(h + 24, REC_RATE);
-    s_le32(h + 28, REC_RATE * REC_CHANNELS * 2);
-    s_le16(h + 32, REC_CHANNELS * 2);
-    s_le16(h + 34, 16);
+    cc_le_put(h + 16, 16, 4);
+    cc_le_put(h + 20, 1, 2); /* PCM */
+    cc_le_put(h + 22, REC_CHANNELS, 2);
+    cc_le_put(h + 24, REC_RATE, 4);
+    cc_le_put(h + 28, REC_RATE * REC_CHANNELS * 2, 4);
+    cc_le_put(h + 32, REC_CHANNELS * 2, 2);
+    cc_le_put(h + 34, 16, 2);
     memcpy(h + 36, "data", 4);
-    s_le32(h + 40, data_bytes);
+    cc_le_put(h + 40, data_bytes, 4);
 }
 
 bool rec_wav_is_ours(const uint8_t *b, size_t len)
@@ -122,9 +107,8 @@ int rec_enc_header_open(const uint8_t master[REC_KEY_LEN], const uint8_t *hdr, s
 static void s_chunk_iv_aad(const uint8_t hdr[REC_ENC_HDR], uint64_t index, bool final,
                            uint8_t iv[12], uint8_t aad[REC_ENC_HDR + 9])
 {
-    memset(iv, 0, 12);
-    for (int i = 0; i < 8; i++)
-        iv[4 + i] = (uint8_t)(index >> (8 * i));
+    memset(iv, 0, 4);
+    cc_le_put(iv + 4, index, 8);
     memcpy(aad, hdr, REC_ENC_HDR);
     memcpy(aad + REC_ENC_HDR, iv + 4, 8);
     aad[REC_ENC_HDR + 8] = final ? 1 : 0;
@@ -137,7 +121,7 @@ long rec_enc_chunk_seal(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_EN
     if (n >= REC_CHUNK_MAX)
         return -1;
     s_chunk_iv_aad(hdr, index, final, iv, aad);
-    s_le32(out, (uint32_t)n | (final ? 0x80000000u : 0));
+    cc_le_put(out, (uint32_t)n | (final ? 0x80000000u : 0), 4);
     if (s_gcm(1, key, iv, aad, sizeof aad, pt, n, out + 4, out + 4 + n) < 0)
         return -1;
     return (long)(n + REC_CHUNK_OVERHEAD);
@@ -150,7 +134,7 @@ int rec_enc_chunk_open(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_ENC
     uint8_t iv[12], aad[REC_ENC_HDR + 9], tag[16];
     if (avail < REC_CHUNK_OVERHEAD)
         return 1;
-    uint32_t word = s_rd32(buf);
+    uint32_t word = (uint32_t)cc_le_get(buf, 4);
     size_t len = word & 0x7fffffffu;
     bool fin = (word & 0x80000000u) != 0;
     if (len >= REC_CHUNK_MAX)
