@@ -1,17 +1,11 @@
 /* rec_format.h - what a recording looks like on disk. Plain: a stereo WAV (8 kHz, 16-bit
  * linear PCM, caller left, other party right) whose header sizes are written at close (or
- * repaired from the file length after a crash). Encrypted ("CCREC1"): a header holding a
- * fresh random 256-bit data key wrapped with AES-256-GCM under the master key, then the
- * same WAV stream in chunks, each sealed on its own with AES-256-GCM, so a file cut short
- * by a crash decrypts up to its last whole chunk:
- *   header (76 bytes): "CCREC1\0\0" | key id (8: SHA-256(master)[0..8]) | wrap nonce (12)
- *                      | wrapped data key (32) | wrap tag (16)
- *   chunk i:           u32 LE n (bit 31: the final chunk) | ciphertext (n & 0x7fffffff)
- *                      | tag (16); nonce = 0x00000000 || u64 LE i; AAD = header || u64 LE i
- *                      || u8 final
- * Reordered, removed, altered or swapped-in chunks fail their tag; a missing final chunk
- * means the file is incomplete (crash) or truncated. Pure: buffers in, buffers out (and
- * OpenSSL's random generator); reading and writing files is recorderd/rec_file.c's. */
+ * repaired from the file length after a crash). Encrypted ("CCREC1", rec_crypto.h has the
+ * bytes and the cipher): a header holding the file's wrapped data key, then the same WAV
+ * stream in chunks sealed one by one, so a file cut short by a crash decrypts up to its
+ * last whole chunk; a missing final chunk means the file is incomplete (crash) or
+ * truncated. Pure: buffers in, buffers out; reading and writing files is
+ * recorderd/rec_file.c's. Includes rec_crypto.h, so this one header gives the whole format. */
 #ifndef REC_FORMAT_H
 #define REC_FORMAT_H
 
@@ -19,42 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rec_crypto.h"
+
 #define REC_RATE 8000
 #define REC_CHANNELS 2
 #define REC_WAV_HDR 44
-#define REC_KEY_LEN 32
-#define REC_ENC_MAGIC "CCREC1\0\0"
-#define REC_ENC_HDR 76
-#define REC_CHUNK_OVERHEAD 20 /* length word + tag */
-#define REC_CHUNK_MAX (1u << 24)
 
 /* A WAV header for `data_bytes` of stereo 16-bit 8 kHz PCM. */
 void rec_wav_header(uint8_t out[REC_WAV_HDR], uint32_t data_bytes);
 /* Whether buf starts with the header rec_wav_header writes (any sizes). */
 bool rec_wav_is_ours(const uint8_t *buf, size_t len);
-
-/* The master key from its file text: 64 hex digits (whitespace around ignored). 0 or -1. */
-int rec_key_parse_hex(const char *text, uint8_t key[REC_KEY_LEN]);
-void rec_key_id(const uint8_t master[REC_KEY_LEN], uint8_t id[8]);
-
-/* A new header with a fresh data key (returned in data_key) wrapped by master. 0 or -1. */
-int rec_enc_header_new(const uint8_t master[REC_KEY_LEN], uint8_t hdr[REC_ENC_HDR],
-                       uint8_t data_key[REC_KEY_LEN]);
-/* Unwrap the data key: 0; -1 not this format; -2 another master key; -3 the header was
- * altered (wrap tag fails). */
-int rec_enc_header_open(const uint8_t master[REC_KEY_LEN], const uint8_t *hdr, size_t len,
-                        uint8_t data_key[REC_KEY_LEN]);
-
-/* Seal chunk `index` of n plaintext bytes into out (n + REC_CHUNK_OVERHEAD bytes). Returns
- * the bytes written or -1. */
-long rec_enc_chunk_seal(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_ENC_HDR],
-                        uint64_t index, bool final, const uint8_t *pt, size_t n, uint8_t *out);
-/* Open the chunk at the start of buf (avail bytes): plaintext into pt (room for
- * REC_CHUNK_MAX), *n its length, *used the bytes consumed, *final its flag. 0 ok; 1 the
- * chunk is cut short (the file ends inside it); -1 it fails authentication. */
-int rec_enc_chunk_open(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_ENC_HDR],
-                       uint64_t index, const uint8_t *buf, size_t avail, uint8_t *pt, size_t *n,
-                       size_t *used, bool *final);
 
 /* Whole-file decryption, for export: the WAV (sizes fixed) in *out (malloc'd, caller
  * frees). *complete: the final chunk was there. 0, or -1 with a message in err naming the
@@ -66,8 +34,5 @@ int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t l
  * (what crash recovery keeps); *chunks their count, *final whether the last is final. */
 size_t rec_enc_valid_prefix(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
                             uint64_t *chunks, bool *final, uint64_t *plain_bytes);
-
-/* Lower-case hex SHA-256 of buf into out[65]. */
-void rec_sha256_hex(const uint8_t *buf, size_t len, char out[65]);
 
 #endif
