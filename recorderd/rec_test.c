@@ -1,13 +1,12 @@
 /* rec_test.c - unit tests of recorderd's pure parts: the timeline (timestamp placement,
- * gaps, reordering, wrap, pause), policy resolution, retention and feature codes, tap
- * batches. The file format's tests are recfile/rec_format_test.c. */
+ * gaps, reordering, wrap, pause), policy resolution, retention and feature codes. The
+ * file format's tests are in recfile/, the tap batches' in common/cc_tapwire_test.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cc_test.h"
 #include "rec_mix.h"
 #include "rec_policy.h"
-#include "rec_tapwire.h"
 
 typedef struct {
     int16_t buf[2 * 80000];
@@ -225,30 +224,4 @@ CC_TEST(feature_codes)
     CC_CHECK_INT(rec_fc_feed(&st, '3', 1), REC_FC_START);
     rec_fc_feed(&st, '*', 0);
     CC_CHECK_INT(rec_fc_feed(&st, '4', 1), REC_FC_STOP);
-}
-
-CC_TEST(tap_batch_parse)
-{
-    uint8_t b[REC_TAP_HDR + REC_TAP_FRAME_HDR + 4] = {0x52, 0x54, 0x41, 0x50, 1, 1, 1, 0,
-                                                     7, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 2};
-    uint8_t *f = b + REC_TAP_HDR;
-    f[0] = 1;
-    f[1] = 8;
-    f[2] = 0x34;
-    f[3] = 0x12;
-    f[4] = 0xa0;
-    f[20] = 4;
-    memcpy(f + 22, "abcd", 4);
-    rec_batch_t h;
-    rec_frame_t fr;
-    size_t off;
-    CC_CHECK_INT(rec_batch_parse(b, sizeof b, &h, &off), 0);
-    CC_CHECK(h.tap_id == 7 && h.batch_seq == 3 && h.dropped == 2 && h.nframes == 1);
-    CC_CHECK(h.flags == REC_TAP_FLAG_LAST);
-    CC_CHECK_INT(rec_batch_next(b, sizeof b, &off, &fr), 1);
-    CC_CHECK(fr.party == 1 && fr.pt == 8 && fr.seq == 0x1234 && fr.ts == 0xa0 && fr.len == 4);
-    CC_CHECK_INT(rec_batch_next(b, sizeof b, &off, &fr), 0);
-    CC_CHECK_INT(rec_batch_next(b, sizeof b - 1, &(size_t){REC_TAP_HDR}, &fr), -1);
-    b[0] = 0;
-    CC_CHECK_INT(rec_batch_parse(b, sizeof b, &h, &off), -1);
 }
