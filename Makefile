@@ -5,9 +5,12 @@
 #   make test       install deps, build both variants, run unit + integration tests
 #   make bench      run the benchmarks under tests/bench (prints figures, not pass/fail)
 
-DAEMONS := sipproxy mediad acdd ivrd recorderd cdrd
-DIRS    := common $(DAEMONS) ccctl
-SAN     ?=
+# Build order: common, then the library folders (which use common), then the daemons and
+# ccctl (which link both).
+DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd
+LIBRARIES := ivrflow recfile
+DIRS      := common $(LIBRARIES) $(DAEMONS) ccctl
+SAN       ?=
 
 all: build
 
@@ -16,7 +19,10 @@ build: $(DIRS)
 common:
 	@$(MAKE) --no-print-directory -C common SAN=$(SAN)
 
-$(DAEMONS) ccctl: common
+$(LIBRARIES): common
+	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)
+
+$(DAEMONS) ccctl: common $(LIBRARIES)
 	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)
 
 deps:

@@ -1,5 +1,5 @@
-/* ccctl_ivr.c - `ccctl ivr ...`: IVR flows. A flow is validated by ivrd's own validator
- * (ivrd/ivr_flow*.c, compiled into ccctl, so this works while ivrd is down), its prompts
+/* ccctl_ivr.c - `ccctl ivr ...`: IVR flows. A flow is validated by the validator ivrd runs
+ * (ivrflow/ivr_flow*.c, linked into ccctl, so this works while ivrd is down), its prompts
  * checked with mediad (prompt.check) when mediad answers, else against the prompt files,
  * and only then stored as a new version, made live and bound to a number, in one
  * transaction. ivrd picks the new version up through NOTIFY. A refused flow changes

@@ -1,7 +1,7 @@
 /* ccctl_recording.c - `ccctl recording ...`: recording policies and the legal hold
  * (Postgres), the index of recordings (list), export (decrypt + verify against the index),
  * and start/stop/pause/resume of a live call's recording (commands to recorderd). The file
- * format itself is recorderd's (recorderd/rec_format.c, compiled in). */
+ * format itself is the one recorderd writes with (recfile/, linked in). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>

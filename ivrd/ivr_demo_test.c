@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cc_test.h"
-#include "ivr_fixture.h"
+#include "ivr_run_fixture.h"
 #include "ivr_run.h"
 #include "ivr_tz.h"
 

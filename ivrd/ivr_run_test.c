@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cc_test.h"
-#include "ivr_fixture.h"
+#include "ivr_run_fixture.h"
 #include "ivr_run.h"
 
 #define T0 1000000LL

@@ -1,8 +1,9 @@
 /* ivrd/main.c - ivrd: IVR flow engine. Runs the live flow of each call sipproxy hands over
  * (ivr.start): answers, plays prompts and takes keys through mediad, looks callers up,
  * routes them on (extension, number, queue) and stores every call's path.
- * Wiring only: the interpreter is ivr_run*.c, the adapters ivrd_flows.c (live flows),
- * ivrd_db.c (database worker) and ivrd_call.c (calls and the bus). */
+ * Wiring only: the interpreter is ivr_run*.c (over the flow model in ivrflow/), the
+ * adapters ivrd_flows.c (live flows), ivrd_db.c (database worker) and ivrd_call.c (calls
+ * and the bus). */
 #include <stdlib.h>
 
 #include "cc_daemon.h"

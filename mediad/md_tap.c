@@ -1,27 +1,11 @@
-/* md_tap.c - a tap's batch buffer (see md_tap.h). The packet path pays one header parse
- * and one copy of the payload per packet; everything else happens per batch. */
+/* md_tap.c - a tap's batch buffer (see md_tap.h): RTP packets in, tap wire batches out
+ * (encoded by common/cc_tapwire.c). The packet path pays one header parse and one copy of
+ * the payload per packet; everything else happens per batch. */
 #include "md_tap.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-static void s_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void s_put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void s_put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
+#include "md_stats.h"
 
 md_tap_t *md_tap_new(uint64_t id)
 {
@@ -29,7 +13,7 @@ md_tap_t *md_tap_new(uint64_t id)
     if (!self)
         return NULL;
     self->id = id;
-    self->len = MD_TAP_HDR;
+    self->len = CC_TAP_HDR;
     return self;
 }
 
@@ -43,7 +27,8 @@ void md_tap_destroy(md_tap_t **self_p)
 
 int md_tap_add(md_tap_t *self, int party, const uint8_t *pkt, size_t len, uint64_t now_us)
 {
-    if (len < 12 || (pkt[0] >> 6) != 2)
+    md_rtp_hdr_t rtp;
+    if (md_rtp_parse(pkt, len, &rtp) < 0)
         return 1;
     size_t off = 12 + 4u * (pkt[0] & 0x0f);
     if ((pkt[0] & 0x10) && len >= off + 4) /* header extension */
@@ -54,23 +39,14 @@ int md_tap_add(md_tap_t *self, int party, const uint8_t *pkt, size_t len, uint64
     if (off >= end)
         return 1;
     size_t plen = end - off;
-    if (plen > MD_TAP_BUF - MD_TAP_HDR - MD_TAP_FRAME_HDR)
+    if (plen > MD_TAP_BUF - CC_TAP_HDR - CC_TAP_FRAME_HDR)
         return 1;
-    if (self->len + MD_TAP_FRAME_HDR + plen > MD_TAP_BUF || self->nframes == UINT16_MAX)
+    if (self->len + CC_TAP_FRAME_HDR + plen > MD_TAP_BUF || self->nframes == UINT16_MAX)
         return -1;
-    uint8_t *f = self->buf + self->len;
-    f[0] = (uint8_t)party;
-    f[1] = pkt[1] & 0x7f;
-    f[2] = pkt[3]; /* sequence, to little-endian */
-    f[3] = pkt[2];
-    s_put32(f + 4, ((uint32_t)pkt[4] << 24) | ((uint32_t)pkt[5] << 16) |
-                       ((uint32_t)pkt[6] << 8) | pkt[7]);
-    s_put32(f + 8, ((uint32_t)pkt[8] << 24) | ((uint32_t)pkt[9] << 16) |
-                       ((uint32_t)pkt[10] << 8) | pkt[11]);
-    s_put64(f + 12, now_us);
-    s_put16(f + 20, (uint16_t)plen);
-    memcpy(f + MD_TAP_FRAME_HDR, pkt + off, plen);
-    self->len += MD_TAP_FRAME_HDR + plen;
+    cc_tap_frame_t f = {.party = party, .pt = rtp.pt, .seq = rtp.seq, .ts = rtp.ts,
+                        .ssrc = rtp.ssrc, .arrival_us = now_us, .payload = pkt + off,
+                        .len = plen};
+    self->len += cc_tap_frame_put(self->buf + self->len, &f);
     self->nframes++;
     self->frames++;
     return 0;
@@ -80,19 +56,16 @@ const uint8_t *md_tap_take(md_tap_t *self, int flags, size_t *len, uint16_t *nfr
 {
     if (self->nframes == 0 && !flags)
         return NULL;
-    uint8_t *h = self->buf;
-    s_put32(h, MD_TAP_MAGIC);
-    h[4] = MD_TAP_VERSION;
-    h[5] = (uint8_t)flags;
-    s_put16(h + 6, self->nframes);
-    s_put64(h + 8, self->id);
-    s_put32(h + 16, ++self->batch_seq);
-    s_put32(h + 20, (uint32_t)self->frames_dropped);
+    cc_tap_batch_put(self->buf, &(cc_tap_batch_t){.flags = (uint8_t)flags,
+                                                  .nframes = self->nframes,
+                                                  .tap_id = self->id,
+                                                  .batch_seq = ++self->batch_seq,
+                                                  .dropped = (uint32_t)self->frames_dropped});
     *len = self->len;
     *nframes = self->nframes;
-    self->len = MD_TAP_HDR;
+    self->len = CC_TAP_HDR;
     self->nframes = 0;
-    return h;
+    return self->buf;
 }
 
 void md_tap_sent(md_tap_t *self, uint16_t nframes, bool ok)

@@ -1,7 +1,7 @@
 /* md_tap.h - one recording tap's batch: the frames its endpoints receive, appended packet
- * by packet into one fixed buffer and handed out as one message per batch (wire format in
- * common/events/media.def, tap.start). Pure: no sockets, no clock (arrival time passed
- * in), no allocation after md_tap_new; md_taps.c ships the batches. */
+ * by packet into one fixed buffer and handed out as one message per batch (wire format:
+ * common/cc_tapwire.h). Pure: no sockets, no clock (arrival time passed in), no allocation
+ * after md_tap_new; md_taps.c ships the batches. */
 #ifndef MD_TAP_H
 #define MD_TAP_H
 
@@ -9,12 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MD_TAP_MAGIC 0x50415452u /* "RTAP" read as a little-endian u32 */
-#define MD_TAP_VERSION 1
-#define MD_TAP_HDR 24            /* batch header bytes */
-#define MD_TAP_FRAME_HDR 22      /* frame header bytes before the payload */
-#define MD_TAP_BUF 16384         /* a batch; ~40 frames of 20 ms G.711 */
-#define MD_TAP_FLAG_LAST 1
+#include "cc_tapwire.h"
+
+#define MD_TAP_BUF 16384 /* a batch; ~40 frames of 20 ms G.711 */
 
 typedef struct md_tap md_tap_t;
 struct md_tap {
@@ -36,7 +33,7 @@ void md_tap_destroy(md_tap_t **self_p);
  * no room for it: take the batch, then append again. */
 int md_tap_add(md_tap_t *self, int party, const uint8_t *pkt, size_t len, uint64_t now_us);
 
-/* The batch to send (header filled in, flags e.g. MD_TAP_FLAG_LAST) and its length, or
+/* The batch to send (header filled in, flags e.g. CC_TAP_FLAG_LAST) and its length, or
  * NULL when it holds no frame and no flag is asked for. The tap starts a new batch; call
  * md_tap_sent with whether the message could be queued. */
 const uint8_t *md_tap_take(md_tap_t *self, int flags, size_t *len, uint16_t *nframes);

@@ -3,16 +3,9 @@
  * and marked for recorderd (cumulative dropped frames and a gap in batch_seq). */
 #include <string.h>
 
+#include "cc_bytes.h"
 #include "cc_test.h"
 #include "md_tap.h"
-
-static uint64_t s_rd(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 /* An RTP packet: 12-byte header (PT pt, sequence seq, timestamp ts, SSRC ssrc) then plen
  * payload bytes of value fill. Returns its length. */
@@ -45,29 +38,29 @@ CC_TEST(tap_batch_layout)
     const uint8_t *b = md_tap_take(t, 0, &len, &nframes);
     CC_CHECK(b);
     CC_CHECK_INT(nframes, 2);
-    CC_CHECK_INT(len, MD_TAP_HDR + 2 * MD_TAP_FRAME_HDR + 160 + 80);
-    CC_CHECK_INT(s_rd(b, 4), MD_TAP_MAGIC);
-    CC_CHECK_INT(b[4], MD_TAP_VERSION);
+    CC_CHECK_INT(len, CC_TAP_HDR + 2 * CC_TAP_FRAME_HDR + 160 + 80);
+    CC_CHECK_INT(cc_le_get(b, 4), CC_TAP_MAGIC);
+    CC_CHECK_INT(b[4], CC_TAP_VERSION);
     CC_CHECK_INT(b[5], 0);
-    CC_CHECK_INT(s_rd(b + 6, 2), 2);
-    CC_CHECK(s_rd(b + 8, 8) == 0x0102030405060708ull);
-    CC_CHECK_INT(s_rd(b + 16, 4), 1); /* first batch */
-    CC_CHECK_INT(s_rd(b + 20, 4), 0); /* nothing dropped */
-    const uint8_t *f = b + MD_TAP_HDR;
+    CC_CHECK_INT(cc_le_get(b + 6, 2), 2);
+    CC_CHECK(cc_le_get(b + 8, 8) == 0x0102030405060708ull);
+    CC_CHECK_INT(cc_le_get(b + 16, 4), 1); /* first batch */
+    CC_CHECK_INT(cc_le_get(b + 20, 4), 0); /* nothing dropped */
+    const uint8_t *f = b + CC_TAP_HDR;
     CC_CHECK_INT(f[0], 1);                  /* party */
     CC_CHECK_INT(f[1], 8);                  /* payload type, marker stripped */
-    CC_CHECK_INT(s_rd(f + 2, 2), 0xabcd);   /* sequence, little-endian */
-    CC_CHECK_INT(s_rd(f + 4, 4), 0x11223344u);
-    CC_CHECK_INT(s_rd(f + 8, 4), 0xdeadbeefu);
-    CC_CHECK(s_rd(f + 12, 8) == 123456789ull);
-    CC_CHECK_INT(s_rd(f + 20, 2), 160);
-    CC_CHECK_INT(f[MD_TAP_FRAME_HDR], 0x55);
-    CC_CHECK_INT(f[MD_TAP_FRAME_HDR + 159], 0x55);
-    f += MD_TAP_FRAME_HDR + 160;
+    CC_CHECK_INT(cc_le_get(f + 2, 2), 0xabcd);   /* sequence, little-endian */
+    CC_CHECK_INT(cc_le_get(f + 4, 4), 0x11223344u);
+    CC_CHECK_INT(cc_le_get(f + 8, 4), 0xdeadbeefu);
+    CC_CHECK(cc_le_get(f + 12, 8) == 123456789ull);
+    CC_CHECK_INT(cc_le_get(f + 20, 2), 160);
+    CC_CHECK_INT(f[CC_TAP_FRAME_HDR], 0x55);
+    CC_CHECK_INT(f[CC_TAP_FRAME_HDR + 159], 0x55);
+    f += CC_TAP_FRAME_HDR + 160;
     CC_CHECK_INT(f[0], 0);
-    CC_CHECK_INT(s_rd(f + 2, 2), 7);
-    CC_CHECK_INT(s_rd(f + 20, 2), 80);
-    CC_CHECK_INT(f[MD_TAP_FRAME_HDR + 79], 0x66);
+    CC_CHECK_INT(cc_le_get(f + 2, 2), 7);
+    CC_CHECK_INT(cc_le_get(f + 20, 2), 80);
+    CC_CHECK_INT(f[CC_TAP_FRAME_HDR + 79], 0x66);
     md_tap_sent(t, nframes, true);
     CC_CHECK_INT(t->frames, 2);
     CC_CHECK_INT(t->batches, 1);
@@ -75,7 +68,7 @@ CC_TEST(tap_batch_layout)
     CC_CHECK(md_tap_take(t, 0, &len, &nframes) == NULL);
     CC_CHECK_INT(md_tap_add(t, 0, pkt, n, 1), 0);
     b = md_tap_take(t, 0, &len, &nframes);
-    CC_CHECK(b && nframes == 1 && s_rd(b + 16, 4) == 2);
+    CC_CHECK(b && nframes == 1 && cc_le_get(b + 16, 4) == 2);
     md_tap_destroy(&t);
     CC_CHECK(t == NULL);
     md_tap_destroy(&t); /* NULL is fine */
@@ -110,14 +103,14 @@ CC_TEST(tap_skips_what_is_not_audio)
     uint16_t nf;
     const uint8_t *b = md_tap_take(t, 0, &len, &nf);
     CC_CHECK_INT(nf, 2);
-    const uint8_t *f = b + MD_TAP_HDR;
-    CC_CHECK_INT(s_rd(f + 20, 2), 160);
-    CC_CHECK_INT(f[MD_TAP_FRAME_HDR], 0x11); /* not a CSRC byte */
-    f += MD_TAP_FRAME_HDR + 160;
-    CC_CHECK_INT(s_rd(f + 20, 2), 160);
-    CC_CHECK_INT(f[MD_TAP_FRAME_HDR], 0x22);
-    CC_CHECK_INT(f[MD_TAP_FRAME_HDR + 159], 0x22);
-    CC_CHECK_INT(len, MD_TAP_HDR + 2 * (MD_TAP_FRAME_HDR + 160));
+    const uint8_t *f = b + CC_TAP_HDR;
+    CC_CHECK_INT(cc_le_get(f + 20, 2), 160);
+    CC_CHECK_INT(f[CC_TAP_FRAME_HDR], 0x11); /* not a CSRC byte */
+    f += CC_TAP_FRAME_HDR + 160;
+    CC_CHECK_INT(cc_le_get(f + 20, 2), 160);
+    CC_CHECK_INT(f[CC_TAP_FRAME_HDR], 0x22);
+    CC_CHECK_INT(f[CC_TAP_FRAME_HDR + 159], 0x22);
+    CC_CHECK_INT(len, CC_TAP_HDR + 2 * (CC_TAP_FRAME_HDR + 160));
     md_tap_destroy(&t);
 }
 
@@ -126,7 +119,7 @@ CC_TEST(tap_full_batch_then_append_again)
     md_tap_t *t = md_tap_new(9);
     uint8_t pkt[200];
     size_t n = s_rtp(pkt, 0, 0, 0, 1, 160, 0x7f);
-    int fit = (MD_TAP_BUF - MD_TAP_HDR) / (MD_TAP_FRAME_HDR + 160);
+    int fit = (MD_TAP_BUF - CC_TAP_HDR) / (CC_TAP_FRAME_HDR + 160);
     for (int i = 0; i < fit; i++) {
         pkt[3] = (uint8_t)i;
         CC_CHECK_INT(md_tap_add(t, i % 2, pkt, n, (uint64_t)i), 0);
@@ -139,13 +132,13 @@ CC_TEST(tap_full_batch_then_append_again)
     const uint8_t *b = md_tap_take(t, 0, &len, &nf);
     CC_CHECK_INT(nf, fit);
     CC_CHECK(len <= MD_TAP_BUF);
-    CC_CHECK_INT(len, MD_TAP_HDR + (size_t)fit * (MD_TAP_FRAME_HDR + 160));
-    const uint8_t *last = b + MD_TAP_HDR + (size_t)(fit - 1) * (MD_TAP_FRAME_HDR + 160);
-    CC_CHECK_INT(s_rd(last + 2, 2), fit - 1);
+    CC_CHECK_INT(len, CC_TAP_HDR + (size_t)fit * (CC_TAP_FRAME_HDR + 160));
+    const uint8_t *last = b + CC_TAP_HDR + (size_t)(fit - 1) * (CC_TAP_FRAME_HDR + 160);
+    CC_CHECK_INT(cc_le_get(last + 2, 2), fit - 1);
     md_tap_sent(t, nf, true);
     CC_CHECK_INT(md_tap_add(t, 0, pkt, n, 0), 0); /* the packet that did not fit */
     b = md_tap_take(t, 0, &len, &nf);
-    CC_CHECK(nf == 1 && s_rd(b + MD_TAP_HDR + 2, 2) == (uint64_t)fit);
+    CC_CHECK(nf == 1 && cc_le_get(b + CC_TAP_HDR + 2, 2) == (uint64_t)fit);
     /* a payload that could never fit a batch is skipped, not retried forever */
     static uint8_t big[MD_TAP_BUF + 64];
     n = s_rtp(big, 0, 0, 0, 1, MD_TAP_BUF, 0);
@@ -167,7 +160,7 @@ CC_TEST(tap_drops_are_counted_and_marked)
     for (int i = 0; i < 3; i++)
         md_tap_add(t, 0, pkt, n, 0);
     const uint8_t *b = md_tap_take(t, 0, &len, &nf);
-    CC_CHECK_INT(s_rd(b + 16, 4), 2);
+    CC_CHECK_INT(cc_le_get(b + 16, 4), 2);
     md_tap_sent(t, nf, false);
     CC_CHECK_INT(t->frames_dropped, 3);
     CC_CHECK_INT(t->batches_dropped, 1);
@@ -175,21 +168,21 @@ CC_TEST(tap_drops_are_counted_and_marked)
     md_tap_add(t, 1, pkt, n, 0);
     b = md_tap_take(t, 0, &len, &nf);
     /* recorderd sees batch 3 after 1 (a gap of one batch) and 3 frames dropped so far */
-    CC_CHECK_INT(s_rd(b + 16, 4), 3);
-    CC_CHECK_INT(s_rd(b + 20, 4), 3);
+    CC_CHECK_INT(cc_le_get(b + 16, 4), 3);
+    CC_CHECK_INT(cc_le_get(b + 20, 4), 3);
     md_tap_sent(t, nf, true);
     /* another drop: the count in later headers is cumulative */
     md_tap_add(t, 0, pkt, n, 0);
     md_tap_add(t, 1, pkt, n, 0);
     md_tap_take(t, 0, &len, &nf);
     md_tap_sent(t, nf, false);
-    b = md_tap_take(t, MD_TAP_FLAG_LAST, &len, &nf);
+    b = md_tap_take(t, CC_TAP_FLAG_LAST, &len, &nf);
     CC_CHECK(b != NULL); /* the last batch goes even empty, to carry the flag and counts */
     CC_CHECK_INT(nf, 0);
-    CC_CHECK_INT(len, MD_TAP_HDR);
-    CC_CHECK_INT(b[5], MD_TAP_FLAG_LAST);
-    CC_CHECK_INT(s_rd(b + 16, 4), 5);
-    CC_CHECK_INT(s_rd(b + 20, 4), 5);
+    CC_CHECK_INT(len, CC_TAP_HDR);
+    CC_CHECK_INT(b[5], CC_TAP_FLAG_LAST);
+    CC_CHECK_INT(cc_le_get(b + 16, 4), 5);
+    CC_CHECK_INT(cc_le_get(b + 20, 4), 5);
     CC_CHECK_INT(t->frames, 7);
     CC_CHECK_INT(t->frames_dropped, 5);
     CC_CHECK_INT(t->batches_dropped, 2);

@@ -23,7 +23,7 @@ struct md_taps {
     uint64_t frames_sent, frames_dropped, batches_sent, batches_dropped;
 };
 
-/* Ship what tap holds (flags: MD_TAP_FLAG_LAST for its last batch). Never blocks. */
+/* Ship what tap holds (flags: CC_TAP_FLAG_LAST for its last batch). Never blocks. */
 static void s_ship(md_taps_t *self, md_tap_t *tap, int flags)
 {
     size_t len;
@@ -157,7 +157,7 @@ static void s_on_stop(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         cc_bus_reply_error(bus, req, "unknown_tap", "no tap %lld", (long long)id);
         return;
     }
-    s_ship(self, tap, MD_TAP_FLAG_LAST);
+    s_ship(self, tap, CC_TAP_FLAG_LAST);
     s_detach(self, tap);
     *link = tap->next;
     self->count--;

@@ -1,9 +1,17 @@
 # mk/rules.mk - build rules shared by every directory's Makefile.
 # A directory Makefile sets PROG (binary name, optional), PKGS (pkg-config names
-# beyond the common set) and includes this file. Everything except main.c and
-# *_test.c goes into the directory's library; *_test.c files form its unit-test
-# binary. Output never lands in the source tree: objects under build/, binaries
-# under bin/ (or build/san/bin for the sanitizer build, `make SAN=1`).
+# beyond the common set), LIBS (library folders it links besides common, optional)
+# and includes this file. Everything except main.c, *_test.c and *_fixture.c goes
+# into the directory's library; *_test.c files form its unit-test binary.
+# Output never lands in the source tree: objects under build/, binaries under bin/
+# (or build/san/bin for the sanitizer build, `make SAN=1`).
+#
+# A library folder (ivrflow/, recfile/) is a directory without PROG whose library
+# others link: `LIBS := ivrflow` puts ivrflow/ on the include path and links
+# libivrflow.a before libcommon.a. The top-level Makefile builds library folders
+# before the daemons. A folder's *_fixture.c files are helpers for unit tests only:
+# they form lib<dir>_fixture.a, linked into its own unit tests and into those of
+# every folder that names it in LIBS, so tests of both share one fixture.
 
 TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 DIR      := $(notdir $(CURDIR))
@@ -42,32 +50,39 @@ endif
 
 CC       ?= cc
 CFLAGS   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
-            $(OPTFLAGS) -MMD -MP -I$(TOP)/common -I$(GENDIR) -I$(CURDIR) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+            $(OPTFLAGS) -MMD -MP -I$(TOP)/common $(LIBS:%=-I$(TOP)/%) -I$(GENDIR) -I$(CURDIR) \
+            $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  := $(LDSAN) $(EXTRA_LDFLAGS)
 LDLIBS   := $(PKG_LIBS) -lm -lpthread
 
 ALL_SRCS  := $(sort $(wildcard *.c))
 TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
+FIX_SRCS  := $(filter %_fixture.c,$(ALL_SRCS))
 MAIN_SRCS := $(filter main.c,$(ALL_SRCS))
-LIB_SRCS  := $(filter-out main.c %_test.c,$(ALL_SRCS))
+LIB_SRCS  := $(filter-out main.c %_test.c %_fixture.c,$(ALL_SRCS))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OBJDIR)/%.o)
+FIX_OBJS  := $(FIX_SRCS:%.c=$(OBJDIR)/%.o)
 MAIN_OBJS := $(MAIN_SRCS:%.c=$(OBJDIR)/%.o)
 
 DIRLIB    := $(LIBDIR)/lib$(DIR).a
+FIXLIB    := $(LIBDIR)/lib$(DIR)_fixture.a
 COMMONLIB := $(LIBDIR)/libcommon.a
 TESTMAIN  := $(LIBDIR)/cc_test_main.o
 
-# The common library is linked by everyone (except itself, which is its own DIRLIB).
+# The common library is linked by everyone (except itself, which is its own DIRLIB),
+# after the library folders named in LIBS, which may use it.
 ifeq ($(DIR),common)
   LINKLIBS := $(DIRLIB)
 else
-  LINKLIBS := $(DIRLIB) $(COMMONLIB)
+  LINKLIBS := $(DIRLIB) $(LIBS:%=$(LIBDIR)/lib%.a) $(COMMONLIB)
 endif
+# Test fixtures of this folder and of the library folders it links (those that have any).
+TESTLIBS := $(foreach d,$(DIR) $(LIBS),$(if $(wildcard $(TOP)/$(d)/*_fixture.c),$(LIBDIR)/lib$(d)_fixture.a))
 
-TARGETS := $(if $(LIB_SRCS),$(DIRLIB)) $(if $(PROG),$(BINDIR)/$(PROG)) \
-           $(if $(TEST_SRCS),$(TESTDIR)/$(DIR)-unit)
+TARGETS := $(if $(LIB_SRCS),$(DIRLIB)) $(if $(FIX_SRCS),$(FIXLIB)) \
+           $(if $(PROG),$(BINDIR)/$(PROG)) $(if $(TEST_SRCS),$(TESTDIR)/$(DIR)-unit)
 
 # Quiet by default (one line per file); `make V=1` shows the full commands.
 ifeq ($(V),1)
@@ -87,7 +102,9 @@ $(OBJDIR)/%.o: %.c | $(OBJDIR)
 $(OBJDIR) $(LIBDIR) $(BINDIR) $(TESTDIR):
 	@mkdir -p $@
 
-$(DIRLIB): $(LIB_OBJS) | $(LIBDIR)
+$(DIRLIB): $(LIB_OBJS)
+$(FIXLIB): $(FIX_OBJS)
+$(DIRLIB) $(FIXLIB): | $(LIBDIR)
 	$(call say,AR,$(notdir $@))
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -96,12 +113,12 @@ $(BINDIR)/$(PROG): $(MAIN_OBJS) $(LINKLIBS) | $(BINDIR)
 	$(call say,LINK,$(subst $(TOP)/,,$@))
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
 
-$(TESTDIR)/$(DIR)-unit: $(TEST_OBJS) $(LINKLIBS) $(TESTMAIN) | $(TESTDIR)
+$(TESTDIR)/$(DIR)-unit: $(TEST_OBJS) $(TESTLIBS) $(LINKLIBS) $(TESTMAIN) | $(TESTDIR)
 	$(call say,LINK,$(subst $(TOP)/,,$@))
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TESTMAIN) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TESTMAIN) $(TESTLIBS) $(LINKLIBS) $(LDLIBS) $(PROG_LIBS)
 
 clean:
-	rm -rf $(OBJDIR) $(DIRLIB) $(if $(PROG),$(BINDIR)/$(PROG)) $(TESTDIR)/$(DIR)-unit
+	rm -rf $(OBJDIR) $(DIRLIB) $(FIXLIB) $(if $(PROG),$(BINDIR)/$(PROG)) $(TESTDIR)/$(DIR)-unit
 
 .PHONY: all clean
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(MAIN_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(FIX_OBJS:.o=.d) $(MAIN_OBJS:.o=.d)

@@ -3,8 +3,8 @@
  * other party right), optionally encrypted, indexes it in table recordings, honours
  * pause/resume and on-demand start/stop (ccctl or the agent's *1 *2 *3 *4), deletes
  * recordings whose retention ended, and after a crash repairs what was being written.
- * Wiring only: sessions in rec_calls, timeline in rec_mix, files in rec_file/rec_format,
- * policy in rec_policy, SQL in rec_db. */
+ * Wiring only: sessions in rec_calls, timeline in rec_mix, files in rec_file (their format
+ * in recfile/), policy in rec_policy, SQL in rec_db. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

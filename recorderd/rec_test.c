@@ -1,14 +1,12 @@
 /* rec_test.c - unit tests of recorderd's pure parts: the timeline (timestamp placement,
- * gaps, reordering, wrap, pause), the encrypted chunk format (round trip, tamper,
- * truncation, wrong key), policy resolution, retention and feature codes, tap batches. */
+ * gaps, reordering, wrap, pause), policy resolution, retention and feature codes. The
+ * file format's tests are in recfile/, the tap batches' in common/cc_tapwire_test.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cc_test.h"
-#include "rec_format.h"
 #include "rec_mix.h"
 #include "rec_policy.h"
-#include "rec_tapwire.h"
 
 typedef struct {
     int16_t buf[2 * 80000];
@@ -174,82 +172,6 @@ CC_TEST(mix_backlog_after_a_stall_is_placed_whole)
     rec_mix_destroy(&m);
 }
 
-static uint8_t s_master[REC_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-
-/* An encrypted file of `chunks` chunks (the first holding a WAV header); final or not. */
-static size_t s_enc_file(uint8_t *out, int chunks, bool final)
-{
-    uint8_t key[REC_KEY_LEN], pt[1000];
-    rec_enc_header_new(s_master, out, key);
-    size_t off = REC_ENC_HDR;
-    for (int i = 0; i < chunks; i++) {
-        memset(pt, i + 1, sizeof pt);
-        if (i == 0)
-            rec_wav_header(pt, 0);
-        off += (size_t)rec_enc_chunk_seal(key, out, (uint64_t)i, final && i == chunks - 1, pt,
-                                          sizeof pt, out + off);
-    }
-    return off;
-}
-
-CC_TEST(format_round_trip_tamper_truncate)
-{
-    static uint8_t f[8192];
-    size_t len = s_enc_file(f, 3, true);
-    uint8_t *out;
-    size_t n;
-    bool complete;
-    char err[256];
-    CC_CHECK_INT(rec_decrypt(s_master, f, len, &out, &n, &complete, err, sizeof err), 0);
-    CC_CHECK(complete);
-    CC_CHECK_INT(n, 3000); /* 44 + 739 whole stereo frames */
-    CC_CHECK(rec_wav_is_ours(out, n) && out[1500] == 2);
-    free(out);
-    /* truncated inside the last chunk: decrypts to the last whole chunk, incomplete */
-    if (rec_decrypt(s_master, f, len - 10, &out, &n, &complete, err, sizeof err) != 0) {
-        cc_test_fail(__FILE__, __LINE__, "truncated file: %s", err);
-        return;
-    }
-    CC_CHECK(!complete && n == 2000);
-    free(out);
-    uint64_t chunks, plain;
-    bool fin;
-    CC_CHECK_INT(rec_enc_valid_prefix(s_master, f, len - 10, &chunks, &fin, &plain),
-                 REC_ENC_HDR + 2 * 1020);
-    CC_CHECK(chunks == 2 && !fin && plain == 2000);
-    /* one bit flipped in chunk 1: named, nothing returned */
-    f[REC_ENC_HDR + 1020 + 50] ^= 1;
-    CC_CHECK_INT(rec_decrypt(s_master, f, len, &out, &n, &complete, err, sizeof err), -1);
-    CC_CHECK(strstr(err, "chunk 1") != NULL);
-    f[REC_ENC_HDR + 1020 + 50] ^= 1;
-    /* chunks swapped: fails (the index is in the nonce) */
-    static uint8_t g[8192];
-    memcpy(g, f, len);
-    memcpy(g + REC_ENC_HDR + 1020, f + REC_ENC_HDR, 1020);
-    CC_CHECK_INT(rec_decrypt(s_master, g, len, &out, &n, &complete, err, sizeof err), -1);
-    /* another master key */
-    uint8_t other[REC_KEY_LEN] = {9};
-    CC_CHECK_INT(rec_decrypt(other, f, len, &out, &n, &complete, err, sizeof err), -1);
-    CC_CHECK(strstr(err, "another master key") != NULL);
-    /* the final flag cannot be moved: dropping the last chunk leaves it incomplete */
-    CC_CHECK_INT(rec_decrypt(s_master, f, REC_ENC_HDR + 2 * 1020, &out, &n, &complete, err,
-                             sizeof err), 0);
-    CC_CHECK(!complete);
-    free(out);
-}
-
-CC_TEST(format_key_hex)
-{
-    uint8_t k[REC_KEY_LEN];
-    char hex[80];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", i);
-    strcat(hex, "\n");
-    CC_CHECK_INT(rec_key_parse_hex(hex, k), 0);
-    CC_CHECK_INT(k[31], 31);
-    CC_CHECK_INT(rec_key_parse_hex("abc", k), -1);
-}
-
 CC_TEST(policy_resolution)
 {
     rec_policy_t p[] = {{"ext", "1001", REC_NEVER, -1}, {"queue", "sales", REC_ALWAYS, 30},
@@ -302,30 +224,4 @@ CC_TEST(feature_codes)
     CC_CHECK_INT(rec_fc_feed(&st, '3', 1), REC_FC_START);
     rec_fc_feed(&st, '*', 0);
     CC_CHECK_INT(rec_fc_feed(&st, '4', 1), REC_FC_STOP);
-}
-
-CC_TEST(tap_batch_parse)
-{
-    uint8_t b[REC_TAP_HDR + REC_TAP_FRAME_HDR + 4] = {0x52, 0x54, 0x41, 0x50, 1, 1, 1, 0,
-                                                     7, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 2};
-    uint8_t *f = b + REC_TAP_HDR;
-    f[0] = 1;
-    f[1] = 8;
-    f[2] = 0x34;
-    f[3] = 0x12;
-    f[4] = 0xa0;
-    f[20] = 4;
-    memcpy(f + 22, "abcd", 4);
-    rec_batch_t h;
-    rec_frame_t fr;
-    size_t off;
-    CC_CHECK_INT(rec_batch_parse(b, sizeof b, &h, &off), 0);
-    CC_CHECK(h.tap_id == 7 && h.batch_seq == 3 && h.dropped == 2 && h.nframes == 1);
-    CC_CHECK(h.flags == REC_TAP_FLAG_LAST);
-    CC_CHECK_INT(rec_batch_next(b, sizeof b, &off, &fr), 1);
-    CC_CHECK(fr.party == 1 && fr.pt == 8 && fr.seq == 0x1234 && fr.ts == 0xa0 && fr.len == 4);
-    CC_CHECK_INT(rec_batch_next(b, sizeof b, &off, &fr), 0);
-    CC_CHECK_INT(rec_batch_next(b, sizeof b - 1, &(size_t){REC_TAP_HDR}, &fr), -1);
-    b[0] = 0;
-    CC_CHECK_INT(rec_batch_parse(b, sizeof b, &h, &off), -1);
 }

@@ -127,7 +127,7 @@ mandarin() {
     s numbers/yi "亿"
 }
 
-# Names ivrd's flows and number reader use (deploy/ivr/*.json, ivrd/ivr_say.c), as links
+# Names ivrd's flows and number reader use (deploy/ivr/*.json, ivrflow/ivr_say.c), as links
 # to the files above, so one file serves both names (mediad loads it once).
 aliases() {
     lang=$1

@@ -1,37 +1,26 @@
-/* rec_format.h - what a recording looks like on disk. Plain: a stereo WAV (8 kHz, 16-bit
- * linear PCM, caller left, other party right) whose header sizes are written at close (or
- * repaired from the file length after a crash). Encrypted ("CCREC1"): a header holding a
- * fresh random 256-bit data key wrapped with AES-256-GCM under the master key, then the
- * same WAV stream in chunks, each sealed on its own with AES-256-GCM, so a file cut short
- * by a crash decrypts up to its last whole chunk:
+/* rec_crypto.h - the encryption of recordings ("CCREC1"): a fresh random 256-bit data key
+ * per file, wrapped with AES-256-GCM under the master key in the file's header, then the
+ * audio in chunks, each sealed on its own with AES-256-GCM under the data key:
  *   header (76 bytes): "CCREC1\0\0" | key id (8: SHA-256(master)[0..8]) | wrap nonce (12)
  *                      | wrapped data key (32) | wrap tag (16)
  *   chunk i:           u32 LE n (bit 31: the final chunk) | ciphertext (n & 0x7fffffff)
  *                      | tag (16); nonce = 0x00000000 || u64 LE i; AAD = header || u64 LE i
  *                      || u8 final
- * Reordered, removed, altered or swapped-in chunks fail their tag; a missing final chunk
- * means the file is incomplete (crash) or truncated. Pure: buffers in, buffers out (and
- * OpenSSL's random generator); reading and writing files is rec_file.c's. */
-#ifndef REC_FORMAT_H
-#define REC_FORMAT_H
+ * Reordered, removed, altered or swapped-in chunks fail their tag. Pure: buffers in,
+ * buffers out (and OpenSSL's random generator). What the chunks hold and how a whole file
+ * is read is rec_format.h's. */
+#ifndef REC_CRYPTO_H
+#define REC_CRYPTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define REC_RATE 8000
-#define REC_CHANNELS 2
-#define REC_WAV_HDR 44
 #define REC_KEY_LEN 32
 #define REC_ENC_MAGIC "CCREC1\0\0"
 #define REC_ENC_HDR 76
 #define REC_CHUNK_OVERHEAD 20 /* length word + tag */
 #define REC_CHUNK_MAX (1u << 24)
-
-/* A WAV header for `data_bytes` of stereo 16-bit 8 kHz PCM. */
-void rec_wav_header(uint8_t out[REC_WAV_HDR], uint32_t data_bytes);
-/* Whether buf starts with the header rec_wav_header writes (any sizes). */
-bool rec_wav_is_ours(const uint8_t *buf, size_t len);
 
 /* The master key from its file text: 64 hex digits (whitespace around ignored). 0 or -1. */
 int rec_key_parse_hex(const char *text, uint8_t key[REC_KEY_LEN]);
@@ -55,17 +44,6 @@ long rec_enc_chunk_seal(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_EN
 int rec_enc_chunk_open(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_ENC_HDR],
                        uint64_t index, const uint8_t *buf, size_t avail, uint8_t *pt, size_t *n,
                        size_t *used, bool *final);
-
-/* Whole-file decryption, for export: the WAV (sizes fixed) in *out (malloc'd, caller
- * frees). *complete: the final chunk was there. 0, or -1 with a message in err naming the
- * failing chunk or cause. */
-int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
-                uint8_t **out, size_t *out_len, bool *complete, char *err, size_t errlen);
-
-/* Length of the longest prefix of file made of the header and whole, authentic chunks
- * (what crash recovery keeps); *chunks their count, *final whether the last is final. */
-size_t rec_enc_valid_prefix(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
-                            uint64_t *chunks, bool *final, uint64_t *plain_bytes);
 
 /* Lower-case hex SHA-256 of buf into out[65]. */
 void rec_sha256_hex(const uint8_t *buf, size_t len, char out[65]);

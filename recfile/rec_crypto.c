@@ -1,51 +1,15 @@
-/* rec_format.c - WAV headers and the encrypted chunk format (see rec_format.h). */
-#include "rec_format.h"
+/* rec_crypto.c - the encryption of recordings (see rec_crypto.h): master key text and id,
+ * the data key wrapped in the header, chunks sealed and opened with AES-256-GCM, and the
+ * SHA-256 of a file. The only file of the recording format that calls OpenSSL. */
+#include "rec_crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-static void s_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void s_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t s_rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-void rec_wav_header(uint8_t h[REC_WAV_HDR], uint32_t data_bytes)
-{
-    memcpy(h, "RIFF", 4);
-    s_le32(h + 4, data_bytes + 36);
-    memcpy(h + 8, "WAVEfmt ", 8);
-    s_le32(h + 16, 16);
-    s_le16(h + 20, 1); /* PCM */
-    s_le16(h + 22, REC_CHANNELS);
-    s_le32(h + 24, REC_RATE);
-    s_le32(h + 28, REC_RATE * REC_CHANNELS * 2);
-    s_le16(h + 32, REC_CHANNELS * 2);
-    s_le16(h + 34, 16);
-    memcpy(h + 36, "data", 4);
-    s_le32(h + 40, data_bytes);
-}
-
-bool rec_wav_is_ours(const uint8_t *b, size_t len)
-{
-    return len >= REC_WAV_HDR && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WAVEfmt ", 8)
-           && !memcmp(b + 36, "data", 4);
-}
+#include "cc_bytes.h"
 
 int rec_key_parse_hex(const char *text, uint8_t key[REC_KEY_LEN])
 {
@@ -122,9 +86,8 @@ int rec_enc_header_open(const uint8_t master[REC_KEY_LEN], const uint8_t *hdr, s
 static void s_chunk_iv_aad(const uint8_t hdr[REC_ENC_HDR], uint64_t index, bool final,
                            uint8_t iv[12], uint8_t aad[REC_ENC_HDR + 9])
 {
-    memset(iv, 0, 12);
-    for (int i = 0; i < 8; i++)
-        iv[4 + i] = (uint8_t)(index >> (8 * i));
+    memset(iv, 0, 4);
+    cc_le_put(iv + 4, index, 8);
     memcpy(aad, hdr, REC_ENC_HDR);
     memcpy(aad + REC_ENC_HDR, iv + 4, 8);
     aad[REC_ENC_HDR + 8] = final ? 1 : 0;
@@ -137,7 +100,7 @@ long rec_enc_chunk_seal(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_EN
     if (n >= REC_CHUNK_MAX)
         return -1;
     s_chunk_iv_aad(hdr, index, final, iv, aad);
-    s_le32(out, (uint32_t)n | (final ? 0x80000000u : 0));
+    cc_le_put(out, (uint32_t)n | (final ? 0x80000000u : 0), 4);
     if (s_gcm(1, key, iv, aad, sizeof aad, pt, n, out + 4, out + 4 + n) < 0)
         return -1;
     return (long)(n + REC_CHUNK_OVERHEAD);
@@ -150,7 +113,7 @@ int rec_enc_chunk_open(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_ENC
     uint8_t iv[12], aad[REC_ENC_HDR + 9], tag[16];
     if (avail < REC_CHUNK_OVERHEAD)
         return 1;
-    uint32_t word = s_rd32(buf);
+    uint32_t word = (uint32_t)cc_le_get(buf, 4);
     size_t len = word & 0x7fffffffu;
     bool fin = (word & 0x80000000u) != 0;
     if (len >= REC_CHUNK_MAX)
@@ -164,88 +127,6 @@ int rec_enc_chunk_open(const uint8_t key[REC_KEY_LEN], const uint8_t hdr[REC_ENC
     *final = fin; /* only once authentic: a cut or forged word says nothing */
     *n = len;
     *used = len + REC_CHUNK_OVERHEAD;
-    return 0;
-}
-
-size_t rec_enc_valid_prefix(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
-                            uint64_t *chunks, bool *final, uint64_t *plain_bytes)
-{
-    uint8_t key[REC_KEY_LEN];
-    *chunks = 0;
-    *final = false;
-    *plain_bytes = 0;
-    if (rec_enc_header_open(master, file, len, key) != 0)
-        return 0;
-    uint8_t *pt = malloc(REC_CHUNK_MAX);
-    size_t off = REC_ENC_HDR;
-    while (pt && !*final) {
-        size_t n, used;
-        bool fin;
-        if (rec_enc_chunk_open(key, file, *chunks, file + off, len - off, pt, &n, &used, &fin))
-            break;
-        off += used;
-        *plain_bytes += n;
-        ++*chunks;
-        *final = fin;
-    }
-    free(pt);
-    return off;
-}
-
-int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
-                uint8_t **out, size_t *out_len, bool *complete, char *err, size_t errlen)
-{
-    uint8_t key[REC_KEY_LEN];
-    int rc = rec_enc_header_open(master, file, len, key);
-    *out = NULL;
-    *complete = false;
-    if (rc != 0) {
-        snprintf(err, errlen, "%s", rc == -1 ? "not an encrypted recording (no CCREC1 header)"
-                                    : rc == -2 ? "encrypted under another master key"
-                                               : "header altered: the data key does not unwrap");
-        return -1;
-    }
-    size_t cap = len, used_out = 0, off = REC_ENC_HDR;
-    uint8_t *buf = malloc(cap + REC_WAV_HDR);
-    uint8_t *pt = malloc(REC_CHUNK_MAX);
-    uint64_t index = 0;
-    rc = buf && pt ? 0 : -1;
-    if (rc)
-        snprintf(err, errlen, "out of memory");
-    while (rc == 0 && off < len && !*complete) {
-        size_t n, used;
-        int r = rec_enc_chunk_open(key, file, index, file + off, len - off, pt, &n, &used,
-                                   complete);
-        if (r == 1)
-            break; /* cut short: a crash while writing it */
-        if (r < 0) {
-            snprintf(err, errlen, "chunk %llu (at byte %zu) fails authentication: the file was "
-                     "altered", (unsigned long long)index, off);
-            rc = -1;
-            break;
-        }
-        memcpy(buf + used_out, pt, n);
-        used_out += n;
-        off += used;
-        index++;
-    }
-    if (rc == 0 && *complete && off != len) {
-        snprintf(err, errlen, "%zu bytes after the final chunk: the file was altered", len - off);
-        rc = -1;
-    }
-    if (rc == 0 && !rec_wav_is_ours(buf, used_out)) {
-        snprintf(err, errlen, "no audio inside (%llu chunks)", (unsigned long long)index);
-        rc = -1;
-    }
-    free(pt);
-    if (rc != 0) {
-        free(buf);
-        return -1;
-    }
-    size_t data = (used_out - REC_WAV_HDR) & ~(size_t)3;
-    rec_wav_header(buf, (uint32_t)data);
-    *out = buf;
-    *out_len = REC_WAV_HDR + data;
     return 0;
 }
 

@@ -1,14 +1,16 @@
-/* ivr_fixture.h - helpers for ivrd's unit tests (ivr_fixture_test.c): a fake prompt store
- * and zone list for the validator, a fixed-offset clock for schedules, UTC instants from
- * calendar dates, and actions as text. Test code only. */
+/* ivr_fixture.h - helpers for the unit tests of the IVR flow model and of ivrd's
+ * interpreter (ivr_fixture.c, linked into both as libivrflow_fixture.a): a fake prompt
+ * store and zone list for the validator, a fixed-offset clock for schedules, UTC instants
+ * from calendar dates. Test code only; the interpreter's own helpers are in
+ * ivrd/ivr_run_fixture.h. */
 #ifndef IVR_FIXTURE_H
 #define IVR_FIXTURE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "ivr_actions.h"
 #include "ivr_flow.h"
-#include "ivr_run.h"
+#include "ivr_schedule.h"
 
 /* Every prompt exists except names starting "missing"; language "xx" has none. */
 bool ivr_fx_prompt_exists(const char *name, const char *language, void *ctx);
@@ -24,9 +26,5 @@ int64_t ivr_fx_utc(int year, int month, int day, int hour, int minute, int secon
 ivr_flow_t *ivr_fx_flow(const char *json);
 /* Reads a whole file (the caller frees), or NULL. */
 char *ivr_fx_read_file(const char *path);
-/* The actions as text, in a static buffer. */
-const char *ivr_fx_text(const ivr_actions_t *actions);
-/* The path as "node:input" joined by spaces, in a static buffer. */
-const char *ivr_fx_path(const ivr_run_t *run);
 
 #endif

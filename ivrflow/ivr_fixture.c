@@ -1,5 +1,5 @@
-/* ivr_fixture_test.c - the shared helpers of ivrd's unit tests (see ivr_fixture.h). Holds
- * no test itself. */
+/* ivr_fixture.c - the shared helpers of the IVR unit tests (see ivr_fixture.h). Holds no
+ * test itself and is never linked into a program. */
 #include "ivr_fixture.h"
 
 #include <stdio.h>
@@ -103,28 +103,5 @@ char *ivr_fx_read_file(const char *path)
     fclose(f);
     if (text)
         text[len] = '\0';
-    return text;
-}
-
-const char *ivr_fx_text(const ivr_actions_t *actions)
-{
-    static char text[8192];
-    ivr_actions_format(actions, text, sizeof text);
-    return text;
-}
-
-const char *ivr_fx_path(const ivr_run_t *run)
-{
-    static char text[8192];
-    size_t len = 0;
-    text[0] = '\0';
-    for (size_t i = 0; i < ivr_run_path_size(run) && len < sizeof text; i++) {
-        ivr_step_t step = ivr_run_path_at(run, i);
-        int n = snprintf(text + len, sizeof text - len, "%s%s:%s", i ? " " : "", step.node,
-                         step.input[0] ? step.input : "-");
-        if (n < 0)
-            break;
-        len += (size_t)n;
-    }
     return text;
 }

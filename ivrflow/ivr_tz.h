@@ -1,8 +1,8 @@
 /* ivr_tz.h - UTC instant -> local time in a named tz database zone. The one impure bit of
  * the IVR core: it reads the system tz database through TZ/tzset/localtime_r, under a
  * lock, restoring TZ afterwards. Other threads calling localtime() at the same moment could
- * see the borrowed zone, so ivrd keeps all of this on its one loop thread. Tests may pass
- * their own ivr_to_local_fn instead. */
+ * see the borrowed zone, so ivrd keeps all of this on its one loop thread (ccctl has only
+ * one thread). Tests may pass their own ivr_to_local_fn instead. */
 #ifndef IVR_TZ_H
 #define IVR_TZ_H
 
