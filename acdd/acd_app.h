@@ -14,8 +14,8 @@
 
 #include "acd_core.h"
 #include "acd_db.h"
-#include "acd_map.h"
 #include "cc_daemon.h"
+#include "cc_map.h"
 
 #define ACD_OFFER_MAX 64
 #define ACD_PAUSE_REASONS 9
@@ -41,7 +41,7 @@ typedef struct acd_call {
     bool in_core;  /* waiting or ringing in the core */
     bool answered; /* the caller's leg is answered */
     bool media_started; /* an announcement or music was started */
-    bool dead;     /* freed after the current step */
+    bool dead;     /* freed after the current step (on the app's dead list) */
     bool gone;     /* overflowed away or connected: only waiting for call.ended */
     bool return_to_ivr; /* connect the agent with on_callee_hangup=return (IVR survey) */
     int pending_position, pending_wait_s; /* an announcement waiting for the answer */
@@ -71,7 +71,7 @@ typedef struct acd_call {
     bool leg_gone;
     int retry_timer;   /* callback retry pending (cc_loop timer id), 0 none */
     void *retry;       /* its argument, freed with the call */
-    struct acd_call *next_dirty;
+    struct acd_call *next_dirty, *next_dead;
 } acd_call_t;
 
 typedef struct {
@@ -95,8 +95,8 @@ typedef struct acd_app {
     acd_core_t *core;
     acd_actions_t out;
     acd_db_t *db;
-    acd_map_t calls;  /* call id -> call; an originated callback leg's id -> its call */
-    acd_map_t agents; /* ext -> acd_agent_meta_t */
+    cc_map_t *calls;  /* call id -> call; an originated callback leg's id -> its call */
+    cc_map_t *agents; /* ext -> acd_agent_meta_t (owned) */
     acd_qmeta_t *queues;
     size_t nqueues;
     int timer_id;
@@ -105,6 +105,7 @@ typedef struct acd_app {
     bool restoring;
     int depth; /* nesting of acd_app_step */
     acd_call_t *dirty; /* calls that got offers in the current step */
+    acd_call_t *dead;  /* calls killed, freed by the next sweep */
     size_t ncalls;
     /* config */
     const char *language, *music, *cb_offer_prompt, *cb_confirm_prompt, *cb_caller;

@@ -101,7 +101,7 @@ static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t ki
                           const char *ext, const char *reason, const char *prompt)
 {
     acd_agent_info_t before, after;
-    const acd_agent_meta_t *meta = ext ? acd_map_get(&app->agents, ext) : NULL;
+    const acd_agent_meta_t *meta = ext ? cc_map_get(app->agents, ext) : NULL;
     if (!ext || acd_core_agent_info(app->core, ext, &before) != 0 || (meta && meta->deleted)) {
         cc_bus_reply_error(app->bus, req, "unknown_agent",
                            "%s is not an agent (add it with `ccctl agent add`)",
@@ -189,10 +189,11 @@ static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
     acd_app_t *app = arg;
     json_t *list = json_array();
     int64_t now = acd_now_ms();
-    for (size_t i = 0; i < app->agents.cap; i++) {
-        acd_agent_meta_t *m = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
+    cc_map_iter_t it = cc_map_iter(app->agents);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_agent_meta_t *m = cc_map_value(e);
         acd_agent_info_t info;
-        if (!m || m->deleted || acd_core_agent_info(app->core, m->ext, &info) != 0)
+        if (m->deleted || acd_core_agent_info(app->core, m->ext, &info) != 0)
             continue;
         char since[40];
         acd_iso_time(info.state_since_ms, since, sizeof since);
@@ -279,9 +280,10 @@ static acd_call_t *s_by_endpoint(acd_app_t *app, int64_t endpoint_id)
 {
     if (endpoint_id <= 0)
         return NULL;
-    for (size_t i = 0; i < app->calls.cap; i++) {
-        acd_call_t *c = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
-        if (c && !c->dead && c->endpoint_id == endpoint_id)
+    cc_map_iter_t it = cc_map_iter(app->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_call_t *c = cc_map_value(e);
+        if (!c->dead && c->endpoint_id == endpoint_id)
             return c;
     }
     return NULL;
@@ -324,7 +326,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
             waiting += info.waiting;
     }
     json_object_set_new(details, "queues", json_integer((json_int_t)app->nqueues));
-    json_object_set_new(details, "agents", json_integer((json_int_t)app->agents.count));
+    json_object_set_new(details, "agents", json_integer((json_int_t)cc_map_size(app->agents)));
     json_object_set_new(details, "waiting", json_integer((json_int_t)waiting));
     json_object_set_new(details, "calls", json_integer((json_int_t)app->ncalls));
     json_object_set_new(details, "steps", json_integer((json_int_t)app->steps));
@@ -379,9 +381,10 @@ static void s_restore_connected(acd_app_t *app, acd_call_t *call, const acd_db_c
 /* The restored call agent `ext` was talking on, or NULL. */
 static acd_call_t *s_connected_call_of(acd_app_t *app, const char *ext)
 {
-    for (size_t i = 0; i < app->calls.cap; i++) {
-        acd_call_t *c = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
-        if (c && !c->dead && c->gone && !strcmp(c->agent, ext))
+    cc_map_iter_t it = cc_map_iter(app->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_call_t *c = cc_map_value(e);
+        if (!c->dead && c->gone && !strcmp(c->agent, ext))
             return c;
     }
     return NULL;

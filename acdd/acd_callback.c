@@ -21,8 +21,8 @@ void acd_cb_row(acd_app_t *app, const acd_call_t *call, const char *agent, const
 
 void acd_cb_leg_forget(acd_app_t *app, acd_call_t *call)
 {
-    if (call->cb_call_id[0] && acd_map_get(&app->calls, call->cb_call_id) == call)
-        acd_map_del(&app->calls, call->cb_call_id);
+    if (call->cb_call_id[0] && cc_map_get(app->calls, call->cb_call_id) == call)
+        cc_map_delete(app->calls, call->cb_call_id);
     call->cb_call_id[0] = '\0';
     call->cb_connect_id = 0;
 }
@@ -80,7 +80,7 @@ static void s_on_originate_reply(acd_app_t *app, acd_call_t *call, int status, j
     call->cb_connect_id = json_integer_value(json_object_get(result, "connect_id"));
     if (leg) {
         acd_text_copy(call->cb_call_id, sizeof call->cb_call_id, leg);
-        acd_map_put(&app->calls, call->cb_call_id, call);
+        cc_map_insert(app->calls, call->cb_call_id, call);
     }
     if (call->cancel_pending || call->noffer == 0) {
         call->cancel_pending = false;

@@ -51,7 +51,7 @@ acd_call_t *acd_call_new(acd_app_t *app, const char *call_id)
     if (!call)
         return NULL;
     acd_text_copy(call->id, sizeof call->id, call_id);
-    if (acd_map_put(&app->calls, call->id, call) != 0) {
+    if (cc_map_insert(app->calls, call->id, call) != 0) {
         free(call);
         return NULL;
     }
@@ -61,13 +61,16 @@ acd_call_t *acd_call_new(acd_app_t *app, const char *call_id)
 
 acd_call_t *acd_call_find(acd_app_t *app, const char *call_id)
 {
-    return call_id ? acd_map_get(&app->calls, call_id) : NULL;
+    return call_id ? cc_map_get(app->calls, call_id) : NULL;
 }
 
 void acd_call_kill(acd_app_t *app, acd_call_t *call)
 {
-    (void)app;
+    if (call->dead)
+        return;
     call->dead = true;
+    call->next_dead = app->dead;
+    app->dead = call;
 }
 
 static void s_call_free(acd_app_t *app, acd_call_t *call)
@@ -76,8 +79,8 @@ static void s_call_free(acd_app_t *app, acd_call_t *call)
         cc_loop_timer_cancel(app->d->loop, call->retry_timer);
     free(call->retry);
     acd_cb_leg_forget(app, call);
-    if (acd_map_get(&app->calls, call->id) == call)
-        acd_map_del(&app->calls, call->id);
+    if (cc_map_get(app->calls, call->id) == call)
+        cc_map_delete(app->calls, call->id);
     json_decref(call->variables);
     free(call);
     app->ncalls--;
@@ -85,22 +88,20 @@ static void s_call_free(acd_app_t *app, acd_call_t *call)
 
 void acd_calls_sweep(acd_app_t *app)
 {
-    for (size_t i = 0; i < app->calls.cap; i++) {
-        acd_call_t *call = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
-        if (call && call->dead && !strcmp(app->calls.slots[i].key, call->id)) {
-            s_call_free(app, call);
-            i = (size_t)-1; /* the table changed under us: start over (rare) */
-        }
+    while (app->dead) {
+        acd_call_t *call = app->dead;
+        app->dead = call->next_dead;
+        s_call_free(app, call);
     }
 }
 
 void acd_calls_free_all(acd_app_t *app)
 {
-    for (size_t i = 0; i < app->calls.cap; i++)
-        if (app->calls.slots[i].key && app->calls.slots[i].value)
-            ((acd_call_t *)app->calls.slots[i].value)->dead = true;
+    cc_map_iter_t it = cc_map_iter(app->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));)
+        acd_call_kill(app, cc_map_value(e)); /* (a callback leg's entry names its call) */
     acd_calls_sweep(app);
-    acd_map_free(&app->calls);
+    cc_map_destroy(&app->calls);
 }
 
 /* ---- Postgres rows -------------------------------------------------------------------- */
@@ -264,8 +265,7 @@ int acd_app_step(acd_app_t *app, acd_event_t *ev)
  * scan of the tables (thousands of agents): agents by ext, memberships and skills by
  * "q<ext>/<queue>" and "s<ext>/<skill>" (an extension is digits, so no two pairs meet). */
 typedef struct {
-    acd_map_t agents, pairs;
-    char *keys;
+    cc_map_t *agents, *pairs;
 } s_cfg_sets_t;
 
 #define S_PAIR_MAX (ACD_EXT_MAX + ACD_NAME_MAX + 3)
@@ -277,32 +277,29 @@ static void s_pair_key(char *out, char kind, const char *ext, const char *name)
 
 static int s_cfg_sets_init(s_cfg_sets_t *sets, const acd_db_config_t *cfg)
 {
-    acd_map_init(&sets->agents);
-    acd_map_init(&sets->pairs);
-    size_t n = cfg->nmembers + cfg->nskills;
-    sets->keys = calloc(n + 1, S_PAIR_MAX);
-    if (!sets->keys)
+    sets->agents = cc_map_new(NULL);
+    sets->pairs = cc_map_new(NULL);
+    if (!sets->agents || !sets->pairs)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < cfg->nagents; i++)
-        rc |= acd_map_put(&sets->agents, cfg->agents[i].ext, (void *)1) == -ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        char *key = sets->keys + i * S_PAIR_MAX;
+        rc |= cc_map_put(sets->agents, cfg->agents[i].ext, (void *)1) == -ENOMEM;
+    for (size_t i = 0; i < cfg->nmembers + cfg->nskills; i++) {
+        char key[S_PAIR_MAX];
         if (i < cfg->nmembers)
             s_pair_key(key, 'q', cfg->members[i].ext, cfg->members[i].queue);
         else
             s_pair_key(key, 's', cfg->skills[i - cfg->nmembers].ext,
                        cfg->skills[i - cfg->nmembers].skill);
-        rc |= acd_map_put(&sets->pairs, key, (void *)1) == -ENOMEM;
+        rc |= cc_map_put(sets->pairs, key, (void *)1) == -ENOMEM;
     }
     return rc ? -1 : 0;
 }
 
 static void s_cfg_sets_free(s_cfg_sets_t *sets)
 {
-    acd_map_free(&sets->agents);
-    acd_map_free(&sets->pairs);
-    free(sets->keys);
+    cc_map_destroy(&sets->agents);
+    cc_map_destroy(&sets->pairs);
 }
 
 static bool s_cfg_has_pair(const s_cfg_sets_t *sets, char kind, const char *ext,
@@ -310,7 +307,7 @@ static bool s_cfg_has_pair(const s_cfg_sets_t *sets, char kind, const char *ext,
 {
     char key[S_PAIR_MAX];
     s_pair_key(key, kind, ext, name);
-    return acd_map_get(&sets->pairs, key) != NULL;
+    return cc_map_has(sets->pairs, key);
 }
 
 /* What the tables no longer say goes: memberships and skills removed, and agents deleted
@@ -325,11 +322,10 @@ static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
         s_cfg_sets_free(&sets);
         return;
     }
-    for (size_t i = 0; i < app->agents.cap; i++) {
-        acd_agent_meta_t *meta = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
-        if (!meta)
-            continue;
-        bool keep = acd_map_get(&sets.agents, meta->ext) != NULL;
+    cc_map_iter_t it = cc_map_iter(app->agents);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_agent_meta_t *meta = cc_map_value(e);
+        bool keep = cc_map_has(sets.agents, meta->ext);
         meta->deleted = !keep;
         /* (an agent in more than 64 queues or with more than 64 skills is reconciled
          * for the first 64 only; nothing near that is configured in practice) */
@@ -388,13 +384,13 @@ void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
     app->nqueues = cfg->nqueues;
     for (size_t i = 0; i < cfg->nagents; i++) {
         const acd_db_agent_t *a = &cfg->agents[i];
-        acd_agent_meta_t *meta = acd_map_get(&app->agents, a->ext);
+        acd_agent_meta_t *meta = cc_map_get(app->agents, a->ext);
         if (!meta) {
             meta = calloc(1, sizeof *meta);
             if (!meta)
                 continue;
             acd_text_copy(meta->ext, sizeof meta->ext, a->ext);
-            if (acd_map_put(&app->agents, meta->ext, meta) != 0) {
+            if (cc_map_insert(app->agents, meta->ext, meta) != 0) {
                 free(meta);
                 continue;
             }

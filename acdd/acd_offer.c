@@ -291,7 +291,7 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
 
 void acd_act_agent_state(acd_app_t *app, const acd_action_t *a)
 {
-    acd_agent_meta_t *meta = acd_map_get(&app->agents, a->agent);
+    acd_agent_meta_t *meta = cc_map_get(app->agents, a->agent);
     int64_t now = acd_now_ms();
     acd_agent_info_t info;
     if (acd_core_agent_info(app->core, a->agent, &info) == 0 && info.state == a->to)
