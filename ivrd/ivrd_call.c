@@ -9,11 +9,13 @@
  * so a play that mediad reports done before its play.start reply arrived is remembered,
  * and a call is found again by call id and a serial number, never by a pointer held by the
  * bus: a call may be gone when its reply comes. */
-#include <czmq.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cc_log.h"
+#include "cc_map.h"
 #include "ivr_run.h"
 #include "ivrd.h"
 
@@ -53,8 +55,8 @@ typedef struct {
 
 struct ivrd_calls {
     ivrd_t *ivrd;
-    zhashx_t *by_id;            /* call_id -> s_call_t */
-    zhashx_t *by_serial;        /* serial text -> s_call_t */
+    cc_map_t *by_id;            /* call_id -> s_call_t */
+    cc_map_t *by_serial;        /* serial text -> s_call_t */
     uint64_t next_serial;
     ivr_actions_t *out;
     long max_calls, ring_timeout;
@@ -99,7 +101,7 @@ static s_call_t *s_by_cookie(ivrd_calls_t *self, void *cookie, s_req_kind_t *kin
     snprintf(key, sizeof key, "%llx", (unsigned long long)(v >> 24));
     *kind = (s_req_kind_t)((v >> 20) & 0xF);
     *play = (unsigned)(v & 0xFFFFF);
-    return zhashx_lookup(self->by_serial, key);
+    return cc_map_get(self->by_serial, key);
 }
 
 /* Language directory for mediad: the primary subtag ("en-GB" -> "en", "zh-CN" -> "zh"). */
@@ -405,8 +407,8 @@ static void s_end(s_call_t *c)
     cc_info("ivr.call_ended", "call=%s flow=%s version=%ld node=%s steps=%d",
             cc_logq(c->call_id), cc_logq(c->flow_name), c->version,
             cc_logq(ivr_run_node(c->run)), c->seq);
-    zhashx_delete(self->by_id, c->call_id);
-    zhashx_delete(self->by_serial, c->key);
+    cc_map_delete(self->by_id, c->call_id);
+    cc_map_delete(self->by_serial, c->key);
     s_free(c);
 }
 
@@ -487,7 +489,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         cc_bus_reply_error(bus, req, "bad_args", "call_id too long");
         return;
     }
-    s_call_t *old = zhashx_lookup(self->by_id, call_id);
+    s_call_t *old = cc_map_get(self->by_id, call_id);
     int seq = 0;
     if (old && !old->connected && !old->queued) {
         cc_bus_reply(bus, req, NULL); /* a retry: already ours */
@@ -500,7 +502,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         seq = old->seq;
         s_end(old);
     }
-    if ((long)zhashx_size(self->by_id) >= self->max_calls) {
+    if ((long)cc_map_size(self->by_id) >= self->max_calls) {
         self->refused++;
         cc_warn("ivr.refused", "call=%s reason=\"max_calls %ld reached\"", cc_logq(call_id),
                 self->max_calls);
@@ -535,8 +537,13 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     c->flow_name = ivr_flow_name(ivr_run_flow(run));
     c->version = ivr_flow_version(ivr_run_flow(run));
     c->start_vars = json_is_object(vars) ? json_incref(vars) : json_object();
-    zhashx_insert(self->by_id, c->call_id, c);
-    zhashx_insert(self->by_serial, c->key, c);
+    if (cc_map_insert(self->by_id, c->call_id, c) != 0 ||
+        cc_map_insert(self->by_serial, c->key, c) != 0) {
+        cc_map_delete(self->by_id, c->call_id);
+        s_free(c);
+        cc_bus_reply_error(bus, req, "internal", "out of memory");
+        return;
+    }
     self->started++;
     cc_info("ivr.call_started", "call=%s flow=%s version=%ld caller=%s callee=%s endpoint=%d",
             cc_logq(call_id), cc_logq(c->flow_name), c->version, cc_logq(caller),
@@ -552,7 +559,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
 
 static s_call_t *s_event_call(ivrd_calls_t *self, const cc_bus_event_t *ev)
 {
-    return ev->call_id ? zhashx_lookup(self->by_id, ev->call_id) : NULL;
+    return ev->call_id ? cc_map_get(self->by_id, ev->call_id) : NULL;
 }
 
 static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
@@ -653,7 +660,7 @@ void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial
                               size_t var_count)
 {
     ivrd_calls_t *self = ivrd->calls;
-    s_call_t *c = self ? zhashx_lookup(self->by_id, call_id) : NULL;
+    s_call_t *c = self ? cc_map_get(self->by_id, call_id) : NULL;
     if (!c || c->serial != serial)
         return;
     s_apply(c, ivr_run_lookup_result(c->run, request_id, found, vars, var_count, s_now(c),
@@ -664,7 +671,9 @@ void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial
 
 void ivrd_calls_by_flow(const ivrd_calls_t *self, json_t *counts)
 {
-    for (s_call_t *c = zhashx_first(self->by_id); c; c = zhashx_next(self->by_id)) {
+    cc_map_iter_t it = cc_map_iter(self->by_id);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        const s_call_t *c = cc_map_value(e);
         json_t *row = NULL;
         size_t i;
         json_t *item;
@@ -701,7 +710,7 @@ static void s_on_flows(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
 
 size_t ivrd_calls_count(const ivrd_calls_t *self)
 {
-    return zhashx_size(self->by_id);
+    return cc_map_size(self->by_id);
 }
 
 ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
@@ -710,8 +719,8 @@ ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
     if (!self)
         return NULL;
     self->ivrd = ivrd;
-    self->by_id = zhashx_new();
-    self->by_serial = zhashx_new();
+    self->by_id = cc_map_new(NULL);
+    self->by_serial = cc_map_new(NULL);
     self->out = ivr_actions_new();
     self->max_calls = cc_config_int(ivrd->daemon->cfg, "ivrd", "max_calls");
     self->ring_timeout = cc_config_int(ivrd->daemon->cfg, "ivrd", "ring_timeout");
@@ -733,9 +742,12 @@ ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
 
 void ivrd_calls_stop(ivrd_calls_t *self)
 {
-    for (s_call_t *c = zhashx_first(self->by_id); c; c = zhashx_next(self->by_id))
+    cc_map_iter_t it = cc_map_iter(self->by_id);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        s_call_t *c = cc_map_value(e);
         if (!c->queued && !c->connected && !c->hangup_sent)
             s_hangup(c, "ivrd stopping");
+    }
 }
 
 void ivrd_calls_destroy(ivrd_calls_t **self_p)
@@ -744,11 +756,12 @@ void ivrd_calls_destroy(ivrd_calls_t **self_p)
         return;
     ivrd_calls_t *self = *self_p;
     if (self->by_id) {
-        for (s_call_t *c = zhashx_first(self->by_id); c; c = zhashx_next(self->by_id))
-            s_free(c);
-        zhashx_destroy(&self->by_id);
+        cc_map_iter_t it = cc_map_iter(self->by_id);
+        for (cc_map_entry_t *e; (e = cc_map_next(&it));)
+            s_free(cc_map_value(e));
+        cc_map_destroy(&self->by_id);
     }
-    zhashx_destroy(&self->by_serial);
+    cc_map_destroy(&self->by_serial);
     ivr_actions_destroy(&self->out);
     if (s_current == self)
         s_current = NULL;
