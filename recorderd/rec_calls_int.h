@@ -6,11 +6,11 @@
 
 #include <czmq.h>
 
+#include "cc_map.h"
 #include "rec_calls.h"
 #include "rec_file.h"
 #include "rec_mix.h"
 
-#define NBUCKETS 4096
 #define TEXT_MAX 64
 #define RING_MS 4000
 
@@ -35,7 +35,6 @@ struct rec_call {
     int stop_timer;
     uint64_t stop_us;
     cc_bus_req_t *pending_start; /* rec.start waiting for endpoint.find */
-    rec_call_t *next_call, *next_tap;
 };
 
 struct rec_calls {
@@ -46,7 +45,8 @@ struct rec_calls {
     char dir[4096];
     rec_policy_t *policies;
     size_t npolicies;
-    rec_call_t *by_call[NBUCKETS], *by_tap[NBUCKETS];
+    cc_map_t *by_call; /* call id -> rec_call_t */
+    cc_map_t *by_tap;  /* recording id (decimal) -> rec_call_t, while it records */
     int ncalls, nrecording;
     zsock_t *pull;
     int pull_fd, tick_timer, sweep_timer;
@@ -56,6 +56,8 @@ struct rec_calls {
 /* rec_calls.c */
 rec_call_t *rec_calls_tap_find(rec_calls_t *self, uint64_t tap_id);
 rec_call_t *rec_calls_tap_find_live(uint64_t tap_id); /* for replies that carry only an id */
+/* Index c by its recording id (c->rec_id), for the tap batches. 0 or -ENOMEM. */
+int rec_calls_tap_link(rec_calls_t *self, rec_call_t *c);
 void rec_calls_tap_unlink(rec_calls_t *self, rec_call_t *c);
 void rec_calls_call_free(rec_calls_t *self, rec_call_t *c);
 

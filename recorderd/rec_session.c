@@ -142,9 +142,9 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
     c->dropped_mediad = c->batches_missing = 0;
     c->stopping = c->write_failed = false;
     c->offset_us = 0;
-    uint64_t h = (uint64_t)c->rec_id % NBUCKETS;
-    c->next_tap = self->by_tap[h];
-    self->by_tap[h] = c;
+    if (rec_calls_tap_link(self, c) != 0) /* out of memory: its batches would go unheard */
+        cc_warn("rec.tap_unindexed", "call=%s recording=%lld", cc_logq(c->call_id),
+                (long long)c->rec_id);
     self->nrecording++;
     rec_session_tap_start(self, c);
     cc_info("rec.started", "call=%s recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
