@@ -28,7 +28,11 @@ typedef enum {
     ACD_CB_TALKING,  /* connected */
 } acd_cb_stage_t;
 
+struct acd_app;
+
 typedef struct acd_call {
+    struct acd_app *app;
+    cc_bus_owner_t requests; /* its requests in flight: cancelled when it dies */
     char id[ACD_ID_MAX];
     char queue[ACD_NAME_MAX];
     char caller[ACD_NUMBER_MAX];
@@ -70,7 +74,6 @@ typedef struct acd_call {
     bool cb_customer_answered;
     bool leg_gone;
     int retry_timer;   /* callback retry pending (cc_loop timer id), 0 none */
-    void *retry;       /* its argument, freed with the call */
     struct acd_call *next_dirty, *next_dead;
 } acd_call_t;
 
@@ -138,7 +141,8 @@ void acd_early_result_keep(acd_app_t *app, const char *call_id, int64_t connect_
                            const char *result, const char *target);
 bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id,
                            char *result, size_t rlen, char *target, size_t tlen);
-/* Mark for freeing after the current step (sweep: acd_calls_sweep). */
+/* Mark for freeing after the current step (sweep: acd_calls_sweep). Its requests are
+ * cancelled now: no reply reaches a dead call. */
 void acd_call_kill(acd_app_t *app, acd_call_t *call);
 void acd_calls_sweep(acd_app_t *app);
 void acd_calls_free_all(acd_app_t *app);

@@ -355,15 +355,15 @@ int acd_bus_attach(acd_app_t *app)
 /* mediad's answer for a call restored as connected: no endpoints left means the call
  * ended while acdd was away (its call.ended is lost to us), so the agent's part ends now.
  * No answer decides nothing: the call.ended still to come will. */
-static void s_on_connected_probe(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_connected_probe(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    if (status != 0 || !call || call->dead)
-        return;
-    if (json_array_size(json_object_get(result, "endpoints")) == 0) {
+    (void)bus;
+    acd_call_t *call = arg;
+    if (status == 0 && json_array_size(json_object_get(result, "endpoints")) == 0) {
         cc_info("acd.restored_call_gone", "call=%s agent=%s", call->id, call->agent);
-        acd_call_on_ended(app, call, call->id);
-        acd_calls_sweep(app);
+        acd_call_on_ended(call->app, call, call->id);
     }
+    acd_calls_sweep(call->app);
 }
 
 /* A call an agent was talking on: held (not queued) until its end, which frees the agent. */
@@ -374,8 +374,8 @@ static void s_restore_connected(acd_app_t *app, acd_call_t *call, const acd_db_c
     call->answered_ms = acd_now_ms();
     cc_info("acd.call_restored", "call=%s queue=%s state=connected agent=%s", call->id,
             call->queue, call->agent);
-    acd_request(app, "mediad", "endpoint.find", json_pack("{s:s}", "call_id", call->id),
-                call->id, s_on_connected_probe);
+    acd_request(app, call, "mediad", "endpoint.find", json_pack("{s:s}", "call_id", call->id),
+                s_on_connected_probe);
 }
 
 /* The restored call agent `ext` was talking on, or NULL. */

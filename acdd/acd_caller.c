@@ -13,7 +13,7 @@
 /* ---- media on the caller's endpoint ----------------------------------------------------- */
 
 void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
-                   acd_reply_fn on_reply)
+                   cc_bus_reply_fn *on_reply)
 {
     if (call->endpoint_id <= 0 || call->leg_gone) {
         json_decref(prompts);
@@ -21,7 +21,7 @@ void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
     }
     json_t *args = json_pack("{s:I, s:o, s:s, s:b}", "endpoint_id", (json_int_t)call->endpoint_id,
                              "prompts", prompts, "language", app->language, "loop", loop);
-    acd_request(app, "mediad", "play.start", args, call->id, on_reply);
+    acd_request(app, call, "mediad", "play.start", args, on_reply);
 }
 
 void acd_call_start_music(acd_app_t *app, acd_call_t *call)
@@ -38,17 +38,19 @@ void acd_call_play_stop(acd_app_t *app, acd_call_t *call)
     if (call->endpoint_id <= 0 || call->leg_gone)
         return;
     call->announce_play_id = 0;
-    acd_request(app, "mediad", "play.stop",
-                json_pack("{s:I}", "endpoint_id", (json_int_t)call->endpoint_id), call->id,
-                NULL);
+    acd_request(app, call, "mediad", "play.stop",
+                json_pack("{s:I}", "endpoint_id", (json_int_t)call->endpoint_id), NULL);
 }
 
-static void s_on_announce_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_announce_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
+    (void)bus;
+    acd_call_t *call = arg;
     if (status == 0)
         call->announce_play_id = json_integer_value(json_object_get(result, "play_id"));
     else /* a missing prompt must not leave the caller in silence */
-        acd_call_start_music(app, call);
+        acd_call_start_music(call->app, call);
+    acd_calls_sweep(call->app);
 }
 
 static void s_announce(acd_app_t *app, acd_call_t *call, int position, int wait_s)
@@ -71,29 +73,32 @@ static void s_announce(acd_app_t *app, acd_call_t *call, int position, int wait_
     acd_call_play(app, call, prompts, false, s_on_announce_reply);
 }
 
-static void s_on_answer_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    (void)result;
+    (void)bus, (void)result;
+    acd_call_t *call = arg;
+    acd_app_t *app = call->app;
     if (status != 0) {
         cc_warn("acd.answer_failed", "call=%s", call->id);
         if (call->in_core) { /* the caller is gone (e.g. died while acdd was down) */
             acd_event_t ev = {.kind = ACD_EV_CALL_ABANDONED, .call_id = call->id};
             acd_app_step(app, &ev);
         }
-        return;
+    } else {
+        call->answered = true;
+        if (call->pending_position > 0) {
+            s_announce(app, call, call->pending_position, call->pending_wait_s);
+            call->pending_position = 0;
+        } else if (!call->gone) {
+            acd_call_start_music(app, call);
+        }
     }
-    call->answered = true;
-    if (call->pending_position > 0) {
-        s_announce(app, call, call->pending_position, call->pending_wait_s);
-        call->pending_position = 0;
-    } else if (!call->gone) {
-        acd_call_start_music(app, call);
-    }
+    acd_calls_sweep(app);
 }
 
 void acd_call_answer(acd_app_t *app, acd_call_t *call, json_t *args)
 {
-    acd_request(app, "sipproxy", "call.answer", args, call->id, s_on_answer_reply);
+    acd_request(app, call, "sipproxy", "call.answer", args, s_on_answer_reply);
 }
 
 void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
@@ -232,9 +237,9 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
         char target[ACD_NAME_MAX + 8];
         snprintf(target, sizeof target, "ext:%s", a->target);
         acd_call_play_stop(app, call);
-        acd_request(app, "sipproxy", "call.connect",
+        acd_request(app, call, "sipproxy", "call.connect",
                     json_pack("{s:s, s:[s], s:s}", "call_id", call->id, "targets", target,
-                              "caller_name", acd_call_caller_name(call)), call->id, NULL);
+                              "caller_name", acd_call_caller_name(call)), NULL);
         return;
     }
     acd_hangup(app, call->id, a->reason[0] == 'f' ? "queue full" : "queue max wait");

@@ -50,6 +50,7 @@ acd_call_t *acd_call_new(acd_app_t *app, const char *call_id)
     acd_call_t *call = calloc(1, sizeof *call);
     if (!call)
         return NULL;
+    call->app = app;
     acd_text_copy(call->id, sizeof call->id, call_id);
     if (cc_map_insert(app->calls, call->id, call) != 0) {
         free(call);
@@ -71,13 +72,14 @@ void acd_call_kill(acd_app_t *app, acd_call_t *call)
     call->dead = true;
     call->next_dead = app->dead;
     app->dead = call;
+    cc_bus_owner_cancel(app->bus, &call->requests);
 }
 
 static void s_call_free(acd_app_t *app, acd_call_t *call)
 {
+    cc_bus_owner_cancel(app->bus, &call->requests);
     if (call->retry_timer > 0)
         cc_loop_timer_cancel(app->d->loop, call->retry_timer);
-    free(call->retry);
     acd_cb_leg_forget(app, call);
     if (cc_map_get(app->calls, call->id) == call)
         cc_map_delete(app->calls, call->id);
@@ -139,51 +141,27 @@ void acd_qcall_delete(acd_app_t *app, const acd_call_t *call)
 
 /* ---- requests to sipproxy and mediad ------------------------------------------------ */
 
-typedef struct {
-    acd_app_t *app;
-    char call_id[ACD_ID_MAX];
-    acd_reply_fn on_reply;
-} s_req_ctx_t;
-
-static void s_on_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+/* Requests nobody waits for: a failure is only worth a debug line. */
+static void s_on_unowned_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    (void)bus;
-    s_req_ctx_t *ctx = arg;
-    acd_app_t *app = ctx->app;
-    acd_call_t *call = acd_call_find(app, ctx->call_id);
-    if (call && call->dead)
-        call = NULL;
-    if (ctx->on_reply) {
-        if (call)
-            ctx->on_reply(app, call, status, result);
-    } else if (status != 0) {
-        cc_debug("acd.request_error", "call=%s status=%d", cc_logq(ctx->call_id), status);
-    }
-    acd_calls_sweep(app);
-    free(ctx);
+    (void)bus, (void)result, (void)arg;
+    if (status != 0)
+        cc_debug("acd.request_error", "status=%d", status);
 }
 
-void acd_request(acd_app_t *app, const char *target, const char *cmd, json_t *args,
-                 const char *call_id, acd_reply_fn on_reply)
+void acd_request(acd_app_t *app, acd_call_t *call, const char *target, const char *cmd,
+                 json_t *args, cc_bus_reply_fn *on_reply)
 {
-    s_req_ctx_t *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) {
-        json_decref(args);
-        return;
-    }
-    ctx->app = app;
-    ctx->on_reply = on_reply;
-    acd_text_copy(ctx->call_id, sizeof ctx->call_id, call_id);
-    if (!cc_bus_request(app->bus, NULL, target, cmd, args, app->req_timeout_ms, s_on_reply, ctx)) {
-        cc_warn("acd.request_failed", "call=%s cmd=%s", cc_logq(call_id), cmd);
-        free(ctx);
-    }
+    if (!cc_bus_request(app->bus, on_reply ? &call->requests : NULL, target, cmd, args,
+                        app->req_timeout_ms, on_reply ? on_reply : s_on_unowned_reply,
+                        on_reply ? call : NULL))
+        cc_warn("acd.request_failed", "call=%s cmd=%s", cc_logq(call ? call->id : ""), cmd);
 }
 
 void acd_hangup(acd_app_t *app, const char *call_id, const char *reason)
 {
-    acd_request(app, "sipproxy", "call.hangup",
-                json_pack("{s:s, s:s}", "call_id", call_id, "reason", reason), call_id, NULL);
+    acd_request(app, NULL, "sipproxy", "call.hangup",
+                json_pack("{s:s, s:s}", "call_id", call_id, "reason", reason), NULL);
 }
 
 /* ---- the step and its timer --------------------------------------------------------- */

@@ -32,13 +32,12 @@ double acd_call_wait_s(const acd_call_t *call);
 
 /* ---- acd_calls.c: requests and rows ----------------------------------------------------- */
 
-/* Called with the reply to a request about a call still held (not dead); status 0 or
- * -errno (-EPROTO: an error reply, its body in result). */
-typedef void (*acd_reply_fn)(acd_app_t *app, acd_call_t *call, int status, json_t *result);
-
-/* Sends `cmd` to `target` (args stolen). on_reply may be NULL: errors are only logged. */
-void acd_request(acd_app_t *app, const char *target, const char *cmd, json_t *args,
-                 const char *call_id, acd_reply_fn on_reply);
+/* Sends `cmd` to `target` (args stolen) about `call`. With on_reply the call owns the
+ * request: on_reply gets the call as its arg, runs only while the call lives (its death
+ * cancels the request) and ends with acd_calls_sweep, as every entry point does. Without
+ * on_reply nobody waits (call may then be NULL): errors are only logged. */
+void acd_request(acd_app_t *app, acd_call_t *call, const char *target, const char *cmd,
+                 json_t *args, cc_bus_reply_fn *on_reply);
 /* call.hangup of one leg (the caller's, or a callback's originated leg). */
 void acd_hangup(acd_app_t *app, const char *call_id, const char *reason);
 
@@ -48,7 +47,7 @@ void acd_qcall_delete(acd_app_t *app, const acd_call_t *call);
 /* ---- acd_caller.c: the caller's leg ---------------------------------------------------- */
 
 void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
-                   acd_reply_fn on_reply);
+                   cc_bus_reply_fn *on_reply);
 void acd_call_play_stop(acd_app_t *app, acd_call_t *call);
 void acd_act_overflow(acd_app_t *app, const acd_action_t *a);
 void acd_act_abandoned(acd_app_t *app, const acd_action_t *a);

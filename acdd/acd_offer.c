@@ -91,9 +91,9 @@ void acd_act_offer(acd_app_t *app, const acd_action_t *a)
 static void s_connect_cancel(acd_app_t *app, acd_call_t *call)
 {
     if (call->connect_id > 0) {
-        acd_request(app, "sipproxy", "call.connect_cancel",
+        acd_request(app, call, "sipproxy", "call.connect_cancel",
                     json_pack("{s:s, s:I}", "call_id", call->id, "connect_id",
-                              (json_int_t)call->connect_id), call->id, NULL);
+                              (json_int_t)call->connect_id), NULL);
         call->connect_id = 0;
     } else if (call->connect_pending) {
         call->cancel_pending = true;
@@ -116,7 +116,7 @@ void acd_offers_failed_all(acd_app_t *app, acd_call_t *call, acd_event_kind_t ki
     }
 }
 
-static void s_on_connect_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_connect_replied(acd_app_t *app, acd_call_t *call, int status, json_t *result)
 {
     call->connect_pending = false;
     int64_t early_id = call->early_connect_id;
@@ -148,6 +148,14 @@ static void s_on_connect_reply(acd_app_t *app, acd_call_t *call, int status, jso
     acd_offers_failed_all(app, call, ACD_EV_OFFER_REJECTED);
 }
 
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    acd_call_t *call = arg;
+    s_connect_replied(call->app, call, status, result);
+    acd_calls_sweep(call->app);
+}
+
 /* The offers of one step go out as one attempt: ring-all rings every agent at once. */
 void acd_offers_send(acd_app_t *app)
 {
@@ -177,7 +185,7 @@ void acd_offers_send(acd_app_t *app)
                                  "on_callee_hangup", call->return_to_ivr ? "return" : "end");
         call->connect_pending = true;
         call->connect_id = 0;
-        acd_request(app, "sipproxy", "call.connect", args, call->id, s_on_connect_reply);
+        acd_request(app, call, "sipproxy", "call.connect", args, s_on_connect_reply);
         acd_qcall_update(app, call, "offered");
     }
 }
