@@ -6,9 +6,10 @@
  * rows and surveys to the database worker plus ivr.step / ivr.survey events.
  *
  * Replies and events race (a DEALER and a SUB socket are not ordered against each other),
- * so a play that mediad reports done before its play.start reply arrived is remembered,
- * and a call is found again by call id and a serial number, never by a pointer held by the
- * bus: a call may be gone when its reply comes. */
+ * so a play that mediad reports done before its play.start reply arrived is remembered.
+ * Each call owns the requests it sends (cc_bus_owner_t): freeing the call cancels them, so
+ * a reply only ever reaches a live call. A lookup answer from the database worker finds
+ * its call by call id and serial number (the call may have gone, or come back anew). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +25,11 @@
 #define S_REAP_MS 15000       /* hung up but no call.ended: forget the call anyway */
 #define S_FINISHED_MAX 4
 
-typedef enum { S_REQ_ANSWER = 1, S_REQ_PLAY, S_REQ_CONNECT, S_REQ_QUEUE, S_REQ_OTHER } s_req_kind_t;
-
 typedef struct {
     ivrd_calls_t *owner;
+    cc_bus_owner_t requests;    /* replies this call waits for: cancelled when it goes */
     char call_id[128];
-    char key[24];               /* serial as text, the key of by_serial */
-    uint64_t serial;
+    uint64_t serial;            /* tells a lookup answer for an earlier run of the id */
     char caller[64], callee[64];
     int endpoint_id;
     ivr_run_t *run;
@@ -42,6 +41,8 @@ typedef struct {
     int64_t timer_at;
     unsigned run_play;          /* the run's id of the playback in progress (0: none) */
     bool run_play_barge;
+    cc_bus_handle_t play_req;   /* its play.start while unanswered (a new play or a stop
+                                 * cancels it, so a reply is always for run_play) */
     json_int_t md_play;         /* mediad's id for it (0: not known yet, or none) */
     json_int_t finished[S_FINISHED_MAX]; /* mediad plays reported done before their reply */
     char finished_reason[S_FINISHED_MAX][12];
@@ -56,7 +57,6 @@ typedef struct {
 struct ivrd_calls {
     ivrd_t *ivrd;
     cc_map_t *by_id;            /* call_id -> s_call_t */
-    cc_map_t *by_serial;        /* serial text -> s_call_t */
     uint64_t next_serial;
     ivr_actions_t *out;
     long max_calls, ring_timeout;
@@ -66,9 +66,6 @@ struct ivrd_calls {
 static void s_apply(s_call_t *c, int rc);
 static void s_end(s_call_t *c);
 static void s_on_barge_timeout(cc_loop_t *loop, int timer_id, void *arg);
-
-/* The one calls table, for reply callbacks (whose argument is a cookie, not a pointer). */
-static ivrd_calls_t *s_current;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -87,23 +84,6 @@ static int64_t s_now(const s_call_t *c)
     return ivrd_now_ms(c->owner->ivrd);
 }
 
-/* A reply's cookie: the call's serial, the request kind and the run's play id. */
-static void *s_cookie(const s_call_t *c, s_req_kind_t kind, unsigned play)
-{
-    return (void *)(uintptr_t)((c->serial << 24) | ((uint64_t)kind << 20) | (play & 0xFFFFF));
-}
-
-static s_call_t *s_by_cookie(ivrd_calls_t *self, void *cookie, s_req_kind_t *kind,
-                             unsigned *play)
-{
-    uint64_t v = (uint64_t)(uintptr_t)cookie;
-    char key[24];
-    snprintf(key, sizeof key, "%llx", (unsigned long long)(v >> 24));
-    *kind = (s_req_kind_t)((v >> 20) & 0xF);
-    *play = (unsigned)(v & 0xFFFFF);
-    return cc_map_get(self->by_serial, key);
-}
-
 /* Language directory for mediad: the primary subtag ("en-GB" -> "en", "zh-CN" -> "zh"). */
 static void s_language(const s_call_t *c, char *buf, size_t len)
 {
@@ -113,8 +93,6 @@ static void s_language(const s_call_t *c, char *buf, size_t len)
         snprintf(buf, len, "en");
 }
 
-static void s_reply_fn(cc_bus_t *bus, int status, json_t *result, void *arg);
-
 static void s_cancel(cc_loop_t *loop, int *timer_id)
 {
     if (*timer_id > 0)
@@ -122,19 +100,25 @@ static void s_cancel(cc_loop_t *loop, int *timer_id)
     *timer_id = 0;
 }
 
-static void s_request(s_call_t *c, const char *target, const char *cmd, json_t *args,
-                      s_req_kind_t kind, unsigned play)
+/* Send cmd for call c. With on_reply the call owns the request (on_reply gets c as its
+ * arg); without, nobody waits for the answer. The handle, or 0 when it could not go. */
+static cc_bus_handle_t s_request(s_call_t *c, const char *target, const char *cmd, json_t *args,
+                                 cc_bus_reply_fn *on_reply)
 {
-    if (cc_bus_request(s_bus(c), NULL, target, cmd, args, S_CMD_TIMEOUT_MS, s_reply_fn,
-                       s_cookie(c, kind, play)))
-        return;
-    cc_warn("ivr.send_failed", "call=%s cmd=%s target=%s", cc_logq(c->call_id), cmd, target);
-    /* Not from here (this may run inside s_apply): a prompt that cannot be sent counts as
-     * played a moment later, so the flow does not wait for it forever. */
-    if (kind == S_REQ_PLAY && play == c->run_play) {
-        s_cancel(s_loop(c), &c->barge_timer);
-        c->barge_timer = cc_loop_timer_add(s_loop(c), 0, 0, s_on_barge_timeout, c);
-    }
+    cc_bus_handle_t h = cc_bus_request(s_bus(c), on_reply ? &c->requests : NULL, target, cmd,
+                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? c : NULL);
+    if (!h)
+        cc_warn("ivr.send_failed", "call=%s cmd=%s target=%s", cc_logq(c->call_id), cmd,
+                target);
+    return h;
+}
+
+/* The play.start in flight, if any, is of no interest any more. */
+static void s_play_forget(s_call_t *c)
+{
+    if (c->play_req)
+        cc_bus_cancel(s_bus(c), c->play_req);
+    c->play_req = 0;
 }
 
 /* ---- timers --------------------------------------------------------------------------- */
@@ -194,6 +178,8 @@ static void s_on_barge_timeout(cc_loop_t *loop, int timer_id, void *arg)
     s_apply(c, ivr_run_prompt_done(c->run, play, s_now(c), c->owner->out));
 }
 
+static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
+
 static void s_play(s_call_t *c, const ivr_action_t *a)
 {
     char lang[16];
@@ -202,20 +188,31 @@ static void s_play(s_call_t *c, const ivr_action_t *a)
     for (size_t i = 0; i < a->prompt_count; i++)
         json_array_append_new(prompts, json_string(a->prompts[i]));
     s_cancel(s_loop(c), &c->barge_timer);
+    s_play_forget(c); /* superseded */
     c->run_play = a->id;
     c->run_play_barge = a->barge_in;
     c->md_play = 0;
     c->owner->plays++;
-    s_request(c, "mediad", "play.start",
-              json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", c->endpoint_id, "prompts",
-                        prompts, "language", lang, "barge_in", a->barge_in),
-              S_REQ_PLAY, a->id);
+    c->play_req = s_request(c, "mediad", "play.start",
+                            json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", c->endpoint_id,
+                                      "prompts", prompts, "language", lang, "barge_in",
+                                      a->barge_in),
+                            s_on_play_reply);
+    if (!c->play_req) {
+        /* Not from here (this may run inside s_apply): a prompt that cannot be sent counts
+         * as played a moment later, so the flow does not wait for it forever. */
+        c->barge_timer = cc_loop_timer_add(s_loop(c), 0, 0, s_on_barge_timeout, c);
+    }
 }
 
-static void s_play_reply(s_call_t *c, unsigned play, int status, json_t *result)
+/* play.start's answer, for the play in progress (an older one's request was cancelled). */
+static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    if (play != c->run_play)
-        return; /* superseded or stopped meanwhile */
+    (void)bus;
+    s_call_t *c = arg;
+    c->play_req = 0;
+    if (!c->run_play)
+        return;
     if (status != 0) {
         json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
         cc_warn("ivr.play_failed", "call=%s flow=%s node=%s error=%s", cc_logq(c->call_id),
@@ -272,6 +269,9 @@ static json_t *s_vars_json(const ivr_action_t *a)
     return vars;
 }
 
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
+static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
+
 static void s_route(s_call_t *c, const ivr_action_t *a)
 {
     cc_info("ivr.route", "call=%s flow=%s node=%s to=%s target=%s priority=%d skill=%s",
@@ -290,7 +290,7 @@ static void s_route(s_call_t *c, const ivr_action_t *a)
         if (a->skill && a->skill[0])
             json_object_set_new(args, "skill", json_string(a->skill));
         c->queue_return = come_back;
-        s_request(c, "acdd", "queue.enter", args, S_REQ_QUEUE, 0);
+        s_request(c, "acdd", "queue.enter", args, s_on_queue_reply);
         return;
     }
     char target[300];
@@ -309,7 +309,7 @@ static void s_route(s_call_t *c, const ivr_action_t *a)
     c->connecting = true;
     c->connected = false;
     snprintf(c->agent, sizeof c->agent, "%s", target);
-    s_request(c, "sipproxy", "call.connect", args, S_REQ_CONNECT, 0);
+    s_request(c, "sipproxy", "call.connect", args, s_on_connect_reply);
 }
 
 static void s_on_reap(cc_loop_t *loop, int timer_id, void *arg)
@@ -330,7 +330,7 @@ static void s_hangup(s_call_t *c, const char *reason)
     s_cancel(s_loop(c), &c->barge_timer);
     s_arm(c, 0);
     s_request(c, "sipproxy", "call.hangup", json_pack("{s:s, s:s}", "call_id", c->call_id,
-                                                      "reason", reason), S_REQ_OTHER, 0);
+                                                      "reason", reason), NULL);
     if (c->reap_timer <= 0)
         c->reap_timer = cc_loop_timer_add(s_loop(c), S_REAP_MS, 0, s_on_reap, c);
 }
@@ -350,9 +350,10 @@ static void s_apply(s_call_t *c, int rc)
             break;
         case IVR_ACT_STOP:
             s_cancel(s_loop(c), &c->barge_timer);
+            s_play_forget(c);
             if (c->run_play)
                 s_request(c, "mediad", "play.stop", json_pack("{s:i}", "endpoint_id",
-                                                              c->endpoint_id), S_REQ_OTHER, 0);
+                                                              c->endpoint_id), NULL);
             c->run_play = 0;
             c->md_play = 0;
             break;
@@ -387,6 +388,7 @@ static void s_apply(s_call_t *c, int rc)
 
 static void s_free(s_call_t *c)
 {
+    cc_bus_owner_cancel(s_bus(c), &c->requests);
     cc_loop_t *loop = s_loop(c);
     s_cancel(loop, &c->timer_id);
     s_cancel(loop, &c->barge_timer);
@@ -408,7 +410,6 @@ static void s_end(s_call_t *c)
             cc_logq(c->call_id), cc_logq(c->flow_name), c->version,
             cc_logq(ivr_run_node(c->run)), c->seq);
     cc_map_delete(self->by_id, c->call_id);
-    cc_map_delete(self->by_serial, c->key);
     s_free(c);
 }
 
@@ -428,48 +429,42 @@ static void s_start_run(s_call_t *c)
     c->start_vars = NULL;
 }
 
-static void s_reply_fn(cc_bus_t *bus, int status, json_t *result, void *arg)
+static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)result;
+    s_call_t *c = arg;
+    if (status != 0) {
+        cc_warn("ivr.answer_failed", "call=%s status=%d", cc_logq(c->call_id), status);
+        s_hangup(c, "ivr could not answer");
+        return;
+    }
+    s_start_run(c);
+}
+
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)result;
+    s_call_t *c = arg;
+    if (status != 0 && c->connecting) {
+        cc_warn("ivr.connect_failed", "call=%s status=%d", cc_logq(c->call_id), status);
+        c->connecting = false;
+        s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
+    }
+}
+
+static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    ivrd_calls_t *self = s_current;
-    s_req_kind_t kind;
-    unsigned play;
-    s_call_t *c = self ? s_by_cookie(self, arg, &kind, &play) : NULL;
-    if (!c)
-        return; /* the call is gone */
-    switch (kind) {
-    case S_REQ_ANSWER:
-        if (status != 0) {
-            cc_warn("ivr.answer_failed", "call=%s status=%d", cc_logq(c->call_id), status);
-            s_hangup(c, "ivr could not answer");
-            return;
-        }
-        s_start_run(c);
-        break;
-    case S_REQ_PLAY:
-        s_play_reply(c, play, status, result);
-        break;
-    case S_REQ_CONNECT:
-        if (status != 0 && c->connecting) {
-            cc_warn("ivr.connect_failed", "call=%s status=%d", cc_logq(c->call_id), status);
-            c->connecting = false;
-            s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
-        }
-        break;
-    case S_REQ_QUEUE:
-        if (status != 0) {
-            json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
-            cc_warn("ivr.queue_refused", "call=%s error=%s", cc_logq(c->call_id),
-                    cc_logq(msg ? json_string_value(msg) : "no reply"));
-            c->queue_return = false;
-            s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
-        } else {
-            c->queued = true; /* acdd drives the call now; call.ended ends ours */
-        }
-        break;
-    case S_REQ_OTHER:
-        break;
+    s_call_t *c = arg;
+    if (status == 0) {
+        c->queued = true; /* acdd drives the call now; call.ended ends ours */
+        return;
     }
+    json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
+    cc_warn("ivr.queue_refused", "call=%s error=%s", cc_logq(c->call_id),
+            cc_logq(msg ? json_string_value(msg) : "no reply"));
+    c->queue_return = false;
+    s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
 }
 
 /* ---- ivr.start ------------------------------------------------------------------------ */
@@ -528,7 +523,6 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     c->owner = self;
     c->run = run;
     c->serial = ++self->next_serial;
-    snprintf(c->key, sizeof c->key, "%llx", (unsigned long long)c->serial);
     snprintf(c->call_id, sizeof c->call_id, "%s", call_id);
     snprintf(c->caller, sizeof c->caller, "%s", caller);
     snprintf(c->callee, sizeof c->callee, "%s", callee);
@@ -537,9 +531,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     c->flow_name = ivr_flow_name(ivr_run_flow(run));
     c->version = ivr_flow_version(ivr_run_flow(run));
     c->start_vars = json_is_object(vars) ? json_incref(vars) : json_object();
-    if (cc_map_insert(self->by_id, c->call_id, c) != 0 ||
-        cc_map_insert(self->by_serial, c->key, c) != 0) {
-        cc_map_delete(self->by_id, c->call_id);
+    if (cc_map_insert(self->by_id, c->call_id, c) != 0) {
         s_free(c);
         cc_bus_reply_error(bus, req, "internal", "out of memory");
         return;
@@ -552,7 +544,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     char by[96];
     snprintf(by, sizeof by, "ivr:%s", c->flow_name);
     s_request(c, "sipproxy", "call.answer",
-              json_pack("{s:s, s:s}", "call_id", c->call_id, "answered_by", by), S_REQ_ANSWER, 0);
+              json_pack("{s:s, s:s}", "call_id", c->call_id, "answered_by", by), s_on_answer_reply);
 }
 
 /* ---- events --------------------------------------------------------------------------- */
@@ -720,15 +712,13 @@ ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
         return NULL;
     self->ivrd = ivrd;
     self->by_id = cc_map_new(NULL);
-    self->by_serial = cc_map_new(NULL);
     self->out = ivr_actions_new();
     self->max_calls = cc_config_int(ivrd->daemon->cfg, "ivrd", "max_calls");
     self->ring_timeout = cc_config_int(ivrd->daemon->cfg, "ivrd", "ring_timeout");
-    if (!self->by_id || !self->by_serial || !self->out) {
+    if (!self->by_id || !self->out) {
         ivrd_calls_destroy(&self);
         return NULL;
     }
-    s_current = self;
     cc_bus_t *bus = ivrd->daemon->bus;
     if (cc_bus_on_command(bus, "ivr.start", s_on_start, self) != 0 ||
         cc_bus_on_command(bus, "ivr.flows", s_on_flows, self) != 0 ||
@@ -761,10 +751,7 @@ void ivrd_calls_destroy(ivrd_calls_t **self_p)
             s_free(cc_map_value(e));
         cc_map_destroy(&self->by_id);
     }
-    cc_map_destroy(&self->by_serial);
     ivr_actions_destroy(&self->out);
-    if (s_current == self)
-        s_current = NULL;
     free(self);
     *self_p = NULL;
 }
