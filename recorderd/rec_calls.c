@@ -36,19 +36,14 @@ static rec_call_t *s_call(rec_calls_t *self, const char *call_id, bool create)
 
 void rec_calls_call_free(rec_calls_t *self, rec_call_t *c)
 {
+    cc_bus_owner_cancel(self->bus, &c->requests);
+    cc_bus_owner_cancel(self->bus, &c->rec_requests);
     if (cc_map_get(self->by_call, c->call_id) == c)
         cc_map_delete(self->by_call, c->call_id);
     if (c->pending_start)
         cc_bus_reply_error(self->bus, c->pending_start, "internal", "call went away");
     self->ncalls--;
     free(c);
-}
-
-static rec_calls_t *s_self; /* the one instance, for replies that carry only an id */
-
-rec_call_t *rec_calls_tap_find_live(uint64_t id)
-{
-    return s_self ? rec_calls_tap_find(s_self, id) : NULL;
 }
 
 #define S_TAP_KEY 24
@@ -157,14 +152,11 @@ static void s_after_endpoints(rec_calls_t *self, rec_call_t *c)
         rec_session_start(self, c);
 }
 
+/* endpoint.find's answer; the call owns the request, so it is still here. */
 static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    char *call_id = arg;
-    rec_call_t *c = s_self ? s_call(s_self, call_id, false) : NULL;
-    free(call_id);
-    if (!c)
-        return;
+    rec_call_t *c = arg;
     c->finding = false;
     if (status == 0) {
         json_t *eps = json_object_get(result, "endpoints"), *e;
@@ -185,22 +177,18 @@ static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
     } else {
         cc_warn("rec.find_failed", "call=%s status=%d", cc_logq(c->call_id), status);
     }
-    s_after_endpoints(s_self, c);
+    s_after_endpoints(c->owner, c);
 }
 
 static void s_find_endpoints(rec_calls_t *self, rec_call_t *c)
 {
     if (c->finding)
         return;
-    char *id = strdup(c->call_id);
-    c->finding = id != NULL;
-    if (!id || !cc_bus_request(self->bus, NULL, "mediad", "endpoint.find",
-                               json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
-                               id)) {
-        free(id);
-        c->finding = false;
+    c->finding = cc_bus_request(self->bus, &c->requests, "mediad", "endpoint.find",
+                                json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
+                                c) != 0;
+    if (!c->finding)
         s_after_endpoints(self, c);
-    }
 }
 
 /* Something that decides the policy (the agent, the queue) became known after the call was
@@ -416,7 +404,6 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
     self->cfg = *cfg;
     snprintf(self->dir, sizeof self->dir, "%s", cfg->dir);
     self->cfg.dir = self->dir;
-    s_self = self;
     self->by_call = cc_map_new(NULL);
     self->by_tap = cc_map_new(NULL);
     if (!self->by_call || !self->by_tap || rec_db_prepare(pg) < 0 || rec_db_listen(pg) < 0) {
@@ -488,8 +475,6 @@ void rec_calls_destroy(rec_calls_t **self_p)
     cc_map_destroy(&self->by_call);
     cc_map_destroy(&self->by_tap);
     free(self->policies);
-    if (s_self == self)
-        s_self = NULL;
     free(self);
     *self_p = NULL;
 }

@@ -17,6 +17,7 @@
 typedef struct rec_call rec_call_t;
 struct rec_call {
     rec_calls_t *owner;
+    cc_bus_owner_t requests;     /* endpoint.find: cancelled when the call is freed */
     char call_id[256];
     char caller[TEXT_MAX], callee[TEXT_MAX], agent[TEXT_MAX], queue[TEXT_MAX], trunk[TEXT_MAX];
     int caller_ep, callee_ep;
@@ -24,6 +25,7 @@ struct rec_call {
     rec_decision_t decision;
     rec_fc_state_t fc;
     /* the recording, while one runs */
+    cc_bus_owner_t rec_requests; /* its tap.start: cancelled when the recording closes */
     int64_t rec_id;
     rec_file_t *file;
     rec_mix_t *mix;
@@ -55,7 +57,6 @@ struct rec_calls {
 
 /* rec_calls.c */
 rec_call_t *rec_calls_tap_find(rec_calls_t *self, uint64_t tap_id);
-rec_call_t *rec_calls_tap_find_live(uint64_t tap_id); /* for replies that carry only an id */
 /* Index c by its recording id (c->rec_id), for the tap batches. 0 or -ENOMEM. */
 int rec_calls_tap_link(rec_calls_t *self, rec_call_t *c);
 void rec_calls_tap_unlink(rec_calls_t *self, rec_call_t *c);

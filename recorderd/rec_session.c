@@ -28,14 +28,11 @@ static void s_sink(const int16_t *stereo, size_t frames, void *arg)
     }
 }
 
+/* tap.start's answer; the recording owns the request, so it still runs. */
 static void s_on_tap_started(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    char *id = arg;
-    rec_call_t *c = rec_calls_tap_find_live(strtoull(id, NULL, 10));
-    free(id);
-    if (!c)
-        return;
+    rec_call_t *c = arg;
     if (status != 0) {
         cc_warn("rec.tap_failed", "call=%s recording=%lld status=%d error=%s",
                 cc_logq(c->call_id), (long long)c->rec_id, status,
@@ -55,16 +52,10 @@ void rec_session_tap_start(rec_calls_t *self, rec_call_t *c)
         json_object_set_new(args, "caller_endpoint", json_integer(c->caller_ep));
     if (c->callee_ep)
         json_object_set_new(args, "callee_endpoint", json_integer(c->callee_ep));
-    char *id = malloc(24);
-    if (id)
-        snprintf(id, 24, "%lld", (long long)c->rec_id);
-    /* the reply finds the call by recording id: the call may be gone by then */
-    if (!id || !cc_bus_request(self->bus, NULL, "mediad", "tap.start", args, 2000,
-                               s_on_tap_started, id)) {
-        free(id);
+    if (!cc_bus_request(self->bus, &c->rec_requests, "mediad", "tap.start", args, 2000,
+                        s_on_tap_started, c))
         cc_warn("rec.tap_failed", "call=%s recording=%lld reason=%s", cc_logq(c->call_id),
                 (long long)c->rec_id, cc_logq("cannot reach mediad"));
-    }
 }
 
 
@@ -179,6 +170,7 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
 {
     if (!c->mix)
         return;
+    cc_bus_owner_cancel(self->bus, &c->rec_requests);
     if (c->stop_timer > 0)
         cc_loop_timer_cancel(self->loop, c->stop_timer);
     c->stop_timer = 0;
