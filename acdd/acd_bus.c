@@ -78,8 +78,8 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
         acd_calls_sweep(app);
         return;
     }
-    cc_info("acd.queue_enter", "call=%s queue=%s caller=%s priority=%d", call->id, queue,
-            cc_logq(call->caller), call->priority);
+    cc_info("acd.queue_enter", "queue=%s caller=%s priority=%d", queue, cc_logq(call->caller),
+            call->priority);
     if (!call->dead && !call->gone) {
         if (!call->answered) {
             char by[ACD_NAME_MAX + 8];
@@ -261,6 +261,7 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     }
     if (!call || call->dead)
         return;
+    cc_log_set_call(call->id); /* (the event may be about a callback's originated leg) */
     if (!strcmp(ev->type, "call.connect_result")) {
         acd_call_on_connect_result(app, call, ev->call_id,
                                    json_integer_value(json_object_get(ev->body, "connect_id")),
@@ -297,6 +298,7 @@ static void s_on_mediad(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
                                                                              "endpoint_id")));
     if (!call)
         return;
+    cc_log_set_call(call->id);
     if (!strcmp(ev->type, "media.play_done")) {
         acd_call_on_play_done(app, call, json_integer_value(json_object_get(ev->body, "play_id")),
                               s_str(ev->body, "reason"));
@@ -360,7 +362,7 @@ static void s_on_connected_probe(cc_bus_t *bus, int status, json_t *result, void
     (void)bus;
     acd_call_t *call = arg;
     if (status == 0 && json_array_size(json_object_get(result, "endpoints")) == 0) {
-        cc_info("acd.restored_call_gone", "call=%s agent=%s", call->id, call->agent);
+        cc_info("acd.restored_call_gone", "agent=%s", call->agent);
         acd_call_on_ended(call->app, call, call->id);
     }
     acd_calls_sweep(call->app);
@@ -372,8 +374,7 @@ static void s_restore_connected(acd_app_t *app, acd_call_t *call, const acd_db_c
     s_copy(call->agent, sizeof call->agent, row->agent);
     call->gone = call->answered = true;
     call->answered_ms = acd_now_ms();
-    cc_info("acd.call_restored", "call=%s queue=%s state=connected agent=%s", call->id,
-            call->queue, call->agent);
+    cc_info("acd.call_restored", "queue=%s state=connected agent=%s", call->queue, call->agent);
     acd_request(app, call, "mediad", "endpoint.find", json_pack("{s:s}", "call_id", call->id),
                 s_on_connected_probe);
 }
@@ -390,12 +391,11 @@ static acd_call_t *s_connected_call_of(acd_app_t *app, const char *ext)
     return NULL;
 }
 
-static void s_restore_call(const acd_db_call_t *row, void *arg)
+/* One row of a call acdd held when it stopped (the log lines are about that call). */
+static void s_restore_call_row(acd_app_t *app, const acd_db_call_t *row)
 {
-    acd_app_t *app = arg;
     if (!acd_queue_meta(app, row->queue)) {
-        cc_warn("acd.restore_dropped", "call=%s queue=%s reason=unknown_queue", row->call_id,
-                row->queue);
+        cc_warn("acd.restore_dropped", "queue=%s reason=unknown_queue", row->queue);
         return;
     }
     acd_call_t *call = acd_call_new(app, row->call_id);
@@ -436,10 +436,17 @@ static void s_restore_call(const acd_db_call_t *row, void *arg)
         acd_call_kill(app, call);
         return;
     }
-    cc_info("acd.call_restored", "call=%s queue=%s state=%s", call->id, call->queue, row->state);
+    cc_info("acd.call_restored", "queue=%s state=%s", call->queue, row->state);
     if (!callback && !call->gone) { /* answer is idempotent; the answer reply restarts music */
         acd_call_answer(app, call, json_pack("{s:s}", "call_id", call->id));
     }
+}
+
+static void s_restore_call(const acd_db_call_t *row, void *arg)
+{
+    cc_log_set_call(row->call_id);
+    s_restore_call_row(arg, row);
+    cc_log_set_call(NULL);
 }
 
 static void s_restore_state(const char *ext, const char *state, const char *reason, void *arg)
@@ -451,8 +458,10 @@ static void s_restore_state(const char *ext, const char *state, const char *reas
     if (call) { /* back on the call it was talking on, never ready in between */
         acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = ext, .call_id = call->id,
                           .queue = call->queue};
+        cc_log_set_call(call->id);
         if (acd_app_step(app, &ev) == 0)
-            cc_info("acd.agent_restored", "agent=%s state=on_call call=%s", ext, call->id);
+            cc_info("acd.agent_restored", "agent=%s state=on_call", ext);
+        cc_log_set_call(NULL);
         return;
     }
     bool paused = !strcmp(state, "not_ready");

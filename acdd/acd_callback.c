@@ -53,8 +53,8 @@ void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core)
     acd_log_queue(app, call->id, call->queue, "callback", NULL, call->caller, call->priority,
                   acd_call_wait_s(call), -1, position, -1, "requested");
     acd_cb_row(app, call, NULL, "pending");
-    cc_info("acd.callback_requested", "call=%s queue=%s number=%s position=%d", call->id,
-            call->queue, cc_logq(call->caller), position);
+    cc_info("acd.callback_requested", "queue=%s number=%s position=%d", call->queue,
+            cc_logq(call->caller), position);
     if (!in_core) { /* overflow to callback: back in at the end of the queue */
         acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED, .call_id = call->id,
                           .queue = call->queue, .priority = call->priority,
@@ -76,7 +76,7 @@ static void s_originated(acd_app_t *app, acd_call_t *call, int status, json_t *r
 {
     call->connect_pending = false;
     if (status != 0) {
-        cc_warn("acd.originate_failed", "call=%s", call->id);
+        cc_warn("acd.originate_failed", NULL);
         call->cb = ACD_CB_WAITING;
         acd_offers_failed_all(app, call, ACD_EV_OFFER_REJECTED);
         return;
@@ -175,8 +175,7 @@ static void s_cb_result(acd_app_t *app, acd_call_t *call, const char *result)
                   -1, -1, -1, result);
     acd_cb_row(app, call, call->agent[0] ? call->agent : NULL,
                !strcmp(result, "retry") ? "pending" : result);
-    cc_info("acd.callback_done", "call=%s result=%s attempts=%d", call->id, result,
-            call->cb_attempts);
+    cc_info("acd.callback_done", "result=%s attempts=%d", result, call->cb_attempts);
 }
 
 void acd_cb_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call_id,
@@ -220,6 +219,7 @@ static void s_on_retry(cc_loop_t *loop, int timer_id, void *arg)
     acd_call_t *call = arg;
     acd_app_t *app = call->app;
     call->retry_timer = 0;
+    cc_log_set_call(call->id);
     if (!call->dead && !call->in_core) {
         call->cb = ACD_CB_WAITING;
         call->agent[0] = '\0';
@@ -233,6 +233,7 @@ static void s_on_retry(cc_loop_t *loop, int timer_id, void *arg)
             call->in_core = true;
         acd_calls_sweep(app);
     }
+    cc_log_set_call(NULL);
 }
 
 /* The callback's agent leg is over: connected (done), or the customer did not answer

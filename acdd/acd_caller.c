@@ -79,7 +79,7 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
     acd_call_t *call = arg;
     acd_app_t *app = call->app;
     if (status != 0) {
-        cc_warn("acd.answer_failed", "call=%s", call->id);
+        cc_warn("acd.answer_failed", NULL);
         if (call->in_core) { /* the caller is gone (e.g. died while acdd was down) */
             acd_event_t ev = {.kind = ACD_EV_CALL_ABANDONED, .call_id = call->id};
             acd_app_step(app, &ev);
@@ -212,7 +212,7 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
     cc_bus_publish(app->bus, "queue.overflowed", call->id, ev);
     acd_log_queue(app, call->id, a->queue, "overflowed", NULL, call->caller, call->priority,
                   acd_call_wait_s(call), -1, -1, -1, detail);
-    cc_info("acd.overflow", "call=%s queue=%s %s", call->id, a->queue, cc_logq(detail));
+    cc_info("acd.overflow", "queue=%s %s", a->queue, cc_logq(detail));
     if (a->overflow == ACD_OVERFLOW_QUEUE) { /* the core moved it already */
         acd_text_copy(call->queue, sizeof call->queue, a->target);
         call->enqueued_ms = acd_now_ms();
@@ -259,8 +259,7 @@ void acd_act_abandoned(acd_app_t *app, const acd_action_t *a)
     acd_log_queue(app, call->id, a->queue, "abandoned", NULL, call->caller, call->priority,
                   wait, -1, a->position, 0, NULL);
     acd_qcall_delete(app, call);
-    cc_info("acd.abandoned", "call=%s queue=%s wait_s=%.1f position=%d", call->id, a->queue,
-            wait, a->position);
+    cc_info("acd.abandoned", "queue=%s wait_s=%.1f position=%d", a->queue, wait, a->position);
     acd_call_kill(app, call);
 }
 
@@ -312,8 +311,8 @@ void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *cal
         call->cb != ACD_CB_NONE ||
         (connect_id > 0 && connect_id != call->answered_connect_id))
         return;
-    cc_info("acd.returned", "call=%s queue=%s agent=%s reason=%s", call->id, call->queue,
-            call->agent, cc_logq(reason));
+    cc_info("acd.returned", "queue=%s agent=%s reason=%s", call->queue, call->agent,
+            cc_logq(reason));
     s_agent_done(app, call);
     acd_call_kill(app, call);
 }

@@ -152,10 +152,16 @@ static void s_on_unowned_reply(cc_bus_t *bus, int status, json_t *result, void *
 void acd_request(acd_app_t *app, acd_call_t *call, const char *target, const char *cmd,
                  json_t *args, cc_bus_reply_fn *on_reply)
 {
+    /* The bus runs the reply in the log context of the send: the call's. */
+    char handling[CC_LOG_CALL_MAX];
+    snprintf(handling, sizeof handling, "%s", cc_log_call());
+    if (call)
+        cc_log_set_call(call->id);
     if (!cc_bus_request(app->bus, on_reply ? &call->requests : NULL, target, cmd, args,
                         app->req_timeout_ms, on_reply ? on_reply : s_on_unowned_reply,
                         on_reply ? call : NULL))
-        cc_warn("acd.request_failed", "call=%s cmd=%s", cc_logq(call ? call->id : ""), cmd);
+        cc_warn("acd.request_failed", "cmd=%s", cmd);
+    cc_log_set_call(handling);
 }
 
 void acd_hangup(acd_app_t *app, const char *call_id, const char *reason)
@@ -166,10 +172,15 @@ void acd_hangup(acd_app_t *app, const char *call_id, const char *reason)
 
 /* ---- the step and its timer --------------------------------------------------------- */
 
+/* Each action is about its own call, whatever event caused it (an agent's logout may
+ * requeue another call): the log context follows the action, then comes back. */
 static void s_run_actions(acd_app_t *app, const acd_actions_t *out)
 {
+    char handling[CC_LOG_CALL_MAX];
+    snprintf(handling, sizeof handling, "%s", cc_log_call());
     for (size_t i = 0; i < out->count; i++) {
         const acd_action_t *a = &out->items[i];
+        cc_log_set_call(a->call_id[0] ? a->call_id : handling);
         switch (a->kind) {
         case ACD_ACT_OFFER: acd_act_offer(app, a); break;
         case ACD_ACT_CANCEL_OFFER: acd_act_cancel(app, a); break;
@@ -180,6 +191,7 @@ static void s_run_actions(acd_app_t *app, const acd_actions_t *out)
         case ACD_ACT_ANNOUNCE: acd_act_announce(app, a); break;
         }
     }
+    cc_log_set_call(handling);
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)

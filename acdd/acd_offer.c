@@ -85,7 +85,7 @@ void acd_act_offer(acd_app_t *app, const acd_action_t *a)
     cc_bus_publish(app->bus, "queue.offered", call->id, ev);
     acd_log_queue(app, call->id, a->queue, "offered", a->agent, call->caller, call->priority,
                   acd_call_wait_s(call), -1, -1, -1, call->cb != ACD_CB_NONE ? "callback" : NULL);
-    cc_info("acd.offer", "call=%s queue=%s agent=%s", call->id, a->queue, a->agent);
+    cc_info("acd.offer", "queue=%s agent=%s", a->queue, a->agent);
 }
 
 static void s_connect_cancel(acd_app_t *app, acd_call_t *call)
@@ -136,7 +136,7 @@ static void s_connect_replied(acd_app_t *app, acd_call_t *call, int status, json
     }
     const char *msg = status == -EPROTO ? json_string_value(json_object_get(result, "message"))
                                         : "timeout";
-    cc_warn("acd.connect_failed", "call=%s error=%s", call->id, cc_logq(msg));
+    cc_warn("acd.connect_failed", "error=%s", cc_logq(msg));
     if (call->noffer == 0)
         return;
     if (msg && (strstr(msg, "unknown") || strstr(msg, "no such"))) {
@@ -241,8 +241,7 @@ void acd_act_connect(acd_app_t *app, const acd_action_t *a)
                              "wait_s", wait, "in_sl", in_sl));
     acd_log_queue(app, call->id, a->queue, "answered", a->agent, call->caller, call->priority,
                   wait, -1, -1, in_sl, call->cb != ACD_CB_NONE ? "callback" : NULL);
-    cc_info("acd.answered", "call=%s queue=%s agent=%s wait_s=%.1f", call->id, a->queue,
-            a->agent, wait);
+    cc_info("acd.answered", "queue=%s agent=%s wait_s=%.1f", a->queue, a->agent, wait);
     if (call->cb != ACD_CB_NONE) {
         acd_cb_agent_answered(app, call);
         return;
@@ -283,7 +282,7 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
         acd_event_t ev = {.kind = ACD_EV_OFFER_ANSWERED, .call_id = call->id, .agent = agent};
         int rc = acd_app_step(app, &ev);
         if (rc != 0) { /* the core had given up on this offer: the call is bridged anyway */
-            cc_warn("acd.late_answer", "call=%s agent=%s rc=%d", call->id, agent, rc);
+            cc_warn("acd.late_answer", "agent=%s rc=%d", agent, rc);
             acd_event_t ab = {.kind = ACD_EV_CALL_ABANDONED, .call_id = call->id};
             acd_app_step(app, &ab);
         }
