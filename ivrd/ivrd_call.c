@@ -108,8 +108,7 @@ static cc_bus_handle_t s_request(s_call_t *c, const char *target, const char *cm
     cc_bus_handle_t h = cc_bus_request(s_bus(c), on_reply ? &c->requests : NULL, target, cmd,
                                        args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? c : NULL);
     if (!h)
-        cc_warn("ivr.send_failed", "call=%s cmd=%s target=%s", cc_logq(c->call_id), cmd,
-                target);
+        cc_warn("ivr.send_failed", "cmd=%s target=%s", cmd, target);
     return h;
 }
 
@@ -123,6 +122,7 @@ static void s_play_forget(s_call_t *c)
 
 /* ---- timers --------------------------------------------------------------------------- */
 
+/* The call's timers are its own: each sets the call's log context while it runs. */
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop, (void)timer_id;
@@ -131,7 +131,9 @@ static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
     int64_t now = s_now(c);
     if (now < c->timer_at)
         now = c->timer_at; /* wall clock and the loop's monotonic timer may differ a little */
+    cc_log_set_call(c->call_id);
     s_apply(c, ivr_run_timer(c->run, now, c->owner->out));
+    cc_log_set_call(NULL);
 }
 
 static void s_arm(s_call_t *c, int64_t at)
@@ -155,8 +157,8 @@ static void s_play_finished(s_call_t *c, const char *reason)
     c->md_play = 0;
     c->run_play = 0;
     if (strcmp(reason, "error") == 0)
-        cc_warn("ivr.play_error", "call=%s flow=%s node=%s", cc_logq(c->call_id),
-                cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)));
+        cc_warn("ivr.play_error", "flow=%s node=%s", cc_logq(c->flow_name),
+                cc_logq(ivr_run_node(c->run)));
     if (strcmp(reason, "barged_in") == 0 && c->run_play_barge) {
         /* mediad stopped on recognising the key; media.dtmf follows on its release and
          * is what the flow acts on. Without it, the prompt simply counts as played. */
@@ -175,7 +177,9 @@ static void s_on_barge_timeout(cc_loop_t *loop, int timer_id, void *arg)
     unsigned play = c->run_play;
     c->barge_timer = 0;
     c->run_play = 0;
+    cc_log_set_call(c->call_id);
     s_apply(c, ivr_run_prompt_done(c->run, play, s_now(c), c->owner->out));
+    cc_log_set_call(NULL);
 }
 
 static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
@@ -215,8 +219,8 @@ static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg
         return;
     if (status != 0) {
         json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
-        cc_warn("ivr.play_failed", "call=%s flow=%s node=%s error=%s", cc_logq(c->call_id),
-                cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
+        cc_warn("ivr.play_failed", "flow=%s node=%s error=%s", cc_logq(c->flow_name),
+                cc_logq(ivr_run_node(c->run)),
                 cc_logq(msg ? json_string_value(msg) : status == -ETIMEDOUT ? "timeout" : "send"));
         s_play_finished(c, "error"); /* go on as if played */
         return;
@@ -243,8 +247,8 @@ static void s_step(s_call_t *c, const ivr_action_t *a)
                    json_pack("{s:s, s:I, s:i, s:s, s:s}", "flow", c->flow_name, "version",
                              (json_int_t)c->version, "seq", c->seq, "node", a->node, "input",
                              a->input));
-    cc_debug("ivr.step", "call=%s flow=%s node=%s input=%s", cc_logq(c->call_id),
-             cc_logq(c->flow_name), cc_logq(a->node), cc_logq(a->input));
+    cc_debug("ivr.step", "flow=%s node=%s input=%s", cc_logq(c->flow_name), cc_logq(a->node),
+             cc_logq(a->input));
 }
 
 static void s_survey(s_call_t *c, const ivr_action_t *a)
@@ -257,8 +261,8 @@ static void s_survey(s_call_t *c, const ivr_action_t *a)
     if (c->agent[0])
         json_object_set_new(ev, "agent", json_string(c->agent));
     cc_bus_publish(ivrd->daemon->bus, "ivr.survey", c->call_id, ev);
-    cc_info("ivr.survey", "call=%s flow=%s question=%s score=%d", cc_logq(c->call_id),
-            cc_logq(c->flow_name), cc_logq(a->question), a->score);
+    cc_info("ivr.survey", "flow=%s question=%s score=%d", cc_logq(c->flow_name),
+            cc_logq(a->question), a->score);
 }
 
 static json_t *s_vars_json(const ivr_action_t *a)
@@ -274,8 +278,8 @@ static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *ar
 
 static void s_route(s_call_t *c, const ivr_action_t *a)
 {
-    cc_info("ivr.route", "call=%s flow=%s node=%s to=%s target=%s priority=%d skill=%s",
-            cc_logq(c->call_id), cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
+    cc_info("ivr.route", "flow=%s node=%s to=%s target=%s priority=%d skill=%s",
+            cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
             ivr_route_kind_name(a->route), cc_logq(a->target), a->priority, cc_logq(a->skill));
     /* a route with `then` wants the caller back when the callee (or agent) hangs up */
     const ivr_node_t *node = ivr_flow_node(ivr_run_flow(c->run),
@@ -317,9 +321,10 @@ static void s_on_reap(cc_loop_t *loop, int timer_id, void *arg)
     (void)loop, (void)timer_id;
     s_call_t *c = arg;
     c->reap_timer = 0;
-    cc_warn("ivr.call_reaped", "call=%s reason=\"no call.ended after hangup\"",
-            cc_logq(c->call_id));
+    cc_log_set_call(c->call_id);
+    cc_warn("ivr.call_reaped", "reason=\"no call.ended after hangup\"");
     s_end(c);
+    cc_log_set_call(NULL);
 }
 
 static void s_hangup(s_call_t *c, const char *reason)
@@ -340,7 +345,7 @@ static void s_apply(s_call_t *c, int rc)
 {
     ivr_actions_t *out = c->owner->out;
     if (rc != 0)
-        cc_error("ivr.out_of_memory", "call=%s", cc_logq(c->call_id));
+        cc_error("ivr.out_of_memory", NULL);
     size_t n = ivr_actions_size(out);
     for (size_t i = 0; i < n; i++) {
         const ivr_action_t *a = ivr_actions_at(out, i);
@@ -363,7 +368,7 @@ static void s_apply(s_call_t *c, int rc)
         case IVR_ACT_LOOKUP:
             if (ivrd_db_lookup(c->owner->ivrd->db, c->call_id, c->serial, a->id, a->table,
                                a->key) != 0)
-                cc_error("ivr.lookup_queue_failed", "call=%s", cc_logq(c->call_id));
+                cc_error("ivr.lookup_queue_failed", NULL);
             break;
         case IVR_ACT_ROUTE:
             s_route(c, a);
@@ -406,9 +411,8 @@ static void s_end(s_call_t *c)
                    json_pack("{s:s, s:I, s:s, s:i}", "flow", c->flow_name, "version",
                              (json_int_t)c->version, "node", ivr_run_node(c->run), "steps",
                              c->seq));
-    cc_info("ivr.call_ended", "call=%s flow=%s version=%ld node=%s steps=%d",
-            cc_logq(c->call_id), cc_logq(c->flow_name), c->version,
-            cc_logq(ivr_run_node(c->run)), c->seq);
+    cc_info("ivr.call_ended", "flow=%s version=%ld node=%s steps=%d", cc_logq(c->flow_name),
+            c->version, cc_logq(ivr_run_node(c->run)), c->seq);
     cc_map_delete(self->by_id, c->call_id);
     s_free(c);
 }
@@ -434,7 +438,7 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
     (void)bus, (void)result;
     s_call_t *c = arg;
     if (status != 0) {
-        cc_warn("ivr.answer_failed", "call=%s status=%d", cc_logq(c->call_id), status);
+        cc_warn("ivr.answer_failed", "status=%d", status);
         s_hangup(c, "ivr could not answer");
         return;
     }
@@ -446,7 +450,7 @@ static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *
     (void)bus, (void)result;
     s_call_t *c = arg;
     if (status != 0 && c->connecting) {
-        cc_warn("ivr.connect_failed", "call=%s status=%d", cc_logq(c->call_id), status);
+        cc_warn("ivr.connect_failed", "status=%d", status);
         c->connecting = false;
         s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
     }
@@ -461,8 +465,7 @@ static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *ar
         return;
     }
     json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
-    cc_warn("ivr.queue_refused", "call=%s error=%s", cc_logq(c->call_id),
-            cc_logq(msg ? json_string_value(msg) : "no reply"));
+    cc_warn("ivr.queue_refused", "error=%s", cc_logq(msg ? json_string_value(msg) : "no reply"));
     c->queue_return = false;
     s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
 }
@@ -493,22 +496,20 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     if (old) {
         /* the call was with an agent or a queue and comes back (a transfer to an IVR
          * number): that part is over, a new run starts; its path goes on after the old */
-        cc_info("ivr.reentered", "call=%s flow=%s", cc_logq(call_id), cc_logq(flow_name));
+        cc_info("ivr.reentered", "flow=%s", cc_logq(flow_name));
         seq = old->seq;
         s_end(old);
     }
     if ((long)cc_map_size(self->by_id) >= self->max_calls) {
         self->refused++;
-        cc_warn("ivr.refused", "call=%s reason=\"max_calls %ld reached\"", cc_logq(call_id),
-                self->max_calls);
+        cc_warn("ivr.refused", "reason=\"max_calls %ld reached\"", self->max_calls);
         cc_bus_reply_error(bus, req, "busy", "ivrd runs %ld calls already", self->max_calls);
         return;
     }
     ivr_flow_t *flow = ivrd_flows_get(self->ivrd->flows, flow_name);
     if (!flow) {
         self->refused++;
-        cc_warn("ivr.refused", "call=%s flow=%s reason=\"no such flow live\"", cc_logq(call_id),
-                cc_logq(flow_name));
+        cc_warn("ivr.refused", "flow=%s reason=\"no such flow live\"", cc_logq(flow_name));
         cc_bus_reply_error(bus, req, "unknown_flow", "no live IVR flow '%s'", flow_name);
         return;
     }
@@ -537,9 +538,8 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         return;
     }
     self->started++;
-    cc_info("ivr.call_started", "call=%s flow=%s version=%ld caller=%s callee=%s endpoint=%d",
-            cc_logq(call_id), cc_logq(c->flow_name), c->version, cc_logq(caller),
-            cc_logq(callee), c->endpoint_id);
+    cc_info("ivr.call_started", "flow=%s version=%ld caller=%s callee=%s endpoint=%d",
+            cc_logq(c->flow_name), c->version, cc_logq(caller), cc_logq(callee), c->endpoint_id);
     cc_bus_reply(bus, req, NULL);
     char by[96];
     snprintf(by, sizeof by, "ivr:%s", c->flow_name);
@@ -580,8 +580,8 @@ static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         if (!digit || !digit[0])
             return;
         self->digits++;
-        cc_info("ivr.digit", "call=%s node=%s digit=%s method=%s", cc_logq(c->call_id),
-                cc_logq(ivr_run_node(c->run)), cc_logq(digit),
+        cc_info("ivr.digit", "node=%s digit=%s method=%s", cc_logq(ivr_run_node(c->run)),
+                cc_logq(digit),
                 cc_logq(json_string_value(json_object_get(ev->body, "method"))));
         if (c->barge_timer > 0) { /* the key that stopped the prompt */
             s_cancel(s_loop(c), &c->barge_timer);
@@ -610,8 +610,7 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             if (c->queue_return && result && strcmp(result, "answered") == 0) {
                 c->connected = true;
                 snprintf(c->agent, sizeof c->agent, "%s", target ? target : "");
-                cc_info("ivr.agent_answered", "call=%s agent=%s", cc_logq(c->call_id),
-                        cc_logq(c->agent));
+                cc_info("ivr.agent_answered", "agent=%s", cc_logq(c->agent));
             }
             return;
         }
@@ -624,10 +623,9 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             c->connected = true;
             if (target)
                 snprintf(c->agent, sizeof c->agent, "%s", target);
-            cc_info("ivr.connected", "call=%s target=%s", cc_logq(c->call_id), cc_logq(c->agent));
+            cc_info("ivr.connected", "target=%s", cc_logq(c->agent));
         } else {
-            cc_info("ivr.connect_failed", "call=%s result=%s", cc_logq(c->call_id),
-                    cc_logq(result));
+            cc_info("ivr.connect_failed", "result=%s", cc_logq(result));
             s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
         }
     } else if (strcmp(ev->type, "call.connect_ended") == 0) {
@@ -638,7 +636,7 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             /* the callee passed the caller on (REFER): the caller is not back with us but
              * with whoever sipproxy rings now. Keep waiting: a later callee_hangup resumes
              * the flow at `then`, call.ended ends our part. */
-            cc_info("ivr.transferred", "call=%s by=%s", cc_logq(c->call_id), cc_logq(c->agent));
+            cc_info("ivr.transferred", "by=%s", cc_logq(c->agent));
             return;
         }
         c->connected = false;
@@ -655,8 +653,10 @@ void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial
     s_call_t *c = self ? cc_map_get(self->by_id, call_id) : NULL;
     if (!c || c->serial != serial)
         return;
+    cc_log_set_call(c->call_id);
     s_apply(c, ivr_run_lookup_result(c->run, request_id, found, vars, var_count, s_now(c),
                                      self->out));
+    cc_log_set_call(NULL);
 }
 
 /* ---- status and commands ---------------------------------------------------------------- */
@@ -735,9 +735,11 @@ void ivrd_calls_stop(ivrd_calls_t *self)
     cc_map_iter_t it = cc_map_iter(self->by_id);
     for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
         s_call_t *c = cc_map_value(e);
+        cc_log_set_call(c->call_id);
         if (!c->queued && !c->connected && !c->hangup_sent)
             s_hangup(c, "ivrd stopping");
     }
+    cc_log_set_call(NULL);
 }
 
 void ivrd_calls_destroy(ivrd_calls_t **self_p)
