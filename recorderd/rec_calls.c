@@ -122,9 +122,11 @@ static void s_on_tick(cc_loop_t *loop, int timer_id, void *arg)
     cc_map_iter_t it = cc_map_iter(self->by_tap);
     for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
         rec_call_t *c = cc_map_value(e);
+        cc_log_set_call(c->call_id); /* writing its file may fail */
         if (c->mix)
             rec_mix_advance(c->mix, now);
     }
+    cc_log_set_call(NULL);
     if (rec_db_changed(self->pg))
         s_reload(self);
 }
@@ -175,7 +177,7 @@ static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
                 c->callee_ep = id;
         }
     } else {
-        cc_warn("rec.find_failed", "call=%s status=%d", cc_logq(c->call_id), status);
+        cc_warn("rec.find_failed", "status=%d", status);
     }
     s_after_endpoints(c->owner, c);
 }
@@ -458,10 +460,12 @@ void rec_calls_destroy(rec_calls_t **self_p)
         cc_map_iter_t it = cc_map_iter(self->by_call);
         for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
             rec_call_t *c = cc_map_value(e);
+            cc_log_set_call(c->call_id);
             if (c->mix)
                 rec_session_finish(self, c, true);
             rec_calls_call_free(self, c); /* deletes the entry just returned: allowed */
         }
+        cc_log_set_call(NULL);
     }
     if (self->pull) {
         cc_loop_prepare_remove(self->loop, rec_session_prepare, self);

@@ -22,9 +22,8 @@ static void s_sink(const int16_t *stereo, size_t frames, void *arg)
     rec_call_t *c = arg;
     if (c->file && !c->write_failed && rec_file_write(c->file, stereo, frames) < 0) {
         c->write_failed = true;
-        cc_error("rec.write_failed", "call=%s recording=%lld path=%s error=%s",
-                 cc_logq(c->call_id), (long long)c->rec_id, cc_logq(c->path),
-                 cc_logq(strerror(errno)));
+        cc_error("rec.write_failed", "recording=%lld path=%s error=%s", (long long)c->rec_id,
+                 cc_logq(c->path), cc_logq(strerror(errno)));
     }
 }
 
@@ -34,8 +33,8 @@ static void s_on_tap_started(cc_bus_t *bus, int status, json_t *result, void *ar
     (void)bus;
     rec_call_t *c = arg;
     if (status != 0) {
-        cc_warn("rec.tap_failed", "call=%s recording=%lld status=%d error=%s",
-                cc_logq(c->call_id), (long long)c->rec_id, status,
+        cc_warn("rec.tap_failed", "recording=%lld status=%d error=%s", (long long)c->rec_id,
+                status,
                 cc_logq(result ? json_string_value(json_object_get(result, "message")) : ""));
         return;
     }
@@ -54,8 +53,8 @@ void rec_session_tap_start(rec_calls_t *self, rec_call_t *c)
         json_object_set_new(args, "callee_endpoint", json_integer(c->callee_ep));
     if (!cc_bus_request(self->bus, &c->rec_requests, "mediad", "tap.start", args, 2000,
                         s_on_tap_started, c))
-        cc_warn("rec.tap_failed", "call=%s recording=%lld reason=%s", cc_logq(c->call_id),
-                (long long)c->rec_id, cc_logq("cannot reach mediad"));
+        cc_warn("rec.tap_failed", "recording=%lld reason=%s", (long long)c->rec_id,
+                cc_logq("cannot reach mediad"));
 }
 
 
@@ -111,15 +110,14 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
                         .retention_days = c->decision.retention_days};
     c->rec_id = rec_db_insert(self->pg, &row);
     if (c->rec_id <= 0) {
-        cc_error("rec.start_failed", "call=%s reason=%s", cc_logq(c->call_id),
-                 cc_logq("cannot index the recording"));
+        cc_error("rec.start_failed", "reason=%s", cc_logq("cannot index the recording"));
         return -1;
     }
     c->file = rec_file_new(c->path, self->cfg.encrypt ? self->cfg.master : NULL);
     c->mix = rec_mix_new(cc_mono_us(), RING_MS, self->cfg.flush_ms, s_sink, c);
     if (!c->file || !c->mix) {
-        cc_error("rec.start_failed", "call=%s path=%s error=%s", cc_logq(c->call_id),
-                 cc_logq(c->path), cc_logq(strerror(errno)));
+        cc_error("rec.start_failed", "path=%s error=%s", cc_logq(c->path),
+                 cc_logq(strerror(errno)));
         uint64_t size = 0;
         char sha[65] = "";
         if (c->file)
@@ -134,12 +132,11 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
     c->stopping = c->write_failed = false;
     c->offset_us = 0;
     if (rec_calls_tap_link(self, c) != 0) /* out of memory: its batches would go unheard */
-        cc_warn("rec.tap_unindexed", "call=%s recording=%lld", cc_logq(c->call_id),
-                (long long)c->rec_id);
+        cc_warn("rec.tap_unindexed", "recording=%lld", (long long)c->rec_id);
     self->nrecording++;
     rec_session_tap_start(self, c);
-    cc_info("rec.started", "call=%s recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
-            "callee_endpoint=%d", cc_logq(c->call_id), (long long)c->rec_id,
+    cc_info("rec.started", "recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
+            "callee_endpoint=%d", (long long)c->rec_id,
             rec_mode_name(c->decision.mode), cc_logq(c->decision.matched), cc_logq(c->path),
             c->caller_ep, c->callee_ep);
     cc_bus_publish(self->bus, "rec.started", c->call_id,
@@ -185,9 +182,9 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
     rec_db_finish(self->pg, c->rec_id, ms, size, rc == 0 ? sha : NULL,
                   complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost,
                   gj ? gj : "[]");
-    cc_info("rec.stopped", "call=%s recording=%lld duration_ms=%lld size=%llu frames=%llu "
+    cc_info("rec.stopped", "recording=%lld duration_ms=%lld size=%llu frames=%llu "
             "lost=%llu batches_missing=%llu pauses=%d gaps=%d complete=%d",
-            cc_logq(c->call_id), (long long)c->rec_id, (long long)ms,
+            (long long)c->rec_id, (long long)ms,
             (unsigned long long)size, (unsigned long long)c->mix->frames,
             (unsigned long long)lost, (unsigned long long)c->batches_missing,
             c->mix->npauses, c->mix->ngaps, complete && rc == 0);
@@ -214,9 +211,11 @@ static void s_on_stop_timer(cc_loop_t *loop, int timer_id, void *arg)
     rec_call_t *c = arg;
     rec_calls_t *self = c->owner;
     c->stop_timer = 0;
+    cc_log_set_call(c->call_id);
     rec_session_finish(self, c, true);
     if (c->ended)
         rec_calls_call_free(self, c);
+    cc_log_set_call(NULL);
 }
 
 /* Stop: the tap goes, the last frames get end_grace_ms to arrive, then the file closes. */
@@ -243,8 +242,8 @@ void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char 
         rec_mix_pause(c->mix, cc_mono_us());
     else
         rec_mix_resume(c->mix, cc_mono_us());
-    cc_info(pause ? "rec.paused" : "rec.resumed", "call=%s recording=%lld by=%s",
-            cc_logq(c->call_id), (long long)c->rec_id, by);
+    cc_info(pause ? "rec.paused" : "rec.resumed", "recording=%lld by=%s", (long long)c->rec_id,
+            by);
     cc_bus_publish(self->bus, pause ? "rec.paused" : "rec.resumed", c->call_id,
                    json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "by", by));
 }
@@ -265,6 +264,7 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
         self->unknown_batches++; /* e.g. left over from before a restart */
         return;
     }
+    cc_log_set_call(c->call_id); /* a batch of one call's audio */
     self->batches++;
     /* mediad numbers its batches and counts what it dropped: either says audio is missing
      * just before this batch, which the timeline marks as a gap */
@@ -286,6 +286,7 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
     if (r < 0)
         self->bad_batches++;
     rec_mix_advance(c->mix, cc_mono_us());
+    cc_log_set_call(NULL);
 }
 
 static bool s_drain(rec_calls_t *self)
