@@ -389,7 +389,7 @@ static void s_cmd_sweep(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
 {
     (void)cmd;
     (void)args;
-    cc_bus_reply(bus, req, json_pack("{s:i}", "deleted", rec_session_sweep(arg)));
+    cc_bus_reply(bus, req, json_pack("{s:i}", "deleted", rec_retention_sweep(arg)));
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
@@ -432,7 +432,7 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
     cc_loop_prepare_add(loop, rec_session_prepare, self);
     self->tick_timer = cc_loop_timer_add(loop, 100, 100, s_on_tick, self);
     uint64_t sweep_ms = (uint64_t)cfg->retention_interval_s * 1000;
-    self->sweep_timer = cc_loop_timer_add(loop, sweep_ms, sweep_ms, rec_session_on_sweep, self);
+    self->sweep_timer = cc_loop_timer_add(loop, sweep_ms, sweep_ms, rec_retention_on_timer, self);
     static const struct {
         const char *name;
         cc_bus_command_fn *fn;

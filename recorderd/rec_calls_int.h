@@ -1,6 +1,7 @@
-/* rec_calls_int.h - what rec_calls.c (calls, bus, lifecycle) and rec_session.c (one
- * recording: start, tap input, pause, stop, close; retention and crash recovery) share.
- * Internal to recorderd: nothing else includes it. */
+/* rec_calls_int.h - what rec_calls.c (calls, bus, lifecycle), rec_session.c (one
+ * recording: start, tap input, pause, stop, close), rec_retention.c (deleting expired
+ * recordings) and rec_recovery.c (repairing what a crash left open) share. Internal to
+ * recorderd: nothing else includes it. */
 #ifndef REC_CALLS_INT_H
 #define REC_CALLS_INT_H
 
@@ -72,7 +73,9 @@ void rec_session_stop(rec_calls_t *self, rec_call_t *c);
 void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char *by);
 void rec_session_on_pull(cc_loop_t *loop, int fd, uint32_t events, void *arg);
 bool rec_session_prepare(cc_loop_t *loop, void *arg);
-int rec_session_sweep(rec_calls_t *self);
-void rec_session_on_sweep(cc_loop_t *loop, int timer_id, void *arg);
+
+/* rec_retention.c: delete what expired now; the number deleted. The timer's callback. */
+int rec_retention_sweep(rec_calls_t *self);
+void rec_retention_on_timer(cc_loop_t *loop, int timer_id, void *arg);
 
 #endif

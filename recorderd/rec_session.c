@@ -1,14 +1,13 @@
 /* rec_session.c - one recording of a call (see rec_calls_int.h): the index row and file
  * at the start, mediad's tap, the tap batches fed to the timeline (rec_mix) and the file,
- * pause and resume, the stop with its grace for late frames, the close; then the
- * retention sweep and the repair of files a crash left open. Calls and the bus are
- * rec_calls.c's. */
+ * pause and resume, the stop with its grace for late frames, the close. Calls and the bus
+ * are rec_calls.c's; deleting expired recordings is rec_retention.c's, repairing what a
+ * crash left open rec_recovery.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cc_log.h"
 #include "rec_calls_int.h"
@@ -319,54 +318,4 @@ bool rec_session_prepare(cc_loop_t *loop, void *arg)
 {
     (void)loop;
     return s_drain(arg);
-}
-
-
-static void s_expired(int64_t id, const char *path, bool encrypted, void *arg)
-{
-    (void)encrypted;
-    rec_calls_t *self = arg;
-    if (unlink(path) < 0 && errno != ENOENT) {
-        cc_warn("rec.delete_failed", "recording=%lld path=%s error=%s", (long long)id,
-                cc_logq(path), cc_logq(strerror(errno)));
-        return;
-    }
-    if (rec_db_mark_deleted(self->pg, id) == 0) {
-        self->deleted++;
-        cc_info("rec.deleted", "recording=%lld path=%s", (long long)id, cc_logq(path));
-        cc_bus_publish(self->bus, "rec.deleted", NULL,
-                       json_pack("{s:I}", "recording_id", (json_int_t)id));
-    }
-}
-
-int rec_session_sweep(rec_calls_t *self)
-{
-    uint64_t before = self->deleted;
-    rec_db_expired(self->pg, s_expired, self);
-    return (int)(self->deleted - before);
-}
-
-void rec_session_on_sweep(cc_loop_t *loop, int timer_id, void *arg)
-{
-    (void)loop;
-    (void)timer_id;
-    rec_session_sweep(arg);
-}
-
-static void s_recover_one(int64_t id, const char *path, bool encrypted, void *arg)
-{
-    rec_calls_t *self = arg;
-    uint64_t size = 0, frames = 0;
-    char sha[65] = "";
-    int rc = rec_file_repair(path, encrypted ? self->cfg.master : NULL, &size, sha, &frames);
-    rec_db_finish(self->pg, id, (int64_t)(frames / 8), size, rc == 0 ? sha : NULL, false, "[]", 0,
-                  "[]");
-    cc_warn("rec.recovered", "recording=%lld path=%s duration_ms=%llu size=%llu repaired=%d",
-            (long long)id, cc_logq(path), (unsigned long long)(frames / 8),
-            (unsigned long long)size, rc == 0);
-}
-
-int rec_calls_recover(rec_calls_t *self)
-{
-    return rec_db_open_rows(self->pg, s_recover_one, self);
 }
