@@ -1,14 +1,13 @@
 /* acd_bus.c - acdd on the bus: serves queue.enter and the agent.* commands, follows
  * sipproxy's call.connect_result / call.ended / reg.removed and mediad's media.dtmf /
  * media.play_done, and restores waiting calls and agent states at start-up. What the core
- * decides in return is carried out by acd_calls.c and its siblings (acd_calls.h). */
+ * decides in return is carried out by the files acd_app.h lists (acd_step.c first). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acd_app.h"
-#include "acd_calls.h"
 #include "cc_log.h"
 
 static void s_copy(char *dst, size_t len, const char *src)

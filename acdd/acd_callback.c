@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "cc_log.h"
 
 void acd_cb_row(acd_app_t *app, const acd_call_t *call, const char *agent, const char *result)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "cc_log.h"
 
 /* ---- the screen pop ------------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /* acdd/main.c - acdd: queues, agents, skills and routing (ACD). Wiring only: the daemon
  * skeleton, the routing core (acd_core.h), the Postgres adapter (acd_db.c: start-up loads,
- * then a writer thread), the bus adapter (acd_bus.c; acd_calls.c and the files named in
- * acd_calls.h). At start it loads the queues and agents, restores the calls that were
- * waiting and the agents' states, and only then reports ready. */
+ * then a writer thread), the bus adapter (acd_bus.c) and the files that carry out the
+ * core's actions (listed in acd_app.h). At start it loads the queues and agents, restores
+ * the calls that were waiting and the agents' states, and only then reports ready. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,12 +1,13 @@
-/* acd_caller.c - the caller's leg while acdd holds it: entering the queue (the row first,
- * then the core), the answer, position announcements and hold music on the caller's
- * endpoint (play.* to mediad), and how a wait ends other than by an agent: overflow,
- * abandon, the caller hanging up. Offers are in acd_offer.c, callbacks in acd_callback.c. */
+/* acd_waiting.c - the caller waiting in a queue, while acdd holds the leg: entering the
+ * queue (the row first, then the core), the answer, position announcements and hold music
+ * on the caller's endpoint (play.* to mediad), and how a wait ends other than by an agent:
+ * overflow, abandon, the caller hanging up; then the agent's part ending (wrap-up, the
+ * completed row). Offers are in acd_offer.c, callbacks in acd_callback.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "acd_say.h"
 #include "cc_log.h"
 
