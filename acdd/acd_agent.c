@@ -336,7 +336,7 @@ static int s_offer_of(const acd_agent_t *agent, const acd_event_t *ev)
 int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
 {
     if (!ev->agent) return -EINVAL;
-    acd_agent_t *agent = acd_map_get(&core->agents_by_ext, ev->agent);
+    acd_agent_t *agent = cc_map_get(core->agents_by_ext, ev->agent);
     if (!agent) return -ENOENT;
     int rc = 0;
     switch (ev->kind) {
@@ -373,7 +373,7 @@ int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
     case ACD_EV_AGENT_ON_CALL: {
         /* straight from logged out to on call, never ready in between: no offer can slip
          * in; the call's end then runs wrap-up as usual */
-        acd_queue_t *queue = ev->queue ? acd_map_get(&core->queues_by_name, ev->queue) : NULL;
+        acd_queue_t *queue = ev->queue ? cc_map_get(core->queues_by_name, ev->queue) : NULL;
         if (!ev->call_id || !*ev->call_id || !queue) return -EINVAL;
         if (agent->state != ACD_AGENT_LOGGED_OUT) return -EPERM;
         acd_copy(agent->call_id, sizeof agent->call_id, ev->call_id);

@@ -1,14 +1,13 @@
 /* acd_bus.c - acdd on the bus: serves queue.enter and the agent.* commands, follows
  * sipproxy's call.connect_result / call.ended / reg.removed and mediad's media.dtmf /
  * media.play_done, and restores waiting calls and agent states at start-up. What the core
- * decides in return is carried out by acd_calls.c and its siblings (acd_calls.h). */
+ * decides in return is carried out by the files acd_app.h lists (acd_step.c first). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acd_app.h"
-#include "acd_calls.h"
 #include "cc_log.h"
 
 static void s_copy(char *dst, size_t len, const char *src)
@@ -78,8 +77,8 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
         acd_calls_sweep(app);
         return;
     }
-    cc_info("acd.queue_enter", "call=%s queue=%s caller=%s priority=%d", call->id, queue,
-            cc_logq(call->caller), call->priority);
+    cc_info("acd.queue_enter", "queue=%s caller=%s priority=%d", queue, cc_logq(call->caller),
+            call->priority);
     if (!call->dead && !call->gone) {
         if (!call->answered) {
             char by[ACD_NAME_MAX + 8];
@@ -101,7 +100,7 @@ static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t ki
                           const char *ext, const char *reason, const char *prompt)
 {
     acd_agent_info_t before, after;
-    const acd_agent_meta_t *meta = ext ? acd_map_get(&app->agents, ext) : NULL;
+    const acd_agent_meta_t *meta = ext ? cc_map_get(app->agents, ext) : NULL;
     if (!ext || acd_core_agent_info(app->core, ext, &before) != 0 || (meta && meta->deleted)) {
         cc_bus_reply_error(app->bus, req, "unknown_agent",
                            "%s is not an agent (add it with `ccctl agent add`)",
@@ -189,10 +188,11 @@ static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
     acd_app_t *app = arg;
     json_t *list = json_array();
     int64_t now = acd_now_ms();
-    for (size_t i = 0; i < app->agents.cap; i++) {
-        acd_agent_meta_t *m = app->agents.slots[i].key ? app->agents.slots[i].value : NULL;
+    cc_map_iter_t it = cc_map_iter(app->agents);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_agent_meta_t *m = cc_map_value(e);
         acd_agent_info_t info;
-        if (!m || m->deleted || acd_core_agent_info(app->core, m->ext, &info) != 0)
+        if (m->deleted || acd_core_agent_info(app->core, m->ext, &info) != 0)
             continue;
         char since[40];
         acd_iso_time(info.state_since_ms, since, sizeof since);
@@ -260,6 +260,7 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     }
     if (!call || call->dead)
         return;
+    cc_log_set_call(call->id); /* (the event may be about a callback's originated leg) */
     if (!strcmp(ev->type, "call.connect_result")) {
         acd_call_on_connect_result(app, call, ev->call_id,
                                    json_integer_value(json_object_get(ev->body, "connect_id")),
@@ -279,9 +280,10 @@ static acd_call_t *s_by_endpoint(acd_app_t *app, int64_t endpoint_id)
 {
     if (endpoint_id <= 0)
         return NULL;
-    for (size_t i = 0; i < app->calls.cap; i++) {
-        acd_call_t *c = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
-        if (c && !c->dead && c->endpoint_id == endpoint_id)
+    cc_map_iter_t it = cc_map_iter(app->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_call_t *c = cc_map_value(e);
+        if (!c->dead && c->endpoint_id == endpoint_id)
             return c;
     }
     return NULL;
@@ -295,6 +297,7 @@ static void s_on_mediad(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
                                                                              "endpoint_id")));
     if (!call)
         return;
+    cc_log_set_call(call->id);
     if (!strcmp(ev->type, "media.play_done")) {
         acd_call_on_play_done(app, call, json_integer_value(json_object_get(ev->body, "play_id")),
                               s_str(ev->body, "reason"));
@@ -324,7 +327,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
             waiting += info.waiting;
     }
     json_object_set_new(details, "queues", json_integer((json_int_t)app->nqueues));
-    json_object_set_new(details, "agents", json_integer((json_int_t)app->agents.count));
+    json_object_set_new(details, "agents", json_integer((json_int_t)cc_map_size(app->agents)));
     json_object_set_new(details, "waiting", json_integer((json_int_t)waiting));
     json_object_set_new(details, "calls", json_integer((json_int_t)app->ncalls));
     json_object_set_new(details, "steps", json_integer((json_int_t)app->steps));
@@ -353,15 +356,15 @@ int acd_bus_attach(acd_app_t *app)
 /* mediad's answer for a call restored as connected: no endpoints left means the call
  * ended while acdd was away (its call.ended is lost to us), so the agent's part ends now.
  * No answer decides nothing: the call.ended still to come will. */
-static void s_on_connected_probe(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_connected_probe(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    if (status != 0 || !call || call->dead)
-        return;
-    if (json_array_size(json_object_get(result, "endpoints")) == 0) {
-        cc_info("acd.restored_call_gone", "call=%s agent=%s", call->id, call->agent);
-        acd_call_on_ended(app, call, call->id);
-        acd_calls_sweep(app);
+    (void)bus;
+    acd_call_t *call = arg;
+    if (status == 0 && json_array_size(json_object_get(result, "endpoints")) == 0) {
+        cc_info("acd.restored_call_gone", "agent=%s", call->agent);
+        acd_call_on_ended(call->app, call, call->id);
     }
+    acd_calls_sweep(call->app);
 }
 
 /* A call an agent was talking on: held (not queued) until its end, which frees the agent. */
@@ -370,29 +373,28 @@ static void s_restore_connected(acd_app_t *app, acd_call_t *call, const acd_db_c
     s_copy(call->agent, sizeof call->agent, row->agent);
     call->gone = call->answered = true;
     call->answered_ms = acd_now_ms();
-    cc_info("acd.call_restored", "call=%s queue=%s state=connected agent=%s", call->id,
-            call->queue, call->agent);
-    acd_request(app, "mediad", "endpoint.find", json_pack("{s:s}", "call_id", call->id),
-                call->id, s_on_connected_probe);
+    cc_info("acd.call_restored", "queue=%s state=connected agent=%s", call->queue, call->agent);
+    acd_request(app, call, "mediad", "endpoint.find", json_pack("{s:s}", "call_id", call->id),
+                s_on_connected_probe);
 }
 
 /* The restored call agent `ext` was talking on, or NULL. */
 static acd_call_t *s_connected_call_of(acd_app_t *app, const char *ext)
 {
-    for (size_t i = 0; i < app->calls.cap; i++) {
-        acd_call_t *c = app->calls.slots[i].key ? app->calls.slots[i].value : NULL;
-        if (c && !c->dead && c->gone && !strcmp(c->agent, ext))
+    cc_map_iter_t it = cc_map_iter(app->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        acd_call_t *c = cc_map_value(e);
+        if (!c->dead && c->gone && !strcmp(c->agent, ext))
             return c;
     }
     return NULL;
 }
 
-static void s_restore_call(const acd_db_call_t *row, void *arg)
+/* One row of a call acdd held when it stopped (the log lines are about that call). */
+static void s_restore_call_row(acd_app_t *app, const acd_db_call_t *row)
 {
-    acd_app_t *app = arg;
     if (!acd_queue_meta(app, row->queue)) {
-        cc_warn("acd.restore_dropped", "call=%s queue=%s reason=unknown_queue", row->call_id,
-                row->queue);
+        cc_warn("acd.restore_dropped", "queue=%s reason=unknown_queue", row->queue);
         return;
     }
     acd_call_t *call = acd_call_new(app, row->call_id);
@@ -433,10 +435,17 @@ static void s_restore_call(const acd_db_call_t *row, void *arg)
         acd_call_kill(app, call);
         return;
     }
-    cc_info("acd.call_restored", "call=%s queue=%s state=%s", call->id, call->queue, row->state);
+    cc_info("acd.call_restored", "queue=%s state=%s", call->queue, row->state);
     if (!callback && !call->gone) { /* answer is idempotent; the answer reply restarts music */
         acd_call_answer(app, call, json_pack("{s:s}", "call_id", call->id));
     }
+}
+
+static void s_restore_call(const acd_db_call_t *row, void *arg)
+{
+    cc_log_set_call(row->call_id);
+    s_restore_call_row(arg, row);
+    cc_log_set_call(NULL);
 }
 
 static void s_restore_state(const char *ext, const char *state, const char *reason, void *arg)
@@ -448,8 +457,10 @@ static void s_restore_state(const char *ext, const char *state, const char *reas
     if (call) { /* back on the call it was talking on, never ready in between */
         acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = ext, .call_id = call->id,
                           .queue = call->queue};
+        cc_log_set_call(call->id);
         if (acd_app_step(app, &ev) == 0)
-            cc_info("acd.agent_restored", "agent=%s state=on_call call=%s", ext, call->id);
+            cc_info("acd.agent_restored", "agent=%s state=on_call", ext);
+        cc_log_set_call(NULL);
         return;
     }
     bool paused = !strcmp(state, "not_ready");

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "cc_log.h"
 
 void acd_cb_row(acd_app_t *app, const acd_call_t *call, const char *agent, const char *result)
@@ -21,20 +21,23 @@ void acd_cb_row(acd_app_t *app, const acd_call_t *call, const char *agent, const
 
 void acd_cb_leg_forget(acd_app_t *app, acd_call_t *call)
 {
-    if (call->cb_call_id[0] && acd_map_get(&app->calls, call->cb_call_id) == call)
-        acd_map_del(&app->calls, call->cb_call_id);
+    if (call->cb_call_id[0] && cc_map_get(app->calls, call->cb_call_id) == call)
+        cc_map_delete(app->calls, call->cb_call_id);
     call->cb_call_id[0] = '\0';
     call->cb_connect_id = 0;
 }
 
 /* ---- asking for a callback ------------------------------------------------------------ */
 
-static void s_on_confirm_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_confirm_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
+    (void)bus;
+    acd_call_t *call = arg;
     if (status == 0)
         call->confirm_play_id = json_integer_value(json_object_get(result, "play_id"));
     else
-        acd_hangup(app, call->id, "queue callback requested");
+        acd_hangup(call->app, call->id, "queue callback requested");
+    acd_calls_sweep(call->app);
 }
 
 void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core)
@@ -50,8 +53,8 @@ void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core)
     acd_log_queue(app, call->id, call->queue, "callback", NULL, call->caller, call->priority,
                   acd_call_wait_s(call), -1, position, -1, "requested");
     acd_cb_row(app, call, NULL, "pending");
-    cc_info("acd.callback_requested", "call=%s queue=%s number=%s position=%d", call->id,
-            call->queue, cc_logq(call->caller), position);
+    cc_info("acd.callback_requested", "queue=%s number=%s position=%d", call->queue,
+            cc_logq(call->caller), position);
     if (!in_core) { /* overflow to callback: back in at the end of the queue */
         acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED, .call_id = call->id,
                           .queue = call->queue, .priority = call->priority,
@@ -67,11 +70,13 @@ void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core)
 
 /* ---- the agent's leg ---------------------------------------------------------------------- */
 
-static void s_on_originate_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+/* The agent's leg exists (or not): remember it, or give it up if the offer was cancelled
+ * meanwhile, or act on its answer if that came first. */
+static void s_originated(acd_app_t *app, acd_call_t *call, int status, json_t *result)
 {
     call->connect_pending = false;
     if (status != 0) {
-        cc_warn("acd.originate_failed", "call=%s", call->id);
+        cc_warn("acd.originate_failed", NULL);
         call->cb = ACD_CB_WAITING;
         acd_offers_failed_all(app, call, ACD_EV_OFFER_REJECTED);
         return;
@@ -80,7 +85,7 @@ static void s_on_originate_reply(acd_app_t *app, acd_call_t *call, int status, j
     call->cb_connect_id = json_integer_value(json_object_get(result, "connect_id"));
     if (leg) {
         acd_text_copy(call->cb_call_id, sizeof call->cb_call_id, leg);
-        acd_map_put(&app->calls, call->cb_call_id, call);
+        cc_map_insert(app->calls, call->cb_call_id, call);
     }
     if (call->cancel_pending || call->noffer == 0) {
         call->cancel_pending = false;
@@ -94,6 +99,14 @@ static void s_on_originate_reply(acd_app_t *app, acd_call_t *call, int status, j
     if (leg && acd_early_result_take(app, leg, &early_id, res, sizeof res, target,
                                      sizeof target))
         acd_call_on_connect_result(app, call, leg, early_id, res, target);
+}
+
+static void s_on_originate_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    acd_call_t *call = arg;
+    s_originated(call->app, call, status, result);
+    acd_calls_sweep(call->app);
 }
 
 void acd_cb_send_offer(acd_app_t *app, acd_call_t *call, int timeout_s)
@@ -111,7 +124,7 @@ void acd_cb_send_offer(acd_app_t *app, acd_call_t *call, int timeout_s)
                              caller, "caller_name", name, "controller", "acdd", "timeout_s",
                              timeout_s, "headers", acd_call_headers(call));
     call->connect_pending = true;
-    acd_request(app, "sipproxy", "call.originate", args, call->id, s_on_originate_reply);
+    acd_request(app, call, "sipproxy", "call.originate", args, s_on_originate_reply);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:i}", "queue", call->queue, "number", call->caller,
                            "agent", call->offer[0], "attempt", call->cb_attempts);
     cc_bus_publish(app->bus, "queue.callback_attempt", call->id, ev);
@@ -130,12 +143,15 @@ void acd_cb_offer_cancelled(acd_app_t *app, acd_call_t *call)
 
 /* ---- the customer's leg ------------------------------------------------------------------ */
 
-static void s_on_customer_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_customer_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
+    (void)bus;
+    acd_call_t *call = arg;
     if (status == 0)
         call->cb_connect_id = json_integer_value(json_object_get(result, "connect_id"));
     else if (call->cb_call_id[0])
-        acd_hangup(app, call->cb_call_id, "callback: customer leg failed");
+        acd_hangup(call->app, call->cb_call_id, "callback: customer leg failed");
+    acd_calls_sweep(call->app);
 }
 
 void acd_cb_agent_answered(acd_app_t *app, acd_call_t *call)
@@ -145,7 +161,7 @@ void acd_cb_agent_answered(acd_app_t *app, acd_call_t *call)
     snprintf(target, sizeof target, "number:%s", call->caller);
     json_t *args = json_pack("{s:s, s:[s], s:i}", "call_id", call->cb_call_id, "targets",
                              target, "timeout_s", 30);
-    acd_request(app, "sipproxy", "call.connect", args, call->id, s_on_customer_reply);
+    acd_request(app, call, "sipproxy", "call.connect", args, s_on_customer_reply);
 }
 
 static void s_cb_result(acd_app_t *app, acd_call_t *call, const char *result)
@@ -159,8 +175,7 @@ static void s_cb_result(acd_app_t *app, acd_call_t *call, const char *result)
                   -1, -1, -1, result);
     acd_cb_row(app, call, call->agent[0] ? call->agent : NULL,
                !strcmp(result, "retry") ? "pending" : result);
-    cc_info("acd.callback_done", "call=%s result=%s attempts=%d", call->id, result,
-            call->cb_attempts);
+    cc_info("acd.callback_done", "result=%s attempts=%d", result, call->cb_attempts);
 }
 
 void acd_cb_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call_id,
@@ -196,22 +211,16 @@ void acd_cb_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call
 
 /* ---- retries ----------------------------------------------------------------------------- */
 
-typedef struct {
-    acd_app_t *app;
-    char call_id[ACD_ID_MAX];
-} s_retry_t;
-
+/* The call owns its retry timer: freeing the call cancels it. */
 static void s_on_retry(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
-    s_retry_t *r = arg;
-    acd_call_t *call = acd_call_find(r->app, r->call_id);
-    if (call && call->retry == r) { /* the call owns r: freed with it, or here */
-        call->retry = NULL;
-        call->retry_timer = 0;
-    }
-    if (call && !call->dead && !call->in_core) {
+    acd_call_t *call = arg;
+    acd_app_t *app = call->app;
+    call->retry_timer = 0;
+    cc_log_set_call(call->id);
+    if (!call->dead && !call->in_core) {
         call->cb = ACD_CB_WAITING;
         call->agent[0] = '\0';
         call->cb_customer_answered = false;
@@ -220,11 +229,11 @@ static void s_on_retry(cc_loop_t *loop, int timer_id, void *arg)
                           .queue = call->queue, .priority = call->priority,
                           .skill = call->skill[0] ? call->skill : NULL,
                           .min_level = call->skill_level};
-        if (acd_app_step(r->app, &ev) == 0)
+        if (acd_app_step(app, &ev) == 0)
             call->in_core = true;
-        acd_calls_sweep(r->app);
+        acd_calls_sweep(app);
     }
-    free(r);
+    cc_log_set_call(NULL);
 }
 
 /* The callback's agent leg is over: connected (done), or the customer did not answer
@@ -260,12 +269,9 @@ void acd_cb_on_leg_ended(acd_app_t *app, acd_call_t *call)
     }
     s_cb_result(app, call, "retry");
     call->cb = ACD_CB_WAITING;
-    s_retry_t *r = call->retry ? NULL : calloc(1, sizeof *r);
-    if (r) {
-        r->app = app;
-        acd_text_copy(r->call_id, sizeof r->call_id, call->id);
-        call->retry = r;
-        call->retry_timer = cc_loop_timer_add(app->d->loop, (uint64_t)app->cb_retry_s * 1000,
-                                              0, s_on_retry, r);
+    if (call->retry_timer <= 0) {
+        int id = cc_loop_timer_add(app->d->loop, (uint64_t)app->cb_retry_s * 1000, 0,
+                                   s_on_retry, call);
+        call->retry_timer = id > 0 ? id : 0;
     }
 }

@@ -100,7 +100,7 @@ int64_t acd_core_next_timer_ms(const acd_core_t *self)
 int acd_skill_id(acd_core_t *core, const char *name, bool create)
 {
     if (!name || !*name) return -1;
-    void *found = acd_map_get(&core->skills_by_name, name);
+    void *found = cc_map_get(core->skills_by_name, name);
     if (found) return (int)((uintptr_t)found - 1);
     if (!create || core->nskills >= S_MAX_SKILLS) return -1;
     if (s_reserve((void **)&core->skill_names, &core->skills_cap, core->nskills + 1,
@@ -109,7 +109,7 @@ int acd_skill_id(acd_core_t *core, const char *name, bool create)
     char *copy = strndup(name, ACD_NAME_MAX - 1);
     if (!copy) return -1;
     int id = (int)core->nskills;
-    if (acd_map_put(&core->skills_by_name, copy, (void *)(uintptr_t)(id + 1)) < 0) {
+    if (cc_map_insert(core->skills_by_name, copy, (void *)(uintptr_t)(id + 1)) < 0) {
         free(copy);
         return -1;
     }
@@ -145,11 +145,14 @@ acd_core_t *acd_core_new(void)
 {
     acd_core_t *self = calloc(1, sizeof *self);
     if (!self) return NULL;
-    acd_map_init(&self->queues_by_name);
-    acd_map_init(&self->agents_by_ext);
-    acd_map_init(&self->calls_by_id);
-    acd_map_init(&self->skills_by_name);
+    self->queues_by_name = cc_map_new(NULL);
+    self->agents_by_ext = cc_map_new(NULL);
+    self->calls_by_id = cc_map_new(free);
+    self->skills_by_name = cc_map_new(NULL);
     acd_oset_init(&self->timers, s_timer_cmp);
+    if (!self->queues_by_name || !self->agents_by_ext || !self->calls_by_id ||
+        !self->skills_by_name)
+        acd_core_destroy(&self);
     return self;
 }
 
@@ -177,8 +180,7 @@ void acd_core_destroy(acd_core_t **self_p)
 {
     if (!self_p || !*self_p) return;
     acd_core_t *self = *self_p;
-    for (size_t i = 0; i < self->calls_by_id.cap; i++)
-        if (self->calls_by_id.slots[i].key) free(self->calls_by_id.slots[i].value);
+    cc_map_destroy(&self->calls_by_id);
     while (self->free_calls) {
         acd_call_t *next = self->free_calls->free_next;
         free(self->free_calls);
@@ -195,10 +197,9 @@ void acd_core_destroy(acd_core_t **self_p)
     free(self->queues);
     free(self->pending);
     free(self->scratch);
-    acd_map_free(&self->queues_by_name);
-    acd_map_free(&self->agents_by_ext);
-    acd_map_free(&self->calls_by_id);
-    acd_map_free(&self->skills_by_name);
+    cc_map_destroy(&self->queues_by_name);
+    cc_map_destroy(&self->agents_by_ext);
+    cc_map_destroy(&self->skills_by_name);
     free(self);
     *self_p = NULL;
 }
@@ -235,7 +236,7 @@ static int s_queue_add(acd_core_t *self, const acd_queue_cfg_t *cfg)
     acd_oset_init(&queue->plain, acd_call_cmp_snode);
     acd_ready_set_cmp(queue);
     acd_estimator_init(&queue->est, cfg->default_handle_s, 0);
-    if (acd_map_put(&self->queues_by_name, queue->cfg.name, queue) < 0) {
+    if (cc_map_insert(self->queues_by_name, queue->cfg.name, queue) < 0) {
         free(queue);
         return -ENOMEM;
     }
@@ -249,7 +250,7 @@ int acd_core_queue_set(acd_core_t *self, const acd_queue_cfg_t *cfg)
         return -EINVAL;
     acd_queue_cfg_t norm = *cfg;
     s_cfg_normalise(&norm);
-    acd_queue_t *queue = acd_map_get(&self->queues_by_name, norm.name);
+    acd_queue_t *queue = cc_map_get(self->queues_by_name, norm.name);
     if (!queue) return s_queue_add(self, &norm);
     /* Ready agents leave the ready set under the old order and come back under the new;
      * waiting calls are re-keyed (aging) and re-indexed (skills). */
@@ -272,7 +273,7 @@ int acd_core_queue_set(acd_core_t *self, const acd_queue_cfg_t *cfg)
 int acd_core_agent_add(acd_core_t *self, const char *ext)
 {
     if (!self || !ext || !*ext || strlen(ext) >= ACD_EXT_MAX) return -EINVAL;
-    if (acd_map_get(&self->agents_by_ext, ext)) return 0;
+    if (cc_map_get(self->agents_by_ext, ext)) return 0;
     /* The pending list can then hold every agent without growing during a step. */
     if (s_reserve((void **)&self->agents, &self->agents_cap, self->nagents + 1,
                   sizeof *self->agents) < 0 ||
@@ -286,7 +287,7 @@ int acd_core_agent_add(acd_core_t *self, const char *ext)
     agent->timer.seq = agent->seq;
     agent->timer.is_agent = true;
     agent->state_since_ms = self->now_ms;
-    if (acd_map_put(&self->agents_by_ext, agent->ext, agent) < 0) {
+    if (cc_map_insert(self->agents_by_ext, agent->ext, agent) < 0) {
         free(agent);
         return -ENOMEM;
     }
@@ -297,7 +298,7 @@ int acd_core_agent_add(acd_core_t *self, const char *ext)
 int acd_core_agent_set_skill(acd_core_t *self, const char *ext, const char *skill, int level)
 {
     if (!self || !ext || !skill || !*skill || level < 0 || level > ACD_LEVEL_MAX) return -EINVAL;
-    acd_agent_t *agent = acd_map_get(&self->agents_by_ext, ext);
+    acd_agent_t *agent = cc_map_get(self->agents_by_ext, ext);
     if (!agent) return -ENOENT;
     int id = acd_skill_id(self, skill, true);
     if (id < 0) return -ENOMEM;
@@ -328,8 +329,8 @@ int acd_core_agent_set_skill(acd_core_t *self, const char *ext, const char *skil
 int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_name)
 {
     if (!self || !ext || !queue_name) return -EINVAL;
-    acd_agent_t *agent = acd_map_get(&self->agents_by_ext, ext);
-    acd_queue_t *queue = acd_map_get(&self->queues_by_name, queue_name);
+    acd_agent_t *agent = cc_map_get(self->agents_by_ext, ext);
+    acd_queue_t *queue = cc_map_get(self->queues_by_name, queue_name);
     if (!agent || !queue) return -ENOENT;
     for (size_t i = 0; i < agent->nmembers; i++)
         if (agent->members[i]->queue == queue) return 0;
@@ -366,8 +367,8 @@ int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_nam
 int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue_name)
 {
     if (!self || !ext || !queue_name) return -EINVAL;
-    acd_agent_t *agent = acd_map_get(&self->agents_by_ext, ext);
-    acd_queue_t *queue = acd_map_get(&self->queues_by_name, queue_name);
+    acd_agent_t *agent = cc_map_get(self->agents_by_ext, ext);
+    acd_queue_t *queue = cc_map_get(self->queues_by_name, queue_name);
     if (!agent || !queue) return -ENOENT;
     size_t i = 0;
     while (i < agent->nmembers && agent->members[i]->queue != queue)
@@ -401,7 +402,7 @@ int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue_na
 int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names,
                           size_t max)
 {
-    const acd_agent_t *agent = self && ext ? acd_map_get(&self->agents_by_ext, ext) : NULL;
+    const acd_agent_t *agent = self && ext ? cc_map_get(self->agents_by_ext, ext) : NULL;
     if (!agent) return -ENOENT;
     for (size_t i = 0; i < agent->nmembers && i < max; i++)
         names[i] = agent->members[i]->queue->cfg.name;
@@ -411,7 +412,7 @@ int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **
 int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names,
                           int *levels, size_t max)
 {
-    const acd_agent_t *agent = self && ext ? acd_map_get(&self->agents_by_ext, ext) : NULL;
+    const acd_agent_t *agent = self && ext ? cc_map_get(self->agents_by_ext, ext) : NULL;
     if (!agent) return -ENOENT;
     for (size_t i = 0; i < agent->nskills && i < max; i++) {
         names[i] = self->skill_names[agent->skills[i].skill];
@@ -494,7 +495,7 @@ int acd_core_step(acd_core_t *self, const acd_event_t *ev, acd_actions_t *out)
 
 int acd_core_agent_info(const acd_core_t *self, const char *ext, acd_agent_info_t *out)
 {
-    const acd_agent_t *agent = self && ext ? acd_map_get(&self->agents_by_ext, ext) : NULL;
+    const acd_agent_t *agent = self && ext ? cc_map_get(self->agents_by_ext, ext) : NULL;
     if (!agent || !out) return -ENOENT;
     memset(out, 0, sizeof *out);
     out->state = agent->state;
@@ -508,7 +509,7 @@ int acd_core_agent_info(const acd_core_t *self, const char *ext, acd_agent_info_
 
 int acd_core_call_info(const acd_core_t *self, const char *call_id, acd_call_info_t *out)
 {
-    const acd_call_t *call = self && call_id ? acd_map_get(&self->calls_by_id, call_id) : NULL;
+    const acd_call_t *call = self && call_id ? cc_map_get(self->calls_by_id, call_id) : NULL;
     if (!call || !out) return -ENOENT;
     memset(out, 0, sizeof *out);
     acd_copy(out->queue, sizeof out->queue, call->queue->cfg.name);
@@ -521,7 +522,7 @@ int acd_core_call_info(const acd_core_t *self, const char *call_id, acd_call_inf
 
 int acd_core_queue_info(const acd_core_t *self, const char *name, acd_queue_info_t *out)
 {
-    const acd_queue_t *queue = self && name ? acd_map_get(&self->queues_by_name, name) : NULL;
+    const acd_queue_t *queue = self && name ? cc_map_get(self->queues_by_name, name) : NULL;
     if (!queue || !out) return -ENOENT;
     memset(out, 0, sizeof *out);
     out->waiting = (unsigned)acd_oset_size(&queue->calls);

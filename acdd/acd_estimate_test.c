@@ -1,11 +1,10 @@
 /* acd_estimate_test.c - the wait estimate's arithmetic (running mean then EWMA, the
- * formula and its edge cases), and the ordered set and map it and the core rely on. */
+ * formula and its edge cases), and the ordered set it and the core rely on. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "acd_estimate.h"
-#include "acd_map.h"
 #include "acd_oset.h"
 #include "cc_test.h"
 
@@ -92,25 +91,4 @@ CC_TEST(acd_oset_against_reference)
             CC_CHECK_INT(next ? ACD_CONTAINER(next, s_item_t, node)->key : N, next_key);
         }
     }
-}
-
-CC_TEST(acd_map_put_get_del)
-{
-    enum { N = 5000 };
-    static char keys[N][24];
-    acd_map_t map;
-    acd_map_init(&map);
-    for (int i = 0; i < N; i++) {
-        snprintf(keys[i], sizeof keys[i], "call-%d", i);
-        CC_CHECK_INT(acd_map_put(&map, keys[i], &keys[i]), 0);
-    }
-    CC_CHECK_INT(acd_map_put(&map, "call-7", NULL), -EEXIST);
-    CC_CHECK_INT(map.count, N);
-    for (int i = 0; i < N; i += 2)
-        CC_CHECK(acd_map_del(&map, keys[i]) == &keys[i]);
-    CC_CHECK(acd_map_del(&map, "call-0") == NULL);
-    for (int i = 0; i < N; i++)
-        CC_CHECK(acd_map_get(&map, keys[i]) == (i % 2 ? (void *)&keys[i] : NULL));
-    CC_CHECK_INT(map.count, N / 2);
-    acd_map_free(&map);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "cc_log.h"
 
 /* ---- the screen pop ------------------------------------------------------------------- */
@@ -85,15 +85,15 @@ void acd_act_offer(acd_app_t *app, const acd_action_t *a)
     cc_bus_publish(app->bus, "queue.offered", call->id, ev);
     acd_log_queue(app, call->id, a->queue, "offered", a->agent, call->caller, call->priority,
                   acd_call_wait_s(call), -1, -1, -1, call->cb != ACD_CB_NONE ? "callback" : NULL);
-    cc_info("acd.offer", "call=%s queue=%s agent=%s", call->id, a->queue, a->agent);
+    cc_info("acd.offer", "queue=%s agent=%s", a->queue, a->agent);
 }
 
 static void s_connect_cancel(acd_app_t *app, acd_call_t *call)
 {
     if (call->connect_id > 0) {
-        acd_request(app, "sipproxy", "call.connect_cancel",
+        acd_request(app, call, "sipproxy", "call.connect_cancel",
                     json_pack("{s:s, s:I}", "call_id", call->id, "connect_id",
-                              (json_int_t)call->connect_id), call->id, NULL);
+                              (json_int_t)call->connect_id), NULL);
         call->connect_id = 0;
     } else if (call->connect_pending) {
         call->cancel_pending = true;
@@ -116,7 +116,7 @@ void acd_offers_failed_all(acd_app_t *app, acd_call_t *call, acd_event_kind_t ki
     }
 }
 
-static void s_on_connect_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_connect_replied(acd_app_t *app, acd_call_t *call, int status, json_t *result)
 {
     call->connect_pending = false;
     int64_t early_id = call->early_connect_id;
@@ -136,7 +136,7 @@ static void s_on_connect_reply(acd_app_t *app, acd_call_t *call, int status, jso
     }
     const char *msg = status == -EPROTO ? json_string_value(json_object_get(result, "message"))
                                         : "timeout";
-    cc_warn("acd.connect_failed", "call=%s error=%s", call->id, cc_logq(msg));
+    cc_warn("acd.connect_failed", "error=%s", cc_logq(msg));
     if (call->noffer == 0)
         return;
     if (msg && (strstr(msg, "unknown") || strstr(msg, "no such"))) {
@@ -146,6 +146,14 @@ static void s_on_connect_reply(acd_app_t *app, acd_call_t *call, int status, jso
         return;
     }
     acd_offers_failed_all(app, call, ACD_EV_OFFER_REJECTED);
+}
+
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    acd_call_t *call = arg;
+    s_connect_replied(call->app, call, status, result);
+    acd_calls_sweep(call->app);
 }
 
 /* The offers of one step go out as one attempt: ring-all rings every agent at once. */
@@ -177,7 +185,7 @@ void acd_offers_send(acd_app_t *app)
                                  "on_callee_hangup", call->return_to_ivr ? "return" : "end");
         call->connect_pending = true;
         call->connect_id = 0;
-        acd_request(app, "sipproxy", "call.connect", args, call->id, s_on_connect_reply);
+        acd_request(app, call, "sipproxy", "call.connect", args, s_on_connect_reply);
         acd_qcall_update(app, call, "offered");
     }
 }
@@ -233,8 +241,7 @@ void acd_act_connect(acd_app_t *app, const acd_action_t *a)
                              "wait_s", wait, "in_sl", in_sl));
     acd_log_queue(app, call->id, a->queue, "answered", a->agent, call->caller, call->priority,
                   wait, -1, -1, in_sl, call->cb != ACD_CB_NONE ? "callback" : NULL);
-    cc_info("acd.answered", "call=%s queue=%s agent=%s wait_s=%.1f", call->id, a->queue,
-            a->agent, wait);
+    cc_info("acd.answered", "queue=%s agent=%s wait_s=%.1f", a->queue, a->agent, wait);
     if (call->cb != ACD_CB_NONE) {
         acd_cb_agent_answered(app, call);
         return;
@@ -275,7 +282,7 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
         acd_event_t ev = {.kind = ACD_EV_OFFER_ANSWERED, .call_id = call->id, .agent = agent};
         int rc = acd_app_step(app, &ev);
         if (rc != 0) { /* the core had given up on this offer: the call is bridged anyway */
-            cc_warn("acd.late_answer", "call=%s agent=%s rc=%d", call->id, agent, rc);
+            cc_warn("acd.late_answer", "agent=%s rc=%d", agent, rc);
             acd_event_t ab = {.kind = ACD_EV_CALL_ABANDONED, .call_id = call->id};
             acd_app_step(app, &ab);
         }
@@ -291,7 +298,7 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
 
 void acd_act_agent_state(acd_app_t *app, const acd_action_t *a)
 {
-    acd_agent_meta_t *meta = acd_map_get(&app->agents, a->agent);
+    acd_agent_meta_t *meta = cc_map_get(app->agents, a->agent);
     int64_t now = acd_now_ms();
     acd_agent_info_t info;
     if (acd_core_agent_info(app->core, a->agent, &info) == 0 && info.state == a->to)

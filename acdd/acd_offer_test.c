@@ -1,7 +1,7 @@
 /* acd_offer_test.c - the screen-pop headers an offer's INVITE carries. */
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "cc_test.h"
 
 static const char *s_get(json_t *h, const char *name)

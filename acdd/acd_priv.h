@@ -6,8 +6,8 @@
 
 #include "acd_core.h"
 #include "acd_estimate.h"
-#include "acd_map.h"
 #include "acd_oset.h"
+#include "cc_map.h"
 
 typedef struct acd_queue acd_queue_t;
 typedef struct acd_agent acd_agent_t;
@@ -123,14 +123,14 @@ struct acd_queue {
 };
 
 struct acd_core {
-    acd_map_t queues_by_name;
+    cc_map_t *queues_by_name; /* name -> queue (the array below owns them) */
     acd_queue_t **queues;
     size_t nqueues, queues_cap;
-    acd_map_t agents_by_ext;
+    cc_map_t *agents_by_ext;  /* ext -> agent (the array below owns them) */
     acd_agent_t **agents;
     size_t nagents, agents_cap;
-    acd_map_t calls_by_id;
-    acd_map_t skills_by_name;
+    cc_map_t *calls_by_id;    /* id -> waiting or offered call (owned) */
+    cc_map_t *skills_by_name; /* name -> skill id + 1 */
     char **skill_names;
     size_t nskills, skills_cap;
     acd_oset_t timers;

@@ -155,7 +155,7 @@ static void s_arm(acd_core_t *core, acd_call_t *call)
 void acd_call_release(acd_core_t *core, acd_call_t *call)
 {
     acd_queue_unlink(core, call);
-    acd_map_del(&core->calls_by_id, call->id);
+    cc_map_take(core->calls_by_id, call->id); /* kept for reuse */
     call->offers = NULL;
     call->free_next = core->free_calls;
     core->free_calls = call;
@@ -175,7 +175,7 @@ static void s_overflow(acd_core_t *core, acd_call_t *call, const char *reason)
     acd_queue_unlink(core, call);
     acd_queue_t *next = NULL;
     if (queue->cfg.overflow == ACD_OVERFLOW_QUEUE)
-        next = acd_map_get(&core->queues_by_name, queue->cfg.overflow_target);
+        next = cc_map_get(core->queues_by_name, queue->cfg.overflow_target);
     if (!next || next == queue || call->hops >= S_MAX_HOPS) {
         if (queue->cfg.overflow == ACD_OVERFLOW_QUEUE)
             act->overflow = ACD_OVERFLOW_HANGUP; /* nowhere to go: the adapter hangs up */
@@ -217,9 +217,9 @@ int acd_queue_enqueue(acd_core_t *core, const acd_event_t *ev)
 {
     if (!ev->call_id || !*ev->call_id || strlen(ev->call_id) >= ACD_ID_MAX || !ev->queue)
         return -EINVAL;
-    acd_queue_t *queue = acd_map_get(&core->queues_by_name, ev->queue);
+    acd_queue_t *queue = cc_map_get(core->queues_by_name, ev->queue);
     if (!queue) return -ENOENT;
-    if (acd_map_get(&core->calls_by_id, ev->call_id)) return -EEXIST;
+    if (cc_map_get(core->calls_by_id, ev->call_id)) return -EEXIST;
     bool own_skill = ev->skill && *ev->skill;
     const char *skill_name = own_skill ? ev->skill : queue->cfg.skill;
     int skill = -1;
@@ -241,7 +241,7 @@ int acd_queue_enqueue(acd_core_t *core, const acd_event_t *ev)
     call->seq = ++core->seq;
     call->timer.seq = call->seq;
     acd_call_rekey(call);
-    if (acd_map_put(&core->calls_by_id, call->id, call) < 0) {
+    if (cc_map_insert(core->calls_by_id, call->id, call) < 0) {
         call->free_next = core->free_calls;
         core->free_calls = call;
         return -ENOMEM;
@@ -284,7 +284,7 @@ void acd_queue_call_timer(acd_core_t *core, acd_call_t *call)
 
 int acd_queue_abandon(acd_core_t *core, const char *call_id)
 {
-    acd_call_t *call = acd_map_get(&core->calls_by_id, call_id);
+    acd_call_t *call = cc_map_get(core->calls_by_id, call_id);
     if (!call) return -ENOENT;
     call->queue->abandoned++;
     acd_action_t *act = acd_emit(core, ACD_ACT_ABANDONED, call, NULL);

@@ -1,8 +1,8 @@
 /* acdd/main.c - acdd: queues, agents, skills and routing (ACD). Wiring only: the daemon
  * skeleton, the routing core (acd_core.h), the Postgres adapter (acd_db.c: start-up loads,
- * then a writer thread), the bus adapter (acd_bus.c; acd_calls.c and the files named in
- * acd_calls.h). At start it loads the queues and agents, restores the calls that were
- * waiting and the agents' states, and only then reports ready. */
+ * then a writer thread), the bus adapter (acd_bus.c) and the files that carry out the
+ * core's actions (listed in acd_app.h). At start it loads the queues and agents, restores
+ * the calls that were waiting and the agents' states, and only then reports ready. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +63,10 @@ int main(int argc, char **argv)
     cc_daemon_t *daemon = cc_daemon_start(&s_spec, argc, argv);
     acd_app_t app = {.d = daemon, .bus = daemon->bus};
     s_read_config(&app, daemon->cfg);
-    acd_map_init(&app.calls);
-    acd_map_init(&app.agents);
+    app.calls = cc_map_new(NULL);
+    app.agents = cc_map_new(free);
     acd_actions_init(&app.out);
-    app.core = acd_core_new();
+    app.core = app.calls && app.agents ? acd_core_new() : NULL;
     char *conninfo = cc_config_pg_conninfo(daemon->cfg, "acdd");
     app.db = conninfo ? acd_db_start(conninfo, (int)cc_config_int(daemon->cfg, "acdd",
                                                                    "db_batch_ms")) : NULL;
@@ -78,6 +78,8 @@ int main(int argc, char **argv)
                                    : "out of memory or no writer thread");
         acd_db_stop(&app.db);
         acd_core_destroy(&app.core);
+        cc_map_destroy(&app.calls);
+        cc_map_destroy(&app.agents);
         cc_daemon_destroy(&daemon);
         return 1;
     }
@@ -93,10 +95,7 @@ int main(int argc, char **argv)
     cc_loop_fd_remove(daemon->loop, acd_db_notify_fd(app.db));
     acd_db_stop(&app.db); /* writes what is queued */
     acd_calls_free_all(&app);
-    for (size_t i = 0; i < app.agents.cap; i++)
-        if (app.agents.slots[i].key)
-            free(app.agents.slots[i].value);
-    acd_map_free(&app.agents);
+    cc_map_destroy(&app.agents);
     free(app.queues);
     acd_actions_free(&app.out);
     acd_core_destroy(&app.core);

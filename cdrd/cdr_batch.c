@@ -3,37 +3,30 @@
  * batch never touches calls_active. Memory only. */
 #include "cdr_batch.h"
 
-#include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_map.h"
+
 typedef struct {
-    char *call_id;
     cdr_call_t *state; /* NULL: delete */
     bool maybe_stored; /* calls_active may hold the call (it existed before the batch) */
 } s_entry_t;
 
 struct cdr_batch {
-    zhashx_t *calls; /* call_id -> s_entry_t* */
-    zlistx_t *rows;  /* cdr_row_t* */
+    cc_map_t *calls;    /* call_id -> s_entry_t (owned) */
+    cc_map_iter_t call_it;
+    cdr_row_t **rows;   /* in the order the calls ended */
+    size_t nrows, rows_cap, row_next;
     size_t events;
     uint64_t epoch, seq;
 };
 
-static void s_entry_destroy(void **item)
+static void s_entry_free(void *item)
 {
-    s_entry_t *entry = *item;
-    if (!entry)
-        return;
-    free(entry->call_id);
+    s_entry_t *entry = item;
     cdr_call_destroy(&entry->state);
     free(entry);
-    *item = NULL;
-}
-
-static void s_row_destructor(void **item)
-{
-    cdr_row_destroy((cdr_row_t **)item);
 }
 
 cdr_batch_t *cdr_batch_new(void)
@@ -41,15 +34,19 @@ cdr_batch_t *cdr_batch_new(void)
     cdr_batch_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->calls = zhashx_new();
-    self->rows = zlistx_new();
-    if (!self->calls || !self->rows) {
+    self->calls = cc_map_new(s_entry_free);
+    if (!self->calls) {
         cdr_batch_destroy(&self);
         return NULL;
     }
-    zhashx_set_destructor(self->calls, s_entry_destroy);
-    zlistx_set_destructor(self->rows, s_row_destructor);
     return self;
+}
+
+static void s_rows_clear(cdr_batch_t *self)
+{
+    for (size_t i = 0; i < self->nrows; i++)
+        cdr_row_destroy(&self->rows[i]);
+    self->nrows = self->row_next = 0;
 }
 
 void cdr_batch_destroy(cdr_batch_t **self_p)
@@ -57,28 +54,41 @@ void cdr_batch_destroy(cdr_batch_t **self_p)
     cdr_batch_t *self = self_p ? *self_p : NULL;
     if (!self)
         return;
-    zhashx_destroy(&self->calls);
-    zlistx_destroy(&self->rows);
+    cc_map_destroy(&self->calls);
+    s_rows_clear(self);
+    free(self->rows);
     free(self);
     *self_p = NULL;
 }
 
 static s_entry_t *s_entry(cdr_batch_t *self, const char *call_id, bool maybe_stored)
 {
-    s_entry_t *entry = zhashx_lookup(self->calls, call_id);
+    s_entry_t *entry = cc_map_get(self->calls, call_id);
     if (entry)
         return entry;
     entry = calloc(1, sizeof *entry);
     if (!entry)
         return NULL;
-    entry->call_id = strdup(call_id);
     entry->maybe_stored = maybe_stored;
-    if (!entry->call_id || zhashx_insert(self->calls, call_id, entry) != 0) {
-        void *item = entry;
-        s_entry_destroy(&item);
+    if (cc_map_insert(self->calls, call_id, entry) != 0) {
+        free(entry);
         return NULL;
     }
     return entry;
+}
+
+static int s_rows_add(cdr_batch_t *self, cdr_row_t *row)
+{
+    if (self->nrows == self->rows_cap) {
+        size_t cap = self->rows_cap ? self->rows_cap * 2 : 64;
+        cdr_row_t **rows = realloc(self->rows, cap * sizeof *rows);
+        if (!rows)
+            return -1;
+        self->rows = rows;
+        self->rows_cap = cap;
+    }
+    self->rows[self->nrows++] = row;
+    return 0;
 }
 
 int cdr_batch_put_call(cdr_batch_t *self, const cdr_call_t *call, bool is_new)
@@ -98,13 +108,13 @@ int cdr_batch_end_call(cdr_batch_t *self, cdr_row_t **row_p)
 {
     cdr_row_t *row = *row_p;
     s_entry_t *entry = s_entry(self, row->call_id, true);
-    if (!entry || !zlistx_add_end(self->rows, row))
+    if (!entry || s_rows_add(self, row) != 0)
         return -1;
     *row_p = NULL;
     if (entry->maybe_stored)
         cdr_call_destroy(&entry->state);
     else
-        zhashx_delete(self->calls, row->call_id);
+        cc_map_delete(self->calls, row->call_id);
     return 0;
 }
 
@@ -122,12 +132,12 @@ size_t cdr_batch_events(const cdr_batch_t *self)
 
 size_t cdr_batch_rows(const cdr_batch_t *self)
 {
-    return zlistx_size(self->rows);
+    return self->nrows;
 }
 
 size_t cdr_batch_calls(const cdr_batch_t *self)
 {
-    return zhashx_size(self->calls);
+    return cc_map_size(self->calls);
 }
 
 void cdr_batch_cursor(const cdr_batch_t *self, uint64_t *epoch, uint64_t *seq)
@@ -136,44 +146,43 @@ void cdr_batch_cursor(const cdr_batch_t *self, uint64_t *epoch, uint64_t *seq)
     *seq = self->seq;
 }
 
-static bool s_fill(s_entry_t *entry, cdr_batch_call_t *out)
-{
-    if (!entry)
-        return false;
-    out->call_id = entry->call_id;
-    out->state = entry->state;
-    return true;
-}
-
 bool cdr_batch_first_call(cdr_batch_t *self, cdr_batch_call_t *out)
 {
-    return s_fill(zhashx_first(self->calls), out);
+    self->call_it = cc_map_iter(self->calls);
+    return cdr_batch_next_call(self, out);
 }
 
 bool cdr_batch_next_call(cdr_batch_t *self, cdr_batch_call_t *out)
 {
-    return s_fill(zhashx_next(self->calls), out);
+    cc_map_entry_t *e = cc_map_next(&self->call_it);
+    if (!e)
+        return false;
+    out->call_id = cc_map_key(e);
+    out->state = ((s_entry_t *)cc_map_value(e))->state;
+    return true;
 }
 
 cdr_row_t *cdr_batch_first_row(cdr_batch_t *self)
 {
-    return zlistx_first(self->rows);
+    self->row_next = 0;
+    return cdr_batch_next_row(self);
 }
 
 cdr_row_t *cdr_batch_next_row(cdr_batch_t *self)
 {
-    return zlistx_next(self->rows);
+    return self->row_next < self->nrows ? self->rows[self->row_next++] : NULL;
 }
 
 void cdr_batch_mark_uncertain(cdr_batch_t *self)
 {
-    for (s_entry_t *entry = zhashx_first(self->calls); entry; entry = zhashx_next(self->calls))
-        entry->maybe_stored = true;
+    cc_map_iter_t it = cc_map_iter(self->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));)
+        ((s_entry_t *)cc_map_value(e))->maybe_stored = true;
 }
 
 void cdr_batch_clear(cdr_batch_t *self)
 {
-    zhashx_purge(self->calls);
-    zlistx_purge(self->rows);
+    cc_map_clear(self->calls);
+    s_rows_clear(self);
     self->events = 0;
 }

@@ -97,3 +97,30 @@ CC_TEST(cdr_batch_uncertain_commit_keeps_deletes)
     CC_CHECK(s_find(batch, "u", &found) == NULL && found); /* a delete, not nothing */
     cdr_batch_destroy(&batch);
 }
+
+CC_TEST(cdr_batch_keeps_many_rows_in_order_across_clears)
+{
+    cdr_batch_t *batch = cdr_batch_new();
+    char id[16];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 200; i++) {
+            snprintf(id, sizeof id, "r%d", i);
+            cdr_row_t *row = s_row(id);
+            CC_CHECK_INT(cdr_batch_end_call(batch, &row), 0);
+            CC_CHECK(row == NULL);
+        }
+        CC_CHECK_INT(cdr_batch_rows(batch), 200);
+        CC_CHECK_INT(cdr_batch_calls(batch), 200); /* each may be in calls_active */
+        int n = 0;
+        for (cdr_row_t *row = cdr_batch_first_row(batch); row; row = cdr_batch_next_row(batch)) {
+            snprintf(id, sizeof id, "r%d", n++);
+            CC_CHECK_STR(row->call_id, id);
+        }
+        CC_CHECK_INT(n, 200);
+        cdr_batch_clear(batch);
+        CC_CHECK(cdr_batch_first_row(batch) == NULL);
+        cdr_batch_call_t it;
+        CC_CHECK(!cdr_batch_first_call(batch, &it));
+    }
+    cdr_batch_destroy(&batch);
+}

@@ -55,18 +55,23 @@ void cdr_bus_destroy(cdr_bus_t **self_p)
 static void s_end_row(cdr_bus_t *self, cdr_row_t *row)
 {
     if (cdr_batch_end_call(self->batch, &row) != 0) {
-        cc_error("cdr.out_of_memory", "call=%s", cc_logq(row->call_id));
+        cc_error("cdr.out_of_memory", NULL);
         cdr_row_destroy(&row);
     }
 }
 
+/* One of the calls a publisher restart ended: not the call of the event being handled,
+ * so its lines carry its own id. */
 static void s_on_orphan(cdr_row_t *row, void *arg)
 {
     cdr_bus_t *self = arg;
-    cc_warn("cdr.orphan", "call=%s reason=\"sipproxy restarted during the call\"",
-            cc_logq(row->call_id));
+    char handling[CC_LOG_CALL_MAX];
+    snprintf(handling, sizeof handling, "%s", cc_log_call());
+    cc_log_set_call(row->call_id);
+    cc_warn("cdr.orphan", "reason=\"sipproxy restarted during the call\"");
     self->orphans++;
     s_end_row(self, row);
+    cc_log_set_call(handling);
 }
 
 /* sipproxy restarted: its calls died with it. Close them at the new epoch's first ts. */
@@ -88,17 +93,17 @@ static void s_apply(cdr_bus_t *self, const cdr_event_t *cev, const cc_bus_event_
     cdr_step_t st;
     cdr_core_step(self->core, cev, &st);
     if (st.note)
-        cc_warn("cdr.anomaly", "call=%s event=%s id=%s note=%s", cc_logq(cev->call_id),
-                ev->type, cev->event_id, cc_logq(st.note));
+        cc_warn("cdr.anomaly", "event=%s id=%s note=%s", ev->type, cev->event_id,
+                cc_logq(st.note));
     switch (st.kind) {
     case CDR_STEP_IGNORED:
         self->ignored++;
-        cc_warn("cdr.event_ignored", "call=%s type=%s id=%s why=%s", cc_logq(cev->call_id),
-                ev->type, cev->event_id, cc_logq(st.why ? st.why : "?"));
+        cc_warn("cdr.event_ignored", "type=%s id=%s why=%s", ev->type, cev->event_id,
+                cc_logq(st.why ? st.why : "?"));
         break;
     case CDR_STEP_ACTIVE:
         if (cdr_batch_put_call(self->batch, st.call, st.is_new) != 0)
-            cc_error("cdr.out_of_memory", "call=%s", cc_logq(cev->call_id));
+            cc_error("cdr.out_of_memory", NULL);
         break;
     case CDR_STEP_ENDED:
         s_end_row(self, st.row);
@@ -121,8 +126,8 @@ static void s_on_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     int rc = cdr_event_decode(ev, &cev, id, sizeof id, err, sizeof err);
     if (rc < 0) {
         self->bad++;
-        cc_error("cdr.bad_event", "call=%s type=%s seq=%" PRIu64 " err=%s",
-                 cc_logq(ev->call_id ? ev->call_id : ""), ev->type, ev->seq, cc_logq(err));
+        cc_error("cdr.bad_event", "type=%s seq=%" PRIu64 " err=%s", ev->type, ev->seq,
+                 cc_logq(err));
     } else if (rc > 0) {
         s_apply(self, &cev, ev);
     }

@@ -3,13 +3,15 @@
  * what to write and when is the adapters' business (cdr_batch.c, cdr_db.c). */
 #include "cdr_core.h"
 
-#include <czmq.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_map.h"
+
 struct cdr_core {
-    zhashx_t *calls;      /* call_id -> cdr_call_t* (owned) */
-    zhashx_t *recent;     /* call_id -> (void*)1, ids in the ring below */
+    cc_map_t *calls;      /* call_id -> cdr_call_t (owned) */
+    cc_map_t *recent;     /* call_id -> (void *)1, ids in the ring below */
     char **ring;          /* recently ended call ids, oldest overwritten first */
     size_t ring_cap, ring_next;
 };
@@ -80,9 +82,10 @@ void cdr_call_destroy(cdr_call_t **call_p)
     *call_p = NULL;
 }
 
-static void s_call_destructor(void **item)
+static void s_call_free(void *item)
 {
-    cdr_call_destroy((cdr_call_t **)item);
+    cdr_call_t *call = item;
+    cdr_call_destroy(&call);
 }
 
 void cdr_row_destroy(cdr_row_t **self_p)
@@ -112,14 +115,13 @@ cdr_core_t *cdr_core_new(size_t recent_capacity)
     if (!self)
         return NULL;
     self->ring_cap = recent_capacity ? recent_capacity : 4096;
-    self->calls = zhashx_new();
-    self->recent = zhashx_new();
+    self->calls = cc_map_new(s_call_free);
+    self->recent = cc_map_new(NULL);
     self->ring = calloc(self->ring_cap, sizeof *self->ring);
     if (!self->calls || !self->recent || !self->ring) {
         cdr_core_destroy(&self);
         return NULL;
     }
-    zhashx_set_destructor(self->calls, s_call_destructor);
     return self;
 }
 
@@ -128,8 +130,8 @@ void cdr_core_destroy(cdr_core_t **self_p)
     cdr_core_t *self = self_p ? *self_p : NULL;
     if (!self)
         return;
-    zhashx_destroy(&self->calls);
-    zhashx_destroy(&self->recent);
+    cc_map_destroy(&self->calls);
+    cc_map_destroy(&self->recent);
     if (self->ring)
         for (size_t i = 0; i < self->ring_cap; i++)
             free(self->ring[i]);
@@ -140,24 +142,26 @@ void cdr_core_destroy(cdr_core_t **self_p)
 
 size_t cdr_core_active(const cdr_core_t *self)
 {
-    return zhashx_size(self->calls);
+    return cc_map_size(self->calls);
 }
 
 const cdr_call_t *cdr_core_find(const cdr_core_t *self, const char *call_id)
 {
-    return zhashx_lookup(self->calls, call_id);
+    return cc_map_get(self->calls, call_id);
 }
 
 static void s_remember_ended(cdr_core_t *self, const char *call_id)
 {
     char **slot = &self->ring[self->ring_next];
     if (*slot) {
-        zhashx_delete(self->recent, *slot);
+        cc_map_delete(self->recent, *slot);
         free(*slot);
     }
     *slot = strdup(call_id);
-    if (*slot)
-        zhashx_update(self->recent, *slot, (void *)1);
+    if (*slot && cc_map_put(self->recent, *slot, (void *)1) != 0) {
+        free(*slot); /* out of memory: this id is simply not remembered */
+        *slot = NULL;
+    }
     self->ring_next = (self->ring_next + 1) % self->ring_cap;
 }
 
@@ -170,7 +174,7 @@ static cdr_call_t *s_call_new(cdr_core_t *self, const char *call_id, uint64_t ep
     call->created_us = call->ringing_us = call->answered_us = CDR_UNKNOWN;
     call->updated_us = CDR_UNKNOWN;
     call->epoch = epoch;
-    if (!call->call_id || zhashx_insert(self->calls, call_id, call) != 0) {
+    if (!call->call_id || cc_map_insert(self->calls, call_id, call) != 0) {
         cdr_call_destroy(&call);
         return NULL;
     }
@@ -321,7 +325,7 @@ static int s_on_ended(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call,
         return -1;
     memcpy(row->legs, ev->legs, sizeof row->legs);
     if (call)
-        zhashx_delete(self->calls, ev->call_id);
+        cc_map_delete(self->calls, ev->call_id);
     s_remember_ended(self, ev->call_id);
     out->kind = CDR_STEP_ENDED;
     out->row = row;
@@ -336,12 +340,12 @@ int cdr_core_step(cdr_core_t *self, const cdr_event_t *ev, cdr_step_t *out)
         out->why = "call event without call_id";
         return -1;
     }
-    if (zhashx_lookup(self->recent, ev->call_id)) {
+    if (cc_map_has(self->recent, ev->call_id)) {
         out->why = ev->kind == CDR_EV_ENDED ? "duplicate call.ended"
                                             : "event for a call that already ended";
         return 0;
     }
-    cdr_call_t *call = zhashx_lookup(self->calls, ev->call_id);
+    cdr_call_t *call = cc_map_get(self->calls, ev->call_id);
     int rc;
     out->kind = CDR_STEP_ACTIVE;
     switch (ev->kind) {
@@ -366,7 +370,7 @@ int cdr_core_step(cdr_core_t *self, const cdr_event_t *ev, cdr_step_t *out)
         return -1;
     }
     if (out->kind == CDR_STEP_ACTIVE) {
-        call = zhashx_lookup(self->calls, ev->call_id);
+        call = cc_map_get(self->calls, ev->call_id);
         call->updated_us = ev->ts_us;
         out->call = call;
     }
@@ -404,7 +408,7 @@ cdr_call_t *cdr_call_dup(const cdr_call_t *from)
 
 int cdr_core_restore(cdr_core_t *self, const cdr_call_t *from)
 {
-    if (!from->call_id || zhashx_lookup(self->calls, from->call_id))
+    if (!from->call_id || cc_map_has(self->calls, from->call_id))
         return -1;
     cdr_call_t *call = s_call_new(self, from->call_id, from->epoch);
     if (!call)
@@ -416,15 +420,12 @@ int cdr_core_restore(cdr_core_t *self, const cdr_call_t *from)
 size_t cdr_core_end_orphans(cdr_core_t *self, uint64_t current_epoch, int64_t ts_us,
                             const char *trigger_id, cdr_row_fn *fn, void *arg)
 {
-    /* Collect first: the hash cannot be modified while it is walked. */
-    zlistx_t *orphans = zlistx_new();
-    if (!orphans)
-        return 0;
-    for (cdr_call_t *call = zhashx_first(self->calls); call; call = zhashx_next(self->calls))
-        if (call->epoch != current_epoch)
-            zlistx_add_end(orphans, call);
     size_t ended = 0;
-    for (cdr_call_t *call = zlistx_first(orphans); call; call = zlistx_next(orphans)) {
+    cc_map_iter_t it = cc_map_iter(self->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        cdr_call_t *call = cc_map_value(e);
+        if (call->epoch == current_epoch)
+            continue;
         char event_id[512];
         snprintf(event_id, sizeof event_id, "%s/orphan/%s", trigger_id ? trigger_id : "",
                  call->call_id);
@@ -433,17 +434,12 @@ size_t cdr_core_end_orphans(cdr_core_t *self, uint64_t current_epoch, int64_t ts
             ended_us = call->updated_us;
         cdr_row_t *row = s_row_build(call, call->call_id, ended_us, event_id, "failed",
                                      "system", 0, "call state lost: sipproxy restarted");
-        char *call_id = strdup(call->call_id);
-        if (call_id) {
-            s_remember_ended(self, call_id);
-            zhashx_delete(self->calls, call_id);
-            free(call_id);
-        }
+        s_remember_ended(self, call->call_id);
+        cc_map_delete(self->calls, cc_map_key(e)); /* the entry just returned: allowed */
         if (row) {
             ended++;
             fn(row, arg);
         }
     }
-    zlistx_destroy(&orphans);
     return ended;
 }

@@ -347,3 +347,33 @@ CC_TEST(cdr_restore_and_orphans_of_an_old_epoch)
                  CDR_STEP_IGNORED);
     cdr_core_destroy(&core);
 }
+
+static void s_count_row(cdr_row_t *row, void *arg)
+{
+    (*(int *)arg)++;
+    cdr_row_destroy(&row);
+}
+
+CC_TEST(cdr_orphans_among_many_calls_all_end_and_the_rest_stay)
+{
+    cdr_core_t *core = cdr_core_new(0);
+    char id[16];
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        cdr_call_t saved = {.call_id = id, .created_us = T0, .ringing_us = CDR_UNKNOWN,
+                            .answered_us = CDR_UNKNOWN, .updated_us = T0,
+                            .epoch = i % 3 ? 7 : EPOCH, .seen_created = true};
+        CC_CHECK_INT(cdr_core_restore(core, &saved), 0);
+    }
+    int rows = 0;
+    CC_CHECK_INT(cdr_core_end_orphans(core, EPOCH, T0 + 1000, "sipproxy:42:1", s_count_row,
+                                      &rows), 200);
+    CC_CHECK_INT(rows, 200);
+    CC_CHECK_INT(cdr_core_active(core), 100);
+    CC_CHECK(cdr_core_find(core, "c0") != NULL);
+    CC_CHECK(cdr_core_find(core, "c1") == NULL);
+    cdr_step_t st; /* an orphan's late event is dropped */
+    CC_CHECK_INT(s_step(core, s_ended("c1", T0 + 2000, "answered", "caller", 200), &st),
+                 CDR_STEP_IGNORED);
+    cdr_core_destroy(&core);
+}

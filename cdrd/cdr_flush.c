@@ -87,20 +87,24 @@ static void s_publish(cdr_flush_t *self, const cdr_row_t *row)
 
 static void s_after_commit(cdr_flush_t *self, const cdr_db_result_t *res)
 {
+    char handling[CC_LOG_CALL_MAX]; /* a batch holds many calls: each line names its own */
+    snprintf(handling, sizeof handling, "%s", cc_log_call());
     for (cdr_row_t *row = cdr_batch_first_row(self->batch); row;
          row = cdr_batch_next_row(self->batch)) {
         if (!row->stored)
             continue;
+        cc_log_set_call(row->call_id);
         cc_debug("cdr.written",
-                 "call=%s caller=%s callee=%s direction=%s disposition=%s hangup=%s "
+                 "caller=%s callee=%s direction=%s disposition=%s hangup=%s "
                  "sip_code=%d ring_ms=%" PRId64 " talk_ms=%" PRId64 " partial=%d",
-                 cc_logq(row->call_id), cc_logq(row->caller ? row->caller : ""),
+                 cc_logq(row->caller ? row->caller : ""),
                  cc_logq(row->callee ? row->callee : ""),
                  row->direction ? row->direction : "-", row->disposition, row->hangup_side,
                  row->sip_code, row->ring_ms, row->talk_ms, row->partial);
         if (self->publish)
             s_publish(self, row);
     }
+    cc_log_set_call(handling);
     cdr_batch_cursor(self->batch, &self->stored_epoch, &self->stored_seq);
     cc_debug("cdr.batch",
              "events=%zu calls=%zu cdrs=%zu new=%zu replayed=%zu skipped=%zu epoch=%" PRIu64

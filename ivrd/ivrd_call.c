@@ -6,14 +6,17 @@
  * rows and surveys to the database worker plus ivr.step / ivr.survey events.
  *
  * Replies and events race (a DEALER and a SUB socket are not ordered against each other),
- * so a play that mediad reports done before its play.start reply arrived is remembered,
- * and a call is found again by call id and a serial number, never by a pointer held by the
- * bus: a call may be gone when its reply comes. */
-#include <czmq.h>
+ * so a play that mediad reports done before its play.start reply arrived is remembered.
+ * Each call owns the requests it sends (cc_bus_owner_t): freeing the call cancels them, so
+ * a reply only ever reaches a live call. A lookup answer from the database worker finds
+ * its call by call id and serial number (the call may have gone, or come back anew). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cc_log.h"
+#include "cc_map.h"
 #include "ivr_run.h"
 #include "ivrd.h"
 
@@ -22,13 +25,11 @@
 #define S_REAP_MS 15000       /* hung up but no call.ended: forget the call anyway */
 #define S_FINISHED_MAX 4
 
-typedef enum { S_REQ_ANSWER = 1, S_REQ_PLAY, S_REQ_CONNECT, S_REQ_QUEUE, S_REQ_OTHER } s_req_kind_t;
-
 typedef struct {
     ivrd_calls_t *owner;
+    cc_bus_owner_t requests;    /* replies this call waits for: cancelled when it goes */
     char call_id[128];
-    char key[24];               /* serial as text, the key of by_serial */
-    uint64_t serial;
+    uint64_t serial;            /* tells a lookup answer for an earlier run of the id */
     char caller[64], callee[64];
     int endpoint_id;
     ivr_run_t *run;
@@ -40,6 +41,8 @@ typedef struct {
     int64_t timer_at;
     unsigned run_play;          /* the run's id of the playback in progress (0: none) */
     bool run_play_barge;
+    cc_bus_handle_t play_req;   /* its play.start while unanswered (a new play or a stop
+                                 * cancels it, so a reply is always for run_play) */
     json_int_t md_play;         /* mediad's id for it (0: not known yet, or none) */
     json_int_t finished[S_FINISHED_MAX]; /* mediad plays reported done before their reply */
     char finished_reason[S_FINISHED_MAX][12];
@@ -53,8 +56,7 @@ typedef struct {
 
 struct ivrd_calls {
     ivrd_t *ivrd;
-    zhashx_t *by_id;            /* call_id -> s_call_t */
-    zhashx_t *by_serial;        /* serial text -> s_call_t */
+    cc_map_t *by_id;            /* call_id -> s_call_t */
     uint64_t next_serial;
     ivr_actions_t *out;
     long max_calls, ring_timeout;
@@ -64,9 +66,6 @@ struct ivrd_calls {
 static void s_apply(s_call_t *c, int rc);
 static void s_end(s_call_t *c);
 static void s_on_barge_timeout(cc_loop_t *loop, int timer_id, void *arg);
-
-/* The one calls table, for reply callbacks (whose argument is a cookie, not a pointer). */
-static ivrd_calls_t *s_current;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -85,23 +84,6 @@ static int64_t s_now(const s_call_t *c)
     return ivrd_now_ms(c->owner->ivrd);
 }
 
-/* A reply's cookie: the call's serial, the request kind and the run's play id. */
-static void *s_cookie(const s_call_t *c, s_req_kind_t kind, unsigned play)
-{
-    return (void *)(uintptr_t)((c->serial << 24) | ((uint64_t)kind << 20) | (play & 0xFFFFF));
-}
-
-static s_call_t *s_by_cookie(ivrd_calls_t *self, void *cookie, s_req_kind_t *kind,
-                             unsigned *play)
-{
-    uint64_t v = (uint64_t)(uintptr_t)cookie;
-    char key[24];
-    snprintf(key, sizeof key, "%llx", (unsigned long long)(v >> 24));
-    *kind = (s_req_kind_t)((v >> 20) & 0xF);
-    *play = (unsigned)(v & 0xFFFFF);
-    return zhashx_lookup(self->by_serial, key);
-}
-
 /* Language directory for mediad: the primary subtag ("en-GB" -> "en", "zh-CN" -> "zh"). */
 static void s_language(const s_call_t *c, char *buf, size_t len)
 {
@@ -111,8 +93,6 @@ static void s_language(const s_call_t *c, char *buf, size_t len)
         snprintf(buf, len, "en");
 }
 
-static void s_reply_fn(cc_bus_t *bus, int status, json_t *result, void *arg);
-
 static void s_cancel(cc_loop_t *loop, int *timer_id)
 {
     if (*timer_id > 0)
@@ -120,23 +100,29 @@ static void s_cancel(cc_loop_t *loop, int *timer_id)
     *timer_id = 0;
 }
 
-static void s_request(s_call_t *c, const char *target, const char *cmd, json_t *args,
-                      s_req_kind_t kind, unsigned play)
+/* Send cmd for call c. With on_reply the call owns the request (on_reply gets c as its
+ * arg); without, nobody waits for the answer. The handle, or 0 when it could not go. */
+static cc_bus_handle_t s_request(s_call_t *c, const char *target, const char *cmd, json_t *args,
+                                 cc_bus_reply_fn *on_reply)
 {
-    if (cc_bus_request(s_bus(c), NULL, target, cmd, args, S_CMD_TIMEOUT_MS, s_reply_fn,
-                       s_cookie(c, kind, play)))
-        return;
-    cc_warn("ivr.send_failed", "call=%s cmd=%s target=%s", cc_logq(c->call_id), cmd, target);
-    /* Not from here (this may run inside s_apply): a prompt that cannot be sent counts as
-     * played a moment later, so the flow does not wait for it forever. */
-    if (kind == S_REQ_PLAY && play == c->run_play) {
-        s_cancel(s_loop(c), &c->barge_timer);
-        c->barge_timer = cc_loop_timer_add(s_loop(c), 0, 0, s_on_barge_timeout, c);
-    }
+    cc_bus_handle_t h = cc_bus_request(s_bus(c), on_reply ? &c->requests : NULL, target, cmd,
+                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? c : NULL);
+    if (!h)
+        cc_warn("ivr.send_failed", "cmd=%s target=%s", cmd, target);
+    return h;
+}
+
+/* The play.start in flight, if any, is of no interest any more. */
+static void s_play_forget(s_call_t *c)
+{
+    if (c->play_req)
+        cc_bus_cancel(s_bus(c), c->play_req);
+    c->play_req = 0;
 }
 
 /* ---- timers --------------------------------------------------------------------------- */
 
+/* The call's timers are its own: each sets the call's log context while it runs. */
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop, (void)timer_id;
@@ -145,7 +131,9 @@ static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
     int64_t now = s_now(c);
     if (now < c->timer_at)
         now = c->timer_at; /* wall clock and the loop's monotonic timer may differ a little */
+    cc_log_set_call(c->call_id);
     s_apply(c, ivr_run_timer(c->run, now, c->owner->out));
+    cc_log_set_call(NULL);
 }
 
 static void s_arm(s_call_t *c, int64_t at)
@@ -169,8 +157,8 @@ static void s_play_finished(s_call_t *c, const char *reason)
     c->md_play = 0;
     c->run_play = 0;
     if (strcmp(reason, "error") == 0)
-        cc_warn("ivr.play_error", "call=%s flow=%s node=%s", cc_logq(c->call_id),
-                cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)));
+        cc_warn("ivr.play_error", "flow=%s node=%s", cc_logq(c->flow_name),
+                cc_logq(ivr_run_node(c->run)));
     if (strcmp(reason, "barged_in") == 0 && c->run_play_barge) {
         /* mediad stopped on recognising the key; media.dtmf follows on its release and
          * is what the flow acts on. Without it, the prompt simply counts as played. */
@@ -189,8 +177,12 @@ static void s_on_barge_timeout(cc_loop_t *loop, int timer_id, void *arg)
     unsigned play = c->run_play;
     c->barge_timer = 0;
     c->run_play = 0;
+    cc_log_set_call(c->call_id);
     s_apply(c, ivr_run_prompt_done(c->run, play, s_now(c), c->owner->out));
+    cc_log_set_call(NULL);
 }
+
+static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
 
 static void s_play(s_call_t *c, const ivr_action_t *a)
 {
@@ -200,24 +192,35 @@ static void s_play(s_call_t *c, const ivr_action_t *a)
     for (size_t i = 0; i < a->prompt_count; i++)
         json_array_append_new(prompts, json_string(a->prompts[i]));
     s_cancel(s_loop(c), &c->barge_timer);
+    s_play_forget(c); /* superseded */
     c->run_play = a->id;
     c->run_play_barge = a->barge_in;
     c->md_play = 0;
     c->owner->plays++;
-    s_request(c, "mediad", "play.start",
-              json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", c->endpoint_id, "prompts",
-                        prompts, "language", lang, "barge_in", a->barge_in),
-              S_REQ_PLAY, a->id);
+    c->play_req = s_request(c, "mediad", "play.start",
+                            json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", c->endpoint_id,
+                                      "prompts", prompts, "language", lang, "barge_in",
+                                      a->barge_in),
+                            s_on_play_reply);
+    if (!c->play_req) {
+        /* Not from here (this may run inside s_apply): a prompt that cannot be sent counts
+         * as played a moment later, so the flow does not wait for it forever. */
+        c->barge_timer = cc_loop_timer_add(s_loop(c), 0, 0, s_on_barge_timeout, c);
+    }
 }
 
-static void s_play_reply(s_call_t *c, unsigned play, int status, json_t *result)
+/* play.start's answer, for the play in progress (an older one's request was cancelled). */
+static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    if (play != c->run_play)
-        return; /* superseded or stopped meanwhile */
+    (void)bus;
+    s_call_t *c = arg;
+    c->play_req = 0;
+    if (!c->run_play)
+        return;
     if (status != 0) {
         json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
-        cc_warn("ivr.play_failed", "call=%s flow=%s node=%s error=%s", cc_logq(c->call_id),
-                cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
+        cc_warn("ivr.play_failed", "flow=%s node=%s error=%s", cc_logq(c->flow_name),
+                cc_logq(ivr_run_node(c->run)),
                 cc_logq(msg ? json_string_value(msg) : status == -ETIMEDOUT ? "timeout" : "send"));
         s_play_finished(c, "error"); /* go on as if played */
         return;
@@ -244,8 +247,8 @@ static void s_step(s_call_t *c, const ivr_action_t *a)
                    json_pack("{s:s, s:I, s:i, s:s, s:s}", "flow", c->flow_name, "version",
                              (json_int_t)c->version, "seq", c->seq, "node", a->node, "input",
                              a->input));
-    cc_debug("ivr.step", "call=%s flow=%s node=%s input=%s", cc_logq(c->call_id),
-             cc_logq(c->flow_name), cc_logq(a->node), cc_logq(a->input));
+    cc_debug("ivr.step", "flow=%s node=%s input=%s", cc_logq(c->flow_name), cc_logq(a->node),
+             cc_logq(a->input));
 }
 
 static void s_survey(s_call_t *c, const ivr_action_t *a)
@@ -258,8 +261,8 @@ static void s_survey(s_call_t *c, const ivr_action_t *a)
     if (c->agent[0])
         json_object_set_new(ev, "agent", json_string(c->agent));
     cc_bus_publish(ivrd->daemon->bus, "ivr.survey", c->call_id, ev);
-    cc_info("ivr.survey", "call=%s flow=%s question=%s score=%d", cc_logq(c->call_id),
-            cc_logq(c->flow_name), cc_logq(a->question), a->score);
+    cc_info("ivr.survey", "flow=%s question=%s score=%d", cc_logq(c->flow_name),
+            cc_logq(a->question), a->score);
 }
 
 static json_t *s_vars_json(const ivr_action_t *a)
@@ -270,10 +273,13 @@ static json_t *s_vars_json(const ivr_action_t *a)
     return vars;
 }
 
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
+static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
+
 static void s_route(s_call_t *c, const ivr_action_t *a)
 {
-    cc_info("ivr.route", "call=%s flow=%s node=%s to=%s target=%s priority=%d skill=%s",
-            cc_logq(c->call_id), cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
+    cc_info("ivr.route", "flow=%s node=%s to=%s target=%s priority=%d skill=%s",
+            cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
             ivr_route_kind_name(a->route), cc_logq(a->target), a->priority, cc_logq(a->skill));
     /* a route with `then` wants the caller back when the callee (or agent) hangs up */
     const ivr_node_t *node = ivr_flow_node(ivr_run_flow(c->run),
@@ -288,7 +294,7 @@ static void s_route(s_call_t *c, const ivr_action_t *a)
         if (a->skill && a->skill[0])
             json_object_set_new(args, "skill", json_string(a->skill));
         c->queue_return = come_back;
-        s_request(c, "acdd", "queue.enter", args, S_REQ_QUEUE, 0);
+        s_request(c, "acdd", "queue.enter", args, s_on_queue_reply);
         return;
     }
     char target[300];
@@ -307,7 +313,7 @@ static void s_route(s_call_t *c, const ivr_action_t *a)
     c->connecting = true;
     c->connected = false;
     snprintf(c->agent, sizeof c->agent, "%s", target);
-    s_request(c, "sipproxy", "call.connect", args, S_REQ_CONNECT, 0);
+    s_request(c, "sipproxy", "call.connect", args, s_on_connect_reply);
 }
 
 static void s_on_reap(cc_loop_t *loop, int timer_id, void *arg)
@@ -315,9 +321,10 @@ static void s_on_reap(cc_loop_t *loop, int timer_id, void *arg)
     (void)loop, (void)timer_id;
     s_call_t *c = arg;
     c->reap_timer = 0;
-    cc_warn("ivr.call_reaped", "call=%s reason=\"no call.ended after hangup\"",
-            cc_logq(c->call_id));
+    cc_log_set_call(c->call_id);
+    cc_warn("ivr.call_reaped", "reason=\"no call.ended after hangup\"");
     s_end(c);
+    cc_log_set_call(NULL);
 }
 
 static void s_hangup(s_call_t *c, const char *reason)
@@ -328,7 +335,7 @@ static void s_hangup(s_call_t *c, const char *reason)
     s_cancel(s_loop(c), &c->barge_timer);
     s_arm(c, 0);
     s_request(c, "sipproxy", "call.hangup", json_pack("{s:s, s:s}", "call_id", c->call_id,
-                                                      "reason", reason), S_REQ_OTHER, 0);
+                                                      "reason", reason), NULL);
     if (c->reap_timer <= 0)
         c->reap_timer = cc_loop_timer_add(s_loop(c), S_REAP_MS, 0, s_on_reap, c);
 }
@@ -338,7 +345,7 @@ static void s_apply(s_call_t *c, int rc)
 {
     ivr_actions_t *out = c->owner->out;
     if (rc != 0)
-        cc_error("ivr.out_of_memory", "call=%s", cc_logq(c->call_id));
+        cc_error("ivr.out_of_memory", NULL);
     size_t n = ivr_actions_size(out);
     for (size_t i = 0; i < n; i++) {
         const ivr_action_t *a = ivr_actions_at(out, i);
@@ -348,9 +355,10 @@ static void s_apply(s_call_t *c, int rc)
             break;
         case IVR_ACT_STOP:
             s_cancel(s_loop(c), &c->barge_timer);
+            s_play_forget(c);
             if (c->run_play)
                 s_request(c, "mediad", "play.stop", json_pack("{s:i}", "endpoint_id",
-                                                              c->endpoint_id), S_REQ_OTHER, 0);
+                                                              c->endpoint_id), NULL);
             c->run_play = 0;
             c->md_play = 0;
             break;
@@ -360,7 +368,7 @@ static void s_apply(s_call_t *c, int rc)
         case IVR_ACT_LOOKUP:
             if (ivrd_db_lookup(c->owner->ivrd->db, c->call_id, c->serial, a->id, a->table,
                                a->key) != 0)
-                cc_error("ivr.lookup_queue_failed", "call=%s", cc_logq(c->call_id));
+                cc_error("ivr.lookup_queue_failed", NULL);
             break;
         case IVR_ACT_ROUTE:
             s_route(c, a);
@@ -385,6 +393,7 @@ static void s_apply(s_call_t *c, int rc)
 
 static void s_free(s_call_t *c)
 {
+    cc_bus_owner_cancel(s_bus(c), &c->requests);
     cc_loop_t *loop = s_loop(c);
     s_cancel(loop, &c->timer_id);
     s_cancel(loop, &c->barge_timer);
@@ -402,11 +411,9 @@ static void s_end(s_call_t *c)
                    json_pack("{s:s, s:I, s:s, s:i}", "flow", c->flow_name, "version",
                              (json_int_t)c->version, "node", ivr_run_node(c->run), "steps",
                              c->seq));
-    cc_info("ivr.call_ended", "call=%s flow=%s version=%ld node=%s steps=%d",
-            cc_logq(c->call_id), cc_logq(c->flow_name), c->version,
-            cc_logq(ivr_run_node(c->run)), c->seq);
-    zhashx_delete(self->by_id, c->call_id);
-    zhashx_delete(self->by_serial, c->key);
+    cc_info("ivr.call_ended", "flow=%s version=%ld node=%s steps=%d", cc_logq(c->flow_name),
+            c->version, cc_logq(ivr_run_node(c->run)), c->seq);
+    cc_map_delete(self->by_id, c->call_id);
     s_free(c);
 }
 
@@ -426,48 +433,41 @@ static void s_start_run(s_call_t *c)
     c->start_vars = NULL;
 }
 
-static void s_reply_fn(cc_bus_t *bus, int status, json_t *result, void *arg)
+static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)result;
+    s_call_t *c = arg;
+    if (status != 0) {
+        cc_warn("ivr.answer_failed", "status=%d", status);
+        s_hangup(c, "ivr could not answer");
+        return;
+    }
+    s_start_run(c);
+}
+
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)result;
+    s_call_t *c = arg;
+    if (status != 0 && c->connecting) {
+        cc_warn("ivr.connect_failed", "status=%d", status);
+        c->connecting = false;
+        s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
+    }
+}
+
+static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    ivrd_calls_t *self = s_current;
-    s_req_kind_t kind;
-    unsigned play;
-    s_call_t *c = self ? s_by_cookie(self, arg, &kind, &play) : NULL;
-    if (!c)
-        return; /* the call is gone */
-    switch (kind) {
-    case S_REQ_ANSWER:
-        if (status != 0) {
-            cc_warn("ivr.answer_failed", "call=%s status=%d", cc_logq(c->call_id), status);
-            s_hangup(c, "ivr could not answer");
-            return;
-        }
-        s_start_run(c);
-        break;
-    case S_REQ_PLAY:
-        s_play_reply(c, play, status, result);
-        break;
-    case S_REQ_CONNECT:
-        if (status != 0 && c->connecting) {
-            cc_warn("ivr.connect_failed", "call=%s status=%d", cc_logq(c->call_id), status);
-            c->connecting = false;
-            s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
-        }
-        break;
-    case S_REQ_QUEUE:
-        if (status != 0) {
-            json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
-            cc_warn("ivr.queue_refused", "call=%s error=%s", cc_logq(c->call_id),
-                    cc_logq(msg ? json_string_value(msg) : "no reply"));
-            c->queue_return = false;
-            s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
-        } else {
-            c->queued = true; /* acdd drives the call now; call.ended ends ours */
-        }
-        break;
-    case S_REQ_OTHER:
-        break;
+    s_call_t *c = arg;
+    if (status == 0) {
+        c->queued = true; /* acdd drives the call now; call.ended ends ours */
+        return;
     }
+    json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
+    cc_warn("ivr.queue_refused", "error=%s", cc_logq(msg ? json_string_value(msg) : "no reply"));
+    c->queue_return = false;
+    s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
 }
 
 /* ---- ivr.start ------------------------------------------------------------------------ */
@@ -487,7 +487,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         cc_bus_reply_error(bus, req, "bad_args", "call_id too long");
         return;
     }
-    s_call_t *old = zhashx_lookup(self->by_id, call_id);
+    s_call_t *old = cc_map_get(self->by_id, call_id);
     int seq = 0;
     if (old && !old->connected && !old->queued) {
         cc_bus_reply(bus, req, NULL); /* a retry: already ours */
@@ -496,22 +496,20 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     if (old) {
         /* the call was with an agent or a queue and comes back (a transfer to an IVR
          * number): that part is over, a new run starts; its path goes on after the old */
-        cc_info("ivr.reentered", "call=%s flow=%s", cc_logq(call_id), cc_logq(flow_name));
+        cc_info("ivr.reentered", "flow=%s", cc_logq(flow_name));
         seq = old->seq;
         s_end(old);
     }
-    if ((long)zhashx_size(self->by_id) >= self->max_calls) {
+    if ((long)cc_map_size(self->by_id) >= self->max_calls) {
         self->refused++;
-        cc_warn("ivr.refused", "call=%s reason=\"max_calls %ld reached\"", cc_logq(call_id),
-                self->max_calls);
+        cc_warn("ivr.refused", "reason=\"max_calls %ld reached\"", self->max_calls);
         cc_bus_reply_error(bus, req, "busy", "ivrd runs %ld calls already", self->max_calls);
         return;
     }
     ivr_flow_t *flow = ivrd_flows_get(self->ivrd->flows, flow_name);
     if (!flow) {
         self->refused++;
-        cc_warn("ivr.refused", "call=%s flow=%s reason=\"no such flow live\"", cc_logq(call_id),
-                cc_logq(flow_name));
+        cc_warn("ivr.refused", "flow=%s reason=\"no such flow live\"", cc_logq(flow_name));
         cc_bus_reply_error(bus, req, "unknown_flow", "no live IVR flow '%s'", flow_name);
         return;
     }
@@ -526,7 +524,6 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     c->owner = self;
     c->run = run;
     c->serial = ++self->next_serial;
-    snprintf(c->key, sizeof c->key, "%llx", (unsigned long long)c->serial);
     snprintf(c->call_id, sizeof c->call_id, "%s", call_id);
     snprintf(c->caller, sizeof c->caller, "%s", caller);
     snprintf(c->callee, sizeof c->callee, "%s", callee);
@@ -535,24 +532,26 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     c->flow_name = ivr_flow_name(ivr_run_flow(run));
     c->version = ivr_flow_version(ivr_run_flow(run));
     c->start_vars = json_is_object(vars) ? json_incref(vars) : json_object();
-    zhashx_insert(self->by_id, c->call_id, c);
-    zhashx_insert(self->by_serial, c->key, c);
+    if (cc_map_insert(self->by_id, c->call_id, c) != 0) {
+        s_free(c);
+        cc_bus_reply_error(bus, req, "internal", "out of memory");
+        return;
+    }
     self->started++;
-    cc_info("ivr.call_started", "call=%s flow=%s version=%ld caller=%s callee=%s endpoint=%d",
-            cc_logq(call_id), cc_logq(c->flow_name), c->version, cc_logq(caller),
-            cc_logq(callee), c->endpoint_id);
+    cc_info("ivr.call_started", "flow=%s version=%ld caller=%s callee=%s endpoint=%d",
+            cc_logq(c->flow_name), c->version, cc_logq(caller), cc_logq(callee), c->endpoint_id);
     cc_bus_reply(bus, req, NULL);
     char by[96];
     snprintf(by, sizeof by, "ivr:%s", c->flow_name);
     s_request(c, "sipproxy", "call.answer",
-              json_pack("{s:s, s:s}", "call_id", c->call_id, "answered_by", by), S_REQ_ANSWER, 0);
+              json_pack("{s:s, s:s}", "call_id", c->call_id, "answered_by", by), s_on_answer_reply);
 }
 
 /* ---- events --------------------------------------------------------------------------- */
 
 static s_call_t *s_event_call(ivrd_calls_t *self, const cc_bus_event_t *ev)
 {
-    return ev->call_id ? zhashx_lookup(self->by_id, ev->call_id) : NULL;
+    return ev->call_id ? cc_map_get(self->by_id, ev->call_id) : NULL;
 }
 
 static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
@@ -581,8 +580,8 @@ static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         if (!digit || !digit[0])
             return;
         self->digits++;
-        cc_info("ivr.digit", "call=%s node=%s digit=%s method=%s", cc_logq(c->call_id),
-                cc_logq(ivr_run_node(c->run)), cc_logq(digit),
+        cc_info("ivr.digit", "node=%s digit=%s method=%s", cc_logq(ivr_run_node(c->run)),
+                cc_logq(digit),
                 cc_logq(json_string_value(json_object_get(ev->body, "method"))));
         if (c->barge_timer > 0) { /* the key that stopped the prompt */
             s_cancel(s_loop(c), &c->barge_timer);
@@ -611,8 +610,7 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             if (c->queue_return && result && strcmp(result, "answered") == 0) {
                 c->connected = true;
                 snprintf(c->agent, sizeof c->agent, "%s", target ? target : "");
-                cc_info("ivr.agent_answered", "call=%s agent=%s", cc_logq(c->call_id),
-                        cc_logq(c->agent));
+                cc_info("ivr.agent_answered", "agent=%s", cc_logq(c->agent));
             }
             return;
         }
@@ -625,10 +623,9 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             c->connected = true;
             if (target)
                 snprintf(c->agent, sizeof c->agent, "%s", target);
-            cc_info("ivr.connected", "call=%s target=%s", cc_logq(c->call_id), cc_logq(c->agent));
+            cc_info("ivr.connected", "target=%s", cc_logq(c->agent));
         } else {
-            cc_info("ivr.connect_failed", "call=%s result=%s", cc_logq(c->call_id),
-                    cc_logq(result));
+            cc_info("ivr.connect_failed", "result=%s", cc_logq(result));
             s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), self->out));
         }
     } else if (strcmp(ev->type, "call.connect_ended") == 0) {
@@ -639,7 +636,7 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             /* the callee passed the caller on (REFER): the caller is not back with us but
              * with whoever sipproxy rings now. Keep waiting: a later callee_hangup resumes
              * the flow at `then`, call.ended ends our part. */
-            cc_info("ivr.transferred", "call=%s by=%s", cc_logq(c->call_id), cc_logq(c->agent));
+            cc_info("ivr.transferred", "by=%s", cc_logq(c->agent));
             return;
         }
         c->connected = false;
@@ -653,18 +650,22 @@ void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial
                               size_t var_count)
 {
     ivrd_calls_t *self = ivrd->calls;
-    s_call_t *c = self ? zhashx_lookup(self->by_id, call_id) : NULL;
+    s_call_t *c = self ? cc_map_get(self->by_id, call_id) : NULL;
     if (!c || c->serial != serial)
         return;
+    cc_log_set_call(c->call_id);
     s_apply(c, ivr_run_lookup_result(c->run, request_id, found, vars, var_count, s_now(c),
                                      self->out));
+    cc_log_set_call(NULL);
 }
 
 /* ---- status and commands ---------------------------------------------------------------- */
 
 void ivrd_calls_by_flow(const ivrd_calls_t *self, json_t *counts)
 {
-    for (s_call_t *c = zhashx_first(self->by_id); c; c = zhashx_next(self->by_id)) {
+    cc_map_iter_t it = cc_map_iter(self->by_id);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        const s_call_t *c = cc_map_value(e);
         json_t *row = NULL;
         size_t i;
         json_t *item;
@@ -701,7 +702,7 @@ static void s_on_flows(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
 
 size_t ivrd_calls_count(const ivrd_calls_t *self)
 {
-    return zhashx_size(self->by_id);
+    return cc_map_size(self->by_id);
 }
 
 ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
@@ -710,16 +711,14 @@ ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
     if (!self)
         return NULL;
     self->ivrd = ivrd;
-    self->by_id = zhashx_new();
-    self->by_serial = zhashx_new();
+    self->by_id = cc_map_new(NULL);
     self->out = ivr_actions_new();
     self->max_calls = cc_config_int(ivrd->daemon->cfg, "ivrd", "max_calls");
     self->ring_timeout = cc_config_int(ivrd->daemon->cfg, "ivrd", "ring_timeout");
-    if (!self->by_id || !self->by_serial || !self->out) {
+    if (!self->by_id || !self->out) {
         ivrd_calls_destroy(&self);
         return NULL;
     }
-    s_current = self;
     cc_bus_t *bus = ivrd->daemon->bus;
     if (cc_bus_on_command(bus, "ivr.start", s_on_start, self) != 0 ||
         cc_bus_on_command(bus, "ivr.flows", s_on_flows, self) != 0 ||
@@ -733,9 +732,14 @@ ivrd_calls_t *ivrd_calls_new(ivrd_t *ivrd)
 
 void ivrd_calls_stop(ivrd_calls_t *self)
 {
-    for (s_call_t *c = zhashx_first(self->by_id); c; c = zhashx_next(self->by_id))
+    cc_map_iter_t it = cc_map_iter(self->by_id);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        s_call_t *c = cc_map_value(e);
+        cc_log_set_call(c->call_id);
         if (!c->queued && !c->connected && !c->hangup_sent)
             s_hangup(c, "ivrd stopping");
+    }
+    cc_log_set_call(NULL);
 }
 
 void ivrd_calls_destroy(ivrd_calls_t **self_p)
@@ -744,14 +748,12 @@ void ivrd_calls_destroy(ivrd_calls_t **self_p)
         return;
     ivrd_calls_t *self = *self_p;
     if (self->by_id) {
-        for (s_call_t *c = zhashx_first(self->by_id); c; c = zhashx_next(self->by_id))
-            s_free(c);
-        zhashx_destroy(&self->by_id);
+        cc_map_iter_t it = cc_map_iter(self->by_id);
+        for (cc_map_entry_t *e; (e = cc_map_next(&it));)
+            s_free(cc_map_value(e));
+        cc_map_destroy(&self->by_id);
     }
-    zhashx_destroy(&self->by_serial);
     ivr_actions_destroy(&self->out);
-    if (s_current == self)
-        s_current = NULL;
     free(self);
     *self_p = NULL;
 }

@@ -79,7 +79,7 @@ static void s_do_lookup(cc_pg_t *pg, s_lookup_t *l)
     const char *params[] = {l->key};
     PGresult *res = pg ? cc_pg_exec(pg, "customer", 1, params) : NULL;
     if (!res) {
-        cc_warn("ivr.lookup_failed", "call=%s error=%s", cc_logq(l->call_id),
+        cc_warn("ivr.lookup_failed", "error=%s",
                 cc_logq(pg ? cc_pg_error(pg) : "no database connection"));
         return;
     }
@@ -213,8 +213,11 @@ static void *s_run(void *arg)
         bool work = todo || json_array_size(steps) || json_array_size(surveys);
         if (work && !pg)
             pg = s_connect(self);
-        for (s_lookup_t *l = todo; l; l = l->next)
+        for (s_lookup_t *l = todo; l; l = l->next) {
+            cc_log_set_call(l->call_id); /* (this thread's own log context) */
             s_do_lookup(pg, l);
+        }
+        cc_log_set_call(NULL);
         int wrote = -1;
         if (pg && (json_array_size(steps) || json_array_size(surveys)))
             wrote = s_write_rows(pg, steps, surveys);

@@ -3,8 +3,9 @@
  * other party right), optionally encrypted, indexes it in table recordings, honours
  * pause/resume and on-demand start/stop (ccctl or the agent's *1 *2 *3 *4), deletes
  * recordings whose retention ended, and after a crash repairs what was being written.
- * Wiring only: sessions in rec_calls, timeline in rec_mix, files in rec_file (their format
- * in recfile/), policy in rec_policy, SQL in rec_db. */
+ * Wiring only: calls in rec_calls, one recording in rec_session, timeline in rec_mix,
+ * files in rec_file (their format in recfile/), policy in rec_policy, deleting expired recordings in
+ * rec_retention, repair after a crash in rec_recovery, SQL in rec_db. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
     rec_calls_t *calls = rec_calls_new(daemon->bus, daemon->loop, daemon->pg, &rc);
     if (!calls)
         s_fail("cannot set up recording (tap socket or database statements)");
-    int recovered = rec_calls_recover(calls);
+    int recovered = rec_recovery_run(calls);
     cc_daemon_on_status(daemon, s_status, calls);
     cc_info("recorderd.config", "dir=%s encrypt=%d default_mode=%s retention_days=%d "
             "sweep_s=%d recovered=%d", cc_logq(dir), rc.encrypt,

@@ -12,75 +12,65 @@
 
 /* ---- tables ------------------------------------------------------------------------ */
 
-static unsigned s_hash(const char *s)
-{
-    unsigned h = 5381;
-    while (*s)
-        h = h * 33 + (unsigned char)*s++;
-    return h % NBUCKETS;
-}
-
 static rec_call_t *s_call(rec_calls_t *self, const char *call_id, bool create)
 {
     if (!call_id || !*call_id || strlen(call_id) >= 256)
         return NULL;
-    unsigned h = s_hash(call_id);
-    for (rec_call_t *c = self->by_call[h]; c; c = c->next_call)
-        if (!strcmp(c->call_id, call_id))
-            return c;
-    if (!create)
-        return NULL;
-    rec_call_t *c = calloc(1, sizeof *c);
+    rec_call_t *c = cc_map_get(self->by_call, call_id);
+    if (c || !create)
+        return c;
+    c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->owner = self;
     snprintf(c->call_id, sizeof c->call_id, "%s", call_id);
     c->decision.mode = self->cfg.default_mode;
     c->decision.retention_days = self->cfg.default_retention_days;
-    c->next_call = self->by_call[h];
-    self->by_call[h] = c;
+    if (cc_map_insert(self->by_call, c->call_id, c) != 0) {
+        free(c);
+        return NULL;
+    }
     self->ncalls++;
     return c;
 }
 
 void rec_calls_call_free(rec_calls_t *self, rec_call_t *c)
 {
-    for (rec_call_t **pp = &self->by_call[s_hash(c->call_id)]; *pp; pp = &(*pp)->next_call) {
-        if (*pp == c) {
-            *pp = c->next_call;
-            break;
-        }
-    }
+    cc_bus_owner_cancel(self->bus, &c->requests);
+    cc_bus_owner_cancel(self->bus, &c->rec_requests);
+    if (cc_map_get(self->by_call, c->call_id) == c)
+        cc_map_delete(self->by_call, c->call_id);
     if (c->pending_start)
         cc_bus_reply_error(self->bus, c->pending_start, "internal", "call went away");
     self->ncalls--;
     free(c);
 }
 
-static rec_calls_t *s_self; /* the one instance, for replies that carry only an id */
+#define S_TAP_KEY 24
 
-rec_call_t *rec_calls_tap_find_live(uint64_t id)
+static const char *s_tap_key(char *buf, uint64_t id)
 {
-    return s_self ? rec_calls_tap_find(s_self, id) : NULL;
+    snprintf(buf, S_TAP_KEY, "%llu", (unsigned long long)id);
+    return buf;
 }
 
 rec_call_t *rec_calls_tap_find(rec_calls_t *self, uint64_t id)
 {
-    for (rec_call_t *c = self->by_tap[id % NBUCKETS]; c; c = c->next_tap)
-        if ((uint64_t)c->rec_id == id)
-            return c;
-    return NULL;
+    char key[S_TAP_KEY];
+    return cc_map_get(self->by_tap, s_tap_key(key, id));
+}
+
+int rec_calls_tap_link(rec_calls_t *self, rec_call_t *c)
+{
+    char key[S_TAP_KEY];
+    return cc_map_put(self->by_tap, s_tap_key(key, (uint64_t)c->rec_id), c);
 }
 
 void rec_calls_tap_unlink(rec_calls_t *self, rec_call_t *c)
 {
-    for (rec_call_t **pp = &self->by_tap[(uint64_t)c->rec_id % NBUCKETS]; *pp;
-         pp = &(*pp)->next_tap) {
-        if (*pp == c) {
-            *pp = c->next_tap;
-            return;
-        }
-    }
+    char key[S_TAP_KEY];
+    if (rec_calls_tap_find(self, (uint64_t)c->rec_id) == c)
+        cc_map_delete(self->by_tap, s_tap_key(key, (uint64_t)c->rec_id));
 }
 
 static void s_copy(char *dst, const char *src)
@@ -129,10 +119,14 @@ static void s_on_tick(cc_loop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     rec_calls_t *self = arg;
     uint64_t now = cc_mono_us();
-    for (int h = 0; h < NBUCKETS; h++)
-        for (rec_call_t *c = self->by_tap[h]; c; c = c->next_tap)
-            if (c->mix)
-                rec_mix_advance(c->mix, now);
+    cc_map_iter_t it = cc_map_iter(self->by_tap);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        rec_call_t *c = cc_map_value(e);
+        cc_log_set_call(c->call_id); /* writing its file may fail */
+        if (c->mix)
+            rec_mix_advance(c->mix, now);
+    }
+    cc_log_set_call(NULL);
     if (rec_db_changed(self->pg))
         s_reload(self);
 }
@@ -160,14 +154,11 @@ static void s_after_endpoints(rec_calls_t *self, rec_call_t *c)
         rec_session_start(self, c);
 }
 
+/* endpoint.find's answer; the call owns the request, so it is still here. */
 static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    char *call_id = arg;
-    rec_call_t *c = s_self ? s_call(s_self, call_id, false) : NULL;
-    free(call_id);
-    if (!c)
-        return;
+    rec_call_t *c = arg;
     c->finding = false;
     if (status == 0) {
         json_t *eps = json_object_get(result, "endpoints"), *e;
@@ -186,24 +177,20 @@ static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
                 c->callee_ep = id;
         }
     } else {
-        cc_warn("rec.find_failed", "call=%s status=%d", cc_logq(c->call_id), status);
+        cc_warn("rec.find_failed", "status=%d", status);
     }
-    s_after_endpoints(s_self, c);
+    s_after_endpoints(c->owner, c);
 }
 
 static void s_find_endpoints(rec_calls_t *self, rec_call_t *c)
 {
     if (c->finding)
         return;
-    char *id = strdup(c->call_id);
-    c->finding = id != NULL;
-    if (!id || !cc_bus_request(self->bus, NULL, "mediad", "endpoint.find",
-                               json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
-                               id)) {
-        free(id);
-        c->finding = false;
+    c->finding = cc_bus_request(self->bus, &c->requests, "mediad", "endpoint.find",
+                                json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
+                                c) != 0;
+    if (!c->finding)
         s_after_endpoints(self, c);
-    }
 }
 
 /* Something that decides the policy (the agent, the queue) became known after the call was
@@ -402,7 +389,7 @@ static void s_cmd_sweep(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
 {
     (void)cmd;
     (void)args;
-    cc_bus_reply(bus, req, json_pack("{s:i}", "deleted", rec_session_sweep(arg)));
+    cc_bus_reply(bus, req, json_pack("{s:i}", "deleted", rec_retention_sweep(arg)));
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
@@ -419,8 +406,9 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
     self->cfg = *cfg;
     snprintf(self->dir, sizeof self->dir, "%s", cfg->dir);
     self->cfg.dir = self->dir;
-    s_self = self;
-    if (rec_db_prepare(pg) < 0 || rec_db_listen(pg) < 0) {
+    self->by_call = cc_map_new(NULL);
+    self->by_tap = cc_map_new(NULL);
+    if (!self->by_call || !self->by_tap || rec_db_prepare(pg) < 0 || rec_db_listen(pg) < 0) {
         rec_calls_destroy(&self);
         return NULL;
     }
@@ -444,7 +432,7 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
     cc_loop_prepare_add(loop, rec_session_prepare, self);
     self->tick_timer = cc_loop_timer_add(loop, 100, 100, s_on_tick, self);
     uint64_t sweep_ms = (uint64_t)cfg->retention_interval_s * 1000;
-    self->sweep_timer = cc_loop_timer_add(loop, sweep_ms, sweep_ms, rec_session_on_sweep, self);
+    self->sweep_timer = cc_loop_timer_add(loop, sweep_ms, sweep_ms, rec_retention_on_timer, self);
     static const struct {
         const char *name;
         cc_bus_command_fn *fn;
@@ -468,13 +456,16 @@ void rec_calls_destroy(rec_calls_t **self_p)
     if (!self_p || !*self_p)
         return;
     rec_calls_t *self = *self_p;
-    for (int h = 0; h < NBUCKETS; h++) {
-        while (self->by_call[h]) {
-            rec_call_t *c = self->by_call[h];
+    if (self->by_call) {
+        cc_map_iter_t it = cc_map_iter(self->by_call);
+        for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+            rec_call_t *c = cc_map_value(e);
+            cc_log_set_call(c->call_id);
             if (c->mix)
                 rec_session_finish(self, c, true);
-            rec_calls_call_free(self, c);
+            rec_calls_call_free(self, c); /* deletes the entry just returned: allowed */
         }
+        cc_log_set_call(NULL);
     }
     if (self->pull) {
         cc_loop_prepare_remove(self->loop, rec_session_prepare, self);
@@ -485,9 +476,9 @@ void rec_calls_destroy(rec_calls_t **self_p)
         cc_loop_timer_cancel(self->loop, self->tick_timer);
     if (self->sweep_timer > 0)
         cc_loop_timer_cancel(self->loop, self->sweep_timer);
+    cc_map_destroy(&self->by_call);
+    cc_map_destroy(&self->by_tap);
     free(self->policies);
-    if (s_self == self)
-        s_self = NULL;
     free(self);
     *self_p = NULL;
 }

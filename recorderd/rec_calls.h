@@ -2,7 +2,8 @@
  * media.dtmf, decides by policy which calls are recorded, drives mediad's taps, receives
  * the tap batches (PULL on ipc://<run_dir>/recorderd.tap), feeds them to each recording's
  * timeline (rec_mix) and file (rec_file), indexes through rec_db, serves rec.* commands,
- * repairs files left by a crash at start and runs the retention sweep. */
+ * repairs files left by a crash at start (rec_recovery.c) and runs the retention sweep
+ * (rec_retention.c). */
 #ifndef REC_CALLS_H
 #define REC_CALLS_H
 
@@ -35,7 +36,7 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
 /* Close every open recording (complete: the daemon stops cleanly). */
 void rec_calls_destroy(rec_calls_t **self_p);
 void rec_calls_status(rec_calls_t *self, json_t *details);
-/* Repair and close the recordings a crash left open. Returns how many. */
-int rec_calls_recover(rec_calls_t *self);
+/* rec_recovery.c: repair and close the recordings a crash left open. Returns how many. */
+int rec_recovery_run(rec_calls_t *self);
 
 #endif

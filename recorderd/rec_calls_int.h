@@ -1,22 +1,24 @@
-/* rec_calls_int.h - what rec_calls.c (calls, bus, lifecycle) and rec_session.c (one
- * recording: start, tap input, pause, stop, close; retention and crash recovery) share.
- * Internal to recorderd: nothing else includes it. */
+/* rec_calls_int.h - what rec_calls.c (calls, bus, lifecycle), rec_session.c (one
+ * recording: start, tap input, pause, stop, close), rec_retention.c (deleting expired
+ * recordings) and rec_recovery.c (repairing what a crash left open) share. Internal to
+ * recorderd: nothing else includes it. */
 #ifndef REC_CALLS_INT_H
 #define REC_CALLS_INT_H
 
 #include <czmq.h>
 
+#include "cc_map.h"
 #include "rec_calls.h"
 #include "rec_file.h"
 #include "rec_mix.h"
 
-#define NBUCKETS 4096
 #define TEXT_MAX 64
 #define RING_MS 4000
 
 typedef struct rec_call rec_call_t;
 struct rec_call {
     rec_calls_t *owner;
+    cc_bus_owner_t requests;     /* endpoint.find: cancelled when the call is freed */
     char call_id[256];
     char caller[TEXT_MAX], callee[TEXT_MAX], agent[TEXT_MAX], queue[TEXT_MAX], trunk[TEXT_MAX];
     int caller_ep, callee_ep;
@@ -24,6 +26,7 @@ struct rec_call {
     rec_decision_t decision;
     rec_fc_state_t fc;
     /* the recording, while one runs */
+    cc_bus_owner_t rec_requests; /* its tap.start: cancelled when the recording closes */
     int64_t rec_id;
     rec_file_t *file;
     rec_mix_t *mix;
@@ -35,7 +38,6 @@ struct rec_call {
     int stop_timer;
     uint64_t stop_us;
     cc_bus_req_t *pending_start; /* rec.start waiting for endpoint.find */
-    rec_call_t *next_call, *next_tap;
 };
 
 struct rec_calls {
@@ -46,7 +48,8 @@ struct rec_calls {
     char dir[4096];
     rec_policy_t *policies;
     size_t npolicies;
-    rec_call_t *by_call[NBUCKETS], *by_tap[NBUCKETS];
+    cc_map_t *by_call; /* call id -> rec_call_t */
+    cc_map_t *by_tap;  /* recording id (decimal) -> rec_call_t, while it records */
     int ncalls, nrecording;
     zsock_t *pull;
     int pull_fd, tick_timer, sweep_timer;
@@ -55,7 +58,8 @@ struct rec_calls {
 
 /* rec_calls.c */
 rec_call_t *rec_calls_tap_find(rec_calls_t *self, uint64_t tap_id);
-rec_call_t *rec_calls_tap_find_live(uint64_t tap_id); /* for replies that carry only an id */
+/* Index c by its recording id (c->rec_id), for the tap batches. 0 or -ENOMEM. */
+int rec_calls_tap_link(rec_calls_t *self, rec_call_t *c);
 void rec_calls_tap_unlink(rec_calls_t *self, rec_call_t *c);
 void rec_calls_call_free(rec_calls_t *self, rec_call_t *c);
 
@@ -69,7 +73,9 @@ void rec_session_stop(rec_calls_t *self, rec_call_t *c);
 void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char *by);
 void rec_session_on_pull(cc_loop_t *loop, int fd, uint32_t events, void *arg);
 bool rec_session_prepare(cc_loop_t *loop, void *arg);
-int rec_session_sweep(rec_calls_t *self);
-void rec_session_on_sweep(cc_loop_t *loop, int timer_id, void *arg);
+
+/* rec_retention.c: delete what expired now; the number deleted. The timer's callback. */
+int rec_retention_sweep(rec_calls_t *self);
+void rec_retention_on_timer(cc_loop_t *loop, int timer_id, void *arg);
 
 #endif

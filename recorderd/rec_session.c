@@ -1,19 +1,18 @@
 /* rec_session.c - one recording of a call (see rec_calls_int.h): the index row and file
  * at the start, mediad's tap, the tap batches fed to the timeline (rec_mix) and the file,
- * pause and resume, the stop with its grace for late frames, the close; then the
- * retention sweep and the repair of files a crash left open. Calls and the bus are
- * rec_calls.c's. */
+ * pause and resume, the stop with its grace for late frames, the close. Calls and the bus
+ * are rec_calls.c's; deleting expired recordings is rec_retention.c's, repairing what a
+ * crash left open rec_recovery.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cc_log.h"
 #include "rec_calls_int.h"
 #include "rec_db.h"
-#include "rec_tapwire.h"
+#include "cc_tapwire.h"
 
 /* ---- recording: start, frames, stop ------------------------------------------------ */
 
@@ -22,23 +21,19 @@ static void s_sink(const int16_t *stereo, size_t frames, void *arg)
     rec_call_t *c = arg;
     if (c->file && !c->write_failed && rec_file_write(c->file, stereo, frames) < 0) {
         c->write_failed = true;
-        cc_error("rec.write_failed", "call=%s recording=%lld path=%s error=%s",
-                 cc_logq(c->call_id), (long long)c->rec_id, cc_logq(c->path),
-                 cc_logq(strerror(errno)));
+        cc_error("rec.write_failed", "recording=%lld path=%s error=%s", (long long)c->rec_id,
+                 cc_logq(c->path), cc_logq(strerror(errno)));
     }
 }
 
+/* tap.start's answer; the recording owns the request, so it still runs. */
 static void s_on_tap_started(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    char *id = arg;
-    rec_call_t *c = rec_calls_tap_find_live(strtoull(id, NULL, 10));
-    free(id);
-    if (!c)
-        return;
+    rec_call_t *c = arg;
     if (status != 0) {
-        cc_warn("rec.tap_failed", "call=%s recording=%lld status=%d error=%s",
-                cc_logq(c->call_id), (long long)c->rec_id, status,
+        cc_warn("rec.tap_failed", "recording=%lld status=%d error=%s", (long long)c->rec_id,
+                status,
                 cc_logq(result ? json_string_value(json_object_get(result, "message")) : ""));
         return;
     }
@@ -55,16 +50,10 @@ void rec_session_tap_start(rec_calls_t *self, rec_call_t *c)
         json_object_set_new(args, "caller_endpoint", json_integer(c->caller_ep));
     if (c->callee_ep)
         json_object_set_new(args, "callee_endpoint", json_integer(c->callee_ep));
-    char *id = malloc(24);
-    if (id)
-        snprintf(id, 24, "%lld", (long long)c->rec_id);
-    /* the reply finds the call by recording id: the call may be gone by then */
-    if (!id || !cc_bus_request(self->bus, NULL, "mediad", "tap.start", args, 2000,
-                               s_on_tap_started, id)) {
-        free(id);
-        cc_warn("rec.tap_failed", "call=%s recording=%lld reason=%s", cc_logq(c->call_id),
-                (long long)c->rec_id, cc_logq("cannot reach mediad"));
-    }
+    if (!cc_bus_request(self->bus, &c->rec_requests, "mediad", "tap.start", args, 2000,
+                        s_on_tap_started, c))
+        cc_warn("rec.tap_failed", "recording=%lld reason=%s", (long long)c->rec_id,
+                cc_logq("cannot reach mediad"));
 }
 
 
@@ -120,15 +109,14 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
                         .retention_days = c->decision.retention_days};
     c->rec_id = rec_db_insert(self->pg, &row);
     if (c->rec_id <= 0) {
-        cc_error("rec.start_failed", "call=%s reason=%s", cc_logq(c->call_id),
-                 cc_logq("cannot index the recording"));
+        cc_error("rec.start_failed", "reason=%s", cc_logq("cannot index the recording"));
         return -1;
     }
     c->file = rec_file_new(c->path, self->cfg.encrypt ? self->cfg.master : NULL);
     c->mix = rec_mix_new(cc_mono_us(), RING_MS, self->cfg.flush_ms, s_sink, c);
     if (!c->file || !c->mix) {
-        cc_error("rec.start_failed", "call=%s path=%s error=%s", cc_logq(c->call_id),
-                 cc_logq(c->path), cc_logq(strerror(errno)));
+        cc_error("rec.start_failed", "path=%s error=%s", cc_logq(c->path),
+                 cc_logq(strerror(errno)));
         uint64_t size = 0;
         char sha[65] = "";
         if (c->file)
@@ -142,13 +130,12 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
     c->dropped_mediad = c->batches_missing = 0;
     c->stopping = c->write_failed = false;
     c->offset_us = 0;
-    uint64_t h = (uint64_t)c->rec_id % NBUCKETS;
-    c->next_tap = self->by_tap[h];
-    self->by_tap[h] = c;
+    if (rec_calls_tap_link(self, c) != 0) /* out of memory: its batches would go unheard */
+        cc_warn("rec.tap_unindexed", "recording=%lld", (long long)c->rec_id);
     self->nrecording++;
     rec_session_tap_start(self, c);
-    cc_info("rec.started", "call=%s recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
-            "callee_endpoint=%d", cc_logq(c->call_id), (long long)c->rec_id,
+    cc_info("rec.started", "recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
+            "callee_endpoint=%d", (long long)c->rec_id,
             rec_mode_name(c->decision.mode), cc_logq(c->decision.matched), cc_logq(c->path),
             c->caller_ep, c->callee_ep);
     cc_bus_publish(self->bus, "rec.started", c->call_id,
@@ -179,6 +166,7 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
 {
     if (!c->mix)
         return;
+    cc_bus_owner_cancel(self->bus, &c->rec_requests);
     if (c->stop_timer > 0)
         cc_loop_timer_cancel(self->loop, c->stop_timer);
     c->stop_timer = 0;
@@ -193,9 +181,9 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
     rec_db_finish(self->pg, c->rec_id, ms, size, rc == 0 ? sha : NULL,
                   complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost,
                   gj ? gj : "[]");
-    cc_info("rec.stopped", "call=%s recording=%lld duration_ms=%lld size=%llu frames=%llu "
+    cc_info("rec.stopped", "recording=%lld duration_ms=%lld size=%llu frames=%llu "
             "lost=%llu batches_missing=%llu pauses=%d gaps=%d complete=%d",
-            cc_logq(c->call_id), (long long)c->rec_id, (long long)ms,
+            (long long)c->rec_id, (long long)ms,
             (unsigned long long)size, (unsigned long long)c->mix->frames,
             (unsigned long long)lost, (unsigned long long)c->batches_missing,
             c->mix->npauses, c->mix->ngaps, complete && rc == 0);
@@ -222,9 +210,11 @@ static void s_on_stop_timer(cc_loop_t *loop, int timer_id, void *arg)
     rec_call_t *c = arg;
     rec_calls_t *self = c->owner;
     c->stop_timer = 0;
+    cc_log_set_call(c->call_id);
     rec_session_finish(self, c, true);
     if (c->ended)
         rec_calls_call_free(self, c);
+    cc_log_set_call(NULL);
 }
 
 /* Stop: the tap goes, the last frames get end_grace_ms to arrive, then the file closes. */
@@ -251,8 +241,8 @@ void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char 
         rec_mix_pause(c->mix, cc_mono_us());
     else
         rec_mix_resume(c->mix, cc_mono_us());
-    cc_info(pause ? "rec.paused" : "rec.resumed", "call=%s recording=%lld by=%s",
-            cc_logq(c->call_id), (long long)c->rec_id, by);
+    cc_info(pause ? "rec.paused" : "rec.resumed", "recording=%lld by=%s", (long long)c->rec_id,
+            by);
     cc_bus_publish(self->bus, pause ? "rec.paused" : "rec.resumed", c->call_id,
                    json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "by", by));
 }
@@ -262,9 +252,9 @@ void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char 
 
 static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
 {
-    rec_batch_t b;
+    cc_tap_batch_t b;
     size_t off;
-    if (rec_batch_parse(buf, len, &b, &off) < 0) {
+    if (cc_tap_batch_parse(buf, len, &b, &off) < 0) {
         self->bad_batches++;
         return;
     }
@@ -273,6 +263,7 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
         self->unknown_batches++; /* e.g. left over from before a restart */
         return;
     }
+    cc_log_set_call(c->call_id); /* a batch of one call's audio */
     self->batches++;
     /* mediad numbers its batches and counts what it dropped: either says audio is missing
      * just before this batch, which the timeline marks as a gap */
@@ -284,9 +275,9 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
     c->dropped_mediad = b.dropped;
     if (loss)
         rec_mix_mark_loss(c->mix);
-    rec_frame_t f;
+    cc_tap_frame_t f;
     int r;
-    while ((r = rec_batch_next(buf, len, &off, &f)) == 1) {
+    while ((r = cc_tap_batch_next(buf, len, &off, &f)) == 1) {
         self->frames++;
         rec_mix_frame(c->mix, f.party, f.pt, f.ts, f.ssrc,
                       (uint64_t)((int64_t)f.arrival_us - c->offset_us), f.payload, f.len);
@@ -294,6 +285,7 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
     if (r < 0)
         self->bad_batches++;
     rec_mix_advance(c->mix, cc_mono_us());
+    cc_log_set_call(NULL);
 }
 
 static bool s_drain(rec_calls_t *self)
@@ -326,54 +318,4 @@ bool rec_session_prepare(cc_loop_t *loop, void *arg)
 {
     (void)loop;
     return s_drain(arg);
-}
-
-
-static void s_expired(int64_t id, const char *path, bool encrypted, void *arg)
-{
-    (void)encrypted;
-    rec_calls_t *self = arg;
-    if (unlink(path) < 0 && errno != ENOENT) {
-        cc_warn("rec.delete_failed", "recording=%lld path=%s error=%s", (long long)id,
-                cc_logq(path), cc_logq(strerror(errno)));
-        return;
-    }
-    if (rec_db_mark_deleted(self->pg, id) == 0) {
-        self->deleted++;
-        cc_info("rec.deleted", "recording=%lld path=%s", (long long)id, cc_logq(path));
-        cc_bus_publish(self->bus, "rec.deleted", NULL,
-                       json_pack("{s:I}", "recording_id", (json_int_t)id));
-    }
-}
-
-int rec_session_sweep(rec_calls_t *self)
-{
-    uint64_t before = self->deleted;
-    rec_db_expired(self->pg, s_expired, self);
-    return (int)(self->deleted - before);
-}
-
-void rec_session_on_sweep(cc_loop_t *loop, int timer_id, void *arg)
-{
-    (void)loop;
-    (void)timer_id;
-    rec_session_sweep(arg);
-}
-
-static void s_recover_one(int64_t id, const char *path, bool encrypted, void *arg)
-{
-    rec_calls_t *self = arg;
-    uint64_t size = 0, frames = 0;
-    char sha[65] = "";
-    int rc = rec_file_repair(path, encrypted ? self->cfg.master : NULL, &size, sha, &frames);
-    rec_db_finish(self->pg, id, (int64_t)(frames / 8), size, rc == 0 ? sha : NULL, false, "[]", 0,
-                  "[]");
-    cc_warn("rec.recovered", "recording=%lld path=%s duration_ms=%llu size=%llu repaired=%d",
-            (long long)id, cc_logq(path), (unsigned long long)(frames / 8),
-            (unsigned long long)size, rc == 0);
-}
-
-int rec_calls_recover(rec_calls_t *self)
-{
-    return rec_db_open_rows(self->pg, s_recover_one, self);
 }

@@ -1,15 +1,15 @@
-/* sp_directory.c - users/trunks/dialplan snapshot (see sp_directory.h). Users live in an
- * open hash table sized at insert time; trunks are few and scanned. */
+/* sp_directory.c - users/trunks/dialplan snapshot (see sp_directory.h). Users live in a
+ * cc_map by extension; trunks are few and scanned. */
 #include "sp_directory.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_map.h"
+
 struct sp_directory {
-    sp_user_t *users;  /* open addressing, ext[0] == 0 means empty */
-    size_t user_cap, user_count;
+    cc_map_t *users; /* ext -> sp_user_t (owned) */
     sp_trunk_t *trunks;
     size_t trunk_cap, trunk_count;
     cc_dialplan_t *dialplan;
@@ -21,7 +21,10 @@ sp_directory_t *sp_directory_new(void)
     if (!self)
         return NULL;
     self->dialplan = cc_dialplan_new();
-    if (!self->dialplan) {
+    self->users = cc_map_new(free);
+    if (!self->dialplan || !self->users) {
+        cc_dialplan_destroy(&self->dialplan);
+        cc_map_destroy(&self->users);
         free(self);
         return NULL;
     }
@@ -33,54 +36,30 @@ void sp_directory_destroy(sp_directory_t **self_p)
     if (!self_p || !*self_p)
         return;
     sp_directory_t *self = *self_p;
-    free(self->users);
+    cc_map_destroy(&self->users);
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
     free(self);
     *self_p = NULL;
 }
 
-static uint32_t s_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
-}
-
-static sp_user_t *s_slot(sp_user_t *table, size_t cap, const char *ext)
-{
-    size_t i = s_hash(ext) & (cap - 1);
-    while (table[i].ext[0] && strcmp(table[i].ext, ext) != 0)
-        i = (i + 1) & (cap - 1);
-    return &table[i];
-}
-
-static int s_grow(sp_directory_t *self)
-{
-    size_t cap = self->user_cap ? self->user_cap * 2 : 64;
-    sp_user_t *table = calloc(cap, sizeof *table);
-    if (!table)
-        return -1;
-    for (size_t i = 0; i < self->user_cap; i++)
-        if (self->users[i].ext[0])
-            *s_slot(table, cap, self->users[i].ext) = self->users[i];
-    free(self->users);
-    self->users = table;
-    self->user_cap = cap;
-    return 0;
-}
-
 int sp_directory_add_user(sp_directory_t *self, const sp_user_t *user)
 {
     if (!user->ext[0])
         return -1;
-    if ((self->user_count + 1) * 2 > self->user_cap && s_grow(self) < 0)
+    sp_user_t *known = cc_map_get(self->users, user->ext);
+    if (known) { /* a later row for the same extension replaces the earlier one */
+        *known = *user;
+        return 0;
+    }
+    sp_user_t *copy = malloc(sizeof *copy);
+    if (!copy)
         return -1;
-    sp_user_t *slot = s_slot(self->users, self->user_cap, user->ext);
-    if (!slot->ext[0])
-        self->user_count++;
-    *slot = *user;
+    *copy = *user;
+    if (cc_map_insert(self->users, copy->ext, copy) != 0) {
+        free(copy);
+        return -1;
+    }
     return 0;
 }
 
@@ -107,10 +86,9 @@ void sp_directory_set_dialplan(sp_directory_t *self, cc_dialplan_t **dialplan_p)
 
 const sp_user_t *sp_directory_user(const sp_directory_t *self, const char *ext)
 {
-    if (!self->user_cap || !ext || !ext[0])
+    if (!ext || !ext[0])
         return NULL;
-    sp_user_t *slot = s_slot(self->users, self->user_cap, ext);
-    return slot->ext[0] ? slot : NULL;
+    return cc_map_get(self->users, ext);
 }
 
 const sp_trunk_t *sp_directory_trunk(const sp_directory_t *self, const char *name)
@@ -138,7 +116,7 @@ const cc_dialplan_t *sp_directory_dialplan(const sp_directory_t *self)
 
 size_t sp_directory_user_count(const sp_directory_t *self)
 {
-    return self->user_count;
+    return cc_map_size(self->users);
 }
 
 size_t sp_directory_trunk_count(const sp_directory_t *self)

@@ -1,20 +1,20 @@
-/* sp_registry.c - bindings per extension in a chained hash table (see sp_registry.h). */
+/* sp_registry.c - bindings per extension (see sp_registry.h): a cc_map from extension to
+ * that user's contacts (at most SP_MAX_CONTACTS, kept in a small array). An extension
+ * whose last binding goes is dropped from the map. */
 #include "sp_registry.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define SP_REG_BUCKETS 4096
+#include "cc_map.h"
 
-typedef struct s_aor {
-    struct s_aor *next;
-    char ext[16];
+typedef struct {
     int count;
     sp_contact_t contacts[SP_MAX_CONTACTS];
 } s_aor_t;
 
 struct sp_registry {
-    s_aor_t *buckets[SP_REG_BUCKETS];
+    cc_map_t *aors; /* ext -> s_aor_t (owned) */
     size_t total;
     sp_registry_removed_fn *removed_fn;
     void *removed_arg;
@@ -28,39 +28,24 @@ void sp_registry_on_removed(sp_registry_t *self, sp_registry_removed_fn *fn, voi
 
 sp_registry_t *sp_registry_new(void)
 {
-    return calloc(1, sizeof(sp_registry_t));
+    sp_registry_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->aors = cc_map_new(free);
+    if (!self->aors) {
+        free(self);
+        return NULL;
+    }
+    return self;
 }
 
 void sp_registry_destroy(sp_registry_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    for (int i = 0; i < SP_REG_BUCKETS; i++) {
-        s_aor_t *a = (*self_p)->buckets[i];
-        while (a) {
-            s_aor_t *next = a->next;
-            free(a);
-            a = next;
-        }
-    }
+    cc_map_destroy(&(*self_p)->aors);
     free(*self_p);
     *self_p = NULL;
-}
-
-static unsigned s_bucket(const char *s)
-{
-    unsigned h = 2166136261u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h % SP_REG_BUCKETS;
-}
-
-static s_aor_t *s_find(const sp_registry_t *self, const char *ext)
-{
-    for (s_aor_t *a = self->buckets[s_bucket(ext)]; a; a = a->next)
-        if (strcmp(a->ext, ext) == 0)
-            return a;
-    return NULL;
 }
 
 static void s_remove_at(sp_registry_t *self, s_aor_t *a, int i, const char *reason)
@@ -74,15 +59,13 @@ static void s_remove_at(sp_registry_t *self, s_aor_t *a, int i, const char *reas
 
 int sp_registry_bind(sp_registry_t *self, const sp_contact_t *c, uint64_t now_s)
 {
-    s_aor_t *a = s_find(self, c->ext);
+    s_aor_t *a = cc_map_get(self->aors, c->ext);
     if (!a) {
         a = calloc(1, sizeof *a);
-        if (!a)
+        if (!a || cc_map_insert(self->aors, c->ext, a) != 0) {
+            free(a);
             return -1;
-        memcpy(a->ext, c->ext, sizeof a->ext);
-        unsigned b = s_bucket(c->ext);
-        a->next = self->buckets[b];
-        self->buckets[b] = a;
+        }
     }
     for (int i = 0; i < a->count; i++)
         if (strcmp(a->contacts[i].uri, c->uri) == 0) {
@@ -106,10 +89,12 @@ int sp_registry_bind(sp_registry_t *self, const sp_contact_t *c, uint64_t now_s)
 
 int sp_registry_unbind(sp_registry_t *self, const char *ext, const char *uri)
 {
-    s_aor_t *a = s_find(self, ext);
+    s_aor_t *a = cc_map_get(self->aors, ext);
     for (int i = 0; a && i < a->count; i++)
         if (strcmp(a->contacts[i].uri, uri) == 0) {
             s_remove_at(self, a, i, "unregistered");
+            if (a->count == 0)
+                cc_map_delete(self->aors, ext);
             return 0;
         }
     return -1;
@@ -117,19 +102,20 @@ int sp_registry_unbind(sp_registry_t *self, const char *ext, const char *uri)
 
 int sp_registry_unbind_all(sp_registry_t *self, const char *ext)
 {
-    s_aor_t *a = s_find(self, ext);
+    s_aor_t *a = cc_map_get(self->aors, ext);
     if (!a)
         return 0;
     int n = a->count;
     while (a->count > 0)
         s_remove_at(self, a, a->count - 1, "unregistered");
+    cc_map_delete(self->aors, ext);
     return n;
 }
 
 size_t sp_registry_lookup(const sp_registry_t *self, const char *ext, uint64_t now_s,
                           sp_contact_t *out, size_t max)
 {
-    const s_aor_t *a = s_find(self, ext);
+    const s_aor_t *a = cc_map_get(self->aors, ext);
     size_t n = 0;
     for (int i = 0; a && i < a->count && n < max; i++)
         if (a->contacts[i].expires_at > now_s)
@@ -141,15 +127,19 @@ size_t sp_registry_expire(sp_registry_t *self, uint64_t now_s, sp_registry_expir
                           void *arg)
 {
     size_t dropped = 0;
-    for (int b = 0; b < SP_REG_BUCKETS; b++)
-        for (s_aor_t *a = self->buckets[b]; a; a = a->next)
-            for (int i = a->count - 1; i >= 0; i--)
-                if (a->contacts[i].expires_at <= now_s) {
-                    if (fn)
-                        fn(&a->contacts[i], arg);
-                    s_remove_at(self, a, i, "expired");
-                    dropped++;
-                }
+    cc_map_iter_t it = cc_map_iter(self->aors);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        s_aor_t *a = cc_map_value(e);
+        for (int i = a->count - 1; i >= 0; i--)
+            if (a->contacts[i].expires_at <= now_s) {
+                if (fn)
+                    fn(&a->contacts[i], arg);
+                s_remove_at(self, a, i, "expired");
+                dropped++;
+            }
+        if (a->count == 0) /* the entry just returned: deleting it is allowed */
+            cc_map_delete(self->aors, cc_map_key(e));
+    }
     return dropped;
 }
 

@@ -114,3 +114,40 @@ CC_TEST(registry_reports_every_removal_with_its_reason)
     CC_CHECK_INT(sp_registry_count(r), 0);
     sp_registry_destroy(&r);
 }
+
+CC_TEST(registry_forgets_an_extension_with_no_bindings_left)
+{
+    sp_registry_t *r = sp_registry_new();
+    sp_contact_t out[SP_MAX_CONTACTS];
+    sp_contact_t a = s_contact("1001", "sip:1001@10.0.0.1", 100);
+    sp_contact_t b = s_contact("1002", "sip:1002@10.0.0.2", 500);
+    CC_CHECK_INT(sp_registry_bind(r, &a, 10), 1);
+    CC_CHECK_INT(sp_registry_bind(r, &b, 10), 1);
+    CC_CHECK_INT(sp_registry_expire(r, 200, NULL, NULL), 1);
+    CC_CHECK_INT(sp_registry_lookup(r, "1001", 200, out, SP_MAX_CONTACTS), 0);
+    CC_CHECK_INT(sp_registry_lookup(r, "1002", 200, out, SP_MAX_CONTACTS), 1);
+    a.expires_at = 300; /* comes back */
+    CC_CHECK_INT(sp_registry_bind(r, &a, 200), 1);
+    CC_CHECK_INT(sp_registry_lookup(r, "1001", 200, out, SP_MAX_CONTACTS), 1);
+    CC_CHECK_INT(sp_registry_unbind(r, "1001", a.uri), 0);
+    CC_CHECK_INT(sp_registry_unbind_all(r, "1002"), 1);
+    CC_CHECK_INT(sp_registry_count(r), 0);
+    CC_CHECK_INT(sp_registry_unbind_all(r, "1002"), 0);
+    sp_registry_destroy(&r);
+}
+
+CC_TEST(directory_later_user_row_replaces_the_earlier)
+{
+    sp_directory_t *d = sp_directory_new();
+    sp_user_t u = { .ext = "1001", .name = "old", .enabled = true };
+    CC_CHECK_INT(sp_directory_add_user(d, &u), 0);
+    snprintf(u.name, sizeof u.name, "new");
+    CC_CHECK_INT(sp_directory_add_user(d, &u), 0);
+    CC_CHECK_INT(sp_directory_user_count(d), 1);
+    CC_CHECK_STR(sp_directory_user(d, "1001")->name, "new");
+    sp_user_t empty = { .ext = "" };
+    CC_CHECK_INT(sp_directory_add_user(d, &empty), -1);
+    CC_CHECK(sp_directory_user(d, "") == NULL);
+    CC_CHECK(sp_directory_user(d, NULL) == NULL);
+    sp_directory_destroy(&d);
+}

@@ -1,24 +1,30 @@
-/* sp_throttle.c - failed-authentication counter per source address (see sp_throttle.h). */
+/* sp_throttle.c - failed-authentication counter per source address (see sp_throttle.h):
+ * a cc_map from address to its window, and the same entries on a list ordered by window
+ * start, whose head is the one to evict when `capacity` addresses are tracked. */
 #include "sp_throttle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_map.h"
+
 #define SP_ADDR_KEY 48
 
-typedef struct {
-    char addr[SP_ADDR_KEY]; /* "" = free slot */
+typedef struct s_entry {
+    char addr[SP_ADDR_KEY]; /* the map's key, kept for eviction */
     uint64_t window_start;
     int failures;
     bool logged;
+    struct s_entry *older, *newer; /* by window_start */
 } s_entry_t;
 
 struct sp_throttle {
     int limit;
     uint64_t window_ms;
-    int capacity;
-    s_entry_t *entries;
+    size_t capacity;
+    cc_map_t *entries;           /* addr -> s_entry_t (owned) */
+    s_entry_t *oldest, *newest;
 };
 
 sp_throttle_t *sp_throttle_new(int limit, uint64_t window_ms, int capacity)
@@ -28,14 +34,14 @@ sp_throttle_t *sp_throttle_new(int limit, uint64_t window_ms, int capacity)
     sp_throttle_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->entries = calloc((size_t)capacity, sizeof *self->entries);
+    self->entries = cc_map_new(free);
     if (!self->entries) {
         free(self);
         return NULL;
     }
     self->limit = limit;
     self->window_ms = window_ms;
-    self->capacity = capacity;
+    self->capacity = (size_t)capacity;
     return self;
 }
 
@@ -43,49 +49,59 @@ void sp_throttle_destroy(sp_throttle_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    free((*self_p)->entries);
+    cc_map_destroy(&(*self_p)->entries);
     free(*self_p);
     *self_p = NULL;
 }
 
-static uint32_t s_hash(const char *s)
+static void s_unlink(sp_throttle_t *self, s_entry_t *e)
 {
-    uint32_t h = 2166136261u;
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 16777619u;
-    return h;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        self->oldest = e->newer;
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        self->newest = e->older;
+    e->older = e->newer = NULL;
 }
 
-/* 0 free slot, 1 expired entry, 2 live entry: lower is a better slot to reuse. */
-static int s_rank(const sp_throttle_t *self, const s_entry_t *e, uint64_t now)
+static void s_append(sp_throttle_t *self, s_entry_t *e)
 {
-    if (!e->addr[0])
-        return 0;
-    return now - e->window_start >= self->window_ms ? 1 : 2;
+    e->older = self->newest;
+    e->newer = NULL;
+    if (self->newest)
+        self->newest->newer = e;
+    else
+        self->oldest = e;
+    self->newest = e;
 }
 
-/* Find addr's entry; with create, take a free or expired slot, else evict the oldest of
- * the probe sequence. */
+/* Find addr's entry; with create, make one, evicting the oldest window when full. */
 static s_entry_t *s_find(sp_throttle_t *self, const char *addr, uint64_t now, bool create)
 {
-    int start = (int)(s_hash(addr) % (uint32_t)self->capacity);
-    int probes = self->capacity < 8 ? self->capacity : 8;
-    s_entry_t *victim = NULL;
-    for (int i = 0; i < probes; i++) {
-        s_entry_t *e = &self->entries[(start + i) % self->capacity];
-        if (e->addr[0] && strncmp(e->addr, addr, SP_ADDR_KEY - 1) == 0)
-            return e;
-        if (!victim || s_rank(self, e, now) < s_rank(self, victim, now) ||
-            (s_rank(self, e, now) == 2 && s_rank(self, victim, now) == 2 &&
-             e->window_start < victim->window_start))
-            victim = e;
+    char key[SP_ADDR_KEY];
+    snprintf(key, sizeof key, "%s", addr);
+    s_entry_t *e = cc_map_get(self->entries, key);
+    if (e || !create)
+        return e;
+    if (cc_map_size(self->entries) >= self->capacity && self->oldest) {
+        s_entry_t *victim = self->oldest;
+        s_unlink(self, victim);
+        cc_map_delete(self->entries, victim->addr);
     }
-    if (!create)
+    e = calloc(1, sizeof *e);
+    if (!e)
         return NULL;
-    memset(victim, 0, sizeof *victim);
-    snprintf(victim->addr, sizeof victim->addr, "%s", addr);
-    victim->window_start = now;
-    return victim;
+    memcpy(e->addr, key, sizeof e->addr);
+    e->window_start = now;
+    if (cc_map_insert(self->entries, e->addr, e) != 0) {
+        free(e);
+        return NULL;
+    }
+    s_append(self, e);
+    return e;
 }
 
 static void s_roll(sp_throttle_t *self, s_entry_t *e, uint64_t now)
@@ -94,6 +110,8 @@ static void s_roll(sp_throttle_t *self, s_entry_t *e, uint64_t now)
         e->window_start = now;
         e->failures = 0;
         e->logged = false;
+        s_unlink(self, e); /* the newest window now */
+        s_append(self, e);
     }
 }
 
@@ -119,6 +137,8 @@ bool sp_throttle_blocked(sp_throttle_t *self, const char *addr, uint64_t now_ms,
 void sp_throttle_fail(sp_throttle_t *self, const char *addr, uint64_t now_ms)
 {
     s_entry_t *e = s_find(self, addr, now_ms, true);
+    if (!e) /* out of memory: this failure goes uncounted */
+        return;
     s_roll(self, e, now_ms);
     e->failures++;
 }
@@ -126,10 +146,8 @@ void sp_throttle_fail(sp_throttle_t *self, const char *addr, uint64_t now_ms)
 int sp_throttle_blocked_count(const sp_throttle_t *self, uint64_t now_ms)
 {
     int n = 0;
-    for (int i = 0; i < self->capacity; i++) {
-        const s_entry_t *e = &self->entries[i];
-        if (e->addr[0] && now_ms - e->window_start < self->window_ms && e->failures >= self->limit)
+    for (const s_entry_t *e = self->newest; e; e = e->older)
+        if (now_ms - e->window_start < self->window_ms && e->failures >= self->limit)
             n++;
-    }
     return n;
 }

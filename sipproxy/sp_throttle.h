@@ -1,7 +1,8 @@
 /* sp_throttle.h - per-source-address limit on failed authentications. Pure: the caller
  * passes the time in; no sockets, no clock. A source that failed more than `limit` times
  * inside one window is refused without checking credentials until the window ends; other
- * sources are unaffected. Fixed memory: a small open-addressing table, oldest evicted. */
+ * sources are unaffected. Bounded memory: at most `capacity` addresses are tracked; a new
+ * one then evicts the address whose window started longest ago (an ended window first). */
 #ifndef SP_THROTTLE_H
 #define SP_THROTTLE_H
 

@@ -1,19 +1,20 @@
-/* acd_caller.c - the caller's leg while acdd holds it: entering the queue (the row first,
- * then the core), the answer, position announcements and hold music on the caller's
- * endpoint (play.* to mediad), and how a wait ends other than by an agent: overflow,
- * abandon, the caller hanging up. Offers are in acd_offer.c, callbacks in acd_callback.c. */
+/* acd_waiting.c - the caller waiting in a queue, while acdd holds the leg: entering the
+ * queue (the row first, then the core), the answer, position announcements and hold music
+ * on the caller's endpoint (play.* to mediad), and how a wait ends other than by an agent:
+ * overflow, abandon, the caller hanging up; then the agent's part ending (wrap-up, the
+ * completed row). Offers are in acd_offer.c, callbacks in acd_callback.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "acd_calls.h"
+#include "acd_app.h"
 #include "acd_say.h"
 #include "cc_log.h"
 
 /* ---- media on the caller's endpoint ----------------------------------------------------- */
 
 void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
-                   acd_reply_fn on_reply)
+                   cc_bus_reply_fn *on_reply)
 {
     if (call->endpoint_id <= 0 || call->leg_gone) {
         json_decref(prompts);
@@ -21,7 +22,7 @@ void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
     }
     json_t *args = json_pack("{s:I, s:o, s:s, s:b}", "endpoint_id", (json_int_t)call->endpoint_id,
                              "prompts", prompts, "language", app->language, "loop", loop);
-    acd_request(app, "mediad", "play.start", args, call->id, on_reply);
+    acd_request(app, call, "mediad", "play.start", args, on_reply);
 }
 
 void acd_call_start_music(acd_app_t *app, acd_call_t *call)
@@ -38,17 +39,19 @@ void acd_call_play_stop(acd_app_t *app, acd_call_t *call)
     if (call->endpoint_id <= 0 || call->leg_gone)
         return;
     call->announce_play_id = 0;
-    acd_request(app, "mediad", "play.stop",
-                json_pack("{s:I}", "endpoint_id", (json_int_t)call->endpoint_id), call->id,
-                NULL);
+    acd_request(app, call, "mediad", "play.stop",
+                json_pack("{s:I}", "endpoint_id", (json_int_t)call->endpoint_id), NULL);
 }
 
-static void s_on_announce_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_announce_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
+    (void)bus;
+    acd_call_t *call = arg;
     if (status == 0)
         call->announce_play_id = json_integer_value(json_object_get(result, "play_id"));
     else /* a missing prompt must not leave the caller in silence */
-        acd_call_start_music(app, call);
+        acd_call_start_music(call->app, call);
+    acd_calls_sweep(call->app);
 }
 
 static void s_announce(acd_app_t *app, acd_call_t *call, int position, int wait_s)
@@ -71,29 +74,32 @@ static void s_announce(acd_app_t *app, acd_call_t *call, int position, int wait_
     acd_call_play(app, call, prompts, false, s_on_announce_reply);
 }
 
-static void s_on_answer_reply(acd_app_t *app, acd_call_t *call, int status, json_t *result)
+static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    (void)result;
+    (void)bus, (void)result;
+    acd_call_t *call = arg;
+    acd_app_t *app = call->app;
     if (status != 0) {
-        cc_warn("acd.answer_failed", "call=%s", call->id);
+        cc_warn("acd.answer_failed", NULL);
         if (call->in_core) { /* the caller is gone (e.g. died while acdd was down) */
             acd_event_t ev = {.kind = ACD_EV_CALL_ABANDONED, .call_id = call->id};
             acd_app_step(app, &ev);
         }
-        return;
+    } else {
+        call->answered = true;
+        if (call->pending_position > 0) {
+            s_announce(app, call, call->pending_position, call->pending_wait_s);
+            call->pending_position = 0;
+        } else if (!call->gone) {
+            acd_call_start_music(app, call);
+        }
     }
-    call->answered = true;
-    if (call->pending_position > 0) {
-        s_announce(app, call, call->pending_position, call->pending_wait_s);
-        call->pending_position = 0;
-    } else if (!call->gone) {
-        acd_call_start_music(app, call);
-    }
+    acd_calls_sweep(app);
 }
 
 void acd_call_answer(acd_app_t *app, acd_call_t *call, json_t *args)
 {
-    acd_request(app, "sipproxy", "call.answer", args, call->id, s_on_answer_reply);
+    acd_request(app, call, "sipproxy", "call.answer", args, s_on_answer_reply);
 }
 
 void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
@@ -207,7 +213,7 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
     cc_bus_publish(app->bus, "queue.overflowed", call->id, ev);
     acd_log_queue(app, call->id, a->queue, "overflowed", NULL, call->caller, call->priority,
                   acd_call_wait_s(call), -1, -1, -1, detail);
-    cc_info("acd.overflow", "call=%s queue=%s %s", call->id, a->queue, cc_logq(detail));
+    cc_info("acd.overflow", "queue=%s %s", a->queue, cc_logq(detail));
     if (a->overflow == ACD_OVERFLOW_QUEUE) { /* the core moved it already */
         acd_text_copy(call->queue, sizeof call->queue, a->target);
         call->enqueued_ms = acd_now_ms();
@@ -232,9 +238,9 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
         char target[ACD_NAME_MAX + 8];
         snprintf(target, sizeof target, "ext:%s", a->target);
         acd_call_play_stop(app, call);
-        acd_request(app, "sipproxy", "call.connect",
+        acd_request(app, call, "sipproxy", "call.connect",
                     json_pack("{s:s, s:[s], s:s}", "call_id", call->id, "targets", target,
-                              "caller_name", acd_call_caller_name(call)), call->id, NULL);
+                              "caller_name", acd_call_caller_name(call)), NULL);
         return;
     }
     acd_hangup(app, call->id, a->reason[0] == 'f' ? "queue full" : "queue max wait");
@@ -254,8 +260,7 @@ void acd_act_abandoned(acd_app_t *app, const acd_action_t *a)
     acd_log_queue(app, call->id, a->queue, "abandoned", NULL, call->caller, call->priority,
                   wait, -1, a->position, 0, NULL);
     acd_qcall_delete(app, call);
-    cc_info("acd.abandoned", "call=%s queue=%s wait_s=%.1f position=%d", call->id, a->queue,
-            wait, a->position);
+    cc_info("acd.abandoned", "queue=%s wait_s=%.1f position=%d", a->queue, wait, a->position);
     acd_call_kill(app, call);
 }
 
@@ -307,8 +312,8 @@ void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *cal
         call->cb != ACD_CB_NONE ||
         (connect_id > 0 && connect_id != call->answered_connect_id))
         return;
-    cc_info("acd.returned", "call=%s queue=%s agent=%s reason=%s", call->id, call->queue,
-            call->agent, cc_logq(reason));
+    cc_info("acd.returned", "queue=%s agent=%s reason=%s", call->queue, call->agent,
+            cc_logq(reason));
     s_agent_done(app, call);
     acd_call_kill(app, call);
 }
