@@ -181,6 +181,7 @@ void cc_bus_destroy(cc_bus_t **self_p)
         cc_loop_timer_cancel(self->loop, self->timer_id);
     if (self->loop)
         cc_loop_prepare_remove(self->loop, s_on_prepare, self);
+    cc_bus_watches_free(self);
     cc_bus_requests_free(self);
     cc_bus_subs_free(self);
     if (self->router)
@@ -548,7 +549,8 @@ static void s_handle_command(cc_bus_t *self, cc_bus_req_t *req, const char *data
         cc_log_set_call(NULL);
     }
     else if (!strcmp(def->name, "ping"))
-        cc_bus_reply(self, req, json_pack("{s:b,s:s}", "pong", 1, "daemon", self->name));
+        cc_bus_reply(self, req, json_pack("{s:b,s:s,s:I}", "pong", 1, "daemon", self->name,
+                                          "epoch", (json_int_t)self->epoch));
     else
         s_serve_replay(self, req, args);
 done:
@@ -593,6 +595,7 @@ bool cc_bus_dispatch(cc_bus_t *self)
     uint64_t now = cc_bus_now_ms();
     bool any = cc_bus_expire_requests(self, now);
     any = cc_bus_sub_timers(self, now) || any;
+    any = cc_bus_watch_timers(self, now) || any;
     /* Handlers send, and a send can consume a socket's edge: keep passing over every
      * socket until one whole pass finds nothing to read. */
     bool progress;
@@ -612,10 +615,11 @@ bool cc_bus_dispatch(cc_bus_t *self)
 int cc_bus_next_timeout_ms(cc_bus_t *self)
 {
     uint64_t now = cc_bus_now_ms();
-    int a = cc_bus_requests_next_ms(self, now), b = cc_bus_sub_next_ms(self, now);
-    if (a < 0)
-        return b;
-    if (b < 0)
-        return a;
-    return a < b ? a : b;
+    int next = -1;
+    int each[] = { cc_bus_requests_next_ms(self, now), cc_bus_sub_next_ms(self, now),
+                   cc_bus_watch_next_ms(self, now) };
+    for (size_t i = 0; i < sizeof each / sizeof each[0]; i++)
+        if (each[i] >= 0 && (next < 0 || each[i] < next))
+            next = each[i];
+    return next;
 }

@@ -164,6 +164,20 @@ static inline size_t cc_bus_owner_pending(const cc_bus_owner_t *owner)
 /* Requests in flight, all owners. */
 size_t cc_bus_pending_count(const cc_bus_t *self);
 
+/* ---- watching a daemon for restarts ------------------------------------------ */
+
+/* Ping `target` every interval_ms. fn runs when the epoch in its reply differs from the
+ * last one seen: old_epoch 0 the first time it answers (or after it was down), new_epoch 0
+ * when a ping went unanswered for interval_ms (down). A changed non-zero epoch means the
+ * daemon restarted: whatever it held for this one (mediad's endpoints) is gone. */
+typedef struct cc_bus_watch cc_bus_watch_t;
+typedef void (cc_bus_watch_fn)(cc_bus_t *bus, const char *target, uint64_t old_epoch,
+                               uint64_t new_epoch, void *arg);
+int cc_bus_watch(cc_bus_t *self, const char *target, int interval_ms, cc_bus_watch_fn *fn,
+                 void *arg);
+/* The epoch the watch last saw for target (0: none yet, down, or not watched). */
+uint64_t cc_bus_watched_epoch(const cc_bus_t *self, const char *target);
+
 /* Blocking call for command-line tools and tests (never inside a daemon's loop). Returns
  * the result object (new reference, json null if the reply had none) or NULL with err set
  * ("timeout after 2000 ms", "sipproxy: bad_args: missing 'number'"). */

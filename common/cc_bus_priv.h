@@ -6,6 +6,7 @@
 #define CC_BUS_PRIV_H
 
 #include <czmq.h>
+#include <errno.h>
 
 #include "cc_bus.h"
 #include "cc_map.h"
@@ -109,6 +110,9 @@ struct cc_bus {
     int timer_id;
     cc_bus_fd_fn *fd_fn;
     void *fd_arg;
+    cc_bus_watch_t **watches;   /* daemons pinged for their epoch (cc_bus_watch.c) */
+    size_t nwatches, watches_cap;
+    cc_bus_owner_t watch_owner; /* the pings in flight */
 };
 
 /* cc_bus.c */
@@ -131,6 +135,11 @@ int cc_bus_requests_init(cc_bus_t *self);
 bool cc_bus_expire_requests(cc_bus_t *self, uint64_t now_ms);
 void cc_bus_requests_free(cc_bus_t *self);
 int cc_bus_requests_next_ms(cc_bus_t *self, uint64_t now_ms);
+
+/* cc_bus_watch.c */
+bool cc_bus_watch_timers(cc_bus_t *self, uint64_t now_ms);
+int cc_bus_watch_next_ms(cc_bus_t *self, uint64_t now_ms);
+void cc_bus_watches_free(cc_bus_t *self);
 
 /* cc_bus_sub.c */
 bool cc_bus_sub_drain(cc_bus_t *self, cc_bus_subsock_t *ss);

@@ -449,6 +449,58 @@ CC_TEST(bus_request_timeouts_in_deadline_order)
         CC_CHECK(s_order[i - 1] < s_order[i]);
 }
 
+/* A watched daemon: seen when it first answers, reported down when it stops, and seen
+ * with its new epoch when it comes back (a restart). */
+typedef struct {
+    int calls;
+    uint64_t old[8], now[8];
+} s_watch_seen_t;
+
+static void s_on_peer(cc_bus_t *bus, const char *target, uint64_t old_epoch,
+                       uint64_t new_epoch, void *arg)
+{
+    (void)bus, (void)target;
+    s_watch_seen_t *w = arg;
+    if (w->calls < 8) {
+        w->old[w->calls] = old_epoch;
+        w->now[w->calls] = new_epoch;
+    }
+    w->calls++;
+}
+
+static bool s_watch_calls(void *arg) { return ((s_watch_seen_t *)arg)->calls >= 1; }
+static bool s_watch_calls2(void *arg) { return ((s_watch_seen_t *)arg)->calls >= 2; }
+static bool s_watch_calls3(void *arg) { return ((s_watch_seen_t *)arg)->calls >= 3; }
+
+CC_TEST(bus_watch_sees_a_restart)
+{
+    CC_CHECK(s_tmpdir());
+    cc_bus_t *srv = s_server("twatch", 0), *cli = cc_bus_new("tcli", s_dir, 0);
+    CC_CHECK(srv && cli);
+    s_watch_seen_t seen = {0};
+    CC_CHECK_INT(cc_bus_watch(cli, "twatch", 40, s_on_peer, &seen), 0);
+    uint64_t first = cc_bus_epoch(srv);
+    cc_bus_t *buses[] = {cli, srv};
+    bool up = s_pump(buses, 2, 2000, s_watch_calls, &seen, NULL, NULL);
+    uint64_t watched = cc_bus_watched_epoch(cli, "twatch");
+    cc_bus_destroy(&srv);
+    bool down = s_pump(buses, 1, 2000, s_watch_calls2, &seen, NULL, NULL);
+    usleep(2000); /* a new epoch (start time in microseconds) */
+    srv = s_server("twatch", 0);
+    uint64_t second = srv ? cc_bus_epoch(srv) : 0;
+    buses[1] = srv;
+    bool back = srv && s_pump(buses, 2, 3000, s_watch_calls3, &seen, NULL, NULL);
+    cc_bus_destroy(&cli);
+    cc_bus_destroy(&srv);
+    s_rmdir();
+    CC_CHECK(up && down && back);
+    CC_CHECK(first != 0 && second != 0 && first != second);
+    CC_CHECK(watched == first);
+    CC_CHECK(seen.old[0] == 0 && seen.now[0] == first);
+    CC_CHECK(seen.old[1] == first && seen.now[1] == 0);
+    CC_CHECK(seen.old[2] == 0 && seen.now[2] == second);
+}
+
 /* cc_bus_call blocks, so the server runs in a thread of its own. */
 static volatile bool s_stop;
 

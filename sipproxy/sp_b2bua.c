@@ -178,14 +178,17 @@ void sp_call_publish_created(sp_call_t *c, const char *route_kind, const char *r
         return;
     if (c->trunk[0])
         json_object_set_new(f, "trunk", json_string(c->trunk));
+    if (c->a.callid[0])
+        json_object_set_new(f, "sip_call_id", json_string(c->a.callid));
     if (route_kind) {
         json_object_set_new(f, "route_kind", json_string(route_kind));
         json_object_set_new(f, "route_target", json_string(route_target));
     }
     cc_bus_publish(c->proxy->bus, "call.created", c->id, f);
-    cc_info("call.created", "call=%s caller=%s callee=%s direction=%s source=%s route=%s:%s",
-            c->id, cc_logq(c->caller), cc_logq(c->callee), c->direction, c->source,
-            route_kind ? route_kind : "none", route_target ? route_target : "");
+    cc_info("call.created", "call=%s caller=%s callee=%s direction=%s source=%s route=%s:%s "
+            "sip_call_id=%s", c->id, cc_logq(c->caller), cc_logq(c->callee), c->direction,
+            c->source, route_kind ? route_kind : "none", route_target ? route_target : "",
+            cc_logq(c->a.callid));
 }
 
 void sp_call_publish_answered(sp_call_t *c, const char *contact)
