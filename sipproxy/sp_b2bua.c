@@ -120,14 +120,17 @@ static void s_free(sp_call_t *c)
 
 void sp_call_maybe_free(sp_call_t *c)
 {
-    if (c->state == SP_CALL_ENDED && c->bus_pending == 0 && s_legs_gone(c))
+    if (c->state == SP_CALL_ENDED && s_legs_gone(c)) {
+        cc_bus_owner_cancel(c->proxy->bus, &c->bus); /* replies nobody waits for any more */
         s_free(c);
+    }
 }
 
 /* Handles still open long after the end (a far end that never confirmed): drop them. */
 static void s_on_reap(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
 {
     (void)p, (void)t;
+    cc_log_set_call(c->id);
     if (c->a.nh) {
         nua_handle_destroy(c->a.nh);
         c->a.nh = NULL;
@@ -138,6 +141,7 @@ static void s_on_reap(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
             c->b[i]->nh = NULL;
         }
     sp_call_maybe_free(c);
+    cc_log_set_call(NULL);
 }
 
 static void s_release(struct sp_leg *leg)
@@ -185,9 +189,8 @@ void sp_call_publish_created(sp_call_t *c, const char *route_kind, const char *r
         json_object_set_new(f, "route_target", json_string(route_target));
     }
     cc_bus_publish(c->proxy->bus, "call.created", c->id, f);
-    cc_info("call.created", "call=%s caller=%s callee=%s direction=%s source=%s route=%s:%s "
-            "sip_call_id=%s", c->id, cc_logq(c->caller), cc_logq(c->callee), c->direction,
-            c->source, route_kind ? route_kind : "none", route_target ? route_target : "",
+    cc_info("call.created", "caller=%s callee=%s direction=%s source=%s route=%s:%s "
+            "sip_call_id=%s", cc_logq(c->caller), cc_logq(c->callee), c->direction, c->source, route_kind ? route_kind : "none", route_target ? route_target : "",
             cc_logq(c->a.callid));
 }
 
@@ -203,7 +206,7 @@ void sp_call_publish_answered(sp_call_t *c, const char *contact)
     if (c->ep_b > 0 && c->winner)
         json_object_set_new(f, "callee_endpoint", json_integer(c->ep_b));
     cc_bus_publish(c->proxy->bus, "call.answered", c->id, f);
-    cc_info("call.answered", "call=%s answered_by=%s contact=%s", c->id, c->answered_by,
+    cc_info("call.answered", "answered_by=%s contact=%s", c->answered_by,
             cc_logq(contact ? contact : ""));
 }
 
@@ -218,8 +221,8 @@ static void s_publish_ended(sp_call_t *c)
     if (c->stats && json_object_size(c->stats) > 0)
         json_object_set(f, "media", c->stats);
     cc_bus_publish(c->proxy->bus, "call.ended", c->id, f);
-    cc_info("call.ended", "call=%s disposition=%s hangup_side=%s sip_code=%d reason=%s",
-            c->id, o->disposition, o->hangup_side, o->sip_code, cc_logq(o->reason));
+    cc_info("call.ended", "disposition=%s hangup_side=%s sip_code=%d reason=%s",
+            o->disposition, o->hangup_side, o->sip_code, cc_logq(o->reason));
 }
 
 /* ---- ending ----------------------------------------------------------------------- */
@@ -281,9 +284,11 @@ void sp_b2bua_end_all(sp_proxy_t *self)
         sp_call_t *c = self->call_buckets[b];
         while (c) {
             sp_call_t *next = c->next; /* sp_call_end may unlink c */
+            cc_log_set_call(c->id);
             sp_call_end(c, SP_END_SHUTDOWN, 0);
             c = next;
         }
+    cc_log_set_call(NULL);
     }
 }
 
@@ -296,7 +301,7 @@ void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *typ
     }
     if (!c || strcmp(type, "media.timeout") != 0)
         return;
-    cc_info("call.media_timeout", "call=%s state=%s", c->id, sp_call_state_name(c->state));
+    cc_info("call.media_timeout", "state=%s", sp_call_state_name(c->state));
     sp_call_end(c, SP_END_MEDIA_TIMEOUT, 0);
 }
 
@@ -368,8 +373,7 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
     const char *why = NULL;
     char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
     if (!probe) {
-        cc_info("call.offer_refused", "call=%s reason=%s", c->id,
-                cc_logq(why ? why : "no SDP offer"));
+        cc_info("call.offer_refused", "reason=%s", cc_logq(why ? why : "no SDP offer"));
         sp_call_end(c, SP_END_NO_CODEC, 0);
         return;
     }
@@ -414,6 +418,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         s_reject(self, nh, 500);
         return;
     }
+    cc_log_set_call(c->id);
     c->a.nh = nh;
     nua_handle_bind(nh, &c->a);
     if (sip->sip_call_id)

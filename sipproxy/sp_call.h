@@ -76,7 +76,10 @@ struct sp_call {
     int ep_a, ep_b;
     char ep_a_addr[64], ep_b_addr[64];
     int ep_a_port, ep_b_port;
-    int creates_pending, deletes_pending, bus_pending;
+    int creates_pending, deletes_pending; /* mediad replies the call's end waits for */
+    void (*caller_ready)(sp_call_t *c);   /* run when the endpoint being created exists */
+    void (*callee_ready)(sp_call_t *c);
+    cc_bus_owner_t bus;                    /* every bus request made for this call */
     unsigned long sdp_version;
     su_timer_t *reap_timer;
     sp_outcome_t outcome;
@@ -98,13 +101,12 @@ char *sp_call_body(const sip_t *sip);
 
 /* sp_callmedia.c */
 int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn);
-void sp_media_done(cc_bus_t *bus, int status, json_t *result, void *arg);
 void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp_call_t *c));
 void sp_media_delete(sp_call_t *c, bool caller_side);
 void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info);
 void sp_media_connect(sp_call_t *c);
 void sp_media_play_stop(sp_call_t *c, int ep);
-void sp_media_play_music(sp_call_t *c, int ep);
+
 
 /* sp_fork.c */
 /* Resolve targets ("ext:X", "number:N") into dials for c->att. Returns 0, or the SIP code
@@ -129,6 +131,17 @@ void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const ch
 /* sp_reinvite.c */
 void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip);
 void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const sip_t *sip);
+/* Nobody to relay to: answer with our own endpoint, mirroring the offer's direction. */
+void sp_reinvite_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *info,
+                             bool have_offer);
+
+/* sp_hold.c */
+/* A re-INVITE that holds or resumes: answered here, music started or stopped. False
+ * for any other re-INVITE (relayed by the caller). */
+bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *info);
+/* Loop [sipproxy] hold_music to endpoint ep (the held party, or one waiting for a
+ * transfer target). */
+void sp_hold_music(sp_call_t *c, int ep);
 
 /* sp_transfer.c */
 void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip);

@@ -20,13 +20,10 @@ static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
     sp_call_t *c = arg;
-    c->bus_pending--;
-    if (c->state >= SP_CALL_ENDING) {
-        sp_call_maybe_free(c);
+    if (c->state >= SP_CALL_ENDING)
         return;
-    }
     if (status == 0) {
-        cc_info("call.handed_over", "call=%s controller=%s", c->id, c->controller);
+        cc_info("call.handed_over", "controller=%s", c->controller);
         return;
     }
     const char *code = status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
@@ -34,7 +31,7 @@ static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
     snprintf(c->reason, sizeof c->reason, "%s did not take the call: %s%s%s", c->controller,
              status == -ETIMEDOUT ? "timeout" : (code ? code : "error"), msg ? ": " : "",
              msg ? msg : "");
-    cc_warn("call.handover_failed", "call=%s controller=%s reason=%s", c->id, c->controller,
+    cc_warn("call.handover_failed", "controller=%s reason=%s", c->controller,
             cc_logq(c->reason));
     sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
 }
@@ -48,10 +45,8 @@ void sp_callctl_handover(sp_call_t *c)
         : json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
                     "caller", c->caller, "endpoint_id", c->ep_a, "answered",
                     c->state == SP_CALL_ANSWERED);
-    c->bus_pending++;
-    if (!cc_bus_request(c->proxy->bus, NULL, c->controller, ivr ? "ivr.start" : "queue.enter",
+    if (!cc_bus_request(c->proxy->bus, &c->bus, c->controller, ivr ? "ivr.start" : "queue.enter",
                         args, c->proxy->set.controller_timeout_ms, s_on_handover, c)) {
-        c->bus_pending--;
         snprintf(c->reason, sizeof c->reason, "%s did not take the call: request failed",
                  c->controller);
         sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
@@ -65,7 +60,7 @@ void sp_callctl_callee_left(sp_call_t *c, const char *reason)
     json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target",
                           w ? w->target : "", "reason", reason);
     cc_bus_publish(c->proxy->bus, "call.connect_ended", c->id, f);
-    cc_info("call.connect_ended", "call=%s connect_id=%d reason=%s", c->id, c->att.id, reason);
+    cc_info("call.connect_ended", "connect_id=%d reason=%s", c->att.id, reason);
     sp_media_delete(c, false);
 }
 
@@ -273,7 +268,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s",
                  json_string_value(json_array_get(targets, 0)));
     int id = c->att.id;
-    cc_info("call.connect", "call=%s connect_id=%d targets=%zu", c->id, id,
+    cc_info("call.connect", "connect_id=%d targets=%zu", id,
             json_array_size(targets));
     cc_bus_reply(bus, req, json_pack("{s:i}", "connect_id", id));
     sp_media_create(c, false, false, s_connect_ready);
@@ -314,7 +309,7 @@ static void s_hangup(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *
     if (c->state < SP_CALL_ENDING) {
         if (reason && reason[0])
             snprintf(c->reason, sizeof c->reason, "%s", reason);
-        cc_info("call.hangup", "call=%s reason=%s", c->id, cc_logq(reason ? reason : ""));
+        cc_info("call.hangup", "reason=%s", cc_logq(reason ? reason : ""));
         sp_call_end(c, SP_END_CONTROLLER_HANGUP, sip_code);
     }
     cc_bus_reply(bus, req, NULL);
@@ -356,6 +351,7 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         cc_bus_reply_error(bus, req, "internal", "out of memory");
         return;
     }
+    cc_log_set_call(c->id); /* the bus set none: the command named no call yet */
     s_attempt_args(c, args, err, sizeof err);
     const char *number = strchr(target, ':') + 1;
     snprintf(c->caller, sizeof c->caller, "%s", caller);

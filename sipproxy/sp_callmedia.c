@@ -1,8 +1,10 @@
 /* sp_callmedia.c - a call's mediad commands: endpoints created, pointed at the far party,
- * connected, stopped playing and deleted (their stats kept for call.ended). Each request
- * counts in bus_pending so the call outlives its replies. Decisions are sp_b2bua's. */
+ * connected, stopped playing and deleted (their stats kept for call.ended). Every request
+ * belongs to the call (c->bus): freeing the call cancels what is still in flight, so a
+ * reply never finds a freed call. Decisions are sp_b2bua's. */
 #include "sp_call.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,43 +12,29 @@
 
 int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn)
 {
-    c->bus_pending++;
-    int rc = cc_bus_request(c->proxy->bus, NULL, "mediad", cmd, args,
-                            c->proxy->set.media_timeout_ms, fn, c) ? 0 : -1;
-    if (rc != 0) {
-        c->bus_pending--;
-        cc_warn("call.media_request_failed", "call=%s cmd=%s err=%d", c->id, cmd, rc);
+    if (!cc_bus_request(c->proxy->bus, &c->bus, "mediad", cmd, args,
+                        c->proxy->set.media_timeout_ms, fn, c)) {
+        cc_warn("call.media_request_failed", "cmd=%s", cmd);
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
-void sp_media_done(cc_bus_t *bus, int status, json_t *result, void *arg)
+static void s_done(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    (void)bus, (void)result;
-    sp_call_t *c = arg;
-    c->bus_pending--;
-    if (status != 0)
-        cc_warn("call.media_command_failed", "call=%s status=%d", c->id, status);
-    sp_call_maybe_free(c);
+    (void)bus, (void)arg;
+    if (status != 0) {
+        const char *code = json_string_value(json_object_get(result, "code"));
+        cc_warn("call.media_command_failed", "status=%d error=%s", status,
+                cc_logq(code ? code : status == -ETIMEDOUT ? "timeout" : "?"));
+    }
 }
 
 /* ---- create --------------------------------------------------------------------- */
 
-typedef struct {
-    sp_call_t *call;
-    bool caller_side;
-    void (*ready)(sp_call_t *c);
-} s_create_t;
-
-static void s_on_created(cc_bus_t *bus, int status, json_t *result, void *arg)
+static void s_on_created(sp_call_t *c, bool caller_side, int status, json_t *result)
 {
-    (void)bus;
-    s_create_t *cr = arg;
-    sp_call_t *c = cr->call;
-    bool caller_side = cr->caller_side;
-    void (*ready)(sp_call_t *) = cr->ready;
-    free(cr);
-    c->bus_pending--;
+    void (*ready)(sp_call_t *) = caller_side ? c->caller_ready : c->callee_ready;
     c->creates_pending--;
     int ep = 0, port = 0;
     const char *addr = NULL;
@@ -73,7 +61,9 @@ static void s_on_created(cc_bus_t *bus, int status, json_t *result, void *arg)
         return;
     }
     if (ep <= 0 || !addr) {
-        cc_warn("call.media_unavailable", "call=%s status=%d", c->id, status);
+        const char *code = json_string_value(json_object_get(result, "code"));
+        cc_warn("call.media_unavailable", "status=%d error=%s", status,
+                cc_logq(code ? code : status == -ETIMEDOUT ? "timeout" : "?"));
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
     }
@@ -81,30 +71,35 @@ static void s_on_created(cc_bus_t *bus, int status, json_t *result, void *arg)
         ready(c);
 }
 
+static void s_on_created_a(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_on_created(arg, true, status, result);
+}
+
+static void s_on_created_b(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_on_created(arg, false, status, result);
+}
+
 void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp_call_t *c))
 {
-    s_create_t *cr = calloc(1, sizeof *cr);
     json_t *args = json_pack("{s:s, s:s, s:b}", "call_id", c->id, "leg",
                              caller_side ? "caller" : "callee", "symmetric", 1);
-    if (!cr || !args) {
-        free(cr);
-        json_decref(args);
+    if (!args) {
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
     }
     if (dtmf)
         json_object_set_new(args, "dtmf", json_true());
-    cr->call = c;
-    cr->caller_side = caller_side;
-    cr->ready = ready;
+    if (caller_side)
+        c->caller_ready = ready;
+    else
+        c->callee_ready = ready;
     c->creates_pending++;
-    c->bus_pending++;
-    if (!cc_bus_request(c->proxy->bus, NULL, "mediad", "endpoint.create", args,
-                        c->proxy->set.media_timeout_ms, s_on_created, cr)) {
+    if (sp_media(c, "endpoint.create", args, caller_side ? s_on_created_a : s_on_created_b)) {
         c->creates_pending--;
-        c->bus_pending--;
-        free(cr);
-        cc_warn("call.media_request_failed", "call=%s cmd=endpoint.create", c->id);
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
     }
 }
@@ -115,7 +110,6 @@ static void s_on_deleted(cc_bus_t *bus, int status, json_t *result, void *arg, c
 {
     (void)bus;
     sp_call_t *c = arg;
-    c->bus_pending--;
     c->deletes_pending--;
     if (status == 0 && result) {
         json_t *stats = json_object_get(result, "stats");
@@ -166,7 +160,7 @@ void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info)
         json_object_set_new(args, "direction", json_string(sp_sdp_dir_name(info->dir)));
     if (args && te)
         json_object_set_new(args, "telephone_event", json_integer(te));
-    sp_media(c, "endpoint.remote", args, sp_media_done);
+    sp_media(c, "endpoint.remote", args, s_done);
 }
 
 void sp_media_connect(sp_call_t *c)
@@ -174,21 +168,13 @@ void sp_media_connect(sp_call_t *c)
     if (c->ep_a <= 0 || c->ep_b <= 0)
         return;
     json_t *args = json_pack("{s:i, s:i}", "endpoint_a", c->ep_a, "endpoint_b", c->ep_b);
-    sp_media(c, "endpoint.connect", args, sp_media_done);
+    sp_media(c, "endpoint.connect", args, s_done);
 }
 
 void sp_media_play_stop(sp_call_t *c, int ep)
 {
     if (ep <= 0)
         return;
-    sp_media(c, "play.stop", json_pack("{s:i}", "endpoint_id", ep), sp_media_done);
+    sp_media(c, "play.stop", json_pack("{s:i}", "endpoint_id", ep), s_done);
 }
 
-void sp_media_play_music(sp_call_t *c, int ep)
-{
-    if (ep <= 0)
-        return;
-    json_t *args = json_pack("{s:i, s:[s], s:b}", "endpoint_id", ep, "prompts",
-                             c->proxy->set.hold_music, "loop", 1);
-    sp_media(c, "play.start", args, sp_media_done);
-}

@@ -38,24 +38,24 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
 static void s_on_timeout(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
 {
     (void)p, (void)t;
+    cc_log_set_call(c->id);
     sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
+    cc_log_set_call(NULL);
 }
 
 static void s_on_played(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus, (void)result;
     sp_call_t *c = arg;
-    c->bus_pending--;
     if (status != 0 && c->state < SP_CALL_ENDING) { /* nothing will play: done */
-        cc_warn("call.feature_prompt_failed", "call=%s status=%d", c->id, status);
+        cc_warn("call.feature_prompt_failed", "status=%d", status);
         sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
     }
-    sp_call_maybe_free(c);
 }
 
 static void s_play(sp_call_t *c, const char *prompt)
 {
-    cc_info("call.feature_prompt", "call=%s prompt=%s", c->id, cc_logq(prompt));
+    cc_info("call.feature_prompt", "prompt=%s", cc_logq(prompt));
     json_t *args = json_pack("{s:i, s:[s]}", "endpoint_id", c->ep_a, "prompts", prompt);
     sp_media(c, "play.start", args, s_on_played);
 }
@@ -64,14 +64,11 @@ static void s_on_acdd(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
     sp_call_t *c = arg;
-    c->bus_pending--;
-    if (c->state >= SP_CALL_ENDING) {
-        sp_call_maybe_free(c);
+    if (c->state >= SP_CALL_ENDING)
         return;
-    }
     const char *prompt = status == 0 ? json_string_value(json_object_get(result, "prompt")) : NULL;
     if (status != 0)
-        cc_info("call.feature_failed", "call=%s code=%s status=%d error=%s", c->id, c->feature,
+        cc_info("call.feature_failed", "code=%s status=%d error=%s", c->feature,
                 status, cc_logq(status == -EPROTO ? json_string_value(json_object_get(result, "code")) : "timeout"));
     snprintf(c->reason, sizeof c->reason, "feature code *%s %s", c->feature,
              status == 0 ? "done" : "failed");
@@ -103,12 +100,9 @@ static void s_ready(sp_call_t *c)
         su_timer_set_interval(c->att.timer, s_on_timeout, c, S_FEATURE_MAX_MS);
     json_t *args = json_pack("{s:s, s:s, s:s}", "ext", c->caller, "code", c->feature,
                              "digits", c->feature_digits);
-    c->bus_pending++;
-    if (!cc_bus_request(c->proxy->bus, NULL, "acdd", "agent.feature", args,
-                        c->proxy->set.controller_timeout_ms, s_on_acdd, c)) {
-        c->bus_pending--;
+    if (!cc_bus_request(c->proxy->bus, &c->bus, "acdd", "agent.feature", args,
+                        c->proxy->set.controller_timeout_ms, s_on_acdd, c))
         s_play(c, c->proxy->set.feature_failed_prompt);
-    }
 }
 
 void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
@@ -116,7 +110,7 @@ void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
     snprintf(c->feature, sizeof c->feature, "%s", code);
     snprintf(c->feature_digits, sizeof c->feature_digits, "%s", digits);
     snprintf(c->answered_by, sizeof c->answered_by, "feature:*%s", code);
-    cc_info("call.feature", "call=%s ext=%s code=%s digits=%s", c->id, c->caller, code, digits);
+    cc_info("call.feature", "ext=%s code=%s digits=%s", c->caller, code, digits);
     const char *why = NULL;
     char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
     if (!probe) {

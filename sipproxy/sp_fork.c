@@ -121,12 +121,13 @@ static void s_on_timeout(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
     (void)p, (void)t;
     if (!c->att.active)
         return;
-    cc_info("call.ring_timeout", "call=%s connect_id=%d", c->id, c->att.id);
-    if (!c->att.from_controller && !c->att.originate && !c->att.transfer) {
+    cc_log_set_call(c->id);
+    cc_info("call.ring_timeout", "connect_id=%d", c->att.id);
+    if (!c->att.from_controller && !c->att.originate && !c->att.transfer)
         sp_call_end(c, SP_END_RING_TIMEOUT, 0);
-        return;
-    }
-    sp_fork_cancel(c, 408);
+    else
+        sp_fork_cancel(c, 408);
+    cc_log_set_call(NULL);
 }
 
 static void s_from(sp_call_t *c, char *out, size_t len)
@@ -213,8 +214,8 @@ void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const ch
     if (ep > 0)
         json_object_set_new(f, "endpoint_id", json_integer(ep));
     cc_bus_publish(c->proxy->bus, "call.connect_result", c->id, f);
-    cc_info("call.connect_result", "call=%s connect_id=%d result=%s sip_code=%d target=%s",
-            c->id, c->att.id, result, code, cc_logq(target ? target : ""));
+    cc_info("call.connect_result", "connect_id=%d result=%s sip_code=%d target=%s",
+            c->att.id, result, code, cc_logq(target ? target : ""));
 }
 
 void sp_fork_reset(sp_call_t *c)

@@ -259,6 +259,7 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_i_invite:
         if (!leg) {
             sp_b2bua_incoming(self, nh, sip);
+            cc_log_set_call(NULL); /* set once the INVITE became a call */
             return;
         }
         break;
@@ -275,7 +276,9 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
         return;
     }
     if (leg) {
+        cc_log_set_call(leg->call->id); /* every line about this dialog names its call */
         sp_b2bua_event(self, event, status, phrase, nh, leg, sip, tags);
+        cc_log_set_call(NULL);
         return;
     }
     /* a handle nua created for a request nobody claimed */

@@ -1,9 +1,8 @@
-/* sp_reinvite.c - re-INVITEs inside an answered call. Hold (sendonly/inactive) and the
- * resume after it are answered here, not forwarded: mediad is told the direction and
- * loops hold music to the held party, stopped on resume. Other re-INVITEs (session
- * refresh, codec or address changes) are relayed to the connected other party with SDP
- * re-pointed at its endpoint, or answered here when there is no other party (a caller
- * talking to an IVR or waiting in a queue). */
+/* sp_reinvite.c - re-INVITEs inside an answered call. Hold and resume are sp_hold.c's
+ * (answered here, music to the held party). Other re-INVITEs (session refresh, codec or
+ * address changes) are relayed to the connected other party with SDP re-pointed at its
+ * endpoint, or answered here when there is no other party (a caller talking to an IVR
+ * or waiting in a queue). */
 #include "sp_call.h"
 
 #include <stdio.h>
@@ -49,9 +48,8 @@ void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const si
     }
 }
 
-/* Nobody to relay to: answer with our own endpoint, mirroring the offer's direction. */
-static void s_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *info,
-                          bool have_offer)
+void sp_reinvite_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *info,
+                             bool have_offer)
 {
     bool a = from->is_a;
     const char *addr = a ? c->ep_a_addr : c->ep_b_addr;
@@ -95,28 +93,14 @@ void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
         if (told.dir == SP_DIR_SENDONLY)
             told.dir = SP_DIR_INACTIVE;
         sp_media_remote(c, from->is_a ? c->ep_a : c->ep_b, &told);
-        cc_info("call.reinvite", "call=%s from=%s direction=%s", c->id,
-                from->is_a ? "caller" : "callee", sp_sdp_dir_name(info.dir));
+        cc_info("call.reinvite", "from=%s direction=%s", from->is_a ? "caller" : "callee", sp_sdp_dir_name(info.dir));
     }
-    bool *holding = from->is_a ? &c->hold_a : &c->hold_b;
-    bool hold = sdp && info.dir != SP_DIR_SENDRECV;
-    if (!here && sdp && (hold || *holding)) {
-        int held_ep = from->is_a ? c->ep_b : c->ep_a; /* faces the party put on hold */
-        s_answer_here(c, from, &info, true);
+    if (!here && sdp && sp_hold_reinvite(c, from, &info)) {
         free(sdp);
-        if (hold && !*holding) {
-            sp_media_play_music(c, held_ep);
-        } else if (!hold) {
-            sp_media_play_stop(c, held_ep);
-            sp_media_connect(c);
-        }
-        *holding = hold;
-        cc_info(hold ? "call.hold" : "call.resume", "call=%s by=%s", c->id,
-                from->is_a ? "caller" : "callee");
         return;
     }
     if (here) {
-        s_answer_here(c, from, &info, sdp != NULL);
+        sp_reinvite_answer_here(c, from, &info, sdp != NULL);
         free(sdp);
         return;
     }

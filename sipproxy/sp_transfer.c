@@ -107,11 +107,11 @@ static void s_blind(sp_call_t *c, const char *number)
     sp_proxy_t *p = c->proxy;
     const cc_route_t *route = cc_dialplan_match(sp_directory_dialplan(p->dir), number);
     if (!route) {
-        cc_info("call.transfer_refused", "call=%s number=%s reason=no_route", c->id, number);
+        cc_info("call.transfer_refused", "number=%s reason=no_route", number);
         s_notify(c->winner, 404);
         return;
     }
-    cc_info("call.transfer", "call=%s number=%s route=%s:%s", c->id, number,
+    cc_info("call.transfer", "number=%s route=%s:%s", number,
             cc_target_kind_name(route->kind), route->target);
     if (route->kind == CC_TARGET_QUEUE || route->kind == CC_TARGET_IVR) {
         s_referrer_leaves(c, 200);
@@ -140,14 +140,14 @@ static void s_blind(sp_call_t *c, const char *number)
     snprintf(label, sizeof label, "number:%s", number);
     int code = sp_fork_resolve_route(c, route, number, label);
     if (code) {
-        cc_info("call.transfer_refused", "call=%s number=%s sip_code=%d", c->id, number, code);
+        cc_info("call.transfer_refused", "number=%s sip_code=%d", number, code);
         s_notify(c->winner, code);
         att->transfer = false;
         return;
     }
     s_referrer_leaves(c, 200);
     att->active = true;
-    sp_media_play_music(c, c->ep_a);
+    sp_hold_music(c, c->ep_a);
     sp_media_create(c, false, false, s_transfer_ready);
 }
 
@@ -160,8 +160,7 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
                      (from->is_a || from == c->winner);
     const sip_refer_to_t *rt = sip ? sip->sip_refer_to : NULL;
     if (!connected || !rt || !rt->r_url->url_user) {
-        cc_info("call.transfer_refused", "call=%s reason=%s", c->id,
-                connected ? "no_number" : "not_connected");
+        cc_info("call.transfer_refused", "reason=%s", connected ? "no_number" : "not_connected");
         s_notify(from, connected ? 404 : 481);
         return;
     }
@@ -214,8 +213,7 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
     if (t2 && c2 != c && c2->state == SP_CALL_ANSWERED && c2->winner && c2->a.nh)
         x = t2->is_a ? c2->winner : t2 == c2->winner ? &c2->a : NULL;
     if (!x || !x->nh) {
-        cc_info("call.transfer_refused", "call=%s reason=replaces_unknown callid=%s", c->id,
-                cc_logq(t2 ? callid : "?"));
+        cc_info("call.transfer_refused", "reason=replaces_unknown callid=%s", cc_logq(t2 ? callid : "?"));
         s_notify(from, 481);
         return;
     }
@@ -225,7 +223,7 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
         s_notify(from, 500);
         return;
     }
-    cc_info("call.transfer", "call=%s attended=%s", c->id, c2->id);
+    cc_info("call.transfer", "attended=%s", c2->id);
     s_referrer_leaves(c, 200);
     /* the target's leg and endpoint move from c2 to c */
     bool x_was_a = x == &c2->a;
