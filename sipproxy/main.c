@@ -33,6 +33,9 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
     s->media_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "media_request_timeout");
     s->controller_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "controller_timeout");
     s->udp_rcvbuf = (int)cc_config_int(cfg, "sipproxy", "udp_rcvbuf");
+    s->overload_delay_ms = (int)cc_config_int(cfg, "sipproxy", "overload_delay");
+    s->overload_media_pending = (int)cc_config_int(cfg, "sipproxy", "overload_media_pending");
+    s->invite_memory_ms = (int)cc_config_int(cfg, "sipproxy", "invite_memory");
     s->t1x64_ms = (int)cc_config_int(cfg, "sipproxy", "transaction_linger");
     snprintf(s->hold_music, sizeof s->hold_music, "%s",
              cc_config_str(cfg, "sipproxy", "hold_music"));

@@ -232,6 +232,9 @@ void sp_call_try_finish(sp_call_t *c)
     if (c->state != SP_CALL_ENDING || c->creates_pending > 0 || c->deletes_pending > 0)
         return;
     s_publish_ended(c);
+    if (c->invite_key[0]) /* what a late copy of the INVITE is answered with */
+        sp_dedup_final(c->proxy->dedup, c->invite_key,
+                       c->outcome.sip_code ? c->outcome.sip_code : 500);
     c->state = SP_CALL_ENDED;
     s_table_remove(c->proxy, c);
     if (!s_legs_gone(c)) {
@@ -325,6 +328,55 @@ static void s_reject(sp_proxy_t *self, nua_handle_t *nh, int code)
     nua_respond(nh, code, sip_status_phrase(code), NUTAG_WITH_THIS(self->nua), TAG_END());
 }
 
+/* An INVITE that already became a call (a retransmission the stack no longer knew, or
+ * the same request arriving by two paths): the first answer again, never a second call.
+ * While that call had no final answer, or was answered, 482 (RFC 3261 8.2.2.2). */
+static bool s_repeated(sp_proxy_t *self, nua_handle_t *nh, const char *key)
+{
+    int first = sp_dedup_seen(self->dedup, key, cc_mono_ms());
+    if (first < 0)
+        return false;
+    self->invites_repeated++;
+    int code = first >= 300 ? first : 482;
+    cc_debug("sip.invite_repeated", "key=%s first_status=%d answered=%d", cc_logq(key), first,
+             code);
+    s_reject(self, nh, code);
+    return true;
+}
+
+/* Overload control: judge a new INVITE before any work is done for it. A shed INVITE is
+ * remembered like a call's, so its retransmissions get the same 503 and never a call. */
+static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
+{
+    sp_load_t load = {
+        .queue_delay_ms = self->limits.delay_target_ms ? sp_proxy_queue_delay_ms(self) : -1,
+        .media_pending = cc_bus_pending_count(self->bus),
+    };
+    uint64_t now = cc_mono_ms();
+    sp_admission_t *adm = &self->admission;
+    sp_shed_reason_t before = adm->reason;
+    uint64_t shed_before = adm->shed_in_episode, since = adm->since_ms;
+    int retry = sp_admission_check(adm, &self->limits, &load, now);
+    if (adm->changed && retry)
+        cc_warn("sip.overload", "state=shedding reason=%s sip_queue_delay_ms=%lld media_pending=%zu",
+                sp_shed_reason_name(adm->reason), (long long)load.queue_delay_ms,
+                load.media_pending);
+    else if (adm->changed)
+        cc_info("sip.overload", "state=admitting after=%s shed=%llu ms=%llu",
+                sp_shed_reason_name(before), (unsigned long long)shed_before,
+                (unsigned long long)(now - since));
+    if (!retry)
+        return false;
+    if (sp_dedup_add(self->dedup, key, now) == 0)
+        sp_dedup_final(self->dedup, key, 503);
+    char after[8];
+    snprintf(after, sizeof after, "%d", retry);
+    nua_handle_bind(nh, &sp_orphan_leg);
+    nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(self->nua),
+                SIPTAG_RETRY_AFTER_STR(after), TAG_END());
+    return true;
+}
+
 static sp_end_cause_t s_cause_of(int code)
 {
     switch (code) {
@@ -405,6 +457,11 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         s_reject(self, nh, 400);
         return;
     }
+    char key[sizeof ((sp_call_t *)0)->invite_key];
+    sp_dedup_key(key, sizeof key, sip->sip_call_id ? sip->sip_call_id->i_id : NULL,
+                 sip->sip_from->a_tag, sip->sip_cseq ? sip->sip_cseq->cs_seq : 0);
+    if (s_repeated(self, nh, key) || s_shed(self, nh, key))
+        return;
     const sp_trunk_t *trunk_in = sp_directory_trunk_at(self->dir, src.ip, src.port);
     const sp_user_t *user = NULL;
     if (!trunk_in) {
@@ -421,6 +478,8 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     cc_log_set_call(c->id);
     c->a.nh = nh;
     nua_handle_bind(nh, &c->a);
+    snprintf(c->invite_key, sizeof c->invite_key, "%s", key);
+    sp_dedup_add(self->dedup, key, cc_mono_ms());
     if (sip->sip_call_id)
         snprintf(c->a.callid, sizeof c->a.callid, "%s", sip->sip_call_id->i_id);
     const char *from_user = sip->sip_from->a_url->url_user;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,6 +237,32 @@ static void s_on_register(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     s_reg_reply(self, nh, user->ext);
 }
 
+/* How long the oldest unread SIP datagram has waited (ms; -1 when none waits): a peek at
+ * the head of the UDP socket's queue for its kernel arrival stamp (SO_TIMESTAMP, switched
+ * on in s_tune_udp; sofia reads without ancillary data and never sees it). One syscall,
+ * made only when a new INVITE must be judged. */
+int64_t sp_proxy_queue_delay_ms(const sp_proxy_t *self)
+{
+    if (self->udp_fd < 0)
+        return -1;
+    char byte, ctl[CMSG_SPACE(sizeof(struct timeval))];
+    struct iovec iov = { &byte, 1 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                         .msg_controllen = sizeof ctl };
+    if (recvmsg(self->udp_fd, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) < 0)
+        return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP) {
+            struct timeval tv;
+            memcpy(&tv, CMSG_DATA(c), sizeof tv);
+            int64_t at = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+            int64_t age = (int64_t)cc_wall_us() - at;
+            return age > 0 ? age / 1000 : 0;
+        }
+    }
+    return -1;
+}
+
 /* ---- the NUA callback ------------------------------------------------------------ */
 
 static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
@@ -346,8 +373,6 @@ int sp_proxy_attach(sp_proxy_t *self)
 /* sofia sets no SO_RCVBUF: find our UDP socket on the SIP port and enlarge it. */
 static void s_tune_udp(sp_proxy_t *self)
 {
-    if (self->set.udp_rcvbuf <= 0)
-        return;
     DIR *d = opendir("/proc/self/fd");
     if (!d)
         return;
@@ -366,11 +391,15 @@ static void s_tune_udp(sp_proxy_t *self)
             ntohs(((struct sockaddr_in *)&ss)->sin_port) != self->set.sip_port)
             continue;
         int size = self->set.udp_rcvbuf;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        if (size > 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
         int got = 0;
         socklen_t gl = sizeof got;
         getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl);
         cc_info("sip.udp_rcvbuf", "fd=%d asked=%d got=%d", fd, size, got);
+        int on = 1; /* arrival stamps, for the queueing delay overload control reads */
+        if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on) == 0)
+            self->udp_fd = fd;
     }
     closedir(d);
 }
@@ -406,6 +435,10 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     self->daemon = daemon;
     self->bus = daemon->bus;
     self->set = *settings;
+    self->udp_fd = -1;
+    self->limits.delay_target_ms = settings->overload_delay_ms;
+    self->limits.media_pending_high = (size_t)settings->overload_media_pending;
+    self->dedup = sp_dedup_new((uint64_t)settings->invite_memory_ms, 1u << 20);
     su_init();
     su_home_init(self->home);
     unsigned char rnd[16];
@@ -420,7 +453,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     if (self->reg)
         sp_registry_on_removed(self->reg, s_on_reg_removed, self);
     self->root = su_root_create(self);
-    if (!self->reg || !self->throttle || !self->root)
+    if (!self->reg || !self->throttle || !self->root || !self->dedup)
         goto fail;
     su_root_threading(self->root, 0);
     char url[128];
@@ -473,6 +506,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     sp_directory_destroy(&self->dir);
     sp_registry_destroy(&self->reg);
     sp_throttle_destroy(&self->throttle);
+    sp_dedup_destroy(&self->dedup);
     free(self->call_buckets);
     su_home_deinit(self->home);
     su_deinit();
@@ -523,6 +557,13 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
     json_object_set_new(details, "registers_ok", json_integer((json_int_t)self->registers_ok));
     json_object_set_new(details, "auth_failures", json_integer((json_int_t)self->auth_failures));
     json_object_set_new(details, "auth_throttled", json_integer((json_int_t)self->auth_throttled));
+    json_object_set_new(details, "invites_shed",
+                        json_integer((json_int_t)self->admission.shed_total));
+    json_object_set_new(details, "invites_repeated",
+                        json_integer((json_int_t)self->invites_repeated));
+    json_object_set_new(details, "overload", json_string(sp_shed_reason_name(self->admission.reason)));
+    json_object_set_new(details, "sip_queue_delay_ms",
+                        json_integer((json_int_t)sp_proxy_queue_delay_ms(self)));
     json_object_set_new(details, "users",
                         json_integer((json_int_t)sp_directory_user_count(self->dir)));
     json_object_set_new(details, "trunks",

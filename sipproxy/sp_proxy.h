@@ -25,6 +25,8 @@ typedef struct {
     int media_timeout_ms;
     int controller_timeout_ms;
     int udp_rcvbuf;
+    int overload_delay_ms, overload_media_pending;
+    int invite_memory_ms;
     int t1x64_ms;
     char realm[128];
     char hold_music[128];

@@ -19,7 +19,9 @@ struct sp_leg;
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_wait.h>
 
+#include "sp_admission.h"
 #include "sp_callstate.h"
+#include "sp_dedup.h"
 #include "sp_proxy.h"
 #include "sp_sdp.h"
 
@@ -47,8 +49,13 @@ struct sp_proxy {
     uint64_t calls_total;
     bool shutting_down;
     bool nua_shutdown_done;
+    /* overload control and exactly one call per INVITE */
+    int udp_fd;               /* the SIP UDP socket, for its receive backlog (-1: unknown) */
+    sp_admission_t admission;
+    sp_admission_limits_t limits;
+    sp_dedup_t *dedup;
     /* counters for status */
-    uint64_t registers_ok, auth_failures, auth_throttled;
+    uint64_t registers_ok, auth_failures, auth_throttled, invites_repeated;
 };
 
 /* Where a request came from: ip and port from the transport, and udp/tcp. */
@@ -60,6 +67,7 @@ typedef struct {
 } sp_source_t;
 
 void sp_source_of(nua_t *nua, sp_source_t *out);
+int64_t sp_proxy_queue_delay_ms(const sp_proxy_t *self);
 
 /* Digest check of the request's credentials (Authorization for REGISTER,
  * Proxy-Authorization otherwise). Returns 0 and the user on success; otherwise it has
