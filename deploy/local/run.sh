@@ -3,6 +3,10 @@
 # dependency check and the build): a private Postgres under CC_VAR_DIR, migrations,
 # demo data, every daemon in the background, a banner saying what to point a softphone
 # at; Ctrl-C or SIGTERM stops every daemon (by PID) and Postgres, then exits 0.
+# While it runs it supervises the daemons as their systemd units would (Restart=on-failure,
+# RestartSec=2): one that exits unexpectedly is started again after 2 s, doubling up to
+# 30 s while it keeps failing (back to 2 s once it stayed up a minute); exit status 2
+# (bad configuration) is not retried, as RestartPreventExitStatus=2 says.
 #
 # Environment (defaults in brackets); two instances with different values run side by side:
 #   CC_VAR_DIR   [<repo>/var]  state: database, sockets, logs, demo credentials
@@ -57,7 +61,7 @@ if [[ -z "${CC_PG_PORT:-}" ]]; then
 fi
 export CC_PG_PORT
 
-declare -A PIDS=()
+declare -A PIDS=() RESTART_AT=() BACKOFF=() STARTED_AT=()
 PG_STARTED=0
 STOPPING=0
 SLEEP_PID=
@@ -154,16 +158,20 @@ say "prompts: $CC_VAR_DIR/prompts"
 
 # Each daemon in a process group of its own (set -m), so a Ctrl-C on the terminal reaches
 # only this script, which then stops them in order; the script is the only one to signal.
-set -m
-for d in "${DAEMONS[@]}"; do
-    log=$LOGDIR/$d.log
+start_daemon() {
+    local d=$1 log=$LOGDIR/$1.log
     echo "---- $(date -u +%FT%TZ) start" >>"$log"
+    set -m
     # a simple command run in the background: $! is the daemon itself (no subshell)
     "$BIN/$d" -c "$CC_VAR_DIR/cc.conf" </dev/null >>"$log" 2>&1 &
     PIDS[$d]=$!
+    set +m
+    STARTED_AT[$d]=$SECONDS
     echo "${PIDS[$d]}" >"$RUN/$d.pid"
+}
+for d in "${DAEMONS[@]}"; do
+    start_daemon "$d"
 done
-set +m
 
 show_failure() { # daemon why
     echo "run.sh: $1 $2; last lines of $LOGDIR/$1.log:" >&2
@@ -227,9 +235,9 @@ echo " Daemons: $(for d in "${DAEMONS[@]}"; do printf '%s=%s ' "$d" "${PIDS[$d]}
 echo " Press Ctrl-C to stop."
 echo "=============================================================================="
 
-# Wait for a signal; report daemons that die meanwhile (the others keep running).
+# Wait for a signal; restart daemons that die meanwhile (the others keep running).
 while :; do
-    sleep 1 &
+    sleep 0.5 &
     SLEEP_PID=$!
     wait "$SLEEP_PID" 2>/dev/null || true
     SLEEP_PID=
@@ -239,7 +247,22 @@ while :; do
             wait "${PIDS[$d]}" 2>/dev/null || rc=$?
             unset "PIDS[$d]"
             rm -f "$RUN/$d.pid"
-            show_failure "$d" "exited unexpectedly (status $rc)"
+            if [[ $rc == 2 ]]; then
+                show_failure "$d" "refused its configuration (status 2): not restarting it"
+                continue
+            fi
+            delay=${BACKOFF[$d]:-2}
+            ((SECONDS - ${STARTED_AT[$d]:-0} >= 60)) && delay=2 # it had been up a while
+            show_failure "$d" "exited unexpectedly (status $rc): restarting it in $delay s"
+            RESTART_AT[$d]=$((SECONDS + delay))
+            BACKOFF[$d]=$((delay * 2 > 30 ? 30 : delay * 2))
+        fi
+    done
+    for d in "${!RESTART_AT[@]}"; do
+        if ((SECONDS >= RESTART_AT[$d])); then
+            unset "RESTART_AT[$d]"
+            start_daemon "$d"
+            say "$d restarted (pid ${PIDS[$d]})"
         fi
     done
 done

@@ -1,6 +1,7 @@
 """`make run` end to end: deploy/local/run.sh with a temp CC_VAR_DIR and free ports comes
 up with every daemon ready, demo users seeded, a softphone banner; SIGINT stops every
-daemon and Postgres and exits 0. A second instance runs side by side."""
+daemon and Postgres and exits 0. A second instance runs side by side. A daemon killed with
+SIGKILL is started again, as its systemd unit would be, and Ctrl-C stops the new one too."""
 
 import json
 import os
@@ -151,6 +152,25 @@ def test_make_run_smoke(run_var):
             if other.proc.poll() is None:
                 other.kill_everything()
             shutil.rmtree(other_dir, ignore_errors=True)
+
+        # supervision: daemons killed with SIGKILL come back (after run.sh's 2 s backoff)
+        for victim in ("mediad", "acdd"):
+            os.kill(pids[victim], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        restarted = {}
+        while time.monotonic() < deadline:
+            now = run.pids()
+            restarted = {d: now.get(d) for d in ("mediad", "acdd")
+                         if now.get(d) and now[d] != pids[d] and sm._alive(now[d])}
+            if len(restarted) == 2 and run.ccctl("status").returncode == 0:
+                break
+            time.sleep(0.3)
+        assert len(restarted) == 2, "not restarted within 30 s: %s\n%s" % (restarted, run.text())
+        status = run.ccctl("status", "--json")
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert all(sm.daemon_states(json.loads(status.stdout)).get(d) is True for d in sm.DAEMONS)
+        assert "mediad restarted" in run.text() and "acdd restarted" in run.text()
+        pids.update(restarted)
 
         t0 = time.monotonic()
         run.proc.send_signal(signal.SIGINT)
