@@ -168,7 +168,7 @@ size_t cc_bus_pending_count(const cc_bus_t *self);
 
 /* Ping `target` every interval_ms. fn runs when the epoch in its reply differs from the
  * last one seen: old_epoch 0 the first time it answers (or after it was down), new_epoch 0
- * when a ping went unanswered for interval_ms (down). A changed non-zero epoch means the
+ * when a ping went unanswered for three intervals (down). A changed non-zero epoch means the
  * daemon restarted: whatever it held for this one (mediad's endpoints) is gone. */
 typedef struct cc_bus_watch cc_bus_watch_t;
 typedef void (cc_bus_watch_fn)(cc_bus_t *bus, const char *target, uint64_t old_epoch,

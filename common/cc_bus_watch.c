@@ -77,10 +77,10 @@ bool cc_bus_watch_timers(cc_bus_t *self, uint64_t now_ms)
         if (w->in_flight || now_ms < w->next_ms)
             continue;
         w->next_ms = now_ms + (uint64_t)w->interval_ms;
-        /* the reply's deadline is the interval: a daemon that cannot answer a ping
-         * within it counts as down */
+        /* a daemon that cannot answer a ping within three intervals counts as down: a
+         * busy one is slow now and then, a dead one never answers */
         w->in_flight = cc_bus_request(self, &self->watch_owner, w->target, "ping", NULL,
-                                      w->interval_ms, s_on_pong, w) != 0;
+                                      3 * w->interval_ms, s_on_pong, w) != 0;
         any = true;
     }
     return any;

@@ -36,6 +36,7 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
     s->overload_delay_ms = (int)cc_config_int(cfg, "sipproxy", "overload_delay");
     s->overload_media_pending = (int)cc_config_int(cfg, "sipproxy", "overload_media_pending");
     s->invite_memory_ms = (int)cc_config_int(cfg, "sipproxy", "invite_memory");
+    s->media_sync_interval_s = (int)cc_config_int(cfg, "sipproxy", "media_sync_interval");
     s->t1x64_ms = (int)cc_config_int(cfg, "sipproxy", "transaction_linger");
     snprintf(s->hold_music, sizeof s->hold_music, "%s",
              cc_config_str(cfg, "sipproxy", "hold_music"));

@@ -15,80 +15,79 @@
 
 #include "cc_log.h"
 
-#define S_BUCKETS 1024
-
 struct sp_leg sp_orphan_leg;
 
-/* ---- table of live calls ---------------------------------------------------------- */
-
-static unsigned s_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h % S_BUCKETS;
-}
+/* ---- table of live calls (by call id; a call leaves it once it has ended) ------------- */
 
 static int s_table_add(sp_proxy_t *p, sp_call_t *c)
 {
-    if (!p->call_buckets) {
-        p->call_buckets = calloc(S_BUCKETS, sizeof *p->call_buckets);
-        if (!p->call_buckets)
-            return -1;
-    }
-    unsigned b = s_hash(c->id);
-    c->next = p->call_buckets[b];
-    p->call_buckets[b] = c;
-    p->call_count++;
-    return 0;
+    if (!p->calls && !(p->calls = cc_map_new(NULL)))
+        return -1;
+    return cc_map_insert(p->calls, c->id, c);
 }
 
 static void s_table_remove(sp_proxy_t *p, sp_call_t *c)
 {
-    if (!p->call_buckets)
-        return;
-    sp_call_t **pp = &p->call_buckets[s_hash(c->id)];
-    for (; *pp; pp = &(*pp)->next)
-        if (*pp == c) {
-            *pp = c->next;
-            p->call_count--;
-            return;
-        }
+    if (p->calls && cc_map_get(p->calls, c->id) == c)
+        cc_map_take(p->calls, c->id);
 }
 
 sp_call_t *sp_call_find(sp_proxy_t *p, const char *id)
 {
-    if (!p->call_buckets)
-        return NULL;
-    for (sp_call_t *c = p->call_buckets[s_hash(id)]; c; c = c->next)
-        if (strcmp(c->id, id) == 0)
-            return c;
-    return NULL;
+    return p->calls ? cc_map_get(p->calls, id) : NULL;
+}
+
+void sp_b2bua_foreach(sp_proxy_t *p, void (*fn)(sp_call_t *c, void *arg), void *arg)
+{
+    if (!p->calls)
+        return;
+    cc_map_iter_t it = cc_map_iter(p->calls);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        sp_call_t *c = cc_map_value(e);
+        cc_log_set_call(c->id);
+        fn(c, arg); /* may end c, which leaves the table: allowed while iterating */
+    }
+    cc_log_set_call(NULL);
+}
+
+typedef struct {
+    const char *callid;
+    sp_call_t *call;
+    struct sp_leg *leg;
+} s_leg_search_t;
+
+static void s_match_leg(sp_call_t *c, void *arg)
+{
+    s_leg_search_t *q = arg;
+    if (q->leg)
+        return;
+    if (c->a.nh && strcmp(c->a.callid, q->callid) == 0)
+        q->leg = &c->a;
+    for (int i = 0; !q->leg && i < c->nb; i++)
+        if (c->b[i]->nh && strcmp(c->b[i]->callid, q->callid) == 0)
+            q->leg = c->b[i];
+    if (q->leg)
+        q->call = c;
 }
 
 struct sp_leg *sp_call_find_leg(sp_proxy_t *p, const char *callid, sp_call_t **call_out)
 {
-    if (!p->call_buckets || !callid[0])
+    s_leg_search_t q = { callid, NULL, NULL };
+    if (!callid[0])
         return NULL;
-    for (int b = 0; b < S_BUCKETS; b++)
-        for (sp_call_t *c = p->call_buckets[b]; c; c = c->next) {
-            struct sp_leg *found = NULL;
-            if (c->a.nh && strcmp(c->a.callid, callid) == 0)
-                found = &c->a;
-            for (int i = 0; !found && i < c->nb; i++)
-                if (c->b[i]->nh && strcmp(c->b[i]->callid, callid) == 0)
-                    found = c->b[i];
-            if (found) {
-                *call_out = c;
-                return found;
-            }
-        }
-    return NULL;
+    const char *current = cc_log_call();
+    char keep[CC_LOG_CALL_MAX];
+    snprintf(keep, sizeof keep, "%s", current);
+    sp_b2bua_foreach(p, s_match_leg, &q);
+    cc_log_set_call(keep[0] ? keep : NULL);
+    if (q.leg)
+        *call_out = q.call;
+    return q.leg;
 }
 
 size_t sp_b2bua_count(const sp_proxy_t *self)
 {
-    return self->call_count;
+    return self->calls ? cc_map_size(self->calls) : 0;
 }
 
 /* ---- lifetime --------------------------------------------------------------------- */
@@ -201,10 +200,10 @@ void sp_call_publish_answered(sp_call_t *c, const char *contact)
         return;
     if (contact && contact[0])
         json_object_set_new(f, "contact", json_string(contact));
-    if (c->ep_a > 0)
-        json_object_set_new(f, "caller_endpoint", json_integer(c->ep_a));
-    if (c->ep_b > 0 && c->winner)
-        json_object_set_new(f, "callee_endpoint", json_integer(c->ep_b));
+    if (c->ea.id > 0)
+        json_object_set_new(f, "caller_endpoint", json_integer(c->ea.id));
+    if (c->eb.id > 0 && c->winner)
+        json_object_set_new(f, "callee_endpoint", json_integer(c->eb.id));
     cc_bus_publish(c->proxy->bus, "call.answered", c->id, f);
     cc_info("call.answered", "answered_by=%s contact=%s", c->answered_by,
             cc_logq(contact ? contact : ""));
@@ -274,25 +273,19 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
             nua_cancel(b->nh, TAG_END());
         }
     }
-    sp_media_delete(c, true);
-    sp_media_delete(c, false);
+    sp_media_delete_all(c);
     sp_call_try_finish(c);
+}
+
+static void s_end_for_shutdown(sp_call_t *c, void *arg)
+{
+    (void)arg;
+    sp_call_end(c, SP_END_SHUTDOWN, 0);
 }
 
 void sp_b2bua_end_all(sp_proxy_t *self)
 {
-    if (!self->call_buckets)
-        return;
-    for (int b = 0; b < S_BUCKETS; b++) {
-        sp_call_t *c = self->call_buckets[b];
-        while (c) {
-            sp_call_t *next = c->next; /* sp_call_end may unlink c */
-            cc_log_set_call(c->id);
-            sp_call_end(c, SP_END_SHUTDOWN, 0);
-            c = next;
-        }
-    cc_log_set_call(NULL);
-    }
+    sp_b2bua_foreach(self, s_end_for_shutdown, NULL);
 }
 
 void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type)
@@ -351,6 +344,8 @@ static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
     sp_load_t load = {
         .queue_delay_ms = self->limits.delay_target_ms ? sp_proxy_queue_delay_ms(self) : -1,
         .media_pending = cc_bus_pending_count(self->bus),
+        .media_down = self->media_down,
+        .media_restoring = self->media_restoring > 0,
     };
     uint64_t now = cc_mono_ms();
     sp_admission_t *adm = &self->admission;
@@ -388,20 +383,17 @@ static sp_end_cause_t s_cause_of(int code)
     }
 }
 
-/* Direct call: both endpoints exist: point the caller's, connect them, ring. */
+/* Direct call: both endpoints exist, the caller's pointed at its offer and connected to
+ * the callee's: ring. */
 static void s_direct_ready(sp_call_t *c)
 {
-    if (c->creates_pending > 0 || c->state != SP_CALL_MEDIA)
-        return;
-    sp_media_remote(c, c->ep_a, &c->offer_info);
-    sp_media_connect(c);
-    sp_fork_send(c);
+    if (c->state == SP_CALL_MEDIA)
+        sp_fork_send(c);
 }
 
 /* Controlled call: the caller's endpoint exists: hand the call to ivrd/acdd. */
 static void s_controlled_ready(sp_call_t *c)
 {
-    sp_media_remote(c, c->ep_a, &c->offer_info);
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
     sp_callctl_handover(c);
 }
@@ -437,12 +429,10 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
                  cc_target_kind_name(route->kind), route->target);
         c->a_codec = sp_sdp_codec(&c->offer_info);
         c->a_te = sp_sdp_te(&c->offer_info);
-        sp_media_create(c, true, true, s_controlled_ready);
+        sp_media_create(c, true, true, &c->offer_info, s_controlled_ready);
         return;
     }
-    sp_media_create(c, true, false, s_direct_ready);
-    if (c->state < SP_CALL_ENDING)
-        sp_media_create(c, false, false, s_direct_ready);
+    sp_media_create_pair(c, s_direct_ready);
 }
 
 void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)

@@ -26,6 +26,17 @@ struct sp_leg {
     char contact[256];
 };
 
+/* A mediad endpoint of the call, with what is needed to create it again on the same id
+ * and port if mediad restarts (sp_callmedia.c). */
+typedef struct {
+    int id;               /* 0: none */
+    char addr[64];
+    int port;
+    bool dtmf;            /* created with DTMF detection */
+    bool has_remote;
+    sp_sdp_info_t remote; /* what the last endpoint.remote said */
+} sp_endpoint_t;
+
 /* Where one leg of an attempt is sent. */
 typedef struct {
     char url[256], to[200], route[128], target[80];
@@ -54,7 +65,6 @@ typedef struct {
 } sp_attempt_t;
 
 struct sp_call {
-    sp_call_t *next;
     sp_proxy_t *proxy;
     char id[48];
     sp_call_state_t state;
@@ -74,10 +84,11 @@ struct sp_call {
     char *offer;           /* the caller's SDP offer (or our own for call.originate) */
     sp_sdp_info_t offer_info;
     int a_codec, a_te;     /* what leg A speaks once answered by sipproxy */
-    int ep_a, ep_b;
-    char ep_a_addr[64], ep_b_addr[64];
-    int ep_a_port, ep_b_port;
+    sp_endpoint_t ea, eb;  /* mediad endpoints facing leg A (the caller) and the callee */
+    bool media_connected;  /* ea and eb relay to each other */
     int creates_pending, deletes_pending; /* mediad replies the call's end waits for */
+    int restores_pending;                 /* endpoint.create restores in flight */
+    bool restore_failed;
     void (*caller_ready)(sp_call_t *c);   /* run when the endpoint being created exists */
     void (*callee_ready)(sp_call_t *c);
     cc_bus_owner_t bus;                    /* every bus request made for this call */
@@ -102,12 +113,27 @@ char *sp_call_body(const sip_t *sip);
 
 /* sp_callmedia.c */
 int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn);
-void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp_call_t *c));
+/* The call's endpoint with this id (ea or eb), or NULL. */
+sp_endpoint_t *sp_media_endpoint(sp_call_t *c, int id);
+/* One endpoint facing the caller (caller_side) or a callee; remote: the far party's SDP
+ * when already known (set in the same command). ready runs once it exists. */
+void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, const sp_sdp_info_t *remote,
+                     void (*ready)(sp_call_t *c));
+/* A direct call's two endpoints in one command: the caller's pointed at its offer and
+ * connected to the callee's. */
+void sp_media_create_pair(sp_call_t *c, void (*ready)(sp_call_t *c));
 void sp_media_delete(sp_call_t *c, bool caller_side);
+void sp_media_delete_all(sp_call_t *c);
 void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info);
 void sp_media_connect(sp_call_t *c);
 void sp_media_play_stop(sp_call_t *c, int ep);
+/* mediad restarted: create the call's endpoints again on their ids and ports; the end is
+ * reported to sp_mediad_call_restored. -1 if nothing could be sent. */
+int sp_media_restore(sp_call_t *c);
 
+/* sp_mediad.c */
+/* A call's restore is over (ok: every endpoint is back). */
+void sp_mediad_call_restored(sp_call_t *c, bool ok);
 
 /* sp_fork.c */
 /* Resolve targets ("ext:X", "number:N") into dials for c->att. Returns 0, or the SIP code

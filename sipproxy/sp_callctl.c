@@ -41,9 +41,9 @@ void sp_callctl_handover(sp_call_t *c)
     bool ivr = c->route_kind == CC_TARGET_IVR;
     json_t *args = ivr
         ? json_pack("{s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "flow", c->route_target,
-                    "caller", c->caller, "callee", c->callee, "endpoint_id", c->ep_a)
+                    "caller", c->caller, "callee", c->callee, "endpoint_id", c->ea.id)
         : json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
-                    "caller", c->caller, "endpoint_id", c->ep_a, "answered",
+                    "caller", c->caller, "endpoint_id", c->ea.id, "answered",
                     c->state == SP_CALL_ANSWERED);
     if (!cc_bus_request(c->proxy->bus, &c->bus, c->controller, ivr ? "ivr.start" : "queue.enter",
                         args, c->proxy->set.controller_timeout_ms, s_on_handover, c)) {
@@ -179,7 +179,7 @@ static void s_answer(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *
                            sp_call_state_name(c->state));
         return;
     }
-    char *sdp = sp_sdp_make(c->ep_a_addr, c->ep_a_port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
+    char *sdp = sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
                             ++c->sdp_version);
     if (!sdp) {
         cc_bus_reply_error(bus, req, "internal", "out of memory");
@@ -250,7 +250,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         return;
     }
     if (c->state >= SP_CALL_ENDING || c->state == SP_CALL_MEDIA || !c->a.nh || c->att.active ||
-        c->winner || c->ep_b > 0) {
+        c->winner || c->eb.id > 0) {
         cc_bus_reply_error(bus, req, "bad_state", "call %s: %s", c->id,
                            c->att.active ? "a connect attempt is in progress"
                            : c->winner   ? "already connected"
@@ -271,7 +271,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     cc_info("call.connect", "connect_id=%d targets=%zu", id,
             json_array_size(targets));
     cc_bus_reply(bus, req, json_pack("{s:i}", "connect_id", id));
-    sp_media_create(c, false, false, s_connect_ready);
+    sp_media_create(c, false, false, NULL, s_connect_ready);
 }
 
 static void s_connect_cancel(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
@@ -377,7 +377,7 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     c->a_te = 101;
     sp_call_publish_created(c, kind, rtarget);
     cc_bus_reply(bus, req, json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
-    sp_media_create(c, true, true, s_originate_ready);
+    sp_media_create(c, true, true, NULL, s_originate_ready);
 }
 
 void sp_callctl_attach(sp_proxy_t *p)

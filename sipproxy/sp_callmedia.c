@@ -1,7 +1,10 @@
-/* sp_callmedia.c - a call's mediad commands: endpoints created, pointed at the far party,
- * connected, stopped playing and deleted (their stats kept for call.ended). Every request
- * belongs to the call (c->bus): freeing the call cancels what is still in flight, so a
- * reply never finds a freed call. Decisions are sp_b2bua's. */
+/* sp_callmedia.c - a call's mediad commands: endpoints created (a direct call's two in
+ * one command, pointed at the caller's offer and connected), pointed at the far party,
+ * connected, stopped playing, deleted (their stats kept for call.ended), and created
+ * again on the same ids and ports after mediad restarted. Each endpoint keeps what that
+ * takes (sp_endpoint_t). Every request belongs to the call (c->bus): freeing the call
+ * cancels what is still in flight, so a reply never finds a freed call. Decisions are
+ * sp_b2bua's; mediad as a whole (restarts, sync) is sp_mediad.c's. */
 #include "sp_call.h"
 
 #include <errno.h>
@@ -20,50 +23,101 @@ int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn)
     return 0;
 }
 
+static const char *s_error(int status, json_t *result)
+{
+    const char *code = status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
+    return code ? code : status == -ETIMEDOUT ? "timeout" : "error";
+}
+
 static void s_done(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus, (void)arg;
-    if (status != 0) {
-        const char *code = json_string_value(json_object_get(result, "code"));
+    if (status != 0)
         cc_warn("call.media_command_failed", "status=%d error=%s", status,
-                cc_logq(code ? code : status == -ETIMEDOUT ? "timeout" : "?"));
-    }
+                cc_logq(s_error(status, result)));
 }
 
-/* ---- create --------------------------------------------------------------------- */
+sp_endpoint_t *sp_media_endpoint(sp_call_t *c, int id)
+{
+    return id <= 0 ? NULL : c->ea.id == id ? &c->ea : c->eb.id == id ? &c->eb : NULL;
+}
 
-static void s_on_created(sp_call_t *c, bool caller_side, int status, json_t *result)
+/* endpoint.remote's arguments for the far party's SDP; NULL when it names no address
+ * (0.0.0.0 or port 0: nothing to send to yet). */
+static json_t *s_remote_args(const sp_sdp_info_t *info)
+{
+    if (info->port <= 0 || strcmp(info->address, "0.0.0.0") == 0)
+        return NULL;
+    json_t *pts = json_array();
+    for (int i = 0; i < info->npts; i++)
+        json_array_append_new(pts, json_integer(info->pts[i]));
+    json_t *args = json_pack("{s:s, s:i, s:o, s:s}", "address", info->address, "port",
+                             info->port, "payload_types", pts, "direction",
+                             sp_sdp_dir_name(info->dir));
+    int te = sp_sdp_te(info);
+    if (args && te)
+        json_object_set_new(args, "telephone_event", json_integer(te));
+    return args;
+}
+
+/* The caller or callee side of one endpoint.create: leg, owner, and the far party if
+ * known (remembered for a restore). */
+static json_t *s_create_args(sp_call_t *c, bool caller_side, bool dtmf,
+                             const sp_sdp_info_t *remote)
+{
+    sp_endpoint_t *e = caller_side ? &c->ea : &c->eb;
+    json_t *args = json_pack("{s:s, s:s, s:b, s:s, s:I}", "call_id", c->id, "leg",
+                             caller_side ? "caller" : "callee", "symmetric", 1, "owner",
+                             cc_bus_name(c->proxy->bus), "owner_epoch",
+                             (json_int_t)cc_bus_epoch(c->proxy->bus));
+    if (!args)
+        return NULL;
+    e->dtmf = dtmf;
+    if (dtmf)
+        json_object_set_new(args, "dtmf", json_true());
+    json_t *r = remote ? s_remote_args(remote) : NULL;
+    e->has_remote = r != NULL;
+    if (r) {
+        e->remote = *remote;
+        json_object_set_new(args, "remote", r);
+    }
+    return args;
+}
+
+static void s_take(sp_endpoint_t *e, json_t *result)
+{
+    const char *addr = json_string_value(json_object_get(result, "address"));
+    e->id = (int)json_integer_value(json_object_get(result, "endpoint_id"));
+    e->port = (int)json_integer_value(json_object_get(result, "port"));
+    snprintf(e->addr, sizeof e->addr, "%s", addr ? addr : "");
+    if (!addr || e->port <= 0)
+        e->id = 0;
+}
+
+/* ---- create ------------------------------------------------------------------------- */
+
+/* A create's reply: both sides for a pair. */
+static void s_on_created(sp_call_t *c, bool caller_side, bool pair, int status, json_t *result)
 {
     void (*ready)(sp_call_t *) = caller_side ? c->caller_ready : c->callee_ready;
     c->creates_pending--;
-    int ep = 0, port = 0;
-    const char *addr = NULL;
     if (status == 0 && result) {
-        ep = (int)json_integer_value(json_object_get(result, "endpoint_id"));
-        addr = json_string_value(json_object_get(result, "address"));
-        port = (int)json_integer_value(json_object_get(result, "port"));
-    }
-    if (ep > 0 && addr) {
-        if (caller_side) {
-            c->ep_a = ep;
-            snprintf(c->ep_a_addr, sizeof c->ep_a_addr, "%s", addr);
-            c->ep_a_port = port;
-        } else {
-            c->ep_b = ep;
-            snprintf(c->ep_b_addr, sizeof c->ep_b_addr, "%s", addr);
-            c->ep_b_port = port;
+        s_take(caller_side ? &c->ea : &c->eb, result);
+        if (pair) {
+            s_take(&c->eb, json_object_get(result, "pair"));
+            c->media_connected = c->ea.id > 0 && c->eb.id > 0;
         }
     }
     if (c->state >= SP_CALL_ENDING) { /* ended while mediad was working: give it back */
-        sp_media_delete(c, caller_side);
+        sp_media_delete_all(c);
         sp_call_try_finish(c);
         sp_call_maybe_free(c);
         return;
     }
-    if (ep <= 0 || !addr) {
-        const char *code = json_string_value(json_object_get(result, "code"));
+    bool ok = (caller_side ? c->ea.id : c->eb.id) > 0 && (!pair || c->eb.id > 0);
+    if (!ok) {
         cc_warn("call.media_unavailable", "status=%d error=%s", status,
-                cc_logq(code ? code : status == -ETIMEDOUT ? "timeout" : "?"));
+                cc_logq(s_error(status, result)));
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
     }
@@ -74,25 +128,29 @@ static void s_on_created(sp_call_t *c, bool caller_side, int status, json_t *res
 static void s_on_created_a(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    s_on_created(arg, true, status, result);
+    s_on_created(arg, true, false, status, result);
 }
 
 static void s_on_created_b(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
-    s_on_created(arg, false, status, result);
+    s_on_created(arg, false, false, status, result);
 }
 
-void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp_call_t *c))
+static void s_on_created_pair(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    json_t *args = json_pack("{s:s, s:s, s:b}", "call_id", c->id, "leg",
-                             caller_side ? "caller" : "callee", "symmetric", 1);
+    (void)bus;
+    s_on_created(arg, true, true, status, result);
+}
+
+void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, const sp_sdp_info_t *remote,
+                     void (*ready)(sp_call_t *c))
+{
+    json_t *args = s_create_args(c, caller_side, dtmf, remote);
     if (!args) {
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
     }
-    if (dtmf)
-        json_object_set_new(args, "dtmf", json_true());
     if (caller_side)
         c->caller_ready = ready;
     else
@@ -104,19 +162,49 @@ void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, void (*ready)(sp
     }
 }
 
+void sp_media_create_pair(sp_call_t *c, void (*ready)(sp_call_t *c))
+{
+    json_t *args = s_create_args(c, true, false, &c->offer_info);
+    json_t *pair = s_create_args(c, false, false, NULL);
+    if (!args || !pair) {
+        json_decref(args);
+        json_decref(pair);
+        sp_call_end(c, SP_END_MEDIA_FAILED, 0);
+        return;
+    }
+    json_object_del(pair, "call_id"); /* the pair's own object holds only its side */
+    json_object_del(pair, "owner");
+    json_object_del(pair, "owner_epoch");
+    json_object_set_new(args, "pair", pair);
+    c->caller_ready = ready;
+    c->creates_pending++;
+    if (sp_media(c, "endpoint.create", args, s_on_created_pair)) {
+        c->creates_pending--;
+        sp_call_end(c, SP_END_MEDIA_FAILED, 0);
+    }
+}
+
 /* ---- delete --------------------------------------------------------------------- */
 
-static void s_on_deleted(cc_bus_t *bus, int status, json_t *result, void *arg, const char *leg)
+static void s_keep_stats(sp_call_t *c, const char *leg, json_t *stats)
 {
-    (void)bus;
-    sp_call_t *c = arg;
+    if (!json_is_object(stats))
+        return;
+    if (!c->stats)
+        c->stats = json_object();
+    json_object_set(c->stats, leg, stats);
+}
+
+static void s_on_deleted(sp_call_t *c, int status, json_t *result, const char *leg)
+{
     c->deletes_pending--;
     if (status == 0 && result) {
-        json_t *stats = json_object_get(result, "stats");
-        if (stats) {
-            if (!c->stats)
-                c->stats = json_object();
-            json_object_set(c->stats, leg, stats);
+        json_t *all = json_object_get(result, "all_stats");
+        if (all) {
+            s_keep_stats(c, "caller", json_array_get(all, 0));
+            s_keep_stats(c, "callee", json_array_get(all, 1));
+        } else {
+            s_keep_stats(c, leg, json_object_get(result, "stats"));
         }
     }
     sp_call_try_finish(c);
@@ -125,22 +213,44 @@ static void s_on_deleted(cc_bus_t *bus, int status, json_t *result, void *arg, c
 
 static void s_on_deleted_a(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    s_on_deleted(bus, status, result, arg, "caller");
+    (void)bus;
+    s_on_deleted(arg, status, result, "caller");
 }
 
 static void s_on_deleted_b(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
-    s_on_deleted(bus, status, result, arg, "callee");
+    (void)bus;
+    s_on_deleted(arg, status, result, "callee");
+}
+
+static void s_forget(sp_call_t *c, sp_endpoint_t *e)
+{
+    memset(e, 0, sizeof *e);
+    c->media_connected = false;
 }
 
 void sp_media_delete(sp_call_t *c, bool caller_side)
 {
-    int *ep = caller_side ? &c->ep_a : &c->ep_b;
-    if (*ep <= 0)
+    sp_endpoint_t *e = caller_side ? &c->ea : &c->eb;
+    if (e->id <= 0)
         return;
-    json_t *args = json_pack("{s:i}", "endpoint_id", *ep);
-    *ep = 0;
+    json_t *args = json_pack("{s:i}", "endpoint_id", e->id);
+    s_forget(c, e);
     if (sp_media(c, "endpoint.delete", args, caller_side ? s_on_deleted_a : s_on_deleted_b) == 0)
+        c->deletes_pending++;
+}
+
+void sp_media_delete_all(sp_call_t *c)
+{
+    if (c->ea.id <= 0 || c->eb.id <= 0) {
+        sp_media_delete(c, true);
+        sp_media_delete(c, false);
+        return;
+    }
+    json_t *args = json_pack("{s:[i,i]}", "endpoint_ids", c->ea.id, c->eb.id);
+    s_forget(c, &c->ea);
+    s_forget(c, &c->eb);
+    if (sp_media(c, "endpoint.delete", args, s_on_deleted_a) == 0)
         c->deletes_pending++;
 }
 
@@ -148,26 +258,24 @@ void sp_media_delete(sp_call_t *c, bool caller_side)
 
 void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info)
 {
-    if (ep <= 0 || info->port <= 0 || strcmp(info->address, "0.0.0.0") == 0)
+    json_t *args = ep > 0 ? s_remote_args(info) : NULL;
+    if (!args)
         return;
-    json_t *pts = json_array();
-    for (int i = 0; i < info->npts; i++)
-        json_array_append_new(pts, json_integer(info->pts[i]));
-    json_t *args = json_pack("{s:i, s:s, s:i, s:o}", "endpoint_id", ep, "address",
-                             info->address, "port", info->port, "payload_types", pts);
-    int te = sp_sdp_te(info);
-    if (args)
-        json_object_set_new(args, "direction", json_string(sp_sdp_dir_name(info->dir)));
-    if (args && te)
-        json_object_set_new(args, "telephone_event", json_integer(te));
+    sp_endpoint_t *e = sp_media_endpoint(c, ep);
+    if (e) {
+        e->remote = *info;
+        e->has_remote = true;
+    }
+    json_object_set_new(args, "endpoint_id", json_integer(ep));
     sp_media(c, "endpoint.remote", args, s_done);
 }
 
 void sp_media_connect(sp_call_t *c)
 {
-    if (c->ep_a <= 0 || c->ep_b <= 0)
+    if (c->ea.id <= 0 || c->eb.id <= 0)
         return;
-    json_t *args = json_pack("{s:i, s:i}", "endpoint_a", c->ep_a, "endpoint_b", c->ep_b);
+    c->media_connected = true;
+    json_t *args = json_pack("{s:i, s:i}", "endpoint_a", c->ea.id, "endpoint_b", c->eb.id);
     sp_media(c, "endpoint.connect", args, s_done);
 }
 
@@ -178,3 +286,80 @@ void sp_media_play_stop(sp_call_t *c, int ep)
     sp_media(c, "play.stop", json_pack("{s:i}", "endpoint_id", ep), s_done);
 }
 
+/* ---- restore after a mediad restart ---------------------------------------------- */
+
+/* One side's endpoint.create arguments to take back its id and port. */
+static json_t *s_restore_args(sp_call_t *c, bool caller_side)
+{
+    sp_endpoint_t *e = caller_side ? &c->ea : &c->eb;
+    sp_endpoint_t keep = *e;
+    json_t *args = s_create_args(c, caller_side, keep.dtmf, keep.has_remote ? &keep.remote : NULL);
+    *e = keep;
+    if (args)
+        json_object_set_new(args, "restore", json_pack("{s:i, s:i}", "endpoint_id", e->id,
+                                                       "port", e->port));
+    return args;
+}
+
+static void s_restored(sp_call_t *c, bool ok)
+{
+    c->creates_pending--;
+    if (!ok)
+        c->restore_failed = true;
+    if (--c->restores_pending > 0)
+        return;
+    sp_mediad_call_restored(c, !c->restore_failed);
+    if (c->state >= SP_CALL_ENDING) { /* its delete went out after the restore */
+        sp_call_try_finish(c);
+        sp_call_maybe_free(c);
+    }
+}
+
+static void s_on_restored(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    sp_call_t *c = arg;
+    if (status != 0)
+        cc_warn("call.media_restore_failed", "error=%s message=%s", cc_logq(s_error(status, result)),
+                cc_logq(json_string_value(json_object_get(result, "message"))));
+    s_restored(c, status == 0);
+}
+
+static int s_restore_one(sp_call_t *c, json_t *args)
+{
+    if (!args)
+        return -1;
+    c->creates_pending++;
+    c->restores_pending++;
+    if (sp_media(c, "endpoint.create", args, s_on_restored)) {
+        c->creates_pending--;
+        c->restores_pending--;
+        return -1;
+    }
+    return 0;
+}
+
+int sp_media_restore(sp_call_t *c)
+{
+    c->restore_failed = false;
+    c->restores_pending = 0;
+    if (c->ea.id > 0 && c->eb.id > 0 && c->media_connected) {
+        json_t *args = s_restore_args(c, true), *pair = s_restore_args(c, false);
+        if (!args || !pair) {
+            json_decref(args);
+            json_decref(pair);
+            return -1;
+        }
+        json_object_del(pair, "call_id");
+        json_object_del(pair, "owner");
+        json_object_del(pair, "owner_epoch");
+        json_object_set_new(args, "pair", pair);
+        return s_restore_one(c, args);
+    }
+    int rc = 0;
+    if (c->ea.id > 0)
+        rc |= s_restore_one(c, s_restore_args(c, true));
+    if (c->eb.id > 0)
+        rc |= s_restore_one(c, s_restore_args(c, false));
+    return rc;
+}

@@ -62,6 +62,9 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
                      503, "media timeout");
     case SP_END_MEDIA_FAILED:
         return s_out("failed", "system", 503, 503, "media server unavailable");
+    case SP_END_MEDIA_LOST:
+        return s_out(answered ? "answered" : "failed", "system", answered ? 200 : 503, 503,
+                     "media server restarted; the call's media could not be restored");
     case SP_END_SHUTDOWN:
         return s_out(answered ? "answered" : "failed", "system", answered ? 200 : 503, 503,
                      "sipproxy shutting down");

@@ -34,6 +34,7 @@ typedef enum {
     SP_END_NO_CODEC,      /* offer or answer without PCMU/PCMA */
     SP_END_MEDIA_TIMEOUT,
     SP_END_MEDIA_FAILED,  /* mediad did not answer or refused */
+    SP_END_MEDIA_LOST,    /* mediad restarted and the call's endpoints could not be restored */
     SP_END_SHUTDOWN,
     SP_END_UNSUPPORTED,   /* route kind sipproxy cannot serve yet */
     SP_END_CONTROLLER_FAILED, /* ivrd/acdd refused the hand-over or did not answer */

@@ -56,7 +56,7 @@ static void s_on_played(cc_bus_t *bus, int status, json_t *result, void *arg)
 static void s_play(sp_call_t *c, const char *prompt)
 {
     cc_info("call.feature_prompt", "prompt=%s", cc_logq(prompt));
-    json_t *args = json_pack("{s:i, s:[s]}", "endpoint_id", c->ep_a, "prompts", prompt);
+    json_t *args = json_pack("{s:i, s:[s]}", "endpoint_id", c->ea.id, "prompts", prompt);
     sp_media(c, "play.start", args, s_on_played);
 }
 
@@ -81,8 +81,7 @@ static void s_on_acdd(cc_bus_t *bus, int status, json_t *result, void *arg)
 static void s_ready(sp_call_t *c)
 {
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
-    sp_media_remote(c, c->ep_a, &c->offer_info);
-    char *sdp = sp_sdp_make(c->ep_a_addr, c->ep_a_port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
+    char *sdp = sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
                             ++c->sdp_version);
     if (!sdp) {
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
@@ -120,7 +119,7 @@ void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
     free(probe);
     c->a_codec = sp_sdp_codec(&c->offer_info);
     c->a_te = sp_sdp_te(&c->offer_info);
-    sp_media_create(c, true, false, s_ready);
+    sp_media_create(c, true, false, &c->offer_info, s_ready);
 }
 
 void sp_feature_media_event(sp_call_t *c, const char *type)

@@ -149,8 +149,8 @@ void sp_fork_send(sp_call_t *c)
     sp_proxy_t *p = c->proxy;
     sp_attempt_t *att = &c->att;
     bool use_a = att->originate;
-    const char *addr = use_a ? c->ep_a_addr : c->ep_b_addr;
-    int port = use_a ? c->ep_a_port : c->ep_b_port;
+    const char *addr = use_a ? c->ea.addr : c->eb.addr;
+    int port = use_a ? c->ea.port : c->eb.port;
     char *sdp;
     if (!c->controller[0] && c->offer && !att->transfer) { /* the caller's offer, re-pointed */
         sp_sdp_info_t info;
@@ -295,10 +295,10 @@ static void s_provisional(sp_call_t *c, int status, const sip_t *sip)
     char *sdp = NULL;
     sp_sdp_info_t info;
     if (body)
-        sdp = sp_sdp_rewrite(body, c->ep_a_addr, c->ep_a_port, &info, NULL);
+        sdp = sp_sdp_rewrite(body, c->ea.addr, c->ea.port, &info, NULL);
     free(body);
     if (sdp) {
-        sp_media_remote(c, c->ep_b, &info);
+        sp_media_remote(c, c->eb.id, &info);
         nua_respond(c->a.nh, status, sip_status_phrase(status),
                     SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
                     TAG_END());
@@ -333,7 +333,7 @@ static void s_promote(sp_call_t *c, struct sp_leg *leg, const sp_sdp_info_t *inf
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
     snprintf(c->answered_by, sizeof c->answered_by, "%s", s_target_name(c->a.target));
     sp_call_publish_answered(c, c->a.contact);
-    sp_fork_publish_result(c, "answered", 200, c->a.target, c->ep_a);
+    sp_fork_publish_result(c, "answered", 200, c->a.target, c->ea.id);
 }
 
 static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
@@ -341,7 +341,7 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
     sp_attempt_t *att = &c->att;
     char *body = sp_call_body(sip);
     sp_sdp_info_t info;
-    char *sdp = body ? sp_sdp_rewrite(body, c->ep_a_addr, c->ep_a_port, &info, NULL) : NULL;
+    char *sdp = body ? sp_sdp_rewrite(body, c->ea.addr, c->ea.port, &info, NULL) : NULL;
     free(body);
     if (!sdp) {
         nua_bye(leg->nh, TAG_END());
@@ -356,17 +356,17 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
     }
     sp_fork_reset(c);
     if (att->originate) {
-        sp_media_remote(c, c->ep_a, &info);
+        sp_media_remote(c, c->ea.id, &info);
         free(sdp);
         s_promote(c, leg, &info);
         return;
     }
     c->winner = leg;
     att->transfer = false;
-    sp_media_remote(c, c->ep_b, &info);
+    sp_media_remote(c, c->eb.id, &info);
     bool relay = c->a.nh && !c->a.final; /* direct call: endpoints connected already */
     if (c->controller[0] || !relay) { /* the caller may hear a prompt or music: now the target */
-        sp_media_play_stop(c, c->ep_a);
+        sp_media_play_stop(c, c->ea.id);
         sp_media_connect(c);
     }
     if (c->a.nh && !c->a.final) {
@@ -382,7 +382,7 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
     }
     free(sdp);
     if (att->from_controller)
-        sp_fork_publish_result(c, "answered", 200, leg->target, c->ep_b);
+        sp_fork_publish_result(c, "answered", 200, leg->target, c->eb.id);
 }
 
 static void s_trunk_auth(sp_call_t *c, struct sp_leg *leg, const sip_t *sip, int status)

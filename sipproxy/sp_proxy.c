@@ -367,6 +367,8 @@ int sp_proxy_attach(sp_proxy_t *self)
         cc_error("sip.loop_watch_failed", "fd=%d", fd);
         return -1;
     }
+    if (sp_mediad_attach(self) != 0)
+        return -1;
     return cc_loop_prepare_add(self->daemon->loop, s_prepare, self);
 }
 
@@ -417,13 +419,6 @@ static void s_on_reg_removed(const sp_contact_t *c, const char *reason, void *ar
     cc_bus_publish(self->bus, "reg.removed", NULL,
                    json_pack("{s:s, s:s, s:s, s:i}", "ext", c->ext, "contact", c->uri,
                              "reason", reason, "remaining", (int)remaining));
-}
-
-static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
-{
-    (void)bus;
-    if (ev->call_id)
-        sp_b2bua_media_event(arg, ev->call_id, ev->type);
 }
 
 sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
@@ -481,8 +476,6 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     s_tune_udp(self);
     self->dir = *directory_p;
     *directory_p = NULL;
-    if (cc_bus_subscribe(self->bus, "mediad", "media.", s_on_media_event, self) != 0)
-        cc_warn("sip.bus_subscribe_failed", "publisher=mediad");
     sp_callctl_attach(self);
     cc_info("sip.listening", "url=%s transports=udp,tcp", url);
     return self;
@@ -496,6 +489,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     if (!self_p || !*self_p)
         return;
     sp_proxy_t *self = *self_p;
+    sp_mediad_detach(self);
     if (self->nua)
         nua_destroy(self->nua);
     if (self->root) {
@@ -507,7 +501,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     sp_registry_destroy(&self->reg);
     sp_throttle_destroy(&self->throttle);
     sp_dedup_destroy(&self->dedup);
-    free(self->call_buckets);
+    cc_map_destroy(&self->calls);
     su_home_deinit(self->home);
     su_deinit();
     free(self);
@@ -562,6 +556,9 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
     json_object_set_new(details, "invites_repeated",
                         json_integer((json_int_t)self->invites_repeated));
     json_object_set_new(details, "overload", json_string(sp_shed_reason_name(self->admission.reason)));
+    json_object_set_new(details, "media_epoch", json_integer((json_int_t)self->media_epoch));
+    json_object_set_new(details, "media_restoring",
+                        json_integer((json_int_t)self->media_restoring));
     json_object_set_new(details, "sip_queue_delay_ms",
                         json_integer((json_int_t)sp_proxy_queue_delay_ms(self)));
     json_object_set_new(details, "users",

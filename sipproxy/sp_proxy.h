@@ -27,6 +27,7 @@ typedef struct {
     int udp_rcvbuf;
     int overload_delay_ms, overload_media_pending;
     int invite_memory_ms;
+    int media_sync_interval_s;
     int t1x64_ms;
     char realm[128];
     char hold_music[128];

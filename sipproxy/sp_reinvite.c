@@ -34,12 +34,12 @@ void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const si
     bool asker_is_a = asker->is_a;
     char *body = sp_call_body(sip);
     sp_sdp_info_t info;
-    char *sdp = body ? sp_sdp_rewrite(body, asker_is_a ? c->ep_a_addr : c->ep_b_addr,
-                                      asker_is_a ? c->ep_a_port : c->ep_b_port, &info, NULL)
+    char *sdp = body ? sp_sdp_rewrite(body, asker_is_a ? c->ea.addr : c->eb.addr,
+                                      asker_is_a ? c->ea.port : c->eb.port, &info, NULL)
                      : NULL;
     free(body);
     if (sdp) {
-        sp_media_remote(c, asker_is_a ? c->ep_b : c->ep_a, &info);
+        sp_media_remote(c, asker_is_a ? c->eb.id : c->ea.id, &info);
         nua_respond(asker->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
                     SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         free(sdp);
@@ -52,8 +52,8 @@ void sp_reinvite_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_inf
                              bool have_offer)
 {
     bool a = from->is_a;
-    const char *addr = a ? c->ep_a_addr : c->ep_b_addr;
-    int port = a ? c->ep_a_port : c->ep_b_port;
+    const char *addr = a ? c->ea.addr : c->eb.addr;
+    int port = a ? c->ea.port : c->eb.port;
     int codec = have_offer ? sp_sdp_codec(info) : c->a_codec;
     int te = have_offer ? sp_sdp_te(info) : c->a_te;
     sp_sdp_dir_t dir = have_offer ? s_reverse(info->dir) : SP_DIR_SENDRECV;
@@ -80,8 +80,8 @@ void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
     memset(&info, 0, sizeof info);
     char *sdp = NULL;
     if (body) {
-        sdp = sp_sdp_rewrite(body, from->is_a ? c->ep_b_addr : c->ep_a_addr,
-                             from->is_a ? c->ep_b_port : c->ep_a_port, &info, NULL);
+        sdp = sp_sdp_rewrite(body, from->is_a ? c->eb.addr : c->ea.addr,
+                             from->is_a ? c->eb.port : c->ea.port, &info, NULL);
         free(body);
         if (!sdp) {
             nua_respond(from->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
@@ -92,7 +92,7 @@ void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
         sp_sdp_info_t told = info;
         if (told.dir == SP_DIR_SENDONLY)
             told.dir = SP_DIR_INACTIVE;
-        sp_media_remote(c, from->is_a ? c->ep_a : c->ep_b, &told);
+        sp_media_remote(c, from->is_a ? c->ea.id : c->eb.id, &told);
         cc_info("call.reinvite", "from=%s direction=%s", from->is_a ? "caller" : "callee", sp_sdp_dir_name(info.dir));
     }
     if (!here && sdp && sp_hold_reinvite(c, from, &info)) {

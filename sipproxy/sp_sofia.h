@@ -19,6 +19,7 @@ struct sp_leg;
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_wait.h>
 
+#include "cc_map.h"
 #include "sp_admission.h"
 #include "sp_callstate.h"
 #include "sp_dedup.h"
@@ -42,8 +43,7 @@ struct sp_proxy {
     uint64_t last_expire_s;
     int loop_wait; /* su_root registration of cc_loop's epoll fd */
     /* calls */
-    struct sp_call **call_buckets;
-    size_t call_count;
+    cc_map_t *calls; /* call id -> sp_call_t, until the call has ended */
     uint64_t call_seq;
     int connect_seq;
     uint64_t calls_total;
@@ -54,6 +54,14 @@ struct sp_proxy {
     sp_admission_t admission;
     sp_admission_limits_t limits;
     sp_dedup_t *dedup;
+    /* mediad as a whole (sp_mediad.c) */
+    uint64_t media_epoch;       /* the mediad our endpoints live in; 0: not seen yet */
+    bool media_down;            /* it stopped answering */
+    size_t media_restoring;     /* calls whose endpoints are being created again */
+    uint64_t media_lost_ms;     /* when it was found down or restarted (0: it is fine) */
+    uint64_t media_restored_calls, media_lost_calls;
+    cc_bus_owner_t mediad_owner; /* sync and orphan deletes in flight */
+    int sync_timer;
     /* counters for status */
     uint64_t registers_ok, auth_failures, auth_throttled, invites_repeated;
 };
@@ -81,7 +89,15 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
                     nua_handle_t *nh, struct sp_leg *leg, const sip_t *sip, tagi_t tags[]);
 void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type);
 void sp_b2bua_end_all(sp_proxy_t *self);
+/* fn for every live call (the log context set to it); fn may end that call. */
+void sp_b2bua_foreach(sp_proxy_t *self, void (*fn)(sp_call_t *c, void *arg), void *arg);
 size_t sp_b2bua_count(const sp_proxy_t *self);
+
+/* sp_mediad.c */
+int sp_mediad_attach(sp_proxy_t *self);
+void sp_mediad_detach(sp_proxy_t *self);
+/* Tell mediad every endpoint our calls hold; it frees our others. */
+void sp_mediad_sync(sp_proxy_t *self);
 
 /* a handle bound to this is an INVITE we rejected before it became a call */
 extern struct sp_leg sp_orphan_leg;

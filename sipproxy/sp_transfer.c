@@ -47,15 +47,9 @@ static int s_swap(sp_call_t *c)
             c->b[i] = old_a;
     free(w);
     c->winner = old_a;
-    int ep = c->ep_a, port = c->ep_a_port;
-    char addr[64];
-    snprintf(addr, sizeof addr, "%s", c->ep_a_addr);
-    c->ep_a = c->ep_b;
-    c->ep_a_port = c->ep_b_port;
-    snprintf(c->ep_a_addr, sizeof c->ep_a_addr, "%s", c->ep_b_addr);
-    c->ep_b = ep;
-    c->ep_b_port = port;
-    snprintf(c->ep_b_addr, sizeof c->ep_b_addr, "%s", addr);
+    sp_endpoint_t e = c->ea; /* the endpoints swap with the parties */
+    c->ea = c->eb;
+    c->eb = e;
     bool h = c->hold_a;
     c->hold_a = c->hold_b;
     c->hold_b = h;
@@ -120,7 +114,7 @@ static void s_blind(sp_call_t *c, const char *number)
         snprintf(c->route_target, sizeof c->route_target, "%s", route->target);
         snprintf(c->controller, sizeof c->controller, "%s",
                  route->kind == CC_TARGET_IVR ? "ivrd" : "acdd");
-        sp_media_play_stop(c, c->ep_a);
+        sp_media_play_stop(c, c->ea.id);
         sp_callctl_handover(c);
         return;
     }
@@ -147,8 +141,8 @@ static void s_blind(sp_call_t *c, const char *number)
     }
     s_referrer_leaves(c, 200);
     att->active = true;
-    sp_hold_music(c, c->ep_a);
-    sp_media_create(c, false, false, s_transfer_ready);
+    sp_hold_music(c, c->ea.id);
+    sp_media_create(c, false, false, NULL, s_transfer_ready);
 }
 
 void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip)
@@ -235,12 +229,11 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
     nua_handle_bind(nx->nh, nx);
     c->b[c->nb++] = nx;
     c->winner = nx;
-    c->ep_b = x_was_a ? c2->ep_a : c2->ep_b;
-    c->ep_b_port = x_was_a ? c2->ep_a_port : c2->ep_b_port;
-    snprintf(c->ep_b_addr, sizeof c->ep_b_addr, "%s", x_was_a ? c2->ep_a_addr : c2->ep_b_addr);
+    c->eb = x_was_a ? c2->ea : c2->eb;
+    memset(x_was_a ? &c2->ea : &c2->eb, 0, sizeof c2->ea);
+    c2->media_connected = false;
     if (x_was_a) {
         c2->a.nh = NULL;
-        c2->ep_a = 0;
     } else {
         for (int i = 0; i < c2->nb; i++)
             if (c2->b[i] == x) {
@@ -250,10 +243,9 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
             }
         free(x);
         c2->winner = NULL;
-        c2->ep_b = 0;
     }
-    sp_media_play_stop(c, c->ep_a);
-    sp_media_play_stop(c, c->ep_b);
+    sp_media_play_stop(c, c->ea.id);
+    sp_media_play_stop(c, c->eb.id);
     sp_media_connect(c);
     snprintf(c2->reason, sizeof c2->reason, "attended transfer into call %s", c->id);
     sp_call_end(c2, SP_END_CONTROLLER_HANGUP, 0);
