@@ -1,0 +1,80 @@
+"""Load on the suite's trunks for the tests: a sipp UAS behind one trunk and a sipp UAC
+on another (tests/sipp/load_uac.xml, load_uas.xml), sipp's own statistics, and waiting
+until the calls have drained and their CDRs are written."""
+
+import subprocess
+import time
+from pathlib import Path
+
+import suite as sm
+from .bus import wait_until
+
+SIPP_DIR = Path(__file__).resolve().parent.parent / "sipp"
+
+
+class Trunks:
+    """A sipp UAS behind trunk 'far' (route 9. -> far) and a UAC on trunk 'near'."""
+
+    def __init__(self, s, work):
+        self.s, self.work = s, Path(work)
+        self.uas_port, self.uac_port = sm.free_port(), sm.free_port()
+        s.ccctl("trunk", "add", "near", "--host", "127.0.0.1:%d" % self.uac_port, check=True)
+        s.ccctl("trunk", "add", "far", "--host", "127.0.0.1:%d" % self.uas_port, check=True)
+        s.ccctl("route", "add", "9.", "trunk:far", check=True)
+        self.uas = None
+
+    def start_uas(self, *extra):
+        self.uas = subprocess.Popen(
+            ["sipp", "-sf", str(SIPP_DIR / "load_uas.xml"), "-i", "127.0.0.1",
+             "-p", str(self.uas_port), "-nostdin", "-l", "100000", "-buff_size", "4194304",
+             "-timeout", "600"] + list(extra),
+            cwd=self.work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+        assert self.uas.poll() is None, "the sipp UAS did not start"
+
+    def place(self, rate, calls, *extra, timeout=300):
+        """Run the UAC; returns sipp's final statistics {created, ok, failed}."""
+        stat = self.work / "uac_stat.csv"
+        r = subprocess.run(
+            ["sipp", "127.0.0.1:%d" % self.s.sip_port, "-sf", str(SIPP_DIR / "load_uac.xml"),
+             "-s", "9000", "-i", "127.0.0.1", "-p", str(self.uac_port), "-r", str(rate),
+             "-m", str(calls), "-l", "50000", "-buff_size", "4194304", "-nostdin",
+             "-recv_timeout", "40000", "-timeout", str(timeout), "-trace_stat",
+             "-stf", str(stat), "-fd", "1", "-trace_err", "-error_file",
+             str(self.work / "uac_err.log")] + list(extra),
+            cwd=self.work, capture_output=True, text=True, timeout=timeout + 30)
+        lines = [ln for ln in stat.read_text().splitlines() if ln.strip()]
+        head, last = lines[0].split(";"), lines[-1].split(";")
+        val = lambda k: int(last[head.index(k)])
+        return {"created": val("TotalCallCreated"), "ok": val("SuccessfulCall(C)"),
+                "failed": val("FailedCall(C)"), "rc": r.returncode}
+
+    def close(self):
+        if self.uas and self.uas.poll() is None:
+            self.uas.kill()
+            self.uas.wait(5)
+
+
+def cdr_counts(s):
+    return dict(s.psql("SELECT disposition, count(*) FROM cdrs GROUP BY 1"))
+
+
+def sip_call_ids(s):
+    """The caller's SIP Call-ID of every call sipproxy created (from its log)."""
+    ids = []
+    for line in s.log("sipproxy").splitlines():
+        if "event=call.created" in line and "sip_call_id=" in line:
+            ids.append(line.split("sip_call_id=", 1)[1].split()[0])
+    return ids
+
+
+def drained(s, expected):
+    """All calls over and written: no live calls in sipproxy, cdrd has every CDR."""
+    def done():
+        st = s.bus_call("sipproxy", "status")["result"]["details"]
+        n = s.psql("SELECT count(*) FROM cdrs")[0][0]
+        return st["calls"] == 0 and n >= expected and \
+            s.psql("SELECT count(*) FROM calls_active")[0][0] == 0
+    wait_until(done, timeout=90, step=0.5, what="calls to drain and CDRs to be written")
+
+
