@@ -69,7 +69,9 @@ int main(int argc, char **argv)
 
     int lo, hi;
     cc_config_range(cfg, "common", "rtp_ports", &lo, &hi);
-    md_ports_t *ports = md_ports_new(lo, hi);
+    /* every pair starts in quarantine: a previous mediad's phones may still send to it */
+    uint64_t quarantine_us = (uint64_t)cc_config_int(cfg, "mediad", "port_quarantine_ms") * 1000u;
+    md_ports_t *ports = md_ports_new(lo, hi, quarantine_us, cc_mono_us());
     if (!ports)
         s_fail("[common] rtp_ports holds no even/odd port pair");
     long max_endpoints = cc_config_int(cfg, "mediad", "max_endpoints");
@@ -112,9 +114,11 @@ int main(int argc, char **argv)
     cc_daemon_on_status(daemon, s_status, &parts);
 
     cc_info("mediad.config",
-            "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s",
+            "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s "
+            "port_quarantine_ms=%llu",
             lo, hi, md_ports_total(ports), capacity, cc_logq(bus_cfg.address),
-            bus_cfg.media_timeout_s, cc_logq(prompt_dir));
+            bus_cfg.media_timeout_s, cc_logq(prompt_dir),
+            (unsigned long long)(quarantine_us / 1000u));
     long nofile = s_raise_nofile();
     if (nofile >= 0 && nofile < 3L * capacity + 64)
         cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "

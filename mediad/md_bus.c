@@ -330,6 +330,8 @@ void md_bus_status(md_bus_t *self, json_t *details)
     json_object_set_new(details, "endpoints_max", json_integer(md_core_capacity(self->core)));
     json_object_set_new(details, "ports_total", json_integer(md_ports_total(self->ports)));
     json_object_set_new(details, "ports_free", json_integer(md_ports_available(self->ports)));
+    json_object_set_new(details, "ports_quarantined",
+                        json_integer(md_ports_quarantined(self->ports, cc_mono_us())));
     json_object_set_new(details, "packets_relayed", json_integer((json_int_t)md_rtp_relayed(self->rtp)));
     json_object_set_new(details, "send_errors", json_integer((json_int_t)md_rtp_send_errors(self->rtp)));
     json_object_set_new(details, "media_timeouts", json_integer((json_int_t)self->timeouts_published));

@@ -388,13 +388,13 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
     /* Ports held by another process are skipped: they go to the back of the queue. */
     int fd_rtp = -1, fd_rtcp = -1, port = -1, rc = -ENOSPC;
     for (int tries = 0; tries < 64; tries++) {
-        port = md_ports_alloc(self->ports);
+        port = md_ports_alloc(self->ports, cc_mono_us());
         if (port < 0)
             return -ENOSPC;
         rc = s_bind_pair(self, port, &fd_rtp, &fd_rtcp);
         if (rc == 0)
             break;
-        md_ports_free(self->ports, port);
+        md_ports_free(self->ports, port, cc_mono_us());
         if (rc != -EADDRINUSE)
             return rc;
         cc_warn("rtp.port_busy", "port=%d", port);
@@ -405,7 +405,7 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
     if (!ep) { /* cannot happen after the capacity check above; stay safe anyway */
         close(fd_rtp);
         close(fd_rtcp);
-        md_ports_free(self->ports, port);
+        md_ports_free(self->ports, port, cc_mono_us());
         return -ENOSPC;
     }
     md_sock_t *s = &self->socks[ep->slot];
@@ -429,7 +429,7 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
         close(fd_rtp);
         close(fd_rtcp);
         s->fd_rtp = s->fd_rtcp = -1;
-        md_ports_free(self->ports, port);
+        md_ports_free(self->ports, port, cc_mono_us());
         md_core_delete(self->core, ep);
         return rc;
     }
@@ -458,6 +458,6 @@ void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
         close(s->fd_fast);
     }
     *s = (md_sock_t){.fd_rtp = -1, .fd_rtcp = -1, .fd_fast = -1};
-    md_ports_free(self->ports, ep->port);
+    md_ports_free(self->ports, ep->port, cc_mono_us());
     md_core_delete(self->core, ep);
 }

@@ -26,28 +26,40 @@ def rtp(seq, ts, payload, pt=PT_PCMU, ssrc=0x1234, marker=False):
 
 
 class Mediad:
-    def __init__(self, media_timeout=1, pairs=POOL_PAIRS):
+    """mediad with `pairs` port pairs and the [mediad] keys in `mediad` on top of these
+    defaults: no port quarantine (the tests that want one say so), media_timeout as given.
+    kill9() and start() restart it on the same config and ports, as a crash would."""
+
+    def __init__(self, media_timeout=1, pairs=POOL_PAIRS, **mediad):
         self.dir = sm.make_tempdir("cc-mediad-")
         self.run_dir = self.dir / "run"
         self.run_dir.mkdir()
         base = sm.free_port(tcp=False, span=2 * pairs + 2)
         base += base % 2
         self.rtp_lo, self.rtp_hi = base, base + 2 * pairs - 1
+        keys = {"media_timeout": media_timeout, "port_quarantine_ms": 0}
+        keys.update(mediad)
         self.conf = self.dir / "cc.conf"
         self.conf.write_text("[common]\nvar_dir = %s\nbind = 127.0.0.1\nrtp_ports = %d-%d\n"
-                             "heartbeat_interval = 1\n[mediad]\nmedia_timeout = %d\n"
-                             % (self.dir, self.rtp_lo, self.rtp_hi, media_timeout))
+                             "heartbeat_interval = 1\n[mediad]\n%s"
+                             % (self.dir, self.rtp_lo, self.rtp_hi,
+                                "".join("%s = %s\n" % kv for kv in keys.items())))
         self.log_path = self.dir / "mediad.log"
         self.token = uuid.uuid4().hex
+        import zmq
+        self.zmq = zmq
+        self.proc = self.sock = None
+        self.start()
+
+    def start(self):
+        """Start mediad (again) and wait until it answers ping."""
         env = sm.clean_env(CC_VAR_DIR=str(self.dir), **{sm.TOKEN_VAR: self.token})
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([str(sm.BIN_DIR / "mediad"), "-c", str(self.conf)],
                                          env=env, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
-        import zmq
-        self.zmq = zmq
-        self.sock = zmq.Context.instance().socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock = self.zmq.Context.instance().socket(self.zmq.DEALER)
+        self.sock.setsockopt(self.zmq.LINGER, 0)
         self.sock.connect("ipc://%s/mediad.cmd" % self.run_dir)
         deadline = time.monotonic() + 20
         while True:
@@ -60,6 +72,12 @@ class Mediad:
                 pass
             if time.monotonic() > deadline:
                 raise AssertionError("mediad did not answer ping:\n" + self.log())
+
+    def kill9(self):
+        """kill -9 mediad (a crash: nothing is cleaned up) and wait until it is gone."""
+        self.sock.close()
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
 
     def log(self):
         return self.log_path.read_text(errors="replace")
