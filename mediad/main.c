@@ -80,6 +80,7 @@ int main(int argc, char **argv)
     md_core_t *core = md_core_new(capacity);
     if (!core)
         s_fail("out of memory for the endpoint table");
+    md_core_set_latch_window(core, (uint64_t)cc_config_int(cfg, "mediad", "latch_window_ms") * 1000u);
 
     const char *bind_addr = cc_config_str(cfg, "common", "bind");
     md_rtp_t *rtp = md_rtp_new(daemon->loop, core, ports, bind_addr,
@@ -115,10 +116,11 @@ int main(int argc, char **argv)
 
     cc_info("mediad.config",
             "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s "
-            "port_quarantine_ms=%llu",
+            "port_quarantine_ms=%llu latch_window_ms=%ld",
             lo, hi, md_ports_total(ports), capacity, cc_logq(bus_cfg.address),
             bus_cfg.media_timeout_s, cc_logq(prompt_dir),
-            (unsigned long long)(quarantine_us / 1000u));
+            (unsigned long long)(quarantine_us / 1000u),
+            cc_config_int(cfg, "mediad", "latch_window_ms"));
     long nofile = s_raise_nofile();
     if (nofile >= 0 && nofile < 3L * capacity + 64)
         cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "

@@ -19,6 +19,7 @@ struct md_core {
     uint16_t *gen;
     int *free_stack;
     int free_top;
+    uint64_t latch_window_us;
 };
 
 md_core_t *md_core_new(int capacity)
@@ -40,6 +41,7 @@ md_core_t *md_core_new(int capacity)
     for (int i = 0; i < capacity; i++)
         self->free_stack[i] = capacity - 1 - i;
     self->free_top = capacity;
+    self->latch_window_us = MD_LATCH_WINDOW_US;
     return self;
 }
 
@@ -91,6 +93,7 @@ md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, co
     ep->symmetric = symmetric;
     ep->expect_media = true;
     ep->te_pt = MD_TE_PT_DEFAULT;
+    ep->latch_window_us = self->latch_window_us;
     ep->in_use = true;
     md_stats_init(&ep->stats);
     self->count++;
@@ -116,6 +119,29 @@ void md_core_delete(md_core_t *self, md_endpoint_t *ep)
     self->count--;
 }
 
+void md_core_set_latch_window(md_core_t *self, uint64_t window_us)
+{
+    self->latch_window_us = window_us;
+}
+
+static struct sockaddr_in s_sockaddr(uint32_t addr, uint16_t port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = addr;
+    a.sin_port = htons(port);
+    return a;
+}
+
+/* Forget what was latched and learnt: send to the signalled address again. */
+static void s_remote_reset(md_remote_t *r, struct sockaddr_in signalled)
+{
+    memset(r, 0, sizeof *r);
+    r->signalled = signalled;
+    r->addr = signalled;
+}
+
 int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts,
                        size_t npts, bool expect_media, uint64_t now_us)
 {
@@ -131,18 +157,13 @@ int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const in
         ep->expect_since_us = now_us;
     ep->expect_media = expect_media;
     ep->idle_reported = false;
-    if (ep->sdp.sin_family == AF_INET && ep->sdp.sin_addr.s_addr == addr
-        && ep->sdp.sin_port == htons(port))
+    if (ep->has_remote && ep->rtp.signalled.sin_addr.s_addr == addr
+        && ep->rtp.signalled.sin_port == htons(port))
         return 0; /* same address: keep what was latched */
-    memset(&ep->sdp, 0, sizeof ep->sdp);
-    ep->sdp.sin_family = AF_INET;
-    ep->sdp.sin_addr.s_addr = addr;
-    ep->sdp.sin_port = htons(port);
-    memset(&ep->rtp, 0, sizeof ep->rtp);
-    memset(&ep->rtcp, 0, sizeof ep->rtcp);
-    ep->rtp.addr = ep->sdp;
-    ep->rtcp.addr = ep->sdp;
-    ep->rtcp.addr.sin_port = port ? htons((uint16_t)(port + 1)) : 0;
+    ep->has_remote = true;
+    ep->learn_until_us = now_us + ep->latch_window_us;
+    s_remote_reset(&ep->rtp, s_sockaddr(addr, port));
+    s_remote_reset(&ep->rtcp, s_sockaddr(addr, port ? (uint16_t)(port + 1) : 0));
     return 0;
 }
 
@@ -172,25 +193,83 @@ static bool s_same_source(const struct sockaddr_in *a, const struct sockaddr_in 
     return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
 }
 
+static void s_latch_on(md_remote_t *r, const struct sockaddr_in *src, bool learnt,
+                       uint64_t now_us)
+{
+    r->addr.sin_family = AF_INET;
+    r->addr.sin_addr = src->sin_addr;
+    r->addr.sin_port = src->sin_port;
+    r->latched = true;
+    r->learnt = learnt;
+    r->last_us = now_us;
+    r->candidate.sin_port = 0;
+    r->rival = false;
+}
+
+/* Rules (c) and (d) of md_core.h, for a source that is neither the latched one nor the
+ * signalled address: off the per-packet path of an established call. */
+static bool __attribute__((noinline)) s_learn(md_endpoint_t *ep, md_remote_t *r,
+                                              const struct sockaddr_in *src, uint64_t now_us)
+{
+    bool learning = now_us < ep->learn_until_us;
+    if (r->latched) {
+        if (!r->learnt)
+            return false; /* the signalled address holds it */
+        if (learning) {   /* a second source in the window: ambiguous, undo the latch */
+            r->candidate = r->addr;
+            r->candidate_us = r->last_us;
+            r->rival = true;
+            r->rival_us = now_us;
+            r->addr = r->signalled;
+            r->latched = r->learnt = false;
+            return false;
+        }
+        if (now_us - r->last_us >= MD_RELATCH_US
+            && src->sin_addr.s_addr == r->addr.sin_addr.s_addr) {
+            s_latch_on(r, src, true, now_us); /* the same NAT, a new port */
+            return true;
+        }
+        return false;
+    }
+    /* Nothing latched. src becomes the candidate unless another one is still sending. */
+    if (r->candidate.sin_port && s_same_source(src, &r->candidate)) {
+        r->candidate_us = now_us;
+    } else if (!r->candidate.sin_port || now_us - r->candidate_us >= MD_RELATCH_US) {
+        if (r->candidate.sin_port) { /* the old candidate fell silent: it is the rival now */
+            r->rival = true;
+            r->rival_us = r->candidate_us;
+        }
+        r->candidate = *src;
+        r->candidate_us = now_us;
+    } else {
+        r->rival = true;
+        r->rival_us = now_us;
+        return false;
+    }
+    bool alone = !r->rival || (!learning && now_us - r->rival_us >= MD_RELATCH_US);
+    if (!alone)
+        return false;
+    s_latch_on(r, src, true, now_us);
+    return true;
+}
+
 /* Symmetric RTP: accept (and maybe latch) src, or refuse it as a stray. */
-static bool s_latch(md_endpoint_t *ep, md_remote_t *r, const struct sockaddr_in *src,
-                    uint64_t now_us)
+static inline bool s_latch(md_endpoint_t *ep, md_remote_t *r, const struct sockaddr_in *src,
+                           uint64_t now_us)
 {
     if (!ep->symmetric)
         return true;
-    if (r->latched && !s_same_source(&r->addr, src)) {
-        if (now_us - r->last_us < MD_RELATCH_US)
-            return false;
-        r->latched = false;
+    if (r->latched && s_same_source(src, &r->addr)) { /* (b), every packet of a call */
+        r->last_us = now_us;
+        return true;
     }
-    if (!r->latched) {
-        r->addr.sin_family = AF_INET;
-        r->addr.sin_addr = src->sin_addr;
-        r->addr.sin_port = src->sin_port;
-        r->latched = true;
+    if (!ep->has_remote)
+        return false;
+    if (s_same_source(src, &r->signalled)) { /* (a) */
+        s_latch_on(r, src, false, now_us);
+        return true;
     }
-    r->last_us = now_us;
-    return true;
+    return s_learn(ep, r, src, now_us);
 }
 
 static md_endpoint_t *s_forward_to(md_endpoint_t *ep, const md_remote_t *r)

@@ -3,12 +3,29 @@
  * where?". Plain structs, no sockets and no clock (time is passed in): md_rtp.c does the
  * I/O, md_bus.c the commands.
  *
- * Latching (symmetric RTP, on by default): the first RTP packet received sets the remote
- * address to its source. A packet from another source is dropped (counted in `dropped`)
- * unless the latched source has sent nothing for MD_RELATCH_US, in which case the new
- * source is latched (a phone that changed address or NAT binding). endpoint.remote with a
- * new address resets the latch, so the next packet latches afresh (the same address again,
- * e.g. a session refresh, keeps it). RTCP latches the same way on its own. */
+ * Latching (symmetric RTP, on by default) decides which source's packets an endpoint takes
+ * and where it sends. A port may still receive audio of a dead call (a phone that has not
+ * hung up yet, a previous mediad's call): that must never be relayed as if it belonged to
+ * the new one. The signalled address is endpoint.remote's address:port; the learning
+ * window lasts [mediad] latch_window_ms from when it was set (or changed).
+ *   (a) A packet from the signalled address is always accepted and (re)latches it: it wins
+ *       over a learnt source at any time, and once latched nothing else takes over.
+ *   (b) A packet from the latched source is accepted.
+ *   (c) While nothing is latched (the signalled address has sent nothing), one other
+ *       source is learnt and latched (a phone behind NAT). A second different source within
+ *       the window is ambiguous: both are dropped (the latch is undone) until the
+ *       signalled address shows up, or the window is over and only one of them still
+ *       sends (the other silent for MD_RELATCH_US). A first source after the window (a
+ *       phone that starts late) is learnt the same way.
+ *   (d) After the window another source never takes over, except that a learnt source
+ *       silent for MD_RELATCH_US may be replaced by one with the same IP (its NAT binding
+ *       changed port).
+ *   (e) Before endpoint.remote, nothing is accepted.
+ * Everything refused is counted in `dropped`. endpoint.remote with a new address starts
+ * over (the same address again, e.g. a session refresh, keeps the latch). RTCP follows the
+ * same rules on its own port (signalled: port + 1); RTCP on the RTP port (rtcp-mux) those
+ * of RTP. symmetric=false: every source is accepted and the endpoint sends to the
+ * signalled address. */
 #ifndef MD_CORE_H
 #define MD_CORE_H
 
@@ -20,17 +37,27 @@
 #include "md_stats.h"
 
 #define MD_RELATCH_US 1000000u
+#define MD_LATCH_WINDOW_US 2000000u /* default of md_core_set_latch_window */
 #define MD_CALL_ID_MAX 256
 #define MD_LEG_MAX 32
 #define MD_TE_PT_DEFAULT 101
 
 typedef struct md_endpoint md_endpoint_t;
 
-/* One latched-or-configured destination (RTP or RTCP). sin_port 0: unknown yet. */
+/* One latched-or-configured destination (RTP or RTCP) and what latching knows of the
+ * sources heard (see the header comment). sin_port 0: unknown yet. */
 typedef struct {
-    struct sockaddr_in addr;
-    bool latched;
-    uint64_t last_us; /* last packet from addr (once latched) */
+    struct sockaddr_in addr;   /* where the endpoint sends: the latched source, else signalled */
+    struct sockaddr_in signalled; /* from endpoint.remote */
+    bool latched;              /* addr was confirmed or learnt from received packets */
+    bool learnt;               /* latched on a source other than the signalled address */
+    uint64_t last_us;          /* last packet from addr (once latched) */
+    /* while nothing is latched: the one other source that may be learnt, and whether a
+     * second one was heard too (then both wait until one is alone) */
+    struct sockaddr_in candidate;
+    uint64_t candidate_us;
+    bool rival;
+    uint64_t rival_us;         /* last packet of a source other than the candidate */
 } md_remote_t;
 
 struct md_endpoint {
@@ -50,8 +77,10 @@ struct md_endpoint {
     bool playing;          /* a prompt plays to the remote: what the peer sends is not relayed */
     uint8_t send_pt;       /* payload type of generated audio: 0 PCMU (default) or 8 PCMA */
     uint8_t te_pt;         /* payload type of RFC 4733 telephone-events received (default 101) */
+    bool has_remote;       /* endpoint.remote was given: before it nothing is accepted */
+    uint64_t latch_window_us;
+    uint64_t learn_until_us; /* end of the learning window of the current remote */
     md_remote_t rtp, rtcp;
-    struct sockaddr_in sdp; /* the RTP address last given by endpoint.remote */
     md_stats_t stats;
     bool in_use;
 };
@@ -74,11 +103,15 @@ md_endpoint_t *md_core_find(md_core_t *self, int id);
 /* Disconnects it from its peer and frees the slot (the pointer is invalid afterwards). */
 void md_core_delete(md_core_t *self, md_endpoint_t *ep);
 
+/* How long endpoints created from now on learn a source after their remote is set
+ * (default MD_LATCH_WINDOW_US). */
+void md_core_set_latch_window(md_core_t *self, uint64_t window_us);
+
 /* Where ep sends: `addr` (IPv4, network order) and the RTP port (RTCP to port + 1), the
  * payload types accepted from the far party (NULL/0: all), and whether the far party is
  * expected to send at all (false pauses the media timeout). A changed address resets the
- * latch. Returns 0, or
- * -1 if a payload type is outside 0-127. */
+ * latch and starts the learning window at now_us. Returns 0, or -1 if a payload type is
+ * outside 0-127. */
 int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts,
                        size_t npts, bool expect_media, uint64_t now_us);
 

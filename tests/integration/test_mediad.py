@@ -1,5 +1,7 @@
 """test_mediad.py - mediad over its bus with real RTP on loopback: endpoints, relay of
-G.711 tones both ways (checked with Goertzel), symmetric RTP latching, RTCP pass-through,
+G.711 tones both ways (checked with Goertzel), symmetric RTP latching (NAT learning, the
+signalled address winning, no takeover after the window, two unknown sources dropped), RTCP
+pass-through,
 payload-type filtering, statistics after delete (packets, bytes, loss, reordering), error
 replies, media.timeout, and port-pool exhaustion.
 
@@ -21,6 +23,8 @@ import suite as sm  # noqa: E402
 from helpers.audio import goertzel, ulaw_decode, ulaw_encode  # noqa: E402
 from helpers.media import POOL_PAIRS, Mediad, Party, rtp  # noqa: E402
 
+LATCH_WINDOW_MS = 500
+
 
 # ---- tones and calls ----------------------------------------------------------------
 
@@ -37,7 +41,7 @@ def md():
     if not os.access(sm.BIN_DIR / "mediad", os.X_OK):
         pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
-    m = Mediad(media_timeout=1)
+    m = Mediad(media_timeout=1, latch_window_ms=LATCH_WINDOW_MS)
     yield m
     m.close()
 
@@ -104,13 +108,14 @@ def test_relay_tones_both_ways(md):
 
 
 def test_symmetric_latching(md):
-    pa, pb, nat = Party(), Party(), Party()
-    dead = Party()
+    pa, pb, nat, dead = Party(), Party(), Party(), Party()
     try:
         # the caller's SDP names `dead`, but its packets come from `nat`
         _, a, b = make_call(md, pa, pb, a_remote=dead.port)
+        t_remote = time.monotonic()
         st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
         assert st["remote_port"] == dead.port and st["latched"] is False
+        # the signalled address sends nothing, one other source does: learnt (NAT) and used
         nat.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
         assert len(pb.recv_all()) == 1
         st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
@@ -121,19 +126,53 @@ def test_symmetric_latching(md):
             pb.rtp.sendto(rtp(i, 160 * i, b"\x7f" * 160), ("127.0.0.1", b["port"]))
         assert len(nat.recv_all()) == 3
         assert dead.recv_all(wait=0.1) == []
-        # a stray source while the latched one is active is dropped
+        # after the learning window, another source does not take over: dropped
+        time.sleep(max(0.0, t_remote + LATCH_WINDOW_MS / 1000 + 0.1 - time.monotonic()))
         pa.rtp.sendto(rtp(2, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
         assert pb.recv_all(wait=0.2) == []
-        # after more than a second of silence from the latched source, a new one is taken
+        # after more than a second of silence from the learnt source, the same IP on
+        # another port is taken (the NAT gave the phone a new port)
         time.sleep(1.1)
         pa.rtp.sendto(rtp(3, 320, b"\xff" * 160), ("127.0.0.1", a["port"]))
         assert len(pb.recv_all()) == 1
         st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
         assert st["remote_port"] == pa.port, st
+        # the signalled address wins at any time, and then holds the latch
+        dead.rtp.sendto(rtp(4, 480, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all()) == 1
+        st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
+        assert st["remote_port"] == dead.port and st["latched"] is True, st
+        pa.rtp.sendto(rtp(5, 640, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert pb.recv_all(wait=0.2) == []
         st_a, _ = delete(md, a, b)
-        assert st_a["dropped"] == 1 and st_a["packets_in"] == 2, st_a
+        assert st_a["dropped"] == 2 and st_a["packets_in"] == 3, st_a
     finally:
         for p in (pa, pb, nat, dead):
+            p.close()
+
+
+def test_ambiguous_sources_are_dropped(md):
+    pa, pb, s1, s2 = Party(), Party(), Party(), Party()
+    try:
+        # the caller's signalled address sends nothing at first; two other sources do
+        _, a, b = make_call(md, pa, pb)
+        s1.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        time.sleep(0.02)
+        for i in range(5):  # well within the window
+            s2.rtp.sendto(rtp(2 + i, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
+            s1.rtp.sendto(rtp(2 + i, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        got = pb.recv_all(wait=0.2)
+        assert len(got) == 1 and got[0][0][2:4] == b"\x00\x01", \
+            "expected only s1's first packet (learnt while alone), saw %s" % got
+        # the signalled address settles it
+        pa.rtp.sendto(rtp(10, 1600, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all(wait=0.2)) == 1
+        s1.rtp.sendto(rtp(11, 1760, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert pb.recv_all(wait=0.2) == []
+        st_a, _ = delete(md, a, b)
+        assert st_a["packets_in"] == 2 and st_a["dropped"] == 11, st_a
+    finally:
+        for p in (pa, pb, s1, s2):
             p.close()
 
 
