@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cc_daemon.h"
 #include "cc_log.h"
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
     if (!core)
         s_fail("out of memory for the endpoint table");
     md_core_set_latch_window(core, (uint64_t)cc_config_int(cfg, "mediad", "latch_window_ms") * 1000u);
+    md_core_seed(core, cc_wall_us() ^ ((uint64_t)getpid() << 32)); /* ids unlike the last run's */
 
     const char *bind_addr = cc_config_str(cfg, "common", "bind");
     md_rtp_t *rtp = md_rtp_new(daemon->loop, core, ports, bind_addr,
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
         .address = *address ? address : bind_addr,
         .media_timeout_s = (int)cc_config_int(cfg, "mediad", "media_timeout"),
         .scan_interval_ms = 500,
+        .sync_grace_ms = (int)cc_config_int(cfg, "mediad", "sync_grace_ms"),
     };
     md_bus_t *bus = md_bus_new(daemon->bus, daemon->loop, core, rtp, ports, &bus_cfg);
     if (!bus)

@@ -1,16 +1,25 @@
-/* md_core.c - endpoint table, pairing and the per-packet decision (see md_core.h). The
- * table is allocated once; create/delete take and return slots from a free stack, so the
- * packet path never allocates and endpoint pointers stay valid until deleted. */
+/* md_core.c - endpoint table, pairing, owners and the per-packet decision (see
+ * md_core.h). The table is allocated once; create/delete take and return slots from a free
+ * stack (with each slot's place in it, so a restore can take a given slot), so the packet
+ * path never allocates and endpoint pointers stay valid until deleted. */
 #include "md_core.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cc_map.h"
 
 /* An id encodes the slot (low 16 bits, plus one) and the slot's generation (15 bits). */
 #define SLOT_BITS 16
 #define SLOT_MASK ((1 << SLOT_BITS) - 1)
 #define GEN_MASK 0x7fff
+
+struct md_owner {
+    uint64_t epoch; /* the newest seen */
+    char name[];
+};
 
 struct md_core {
     int capacity;
@@ -18,8 +27,10 @@ struct md_core {
     md_endpoint_t *eps;
     uint16_t *gen;
     int *free_stack;
+    int *free_pos; /* each slot's index in free_stack, -1 while in use */
     int free_top;
     uint64_t latch_window_us;
+    cc_map_t *owners; /* name -> md_owner_t (owned) */
 };
 
 md_core_t *md_core_new(int capacity)
@@ -33,13 +44,17 @@ md_core_t *md_core_new(int capacity)
     self->eps = calloc((size_t)capacity, sizeof *self->eps);
     self->gen = calloc((size_t)capacity, sizeof *self->gen);
     self->free_stack = calloc((size_t)capacity, sizeof *self->free_stack);
-    if (!self->eps || !self->gen || !self->free_stack) {
+    self->free_pos = calloc((size_t)capacity, sizeof *self->free_pos);
+    self->owners = cc_map_new(free);
+    if (!self->eps || !self->gen || !self->free_stack || !self->free_pos || !self->owners) {
         md_core_destroy(&self);
         return NULL;
     }
     /* lowest slots on top, so a quiet daemon keeps its endpoints packed */
-    for (int i = 0; i < capacity; i++)
+    for (int i = 0; i < capacity; i++) {
         self->free_stack[i] = capacity - 1 - i;
+        self->free_pos[capacity - 1 - i] = i;
+    }
     self->free_top = capacity;
     self->latch_window_us = MD_LATCH_WINDOW_US;
     return self;
@@ -53,8 +68,20 @@ void md_core_destroy(md_core_t **self_p)
     free(self->eps);
     free(self->gen);
     free(self->free_stack);
+    free(self->free_pos);
+    cc_map_destroy(&self->owners);
     free(self);
     *self_p = NULL;
+}
+
+void md_core_seed(md_core_t *self, uint64_t seed)
+{
+    for (int i = 0; i < self->capacity; i++) {
+        uint64_t x = seed + 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1); /* splitmix64 */
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+        self->gen[i] = (uint16_t)((x ^ (x >> 31)) & GEN_MASK);
+    }
 }
 
 int md_core_capacity(const md_core_t *self)
@@ -74,18 +101,24 @@ md_endpoint_t *md_core_slot(md_core_t *self, int slot)
     return &self->eps[slot];
 }
 
-md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, const char *leg,
-                              bool symmetric)
+/* Take slot off the free stack (it may sit anywhere in it). */
+static void s_take_slot(md_core_t *self, int slot)
 {
-    if (self->free_top == 0)
-        return NULL;
-    int slot = self->free_stack[--self->free_top];
+    int pos = self->free_pos[slot];
+    int last = self->free_stack[--self->free_top];
+    self->free_stack[pos] = last;
+    self->free_pos[last] = pos;
+    self->free_pos[slot] = -1;
+}
+
+static md_endpoint_t *s_init(md_core_t *self, int slot, uint16_t gen, int port,
+                             const char *call_id, const char *leg, bool symmetric)
+{
+    s_take_slot(self, slot);
+    self->gen[slot] = gen;
     md_endpoint_t *ep = &self->eps[slot];
     memset(ep, 0, sizeof *ep);
-    self->gen[slot] = (uint16_t)((self->gen[slot] + 1) & GEN_MASK);
-    if (self->gen[slot] == 0)
-        self->gen[slot] = 1;
-    ep->id = (self->gen[slot] << SLOT_BITS) | (slot + 1);
+    ep->id = (gen << SLOT_BITS) | (slot + 1);
     ep->slot = slot;
     ep->port = port;
     snprintf(ep->call_id, sizeof ep->call_id, "%s", call_id ? call_id : "");
@@ -98,6 +131,34 @@ md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, co
     md_stats_init(&ep->stats);
     self->count++;
     return ep;
+}
+
+md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, const char *leg,
+                              bool symmetric)
+{
+    if (self->free_top == 0)
+        return NULL;
+    int slot = self->free_stack[self->free_top - 1];
+    uint16_t gen = (uint16_t)((self->gen[slot] + 1) & GEN_MASK);
+    return s_init(self, slot, gen ? gen : 1, port, call_id, leg, symmetric);
+}
+
+int md_core_can_restore(const md_core_t *self, int id)
+{
+    int slot = (id & SLOT_MASK) - 1;
+    if (id <= 0 || slot < 0 || slot >= self->capacity || (id >> SLOT_BITS) == 0
+        || (id >> SLOT_BITS) > GEN_MASK)
+        return -ENOENT;
+    return self->eps[slot].in_use ? -EBUSY : 0;
+}
+
+md_endpoint_t *md_core_restore(md_core_t *self, int id, int port, const char *call_id,
+                               const char *leg, bool symmetric)
+{
+    if (md_core_can_restore(self, id) < 0)
+        return NULL;
+    return s_init(self, (id & SLOT_MASK) - 1, (uint16_t)(id >> SLOT_BITS), port, call_id, leg,
+                  symmetric);
 }
 
 md_endpoint_t *md_core_find(md_core_t *self, int id)
@@ -115,6 +176,7 @@ void md_core_delete(md_core_t *self, md_endpoint_t *ep)
         return;
     md_core_disconnect(ep);
     ep->in_use = false;
+    self->free_pos[ep->slot] = self->free_top;
     self->free_stack[self->free_top++] = ep->slot;
     self->count--;
 }
@@ -336,4 +398,100 @@ int md_core_scan_idle(md_core_t *self, uint64_t now_us, uint64_t timeout_us, md_
         }
     }
     return reported;
+}
+
+/* ---- owners ----------------------------------------------------------------------- */
+
+md_owner_t *md_core_owner(md_core_t *self, const char *name, uint64_t epoch, md_epoch_t *seen)
+{
+    md_owner_t *o = cc_map_get(self->owners, name);
+    if (!o) {
+        size_t len = strlen(name);
+        o = malloc(sizeof *o + len + 1);
+        if (!o)
+            return NULL;
+        memcpy(o->name, name, len + 1);
+        o->epoch = epoch;
+        if (cc_map_insert(self->owners, name, o) < 0) {
+            free(o);
+            return NULL;
+        }
+        *seen = MD_EPOCH_FIRST;
+    } else if (epoch > o->epoch) {
+        o->epoch = epoch;
+        *seen = MD_EPOCH_NEWER;
+    } else {
+        *seen = epoch == o->epoch ? MD_EPOCH_CURRENT : MD_EPOCH_OLDER;
+    }
+    return o;
+}
+
+const char *md_owner_name(const md_owner_t *owner)
+{
+    return owner->name;
+}
+
+uint64_t md_owner_epoch(const md_owner_t *owner)
+{
+    return owner->epoch;
+}
+
+void md_core_set_owner(md_endpoint_t *ep, const md_owner_t *owner, uint64_t epoch,
+                       uint64_t now_us)
+{
+    ep->owner = owner;
+    ep->owner_epoch = epoch;
+    ep->owned_since_us = now_us;
+}
+
+bool md_core_orphaned(const md_endpoint_t *ep)
+{
+    return ep->owner && ep->owner_epoch < ep->owner->epoch;
+}
+
+int md_core_sweep_orphans(md_core_t *self, const md_owner_t *owner, md_core_ep_fn *fn,
+                          void *arg)
+{
+    int n = 0;
+    for (int i = 0; i < self->capacity; i++) {
+        md_endpoint_t *ep = &self->eps[i];
+        if (ep->in_use && ep->owner == owner && md_core_orphaned(ep)) {
+            fn(ep, arg);
+            n++;
+        }
+    }
+    return n;
+}
+
+int md_core_sync(md_core_t *self, const md_owner_t *owner, const int *ids, size_t n,
+                 uint64_t now_us, uint64_t grace_us, md_core_ep_fn *fn, void *arg, int *kept)
+{
+    for (size_t i = 0; i < n; i++) {
+        md_endpoint_t *ep = md_core_find(self, ids[i]);
+        if (ep && ep->owner == owner)
+            ep->claimed = true;
+    }
+    int freed = 0;
+    *kept = 0;
+    for (int i = 0; i < self->capacity; i++) {
+        md_endpoint_t *ep = &self->eps[i];
+        if (!ep->in_use || ep->owner != owner)
+            continue;
+        if (ep->claimed || now_us < ep->owned_since_us + grace_us) {
+            ep->claimed = false;
+            (*kept)++;
+            continue;
+        }
+        fn(ep, arg);
+        freed++;
+    }
+    return freed;
+}
+
+int md_core_owned(const md_core_t *self, const md_owner_t *owner)
+{
+    int n = 0;
+    for (int i = 0; i < self->capacity; i++)
+        n += self->eps[i].in_use && self->eps[i].owner == owner;
+    return n;
 }

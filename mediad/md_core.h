@@ -43,6 +43,7 @@
 #define MD_TE_PT_DEFAULT 101
 
 typedef struct md_endpoint md_endpoint_t;
+typedef struct md_owner md_owner_t;
 
 /* One latched-or-configured destination (RTP or RTCP) and what latching knows of the
  * sources heard (see the header comment). sin_port 0: unknown yet. */
@@ -83,6 +84,11 @@ struct md_endpoint {
     md_remote_t rtp, rtcp;
     md_stats_t stats;
     bool in_use;
+    /* who holds it (see "owners" below); NULL for endpoints without owner */
+    const md_owner_t *owner;
+    uint64_t owner_epoch;
+    uint64_t owned_since_us; /* when the owner created (or restored) it */
+    bool claimed;            /* listed in the endpoint.sync being handled */
 };
 
 typedef struct md_core md_core_t;
@@ -95,10 +101,22 @@ int md_core_count(const md_core_t *self);
 /* Endpoint in slot i (0 <= i < capacity), or NULL if the slot is free. */
 md_endpoint_t *md_core_slot(md_core_t *self, int slot);
 
+/* Start the slots' generations at values drawn from seed, so that a restarted mediad does
+ * not hand out the ids its predecessor had (which a controller may still hold) for other
+ * calls. Call before the first create; without it generations start at 1. */
+void md_core_seed(md_core_t *self, uint64_t seed);
+
 /* New endpoint on local port `port`; NULL when the table is full. call_id and leg are
  * copied (truncated to the buffers). */
 md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, const char *leg,
                               bool symmetric);
+/* Whether md_core_restore can take exactly this id: 0, -ENOENT if no id of this table looks
+ * like it (slot beyond the capacity, no generation), -EBUSY if its slot is in use. */
+int md_core_can_restore(const md_core_t *self, int id);
+/* The same as md_core_create, on exactly the given id (an endpoint an earlier mediad had);
+ * NULL unless md_core_can_restore says 0. Later endpoints of that slot count on from it. */
+md_endpoint_t *md_core_restore(md_core_t *self, int id, int port, const char *call_id,
+                               const char *leg, bool symmetric);
 md_endpoint_t *md_core_find(md_core_t *self, int id);
 /* Disconnects it from its peer and frees the slot (the pointer is invalid afterwards). */
 void md_core_delete(md_core_t *self, md_endpoint_t *ep);
@@ -129,6 +147,45 @@ md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src,
 /* The same for a datagram on ep's RTCP port (peer sends to peer->rtcp.addr). */
 md_endpoint_t *md_core_rtcp_in(md_endpoint_t *ep, const struct sockaddr_in *src, size_t len,
                                uint64_t now_us);
+
+/* ---- owners -------------------------------------------------------------------------
+ * An endpoint may belong to an owner instance: the bus name of the daemon that holds it for
+ * its call (sipproxy) and that daemon's bus epoch (its start time). The newest epoch seen of
+ * each owner tells which endpoints are orphans: created by an instance that has restarted
+ * since, so nobody will delete them. Endpoints without owner are never orphans. */
+typedef enum {
+    MD_EPOCH_FIRST,   /* the owner was not known yet */
+    MD_EPOCH_CURRENT, /* the newest epoch seen */
+    MD_EPOCH_NEWER,   /* newer than every one seen: the owner restarted */
+    MD_EPOCH_OLDER,   /* from an instance that has restarted since (a late message) */
+} md_epoch_t;
+
+/* The owner `name` (registered on first use) after hearing from its instance `epoch`,
+ * which becomes the owner's epoch when newer; *seen says how it compared. NULL if out of
+ * memory. The owner lives as long as the core. */
+md_owner_t *md_core_owner(md_core_t *self, const char *name, uint64_t epoch, md_epoch_t *seen);
+const char *md_owner_name(const md_owner_t *owner);
+uint64_t md_owner_epoch(const md_owner_t *owner);
+
+/* ep belongs to owner's instance `epoch` from now_us on. */
+void md_core_set_owner(md_endpoint_t *ep, const md_owner_t *owner, uint64_t epoch,
+                       uint64_t now_us);
+/* Its owner is known to have restarted since it was created. */
+bool md_core_orphaned(const md_endpoint_t *ep);
+
+/* Calls fn for each endpoint of the given kind; fn may delete it (and only it). */
+typedef void (md_core_ep_fn)(md_endpoint_t *ep, void *arg);
+/* Calls fn for every orphan of owner; returns how many. */
+int md_core_sweep_orphans(md_core_t *self, const md_owner_t *owner, md_core_ep_fn *fn,
+                          void *arg);
+/* endpoint.sync: owner holds exactly ids[0..n) now. Calls fn for every other endpoint of
+ * owner that it got at least grace_us before now_us (a younger one may belong to a create
+ * still in flight when the list was made); returns how many. *kept: owner's endpoints left
+ * alone. O(n + capacity), no allocation: an id names its slot. */
+int md_core_sync(md_core_t *self, const md_owner_t *owner, const int *ids, size_t n,
+                 uint64_t now_us, uint64_t grace_us, md_core_ep_fn *fn, void *arg, int *kept);
+/* How many endpoints owner has. */
+int md_core_owned(const md_core_t *self, const md_owner_t *owner);
 
 /* Media timeout scan: calls fn for every endpoint that received media, expects more, and
  * has been silent for at least timeout_us, once per silence (a packet re-arms it). */

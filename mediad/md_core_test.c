@@ -2,6 +2,7 @@
  * symmetric latching (signalled address, NAT learning, ambiguity, the window, re-latching
  * behind the same NAT), payload-type filtering, media timeout scan. */
 #include <arpa/inet.h>
+#include <errno.h>
 
 #include "cc_test.h"
 #include "md_core.h"
@@ -379,5 +380,159 @@ CC_TEST(core_rtcp_mux_and_rtcp_latching)
     CC_CHECK(md_core_rtcp_in(a, &sig, 28, T0 + 2600 * MS) == b);
     CC_CHECK_INT(ntohs(a->rtcp.addr.sin_port), 40001);
     CC_CHECK(md_core_rtcp_in(a, &pa_rtcp, 28, T0 + 2610 * MS) == NULL);
+    md_core_destroy(&c);
+}
+
+CC_TEST(core_restore_exact_ids)
+{
+    /* the ids of one table are taken again, exactly, by a fresh one (a restarted mediad) */
+    md_core_t *old = md_core_new(8);
+    md_core_seed(old, 42);
+    md_endpoint_t *a = md_core_create(old, 20000, "x", "caller", true);
+    md_endpoint_t *b = md_core_create(old, 20002, "x", "callee", true);
+    md_core_delete(old, a);
+    a = md_core_create(old, 20004, "y", "caller", true); /* the slot's next generation */
+    int ids[2] = {a->id, b->id};
+    md_core_t *c = md_core_new(8);
+    md_core_seed(c, 4242);
+    CC_CHECK_INT(md_core_can_restore(c, ids[1]), 0);
+    md_endpoint_t *rb = md_core_restore(c, ids[1], 20002, "x", "callee", true);
+    CC_CHECK(rb && rb->id == ids[1] && rb->port == 20002);
+    CC_CHECK_STR(rb->leg, "callee");
+    CC_CHECK(md_core_find(c, ids[1]) == rb);
+    md_endpoint_t *ra = md_core_restore(c, ids[0], 20004, "y", "caller", true);
+    CC_CHECK(ra && ra->id == ids[0]);
+    CC_CHECK_INT(md_core_count(c), 2);
+    /* conflicts: a taken slot (whatever its generation), ids no table of 8 can hold */
+    CC_CHECK_INT(md_core_can_restore(c, ids[0]), -EBUSY);
+    CC_CHECK_INT(md_core_can_restore(c, (123 << 16) | 8), 0); /* slot 7, free */
+    CC_CHECK(md_core_restore(c, ids[1] + (1 << 16), 1, "z", "caller", true) == NULL);
+    CC_CHECK_INT(md_core_can_restore(c, (1 << 16) | 9), -ENOENT); /* slot 8 of 0-7 */
+    CC_CHECK_INT(md_core_can_restore(c, 5), -ENOENT);              /* no generation */
+    CC_CHECK_INT(md_core_can_restore(c, 0), -ENOENT);
+    CC_CHECK_INT(md_core_can_restore(c, -7), -ENOENT);
+    /* plain creates go around the restored slots, and reuse of a restored slot counts on
+     * from its generation */
+    for (int i = 0; i < 6; i++) {
+        md_endpoint_t *e = md_core_create(c, 30000 + 2 * i, "n", "caller", true);
+        CC_CHECK(e && e->slot != ra->slot && e->slot != rb->slot);
+        CC_CHECK(e->id != ids[0] && e->id != ids[1]);
+    }
+    CC_CHECK(md_core_create(c, 1, "n", "caller", true) == NULL); /* full */
+    int slot = rb->slot;
+    md_core_delete(c, rb);
+    md_endpoint_t *again = md_core_create(c, 20002, "n", "caller", true);
+    CC_CHECK(again && again->slot == slot);
+    CC_CHECK_INT(again->id, ids[1] + (1 << 16));
+    md_core_destroy(&old);
+    md_core_destroy(&c);
+}
+
+CC_TEST(core_seeded_generations_differ)
+{
+    /* two mediads with different seeds hand out different ids for their first endpoints */
+    md_core_t *c1 = md_core_new(16), *c2 = md_core_new(16);
+    md_core_seed(c1, 1000001);
+    md_core_seed(c2, 2000002);
+    int same = 0;
+    for (int i = 0; i < 16; i++) {
+        md_endpoint_t *e1 = md_core_create(c1, 20000, "x", "caller", true);
+        md_endpoint_t *e2 = md_core_create(c2, 20000, "x", "caller", true);
+        CC_CHECK(e1 && e2 && e1->slot == e2->slot);
+        CC_CHECK(e1->id > 0 && (e1->id >> 16) >= 1);
+        same += e1->id == e2->id;
+    }
+    CC_CHECK(same <= 1);
+    md_core_destroy(&c1);
+    md_core_destroy(&c2);
+}
+
+static int s_freed[16];
+static int s_nfreed;
+static md_core_t *s_core;
+static void s_free_ep(md_endpoint_t *ep, void *arg)
+{
+    (void)arg;
+    s_freed[s_nfreed++] = ep->id;
+    md_core_delete(s_core, ep); /* as the adapter does: the scan goes on */
+}
+
+CC_TEST(core_owners_and_orphans)
+{
+    md_core_t *c = s_core = md_core_new(8);
+    md_epoch_t seen;
+    md_owner_t *sp = md_core_owner(c, "sipproxy", 100, &seen);
+    CC_CHECK(sp && seen == MD_EPOCH_FIRST);
+    CC_CHECK_STR(md_owner_name(sp), "sipproxy");
+    md_endpoint_t *a = md_core_create(c, 20000, "x", "caller", true);
+    md_endpoint_t *b = md_core_create(c, 20002, "x", "callee", true);
+    md_endpoint_t *free_ep = md_core_create(c, 20004, "t", "caller", true); /* no owner */
+    md_core_connect(a, b);
+    md_core_set_owner(a, sp, 100, T0);
+    md_core_set_owner(b, sp, 100, T0);
+    md_owner_t *other = md_core_owner(c, "ivrd", 7, &seen);
+    md_endpoint_t *d = md_core_create(c, 20006, "z", "caller", true);
+    md_core_set_owner(d, other, 7, T0);
+    CC_CHECK(md_core_owner(c, "sipproxy", 100, &seen) == sp && seen == MD_EPOCH_CURRENT);
+    CC_CHECK(!md_core_orphaned(a));
+    /* sipproxy restarts: its new epoch makes the old one's endpoints orphans */
+    CC_CHECK(md_core_owner(c, "sipproxy", 200, &seen) == sp && seen == MD_EPOCH_NEWER);
+    CC_CHECK_INT(md_owner_epoch(sp), 200);
+    md_endpoint_t *e = md_core_create(c, 20008, "w", "caller", true);
+    md_core_set_owner(e, sp, 200, T0 + 10 * MS);
+    CC_CHECK(md_core_orphaned(a) && md_core_orphaned(b) && !md_core_orphaned(e));
+    CC_CHECK(!md_core_orphaned(free_ep) && !md_core_orphaned(d));
+    int ida = a->id, idb = b->id;
+    s_nfreed = 0;
+    CC_CHECK_INT(md_core_sweep_orphans(c, sp, s_free_ep, NULL), 2);
+    CC_CHECK_INT(s_nfreed, 2);
+    CC_CHECK(s_freed[0] == ida && s_freed[1] == idb);
+    CC_CHECK_INT(md_core_count(c), 3); /* e, the ownerless one and ivrd's */
+    /* a late message of the old instance does not bring its epoch back */
+    CC_CHECK(md_core_owner(c, "sipproxy", 100, &seen) == sp && seen == MD_EPOCH_OLDER);
+    CC_CHECK_INT(md_owner_epoch(sp), 200);
+    CC_CHECK_INT(md_core_owned(c, sp), 1);
+    CC_CHECK_INT(md_core_owned(c, other), 1);
+    md_core_destroy(&c);
+}
+
+CC_TEST(core_sync_frees_unclaimed_after_grace)
+{
+    md_core_t *c = s_core = md_core_new(8);
+    md_epoch_t seen;
+    md_owner_t *sp = md_core_owner(c, "sipproxy", 100, &seen);
+    md_owner_t *other = md_core_owner(c, "ivrd", 5, &seen);
+    md_endpoint_t *eps[5];
+    for (int i = 0; i < 5; i++) {
+        eps[i] = md_core_create(c, 20000 + 2 * i, "x", "caller", true);
+        md_core_set_owner(eps[i], sp, 100, T0);
+    }
+    md_core_set_owner(eps[4], sp, 100, T0 + 1900 * MS); /* created just before the sync */
+    md_endpoint_t *ivr = md_core_create(c, 21000, "i", "caller", true);
+    md_core_set_owner(ivr, other, 5, T0);
+    md_endpoint_t *mine = md_core_create(c, 21002, "t", "caller", true);
+    /* the owner holds 0 and 2 (and an id it cannot have: ivrd's, and a stale one) */
+    int held[] = {eps[0]->id, eps[2]->id, ivr->id, 12345};
+    int id1 = eps[1]->id, id3 = eps[3]->id;
+    int kept = -1;
+    s_nfreed = 0;
+    CC_CHECK_INT(md_core_sync(c, sp, held, 4, T0 + 2000 * MS, 2000 * MS, s_free_ep, NULL,
+                              &kept), 2);
+    CC_CHECK_INT(kept, 3); /* 0, 2 and the young 4 */
+    CC_CHECK(s_freed[0] == id1 && s_freed[1] == id3);
+    CC_CHECK(md_core_find(c, ivr->id) == ivr && md_core_find(c, mine->id) == mine);
+    /* the marks do not linger: the next sync without 2 frees it */
+    int held2[] = {eps[0]->id, eps[4]->id};
+    int id2 = eps[2]->id;
+    s_nfreed = 0;
+    CC_CHECK_INT(md_core_sync(c, sp, held2, 2, T0 + 3000 * MS, 2000 * MS, s_free_ep, NULL,
+                              &kept), 1);
+    CC_CHECK_INT(s_freed[0], id2);
+    CC_CHECK_INT(kept, 2);
+    /* an empty list frees everything old enough */
+    CC_CHECK_INT(md_core_sync(c, sp, NULL, 0, T0 + 9000 * MS, 2000 * MS, s_free_ep, NULL,
+                              &kept), 2);
+    CC_CHECK_INT(kept, 0);
+    CC_CHECK_INT(md_core_count(c), 2);
     md_core_destroy(&c);
 }
