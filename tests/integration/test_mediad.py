@@ -9,6 +9,7 @@ mediad needs no Postgres, so this module starts it alone (helpers.media.Mediad: 
 dir, generated cc.conf, stopped by PID)."""
 
 import os
+import re
 import struct
 import sys
 import time
@@ -290,6 +291,9 @@ def test_media_timeout(md):
         assert ev["call_id"] == call_id and ev["endpoint_id"] == a["endpoint_id"], ev
         assert ev["leg"] == "caller" and 1000 <= ev["idle_ms"] < 2500, ev
         assert ev["type"] == "media.timeout" and ev["id"]["pub"] == "mediad", ev
+        # found by the scan timer, logged on the endpoint's call
+        assert re.search(r"event=media\.timeout daemon=mediad call=%s endpoint=%d "
+                         % (call_id, a["endpoint_id"]), md.log()), md.log()[-2000:]
         # on hold (the caller's SDP says recvonly) there is no timeout
         md.ok("endpoint.remote", endpoint_id=b["endpoint_id"], address="127.0.0.1",
               port=pb.port, direction="recvonly")
