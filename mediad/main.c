@@ -2,7 +2,10 @@
  * created, aimed, paired and deleted over the bus (endpoint.*); paired endpoints relay
  * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
  * per-endpoint statistics and report silent media (media.timeout). Endpoints also play
- * prompts (play.*), detect DTMF (media.dtmf) and tap what they receive to recorderd (tap.*). Wiring only: the logic is in
+ * prompts (play.*), detect DTMF (media.dtmf) and tap what they receive to recorderd (tap.*).
+ * Endpoints belong to owners (endpoint.sync, owner epochs) and survive a mediad restart
+ * (endpoint.create with restore); freed ports sit out a quarantine, also at start-up, so
+ * READY=1 comes only when new calls can get ports. Wiring only: the logic is in
  * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt, the I/O in md_rtp, the commands in
  * md_bus (endpoints) and md_media (prompts, DTMF). */
 #include <stdio.h>
@@ -39,6 +42,15 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     md_bus_status(parts->bus, details);
     md_media_status(parts->media, details);
     md_taps_status(parts->taps, details);
+}
+
+/* Ready once the start-up quarantine is over: until then the bus serves restores (the
+ * calls of a mediad that crashed), but a new call would get no port. */
+static void s_on_quarantine_over(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    cc_daemon_ready(arg);
 }
 
 /* Three sockets per endpoint (RTP, its connected twin, RTCP): take the hard limit on open
@@ -128,7 +140,14 @@ int main(int argc, char **argv)
     if (nofile >= 0 && nofile < 3L * capacity + 64)
         cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "
                 "without the connected send socket, then fail", nofile, capacity);
-    cc_daemon_ready(daemon);
+    uint64_t quarantine_ms = quarantine_us / 1000u;
+    if (quarantine_ms == 0)
+        cc_daemon_ready(daemon);
+    else if (cc_loop_timer_add(daemon->loop, quarantine_ms, 0, s_on_quarantine_over, daemon) < 0)
+        s_fail("cannot add the start-up quarantine timer");
+    else
+        cc_info("mediad.start_quarantine", "ms=%llu: restores only, ready after it",
+                (unsigned long long)quarantine_ms);
     int rc = cc_daemon_run(daemon);
 
     md_taps_destroy(&taps);
