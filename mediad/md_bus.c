@@ -109,6 +109,8 @@ static int s_check_nested(json_t *obj, const char *cmd, const char *key, json_t 
 {
     json_t *copy = json_copy(obj);
     int rc = copy && json_object_set_new(copy, key, fill) == 0 ? 0 : -1;
+    if (!copy)
+        json_decref(fill);
     if (rc < 0)
         snprintf(err, len, "out of memory");
     else
