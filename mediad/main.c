@@ -2,12 +2,16 @@
  * created, aimed, paired and deleted over the bus (endpoint.*); paired endpoints relay
  * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
  * per-endpoint statistics and report silent media (media.timeout). Endpoints also play
- * prompts (play.*), detect DTMF (media.dtmf) and tap what they receive to recorderd (tap.*). Wiring only: the logic is in
+ * prompts (play.*), detect DTMF (media.dtmf) and tap what they receive to recorderd (tap.*).
+ * Endpoints belong to owners (endpoint.sync, owner epochs) and survive a mediad restart
+ * (endpoint.create with restore); freed ports sit out a quarantine, also at start-up, so
+ * READY=1 comes only when new calls can get ports. Wiring only: the logic is in
  * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt, the I/O in md_rtp, the commands in
  * md_bus (endpoints) and md_media (prompts, DTMF). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cc_daemon.h"
 #include "cc_log.h"
@@ -40,6 +44,15 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     md_taps_status(parts->taps, details);
 }
 
+/* Ready once the start-up quarantine is over: until then the bus serves restores (the
+ * calls of a mediad that crashed), but a new call would get no port. */
+static void s_on_quarantine_over(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    cc_daemon_ready(arg);
+}
+
 /* Three sockets per endpoint (RTP, its connected twin, RTCP): take the hard limit on open
  * files rather than a soft default of 1024. Returns the limit now in force. */
 static long s_raise_nofile(void)
@@ -69,7 +82,9 @@ int main(int argc, char **argv)
 
     int lo, hi;
     cc_config_range(cfg, "common", "rtp_ports", &lo, &hi);
-    md_ports_t *ports = md_ports_new(lo, hi);
+    /* every pair starts in quarantine: a previous mediad's phones may still send to it */
+    uint64_t quarantine_us = (uint64_t)cc_config_int(cfg, "mediad", "port_quarantine_ms") * 1000u;
+    md_ports_t *ports = md_ports_new(lo, hi, quarantine_us, cc_mono_us());
     if (!ports)
         s_fail("[common] rtp_ports holds no even/odd port pair");
     long max_endpoints = cc_config_int(cfg, "mediad", "max_endpoints");
@@ -78,6 +93,8 @@ int main(int argc, char **argv)
     md_core_t *core = md_core_new(capacity);
     if (!core)
         s_fail("out of memory for the endpoint table");
+    md_core_set_latch_window(core, (uint64_t)cc_config_int(cfg, "mediad", "latch_window_ms") * 1000u);
+    md_core_seed(core, cc_wall_us() ^ ((uint64_t)getpid() << 32)); /* ids unlike the last run's */
 
     const char *bind_addr = cc_config_str(cfg, "common", "bind");
     md_rtp_t *rtp = md_rtp_new(daemon->loop, core, ports, bind_addr,
@@ -90,6 +107,7 @@ int main(int argc, char **argv)
         .address = *address ? address : bind_addr,
         .media_timeout_s = (int)cc_config_int(cfg, "mediad", "media_timeout"),
         .scan_interval_ms = 500,
+        .sync_grace_ms = (int)cc_config_int(cfg, "mediad", "sync_grace_ms"),
     };
     md_bus_t *bus = md_bus_new(daemon->bus, daemon->loop, core, rtp, ports, &bus_cfg);
     if (!bus)
@@ -112,14 +130,24 @@ int main(int argc, char **argv)
     cc_daemon_on_status(daemon, s_status, &parts);
 
     cc_info("mediad.config",
-            "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s",
+            "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s "
+            "port_quarantine_ms=%llu latch_window_ms=%ld",
             lo, hi, md_ports_total(ports), capacity, cc_logq(bus_cfg.address),
-            bus_cfg.media_timeout_s, cc_logq(prompt_dir));
+            bus_cfg.media_timeout_s, cc_logq(prompt_dir),
+            (unsigned long long)(quarantine_us / 1000u),
+            cc_config_int(cfg, "mediad", "latch_window_ms"));
     long nofile = s_raise_nofile();
     if (nofile >= 0 && nofile < 3L * capacity + 64)
         cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "
                 "without the connected send socket, then fail", nofile, capacity);
-    cc_daemon_ready(daemon);
+    uint64_t quarantine_ms = quarantine_us / 1000u;
+    if (quarantine_ms == 0)
+        cc_daemon_ready(daemon);
+    else if (cc_loop_timer_add(daemon->loop, quarantine_ms, 0, s_on_quarantine_over, daemon) < 0)
+        s_fail("cannot add the start-up quarantine timer");
+    else
+        cc_info("mediad.start_quarantine", "ms=%llu: restores only, ready after it",
+                (unsigned long long)quarantine_ms);
     int rc = cc_daemon_run(daemon);
 
     md_taps_destroy(&taps);

@@ -1,6 +1,8 @@
-/* md_bus.c - endpoint.* command handlers and the media.timeout publisher (see md_bus.h).
- * Translates JSON arguments into md_core/md_rtp calls and results back into JSON; the
- * bus has already checked the declared argument types before a handler runs. */
+/* md_bus.c - endpoint.* command handlers, endpoint ownership (owner sweeps, endpoint.sync)
+ * and the media.timeout publisher (see md_bus.h). Translates JSON arguments into
+ * md_core/md_rtp calls and results back into JSON; the bus has already checked the
+ * declared argument types of the top level before a handler runs (nested objects are
+ * checked here against the same declarations). */
 #include "md_bus.h"
 
 #include <arpa/inet.h>
@@ -9,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_events.h"
 #include "cc_log.h"
+#include "md_logctx.h"
+
+#define MD_OWNER_MAX 64
 
 struct md_bus {
     cc_bus_t *bus;
@@ -19,8 +25,10 @@ struct md_bus {
     md_ports_t *ports;
     char address[64];
     uint64_t timeout_us;
+    uint64_t sync_grace_us;
     int scan_timer;
     uint64_t timeouts_published;
+    uint64_t freed_orphans, freed_unclaimed; /* endpoints freed without endpoint.delete */
 };
 
 json_t *md_bus_stats_json(const md_stats_t *st)
@@ -40,16 +48,287 @@ json_t *md_bus_stats_json(const md_stats_t *st)
                      "rtcp_out", (json_int_t)st->rtcp_out);
 }
 
-/* The endpoint named by args[key], or NULL after replying unknown_endpoint. */
+md_endpoint_t *md_bus_endpoint_arg(cc_bus_t *bus, md_core_t *core, cc_bus_req_t *req,
+                                   json_t *args, const char *key)
+{
+    json_int_t id = json_integer_value(json_object_get(args, key));
+    md_endpoint_t *ep = (id > 0 && id <= INT32_MAX) ? md_core_find(core, (int)id) : NULL;
+    if (!ep)
+        cc_bus_reply_error(bus, req, "unknown_endpoint", "no endpoint %lld (%s)",
+                           (long long)id, key);
+    else
+        cc_log_set_call(ep->call_id); /* the bus clears it when the command returns */
+    return ep;
+}
+
 static md_endpoint_t *s_endpoint_arg(md_bus_t *self, cc_bus_req_t *req, json_t *args,
                                      const char *key)
 {
-    json_int_t id = json_integer_value(json_object_get(args, key));
-    md_endpoint_t *ep = (id > 0 && id <= INT32_MAX) ? md_core_find(self->core, (int)id) : NULL;
-    if (!ep)
-        cc_bus_reply_error(self->bus, req, "unknown_endpoint", "no endpoint %lld (%s)",
-                           (long long)id, key);
-    return ep;
+    return md_bus_endpoint_arg(self->bus, self->core, req, args, key);
+}
+
+/* Free ep (closing its sockets) and log one line with its final statistics, on ep's call;
+ * returns those statistics as endpoint.delete reports them (new reference). */
+static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason,
+                      cc_log_level_t level)
+{
+    md_logctx_t saved;
+    md_logctx_enter(&saved, ep->call_id);
+    const md_stats_t *st = &ep->stats;
+    if (cc_log_enabled(level))
+        cc_log(level, "endpoint.deleted",
+               "endpoint=%d leg=%s reason=%s packets_in=%llu packets_out=%llu lost=%llu "
+               "jitter_ms=%.2f max_gap_ms=%.1f dropped=%llu",
+               ep->id, cc_logq(ep->leg), reason, (unsigned long long)st->packets_in,
+               (unsigned long long)st->packets_out, (unsigned long long)md_stats_lost(st),
+               md_stats_jitter_ms(st), md_stats_max_gap_ms(st), (unsigned long long)st->dropped);
+    json_t *stats = md_bus_stats_json(st);
+    md_rtp_close(self->rtp, ep);
+    md_logctx_leave(&saved);
+    return stats;
+}
+
+/* ---- arguments shared by endpoint.remote and endpoint.create ------------------------ */
+
+/* endpoint.remote's arguments, checked. */
+typedef struct {
+    struct in_addr addr;
+    int port;
+    int pts[128];
+    size_t npts;
+    const char *direction;
+    int send_pt; /* -1: not given */
+    int te_pt;   /* -1: not given */
+} s_remote_t;
+
+/* Check a nested object (endpoint.create's remote or pair) against the declared args of
+ * the command it stands for, as the bus checks a command's top level and with the same
+ * messages; `fill` is the one required arg the nested form leaves out (stolen). */
+static int s_check_nested(json_t *obj, const char *cmd, const char *key, json_t *fill,
+                          char *err, size_t len)
+{
+    json_t *copy = json_copy(obj);
+    int rc = copy && json_object_set_new(copy, key, fill) == 0 ? 0 : -1;
+    if (!copy)
+        json_decref(fill);
+    if (rc < 0)
+        snprintf(err, len, "out of memory");
+    else
+        rc = cc_events_check(CC_PART_ARG, cmd, copy, err, len);
+    json_decref(copy);
+    return rc;
+}
+
+/* Parse endpoint.remote's arguments (also the remote object of endpoint.create): 0, or -1
+ * with the bad_args message in err. */
+static int s_remote_parse(json_t *args, s_remote_t *r, char *err, size_t len)
+{
+    const char *address = json_string_value(json_object_get(args, "address"));
+    json_int_t port = json_integer_value(json_object_get(args, "port"));
+    json_t *pts = json_object_get(args, "payload_types");
+    json_t *send_pt = json_object_get(args, "payload_type");
+    json_t *te_pt = json_object_get(args, "telephone_event");
+    const char *direction = json_string_value(json_object_get(args, "direction"));
+    memset(r, 0, sizeof *r);
+    if (!address || inet_pton(AF_INET, address, &r->addr) != 1) {
+        snprintf(err, len, "address must be an IPv4 address");
+        return -1;
+    }
+    if (port < 0 || port > 65534) {
+        snprintf(err, len, "port must be 0-65534");
+        return -1;
+    }
+    r->port = (int)port;
+    if (direction && strcmp(direction, "sendrecv") && strcmp(direction, "sendonly")
+        && strcmp(direction, "recvonly") && strcmp(direction, "inactive")) {
+        snprintf(err, len, "direction must be sendrecv, sendonly, recvonly or inactive");
+        return -1;
+    }
+    r->direction = direction ? direction : "sendrecv";
+    if (json_array_size(pts) > 128) {
+        snprintf(err, len, "at most 128 payload types");
+        return -1;
+    }
+    json_t *v;
+    size_t i;
+    json_array_foreach(pts, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 127) {
+            snprintf(err, len, "payload_types must be integers 0-127");
+            return -1;
+        }
+        r->pts[r->npts++] = (int)json_integer_value(v);
+    }
+    if (send_pt && json_integer_value(send_pt) != 0 && json_integer_value(send_pt) != 8) {
+        snprintf(err, len, "payload_type must be 0 (PCMU) or 8 (PCMA)");
+        return -1;
+    }
+    if (te_pt && (json_integer_value(te_pt) < 96 || json_integer_value(te_pt) > 127)) {
+        snprintf(err, len, "telephone_event must be 96-127");
+        return -1;
+    }
+    r->send_pt = send_pt ? (int)json_integer_value(send_pt) : -1;
+    r->te_pt = te_pt ? (int)json_integer_value(te_pt) : -1;
+    return 0;
+}
+
+static void s_remote_apply(md_endpoint_t *ep, const s_remote_t *r)
+{
+    /* what generated audio is sent as: as told, else the first G.711 type offered */
+    if (r->send_pt >= 0) {
+        ep->send_pt = (uint8_t)r->send_pt;
+    } else {
+        for (size_t i = 0; i < r->npts; i++) {
+            if (r->pts[i] == 0 || r->pts[i] == 8) {
+                ep->send_pt = (uint8_t)r->pts[i];
+                break;
+            }
+        }
+    }
+    if (r->te_pt >= 0)
+        ep->te_pt = (uint8_t)r->te_pt;
+    /* the far party sends unless its SDP says recvonly or inactive */
+    bool expect = !strcmp(r->direction, "sendrecv") || !strcmp(r->direction, "sendonly");
+    uint32_t addr = r->addr.s_addr;
+    int port = r->port;
+    /* c=0.0.0.0 or port 0 (old-style hold, rejected stream): nowhere to send */
+    if (addr == INADDR_ANY || port == 0) {
+        addr = INADDR_ANY;
+        port = 0;
+        expect = false;
+    }
+    md_core_set_remote(ep, addr, (uint16_t)port, r->npts ? r->pts : NULL, r->npts, expect,
+                       cc_mono_us());
+    char ip[INET_ADDRSTRLEN];
+    cc_debug("endpoint.remote", "endpoint=%d remote=%s:%d pts=%zu direction=%s", ep->id,
+             inet_ntop(AF_INET, &r->addr, ip, sizeof ip), r->port, r->npts, r->direction);
+}
+
+/* ---- endpoint.create ---------------------------------------------------------------- */
+
+/* One endpoint to create: the top level of endpoint.create, or its pair. */
+typedef struct {
+    const char *leg;
+    bool symmetric;
+    bool dtmf;
+    bool has_remote;
+    s_remote_t remote;
+    bool has_restore;
+    md_restore_t restore;
+} s_leg_t;
+
+static bool s_given(json_t *v)
+{
+    return v && !json_is_null(v);
+}
+
+/* leg, symmetric, dtmf, remote and restore of obj: 0, or -1 with the bad_args message. */
+static int s_leg_parse(json_t *obj, s_leg_t *leg, char *err, size_t len)
+{
+    memset(leg, 0, sizeof *leg);
+    leg->leg = json_string_value(json_object_get(obj, "leg"));
+    if (!leg->leg || !*leg->leg || strlen(leg->leg) >= MD_LEG_MAX) {
+        snprintf(err, len, "leg must be 1-%d characters", MD_LEG_MAX - 1);
+        return -1;
+    }
+    json_t *sym = json_object_get(obj, "symmetric");
+    leg->symmetric = s_given(sym) ? json_is_true(sym) : true;
+    leg->dtmf = json_is_true(json_object_get(obj, "dtmf"));
+    json_t *remote = json_object_get(obj, "remote");
+    if (s_given(remote)) {
+        if (s_check_nested(remote, "endpoint.remote", "endpoint_id", json_integer(1), err, len)
+                < 0
+            || s_remote_parse(remote, &leg->remote, err, len) < 0)
+            return -1;
+        leg->has_remote = true;
+    }
+    json_t *restore = json_object_get(obj, "restore");
+    if (s_given(restore)) {
+        json_t *id = json_object_get(restore, "endpoint_id"), *port = json_object_get(restore, "port");
+        if (!json_is_integer(id) || json_integer_value(id) <= 0
+            || json_integer_value(id) > INT32_MAX || !json_is_integer(port)
+            || json_integer_value(port) < 1 || json_integer_value(port) > 65535) {
+            snprintf(err, len, "restore needs endpoint_id (an id above 0) and port (1-65535)");
+            return -1;
+        }
+        leg->has_restore = true;
+        leg->restore.id = (int)json_integer_value(id);
+        leg->restore.port = (int)json_integer_value(port);
+    }
+    return 0;
+}
+
+static void s_free_orphan(md_endpoint_t *ep, void *arg)
+{
+    md_bus_t *self = arg;
+    json_decref(s_free(self, ep, "owner_restarted", CC_LOG_DEBUG));
+    self->freed_orphans++;
+}
+
+/* owner and owner_epoch of a create or sync (both or neither): 0 with *owner set (NULL
+ * when neither is given and !required), or -1 after replying bad_args. The epoch is noted:
+ * when it is newer than any seen of that owner, the owner restarted and its older epochs'
+ * endpoints are freed now (the new instance cannot claim them). */
+static int s_owner_arg(md_bus_t *self, cc_bus_req_t *req, json_t *args, bool required,
+                       md_owner_t **owner, uint64_t *epoch, md_epoch_t *seen)
+{
+    const char *name = json_string_value(json_object_get(args, "owner"));
+    json_t *ep = json_object_get(args, "owner_epoch");
+    *owner = NULL;
+    if (!name && !s_given(ep) && !required)
+        return 0;
+    if (!name || !*name || strlen(name) >= MD_OWNER_MAX || json_integer_value(ep) <= 0) {
+        cc_bus_reply_error(self->bus, req, "bad_args",
+                           "owner (1-%d characters) and owner_epoch (above 0) go together",
+                           MD_OWNER_MAX - 1);
+        return -1;
+    }
+    *epoch = (uint64_t)json_integer_value(ep);
+    *owner = md_core_owner(self->core, name, *epoch, seen);
+    if (!*owner) {
+        cc_bus_reply_error(self->bus, req, "internal", "out of memory");
+        return -1;
+    }
+    if (*seen == MD_EPOCH_NEWER) {
+        md_logctx_t saved;
+        md_logctx_enter(&saved, NULL); /* about the owner, not the call being created */
+        int n = md_core_sweep_orphans(self->core, *owner, s_free_orphan, self);
+        cc_info("endpoint.owner_restarted", "owner=%s epoch=%llu freed=%d", cc_logq(name),
+                (unsigned long long)*epoch, n);
+        md_logctx_leave(&saved);
+    }
+    return 0;
+}
+
+/* Open one endpoint as leg says: 0, or -1 after replying. */
+static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const s_leg_t *leg,
+                  md_endpoint_t **out)
+{
+    int rc = md_rtp_open(self->rtp, call_id, leg->leg, leg->symmetric,
+                         leg->has_restore ? &leg->restore : NULL, out);
+    if (rc == 0 && leg->dtmf && md_rtp_dtmf(self->rtp, *out, true) < 0) {
+        md_rtp_close(self->rtp, *out);
+        rc = -ENOMEM;
+    }
+    if (rc == 0)
+        return 0;
+    if (leg->has_restore && (rc == -EBUSY || rc == -ENOENT)) {
+        const char *why = rc == -ENOENT ? "not an endpoint id or port of this mediad"
+                                        : "its slot or port is in use";
+        cc_warn("endpoint.cannot_restore", "endpoint=%d port=%d leg=%s reason=%s",
+                leg->restore.id, leg->restore.port, cc_logq(leg->leg), cc_logq(why));
+        cc_bus_reply_error(self->bus, req, "cannot_restore", "cannot restore endpoint %d on "
+                           "port %d: %s", leg->restore.id, leg->restore.port, why);
+    } else if (rc == -ENOSPC) {
+        cc_warn("endpoint.no_ports", "endpoints=%d", md_core_count(self->core));
+        cc_bus_reply_error(self->bus, req, "no_ports",
+                           "no free RTP port pair (%d endpoints in use)",
+                           md_core_count(self->core));
+    } else {
+        cc_error("endpoint.open_failed", "error=%s", cc_logq(strerror(-rc)));
+        cc_bus_reply_error(self->bus, req, "internal", "cannot open the endpoint: %s",
+                           strerror(-rc));
+    }
+    return -1;
 }
 
 static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
@@ -58,48 +337,58 @@ static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     (void)cmd;
     md_bus_t *self = arg;
     const char *call_id = json_string_value(json_object_get(args, "call_id"));
-    const char *leg = json_string_value(json_object_get(args, "leg"));
-    json_t *sym = json_object_get(args, "symmetric");
     if (!call_id || !*call_id || strlen(call_id) >= MD_CALL_ID_MAX) {
         cc_bus_reply_error(bus, req, "bad_args", "call_id must be 1-%d characters",
                            MD_CALL_ID_MAX - 1);
         return;
     }
-    if (!leg || !*leg || strlen(leg) >= MD_LEG_MAX) {
-        cc_bus_reply_error(bus, req, "bad_args", "leg must be 1-%d characters", MD_LEG_MAX - 1);
+    /* everything is checked before anything is created: all or nothing */
+    s_leg_t legs[2];
+    int n = 1;
+    char err[256];
+    json_t *pair = json_object_get(args, "pair");
+    if (s_leg_parse(args, &legs[0], err, sizeof err) < 0
+        || (s_given(pair)
+            && (s_check_nested(pair, "endpoint.create", "call_id", json_string(call_id), err,
+                               sizeof err) < 0
+                || s_leg_parse(pair, &legs[n++], err, sizeof err) < 0))) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    md_endpoint_t *ep = NULL;
-    int rc = md_rtp_open(self->rtp, call_id, leg, sym ? json_is_true(sym) : true, &ep);
-    if (rc == -ENOSPC) {
-        cc_warn("endpoint.no_ports", "call=%s endpoints=%d", cc_logq(call_id),
-                md_core_count(self->core));
-        cc_bus_reply_error(bus, req, "no_ports", "no free RTP port pair (%d endpoints in use)",
-                           md_core_count(self->core));
+    md_owner_t *owner;
+    uint64_t epoch = 0;
+    md_epoch_t seen;
+    if (s_owner_arg(self, req, args, false, &owner, &epoch, &seen) < 0)
         return;
+    md_endpoint_t *eps[2];
+    for (int i = 0; i < n; i++) {
+        if (s_open(self, req, call_id, &legs[i], &eps[i]) < 0) {
+            for (int j = 0; j < i; j++)
+                md_rtp_close(self->rtp, eps[j]);
+            return;
+        }
     }
-    if (rc < 0) {
-        cc_error("endpoint.open_failed", "call=%s error=%s", cc_logq(call_id),
-                 cc_logq(strerror(-rc)));
-        cc_bus_reply_error(bus, req, "internal", "cannot open RTP sockets: %s", strerror(-rc));
-        return;
+    uint64_t now = cc_mono_us();
+    for (int i = 0; i < n; i++) {
+        if (owner)
+            md_core_set_owner(eps[i], owner, epoch, now);
+        if (legs[i].has_remote)
+            s_remote_apply(eps[i], &legs[i].remote);
+        cc_debug("endpoint.created", "endpoint=%d leg=%s port=%d restored=%d", eps[i]->id,
+                 cc_logq(eps[i]->leg), eps[i]->port, legs[i].has_restore);
     }
-    if (json_is_true(json_object_get(args, "dtmf")) && md_rtp_dtmf(self->rtp, ep, true) < 0) {
-        md_rtp_close(self->rtp, ep);
-        cc_bus_reply_error(bus, req, "internal", "out of memory for the DTMF detector");
-        return;
+    json_t *result = json_pack("{s:i, s:s, s:i}", "endpoint_id", eps[0]->id, "address",
+                               self->address, "port", eps[0]->port);
+    if (n == 2) {
+        md_core_connect(eps[0], eps[1]);
+        json_object_set_new(result, "pair", json_pack("{s:i, s:s, s:i}", "endpoint_id",
+                                                      eps[1]->id, "address", self->address,
+                                                      "port", eps[1]->port));
     }
-    cc_debug("endpoint.created", "call=%s endpoint=%d leg=%s port=%d", cc_logq(call_id), ep->id,
-             cc_logq(leg), ep->port);
-    cc_bus_reply(bus, req, json_pack("{s:i, s:s, s:i}", "endpoint_id", ep->id, "address",
-                                     self->address, "port", ep->port));
+    cc_bus_reply(bus, req, result);
 }
 
-static bool s_expects_media(const char *direction)
-{
-    /* the far party's SDP direction: it sends unless recvonly or inactive */
-    return !direction || strcmp(direction, "sendrecv") == 0 || strcmp(direction, "sendonly") == 0;
-}
+/* ---- the other endpoint commands ---------------------------------------------------- */
 
 static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
                         void *arg)
@@ -109,77 +398,13 @@ static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     md_endpoint_t *ep = s_endpoint_arg(self, req, args, "endpoint_id");
     if (!ep)
         return;
-    const char *address = json_string_value(json_object_get(args, "address"));
-    json_int_t port = json_integer_value(json_object_get(args, "port"));
-    json_t *pts = json_object_get(args, "payload_types");
-    const char *direction = json_string_value(json_object_get(args, "direction"));
-    struct in_addr addr;
-    if (!address || inet_pton(AF_INET, address, &addr) != 1) {
-        cc_bus_reply_error(bus, req, "bad_args", "address must be an IPv4 address");
+    s_remote_t remote;
+    char err[256];
+    if (s_remote_parse(args, &remote, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    if (port < 0 || port > 65534) {
-        cc_bus_reply_error(bus, req, "bad_args", "port must be 0-65534");
-        return;
-    }
-    if (direction && strcmp(direction, "sendrecv") && strcmp(direction, "sendonly")
-        && strcmp(direction, "recvonly") && strcmp(direction, "inactive")) {
-        cc_bus_reply_error(bus, req, "bad_args",
-                           "direction must be sendrecv, sendonly, recvonly or inactive");
-        return;
-    }
-    int list[128];
-    size_t n = 0;
-    if (pts) {
-        if (json_array_size(pts) > 128) {
-            cc_bus_reply_error(bus, req, "bad_args", "at most 128 payload types");
-            return;
-        }
-        json_t *v;
-        size_t i;
-        json_array_foreach(pts, i, v) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 127) {
-                cc_bus_reply_error(bus, req, "bad_args", "payload_types must be integers 0-127");
-                return;
-            }
-            list[n++] = (int)json_integer_value(v);
-        }
-    }
-    json_t *send_pt = json_object_get(args, "payload_type");
-    json_t *te_pt = json_object_get(args, "telephone_event");
-    if (send_pt && json_integer_value(send_pt) != 0 && json_integer_value(send_pt) != 8) {
-        cc_bus_reply_error(bus, req, "bad_args", "payload_type must be 0 (PCMU) or 8 (PCMA)");
-        return;
-    }
-    if (te_pt && (json_integer_value(te_pt) < 96 || json_integer_value(te_pt) > 127)) {
-        cc_bus_reply_error(bus, req, "bad_args", "telephone_event must be 96-127");
-        return;
-    }
-    /* what generated audio is sent as: as told, else the first G.711 type offered */
-    if (send_pt) {
-        ep->send_pt = (uint8_t)json_integer_value(send_pt);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            if (list[i] == 0 || list[i] == 8) {
-                ep->send_pt = (uint8_t)list[i];
-                break;
-            }
-        }
-    }
-    if (te_pt)
-        ep->te_pt = (uint8_t)json_integer_value(te_pt);
-    bool expect = s_expects_media(direction);
-    /* c=0.0.0.0 or port 0 (old-style hold, rejected stream): nowhere to send */
-    if (addr.s_addr == INADDR_ANY || port == 0) {
-        addr.s_addr = INADDR_ANY;
-        port = 0;
-        expect = false;
-    }
-    md_core_set_remote(ep, addr.s_addr, (uint16_t)port, n ? list : NULL, n, expect,
-                       cc_mono_us());
-    cc_debug("endpoint.remote", "call=%s endpoint=%d remote=%s:%d pts=%zu direction=%s",
-             cc_logq(ep->call_id), ep->id, address, (int)port, n,
-             direction ? direction : "sendrecv");
+    s_remote_apply(ep, &remote);
     cc_bus_reply(bus, req, NULL);
 }
 
@@ -198,8 +423,7 @@ static void s_on_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
         cc_bus_reply_error(bus, req, "bad_args", "cannot connect an endpoint to itself");
         return;
     }
-    cc_debug("endpoint.connected", "call=%s endpoint=%d peer=%d", cc_logq(a->call_id), a->id,
-             b->id);
+    cc_debug("endpoint.connected", "endpoint=%d peer=%d", a->id, b->id);
     cc_bus_reply(bus, req, NULL);
 }
 
@@ -233,36 +457,123 @@ static void s_on_stats(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
                            "latched", ep->rtp.latched));
 }
 
+/* The endpoints of an array of ids in *out (NULL for unknown ids; caller frees): 0, or -1
+ * after replying bad_args when an element is not an integer. */
+static int s_ids_arg(md_bus_t *self, cc_bus_req_t *req, json_t *list, const char *key,
+                     int **out)
+{
+    size_t n = json_array_size(list);
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (!*out) {
+        cc_bus_reply_error(self->bus, req, "internal", "out of memory");
+        return -1;
+    }
+    json_t *v;
+    size_t i;
+    json_array_foreach(list, i, v) {
+        if (!json_is_integer(v)) {
+            free(*out);
+            *out = NULL;
+            cc_bus_reply_error(self->bus, req, "bad_args", "%s must be integers", key);
+            return -1;
+        }
+        json_int_t id = json_integer_value(v);
+        (*out)[i] = id > 0 && id <= INT32_MAX ? (int)id : 0;
+    }
+    return 0;
+}
+
 static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
                         void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
-    md_endpoint_t *ep = s_endpoint_arg(self, req, args, "endpoint_id");
-    if (!ep)
+    json_t *list = json_object_get(args, "endpoint_ids");
+    if (s_given(json_object_get(args, "endpoint_id")) == s_given(list)) {
+        cc_bus_reply_error(bus, req, "bad_args", "give endpoint_id or endpoint_ids");
         return;
-    const md_stats_t *st = &ep->stats;
-    cc_info("endpoint.deleted",
-            "call=%s endpoint=%d leg=%s packets_in=%llu packets_out=%llu lost=%llu "
-            "jitter_ms=%.2f max_gap_ms=%.1f dropped=%llu",
-            cc_logq(ep->call_id), ep->id, cc_logq(ep->leg), (unsigned long long)st->packets_in,
-            (unsigned long long)st->packets_out, (unsigned long long)md_stats_lost(st),
-            md_stats_jitter_ms(st), md_stats_max_gap_ms(st), (unsigned long long)st->dropped);
-    json_t *result = json_pack("{s:o}", "stats", md_bus_stats_json(st));
-    md_rtp_close(self->rtp, ep);
-    cc_bus_reply(bus, req, result);
+    }
+    if (!s_given(list)) {
+        md_endpoint_t *ep = s_endpoint_arg(self, req, args, "endpoint_id");
+        if (ep)
+            cc_bus_reply(bus, req, json_pack("{s:o}", "stats",
+                                             s_free(self, ep, "delete", CC_LOG_INFO)));
+        return;
+    }
+    int *ids;
+    if (s_ids_arg(self, req, list, "endpoint_ids", &ids) < 0)
+        return;
+    json_t *all = json_array();
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        md_endpoint_t *ep = ids[i] ? md_core_find(self->core, ids[i]) : NULL;
+        json_array_append_new(all, ep ? s_free(self, ep, "delete", CC_LOG_INFO) : json_null());
+    }
+    free(ids);
+    cc_bus_reply(bus, req, json_pack("{s:o}", "all_stats", all));
 }
+
+static void s_free_unclaimed(md_endpoint_t *ep, void *arg)
+{
+    md_bus_t *self = arg;
+    json_decref(s_free(self, ep, "unclaimed", CC_LOG_INFO));
+    self->freed_unclaimed++;
+}
+
+static void s_on_sync(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                      void *arg)
+{
+    (void)cmd;
+    md_bus_t *self = arg;
+    md_owner_t *owner;
+    uint64_t epoch;
+    md_epoch_t seen;
+    int *ids;
+    json_t *list = json_object_get(args, "endpoint_ids");
+    if (s_ids_arg(self, req, list, "endpoint_ids", &ids) < 0)
+        return;
+    uint64_t swept = self->freed_orphans;
+    if (s_owner_arg(self, req, args, true, &owner, &epoch, &seen) < 0) {
+        free(ids);
+        return;
+    }
+    /* what a newer epoch swept counts too: the owner no longer holds those either */
+    int freed = (int)(self->freed_orphans - swept), kept;
+    if (seen == MD_EPOCH_OLDER) { /* the list of an instance that has restarted since */
+        kept = md_core_owned(self->core, owner);
+        cc_warn("endpoint.sync_stale", "owner=%s epoch=%llu current_epoch=%llu",
+                cc_logq(md_owner_name(owner)), (unsigned long long)epoch,
+                (unsigned long long)md_owner_epoch(owner));
+    } else {
+        freed += md_core_sync(self->core, owner, ids, json_array_size(list), cc_mono_us(),
+                              self->sync_grace_us, s_free_unclaimed, self, &kept);
+    }
+    free(ids);
+    cc_log(freed ? CC_LOG_INFO : CC_LOG_DEBUG, "endpoint.synced",
+           "owner=%s epoch=%llu listed=%zu freed=%d kept=%d", cc_logq(md_owner_name(owner)),
+           (unsigned long long)epoch, json_array_size(list), freed, kept);
+    cc_bus_reply(bus, req, json_pack("{s:i, s:i}", "freed", freed, "kept", kept));
+}
+
+/* ---- media timeouts ----------------------------------------------------------------- */
 
 static void s_on_idle(md_endpoint_t *ep, uint64_t idle_us, void *arg)
 {
     md_bus_t *self = arg;
+    if (md_core_orphaned(ep)) { /* its owner restarted: nobody would end this call */
+        json_decref(s_free(self, ep, "orphaned", CC_LOG_INFO));
+        self->freed_orphans++;
+        return;
+    }
+    md_logctx_t saved;
+    md_logctx_enter(&saved, ep->call_id);
     json_int_t idle_ms = (json_int_t)(idle_us / 1000);
-    cc_info("media.timeout", "call=%s endpoint=%d leg=%s idle_ms=%lld", cc_logq(ep->call_id),
-            ep->id, cc_logq(ep->leg), (long long)idle_ms);
+    cc_info("media.timeout", "endpoint=%d leg=%s idle_ms=%lld", ep->id, cc_logq(ep->leg),
+            (long long)idle_ms);
     cc_bus_publish(self->bus, "media.timeout", ep->call_id,
                    json_pack("{s:i, s:s, s:I}", "endpoint_id", ep->id, "leg", ep->leg,
                              "idle_ms", idle_ms));
     self->timeouts_published++;
+    md_logctx_leave(&saved);
 }
 
 static void s_on_scan(cc_loop_t *loop, int timer_id, void *arg)
@@ -272,6 +583,8 @@ static void s_on_scan(cc_loop_t *loop, int timer_id, void *arg)
     md_bus_t *self = arg;
     md_core_scan_idle(self->core, cc_mono_us(), self->timeout_us, s_on_idle, self);
 }
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
 
 md_bus_t *md_bus_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t *rtp,
                      md_ports_t *ports, const md_bus_cfg_t *cfg)
@@ -286,6 +599,7 @@ md_bus_t *md_bus_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t *
     self->ports = ports;
     snprintf(self->address, sizeof self->address, "%s", cfg->address);
     self->timeout_us = (uint64_t)cfg->media_timeout_s * 1000000u;
+    self->sync_grace_us = (uint64_t)cfg->sync_grace_ms * 1000u;
     static const struct {
         const char *name;
         cc_bus_command_fn *fn;
@@ -293,6 +607,7 @@ md_bus_t *md_bus_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t *
         {"endpoint.create", s_on_create},   {"endpoint.remote", s_on_remote},
         {"endpoint.connect", s_on_connect}, {"endpoint.disconnect", s_on_disconnect},
         {"endpoint.delete", s_on_delete},   {"endpoint.stats", s_on_stats},
+        {"endpoint.sync", s_on_sync},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (cc_bus_on_command(bus, cmds[i].name, cmds[i].fn, self) < 0) {
@@ -330,7 +645,12 @@ void md_bus_status(md_bus_t *self, json_t *details)
     json_object_set_new(details, "endpoints_max", json_integer(md_core_capacity(self->core)));
     json_object_set_new(details, "ports_total", json_integer(md_ports_total(self->ports)));
     json_object_set_new(details, "ports_free", json_integer(md_ports_available(self->ports)));
+    json_object_set_new(details, "ports_quarantined",
+                        json_integer(md_ports_quarantined(self->ports, cc_mono_us())));
     json_object_set_new(details, "packets_relayed", json_integer((json_int_t)md_rtp_relayed(self->rtp)));
     json_object_set_new(details, "send_errors", json_integer((json_int_t)md_rtp_send_errors(self->rtp)));
     json_object_set_new(details, "media_timeouts", json_integer((json_int_t)self->timeouts_published));
+    json_object_set_new(details, "freed_orphans", json_integer((json_int_t)self->freed_orphans));
+    json_object_set_new(details, "freed_unclaimed",
+                        json_integer((json_int_t)self->freed_unclaimed));
 }

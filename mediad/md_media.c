@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cc_log.h"
+#include "md_bus.h"
+#include "md_logctx.h"
 #include "md_play.h"
 #include "md_prompt.h"
 
@@ -35,12 +37,14 @@ static int s_send(md_endpoint_t *ep, const uint8_t *pkt, size_t len, void *arg)
 static void s_done(md_endpoint_t *ep, uint32_t play_id, md_play_reason_t reason, void *arg)
 {
     md_media_t *self = arg;
+    md_logctx_t saved; /* from the pacing timer, or a command about any call */
+    md_logctx_enter(&saved, ep->call_id);
     const char *why = md_play_reason_name(reason);
-    cc_debug("play.done", "call=%s endpoint=%d play=%u reason=%s", cc_logq(ep->call_id), ep->id,
-             play_id, why);
+    cc_debug("play.done", "endpoint=%d play=%u reason=%s", ep->id, play_id, why);
     cc_bus_publish(self->bus, "media.play_done", ep->call_id,
                    json_pack("{s:i, s:s, s:I, s:s}", "endpoint_id", ep->id, "leg", ep->leg,
                              "play_id", (json_int_t)play_id, "reason", why));
+    md_logctx_leave(&saved);
 }
 
 /* The pacing timer is a timerfd watched by the loop rather than a cc_loop timer: cc_loop
@@ -84,19 +88,21 @@ static void s_on_dtmf(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg)
     md_media_t *self = arg;
     char digit[2] = {ev->digit, '\0'};
     const char *method = ev->method == MD_DTMF_RFC4733 ? "rfc4733" : "inband";
+    md_logctx_t saved; /* from the packet path */
+    md_logctx_enter(&saved, ep->call_id);
     if (!ev->end) {
         if (md_play_barge_in(self->play, ep))
-            cc_debug("play.barged_in", "call=%s endpoint=%d digit=%s", cc_logq(ep->call_id),
-                     ep->id, digit);
-        return;
+            cc_debug("play.barged_in", "endpoint=%d digit=%s", ep->id, digit);
+    } else {
+        cc_info("media.dtmf", "endpoint=%d leg=%s digit=%s duration_ms=%u method=%s", ep->id,
+                cc_logq(ep->leg), digit, ev->duration_ms, method);
+        cc_bus_publish(self->bus, "media.dtmf", ep->call_id,
+                       json_pack("{s:i, s:s, s:s, s:I, s:s}", "endpoint_id", ep->id, "leg",
+                                 ep->leg, "digit", digit, "duration_ms",
+                                 (json_int_t)ev->duration_ms, "method", method));
+        self->digits++;
     }
-    cc_info("media.dtmf", "call=%s endpoint=%d leg=%s digit=%s duration_ms=%u method=%s",
-            cc_logq(ep->call_id), ep->id, cc_logq(ep->leg), digit, ev->duration_ms, method);
-    cc_bus_publish(self->bus, "media.dtmf", ep->call_id,
-                   json_pack("{s:i, s:s, s:s, s:I, s:s}", "endpoint_id", ep->id, "leg", ep->leg,
-                             "digit", digit, "duration_ms", (json_int_t)ev->duration_ms,
-                             "method", method));
-    self->digits++;
+    md_logctx_leave(&saved);
 }
 
 static void s_on_close(md_endpoint_t *ep, void *arg)
@@ -109,12 +115,7 @@ static void s_on_close(md_endpoint_t *ep, void *arg)
 
 static md_endpoint_t *s_endpoint_arg(md_media_t *self, cc_bus_req_t *req, json_t *args)
 {
-    json_int_t id = json_integer_value(json_object_get(args, "endpoint_id"));
-    md_endpoint_t *ep = (id > 0 && id <= INT32_MAX) ? md_core_find(self->core, (int)id) : NULL;
-    if (!ep)
-        cc_bus_reply_error(self->bus, req, "unknown_endpoint", "no endpoint %lld",
-                           (long long)id);
-    return ep;
+    return md_bus_endpoint_arg(self->bus, self->core, req, args, "endpoint_id");
 }
 
 static const char *s_language_arg(json_t *args)
@@ -190,9 +191,8 @@ static void s_on_play_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, j
         cc_bus_reply_error(bus, req, "internal", "cannot start playing: %s", strerror(-rc));
         return;
     }
-    cc_debug("play.started", "call=%s endpoint=%d play=%u prompts=%zu language=%s loop=%d "
-             "barge_in=%d", cc_logq(ep->call_id), ep->id, play_id, n, cc_logq(language), loop,
-             barge_in);
+    cc_debug("play.started", "endpoint=%d play=%u prompts=%zu language=%s loop=%d barge_in=%d",
+             ep->id, play_id, n, cc_logq(language), loop, barge_in);
     cc_bus_reply(bus, req, json_pack("{s:I}", "play_id", (json_int_t)play_id));
 }
 

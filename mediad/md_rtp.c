@@ -380,56 +380,95 @@ static int s_bind_pair(md_rtp_t *self, int port, int *fd_rtp, int *fd_rtcp)
     return 0;
 }
 
-int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symmetric,
-                md_endpoint_t **out)
+/* A pair from the pool, bound: 0 with *port, or -ENOSPC / -errno. Ports held by another
+ * process are skipped: they go to the back of the queue. */
+static int s_bind_any(md_rtp_t *self, int *port, int *fd_rtp, int *fd_rtcp)
 {
-    if (md_core_count(self->core) >= md_core_capacity(self->core))
-        return -ENOSPC;
-    /* Ports held by another process are skipped: they go to the back of the queue. */
-    int fd_rtp = -1, fd_rtcp = -1, port = -1, rc = -ENOSPC;
+    int rc = -ENOSPC;
     for (int tries = 0; tries < 64; tries++) {
-        port = md_ports_alloc(self->ports);
-        if (port < 0)
+        *port = md_ports_alloc(self->ports, cc_mono_us());
+        if (*port < 0)
             return -ENOSPC;
-        rc = s_bind_pair(self, port, &fd_rtp, &fd_rtcp);
+        rc = s_bind_pair(self, *port, fd_rtp, fd_rtcp);
         if (rc == 0)
-            break;
-        md_ports_free(self->ports, port);
+            return 0;
+        md_ports_free(self->ports, *port, cc_mono_us());
         if (rc != -EADDRINUSE)
             return rc;
-        cc_warn("rtp.port_busy", "port=%d", port);
+        cc_warn("rtp.port_busy", "port=%d", *port);
+    }
+    return rc;
+}
+
+/* Exactly the pair and slot a restore names, bound: 0, -EBUSY (the slot or port is in
+ * use, here or by another process), -ENOENT (not an id or port of this mediad), -errno. */
+static int s_bind_restore(md_rtp_t *self, const md_restore_t *restore, int *fd_rtp,
+                          int *fd_rtcp)
+{
+    int rc = md_core_can_restore(self->core, restore->id);
+    if (rc == 0)
+        rc = md_ports_take(self->ports, restore->port);
+    if (rc < 0)
+        return rc;
+    rc = s_bind_pair(self, restore->port, fd_rtp, fd_rtcp);
+    if (rc < 0) {
+        md_ports_free(self->ports, restore->port, cc_mono_us());
+        return rc == -EADDRINUSE ? -EBUSY : rc;
+    }
+    return 0;
+}
+
+/* Watch the endpoint's sockets and add its fast twin. 0 or -errno (nothing watched). */
+static int s_watch(md_rtp_t *self, md_sock_t *s, int port)
+{
+    int rc = cc_loop_fd_add(self->loop, s->fd_rtp, EPOLLIN, s_on_rtp, s);
+    if (rc == 0) {
+        rc = cc_loop_fd_add(self->loop, s->fd_rtcp, EPOLLIN, s_on_rtcp, s);
+        if (rc < 0)
+            cc_loop_fd_remove(self->loop, s->fd_rtp);
     }
     if (rc < 0)
         return rc;
-    md_endpoint_t *ep = md_core_create(self->core, port, call_id, leg, symmetric);
-    if (!ep) { /* cannot happen after the capacity check above; stay safe anyway */
+    /* the fast socket is an optimisation: the endpoint works without it */
+    int fd_fast = s_bind_fast(self, s->fd_rtp, port);
+    if (fd_fast >= 0 && cc_loop_fd_add(self->loop, fd_fast, EPOLLIN, s_on_rtp, s) == 0)
+        s->fd_fast = fd_fast;
+    else if (fd_fast >= 0)
+        close(fd_fast);
+    else
+        self->fast_failed++;
+    return 0;
+}
+
+int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symmetric,
+                const md_restore_t *restore, md_endpoint_t **out)
+{
+    int fd_rtp = -1, fd_rtcp = -1, port = restore ? restore->port : -1, rc;
+    if (restore)
+        rc = s_bind_restore(self, restore, &fd_rtp, &fd_rtcp);
+    else if (md_core_count(self->core) >= md_core_capacity(self->core))
+        rc = -ENOSPC;
+    else
+        rc = s_bind_any(self, &port, &fd_rtp, &fd_rtcp);
+    if (rc < 0)
+        return rc;
+    md_endpoint_t *ep = restore
+        ? md_core_restore(self->core, restore->id, port, call_id, leg, symmetric)
+        : md_core_create(self->core, port, call_id, leg, symmetric);
+    if (!ep) { /* cannot happen after the checks above; stay safe anyway */
         close(fd_rtp);
         close(fd_rtcp);
-        md_ports_free(self->ports, port);
+        md_ports_free(self->ports, port, cc_mono_us());
         return -ENOSPC;
     }
     md_sock_t *s = &self->socks[ep->slot];
     *s = (md_sock_t){.rtp = self, .ep = ep, .fd_rtp = fd_rtp, .fd_rtcp = fd_rtcp, .fd_fast = -1};
-    rc = cc_loop_fd_add(self->loop, fd_rtp, EPOLLIN, s_on_rtp, s);
-    if (rc == 0) {
-        rc = cc_loop_fd_add(self->loop, fd_rtcp, EPOLLIN, s_on_rtcp, s);
-        if (rc < 0)
-            cc_loop_fd_remove(self->loop, fd_rtp);
-    }
-    if (rc == 0) { /* the fast socket is an optimisation: the endpoint works without it */
-        int fd_fast = s_bind_fast(self, fd_rtp, port);
-        if (fd_fast >= 0 && cc_loop_fd_add(self->loop, fd_fast, EPOLLIN, s_on_rtp, s) == 0)
-            s->fd_fast = fd_fast;
-        else if (fd_fast >= 0)
-            close(fd_fast);
-        else
-            self->fast_failed++;
-    }
+    rc = s_watch(self, s, port);
     if (rc < 0) {
         close(fd_rtp);
         close(fd_rtcp);
         s->fd_rtp = s->fd_rtcp = -1;
-        md_ports_free(self->ports, port);
+        md_ports_free(self->ports, port, cc_mono_us());
         md_core_delete(self->core, ep);
         return rc;
     }
@@ -458,6 +497,6 @@ void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
         close(s->fd_fast);
     }
     *s = (md_sock_t){.fd_rtp = -1, .fd_rtcp = -1, .fd_fast = -1};
-    md_ports_free(self->ports, ep->port);
+    md_ports_free(self->ports, ep->port, cc_mono_us());
     md_core_delete(self->core, ep);
 }

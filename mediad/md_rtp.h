@@ -26,10 +26,19 @@ md_rtp_t *md_rtp_new(cc_loop_t *loop, md_core_t *core, md_ports_t *ports, const 
 /* Closes the sockets of every endpoint still open and deletes them from the core. */
 void md_rtp_destroy(md_rtp_t **self_p);
 
-/* Create an endpoint with its sockets bound and watched. Returns 0 with *out set, -ENOSPC
- * when no port pair (or endpoint slot) is left, or another -errno from socket/bind. */
+/* An endpoint an earlier mediad had, to be taken again: its id and local RTP port. */
+typedef struct {
+    int id;
+    int port;
+} md_restore_t;
+
+/* Create an endpoint with its sockets bound and watched: on any free id and a pair out of
+ * quarantine, or with restore (may be NULL) on exactly its id and port, quarantined or not.
+ * Returns 0 with *out set, -ENOSPC when no port pair (or endpoint slot) is left, for a
+ * restore -EBUSY (its slot or port is in use) or -ENOENT (not an id or port this mediad
+ * can have), or another -errno from socket/bind. */
 int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symmetric,
-                md_endpoint_t **out);
+                const md_restore_t *restore, md_endpoint_t **out);
 /* Close the endpoint's sockets, free its ports and delete it from the core. */
 void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cc_log.h"
+#include "md_logctx.h"
 #include "md_tap.h"
 
 struct md_taps {
@@ -45,13 +46,16 @@ static void s_ship(md_taps_t *self, md_tap_t *tap, int flags)
 static void s_on_tap(md_tap_t *tap, md_endpoint_t *ep, bool closing, void *arg)
 {
     md_taps_t *self = arg;
+    md_logctx_t saved; /* from the packet path (a full batch) or an endpoint closing */
+    md_logctx_enter(&saved, ep->call_id);
     s_ship(self, tap, 0);
-    if (!closing)
-        return;
-    for (int p = 0; p < 2; p++)
-        if (tap->endpoint[p] == ep->id)
-            tap->endpoint[p] = 0;
-    md_rtp_tap(self->rtp, ep, NULL, 0);
+    if (closing) {
+        for (int p = 0; p < 2; p++)
+            if (tap->endpoint[p] == ep->id)
+                tap->endpoint[p] = 0;
+        md_rtp_tap(self->rtp, ep, NULL, 0);
+    }
+    md_logctx_leave(&saved);
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
@@ -114,6 +118,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         cc_bus_reply_error(bus, req, "bad_args", "give caller_endpoint and/or callee_endpoint");
         return;
     }
+    cc_log_set_call(eps[0] ? eps[0]->call_id : eps[1]->call_id); /* cleared by the bus */
     md_tap_t *tap = s_find(self, (uint64_t)id, NULL);
     if (!tap) {
         tap = md_tap_new((uint64_t)id);
@@ -138,8 +143,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         tap->endpoint[p] = eps[p]->id;
         md_rtp_tap(self->rtp, eps[p], tap, p);
     }
-    cc_debug("tap.started", "call=%s tap=%lld caller_endpoint=%d callee_endpoint=%d",
-             cc_logq(eps[0] ? eps[0]->call_id : eps[1]->call_id), (long long)id,
+    cc_debug("tap.started", "tap=%lld caller_endpoint=%d callee_endpoint=%d", (long long)id,
              tap->endpoint[0], tap->endpoint[1]);
     cc_bus_reply(bus, req, json_pack("{s:I, s:i}", "mono_us", (json_int_t)cc_mono_us(),
                                      "batch_ms", self->batch_ms));
@@ -156,6 +160,11 @@ static void s_on_stop(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     if (!tap) {
         cc_bus_reply_error(bus, req, "unknown_tap", "no tap %lld", (long long)id);
         return;
+    }
+    for (int p = 1; p >= 0; p--) { /* the call it records, for the log (cleared by the bus) */
+        md_endpoint_t *ep = tap->endpoint[p] ? md_core_find(self->core, tap->endpoint[p]) : NULL;
+        if (ep)
+            cc_log_set_call(ep->call_id);
     }
     s_ship(self, tap, CC_TAP_FLAG_LAST);
     s_detach(self, tap);

@@ -110,6 +110,15 @@ class MediadRelay:
         while not self.batch([("ping", {})], timeout=0.5)[0]:
             if self.proc.poll() is not None or time.time() > deadline:
                 raise SystemExit("mediad did not start: %s" % (self.dir / "mediad.log").read_text())
+        # a new mediad hands out ports only after its start-up quarantine (restores aside)
+        while True:
+            probe = self.batch([("endpoint.create", {"call_id": "bench-probe", "leg": "caller"})])[0]
+            if probe:
+                self.batch([("endpoint.delete", {"endpoint_id": probe["endpoint_id"]})])
+                break
+            if time.time() > deadline:
+                raise SystemExit("mediad hands out no ports: %s" % (self.dir / "mediad.log").read_text())
+            time.sleep(0.1)
         self.eps = []
 
     def batch(self, cmds, timeout=30.0):

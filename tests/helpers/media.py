@@ -1,9 +1,12 @@
 """mediad alone, without the rest of the suite: Mediad starts it from CC_BIN_DIR with a
 temp var dir and a generated cc.conf (suite.py's helpers for ports, environment and SUB
-sockets), talks to it over its bus and stops it by PID; Party is a fake phone (an RTP
-and an RTCP socket on loopback) and rtp() builds RTP packets."""
+sockets), talks to it over its bus, restarts it as a crash would and stops it by PID; Party
+is a fake phone (an RTP and an RTCP socket on loopback), rtp() builds RTP packets,
+tone_frames() G.711 tones, and talk() has two parties send tones to each other at once and
+tells what each heard."""
 
 import json
+import math
 import os
 import select
 import shutil
@@ -15,6 +18,7 @@ import time
 import uuid
 
 import suite as sm
+from helpers.audio import goertzel, ulaw_decode, ulaw_encode
 
 POOL_PAIRS = 8
 PT_PCMU = 0
@@ -25,29 +29,81 @@ def rtp(seq, ts, payload, pt=PT_PCMU, ssrc=0x1234, marker=False):
                        ts & 0xFFFFFFFF, ssrc) + payload
 
 
+def tone_frames(freq, count, rate=8000, samples=160, amp=8000):
+    """`count` 20 ms frames of a u-law sine at freq Hz."""
+    out = []
+    for f in range(count):
+        out.append(bytes(ulaw_encode(int(amp * math.sin(2 * math.pi * freq * (f * samples + i) / rate)))
+                         for i in range(samples)))
+    return out
+
+
+def tone_power(pkts, freq, other):
+    """Goertzel power at freq and at other over the u-law payloads of received packets."""
+    pcm = [ulaw_decode(x) for d, _ in pkts for x in d[12:]]
+    return goertzel(pcm, freq), goertzel(pcm, other)
+
+
+def talk(pa, a_port, pb, b_port, n=25, freqs=(440, 880), extra=None):
+    """pa sends a freqs[0] tone to a_port while pb sends freqs[1] to b_port, n frames 20 ms
+    apart (extra(i), if given, runs after each pair of sends); returns (what pb heard, what
+    pa heard) as lists of (packet, source)."""
+    tone_a, tone_b = tone_frames(freqs[0], n), tone_frames(freqs[1], n)
+    t0 = time.monotonic()
+    for i in range(n):
+        pa.rtp.sendto(rtp(1000 + i, 160 * i, tone_a[i], ssrc=0xA), ("127.0.0.1", a_port))
+        pb.rtp.sendto(rtp(7000 + i, 160 * i, tone_b[i], ssrc=0xB), ("127.0.0.1", b_port))
+        if extra:
+            extra(i)
+        delay = t0 + 0.02 * (i + 1) - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    return pb.recv_all(), pa.recv_all()
+
+
+def assert_heard(got, want, other, n, who):
+    """got (a party's received packets) holds n packets of the tone want, not other."""
+    assert len(got) == n, "%s received %d of %d packets" % (who, len(got), n)
+    p_want, p_other = tone_power(got, want, other)
+    assert p_want > 100 * p_other, "%s: %d Hz power %.3g vs %d Hz %.3g" % (
+        who, want, p_want, other, p_other)
+
+
 class Mediad:
-    def __init__(self, media_timeout=1, pairs=POOL_PAIRS):
+    """mediad with `pairs` port pairs and the [mediad] keys in `mediad` on top of these
+    defaults: no port quarantine (the tests that want one say so), media_timeout as given.
+    kill9() and start() restart it on the same config and ports, as a crash would."""
+
+    def __init__(self, media_timeout=1, pairs=POOL_PAIRS, **mediad):
         self.dir = sm.make_tempdir("cc-mediad-")
         self.run_dir = self.dir / "run"
         self.run_dir.mkdir()
         base = sm.free_port(tcp=False, span=2 * pairs + 2)
         base += base % 2
         self.rtp_lo, self.rtp_hi = base, base + 2 * pairs - 1
+        keys = {"media_timeout": media_timeout, "port_quarantine_ms": 0}
+        keys.update(mediad)
         self.conf = self.dir / "cc.conf"
         self.conf.write_text("[common]\nvar_dir = %s\nbind = 127.0.0.1\nrtp_ports = %d-%d\n"
-                             "heartbeat_interval = 1\n[mediad]\nmedia_timeout = %d\n"
-                             % (self.dir, self.rtp_lo, self.rtp_hi, media_timeout))
+                             "heartbeat_interval = 1\n[mediad]\n%s"
+                             % (self.dir, self.rtp_lo, self.rtp_hi,
+                                "".join("%s = %s\n" % kv for kv in keys.items())))
         self.log_path = self.dir / "mediad.log"
         self.token = uuid.uuid4().hex
+        import zmq
+        self.zmq = zmq
+        self.proc = self.sock = None
+        self.start()
+
+    def start(self):
+        """Start mediad (again) and wait until it answers ping."""
         env = sm.clean_env(CC_VAR_DIR=str(self.dir), **{sm.TOKEN_VAR: self.token})
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([str(sm.BIN_DIR / "mediad"), "-c", str(self.conf)],
                                          env=env, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
-        import zmq
-        self.zmq = zmq
-        self.sock = zmq.Context.instance().socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock = self.zmq.Context.instance().socket(self.zmq.DEALER)
+        self.sock.setsockopt(self.zmq.LINGER, 0)
         self.sock.connect("ipc://%s/mediad.cmd" % self.run_dir)
         deadline = time.monotonic() + 20
         while True:
@@ -60,6 +116,12 @@ class Mediad:
                 pass
             if time.monotonic() > deadline:
                 raise AssertionError("mediad did not answer ping:\n" + self.log())
+
+    def kill9(self):
+        """kill -9 mediad (a crash: nothing is cleaned up) and wait until it is gone."""
+        self.sock.close()
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
 
     def log(self):
         return self.log_path.read_text(errors="replace")

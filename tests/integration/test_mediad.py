@@ -1,13 +1,15 @@
 """test_mediad.py - mediad over its bus with real RTP on loopback: endpoints, relay of
-G.711 tones both ways (checked with Goertzel), symmetric RTP latching, RTCP pass-through,
+G.711 tones both ways (checked with Goertzel), symmetric RTP latching (NAT learning, the
+signalled address winning, no takeover after the window, two unknown sources dropped), RTCP
+pass-through,
 payload-type filtering, statistics after delete (packets, bytes, loss, reordering), error
 replies, media.timeout, and port-pool exhaustion.
 
 mediad needs no Postgres, so this module starts it alone (helpers.media.Mediad: temp var
 dir, generated cc.conf, stopped by PID)."""
 
-import math
 import os
+import re
 import struct
 import sys
 import time
@@ -18,26 +20,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
-from helpers.audio import goertzel, ulaw_decode, ulaw_encode  # noqa: E402
-from helpers.media import POOL_PAIRS, Mediad, Party, rtp  # noqa: E402
+from helpers.media import (POOL_PAIRS, Mediad, Party, assert_heard, rtp, talk,  # noqa: E402
+                           tone_frames)
+
+LATCH_WINDOW_MS = 500
 
 
 # ---- tones and calls ----------------------------------------------------------------
-
-def tone_frames(freq, count, rate=8000, samples=160, amp=8000):
-    out = []
-    for f in range(count):
-        out.append(bytes(ulaw_encode(int(amp * math.sin(2 * math.pi * freq * (f * samples + i) / rate)))
-                         for i in range(samples)))
-    return out
-
 
 @pytest.fixture(scope="module")
 def md():
     if not os.access(sm.BIN_DIR / "mediad", os.X_OK):
         pytest.fail("no mediad in %s (build with `make SAN=1`)" % sm.BIN_DIR,
                     pytrace=False)
-    m = Mediad(media_timeout=1)
+    m = Mediad(media_timeout=1, latch_window_ms=LATCH_WINDOW_MS)
     yield m
     m.close()
 
@@ -67,28 +63,15 @@ def test_relay_tones_both_ways(md):
     try:
         _, a, b = make_call(md, pa, pb)
         n = 50
-        tone_a, tone_b = tone_frames(440, n), tone_frames(880, n)
-        t0 = time.monotonic()
-        for i in range(n):
-            pa.rtp.sendto(rtp(1000 + i, 160 * i, tone_a[i], ssrc=0xA), ("127.0.0.1", a["port"]))
-            pb.rtp.sendto(rtp(7000 + i, 160 * i, tone_b[i], ssrc=0xB), ("127.0.0.1", b["port"]))
-            delay = t0 + 0.02 * (i + 1) - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        at_b, at_a = pb.recv_all(), pa.recv_all()
-        assert len(at_b) == n, "callee received %d of %d packets" % (len(at_b), n)
-        assert len(at_a) == n, "caller received %d of %d packets" % (len(at_a), n)
+        at_b, at_a = talk(pa, a["port"], pb, b["port"], n)
+        assert_heard(at_b, 440, 880, n, "callee")
+        assert_heard(at_a, 880, 440, n, "caller")
         # from the endpoints' own ports (symmetric for the phones), payloads in order
         assert {src for _, src in at_b} == {("127.0.0.1", b["port"])}
         assert {src for _, src in at_a} == {("127.0.0.1", a["port"])}
-        assert [d[12:] for d, _ in at_b] == tone_a
-        assert [d[12:] for d, _ in at_a] == tone_b
+        assert [d[12:] for d, _ in at_b] == tone_frames(440, n)
+        assert [d[12:] for d, _ in at_a] == tone_frames(880, n)
         assert [struct.unpack("!H", d[2:4])[0] for d, _ in at_b] == list(range(1000, 1000 + n))
-        for got, want, other in ((at_b, 440, 880), (at_a, 880, 440)):
-            pcm = [ulaw_decode(x) for d, _ in got for x in d[12:]]
-            p_want, p_other = goertzel(pcm, want), goertzel(pcm, other)
-            assert p_want > 100 * p_other, "%d Hz power %.3g vs %d Hz %.3g" % (
-                want, p_want, other, p_other)
         st_a, st_b = delete(md, a, b)
         for st, name in ((st_a, "caller"), (st_b, "callee")):
             assert st["packets_in"] == n and st["bytes_in"] == n * 172, (name, st)
@@ -104,13 +87,14 @@ def test_relay_tones_both_ways(md):
 
 
 def test_symmetric_latching(md):
-    pa, pb, nat = Party(), Party(), Party()
-    dead = Party()
+    pa, pb, nat, dead = Party(), Party(), Party(), Party()
     try:
         # the caller's SDP names `dead`, but its packets come from `nat`
         _, a, b = make_call(md, pa, pb, a_remote=dead.port)
+        t_remote = time.monotonic()
         st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
         assert st["remote_port"] == dead.port and st["latched"] is False
+        # the signalled address sends nothing, one other source does: learnt (NAT) and used
         nat.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
         assert len(pb.recv_all()) == 1
         st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
@@ -121,19 +105,53 @@ def test_symmetric_latching(md):
             pb.rtp.sendto(rtp(i, 160 * i, b"\x7f" * 160), ("127.0.0.1", b["port"]))
         assert len(nat.recv_all()) == 3
         assert dead.recv_all(wait=0.1) == []
-        # a stray source while the latched one is active is dropped
+        # after the learning window, another source does not take over: dropped
+        time.sleep(max(0.0, t_remote + LATCH_WINDOW_MS / 1000 + 0.1 - time.monotonic()))
         pa.rtp.sendto(rtp(2, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
         assert pb.recv_all(wait=0.2) == []
-        # after more than a second of silence from the latched source, a new one is taken
+        # after more than a second of silence from the learnt source, the same IP on
+        # another port is taken (the NAT gave the phone a new port)
         time.sleep(1.1)
         pa.rtp.sendto(rtp(3, 320, b"\xff" * 160), ("127.0.0.1", a["port"]))
         assert len(pb.recv_all()) == 1
         st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
         assert st["remote_port"] == pa.port, st
+        # the signalled address wins at any time, and then holds the latch
+        dead.rtp.sendto(rtp(4, 480, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all()) == 1
+        st = md.ok("endpoint.stats", endpoint_id=a["endpoint_id"])
+        assert st["remote_port"] == dead.port and st["latched"] is True, st
+        pa.rtp.sendto(rtp(5, 640, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert pb.recv_all(wait=0.2) == []
         st_a, _ = delete(md, a, b)
-        assert st_a["dropped"] == 1 and st_a["packets_in"] == 2, st_a
+        assert st_a["dropped"] == 2 and st_a["packets_in"] == 3, st_a
     finally:
         for p in (pa, pb, nat, dead):
+            p.close()
+
+
+def test_ambiguous_sources_are_dropped(md):
+    pa, pb, s1, s2 = Party(), Party(), Party(), Party()
+    try:
+        # the caller's signalled address sends nothing at first; two other sources do
+        _, a, b = make_call(md, pa, pb)
+        s1.rtp.sendto(rtp(1, 0, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        time.sleep(0.02)
+        for i in range(5):  # well within the window
+            s2.rtp.sendto(rtp(2 + i, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
+            s1.rtp.sendto(rtp(2 + i, 160, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        got = pb.recv_all(wait=0.2)
+        assert len(got) == 1 and got[0][0][2:4] == b"\x00\x01", \
+            "expected only s1's first packet (learnt while alone), saw %s" % got
+        # the signalled address settles it
+        pa.rtp.sendto(rtp(10, 1600, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert len(pb.recv_all(wait=0.2)) == 1
+        s1.rtp.sendto(rtp(11, 1760, b"\xff" * 160), ("127.0.0.1", a["port"]))
+        assert pb.recv_all(wait=0.2) == []
+        st_a, _ = delete(md, a, b)
+        assert st_a["packets_in"] == 2 and st_a["dropped"] == 11, st_a
+    finally:
+        for p in (pa, pb, s1, s2):
             p.close()
 
 
@@ -273,6 +291,9 @@ def test_media_timeout(md):
         assert ev["call_id"] == call_id and ev["endpoint_id"] == a["endpoint_id"], ev
         assert ev["leg"] == "caller" and 1000 <= ev["idle_ms"] < 2500, ev
         assert ev["type"] == "media.timeout" and ev["id"]["pub"] == "mediad", ev
+        # found by the scan timer, logged on the endpoint's call
+        assert re.search(r"event=media\.timeout daemon=mediad call=%s endpoint=%d "
+                         % (call_id, a["endpoint_id"]), md.log()), md.log()[-2000:]
         # on hold (the caller's SDP says recvonly) there is no timeout
         md.ok("endpoint.remote", endpoint_id=b["endpoint_id"], address="127.0.0.1",
               port=pb.port, direction="recvonly")
