@@ -99,7 +99,7 @@ def test_mediad_restart_restores_audio_both_ways(make_suite):
     pairs = [("2001", "2002"), ("2003", "2004")]
     for a, b in pairs:
         for ext in (a, b):
-            s.ccctl("user", "add", ext, "--password", "pw" + ext, check=True)
+            s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
             s.ccctl("route", "add", ext, "ext:" + ext, check=True)
     s.start()
     t440, t880 = s.var_dir / "t440.wav", s.var_dir / "t880.wav"
@@ -108,8 +108,8 @@ def test_mediad_restart_restores_audio_both_ways(make_suite):
     uas = {}
     try:
         for a, b in pairs:
-            uas[a] = Baresip(s, a, "pw" + a, t440)
-            uas[b] = Baresip(s, b, "pw" + b, t880)
+            uas[a] = Baresip(s, a, "secret" + a, t440)
+            uas[b] = Baresip(s, b, "secret" + b, t880)
         for ua in uas.values():
             assert ua.wait_log("200 OK", 10), ua.text()[-1500:]
         sub = s.subscribe(["sipproxy"], prefix="call.")
