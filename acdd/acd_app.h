@@ -175,6 +175,12 @@ void acd_log_queue(acd_app_t *app, const char *call_id, const char *queue, const
 /* ---- acd_bus.c ------------------------------------------------------------------ */
 
 int acd_bus_attach(acd_app_t *app);
+/* agent.list's array: every agent acdd knows, with its live state. */
+json_t *acd_agents_json(acd_app_t *app);
+
+/* ---- acd_console.c: queue.snapshot, queue.move, queue.callback -------------------- */
+
+int acd_console_attach(acd_app_t *app);
 /* Restore waiting calls and agent states from Postgres (start-up). 0 or -1. */
 int acd_bus_restore(acd_app_t *app, cc_pg_t *pg);
 

@@ -42,6 +42,8 @@ void acd_request(acd_app_t *app, const char *target, const char *cmd, json_t *ar
 /* call.hangup of one leg (the caller's, or a callback's originated leg). */
 void acd_hangup(acd_app_t *app, const char *call_id, const char *reason);
 
+/* The queue_calls row of a call entering (a new seq for its order), in state db_state. */
+void acd_qcall_insert(acd_app_t *app, acd_call_t *call, const char *db_state);
 void acd_qcall_update(acd_app_t *app, const acd_call_t *call, const char *state);
 void acd_qcall_delete(acd_app_t *app, const acd_call_t *call);
 
@@ -50,6 +52,9 @@ void acd_qcall_delete(acd_app_t *app, const acd_call_t *call);
 void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
                    acd_reply_fn on_reply);
 void acd_call_play_stop(acd_app_t *app, acd_call_t *call);
+/* The agent's part of an answered call ended: queue.completed and the completed row, with
+ * the same talk time. */
+void acd_call_completed(acd_app_t *app, acd_call_t *call, const char *detail);
 void acd_act_overflow(acd_app_t *app, const acd_action_t *a);
 void acd_act_abandoned(acd_app_t *app, const acd_action_t *a);
 void acd_act_announce(acd_app_t *app, const acd_action_t *a);
