@@ -5,7 +5,7 @@
 #   make test       install deps, build both variants, run unit + integration tests
 #   make bench      run the benchmarks under tests/bench (prints figures, not pass/fail)
 
-DAEMONS := sipproxy mediad acdd ivrd recorderd cdrd
+DAEMONS := sipproxy mediad acdd ivrd recorderd cdrd webd
 DIRS    := common $(DAEMONS) ccctl
 SAN     ?=
 
