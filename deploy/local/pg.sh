@@ -288,6 +288,7 @@ cmd_conf() {
     add common pg_host "$RUN"
     add common pg_port "$PORT"
     add common pg_db "${CC_PG_DB:-callcenter}"
+    add webd www_dir "$REPO/webd/www"
     for sec in "${SECTIONS[@]}"; do
         local role=cc_$sec
         [[ $sec == ccctl ]] && role=cc_admin
