@@ -36,33 +36,18 @@ const char *wd_param(const wd_params_t *p, const char *name)
     return NULL;
 }
 
-static int s_hex(int c)
+/* Copy one path segment (libmicrohttpd has already percent-decoded the path) into out;
+ * -1 if empty, too long or holding a control character. */
+static int s_segment(const char *seg, size_t len, char *out, size_t outlen)
 {
-    return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
-}
-
-/* Percent-decode one path segment into out; -1 if malformed, too long or holding a NUL,
- * a slash or a control character. */
-static int s_decode(const char *seg, size_t len, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)seg[i];
-        if (c == '%') {
-            if (i + 2 >= len)
-                return -1;
-            int hi = s_hex((unsigned char)seg[i + 1]), lo = s_hex((unsigned char)seg[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = hi * 16 + lo;
-            i += 2;
-        }
-        if (c < 0x20 || c == 0x7f || c == '/' || o + 1 >= outlen)
+    if (len == 0 || len >= outlen)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)seg[i] < 0x20 || seg[i] == 0x7f)
             return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return o > 0 ? 0 : -1;
+    memcpy(out, seg, len);
+    out[len] = '\0';
+    return 0;
 }
 
 /* 1: path matches pattern (params filled), 0: it does not, -1: it would but a parameter
@@ -88,7 +73,7 @@ static int s_match(const char *pattern, const char *path, wd_params_t *params)
                     params->name[i] = known[k];
             if (!params->name[i])
                 return 0;
-            if (s_decode(u, seglen, params->value[i], sizeof params->value[i]) != 0)
+            if (s_segment(u, seglen, params->value[i], sizeof params->value[i]) != 0)
                 return -1;
             p = close + 1;
             u += seglen;

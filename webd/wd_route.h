@@ -87,7 +87,7 @@ typedef struct {
     wd_handler_fn *fn;
 } wd_route_t;
 
-/* Path parameters ("{queue}" -> value), decoded. */
+/* Path parameters ("{queue}" -> value), as decoded by libmicrohttpd. */
 #define WD_PARAMS_MAX 4
 typedef struct {
     const char *name[WD_PARAMS_MAX];
@@ -101,7 +101,7 @@ const wd_route_t *wd_routes(size_t *count);
 
 /* Find the route for method + path in table. 0 (found: *out, params), 404 (no route has
  * this path), 405 (a route has it with another method: allow lists them, "GET, POST"),
- * or 400 (a parameter that cannot be decoded or is too long). */
+ * or 400 (a parameter too long or holding a control character). */
 int wd_route_match(const wd_route_t *table, size_t n, const char *method, const char *path,
                    const wd_route_t **out, wd_params_t *params, char *allow, size_t allow_len);
 
