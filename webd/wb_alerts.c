@@ -5,8 +5,16 @@
  * pages and the bus). */
 #include "wb_priv.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Seconds shown with an alert: tenths, so a wait just past its limit does not read as
+ * equal to it. */
+static double s_tenth(double seconds)
+{
+    return round(seconds * 10.0) / 10.0;
+}
 
 typedef struct {
     wb_alert_t *items;
@@ -46,7 +54,7 @@ static void s_queue_conditions(wb_core_t *core, s_list_t *now_list, int64_t now_
                   q->rules.sl_target_pct);
         double wait_s = q->oldest_us ? (double)(now_us - q->oldest_us) / 1e6 : 0;
         if (q->oldest_us && wait_s > q->rules.max_wait_s)
-            s_add(now_list, WB_ALERT_WAIT_LONG, q->name, "", "", (double)(int64_t)wait_s,
+            s_add(now_list, WB_ALERT_WAIT_LONG, q->name, "", "", s_tenth(wait_s),
                   q->rules.max_wait_s);
     }
 }
@@ -76,7 +84,7 @@ static void s_agent_conditions(wb_core_t *core, s_list_t *now_list, int64_t now_
             double talk_s = (double)(now_us - a->call_since_us) / 1e6;
             if (talk_s > r->max_call_s)
                 s_add(now_list, WB_ALERT_CALL_LONG, a->call_queue, a->ext, a->call_id,
-                      (double)(int64_t)talk_s, r->max_call_s);
+                      s_tenth(talk_s), r->max_call_s);
         }
         if (a->state == WB_AGENT_NOT_READY && a->since_us) {
             int limit;
@@ -84,7 +92,7 @@ static void s_agent_conditions(wb_core_t *core, s_list_t *now_list, int64_t now_
             double s = (double)(now_us - a->since_us) / 1e6;
             if (s > limit)
                 s_add(now_list, WB_ALERT_NOT_READY_LONG, q ? q->name : "", a->ext, "",
-                      (double)(int64_t)s, limit);
+                      s_tenth(s), limit);
         }
     }
 }

@@ -5,6 +5,8 @@ the real webd a Suite started; nothing here stands in for a daemon."""
 
 import http.client
 import json
+import socket
+import threading
 import os
 import shutil
 import signal
@@ -218,3 +220,98 @@ def tls_context_trusting(cert_path):
     ctx = ssl.create_default_context(cafile=str(cert_path))
     ctx.check_hostname = False
     return ctx
+
+
+class Sse:
+    """A live stream of webd read the way a browser's EventSource reads it: each event as
+    (id, event, data); Last-Event-ID given when resuming. close() drops the connection."""
+
+    def __init__(self, port, cookies=None, bearer=None, last_event_id=None):
+        self.events = []
+        self.cond = threading.Condition()
+        self.closed = False
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        lines = ["GET /api/stream HTTP/1.1", "Host: 127.0.0.1:%d" % port,
+                 "Accept: text/event-stream"]
+        if cookies:
+            lines.append("Cookie: " + "; ".join("%s=%s" % kv for kv in cookies.items()))
+        if bearer:
+            lines.append("Authorization: Bearer " + bearer)
+        if last_event_id:
+            lines.append("Last-Event-ID: " + last_event_id)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.file = self.sock.makefile("rb")
+        status = self.file.readline().decode()
+        self.status = int(status.split()[1]) if status else 0
+        while self.file.readline() not in (b"\r\n", b""):
+            pass
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _chunks(self):
+        """The body's bytes, chunked transfer decoded."""
+        while True:
+            size = self.file.readline()
+            if not size:
+                return
+            n = int(size.split(b";")[0].strip() or b"0", 16)
+            if n == 0:
+                return
+            data = self.file.read(n)
+            self.file.readline()
+            yield data
+
+    def _run(self):
+        buf = b""
+        ev = {"id": None, "event": "message", "data": []}
+        try:
+            for chunk in self._chunks():
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    line = line.decode()
+                    if line == "":
+                        if ev["data"]:
+                            data = json.loads("\n".join(ev["data"]))
+                            with self.cond:
+                                self.events.append((ev["id"], ev["event"], data))
+                                self.cond.notify_all()
+                        ev = {"id": None, "event": "message", "data": []}
+                    elif line.startswith("id: "):
+                        ev["id"] = line[4:]
+                    elif line.startswith("event: "):
+                        ev["event"] = line[7:]
+                    elif line.startswith("data: "):
+                        ev["data"].append(line[6:])
+        except (OSError, ValueError):
+            pass
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def wait(self, pred, timeout=10.0, what="an event"):
+        """The first event (id, event, data) for which pred holds, among all so far."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for e in self.events:
+                    if pred(e):
+                        return e
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    raise AssertionError("no %s on the stream within %.1f s (closed=%s, %d "
+                                         "events)" % (what, timeout, self.closed,
+                                                      len(self.events)))
+                self.cond.wait(left)
+
+    def ids(self):
+        with self.cond:
+            return [e[0] for e in self.events if e[1] == "update"]
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
