@@ -18,7 +18,7 @@
   let frame = 0;
   // What tests and the benchmark read: latencies (event time to paint, ms), counters.
   const probe = (window.__wallboard = {
-    latencies: [], updates: 0, snapshots: 0, lastEventId: "", connected: false,
+    latencies: [], updates: 0, snapshots: 0, lastEventId: "", connected: false, drops: 0,
   });
   const pending = []; // event timestamps of updates applied but not painted yet
 
@@ -54,12 +54,26 @@
     return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
   }
 
+  // Figures in seconds: tenths under a minute (a 0.4 s answer is not "0:00"), m:ss above.
   function seconds(v) {
-    return v === null || v === undefined ? "–" : duration(v * 1000);
+    if (v === null || v === undefined) return "–";
+    return v < 60 ? v.toFixed(1) + " s" : duration(v * 1000);
   }
 
   function pct(v) {
     return v === null || v === undefined ? "–" : v.toFixed(1) + " %";
+  }
+
+  // A figure's text with its unit set smaller: "96.2" + "%".
+  function withUnit(node, text) {
+    const m = /^(.*?)\s?(%|s)$/.exec(text);
+    if (!m) {
+      node.textContent = text;
+      return node;
+    }
+    node.textContent = m[1];
+    node.append(el("span", "unit", m[2]));
+    return node;
   }
 
   function clockTime(ms) {
@@ -149,6 +163,7 @@
       window.location.assign("/login");
     });
     source.onerror = () => {
+      if (probe.connected) probe.drops++;
       setLive(false, "Reconnecting…");
       if (source.readyState === EventSource.CLOSED) { // refused: logged out, or a proxy error
         source = null;
@@ -211,7 +226,7 @@
 
   function figure(label, field, value, text, extra) {
     const box = el("div", "fig" + (extra ? " " + extra : ""));
-    const v = el("div", "fig-value", text);
+    const v = withUnit(el("div", "fig-value"), String(text));
     v.dataset.field = field;
     v.dataset.value = value === null || value === undefined ? "" : String(value);
     box.append(v, el("div", "fig-label", label));
@@ -252,8 +267,9 @@
       p.append(num, document.createTextNode(" " + label));
       return p;
     };
-    staff.append(pill("st-ready", "ready", "ready", a.ready),
-      pill("st-on_call", "on call", "on_call", a.on_call + a.reserved),
+    staff.append(pill("st-ready", "ready", "ready", a.ready));
+    if (a.reserved) staff.append(pill("st-reserved", "ringing", "reserved", a.reserved));
+    staff.append(pill("st-on_call", "on call", "on_call", a.on_call),
       pill("st-wrap_up", "wrap-up", "wrap_up", a.wrap_up),
       pill("st-not_ready", "not ready", "not_ready", a.not_ready),
       pill("st-logged", "logged in", "logged_in", a.logged_in));
