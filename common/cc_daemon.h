@@ -69,6 +69,11 @@ void cc_daemon_ready(cc_daemon_t *self);
  * call the stop hook and return 0. */
 int cc_daemon_run(cc_daemon_t *self);
 
+/* Take the hard limit on open files rather than a soft default of 1024 (daemons holding
+ * many sockets: mediad's endpoints, webd's live streams). Returns the limit now in force,
+ * or -1 when unlimited or unknown. */
+long cc_daemon_raise_nofile(void);
+
 /* Free everything (bus sockets closed with linger 0, so exit is prompt). */
 void cc_daemon_destroy(cc_daemon_t **self_p);
 

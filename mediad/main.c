@@ -7,7 +7,6 @@
  * md_bus (endpoints) and md_media (prompts, DTMF). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include "cc_daemon.h"
 #include "cc_log.h"
@@ -38,21 +37,6 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     md_bus_status(parts->bus, details);
     md_media_status(parts->media, details);
     md_taps_status(parts->taps, details);
-}
-
-/* Three sockets per endpoint (RTP, its connected twin, RTCP): take the hard limit on open
- * files rather than a soft default of 1024. Returns the limit now in force. */
-static long s_raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return -1;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-        (void)getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    return rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
 }
 
 static void s_fail(const char *what)
@@ -115,7 +99,7 @@ int main(int argc, char **argv)
             "ports=%d-%d pairs=%d endpoints_max=%d address=%s media_timeout=%d prompt_dir=%s",
             lo, hi, md_ports_total(ports), capacity, cc_logq(bus_cfg.address),
             bus_cfg.media_timeout_s, cc_logq(prompt_dir));
-    long nofile = s_raise_nofile();
+    long nofile = cc_daemon_raise_nofile(); /* three sockets per endpoint */
     if (nofile >= 0 && nofile < 3L * capacity + 64)
         cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "
                 "without the connected send socket, then fail", nofile, capacity);

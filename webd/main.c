@@ -161,6 +161,10 @@ int main(int argc, char **argv)
         code = 2;
     }
     if (code == 0) {
+        long nofile = cc_daemon_raise_nofile(); /* a socket per browser on the wallboard */
+        if (nofile > 0 && nofile < app.set.max_connections + 64)
+            cc_warn("webd.nofile_low", "limit=%ld max_connections=%d", nofile,
+                    app.set.max_connections);
         setenv("TZ", app.set.time_zone, 1); /* the centre's day: localtime() is its */
         tzset();
         if (s_build(&app, formula) != 0) {
