@@ -170,7 +170,11 @@ static enum MHD_Result s_queue(wd_http_t *self, wd_req_t *req)
 void wd_http_wake(wd_stream_t *stream, void *conn)
 {
     (void)stream;
-    s_resume(conn);
+    wd_req_t *req = conn;
+    s_resume(req);
+    /* not suspended (between two reads of a busy stream): libmicrohttpd asks for more
+     * only when it runs again, and an idle socket gives it no reason to */
+    req->app->http->need_run = true;
 }
 
 static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -558,6 +562,9 @@ static void s_on_timer(cc_loop_t *loop, int id, void *arg)
     s_run(arg);
 }
 
+/* Connections were resumed (a reply, or a stream with something to send): libmicrohttpd
+ * takes a resumed connection back in one MHD_run and serves it in the next, so two runs,
+ * or its bytes would wait for the next socket event or timer. */
 static bool s_prepare(cc_loop_t *loop, void *arg)
 {
     (void)loop;
@@ -565,6 +572,7 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
     if (!self->need_run)
         return false;
     s_run(self);
+    MHD_run(self->mhd);
     return true;
 }
 

@@ -155,7 +155,7 @@ def test_calls_wait_ring_answer_and_abandon_on_the_page(wb):
     b.wait("document.querySelectorAll('[data-queue]').length === 2", page="sup")
     assert b.eval("[...document.querySelectorAll('[data-queue]')].map(e => e.dataset.queue)",
                   page="one") == ["support"]
-    assert sorted(b.eval("[...document.querySelectorAll('tr[data-agent]')].map(e => "
+    assert sorted(b.eval("[...document.querySelectorAll('[data-agent]')].map(e => "
                          "e.dataset.agent)", page="one")) == ["1002", "1003"]
     b.screenshot("01-wallboard-empty.png", page="sup")
     # waiting
@@ -166,18 +166,18 @@ def test_calls_wait_ring_answer_and_abandon_on_the_page(wb):
     b.wait("document.querySelector('tr[data-state=\"waiting\"]') !== null", page="one")
     b.screenshot("02-caller-waiting.png", page="sup")
     # ringing: 1003 logs in from the console; its phone rings (it answers by hand)
-    b.cmd("click", page="sup", selector="tr[data-agent=\"1003\"] button")
+    b.cmd("click", page="sup", selector="[data-agent=\"1003\"] button")
     b.wait("document.querySelector('tr[data-call] .badge-ring') !== null && "
-           "document.querySelector('tr[data-agent=\"1003\"]').dataset.state === 'reserved'",
+           "document.querySelector('[data-agent=\"1003\"]').dataset.state === 'reserved'",
            page="sup")
     b.screenshot("03-agent-ringing.png", page="sup")
     # answered
     assert s.ua["1003"].wait_log("Incoming call", 10)
     s.ua["1003"].command("accept")
-    b.wait("document.querySelector('tr[data-agent=\"1003\"]').dataset.state === 'on_call' && "
-           "document.querySelector('tr[data-agent=\"1003\"] td[data-call]') !== null",
+    b.wait("document.querySelector('[data-agent=\"1003\"]').dataset.state === 'on_call' && "
+           "document.querySelector('[data-agent=\"1003\"] [data-call]') !== null",
            page="sup")
-    caller = b.eval("document.querySelector('tr[data-agent=\"1003\"] td[data-call] .strong')"
+    caller = b.eval("document.querySelector('[data-agent=\"1003\"] [data-call] .strong')"
                     ".textContent", page="sup")
     assert caller == "2001", caller
     assert tile_value(b, "sup", "support", "waiting") == "0"
@@ -202,12 +202,12 @@ def test_calls_wait_ring_answer_and_abandon_on_the_page(wb):
     assert rows == [("2002", "support", "pending")], rows
     b.screenshot("06-callback-scheduled.png", page="sup")
     # a supervisor of support never saw sales, its agents or its calls
-    assert b.eval("document.querySelectorAll('[data-queue=\"sales\"], tr[data-agent=\"1004\"]')"
+    assert b.eval("document.querySelectorAll('[data-queue=\"sales\"], [data-agent=\"1004\"]')"
                   ".length", page="one") == 0
     b.screenshot("07-support-only.png", page="one")
     # the callback happens: 1002 logs in (its phone answers), then 2002's phone rings
     s.ua["2001"].command("hangup")
-    b.cmd("click", page="sup", selector="tr[data-agent=\"1002\"] button")
+    b.cmd("click", page="sup", selector="[data-agent=\"1002\"] button")
     assert s.ua["2002"].wait_log("Incoming call", 20), s.log_tail("acdd")
     s.ua["2002"].command("accept")
     wait_for(lambda: s.psql("SELECT 1 FROM v_callbacks WHERE result = 'connected'"),

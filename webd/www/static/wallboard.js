@@ -14,11 +14,16 @@
   let session = null;
   let lastEventId = "";
   let source = null;
+  // What changed since the last frame: whole lists ("queues"...) after a snapshot, else the
+  // keys of the tiles and rows to redraw, so a busy centre redraws only what moved.
   const dirty = new Set();
+  const dirtyKeys = { queues: new Set(), agents: new Set() };
+  const tiles = new Map(), rows = new Map(); // queue name -> tile, agent ext -> row
   let frame = 0;
   // What tests and the benchmark read: latencies (event time to paint, ms), counters.
   const probe = (window.__wallboard = {
     latencies: [], updates: 0, snapshots: 0, lastEventId: "", connected: false, drops: 0,
+    frames: 0, renderMs: 0,
   });
   const pending = []; // event timestamps of updates applied but not painted yet
 
@@ -97,8 +102,9 @@
     toast.timer = setTimeout(() => (t.hidden = true), 4000);
   }
 
-  function mark(what) {
-    dirty.add(what);
+  function mark(what, key) {
+    if (key !== undefined && dirtyKeys[what]) dirtyKeys[what].add(key);
+    else dirty.add(what);
     if (!frame) frame = requestAnimationFrame(render);
   }
 
@@ -128,15 +134,15 @@
   function applyUpdate(m) {
     const v = m.v;
     switch (m.t) {
-      case "queue": state.queues.set(v.name, v); mark("queues"); break;
-      case "agent": state.agents.set(v.ext, v); mark("agents"); break;
-      case "call": state.calls.set(v.call_id, v); mark("calls"); mark("agents"); break;
+      case "queue": state.queues.set(v.name, v); mark("queues", v.name); break;
+      case "agent": state.agents.set(v.ext, v); mark("agents", v.ext); break;
+      case "call": state.calls.set(v.call_id, v); mark("calls"); break;
       case "call_gone": state.calls.delete(v.call_id); mark("calls"); break;
       case "abandoned": state.abandoned.set(v.call_id + "/" + v.queue, v); mark("abandoned"); break;
       case "alert":
         if (v.active) state.alerts.set(v.key, v);
         else state.alerts.delete(v.key);
-        mark("alerts"); mark("queues");
+        mark("alerts"); mark("queues", v.queue);
         break;
     }
     probe.updates++;
@@ -179,13 +185,20 @@
 
   function render() {
     frame = 0;
+    const t0 = performance.now();
     if (dirty.has("header")) renderHeader();
     if (dirty.has("alerts")) renderAlerts();
     if (dirty.has("queues")) renderQueues();
+    else redraw(dirtyKeys.queues, tiles, state.queues, queueTile, renderQueues);
     if (dirty.has("agents")) renderAgents();
+    else redraw(dirtyKeys.agents, rows, state.agents, agentRow, renderAgents);
     if (dirty.has("calls")) renderCalls();
     if (dirty.has("abandoned")) renderAbandoned();
     dirty.clear();
+    dirtyKeys.queues.clear();
+    dirtyKeys.agents.clear();
+    probe.frames++;
+    probe.renderMs += performance.now() - t0;
     if (pending.length) { // measured once the browser has painted this frame
       const stamps = pending.splice(0);
       setTimeout(() => {
@@ -224,13 +237,21 @@
     return chip;
   }
 
-  function figure(label, field, value, text, extra) {
+  // A figure whose value node the tile keeps, to set again when the queue changes.
+  function figure(label, field, extra) {
     const box = el("div", "fig" + (extra ? " " + extra : ""));
-    const v = withUnit(el("div", "fig-value"), String(text));
+    const v = el("div", "fig-value");
     v.dataset.field = field;
-    v.dataset.value = value === null || value === undefined ? "" : String(value);
     box.append(v, el("div", "fig-label", label));
-    return box;
+    return { box, v };
+  }
+
+  function setFigure(v, value, text) {
+    const raw = value === null || value === undefined ? "" : String(value);
+    if (v.dataset.value === raw && v.dataset.text === text) return;
+    v.dataset.value = raw;
+    v.dataset.text = text;
+    withUnit(v, text);
   }
 
   function slClass(q) {
@@ -239,63 +260,94 @@
     return sl >= target ? "good" : sl >= target - 10 ? "warn" : "bad";
   }
 
+  const TODAY = [
+    ["offered", "offered", (t) => [t.offered, t.offered]],
+    ["answered", "answered", (t) => [t.answered, t.answered]],
+    ["abandoned", "abandoned", (t) => [t.abandoned, t.abandoned]],
+    ["abandon rate", "abandon_rate_pct", (t) => [t.abandon_rate_pct, pct(t.abandon_rate_pct)]],
+    ["ASA", "asa_s", (t) => [t.asa_s, seconds(t.asa_s)]],
+    ["AHT", "aht_s", (t) => [t.aht_s, seconds(t.aht_s)]],
+    ["overflowed", "overflowed", (t) => [t.overflowed, t.overflowed]],
+    ["callbacks", "callbacks_pending", (t) => [t.callbacks_pending, t.callbacks_pending]],
+  ];
+  const STAFF = [["st-ready", "ready", "ready"], ["st-reserved", "ringing", "reserved"],
+    ["st-on_call", "on call", "on_call"], ["st-wrap_up", "wrap-up", "wrap_up"],
+    ["st-not_ready", "not ready", "not_ready"], ["st-logged", "logged in", "logged_in"]];
+
+  // A queue's tile is built once; an update only sets what it shows (set() below), so a
+  // busy centre changes text, not the page's structure.
   function queueTile(q) {
     const tile = el("article", "tile");
     tile.dataset.queue = q.name;
-    const alerts = [...state.alerts.values()].filter((a) => a.queue === q.name);
-    if (alerts.length) tile.classList.add("tile-alert");
     const head = el("header", "tile-head");
-    head.append(el("h3", null, q.name), el("span", "muted small", "SL target " + q.rules.sl_target_pct +
-      " % in " + q.sl_threshold_s + " s"));
+    const target = el("span", "muted small");
+    head.append(el("h3", null, q.name), target);
     const live = el("div", "tile-live");
-    const waiting = figure("waiting", "waiting", q.waiting, q.waiting, "fig-big" + (q.waiting ? " hot" : ""));
-    const longest = el("div", "fig fig-big");
-    const lv = ticking(el("div", "fig-value"), q.oldest);
-    lv.dataset.field = "oldest";
-    longest.append(lv, el("div", "fig-label", "longest wait"));
-    const sl = figure("service level", "sl_pct", q.today.sl_pct, pct(q.today.sl_pct),
-      "fig-big " + slClass(q));
-    live.append(waiting, longest, sl);
-
-    const a = q.agents;
+    const waiting = figure("waiting", "waiting", "fig-big");
+    const longest = figure("longest wait", "oldest", "fig-big");
+    const sl = figure("service level", "sl_pct", "fig-big");
+    live.append(waiting.box, longest.box, sl.box);
     const staff = el("div", "staff");
-    const pill = (cls, label, field, n) => {
+    const pills = {};
+    for (const [cls, label, field] of STAFF) {
       const p = el("span", "staff-pill " + cls);
-      const num = el("b", null, n);
+      const num = el("b");
       num.dataset.field = field;
-      num.dataset.value = String(n);
       p.append(num, document.createTextNode(" " + label));
-      return p;
-    };
-    staff.append(pill("st-ready", "ready", "ready", a.ready));
-    if (a.reserved) staff.append(pill("st-reserved", "ringing", "reserved", a.reserved));
-    staff.append(pill("st-on_call", "on call", "on_call", a.on_call),
-      pill("st-wrap_up", "wrap-up", "wrap_up", a.wrap_up),
-      pill("st-not_ready", "not ready", "not_ready", a.not_ready),
-      pill("st-logged", "logged in", "logged_in", a.logged_in));
-    const reasons = Object.entries(a.not_ready_reasons || {});
-    const why = el("div", "reasons muted small",
-      reasons.length ? "Not ready: " + reasons.map(([r, n]) => r + " " + n).join(", ") : "");
-
-    const t = q.today;
+      staff.append(p);
+      pills[field] = { p, num };
+    }
+    const why = el("div", "reasons muted small");
     const today = el("div", "today");
-    today.append(
-      figure("offered", "offered", t.offered, t.offered),
-      figure("answered", "answered", t.answered, t.answered),
-      figure("abandoned", "abandoned", t.abandoned, t.abandoned),
-      figure("abandon rate", "abandon_rate_pct", t.abandon_rate_pct, pct(t.abandon_rate_pct)),
-      figure("ASA", "asa_s", t.asa_s, seconds(t.asa_s)),
-      figure("AHT", "aht_s", t.aht_s, seconds(t.aht_s)),
-      figure("overflowed", "overflowed", t.overflowed, t.overflowed),
-      figure("callbacks", "callbacks_pending", t.callbacks_pending, t.callbacks_pending));
+    const figs = TODAY.map(([label, field, get]) => {
+      const f = figure(label, field);
+      today.append(f.box);
+      return { v: f.v, get };
+    });
     tile.append(head, live, staff, why, today);
+    tile._set = (q) => {
+      tile.classList.toggle("tile-alert",
+        [...state.alerts.values()].some((a) => a.queue === q.name));
+      target.textContent = "SL target " + q.rules.sl_target_pct + " % in " + q.sl_threshold_s + " s";
+      setFigure(waiting.v, q.waiting, String(q.waiting));
+      waiting.box.classList.toggle("hot", q.waiting > 0);
+      ticking(longest.v, q.oldest);
+      setFigure(sl.v, q.today.sl_pct, pct(q.today.sl_pct));
+      sl.box.className = "fig fig-big " + slClass(q);
+      for (const [, , field] of STAFF) {
+        const n = q.agents[field];
+        pills[field].num.textContent = n;
+        pills[field].num.dataset.value = String(n);
+        pills[field].p.hidden = field === "reserved" && !n;
+      }
+      const reasons = Object.entries(q.agents.not_ready_reasons || {});
+      why.textContent = reasons.length ? "Not ready: " + reasons.map(([r, n]) => r + " " + n).join(", ") : "";
+      for (const f of figs) {
+        const [value, text] = f.get(q.today);
+        setFigure(f.v, value, String(text));
+      }
+    };
+    tile._set(q);
     return tile;
   }
 
+  // Set the elements of the keys that changed; a key not drawn yet redraws the list.
+  function redraw(keys, drawn, items, make, whole) {
+    for (const key of keys) {
+      const node = drawn.get(key);
+      if (!node) return whole();
+      node._set(items.get(key));
+    }
+  }
+
   function renderQueues() {
-    const box = $("queues");
     const list = [...state.queues.values()].sort((a, b) => a.name.localeCompare(b.name));
-    box.replaceChildren(...list.map(queueTile));
+    tiles.clear();
+    $("queues").replaceChildren(...list.map((q) => {
+      const t = queueTile(q);
+      tiles.set(q.name, t);
+      return t;
+    }));
     $("queues-empty").hidden = list.length > 0;
   }
 
@@ -306,63 +358,102 @@
     return b;
   }
 
-  function agentRow(a) {
-    const tr = el("tr");
-    tr.dataset.agent = a.ext;
-    tr.dataset.state = a.state;
-    const who = el("td");
-    who.append(el("div", "strong", a.name || "Agent " + a.ext), el("div", "muted small", a.ext));
-    const st = el("td");
-    const pillEl = el("span", "state st-" + a.state, STATE_LABEL[a.state] || a.state);
-    pillEl.dataset.field = "state";
-    st.append(pillEl);
-    if (a.state === "not_ready" && a.reason) st.append(el("span", "muted small reason", a.reason));
-    const since = el("td", "mono");
-    ticking(since, a.state === "logged_out" ? 0 : a.since);
-    const call = el("td");
-    if (a.call) {
-      call.dataset.call = a.call.call_id;
-      call.append(el("span", "strong", a.call.caller || "unknown"),
-        el("span", "muted small", " · " + a.call.queue + " · "));
-      call.append(ticking(el("span", "mono small"), a.call.since));
-      call.append(actionButton("Hang up", "btn-danger", () =>
-        post("/api/calls/" + encodeURIComponent(a.call.call_id) + "/hangup", {}, "Call hung up")));
-    } else {
-      call.append(el("span", "muted", "–"));
-    }
-    const calls = el("td", "num", a.today.calls);
-    calls.dataset.field = "calls";
-    const talk = el("td", "num mono", seconds(a.today.talk_s));
-    talk.dataset.field = "talk_s";
-    talk.dataset.value = String(a.today.talk_s);
-    const act = el("td", "actions");
+  function agentActions(a) {
+    const act = el("div", "cell actions");
     const path = "/api/agents/" + encodeURIComponent(a.ext) + "/state";
     if (a.state === "logged_out") {
       act.append(actionButton("Log in", "", () => post(path, { state: "login" }, a.ext + " logged in")));
-    } else {
-      if (a.state === "not_ready" || a.state === "wrap_up")
-        act.append(actionButton("Ready", "btn-ok", () => post(path, { state: "ready" }, a.ext + " is ready")));
-      if (a.state !== "not_ready") {
-        const sel = el("select", "select-small");
-        sel.append(new Option("Pause…", ""));
-        for (const r of PAUSE_REASONS) sel.append(new Option(r, r));
-        sel.addEventListener("change", () => {
-          if (sel.value) post(path, { state: "pause", reason: sel.value }, a.ext + " paused: " + sel.value);
-        });
-        act.append(sel);
-      }
-      act.append(actionButton("Log out", "btn-ghost", () => post(path, { state: "logout" }, a.ext + " logged out")));
+      return act;
     }
+    if (a.state === "not_ready" || a.state === "wrap_up")
+      act.append(actionButton("Ready", "btn-ok", () => post(path, { state: "ready" }, a.ext + " is ready")));
+    if (a.state !== "not_ready") {
+      const sel = el("select", "select-small");
+      sel.append(new Option("Pause…", ""));
+      for (const r of PAUSE_REASONS) sel.append(new Option(r, r));
+      sel.addEventListener("change", () => {
+        if (sel.value) post(path, { state: "pause", reason: sel.value }, a.ext + " paused: " + sel.value);
+      });
+      act.append(sel);
+    }
+    act.append(actionButton("Log out", "btn-ghost", () => post(path, { state: "logout" }, a.ext + " logged out")));
+    return act;
+  }
+
+  function agentCall(a) {
+    const call = el("div", "cell");
+    if (!a.call) {
+      call.append(el("span", "muted", "–"));
+      return call;
+    }
+    call.dataset.call = a.call.call_id;
+    call.append(el("span", "strong", a.call.caller || "unknown"),
+      el("span", "muted small", " · " + a.call.queue + " · "));
+    call.append(ticking(el("span", "mono small"), a.call.since));
+    call.append(actionButton("Hang up", "btn-danger", () =>
+      post("/api/calls/" + encodeURIComponent(a.call.call_id) + "/hangup", {}, "Call hung up")));
+    return call;
+  }
+
+  // An agent's row, built once; set() redraws a cell only when what it shows changed. Rows
+  // are grid boxes the browser skips while they are out of sight (content-visibility).
+  function agentRow(a) {
+    const tr = el("div", "agent-row");
+    tr.setAttribute("role", "row");
+    tr.dataset.agent = a.ext;
+    const who = el("div", "cell");
+    const name = el("div", "strong");
+    who.append(name, el("div", "muted small", a.ext));
+    const st = el("div", "cell");
+    const pillEl = el("span");
+    pillEl.dataset.field = "state";
+    const reason = el("span", "muted small reason");
+    st.append(pillEl, reason);
+    const since = el("div", "cell mono");
+    let call = el("div", "cell"), act = el("div", "cell");
+    const calls = el("div", "cell num");
+    calls.dataset.field = "calls";
+    const talk = el("div", "cell num mono");
+    talk.dataset.field = "talk_s";
     tr.append(who, st, since, call, calls, talk, act);
+    let shown = {};
+    tr._set = (a) => {
+      tr.dataset.state = a.state;
+      name.textContent = a.name || "Agent " + a.ext;
+      pillEl.className = "state st-" + a.state;
+      pillEl.textContent = STATE_LABEL[a.state] || a.state;
+      reason.textContent = a.state === "not_ready" ? a.reason : "";
+      ticking(since, a.state === "logged_out" ? 0 : a.since);
+      const callKey = a.call ? a.call.call_id + "/" + a.call.since : "";
+      if (callKey !== shown.call) {
+        const fresh = agentCall(a);
+        call.replaceWith(fresh);
+        call = fresh;
+      }
+      if (a.state !== shown.state) {
+        const fresh = agentActions(a);
+        act.replaceWith(fresh);
+        act = fresh;
+      }
+      calls.textContent = a.today.calls;
+      talk.textContent = seconds(a.today.talk_s);
+      talk.dataset.value = String(a.today.talk_s);
+      shown = { call: callKey, state: a.state };
+    };
+    tr._set(a);
     return tr;
   }
 
+  // Agents in a fixed order (name, then extension), so a row stays where the eye left it.
   function renderAgents() {
-    const body = $("agents");
-    const order = { on_call: 0, reserved: 1, wrap_up: 2, ready: 3, not_ready: 4, logged_out: 5 };
     const list = [...state.agents.values()].sort((a, b) =>
-      (order[a.state] - order[b.state]) || a.ext.localeCompare(b.ext));
-    body.replaceChildren(...list.map(agentRow));
+      (a.name || "").localeCompare(b.name || "") || a.ext.localeCompare(b.ext));
+    rows.clear();
+    $("agents").replaceChildren(...list.map((a) => {
+      const r = agentRow(a);
+      rows.set(a.ext, r);
+      return r;
+    }));
     $("agents-empty").hidden = list.length > 0;
   }
 
