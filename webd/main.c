@@ -131,14 +131,16 @@ static int s_build(wd_app_t *app, wb_sl_formula_t formula)
         (int)cc_config_int(app->d->cfg, "webd", "login_max_failures_address"), window);
     app->streams = wd_streams_new(app->set.stream_ring, 8u << 20, wd_http_wake);
     app->reqs = cc_map_new(NULL);
+    app->queue_text = cc_map_new(free);
     return rc == 0 && app->core && app->auth && app->fail_user && app->fail_addr &&
-                   app->streams && app->reqs ? 0 : -1;
+                   app->streams && app->reqs && app->queue_text ? 0 : -1;
 }
 
 static void s_free(wd_app_t *app)
 {
     wd_console_free(app);
     cc_map_destroy(&app->reqs);
+    cc_map_destroy(&app->queue_text);
     wd_streams_destroy(&app->streams);
     wd_throttle_destroy(&app->fail_user);
     wd_throttle_destroy(&app->fail_addr);

@@ -287,9 +287,7 @@ void wd_h_board(wd_req_t *req)
 
 void wd_h_queues(wd_req_t *req)
 {
-    wd_reply_json(req, 200, json_pack("{s:o, s:s}", "queues", wd_board_queues(req->app, &req->who),
-                                      "sl_formula",
-                                      wb_sl_formula_name(wb_core_formula(req->app->core))));
+    wd_reply_text(req, 200, wd_board_queues_text(req->app, &req->who));
 }
 
 void wd_h_queue(wd_req_t *req)

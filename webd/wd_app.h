@@ -69,6 +69,7 @@ typedef struct wd_app {
     int64_t last_keepalive_us;
     bool stopping;
     cc_map_t *originates; /* click-to-call: originated call id -> what to connect it to */
+    cc_map_t *queue_text; /* queue name -> its document as JSON text (wd_board.c) */
     int64_t originate_at_us; /* the last click-to-call sent */
     char dummy_hash[160]; /* checked for unknown users, so a login costs the same */
 } wd_app_t;
@@ -112,6 +113,8 @@ struct wd_req {
 
 /* Replies: each request gets exactly one (the first wins). */
 void wd_reply_json(wd_req_t *req, int status, json_t *body /* stolen */);
+/* A JSON document already printed (stolen; NULL: out of memory, 500). */
+void wd_reply_text(wd_req_t *req, int status, char *json);
 void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The handler started something asynchronous: the reply comes later. */
@@ -146,6 +149,8 @@ json_t *wd_board_snapshot(wd_app_t *app, const wd_principal_t *who);
 void wd_board_send_snapshot(wd_app_t *app, wd_stream_t *stream);
 /* Lists for the API, filtered by the principal's queues. */
 json_t *wd_board_queues(wd_app_t *app, const wd_principal_t *who);
+/* GET /api/queues's whole body as text, from the queues' documents kept as text. */
+char *wd_board_queues_text(wd_app_t *app, const wd_principal_t *who);
 json_t *wd_board_agents(wd_app_t *app, const wd_principal_t *who);
 json_t *wd_board_calls(wd_app_t *app, const wd_principal_t *who, const char *queue);
 json_t *wd_board_abandoned(wd_app_t *app, const wd_principal_t *who);

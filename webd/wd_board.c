@@ -23,17 +23,75 @@ static wd_cursor_t s_next_id(wd_app_t *app)
     return c;
 }
 
-static void s_publish(wd_app_t *app, const wb_qset_t *scope, const char *type, json_t *value)
+/* One frame {"t": type, "v": value (JSON text), "ts": ms of the bus event}. */
+static void s_publish_text(wd_app_t *app, const wb_qset_t *scope, const char *type,
+                           const char *value)
 {
-    json_t *frame = json_pack("{s:s, s:o, s:I}", "t", type, "v", value, "ts",
-                              (json_int_t)(app->last_event_ts_us / 1000));
-    char *text = json_dumps(frame, WB_JSON_FLAGS);
-    json_decref(frame);
+    size_t len = strlen(value) + strlen(type) + 64;
+    char *text = malloc(len);
     if (!text)
         return;
+    snprintf(text, len, "{\"t\":\"%s\",\"v\":%s,\"ts\":%lld}", type, value,
+             (long long)(app->last_event_ts_us / 1000));
     wd_cursor_t id = s_next_id(app);
     wd_streams_publish(app->streams, &id, scope, "update", text);
     free(text);
+}
+
+static void s_publish(wd_app_t *app, const wb_qset_t *scope, const char *type, json_t *value)
+{
+    char *text = json_dumps(value, WB_JSON_FLAGS);
+    json_decref(value);
+    if (text)
+        s_publish_text(app, scope, type, text);
+    free(text);
+}
+
+/* A queue's document as text, rendered when it changed and kept for the frames and for
+ * GET /api/queues (the busiest route: a script polling the queue figures). */
+static const char *s_queue_text(wd_app_t *app, const wb_queue_t *q, bool fresh)
+{
+    char *text = fresh ? NULL : cc_map_get(app->queue_text, q->name);
+    if (text)
+        return text;
+    json_t *doc = wb_json_queue(app->core, q);
+    text = json_dumps(doc, WB_JSON_FLAGS);
+    json_decref(doc);
+    if (!text || cc_map_put(app->queue_text, q->name, text) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+char *wd_board_queues_text(wd_app_t *app, const wd_principal_t *who)
+{
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    len = (size_t)snprintf(out, cap, "{\"queues\":[");
+    size_t pos = 0, n = 0;
+    for (const wb_queue_t *q; (q = wb_core_next_queue(app->core, &pos));) {
+        const char *t = wd_scope_queue(who, q->idx) ? s_queue_text(app, q, false) : NULL;
+        size_t tl = t ? strlen(t) : 0;
+        if (!t)
+            continue;
+        if (len + tl + 128 > cap) {
+            while (len + tl + 128 > cap)
+                cap *= 2;
+            char *grown = realloc(out, cap);
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", n++ ? "," : "", t);
+    }
+    snprintf(out + len, cap - len, "],\"sl_formula\":\"%s\"}",
+             wb_sl_formula_name(wb_core_formula(app->core)));
+    return out;
 }
 
 static wb_qset_t s_one(int idx)
@@ -80,13 +138,16 @@ void wd_board_flush(wd_app_t *app)
     for (size_t i = 0; i < ch->nalerts; i++)
         s_alert_to_bus(app, &ch->alerts[i]);
     if (ch->reset) {
+        cc_map_clear(app->queue_text);
         s_reset_streams(app);
         wb_core_clear_changes(app->core);
         return;
     }
     for (size_t i = 0; i < ch->nqueues; i++) {
         wb_qset_t scope = s_one(ch->queues[i]->idx);
-        s_publish(app, &scope, "queue", wb_json_queue(app->core, ch->queues[i]));
+        const char *text = s_queue_text(app, ch->queues[i], true);
+        if (text)
+            s_publish_text(app, &scope, "queue", text);
     }
     for (size_t i = 0; i < ch->nagents; i++) {
         wb_qset_t scope = wb_json_agent_scope(ch->agents[i]);

@@ -54,6 +54,21 @@ void wd_reply_json(wd_req_t *req, int status, json_t *body)
     s_finish(req, status, code);
 }
 
+void wd_reply_text(wd_req_t *req, int status, char *json)
+{
+    if (req->answered || !json) {
+        free(json);
+        if (!req->answered)
+            wd_reply_error(req, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    free(req->resp);
+    req->resp = json;
+    req->resp_len = strlen(json);
+    req->ctype = "application/json";
+    s_finish(req, status, status < 400 ? "ok" : "error");
+}
+
 void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field,
                     const char *fmt, ...)
 {

@@ -238,8 +238,14 @@ size_t wd_stream_read(wd_stream_t *s, char *buf, size_t max)
         return 0;
     memcpy(buf, s->buf + s->start, n);
     s->start += n;
-    if (s->start == s->end)
+    if (s->start == s->end) {
         s->start = s->end = 0;
+        if (s->cap > 64 * 1024) { /* a snapshot's worth: give it back */
+            free(s->buf);
+            s->buf = NULL;
+            s->cap = 0;
+        }
+    }
     return n;
 }
 
