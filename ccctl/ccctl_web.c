@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_dialplan.h"
 #include "ccctl.h"
 #include "ccctl_acd.h"
 #include "ccctl_out.h"
@@ -131,8 +132,9 @@ static int s_user_add(ccctl_t *ctx, int argc, char **argv)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad name '%s': 1-64 of A-Z a-z 0-9 _ . @ -", name);
     if (!s_role_ok(role))
         return ccctl_fail(CCCTL_EXIT_USAGE, "--role must be agent, supervisor or admin");
-    if (ext && (strlen(ext) < 2 || strlen(ext) > 15 || strspn(ext, "0123456789") != strlen(ext)))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --ext '%s': 2-15 digits", ext);
+    char err[128];
+    if (ext && cc_extension_validate(ext, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --ext: %s", err);
     if (!strcmp(role, "agent") && !ext)
         return ccctl_fail(CCCTL_EXIT_USAGE, "an agent needs --ext (its extension)");
     char hash[crypto_pwhash_STRBYTES], queues[2048];

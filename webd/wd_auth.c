@@ -81,63 +81,79 @@ static const char *s_str(json_t *row, const char *key)
     return v ? v : "";
 }
 
-int wd_auth_set_users(wd_auth_t *self, json_t *rows, int *skipped)
+/* A user or token from its row, with the key it is found by; NULL if the row is bad. */
+typedef void *(s_parse_fn)(json_t *row, const char **key);
+
+static void *s_parse_user(json_t *row, const char **key)
+{
+    wd_user_t *u = calloc(1, sizeof *u);
+    bool ok = u != NULL;
+    if (ok) {
+        snprintf(u->name, sizeof u->name, "%s", s_str(row, "name"));
+        snprintf(u->ext, sizeof u->ext, "%s", s_str(row, "ext"));
+        snprintf(u->hash, sizeof u->hash, "%s", s_str(row, "password_hash"));
+        u->disabled = json_is_true(json_object_get(row, "disabled"));
+        u->queues = s_queues(json_object_get(row, "queues"), &ok);
+        ok = ok && u->name[0] && wd_role_parse(s_str(row, "role"), &u->role) == 0;
+    }
+    if (!ok && u) {
+        s_user_free(u);
+        u = NULL;
+    }
+    *key = u ? u->name : NULL;
+    return u;
+}
+
+static void *s_parse_token(json_t *row, const char **key)
+{
+    s_token_t *t = calloc(1, sizeof *t);
+    bool ok = t != NULL;
+    *key = s_str(row, "token_sha256");
+    if (ok) {
+        snprintf(t->name, sizeof t->name, "%s", s_str(row, "name"));
+        t->expires_us = (int64_t)json_integer_value(json_object_get(row, "expires_ms")) * 1000;
+        t->queues = s_queues(json_object_get(row, "queues"), &ok);
+        ok = ok && strlen(*key) == 64 && wd_role_parse(s_str(row, "role"), &t->role) == 0;
+    }
+    if (!ok && t) {
+        s_token_free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+/* Replace *map by one built from rows; rows that do not parse are counted, not loaded. */
+static int s_replace(cc_map_t **map, cc_map_free_fn *free_fn, json_t *rows, s_parse_fn *parse,
+                     int *skipped)
 {
     *skipped = 0;
-    cc_map_t *fresh = cc_map_new(s_user_free);
+    cc_map_t *fresh = cc_map_new(free_fn);
     if (!fresh)
         return -1;
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
-        wd_user_t *u = calloc(1, sizeof *u);
-        bool ok = u != NULL;
-        if (ok) {
-            snprintf(u->name, sizeof u->name, "%s", s_str(row, "name"));
-            snprintf(u->ext, sizeof u->ext, "%s", s_str(row, "ext"));
-            snprintf(u->hash, sizeof u->hash, "%s", s_str(row, "password_hash"));
-            u->disabled = json_is_true(json_object_get(row, "disabled"));
-            u->queues = s_queues(json_object_get(row, "queues"), &ok);
-            ok = ok && u->name[0] && wd_role_parse(s_str(row, "role"), &u->role) == 0;
-        }
-        if (!ok || cc_map_put(fresh, u->name, u) != 0) {
-            if (u)
-                s_user_free(u);
+        const char *key;
+        void *item = parse(row, &key);
+        if (!item || cc_map_put(fresh, key, item) != 0) {
+            if (item)
+                free_fn(item);
             (*skipped)++;
         }
     }
-    cc_map_destroy(&self->users);
-    self->users = fresh;
+    cc_map_destroy(map);
+    *map = fresh;
     return 0;
+}
+
+int wd_auth_set_users(wd_auth_t *self, json_t *rows, int *skipped)
+{
+    return s_replace(&self->users, s_user_free, rows, s_parse_user, skipped);
 }
 
 int wd_auth_set_tokens(wd_auth_t *self, json_t *rows, int *skipped)
 {
-    *skipped = 0;
-    cc_map_t *fresh = cc_map_new(s_token_free);
-    if (!fresh)
-        return -1;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        s_token_t *t = calloc(1, sizeof *t);
-        bool ok = t != NULL;
-        const char *key = s_str(row, "token_sha256");
-        if (ok) {
-            snprintf(t->name, sizeof t->name, "%s", s_str(row, "name"));
-            t->expires_us = (int64_t)json_integer_value(json_object_get(row, "expires_ms")) * 1000;
-            t->queues = s_queues(json_object_get(row, "queues"), &ok);
-            ok = ok && strlen(key) == 64 && wd_role_parse(s_str(row, "role"), &t->role) == 0;
-        }
-        if (!ok || cc_map_put(fresh, key, t) != 0) {
-            if (t)
-                s_token_free(t);
-            (*skipped)++;
-        }
-    }
-    cc_map_destroy(&self->tokens);
-    self->tokens = fresh;
-    return 0;
+    return s_replace(&self->tokens, s_token_free, rows, s_parse_token, skipped);
 }
 
 const wd_user_t *wd_auth_user(const wd_auth_t *self, const char *name)

@@ -118,15 +118,7 @@ def web_token(s, name, role, queues=None):
     return s.ccctl(*args, check=True).stdout.strip()
 
 
-def wait_for(fn, timeout=10.0, step=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+from test_acd import wait_until as wait_for  # noqa: E402  (one waiting helper for the tests)
 
 
 def browser_available():
