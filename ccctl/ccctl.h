@@ -109,6 +109,10 @@ int ccctl_ivr_demo(ccctl_t *ctx);
 int ccctl_recording_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_recording_usage(FILE *out);
 
+/* Live calls (ccctl_calls.c): `ccctl call hangup`. */
+int ccctl_call_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_call_usage(FILE *out);
+
 /* The web gateway's users, tokens, alert thresholds and audit log (ccctl_web.c). */
 int ccctl_web_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_web_usage(FILE *out);

@@ -302,3 +302,27 @@ def test_call_back_an_abandoned_caller(cc):
     assert api_queue(s, "q1")["today"]["offered"] == before  # a callback is not a new offer
     time.sleep(1.0)
     assert_board_equals_views(s, ("q1", "q2"), AGENTS)
+
+
+def test_ccctl_sends_the_console_commands_too(cc):
+    """The console's commands are the ones ccctl sends: the same effects from the shell."""
+    s = cc
+    hangup_all(s)
+    set_agents(s)
+    s.ua["2001"].dial("620")
+    c = board_call(s, "2001", "waiting")
+    r = s.ccctl("queue", "calls", "--json", check=True)
+    listed = {x["call_id"]: x for x in __import__("json").loads(r.stdout)}
+    assert listed[c["call_id"]]["state"] == "waiting" and listed[c["call_id"]]["queue"] == "q1"
+    r = s.ccctl("queue", "move", c["call_id"], "--priority", "30", check=True)
+    assert "priority 30" in r.stdout, r.stdout
+    wait_for(lambda: board_call(s, "2001")["priority"] == 30, what="the board to follow")
+    assert s.ccctl("queue", "move", c["call_id"], "--priority", "101").returncode == 2
+    assert s.ccctl("queue", "callback", "q1", "12ab").returncode == 2
+    r = s.ccctl("call", "hangup", c["call_id"], check=True)
+    wait_for(lambda: not [x for x in s.web.get("/api/calls").json["calls"]
+                          if x["call_id"] == c["call_id"]], what="the call to leave the board")
+    cdr = wait_for(lambda: s.psql("SELECT reason FROM cdrs WHERE call_id = %s", (c["call_id"],)),
+                   what="the CDR")
+    assert "ccctl" in cdr[0][0], cdr
+    hangup_all(s)
