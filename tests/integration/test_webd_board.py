@@ -326,3 +326,26 @@ def test_ccctl_sends_the_console_commands_too(cc):
                    what="the CDR")
     assert "ccctl" in cdr[0][0], cdr
     hangup_all(s)
+
+
+def test_click_to_call_rings_the_agent_then_the_number(cc):
+    s = cc
+    hangup_all(s)
+    sub = s.subscribe(["sipproxy"], prefix="call.connect_result")
+    time.sleep(0.3)
+    r = s.web.post("/api/originate", {"agent": "1002", "number": "2003"})
+    assert r.status == 200 and r.json["state"] == "ringing_agent", r
+    call_id = r.json["call_id"]
+    assert s.ua["2003"].wait_log("Incoming call", 15), "the number never rang"
+    s.ua["2003"].command("accept")
+    results = []
+    for _, ev, _ in sub.collect(10, until=lambda evs: any(
+            e[1].get("target") == "number:2003" for e in evs)):
+        if ev["call_id"] == call_id:
+            results.append((ev.get("target"), ev["result"]))
+    sub.close()
+    assert ("ext:1002", "answered") in results and ("number:2003", "answered") in results, results
+    time.sleep(1)
+    hangup_all(s)
+    rows = s.psql("SELECT actor, action, result FROM web_audit WHERE action = 'originate'")
+    assert rows == [("sup", "originate", "ok")], rows
