@@ -87,9 +87,24 @@
     });
   }
 
+  // DOM writes only when the value differs: an unchanged tile costs the browser nothing.
+  function setText(node, text) {
+    text = String(text);
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  function setClass(node, cls) {
+    if (node.className !== cls) node.className = cls;
+  }
+
+  function setData(node, key, value) {
+    value = String(value);
+    if (node.dataset[key] !== value) node.dataset[key] = value;
+  }
+
   function ticking(node, since) {
-    node.dataset.since = since ? String(since) : "";
-    node.textContent = since ? duration(now() - since) : "–";
+    setData(node, "since", since ? since : "");
+    setText(node, since ? duration(now() - since) : "–");
     return node;
   }
 
@@ -306,22 +321,23 @@
     });
     tile.append(head, live, staff, why, today);
     tile._set = (q) => {
-      tile.classList.toggle("tile-alert",
-        [...state.alerts.values()].some((a) => a.queue === q.name));
-      target.textContent = "SL target " + q.rules.sl_target_pct + " % in " + q.sl_threshold_s + " s";
+      setClass(tile, [...state.alerts.values()].some((a) => a.queue === q.name)
+        ? "tile tile-alert" : "tile");
+      setText(target, "SL target " + q.rules.sl_target_pct + " % in " + q.sl_threshold_s + " s");
       setFigure(waiting.v, q.waiting, String(q.waiting));
-      waiting.box.classList.toggle("hot", q.waiting > 0);
+      setClass(waiting.box, "fig fig-big" + (q.waiting > 0 ? " hot" : ""));
       ticking(longest.v, q.oldest);
       setFigure(sl.v, q.today.sl_pct, pct(q.today.sl_pct));
-      sl.box.className = "fig fig-big " + slClass(q);
+      setClass(sl.box, "fig fig-big " + slClass(q));
       for (const [, , field] of STAFF) {
         const n = q.agents[field];
-        pills[field].num.textContent = n;
-        pills[field].num.dataset.value = String(n);
-        pills[field].p.hidden = field === "reserved" && !n;
+        setText(pills[field].num, n);
+        setData(pills[field].num, "value", n);
+        const hide = field === "reserved" && !n;
+        if (pills[field].p.hidden !== hide) pills[field].p.hidden = hide;
       }
       const reasons = Object.entries(q.agents.not_ready_reasons || {});
-      why.textContent = reasons.length ? "Not ready: " + reasons.map(([r, n]) => r + " " + n).join(", ") : "";
+      setText(why, reasons.length ? "Not ready: " + reasons.map(([r, n]) => r + " " + n).join(", ") : "");
       for (const f of figs) {
         const [value, text] = f.get(q.today);
         setFigure(f.v, value, String(text));
@@ -418,11 +434,11 @@
     tr.append(who, st, since, call, calls, talk, act);
     let shown = {};
     tr._set = (a) => {
-      tr.dataset.state = a.state;
-      name.textContent = a.name || "Agent " + a.ext;
-      pillEl.className = "state st-" + a.state;
-      pillEl.textContent = STATE_LABEL[a.state] || a.state;
-      reason.textContent = a.state === "not_ready" ? a.reason : "";
+      setData(tr, "state", a.state);
+      setText(name, a.name || "Agent " + a.ext);
+      setClass(pillEl, "state st-" + a.state);
+      setText(pillEl, STATE_LABEL[a.state] || a.state);
+      setText(reason, a.state === "not_ready" ? a.reason : "");
       ticking(since, a.state === "logged_out" ? 0 : a.since);
       const callKey = a.call ? a.call.call_id + "/" + a.call.since : "";
       if (callKey !== shown.call) {
@@ -435,9 +451,9 @@
         act.replaceWith(fresh);
         act = fresh;
       }
-      calls.textContent = a.today.calls;
-      talk.textContent = seconds(a.today.talk_s);
-      talk.dataset.value = String(a.today.talk_s);
+      setText(calls, a.today.calls);
+      setText(talk, seconds(a.today.talk_s));
+      setData(talk, "value", a.today.talk_s);
       shown = { call: callKey, state: a.state };
     };
     tr._set(a);
@@ -521,7 +537,7 @@
     const t = now();
     for (const node of document.querySelectorAll("[data-since]")) {
       const since = Number(node.dataset.since);
-      if (since) node.textContent = duration(t - since);
+      if (since) setText(node, duration(t - since));
     }
     $("clock").textContent = new Date(t).toLocaleString([], {
       weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit",
