@@ -234,7 +234,7 @@ void wd_http_stream(wd_req_t *req)
 static enum MHD_Result s_queue_stream(wd_http_t *self, wd_req_t *req)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, s_stream_read, req, NULL);
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8 * 1024, s_stream_read, req, NULL);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
@@ -656,6 +656,9 @@ wd_http_t *wd_http_start(wd_app_t *app, char *err, size_t errlen)
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_completed, self},
         {MHD_OPTION_CONNECTION_LIMIT, app->set.max_connections, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
+        /* per connection: request headers and the response being sent; a thousand
+         * wallboards are a thousand of these */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, NULL},
         {self->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, self->key},
         {self->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, self->cert},
         {MHD_OPTION_END, 0, NULL},
