@@ -272,6 +272,11 @@ cc_daemon_t *cc_daemon_start(const cc_daemon_spec_t *spec, int argc, char **argv
         fprintf(stderr, "%s: %s\n", spec->name, err);
         exit(2);
     }
+    if (spec->check_config && spec->check_config(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", spec->name, err);
+        cc_config_destroy(&cfg);
+        exit(2);
+    }
     if (args.check_config) {
         printf("config ok\n");
         cc_config_destroy(&cfg);

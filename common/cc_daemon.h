@@ -35,6 +35,10 @@ typedef struct {
     const char *name;      /* "sipproxy": also the config section and the bus name */
     const char *summary;   /* one line for --help */
     bool uses_postgres;    /* connect as [name] pg_user and check the schema */
+    /* Checks of the daemon's own that the key table cannot express (a time zone that
+     * exists, one of several words): 0, or -1 with the reason in err. Run on every start
+     * and by --check-config, both exiting 2 on failure. NULL: none. */
+    int (*check_config)(const cc_config_t *cfg, char *err, size_t errlen);
 } cc_daemon_spec_t;
 
 struct cc_daemon {

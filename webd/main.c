@@ -16,11 +16,6 @@
 #include "cc_log.h"
 #include "wd_app.h"
 
-static const cc_daemon_spec_t s_spec = {
-    .name = "webd",
-    .summary = "web gateway: live wallboard, supervisor console and JSON API",
-    .uses_postgres = true,
-};
 
 wb_rules_t wd_default_rules;
 
@@ -43,8 +38,34 @@ static int s_zone_ok(const char *tz)
     return !strcmp(tz, "UTC") || access(path, R_OK) == 0 ? 0 : -1;
 }
 
-static int s_settings(wd_app_t *app, const cc_config_t *cfg, wb_sl_formula_t *formula,
-                      char *err, size_t len)
+/* What the key table cannot check: run on every start and by --check-config. */
+static int s_check_config(const cc_config_t *cfg, char *err, size_t len)
+{
+    wb_sl_formula_t formula;
+    const char *tz = cc_config_str(cfg, "webd", "time_zone");
+    if (s_zone_ok(tz) != 0) {
+        snprintf(err, len, "[webd] time_zone '%s' is not a time zone of this system", tz);
+        return -1;
+    }
+    if (wb_sl_formula_parse(cc_config_str(cfg, "webd", "sl_formula"), &formula) != 0) {
+        snprintf(err, len, "[webd] sl_formula must be answered, answered_abandoned or offered");
+        return -1;
+    }
+    if (!cc_config_str(cfg, "webd", "tls_cert")[0] != !cc_config_str(cfg, "webd", "tls_key")[0]) {
+        snprintf(err, len, "[webd] tls_cert and tls_key go together");
+        return -1;
+    }
+    return 0;
+}
+
+static const cc_daemon_spec_t s_spec = {
+    .name = "webd",
+    .summary = "web gateway: live wallboard, supervisor console and JSON API",
+    .uses_postgres = true,
+    .check_config = s_check_config,
+};
+
+static void s_settings(wd_app_t *app, const cc_config_t *cfg, wb_sl_formula_t *formula)
 {
     wd_settings_t *s = &app->set;
     s->www_dir = cc_config_str(cfg, "webd", "www_dir");
@@ -67,19 +88,7 @@ static int s_settings(wd_app_t *app, const cc_config_t *cfg, wb_sl_formula_t *fo
         .max_call_s = (int)cc_config_int(cfg, "webd", "alert_max_call_s"),
         .max_not_ready_s = (int)cc_config_int(cfg, "webd", "alert_max_not_ready_s"),
     };
-    if (s_zone_ok(s->time_zone) != 0) {
-        snprintf(err, len, "[webd] time_zone '%s' is not a time zone of this system", s->time_zone);
-        return -1;
-    }
-    if (wb_sl_formula_parse(cc_config_str(cfg, "webd", "sl_formula"), formula) != 0) {
-        snprintf(err, len, "[webd] sl_formula must be answered, answered_abandoned or offered");
-        return -1;
-    }
-    if (!s->tls_cert[0] != !s->tls_key[0]) {
-        snprintf(err, len, "[webd] tls_cert and tls_key go together");
-        return -1;
-    }
-    return 0;
+    wb_sl_formula_parse(cc_config_str(cfg, "webd", "sl_formula"), formula); /* checked */
 }
 
 static void s_on_tick(cc_loop_t *loop, int id, void *arg)
@@ -158,9 +167,8 @@ int main(int argc, char **argv)
     if (sodium_init() < 0) {
         fprintf(stderr, "webd: cannot start: libsodium did not initialise\n");
         code = 1;
-    } else if (s_settings(&app, daemon->cfg, &formula, err, sizeof err) != 0) {
-        fprintf(stderr, "webd: %s\n", err);
-        code = 2;
+    } else {
+        s_settings(&app, daemon->cfg, &formula);
     }
     if (code == 0) {
         long nofile = cc_daemon_raise_nofile(); /* a socket per browser on the wallboard */

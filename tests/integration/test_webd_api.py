@@ -479,3 +479,17 @@ def test_ccctl_web_lists_and_alert_rules(web):
     wait_for(lambda: c.get("/api/queues/qa").json["rules"]["max_wait_s"] == 45,
              what="webd to reload the thresholds")
     assert c.get("/api/queues/qa").json["rules"]["sl_target_pct"] == 90
+
+
+@pytest.mark.parametrize("env,words", [
+    ({"CC_WEBD_TIME_ZONE": "Mars/Olympus"}, "time_zone"),
+    ({"CC_WEBD_TIME_ZONE": "../etc/passwd"}, "time_zone"),
+    ({"CC_WEBD_SL_FORMULA": "most"}, "sl_formula"),
+    ({"CC_WEBD_TLS_CERT": "/tmp/x.pem"}, "tls_key"),
+    ({"CC_WEBD_MAX_BODY_BYTES": "10"}, "CC_WEBD_MAX_BODY_BYTES"),
+])
+def test_bad_config_refused_at_start_and_by_check_config(web, env, words):
+    for args in ([], ["--check-config"]):
+        r = web.run_daemon("webd", env=env, args=args)
+        assert r.returncode == 2, (env, args, r.returncode, r.stderr)
+        assert words in r.stderr, r.stderr
