@@ -199,8 +199,13 @@ static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (!req->stream || wd_stream_overflowed(req->stream))
         return MHD_CONTENT_READER_END_WITH_ERROR;
     size_t n = wd_stream_read(req->stream, buf, max);
-    if (n > 0)
+    if (n > 0) {
+        /* more than one block waiting: run again once this one is out, rather than wait
+         * for the socket or the timer to bring libmicrohttpd back */
+        if (wd_stream_pending(req->stream) > 0)
+            req->app->http->need_run = true;
         return (ssize_t)n;
+    }
     if (req->stream_end)
         return MHD_CONTENT_READER_END_OF_STREAM;
     req->suspended = true;

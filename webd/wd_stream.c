@@ -135,11 +135,9 @@ static void s_append(wd_streams_t *self, wd_stream_t *s, const char *bytes, size
         s->buf = n;
         s->cap = ncap;
     }
-    bool was_empty = s->end == s->start;
     memcpy(s->buf + s->end, bytes, len);
     s->end += len;
-    if (was_empty)
-        self->wake(s, s->conn);
+    self->wake(s, s->conn); /* cheap: the adapter resumes a suspended stream, or notes work */
 }
 
 void wd_streams_publish(wd_streams_t *self, const wd_cursor_t *id, const wb_qset_t *scope,

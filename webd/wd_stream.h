@@ -4,8 +4,8 @@
  * after it). Frames go to each open stream whose principal may see them, and into a ring,
  * so a stream that reconnects with Last-Event-ID gets exactly the frames after that id
  * (none missed, none twice); an id the ring no longer holds gets a fresh snapshot.
- * Pure: the HTTP adapter moves the bytes and is told through wake() when a stream has
- * something to send. */
+ * Pure: the HTTP adapter moves the bytes and is told through wake() each time a stream
+ * gets something to send. */
 #ifndef WD_STREAM_H
 #define WD_STREAM_H
 
