@@ -20,15 +20,16 @@ Env: CC_BIN_DIR (default bin/, the release build).
 
 Measured on the 2-core build machine, shared with other engineers' builds and benchmarks
 (load average 2 to 3 besides this benchmark), release build, 200 agents in 20 queues:
-- screen, 200 events/s for 20 s (12,000 updates painted): event-to-screen median 37-74 ms,
-  p90 159-323 ms, p99 251-592 ms (251-270 ms when the load average was about 2.3; the
-  browser then paints 32-35 frames/s with about 2 ms of script per frame; the rest of each
-  frame is chromium's style, layout and software raster); webd 3.5-4.8% CPU.
+- screen, 200 events/s for 20 s (12,000 updates painted): event-to-screen median 26-53 ms,
+  p90 120-170 ms, p99 217-291 ms (the browser paints 30-41 frames/s with under 2.5 ms of
+  script per frame; the rest of a frame is chromium's style, layout and software raster,
+  and the spread follows the machine's load); webd 4% of one core.
 - streams, 1000 streams at 50 events/s (150,000 updates/s out of webd): every stream got
-  every update; latency median 9-16 ms, p99 32-118 ms, slowest stream p99 43-137 ms; webd
-  40-49% of one core, RSS 16 MB idle, 110 MB with the 1000 streams.
-- api, GET /api/queues (20 queues, 10 KB) with wrk, 32 connections: 21,700-46,000
-  requests/s, median latency 0.6-1.1 ms."""
+  every update; latency median 8-35 ms, p99 22-169 ms, slowest stream p99 29-210 ms; webd
+  40-45% of one core, RSS 16-25 MB idle, 110-118 MB with the 1000 streams.
+- api, GET /api/queues (20 queues, 10 KB) with wrk, 32 connections: 23,000-54,000
+  requests/s (webd's one thread saturated), median latency 0.6-1.1 ms.
+"""
 
 import argparse
 import json
