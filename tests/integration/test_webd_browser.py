@@ -149,6 +149,9 @@ def test_calls_wait_ring_answer_and_abandon_on_the_page(wb):
     s, b = wb, wb.browser
     set_agents(s)
     b.page("sup")
+    b.goto(s.base + "/wallboard", page="sup")  # no session: sent to the sign-in page
+    b.wait("location.pathname === '/login'", page="sup")
+    b.screenshot("00-sign-in.png", page="sup")
     b.login(s.base, "sup", PW, page="sup")
     b.page("one")
     b.login(s.base, "sup_support", PW, page="one")
