@@ -204,6 +204,12 @@ def test_calls_wait_ring_answer_and_abandon_on_the_page(wb):
                     what="the callback row")
     assert rows == [("2002", "support", "pending")], rows
     b.screenshot("06-callback-scheduled.png", page="sup")
+    # the service level (1 in 20 s of 2 answered or abandoned: 50 %) is under the default
+    # target of 80 %: both pages highlight the queue
+    for page in ("sup", "one"):
+        b.wait("document.querySelector('.alert[data-alert=\"sl_low\"][data-queue=\"support\"]')"
+               " !== null && document.querySelector('[data-queue=\"support\"].tile-alert')"
+               " !== null", page=page)
     # a supervisor of support never saw sales, its agents or its calls
     assert b.eval("document.querySelectorAll('[data-queue=\"sales\"], [data-agent=\"1004\"]')"
                   ".length", page="one") == 0
