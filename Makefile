@@ -7,7 +7,7 @@
 
 # Build order: common, then the library folders (which use common), then the daemons and
 # ccctl (which link both).
-DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd
+DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd
 LIBRARIES := ivrflow recfile
 DIRS      := common $(LIBRARIES) $(DAEMONS) ccctl
 SAN       ?=

@@ -180,6 +180,8 @@ void acd_hangup(acd_app_t *app, const char *call_id, const char *reason);
 void acd_log_queue(acd_app_t *app, const char *call_id, const char *queue, const char *event,
                    const char *agent, const char *caller, int priority, double wait_s,
                    double talk_s, int position, int in_sl, const char *detail);
+/* The queue_calls row of a call entering (a new seq for its order), in state db_state. */
+void acd_qcall_insert(acd_app_t *app, acd_call_t *call, const char *db_state);
 void acd_qcall_update(acd_app_t *app, const acd_call_t *call, const char *state);
 void acd_qcall_delete(acd_app_t *app, const acd_call_t *call);
 
@@ -209,6 +211,9 @@ void acd_call_start_music(acd_app_t *app, acd_call_t *call);
 void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
                    cc_bus_reply_fn *on_reply);
 void acd_call_play_stop(acd_app_t *app, acd_call_t *call);
+/* The agent's part of an answered call ended: queue.completed and the completed row, with
+ * the same talk time. */
+void acd_call_completed(acd_app_t *app, acd_call_t *call, const char *detail);
 void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
                            const char *reason);
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id);
@@ -257,6 +262,12 @@ void acd_cb_row(acd_app_t *app, const acd_call_t *call, const char *agent, const
 /* ---- acd_bus.c ------------------------------------------------------------------ */
 
 int acd_bus_attach(acd_app_t *app);
+/* agent.list's array: every agent acdd knows, with its live state. */
+json_t *acd_agents_json(acd_app_t *app);
+
+/* ---- acd_console.c: queue.snapshot, queue.move, queue.callback -------------------- */
+
+int acd_console_attach(acd_app_t *app);
 /* Restore waiting calls and agent states from Postgres (start-up). 0 or -1. */
 int acd_bus_restore(acd_app_t *app, cc_pg_t *pg);
 

@@ -180,12 +180,8 @@ static void s_agent_feature(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, j
     s_agent_event(app, req, kind, ext, reason, "thanks");
 }
 
-static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+json_t *acd_agents_json(acd_app_t *app)
 {
-    (void)cmd;
-    (void)args;
-    acd_app_t *app = arg;
     json_t *list = json_array();
     int64_t now = acd_now_ms();
     cc_map_iter_t it = cc_map_iter(app->agents);
@@ -202,7 +198,15 @@ static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
             "state_s", (double)(now - info.state_since_ms) / 1000.0,
             "calls_taken", (int)info.calls_taken, "call_id", info.call_id));
     }
-    cc_bus_reply(bus, req, json_pack("{s:o}", "agents", list));
+    return list;
+}
+
+static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                         void *arg)
+{
+    (void)cmd;
+    (void)args;
+    cc_bus_reply(bus, req, json_pack("{s:o}", "agents", acd_agents_json(arg)));
 }
 
 static void s_queue_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
@@ -344,6 +348,7 @@ int acd_bus_attach(acd_app_t *app)
     rc |= cc_bus_on_command(app->bus, "agent.feature", s_agent_feature, app);
     rc |= cc_bus_on_command(app->bus, "agent.list", s_agent_list, app);
     rc |= cc_bus_on_command(app->bus, "queue.list", s_queue_list, app);
+    rc |= acd_console_attach(app);
     rc |= cc_bus_subscribe_reliable(app->bus, "sipproxy", (cc_bus_cursor_t){0, 0},
                                     s_on_sipproxy, app);
     rc |= cc_bus_subscribe(app->bus, "mediad", "media.", s_on_mediad, app);

@@ -252,9 +252,7 @@ void acd_cb_on_leg_ended(acd_app_t *app, acd_call_t *call)
         acd_event_t ev = {.kind = ACD_EV_CALL_ENDED, .agent = call->agent};
         acd_app_step(app, &ev);
         if (talked)
-            acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller,
-                          -1, -1, (double)(acd_now_ms() - call->answered_ms) / 1000.0, -1, -1,
-                          "callback");
+            acd_call_completed(app, call, "callback");
     }
     if (talked) {
         acd_qcall_delete(app, call);

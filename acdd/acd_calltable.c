@@ -126,11 +126,11 @@ void acd_log_queue(acd_app_t *app, const char *call_id, const char *queue, const
 
 void acd_qcall_update(acd_app_t *app, const acd_call_t *call, const char *state)
 {
-    char cid[24];
-    const char *p[5] = {call->id, call->queue, state,
+    char cid[24], pr[16];
+    const char *p[6] = {call->id, call->queue, state,
                         call->connect_id ? acd_fmt_int(cid, sizeof cid, call->connect_id)
                                          : NULL,
-                        call->agent};
+                        call->agent, acd_fmt_int(pr, sizeof pr, call->priority)};
     acd_db_write(app->db, ACD_DB_QCALL_UPDATE, p);
 }
 

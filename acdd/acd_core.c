@@ -471,6 +471,9 @@ int acd_core_step(acd_core_t *self, const acd_event_t *ev, acd_actions_t *out)
     case ACD_EV_CALL_ABANDONED:
         rc = ev->call_id ? acd_queue_abandon(self, ev->call_id) : -EINVAL;
         break;
+    case ACD_EV_CALL_MOVE:
+        rc = acd_queue_move(self, ev);
+        break;
     case ACD_EV_AGENT_LOGIN:
     case ACD_EV_AGENT_LOGOUT:
     case ACD_EV_AGENT_READY:

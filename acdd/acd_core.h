@@ -78,6 +78,10 @@ typedef enum {
     ACD_EV_WRAPUP_TIMEOUT,  /* agent: end wrap-up now (the core also ends it on time) */
     ACD_EV_AGENT_ON_CALL,   /* agent, call_id, queue: a logged-out agent comes back on the
                                call it was talking on (restore after a restart) */
+    ACD_EV_CALL_MOVE,       /* call_id; queue: move it there (NULL or its own: stay, an
+                               overflow action with reason "moved" otherwise); priority >= 0:
+                               its new priority (-1: keep). Waiting calls only (-EPERM while
+                               an offer rings). */
 } acd_event_kind_t;
 
 typedef struct {

@@ -36,9 +36,9 @@ static const struct {
         "$7::bigint, $8, $9::bigint, $10::jsonb, $11, $12::boolean) ON CONFLICT (call_id) "
         "DO UPDATE SET queue = EXCLUDED.queue, state = EXCLUDED.state, agent = NULL, "
         "return_to_ivr = EXCLUDED.return_to_ivr"},
-    [ACD_DB_QCALL_UPDATE] = {"acd_qcall_update", 5,
+    [ACD_DB_QCALL_UPDATE] = {"acd_qcall_update", 6,
         "UPDATE queue_calls SET queue = $2, state = $3, connect_id = $4::bigint, "
-        "agent = nullif($5, '') WHERE call_id = $1"},
+        "agent = nullif($5, ''), priority = $6::integer WHERE call_id = $1"},
     [ACD_DB_QCALL_DELETE] = {"acd_qcall_delete", 1, "DELETE FROM queue_calls WHERE call_id = $1"},
     [ACD_DB_QLOG_INSERT] = {"acd_qlog", 12,
         "INSERT INTO queue_log (ts, call_id, queue, event, agent, caller, priority, wait_s, "

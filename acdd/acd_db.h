@@ -74,7 +74,7 @@ typedef enum {
     ACD_DB_HISTORY_INSERT,   /* ext, state, reason, previous, started_ms, previous_s */
     ACD_DB_QCALL_INSERT,     /* call_id, queue, priority, skill, level, enqueued_ms, seq,
                                 caller, endpoint_id, variables, state */
-    ACD_DB_QCALL_UPDATE,     /* call_id, queue, state, connect_id */
+    ACD_DB_QCALL_UPDATE,     /* call_id, queue, state, connect_id, agent, priority */
     ACD_DB_QCALL_DELETE,     /* call_id */
     ACD_DB_QLOG_INSERT,      /* ts_ms, call_id, queue, event, agent, caller, priority,
                                 wait_s, talk_s, position, in_sl, detail */

@@ -163,6 +163,7 @@ void acd_queue_unlink(acd_core_t *core, acd_call_t *call);
 void acd_queue_requeue(acd_core_t *core, acd_call_t *call);
 void acd_queue_relink_all(acd_core_t *core, acd_queue_t *queue, const acd_queue_cfg_t *cfg);
 int acd_queue_abandon(acd_core_t *core, const char *call_id);
+int acd_queue_move(acd_core_t *core, const acd_event_t *ev);
 void acd_queue_call_timer(acd_core_t *core, acd_call_t *call);
 void acd_call_release(acd_core_t *core, acd_call_t *call);
 bool acd_call_better(const acd_call_t *a, const acd_call_t *b, int64_t now_ms);

@@ -163,16 +163,36 @@ void acd_call_release(acd_core_t *core, acd_call_t *call)
 
 static void s_place(acd_core_t *core, acd_call_t *call, bool announce);
 
+/* The call leaves its queue (overflowed++ there): an overflow action of `kind` to `target`
+ * with `reason`, and out of the waiting sets. */
+static acd_action_t *s_leave(acd_core_t *core, acd_call_t *call, const char *reason,
+                             acd_overflow_kind_t kind, const char *target)
+{
+    call->queue->overflowed++;
+    acd_action_t *act = acd_emit(core, ACD_ACT_OVERFLOW, call, NULL);
+    acd_copy(act->reason, sizeof act->reason, reason);
+    act->overflow = kind;
+    acd_copy(act->target, sizeof act->target, target);
+    act->wait_ms = core->now_ms - call->enq_ms;
+    acd_queue_unlink(core, call);
+    return act;
+}
+
+/* Moved: a new wait in `next`, same priority and skill. */
+static void s_enter_next(acd_core_t *core, acd_call_t *call, acd_queue_t *next)
+{
+    call->queue = next;
+    call->at_head = false;
+    call->enq_ms = core->now_ms;
+    acd_call_rekey(call);
+    s_place(core, call, next->cfg.announce);
+}
+
 static void s_overflow(acd_core_t *core, acd_call_t *call, const char *reason)
 {
     acd_queue_t *queue = call->queue;
-    queue->overflowed++;
-    acd_action_t *act = acd_emit(core, ACD_ACT_OVERFLOW, call, NULL);
-    acd_copy(act->reason, sizeof act->reason, reason);
-    act->overflow = queue->cfg.overflow;
-    acd_copy(act->target, sizeof act->target, queue->cfg.overflow_target);
-    act->wait_ms = core->now_ms - call->enq_ms;
-    acd_queue_unlink(core, call);
+    acd_action_t *act = s_leave(core, call, reason, queue->cfg.overflow,
+                                queue->cfg.overflow_target);
     acd_queue_t *next = NULL;
     if (queue->cfg.overflow == ACD_OVERFLOW_QUEUE)
         next = cc_map_get(core->queues_by_name, queue->cfg.overflow_target);
@@ -182,13 +202,8 @@ static void s_overflow(acd_core_t *core, acd_call_t *call, const char *reason)
         acd_call_release(core, call);
         return;
     }
-    /* Moved: a new wait in the next queue, same priority and skill. */
     call->hops++;
-    call->queue = next;
-    call->at_head = false;
-    call->enq_ms = core->now_ms;
-    acd_call_rekey(call);
-    s_place(core, call, next->cfg.announce);
+    s_enter_next(core, call, next);
 }
 
 /* Puts a call into its queue's waiting sets and routes it, or overflows it when the
@@ -298,5 +313,28 @@ int acd_queue_abandon(acd_core_t *core, const char *call_id)
         acd_agent_set_state(core, agent, ACD_AGENT_READY, NULL);
     }
     acd_call_release(core, call);
+    return 0;
+}
+
+/* A supervisor moves a waiting call to another queue and/or changes its priority. */
+int acd_queue_move(acd_core_t *core, const acd_event_t *ev)
+{
+    acd_call_t *call = ev->call_id ? cc_map_get(core->calls_by_id, ev->call_id) : NULL;
+    if (!call) return -ENOENT;
+    acd_queue_t *to = call->queue;
+    if (ev->queue && *ev->queue && !(to = cc_map_get(core->queues_by_name, ev->queue)))
+        return -ENOENT;
+    if (ev->priority > 100) return -EINVAL;
+    if (call->state != ACD_CALL_WAITING) return -EPERM;
+    if (ev->priority >= 0) call->priority = ev->priority;
+    if (to != call->queue) {
+        s_leave(core, call, "moved", ACD_OVERFLOW_QUEUE, to->cfg.name);
+        s_enter_next(core, call, to);
+        return 0;
+    }
+    acd_queue_unlink(core, call);
+    acd_call_rekey(call);
+    acd_queue_link(core, call);
+    if (!acd_route_call(core, call)) s_arm(core, call);
     return 0;
 }

@@ -121,6 +121,23 @@ void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
 
 /* ---- entering ------------------------------------------------------------------------- */
 
+void acd_qcall_insert(acd_app_t *app, acd_call_t *call, const char *db_state)
+{
+    int64_t seq = (int64_t)cc_wall_us();
+    call->seq = seq > app->last_seq ? seq : app->last_seq + 1;
+    app->last_seq = call->seq;
+    char pr[16], lv[16], enq[24], sq[24], ep[24];
+    char *vars = call->variables ? json_dumps(call->variables, JSON_COMPACT) : NULL;
+    const char *p[12] = {call->id, call->queue, acd_fmt_int(pr, sizeof pr, call->priority),
+                         call->skill, acd_fmt_int(lv, sizeof lv, call->skill_level),
+                         acd_fmt_int(enq, sizeof enq, call->enqueued_ms),
+                         acd_fmt_int(sq, sizeof sq, call->seq), call->caller,
+                         acd_fmt_int(ep, sizeof ep, call->endpoint_id), vars ? vars : "{}",
+                         db_state, call->return_to_ivr ? "t" : "f"};
+    acd_db_write(app->db, ACD_DB_QCALL_INSERT, p);
+    free(vars);
+}
+
 int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char *db_state)
 {
     if (!call->enqueued_ms)
@@ -130,21 +147,8 @@ int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char
                       .min_level = call->skill_level,
                       .enqueued_ms = restored ? call->enqueued_ms : 0};
     /* the row first, so that the writer sees it before any update the step makes */
-    if (!restored) {
-        int64_t seq = (int64_t)cc_wall_us();
-        call->seq = seq > app->last_seq ? seq : app->last_seq + 1;
-        app->last_seq = call->seq;
-        char pr[16], lv[16], enq[24], sq[24], ep[24];
-        char *vars = call->variables ? json_dumps(call->variables, JSON_COMPACT) : NULL;
-        const char *p[12] = {call->id, call->queue, acd_fmt_int(pr, sizeof pr, call->priority),
-                             call->skill, acd_fmt_int(lv, sizeof lv, call->skill_level),
-                             acd_fmt_int(enq, sizeof enq, call->enqueued_ms),
-                             acd_fmt_int(sq, sizeof sq, call->seq), call->caller,
-                             acd_fmt_int(ep, sizeof ep, call->endpoint_id), vars ? vars : "{}",
-                             db_state, call->return_to_ivr ? "t" : "f"};
-        acd_db_write(app->db, ACD_DB_QCALL_INSERT, p);
-        free(vars);
-    }
+    if (!restored)
+        acd_qcall_insert(app, call, db_state);
     call->in_core = true;
     int rc = acd_app_step(app, &ev);
     if (rc != 0) {
@@ -274,8 +278,17 @@ static void s_agent_done(acd_app_t *app, acd_call_t *call)
     acd_qcall_delete(app, call); /* the 'connected' row */
     acd_event_t ev = {.kind = ACD_EV_CALL_ENDED, .agent = call->agent};
     acd_app_step(app, &ev);
+    acd_call_completed(app, call, NULL);
+}
+
+void acd_call_completed(acd_app_t *app, acd_call_t *call, const char *detail)
+{
+    double talk = (double)(acd_now_ms() - call->answered_ms) / 1000.0;
+    cc_bus_publish(app->bus, "queue.completed", call->id,
+                   json_pack("{s:s, s:s, s:f}", "queue", call->queue, "agent", call->agent,
+                             "talk_s", talk));
     acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller, -1, -1,
-                  (double)(acd_now_ms() - call->answered_ms) / 1000.0, -1, -1, NULL);
+                  talk, -1, -1, detail);
 }
 
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id)

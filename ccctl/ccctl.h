@@ -109,6 +109,17 @@ int ccctl_ivr_demo(ccctl_t *ctx);
 int ccctl_recording_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_recording_usage(FILE *out);
 
+/* Live calls (ccctl_calls.c): `ccctl call hangup`. */
+int ccctl_call_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_call_usage(FILE *out);
+
+/* The web gateway's users, tokens, alert thresholds and audit log (ccctl_web.c). */
+int ccctl_web_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_web_usage(FILE *out);
+/* Web users supervisor (queues support and sales) and admin for `demo seed`, inside its
+ * transaction. */
+int ccctl_web_demo(ccctl_t *ctx, const char *supervisor_pw, const char *admin_pw);
+
 /* ACD queues and agents (ccctl_queue.c, ccctl_agent.c; shared helpers in ccctl_acd.h). */
 int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_queue_usage(FILE *out);

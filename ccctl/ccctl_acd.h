@@ -44,5 +44,14 @@ int ccctl_acd_skill_parse(const char *text, char *name, size_t len, int *level);
 /* One request to acdd: its result (new reference) or NULL after printing why ("acdd is
  * not running", "acdd: not_allowed: agent 1002 is logged_out"). */
 json_t *ccctl_acd_call(ccctl_t *ctx, const char *cmd, json_t *args, int *exit_code);
+/* The same to any daemon ("sipproxy"). */
+json_t *ccctl_daemon_call(ccctl_t *ctx, const char *daemon, const char *cmd, json_t *args,
+                          int *exit_code);
+
+/* What acdd holds and acting on it (ccctl_calls.c): `queue calls|move|callback`; the same
+ * bus commands the web console sends. */
+int ccctl_queue_calls(ccctl_t *ctx, int argc, char **argv);
+int ccctl_queue_move(ccctl_t *ctx, int argc, char **argv);
+int ccctl_queue_callback(ccctl_t *ctx, int argc, char **argv);
 
 #endif

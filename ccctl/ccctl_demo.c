@@ -21,6 +21,9 @@ typedef struct {
     char password[DEMO_PASSWORD_LEN + 1];
 } s_account_t;
 
+/* The web gateway's demo logins: [0] supervisor, [1] admin. */
+typedef char s_web_pw_t[2][DEMO_PASSWORD_LEN + 1];
+
 static const struct {
     const char *pattern, *kind, *target;
 } s_fixed_routes[] = {
@@ -31,11 +34,13 @@ void ccctl_demo_usage(FILE *out)
     fputs("usage: ccctl demo seed\n"
           "  Creates extensions 1000-1009 with random passwords, routes to them, 500 -> the\n"
           "  IVR main, 600/601 -> queues support/sales, and writes the credentials to\n"
-          "  <var_dir>/" CREDENTIALS_FILE " (mode 0600). Does nothing if 1000 exists.\n",
+          "  <var_dir>/" CREDENTIALS_FILE " (mode 0600), with the wallboard logins supervisor\n"
+          "  and admin. Does nothing if 1000 exists.\n",
           out);
 }
 
-static void s_write_credentials(FILE *out, const ccctl_t *ctx, const s_account_t *acc)
+static void s_write_credentials(FILE *out, const ccctl_t *ctx, const s_account_t *acc,
+                                s_web_pw_t web)
 {
     const char *domain = cc_config_str(ctx->cfg, "common", "sip_domain");
     const char *bind = cc_config_str(ctx->cfg, "common", "bind");
@@ -49,10 +54,18 @@ static void s_write_credentials(FILE *out, const ccctl_t *ctx, const s_account_t
     for (int i = 0; i < DEMO_USERS; i++)
         fprintf(out, "%-6s  %s  %s\n", acc[i].ext, acc[i].password, acc[i].name);
     fprintf(out, "# Dial another extension, 500 for the IVR, 600 for support, 601 for sales.\n");
+    fprintf(out, "# Wallboard and console: http://%s:%ld/ (web logins below).\n", bind,
+            cc_config_int(ctx->cfg, "common", "http_port"));
+    fprintf(out, "web  supervisor  %s  (queues support, sales)\n", web[0]);
+    fprintf(out, "web  admin       %s  (every queue, audit log)\n", web[1]);
 }
 
-static int s_make_accounts(s_account_t *acc)
+static int s_make_accounts(s_account_t *acc, s_web_pw_t web)
 {
+    for (int i = 0; i < 2; i++)
+        if (ccctl_random_password(web[i], DEMO_PASSWORD_LEN) != 0)
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read /dev/urandom: %s",
+                              strerror(errno));
     for (int i = 0; i < DEMO_USERS; i++) {
         snprintf(acc[i].ext, sizeof acc[i].ext, "%d", DEMO_FIRST_EXT + i);
         if (i == 0)
@@ -99,7 +112,7 @@ static int s_insert_route(ccctl_t *ctx, const char *pattern, const char *kind,
     return 0;
 }
 
-static int s_insert_all(ccctl_t *ctx, const s_account_t *acc)
+static int s_insert_all(ccctl_t *ctx, const s_account_t *acc, s_web_pw_t web)
 {
     int rc = cc_pg_begin(ctx->pg) == 0 ? 0 : ccctl_db_fail(ctx, "BEGIN failed");
     for (int i = 0; rc == 0 && i < DEMO_USERS; i++)
@@ -111,6 +124,8 @@ static int s_insert_all(ccctl_t *ctx, const s_account_t *acc)
                             s_fixed_routes[i].target);
     if (rc == 0)
         rc = ccctl_acd_demo(ctx); /* queues support/sales and their agents (ccctl_queue.c) */
+    if (rc == 0)
+        rc = ccctl_web_demo(ctx, web[0], web[1]); /* wallboard logins (ccctl_web.c) */
     if (rc != 0) {
         cc_pg_rollback(ctx->pg);
         return rc;
@@ -138,15 +153,16 @@ static int s_already_seeded(ccctl_t *ctx)
 static int s_seed(ccctl_t *ctx, const char *path)
 {
     s_account_t acc[DEMO_USERS];
+    s_web_pw_t web;
     char tmp[4096];
-    int rc = s_make_accounts(acc);
+    int rc = s_make_accounts(acc, web);
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     int fd = rc == 0 ? mkstemp(tmp) : -1; /* mkstemp creates it with mode 0600 */
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (rc == 0 && !f)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create %s: %s", tmp, strerror(errno));
     if (rc == 0) {
-        s_write_credentials(f, ctx, acc);
+        s_write_credentials(f, ctx, acc, web);
         if (fflush(f) != 0 || fsync(fileno(f)) != 0)
             rc = ccctl_fail(CCCTL_EXIT_REFUSED, "cannot write %s: %s", tmp, strerror(errno));
     }
@@ -155,17 +171,18 @@ static int s_seed(ccctl_t *ctx, const char *path)
     else if (fd >= 0)
         close(fd);
     if (rc == 0)
-        rc = s_insert_all(ctx, acc);
+        rc = s_insert_all(ctx, acc, web);
     if (rc == 0 && rename(tmp, path) != 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "demo data written, but cannot rename %s to %s: "
                         "%s", tmp, path, strerror(errno));
     else if (rc != 0 && fd >= 0)
         unlink(tmp);
     if (rc == 0)
-        s_write_credentials(stdout, ctx, acc);
+        s_write_credentials(stdout, ctx, acc, web);
     if (rc == 0)
         rc = ccctl_ivr_demo(ctx); /* deploy/ivr/main.json on 500 (ccctl_ivr.c) */
     explicit_bzero(acc, sizeof acc);
+    explicit_bzero(web, sizeof web);
     return rc;
 }
 

@@ -117,6 +117,12 @@ int ccctl_acd_skill_parse(const char *text, char *name, size_t len, int *level)
 
 json_t *ccctl_acd_call(ccctl_t *ctx, const char *cmd, json_t *args, int *exit_code)
 {
+    return ccctl_daemon_call(ctx, "acdd", cmd, args, exit_code);
+}
+
+json_t *ccctl_daemon_call(ccctl_t *ctx, const char *daemon, const char *cmd, json_t *args,
+                          int *exit_code)
+{
     *exit_code = CCCTL_EXIT_REFUSED;
     cc_config_t *cfg = ccctl_config(ctx);
     if (!cfg) {
@@ -126,11 +132,11 @@ json_t *ccctl_acd_call(ccctl_t *ctx, const char *cmd, json_t *args, int *exit_co
     }
     const char *run_dir = cc_config_run_dir(cfg);
     char path[4096];
-    snprintf(path, sizeof path, "%s/acdd.cmd", run_dir);
+    snprintf(path, sizeof path, "%s/%s.cmd", run_dir, daemon);
     struct stat st;
     if (stat(path, &st) != 0) {
         json_decref(args);
-        ccctl_fail(CCCTL_EXIT_REFUSED, "acdd is not running (no %s): start it first", path);
+        ccctl_fail(CCCTL_EXIT_REFUSED, "%s is not running (no %s): start it first", daemon, path);
         return NULL;
     }
     char name[64], err[256];
@@ -142,11 +148,11 @@ json_t *ccctl_acd_call(ccctl_t *ctx, const char *cmd, json_t *args, int *exit_co
         return NULL;
     }
     long timeout = cc_config_int(cfg, "ccctl", "status_timeout_ms");
-    json_t *res = cc_bus_call(bus, "acdd", cmd, args, (int)timeout, err, sizeof err);
+    json_t *res = cc_bus_call(bus, daemon, cmd, args, (int)timeout, err, sizeof err);
     cc_bus_destroy(&bus);
     if (!res) {
         if (strstr(err, "timeout"))
-            ccctl_fail(CCCTL_EXIT_REFUSED, "acdd did not answer (%s): is it running?", err);
+            ccctl_fail(CCCTL_EXIT_REFUSED, "%s did not answer (%s): is it running?", daemon, err);
         else
             ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
         return NULL;
@@ -166,6 +172,10 @@ void ccctl_queue_usage(FILE *out)
           "           [--aging POINTS_PER_S] [--callback-key DIGIT]\n"
           "       ccctl queue del NAME\n"
           "       ccctl queue list [--json]\n"
+          "       ccctl queue calls [--json]                 what acdd holds: waiting, ringing,\n"
+          "                                                  talking, callbacks\n"
+          "       ccctl queue move CALL_ID [--queue NAME] [--priority 0-100]\n"
+          "       ccctl queue callback NAME NUMBER           schedule a callback to NUMBER\n"
           "  S (strategy): ring-all, round-robin, longest-idle (default), fewest-calls, skills.\n"
           "  add also routes the dialled number N to queue:NAME. Times are in seconds;\n"
           "  --max-wait/--max-len 0 mean no limit; --sl is the service-level threshold\n"
@@ -510,6 +520,9 @@ int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv)
         {"add", s_add},
         {"del", s_del},
         {"list", s_list},
+        {"calls", ccctl_queue_calls},
+        {"move", ccctl_queue_move},
+        {"callback", ccctl_queue_callback},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_queue_usage);

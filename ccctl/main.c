@@ -26,6 +26,8 @@ static const struct {
     {"ivr", ccctl_ivr_main, ccctl_ivr_usage, "IVR flows: load, check, list, show"},
     {"queue", ccctl_queue_main, ccctl_queue_usage, "ACD queues: add, del, list"},
     {"agent", ccctl_agent_main, ccctl_agent_usage, "ACD agents: add, del, login, logout, ready, pause, list"},
+    {"call", ccctl_call_main, ccctl_call_usage, "live calls: hangup"},
+    {"web", ccctl_web_main, ccctl_web_usage, "web gateway: users, API tokens, alert thresholds, audit log"},
     {"recording", ccctl_recording_main, ccctl_recording_usage, "call recordings: policy, list, export, start/stop/pause/resume, hold"},
 };
 #define N_GROUPS (sizeof s_groups / sizeof s_groups[0])

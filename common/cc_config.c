@@ -25,6 +25,7 @@ static const cc_cfg_key_t s_keys[] = {
 #include "config/ivrd.def"
 #include "config/recorderd.def"
 #include "config/cdrd.def"
+#include "config/webd.def"
 #include "config/ccctl.def"
 };
 #undef CC_CFG
@@ -33,7 +34,7 @@ static const cc_cfg_key_t s_keys[] = {
 
 /* Sections exist even without keys yet ([mediad]), so a file may carry them. */
 static const char *s_sections[] = {
-    "common", "sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "ccctl",
+    "common", "sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd", "ccctl",
 };
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,6 +272,11 @@ cc_daemon_t *cc_daemon_start(const cc_daemon_spec_t *spec, int argc, char **argv
         fprintf(stderr, "%s: %s\n", spec->name, err);
         exit(2);
     }
+    if (spec->check_config && spec->check_config(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", spec->name, err);
+        cc_config_destroy(&cfg);
+        exit(2);
+    }
     if (args.check_config) {
         printf("config ok\n");
         cc_config_destroy(&cfg);
@@ -364,4 +370,17 @@ void cc_daemon_destroy(cc_daemon_t **self_p)
     cc_config_destroy(&self->cfg);
     free(self);
     *self_p = NULL;
+}
+
+long cc_daemon_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
 }

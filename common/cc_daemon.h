@@ -35,6 +35,10 @@ typedef struct {
     const char *name;      /* "sipproxy": also the config section and the bus name */
     const char *summary;   /* one line for --help */
     bool uses_postgres;    /* connect as [name] pg_user and check the schema */
+    /* Checks of the daemon's own that the key table cannot express (a time zone that
+     * exists, one of several words): 0, or -1 with the reason in err. Run on every start
+     * and by --check-config, both exiting 2 on failure. NULL: none. */
+    int (*check_config)(const cc_config_t *cfg, char *err, size_t errlen);
 } cc_daemon_spec_t;
 
 struct cc_daemon {
@@ -68,6 +72,11 @@ void cc_daemon_ready(cc_daemon_t *self);
 /* Run the loop until SIGTERM/SIGINT; then sd_notify STOPPING=1, publish daemon.stopping,
  * call the stop hook and return 0. */
 int cc_daemon_run(cc_daemon_t *self);
+
+/* Take the hard limit on open files rather than a soft default of 1024 (daemons holding
+ * many sockets: mediad's endpoints, webd's live streams). Returns the limit now in force,
+ * or -1 when unlimited or unknown. */
+long cc_daemon_raise_nofile(void);
 
 /* Free everything (bus sockets closed with linger 0, so exit is prompt). */
 void cc_daemon_destroy(cc_daemon_t **self_p);

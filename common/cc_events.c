@@ -39,6 +39,7 @@ static const s_row_t s_rows[] = {
 #include "events/acd.def"
 #include "events/ivr.def"
 #include "events/rec.def"
+#include "events/web.def"
 /* ---- end of catalogue ------------------------------------------------------------ */
 };
 

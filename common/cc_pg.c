@@ -340,3 +340,48 @@ int cc_pg_check_schema(cc_pg_t *self, int expected, int *found, char *err, size_
     }
     return 0;
 }
+
+/* ---- rows as JSON ------------------------------------------------------------------ */
+
+/* Type OIDs of the built-in types converted (pg_type.h, stable across versions). */
+enum { S_BOOL = 16, S_INT8 = 20, S_INT2 = 21, S_INT4 = 23, S_JSON = 114, S_FLOAT4 = 700,
+       S_FLOAT8 = 701, S_NUMERIC = 1700, S_JSONB = 3802 };
+
+static json_t *s_json_value(PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return json_null();
+    const char *v = PQgetvalue(res, row, col);
+    switch (PQftype(res, col)) {
+    case S_BOOL:
+        return json_boolean(v[0] == 't');
+    case S_INT2:
+    case S_INT4:
+    case S_INT8:
+        return json_integer((json_int_t)strtoll(v, NULL, 10));
+    case S_FLOAT4:
+    case S_FLOAT8:
+    case S_NUMERIC:
+        return json_real(strtod(v, NULL));
+    case S_JSON:
+    case S_JSONB: {
+        json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+        return j ? j : json_string(v);
+    }
+    default:
+        return json_string(v);
+    }
+}
+
+json_t *cc_pg_rows_json(PGresult *res)
+{
+    json_t *rows = json_array();
+    int nrows = PQntuples(res), ncols = PQnfields(res);
+    for (int r = 0; r < nrows; r++) {
+        json_t *o = json_object();
+        for (int c = 0; c < ncols; c++)
+            json_object_set_new(o, PQfname(res, c), s_json_value(res, r, c));
+        json_array_append_new(rows, o);
+    }
+    return rows;
+}

@@ -6,6 +6,7 @@
 #ifndef CC_PG_H
 #define CC_PG_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,6 +52,11 @@ const char *cc_pg_sqlstate(const cc_pg_t *self);
  * "database schema is version 3, this build knows version 1: upgrade the binaries"
  * "database schema is version 0, this build needs 1: run `ccctl migrate`". */
 int cc_pg_check_schema(cc_pg_t *self, int expected, int *found, char *err, size_t errlen);
+
+/* The rows of a result as an array of JSON objects keyed by column name: integer, real
+ * and boolean columns as numbers and booleans, json/jsonb parsed, NULL as null, every
+ * other type as its text. For listings (ccctl --json, webd's API). */
+json_t *cc_pg_rows_json(PGresult *res);
 
 /* The raw connection, for LISTEN/NOTIFY and async use by the owner. */
 PGconn *cc_pg_conn(cc_pg_t *self);

@@ -5,6 +5,7 @@
 #   binaries     bin/*                  -> $PREFIX/bin (default /usr/local/bin)
 #   migrations   deploy/migrations/*.sql -> /usr/share/callcenter/migrations
 #   SQL, docs    deploy/sql, README.md, cc.conf.example -> /usr/share/callcenter
+#   pages        webd/www               -> /usr/share/callcenter/www
 #   units        deploy/systemd/*       -> /etc/systemd/system
 #   sysctl       deploy/sysctl.d/*      -> /etc/sysctl.d (applied now)
 #   config       /etc/callcenter/cc.conf from the example, only if it does not exist
@@ -22,7 +23,7 @@ PREFIX=${PREFIX:-/usr/local}
 SHARE=/usr/share/callcenter
 ETC=/etc/callcenter
 UNITDIR=/etc/systemd/system
-DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd)
+DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd webd)
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
@@ -36,11 +37,11 @@ install -d "$DESTDIR$PREFIX/bin" "$DESTDIR$SHARE/migrations" "$DESTDIR$SHARE/sql
 for prog in "${DAEMONS[@]}" ccctl; do
     install -m 0755 "$REPO/bin/$prog" "$DESTDIR$PREFIX/bin/$prog"
 done
-# the web gateway (a later issue), when built
-if [[ -x "$REPO/bin/webd" ]]; then
-    install -m 0755 "$REPO/bin/webd" "$DESTDIR$PREFIX/bin/webd"
-fi
 install -m 0644 "$REPO"/deploy/migrations/*.sql "$DESTDIR$SHARE/migrations/"
+# webd's pages ([webd] www_dir)
+install -d "$DESTDIR$SHARE/www/static"
+install -m 0644 "$REPO"/webd/www/*.html "$DESTDIR$SHARE/www/"
+install -m 0644 "$REPO"/webd/www/static/* "$DESTDIR$SHARE/www/static/"
 install -m 0644 "$REPO"/deploy/sql/*.sql "$DESTDIR$SHARE/sql/"
 install -m 0644 "$REPO/README.md" "$DESTDIR$SHARE/README.md"
 install -m 0644 "$REPO/deploy/cc.conf.example" "$DESTDIR$SHARE/cc.conf.example"

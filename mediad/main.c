@@ -10,7 +10,6 @@
  * md_bus (endpoints) and md_media (prompts, DTMF). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cc_daemon.h"
@@ -51,21 +50,6 @@ static void s_on_quarantine_over(cc_loop_t *loop, int timer_id, void *arg)
     (void)loop;
     (void)timer_id;
     cc_daemon_ready(arg);
-}
-
-/* Three sockets per endpoint (RTP, its connected twin, RTCP): take the hard limit on open
- * files rather than a soft default of 1024. Returns the limit now in force. */
-static long s_raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return -1;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-        (void)getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    return rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
 }
 
 static void s_fail(const char *what)
@@ -136,7 +120,7 @@ int main(int argc, char **argv)
             bus_cfg.media_timeout_s, cc_logq(prompt_dir),
             (unsigned long long)(quarantine_us / 1000u),
             cc_config_int(cfg, "mediad", "latch_window_ms"));
-    long nofile = s_raise_nofile();
+    long nofile = cc_daemon_raise_nofile(); /* three sockets per endpoint */
     if (nofile >= 0 && nofile < 3L * capacity + 64)
         cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "
                 "without the connected send socket, then fail", nofile, capacity);

@@ -1,7 +1,7 @@
 """Fixtures shared by every test (see suite.py for the harness itself).
 
     pg_cluster   session: one private Postgres cluster (deploy/local/pg.sh)
-    suite        module:  a Suite with all six daemons started and READY
+    suite        module:  a Suite with every daemon started and READY
     make_suite   function: factory for suites with chosen daemons/config, closed after
                  the test (start daemons with s.start(...))
 """

@@ -4,7 +4,7 @@ temp CC_VAR_DIR, free ports, a fresh database migrated with ccctl, and the daemo
 from CC_BIN_DIR, each with its own NOTIFY_SOCKET so tests can assert READY/STOPPING/WATCHDOG.
 Every process is started with subprocess (so the PID is the real one) and stopped by PID.
 
-    def test_x(suite):                        # module-scoped, all six daemons ready
+    def test_x(suite):                        # module-scoped, every daemon ready
         r = suite.ccctl("user", "list", "--json")
         rows = suite.psql("SELECT ext FROM sip_users")
         code, secs = suite.stop("acdd")       # SIGTERM; exit code and time taken
@@ -43,10 +43,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(os.environ.get("CC_BIN_DIR") or REPO / "build" / "san" / "bin").resolve()
 PG_SH = REPO / "deploy" / "local" / "pg.sh"
-DAEMONS = ["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd"]
+DAEMONS = ["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd"]
 # daemons that connect to Postgres (have a [section] pg_password)
-PG_DAEMONS = ["sipproxy", "acdd", "ivrd", "recorderd", "cdrd"]
-ROLES = ["cc_admin", "cc_sipproxy", "cc_acdd", "cc_ivrd", "cc_recorderd", "cc_cdrd", "cc_bi"]
+PG_DAEMONS = ["sipproxy", "acdd", "ivrd", "recorderd", "cdrd", "webd"]
+ROLES = ["cc_admin", "cc_sipproxy", "cc_acdd", "cc_ivrd", "cc_recorderd", "cc_cdrd", "cc_webd",
+         "cc_bi"]
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "ERROR: UndefinedBehaviorSanitizer")
 TOKEN_VAR = "CCTEST_TOKEN"  # marks every process a suite starts, to find leaks

@@ -23,9 +23,9 @@
 # Postgres refuses to run as root: as root the server runs as the postgres user.
 set -euo pipefail
 
-ROLES=(cc_admin cc_sipproxy cc_acdd cc_ivrd cc_recorderd cc_cdrd cc_bi)
+ROLES=(cc_admin cc_sipproxy cc_acdd cc_ivrd cc_recorderd cc_cdrd cc_webd cc_bi)
 # config sections with their own Postgres role ([section] pg_password)
-SECTIONS=(sipproxy acdd ivrd recorderd cdrd ccctl)
+SECTIONS=(sipproxy acdd ivrd recorderd cdrd webd ccctl)
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
@@ -205,10 +205,13 @@ cmd_stop_server() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
-# roles, passwords and the database: done once per cluster (marker in the data dir)
+# roles, passwords and the database: done once per cluster and again when the list of
+# roles grows (the marker in the data dir holds the list it was done for; roles.sql and
+# the database creation are idempotent, so an older cluster just gains the new roles)
 setup_cluster() {
     local marker=$DATA/cc_setup_done
-    [[ -f "$marker" ]] && return 0
+    [[ -f "$marker" && "$(cat "$marker")" == "${ROLES[*]}" ]] && return 0
+    make_passwords
     superuser_env
     local vars=() role
     for role in "${ROLES[@]}"; do
@@ -219,7 +222,7 @@ setup_cluster() {
     "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "${vars[@]}" -f "$roles_sql" >/dev/null \
         || die "$roles_sql failed"
     create_database "${CC_PG_DB:-callcenter}"
-    touch "$marker"
+    echo "${ROLES[*]}" >"$marker"
     own_by_server "$marker"
     return 0
 }
@@ -238,7 +241,7 @@ cmd_init() {
     make_dirs
     make_passwords
     cmd_init_cluster
-    [[ -f "$DATA/cc_setup_done" ]] && return 0
+    [[ -f "$DATA/cc_setup_done" && "$(cat "$DATA/cc_setup_done")" == "${ROLES[*]}" ]] && return 0
     local was_running=0
     postmaster_pid >/dev/null && was_running=1
     cmd_start_server >/dev/null
@@ -285,6 +288,7 @@ cmd_conf() {
     add common pg_host "$RUN"
     add common pg_port "$PORT"
     add common pg_db "${CC_PG_DB:-callcenter}"
+    add webd www_dir "$REPO/webd/www"
     for sec in "${SECTIONS[@]}"; do
         local role=cc_$sec
         [[ $sec == ccctl ]] && role=cc_admin

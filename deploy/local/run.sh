@@ -19,11 +19,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG=$REPO/deploy/local/pg.sh
 BIN=${CC_BIN_DIR:-$REPO/bin}
-DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd)
-# the web gateway (a later issue) joins when it is built
-if [[ -x "$BIN/webd" ]]; then
-    DAEMONS+=(webd)
-fi
+DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd webd)
 READY_TIMEOUT=${CC_READY_TIMEOUT:-20}
 
 mkdir -p "${CC_VAR_DIR:-$REPO/var}"
@@ -228,9 +224,8 @@ cat <<EOF
    Status      CC_VAR_DIR=$CC_VAR_DIR $CCCTL status
    Postgres    port $CC_PG_PORT, socket in $RUN
 EOF
-if [[ -n "${PIDS[webd]:-}" ]]; then
-    echo "   Wallboard   http://$CC_BIND:$CC_HTTP_PORT/"
-fi
+echo "   Wallboard   http://$CC_BIND:$CC_HTTP_PORT/  (logins supervisor and admin: passwords"
+echo "               in $CREDS)"
 echo " Daemons: $(for d in "${DAEMONS[@]}"; do printf '%s=%s ' "$d" "${PIDS[$d]}"; done)"
 echo " Press Ctrl-C to stop."
 echo "=============================================================================="

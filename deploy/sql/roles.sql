@@ -9,7 +9,8 @@
 --   psql -X -v ON_ERROR_STOP=1 -d postgres \
 --        -v admin_password=... -v sipproxy_password=... -v acdd_password=... \
 --        -v ivrd_password=... -v recorderd_password=... -v cdrd_password=... \
---        -v bi_password=... [-v db_name=callcenter] -f deploy/sql/roles.sql
+--        -v webd_password=... -v bi_password=... [-v db_name=callcenter] \
+--        -f deploy/sql/roles.sql
 --
 -- A password variable that is not given leaves that role's password as it is (a new role
 -- then has none and can log in only where pg_hba.conf uses trust or peer); one given as ''
@@ -43,6 +44,9 @@ SET cc_roles.recorderd_password = :'recorderd_password';
 \if :{?cdrd_password}
 SET cc_roles.cdrd_password = :'cdrd_password';
 \endif
+\if :{?webd_password}
+SET cc_roles.webd_password = :'webd_password';
+\endif
 \if :{?bi_password}
 SET cc_roles.bi_password = :'bi_password';
 \endif
@@ -59,6 +63,7 @@ BEGIN
             ('cc_ivrd',      'ivrd'),       -- IVR flows (later migrations)
             ('cc_recorderd', 'recorderd'),  -- recordings (later migrations)
             ('cc_cdrd',      'cdrd'),       -- writes CDRs and its bus cursors
+            ('cc_webd',      'webd'),       -- web gateway: its users, sessions, audit; ACD views
             ('cc_bi',        'bi')          -- read-only: the documented v_* views
         ) AS t (role, var)
     LOOP
@@ -87,6 +92,7 @@ RESET cc_roles.acdd_password;
 RESET cc_roles.ivrd_password;
 RESET cc_roles.recorderd_password;
 RESET cc_roles.cdrd_password;
+RESET cc_roles.webd_password;
 RESET cc_roles.bi_password;
 
 -- CREATE DATABASE cannot run inside a DO block (nor any transaction), hence \gexec.

@@ -17,8 +17,9 @@ declare -A BENCH=(
     [rtp_sip]="$PY tests/bench/rtp_sip_bench.py"
     [rec]="$PY tests/bench/rec_load.py"
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
+    [webd]="$PY tests/bench/webd_bench.py"
 )
-ORDER=(acd acd_e2e mediad ivr_media ivr_calls sip rtp_sip rec)
+ORDER=(acd acd_e2e mediad ivr_media ivr_calls sip rtp_sip rec webd)
 
 deploy/install-deps.sh --bench
 wanted=("$@")

@@ -127,6 +127,12 @@ def test_make_run_smoke(run_var):
         assert "%s:%s" % ("127.0.0.1", run.env["CC_SIP_PORT"]) in out
         for number in ("500", "600", "601", "1000"):
             assert number in out
+        # the wallboard is where the banner says, and the demo's supervisor can sign in
+        url = "http://127.0.0.1:%s/" % run.env["CC_HTTP_PORT"]
+        assert url in out, out
+        import urllib.request
+        with urllib.request.urlopen(url + "login", timeout=10) as resp:
+            assert resp.status == 200 and b"Sign in" in resp.read()
         r = run.ccctl("status", "--json")
         assert r.returncode == 0, r.stdout + r.stderr
         doc = json.loads(r.stdout)
