@@ -8,6 +8,7 @@ const char *sp_shed_reason_name(sp_shed_reason_t reason)
     case SP_SHED_MEDIA_PENDING: return "media_pending";
     case SP_SHED_MEDIA_DOWN: return "media_down";
     case SP_SHED_MEDIA_RESTORING: return "media_restoring";
+    case SP_SHED_MEDIA_EXHAUSTED: return "media_exhausted";
     default: return "none";
     }
 }
@@ -48,6 +49,8 @@ int sp_admission_check(sp_admission_t *self, const sp_admission_limits_t *limits
         r = SP_SHED_MEDIA_DOWN;
     else if (load->media_restoring)
         r = SP_SHED_MEDIA_RESTORING;
+    else if (load->media_exhausted)
+        r = SP_SHED_MEDIA_EXHAUSTED;
     else if (limits->delay_target_ms > 0 && self->standing_queue)
         r = SP_SHED_SIP_DELAY;
     else if (limits->media_pending_high && load->media_pending > pending_mark)

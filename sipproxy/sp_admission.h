@@ -1,6 +1,6 @@
 /* sp_admission.h - overload control for new calls. From load figures that cost almost
  * nothing to read (how long the oldest unread SIP datagram has waited in the UDP socket,
- * mediad requests in flight, mediad down or being restored), decide for each new INVITE,
+ * mediad requests in flight, mediad down, being restored or out of ports), decide for each new INVITE,
  * before authentication or any media work, whether it is admitted or turned away at once
  * with 503 and Retry-After, so the calls already admitted (and registrations and
  * in-dialog requests, which are never shed) get the CPU.
@@ -23,6 +23,7 @@ typedef struct {
     size_t media_pending;   /* mediad requests in flight */
     bool media_down;        /* mediad does not answer */
     bool media_restoring;   /* mediad restarted and calls' endpoints are being restored */
+    bool media_exhausted;   /* mediad just said it has no free port pair (no_ports) */
 } sp_load_t;
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef enum {
     SP_SHED_MEDIA_PENDING,
     SP_SHED_MEDIA_DOWN,
     SP_SHED_MEDIA_RESTORING,
+    SP_SHED_MEDIA_EXHAUSTED,
 } sp_shed_reason_t;
 
 typedef struct {

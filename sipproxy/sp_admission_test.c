@@ -50,6 +50,9 @@ CC_TEST(admission_media_states)
     load = (sp_load_t){ .media_restoring = true };
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 2), 1);
     CC_CHECK(a.reason == SP_SHED_MEDIA_RESTORING);
+    load = (sp_load_t){ .media_exhausted = true };
+    CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 2), 1);
+    CC_CHECK_STR(sp_shed_reason_name(a.reason), "media_exhausted");
     load = (sp_load_t){ .media_pending = 150 };
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 3), 1);
     load.media_pending = 60; /* above half the mark: the episode goes on */

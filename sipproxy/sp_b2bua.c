@@ -348,6 +348,7 @@ static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
         .media_restoring = self->media_restoring > 0,
     };
     uint64_t now = cc_mono_ms();
+    load.media_exhausted = now < self->media_exhausted_until_ms;
     sp_admission_t *adm = &self->admission;
     sp_shed_reason_t before = adm->reason;
     uint64_t shed_before = adm->shed_in_episode, since = adm->since_ms;

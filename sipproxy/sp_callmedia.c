@@ -13,6 +13,8 @@
 
 #include "cc_log.h"
 
+#define S_EXHAUSTED_MS 250 /* how long a no_ports answer sheds new calls */
+
 int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn)
 {
     if (!cc_bus_request(c->proxy->bus, &c->bus, "mediad", cmd, args,
@@ -115,6 +117,10 @@ static void s_on_created(sp_call_t *c, bool caller_side, bool pair, int status, 
         return;
     }
     bool ok = (caller_side ? c->ea.id : c->eb.id) > 0 && (!pair || c->eb.id > 0);
+    if (!ok && status == -EPROTO && strcmp(s_error(status, result), "no_ports") == 0)
+        /* every port pair busy or in quarantine: new calls are turned away at the door
+         * (503, no call) for a moment, rather than each failing here */
+        c->proxy->media_exhausted_until_ms = cc_mono_ms() + S_EXHAUSTED_MS;
     if (!ok) {
         cc_warn("call.media_unavailable", "status=%d error=%s", status,
                 cc_logq(s_error(status, result)));

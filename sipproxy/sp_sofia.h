@@ -59,6 +59,7 @@ struct sp_proxy {
     bool media_down;            /* it stopped answering */
     size_t media_restoring;     /* calls whose endpoints are being created again */
     uint64_t media_lost_ms;     /* when it was found down or restarted (0: it is fine) */
+    uint64_t media_exhausted_until_ms; /* it said no_ports: shed new calls until then */
     uint64_t media_restored_calls, media_lost_calls;
     cc_bus_owner_t mediad_owner; /* sync and orphan deletes in flight */
     int sync_timer;

@@ -26,7 +26,7 @@ from helpers.trunks import Trunks, cdr_counts, drained, sip_call_ids
 @pytest.fixture
 def load_suite(make_suite, tmp_path):
     def make(**config):
-        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(2000)}
+        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000)}
         conf.update(config)
         s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
         t = Trunks(s, tmp_path)
