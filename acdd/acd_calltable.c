@@ -154,15 +154,13 @@ void acd_request(acd_app_t *app, acd_call_t *call, const char *target, const cha
                  json_t *args, cc_bus_reply_fn *on_reply)
 {
     /* The bus runs the reply in the log context of the send: the call's. */
-    char handling[CC_LOG_CALL_MAX];
-    snprintf(handling, sizeof handling, "%s", cc_log_call());
-    if (call)
-        cc_log_set_call(call->id);
+    cc_log_call_saved_t handling;
+    cc_log_enter_call(&handling, call ? call->id : cc_log_call());
     if (!cc_bus_request(app->bus, on_reply ? &call->requests : NULL, target, cmd, args,
                         app->req_timeout_ms, on_reply ? on_reply : s_on_unowned_reply,
                         on_reply ? call : NULL))
         cc_warn("acd.request_failed", "cmd=%s", cmd);
-    cc_log_set_call(handling);
+    cc_log_leave_call(&handling);
 }
 
 void acd_hangup(acd_app_t *app, const char *call_id, const char *reason)

@@ -11,11 +11,11 @@
  * requeue another call): the log context follows the action, then comes back. */
 static void s_run_actions(acd_app_t *app, const acd_actions_t *out)
 {
-    char handling[CC_LOG_CALL_MAX];
-    snprintf(handling, sizeof handling, "%s", cc_log_call());
+    cc_log_call_saved_t handling;
+    cc_log_enter_call(&handling, cc_log_call());
     for (size_t i = 0; i < out->count; i++) {
         const acd_action_t *a = &out->items[i];
-        cc_log_set_call(a->call_id[0] ? a->call_id : handling);
+        cc_log_set_call(a->call_id[0] ? a->call_id : handling.id);
         switch (a->kind) {
         case ACD_ACT_OFFER: acd_act_offer(app, a); break;
         case ACD_ACT_CANCEL_OFFER: acd_act_cancel(app, a); break;
@@ -26,7 +26,7 @@ static void s_run_actions(acd_app_t *app, const acd_actions_t *out)
         case ACD_ACT_ANNOUNCE: acd_act_announce(app, a); break;
         }
     }
-    cc_log_set_call(handling);
+    cc_log_leave_call(&handling);
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)

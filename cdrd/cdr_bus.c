@@ -65,13 +65,12 @@ static void s_end_row(cdr_bus_t *self, cdr_row_t *row)
 static void s_on_orphan(cdr_row_t *row, void *arg)
 {
     cdr_bus_t *self = arg;
-    char handling[CC_LOG_CALL_MAX];
-    snprintf(handling, sizeof handling, "%s", cc_log_call());
-    cc_log_set_call(row->call_id);
+    cc_log_call_saved_t handling;
+    cc_log_enter_call(&handling, row->call_id);
     cc_warn("cdr.orphan", "reason=\"sipproxy restarted during the call\"");
     self->orphans++;
     s_end_row(self, row);
-    cc_log_set_call(handling);
+    cc_log_leave_call(&handling);
 }
 
 /* sipproxy restarted: its calls died with it. Close them at the new epoch's first ts. */

@@ -306,12 +306,11 @@ static bool s_end_write(s_tx_t *tx, int rc, PGresult *res, const char *what,
         tx->failure = CDR_DB_BAD_DATA;
         return false;
     }
-    char handling[CC_LOG_CALL_MAX]; /* the row refused is one call of a batch */
-    snprintf(handling, sizeof handling, "%s", cc_log_call());
-    cc_log_set_call(call_id);
+    cc_log_call_saved_t handling; /* the row refused is one call of a batch */
+    cc_log_enter_call(&handling, call_id);
     cc_error("cdr.write_refused", "what=%s sqlstate=%s err=%s", what, state,
              cc_logq(cc_pg_error(tx->db->pg)));
-    cc_log_set_call(handling);
+    cc_log_leave_call(&handling);
     tx->result->skipped++;
     if (cc_pg_exec_simple(tx->db->pg, "ROLLBACK TO SAVEPOINT cdr_write") != 0)
         tx->failure = CDR_DB_RETRY;

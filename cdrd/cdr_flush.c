@@ -87,8 +87,8 @@ static void s_publish(cdr_flush_t *self, const cdr_row_t *row)
 
 static void s_after_commit(cdr_flush_t *self, const cdr_db_result_t *res)
 {
-    char handling[CC_LOG_CALL_MAX]; /* a batch holds many calls: each line names its own */
-    snprintf(handling, sizeof handling, "%s", cc_log_call());
+    cc_log_call_saved_t handling; /* a batch holds many calls: each line names its own */
+    cc_log_enter_call(&handling, cc_log_call());
     for (cdr_row_t *row = cdr_batch_first_row(self->batch); row;
          row = cdr_batch_next_row(self->batch)) {
         if (!row->stored)
@@ -104,7 +104,7 @@ static void s_after_commit(cdr_flush_t *self, const cdr_db_result_t *res)
         if (self->publish)
             s_publish(self, row);
     }
-    cc_log_set_call(handling);
+    cc_log_leave_call(&handling);
     cdr_batch_cursor(self->batch, &self->stored_epoch, &self->stored_seq);
     cc_debug("cdr.batch",
              "events=%zu calls=%zu cdrs=%zu new=%zu replayed=%zu skipped=%zu epoch=%" PRIu64

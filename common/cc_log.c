@@ -110,6 +110,17 @@ const char *cc_log_call(void)
     return s_call;
 }
 
+void cc_log_enter_call(cc_log_call_saved_t *saved, const char *call_id)
+{
+    memcpy(saved->id, s_call, sizeof saved->id);
+    cc_log_set_call(call_id);
+}
+
+void cc_log_leave_call(const cc_log_call_saved_t *saved)
+{
+    cc_log_set_call(saved->id);
+}
+
 /* Appends at most what fits; returns the new length (never beyond cap - 1). */
 static size_t s_append(char *buf, size_t len, size_t cap, const char *text)
 {

@@ -37,6 +37,15 @@ void cc_log_set_call(const char *call_id);
 /* The current call id, "" when none (the buffer is the logger's: copy to keep it). */
 const char *cc_log_call(void);
 
+/* Work about one call nested in work about another (a batch of rows, actions caused by
+ * someone else's event, a sweep): enter sets the call and keeps the one before in saved,
+ * leave puts it back. */
+typedef struct {
+    char id[CC_LOG_CALL_MAX];
+} cc_log_call_saved_t;
+void cc_log_enter_call(cc_log_call_saved_t *saved, const char *call_id);
+void cc_log_leave_call(const cc_log_call_saved_t *saved);
+
 /* Quote a value for a log line: returns the value itself when it needs no quoting,
  * otherwise "..." with \" and \\ escaped and control bytes as \xNN. The result lives in
  * a small thread-local ring of buffers (8 at a time, 256 bytes each, truncated with ...):

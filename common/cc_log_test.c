@@ -211,3 +211,24 @@ CC_TEST(log_call_context_on_every_line_until_cleared)
     CC_CHECK(strstr(out, "info event=test.after daemon=testd n=2\n") != NULL);
     CC_CHECK_STR(cc_log_call(), "");
 }
+
+static void s_log_nested(void)
+{
+    cc_log_init("testd", CC_LOG_INFO);
+    cc_log_set_call("outer");
+    cc_log_call_saved_t saved;
+    cc_log_enter_call(&saved, "inner");
+    cc_info("test.inner", NULL);
+    cc_log_leave_call(&saved);
+    cc_info("test.outer_again", NULL);
+    cc_log_set_call(NULL);
+}
+
+CC_TEST(log_call_context_nests)
+{
+    setenv("JOURNAL_STREAM", "0:0", 1);
+    const char *out = s_capture(s_log_nested);
+    unsetenv("JOURNAL_STREAM");
+    CC_CHECK(strstr(out, "event=test.inner daemon=testd call=inner\n") != NULL);
+    CC_CHECK(strstr(out, "event=test.outer_again daemon=testd call=outer\n") != NULL);
+}

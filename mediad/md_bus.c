@@ -13,7 +13,6 @@
 
 #include "cc_events.h"
 #include "cc_log.h"
-#include "md_logctx.h"
 
 #define MD_OWNER_MAX 64
 
@@ -72,8 +71,8 @@ static md_endpoint_t *s_endpoint_arg(md_bus_t *self, cc_bus_req_t *req, json_t *
 static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason,
                       cc_log_level_t level)
 {
-    md_logctx_t saved;
-    md_logctx_enter(&saved, ep->call_id);
+    cc_log_call_saved_t saved;
+    cc_log_enter_call(&saved, ep->call_id);
     const md_stats_t *st = &ep->stats;
     if (cc_log_enabled(level))
         cc_log(level, "endpoint.deleted",
@@ -84,7 +83,7 @@ static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason,
                md_stats_jitter_ms(st), md_stats_max_gap_ms(st), (unsigned long long)st->dropped);
     json_t *stats = md_bus_stats_json(st);
     md_rtp_close(self->rtp, ep);
-    md_logctx_leave(&saved);
+    cc_log_leave_call(&saved);
     return stats;
 }
 
@@ -289,12 +288,12 @@ static int s_owner_arg(md_bus_t *self, cc_bus_req_t *req, json_t *args, bool req
         return -1;
     }
     if (*seen == MD_EPOCH_NEWER) {
-        md_logctx_t saved;
-        md_logctx_enter(&saved, NULL); /* about the owner, not the call being created */
+        cc_log_call_saved_t saved;
+        cc_log_enter_call(&saved, NULL); /* about the owner, not the call being created */
         int n = md_core_sweep_orphans(self->core, *owner, s_free_orphan, self);
         cc_info("endpoint.owner_restarted", "owner=%s epoch=%llu freed=%d", cc_logq(name),
                 (unsigned long long)*epoch, n);
-        md_logctx_leave(&saved);
+        cc_log_leave_call(&saved);
     }
     return 0;
 }
@@ -564,8 +563,8 @@ static void s_on_idle(md_endpoint_t *ep, uint64_t idle_us, void *arg)
         self->freed_orphans++;
         return;
     }
-    md_logctx_t saved;
-    md_logctx_enter(&saved, ep->call_id);
+    cc_log_call_saved_t saved;
+    cc_log_enter_call(&saved, ep->call_id);
     json_int_t idle_ms = (json_int_t)(idle_us / 1000);
     cc_info("media.timeout", "endpoint=%d leg=%s idle_ms=%lld", ep->id, cc_logq(ep->leg),
             (long long)idle_ms);
@@ -573,7 +572,7 @@ static void s_on_idle(md_endpoint_t *ep, uint64_t idle_us, void *arg)
                    json_pack("{s:i, s:s, s:I}", "endpoint_id", ep->id, "leg", ep->leg,
                              "idle_ms", idle_ms));
     self->timeouts_published++;
-    md_logctx_leave(&saved);
+    cc_log_leave_call(&saved);
 }
 
 static void s_on_scan(cc_loop_t *loop, int timer_id, void *arg)

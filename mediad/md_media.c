@@ -10,7 +10,6 @@
 
 #include "cc_log.h"
 #include "md_bus.h"
-#include "md_logctx.h"
 #include "md_play.h"
 #include "md_prompt.h"
 
@@ -37,14 +36,14 @@ static int s_send(md_endpoint_t *ep, const uint8_t *pkt, size_t len, void *arg)
 static void s_done(md_endpoint_t *ep, uint32_t play_id, md_play_reason_t reason, void *arg)
 {
     md_media_t *self = arg;
-    md_logctx_t saved; /* from the pacing timer, or a command about any call */
-    md_logctx_enter(&saved, ep->call_id);
+    cc_log_call_saved_t saved; /* from the pacing timer, or a command about any call */
+    cc_log_enter_call(&saved, ep->call_id);
     const char *why = md_play_reason_name(reason);
     cc_debug("play.done", "endpoint=%d play=%u reason=%s", ep->id, play_id, why);
     cc_bus_publish(self->bus, "media.play_done", ep->call_id,
                    json_pack("{s:i, s:s, s:I, s:s}", "endpoint_id", ep->id, "leg", ep->leg,
                              "play_id", (json_int_t)play_id, "reason", why));
-    md_logctx_leave(&saved);
+    cc_log_leave_call(&saved);
 }
 
 /* The pacing timer is a timerfd watched by the loop rather than a cc_loop timer: cc_loop
@@ -88,8 +87,8 @@ static void s_on_dtmf(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg)
     md_media_t *self = arg;
     char digit[2] = {ev->digit, '\0'};
     const char *method = ev->method == MD_DTMF_RFC4733 ? "rfc4733" : "inband";
-    md_logctx_t saved; /* from the packet path */
-    md_logctx_enter(&saved, ep->call_id);
+    cc_log_call_saved_t saved; /* from the packet path */
+    cc_log_enter_call(&saved, ep->call_id);
     if (!ev->end) {
         if (md_play_barge_in(self->play, ep))
             cc_debug("play.barged_in", "endpoint=%d digit=%s", ep->id, digit);
@@ -102,7 +101,7 @@ static void s_on_dtmf(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg)
                                  (json_int_t)ev->duration_ms, "method", method));
         self->digits++;
     }
-    md_logctx_leave(&saved);
+    cc_log_leave_call(&saved);
 }
 
 static void s_on_close(md_endpoint_t *ep, void *arg)

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cc_log.h"
-#include "md_logctx.h"
 #include "md_tap.h"
 
 struct md_taps {
@@ -46,8 +45,8 @@ static void s_ship(md_taps_t *self, md_tap_t *tap, int flags)
 static void s_on_tap(md_tap_t *tap, md_endpoint_t *ep, bool closing, void *arg)
 {
     md_taps_t *self = arg;
-    md_logctx_t saved; /* from the packet path (a full batch) or an endpoint closing */
-    md_logctx_enter(&saved, ep->call_id);
+    cc_log_call_saved_t saved; /* from the packet path (a full batch) or an endpoint closing */
+    cc_log_enter_call(&saved, ep->call_id);
     s_ship(self, tap, 0);
     if (closing) {
         for (int p = 0; p < 2; p++)
@@ -55,7 +54,7 @@ static void s_on_tap(md_tap_t *tap, md_endpoint_t *ep, bool closing, void *arg)
                 tap->endpoint[p] = 0;
         md_rtp_tap(self->rtp, ep, NULL, 0);
     }
-    md_logctx_leave(&saved);
+    cc_log_leave_call(&saved);
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)

@@ -41,13 +41,15 @@ void sp_b2bua_foreach(sp_proxy_t *p, void (*fn)(sp_call_t *c, void *arg), void *
 {
     if (!p->calls)
         return;
+    cc_log_call_saved_t outer;
+    cc_log_enter_call(&outer, NULL);
     cc_map_iter_t it = cc_map_iter(p->calls);
     for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
         sp_call_t *c = cc_map_value(e);
         cc_log_set_call(c->id);
         fn(c, arg); /* may end c, which leaves the table: allowed while iterating */
     }
-    cc_log_set_call(NULL);
+    cc_log_leave_call(&outer);
 }
 
 typedef struct {
@@ -75,11 +77,7 @@ struct sp_leg *sp_call_find_leg(sp_proxy_t *p, const char *callid, sp_call_t **c
     s_leg_search_t q = { callid, NULL, NULL };
     if (!callid[0])
         return NULL;
-    const char *current = cc_log_call();
-    char keep[CC_LOG_CALL_MAX];
-    snprintf(keep, sizeof keep, "%s", current);
     sp_b2bua_foreach(p, s_match_leg, &q);
-    cc_log_set_call(keep[0] ? keep : NULL);
     if (q.leg)
         *call_out = q.call;
     return q.leg;

@@ -66,9 +66,12 @@ void sp_mediad_call_restored(sp_call_t *c, bool ok)
         sp_call_end(c, SP_END_MEDIA_LOST, 0);
     }
     if (p->media_restoring == 0) {
+        cc_log_call_saved_t call; /* a line about mediad, not about this call */
+        cc_log_enter_call(&call, NULL);
         cc_info("media.restore_done", "restored=%llu ended=%llu ms=%llu",
                 (unsigned long long)p->media_restored_calls,
                 (unsigned long long)p->media_lost_calls, (unsigned long long)gap);
+        cc_log_leave_call(&call);
         p->media_lost_ms = 0;
     }
 }
