@@ -59,6 +59,10 @@ static cc_part_t s_parts[S_NROWS];
 static size_t s_nparts;
 /* Definitions sorted by (kind, name) for bsearch. */
 static const cc_def_t *s_sorted[S_NROWS];
+/* Parts sorted by (definition, kind), declaration order kept within: a definition's parts
+ * are found by one bsearch instead of a pass over the whole catalogue (this runs for every
+ * event published and every command received). */
+static const cc_part_t *s_part_index[S_NROWS];
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
 static int s_cmp_def(const void *a, const void *b)
@@ -67,6 +71,17 @@ static int s_cmp_def(const void *a, const void *b)
     if (x->kind != y->kind)
         return x->kind < y->kind ? -1 : 1;
     return strcmp(x->name, y->name);
+}
+
+static int s_cmp_part(const void *a, const void *b)
+{
+    const cc_part_t *x = *(const cc_part_t *const *)a, *y = *(const cc_part_t *const *)b;
+    int c = strcmp(x->def_name, y->def_name);
+    if (c)
+        return c;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x < y ? -1 : x > y; /* declaration order */
 }
 
 static void s_build(void)
@@ -82,6 +97,30 @@ static void s_build(void)
     for (size_t i = 0; i < s_ndefs; i++)
         s_sorted[i] = &s_defs[i];
     qsort(s_sorted, s_ndefs, sizeof s_sorted[0], s_cmp_def);
+    for (size_t i = 0; i < s_nparts; i++)
+        s_part_index[i] = &s_parts[i];
+    qsort(s_part_index, s_nparts, sizeof s_part_index[0], s_cmp_part);
+}
+
+/* The parts of one definition of one kind: *count of them from the returned position. */
+static const cc_part_t *const *s_parts_of(cc_part_kind_t kind, const char *def, size_t *count)
+{
+    size_t lo = 0, hi = s_nparts;
+    while (lo < hi) { /* first index whose (def, kind) is not below the key */
+        size_t mid = (lo + hi) / 2;
+        const cc_part_t *p = s_part_index[mid];
+        int c = strcmp(p->def_name, def);
+        if (c < 0 || (c == 0 && p->kind < kind))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (lo + n < s_nparts && s_part_index[lo + n]->kind == kind &&
+           !strcmp(s_part_index[lo + n]->def_name, def))
+        n++;
+    *count = n;
+    return &s_part_index[lo];
 }
 
 const cc_def_t *cc_events_defs(size_t *count)
@@ -154,10 +193,11 @@ static bool s_is_envelope_key(const char *key)
 
 static const cc_part_t *s_find_part(cc_part_kind_t kind, const char *def, const char *name)
 {
-    for (size_t i = 0; i < s_nparts; i++)
-        if (s_parts[i].kind == kind && !strcmp(s_parts[i].def_name, def) &&
-            !strcmp(s_parts[i].name, name))
-            return &s_parts[i];
+    size_t n;
+    const cc_part_t *const *parts = s_parts_of(kind, def, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(parts[i]->name, name))
+            return parts[i];
     return NULL;
 }
 
@@ -176,10 +216,10 @@ int cc_events_check(cc_part_kind_t kind, const char *name, json_t *obj, char *er
         snprintf(err, errlen, "%ss of '%s' must be an object", word, name);
         return -1;
     }
-    for (size_t i = 0; i < s_nparts; i++) {
-        const cc_part_t *p = &s_parts[i];
-        if (p->kind != kind || strcmp(p->def_name, name) != 0)
-            continue;
+    size_t nparts;
+    const cc_part_t *const *parts = s_parts_of(kind, name, &nparts);
+    for (size_t i = 0; i < nparts; i++) {
+        const cc_part_t *p = parts[i];
         json_t *v = obj ? json_object_get(obj, p->name) : NULL;
         if (!v || json_is_null(v)) {
             if (p->presence == CC_REQUIRED) {

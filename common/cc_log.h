@@ -54,8 +54,12 @@ const char *cc_logq(const char *value);
 
 #define cc_debug(event, ...) \
     do { if (cc_log_enabled(CC_LOG_DEBUG)) cc_log(CC_LOG_DEBUG, event, __VA_ARGS__); } while (0)
-#define cc_info(event, ...)  cc_log(CC_LOG_INFO, event, __VA_ARGS__)
-#define cc_warn(event, ...)  cc_log(CC_LOG_WARN, event, __VA_ARGS__)
+/* The level is checked before the arguments are evaluated: a cc_logq() or a formatted id
+ * costs nothing on a hot path whose level is off. */
+#define cc_info(event, ...) \
+    do { if (cc_log_enabled(CC_LOG_INFO)) cc_log(CC_LOG_INFO, event, __VA_ARGS__); } while (0)
+#define cc_warn(event, ...) \
+    do { if (cc_log_enabled(CC_LOG_WARN)) cc_log(CC_LOG_WARN, event, __VA_ARGS__); } while (0)
 #define cc_error(event, ...) cc_log(CC_LOG_ERROR, event, __VA_ARGS__)
 
 #endif
