@@ -612,6 +612,11 @@ bool cc_bus_dispatch(cc_bus_t *self)
     return any;
 }
 
+bool cc_bus_needs_dispatch(const cc_bus_t *self)
+{
+    return self->dirty;
+}
+
 int cc_bus_next_timeout_ms(cc_bus_t *self)
 {
     uint64_t now = cc_bus_now_ms();

@@ -56,6 +56,9 @@ typedef void (cc_bus_fd_fn)(cc_bus_t *bus, int fd, void *arg);
 void cc_bus_set_fd_watcher(cc_bus_t *self, cc_bus_fd_fn *fn, void *arg);
 /* Drain every socket, run handlers, expire overdue requests. True if anything happened. */
 bool cc_bus_dispatch(cc_bus_t *self);
+/* A send or a connect since the last dispatch may have consumed a socket's ZMQ_FD edge:
+ * dispatch before sleeping. False when nothing can be waiting unnoticed. */
+bool cc_bus_needs_dispatch(const cc_bus_t *self);
 /* Milliseconds until the next request timeout, or -1 when none is pending. */
 int cc_bus_next_timeout_ms(cc_bus_t *self);
 
