@@ -16,6 +16,7 @@ declare -A BENCH=(
     [sip]="$PY tests/bench/sip_bench.py"
     [rtp_sip]="$PY tests/bench/rtp_sip_bench.py"
     [rec]="$PY tests/bench/rec_load.py"
+    [recovery]="$PY tests/bench/recovery_bench.py"
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
     [webd]="$PY tests/bench/webd_bench.py"
 )
