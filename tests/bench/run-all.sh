@@ -20,7 +20,7 @@ declare -A BENCH=(
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
     [webd]="$PY tests/bench/webd_bench.py"
 )
-ORDER=(acd acd_e2e mediad ivr_media ivr_calls sip rtp_sip rec webd)
+ORDER=(acd acd_e2e mediad ivr_media ivr_calls sip rtp_sip rec webd recovery)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
