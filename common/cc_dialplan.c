@@ -3,11 +3,12 @@
  * Pure: no I/O, no clock; the route table is filled by whoever loads it (sipproxy). */
 #include "cc_dialplan.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cc_errbuf.h"
 
 /* One pattern position: a set of digits (bit d for digit d) or one non-digit literal
  * ('*', '#', '+'). Compiled once at add time so matching is a tight loop. */
@@ -37,19 +38,6 @@ struct cc_dialplan {
 
 #define S_ALL_DIGITS 0x3ffu
 
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static bool s_is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -64,32 +52,32 @@ static int s_compile_set(const char *pattern, size_t *pos, uint16_t *mask, char 
     for (;;) {
         char c = pattern[i];
         if (c == '\0') {
-            s_err(err, errlen, "'[' not closed at position %zu", open + 1);
+            cc_errf(err, errlen, "'[' not closed at position %zu", open + 1);
             return -1;
         }
         if (c == ']')
             break;
         if (!s_is_digit(c)) {
-            s_err(err, errlen, "'%c' at position %zu is not a digit (only digits and "
+            cc_errf(err, errlen, "'%c' at position %zu is not a digit (only digits and "
                   "ranges go inside [ ])", c, i + 1);
             return -1;
         }
         if (pattern[i + 1] == '-' && pattern[i + 2] != ']' && pattern[i + 2] != '\0') {
             char hi = pattern[i + 2];
             if (!s_is_digit(hi)) {
-                s_err(err, errlen, "'%c' at position %zu is not a digit (only digits and "
+                cc_errf(err, errlen, "'%c' at position %zu is not a digit (only digits and "
                       "ranges go inside [ ])", hi, i + 3);
                 return -1;
             }
             if (hi < c) {
-                s_err(err, errlen, "range %c-%c at position %zu goes backwards", c, hi, i + 1);
+                cc_errf(err, errlen, "range %c-%c at position %zu goes backwards", c, hi, i + 1);
                 return -1;
             }
             for (char d = c; d <= hi; d++)
                 set |= (uint16_t)(1u << (d - '0'));
             i += 3;
         } else if (pattern[i + 1] == '-') {
-            s_err(err, errlen, "range at position %zu has no upper end", i + 1);
+            cc_errf(err, errlen, "range at position %zu has no upper end", i + 1);
             return -1;
         } else {
             set |= (uint16_t)(1u << (c - '0'));
@@ -97,7 +85,7 @@ static int s_compile_set(const char *pattern, size_t *pos, uint16_t *mask, char 
         }
     }
     if (!set) {
-        s_err(err, errlen, "empty set '[]' at position %zu", open + 1);
+        cc_errf(err, errlen, "empty set '[]' at position %zu", open + 1);
         return -1;
     }
     *mask = set;
@@ -109,12 +97,12 @@ static int s_compile(const char *pattern, s_compiled_t *out, char *err, size_t e
 {
     memset(out, 0, sizeof *out);
     if (!pattern || !*pattern) {
-        s_err(err, errlen, "empty pattern");
+        cc_errf(err, errlen, "empty pattern");
         return -1;
     }
     size_t plen = strlen(pattern);
     if (plen >= CC_PATTERN_MAX) {
-        s_err(err, errlen, "pattern is %zu characters long (at most %d)", plen,
+        cc_errf(err, errlen, "pattern is %zu characters long (at most %d)", plen,
               CC_PATTERN_MAX - 1);
         return -1;
     }
@@ -124,7 +112,7 @@ static int s_compile(const char *pattern, s_compiled_t *out, char *err, size_t e
         s_elem_t e = { 0, 0 };
         if (c == '.' || c == '!') {
             if (i != plen - 1) {
-                s_err(err, errlen, "'%c' at position %zu must be the last character", c,
+                cc_errf(err, errlen, "'%c' at position %zu must be the last character", c,
                       i + 1);
                 return -1;
             }
@@ -153,14 +141,14 @@ static int s_compile(const char *pattern, s_compiled_t *out, char *err, size_t e
             if (s_compile_set(pattern, &i, &e.digits, err, errlen) != 0)
                 return -1;
         } else if (c == ']') {
-            s_err(err, errlen, "']' at position %zu has no matching '['", i + 1);
+            cc_errf(err, errlen, "']' at position %zu has no matching '['", i + 1);
             return -1;
         } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
-            s_err(err, errlen, "invalid character 0x%02x at position %zu", (unsigned char)c,
+            cc_errf(err, errlen, "invalid character 0x%02x at position %zu", (unsigned char)c,
                   i + 1);
             return -1;
         } else {
-            s_err(err, errlen, "invalid character '%c' at position %zu (allowed: 0-9 * # + "
+            cc_errf(err, errlen, "invalid character '%c' at position %zu (allowed: 0-9 * # + "
                   "X Z N [set] and a final . or !)", c, i + 1);
             return -1;
         }
@@ -220,18 +208,18 @@ const char *cc_target_kind_name(cc_target_kind_t kind)
 int cc_extension_validate(const char *ext, char *err, size_t errlen)
 {
     if (!ext || !*ext) {
-        s_err(err, errlen, "extension is empty");
+        cc_errf(err, errlen, "extension is empty");
         return -1;
     }
     size_t n = 0;
     for (const char *p = ext; *p; p++, n++) {
         if (!s_is_digit(*p)) {
-            s_err(err, errlen, "extension '%s' has a non-digit at position %zu", ext, n + 1);
+            cc_errf(err, errlen, "extension '%s' has a non-digit at position %zu", ext, n + 1);
             return -1;
         }
     }
     if (n < 2 || n > 15) {
-        s_err(err, errlen, "extension '%s' has %zu digits (2-15 allowed)", ext, n);
+        cc_errf(err, errlen, "extension '%s' has %zu digits (2-15 allowed)", ext, n);
         return -1;
     }
     return 0;
@@ -247,12 +235,12 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
                     char *err, size_t errlen)
 {
     if (!text || !*text) {
-        s_err(err, errlen, "target is empty");
+        cc_errf(err, errlen, "target is empty");
         return -1;
     }
     const char *colon = strchr(text, ':');
     if (!colon) {
-        s_err(err, errlen, "target '%s' is not kind:name (kinds: ext, queue, ivr, trunk)",
+        cc_errf(err, errlen, "target '%s' is not kind:name (kinds: ext, queue, ivr, trunk)",
               text);
         return -1;
     }
@@ -262,7 +250,7 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
         if (strlen(s_kind_names[k]) == klen && strncmp(text, s_kind_names[k], klen) == 0)
             found = k;
     if (found < 0) {
-        s_err(err, errlen, "unknown target kind '%.*s' (kinds: ext, queue, ivr, trunk)",
+        cc_errf(err, errlen, "unknown target kind '%.*s' (kinds: ext, queue, ivr, trunk)",
               (int)klen, text);
         return -1;
     }
@@ -273,17 +261,17 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
             return -1;
     } else {
         if (nlen == 0) {
-            s_err(err, errlen, "target '%s' has an empty name", text);
+            cc_errf(err, errlen, "target '%s' has an empty name", text);
             return -1;
         }
         if (nlen > CC_TARGET_NAME_MAX - 1) {
-            s_err(err, errlen, "target name is %zu characters long (at most %d)", nlen,
+            cc_errf(err, errlen, "target name is %zu characters long (at most %d)", nlen,
                   CC_TARGET_NAME_MAX - 1);
             return -1;
         }
         for (size_t i = 0; i < nlen; i++) {
             if (!s_name_char(nm[i])) {
-                s_err(err, errlen, "target name '%s' has an invalid character at position "
+                cc_errf(err, errlen, "target name '%s' has an invalid character at position "
                       "%zu (allowed: A-Z a-z 0-9 _ . -)", nm, i + 1);
                 return -1;
             }
@@ -291,7 +279,7 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
     }
     if (name) {
         if (nlen + 1 > namelen) {
-            s_err(err, errlen, "target name does not fit in %zu bytes", namelen);
+            cc_errf(err, errlen, "target name does not fit in %zu bytes", namelen);
             return -1;
         }
         memcpy(name, nm, nlen + 1);

@@ -3,12 +3,13 @@
  * (1,260 bytes), so overlapping rules simply merge. Pure: no clock, no tz database. */
 #include "ivr_schedule.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cc_errbuf.h"
 
 #define S_DAY_MINUTES 1440
 #define S_WEEK_MINUTES (7 * S_DAY_MINUTES)
@@ -26,19 +27,6 @@ struct ivr_schedule {
 };
 
 static const char *const s_days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 ivr_schedule_t *ivr_schedule_new(const char *zone)
 {
@@ -92,7 +80,7 @@ static int s_parse_days(const char *text, size_t len, unsigned *mask, char *err,
         int from = s_weekday(p, (size_t)(first_end - p));
         int to = dash ? s_weekday(dash + 1, (size_t)(item_end - dash - 1)) : from;
         if (from < 0 || to < 0) {
-            s_err(err, errlen, "'%.*s' is not a weekday or weekday range (mon..sun)",
+            cc_errf(err, errlen, "'%.*s' is not a weekday or weekday range (mon..sun)",
                   (int)(item_end - p), p);
             return -1;
         }
@@ -135,7 +123,7 @@ int ivr_schedule_add_hours(ivr_schedule_t *self, const char *rule, char *err, si
 {
     const char *space = rule ? strchr(rule, ' ') : NULL;
     if (!space) {
-        s_err(err, errlen, "'%s' is not \"<days> HH:MM-HH:MM\"", rule ? rule : "");
+        cc_errf(err, errlen, "'%s' is not \"<days> HH:MM-HH:MM\"", rule ? rule : "");
         return -1;
     }
     unsigned days;
@@ -145,7 +133,7 @@ int ivr_schedule_add_hours(ivr_schedule_t *self, const char *rule, char *err, si
     while (*p == ' ')
         p++;
     if (!*p) {
-        s_err(err, errlen, "'%s' has no time range", rule);
+        cc_errf(err, errlen, "'%s' has no time range", rule);
         return -1;
     }
     while (*p) {
@@ -153,11 +141,11 @@ int ivr_schedule_add_hours(ivr_schedule_t *self, const char *rule, char *err, si
         if (strlen(p) < 11 || s_parse_clock(p, &from) < 0 || p[5] != '-' ||
             s_parse_clock(p + 6, &to) < 0 || (p[11] != '\0' && p[11] != ',') ||
             (p[11] == ',' && p[12] == '\0')) {
-            s_err(err, errlen, "'%s' is not a time range HH:MM-HH:MM", p);
+            cc_errf(err, errlen, "'%s' is not a time range HH:MM-HH:MM", p);
             return -1;
         }
         if (from >= to) {
-            s_err(err, errlen, "'%.11s' ends before it starts (split overnight hours in two)", p);
+            cc_errf(err, errlen, "'%.11s' ends before it starts (split overnight hours in two)", p);
             return -1;
         }
         s_open_range(self, days, from, to);
@@ -190,12 +178,12 @@ int ivr_schedule_add_holiday(ivr_schedule_t *self, const char *date, char *err, 
         ok = h.month >= 1 && h.month <= 12 && h.day >= 1 &&
              h.day <= s_days_in_month(h.year, h.month);
     if (!ok) {
-        s_err(err, errlen, "'%s' is not a date YYYY-MM-DD or MM-DD", date ? date : "");
+        cc_errf(err, errlen, "'%s' is not a date YYYY-MM-DD or MM-DD", date ? date : "");
         return -1;
     }
     s_holiday_t *grown = realloc(self->holidays, (self->holiday_count + 1) * sizeof *grown);
     if (!grown) {
-        s_err(err, errlen, "out of memory");
+        cc_errf(err, errlen, "out of memory");
         return -1;
     }
     self->holidays = grown;

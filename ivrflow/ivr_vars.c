@@ -3,10 +3,11 @@
  * Pure: no I/O. */
 #include "ivr_vars.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cc_errbuf.h"
 
 typedef struct {
     char name[IVR_VAR_NAME_MAX];
@@ -17,19 +18,6 @@ struct ivr_vars {
     s_var_t items[IVR_VARS_MAX];
     size_t len;
 };
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 ivr_vars_t *ivr_vars_new(void)
 {
@@ -130,11 +118,11 @@ int ivr_template_check(const char *text, char *err, size_t errlen)
     for (const char *p = text; (p = strstr(p, "${")) != NULL;) {
         const char *close = strchr(p + 2, '}');
         if (!close) {
-            s_err(err, errlen, "'${' at position %zu is not closed by '}'", (size_t)(p - text));
+            cc_errf(err, errlen, "'${' at position %zu is not closed by '}'", (size_t)(p - text));
             return -1;
         }
         if (!s_name_valid_n(p + 2, (size_t)(close - p - 2))) {
-            s_err(err, errlen, "'%.*s' is not a valid variable name", (int)(close - p - 2), p + 2);
+            cc_errf(err, errlen, "'%.*s' is not a valid variable name", (int)(close - p - 2), p + 2);
             return -1;
         }
         p = close + 1;

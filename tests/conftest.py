@@ -81,3 +81,25 @@ def make_suite(request, pg_cluster, bin_dir):
             errors.append(str(e))
     if errors:
         raise sm.HarnessError("\n".join(errors))
+
+
+@pytest.fixture
+def trunk_suite(make_suite, tmp_path):
+    """Factory: sipproxy + mediad + cdrd started with two sipp trunks (helpers.trunks);
+    keyword arguments are config overrides. Returns (suite, trunks); the sipp UAS is
+    stopped afterwards."""
+    from helpers.trunks import Trunks
+    made = []
+
+    def factory(**config):
+        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000)}
+        conf.update(config)
+        s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
+        t = Trunks(s, tmp_path)
+        s.start()
+        made.append(t)
+        return s, t
+
+    yield factory
+    for t in made:
+        t.close()

@@ -21,13 +21,11 @@ Traffic stays on 127.0.0.1; every process started here is stopped by its PID."""
 
 import json
 import os
-import random
 import re
 import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid

@@ -38,7 +38,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path

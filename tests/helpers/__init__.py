@@ -7,4 +7,6 @@
     bus        bus calls that must succeed, waits for events and conditions, acdd agents
     recording  recorderd's recordings: the index row of a call, the stereo WAV's channels
     sipwire    SIP messages sniffed on loopback (raw socket)
+    trunks     sipp trunks on both sides of the suite for load tests, their statistics
+    webclient  webd's JSON API over a real socket, SSE streams, chromium via playwright-core
 """

@@ -5,7 +5,6 @@ the right parties, disposition, hangup side and a talk time within tolerance, an
 is left in calls_active. Everything runs on 127.0.0.1 with free ports and a temp var dir;
 every process (daemons and sipp) is started with subprocess and stopped by PID."""
 
-import os
 import signal
 import subprocess
 import sys

@@ -18,14 +18,10 @@ import threading
 import time
 import wave
 
-import pytest
-
-import suite as sm
 from helpers.audio import make_tone, tone_share_samples
 from helpers.bus import wait_event, wait_until
 from helpers.phones import Baresip
 
-from helpers.trunks import Trunks
 
 
 def mediad_endpoints(s):
@@ -36,26 +32,8 @@ def sipproxy_calls(s):
     return s.bus_call("sipproxy", "status")["result"]["details"]["calls"]
 
 
-@pytest.fixture
-def trunk_suite(make_suite, tmp_path):
-    made = []
-
-    def make(**config):
-        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000),
-                "sipproxy.media_sync_interval": "2"}
-        conf.update(config)
-        s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
-        t = Trunks(s, tmp_path)
-        s.start()
-        made.append(t)
-        return s, t
-    yield make
-    for t in made:
-        t.close()
-
-
 def test_sipproxy_restart_frees_dead_calls_endpoints(trunk_suite):
-    s, t = trunk_suite()
+    s, t = trunk_suite(**{"sipproxy.media_sync_interval": "2"})
     t.start_uas()
     placed = {}
 

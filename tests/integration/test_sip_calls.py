@@ -176,7 +176,7 @@ def test_caller_cancel(calls):
 def test_hold_resume_reinvite_relayed(calls):
     sub = calls.subscribe(["sipproxy"], prefix="call.")
     time.sleep(0.3)
-    a, b = calls.ua["1001"], calls.ua["1002"]
+    a = calls.ua["1001"]
     a.dial("1002")
     created, seen = wait_event(sub, "call.created", timeout=10)
     assert created, seen

@@ -19,28 +19,11 @@ from collections import Counter
 
 import pytest
 
-import suite as sm
-from helpers.trunks import Trunks, cdr_counts, drained, sip_call_ids
+from helpers.trunks import cdr_counts, drained, sip_call_ids
 
 
-@pytest.fixture
-def load_suite(make_suite, tmp_path):
-    def make(**config):
-        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000)}
-        conf.update(config)
-        s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
-        t = Trunks(s, tmp_path)
-        s.start()
-        made.append(t)
-        return s, t
-    made = []
-    yield make
-    for t in made:
-        t.close()
-
-
-def test_ten_percent_loss_one_cdr_per_call(load_suite):
-    s, t = load_suite()
+def test_ten_percent_loss_one_cdr_per_call(trunk_suite):
+    s, t = trunk_suite()
     t.start_uas("-lost", "10")
     res = t.place(100, 2000, "-lost", "10")
     assert res["created"] == 2000, res
@@ -101,8 +84,8 @@ class OptionsProbe(threading.Thread):
         self.sock.close()
 
 
-def test_overload_sheds_with_503_and_admitted_calls_complete(load_suite):
-    s, t = load_suite()
+def test_overload_sheds_with_503_and_admitted_calls_complete(trunk_suite):
+    s, t = trunk_suite()
     t.start_uas()
     probe = OptionsProbe(s.sip_port)
     probe.start()
@@ -134,8 +117,8 @@ def test_overload_sheds_with_503_and_admitted_calls_complete(load_suite):
 
 
 @pytest.mark.skipif(os.environ.get("CC_TEST_QUICK") == "1", reason="long run")
-def test_twenty_thousand_calls_leave_no_leak(load_suite):
-    s, t = load_suite(**{"common.log_level": "warn"})
+def test_twenty_thousand_calls_leave_no_leak(trunk_suite):
+    s, t = trunk_suite(**{"common.log_level": "warn"})
     t.start_uas()
     res = t.place(400, 20000, timeout=400)
     assert res["created"] == 20000, res

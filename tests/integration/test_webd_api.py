@@ -7,12 +7,12 @@ the audit log, HTTPS, and ccctl web's own validation."""
 
 import json
 import subprocess
-import time
 
 import pytest
 
 import suite as sm
-from webclient import Http, tls_context_trusting, wait_for, web_token, web_user
+from helpers.bus import wait_until as wait_for
+from helpers.webclient import Http, tls_context_trusting, web_token, web_user
 
 PW = "pw-for-tests-1"
 

@@ -11,8 +11,10 @@ import time
 import pytest
 
 import suite as sm
-from test_sip_calls import Baresip, make_tone
-from webclient import Http, Sse, wait_for, web_user
+from helpers.audio import make_tone
+from helpers.phones import Baresip
+from helpers.bus import wait_until as wait_for
+from helpers.webclient import Http, Sse, web_user
 
 PW = "pw-for-board-1"
 TZ = "Europe/Berlin"

@@ -13,8 +13,10 @@ import time
 import pytest
 
 import suite as sm
-from test_sip_calls import Baresip, make_tone
-from webclient import Browser, Http, browser_available, wait_for, web_user
+from helpers.audio import make_tone
+from helpers.phones import Baresip
+from helpers.bus import wait_until as wait_for
+from helpers.webclient import Browser, Http, browser_available, web_user
 
 pytestmark = pytest.mark.skipif(not browser_available(),
                                 reason="chromium or playwright-core missing: "

@@ -118,9 +118,6 @@ def web_token(s, name, role, queues=None):
     return s.ccctl(*args, check=True).stdout.strip()
 
 
-from test_acd import wait_until as wait_for  # noqa: E402  (one waiting helper for the tests)
-
-
 def browser_available():
     return os.access("/usr/bin/chromium", os.X_OK) and NODE_MODULES.exists() and \
         shutil.which("node") is not None
