@@ -60,7 +60,10 @@ The suite's RTP range SUITE_RTP_PORTS defaults to 10000-29999, BELOW the ephemer
 mediad's 2 s port quarantine about 2000*2*2 = 8000 pairs sit in quarantine, so the range
 must hold well over 8000 pairs; 61000-65499 above the ephemeral range holds only 2250
 (about 560 calls/s) and would be the bottleneck. It stops below rtpengine's 30000-35999.
-It overlaps the harness's random ports (10000-31999): mediad skips ports others hold.
+It overlaps the harness's random ports (10000-31999) and mediad_relay.py's defaults
+(12000-21999): mediad skips ports other processes hold, but a block of 64 held pairs makes
+it refuse endpoints; a suite run where that happened is reported (`# FAILED: ... held by
+other processes`, exit 1) as its figures are then the machine's, not the suite's.
 The open-file limit is raised towards the systemd units' LimitNOFILE=65536 (as far as the
 hard limit allows: mediad needs 3 descriptors per endpoint).
 Env: CC_BIN_DIR (default bin/, the release build), CC_BENCH_ANCHORS (default
@@ -134,7 +137,7 @@ class Bench:
         self.work = Path(tempfile.mkdtemp(prefix="sip_bench-"))
         self.anchor_run = self.work / "anchor"
         self.anchor_run.mkdir()
-        self.cluster = self.suite = self.sampler = self.watcher = None
+        self.cluster = self.suite = self.sampler = self.watcher = self.db = None
         self.kam_pid = self.rtpe_pid = None
         self.anchor_ok = self.anchor_started = False
         self.failures = []
@@ -258,9 +261,9 @@ class Bench:
                 if not m:
                     continue
                 key = "%s %s" % (m.group(1), m.group(2))
-                for f in ("status", "cmd", "reason"):
-                    v = re.search(r"\b%s=(\S+)" % f, line)
-                    if v and f != "reason" or (v and m.group(2).startswith("bus.")):
+                for f in ("status", "cmd", "error"):
+                    v = re.search(r"\b%s=(\"[^\"]*\"|\S+)" % f, line)
+                    if v:
                         key += " %s=%s" % (f, v.group(1))
                 counts[key] = counts.get(key, 0) + 1
             top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
@@ -272,9 +275,13 @@ class Bench:
                 self.log_summary()
             except Exception as e:  # noqa: BLE001 - a summary must not stop the clean-up
                 say("# log summary: %s" % e)
-        for obj in (self.sampler, self.watcher):
+        for obj in (self.sampler, self.watcher, self.db):
             if obj:
-                obj.stop()
+                try:
+                    obj.stop() if hasattr(obj, "stop") else obj.close()
+                except Exception:  # noqa: BLE001
+                    pass
+        self.db = None
         try:
             if self.anchor_started:
                 self.stop_anchor()
@@ -385,18 +392,53 @@ class Bench:
         except Exception:  # noqa: BLE001 - busy or restarting: no figure this time
             return None
 
+    def query(self, sql):
+        """Rows of `sql` on one connection kept for the run (a new backend per query would
+        be a Postgres fork per poll of the drain loop)."""
+        for attempt in (1, 2):
+            try:
+                if self.db is None:
+                    self.db = self.suite.connect()
+                with self.db.cursor() as cur:
+                    cur.execute(sql)
+                    return cur.fetchall()
+            except Exception:  # noqa: BLE001 - reconnect once (Postgres restarted, ...)
+                try:
+                    self.db.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                self.db = None
+                if attempt == 2:
+                    raise
+
     def cdr_count(self):
-        return self.suite.psql("SELECT count(*) FROM cdrs")[0][0]
+        return self.query("SELECT count(*) FROM cdrs")[0][0]
 
     def cdr_kinds(self):
         """{(disposition, reason): rows} of the whole cdrs table."""
-        return {(d, r): n for d, r, n in self.suite.psql(
+        return {(d, r): n for d, r, n in self.query(
             "SELECT disposition, reason, count(*) FROM cdrs GROUP BY 1, 2")}
 
     def cdr_begin(self):
         st = self.sp_status() or {}
         return {"cdrs": self.cdr_count(), "watch": self.watcher.mark(), "kinds": self.cdr_kinds(),
-                "calls_total": st.get("calls_total"), "t": time.time()}
+                "calls_total": st.get("calls_total"), "t": time.time(),
+                "mediad_log": len(self.suite.log("mediad"))}
+
+    def port_trouble(self, mark, what):
+        """mediad's rtp.port_busy / endpoint.open_failed lines since `mark`: ports of
+        SUITE_RTP_PORTS held by other processes. Skipped ports cost nothing, but a block of
+        64 busy pairs makes mediad refuse endpoints, and then the run measured the machine,
+        not the suite: that is reported as a failure."""
+        text = self.suite.log("mediad")[mark["mediad_log"]:]
+        busy = text.count("event=rtp.port_busy")
+        inuse = len(re.findall(r"event=endpoint.open_failed .*in use", text))
+        if inuse:
+            self.fail("suite %s: mediad refused %d endpoints because ports of %s were held by "
+                      "other processes (%d busy ports skipped): this run's figures are not "
+                      "the suite's; set SUITE_RTP_PORTS to a range nobody else uses" % (
+                          what, inuse, SUITE_RTP_PORTS, busy))
+        return busy, inuse
 
     def cdr_end(self, mark, what, created, ok=None, failed=None, max_wait=45.0):
         """Wait for the calls to drain (no active call in sipproxy and the CDR count still
@@ -437,6 +479,7 @@ class Bench:
         if calls != 0:
             problems.append("calls_left")  # calls still up after the drain: no CDR yet
         exact = not problems
+        busy, inuse = self.port_trouble(mark, what)
         d = {"what": what, "created": created, "ok": ok, "failed": failed,
              "call_created": len(ids), "calls_total": total, "cdrs": cdrs, "dup": ndup,
              "dup_calls": extra, "left": calls, "exact": exact, "problems": problems,
@@ -445,11 +488,13 @@ class Bench:
         self.cdr.append(d)
         say("cdr_check run=%s sipp_created=%d sipp_ok=%s sipp_failed=%s call_created=%d "
             "calls_total=%s cdrs=%d cdrs_answered=%d dup_sip_call_ids=%d%s calls_left=%s "
-            "drain_s=%.1f -> %s%s" % (
+            "drain_s=%.1f%s -> %s%s" % (
                 what, created, fmt(ok, "%d"), fmt(failed, "%d"), len(ids), fmt(total, "%d"),
                 cdrs, answered, ndup,
                 (" (extra calls %d, e.g. %s)" % (extra, examples)) if ndup else "",
                 fmt(calls, "%d"), d["drain_s"],
+                (" rtp_ports_busy=%d endpoints_refused_busy=%d" % (busy, inuse))
+                if busy or inuse else "",
                 "exactly-once" if exact else "MISMATCH:" + ",".join(problems),
                 ("  # not answered: " + "; ".join("%s %s: %d" % (dd, r, n)
                                                   for n, dd, r in others[:4])) if others else ""))
