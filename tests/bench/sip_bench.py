@@ -40,8 +40,8 @@ goes first from round to round:
   lines so the daemons can run at log_level warn and the CPU figures carry no logging.
   At the end the daemons' warn/error log lines are counted by event (`log ...` lines).
 
-    tests/bench/sip_bench.py [--rounds 3] [--only cps,goodput,reg,rss,mem] [--budget 50]
-                             [--max-minutes 25] [--levels 0.5,1,1.5,2,2.5,3] [--goodput-s 7]
+    tests/bench/sip_bench.py [--rounds 3] [--only cps,goodput,reg,rss,mem] [--budget 45]
+                             [--max-minutes 25] [--levels 0.5,1,1.5,2,3] [--goodput-s 7]
                              [--rss-rounds 10 --rss-calls 1600 --rss-rate 320]
                              [--held 1000 --held-rate 200 --hold-s 20] [--capacity S,A]
 The default run (3 rounds of cps, goodput and reg, then rss and mem once) takes about 22
@@ -900,11 +900,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", default=",".join(MEASURES),
                     help="comma list of %s (default all)" % ",".join(MEASURES))
-    ap.add_argument("--budget", type=int, default=50, help="seconds per cps/reg ramp")
+    ap.add_argument("--budget", type=int, default=45, help="seconds per cps/reg ramp")
     ap.add_argument("--step-s", type=int, default=5, help="seconds per ramp step")
     ap.add_argument("--max-minutes", type=float, default=25,
                     help="rounds of a measurement that would end past this are skipped")
-    ap.add_argument("--levels", default="0.5,1,1.5,2,2.5,3")
+    ap.add_argument("--levels", default="0.5,1,1.5,2,3")
     ap.add_argument("--goodput-s", type=int, default=7)
     ap.add_argument("--capacity", default=None,
                     help="SUITE,ANCHOR calls/s for goodput when cps is not measured")
