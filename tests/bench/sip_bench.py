@@ -344,9 +344,13 @@ class Bench:
             rc = p.wait()
         finally:
             timer.cancel()
-            if p.poll() is None:
+            if p.poll() is None:  # interrupted: its sipps go with it, and its work dir
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
+                w = self.workdir(lines, r"\S+")
+                if w and str(w).startswith(tempfile.gettempdir()) and \
+                        not os.environ.get("CC_BENCH_KEEP"):
+                    shutil.rmtree(w, ignore_errors=True)
             else:
                 try:  # the script's own children (sipp UAS) if it died without its trap
                     os.killpg(p.pid, signal.SIGKILL)
@@ -925,19 +929,24 @@ def main():
         os.cpu_count(), open("/proc/loadavg").read().split()[:3], measures, a.rounds, a.budget,
         a.max_minutes))
     b = Bench(a)
+    code = 0
     try:
         b.setup(measures)
         b.run(measures)
     except (Failed, RuntimeError, sm.HarnessError) as e:
         b.fail(str(e))
+    except (SystemExit, KeyboardInterrupt) as e:  # SIGTERM, ^C: clean up, show what we have
+        code = e.code if isinstance(e, SystemExit) and isinstance(e.code, int) else 130
+        b.fail("interrupted (exit %d)" % code)
     finally:
         b.close()
     b.summary(measures)
     if b.failures:
-        say("# %d measurement(s) produced no figure:" % len(b.failures))
+        say("# %d problem(s); a measurement without figures or with figures that are not "
+            "the suite's:" % len(b.failures))
         for f in b.failures:
             say("# FAILED: %s" % f)
-        sys.exit(1)
+        sys.exit(code or 1)
 
 
 if __name__ == "__main__":
