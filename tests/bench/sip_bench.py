@@ -17,7 +17,8 @@ goes first from round to round:
            kamailio = main process and children, rtpengine), priced over the step's own
            time window from sipp's stat.csv.
   goodput  fixed-rate sipp runs of --goodput-s seconds at --levels x that target's capacity
-           (its cps in the same round; --capacity SUITE,ANCHOR when cps is not run):
+           (the median of its cps so far in this run, this round's included;
+           --capacity SUITE,ANCHOR when cps is not run):
            sent/s, goodput (calls completed successfully within the offered seconds, /s),
            ok and failed after the drain, failure kinds and unexpected response codes,
            the UAS's own ok/failed counts, and what each sipp logged (uac_events,
@@ -46,7 +47,8 @@ goes first from round to round:
                              [--held 1000 --held-rate 200 --hold-s 20] [--capacity S,A]
 The default run (3 rounds of cps, goodput and reg, then rss and mem once) takes about 22
 minutes; a measurement whose next round would not end within --max-minutes is skipped and
-said so. cps and reg start each ramp at 0.6x the median found so far.
+said so. cps and reg start each ramp at 0.6x the median found so far; a target's first
+ramp starts from a fixed guess and gets 1.5x --budget.
 Output: the earlier lines `calls_per_s suite=.. kamailio+rtpengine=.. ratio=..` and
 `registers_per_s suite=.. kamailio=.. ratio=..` (medians), then `cpu_us_per_call`,
 `cpu_us_per_register`, a goodput table and `goodput target=..` lines, `rss_kb`,
@@ -390,6 +392,13 @@ class Bench:
 
     # ---- CDR check ---------------------------------------------------------------------------
 
+    def md_endpoints(self):
+        try:
+            return self.suite.bus_call("mediad", "status", timeout=5)["result"]["details"][
+                "endpoints"]
+        except Exception:  # noqa: BLE001 - busy or restarting: no figure this time
+            return None
+
     def sp_status(self):
         try:
             return self.suite.bus_call("sipproxy", "status", timeout=5)["result"]["details"]
@@ -445,19 +454,23 @@ class Bench:
         return busy, inuse
 
     def cdr_end(self, mark, what, created, ok=None, failed=None, max_wait=45.0):
-        """Wait for the calls to drain (no active call in sipproxy and the CDR count still
-        for 1 s, or both counts still for 3 s), then print the counts."""
+        """Wait for the calls to drain (no active call in sipproxy, no endpoint in mediad
+        and the CDR count still for 1 s, or all three still for 3 s), then print the counts.
+        Endpoints left in mediad once sipproxy has no call are leaked (mediad_endpoints_left:
+        an endpoint.create answered after sipproxy gave up on it, for instance)."""
         t0 = time.time()
-        last_n, last_calls, still_since = None, None, time.time()
-        calls = None
+        last, still_since = None, time.time()
+        calls = eps = None
         while True:
             st = self.sp_status()
             calls = st.get("calls") if st else None
-            n = self.cdr_count()
-            if n != last_n or calls != last_calls:
-                last_n, last_calls, still_since = n, calls, time.time()
+            eps = self.md_endpoints()
+            now = (self.cdr_count(), calls, eps)
+            if now != last:
+                last, still_since = now, time.time()
             still = time.time() - still_since
-            if (calls == 0 and still >= 1.0) or still >= 3.0 or time.time() - t0 > max_wait:
+            if (calls == 0 and eps == 0 and still >= 1.0) or still >= 3.0 \
+                    or time.time() - t0 > max_wait:
                 break
             time.sleep(0.25)
         st = self.sp_status() or {}
@@ -487,16 +500,16 @@ class Bench:
         d = {"what": what, "created": created, "ok": ok, "failed": failed,
              "call_created": len(ids), "calls_total": total, "cdrs": cdrs, "dup": ndup,
              "dup_calls": extra, "left": calls, "exact": exact, "problems": problems,
-             "answered": answered,
+             "answered": answered, "endpoints_left": eps,
              "drain_s": time.time() - t0}
         self.cdr.append(d)
         say("cdr_check run=%s sipp_created=%d sipp_ok=%s sipp_failed=%s call_created=%d "
             "calls_total=%s cdrs=%d cdrs_answered=%d dup_sip_call_ids=%d%s calls_left=%s "
-            "drain_s=%.1f%s -> %s%s" % (
+            "mediad_endpoints_left=%s drain_s=%.1f%s -> %s%s" % (
                 what, created, fmt(ok, "%d"), fmt(failed, "%d"), len(ids), fmt(total, "%d"),
                 cdrs, answered, ndup,
                 (" (extra calls %d, e.g. %s)" % (extra, examples)) if ndup else "",
-                fmt(calls, "%d"), d["drain_s"],
+                fmt(calls, "%d"), fmt(eps, "%d"), d["drain_s"],
                 (" rtp_ports_busy=%d endpoints_refused_busy=%d" % (busy, inuse))
                 if busy or inuse else "",
                 "exactly-once" if exact else "MISMATCH:" + ",".join(problems),
@@ -506,6 +519,11 @@ class Bench:
 
     # ---- measurements ------------------------------------------------------------------------
 
+    def ramp_budget(self, kind, tgt):
+        """The first ramp of a target starts from a fixed guess and doubles: it gets half as
+        long again to bisect; later ones start at 0.6x the median so far."""
+        return self.a.budget if self.r[kind][tgt] else int(self.a.budget * 1.5)
+
     def start_rate(self, kind, tgt, default):
         prev = med(self.r[kind][tgt])
         return max(50, int(prev * 0.6)) if prev else default
@@ -513,8 +531,8 @@ class Bench:
     def cps(self, tgt, rnd):
         addr, groups = self.target(tgt)
         start = self.start_rate("cps", tgt, 250 if tgt == "suite" else 400)
-        env = self.kenv(START_CPS=start, BUDGET_S=self.a.budget, STEP_S=self.a.step_s,
-                        DIAL=DIAL, TARGET_PIDS=self.pids(groups))
+        env = self.kenv(START_CPS=start, BUDGET_S=self.ramp_budget("cps", tgt),
+                        STEP_S=self.a.step_s, DIAL=DIAL, TARGET_PIDS=self.pids(groups))
         mark = self.cdr_begin() if tgt == "suite" else None
         rc, lines = self.stream([ANCHORS / "sip_cps.sh", addr], env, self.a.budget + 150,
                                 "%s cps" % tgt)
@@ -600,12 +618,12 @@ class Bench:
         if tgt == "suite":
             start = self.start_rate("reg", tgt, 800)
             w = self.suite.var_dir / "reg" / ("round%d" % rnd)
-            rc, lines = self.reg_suite(w, start)
+            rc, lines = self.reg_suite(w, start, self.ramp_budget("reg", tgt))
             groups = SUITE_GROUPS
         else:
             start = self.start_rate("reg", tgt, 2000)
-            env = self.kenv(START_RPS=start, BUDGET_S=self.a.budget, STEP_S=self.a.step_s,
-                            TARGET_PIDS=self.pids(("kamailio",)))
+            env = self.kenv(START_RPS=start, BUDGET_S=self.ramp_budget("reg", tgt),
+                            STEP_S=self.a.step_s, TARGET_PIDS=self.pids(("kamailio",)))
             rc, lines = self.stream([ANCHORS / "sip_reg.sh", "127.0.0.1:%d" % KAM_PORT], env,
                                     self.a.budget + 150, "anchor reg")
             w = self.workdir(lines, "sip_reg")
@@ -624,7 +642,7 @@ class Bench:
         say("reg target=%s round=%d reg_per_s=%d cpu_us_per_register %s" % (
             "suite" if tgt == "suite" else "kamailio", rnd, rps, self.cpu_text(cpu, groups)))
 
-    def reg_suite(self, w, start):
+    def reg_suite(self, w, start, budget):
         """The anchor's REGISTER ramp (lib.sh) against the suite with numeric users."""
         w.mkdir(parents=True, exist_ok=True)
         users = w / "users.csv"
@@ -649,7 +667,7 @@ step() {
 echo "# sip_reg(suite) target=$TARGET work=$W"
 ramp step %(start)d 20000
 echo "reg_per_s=$BEST  # $BEST_LINE"
-''' % {"anchors": ANCHORS, "w": w, "pids": self.pids(SUITE_GROUPS), "budget": self.a.budget,
+''' % {"anchors": ANCHORS, "w": w, "pids": self.pids(SUITE_GROUPS), "budget": budget,
        "step": self.a.step_s, "users": users, "pw": REG_PASS, "port": REG_PORT, "start": start})
         return self.stream(["bash", str(script), "127.0.0.1:%d" % self.suite.sip_port],
                            dict(os.environ), self.a.budget + 150, "suite reg")
@@ -788,7 +806,9 @@ echo "reg_per_s=$BEST  # $BEST_LINE"
                     elif m == "reg":
                         self.timed(m, self.reg, tgt, rnd)
                     else:
-                        cap = (self.r["cps"][tgt][-1] if self.r["cps"][tgt]
+                        # capacity: the median of this target's cps so far in this run
+                        # (this round's included), so one noisy ramp does not skew a round
+                        cap = (med(self.r["cps"][tgt]) if any(self.r["cps"][tgt])
                                else self.capacity_arg(tgt))
                         self.timed(m, self.goodput, tgt, rnd, cap)
         for m in once:
@@ -841,8 +861,14 @@ echo "reg_per_s=$BEST  # $BEST_LINE"
             rounds = [(i, snap) for i, snap in series if i != "start"]
             if len(rounds) >= 3:
                 (i2, s2), (il, sl) = rounds[1], rounds[-1]
-                say("rss_growth_kb_per_round target=%s after_round=2 %s" % (LABEL[tgt], " ".join(
-                    "%s=%.1f" % (n, (sl[n] - s2[n]) / (il - i2)) for n in names)))
+                tail = ""
+                if len(rounds) >= 8:  # is the growth slowing down? the last 5 rounds alone
+                    i5, s5 = rounds[-6]
+                    tail = " | last_5_rounds " + " ".join(
+                        "%s=%.1f" % (n, (sl[n] - s5[n]) / (il - i5)) for n in names)
+                say("rss_growth_kb_per_round target=%s after_round=2 %s%s" % (
+                    LABEL[tgt], " ".join("%s=%.1f" % (n, (sl[n] - s2[n]) / (il - i2))
+                                         for n in names), tail))
         for tgt, m in self.mem.items():
             if m:
                 say("mem_per_call_bytes target=%s held=%d %s (kB before/held/after: %s)" % (
@@ -852,11 +878,13 @@ echo "reg_per_s=$BEST  # $BEST_LINE"
         if self.cdr:
             bad = [d for d in self.cdr if not d["exact"]]
             say("cdr_summary runs=%d exactly_once=%d mismatched=%d sipp_created=%d call_created=%d "
-                "cdrs=%d dup_sip_call_ids=%d calls_left_max=%s%s" % (
+                "cdrs=%d dup_sip_call_ids=%d calls_left_max=%s mediad_endpoints_left_max=%s%s"
+                % (
                     len(self.cdr), len(self.cdr) - len(bad), len(bad),
                     sum(d["created"] for d in self.cdr), sum(d["call_created"] for d in self.cdr),
                     sum(d["cdrs"] for d in self.cdr), sum(d["dup"] for d in self.cdr),
                     max((d["left"] or 0) for d in self.cdr),
+                    max((d["endpoints_left"] or 0) for d in self.cdr),
                     (" mismatched_runs=%s" % [d["what"] for d in bad]) if bad else ""))
 
     def med_cpu(self, kind, tgt):
@@ -868,9 +896,10 @@ echo "reg_per_s=$BEST  # $BEST_LINE"
     def goodput_table(self):
         xs = sorted({x for t in self.gp.values() for rows in t for x in rows})
         n = max(len(v) for v in self.gp.values())
-        say("goodput (medians of %d rounds; x = offered / that target's capacity in the same "
-            "round; %d s offered per level; goodput = calls completed OK within those "
-            "seconds, per s; failed%% after the drain)" % (n, self.a.goodput_s))
+        say("goodput (medians of %d rounds, per column; x = offered / that target's capacity "
+            "(median cps so far in this run); %d s offered per level; goodput = calls completed "
+            "OK within those seconds, per s; failed%% after the drain; cpu%% = the target's "
+            "processes, 100 = one core)" % (n, self.a.goodput_s))
         head = "%-5s" % "x"
         for tgt in ("suite", "anchor"):
             if self.gp[tgt]:
