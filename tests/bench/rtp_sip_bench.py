@@ -17,11 +17,15 @@ alternating target and anchor in each round (the order flips every round) so bot
 the same machine noise, and prints one line per run, the medians and suite/anchor ratios.
 
     tests/bench/rtp_sip_bench.py [--rounds 2] [--calls "100 500 1000"] [--dur 10]
-Env: CC_BIN_DIR (default bin/), CC_BENCH_ANCHORS (default ../shared/bench-anchors),
-     SUITE_RTP_PORTS (40000-48999: mediad's [common] rtp_ports),
-     UAS_PORT (5072) UAC_PORT (5075) RTP_BASE (54000): the generator binds RTP_BASE..+4N
-     with SO_REUSEADDR, so keep it apart from any other generator running at the time.
-Only 127.0.0.1; every process started here is stopped by its PID.
+Env: CC_BIN_DIR (default bin/), CC_BENCH_ANCHORS (default shared/bench-anchors beside the
+     repo or a parent of it), SUITE_RTP_PORTS (10000-29999: mediad's [common] rtp_ports,
+     below the kernel's ephemeral range), UAS_PORT (5072) UAC_PORT (5075), RTP_BASE
+     (61000): the generator binds RTP_BASE..+4N with SO_REUSEADDR, so that range must lie
+     outside the ephemeral range (32768-60999 here; an outgoing socket could hold a port
+     of it) and be free: both are checked before every run.
+Exits 1, naming the reason, when a run produced no figure (a level with no loss/CPU figure
+or fewer calls established than asked). Only 127.0.0.1; every process started here is
+stopped by its PID.
 """
 
 import argparse
@@ -38,12 +42,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent.parent
 os.environ.setdefault("CC_BIN_DIR", str(REPO / "bin"))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import suite as sm  # noqa: E402
+import sip_load_lib as ll  # noqa: E402
 
-ANCHORS = Path(os.environ.get("CC_BENCH_ANCHORS") or REPO.parent / "shared" / "bench-anchors")
+ANCHORS = ll.anchors_dir(REPO)
 UAS_PORT = int(os.environ.get("UAS_PORT", "5072"))
 UAC_PORT = int(os.environ.get("UAC_PORT", "5075"))
-RTP_BASE = int(os.environ.get("RTP_BASE", "54000"))
+RTP_BASE = int(os.environ.get("RTP_BASE", "61000"))
+SUITE_RTP_PORTS = os.environ.get("SUITE_RTP_PORTS", "10000-29999")
 KEYS = ("loss", "relay_cpu", "us_per_pkt", "p50", "p99", "established")
 
 
@@ -69,7 +76,28 @@ def parse_summary(out):
     return res
 
 
+def check_ports(calls):
+    """Raise RuntimeError unless this run's fixed ports are usable: the generator's
+    RTP_BASE..RTP_BASE+4N-1 above or below the ephemeral range and free, the SIP ports free,
+    the suite's RTP range outside the ephemeral range."""
+    top = RTP_BASE + 4 * max(calls) - 1
+    if top > 65535:
+        raise RuntimeError("RTP_BASE=%d leaves no room for %d calls" % (RTP_BASE, max(calls)))
+    if ll.overlaps_ephemeral(RTP_BASE, top):
+        raise RuntimeError("generator ports %d-%d overlap the ephemeral range %d-%d: set "
+                           "RTP_BASE" % ((RTP_BASE, top) + ll.ephemeral_range()))
+    lo, hi = (int(x) for x in SUITE_RTP_PORTS.split("-"))
+    if ll.overlaps_ephemeral(lo, hi):
+        raise RuntimeError("SUITE_RTP_PORTS=%s overlaps the ephemeral range %d-%d"
+                           % ((SUITE_RTP_PORTS,) + ll.ephemeral_range()))
+    busy = [p for p in range(RTP_BASE, top + 1) if not ll.udp_port_free(p)]
+    if busy:
+        raise RuntimeError("generator ports busy (another generator?): %s" % busy[:10])
+    ll.check_ports_free([UAS_PORT, UAC_PORT])
+
+
 def rtp_relay(target, relay_pids, calls, dur, work, label):
+    check_ports(calls)
     env = dict(os.environ, CALLS=" ".join(map(str, calls)), DUR=str(dur),
                UAS_PORT=str(UAS_PORT), UAC_PORT=str(UAC_PORT), RTP_BASE=str(RTP_BASE),
                RELAY_PIDS=" ".join(map(str, relay_pids)))
@@ -115,12 +143,13 @@ def main():
     cluster = sm.PgCluster().start()
     s = None
     results = {"suite": [], "anchor": []}
+    failures = []
     try:
-        # two RTP endpoints per call, a port pair each; mediad skips ports that are busy,
-        # so a wide range does even where the ephemeral range is peppered with sockets
-        ports = os.environ.get("SUITE_RTP_PORTS", "40000-48999")
+        # two RTP endpoints per call, a port pair each; mediad skips ports that are busy
+        # (the harness hands out random ports in 10000-31999 too)
+        check_ports(calls)
         s = sm.Suite(cluster, name="rtp_sip_bench", daemons=["sipproxy", "mediad", "cdrd"],
-                     config={"common.log_level": "warn", "common.rtp_ports": ports})
+                     config={"common.log_level": "warn", "common.rtp_ports": SUITE_RTP_PORTS})
         s.ccctl("trunk", "add", "bench_in", "--host", "127.0.0.1:%d" % UAC_PORT, check=True)
         s.ccctl("trunk", "add", "bench_out", "--host", "127.0.0.1:%d" % UAS_PORT, check=True)
         s.ccctl("route", "add", "9.", "trunk:bench_out", check=True)
@@ -143,6 +172,9 @@ def main():
                 time.sleep(3)
         st = s.bus_call("mediad", "status")
         print("# mediad status: %s" % st.get("result", {}).get("details"), flush=True)
+    except (RuntimeError, OSError, sm.HarnessError, subprocess.SubprocessError) as e:
+        failures.append("run stopped: %s" % e)
+        print("# FAILED: %s" % e, flush=True)
     finally:
         subprocess.run([str(kam), "stop"], env=kenv, capture_output=True)
         if s:
@@ -166,12 +198,22 @@ def main():
                       name, n, m.get("loss", -1), m.get("relay_cpu", -1),
                       m.get("us_per_pkt", -1), m.get("p50", -1), m.get("p99", -1),
                       m.get("established", -1), m.get("load", -1)), flush=True)
+        for name in ("suite", "anchor"):
+            m = med[name]
+            missing = [k for k in ("loss", "relay_cpu", "us_per_pkt") if m.get(k, -1) < 0]
+            if missing or m.get("established", 0) < n:
+                failures.append("%s calls=%d: no figure for %s, established %s of %d" % (
+                    name, n, ",".join(missing) or "-", m.get("established", 0), n))
         su, an = med["suite"], med["anchor"]
         if su.get("us_per_pkt", 0) > 0 and an.get("us_per_pkt", 0) > 0:
             print("ratio calls=%d suite/anchor us_per_pkt=%.2f relay_cpu=%.2f p99=%.2f" % (
                 n, su["us_per_pkt"] / an["us_per_pkt"],
                 su["relay_cpu"] / max(0.01, an["relay_cpu"]),
                 su.get("p99", 0) / max(1, an.get("p99", 1))), flush=True)
+    if failures:
+        for f in failures:
+            print("# FAILED: %s" % f, flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
