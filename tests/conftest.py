@@ -96,10 +96,11 @@ def trunk_suite(make_suite, tmp_path):
         conf.update(config)
         s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
         t = Trunks(s, tmp_path)
+        made.append((t, conf["common.rtp_ports"]))
         s.start()
-        made.append(t)
         return s, t
 
     yield factory
-    for t in made:
+    for t, rtp in made:
         t.close()
+        sm.release_ports(rtp, t.uas_port, t.uac_port)
