@@ -1,5 +1,6 @@
 /* rec_calls.c - call sessions (see rec_calls.h): the table of calls, policy decisions,
- * sipproxy's call.* and mediad's media.dtmf, the rec.* commands, lifecycle and status.
+ * sipproxy's call.* (call.media_restored: taps and key detection set up again after a
+ * mediad restart) and mediad's media.dtmf, the rec.* commands, lifecycle and status.
  * What happens to one recording is rec_session.c's. */
 #include <errno.h>
 #include <stdio.h>
@@ -222,6 +223,30 @@ static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     s_start_if_due(self, c);
 }
 
+/* mediad restarted and sipproxy gave the call its endpoints back (same ids and ports),
+ * without what we had set up on them: a running recording taps them again, and the keys
+ * of the agent's feature codes are detected again where we had turned that on. */
+static void s_on_media_restored(rec_calls_t *self, rec_call_t *c, json_t *b)
+{
+    json_int_t a = json_integer_value(json_object_get(b, "caller_endpoint"));
+    json_int_t e = json_integer_value(json_object_get(b, "callee_endpoint"));
+    if (a > 0)
+        c->caller_ep = (int)a;
+    if (e > 0)
+        c->callee_ep = (int)e;
+    bool dtmf = self->cfg.feature_codes && c->answered && c->callee_ep > 0;
+    bool tap = c->mix && !c->stopping;
+    if (dtmf)
+        rec_session_dtmf_on(self, c->callee_ep);
+    if (tap)
+        rec_session_tap_restart(self, c);
+    if (dtmf || tap)
+        cc_info("rec.media_restored", "recording=%lld caller_endpoint=%d callee_endpoint=%d "
+                "gap_ms=%lld tap=%d dtmf=%d", (long long)(tap ? c->rec_id : 0), c->caller_ep,
+                c->callee_ep, (long long)json_integer_value(json_object_get(b, "gap_ms")), tap,
+                dtmf);
+}
+
 static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
@@ -276,6 +301,9 @@ static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
                 rec_session_tap_start(self, c); /* re-aim the tap at the agent */
         }
         s_start_if_due(self, c);
+    } else if (!strcmp(type, "call.media_restored")) {
+        if (!c->ended)
+            s_on_media_restored(self, c, b);
     } else if (!strcmp(type, "call.ended")) {
         c->ended = true;
         if (c->mix && !c->stopping) {
