@@ -2,7 +2,8 @@
  * queue (the row first, then the core), the answer, position announcements and hold music
  * on the caller's endpoint (play.* to mediad), and how a wait ends other than by an agent:
  * overflow, abandon, the caller hanging up; then the agent's part ending (wrap-up, the
- * completed row). After a mediad restart, what the caller should hear is played again. Offers are in acd_offer.c, callbacks in acd_callback.c. */
+ * completed row); after a mediad restart, what the caller should hear plays again. Offers
+ * are in acd_offer.c, callbacks in acd_callback.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* ivr_run.c - the interpreter for one call: the event entry points, entering nodes and
  * running the ones that need no event (schedule, branch, set, goto) until the flow waits,
  * playback bookkeeping (and the replay after a mediad restart), timers and the recorded
- * path. Keys in menus, collects and surveys
- * are ivr_run_input.c's. Pure: time comes in with each event. */
+ * path. Keys in menus, collects and surveys are ivr_run_input.c's. Pure: time comes in
+ * with each event. */
 #include "ivr_run_priv.h"
 
 #include <stdio.h>

@@ -26,7 +26,7 @@ struct ivr_run {
     unsigned play_id;           /* last playback asked for */
     bool playing;               /* play_id has not reported done */
     const ivr_prompts_t *play_lists[2]; /* what play_id plays (in the flow), for a replay */
-    bool play_barge_in;         /* ... and whether a key stops it */
+    bool play_barge_in;                 /* ... and whether a key stops it */
     bool play_barge;            /* IVR_RS_PLAY: a key stops it */
     int after_node;             /* IVR_RS_PLAY: where prompt_done leads (IVR_NONE: hang up) */
     unsigned lookup_id;
