@@ -89,6 +89,17 @@ static bool s_is_ext(const char *s)
     return true;
 }
 
+/* The endpoints an event or command names (caller_endpoint, callee_endpoint), if any. */
+static void s_take_endpoints(rec_call_t *c, json_t *obj)
+{
+    json_int_t a = json_integer_value(json_object_get(obj, "caller_endpoint"));
+    json_int_t e = json_integer_value(json_object_get(obj, "callee_endpoint"));
+    if (a > 0)
+        c->caller_ep = (int)a;
+    if (e > 0)
+        c->callee_ep = (int)e;
+}
+
 static void s_resolve(rec_calls_t *self, rec_call_t *c)
 {
     rec_call_keys_t keys = {.caller_ext = c->caller, .callee_ext = c->callee,
@@ -228,12 +239,7 @@ static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
  * of the agent's feature codes are detected again where we had turned that on. */
 static void s_on_media_restored(rec_calls_t *self, rec_call_t *c, json_t *b)
 {
-    json_int_t a = json_integer_value(json_object_get(b, "caller_endpoint"));
-    json_int_t e = json_integer_value(json_object_get(b, "callee_endpoint"));
-    if (a > 0)
-        c->caller_ep = (int)a;
-    if (e > 0)
-        c->callee_ep = (int)e;
+    s_take_endpoints(c, b);
     bool dtmf = self->cfg.feature_codes && c->answered && c->callee_ep > 0;
     bool tap = c->mix && !c->stopping;
     if (dtmf)
@@ -273,12 +279,7 @@ static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         const char *by = json_string_value(json_object_get(b, "answered_by"));
         if (s_is_ext(by) && !c->queue[0])
             s_copy(c->agent, by);
-        json_int_t a = json_integer_value(json_object_get(b, "caller_endpoint"));
-        json_int_t e = json_integer_value(json_object_get(b, "callee_endpoint"));
-        if (a > 0)
-            c->caller_ep = (int)a;
-        if (e > 0)
-            c->callee_ep = (int)e;
+        s_take_endpoints(c, b);
         s_resolve(self, c);
         if (c->caller_ep && c->callee_ep)
             s_after_endpoints(self, c);
@@ -357,12 +358,7 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     rec_call_t *c = s_call_arg(self, req, args, true);
     if (!c)
         return;
-    json_int_t a = json_integer_value(json_object_get(args, "caller_endpoint"));
-    json_int_t e = json_integer_value(json_object_get(args, "callee_endpoint"));
-    if (a > 0)
-        c->caller_ep = (int)a;
-    if (e > 0)
-        c->callee_ep = (int)e;
+    s_take_endpoints(c, args);
     if (json_object_get(args, "caller"))
         s_copy(c->caller, json_string_value(json_object_get(args, "caller")));
     if (json_object_get(args, "callee"))

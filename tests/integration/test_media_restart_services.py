@@ -110,15 +110,22 @@ def start_mediad(s, sub, call_id):
     return ev, event_time(ev)
 
 
-def test_recording_goes_on_with_the_outage_marked(mr):
-    sub = mr.subscribe(["sipproxy"], prefix="call.")
+def recorded_call_then_kill(s):
+    """The caller calls the callee (recorded), they talk 2 s, mediad is killed. Returns the
+    subscriber on sipproxy's call events, the call id, when it was answered (the recording
+    starts then) and how long after that mediad died."""
+    sub = s.subscribe(["sipproxy"], prefix="call.")
     time.sleep(0.3)
-    mr.ua[CALLER].dial(CALLEE)
+    s.ua[CALLER].dial(CALLEE)
     answered, seen = wait_event(sub, "call.answered", timeout=10)
     assert answered, seen
-    cid, t0 = answered["call_id"], event_time(answered)  # the recording starts then
+    t0 = event_time(answered)
     time.sleep(2)
-    t_kill = kill_mediad(mr) - t0
+    return sub, answered["call_id"], t0, kill_mediad(s) - t0
+
+
+def test_recording_goes_on_with_the_outage_marked(mr):
+    sub, cid, t0, t_kill = recorded_call_then_kill(mr)
     restored, t_back = start_mediad(mr, sub, cid)
     t_back -= t0
     time.sleep(3)
@@ -153,14 +160,7 @@ def test_recording_goes_on_with_the_outage_marked(mr):
 
 
 def test_call_ended_while_mediad_down_leaves_an_incomplete_recording(mr):
-    sub = mr.subscribe(["sipproxy"], prefix="call.")
-    time.sleep(0.3)
-    mr.ua[CALLER].dial(CALLEE)
-    answered, seen = wait_event(sub, "call.answered", timeout=10)
-    assert answered, seen
-    cid, t0 = answered["call_id"], event_time(answered)
-    time.sleep(2)
-    t_kill = kill_mediad(mr) - t0
+    sub, cid, t0, t_kill = recorded_call_then_kill(mr)
     time.sleep(0.5)
     mr.ua[CALLER].command("hangup")
     ended, _ = wait_event(sub, "call.ended", cid, timeout=10)
