@@ -5,7 +5,8 @@
  *   acd_step.c          one event into the core, its actions dispatched; the core's timer
  *   acd_config_apply.c  a configuration snapshot applied (start-up, NOTIFY)
  *   acd_waiting.c       the caller while waiting: entering, answer, announcements and
- *                       music, overflow, abandon, the end of the caller's leg
+ *                       music (again after a mediad restart), overflow, abandon, the end
+ *                       of the caller's leg
  *   acd_offer.c         offers to agents and their results; agent state changes
  *   acd_callback.c      callbacks: asking for one, the agent's leg, the customer's, retries
  *   acd_bus.c           the commands served, sipproxy's and mediad's events, restore
@@ -216,6 +217,9 @@ void acd_call_play_stop(acd_app_t *app, acd_call_t *call);
 void acd_call_completed(acd_app_t *app, acd_call_t *call, const char *detail);
 void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
                            const char *reason);
+/* call.media_restored: mediad restarted and the caller's endpoint is back without what
+ * acdd played on it; play again what the caller should be hearing. */
+void acd_call_on_media_restored(acd_app_t *app, acd_call_t *call, int64_t gap_ms);
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id);
 /* call.connect_ended: the agent hung up (a return_to_ivr call: the IVR has the caller) or
  * transferred the caller away. connect_id 0: whatever connect the agent answered. */
@@ -245,6 +249,8 @@ json_t *acd_call_headers(const acd_call_t *call);
 
 /* The caller asked for a callback (key press, or callback overflow when !in_core). */
 void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core);
+/* Play the confirmation to the caller, who is hung up when it ends. */
+void acd_cb_confirm(acd_app_t *app, acd_call_t *call);
 /* The callback's offer goes out: call.originate to the agent. */
 void acd_cb_send_offer(acd_app_t *app, acd_call_t *call, int timeout_s);
 /* Its last offer was cancelled: hang up the agent's leg, wait again. */

@@ -1,6 +1,7 @@
 /* acd_bus.c - acdd on the bus: serves queue.enter and the agent.* commands, follows
- * sipproxy's call.connect_result / call.ended / reg.removed and mediad's media.dtmf /
- * media.play_done, and restores waiting calls and agent states at start-up. What the core
+ * sipproxy's call.connect_result / call.ended / call.media_restored / reg.removed and
+ * mediad's media.dtmf / media.play_done, and restores waiting calls and agent states at
+ * start-up. What the core
  * decides in return is carried out by the files acd_app.h lists (acd_step.c first). */
 #include <errno.h>
 #include <stdio.h>
@@ -272,6 +273,10 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
                                    s_str(ev->body, "target"));
     } else if (!strcmp(ev->type, "call.ended")) {
         acd_call_on_ended(app, call, ev->call_id);
+    } else if (!strcmp(ev->type, "call.media_restored")) {
+        if (!strcmp(ev->call_id, call->id)) /* not a callback's leg to the agent */
+            acd_call_on_media_restored(app, call,
+                                       json_integer_value(json_object_get(ev->body, "gap_ms")));
     } else if (!strcmp(ev->type, "call.connect_ended")) {
         acd_call_on_connect_ended(app, call, ev->call_id,
                                   json_integer_value(json_object_get(ev->body, "connect_id")),

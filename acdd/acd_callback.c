@@ -64,7 +64,13 @@ void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core)
             call->in_core = true;
     }
     acd_qcall_update(app, call, "callback");
+    acd_cb_confirm(app, call);
+}
+
+void acd_cb_confirm(acd_app_t *app, acd_call_t *call)
+{
     call->announce_play_id = 0;
+    call->confirm_play_id = 0;
     acd_call_play(app, call, json_pack("[s]", app->cb_confirm_prompt), false, s_on_confirm_reply);
 }
 

@@ -2,7 +2,8 @@
  * queue (the row first, then the core), the answer, position announcements and hold music
  * on the caller's endpoint (play.* to mediad), and how a wait ends other than by an agent:
  * overflow, abandon, the caller hanging up; then the agent's part ending (wrap-up, the
- * completed row). Offers are in acd_offer.c, callbacks in acd_callback.c. */
+ * completed row); after a mediad restart, what the caller should hear plays again. Offers
+ * are in acd_offer.c, callbacks in acd_callback.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,29 @@ void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
         if (call->in_core && call->cb == ACD_CB_NONE)
             acd_call_start_music(app, call);
     }
+}
+
+/* The plays on the dead mediad are gone, and their media.play_done with them. A caller
+ * waiting (also one being offered to agents, who keeps hearing the music while they ring)
+ * hears the music again: an announcement that was cut off is not replayed, the next one
+ * comes when due. A caller who asked for a callback hears the confirmation again, then is
+ * hung up as before. A caller talking to an agent hears the agent: nothing of ours plays. */
+void acd_call_on_media_restored(acd_app_t *app, acd_call_t *call, int64_t gap_ms)
+{
+    if (call->leg_gone || call->endpoint_id <= 0 || !call->answered)
+        return;
+    const char *what;
+    if (call->cb != ACD_CB_NONE && call->confirm_play_id) {
+        what = "confirmation";
+        acd_cb_confirm(app, call);
+    } else if (call->cb == ACD_CB_NONE && call->in_core && !call->gone) {
+        what = call->announce_play_id ? "music_for_announcement" : "music";
+        acd_call_start_music(app, call);
+    } else {
+        return;
+    }
+    cc_info("acd.media_restored", "queue=%s endpoint=%lld play=%s gap_ms=%lld", call->queue,
+            (long long)call->endpoint_id, what, (long long)gap_ms);
 }
 
 /* ---- entering ------------------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* ivr_run.c - the interpreter for one call: the event entry points, entering nodes and
  * running the ones that need no event (schedule, branch, set, goto) until the flow waits,
- * playback bookkeeping, timers and the recorded path. Keys in menus, collects and surveys
- * are ivr_run_input.c's. Pure: time comes in with each event. */
+ * playback bookkeeping (and the replay after a mediad restart), timers and the recorded
+ * path. Keys in menus, collects and surveys are ivr_run_input.c's. Pure: time comes in
+ * with each event. */
 #include "ivr_run_priv.h"
 
 #include <stdio.h>
@@ -116,6 +117,9 @@ size_t ivr_run_play(ivr_run_t *self, const ivr_prompts_t *first, const ivr_promp
     }
     if (n > 0) {
         self->playing = true;
+        self->play_lists[0] = first;
+        self->play_lists[1] = second;
+        self->play_barge_in = barge_in;
         if (ivr_actions_play(out, ++self->play_id, barge_in, names, n) < 0)
             self->error = -1;
     }
@@ -404,6 +408,20 @@ int ivr_run_route_ended(ivr_run_t *self, bool connected, int64_t now, ivr_action
     const ivr_node_t *node = ivr_run_cur(self);
     ivr_run_step(self, connected ? "route_ended" : "route_failed", now, out);
     ivr_run_enter(self, connected ? node->u.route.then : node->u.route.failed, now, out);
+    return self->error;
+}
+
+int ivr_run_media_restored(ivr_run_t *self, int64_t now, ivr_actions_t *out)
+{
+    s_begin(self, out);
+    bool input = self->state == IVR_RS_INPUT;
+    if (!input && !(self->state == IVR_RS_PLAY && self->playing))
+        return 0; /* nothing of the flow's was playing or listening */
+    ivr_run_step(self, "media_restored", now, out);
+    if (input)
+        ivr_input_ask_again(self, now, out);
+    else /* a new play id: prompt_done of the lost one is ignored */
+        ivr_run_play(self, self->play_lists[0], self->play_lists[1], self->play_barge_in, out);
     return self->error;
 }
 

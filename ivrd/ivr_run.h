@@ -1,7 +1,8 @@
 /* ivr_run.h - the IVR interpreter for one call: events in (start, prompt_done, digit, timer,
- * lookup_result, route_ended, hangup), actions out (ivr_actions.h). Pure: time is passed
- * in (milliseconds, UTC), nothing here touches a socket, a database or the clock; the one
- * outside helper is the UTC -> local conversion for schedule nodes, which can be swapped.
+ * lookup_result, route_ended, media_restored, hangup), actions out (ivr_actions.h). Pure:
+ * time is passed in (milliseconds, UTC), nothing here touches a socket, a database or the
+ * clock; the one outside helper is the UTC -> local conversion for schedule nodes, which
+ * can be swapped.
  *
  * Each call returns 0 (also when the event does not apply now and is ignored: a late
  * prompt_done, a timer before its deadline, a digit during an unbreakable prompt) or -1 if
@@ -45,6 +46,14 @@ int ivr_run_lookup_result(ivr_run_t *self, unsigned request_id, bool found,
 /* The routed call ended with the caller still on the line (connected: it was answered),
  * or could not be completed (connected false). */
 int ivr_run_route_ended(ivr_run_t *self, bool connected, int64_t now, ivr_actions_t *out);
+/* mediad restarted and the caller's endpoint is back, without the prompt that played on
+ * it (whose prompt_done will never come). Records the step "media_restored" and: a play
+ * (a play node, a hangup's or fallback's prompts, a survey's thanks) starts again from its
+ * first prompt, with its barge-in; a menu, collect or survey forgets the keys so far and
+ * asks again, what was playing from its start or else its prompt, and its timer starts
+ * when that prompt ends, so the outage does not count against the caller. Anything else
+ * (a lookup, a route) had nothing on the endpoint: no action. */
+int ivr_run_media_restored(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 /* The caller hung up. */
 int ivr_run_hangup(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 

@@ -1,6 +1,7 @@
 /* ivr_run_input.c - keys in menu, collect and survey nodes: the prompt with barge-in, the
- * first-digit and inter-digit timers, the terminator, what counts as a valid answer, and
- * retries with the invalid/timeout prompts ending in the fallback. Pure. */
+ * first-digit and inter-digit timers, the terminator, what counts as a valid answer,
+ * retries with the invalid/timeout prompts ending in the fallback, and asking again when
+ * the media came back after a mediad restart. Pure. */
 #include "ivr_run_priv.h"
 
 #include <stdio.h>
@@ -156,6 +157,15 @@ void ivr_input_timer(ivr_run_t *self, int64_t now, ivr_actions_t *out)
 void ivr_input_prompt_done(ivr_run_t *self, int64_t now, ivr_actions_t *out)
 {
     ivr_run_arm(self, now + s_input(ivr_run_cur(self))->timeout_ms, out);
+}
+
+void ivr_input_ask_again(ivr_run_t *self, int64_t now, ivr_actions_t *out)
+{
+    /* a play in an input node is always s_ask's: the lead-in (invalid or timeout prompt)
+     * and the node's prompt */
+    const ivr_prompts_t *before = self->playing ? self->play_lists[0] : NULL;
+    ivr_run_disarm(self, out);
+    s_ask(self, before, now, out);
 }
 
 /* Keys pressed through an earlier play node count as if pressed during this prompt. */

@@ -25,6 +25,8 @@ struct ivr_run {
     int node;                   /* current node index, IVR_NONE before start */
     unsigned play_id;           /* last playback asked for */
     bool playing;               /* play_id has not reported done */
+    const ivr_prompts_t *play_lists[2]; /* what play_id plays (in the flow), for a replay */
+    bool play_barge_in;                 /* ... and whether a key stops it */
     bool play_barge;            /* IVR_RS_PLAY: a key stops it */
     int after_node;             /* IVR_RS_PLAY: where prompt_done leads (IVR_NONE: hang up) */
     unsigned lookup_id;
@@ -59,5 +61,8 @@ void ivr_input_begin(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 void ivr_input_digit(ivr_run_t *self, char digit, int64_t now, ivr_actions_t *out);
 void ivr_input_timer(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 void ivr_input_prompt_done(ivr_run_t *self, int64_t now, ivr_actions_t *out);
+/* The media came back without the prompt: keys so far are dropped, the question asked
+ * again (what was playing from its start, else the node's prompt), its timer after it. */
+void ivr_input_ask_again(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 
 #endif

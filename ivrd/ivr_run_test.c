@@ -1,7 +1,8 @@
 /* ivr_run_test.c - the interpreter on small inline flows: digit collection (terminator,
  * inter-digit timeout, too few digits, max digits, private input), lookup with a branch on
  * the caller's tier, lookup timeouts and late results, surveys, numbers read out, route
- * variables and failures, and the guard against flows that loop without waiting. */
+ * variables and failures, the guard against flows that loop without waiting, and prompts
+ * asked for again when the media comes back after a mediad restart. */
 #include <stdlib.h>
 
 #include "cc_test.h"
@@ -305,5 +306,81 @@ CC_TEST(ivr_run_call_keeps_its_flow_version)
     ivr_run_digit(c.run, '#', T0 + 400, c.out);
     CC_CHECK_STR(ivr_run_node(c.run), "done");
     CC_CHECK_INT(ivr_flow_version(ivr_run_flow(c.run)), 7);
+    s_hang(&c);
+}
+
+CC_TEST(ivr_run_media_restored_asks_a_collect_again)
+{
+    s_call_t c;
+    CC_CHECK(s_call(&c, S_COLLECT_FLOW, NULL, 0));
+    /* the prompt ends, the caller starts typing; mediad dies with "40" in (keys pressed
+     * meanwhile never arrive) and is back at +3 s */
+    ivr_run_prompt_done(c.run, 1, T0 + 1000, c.out);
+    ivr_run_digit(c.run, '4', T0 + 1500, c.out);
+    ivr_run_digit(c.run, '0', T0 + 1800, c.out);
+    ivr_run_media_restored(c.run, T0 + 3000, c.out);
+    CC_CHECK_STR(ivr_fx_text(c.out), "step acct media_restored 1003000\n"
+                                     "timer 0\n"
+                                     "play 2 barge enter-account\n");
+    ivr_run_timer(c.run, T0 + 3800, c.out); /* the old inter-digit deadline: gone */
+    CC_CHECK_INT(ivr_actions_size(c.out), 0);
+    ivr_run_prompt_done(c.run, 1, T0 + 3900, c.out); /* the lost play: ignored */
+    CC_CHECK_INT(ivr_actions_size(c.out), 0);
+    ivr_run_prompt_done(c.run, 2, T0 + 6000, c.out); /* the timeout counts from here */
+    CC_CHECK_STR(ivr_fx_text(c.out), "timer 1010000\n");
+    ivr_run_digit(c.run, '1', T0 + 7000, c.out);
+    ivr_run_digit(c.run, '2', T0 + 7100, c.out);
+    ivr_run_digit(c.run, '3', T0 + 7200, c.out);
+    ivr_run_digit(c.run, '#', T0 + 7300, c.out);
+    CC_CHECK_STR(s_var(&c, "account"), "123");
+    CC_CHECK_STR(ivr_fx_path(c.run), "acct:- acct:media_restored acct:digits:123 done:-");
+    s_hang(&c);
+}
+
+CC_TEST(ivr_run_media_restored_replays_what_was_cut_off)
+{
+    s_call_t c;
+    /* a retry's lead-in and prompt, cut off: both again from the start, with barge-in */
+    CC_CHECK(s_call(&c, S_COLLECT_FLOW, NULL, 0));
+    ivr_run_digit(c.run, '1', T0 + 100, c.out);
+    ivr_run_digit(c.run, '#', T0 + 200, c.out);
+    ivr_run_media_restored(c.run, T0 + 2000, c.out);
+    CC_CHECK_STR(ivr_fx_text(c.out), "step acct media_restored 1002000\n"
+                                     "play 3 barge invalid,enter-account\n");
+    ivr_run_digit(c.run, '5', T0 + 2500, c.out); /* barge-in as before */
+    CC_CHECK_STR(ivr_fx_text(c.out), "stop\ntimer 1004500\n");
+    s_hang(&c);
+
+    /* a play node: again from its first prompt, same barge-in, then on as before */
+    CC_CHECK(s_call(&c, "{\"name\":\"g\",\"start\":\"hi\",\"nodes\":{"
+                        "\"hi\":{\"kind\":\"play\",\"prompts\":[\"welcome\",\"options\"],"
+                        "  \"barge_in\":true,\"next\":\"bye\"},"
+                        "\"bye\":{\"kind\":\"hangup\",\"prompts\":\"goodbye\"}}}",
+                 NULL, 0));
+    ivr_run_media_restored(c.run, T0 + 1000, c.out);
+    CC_CHECK_STR(ivr_fx_text(c.out), "step hi media_restored 1001000\n"
+                                     "play 2 barge welcome,options\n");
+    ivr_run_prompt_done(c.run, 2, T0 + 5000, c.out);
+    CC_CHECK_STR(ivr_fx_text(c.out), "step bye - 1005000\nplay 3 goodbye\n");
+    ivr_run_media_restored(c.run, T0 + 5500, c.out); /* the hangup's prompt, no barge-in */
+    CC_CHECK_STR(ivr_fx_text(c.out), "step bye media_restored 1005500\nplay 4 goodbye\n");
+    ivr_run_prompt_done(c.run, 3, T0 + 6000, c.out);
+    CC_CHECK(!ivr_run_done(c.run));
+    ivr_run_prompt_done(c.run, 4, T0 + 7000, c.out);
+    CC_CHECK(ivr_run_done(c.run));
+    s_hang(&c);
+}
+
+CC_TEST(ivr_run_media_restored_leaves_lookups_and_routes_alone)
+{
+    s_call_t c;
+    CC_CHECK(s_call(&c, S_LOOKUP_FLOW, NULL, 0));
+    ivr_run_media_restored(c.run, T0 + 500, c.out); /* waiting for the database */
+    CC_CHECK_INT(ivr_actions_size(c.out), 0);
+    CC_CHECK_INT(ivr_run_deadline(c.run), T0 + 2000);
+    ivr_run_lookup_result(c.run, 1, false, NULL, 0, T0 + 600, c.out);
+    ivr_run_media_restored(c.run, T0 + 700, c.out); /* routed: the queue's business */
+    CC_CHECK_INT(ivr_actions_size(c.out), 0);
+    CC_CHECK_STR(ivr_fx_path(c.run), "who:- who:not_found std:- q:route:queue:support");
     s_hang(&c);
 }

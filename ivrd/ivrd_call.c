@@ -1,9 +1,10 @@
 /* ivrd_call.c - the calls ivrd runs: ivr.start from sipproxy, then per call one ivr_run_t
  * fed with what the bus reports (media.play_done, media.dtmf, call.connect_result,
- * call.connect_ended, call.ended, the call's timer, lookup answers), and the interpreter's
- * actions turned into commands: call.answer / call.connect / call.hangup to sipproxy,
- * play.start / play.stop to mediad on the caller's endpoint, queue.enter to acdd, path
- * rows and surveys to the database worker plus ivr.step / ivr.survey events.
+ * call.connect_ended, call.media_restored, call.ended, the call's timer, lookup answers),
+ * and the interpreter's actions turned into commands: call.answer / call.connect /
+ * call.hangup to sipproxy, play.start / play.stop / dtmf.detect to mediad on the caller's
+ * endpoint, queue.enter to acdd, path rows and surveys to the database worker plus
+ * ivr.step / ivr.survey events.
  *
  * Replies and events race (a DEALER and a SUB socket are not ordered against each other),
  * so a play that mediad reports done before its play.start reply arrived is remembered.
@@ -591,6 +592,35 @@ static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     }
 }
 
+/* mediad restarted and sipproxy gave the caller's endpoint back (same id and port), without
+ * the prompt that played on it, whose media.play_done will never come: the play of ours in
+ * flight is forgotten and the run asks again for what the caller should hear, from its
+ * start (ivr_run_media_restored). Keys are detected again (dtmf.detect), as the prompts'
+ * barge-in had turned on. A call the run has routed (to an agent, a queue) has nothing of
+ * ours on the endpoint: the run does nothing then. */
+static void s_media_restored(s_call_t *c, json_t *body)
+{
+    if (c->hangup_sent)
+        return;
+    json_int_t ep = json_integer_value(json_object_get(body, "caller_endpoint"));
+    if (ep > 0)
+        c->endpoint_id = (int)ep;
+    s_cancel(s_loop(c), &c->barge_timer);
+    s_play_forget(c);
+    c->run_play = 0;
+    c->md_play = 0;
+    memset(c->finished, 0, sizeof c->finished);
+    size_t steps = ivr_run_path_size(c->run);
+    s_apply(c, ivr_run_media_restored(c->run, s_now(c), c->owner->out));
+    if (ivr_run_path_size(c->run) == steps)
+        return; /* nothing of the flow's played or listened */
+    s_request(c, "mediad", "dtmf.detect",
+              json_pack("{s:i, s:b}", "endpoint_id", c->endpoint_id, "enable", 1), NULL);
+    cc_info("ivr.media_restored", "flow=%s node=%s endpoint=%d gap_ms=%lld",
+            cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)), c->endpoint_id,
+            (long long)json_integer_value(json_object_get(body, "gap_ms")));
+}
+
 static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
@@ -601,6 +631,8 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     if (strcmp(ev->type, "call.ended") == 0) {
         s_apply(c, ivr_run_hangup(c->run, s_now(c), self->out));
         s_end(c);
+    } else if (strcmp(ev->type, "call.media_restored") == 0) {
+        s_media_restored(c, ev->body);
     } else if (strcmp(ev->type, "call.connect_result") == 0) {
         if (c->queued || c->queue_return) { /* (the answer may overtake queue.enter's reply) */
             /* acdd's offers: unanswered ones are its business (it requeues); an answer

@@ -1,5 +1,6 @@
 /* rec_calls.c - call sessions (see rec_calls.h): the table of calls, policy decisions,
- * sipproxy's call.* and mediad's media.dtmf, the rec.* commands, lifecycle and status.
+ * sipproxy's call.* (call.media_restored: taps and key detection set up again after a
+ * mediad restart) and mediad's media.dtmf, the rec.* commands, lifecycle and status.
  * What happens to one recording is rec_session.c's. */
 #include <errno.h>
 #include <stdio.h>
@@ -86,6 +87,17 @@ static bool s_is_ext(const char *s)
         if (*s < '0' || *s > '9')
             return false;
     return true;
+}
+
+/* The endpoints an event or command names (caller_endpoint, callee_endpoint), if any. */
+static void s_take_endpoints(rec_call_t *c, json_t *obj)
+{
+    json_int_t a = json_integer_value(json_object_get(obj, "caller_endpoint"));
+    json_int_t e = json_integer_value(json_object_get(obj, "callee_endpoint"));
+    if (a > 0)
+        c->caller_ep = (int)a;
+    if (e > 0)
+        c->callee_ep = (int)e;
 }
 
 static void s_resolve(rec_calls_t *self, rec_call_t *c)
@@ -222,6 +234,25 @@ static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     s_start_if_due(self, c);
 }
 
+/* mediad restarted and sipproxy gave the call its endpoints back (same ids and ports),
+ * without what we had set up on them: a running recording taps them again, and the keys
+ * of the agent's feature codes are detected again where we had turned that on. */
+static void s_on_media_restored(rec_calls_t *self, rec_call_t *c, json_t *b)
+{
+    s_take_endpoints(c, b);
+    bool dtmf = self->cfg.feature_codes && c->answered && c->callee_ep > 0;
+    bool tap = c->mix && !c->stopping;
+    if (dtmf)
+        rec_session_dtmf_on(self, c->callee_ep);
+    if (tap)
+        rec_session_tap_restart(self, c);
+    if (dtmf || tap)
+        cc_info("rec.media_restored", "recording=%lld caller_endpoint=%d callee_endpoint=%d "
+                "gap_ms=%lld tap=%d dtmf=%d", (long long)(tap ? c->rec_id : 0), c->caller_ep,
+                c->callee_ep, (long long)json_integer_value(json_object_get(b, "gap_ms")), tap,
+                dtmf);
+}
+
 static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
@@ -248,12 +279,7 @@ static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         const char *by = json_string_value(json_object_get(b, "answered_by"));
         if (s_is_ext(by) && !c->queue[0])
             s_copy(c->agent, by);
-        json_int_t a = json_integer_value(json_object_get(b, "caller_endpoint"));
-        json_int_t e = json_integer_value(json_object_get(b, "callee_endpoint"));
-        if (a > 0)
-            c->caller_ep = (int)a;
-        if (e > 0)
-            c->callee_ep = (int)e;
+        s_take_endpoints(c, b);
         s_resolve(self, c);
         if (c->caller_ep && c->callee_ep)
             s_after_endpoints(self, c);
@@ -276,6 +302,9 @@ static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
                 rec_session_tap_start(self, c); /* re-aim the tap at the agent */
         }
         s_start_if_due(self, c);
+    } else if (!strcmp(type, "call.media_restored")) {
+        if (!c->ended)
+            s_on_media_restored(self, c, b);
     } else if (!strcmp(type, "call.ended")) {
         c->ended = true;
         if (c->mix && !c->stopping) {
@@ -329,12 +358,7 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     rec_call_t *c = s_call_arg(self, req, args, true);
     if (!c)
         return;
-    json_int_t a = json_integer_value(json_object_get(args, "caller_endpoint"));
-    json_int_t e = json_integer_value(json_object_get(args, "callee_endpoint"));
-    if (a > 0)
-        c->caller_ep = (int)a;
-    if (e > 0)
-        c->callee_ep = (int)e;
+    s_take_endpoints(c, args);
     if (json_object_get(args, "caller"))
         s_copy(c->caller, json_string_value(json_object_get(args, "caller")));
     if (json_object_get(args, "callee"))

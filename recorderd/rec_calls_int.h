@@ -32,10 +32,13 @@ struct rec_call {
     rec_mix_t *mix;
     char path[4096];
     int64_t offset_us;          /* mediad's clock minus ours */
-    uint32_t last_batch;
-    uint64_t dropped_mediad, batches_missing;
+    uint32_t last_batch;        /* of the current tap (a restarted mediad counts anew) */
+    uint64_t dropped_mediad;    /* frames the current tap dropped */
+    uint64_t dropped_before;    /* frames earlier taps of this recording dropped */
+    uint64_t batches_missing;
     bool stopping, write_failed;
-    int stop_timer;
+    bool tap_stop_pending;      /* tap.stop not answered yet: the file waits for it */
+    int stop_timer;             /* the end grace; >0 while it runs */
     uint64_t stop_us;
     cc_bus_req_t *pending_start; /* rec.start waiting for endpoint.find */
 };
@@ -67,6 +70,8 @@ void rec_calls_call_free(rec_calls_t *self, rec_call_t *c);
 void rec_session_on_reply_logged(cc_bus_t *bus, int status, json_t *result, void *arg);
 void rec_session_dtmf_on(rec_calls_t *self, int endpoint);
 void rec_session_tap_start(rec_calls_t *self, rec_call_t *c);
+/* mediad restarted and gave the call's endpoints back: tap them again. */
+void rec_session_tap_restart(rec_calls_t *self, rec_call_t *c);
 int rec_session_start(rec_calls_t *self, rec_call_t *c);
 void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete);
 void rec_session_stop(rec_calls_t *self, rec_call_t *c);

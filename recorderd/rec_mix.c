@@ -182,11 +182,19 @@ void rec_mix_advance(rec_mix_t *self, uint64_t now_us)
         s_emit(self, upto);
 }
 
+void rec_mix_mark_tail_lost(rec_mix_t *self)
+{
+    self->tail_lost = true;
+}
+
 int64_t rec_mix_finish(rec_mix_t *self, uint64_t end_us)
 {
     int64_t end = rec_mix_pos(self, end_us);
     if (self->head > end)
         end = self->head;
+    int64_t lost_from = self->loss_pending ? self->loss_from : self->head;
+    if (self->tail_lost && end > lost_from)
+        s_add_gap(self, lost_from, end);
     rec_mix_resume(self, end_us);
     if (end > self->emitted)
         s_emit(self, end);

@@ -41,6 +41,7 @@ typedef struct {
     int ngaps;
     bool loss_pending;
     int64_t loss_from;
+    bool tail_lost;              /* rec_mix_mark_tail_lost: the end is a gap too */
     uint64_t latest_arrival_us;  /* newest frame's arrival at mediad (tap clock) */
     uint64_t frames, late, reanchors;
     rec_mix_sink_fn *sink;
@@ -67,9 +68,14 @@ void rec_mix_advance(rec_mix_t *self, uint64_t now_us);
  * samples. */
 int64_t rec_mix_finish(rec_mix_t *self, uint64_t end_us);
 
-/* Frames were lost before the next one that arrives (the tap reported drops): the span
- * from the end of the audio placed so far to where that next frame lands is a gap. */
+/* Frames were lost before the next one that arrives (the tap reported drops, or mediad
+ * restarted and a new tap begins): the span from the end of the audio placed so far to
+ * where that next frame lands is a gap. A loss with no frame after it marks nothing,
+ * since no audio says where it ended; unless: */
 void rec_mix_mark_loss(rec_mix_t *self);
+/* What the tap held when the recording ends is lost (mediad died with it): at finish the
+ * span from the end of the audio placed (or from a pending loss) to the end is a gap. */
+void rec_mix_mark_tail_lost(rec_mix_t *self);
 
 /* Pause/resume at time us (idempotent). */
 void rec_mix_pause(rec_mix_t *self, uint64_t us);

@@ -56,8 +56,23 @@ void rec_session_tap_start(rec_calls_t *self, rec_call_t *c)
                 cc_logq("cannot reach mediad"));
 }
 
+/* The old mediad's tap is gone with what it had not sent yet, and the new one counts its
+ * batches and drops from the start: the timeline marks a gap from the audio placed so far
+ * to the new tap's first frame (the phones' timestamps ran on, so that frame lands where
+ * it belongs), and the counters start again, keeping what the old tap dropped. */
+void rec_session_tap_restart(rec_calls_t *self, rec_call_t *c)
+{
+    if (!c->mix || c->stopping)
+        return;
+    rec_mix_mark_loss(c->mix);
+    c->dropped_before += c->dropped_mediad;
+    c->dropped_mediad = 0;
+    c->last_batch = 0;
+    rec_session_tap_start(self, c);
+}
 
-/* Replies nobody waits for (dtmf.detect, tap.stop): failures are logged. */
+
+/* Replies nobody waits for (dtmf.detect): failures are logged. */
 void rec_session_on_reply_logged(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
@@ -127,8 +142,8 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
         return -1;
     }
     c->last_batch = 0;
-    c->dropped_mediad = c->batches_missing = 0;
-    c->stopping = c->write_failed = false;
+    c->dropped_mediad = c->dropped_before = c->batches_missing = 0;
+    c->stopping = c->write_failed = c->tap_stop_pending = false;
     c->offset_us = 0;
     if (rec_calls_tap_link(self, c) != 0) /* out of memory: its batches would go unheard */
         cc_warn("rec.tap_unindexed", "recording=%lld", (long long)c->rec_id);
@@ -170,14 +185,16 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
     if (c->stop_timer > 0)
         cc_loop_timer_cancel(self->loop, c->stop_timer);
     c->stop_timer = 0;
+    c->tap_stop_pending = false;
     int64_t samples = rec_mix_finish(c->mix, c->stop_us ? c->stop_us : cc_mono_us());
     uint64_t size = 0;
     char sha[65] = "";
     int rc = rec_file_close(&c->file, &size, sha);
     char *pj = s_spans_json(c->mix->pauses, c->mix->npauses, c->mix->emitted);
     char *gj = s_spans_json(c->mix->gaps, c->mix->ngaps, c->mix->emitted);
-    uint64_t lost = c->mix->late + c->dropped_mediad;
+    uint64_t lost = c->mix->late + c->dropped_before + c->dropped_mediad;
     int64_t ms = samples / 8;
+    complete = complete && !c->mix->tail_lost; /* the end of the call is missing */
     rec_db_finish(self->pg, c->rec_id, ms, size, rc == 0 ? sha : NULL,
                   complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost,
                   gj ? gj : "[]");
@@ -203,30 +220,57 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
     c->stop_us = 0;
 }
 
+/* The grace is over and tap.stop answered: close (and forget a call that ended). */
+static void s_stop_done(rec_calls_t *self, rec_call_t *c)
+{
+    if (c->stop_timer > 0 || c->tap_stop_pending)
+        return;
+    rec_session_finish(self, c, true);
+    if (c->ended)
+        rec_calls_call_free(self, c);
+}
+
 static void s_on_stop_timer(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
     rec_call_t *c = arg;
-    rec_calls_t *self = c->owner;
     c->stop_timer = 0;
     cc_log_set_call(c->call_id);
-    rec_session_finish(self, c, true);
-    if (c->ended)
-        rec_calls_call_free(self, c);
+    s_stop_done(c->owner, c);
     cc_log_set_call(NULL);
 }
 
-/* Stop: the tap goes, the last frames get end_grace_ms to arrive, then the file closes. */
+/* tap.stop's answer; the recording owns the request, so it still runs. An error (mediad
+ * does not know the tap: it restarted) or no answer (it is down) means what the tap held
+ * at the end never reaches us. */
+static void s_on_tap_stopped(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    rec_call_t *c = arg;
+    c->tap_stop_pending = false;
+    if (status != 0) {
+        cc_warn("rec.tail_lost", "recording=%lld status=%d error=%s", (long long)c->rec_id,
+                status,
+                cc_logq(result ? json_string_value(json_object_get(result, "message")) : ""));
+        rec_mix_mark_tail_lost(c->mix);
+    }
+    s_stop_done(c->owner, c);
+}
+
+/* Stop: the tap goes, the last frames get end_grace_ms to arrive, then the file closes;
+ * not before mediad answered tap.stop, whose failure says the end is missing. */
 void rec_session_stop(rec_calls_t *self, rec_call_t *c)
 {
     if (!c->mix || c->stopping)
         return;
     c->stopping = true;
     c->stop_us = cc_mono_us();
-    cc_bus_request(self->bus, NULL, "mediad", "tap.stop",
-                   json_pack("{s:I}", "tap_id", (json_int_t)c->rec_id), 2000, rec_session_on_reply_logged,
-                   "tap.stop");
+    c->tap_stop_pending = cc_bus_request(self->bus, &c->rec_requests, "mediad", "tap.stop",
+                                         json_pack("{s:I}", "tap_id", (json_int_t)c->rec_id),
+                                         2000, s_on_tap_stopped, c) != 0;
+    if (!c->tap_stop_pending)
+        rec_mix_mark_tail_lost(c->mix);
     c->stop_timer = cc_loop_timer_add(self->loop, (uint64_t)self->cfg.end_grace_ms + 1, 0,
                                       s_on_stop_timer, c);
     if (c->stop_timer < 0)

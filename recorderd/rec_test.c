@@ -1,6 +1,7 @@
 /* rec_test.c - unit tests of recorderd's pure parts: the timeline (timestamp placement,
- * gaps, reordering, wrap, pause), policy resolution, retention and feature codes. The
- * file format's tests are in recfile/, the tap batches' in common/cc_tapwire_test.c. */
+ * gaps, reordering, wrap, pause, a mediad restart, a lost tail), policy resolution,
+ * retention and feature codes. The file format's tests are in recfile/, the tap batches'
+ * in common/cc_tapwire_test.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,71 @@ CC_TEST(mix_loss_marks_a_gap_where_the_silence_is)
     CC_CHECK_INT(m->gaps[0].start, 160);
     CC_CHECK_INT(m->gaps[0].end, 320);
     CC_CHECK_INT(m->gaps[REC_MIX_MAX_GAPS - 1].end, 160 * (2 * REC_MIX_MAX_GAPS + 8));
+    rec_mix_destroy(&m);
+}
+
+CC_TEST(mix_mediad_restart_is_a_gap_and_keeps_placement)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    /* 1 s of both parties from the old mediad; it dies (its last batch with it) and a new
+     * one taps the restored endpoints 2 s later. The phones' timestamps and SSRCs ran on
+     * and the arrival clock is the host's CLOCK_MONOTONIC in both, so what follows lands
+     * by timestamp, with no new anchor; recorderd marks the loss when it restarts the tap.
+     * Meanwhile it keeps advancing on its own clock: nothing past the audio goes out. */
+    for (int i = 0; i < 150; i++) {
+        uint64_t t = 20000 + 20000 * (uint64_t)i;
+        if (i >= 50 && i < 100) {
+            rec_mix_advance(m, t);
+            continue;
+        }
+        if (i == 100)
+            rec_mix_mark_loss(m);
+        s_frame(m, 0, 160u * (uint32_t)i, t + 3000);
+        s_frame(m, 1, 5000u + 160u * (uint32_t)i, t + 3000);
+        rec_mix_advance(m, t);
+    }
+    rec_mix_finish(m, 0);
+    CC_CHECK_INT(m->reanchors, 0);
+    CC_CHECK_INT(m->late, 0);
+    CC_CHECK_INT(m->ngaps, 1);
+    CC_CHECK_INT(m->gaps[0].start, 8000 + 24);
+    CC_CHECK_INT(m->gaps[0].end, 16000 + 24);
+    CC_CHECK_INT(o.n, 24000 + 24);
+    CC_CHECK(o.buf[2 * 8023] != 0 && o.buf[2 * 8023 + 1] != 0);
+    CC_CHECK_INT(o.buf[2 * 8024], 0);
+    CC_CHECK_INT(o.buf[2 * 16023 + 1], 0);
+    CC_CHECK(o.buf[2 * 16024] != 0 && o.buf[2 * 16024 + 1] != 0);
+    rec_mix_destroy(&m);
+}
+
+CC_TEST(mix_tail_lost_is_a_gap_to_the_end)
+{
+    static s_out_t o;
+    o.n = 0;
+    rec_mix_t *m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    /* 1 s of audio, then mediad dies and the call ends at 1.5 s: the last 0.5 s is a gap */
+    for (int i = 0; i < 50; i++)
+        s_frame(m, 0, 160u * (uint32_t)i, 20000 + 20000 * (uint64_t)i);
+    rec_mix_mark_tail_lost(m);
+    CC_CHECK_INT(rec_mix_finish(m, 1500000), 12000);
+    CC_CHECK_INT(m->ngaps, 1);
+    CC_CHECK_INT(m->gaps[0].start, 8000);
+    CC_CHECK_INT(m->gaps[0].end, 12000);
+    rec_mix_destroy(&m);
+    /* a restart that never brought a frame (the tap could not start again) before the end:
+     * the gap runs from the loss to the end */
+    o.n = 0;
+    m = rec_mix_new(0, 4000, 500, s_sink, &o);
+    for (int i = 0; i < 50; i++)
+        s_frame(m, 0, 160u * (uint32_t)i, 20000 + 20000 * (uint64_t)i);
+    rec_mix_mark_loss(m);
+    rec_mix_mark_tail_lost(m);
+    rec_mix_finish(m, 3000000);
+    CC_CHECK_INT(m->ngaps, 1);
+    CC_CHECK_INT(m->gaps[0].start, 8000);
+    CC_CHECK_INT(m->gaps[0].end, 24000);
     rec_mix_destroy(&m);
 }
 

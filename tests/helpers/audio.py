@@ -45,6 +45,11 @@ def tone_windows(path, freq, window=400):
     with wave.open(str(path)) as w:
         rate, n = w.getframerate(), w.getnframes()
         data = struct.unpack("<%dh" % n, w.readframes(n))
+    return tone_windows_samples(data, freq, window, rate)
+
+
+def tone_windows_samples(data, freq, window=400, rate=8000):
+    """tone_windows over 16-bit samples (part of a recording) instead of a WAV file."""
     k = 2 * math.cos(2 * math.pi * freq / rate)
     out = []
     for start in range(0, len(data) - window, window):

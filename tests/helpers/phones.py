@@ -5,6 +5,7 @@ register, hanging up every phone, and one call from dial to hangup with its talk
 import datetime
 import json
 import socket
+import struct
 import subprocess
 import time
 
@@ -82,6 +83,22 @@ class Baresip:
 
     def recordings(self, kind="dec"):
         return sorted(self.dir.glob("dump-*-%s.wav" % kind))
+
+    def heard_mark(self):
+        """Where the recording of what the phone hears in the call in progress ends now,
+        for heard_since."""
+        path = max(self.recordings(), key=lambda p: p.stat().st_mtime)
+        return path, path.stat().st_size
+
+    def heard_since(self, mark):
+        """The samples (8 kHz) the phone heard since heard_mark(), read while the call goes
+        on. The phone records what it decodes, so time without RTP adds nothing: the count
+        says how long it heard something, not only what."""
+        path, size = mark
+        with open(path, "rb") as f:
+            f.seek(size - size % 2)
+            data = f.read()
+        return struct.unpack("<%dh" % (len(data) // 2), data[:len(data) - len(data) % 2])
 
     def stop(self):
         if self.proc.poll() is None:
