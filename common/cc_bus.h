@@ -180,6 +180,9 @@ int cc_bus_watch(cc_bus_t *self, const char *target, int interval_ms, cc_bus_wat
                  void *arg);
 /* The epoch the watch last saw for target (0: none yet, down, or not watched). */
 uint64_t cc_bus_watched_epoch(const cc_bus_t *self, const char *target);
+/* When (cc_mono_ms) target last answered a ping; inside the watch callback, still the
+ * answer of the epoch before the change: the last sign of life of a daemon now gone. */
+uint64_t cc_bus_watched_seen_ms(const cc_bus_t *self, const char *target);
 
 /* Blocking call for command-line tools and tests (never inside a daemon's loop). Returns
  * the result object (new reference, json null if the reply had none) or NULL with err set

@@ -16,6 +16,7 @@ struct cc_bus_watch {
     int interval_ms;
     uint64_t next_ms;   /* when the next ping goes */
     uint64_t epoch;     /* last epoch seen, 0: none yet or down */
+    uint64_t seen_ms;   /* when a ping of that epoch was last answered */
     bool in_flight;
     cc_bus_watch_fn *fn;
     void *arg;
@@ -29,6 +30,8 @@ static void s_on_pong(cc_bus_t *bus, int status, json_t *result, void *arg)
     uint64_t epoch = 0;
     if (status == 0)
         epoch = (uint64_t)json_integer_value(json_object_get(result, "epoch"));
+    if (epoch && epoch == w->epoch)
+        w->seen_ms = cc_bus_now_ms();
     if (epoch == w->epoch)
         return;
     uint64_t old = w->epoch;
@@ -39,7 +42,9 @@ static void s_on_pong(cc_bus_t *bus, int status, json_t *result, void *arg)
     else
         cc_warn("bus.peer_down", "peer=%s epoch=%llu", cc_logq(w->target),
                 (unsigned long long)old);
-    w->fn(w->bus, w->target, old, epoch, w->arg);
+    w->fn(w->bus, w->target, old, epoch, w->arg); /* seen_ms: still the old epoch's */
+    if (epoch)
+        w->seen_ms = cc_bus_now_ms();
 }
 
 int cc_bus_watch(cc_bus_t *self, const char *target, int interval_ms, cc_bus_watch_fn *fn,
@@ -66,6 +71,14 @@ uint64_t cc_bus_watched_epoch(const cc_bus_t *self, const char *target)
     for (size_t i = 0; i < self->nwatches; i++)
         if (!strcmp(self->watches[i]->target, target))
             return self->watches[i]->epoch;
+    return 0;
+}
+
+uint64_t cc_bus_watched_seen_ms(const cc_bus_t *self, const char *target)
+{
+    for (size_t i = 0; i < self->nwatches; i++)
+        if (!strcmp(self->watches[i]->target, target))
+            return self->watches[i]->seen_ms;
     return 0;
 }
 

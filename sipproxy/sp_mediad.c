@@ -79,11 +79,12 @@ void sp_mediad_call_restored(sp_call_t *c, bool ok)
 static void s_on_watch(cc_bus_t *bus, const char *target, uint64_t old_epoch,
                        uint64_t new_epoch, void *arg)
 {
-    (void)bus, (void)target, (void)old_epoch;
+    (void)old_epoch;
     sp_proxy_t *p = arg;
+    uint64_t last_seen = cc_bus_watched_seen_ms(bus, target);
     if (new_epoch == 0) { /* no answer: shed new calls until it is back */
         if (!p->media_down)
-            p->media_lost_ms = cc_mono_ms();
+            p->media_lost_ms = last_seen ? last_seen : cc_mono_ms();
         p->media_down = true;
         return;
     }
@@ -94,8 +95,8 @@ static void s_on_watch(cc_bus_t *bus, const char *target, uint64_t old_epoch,
         sp_mediad_sync(p); /* first contact: our previous incarnation's endpoints go */
         return;
     }
-    if (!p->media_lost_ms)
-        p->media_lost_ms = cc_mono_ms();
+    if (!p->media_lost_ms) /* back before its pings were missed */
+        p->media_lost_ms = last_seen ? last_seen : cc_mono_ms();
     p->media_restored_calls = p->media_lost_calls = 0;
     cc_warn("media.restarted", "epoch=%llu calls=%zu", (unsigned long long)new_epoch,
             sp_b2bua_count(p));

@@ -92,7 +92,9 @@ def trunk_suite(make_suite, tmp_path):
     made = []
 
     def factory(**config):
-        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000)}
+        # 500 pairs: at 300 short calls a second a 2 s quarantine would hold them all
+        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000),
+                "mediad.port_quarantine_ms": "500"}
         conf.update(config)
         s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
         t = Trunks(s, tmp_path)
