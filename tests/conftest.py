@@ -92,8 +92,9 @@ def trunk_suite(make_suite, tmp_path):
     made = []
 
     def factory(**config):
-        # 500 pairs: at 300 short calls a second a 2 s quarantine would hold them all
-        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000),
+        # 200 pairs (a longer free run of ports is hard to find late in a session); each
+        # call frees two, so at 300 short calls a second a 2 s quarantine would hold them all
+        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(400),
                 "mediad.port_quarantine_ms": "500"}
         conf.update(config)
         s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)

@@ -159,7 +159,8 @@ def test_overload_sheds_with_503_and_admitted_calls_complete(trunk_suite):
 def test_twenty_thousand_calls_leave_no_leak(trunk_suite):
     # overload control off: this is about memory, every call must go the whole way even
     # when other work on the machine slows the sanitizer build down
-    s, t = trunk_suite(**{"common.log_level": "warn", "sipproxy.overload_delay": "0"})
+    s, t = trunk_suite(**{"common.log_level": "warn", "sipproxy.overload_delay": "0",
+                          "mediad.port_quarantine_ms": "100"})
     t.start_uas()
     res = t.place(300, 20000, timeout=400)
     assert res["created"] == 20000, res
