@@ -88,6 +88,11 @@ size_t sp_b2bua_count(const sp_proxy_t *self)
     return self->calls ? cc_map_size(self->calls) : 0;
 }
 
+size_t sp_b2bua_ending_count(const sp_proxy_t *self)
+{
+    return self->ended ? cc_map_size(self->ended) : 0;
+}
+
 /* ---- lifetime --------------------------------------------------------------------- */
 
 static bool s_legs_gone(const sp_call_t *c)
@@ -102,6 +107,9 @@ static bool s_legs_gone(const sp_call_t *c)
 
 static void s_free(sp_call_t *c)
 {
+    sp_proxy_t *p = c->proxy;
+    if (p->ended && cc_map_get(p->ended, c->id) == c)
+        cc_map_take(p->ended, c->id);
     if (c->att.timer)
         su_timer_destroy(c->att.timer);
     if (c->reap_timer)
@@ -139,6 +147,21 @@ static void s_on_reap(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
         }
     sp_call_maybe_free(c);
     cc_log_set_call(NULL);
+}
+
+void sp_b2bua_reap_ended(sp_proxy_t *self)
+{
+    /* reaping frees the call, which takes it out of the map: one at a time */
+    while (sp_b2bua_ending_count(self) > 0) {
+        cc_map_iter_t it = cc_map_iter(self->ended);
+        cc_map_entry_t *e = cc_map_next(&it);
+        sp_call_t *c = cc_map_value(e);
+        char id[sizeof c->id];
+        snprintf(id, sizeof id, "%s", c->id);
+        s_on_reap(self, NULL, c); /* frees c once its handles are gone */
+        if (cc_map_get(self->ended, id) == c) /* still there: a leg kept it; drop it */
+            cc_map_take(self->ended, id);
+    }
 }
 
 static void s_release(struct sp_leg *leg)
@@ -235,6 +258,10 @@ void sp_call_try_finish(sp_call_t *c)
     c->state = SP_CALL_ENDED;
     s_table_remove(c->proxy, c);
     if (!s_legs_gone(c)) {
+        if (!c->proxy->ended)
+            c->proxy->ended = cc_map_new(NULL);
+        if (c->proxy->ended)
+            cc_map_put(c->proxy->ended, c->id, c);
         c->reap_timer = su_timer_create(su_root_task(c->proxy->root), 40000);
         if (c->reap_timer)
             su_timer_set(c->reap_timer, s_on_reap, c);

@@ -503,6 +503,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     sp_throttle_destroy(&self->throttle);
     sp_dedup_destroy(&self->dedup);
     cc_map_destroy(&self->calls);
+    cc_map_destroy(&self->ended);
     su_home_deinit(self->home);
     su_deinit();
     free(self);
@@ -532,15 +533,25 @@ void sp_proxy_shutdown(sp_proxy_t *self)
 {
     self->shutting_down = true;
     sp_b2bua_end_all(self);
+    /* a moment for the far ends to confirm the BYEs and CANCELs and for mediad to free the
+     * endpoints; then the dialogs still open are dropped, so that nua's shutdown (which
+     * waits for every open request) finishes at its next tick, once a second */
     uint64_t until = cc_mono_ms() + 400;
-    while (sp_b2bua_count(self) > 0 && cc_mono_ms() < until) {
+    while ((sp_b2bua_count(self) > 0 || sp_b2bua_ending_count(self) > 0) &&
+           cc_mono_ms() < until) {
         cc_bus_dispatch(self->bus);
         su_root_step(self->root, 20);
     }
+    size_t live = sp_b2bua_count(self), unconfirmed = sp_b2bua_ending_count(self);
+    if (live > 0 || unconfirmed > 0)
+        cc_warn("sip.shutdown_unconfirmed", "calls=%zu unconfirmed_ends=%zu", live, unconfirmed);
+    sp_b2bua_reap_ended(self);
     nua_shutdown(self->nua);
-    until = cc_mono_ms() + 1000;
+    until = cc_mono_ms() + 2500;
     while (!self->nua_shutdown_done && cc_mono_ms() < until)
         su_root_step(self->root, 20);
+    if (!self->nua_shutdown_done)
+        cc_warn("sip.shutdown_incomplete", "ms=%d", 2500);
 }
 
 void sp_proxy_status(sp_proxy_t *self, json_t *details)

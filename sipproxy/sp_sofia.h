@@ -44,6 +44,7 @@ struct sp_proxy {
     int loop_wait; /* su_root registration of cc_loop's epoll fd */
     /* calls */
     cc_map_t *calls; /* call id -> sp_call_t, until the call has ended */
+    cc_map_t *ended; /* call id -> sp_call_t: ended, a BYE or CANCEL still unanswered */
     uint64_t call_seq;
     int connect_seq;
     uint64_t calls_total;
@@ -93,6 +94,10 @@ void sp_b2bua_end_all(sp_proxy_t *self);
 /* fn for every live call (the log context set to it); fn may end that call. */
 void sp_b2bua_foreach(sp_proxy_t *self, void (*fn)(sp_call_t *c, void *arg), void *arg);
 size_t sp_b2bua_count(const sp_proxy_t *self);
+/* Ended calls whose far ends have not yet confirmed the BYE or CANCEL. */
+size_t sp_b2bua_ending_count(const sp_proxy_t *self);
+/* At shutdown: stop waiting for those confirmations and free the calls. */
+void sp_b2bua_reap_ended(sp_proxy_t *self);
 
 /* sp_mediad.c */
 int sp_mediad_attach(sp_proxy_t *self);

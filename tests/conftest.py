@@ -92,9 +92,11 @@ def trunk_suite(make_suite, tmp_path):
     made = []
 
     def factory(**config):
-        # 200 pairs (a longer free run of ports is hard to find late in a session); each
-        # call frees two, so at 300 short calls a second a 2 s quarantine would hold them all
-        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(400),
+        # 500 RTP/RTCP pairs, two per call. A call's pairs stay out of use for the
+        # quarantine after it ends, so at 100 calls a second 500 ms holds 100 pairs, and
+        # loss stretches calls: with fewer pairs mediad runs out and sipproxy rightly
+        # sheds calls with 503, which the exactly-once tests must not see.
+        conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000),
                 "mediad.port_quarantine_ms": "500"}
         conf.update(config)
         s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)

@@ -68,13 +68,19 @@ def sip_call_ids(s):
     return ids
 
 
-def drained(s, expected):
-    """All calls over and written: no live calls in sipproxy, cdrd has every CDR."""
+def drained(s, expected, timeout=90):
+    """All calls over and written: no live calls in sipproxy, cdrd has every CDR. On a
+    timeout the message names what was still outstanding."""
+    seen = {}
+
     def done():
-        st = s.bus_call("sipproxy", "status")["result"]["details"]
-        n = s.psql("SELECT count(*) FROM cdrs")[0][0]
-        return st["calls"] == 0 and n >= expected and \
-            s.psql("SELECT count(*) FROM calls_active")[0][0] == 0
-    wait_until(done, timeout=90, step=0.5, what="calls to drain and CDRs to be written")
-
-
+        seen["sipproxy_calls"] = s.bus_call("sipproxy", "status")["result"]["details"]["calls"]
+        seen["cdrs"] = s.psql("SELECT count(*) FROM cdrs")[0][0]
+        seen["calls_active"] = s.psql("SELECT count(*) FROM calls_active")[0][0]
+        return seen["sipproxy_calls"] == 0 and seen["cdrs"] >= expected and \
+            seen["calls_active"] == 0
+    try:
+        wait_until(done, timeout=timeout, step=0.5, what="calls to drain and CDRs to be written")
+    except AssertionError:
+        raise AssertionError("calls did not drain in %d s: %r (expected %d CDRs)"
+                             % (timeout, seen, expected)) from None
