@@ -16,7 +16,8 @@ static int s_cmp_u64(uint64_t a, uint64_t b)
 
 static int s_cmp_idle(const acd_agent_t *a, const acd_agent_t *b)
 {
-    if (a->idle_since_ms != b->idle_since_ms) return a->idle_since_ms < b->idle_since_ms ? -1 : 1;
+    if (a->idle_since_ms != b->idle_since_ms)
+        return a->idle_since_ms < b->idle_since_ms ? -1 : 1;
     return s_cmp_u64(a->seq, b->seq);
 }
 
@@ -34,7 +35,8 @@ static int s_ready_by_idle(const acd_onode_t *a, const acd_onode_t *b)
 static int s_ready_by_calls(const acd_onode_t *a, const acd_onode_t *b)
 {
     const acd_agent_t *x = s_ragent(a), *y = s_ragent(b);
-    if (x->calls_taken != y->calls_taken) return x->calls_taken < y->calls_taken ? -1 : 1;
+    if (x->calls_taken != y->calls_taken)
+        return x->calls_taken < y->calls_taken ? -1 : 1;
     return s_cmp_idle(x, y);
 }
 
@@ -63,7 +65,8 @@ int acd_mskill_cmp(const acd_onode_t *a, const acd_onode_t *b)
 {
     const acd_mskill_t *x = ACD_CONTAINER(a, acd_mskill_t, node);
     const acd_mskill_t *y = ACD_CONTAINER(b, acd_mskill_t, node);
-    if (x->level != y->level) return x->level > y->level ? -1 : 1;
+    if (x->level != y->level)
+        return x->level > y->level ? -1 : 1;
     return s_cmp_idle(x->member->agent, y->member->agent);
 }
 
@@ -73,7 +76,8 @@ int acd_member_index_skills(acd_core_t *core, acd_member_t *member)
     (void)core;
     acd_agent_t *agent = member->agent;
     acd_mskill_t *skills = NULL;
-    if (agent->nskills && !(skills = calloc(agent->nskills, sizeof *skills))) return -ENOMEM;
+    if (agent->nskills && !(skills = calloc(agent->nskills, sizeof *skills)))
+        return -ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < agent->nskills; i++) {
         if (!acd_queue_skill(member->queue, agent->skills[i].skill, true))
@@ -92,7 +96,8 @@ int acd_member_index_skills(acd_core_t *core, acd_member_t *member)
 void acd_agent_link(acd_core_t *core, acd_agent_t *agent)
 {
     (void)core;
-    if (agent->linked) return;
+    if (agent->linked)
+        return;
     for (size_t i = 0; i < agent->nmembers; i++) {
         acd_member_t *m = agent->members[i];
         acd_oset_insert(&m->queue->ready, &m->rnode);
@@ -106,7 +111,8 @@ void acd_agent_link(acd_core_t *core, acd_agent_t *agent)
 void acd_agent_unlink(acd_core_t *core, acd_agent_t *agent)
 {
     (void)core;
-    if (!agent->linked) return;
+    if (!agent->linked)
+        return;
     for (size_t i = 0; i < agent->nmembers; i++) {
         acd_member_t *m = agent->members[i];
         acd_oset_remove(&m->queue->ready, &m->rnode);
@@ -119,7 +125,8 @@ void acd_agent_unlink(acd_core_t *core, acd_agent_t *agent)
 
 void acd_agent_set_pending(acd_core_t *core, acd_agent_t *agent)
 {
-    if (agent->pending || core->npending >= core->pending_cap) return;
+    if (agent->pending || core->npending >= core->pending_cap)
+        return;
     agent->pending = true;
     core->pending[core->npending++] = agent;
 }
@@ -138,13 +145,15 @@ void acd_agent_set_state(acd_core_t *core, acd_agent_t *agent, acd_agent_state_t
     /* a reason goes with not ready (the pause) and logged out (e.g. unregistered) */
     if ((to != ACD_AGENT_NOT_READY && to != ACD_AGENT_LOGGED_OUT) || !reason)
         reason = "";
-    if (from == to && strncmp(agent->reason, reason, ACD_REASON_MAX - 1) == 0) return;
+    if (from == to && strncmp(agent->reason, reason, ACD_REASON_MAX - 1) == 0)
+        return;
     for (size_t i = 0; i < agent->nmembers; i++) {
         acd_queue_t *q = agent->members[i]->queue;
         q->staffed += (to != ACD_AGENT_LOGGED_OUT) - (from != ACD_AGENT_LOGGED_OUT);
         q->serving += s_serving(to) - s_serving(from);
     }
-    if (to != ACD_AGENT_READY) acd_agent_unlink(core, agent);
+    if (to != ACD_AGENT_READY)
+        acd_agent_unlink(core, agent);
     /* Idle time counts from the last call's end, or from coming back to work. */
     if (to == ACD_AGENT_READY && (from == ACD_AGENT_NOT_READY || from == ACD_AGENT_LOGGED_OUT))
         agent->idle_since_ms = core->now_ms;
@@ -166,7 +175,8 @@ void acd_agent_release_offer(acd_core_t *core, acd_agent_t *agent)
 {
     acd_call_t *call = agent->offer;
     acd_timer_clear(core, &agent->timer);
-    if (!call) return;
+    if (!call)
+        return;
     for (acd_agent_t **link = &call->offers; *link; link = &(*link)->offer_next) {
         if (*link == agent) {
             *link = agent->offer_next;
@@ -203,7 +213,8 @@ static void s_answer(acd_core_t *core, acd_agent_t *agent)
     acd_action_t *act = acd_emit(core, ACD_ACT_CONNECT, call, agent);
     act->wait_ms = wait;
     queue->answered++;
-    if (wait <= queue->cfg.sl_threshold_s * 1000LL) queue->answered_in_sl++;
+    if (wait <= queue->cfg.sl_threshold_s * 1000LL)
+        queue->answered_in_sl++;
     agent->calls_taken++;
     acd_copy(agent->call_id, sizeof agent->call_id, call->id);
     agent->call_queue = queue;
@@ -287,7 +298,8 @@ static int s_logout(acd_core_t *core, acd_agent_t *agent, const char *reason)
 
 static int s_pause(acd_core_t *core, acd_agent_t *agent, const char *reason)
 {
-    if (!reason || !*reason) reason = "paused";
+    if (!reason || !*reason)
+        reason = "paused";
     switch (agent->state) {
     case ACD_AGENT_LOGGED_OUT:
         return -EPERM;
@@ -328,16 +340,20 @@ static int s_ready(acd_core_t *core, acd_agent_t *agent)
 /* The agent's offer, checked against the event's call id when it names one. */
 static int s_offer_of(const acd_agent_t *agent, const acd_event_t *ev)
 {
-    if (agent->state != ACD_AGENT_RESERVED || !agent->offer) return -EPERM;
-    if (ev->call_id && strcmp(ev->call_id, agent->offer->id) != 0) return -ENOENT;
+    if (agent->state != ACD_AGENT_RESERVED || !agent->offer)
+        return -EPERM;
+    if (ev->call_id && strcmp(ev->call_id, agent->offer->id) != 0)
+        return -ENOENT;
     return 0;
 }
 
 int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
 {
-    if (!ev->agent) return -EINVAL;
+    if (!ev->agent)
+        return -EINVAL;
     acd_agent_t *agent = cc_map_get(core->agents_by_ext, ev->agent);
-    if (!agent) return -ENOENT;
+    if (!agent)
+        return -ENOENT;
     int rc = 0;
     switch (ev->kind) {
     case ACD_EV_AGENT_LOGIN:
@@ -353,7 +369,8 @@ int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
     case ACD_EV_AGENT_PAUSE:
         return s_pause(core, agent, ev->reason);
     case ACD_EV_OFFER_ANSWERED:
-        if ((rc = s_offer_of(agent, ev)) == 0) s_answer(core, agent);
+        if ((rc = s_offer_of(agent, ev)) == 0)
+            s_answer(core, agent);
         return rc;
     case ACD_EV_OFFER_REJECTED:
     case ACD_EV_OFFER_NO_ANSWER:
@@ -363,19 +380,24 @@ int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
                            true);
         return rc;
     case ACD_EV_CALL_ENDED:
-        if (agent->state != ACD_AGENT_ON_CALL) return -EPERM;
-        if (ev->call_id && strcmp(ev->call_id, agent->call_id) != 0) return -ENOENT;
+        if (agent->state != ACD_AGENT_ON_CALL)
+            return -EPERM;
+        if (ev->call_id && strcmp(ev->call_id, agent->call_id) != 0)
+            return -ENOENT;
         s_call_ended(core, agent);
         return 0;
     case ACD_EV_WRAPUP_TIMEOUT:
-        if (agent->state == ACD_AGENT_WRAP_UP) s_after_wrapup(core, agent);
+        if (agent->state == ACD_AGENT_WRAP_UP)
+            s_after_wrapup(core, agent);
         return 0;
     case ACD_EV_AGENT_ON_CALL: {
         /* straight from logged out to on call, never ready in between: no offer can slip
          * in; the call's end then runs wrap-up as usual */
         acd_queue_t *queue = ev->queue ? cc_map_get(core->queues_by_name, ev->queue) : NULL;
-        if (!ev->call_id || !*ev->call_id || !queue) return -EINVAL;
-        if (agent->state != ACD_AGENT_LOGGED_OUT) return -EPERM;
+        if (!ev->call_id || !*ev->call_id || !queue)
+            return -EINVAL;
+        if (agent->state != ACD_AGENT_LOGGED_OUT)
+            return -EPERM;
         acd_copy(agent->call_id, sizeof agent->call_id, ev->call_id);
         agent->call_queue = queue;
         agent->answered_ms = core->now_ms;

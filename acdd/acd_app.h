@@ -49,11 +49,11 @@ typedef struct acd_call {
     int skill_level;
     json_t *variables; /* owned; may be NULL */
     int64_t enqueued_ms, seq;
-    bool in_core;  /* waiting or ringing in the core */
-    bool answered; /* the caller's leg is answered */
+    bool in_core;       /* waiting or ringing in the core */
+    bool answered;      /* the caller's leg is answered */
     bool media_started; /* an announcement or music was started */
-    bool dead;     /* freed after the current step (on the app's dead list) */
-    bool gone;     /* overflowed away or connected: only waiting for call.ended */
+    bool dead;          /* freed after the current step (on the app's dead list) */
+    bool gone;          /* overflowed away or connected: only waiting for call.ended */
     bool return_to_ivr; /* connect the agent with on_callee_hangup=return (IVR survey) */
     int pending_position, pending_wait_s; /* an announcement waiting for the answer */
     /* the offer in progress (several agents for ring-all) */
@@ -80,7 +80,7 @@ typedef struct acd_call {
     int64_t cb_connect_id;
     bool cb_customer_answered;
     bool leg_gone;
-    int retry_timer;   /* callback retry pending (cc_loop timer id), 0 none */
+    int retry_timer; /* callback retry pending (cc_loop timer id), 0 none */
     struct acd_call *next_dirty, *next_dead;
 } acd_call_t;
 
@@ -113,7 +113,7 @@ typedef struct acd_app {
     int64_t timer_at;
     int64_t last_seq;
     bool restoring;
-    int depth; /* nesting of acd_app_step */
+    int depth;         /* nesting of acd_app_step */
     acd_call_t *dirty; /* calls that got offers in the current step */
     acd_call_t *dead;  /* calls killed, freed by the next sweep */
     size_t ncalls;
@@ -189,8 +189,8 @@ void acd_qcall_delete(acd_app_t *app, const acd_call_t *call);
 /* Keep a connect result for an unknown call; take it (true) once the call is known. */
 void acd_early_result_keep(acd_app_t *app, const char *call_id, int64_t connect_id,
                            const char *result, const char *target);
-bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id,
-                           char *result, size_t rlen, char *target, size_t tlen);
+bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id, char *result,
+                           size_t rlen, char *target, size_t tlen);
 
 /* ---- acd_step.c, acd_config_apply.c ------------------------------------------------ */
 
@@ -215,8 +215,7 @@ void acd_call_play_stop(acd_app_t *app, acd_call_t *call);
 /* The agent's part of an answered call ended: queue.completed and the completed row, with
  * the same talk time. */
 void acd_call_completed(acd_app_t *app, acd_call_t *call, const char *detail);
-void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
-                           const char *reason);
+void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id, const char *reason);
 /* call.media_restored: mediad restarted and the caller's endpoint is back without what
  * acdd played on it; play again what the caller should be hearing. */
 void acd_call_on_media_restored(acd_app_t *app, acd_call_t *call, int64_t gap_ms);

@@ -97,8 +97,8 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
 /* ---- agent commands ------------------------------------------------------------------ */
 
 /* Runs one agent event and replies {ext, state, previous}, or an error. */
-static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t kind,
-                          const char *ext, const char *reason, const char *prompt)
+static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t kind, const char *ext,
+                          const char *reason, const char *prompt)
 {
     acd_agent_info_t before, after;
     const acd_agent_meta_t *meta = ext ? cc_map_get(app->agents, ext) : NULL;
@@ -126,16 +126,15 @@ static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t ki
         return;
     }
     acd_core_agent_info(app->core, ext, &after);
-    json_t *res = json_pack("{s:s, s:s, s:s}", "ext", ext, "state",
-                            acd_agent_state_name(after.state), "previous",
-                            acd_agent_state_name(before.state));
+    json_t *res =
+        json_pack("{s:s, s:s, s:s}", "ext", ext, "state", acd_agent_state_name(after.state),
+                  "previous", acd_agent_state_name(before.state));
     if (prompt)
         json_object_set_new(res, "prompt", json_string(prompt));
     cc_bus_reply(app->bus, req, res);
 }
 
-static void s_agent_cmd(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_agent_cmd(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)bus;
     acd_app_t *app = arg;
@@ -193,25 +192,24 @@ json_t *acd_agents_json(acd_app_t *app)
             continue;
         char since[40];
         acd_iso_time(info.state_since_ms, since, sizeof since);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:s}",
-            "ext", m->ext, "name", m->name, "state", acd_agent_state_name(info.state),
-            "reason", info.reason, "since", since,
-            "state_s", (double)(now - info.state_since_ms) / 1000.0,
-            "calls_taken", (int)info.calls_taken, "call_id", info.call_id));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:s}", "ext", m->ext,
+                                        "name", m->name, "state", acd_agent_state_name(info.state),
+                                        "reason", info.reason, "since", since, "state_s",
+                                        (double)(now - info.state_since_ms) / 1000.0, "calls_taken",
+                                        (int)info.calls_taken, "call_id", info.call_id));
     }
     return list;
 }
 
-static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_agent_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     (void)args;
     cc_bus_reply(bus, req, json_pack("{s:o}", "agents", acd_agents_json(arg)));
 }
 
-static void s_queue_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_queue_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     (void)args;
@@ -222,14 +220,15 @@ static void s_queue_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
         acd_queue_info_t info;
         if (!q->name[0] || acd_core_queue_info(app->core, q->name, &info) != 0)
             continue;
-        json_array_append_new(list, json_pack(
-            "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:I, s:I, s:I, s:I}", "name", q->name,
-            "number", q->number, "strategy", acd_strategy_name(q->strategy),
-            "waiting", (int)info.waiting, "ready", (int)info.ready, "staffed",
-            (int)info.staffed, "serving", (int)info.serving, "handle_s", info.handle_s,
-            "answered", (json_int_t)info.answered, "abandoned", (json_int_t)info.abandoned,
-            "overflowed", (json_int_t)info.overflowed, "answered_in_sl",
-            (json_int_t)info.answered_in_sl));
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:I, s:I, s:I, s:I}", "name",
+                      q->name, "number", q->number, "strategy", acd_strategy_name(q->strategy),
+                      "waiting", (int)info.waiting, "ready", (int)info.ready, "staffed",
+                      (int)info.staffed, "serving", (int)info.serving, "handle_s", info.handle_s,
+                      "answered", (json_int_t)info.answered, "abandoned",
+                      (json_int_t)info.abandoned, "overflowed", (json_int_t)info.overflowed,
+                      "answered_in_sl", (json_int_t)info.answered_in_sl));
     }
     cc_bus_reply(bus, req, json_pack("{s:o}", "queues", list));
 }
@@ -245,11 +244,9 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         acd_agent_info_t info;
         json_t *remaining = json_object_get(ev->body, "remaining"); /* other phones left */
         if (ev->replayed || !ext || json_integer_value(remaining) > 0 ||
-            acd_core_agent_info(app->core, ext, &info) != 0 ||
-            info.state == ACD_AGENT_LOGGED_OUT)
+            acd_core_agent_info(app->core, ext, &info) != 0 || info.state == ACD_AGENT_LOGGED_OUT)
             return;
-        cc_info("acd.unregistered", "agent=%s reason=%s", ext,
-                cc_logq(s_str(ev->body, "reason")));
+        cc_info("acd.unregistered", "agent=%s reason=%s", ext, cc_logq(s_str(ev->body, "reason")));
         acd_event_t e = {.kind = ACD_EV_AGENT_LOGOUT, .agent = ext, .reason = "unregistered"};
         acd_app_step(app, &e);
         acd_calls_sweep(app);
@@ -257,20 +254,18 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     }
     acd_call_t *call = acd_call_find(app, ev->call_id);
     if (!call && ev->call_id && !strcmp(ev->type, "call.connect_result") && !ev->replayed) {
-        acd_early_result_keep(app, ev->call_id,
-                              json_integer_value(json_object_get(ev->body, "connect_id")),
-                              s_str(ev->body, "result") ? s_str(ev->body, "result") : "",
-                              s_str(ev->body, "target"));
+        acd_early_result_keep(
+            app, ev->call_id, json_integer_value(json_object_get(ev->body, "connect_id")),
+            s_str(ev->body, "result") ? s_str(ev->body, "result") : "", s_str(ev->body, "target"));
         return;
     }
     if (!call || call->dead)
         return;
     cc_log_set_call(call->id); /* (the event may be about a callback's originated leg) */
     if (!strcmp(ev->type, "call.connect_result")) {
-        acd_call_on_connect_result(app, call, ev->call_id,
-                                   json_integer_value(json_object_get(ev->body, "connect_id")),
-                                   s_str(ev->body, "result") ? s_str(ev->body, "result") : "",
-                                   s_str(ev->body, "target"));
+        acd_call_on_connect_result(
+            app, call, ev->call_id, json_integer_value(json_object_get(ev->body, "connect_id")),
+            s_str(ev->body, "result") ? s_str(ev->body, "result") : "", s_str(ev->body, "target"));
     } else if (!strcmp(ev->type, "call.ended")) {
         acd_call_on_ended(app, call, ev->call_id);
     } else if (!strcmp(ev->type, "call.media_restored")) {
@@ -302,8 +297,8 @@ static void s_on_mediad(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
     acd_app_t *app = arg;
-    acd_call_t *call = s_by_endpoint(app, json_integer_value(json_object_get(ev->body,
-                                                                             "endpoint_id")));
+    acd_call_t *call =
+        s_by_endpoint(app, json_integer_value(json_object_get(ev->body, "endpoint_id")));
     if (!call)
         return;
     cc_log_set_call(call->id);
@@ -354,8 +349,8 @@ int acd_bus_attach(acd_app_t *app)
     rc |= cc_bus_on_command(app->bus, "agent.list", s_agent_list, app);
     rc |= cc_bus_on_command(app->bus, "queue.list", s_queue_list, app);
     rc |= acd_console_attach(app);
-    rc |= cc_bus_subscribe_reliable(app->bus, "sipproxy", (cc_bus_cursor_t){0, 0},
-                                    s_on_sipproxy, app);
+    rc |= cc_bus_subscribe_reliable(app->bus, "sipproxy", (cc_bus_cursor_t){0, 0}, s_on_sipproxy,
+                                    app);
     rc |= cc_bus_subscribe(app->bus, "mediad", "media.", s_on_mediad, app);
     cc_daemon_on_status(app->d, s_status, app);
     return rc ? -1 : 0;
@@ -438,9 +433,10 @@ static void s_restore_call_row(acd_app_t *app, const acd_db_call_t *row)
         call->endpoint_id = 0;
     }
     if (!strcmp(row->state, "offered") && row->connect_id > 0) /* ringing when we died */
-        cc_bus_request(app->bus, NULL, "sipproxy", "call.connect_cancel",
-                       json_pack("{s:s, s:I}", "call_id", call->id, "connect_id",
-                                 (json_int_t)row->connect_id), app->req_timeout_ms, NULL, NULL);
+        cc_bus_request(
+            app->bus, NULL, "sipproxy", "call.connect_cancel",
+            json_pack("{s:s, s:I}", "call_id", call->id, "connect_id", (json_int_t)row->connect_id),
+            app->req_timeout_ms, NULL, NULL);
     if (acd_call_enqueue(app, call, true, row->state) != 0) {
         acd_call_kill(app, call);
         return;
@@ -465,8 +461,8 @@ static void s_restore_state(const char *ext, const char *state, const char *reas
         return;
     acd_call_t *call = !strcmp(state, "on_call") ? s_connected_call_of(app, ext) : NULL;
     if (call) { /* back on the call it was talking on, never ready in between */
-        acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = ext, .call_id = call->id,
-                          .queue = call->queue};
+        acd_event_t ev = {
+            .kind = ACD_EV_AGENT_ON_CALL, .agent = ext, .call_id = call->id, .queue = call->queue};
         cc_log_set_call(call->id);
         if (acd_app_step(app, &ev) == 0)
             cc_info("acd.agent_restored", "agent=%s state=on_call", ext);
@@ -474,7 +470,8 @@ static void s_restore_state(const char *ext, const char *state, const char *reas
         return;
     }
     bool paused = !strcmp(state, "not_ready");
-    acd_event_t ev = {.kind = ACD_EV_AGENT_LOGIN, .agent = ext,
+    acd_event_t ev = {.kind = ACD_EV_AGENT_LOGIN,
+                      .agent = ext,
                       .reason = paused ? (reason[0] ? reason : "pause") : NULL};
     if (acd_app_step(app, &ev) == 0)
         cc_info("acd.agent_restored", "agent=%s state=%s reason=%s", ext, state, cc_logq(reason));

@@ -13,9 +13,13 @@
 void acd_cb_row(acd_app_t *app, const acd_call_t *call, const char *agent, const char *result)
 {
     char req[24], att[16];
-    const char *p[7] = {call->id, call->queue, call->caller,
+    const char *p[7] = {call->id,
+                        call->queue,
+                        call->caller,
                         acd_fmt_int(req, sizeof req, call->enqueued_ms),
-                        acd_fmt_int(att, sizeof att, call->cb_attempts), agent, result};
+                        acd_fmt_int(att, sizeof att, call->cb_attempts),
+                        agent,
+                        result};
     acd_db_write(app->db, ACD_DB_CALLBACK_UPSERT, p);
 }
 
@@ -56,8 +60,10 @@ void acd_call_request_callback(acd_app_t *app, acd_call_t *call, bool in_core)
     cc_info("acd.callback_requested", "queue=%s number=%s position=%d", call->queue,
             cc_logq(call->caller), position);
     if (!in_core) { /* overflow to callback: back in at the end of the queue */
-        acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED, .call_id = call->id,
-                          .queue = call->queue, .priority = call->priority,
+        acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED,
+                          .call_id = call->id,
+                          .queue = call->queue,
+                          .priority = call->priority,
                           .skill = call->skill[0] ? call->skill : NULL,
                           .min_level = call->skill_level};
         if (acd_app_step(app, &ev) == 0)
@@ -102,8 +108,7 @@ static void s_originated(acd_app_t *app, acd_call_t *call, int status, json_t *r
     /* The agent may have answered before this reply came: its result is waiting. */
     int64_t early_id;
     char res[16], target[ACD_EXT_MAX + 8];
-    if (leg && acd_early_result_take(app, leg, &early_id, res, sizeof res, target,
-                                     sizeof target))
+    if (leg && acd_early_result_take(app, leg, &early_id, res, sizeof res, target, sizeof target))
         acd_call_on_connect_result(app, call, leg, early_id, res, target);
 }
 
@@ -119,16 +124,18 @@ void acd_cb_send_offer(acd_app_t *app, acd_call_t *call, int timeout_s)
 {
     char caller[64];
     const acd_qmeta_t *q = acd_queue_meta(app, call->queue);
-    acd_text_copy(caller, sizeof caller, app->cb_caller[0] ? app->cb_caller
-                                    : q && q->number[0] ? q->number : call->caller);
+    acd_text_copy(caller, sizeof caller,
+                  app->cb_caller[0]   ? app->cb_caller
+                  : q && q->number[0] ? q->number
+                                      : call->caller);
     call->cb = ACD_CB_AGENT;
     call->cb_attempts++;
     char target[ACD_EXT_MAX + 8], name[96];
     snprintf(target, sizeof target, "ext:%s", call->offer[0]);
     snprintf(name, sizeof name, "Callback %s", call->caller);
-    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "target", target, "caller",
-                             caller, "caller_name", name, "controller", "acdd", "timeout_s",
-                             timeout_s, "headers", acd_call_headers(call));
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "target", target, "caller", caller,
+                             "caller_name", name, "controller", "acdd", "timeout_s", timeout_s,
+                             "headers", acd_call_headers(call));
     call->connect_pending = true;
     acd_request(app, call, "sipproxy", "call.originate", args, s_on_originate_reply);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:i}", "queue", call->queue, "number", call->caller,
@@ -165,8 +172,8 @@ void acd_cb_agent_answered(acd_app_t *app, acd_call_t *call)
     call->cb = ACD_CB_CUSTOMER;
     char target[ACD_NUMBER_MAX + 8];
     snprintf(target, sizeof target, "number:%s", call->caller);
-    json_t *args = json_pack("{s:s, s:[s], s:i}", "call_id", call->cb_call_id, "targets",
-                             target, "timeout_s", 30);
+    json_t *args = json_pack("{s:s, s:[s], s:i}", "call_id", call->cb_call_id, "targets", target,
+                             "timeout_s", 30);
     acd_request(app, call, "sipproxy", "call.connect", args, s_on_customer_reply);
 }
 
@@ -177,8 +184,8 @@ static void s_cb_result(acd_app_t *app, acd_call_t *call, const char *result)
     if (call->agent[0])
         json_object_set_new(ev, "agent", json_string(call->agent));
     cc_bus_publish(app->bus, "queue.callback_done", call->id, ev);
-    acd_log_queue(app, call->id, call->queue, "callback", call->agent, call->caller, -1, -1,
-                  -1, -1, -1, result);
+    acd_log_queue(app, call->id, call->queue, "callback", call->agent, call->caller, -1, -1, -1, -1,
+                  -1, result);
     acd_cb_row(app, call, call->agent[0] ? call->agent : NULL,
                !strcmp(result, "retry") ? "pending" : result);
     cc_info("acd.callback_done", "result=%s attempts=%d", result, call->cb_attempts);
@@ -192,15 +199,15 @@ void acd_cb_on_connect_result(acd_app_t *app, acd_call_t *call, const char *call
         return;
     if (call->cb == ACD_CB_AGENT) {
         if (answered && call->noffer > 0) {
-            acd_event_t ev = {.kind = ACD_EV_OFFER_ANSWERED, .call_id = call->id,
-                              .agent = call->offer[0]};
+            acd_event_t ev = {
+                .kind = ACD_EV_OFFER_ANSWERED, .call_id = call->id, .agent = call->offer[0]};
             acd_app_step(app, &ev); /* CONNECT: rings the customer */
         } else if (!answered && call->noffer > 0) {
             acd_cb_leg_forget(app, call);
             call->cb = ACD_CB_WAITING;
-            acd_offers_failed_all(app, call, !strcmp(result, "no_answer")
-                                                 ? ACD_EV_OFFER_NO_ANSWER
-                                                 : ACD_EV_OFFER_REJECTED);
+            acd_offers_failed_all(app, call,
+                                  !strcmp(result, "no_answer") ? ACD_EV_OFFER_NO_ANSWER
+                                                               : ACD_EV_OFFER_REJECTED);
         }
         return;
     }
@@ -231,8 +238,10 @@ static void s_on_retry(cc_loop_t *loop, int timer_id, void *arg)
         call->agent[0] = '\0';
         call->cb_customer_answered = false;
         call->gone = false;
-        acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED, .call_id = call->id,
-                          .queue = call->queue, .priority = call->priority,
+        acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED,
+                          .call_id = call->id,
+                          .queue = call->queue,
+                          .priority = call->priority,
                           .skill = call->skill[0] ? call->skill : NULL,
                           .min_level = call->skill_level};
         if (acd_app_step(app, &ev) == 0)
@@ -274,8 +283,8 @@ void acd_cb_on_leg_ended(acd_app_t *app, acd_call_t *call)
     s_cb_result(app, call, "retry");
     call->cb = ACD_CB_WAITING;
     if (call->retry_timer <= 0) {
-        int id = cc_loop_timer_add(app->d->loop, (uint64_t)app->cb_retry_s * 1000, 0,
-                                   s_on_retry, call);
+        int id =
+            cc_loop_timer_add(app->d->loop, (uint64_t)app->cb_retry_s * 1000, 0, s_on_retry, call);
         call->retry_timer = id > 0 ? id : 0;
     }
 }

@@ -114,23 +114,30 @@ void acd_log_queue(acd_app_t *app, const char *call_id, const char *queue, const
                    double talk_s, int position, int in_sl, const char *detail)
 {
     char ts[24], pr[16], w[32], t[32], pos[16];
-    const char *p[12] = {acd_fmt_int(ts, sizeof ts, acd_now_ms()), call_id, queue, event,
-                         agent && *agent ? agent : NULL, caller,
+    const char *p[12] = {acd_fmt_int(ts, sizeof ts, acd_now_ms()),
+                         call_id,
+                         queue,
+                         event,
+                         agent && *agent ? agent : NULL,
+                         caller,
                          priority >= 0 ? acd_fmt_int(pr, sizeof pr, priority) : NULL,
                          wait_s >= 0 ? acd_fmt_num(w, sizeof w, wait_s) : NULL,
                          talk_s >= 0 ? acd_fmt_num(t, sizeof t, talk_s) : NULL,
                          position >= 0 ? acd_fmt_int(pos, sizeof pos, position) : NULL,
-                         in_sl < 0 ? NULL : in_sl ? "true" : "false", detail};
+                         in_sl < 0 ? NULL
+                         : in_sl   ? "true"
+                                   : "false",
+                         detail};
     acd_db_write(app->db, ACD_DB_QLOG_INSERT, p);
 }
 
 void acd_qcall_update(acd_app_t *app, const acd_call_t *call, const char *state)
 {
     char cid[24], pr[16];
-    const char *p[6] = {call->id, call->queue, state,
-                        call->connect_id ? acd_fmt_int(cid, sizeof cid, call->connect_id)
-                                         : NULL,
-                        call->agent, acd_fmt_int(pr, sizeof pr, call->priority)};
+    const char *p[6] = {
+        call->id,    call->queue,
+        state,       call->connect_id ? acd_fmt_int(cid, sizeof cid, call->connect_id) : NULL,
+        call->agent, acd_fmt_int(pr, sizeof pr, call->priority)};
     acd_db_write(app->db, ACD_DB_QCALL_UPDATE, p);
 }
 
@@ -181,8 +188,8 @@ void acd_early_result_keep(acd_app_t *app, const char *call_id, int64_t connect_
     acd_text_copy(app->early[i].target, sizeof app->early[i].target, target ? target : "");
 }
 
-bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id,
-                           char *result, size_t rlen, char *target, size_t tlen)
+bool acd_early_result_take(acd_app_t *app, const char *call_id, int64_t *connect_id, char *result,
+                           size_t rlen, char *target, size_t tlen)
 {
     for (size_t i = 0; i < sizeof app->early / sizeof app->early[0]; i++) {
         if (app->early[i].call_id[0] && !strcmp(app->early[i].call_id, call_id)) {

@@ -50,8 +50,7 @@ static void s_cfg_sets_free(s_cfg_sets_t *sets)
     cc_map_destroy(&sets->pairs);
 }
 
-static bool s_cfg_has_pair(const s_cfg_sets_t *sets, char kind, const char *ext,
-                           const char *name)
+static bool s_cfg_has_pair(const s_cfg_sets_t *sets, char kind, const char *ext, const char *name)
 {
     char key[S_PAIR_MAX];
     s_pair_key(key, kind, ext, name);
@@ -99,8 +98,7 @@ static void s_drop_removed(acd_app_t *app, const acd_db_config_t *cfg)
             info.state != ACD_AGENT_LOGGED_OUT) {
             cc_info("acd.agent_deleted", "agent=%s state=%s", meta->ext,
                     acd_agent_state_name(info.state));
-            acd_event_t ev = {.kind = ACD_EV_AGENT_LOGOUT, .agent = meta->ext,
-                              .reason = "deleted"};
+            acd_event_t ev = {.kind = ACD_EV_AGENT_LOGOUT, .agent = meta->ext, .reason = "deleted"};
             acd_app_step(app, &ev);
         }
     }

@@ -49,8 +49,7 @@ static json_t *s_call_json(acd_app_t *app, const acd_call_t *call)
     return o;
 }
 
-static void s_snapshot(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                       void *arg)
+static void s_snapshot(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     (void)args;
@@ -66,10 +65,10 @@ static void s_snapshot(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         if (o)
             json_array_append_new(calls, o);
     }
-    cc_bus_reply(bus, req, json_pack("{s:I, s:I, s:o, s:o}", "epoch",
-                                     (json_int_t)cc_bus_epoch(bus), "seq",
-                                     (json_int_t)cc_bus_last_seq(bus), "calls", calls, "agents",
-                                     acd_agents_json(app)));
+    cc_bus_reply(bus, req,
+                 json_pack("{s:I, s:I, s:o, s:o}", "epoch", (json_int_t)cc_bus_epoch(bus), "seq",
+                           (json_int_t)cc_bus_last_seq(bus), "calls", calls, "agents",
+                           acd_agents_json(app)));
 }
 
 static void s_move(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
@@ -98,8 +97,8 @@ static void s_move(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *ar
         return;
     }
     int before = call->priority;
-    acd_event_t ev = {.kind = ACD_EV_CALL_MOVE, .call_id = call->id, .queue = queue,
-                      .priority = priority};
+    acd_event_t ev = {
+        .kind = ACD_EV_CALL_MOVE, .call_id = call->id, .queue = queue, .priority = priority};
     int rc = acd_app_step(app, &ev); /* a move: the overflow action re-points call->queue */
     if (rc == -EPERM) {
         cc_bus_reply_error(bus, req, "bad_state", "call %s is ringing an agent", call_id);
@@ -120,9 +119,9 @@ static void s_move(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *ar
     }
     cc_info("acd.call_moved", "call=%s queue=%s priority=%d", call->id, call->queue,
             call->priority);
-    cc_bus_reply(bus, req, json_pack("{s:s, s:s, s:i, s:i}", "call_id", call->id, "queue",
-                                     call->queue, "priority", call->priority, "position",
-                                     info.position));
+    cc_bus_reply(bus, req,
+                 json_pack("{s:s, s:s, s:i, s:i}", "call_id", call->id, "queue", call->queue,
+                           "priority", call->priority, "position", info.position));
     acd_calls_sweep(app);
 }
 
@@ -137,8 +136,7 @@ static bool s_number_ok(const char *n)
     return true;
 }
 
-static void s_callback(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                       void *arg)
+static void s_callback(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     static unsigned s_counter;

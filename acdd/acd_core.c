@@ -20,12 +20,14 @@ void acd_copy(char *dst, size_t size, const char *src)
 /* Grows *items (of `size` bytes each) to hold at least `need`. 0 or -ENOMEM. */
 static int s_reserve(void **items, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap) return 0;
+    if (need <= *cap)
+        return 0;
     size_t grown = *cap ? *cap : 8;
     while (grown < need)
         grown *= 2;
     void *p = realloc(*items, grown * size);
-    if (!p) return -ENOMEM;
+    if (!p)
+        return -ENOMEM;
     *items = p;
     *cap = grown;
     return 0;
@@ -51,7 +53,8 @@ acd_action_t *acd_emit(acd_core_t *core, acd_action_kind_t kind, const acd_call_
     acd_actions_t *out = core->out;
     if (!out ||
         s_reserve((void **)&out->items, &out->cap, out->count + 1, sizeof *out->items) < 0) {
-        if (out) core->out_err = -ENOMEM;
+        if (out)
+            core->out_err = -ENOMEM;
         return &s_sink;
     }
     acd_action_t *act = &out->items[out->count++];
@@ -62,7 +65,8 @@ acd_action_t *acd_emit(acd_core_t *core, acd_action_kind_t kind, const acd_call_
         acd_copy(act->call_id, sizeof act->call_id, call->id);
         acd_copy(act->queue, sizeof act->queue, call->queue->cfg.name);
     }
-    if (agent) acd_copy(act->agent, sizeof act->agent, agent->ext);
+    if (agent)
+        acd_copy(act->agent, sizeof act->agent, agent->ext);
     return act;
 }
 
@@ -72,8 +76,10 @@ static int s_timer_cmp(const acd_onode_t *a, const acd_onode_t *b)
 {
     const acd_timer_t *x = ACD_CONTAINER(a, acd_timer_t, node);
     const acd_timer_t *y = ACD_CONTAINER(b, acd_timer_t, node);
-    if (x->at != y->at) return x->at < y->at ? -1 : 1;
-    if (x->seq != y->seq) return x->seq < y->seq ? -1 : 1;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
     return x->is_agent - y->is_agent;
 }
 
@@ -86,7 +92,8 @@ void acd_timer_set(acd_core_t *core, acd_timer_t *timer, int64_t at)
 
 void acd_timer_clear(acd_core_t *core, acd_timer_t *timer)
 {
-    if (acd_onode_linked(&timer->node)) acd_oset_remove(&core->timers, &timer->node);
+    if (acd_onode_linked(&timer->node))
+        acd_oset_remove(&core->timers, &timer->node);
 }
 
 int64_t acd_core_next_timer_ms(const acd_core_t *self)
@@ -99,15 +106,19 @@ int64_t acd_core_next_timer_ms(const acd_core_t *self)
 
 int acd_skill_id(acd_core_t *core, const char *name, bool create)
 {
-    if (!name || !*name) return -1;
+    if (!name || !*name)
+        return -1;
     void *found = cc_map_get(core->skills_by_name, name);
-    if (found) return (int)((uintptr_t)found - 1);
-    if (!create || core->nskills >= S_MAX_SKILLS) return -1;
+    if (found)
+        return (int)((uintptr_t)found - 1);
+    if (!create || core->nskills >= S_MAX_SKILLS)
+        return -1;
     if (s_reserve((void **)&core->skill_names, &core->skills_cap, core->nskills + 1,
                   sizeof *core->skill_names) < 0)
         return -1;
     char *copy = strndup(name, ACD_NAME_MAX - 1);
-    if (!copy) return -1;
+    if (!copy)
+        return -1;
     int id = (int)core->nskills;
     if (cc_map_insert(core->skills_by_name, copy, (void *)(uintptr_t)(id + 1)) < 0) {
         free(copy);
@@ -119,19 +130,24 @@ int acd_skill_id(acd_core_t *core, const char *name, bool create)
 
 acd_qskill_t *acd_queue_skill(acd_queue_t *queue, int skill, bool create)
 {
-    if (skill < 0) return NULL;
-    if ((size_t)skill < queue->nskills && queue->skills[skill]) return queue->skills[skill];
-    if (!create) return NULL;
+    if (skill < 0)
+        return NULL;
+    if ((size_t)skill < queue->nskills && queue->skills[skill])
+        return queue->skills[skill];
+    if (!create)
+        return NULL;
     if ((size_t)skill >= queue->nskills) {
         size_t n = (size_t)skill + 1;
         acd_qskill_t **grown = realloc(queue->skills, n * sizeof *grown);
-        if (!grown) return NULL;
+        if (!grown)
+            return NULL;
         memset(grown + queue->nskills, 0, (n - queue->nskills) * sizeof *grown);
         queue->skills = grown;
         queue->nskills = n;
     }
     acd_qskill_t *qs = calloc(1, sizeof *qs);
-    if (!qs) return NULL;
+    if (!qs)
+        return NULL;
     acd_oset_init(&qs->agents, acd_mskill_cmp);
     for (int l = 0; l <= ACD_LEVEL_MAX; l++)
         acd_oset_init(&qs->calls[l], acd_call_cmp_snode);
@@ -144,7 +160,8 @@ acd_qskill_t *acd_queue_skill(acd_queue_t *queue, int skill, bool create)
 acd_core_t *acd_core_new(void)
 {
     acd_core_t *self = calloc(1, sizeof *self);
-    if (!self) return NULL;
+    if (!self)
+        return NULL;
     self->queues_by_name = cc_map_new(NULL);
     self->agents_by_ext = cc_map_new(NULL);
     self->calls_by_id = cc_map_new(free);
@@ -178,7 +195,8 @@ static void s_agent_free(acd_agent_t *agent)
 
 void acd_core_destroy(acd_core_t **self_p)
 {
-    if (!self_p || !*self_p) return;
+    if (!self_p || !*self_p)
+        return;
     acd_core_t *self = *self_p;
     cc_map_destroy(&self->calls_by_id);
     while (self->free_calls) {
@@ -220,8 +238,10 @@ static int s_cfg_check(const acd_queue_cfg_t *cfg)
 
 static void s_cfg_normalise(acd_queue_cfg_t *cfg)
 {
-    if (cfg->ring_timeout_s == 0) cfg->ring_timeout_s = ACD_RING_TIMEOUT_DEFAULT_S;
-    if (cfg->skill_level == 0) cfg->skill_level = 1;
+    if (cfg->ring_timeout_s == 0)
+        cfg->ring_timeout_s = ACD_RING_TIMEOUT_DEFAULT_S;
+    if (cfg->skill_level == 0)
+        cfg->skill_level = 1;
 }
 
 static int s_queue_add(acd_core_t *self, const acd_queue_cfg_t *cfg)
@@ -230,7 +250,8 @@ static int s_queue_add(acd_core_t *self, const acd_queue_cfg_t *cfg)
                   sizeof *self->queues) < 0)
         return -ENOMEM;
     acd_queue_t *queue = calloc(1, sizeof *queue);
-    if (!queue) return -ENOMEM;
+    if (!queue)
+        return -ENOMEM;
     queue->cfg = *cfg;
     acd_oset_init(&queue->calls, acd_call_cmp_qnode);
     acd_oset_init(&queue->plain, acd_call_cmp_snode);
@@ -251,7 +272,8 @@ int acd_core_queue_set(acd_core_t *self, const acd_queue_cfg_t *cfg)
     acd_queue_cfg_t norm = *cfg;
     s_cfg_normalise(&norm);
     acd_queue_t *queue = cc_map_get(self->queues_by_name, norm.name);
-    if (!queue) return s_queue_add(self, &norm);
+    if (!queue)
+        return s_queue_add(self, &norm);
     /* Ready agents leave the ready set under the old order and come back under the new;
      * waiting calls are re-keyed (aging) and re-indexed (skills). */
     for (size_t i = 0; i < queue->nmembers; i++)
@@ -272,8 +294,10 @@ int acd_core_queue_set(acd_core_t *self, const acd_queue_cfg_t *cfg)
 
 int acd_core_agent_add(acd_core_t *self, const char *ext)
 {
-    if (!self || !ext || !*ext || strlen(ext) >= ACD_EXT_MAX) return -EINVAL;
-    if (cc_map_get(self->agents_by_ext, ext)) return 0;
+    if (!self || !ext || !*ext || strlen(ext) >= ACD_EXT_MAX)
+        return -EINVAL;
+    if (cc_map_get(self->agents_by_ext, ext))
+        return 0;
     /* The pending list can then hold every agent without growing during a step. */
     if (s_reserve((void **)&self->agents, &self->agents_cap, self->nagents + 1,
                   sizeof *self->agents) < 0 ||
@@ -281,7 +305,8 @@ int acd_core_agent_add(acd_core_t *self, const char *ext)
                   sizeof *self->pending) < 0)
         return -ENOMEM;
     acd_agent_t *agent = calloc(1, sizeof *agent);
-    if (!agent) return -ENOMEM;
+    if (!agent)
+        return -ENOMEM;
     acd_copy(agent->ext, sizeof agent->ext, ext);
     agent->seq = ++self->seq;
     agent->timer.seq = agent->seq;
@@ -297,11 +322,14 @@ int acd_core_agent_add(acd_core_t *self, const char *ext)
 
 int acd_core_agent_set_skill(acd_core_t *self, const char *ext, const char *skill, int level)
 {
-    if (!self || !ext || !skill || !*skill || level < 0 || level > ACD_LEVEL_MAX) return -EINVAL;
+    if (!self || !ext || !skill || !*skill || level < 0 || level > ACD_LEVEL_MAX)
+        return -EINVAL;
     acd_agent_t *agent = cc_map_get(self->agents_by_ext, ext);
-    if (!agent) return -ENOENT;
+    if (!agent)
+        return -ENOENT;
     int id = acd_skill_id(self, skill, true);
-    if (id < 0) return -ENOMEM;
+    if (id < 0)
+        return -ENOMEM;
     size_t i = 0;
     while (i < agent->nskills && agent->skills[i].skill != id)
         i++;
@@ -318,7 +346,8 @@ int acd_core_agent_set_skill(acd_core_t *self, const char *ext, const char *skil
             (acd_skill_level_t){.skill = id, .level = level};
     int rc = 0;
     for (size_t m = 0; m < agent->nmembers; m++)
-        if (acd_member_index_skills(self, agent->members[m]) < 0) rc = -ENOMEM;
+        if (acd_member_index_skills(self, agent->members[m]) < 0)
+            rc = -ENOMEM;
     if (was_linked) {
         acd_agent_link(self, agent);
         acd_agent_set_pending(self, agent);
@@ -328,12 +357,15 @@ int acd_core_agent_set_skill(acd_core_t *self, const char *ext, const char *skil
 
 int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_name)
 {
-    if (!self || !ext || !queue_name) return -EINVAL;
+    if (!self || !ext || !queue_name)
+        return -EINVAL;
     acd_agent_t *agent = cc_map_get(self->agents_by_ext, ext);
     acd_queue_t *queue = cc_map_get(self->queues_by_name, queue_name);
-    if (!agent || !queue) return -ENOENT;
+    if (!agent || !queue)
+        return -ENOENT;
     for (size_t i = 0; i < agent->nmembers; i++)
-        if (agent->members[i]->queue == queue) return 0;
+        if (agent->members[i]->queue == queue)
+            return 0;
     if (s_reserve((void **)&agent->members, &agent->members_cap, agent->nmembers + 1,
                   sizeof *agent->members) < 0 ||
         s_reserve((void **)&queue->members, &queue->members_cap, queue->nmembers + 1,
@@ -342,7 +374,8 @@ int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_nam
                   sizeof *self->scratch) < 0)
         return -ENOMEM;
     acd_member_t *member = calloc(1, sizeof *member);
-    if (!member) return -ENOMEM;
+    if (!member)
+        return -ENOMEM;
     member->agent = agent;
     member->queue = queue;
     member->ring_pos = ++queue->next_ring_pos;
@@ -354,7 +387,8 @@ int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_nam
     acd_agent_unlink(self, agent);
     agent->members[agent->nmembers++] = member;
     queue->members[queue->nmembers++] = member;
-    if (agent->state != ACD_AGENT_LOGGED_OUT) queue->staffed++;
+    if (agent->state != ACD_AGENT_LOGGED_OUT)
+        queue->staffed++;
     if (agent->state != ACD_AGENT_LOGGED_OUT && agent->state != ACD_AGENT_NOT_READY)
         queue->serving++;
     if (was_linked) {
@@ -366,14 +400,17 @@ int acd_core_agent_join(acd_core_t *self, const char *ext, const char *queue_nam
 
 int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue_name)
 {
-    if (!self || !ext || !queue_name) return -EINVAL;
+    if (!self || !ext || !queue_name)
+        return -EINVAL;
     acd_agent_t *agent = cc_map_get(self->agents_by_ext, ext);
     acd_queue_t *queue = cc_map_get(self->queues_by_name, queue_name);
-    if (!agent || !queue) return -ENOENT;
+    if (!agent || !queue)
+        return -ENOENT;
     size_t i = 0;
     while (i < agent->nmembers && agent->members[i]->queue != queue)
         i++;
-    if (i == agent->nmembers) return 0;
+    if (i == agent->nmembers)
+        return 0;
     acd_member_t *member = agent->members[i];
     bool was_linked = agent->linked;
     acd_agent_unlink(self, agent); /* out of the queue's ready and skill sets */
@@ -389,7 +426,8 @@ int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue_na
                 (queue->nmembers - q - 1) * sizeof *queue->members);
         queue->nmembers--;
     }
-    if (agent->state != ACD_AGENT_LOGGED_OUT) queue->staffed--;
+    if (agent->state != ACD_AGENT_LOGGED_OUT)
+        queue->staffed--;
     if (agent->state != ACD_AGENT_LOGGED_OUT && agent->state != ACD_AGENT_NOT_READY)
         queue->serving--;
     free(member->skills);
@@ -399,21 +437,22 @@ int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue_na
     return 0;
 }
 
-int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names,
-                          size_t max)
+int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names, size_t max)
 {
     const acd_agent_t *agent = self && ext ? cc_map_get(self->agents_by_ext, ext) : NULL;
-    if (!agent) return -ENOENT;
+    if (!agent)
+        return -ENOENT;
     for (size_t i = 0; i < agent->nmembers && i < max; i++)
         names[i] = agent->members[i]->queue->cfg.name;
     return (int)agent->nmembers;
 }
 
-int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names,
-                          int *levels, size_t max)
+int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names, int *levels,
+                          size_t max)
 {
     const acd_agent_t *agent = self && ext ? cc_map_get(self->agents_by_ext, ext) : NULL;
-    if (!agent) return -ENOENT;
+    if (!agent)
+        return -ENOENT;
     for (size_t i = 0; i < agent->nskills && i < max; i++) {
         names[i] = self->skill_names[agent->skills[i].skill];
         levels[i] = agent->skills[i].level;
@@ -428,7 +467,8 @@ static void s_route_pending(acd_core_t *self)
     for (size_t i = 0; i < self->npending; i++) {
         acd_agent_t *agent = self->pending[i];
         agent->pending = false;
-        if (agent->state == ACD_AGENT_READY && !agent->offer) acd_route_agent(self, agent);
+        if (agent->state == ACD_AGENT_READY && !agent->offer)
+            acd_route_agent(self, agent);
     }
     self->npending = 0;
 }
@@ -438,7 +478,8 @@ static void s_run_timers(acd_core_t *self, int64_t until)
     const acd_onode_t *first;
     while ((first = acd_oset_first(&self->timers))) {
         acd_timer_t *timer = ACD_CONTAINER(first, acd_timer_t, node);
-        if (timer->at > until) break;
+        if (timer->at > until)
+            break;
         acd_oset_remove(&self->timers, &timer->node);
         if (timer->at > self->now_ms)
             self->now_ms = timer->at; /* handle each deadline at its own time */
@@ -452,7 +493,8 @@ static void s_run_timers(acd_core_t *self, int64_t until)
 
 int acd_core_step(acd_core_t *self, const acd_event_t *ev, acd_actions_t *out)
 {
-    if (!self || !ev || !out) return -EINVAL;
+    if (!self || !ev || !out)
+        return -EINVAL;
     out->count = 0;
     self->out = out;
     self->out_err = 0;
@@ -499,7 +541,8 @@ int acd_core_step(acd_core_t *self, const acd_event_t *ev, acd_actions_t *out)
 int acd_core_agent_info(const acd_core_t *self, const char *ext, acd_agent_info_t *out)
 {
     const acd_agent_t *agent = self && ext ? cc_map_get(self->agents_by_ext, ext) : NULL;
-    if (!agent || !out) return -ENOENT;
+    if (!agent || !out)
+        return -ENOENT;
     memset(out, 0, sizeof *out);
     out->state = agent->state;
     acd_copy(out->reason, sizeof out->reason, agent->reason);
@@ -513,7 +556,8 @@ int acd_core_agent_info(const acd_core_t *self, const char *ext, acd_agent_info_
 int acd_core_call_info(const acd_core_t *self, const char *call_id, acd_call_info_t *out)
 {
     const acd_call_t *call = self && call_id ? cc_map_get(self->calls_by_id, call_id) : NULL;
-    if (!call || !out) return -ENOENT;
+    if (!call || !out)
+        return -ENOENT;
     memset(out, 0, sizeof *out);
     acd_copy(out->queue, sizeof out->queue, call->queue->cfg.name);
     out->offered = call->state == ACD_CALL_OFFERED;
@@ -526,7 +570,8 @@ int acd_core_call_info(const acd_core_t *self, const char *call_id, acd_call_inf
 int acd_core_queue_info(const acd_core_t *self, const char *name, acd_queue_info_t *out)
 {
     const acd_queue_t *queue = self && name ? cc_map_get(self->queues_by_name, name) : NULL;
-    if (!queue || !out) return -ENOENT;
+    if (!queue || !out)
+        return -ENOENT;
     memset(out, 0, sizeof *out);
     out->waiting = (unsigned)acd_oset_size(&queue->calls);
     out->ready = (unsigned)acd_oset_size(&queue->ready);
@@ -567,7 +612,8 @@ const char *acd_action_kind_name(acd_action_kind_t kind)
 int acd_strategy_parse(const char *text, acd_strategy_t *out)
 {
     char norm[32];
-    if (!text || strlen(text) >= sizeof norm) return -EINVAL;
+    if (!text || strlen(text) >= sizeof norm)
+        return -EINVAL;
     for (size_t i = 0; (norm[i] = text[i] == '-' ? '_' : text[i]) != '\0'; i++)
         ;
     for (int s = 0; s <= ACD_STRATEGY_SKILLS; s++) {

@@ -173,10 +173,9 @@ int acd_core_agent_leave(acd_core_t *self, const char *ext, const char *queue);
 /* What the core holds for an agent, to reconcile it with a reloaded configuration: up to
  * max queue names (or skill names with their levels), valid until the next change. The
  * count (which may exceed max), or -ENOENT. */
-int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names,
+int acd_core_agent_queues(const acd_core_t *self, const char *ext, const char **names, size_t max);
+int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names, int *levels,
                           size_t max);
-int acd_core_agent_skills(const acd_core_t *self, const char *ext, const char **names,
-                          int *levels, size_t max);
 
 /* One event: runs the timers due by ev->now_ms, applies the event, routes, and leaves the
  * resulting actions in out (cleared first). 0, or -ENOENT (unknown call/agent/queue),

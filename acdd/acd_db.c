@@ -21,38 +21,44 @@ static const struct {
     int nparams;
     const char *sql;
 } s_stmts[ACD_DB_N_STMTS] = {
-    [ACD_DB_STATE_UPSERT] = {"acd_state", 4,
-        "INSERT INTO agent_states (ext, state, reason, since) VALUES ($1, $2, $3, "
-        "to_timestamp($4::double precision / 1000)) ON CONFLICT (ext) DO UPDATE SET "
-        "state = EXCLUDED.state, reason = EXCLUDED.reason, since = EXCLUDED.since"},
-    [ACD_DB_HISTORY_INSERT] = {"acd_history", 6,
-        "INSERT INTO agent_state_history (ext, state, reason, previous, started_at, "
-        "previous_s) VALUES ($1, $2, $3, $4, to_timestamp($5::double precision / 1000), "
-        "$6::double precision)"},
-    [ACD_DB_QCALL_INSERT] = {"acd_qcall_insert", 12,
-        "INSERT INTO queue_calls (call_id, queue, priority, skill, skill_level, enqueued_at, "
-        "seq, caller, endpoint_id, variables, state, return_to_ivr) VALUES ($1, $2, "
-        "$3::integer, $4, $5::integer, to_timestamp($6::double precision / 1000), "
-        "$7::bigint, $8, $9::bigint, $10::jsonb, $11, $12::boolean) ON CONFLICT (call_id) "
-        "DO UPDATE SET queue = EXCLUDED.queue, state = EXCLUDED.state, agent = NULL, "
-        "return_to_ivr = EXCLUDED.return_to_ivr"},
-    [ACD_DB_QCALL_UPDATE] = {"acd_qcall_update", 6,
-        "UPDATE queue_calls SET queue = $2, state = $3, connect_id = $4::bigint, "
-        "agent = nullif($5, ''), priority = $6::integer WHERE call_id = $1"},
+    [ACD_DB_STATE_UPSERT] =
+        {"acd_state", 4,
+         "INSERT INTO agent_states (ext, state, reason, since) VALUES ($1, $2, $3, "
+         "to_timestamp($4::double precision / 1000)) ON CONFLICT (ext) DO UPDATE SET "
+         "state = EXCLUDED.state, reason = EXCLUDED.reason, since = EXCLUDED.since"},
+    [ACD_DB_HISTORY_INSERT] =
+        {"acd_history", 6,
+         "INSERT INTO agent_state_history (ext, state, reason, previous, started_at, "
+         "previous_s) VALUES ($1, $2, $3, $4, to_timestamp($5::double precision / 1000), "
+         "$6::double precision)"},
+    [ACD_DB_QCALL_INSERT] =
+        {"acd_qcall_insert", 12,
+         "INSERT INTO queue_calls (call_id, queue, priority, skill, skill_level, enqueued_at, "
+         "seq, caller, endpoint_id, variables, state, return_to_ivr) VALUES ($1, $2, "
+         "$3::integer, $4, $5::integer, to_timestamp($6::double precision / 1000), "
+         "$7::bigint, $8, $9::bigint, $10::jsonb, $11, $12::boolean) ON CONFLICT (call_id) "
+         "DO UPDATE SET queue = EXCLUDED.queue, state = EXCLUDED.state, agent = NULL, "
+         "return_to_ivr = EXCLUDED.return_to_ivr"},
+    [ACD_DB_QCALL_UPDATE] =
+        {"acd_qcall_update", 6,
+         "UPDATE queue_calls SET queue = $2, state = $3, connect_id = $4::bigint, "
+         "agent = nullif($5, ''), priority = $6::integer WHERE call_id = $1"},
     [ACD_DB_QCALL_DELETE] = {"acd_qcall_delete", 1, "DELETE FROM queue_calls WHERE call_id = $1"},
-    [ACD_DB_QLOG_INSERT] = {"acd_qlog", 12,
-        "INSERT INTO queue_log (ts, call_id, queue, event, agent, caller, priority, wait_s, "
-        "talk_s, position, in_sl, detail) VALUES (to_timestamp($1::double precision / 1000), "
-        "$2, $3, $4, $5, $6, $7::integer, $8::double precision, $9::double precision, "
-        "$10::integer, $11::boolean, $12)"},
-    [ACD_DB_CALLBACK_UPSERT] = {"acd_callback", 7,
-        "INSERT INTO callbacks (call_id, queue, number, requested_at, attempts, last_attempt, "
-        "agent, result) VALUES ($1, $2, $3, to_timestamp($4::double precision / 1000), "
-        "$5::integer, CASE WHEN $5::integer > 0 THEN now() END, $6, $7) "
-        "ON CONFLICT (call_id) DO UPDATE SET queue = EXCLUDED.queue, attempts = "
-        "EXCLUDED.attempts, last_attempt = coalesce(EXCLUDED.last_attempt, "
-        "callbacks.last_attempt), agent = coalesce(EXCLUDED.agent, callbacks.agent), "
-        "result = EXCLUDED.result, updated_at = now()"},
+    [ACD_DB_QLOG_INSERT] =
+        {"acd_qlog", 12,
+         "INSERT INTO queue_log (ts, call_id, queue, event, agent, caller, priority, wait_s, "
+         "talk_s, position, in_sl, detail) VALUES (to_timestamp($1::double precision / 1000), "
+         "$2, $3, $4, $5, $6, $7::integer, $8::double precision, $9::double precision, "
+         "$10::integer, $11::boolean, $12)"},
+    [ACD_DB_CALLBACK_UPSERT] =
+        {"acd_callback", 7,
+         "INSERT INTO callbacks (call_id, queue, number, requested_at, attempts, last_attempt, "
+         "agent, result) VALUES ($1, $2, $3, to_timestamp($4::double precision / 1000), "
+         "$5::integer, CASE WHEN $5::integer > 0 THEN now() END, $6, $7) "
+         "ON CONFLICT (call_id) DO UPDATE SET queue = EXCLUDED.queue, attempts = "
+         "EXCLUDED.attempts, last_attempt = coalesce(EXCLUDED.last_attempt, "
+         "callbacks.last_attempt), agent = coalesce(EXCLUDED.agent, callbacks.agent), "
+         "result = EXCLUDED.result, updated_at = now()"},
 };
 
 typedef struct s_op {
@@ -87,11 +93,11 @@ static PGresult *s_query(cc_pg_t *pg, const char *sql)
 
 static int s_load_queues(cc_pg_t *pg, acd_db_config_t *c)
 {
-    PGresult *r = s_query(pg,
-        "SELECT name, coalesce(number, ''), strategy, ring_timeout_s, wrapup_s, max_wait_s, "
-        "max_len, sl_threshold_s, overflow_kind, overflow_target, announce, "
-        "announce_every_s, skill, skill_level, aging_rate, callback_key, "
-        "keep_ready_on_no_answer FROM queues ORDER BY name");
+    PGresult *r = s_query(
+        pg, "SELECT name, coalesce(number, ''), strategy, ring_timeout_s, wrapup_s, max_wait_s, "
+            "max_len, sl_threshold_s, overflow_kind, overflow_target, announce, "
+            "announce_every_s, skill, skill_level, aging_rate, callback_key, "
+            "keep_ready_on_no_answer FROM queues ORDER BY name");
     if (!r)
         return -1;
     int n = PQntuples(r);
@@ -210,13 +216,13 @@ int acd_db_load_states(cc_pg_t *pg, acd_db_state_fn *fn, void *arg)
 
 int acd_db_load_calls(cc_pg_t *pg, acd_db_call_fn *fn, void *arg)
 {
-    PGresult *r = s_query(pg,
-        "SELECT q.call_id, q.queue, q.priority, q.skill, q.skill_level, "
-        "(extract(epoch FROM q.enqueued_at) * 1000)::bigint, q.seq, q.caller, q.endpoint_id, "
-        "q.variables::text, q.state, coalesce(q.connect_id, 0), coalesce(c.attempts, 0), "
-        "coalesce(q.agent, ''), q.return_to_ivr "
-        "FROM queue_calls q LEFT JOIN callbacks c ON c.call_id = q.call_id "
-        "ORDER BY q.seq");
+    PGresult *r = s_query(
+        pg, "SELECT q.call_id, q.queue, q.priority, q.skill, q.skill_level, "
+            "(extract(epoch FROM q.enqueued_at) * 1000)::bigint, q.seq, q.caller, q.endpoint_id, "
+            "q.variables::text, q.state, coalesce(q.connect_id, 0), coalesce(c.attempts, 0), "
+            "coalesce(q.agent, ''), q.return_to_ivr "
+            "FROM queue_calls q LEFT JOIN callbacks c ON c.call_id = q.call_id "
+            "ORDER BY q.seq");
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {

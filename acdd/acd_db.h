@@ -51,8 +51,7 @@ acd_db_config_t *acd_db_load_config(cc_pg_t *pg);
 void acd_db_config_free(acd_db_config_t **self_p);
 
 /* Agent states as last written: fn(ext, state, reason). 0 or -1 (logged). */
-typedef void (acd_db_state_fn)(const char *ext, const char *state, const char *reason,
-                               void *arg);
+typedef void(acd_db_state_fn)(const char *ext, const char *state, const char *reason, void *arg);
 int acd_db_load_states(cc_pg_t *pg, acd_db_state_fn *fn, void *arg);
 
 /* A call acdd held when it stopped: waiting, ringing, waiting for a callback, or
@@ -63,7 +62,7 @@ typedef struct {
     int64_t enqueued_ms, seq, endpoint_id, connect_id;
     bool return_to_ivr;
 } acd_db_call_t;
-typedef void (acd_db_call_fn)(const acd_db_call_t *call, void *arg);
+typedef void(acd_db_call_fn)(const acd_db_call_t *call, void *arg);
 /* In their original order (seq). 0 or -1 (logged). */
 int acd_db_load_calls(cc_pg_t *pg, acd_db_call_fn *fn, void *arg);
 

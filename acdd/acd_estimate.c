@@ -13,12 +13,14 @@ void acd_estimator_init(acd_estimator_t *est, double default_s, double alpha)
 
 void acd_estimator_add(acd_estimator_t *est, double handle_s)
 {
-    if (!(handle_s >= 0)) return;
+    if (!(handle_s >= 0))
+        return;
     est->samples++;
     /* A plain running mean until 1/n falls below alpha, so early samples are not swamped
      * by the default; then an EWMA that follows changes in handle time. */
     double weight = 1.0 / est->samples;
-    if (weight < est->alpha) weight = est->alpha;
+    if (weight < est->alpha)
+        weight = est->alpha;
     est->handle_s += weight * (handle_s - est->handle_s);
 }
 
@@ -29,6 +31,7 @@ double acd_estimator_handle_s(const acd_estimator_t *est)
 
 double acd_estimate_wait_s(double handle_s, unsigned ahead, unsigned agents)
 {
-    if (agents == 0) return -1;
+    if (agents == 0)
+        return -1;
     return ((double)ahead + 1.0) * handle_s / (double)agents;
 }

@@ -48,7 +48,9 @@ static int s_item_cmp(const acd_onode_t *a, const acd_onode_t *b)
 
 CC_TEST(acd_oset_against_reference)
 {
-    enum { N = 2000 };
+    enum {
+        N = 2000
+    };
     static s_item_t items[N];
     static bool in[N];
     acd_oset_t set;
@@ -67,24 +69,29 @@ CC_TEST(acd_oset_against_reference)
             acd_oset_insert(&set, &items[i].node);
         in[i] = !in[i];
         CC_CHECK_INT(acd_onode_linked(&items[i].node), in[i]);
-        if (round % 997 != 0) continue;
+        if (round % 997 != 0)
+            continue;
         /* rank, size, first and next agree with counting by hand */
         size_t count = 0;
         int min_key = N;
         for (int j = 0; j < N; j++)
             if (in[j]) {
                 count++;
-                if (items[j].key < min_key) min_key = items[j].key;
+                if (items[j].key < min_key)
+                    min_key = items[j].key;
             }
         CC_CHECK_INT(acd_oset_size(&set), count);
-        if (count) CC_CHECK_INT(ACD_CONTAINER(acd_oset_first(&set), s_item_t, node)->key, min_key);
+        if (count)
+            CC_CHECK_INT(ACD_CONTAINER(acd_oset_first(&set), s_item_t, node)->key, min_key);
         for (int j = 0; j < N; j += 37) {
             size_t below = 0;
             int next_key = N;
             for (int k = 0; k < N; k++) {
-                if (!in[k]) continue;
+                if (!in[k])
+                    continue;
                 below += items[k].key < items[j].key;
-                if (items[k].key > items[j].key && items[k].key < next_key) next_key = items[k].key;
+                if (items[k].key > items[j].key && items[k].key < next_key)
+                    next_key = items[k].key;
             }
             CC_CHECK_INT(acd_oset_rank(&set, &items[j].node), below);
             acd_onode_t *next = acd_oset_next(&set, &items[j].node);

@@ -7,8 +7,9 @@
 
 static int s_move(acd_fx_t *fx, const char *call, const char *queue, int priority)
 {
-    return fx_step(fx, (acd_event_t){.kind = ACD_EV_CALL_MOVE, .call_id = call,
-                                     .queue = queue, .priority = priority});
+    return fx_step(
+        fx, (acd_event_t){
+                .kind = ACD_EV_CALL_MOVE, .call_id = call, .queue = queue, .priority = priority});
 }
 
 CC_TEST(acd_move_to_another_queue)

@@ -43,7 +43,9 @@ json_t *acd_call_headers(const acd_call_t *call)
                           call->caller, "X-CC-Wait", wait, "X-CC-Priority", prio);
     /* what the IVR's lookup learnt, so a desktop can pop the customer's record: the
      * account (or a flow's own customer_id) and the tier; only values safe in a header */
-    static const struct { const char *header, *vars[2]; } pop[] = {
+    static const struct {
+        const char *header, *vars[2];
+    } pop[] = {
         {"X-CC-Customer", {"customer_id", "account"}},
         {"X-CC-Tier", {"tier", NULL}},
     };
@@ -93,7 +95,8 @@ static void s_connect_cancel(acd_app_t *app, acd_call_t *call)
     if (call->connect_id > 0) {
         acd_request(app, call, "sipproxy", "call.connect_cancel",
                     json_pack("{s:s, s:I}", "call_id", call->id, "connect_id",
-                              (json_int_t)call->connect_id), NULL);
+                              (json_int_t)call->connect_id),
+                    NULL);
         call->connect_id = 0;
     } else if (call->connect_pending) {
         call->cancel_pending = true;
@@ -134,8 +137,8 @@ static void s_connect_replied(acd_app_t *app, acd_call_t *call, int status, json
         }
         return;
     }
-    const char *msg = status == -EPROTO ? json_string_value(json_object_get(result, "message"))
-                                        : "timeout";
+    const char *msg =
+        status == -EPROTO ? json_string_value(json_object_get(result, "message")) : "timeout";
     cc_warn("acd.connect_failed", "error=%s", cc_logq(msg));
     if (call->noffer == 0)
         return;
@@ -167,8 +170,8 @@ void acd_offers_send(acd_app_t *app)
         if (call->dead || call->noffer == 0)
             continue;
         /* sipproxy rings a little longer than the core: the core's timer decides */
-        int timeout = (call->ring_timeout_s > 0 ? call->ring_timeout_s
-                                                : ACD_RING_TIMEOUT_DEFAULT_S) + 5;
+        int timeout =
+            (call->ring_timeout_s > 0 ? call->ring_timeout_s : ACD_RING_TIMEOUT_DEFAULT_S) + 5;
         if (call->cb != ACD_CB_NONE) {
             acd_cb_send_offer(app, call, timeout);
             continue;
@@ -179,8 +182,8 @@ void acd_offers_send(acd_app_t *app)
             snprintf(target, sizeof target, "ext:%s", call->offer[i]);
             json_array_append_new(targets, json_string(target));
         }
-        json_t *args = json_pack("{s:s, s:o, s:i, s:s, s:o, s:s}", "call_id", call->id,
-                                 "targets", targets, "timeout_s", timeout, "caller_name",
+        json_t *args = json_pack("{s:s, s:o, s:i, s:s, s:o, s:s}", "call_id", call->id, "targets",
+                                 targets, "timeout_s", timeout, "caller_name",
                                  acd_call_caller_name(call), "headers", acd_call_headers(call),
                                  "on_callee_hangup", call->return_to_ivr ? "return" : "end");
         call->connect_pending = true;
@@ -209,10 +212,10 @@ void acd_act_cancel(acd_app_t *app, const acd_action_t *a)
     bool elsewhere = !strcmp(a->reason, "answered_elsewhere");
     if (!elsewhere) {
         cc_bus_publish(app->bus, "queue.offer_failed", call->id,
-                       json_pack("{s:s, s:s, s:s}", "queue", a->queue, "agent", a->agent,
-                                 "reason", a->reason));
-        acd_log_queue(app, call->id, a->queue, "offer_failed", a->agent, call->caller, -1, -1,
-                      -1, -1, -1, a->reason);
+                       json_pack("{s:s, s:s, s:s}", "queue", a->queue, "agent", a->agent, "reason",
+                                 a->reason));
+        acd_log_queue(app, call->id, a->queue, "offer_failed", a->agent, call->caller, -1, -1, -1,
+                      -1, -1, a->reason);
     }
     if (call->noffer > 0 || elsewhere)
         return;
@@ -237,10 +240,10 @@ void acd_act_connect(acd_app_t *app, const acd_action_t *a)
     acd_text_copy(call->agent, sizeof call->agent, a->agent);
     call->answered_ms = acd_now_ms();
     cc_bus_publish(app->bus, "queue.answered", call->id,
-                   json_pack("{s:s, s:s, s:f, s:b}", "queue", a->queue, "agent", a->agent,
-                             "wait_s", wait, "in_sl", in_sl));
-    acd_log_queue(app, call->id, a->queue, "answered", a->agent, call->caller, call->priority,
-                  wait, -1, -1, in_sl, call->cb != ACD_CB_NONE ? "callback" : NULL);
+                   json_pack("{s:s, s:s, s:f, s:b}", "queue", a->queue, "agent", a->agent, "wait_s",
+                             wait, "in_sl", in_sl));
+    acd_log_queue(app, call->id, a->queue, "answered", a->agent, call->caller, call->priority, wait,
+                  -1, -1, in_sl, call->cb != ACD_CB_NONE ? "callback" : NULL);
     cc_info("acd.answered", "queue=%s agent=%s wait_s=%.1f", a->queue, a->agent, wait);
     if (call->cb != ACD_CB_NONE) {
         acd_cb_agent_answered(app, call);
@@ -290,8 +293,8 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
     }
     if (!strcmp(result, "cancelled"))
         return;
-    acd_offers_failed_all(app, call, !strcmp(result, "no_answer") ? ACD_EV_OFFER_NO_ANSWER
-                                                                  : ACD_EV_OFFER_REJECTED);
+    acd_offers_failed_all(
+        app, call, !strcmp(result, "no_answer") ? ACD_EV_OFFER_NO_ANSWER : ACD_EV_OFFER_REJECTED);
 }
 
 /* ---- agent states -------------------------------------------------------------------- */
@@ -311,8 +314,8 @@ void acd_act_agent_state(acd_app_t *app, const acd_action_t *a)
     const char *state = acd_agent_state_name(a->to), *prev = acd_agent_state_name(a->from);
     char since[40], ms[24], ps[32];
     acd_iso_time(now, since, sizeof since);
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:f}", "ext", a->agent, "state", state,
-                           "previous", prev, "since", since, "previous_s", prev_s);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:f}", "ext", a->agent, "state", state, "previous",
+                           prev, "since", since, "previous_s", prev_s);
     if (a->reason[0])
         json_object_set_new(ev, "reason", json_string(a->reason));
     cc_bus_publish(app->bus, "agent.state", NULL, ev);
@@ -321,7 +324,7 @@ void acd_act_agent_state(acd_app_t *app, const acd_action_t *a)
     acd_fmt_int(ms, sizeof ms, now);
     const char *up[4] = {a->agent, state, a->reason, ms};
     acd_db_write(app->db, ACD_DB_STATE_UPSERT, up);
-    const char *hist[6] = {a->agent, state, a->reason, prev, ms,
-                           acd_fmt_num(ps, sizeof ps, prev_s)};
+    const char *hist[6] = {a->agent, state, a->reason,
+                           prev,     ms,    acd_fmt_num(ps, sizeof ps, prev_s)};
     acd_db_write(app->db, ACD_DB_HISTORY_INSERT, hist);
 }

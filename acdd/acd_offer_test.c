@@ -14,8 +14,8 @@ CC_TEST(acd_headers_from_the_call_and_its_lookup)
     acd_call_t call = {.priority = 90, .enqueued_ms = acd_now_ms() - 4200};
     strcpy(call.queue, "support");
     strcpy(call.caller, "2001");
-    call.variables = json_pack("{s:s, s:s, s:s}", "name", "Ada Lovelace", "tier", "VIP",
-                               "account", "AC-1815");
+    call.variables =
+        json_pack("{s:s, s:s, s:s}", "name", "Ada Lovelace", "tier", "VIP", "account", "AC-1815");
     json_t *h = acd_call_headers(&call);
     CC_CHECK_STR(s_get(h, "X-CC-Queue"), "support");
     CC_CHECK_STR(s_get(h, "X-CC-Caller"), "2001");

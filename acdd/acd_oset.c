@@ -45,8 +45,10 @@ static void s_split(const acd_oset_t *set, acd_onode_t *t, const acd_onode_t *ke
 /* Joins two treaps where every node of l orders before every node of r. */
 static acd_onode_t *s_merge(acd_onode_t *l, acd_onode_t *r)
 {
-    if (!l) return r;
-    if (!r) return l;
+    if (!l)
+        return r;
+    if (!r)
+        return l;
     if (l->prio > r->prio) {
         l->right = s_merge(l->right, r);
         s_update(l);
@@ -104,7 +106,8 @@ size_t acd_oset_rank(const acd_oset_t *set, const acd_onode_t *probe)
     size_t rank = 0;
     const acd_onode_t *t = set->root;
     while (t) {
-        if (t == probe) return rank + s_size(t->left);
+        if (t == probe)
+            return rank + s_size(t->left);
         if (set->cmp(probe, t) < 0) {
             t = t->left;
         } else {

@@ -23,7 +23,10 @@ typedef struct {
     bool is_agent;
 } acd_timer_t;
 
-typedef enum { ACD_CALL_WAITING = 0, ACD_CALL_OFFERED } acd_call_state_t;
+typedef enum {
+    ACD_CALL_WAITING = 0,
+    ACD_CALL_OFFERED
+} acd_call_state_t;
 
 struct acd_call {
     char id[ACD_ID_MAX];
@@ -126,7 +129,7 @@ struct acd_core {
     cc_map_t *queues_by_name; /* name -> queue (the array below owns them) */
     acd_queue_t **queues;
     size_t nqueues, queues_cap;
-    cc_map_t *agents_by_ext;  /* ext -> agent (the array below owns them) */
+    cc_map_t *agents_by_ext; /* ext -> agent (the array below owns them) */
     acd_agent_t **agents;
     size_t nagents, agents_cap;
     cc_map_t *calls_by_id;    /* id -> waiting or offered call (owned) */

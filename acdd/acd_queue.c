@@ -29,10 +29,14 @@ void acd_call_rekey(acd_call_t *call)
 
 static int s_call_cmp(const acd_call_t *a, const acd_call_t *b)
 {
-    if (a->at_head != b->at_head) return a->at_head ? -1 : 1;
-    if (a->key != b->key) return a->key > b->key ? -1 : 1;
-    if (a->enq_ms != b->enq_ms) return a->enq_ms < b->enq_ms ? -1 : 1;
-    if (a->seq != b->seq) return a->seq < b->seq ? -1 : 1;
+    if (a->at_head != b->at_head)
+        return a->at_head ? -1 : 1;
+    if (a->key != b->key)
+        return a->key > b->key ? -1 : 1;
+    if (a->enq_ms != b->enq_ms)
+        return a->enq_ms < b->enq_ms ? -1 : 1;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
     return 0;
 }
 
@@ -50,14 +54,18 @@ int acd_call_cmp_snode(const acd_onode_t *a, const acd_onode_t *b)
  * aging rate, so it is computed rather than taken from the static keys. */
 bool acd_call_better(const acd_call_t *a, const acd_call_t *b, int64_t now_ms)
 {
-    if (a->queue == b->queue) return s_call_cmp(a, b) < 0;
-    if (a->at_head != b->at_head) return a->at_head;
+    if (a->queue == b->queue)
+        return s_call_cmp(a, b) < 0;
+    if (a->at_head != b->at_head)
+        return a->at_head;
     int64_t ea =
         s_micro(a->priority + (double)(now_ms - a->enq_ms) / 1000.0 * a->queue->cfg.aging_rate);
     int64_t eb =
         s_micro(b->priority + (double)(now_ms - b->enq_ms) / 1000.0 * b->queue->cfg.aging_rate);
-    if (ea != eb) return ea > eb;
-    if (a->enq_ms != b->enq_ms) return a->enq_ms < b->enq_ms;
+    if (ea != eb)
+        return ea > eb;
+    if (a->enq_ms != b->enq_ms)
+        return a->enq_ms < b->enq_ms;
     return a->seq < b->seq;
 }
 
@@ -69,7 +77,8 @@ void acd_queue_link(acd_core_t *core, acd_call_t *call)
     acd_queue_t *queue = call->queue;
     call->state = ACD_CALL_WAITING;
     acd_oset_insert(&queue->calls, &call->qnode);
-    if (queue->cfg.strategy != ACD_STRATEGY_SKILLS) return;
+    if (queue->cfg.strategy != ACD_STRATEGY_SKILLS)
+        return;
     acd_qskill_t *qs = acd_queue_skill(queue, call->skill, true);
     if (qs) {
         call->sset = &qs->calls[call->min_level];
@@ -83,7 +92,8 @@ void acd_queue_link(acd_core_t *core, acd_call_t *call)
 void acd_queue_unlink(acd_core_t *core, acd_call_t *call)
 {
     acd_timer_clear(core, &call->timer);
-    if (acd_onode_linked(&call->qnode)) acd_oset_remove(&call->queue->calls, &call->qnode);
+    if (acd_onode_linked(&call->qnode))
+        acd_oset_remove(&call->queue->calls, &call->qnode);
     if (acd_onode_linked(&call->snode)) {
         acd_oset_remove(call->sset, &call->snode);
         acd_qskill_t *qs = acd_queue_skill(call->queue, call->skill, false);
@@ -100,13 +110,15 @@ void acd_queue_relink_all(acd_core_t *core, acd_queue_t *queue, const acd_queue_
     while ((first = acd_oset_first(&queue->calls))) {
         acd_call_t *call = ACD_CONTAINER(first, acd_call_t, qnode);
         acd_oset_remove(&queue->calls, &call->qnode);
-        if (acd_onode_linked(&call->snode)) acd_oset_remove(call->sset, &call->snode);
+        if (acd_onode_linked(&call->snode))
+            acd_oset_remove(call->sset, &call->snode);
         call->sset = NULL;
         call->free_next = chain;
         chain = call;
     }
     for (size_t i = 0; i < queue->nskills; i++)
-        if (queue->skills[i]) queue->skills[i]->levels_mask = 0;
+        if (queue->skills[i])
+            queue->skills[i]->levels_mask = 0;
     queue->cfg = *cfg;
     while (chain) {
         acd_call_t *call = chain;
@@ -191,8 +203,8 @@ static void s_enter_next(acd_core_t *core, acd_call_t *call, acd_queue_t *next)
 static void s_overflow(acd_core_t *core, acd_call_t *call, const char *reason)
 {
     acd_queue_t *queue = call->queue;
-    acd_action_t *act = s_leave(core, call, reason, queue->cfg.overflow,
-                                queue->cfg.overflow_target);
+    acd_action_t *act =
+        s_leave(core, call, reason, queue->cfg.overflow, queue->cfg.overflow_target);
     acd_queue_t *next = NULL;
     if (queue->cfg.overflow == ACD_OVERFLOW_QUEUE)
         next = cc_map_get(core->queues_by_name, queue->cfg.overflow_target);
@@ -215,7 +227,8 @@ static void s_place(acd_core_t *core, acd_call_t *call, bool announce)
         queue->cfg.max_wait_s > 0 ? call->enq_ms + queue->cfg.max_wait_s * 1000LL : INT64_MAX;
     call->announce_ms = INT64_MAX;
     acd_queue_link(core, call);
-    if (acd_route_call(core, call)) return;
+    if (acd_route_call(core, call))
+        return;
     if (queue->cfg.max_len > 0 && acd_oset_size(&queue->calls) > (size_t)queue->cfg.max_len) {
         s_overflow(core, call, "full");
         return;
@@ -233,12 +246,15 @@ int acd_queue_enqueue(acd_core_t *core, const acd_event_t *ev)
     if (!ev->call_id || !*ev->call_id || strlen(ev->call_id) >= ACD_ID_MAX || !ev->queue)
         return -EINVAL;
     acd_queue_t *queue = cc_map_get(core->queues_by_name, ev->queue);
-    if (!queue) return -ENOENT;
-    if (cc_map_get(core->calls_by_id, ev->call_id)) return -EEXIST;
+    if (!queue)
+        return -ENOENT;
+    if (cc_map_get(core->calls_by_id, ev->call_id))
+        return -EEXIST;
     bool own_skill = ev->skill && *ev->skill;
     const char *skill_name = own_skill ? ev->skill : queue->cfg.skill;
     int skill = -1;
-    if (skill_name[0] && (skill = acd_skill_id(core, skill_name, true)) < 0) return -ENOMEM;
+    if (skill_name[0] && (skill = acd_skill_id(core, skill_name, true)) < 0)
+        return -ENOMEM;
     int level = own_skill ? ev->min_level : queue->cfg.skill_level;
     level = level < 1 ? 1 : level > ACD_LEVEL_MAX ? ACD_LEVEL_MAX : level;
     acd_call_t *call = core->free_calls;
@@ -275,12 +291,14 @@ void acd_queue_requeue(acd_core_t *core, acd_call_t *call)
         return;
     }
     acd_queue_link(core, call);
-    if (!acd_route_call(core, call)) s_arm(core, call);
+    if (!acd_route_call(core, call))
+        s_arm(core, call);
 }
 
 void acd_queue_call_timer(acd_core_t *core, acd_call_t *call)
 {
-    if (call->state != ACD_CALL_WAITING) return;
+    if (call->state != ACD_CALL_WAITING)
+        return;
     if (core->now_ms >= call->deadline_ms) {
         s_overflow(core, call, "timeout");
         return;
@@ -300,7 +318,8 @@ void acd_queue_call_timer(acd_core_t *core, acd_call_t *call)
 int acd_queue_abandon(acd_core_t *core, const char *call_id)
 {
     acd_call_t *call = cc_map_get(core->calls_by_id, call_id);
-    if (!call) return -ENOENT;
+    if (!call)
+        return -ENOENT;
     call->queue->abandoned++;
     acd_action_t *act = acd_emit(core, ACD_ACT_ABANDONED, call, NULL);
     act->wait_ms = core->now_ms - call->enq_ms;
@@ -320,13 +339,17 @@ int acd_queue_abandon(acd_core_t *core, const char *call_id)
 int acd_queue_move(acd_core_t *core, const acd_event_t *ev)
 {
     acd_call_t *call = ev->call_id ? cc_map_get(core->calls_by_id, ev->call_id) : NULL;
-    if (!call) return -ENOENT;
+    if (!call)
+        return -ENOENT;
     acd_queue_t *to = call->queue;
     if (ev->queue && *ev->queue && !(to = cc_map_get(core->queues_by_name, ev->queue)))
         return -ENOENT;
-    if (ev->priority > 100) return -EINVAL;
-    if (call->state != ACD_CALL_WAITING) return -EPERM;
-    if (ev->priority >= 0) call->priority = ev->priority;
+    if (ev->priority > 100)
+        return -EINVAL;
+    if (call->state != ACD_CALL_WAITING)
+        return -EPERM;
+    if (ev->priority >= 0)
+        call->priority = ev->priority;
     if (to != call->queue) {
         s_leave(core, call, "moved", ACD_OVERFLOW_QUEUE, to->cfg.name);
         s_enter_next(core, call, to);
@@ -335,6 +358,7 @@ int acd_queue_move(acd_core_t *core, const acd_event_t *ev)
     acd_queue_unlink(core, call);
     acd_call_rekey(call);
     acd_queue_link(core, call);
-    if (!acd_route_call(core, call)) s_arm(core, call);
+    if (!acd_route_call(core, call))
+        s_arm(core, call);
     return 0;
 }

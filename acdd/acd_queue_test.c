@@ -374,8 +374,7 @@ CC_TEST(acd_agent_restored_on_call_gets_no_offer_until_it_ends)
     CC_CHECK_INT(acd_core_agent_add(fx.core, "a"), 0);
     CC_CHECK_INT(acd_core_agent_join(fx.core, "a", "q"), 0);
     CC_CHECK_INT(fx_enqueue(&fx, "c1", "q", 0), 0); /* restored waiting call */
-    acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = "a", .call_id = "c0",
-                      .queue = "q"};
+    acd_event_t ev = {.kind = ACD_EV_AGENT_ON_CALL, .agent = "a", .call_id = "c0", .queue = "q"};
     CC_CHECK_INT(fx_step(&fx, ev), 0);
     CC_CHECK_INT(fx_state(&fx, "a"), ACD_AGENT_ON_CALL);
     CC_CHECK_INT(fx_count(&fx, ACD_ACT_OFFER), 0);
@@ -385,8 +384,8 @@ CC_TEST(acd_agent_restored_on_call_gets_no_offer_until_it_ends)
     ev.queue = "nope";
     CC_CHECK_INT(fx_step(&fx, ev), -EINVAL);
     /* its call ends: wrap-up, then the waiting call */
-    CC_CHECK_INT(fx_step(&fx, (acd_event_t){.kind = ACD_EV_CALL_ENDED, .agent = "a",
-                                            .call_id = "c0"}), 0);
+    CC_CHECK_INT(
+        fx_step(&fx, (acd_event_t){.kind = ACD_EV_CALL_ENDED, .agent = "a", .call_id = "c0"}), 0);
     CC_CHECK_INT(fx_state(&fx, "a"), ACD_AGENT_WRAP_UP);
     CC_CHECK_INT(fx_tick(&fx, 5000), 0);
     CC_CHECK_STR(fx_offered_to(&fx, "c1"), "a");

@@ -56,8 +56,7 @@ static int s_en(acd_say_t *out, long n)
 /* 0..9999 in Mandarin; `lead` is true when nothing was said before (一十 -> 十). */
 static int s_cmn(acd_say_t *out, long n)
 {
-    static const char *const units[] = {"numbers/thousand", "numbers/hundred", "numbers/10",
-                                        NULL};
+    static const char *const units[] = {"numbers/thousand", "numbers/hundred", "numbers/10", NULL};
     static const long div[] = {1000, 100, 10, 1};
     if (n == 0)
         return s_addn(out, 0);
@@ -100,8 +99,7 @@ int acd_say_number(acd_say_t *out, const char *language, long n)
     return s_en(out, n);
 }
 
-int acd_say_announcement(acd_say_t *out, const char *language, int position,
-                         int expected_wait_s)
+int acd_say_announcement(acd_say_t *out, const char *language, int position, int expected_wait_s)
 {
     out->count = 0;
     if (position < 1)

@@ -20,8 +20,7 @@ int acd_say_number(acd_say_t *out, const char *language, long n);
 
 /* The whole announcement: position (>= 1), then the expected wait when expected_wait_s
  * >= 0, in whole minutes rounded up (at least 1). 0 or -1. */
-int acd_say_announcement(acd_say_t *out, const char *language, int position,
-                         int expected_wait_s);
+int acd_say_announcement(acd_say_t *out, const char *language, int position, int expected_wait_s);
 
 /* Append the name reading one key: digits/0-9, digits/star, digits/hash. 0 or -1 (not a
  * key, list full). */

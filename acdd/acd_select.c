@@ -51,10 +51,12 @@ static acd_member_t *s_round_robin(const acd_queue_t *queue)
  * call's minimum; ties went to the longest idle when the set was ordered. */
 static acd_member_t *s_best_skilled(const acd_queue_t *queue, const acd_call_t *call)
 {
-    if (call->skill < 0) return s_member(acd_oset_first(&queue->ready));
+    if (call->skill < 0)
+        return s_member(acd_oset_first(&queue->ready));
     acd_qskill_t *qs = acd_queue_skill((acd_queue_t *)queue, call->skill, false);
     acd_onode_t *node = qs ? acd_oset_first(&qs->agents) : NULL;
-    if (!node) return NULL;
+    if (!node)
+        return NULL;
     const acd_mskill_t *best = ACD_CONTAINER(node, acd_mskill_t, node);
     return best->level >= call->min_level ? best->member : NULL;
 }
@@ -75,7 +77,8 @@ bool acd_route_call(acd_core_t *core, acd_call_t *call)
     default: /* longest idle, fewest calls: the ready set is ordered that way */
         member = s_member(acd_oset_first(&queue->ready));
     }
-    if (!member) return false;
+    if (!member)
+        return false;
     acd_offer(core, call, member);
     return true;
 }
@@ -83,14 +86,16 @@ bool acd_route_call(acd_core_t *core, acd_call_t *call)
 /* The call of a node in a queue's call set (qnode) or a skill/plain set (snode). */
 static acd_call_t *s_call(acd_onode_t *node, bool snode)
 {
-    if (!node) return NULL;
+    if (!node)
+        return NULL;
     return snode ? ACD_CONTAINER(node, acd_call_t, snode) : ACD_CONTAINER(node, acd_call_t, qnode);
 }
 
 static void s_consider(acd_call_t *call, acd_member_t *member, int64_t now_ms, acd_call_t **best,
                        acd_member_t **best_member)
 {
-    if (!call) return;
+    if (!call)
+        return;
     if (!*best || acd_call_better(call, *best, now_ms)) {
         *best = call;
         *best_member = member;
@@ -125,5 +130,6 @@ void acd_route_agent(acd_core_t *core, acd_agent_t *agent)
             }
         }
     }
-    if (best) acd_offer(core, best, best_member);
+    if (best)
+        acd_offer(core, best, best_member);
 }

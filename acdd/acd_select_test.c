@@ -149,11 +149,15 @@ static int s_skills_setup(acd_fx_t *fx)
     const char *agents[] = {"a", "b", "c"};
     for (int i = 0; i < 3 && rc == 0; i++) {
         rc = acd_core_agent_add(fx->core, agents[i]);
-        if (rc == 0) rc = acd_core_agent_join(fx->core, agents[i], "tech");
+        if (rc == 0)
+            rc = acd_core_agent_join(fx->core, agents[i], "tech");
     }
-    if (rc == 0) rc = acd_core_agent_set_skill(fx->core, "a", "french", 3);
-    if (rc == 0) rc = acd_core_agent_set_skill(fx->core, "b", "french", 7);
-    if (rc == 0) rc = acd_core_agent_set_skill(fx->core, "c", "linux", 9);
+    if (rc == 0)
+        rc = acd_core_agent_set_skill(fx->core, "a", "french", 3);
+    if (rc == 0)
+        rc = acd_core_agent_set_skill(fx->core, "b", "french", 7);
+    if (rc == 0)
+        rc = acd_core_agent_set_skill(fx->core, "c", "linux", 9);
     for (int i = 0; i < 3 && rc == 0; i++) {
         fx->now += 1000;
         rc = fx_agent_ev(fx, ACD_EV_AGENT_LOGIN, agents[i], NULL);

@@ -17,13 +17,27 @@ static void s_run_actions(acd_app_t *app, const acd_actions_t *out)
         const acd_action_t *a = &out->items[i];
         cc_log_set_call(a->call_id[0] ? a->call_id : handling.id);
         switch (a->kind) {
-        case ACD_ACT_OFFER: acd_act_offer(app, a); break;
-        case ACD_ACT_CANCEL_OFFER: acd_act_cancel(app, a); break;
-        case ACD_ACT_CONNECT: acd_act_connect(app, a); break;
-        case ACD_ACT_AGENT_STATE: acd_act_agent_state(app, a); break;
-        case ACD_ACT_OVERFLOW: acd_act_overflow(app, a); break;
-        case ACD_ACT_ABANDONED: acd_act_abandoned(app, a); break;
-        case ACD_ACT_ANNOUNCE: acd_act_announce(app, a); break;
+        case ACD_ACT_OFFER:
+            acd_act_offer(app, a);
+            break;
+        case ACD_ACT_CANCEL_OFFER:
+            acd_act_cancel(app, a);
+            break;
+        case ACD_ACT_CONNECT:
+            acd_act_connect(app, a);
+            break;
+        case ACD_ACT_AGENT_STATE:
+            acd_act_agent_state(app, a);
+            break;
+        case ACD_ACT_OVERFLOW:
+            acd_act_overflow(app, a);
+            break;
+        case ACD_ACT_ABANDONED:
+            acd_act_abandoned(app, a);
+            break;
+        case ACD_ACT_ANNOUNCE:
+            acd_act_announce(app, a);
+            break;
         }
     }
     cc_log_leave_call(&handling);
@@ -54,8 +68,8 @@ static void s_arm_timer(acd_app_t *app)
     if (next == INT64_MAX)
         return;
     int64_t delay = next - acd_now_ms();
-    app->timer_id = cc_loop_timer_add(app->d->loop, (uint64_t)(delay > 0 ? delay : 0), 0,
-                                      s_on_timer, app);
+    app->timer_id =
+        cc_loop_timer_add(app->d->loop, (uint64_t)(delay > 0 ? delay : 0), 0, s_on_timer, app);
     app->timer_at = next;
 }
 

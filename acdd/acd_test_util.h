@@ -92,7 +92,8 @@ static inline int fx_offer_ev(acd_fx_t *fx, acd_event_kind_t kind, const char *c
 static inline int fx_agent(acd_fx_t *fx, const char *ext, const char *queue)
 {
     int rc = acd_core_agent_add(fx->core, ext);
-    if (rc == 0 && queue) rc = acd_core_agent_join(fx->core, ext, queue);
+    if (rc == 0 && queue)
+        rc = acd_core_agent_join(fx->core, ext, queue);
     return rc ? rc : fx_agent_ev(fx, ACD_EV_AGENT_LOGIN, ext, NULL);
 }
 

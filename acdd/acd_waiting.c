@@ -103,8 +103,7 @@ void acd_call_answer(acd_app_t *app, acd_call_t *call, json_t *args)
     acd_request(app, call, "sipproxy", "call.answer", args, s_on_answer_reply);
 }
 
-void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id,
-                           const char *reason)
+void acd_call_on_play_done(acd_app_t *app, acd_call_t *call, int64_t play_id, const char *reason)
 {
     if (play_id <= 0)
         return;
@@ -152,12 +151,18 @@ void acd_qcall_insert(acd_app_t *app, acd_call_t *call, const char *db_state)
     app->last_seq = call->seq;
     char pr[16], lv[16], enq[24], sq[24], ep[24];
     char *vars = call->variables ? json_dumps(call->variables, JSON_COMPACT) : NULL;
-    const char *p[12] = {call->id, call->queue, acd_fmt_int(pr, sizeof pr, call->priority),
-                         call->skill, acd_fmt_int(lv, sizeof lv, call->skill_level),
+    const char *p[12] = {call->id,
+                         call->queue,
+                         acd_fmt_int(pr, sizeof pr, call->priority),
+                         call->skill,
+                         acd_fmt_int(lv, sizeof lv, call->skill_level),
                          acd_fmt_int(enq, sizeof enq, call->enqueued_ms),
-                         acd_fmt_int(sq, sizeof sq, call->seq), call->caller,
-                         acd_fmt_int(ep, sizeof ep, call->endpoint_id), vars ? vars : "{}",
-                         db_state, call->return_to_ivr ? "t" : "f"};
+                         acd_fmt_int(sq, sizeof sq, call->seq),
+                         call->caller,
+                         acd_fmt_int(ep, sizeof ep, call->endpoint_id),
+                         vars ? vars : "{}",
+                         db_state,
+                         call->return_to_ivr ? "t" : "f"};
     acd_db_write(app->db, ACD_DB_QCALL_INSERT, p);
     free(vars);
 }
@@ -166,8 +171,11 @@ int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char
 {
     if (!call->enqueued_ms)
         call->enqueued_ms = acd_now_ms();
-    acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED, .call_id = call->id, .queue = call->queue,
-                      .priority = call->priority, .skill = call->skill[0] ? call->skill : NULL,
+    acd_event_t ev = {.kind = ACD_EV_CALL_ENQUEUED,
+                      .call_id = call->id,
+                      .queue = call->queue,
+                      .priority = call->priority,
+                      .skill = call->skill[0] ? call->skill : NULL,
                       .min_level = call->skill_level,
                       .enqueued_ms = restored ? call->enqueued_ms : 0};
     /* the row first, so that the writer sees it before any update the step makes */
@@ -193,8 +201,8 @@ int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char
         json_object_set_new(e, "restored", json_true());
     cc_bus_publish(app->bus, "queue.entered", call->id, e);
     if (!restored)
-        acd_log_queue(app, call->id, call->queue, "entered", NULL, call->caller, call->priority,
-                      -1, -1, position, -1, NULL);
+        acd_log_queue(app, call->id, call->queue, "entered", NULL, call->caller, call->priority, -1,
+                      -1, position, -1, NULL);
     return 0;
 }
 
@@ -216,11 +224,16 @@ void acd_act_announce(acd_app_t *app, const acd_action_t *a)
 static const char *s_overflow_kind(acd_overflow_kind_t kind)
 {
     switch (kind) {
-    case ACD_OVERFLOW_HANGUP: return "hangup";
-    case ACD_OVERFLOW_QUEUE: return "queue";
-    case ACD_OVERFLOW_EXTENSION: return "extension";
-    case ACD_OVERFLOW_VOICEMAIL: return "voicemail";
-    case ACD_OVERFLOW_CALLBACK: return "callback";
+    case ACD_OVERFLOW_HANGUP:
+        return "hangup";
+    case ACD_OVERFLOW_QUEUE:
+        return "queue";
+    case ACD_OVERFLOW_EXTENSION:
+        return "extension";
+    case ACD_OVERFLOW_VOICEMAIL:
+        return "voicemail";
+    case ACD_OVERFLOW_CALLBACK:
+        return "callback";
     }
     return "hangup";
 }
@@ -234,8 +247,8 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
     char detail[ACD_REASON_MAX + ACD_NAME_MAX + 16];
     snprintf(detail, sizeof detail, "%s/%s%s%s", a->reason, kind, a->target[0] ? ":" : "",
              a->target);
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:f}", "queue", a->queue, "reason", a->reason,
-                           "kind", kind, "wait_s", acd_call_wait_s(call));
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:f}", "queue", a->queue, "reason", a->reason, "kind",
+                           kind, "wait_s", acd_call_wait_s(call));
     if (a->target[0])
         json_object_set_new(ev, "target", json_string(a->target));
     cc_bus_publish(app->bus, "queue.overflowed", call->id, ev);
@@ -245,8 +258,8 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
     if (a->overflow == ACD_OVERFLOW_QUEUE) { /* the core moved it already */
         acd_text_copy(call->queue, sizeof call->queue, a->target);
         call->enqueued_ms = acd_now_ms();
-        acd_log_queue(app, call->id, a->target, "entered", NULL, call->caller, call->priority,
-                      -1, -1, -1, -1, "overflow");
+        acd_log_queue(app, call->id, a->target, "entered", NULL, call->caller, call->priority, -1,
+                      -1, -1, -1, "overflow");
         acd_qcall_update(app, call, "waiting");
         return;
     }
@@ -268,7 +281,8 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
         acd_call_play_stop(app, call);
         acd_request(app, call, "sipproxy", "call.connect",
                     json_pack("{s:s, s:[s], s:s}", "call_id", call->id, "targets", target,
-                              "caller_name", acd_call_caller_name(call)), NULL);
+                              "caller_name", acd_call_caller_name(call)),
+                    NULL);
         return;
     }
     acd_hangup(app, call->id, a->reason[0] == 'f' ? "queue full" : "queue max wait");
@@ -282,11 +296,11 @@ void acd_act_abandoned(acd_app_t *app, const acd_action_t *a)
     double wait = (double)a->wait_ms / 1000.0;
     call->in_core = false;
     call->noffer = 0;
-    cc_bus_publish(app->bus, "queue.abandoned", call->id,
-                   json_pack("{s:s, s:f, s:i}", "queue", a->queue, "wait_s", wait, "position",
-                             a->position));
-    acd_log_queue(app, call->id, a->queue, "abandoned", NULL, call->caller, call->priority,
-                  wait, -1, a->position, 0, NULL);
+    cc_bus_publish(
+        app->bus, "queue.abandoned", call->id,
+        json_pack("{s:s, s:f, s:i}", "queue", a->queue, "wait_s", wait, "position", a->position));
+    acd_log_queue(app, call->id, a->queue, "abandoned", NULL, call->caller, call->priority, wait,
+                  -1, a->position, 0, NULL);
     acd_qcall_delete(app, call);
     cc_info("acd.abandoned", "queue=%s wait_s=%.1f position=%d", a->queue, wait, a->position);
     acd_call_kill(app, call);
@@ -308,11 +322,11 @@ static void s_agent_done(acd_app_t *app, acd_call_t *call)
 void acd_call_completed(acd_app_t *app, acd_call_t *call, const char *detail)
 {
     double talk = (double)(acd_now_ms() - call->answered_ms) / 1000.0;
-    cc_bus_publish(app->bus, "queue.completed", call->id,
-                   json_pack("{s:s, s:s, s:f}", "queue", call->queue, "agent", call->agent,
-                             "talk_s", talk));
-    acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller, -1, -1,
-                  talk, -1, -1, detail);
+    cc_bus_publish(
+        app->bus, "queue.completed", call->id,
+        json_pack("{s:s, s:s, s:f}", "queue", call->queue, "agent", call->agent, "talk_s", talk));
+    acd_log_queue(app, call->id, call->queue, "completed", call->agent, call->caller, -1, -1, talk,
+                  -1, -1, detail);
 }
 
 void acd_call_on_ended(acd_app_t *app, acd_call_t *call, const char *call_id)
@@ -346,8 +360,7 @@ void acd_call_on_connect_ended(acd_app_t *app, acd_call_t *call, const char *cal
                                int64_t connect_id, const char *reason)
 {
     if (strcmp(call_id, call->id) != 0 || !call->gone || !call->agent[0] ||
-        call->cb != ACD_CB_NONE ||
-        (connect_id > 0 && connect_id != call->answered_connect_id))
+        call->cb != ACD_CB_NONE || (connect_id > 0 && connect_id != call->answered_connect_id))
         return;
     cc_info("acd.returned", "queue=%s agent=%s reason=%s", call->queue, call->agent,
             cc_logq(reason));

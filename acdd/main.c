@@ -68,8 +68,9 @@ int main(int argc, char **argv)
     acd_actions_init(&app.out);
     app.core = app.calls && app.agents ? acd_core_new() : NULL;
     char *conninfo = cc_config_pg_conninfo(daemon->cfg, "acdd");
-    app.db = conninfo ? acd_db_start(conninfo, (int)cc_config_int(daemon->cfg, "acdd",
-                                                                   "db_batch_ms")) : NULL;
+    app.db = conninfo
+                 ? acd_db_start(conninfo, (int)cc_config_int(daemon->cfg, "acdd", "db_batch_ms"))
+                 : NULL;
     free(conninfo);
     acd_db_config_t *cfg = app.core && app.db ? acd_db_load_config(daemon->pg) : NULL;
     if (!cfg) {

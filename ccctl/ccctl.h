@@ -45,16 +45,15 @@ int ccctl_usage_fail(void (*usage)(FILE *out), const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ccctl_args_parse(), and on failure the usage error above. 0 or CCCTL_EXIT_USAGE. */
-int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *opts,
-                size_t nopts, int min_pos, int max_pos, const char *pos_names,
-                void (*usage)(FILE *out));
+int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *opts, size_t nopts,
+                int min_pos, int max_pos, const char *pos_names, void (*usage)(FILE *out));
 
 /* True if a word before "--" asks for help (--help or -h). */
 bool ccctl_wants_help(int argc, char **argv);
 
 /* A command group's sub-commands, e.g. {"add", s_add} ... {NULL, NULL}. Each gets the words
  * after its own name. */
-typedef int (ccctl_sub_fn)(ccctl_t *ctx, int argc, char **argv);
+typedef int(ccctl_sub_fn)(ccctl_t *ctx, int argc, char **argv);
 typedef struct {
     const char *name;
     ccctl_sub_fn *fn;
@@ -73,8 +72,8 @@ int ccctl_read_secret(const char *value, char *buf, size_t len);
 int ccctl_db_fail(ccctl_t *self, const char *what);
 
 /* Command groups: argv[0] is the group's name ("user"), argv[1] the sub-command. */
-typedef int (ccctl_cmd_fn)(ccctl_t *ctx, int argc, char **argv);
-typedef void (ccctl_usage_fn)(FILE *out);
+typedef int(ccctl_cmd_fn)(ccctl_t *ctx, int argc, char **argv);
+typedef void(ccctl_usage_fn)(FILE *out);
 
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv);
 int ccctl_route_main(ccctl_t *ctx, int argc, char **argv);

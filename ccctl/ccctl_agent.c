@@ -54,10 +54,12 @@ static int s_check_add(const ccctl_acd_args_t *a)
             return ccctl_fail(CCCTL_EXIT_USAGE, "bad queue name '%s'",
                               ccctl_acd_value(a, "--queue", i));
     for (int i = 0; i < ccctl_acd_count(a, "--skill"); i++)
-        if (ccctl_acd_skill_parse(ccctl_acd_value(a, "--skill", i), skill, sizeof skill,
-                                  &level) != 0)
-            return ccctl_fail(CCCTL_EXIT_USAGE, "bad --skill '%s': NAME or NAME:LEVEL, level "
-                              "1-10", ccctl_acd_value(a, "--skill", i));
+        if (ccctl_acd_skill_parse(ccctl_acd_value(a, "--skill", i), skill, sizeof skill, &level) !=
+            0)
+            return ccctl_fail(CCCTL_EXIT_USAGE,
+                              "bad --skill '%s': NAME or NAME:LEVEL, level "
+                              "1-10",
+                              ccctl_acd_value(a, "--skill", i));
     const char *name = ccctl_acd_arg(a, "--name");
     if (name && ccctl_name_check(name, err, sizeof err) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --name: %s", err);
@@ -69,28 +71,39 @@ static int s_add_rows(ccctl_t *ctx, const ccctl_acd_args_t *a)
     const char *ext = a->pos[0], *name = ccctl_acd_arg(a, "--name");
     PGresult *res = NULL;
     const char *pe[] = {ext, name};
-    int rc = s_exec(ctx, "reading the extension", "SELECT name FROM sip_users WHERE ext = $1 "
-                    "FOR KEY SHARE", 1, pe, &res);
+    int rc = s_exec(ctx, "reading the extension",
+                    "SELECT name FROM sip_users WHERE ext = $1 "
+                    "FOR KEY SHARE",
+                    1, pe, &res);
     if (rc == 0 && PQntuples(res) == 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown extension '%s': add it with `ccctl user "
-                        "add` first", ext);
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "unknown extension '%s': add it with `ccctl user "
+                        "add` first",
+                        ext);
     PQclear(res);
     if (rc == 0)
         rc = s_exec(ctx, "adding the agent",
                     "INSERT INTO agents (ext, name) SELECT ext, coalesce($2, name) FROM "
                     "sip_users WHERE ext = $1 ON CONFLICT (ext) DO UPDATE SET name = "
-                    "coalesce($2, agents.name)", 2, pe, NULL);
+                    "coalesce($2, agents.name)",
+                    2, pe, NULL);
     for (int i = 0; rc == 0 && i < ccctl_acd_count(a, "--queue"); i++) {
         const char *pq[] = {ccctl_acd_value(a, "--queue", i), ext};
-        rc = s_exec(ctx, "checking the queue", "SELECT 1 FROM queues WHERE name = $1 FOR KEY "
-                    "SHARE", 1, pq, &res);
+        rc = s_exec(ctx, "checking the queue",
+                    "SELECT 1 FROM queues WHERE name = $1 FOR KEY "
+                    "SHARE",
+                    1, pq, &res);
         if (rc == 0 && PQntuples(res) == 0)
-            rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown queue '%s': add it with `ccctl queue "
-                            "add` first", pq[0]);
+            rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                            "unknown queue '%s': add it with `ccctl queue "
+                            "add` first",
+                            pq[0]);
         PQclear(res);
         if (rc == 0)
-            rc = s_exec(ctx, "joining the queue", "INSERT INTO queue_members (queue, ext) "
-                        "VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, pq, NULL);
+            rc = s_exec(ctx, "joining the queue",
+                        "INSERT INTO queue_members (queue, ext) "
+                        "VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        2, pq, NULL);
     }
     for (int i = 0; rc == 0 && i < ccctl_acd_count(a, "--skill"); i++) {
         char skill[64], level[8];
@@ -98,9 +111,11 @@ static int s_add_rows(ccctl_t *ctx, const ccctl_acd_args_t *a)
         ccctl_acd_skill_parse(ccctl_acd_value(a, "--skill", i), skill, sizeof skill, &lv);
         snprintf(level, sizeof level, "%d", lv);
         const char *ps[] = {ext, skill, level};
-        rc = s_exec(ctx, "adding the skill", "INSERT INTO agent_skills (ext, skill, level) "
+        rc = s_exec(ctx, "adding the skill",
+                    "INSERT INTO agent_skills (ext, skill, level) "
                     "VALUES ($1, $2, $3::integer) ON CONFLICT (ext, skill) DO UPDATE SET "
-                    "level = EXCLUDED.level", 3, ps, NULL);
+                    "level = EXCLUDED.level",
+                    3, ps, NULL);
     }
     return rc;
 }
@@ -110,8 +125,7 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     static const ccctl_acd_opt_t opts[] = {
         {"--queue", true, true}, {"--skill", true, true}, {"--name", true, false}};
     ccctl_acd_args_t args;
-    int rc = ccctl_acd_parse(&args, argc, argv, opts, N_OPTS(opts), 1, "EXT",
-                             ccctl_agent_usage);
+    int rc = ccctl_acd_parse(&args, argc, argv, opts, N_OPTS(opts), 1, "EXT", ccctl_agent_usage);
     if (rc == 0)
         rc = s_check_add(&args);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
@@ -138,8 +152,8 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
         return rc;
     const char *p[] = {args.pos[0]};
     PGresult *res = NULL;
-    rc = s_exec(ctx, "deleting the agent", "DELETE FROM agents WHERE ext = $1 RETURNING ext", 1,
-                p, &res);
+    rc = s_exec(ctx, "deleting the agent", "DELETE FROM agents WHERE ext = $1 RETURNING ext", 1, p,
+                &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no agent '%s'", args.pos[0]);
     PQclear(res);
@@ -208,18 +222,21 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         json_decref(res);
         return rc;
     }
-    PGresult *db = cc_pg_exec_params(ctx->pg,
+    PGresult *db = cc_pg_exec_params(
+        ctx->pg,
         "SELECT a.ext, coalesce((SELECT string_agg(queue, ',' ORDER BY position) FROM "
         "queue_members m WHERE m.ext = a.ext), ''), coalesce((SELECT string_agg(skill || ':' "
         "|| level, ',' ORDER BY skill) FROM agent_skills s WHERE s.ext = a.ext), '') "
-        "FROM agents a", 0, NULL);
+        "FROM agents a",
+        0, NULL);
     if (!db) {
         json_decref(res);
         return ccctl_db_fail(ctx, "reading agents failed");
     }
     json_t *list = json_object_get(res, "agents"), *ag;
     size_t i;
-    json_array_foreach(list, i, ag) {
+    json_array_foreach(list, i, ag)
+    {
         const char *ext = json_string_value(json_object_get(ag, "ext"));
         for (int r = 0; ext && r < PQntuples(db); r++) {
             if (strcmp(PQgetvalue(db, r, 0), ext) != 0)
@@ -231,19 +248,21 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     if (ccctl_acd_arg(&args, "--json")) {
         ccctl_json_print(json_incref(list), stdout);
     } else {
-        static const char *const headers[] = {"EXT", "NAME", "STATE", "REASON", "IN STATE",
+        static const char *const headers[] = {"EXT",   "NAME",   "STATE",  "REASON", "IN STATE",
                                               "CALLS", "QUEUES", "SKILLS", NULL};
         ccctl_table_t *t = ccctl_table_new(headers);
-        json_array_foreach(list, i, ag) {
+        json_array_foreach(list, i, ag)
+        {
             char dur[32], calls[16];
-            ccctl_duration((long)json_real_value(json_object_get(ag, "state_s")), dur,
-                           sizeof dur);
+            ccctl_duration((long)json_real_value(json_object_get(ag, "state_s")), dur, sizeof dur);
             snprintf(calls, sizeof calls, "%lld",
                      (long long)json_integer_value(json_object_get(ag, "calls_taken")));
             const char *cells[] = {json_string_value(json_object_get(ag, "ext")),
                                    json_string_value(json_object_get(ag, "name")),
                                    json_string_value(json_object_get(ag, "state")),
-                                   json_string_value(json_object_get(ag, "reason")), dur, calls,
+                                   json_string_value(json_object_get(ag, "reason")),
+                                   dur,
+                                   calls,
                                    json_string_value(json_object_get(ag, "queues")),
                                    json_string_value(json_object_get(ag, "skills"))};
             if (t)
@@ -261,8 +280,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_agent_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},       {"del", s_del},     {"login", s_login}, {"logout", s_logout},
-        {"ready", s_ready},   {"pause", s_pause}, {"list", s_list},   {NULL, NULL},
+        {"add", s_add},     {"del", s_del},     {"login", s_login}, {"logout", s_logout},
+        {"ready", s_ready}, {"pause", s_pause}, {"list", s_list},   {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_agent_usage);
 }

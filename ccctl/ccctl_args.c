@@ -67,8 +67,8 @@ static int s_take_option(ccctl_args_t *out, int argc, char *const *argv, int *i,
 }
 
 int ccctl_args_parse(ccctl_args_t *out, int argc, char *const *argv, const ccctl_opt_t *opts,
-                     size_t nopts, int min_pos, int max_pos, const char *pos_names,
-                     char *err, size_t errlen)
+                     size_t nopts, int min_pos, int max_pos, const char *pos_names, char *err,
+                     size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->opts = opts;
@@ -171,8 +171,8 @@ static bool s_host_char(char c, bool v6)
     return isalnum((unsigned char)c) || c == '.' || c == '-';
 }
 
-int ccctl_hostport_parse(const char *text, int default_port, char *host, size_t hostlen,
-                         int *port, char *err, size_t errlen)
+int ccctl_hostport_parse(const char *text, int default_port, char *host, size_t hostlen, int *port,
+                         char *err, size_t errlen)
 {
     bool v6 = text[0] == '[';
     const char *start = v6 ? text + 1 : text;

@@ -30,8 +30,8 @@ typedef struct {
  * --password", "option --name given twice", "unexpected argument 'x'", "missing EXT"
  * where `pos_names` names the positionals, e.g. "EXT" or "PATTERN TARGET"). */
 int ccctl_args_parse(ccctl_args_t *out, int argc, char *const *argv, const ccctl_opt_t *opts,
-                     size_t nopts, int min_pos, int max_pos, const char *pos_names,
-                     char *err, size_t errlen);
+                     size_t nopts, int min_pos, int max_pos, const char *pos_names, char *err,
+                     size_t errlen);
 
 /* The value of option `name` (NULL if not given), or whether it was given at all. */
 const char *ccctl_arg(const ccctl_args_t *args, const char *name);
@@ -51,8 +51,8 @@ int ccctl_name_check(const char *name, char *err, size_t errlen);
 
 /* "host", "host:port", "[v6addr]" or "[v6addr]:port" (port defaults to default_port).
  * Host names: letters, digits, '.', '-'; IPv6 addresses in brackets. 0 or -1 with a reason. */
-int ccctl_hostport_parse(const char *text, int default_port, char *host, size_t hostlen,
-                         int *port, char *err, size_t errlen);
+int ccctl_hostport_parse(const char *text, int default_port, char *host, size_t hostlen, int *port,
+                         char *err, size_t errlen);
 
 /* Dialled numbers and prefixes: characters 0-9 * # +, shorter than CC_NUMBER_MAX.
  * A number must be non-empty, a prefix may be empty. 0 or -1 with a reason. */

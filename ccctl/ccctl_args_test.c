@@ -102,30 +102,31 @@ CC_TEST(hostport_forms)
 {
     char host[64], err[128];
     int port = 0;
-    CC_CHECK_INT(ccctl_hostport_parse("sip.example.com", 5060, host, sizeof host, &port, err,
-                                      sizeof err), 0);
+    CC_CHECK_INT(
+        ccctl_hostport_parse("sip.example.com", 5060, host, sizeof host, &port, err, sizeof err),
+        0);
     CC_CHECK_STR(host, "sip.example.com");
     CC_CHECK_INT(port, 5060);
-    CC_CHECK_INT(ccctl_hostport_parse("10.0.0.1:5080", 5060, host, sizeof host, &port, err,
-                                      sizeof err), 0);
+    CC_CHECK_INT(
+        ccctl_hostport_parse("10.0.0.1:5080", 5060, host, sizeof host, &port, err, sizeof err), 0);
     CC_CHECK_STR(host, "10.0.0.1");
     CC_CHECK_INT(port, 5080);
-    CC_CHECK_INT(ccctl_hostport_parse("[2001:db8::1]:5062", 5060, host, sizeof host, &port, err,
-                                      sizeof err), 0);
+    CC_CHECK_INT(
+        ccctl_hostport_parse("[2001:db8::1]:5062", 5060, host, sizeof host, &port, err, sizeof err),
+        0);
     CC_CHECK_STR(host, "2001:db8::1");
     CC_CHECK_INT(port, 5062);
     CC_CHECK_INT(ccctl_hostport_parse("host:0", 5060, host, sizeof host, &port, err, sizeof err),
                  -1);
-    CC_CHECK_INT(ccctl_hostport_parse("host:70000", 5060, host, sizeof host, &port, err,
-                                      sizeof err), -1);
+    CC_CHECK_INT(
+        ccctl_hostport_parse("host:70000", 5060, host, sizeof host, &port, err, sizeof err), -1);
     CC_CHECK_INT(ccctl_hostport_parse(":5060", 5060, host, sizeof host, &port, err, sizeof err),
                  -1);
-    CC_CHECK_INT(ccctl_hostport_parse("bad host", 5060, host, sizeof host, &port, err,
-                                      sizeof err), -1);
-    CC_CHECK_INT(ccctl_hostport_parse("[::1", 5060, host, sizeof host, &port, err, sizeof err),
+    CC_CHECK_INT(ccctl_hostport_parse("bad host", 5060, host, sizeof host, &port, err, sizeof err),
                  -1);
-    CC_CHECK_INT(ccctl_hostport_parse("[::1]x", 5060, host, sizeof host, &port, err,
-                                      sizeof err), -1);
+    CC_CHECK_INT(ccctl_hostport_parse("[::1", 5060, host, sizeof host, &port, err, sizeof err), -1);
+    CC_CHECK_INT(ccctl_hostport_parse("[::1]x", 5060, host, sizeof host, &port, err, sizeof err),
+                 -1);
 }
 
 CC_TEST(number_rules)

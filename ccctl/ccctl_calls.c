@@ -31,17 +31,25 @@ int ccctl_queue_calls(ccctl_t *ctx, int argc, char **argv)
     json_decref(res);
     if (ccctl_flag(&args, "--json"))
         return ccctl_json_print(calls, stdout) == 0 ? CCCTL_EXIT_OK : CCCTL_EXIT_REFUSED;
-    static const char *const headers[] = {"CALL", "QUEUE", "CALLER", "STATE", "PRIO", "POS",
-                                          "AGENT", "SINCE", NULL};
+    static const char *const headers[] = {"CALL", "QUEUE", "CALLER", "STATE", "PRIO",
+                                          "POS",  "AGENT", "SINCE",  NULL};
     ccctl_table_t *t = ccctl_table_new(headers);
     size_t i;
     json_t *c;
-    json_array_foreach(calls, i, c) {
+    json_array_foreach(calls, i, c)
+    {
         char prio[16], pos[16];
-        snprintf(prio, sizeof prio, "%lld", (long long)json_integer_value(json_object_get(c, "priority")));
-        snprintf(pos, sizeof pos, "%lld", (long long)json_integer_value(json_object_get(c, "position")));
-        const char *cells[] = {s_str(c, "call_id"), s_str(c, "queue"), s_str(c, "caller"),
-                               s_str(c, "state"), prio, pos, s_str(c, "agent"),
+        snprintf(prio, sizeof prio, "%lld",
+                 (long long)json_integer_value(json_object_get(c, "priority")));
+        snprintf(pos, sizeof pos, "%lld",
+                 (long long)json_integer_value(json_object_get(c, "position")));
+        const char *cells[] = {s_str(c, "call_id"),
+                               s_str(c, "queue"),
+                               s_str(c, "caller"),
+                               s_str(c, "state"),
+                               prio,
+                               pos,
+                               s_str(c, "agent"),
                                s_str(c, "entered")};
         if (t)
             ccctl_table_add(t, cells);
@@ -58,8 +66,7 @@ int ccctl_queue_move(ccctl_t *ctx, int argc, char **argv)
     static const ccctl_opt_t opts[] = {{"--queue", true}, {"--priority", true}};
     ccctl_args_t args;
     long prio = -1;
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "CALL_ID",
-                         ccctl_queue_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "CALL_ID", ccctl_queue_usage);
     if (rc)
         return rc;
     const char *queue = ccctl_arg(&args, "--queue"), *p = ccctl_arg(&args, "--priority");
@@ -77,8 +84,8 @@ int ccctl_queue_move(ccctl_t *ctx, int argc, char **argv)
     json_t *res = ccctl_acd_call(ctx, "queue.move", a, &rc);
     if (!res)
         return rc;
-    printf("call %s: queue %s, priority %lld, position %lld\n", args.pos[0],
-           s_str(res, "queue"), (long long)json_integer_value(json_object_get(res, "priority")),
+    printf("call %s: queue %s, priority %lld, position %lld\n", args.pos[0], s_str(res, "queue"),
+           (long long)json_integer_value(json_object_get(res, "priority")),
            (long long)json_integer_value(json_object_get(res, "position")));
     json_decref(res);
     return CCCTL_EXIT_OK;
@@ -95,9 +102,9 @@ int ccctl_queue_callback(ccctl_t *ctx, int argc, char **argv)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad queue name '%s'", args.pos[0]);
     if (ccctl_number_check(args.pos[1], false, err, sizeof err) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad number: %s", err);
-    json_t *res = ccctl_acd_call(ctx, "queue.callback",
-                                 json_pack("{s:s, s:s}", "queue", args.pos[0], "number",
-                                           args.pos[1]), &rc);
+    json_t *res =
+        ccctl_acd_call(ctx, "queue.callback",
+                       json_pack("{s:s, s:s}", "queue", args.pos[0], "number", args.pos[1]), &rc);
     if (!res)
         return rc;
     printf("callback %s to %s in queue %s, position %lld\n", s_str(res, "call_id"), args.pos[1],
@@ -119,14 +126,14 @@ static int s_hangup(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_opt_t opts[] = {{"--reason", true}};
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "CALL_ID",
-                         ccctl_call_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "CALL_ID", ccctl_call_usage);
     if (rc)
         return rc;
     const char *reason = ccctl_arg(&args, "--reason");
     json_t *res = ccctl_daemon_call(ctx, "sipproxy", "call.hangup",
                                     json_pack("{s:s, s:s}", "call_id", args.pos[0], "reason",
-                                              reason ? reason : "hung up with ccctl"), &rc);
+                                              reason ? reason : "hung up with ccctl"),
+                                    &rc);
     if (!res)
         return rc;
     json_decref(res);

@@ -27,28 +27,33 @@ static void s_print_json(PGresult *res)
 {
     json_t *list = json_array();
     for (int r = 0; r < PQntuples(res); r++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}",
-            "call_id", PQgetvalue(res, r, 0), "created_at", PQgetvalue(res, r, 1),
-            "caller", PQgetvalue(res, r, 3), "callee", PQgetvalue(res, r, 4),
-            "direction", PQgetvalue(res, r, 5), "disposition", PQgetvalue(res, r, 6),
-            "ring_s", s_seconds(PQgetvalue(res, r, 7)),
-            "talk_s", s_seconds(PQgetvalue(res, r, 8))));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "call_id",
+                            PQgetvalue(res, r, 0), "created_at", PQgetvalue(res, r, 1), "caller",
+                            PQgetvalue(res, r, 3), "callee", PQgetvalue(res, r, 4), "direction",
+                            PQgetvalue(res, r, 5), "disposition", PQgetvalue(res, r, 6), "ring_s",
+                            s_seconds(PQgetvalue(res, r, 7)), "talk_s",
+                            s_seconds(PQgetvalue(res, r, 8))));
     ccctl_json_print(list, stdout);
 }
 
 static void s_print_table(PGresult *res)
 {
-    static const char *const headers[] = {"CALL_ID", "CREATED", "CALLER", "CALLEE",
-                                          "DIRECTION", "DISPOSITION", "RING_S", "TALK_S",
-                                          NULL};
+    static const char *const headers[] = {"CALL_ID",     "CREATED", "CALLER", "CALLEE", "DIRECTION",
+                                          "DISPOSITION", "RING_S",  "TALK_S", NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
         char ring[32], talk[32];
         snprintf(ring, sizeof ring, "%.1f", s_seconds(PQgetvalue(res, r, 7)));
         snprintf(talk, sizeof talk, "%.1f", s_seconds(PQgetvalue(res, r, 8)));
-        const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 2),
-                               PQgetvalue(res, r, 3), PQgetvalue(res, r, 4),
-                               PQgetvalue(res, r, 5), PQgetvalue(res, r, 6), ring, talk};
+        const char *cells[] = {PQgetvalue(res, r, 0),
+                               PQgetvalue(res, r, 2),
+                               PQgetvalue(res, r, 3),
+                               PQgetvalue(res, r, 4),
+                               PQgetvalue(res, r, 5),
+                               PQgetvalue(res, r, 6),
+                               ring,
+                               talk};
         ccctl_table_add(table, cells);
     }
     if (table)
@@ -71,12 +76,14 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     const char *params[] = {limit_text};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg,
         "SELECT call_id,"
         "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
         "  to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'),"
         "  caller, callee, direction, disposition, ring_ms, talk_ms "
-        "FROM cdrs ORDER BY created_at DESC, call_id LIMIT $1", 1, params);
+        "FROM cdrs ORDER BY created_at DESC, call_id LIMIT $1",
+        1, params);
     if (!res)
         return ccctl_db_fail(ctx, "listing CDRs failed");
     if (ccctl_flag(&args, "--json"))

@@ -49,9 +49,8 @@ int ccctl_dispatch(ccctl_t *ctx, int argc, char **argv, const ccctl_sub_t *subs,
     return ccctl_usage_fail(usage, "%s: unknown sub-command '%s'", group, sub);
 }
 
-int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *opts,
-                size_t nopts, int min_pos, int max_pos, const char *pos_names,
-                void (*usage)(FILE *out))
+int ccctl_parse(ccctl_args_t *args, int argc, char **argv, const ccctl_opt_t *opts, size_t nopts,
+                int min_pos, int max_pos, const char *pos_names, void (*usage)(FILE *out))
 {
     char err[160];
     if (ccctl_args_parse(args, argc, argv, opts, nopts, min_pos, max_pos, pos_names, err,

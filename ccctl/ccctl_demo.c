@@ -47,9 +47,10 @@ static void s_write_credentials(FILE *out, const ccctl_t *ctx, const s_account_t
     /* A wildcard bind is no address a phone can use. */
     if (strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "::") == 0 || !bind[0])
         bind = "<this host's address>";
-    fprintf(out, "# Demo SIP accounts made by `ccctl demo seed`. Keep this file private.\n"
-            "# SIP server: %s:%ld (UDP or TCP), domain %s; user name = extension.\n", bind,
-            cc_config_int(ctx->cfg, "common", "sip_port"), domain);
+    fprintf(out,
+            "# Demo SIP accounts made by `ccctl demo seed`. Keep this file private.\n"
+            "# SIP server: %s:%ld (UDP or TCP), domain %s; user name = extension.\n",
+            bind, cc_config_int(ctx->cfg, "common", "sip_port"), domain);
     fprintf(out, "%-6s  %-*s  %s\n", "ext", DEMO_PASSWORD_LEN, "password", "name");
     for (int i = 0; i < DEMO_USERS; i++)
         fprintf(out, "%-6s  %s  %s\n", acc[i].ext, acc[i].password, acc[i].name);
@@ -64,8 +65,7 @@ static int s_make_accounts(s_account_t *acc, s_web_pw_t web)
 {
     for (int i = 0; i < 2; i++)
         if (ccctl_random_password(web[i], DEMO_PASSWORD_LEN) != 0)
-            return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read /dev/urandom: %s",
-                              strerror(errno));
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read /dev/urandom: %s", strerror(errno));
     for (int i = 0; i < DEMO_USERS; i++) {
         snprintf(acc[i].ext, sizeof acc[i].ext, "%d", DEMO_FIRST_EXT + i);
         if (i == 0)
@@ -73,8 +73,7 @@ static int s_make_accounts(s_account_t *acc, s_web_pw_t web)
         else
             snprintf(acc[i].name, sizeof acc[i].name, "Agent %d", DEMO_FIRST_EXT + i);
         if (ccctl_random_password(acc[i].password, DEMO_PASSWORD_LEN) != 0)
-            return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read /dev/urandom: %s",
-                              strerror(errno));
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read /dev/urandom: %s", strerror(errno));
     }
     return 0;
 }
@@ -86,12 +85,15 @@ static int s_insert_user(ccctl_t *ctx, const s_account_t *a)
     if (ccctl_ha1(a->ext, realm, a->password, md5, sha) != 0)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot compute the HA1 (OpenSSL digest failed)");
     const char *params[] = {a->ext, a->name, realm, md5, sha};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "INSERT INTO sip_users (ext, name, realm, ha1, ha1_sha256) VALUES ($1, $2, $3, $4, $5)",
-        5, params);
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg,
+        "INSERT INTO sip_users (ext, name, realm, ha1, ha1_sha256) VALUES ($1, $2, $3, $4, $5)", 5,
+        params);
     if (!res && strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "extension %s already exists (demo partly "
-                          "present?): nothing written", a->ext);
+        return ccctl_fail(CCCTL_EXIT_REFUSED,
+                          "extension %s already exists (demo partly "
+                          "present?): nothing written",
+                          a->ext);
     if (!res)
         return ccctl_db_fail(ctx, "adding a demo user failed");
     PQclear(res);
@@ -99,13 +101,14 @@ static int s_insert_user(ccctl_t *ctx, const s_account_t *a)
 }
 
 /* Routes that already exist (same pattern) are left as they are. */
-static int s_insert_route(ccctl_t *ctx, const char *pattern, const char *kind,
-                          const char *target)
+static int s_insert_route(ccctl_t *ctx, const char *pattern, const char *kind, const char *target)
 {
     const char *params[] = {pattern, kind, target};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, $2, $3) "
-        "ON CONFLICT (pattern) DO NOTHING", 3, params);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg,
+                          "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, $2, $3) "
+                          "ON CONFLICT (pattern) DO NOTHING",
+                          3, params);
     if (!res)
         return ccctl_db_fail(ctx, "adding a demo route failed");
     PQclear(res);
@@ -139,8 +142,7 @@ static int s_already_seeded(ccctl_t *ctx)
     char ext[8];
     snprintf(ext, sizeof ext, "%d", DEMO_FIRST_EXT);
     const char *params[] = {ext};
-    PGresult *res = cc_pg_exec_params(ctx->pg, "SELECT 1 FROM sip_users WHERE ext = $1", 1,
-                                      params);
+    PGresult *res = cc_pg_exec_params(ctx->pg, "SELECT 1 FROM sip_users WHERE ext = $1", 1, params);
     if (!res)
         return ccctl_db_fail(ctx, "reading sip_users failed"), -1;
     int found = PQntuples(res) > 0;
@@ -173,8 +175,10 @@ static int s_seed(ccctl_t *ctx, const char *path)
     if (rc == 0)
         rc = s_insert_all(ctx, acc, web);
     if (rc == 0 && rename(tmp, path) != 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "demo data written, but cannot rename %s to %s: "
-                        "%s", tmp, path, strerror(errno));
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "demo data written, but cannot rename %s to %s: "
+                        "%s",
+                        tmp, path, strerror(errno));
     else if (rc != 0 && fd >= 0)
         unlink(tmp);
     if (rc == 0)
@@ -210,7 +214,6 @@ int ccctl_demo_main(ccctl_t *ctx, int argc, char **argv)
         return CCCTL_EXIT_OK;
     }
     if (mkdir(var_dir, 0750) != 0 && errno != EEXIST)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create %s: %s", var_dir,
-                          strerror(errno));
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create %s: %s", var_dir, strerror(errno));
     return s_seed(ctx, path);
 }

@@ -43,8 +43,7 @@ int ccctl_ha1(const char *user, const char *realm, const char *password,
 
 size_t ccctl_alnum_from_bytes(const unsigned char *bytes, size_t nbytes, char *out, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     size_t n = 0;
     for (size_t i = 0; i < nbytes && n < len; i++) {
         /* 248 = 4 * 62: keeping only bytes below it makes every character equally likely. */

@@ -20,9 +20,9 @@ int ccctl_events_main(ccctl_t *ctx, int argc, char **argv)
         return CCCTL_EXIT_OK;
     }
     if (argc != 2 || strcmp(argv[1], "doc") != 0)
-        return ccctl_usage_fail(ccctl_events_usage, argc < 2 ? "events: missing sub-command"
-                                : argc > 2 ? "events: too many arguments"
-                                           : "events: unknown sub-command");
+        return ccctl_usage_fail(ccctl_events_usage, argc < 2   ? "events: missing sub-command"
+                                                    : argc > 2 ? "events: too many arguments"
+                                                               : "events: unknown sub-command");
     cc_events_write_markdown(stdout);
     return CCCTL_EXIT_OK;
 }

@@ -52,9 +52,9 @@ typedef struct {
     ccctl_t *ctx;
     s_prompt_t items[NAMES_MAX];
     size_t count;
-    bool recording;      /* pass 1: note every name asked for, say it exists */
-    bool skip;           /* no prompt check at all */
-    char source[4200];   /* what answered: "mediad" or the directory */
+    bool recording;    /* pass 1: note every name asked for, say it exists */
+    bool skip;         /* no prompt check at all */
+    char source[4200]; /* what answered: "mediad" or the directory */
 } s_prompts_t;
 
 /* Language directory as mediad resolves it: the primary subtag ("zh-CN" -> "zh"). */
@@ -130,10 +130,10 @@ static int s_check_with_mediad(s_prompts_t *p)
         for (size_t j = i; j < p->count; j++)
             if (!done[j] && strcmp(p->items[j].language, p->items[i].language) == 0)
                 json_array_append_new(names, json_string(p->items[j].name));
-        json_t *res = cc_bus_call(bus, "mediad", "prompt.check",
-                                  json_pack("{s:o, s:s}", "prompts", names, "language",
-                                            p->items[i].language),
-                                  PROMPT_CHECK_TIMEOUT_MS, err, sizeof err);
+        json_t *res =
+            cc_bus_call(bus, "mediad", "prompt.check",
+                        json_pack("{s:o, s:s}", "prompts", names, "language", p->items[i].language),
+                        PROMPT_CHECK_TIMEOUT_MS, err, sizeof err);
         json_t *found = json_object_get(res, "found");
         if (!json_is_object(found)) {
             rc = -1;
@@ -231,8 +231,7 @@ static void s_print_errors(const char *file, const ivr_flow_errors_t *errors)
 }
 
 /* Parses and validates `text`, prompts included. The flow, or NULL (errors printed). */
-static ivr_flow_t *s_validate(ccctl_t *ctx, const char *file, const char *text,
-                              bool check_prompts)
+static ivr_flow_t *s_validate(ccctl_t *ctx, const char *file, const char *text, bool check_prompts)
 {
     s_prompts_t *p = calloc(1, sizeof *p);
     if (!p)
@@ -240,16 +239,17 @@ static ivr_flow_t *s_validate(ccctl_t *ctx, const char *file, const char *text,
     p->ctx = ctx;
     p->recording = true;
     p->skip = !check_prompts;
-    ivr_flow_env_t env = {.prompt_exists = s_prompt_exists, .zone_exists = s_zone_exists,
-                          .ctx = p};
+    ivr_flow_env_t env = {.prompt_exists = s_prompt_exists, .zone_exists = s_zone_exists, .ctx = p};
     ivr_flow_errors_t errors;
     ivr_flow_t *flow = ivr_flow_parse(text, &env, &errors);
     if (flow && check_prompts && p->count > 0) {
         ivr_flow_destroy(&flow);
         p->recording = false;
         if (s_check_with_mediad(p) != 0 && s_check_files(p) != 0) {
-            fprintf(stderr, "ccctl: %s: cannot check the prompts: mediad does not answer and "
-                    "the prompt directory does not exist; nothing was changed\n", file);
+            fprintf(stderr,
+                    "ccctl: %s: cannot check the prompts: mediad does not answer and "
+                    "the prompt directory does not exist; nothing was changed\n",
+                    file);
             s_prompts_free(p);
             free(p);
             return NULL;
@@ -259,8 +259,8 @@ static ivr_flow_t *s_validate(ccctl_t *ctx, const char *file, const char *text,
     if (!flow)
         s_print_errors(file, &errors);
     else if (check_prompts && p->count > 0)
-        fprintf(stderr, "ccctl: %zu prompt%s checked with %s\n", p->count,
-                p->count == 1 ? "" : "s", p->source);
+        fprintf(stderr, "ccctl: %zu prompt%s checked with %s\n", p->count, p->count == 1 ? "" : "s",
+                p->source);
     s_prompts_free(p);
     free(p);
     return flow;
@@ -277,17 +277,19 @@ static int s_store(ccctl_t *ctx, const char *name, const char *text, const char 
     if (cc_pg_begin(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "BEGIN failed");
     /* one loader at a time per database: versions are max + 1 */
-    PGresult *res = cc_pg_exec_params(ctx->pg, "LOCK TABLE ivr_flows IN SHARE ROW EXCLUSIVE MODE",
-                                      0, NULL);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg, "LOCK TABLE ivr_flows IN SHARE ROW EXCLUSIVE MODE", 0, NULL);
     int rc = res ? 0 : ccctl_db_fail(ctx, "locking ivr_flows failed");
     PQclear(res);
     if (rc == 0) {
         const char *params[] = {name, text, created_by};
-        res = cc_pg_exec_params(ctx->pg,
+        res = cc_pg_exec_params(
+            ctx->pg,
             "INSERT INTO ivr_flows (name, version, document, created_by) "
             "SELECT $1, coalesce(max(version), 0) + 1, $2::jsonb, "
             "CASE WHEN $3 = '' THEN current_user ELSE current_user || ' (' || $3 || ')' END "
-            "FROM ivr_flows WHERE name = $1 RETURNING version", 3, params);
+            "FROM ivr_flows WHERE name = $1 RETURNING version",
+            3, params);
         rc = res ? 0 : ccctl_db_fail(ctx, "storing the flow failed");
         if (res)
             *version_out = atol(PQgetvalue(res, 0, 0));
@@ -297,19 +299,23 @@ static int s_store(ccctl_t *ctx, const char *name, const char *text, const char 
         char version[24];
         snprintf(version, sizeof version, "%ld", *version_out);
         const char *params[] = {name, version};
-        res = cc_pg_exec_params(ctx->pg,
+        res = cc_pg_exec_params(
+            ctx->pg,
             "INSERT INTO ivr_flows_live (name, version) VALUES ($1, $2) ON CONFLICT (name) "
-            "DO UPDATE SET version = EXCLUDED.version, updated_at = now()", 2, params);
+            "DO UPDATE SET version = EXCLUDED.version, updated_at = now()",
+            2, params);
         rc = res ? 0 : ccctl_db_fail(ctx, "making the flow live failed");
         PQclear(res);
     }
     if (rc == 0 && number) {
         const char *params[] = {number, name};
-        res = cc_pg_exec_params(ctx->pg,
+        res = cc_pg_exec_params(
+            ctx->pg,
             "WITH old AS (SELECT target_kind, target FROM dialplan WHERE pattern = $1) "
             "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'ivr', $2) "
             "ON CONFLICT (pattern) DO UPDATE SET target_kind = 'ivr', target = $2 "
-            "RETURNING (SELECT target_kind || ':' || target FROM old)", 2, params);
+            "RETURNING (SELECT target_kind || ':' || target FROM old)",
+            2, params);
         rc = res ? 0 : ccctl_db_fail(ctx, "routing the number failed");
         if (res && !PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 0), "ivr:") != 0) {
             char was[200];
@@ -398,13 +404,15 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_ivr_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
-    PGresult *res = cc_pg_exec_params(ctx->pg,
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg,
         "SELECT n.name, coalesce(l.version::text, ''), n.versions, "
         "to_char(n.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
         "coalesce((SELECT string_agg(d.pattern, ',' ORDER BY d.pattern) FROM dialplan d "
         "WHERE d.target_kind = 'ivr' AND d.target = n.name), '') "
         "FROM (SELECT name, count(*) AS versions, max(created_at) AS last_at FROM ivr_flows "
-        "GROUP BY name) n LEFT JOIN ivr_flows_live l USING (name) ORDER BY n.name", 0, NULL);
+        "GROUP BY name) n LEFT JOIN ivr_flows_live l USING (name) ORDER BY n.name",
+        0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing flows failed");
     if (ccctl_flag(&args, "--json")) {
@@ -417,15 +425,15 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
                 json_array_append_new(numbers, json_string(tok));
             free(all);
             const char *live = PQgetvalue(res, r, 1);
-            json_array_append_new(list, json_pack("{s:s, s:o, s:I, s:s, s:o}", "name",
-                PQgetvalue(res, r, 0), "live_version",
-                live[0] ? json_integer(atol(live)) : json_null(), "versions",
-                (json_int_t)atol(PQgetvalue(res, r, 2)), "last_loaded_utc",
-                PQgetvalue(res, r, 3), "numbers", numbers));
+            json_array_append_new(
+                list, json_pack("{s:s, s:o, s:I, s:s, s:o}", "name", PQgetvalue(res, r, 0),
+                                "live_version", live[0] ? json_integer(atol(live)) : json_null(),
+                                "versions", (json_int_t)atol(PQgetvalue(res, r, 2)),
+                                "last_loaded_utc", PQgetvalue(res, r, 3), "numbers", numbers));
         }
         ccctl_json_print(list, stdout);
     } else {
-        static const char *const headers[] = {"NAME", "LIVE", "VERSIONS", "LAST LOADED (UTC)",
+        static const char *const headers[] = {"NAME",    "LIVE", "VERSIONS", "LAST LOADED (UTC)",
                                               "NUMBERS", NULL};
         ccctl_table_t *table = ccctl_table_new(headers);
         for (int r = 0; table && r < PQntuples(res); r++) {
@@ -456,13 +464,15 @@ static int s_show(ccctl_t *ctx, int argc, char **argv)
     char version_text[24];
     snprintf(version_text, sizeof version_text, "%ld", version);
     const char *params[] = {args.pos[0], version_text};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT f.version, jsonb_pretty(f.document), f.created_by, "
-        "to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
-        "(l.version IS NOT NULL) FROM ivr_flows f "
-        "LEFT JOIN ivr_flows_live l ON l.name = f.name AND l.version = f.version "
-        "WHERE f.name = $1 AND (CASE WHEN $2::int = 0 THEN l.version IS NOT NULL "
-        "ELSE f.version = $2::int END)", 2, params);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg,
+                          "SELECT f.version, jsonb_pretty(f.document), f.created_by, "
+                          "to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+                          "(l.version IS NOT NULL) FROM ivr_flows f "
+                          "LEFT JOIN ivr_flows_live l ON l.name = f.name AND l.version = f.version "
+                          "WHERE f.name = $1 AND (CASE WHEN $2::int = 0 THEN l.version IS NOT NULL "
+                          "ELSE f.version = $2::int END)",
+                          2, params);
     if (!res)
         return ccctl_db_fail(ctx, "reading the flow failed");
     if (PQntuples(res) == 0) {
@@ -482,11 +492,7 @@ static int s_show(ccctl_t *ctx, int argc, char **argv)
 int ccctl_ivr_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"load", s_load},
-        {"check", s_check},
-        {"list", s_list},
-        {"show", s_show},
-        {NULL, NULL},
+        {"load", s_load}, {"check", s_check}, {"list", s_list}, {"show", s_show}, {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_ivr_usage);
 }
@@ -520,8 +526,8 @@ static int s_example_path(const char *file, char *out, size_t len)
 int ccctl_ivr_demo(ccctl_t *ctx)
 {
     char path[4400];
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT 1 FROM ivr_flows_live WHERE name = 'main'", 0, NULL);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg, "SELECT 1 FROM ivr_flows_live WHERE name = 'main'", 0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "reading ivr_flows_live failed");
     int live = PQntuples(res);
@@ -529,7 +535,9 @@ int ccctl_ivr_demo(ccctl_t *ctx)
     if (live)
         return CCCTL_EXIT_OK; /* someone's own main flow: keep it */
     if (s_example_path("main.json", path, sizeof path) != 0)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "demo IVR flow main.json not found (deploy/ivr "
-                          "next to the binary, or %s)", SYSTEM_IVR_DIR);
+        return ccctl_fail(CCCTL_EXIT_REFUSED,
+                          "demo IVR flow main.json not found (deploy/ivr "
+                          "next to the binary, or %s)",
+                          SYSTEM_IVR_DIR);
     return ccctl_ivr_load_file(ctx, path, "500", NULL, false);
 }

@@ -48,14 +48,13 @@ int ccctl_migrations_order(ccctl_migration_t *list, size_t n, char *err, size_t 
         qsort(list, n, sizeof *list, s_by_version);
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && list[i].version == list[i - 1].version) {
-            snprintf(err, errlen, "two migrations with version %d: %s and %s",
-                     list[i].version, list[i - 1].file, list[i].file);
+            snprintf(err, errlen, "two migrations with version %d: %s and %s", list[i].version,
+                     list[i - 1].file, list[i].file);
             return -1;
         }
         if (list[i].version != (int)i + 1) {
             if (i == 0)
-                snprintf(err, errlen, "migration 1 is missing (the first is %s)",
-                         list[i].file);
+                snprintf(err, errlen, "migration 1 is missing (the first is %s)", list[i].file);
             else
                 snprintf(err, errlen, "migration %zu is missing (after %s)", i + 1,
                          list[i - 1].file);

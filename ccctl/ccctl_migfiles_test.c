@@ -24,9 +24,10 @@ CC_TEST(migration_names)
 
 CC_TEST(migrations_sort_numerically_not_by_text)
 {
-    ccctl_migration_t list[] = {{10, "10_ten.sql"}, {2, "2_two.sql"}, {1, "1_one.sql"},
+    ccctl_migration_t list[] = {{10, "10_ten.sql"},   {2, "2_two.sql"},  {1, "1_one.sql"},
                                 {3, "003_three.sql"}, {4, "4_four.sql"}, {5, "5.sql"},
-                                {6, "6.sql"}, {7, "7.sql"}, {8, "8.sql"}, {9, "9.sql"}};
+                                {6, "6.sql"},         {7, "7.sql"},      {8, "8.sql"},
+                                {9, "9.sql"}};
     char err[256] = "";
     CC_CHECK_INT(ccctl_migrations_order(list, 10, err, sizeof err), 0);
     for (int i = 0; i < 10; i++)

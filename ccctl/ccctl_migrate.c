@@ -72,7 +72,8 @@ static int s_find_dir(const char *given, char *out, size_t len)
     snprintf(out, len, "%s", SYSTEM_MIGRATIONS_DIR);
     if (s_is_dir(out))
         return 0;
-    return ccctl_fail(CCCTL_EXIT_REFUSED, "no migrations directory: give --dir or set "
+    return ccctl_fail(CCCTL_EXIT_REFUSED,
+                      "no migrations directory: give --dir or set "
                       "$CC_MIGRATIONS_DIR (not next to the binary, nor in %s)",
                       SYSTEM_MIGRATIONS_DIR);
 }
@@ -92,8 +93,8 @@ static int s_scan(const char *dir, ccctl_migration_t *list, size_t *n)
         if (kind < 0)
             rc = ccctl_fail(CCCTL_EXIT_REFUSED, "in %s: %s", dir, err);
         else if (kind > 0 && *n == MIGRATIONS_MAX)
-            rc = ccctl_fail(CCCTL_EXIT_REFUSED, "more than %d migrations in %s",
-                            MIGRATIONS_MAX, dir);
+            rc = ccctl_fail(CCCTL_EXIT_REFUSED, "more than %d migrations in %s", MIGRATIONS_MAX,
+                            dir);
         else if (kind > 0) {
             list[*n].version = version;
             snprintf(list[*n].file, sizeof list[*n].file, "%s", e->d_name);
@@ -138,13 +139,18 @@ static int s_apply(ccctl_t *ctx, const char *dir, const ccctl_migration_t *m)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "%s failed: %s", m->file, cc_pg_error(ctx->pg));
     /* A file with its own COMMIT would leave part of it applied without its row. */
     if (rc == 0 && PQtransactionStatus(cc_pg_conn(ctx->pg)) != PQTRANS_INTRANS)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "%s ended the transaction itself (COMMIT or "
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "%s ended the transaction itself (COMMIT or "
                         "ROLLBACK in the file): what ran before that may be committed without "
-                        "its schema_migrations row; remove it and repair by hand", m->file);
+                        "its schema_migrations row; remove it and repair by hand",
+                        m->file);
     free(sql);
     const char *params[] = {version, m->file};
-    PGresult *res = rc ? NULL : cc_pg_exec_params(ctx->pg,
-        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, params);
+    PGresult *res =
+        rc ? NULL
+           : cc_pg_exec_params(ctx->pg,
+                               "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+                               params);
     if (rc == 0 && !res)
         rc = ccctl_db_fail(ctx, "recording the migration failed");
     PQclear(res);
@@ -158,7 +164,8 @@ static int s_apply(ccctl_t *ctx, const char *dir, const ccctl_migration_t *m)
 /* The version recorded in the database, after making sure the table exists. -1 on error. */
 static int s_db_version(ccctl_t *ctx)
 {
-    if (cc_pg_exec_simple(ctx->pg,
+    if (cc_pg_exec_simple(
+            ctx->pg,
             "SET client_min_messages = warning;"
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             "  version integer PRIMARY KEY CHECK (version > 0),"
@@ -170,8 +177,8 @@ static int s_db_version(ccctl_t *ctx)
         ccctl_db_fail(ctx, "creating schema_migrations failed");
         return -1;
     }
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL);
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL);
     if (!res) {
         ccctl_db_fail(ctx, "reading schema_migrations failed");
         return -1;
@@ -188,12 +195,11 @@ static int s_lock(ccctl_t *ctx, bool take)
     const char *params[] = {MIGRATE_LOCK_KEY};
     if (take && cc_pg_exec_simple(ctx->pg, "SET lock_timeout = '" MIGRATE_LOCK_WAIT "'") != 0)
         return ccctl_db_fail(ctx, "setting lock_timeout failed");
-    PGresult *res = cc_pg_exec_params(ctx->pg, take ? "SELECT pg_advisory_lock($1)"
-                                                    : "SELECT pg_advisory_unlock($1)",
-                                      1, params);
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, take ? "SELECT pg_advisory_lock($1)" : "SELECT pg_advisory_unlock($1)", 1, params);
     if (!res && take && strcmp(cc_pg_sqlstate(ctx->pg), "55P03") == 0)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "another `ccctl migrate` on this database held "
-                          "its lock for " MIGRATE_LOCK_WAIT);
+                                              "its lock for " MIGRATE_LOCK_WAIT);
     if (!res)
         return ccctl_db_fail(ctx, "advisory lock failed");
     PQclear(res);
@@ -208,7 +214,8 @@ static int s_migrate(ccctl_t *ctx, const char *dir, const ccctl_migration_t *lis
         return CCCTL_EXIT_REFUSED;
     int newest = n ? list[n - 1].version : 0;
     if (current > newest)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "database schema is version %d, newer than the "
+        return ccctl_fail(CCCTL_EXIT_REFUSED,
+                          "database schema is version %d, newer than the "
                           "migrations in %s (up to %d): use the ccctl of that release",
                           current, dir, newest);
     int applied = 0;
@@ -245,8 +252,8 @@ int ccctl_migrate_main(ccctl_t *ctx, int argc, char **argv)
         ccctl_migrate_usage(stdout);
         return CCCTL_EXIT_OK;
     }
-    int rc = ccctl_parse(&args, argc - 1, argv + 1, opts, N_OPTS(opts), 0, 0, "",
-                         ccctl_migrate_usage);
+    int rc =
+        ccctl_parse(&args, argc - 1, argv + 1, opts, N_OPTS(opts), 0, 0, "", ccctl_migrate_usage);
     if (rc == 0)
         rc = s_find_dir(ccctl_arg(&args, "--dir"), dir, sizeof dir);
     if (rc == 0)

@@ -185,12 +185,10 @@ void ccctl_queue_usage(FILE *out)
 }
 
 static const ccctl_acd_opt_t s_add_opts[] = {
-    {"--number", true, false},       {"--strategy", true, false},
-    {"--ring-timeout", true, false}, {"--wrapup", true, false},
-    {"--max-wait", true, false},     {"--max-len", true, false},
-    {"--sl", true, false},           {"--overflow", true, false},
-    {"--announce-every", true, false}, {"--no-announce", false, false},
-    {"--skill", true, false},        {"--aging", true, false},
+    {"--number", true, false},       {"--strategy", true, false}, {"--ring-timeout", true, false},
+    {"--wrapup", true, false},       {"--max-wait", true, false}, {"--max-len", true, false},
+    {"--sl", true, false},           {"--overflow", true, false}, {"--announce-every", true, false},
+    {"--no-announce", false, false}, {"--skill", true, false},    {"--aging", true, false},
     {"--callback-key", true, false},
 };
 
@@ -233,8 +231,10 @@ static int s_check_overflow(const char *v, s_queue_t *q)
         if (ccctl_acd_name_ok(q->overflow_target) && strcmp(q->overflow_target, q->name) != 0)
             return 0;
     }
-    return ccctl_fail(CCCTL_EXIT_USAGE, "bad --overflow '%s': hangup, callback, voicemail, "
-                      "queue:NAME (another queue) or ext:EXT", v);
+    return ccctl_fail(CCCTL_EXIT_USAGE,
+                      "bad --overflow '%s': hangup, callback, voicemail, "
+                      "queue:NAME (another queue) or ext:EXT",
+                      v);
 }
 
 static int s_check_add(const ccctl_acd_args_t *a, s_queue_t *q)
@@ -252,8 +252,10 @@ static int s_check_add(const ccctl_acd_args_t *a, s_queue_t *q)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --number '%s': %s", q->number, err);
     const char *s = ccctl_acd_arg(a, "--strategy");
     static const char *const names[][2] = {{"ring-all", "ring_all"},
-        {"round-robin", "round_robin"}, {"longest-idle", "longest_idle"},
-        {"fewest-calls", "fewest_calls"}, {"skills", "skills"}};
+                                           {"round-robin", "round_robin"},
+                                           {"longest-idle", "longest_idle"},
+                                           {"fewest-calls", "fewest_calls"},
+                                           {"skills", "skills"}};
     q->strategy = "longest_idle";
     if (s) {
         q->strategy = NULL;
@@ -261,8 +263,10 @@ static int s_check_add(const ccctl_acd_args_t *a, s_queue_t *q)
             if (!strcmp(s, names[i][0]) || !strcmp(s, names[i][1]))
                 q->strategy = names[i][1];
         if (!q->strategy)
-            return ccctl_fail(CCCTL_EXIT_USAGE, "bad --strategy '%s': ring-all, round-robin, "
-                              "longest-idle, fewest-calls or skills", s);
+            return ccctl_fail(CCCTL_EXIT_USAGE,
+                              "bad --strategy '%s': ring-all, round-robin, "
+                              "longest-idle, fewest-calls or skills",
+                              s);
     }
     int rc = s_num_opt(a, "--ring-timeout", 1, 600, 20, q->ring, sizeof q->ring);
     rc = rc ? rc : s_num_opt(a, "--wrapup", 0, 3600, 0, q->wrapup, sizeof q->wrapup);
@@ -291,8 +295,8 @@ static int s_check_add(const ccctl_acd_args_t *a, s_queue_t *q)
         snprintf(q->aging, sizeof q->aging, "%s", aging);
     }
     q->callback_key = ccctl_acd_arg(a, "--callback-key");
-    if (q->callback_key && (strlen(q->callback_key) != 1 ||
-                            !strchr("0123456789*#", q->callback_key[0])))
+    if (q->callback_key &&
+        (strlen(q->callback_key) != 1 || !strchr("0123456789*#", q->callback_key[0])))
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --callback-key '%s': one of 0-9 * #",
                           q->callback_key);
     return 0;
@@ -331,18 +335,33 @@ static int s_add_rows(ccctl_t *ctx, const s_queue_t *q, bool announce)
             return rc;
     }
     const char *pn[] = {q->number};
-    rc = s_exec(ctx, "checking the dialplan", "SELECT target_kind || ':' || target FROM "
-                "dialplan WHERE pattern = $1", 1, pn, &res);
+    rc = s_exec(ctx, "checking the dialplan",
+                "SELECT target_kind || ':' || target FROM "
+                "dialplan WHERE pattern = $1",
+                1, pn, &res);
     if (rc == 0 && PQntuples(res) > 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "number %s is already routed to %s: pick another "
-                        "--number or `ccctl route del %s` first", q->number,
-                        PQgetvalue(res, 0, 0), q->number);
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "number %s is already routed to %s: pick another "
+                        "--number or `ccctl route del %s` first",
+                        q->number, PQgetvalue(res, 0, 0), q->number);
     PQclear(res);
     if (rc)
         return rc;
-    const char *p[] = {q->name, q->number, q->strategy, q->ring, q->wrapup, q->max_wait,
-                       q->max_len, q->sl, q->overflow_kind, q->overflow_target,
-                       announce ? "true" : "false", q->every, q->skill, q->level, q->aging,
+    const char *p[] = {q->name,
+                       q->number,
+                       q->strategy,
+                       q->ring,
+                       q->wrapup,
+                       q->max_wait,
+                       q->max_len,
+                       q->sl,
+                       q->overflow_kind,
+                       q->overflow_target,
+                       announce ? "true" : "false",
+                       q->every,
+                       q->skill,
+                       q->level,
+                       q->aging,
                        q->callback_key ? q->callback_key : ""};
     char what[128];
     snprintf(what, sizeof what, "queue '%s'", q->name);
@@ -357,8 +376,8 @@ static int s_add_rows(ccctl_t *ctx, const s_queue_t *q, bool announce)
         return rc;
     const char *pr[] = {q->number, q->name};
     return s_exec(ctx, "adding the route",
-                  "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'queue', $2)",
-                  2, pr, NULL);
+                  "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'queue', $2)", 2,
+                  pr, NULL);
 }
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
@@ -380,8 +399,7 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     }
     if (cc_pg_commit(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "COMMIT failed");
-    printf("added queue %s (%s), number %s -> queue:%s\n", q.name, q.strategy, q.number,
-           q.name);
+    printf("added queue %s (%s), number %s -> queue:%s\n", q.name, q.strategy, q.number, q.name);
     return CCCTL_EXIT_OK;
 }
 
@@ -395,15 +413,14 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
         return ccctl_db_fail(ctx, "BEGIN failed");
     const char *p[] = {args.pos[0]};
     PGresult *res = NULL;
-    rc = s_exec(ctx, "deleting the queue", "DELETE FROM queues WHERE name = $1 RETURNING number",
-                1, p, &res);
+    rc = s_exec(ctx, "deleting the queue", "DELETE FROM queues WHERE name = $1 RETURNING number", 1,
+                p, &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s'", args.pos[0]);
     PQclear(res);
     if (rc == 0)
         rc = s_exec(ctx, "deleting its routes",
-                    "DELETE FROM dialplan WHERE target_kind = 'queue' AND target = $1", 1, p,
-                    NULL);
+                    "DELETE FROM dialplan WHERE target_kind = 'queue' AND target = $1", 1, p, NULL);
     if (rc != 0) {
         cc_pg_rollback(ctx->pg);
         return rc;
@@ -448,29 +465,31 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     int rc = ccctl_acd_parse(&args, argc, argv, opts, 1, 0, "", ccctl_queue_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
-    PGresult *res = cc_pg_exec_params(ctx->pg,
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg,
         "SELECT q.name, coalesce(q.number, ''), replace(q.strategy, '_', '-'), "
         "q.ring_timeout_s, q.wrapup_s, q.max_wait_s, q.max_len, q.sl_threshold_s, "
         "q.overflow_kind, q.overflow_target, q.announce, q.announce_every_s, q.skill, "
         "q.skill_level, q.aging_rate, q.callback_key, "
         "coalesce(string_agg(m.ext, ',' ORDER BY m.position), '') "
         "FROM queues q LEFT JOIN queue_members m ON m.queue = q.name "
-        "GROUP BY q.name ORDER BY q.name", 0, NULL);
+        "GROUP BY q.name ORDER BY q.name",
+        0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing queues failed");
     json_t *live = s_live(ctx);
     if (ccctl_acd_arg(&args, "--json")) {
         json_t *list = json_array();
         for (int r = 0; r < PQntuples(res); r++) {
-            json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:b, s:i, "
-                                  "s:s, s:i, s:f, s:s}",
+            json_t *o = json_pack(
+                "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:b, s:i, "
+                "s:s, s:i, s:f, s:s}",
                 "name", PQgetvalue(res, r, 0), "number", PQgetvalue(res, r, 1), "strategy",
-                PQgetvalue(res, r, 2), "ring_timeout_s", atoi(PQgetvalue(res, r, 3)),
-                "wrapup_s", atoi(PQgetvalue(res, r, 4)), "max_wait_s",
-                atoi(PQgetvalue(res, r, 5)), "max_len", atoi(PQgetvalue(res, r, 6)),
-                "sl_threshold_s", atoi(PQgetvalue(res, r, 7)), "overflow",
-                PQgetvalue(res, r, 8), "overflow_target", PQgetvalue(res, r, 9), "announce",
-                PQgetvalue(res, r, 10)[0] == 't', "announce_every_s",
+                PQgetvalue(res, r, 2), "ring_timeout_s", atoi(PQgetvalue(res, r, 3)), "wrapup_s",
+                atoi(PQgetvalue(res, r, 4)), "max_wait_s", atoi(PQgetvalue(res, r, 5)), "max_len",
+                atoi(PQgetvalue(res, r, 6)), "sl_threshold_s", atoi(PQgetvalue(res, r, 7)),
+                "overflow", PQgetvalue(res, r, 8), "overflow_target", PQgetvalue(res, r, 9),
+                "announce", PQgetvalue(res, r, 10)[0] == 't', "announce_every_s",
                 atoi(PQgetvalue(res, r, 11)), "skill", PQgetvalue(res, r, 12), "skill_level",
                 atoi(PQgetvalue(res, r, 13)), "aging_rate", atof(PQgetvalue(res, r, 14)),
                 "callback_key", PQgetvalue(res, r, 15));
@@ -488,8 +507,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         }
         ccctl_json_print(list, stdout);
     } else {
-        static const char *const headers[] = {"NAME", "NUMBER", "STRATEGY", "RING", "WRAPUP",
-                                              "OVERFLOW", "MEMBERS", "WAITING", NULL};
+        static const char *const headers[] = {"NAME",     "NUMBER",  "STRATEGY", "RING", "WRAPUP",
+                                              "OVERFLOW", "MEMBERS", "WAITING",  NULL};
         ccctl_table_t *t = ccctl_table_new(headers);
         for (int r = 0; t && r < PQntuples(res); r++) {
             char overflow[96], waiting[16] = "-";
@@ -499,10 +518,10 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
             if (l)
                 snprintf(waiting, sizeof waiting, "%lld",
                          (long long)json_integer_value(json_object_get(l, "waiting")));
-            const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-                                   PQgetvalue(res, r, 4), overflow, PQgetvalue(res, r, 16),
-                                   waiting};
+            const char *cells[] = {PQgetvalue(res, r, 0),  PQgetvalue(res, r, 1),
+                                   PQgetvalue(res, r, 2),  PQgetvalue(res, r, 3),
+                                   PQgetvalue(res, r, 4),  overflow,
+                                   PQgetvalue(res, r, 16), waiting};
             ccctl_table_add(t, cells);
         }
         if (t)
@@ -544,20 +563,26 @@ int ccctl_acd_demo(ccctl_t *ctx)
         const char *pq[] = {demo[i].name, demo[i].number, demo[i].strategy};
         rc = s_exec(ctx, "adding a demo queue",
                     "INSERT INTO queues (name, number, strategy, wrapup_s, announce_every_s) "
-                    "VALUES ($1, $2, $3, 10, 60) ON CONFLICT (name) DO NOTHING", 3, pq, NULL);
+                    "VALUES ($1, $2, $3, 10, 60) ON CONFLICT (name) DO NOTHING",
+                    3, pq, NULL);
         if (rc == 0)
-            rc = s_exec(ctx, "adding a demo route", "INSERT INTO dialplan (pattern, "
+            rc = s_exec(ctx, "adding a demo route",
+                        "INSERT INTO dialplan (pattern, "
                         "target_kind, target) VALUES ($2, 'queue', $1) ON CONFLICT (pattern) "
-                        "DO NOTHING", 2, pq, NULL);
+                        "DO NOTHING",
+                        2, pq, NULL);
         for (int k = 0; rc == 0 && demo[i].agents[k]; k++) {
             const char *pa[] = {demo[i].agents[k], demo[i].name};
-            rc = s_exec(ctx, "adding a demo agent", "INSERT INTO agents (ext, name) SELECT "
-                        "ext, name FROM sip_users WHERE ext = $1 ON CONFLICT DO NOTHING", 1, pa,
-                        NULL);
+            rc = s_exec(ctx, "adding a demo agent",
+                        "INSERT INTO agents (ext, name) SELECT "
+                        "ext, name FROM sip_users WHERE ext = $1 ON CONFLICT DO NOTHING",
+                        1, pa, NULL);
             if (rc == 0)
-                rc = s_exec(ctx, "adding a demo member", "INSERT INTO queue_members (queue, "
+                rc = s_exec(ctx, "adding a demo member",
+                            "INSERT INTO queue_members (queue, "
                             "ext) SELECT $2, $1 WHERE EXISTS (SELECT 1 FROM agents WHERE ext = "
-                            "$1) ON CONFLICT DO NOTHING", 2, pa, NULL);
+                            "$1) ON CONFLICT DO NOTHING",
+                            2, pa, NULL);
         }
     }
     return rc;

@@ -46,9 +46,11 @@ static int s_policy(ccctl_t *ctx, int argc, char **argv)
     if (!pg)
         return rc;
     if (args.npos == 0) {
-        PGresult *r = cc_pg_exec_params(pg, "SELECT kind || ':' || name, mode, coalesce("
+        PGresult *r = cc_pg_exec_params(pg,
+                                        "SELECT kind || ':' || name, mode, coalesce("
                                         "retention_days::text, 'default') FROM "
-                                        "recording_policies ORDER BY kind, name", 0, NULL);
+                                        "recording_policies ORDER BY kind, name",
+                                        0, NULL);
         if (!r)
             return ccctl_db_fail(ctx, "reading policies");
         static const char *const hdr[] = {"SCOPE", "MODE", "RETENTION_DAYS", NULL};
@@ -79,10 +81,12 @@ static int s_policy(ccctl_t *ctx, int argc, char **argv)
     if (days && ccctl_parse_long(days, 0, 36500, &d) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --retention-days '%s': 0-36500", days);
     const char *p[] = {kind, colon + 1, mode, days};
-    PGresult *r = cc_pg_exec_params(pg,
+    PGresult *r = cc_pg_exec_params(
+        pg,
         "INSERT INTO recording_policies (kind, name, mode, retention_days) VALUES ($1, $2, $3, "
         "$4::int) ON CONFLICT (kind, name) DO UPDATE SET mode = EXCLUDED.mode, retention_days "
-        "= EXCLUDED.retention_days, updated_at = now()", 4, p);
+        "= EXCLUDED.retention_days, updated_at = now()",
+        4, p);
     if (!r)
         return ccctl_db_fail(ctx, "setting the policy");
     PQclear(r);
@@ -94,14 +98,14 @@ static int s_policy(ccctl_t *ctx, int argc, char **argv)
 static int s_list(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_opt_t opts[] = {{"--number", true}, {"--agent", true}, {"--since", true},
-                                       {"--until", true}, {"--json", false}, {"--limit", true}};
+                                       {"--until", true},  {"--json", false}, {"--limit", true}};
     ccctl_args_t args;
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_recording_usage);
     if (rc)
         return rc;
     long limit = 50;
-    if (ccctl_arg(&args, "--limit") && ccctl_parse_long(ccctl_arg(&args, "--limit"), 1, 100000,
-                                                        &limit) != 0)
+    if (ccctl_arg(&args, "--limit") &&
+        ccctl_parse_long(ccctl_arg(&args, "--limit"), 1, 100000, &limit) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --limit");
     char lim[16];
     snprintf(lim, sizeof lim, "%ld", limit);
@@ -110,16 +114,19 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         return rc;
     const char *p[] = {ccctl_arg(&args, "--number"), ccctl_arg(&args, "--agent"),
                        ccctl_arg(&args, "--since"), ccctl_arg(&args, "--until"), lim};
-    PGresult *r = cc_pg_exec_params(pg,
+    PGresult *r = cc_pg_exec_params(
+        pg,
         "SELECT id, call_id, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS"
         "\"Z\"'), coalesce(caller, ''), coalesce(callee, ''), coalesce(agent, ''), "
         "coalesce(queue, ''), coalesce(duration_ms, 0), coalesce(size, 0), coalesce(sha256, ''), "
         "encrypted, complete, paused::text, path, legal_hold, deleted_at IS NOT NULL, "
         "to_char(retention_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "ended_at IS NOT NULL, frames_lost, gaps::text FROM recordings WHERE ($1::text IS NULL OR caller = $1 OR "
+        "ended_at IS NOT NULL, frames_lost, gaps::text FROM recordings WHERE ($1::text IS NULL OR "
+        "caller = $1 OR "
         "callee = $1) AND ($2::text IS NULL OR agent = $2) AND ($3::timestamptz IS NULL OR "
         "started_at >= $3) AND ($4::timestamptz IS NULL OR started_at < $4) ORDER BY "
-        "started_at DESC, id DESC LIMIT $5::int", 5, p);
+        "started_at DESC, id DESC LIMIT $5::int",
+        5, p);
     if (!r)
         return ccctl_db_fail(ctx, "listing recordings");
     if (ccctl_flag(&args, "--json")) {
@@ -127,41 +134,46 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         for (int i = 0; i < PQntuples(r); i++) {
             json_t *paused = json_loads(PQgetvalue(r, i, 12), 0, NULL);
             json_t *gaps = json_loads(PQgetvalue(r, i, 19), 0, NULL);
-            json_array_append_new(list, json_pack(
-                "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, s:o, s:s, s:b, "
-                "s:b, s:s, s:b, s:I, s:o}",
-                "id", (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10),
-                "call_id", PQgetvalue(r, i, 1), "started_at", PQgetvalue(r, i, 2),
-                "caller", PQgetvalue(r, i, 3), "callee", PQgetvalue(r, i, 4),
-                "agent", PQgetvalue(r, i, 5), "queue", PQgetvalue(r, i, 6),
-                "duration_ms", (json_int_t)strtoll(PQgetvalue(r, i, 7), NULL, 10),
-                "size", (json_int_t)strtoll(PQgetvalue(r, i, 8), NULL, 10),
-                "sha256", PQgetvalue(r, i, 9), "encrypted", PQgetvalue(r, i, 10)[0] == 't',
-                "complete", PQgetvalue(r, i, 11)[0] == 't',
-                "paused", paused ? paused : json_array(), "path", PQgetvalue(r, i, 13),
-                "legal_hold", PQgetvalue(r, i, 14)[0] == 't',
-                "deleted", PQgetvalue(r, i, 15)[0] == 't',
-                "retention_until", PQgetvalue(r, i, 16),
-                "finished", PQgetvalue(r, i, 17)[0] == 't',
-                "frames_lost", (json_int_t)strtoll(PQgetvalue(r, i, 18), NULL, 10),
-                "gaps", gaps ? gaps : json_array()));
+            json_array_append_new(
+                list,
+                json_pack(
+                    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:b, s:o, s:s, s:b, "
+                    "s:b, s:s, s:b, s:I, s:o}",
+                    "id", (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "call_id",
+                    PQgetvalue(r, i, 1), "started_at", PQgetvalue(r, i, 2), "caller",
+                    PQgetvalue(r, i, 3), "callee", PQgetvalue(r, i, 4), "agent",
+                    PQgetvalue(r, i, 5), "queue", PQgetvalue(r, i, 6), "duration_ms",
+                    (json_int_t)strtoll(PQgetvalue(r, i, 7), NULL, 10), "size",
+                    (json_int_t)strtoll(PQgetvalue(r, i, 8), NULL, 10), "sha256",
+                    PQgetvalue(r, i, 9), "encrypted", PQgetvalue(r, i, 10)[0] == 't', "complete",
+                    PQgetvalue(r, i, 11)[0] == 't', "paused", paused ? paused : json_array(),
+                    "path", PQgetvalue(r, i, 13), "legal_hold", PQgetvalue(r, i, 14)[0] == 't',
+                    "deleted", PQgetvalue(r, i, 15)[0] == 't', "retention_until",
+                    PQgetvalue(r, i, 16), "finished", PQgetvalue(r, i, 17)[0] == 't', "frames_lost",
+                    (json_int_t)strtoll(PQgetvalue(r, i, 18), NULL, 10), "gaps",
+                    gaps ? gaps : json_array()));
         }
         ccctl_json_print(list, stdout);
     } else {
-        static const char *const hdr[] = {"ID", "STARTED", "CALLER", "CALLEE", "AGENT",
-                                          "DURATION", "STATE", "CALL_ID", NULL};
+        static const char *const hdr[] = {"ID",       "STARTED", "CALLER",  "CALLEE", "AGENT",
+                                          "DURATION", "STATE",   "CALL_ID", NULL};
         ccctl_table_t *t = ccctl_table_new(hdr);
         for (int i = 0; t && i < PQntuples(r); i++) {
             char dur[32];
             snprintf(dur, sizeof dur, "%.1fs", atof(PQgetvalue(r, i, 7)) / 1000.0);
             /* "complete, gaps" says audio is missing inside an otherwise whole file */
-            const char *state = PQgetvalue(r, i, 15)[0] == 't' ? "deleted"
-                                : PQgetvalue(r, i, 17)[0] != 't' ? "recording"
-                                : PQgetvalue(r, i, 11)[0] != 't' ? "incomplete"
+            const char *state = PQgetvalue(r, i, 15)[0] == 't'       ? "deleted"
+                                : PQgetvalue(r, i, 17)[0] != 't'     ? "recording"
+                                : PQgetvalue(r, i, 11)[0] != 't'     ? "incomplete"
                                 : strcmp(PQgetvalue(r, i, 19), "[]") ? "complete, gaps"
-                                : "complete";
-            const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-                                   PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), dur, state,
+                                                                     : "complete";
+            const char *cells[] = {PQgetvalue(r, i, 0),
+                                   PQgetvalue(r, i, 2),
+                                   PQgetvalue(r, i, 3),
+                                   PQgetvalue(r, i, 4),
+                                   PQgetvalue(r, i, 5),
+                                   dur,
+                                   state,
                                    PQgetvalue(r, i, 1)};
             ccctl_table_add(t, cells);
         }
@@ -210,8 +222,7 @@ static int s_master_key(ccctl_t *ctx, uint8_t key[REC_KEY_LEN])
     if (*k)
         snprintf(path, sizeof path, "%s", k);
     else
-        snprintf(path, sizeof path, "%s/secrets/recording-master.key",
-                 cc_config_var_dir(ctx->cfg));
+        snprintf(path, sizeof path, "%s/secrets/recording-master.key", cc_config_var_dir(ctx->cfg));
     FILE *f = fopen(path, "r");
     if (!f)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot read the master key %s: %s", path,
@@ -253,9 +264,11 @@ static int s_export(ccctl_t *ctx, int argc, char **argv)
     if (!pg)
         return rc;
     const char *p[] = {args.pos[0]};
-    PGresult *r = cc_pg_exec_params(pg, "SELECT path, encrypted, coalesce(sha256, ''), "
+    PGresult *r = cc_pg_exec_params(pg,
+                                    "SELECT path, encrypted, coalesce(sha256, ''), "
                                     "deleted_at IS NOT NULL, complete, ended_at IS NOT NULL "
-                                    "FROM recordings WHERE id = $1::bigint", 1, p);
+                                    "FROM recordings WHERE id = $1::bigint",
+                                    1, p);
     if (!r)
         return ccctl_db_fail(ctx, "reading the index");
     if (PQntuples(r) != 1) {
@@ -278,8 +291,10 @@ static int s_export(ccctl_t *ctx, int argc, char **argv)
     rec_sha256_hex(buf, len, sha);
     if (finished && sha_idx[0] && strcmp(sha, sha_idx) != 0) {
         free(buf);
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "recording %ld is tampered: %s has SHA-256 %s, "
-                          "the index says %s; nothing written", id, path, sha, sha_idx);
+        return ccctl_fail(CCCTL_EXIT_REFUSED,
+                          "recording %ld is tampered: %s has SHA-256 %s, "
+                          "the index says %s; nothing written",
+                          id, path, sha, sha_idx);
     }
     if (encrypted) {
         uint8_t key[REC_KEY_LEN];
@@ -296,9 +311,11 @@ static int s_export(ccctl_t *ctx, int argc, char **argv)
                               path, err);
         if (!whole && complete) {
             free(plain);
-            return ccctl_fail(CCCTL_EXIT_REFUSED, "recording %ld (%s) is truncated: its final "
+            return ccctl_fail(CCCTL_EXIT_REFUSED,
+                              "recording %ld (%s) is truncated: its final "
                               "chunk is missing though the index says complete; nothing "
-                              "written", id, path);
+                              "written",
+                              id, path);
         }
         buf = plain;
         len = plen;
@@ -330,8 +347,10 @@ static int s_hold(ccctl_t *ctx, int argc, char **argv)
     if (!pg)
         return rc;
     const char *p[] = {args.pos[0], strcmp(args.pos[1], "on") == 0 ? "t" : "f"};
-    PGresult *r = cc_pg_exec_params(pg, "UPDATE recordings SET legal_hold = $2::boolean WHERE "
-                                    "id = $1::bigint AND deleted_at IS NULL", 2, p);
+    PGresult *r = cc_pg_exec_params(pg,
+                                    "UPDATE recordings SET legal_hold = $2::boolean WHERE "
+                                    "id = $1::bigint AND deleted_at IS NULL",
+                                    2, p);
     if (!r)
         return ccctl_db_fail(ctx, "setting the hold");
     bool found = atoi(PQcmdTuples(r)) == 1;
@@ -363,8 +382,10 @@ static int s_control(ccctl_t *ctx, const char *sub, int argc, char **argv)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
     printf("call %s: recording %lld %s\n", args.pos[0],
            (long long)json_integer_value(json_object_get(res, "recording_id")),
-           !strcmp(sub, "start") ? "started" : !strcmp(sub, "stop") ? "stopped"
-           : !strcmp(sub, "pause") ? "paused" : "resumed");
+           !strcmp(sub, "start")   ? "started"
+           : !strcmp(sub, "stop")  ? "stopped"
+           : !strcmp(sub, "pause") ? "paused"
+                                   : "resumed");
     json_decref(res);
     return 0;
 }
@@ -386,8 +407,8 @@ int ccctl_recording_main(ccctl_t *ctx, int argc, char **argv)
         return s_export(ctx, argc - 2, argv + 2);
     if (!strcmp(sub, "hold"))
         return s_hold(ctx, argc - 2, argv + 2);
-    if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "pause")
-        || !strcmp(sub, "resume"))
+    if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "pause") ||
+        !strcmp(sub, "resume"))
         return s_control(ctx, sub, argc - 2, argv + 2);
     return ccctl_usage_fail(ccctl_recording_usage, "recording: unknown sub-command '%s'", sub);
 }

@@ -25,15 +25,15 @@ void ccctl_route_usage(FILE *out)
 }
 
 /* Checked PATTERN, TARGET, --strip and --prefix. 0 or an exit code (message printed). */
-static int s_check_add(const ccctl_args_t *args, cc_target_kind_t *kind, char *name,
-                       size_t namelen, long *strip)
+static int s_check_add(const ccctl_args_t *args, cc_target_kind_t *kind, char *name, size_t namelen,
+                       long *strip)
 {
     char err[160];
     const char *pattern = args->pos[0], *target = args->pos[1];
     const char *strip_text = ccctl_arg(args, "--strip"), *prefix = ccctl_arg(args, "--prefix");
     if (strlen(pattern) >= CC_PATTERN_MAX)
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad pattern '%s': longer than %d characters",
-                          pattern, CC_PATTERN_MAX - 1);
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad pattern '%s': longer than %d characters", pattern,
+                          CC_PATTERN_MAX - 1);
     if (cc_pattern_validate(pattern, err, sizeof err) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad pattern '%s': %s", pattern, err);
     if (cc_target_parse(target, kind, name, namelen, err, sizeof err) != 0)
@@ -73,15 +73,17 @@ static int s_target_exists(ccctl_t *ctx, cc_target_kind_t kind, const char *name
     return rc;
 }
 
-static int s_insert(ccctl_t *ctx, const char *pattern, cc_target_kind_t kind,
-                    const char *name, long strip, const char *prefix)
+static int s_insert(ccctl_t *ctx, const char *pattern, cc_target_kind_t kind, const char *name,
+                    long strip, const char *prefix)
 {
     char strip_text[16];
     snprintf(strip_text, sizeof strip_text, "%ld", strip);
     const char *params[] = {pattern, cc_target_kind_name(kind), name, strip_text, prefix};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "INSERT INTO dialplan (pattern, target_kind, target, strip, prefix) "
-        "VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, params);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg,
+                          "INSERT INTO dialplan (pattern, target_kind, target, strip, prefix) "
+                          "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                          5, params);
     if (!res) {
         if (strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
             return ccctl_fail(CCCTL_EXIT_REFUSED, "a route for pattern '%s' already exists",
@@ -127,8 +129,9 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     const char *params[] = {args.pos[0]};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "DELETE FROM dialplan WHERE pattern = $1 RETURNING target_kind, target", 1, params);
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, "DELETE FROM dialplan WHERE pattern = $1 RETURNING target_kind, target", 1,
+        params);
     if (!res)
         return ccctl_db_fail(ctx, "deleting the route failed");
     if (PQntuples(res) == 0)
@@ -142,8 +145,8 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
 
 static PGresult *s_select_routes(ccctl_t *ctx)
 {
-    return cc_pg_exec_params(ctx->pg,
-        "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id",
+    return cc_pg_exec_params(
+        ctx->pg, "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id",
         0, NULL);
 }
 
@@ -152,11 +155,12 @@ static void s_print_routes(PGresult *res, bool json)
     if (json) {
         json_t *list = json_array();
         for (int r = 0; r < PQntuples(res); r++)
-            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:i, s:s}",
-                "id", (json_int_t)atoll(PQgetvalue(res, r, 0)), "pattern",
-                PQgetvalue(res, r, 1), "target_kind", PQgetvalue(res, r, 2), "target",
-                PQgetvalue(res, r, 3), "strip", atoi(PQgetvalue(res, r, 4)), "prefix",
-                PQgetvalue(res, r, 5)));
+            json_array_append_new(
+                list, json_pack("{s:I, s:s, s:s, s:s, s:i, s:s}", "id",
+                                (json_int_t)atoll(PQgetvalue(res, r, 0)), "pattern",
+                                PQgetvalue(res, r, 1), "target_kind", PQgetvalue(res, r, 2),
+                                "target", PQgetvalue(res, r, 3), "strip",
+                                atoi(PQgetvalue(res, r, 4)), "prefix", PQgetvalue(res, r, 5)));
         ccctl_json_print(list, stdout);
         return;
     }
@@ -206,9 +210,12 @@ static cc_dialplan_t *s_load_dialplan(ccctl_t *ctx)
         snprintf(route.prefix, sizeof route.prefix, "%s", PQgetvalue(res, r, 5));
         snprintf(target, sizeof target, "%s:%s", PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
         if (cc_target_parse(target, &route.kind, route.target, sizeof route.target, err,
-                            sizeof err) != 0 || cc_dialplan_add(plan, &route) != 0)
-            fprintf(stderr, "ccctl: warning: route %ld (%s -> %s) is not valid and is "
-                    "ignored\n", route.id, route.pattern, target);
+                            sizeof err) != 0 ||
+            cc_dialplan_add(plan, &route) != 0)
+            fprintf(stderr,
+                    "ccctl: warning: route %ld (%s -> %s) is not valid and is "
+                    "ignored\n",
+                    route.id, route.pattern, target);
     }
     PQclear(res);
     return plan;
@@ -223,13 +230,14 @@ static void s_print_match(const char *number, const cc_route_t *route, bool json
     if (json) {
         json_t *obj = json_pack("{s:s, s:b}", "number", number, "matched", route != NULL);
         if (route)
-            json_object_set_new(obj, "route", json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
-                (json_int_t)route->id, "pattern", route->pattern, "target_kind", kind,
-                "target", route->target, "dial", dial));
+            json_object_set_new(obj, "route",
+                                json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)route->id,
+                                          "pattern", route->pattern, "target_kind", kind, "target",
+                                          route->target, "dial", dial));
         ccctl_json_print(obj, stdout);
     } else if (route) {
-        printf("%s -> %s:%s (pattern %s, route %ld)", number, kind, route->target,
-               route->pattern, route->id);
+        printf("%s -> %s:%s (pattern %s, route %ld)", number, kind, route->target, route->pattern,
+               route->id);
         if (strcmp(dial, number) != 0)
             printf(", sent on as %s", dial);
         printf("\n");
@@ -243,8 +251,7 @@ static int s_test(ccctl_t *ctx, int argc, char **argv)
     static const ccctl_opt_t opts[] = {{"--json", false}};
     ccctl_args_t args;
     char err[160];
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NUMBER",
-                         ccctl_route_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NUMBER", ccctl_route_usage);
     if (rc == 0 && ccctl_number_check(args.pos[0], false, err, sizeof err) != 0)
         rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad number: %s", err);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
@@ -262,11 +269,7 @@ static int s_test(ccctl_t *ctx, int argc, char **argv)
 int ccctl_route_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},
-        {"del", s_del},
-        {"list", s_list},
-        {"test", s_test},
-        {NULL, NULL},
+        {"add", s_add}, {"del", s_del}, {"list", s_list}, {"test", s_test}, {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_route_usage);
 }

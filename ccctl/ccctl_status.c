@@ -17,8 +17,8 @@
 #define N_OPTS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_FDS 32
 
-static const char *const s_daemons[] = {"sipproxy", "mediad", "acdd", "ivrd", "recorderd",
-                                        "cdrd", "webd"};
+static const char *const s_daemons[] = {"sipproxy",  "mediad", "acdd", "ivrd",
+                                        "recorderd", "cdrd",   "webd"};
 #define N_DAEMONS (sizeof s_daemons / sizeof s_daemons[0])
 
 void ccctl_status_usage(FILE *out)
@@ -108,8 +108,8 @@ static int s_gather(ccctl_t *ctx, s_gather_t *g)
         g->st[i].timeout_ms = g->timeout_ms;
         if (s_no_socket(cc_config_run_dir(ctx->cfg), &g->st[i]))
             continue;
-        if (!cc_bus_request(bus, NULL, s_daemons[i], "status", NULL, g->timeout_ms,
-                            s_on_reply, &g->st[i]))
+        if (!cc_bus_request(bus, NULL, s_daemons[i], "status", NULL, g->timeout_ms, s_on_reply,
+                            &g->st[i]))
             ccctl_status_from_reply(&g->st[i], -ENOTCONN, NULL);
     }
     s_wait(bus, g);
@@ -125,8 +125,8 @@ int ccctl_status_main(ccctl_t *ctx, int argc, char **argv)
         ccctl_status_usage(stdout);
         return CCCTL_EXIT_OK;
     }
-    int rc = ccctl_parse(&args, argc - 1, argv + 1, opts, N_OPTS(opts), 0, 0, "",
-                         ccctl_status_usage);
+    int rc =
+        ccctl_parse(&args, argc - 1, argv + 1, opts, N_OPTS(opts), 0, 0, "", ccctl_status_usage);
     if (rc != 0)
         return rc;
     if (!ccctl_config(ctx))

@@ -9,15 +9,15 @@
 #include <stdio.h>
 
 typedef struct {
-    const char *daemon;  /* "sipproxy" */
-    int timeout_ms;      /* how long the request was given, for the message */
-    bool done;           /* a reply (or the timeout) arrived */
-    bool up;             /* it answered at all */
+    const char *daemon; /* "sipproxy" */
+    int timeout_ms;     /* how long the request was given, for the message */
+    bool done;          /* a reply (or the timeout) arrived */
+    bool up;            /* it answered at all */
     bool ready;
     long long pid;
     long long uptime_s;
     char version[32];
-    char error[160];     /* why it is down or not ready ("" if neither) */
+    char error[160]; /* why it is down or not ready ("" if neither) */
 } ccctl_daemon_status_t;
 
 /* Fill st from a cc_bus reply: status 0 with the result object, -ETIMEDOUT, or -EPROTO

@@ -69,8 +69,8 @@ json_t *ccctl_status_json(const ccctl_daemon_status_t *list, size_t n)
 
 void ccctl_status_print(const ccctl_daemon_status_t *list, size_t n, FILE *out)
 {
-    static const char *const headers[] = {"DAEMON", "STATE", "READY", "PID", "UPTIME",
-                                          "NOTE", NULL};
+    static const char *const headers[] = {"DAEMON", "STATE", "READY", "PID",
+                                          "UPTIME", "NOTE",  NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (size_t i = 0; table && i < n; i++) {
         const ccctl_daemon_status_t *st = &list[i];
@@ -79,14 +79,17 @@ void ccctl_status_print(const ccctl_daemon_status_t *list, size_t n, FILE *out)
             snprintf(pid, sizeof pid, "%lld", st->pid);
             ccctl_duration((long)st->uptime_s, uptime, sizeof uptime);
         }
-        const char *cells[] = {st->daemon, st->up ? "up" : "down",
-                               st->up ? (st->ready ? "yes" : "no") : "-", pid, uptime,
+        const char *cells[] = {st->daemon,
+                               st->up ? "up" : "down",
+                               st->up ? (st->ready ? "yes" : "no") : "-",
+                               pid,
+                               uptime,
                                st->error[0] ? st->error : ""};
         ccctl_table_add(table, cells);
     }
     if (table)
         ccctl_table_print(table, out);
     ccctl_table_destroy(&table);
-    fprintf(out, "%s\n", ccctl_status_all_ready(list, n) ? "all daemons ready"
-                                                          : "NOT all daemons ready");
+    fprintf(out, "%s\n",
+            ccctl_status_all_ready(list, n) ? "all daemons ready" : "NOT all daemons ready");
 }

@@ -10,8 +10,8 @@
 CC_TEST(status_reply_ready)
 {
     ccctl_daemon_status_t st = {.daemon = "sipproxy", .timeout_ms = 2000};
-    json_t *r = json_pack("{s:s, s:i, s:s, s:b, s:i}", "daemon", "sipproxy", "pid", 4242,
-                          "version", "0.1.0", "ready", 1, "uptime_s", 75);
+    json_t *r = json_pack("{s:s, s:i, s:s, s:b, s:i}", "daemon", "sipproxy", "pid", 4242, "version",
+                          "0.1.0", "ready", 1, "uptime_s", 75);
     ccctl_status_from_reply(&st, 0, r);
     json_decref(r);
     CC_CHECK(st.done && st.up && st.ready);
@@ -24,8 +24,8 @@ CC_TEST(status_reply_ready)
 
 CC_TEST(status_timeout_error_and_malformed_are_not_ready)
 {
-    ccctl_daemon_status_t st[3] = {{.daemon = "a", .timeout_ms = 2000}, {.daemon = "b"},
-                                   {.daemon = "c"}};
+    ccctl_daemon_status_t st[3] = {
+        {.daemon = "a", .timeout_ms = 2000}, {.daemon = "b"}, {.daemon = "c"}};
     ccctl_status_from_reply(&st[0], -ETIMEDOUT, NULL);
     CC_CHECK(!st[0].up && !st[0].ready);
     CC_CHECK_STR(st[0].error, "no reply within 2000 ms");
@@ -46,8 +46,8 @@ CC_TEST(status_json_shape)
 {
     ccctl_daemon_status_t st[2] = {{.daemon = "cdrd", .timeout_ms = 2000},
                                    {.daemon = "ivrd", .timeout_ms = 2000}};
-    json_t *r = json_pack("{s:i, s:s, s:b, s:i}", "pid", 7, "version", "0.1.0", "ready", 1,
-                          "uptime_s", 3);
+    json_t *r =
+        json_pack("{s:i, s:s, s:b, s:i}", "pid", 7, "version", "0.1.0", "ready", 1, "uptime_s", 3);
     ccctl_status_from_reply(&st[0], 0, r);
     json_decref(r);
     ccctl_status_from_reply(&st[1], -ETIMEDOUT, NULL);

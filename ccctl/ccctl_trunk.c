@@ -72,16 +72,17 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         {"--host", true}, {"--user", true}, {"--password", true}, {"--transport", true}};
     ccctl_args_t args;
     s_trunk_t t = {0};
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NAME",
-                         ccctl_trunk_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NAME", ccctl_trunk_usage);
     if (rc == 0)
         rc = s_check_add(&args, &t);
     if (rc == 0 && ccctl_db(ctx, true, &rc)) {
-        const char *params[] = {t.name, t.host, t.port, t.user, t.user ? t.password : NULL,
+        const char *params[] = {t.name,     t.host, t.port, t.user, t.user ? t.password : NULL,
                                 t.transport};
-        PGresult *res = cc_pg_exec_params(ctx->pg,
+        PGresult *res = cc_pg_exec_params(
+            ctx->pg,
             "INSERT INTO trunks (name, host, port, username, password, transport) "
-            "VALUES ($1, $2, $3, $4, $5, $6)", 6, params);
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            6, params);
         if (!res && strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
             rc = ccctl_fail(CCCTL_EXIT_REFUSED, "trunk %s already exists", t.name);
         else if (!res)
@@ -106,17 +107,21 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     if (cc_pg_begin(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "BEGIN failed");
     /* Row lock first, so a concurrent `route add` to this trunk waits and then sees it gone. */
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT (SELECT string_agg(pattern, ', ' ORDER BY id) FROM dialplan "
-        "        WHERE target_kind = 'trunk' AND target = t.name) "
-        "FROM trunks t WHERE t.name = $1 FOR UPDATE", 1, params);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg,
+                          "SELECT (SELECT string_agg(pattern, ', ' ORDER BY id) FROM dialplan "
+                          "        WHERE target_kind = 'trunk' AND target = t.name) "
+                          "FROM trunks t WHERE t.name = $1 FOR UPDATE",
+                          1, params);
     if (!res)
         rc = ccctl_db_fail(ctx, "reading the trunk failed");
     else if (PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no trunk %s", args.pos[0]);
     else if (!PQgetisnull(res, 0, 0))
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "trunk %s is the target of route(s) %s: delete "
-                        "those first", args.pos[0], PQgetvalue(res, 0, 0));
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "trunk %s is the target of route(s) %s: delete "
+                        "those first",
+                        args.pos[0], PQgetvalue(res, 0, 0));
     PQclear(res);
     if (rc == 0) {
         res = cc_pg_exec_params(ctx->pg, "DELETE FROM trunks WHERE name = $1", 1, params);
@@ -138,10 +143,11 @@ static void s_print_trunks(PGresult *res, bool json)
     if (json) {
         json_t *list = json_array();
         for (int r = 0; r < PQntuples(res); r++) {
-            json_t *obj = json_pack("{s:s, s:s, s:i, s:s, s:b, s:b}", "name",
-                PQgetvalue(res, r, 0), "host", PQgetvalue(res, r, 1), "port",
-                atoi(PQgetvalue(res, r, 2)), "transport", PQgetvalue(res, r, 3), "enabled",
-                PQgetvalue(res, r, 4)[0] == 't', "auth", !PQgetisnull(res, r, 5));
+            json_t *obj =
+                json_pack("{s:s, s:s, s:i, s:s, s:b, s:b}", "name", PQgetvalue(res, r, 0), "host",
+                          PQgetvalue(res, r, 1), "port", atoi(PQgetvalue(res, r, 2)), "transport",
+                          PQgetvalue(res, r, 3), "enabled", PQgetvalue(res, r, 4)[0] == 't', "auth",
+                          !PQgetisnull(res, r, 5));
             if (!PQgetisnull(res, r, 5))
                 json_object_set_new(obj, "username", json_string(PQgetvalue(res, r, 5)));
             json_array_append_new(list, obj);
@@ -149,12 +155,14 @@ static void s_print_trunks(PGresult *res, bool json)
         ccctl_json_print(list, stdout);
         return;
     }
-    static const char *const headers[] = {"NAME", "HOST", "PORT", "TRANSPORT", "ENABLED",
-                                          "USER", NULL};
+    static const char *const headers[] = {"NAME",    "HOST", "PORT", "TRANSPORT",
+                                          "ENABLED", "USER", NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
-        const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                               PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
+        const char *cells[] = {PQgetvalue(res, r, 0),
+                               PQgetvalue(res, r, 1),
+                               PQgetvalue(res, r, 2),
+                               PQgetvalue(res, r, 3),
                                PQgetvalue(res, r, 4)[0] == 't' ? "yes" : "no",
                                PQgetisnull(res, r, 5) ? NULL : PQgetvalue(res, r, 5)};
         ccctl_table_add(table, cells);
@@ -172,8 +180,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     /* The password column is deliberately not selected. */
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT name, host, port, transport, enabled, username FROM trunks ORDER BY name",
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, "SELECT name, host, port, transport, enabled, username FROM trunks ORDER BY name",
         0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing trunks failed");

@@ -80,9 +80,10 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     if (rc != 0)
         return rc;
     const char *params[] = {ext, name ? name : "", realm, md5, sha};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "INSERT INTO sip_users (ext, name, realm, ha1, ha1_sha256) VALUES ($1, $2, $3, $4, $5)",
-        5, params);
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg,
+        "INSERT INTO sip_users (ext, name, realm, ha1, ha1_sha256) VALUES ($1, $2, $3, $4, $5)", 5,
+        params);
     if (!res) {
         if (strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
             return ccctl_fail(CCCTL_EXIT_REFUSED, "extension %s already exists", ext);
@@ -115,8 +116,9 @@ static int s_passwd(ccctl_t *ctx, int argc, char **argv)
         return rc;
     /* The realm is rewritten too: a new password also moves the user to the current realm. */
     const char *params[] = {ext, realm, md5, sha};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "UPDATE sip_users SET realm = $2, ha1 = $3, ha1_sha256 = $4 WHERE ext = $1", 4, params);
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, "UPDATE sip_users SET realm = $2, ha1 = $3, ha1_sha256 = $4 WHERE ext = $1", 4,
+        params);
     if (!res)
         return ccctl_db_fail(ctx, "changing the password failed");
     bool found = strcmp(PQcmdTuples(res), "0") != 0;
@@ -133,8 +135,9 @@ static int s_refuse_if_routed(ccctl_t *ctx, const char *ext)
 {
     const char *params[] = {ext};
     PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT string_agg(pattern, ', ' ORDER BY id) FROM dialplan "
-        "WHERE target_kind = 'ext' AND target = $1", 1, params);
+                                      "SELECT string_agg(pattern, ', ' ORDER BY id) FROM dialplan "
+                                      "WHERE target_kind = 'ext' AND target = $1",
+                                      1, params);
     if (!res)
         return ccctl_db_fail(ctx, "reading the dialplan failed");
     int rc = 0;
@@ -160,8 +163,8 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     /* Lock the row first: a concurrent `route add` to this ext then waits for us and sees
      * the user gone, instead of adding a route to a user about to disappear. */
     const char *params[] = {ext};
-    PGresult *res = cc_pg_exec_params(ctx->pg,
-        "SELECT 1 FROM sip_users WHERE ext = $1 FOR UPDATE", 1, params);
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg, "SELECT 1 FROM sip_users WHERE ext = $1 FOR UPDATE", 1, params);
     if (!res)
         rc = ccctl_db_fail(ctx, "reading the user failed");
     else if (PQntuples(res) == 0)
@@ -186,10 +189,10 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
 
 static json_t *s_user_json(PGresult *res, int row)
 {
-    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s}", "ext", PQgetvalue(res, row, 0),
-                     "name", PQgetvalue(res, row, 1), "realm", PQgetvalue(res, row, 2),
-                     "enabled", PQgetvalue(res, row, 3)[0] == 't', "registered",
-                     atoi(PQgetvalue(res, row, 4)), "created_at", PQgetvalue(res, row, 5));
+    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s}", "ext", PQgetvalue(res, row, 0), "name",
+                     PQgetvalue(res, row, 1), "realm", PQgetvalue(res, row, 2), "enabled",
+                     PQgetvalue(res, row, 3)[0] == 't', "registered", atoi(PQgetvalue(res, row, 4)),
+                     "created_at", PQgetvalue(res, row, 5));
 }
 
 static void s_print_users(PGresult *res, bool json)
@@ -201,14 +204,14 @@ static void s_print_users(PGresult *res, bool json)
         ccctl_json_print(list, stdout);
         return;
     }
-    static const char *const headers[] = {"EXT", "NAME", "REALM", "ENABLED", "REGISTERED",
-                                          "CREATED", NULL};
+    static const char *const headers[] = {"EXT",        "NAME",    "REALM", "ENABLED",
+                                          "REGISTERED", "CREATED", NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
-        const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                               PQgetvalue(res, r, 2),
-                               PQgetvalue(res, r, 3)[0] == 't' ? "yes" : "no",
-                               PQgetvalue(res, r, 4), PQgetvalue(res, r, 6)};
+        const char *cells[] = {
+            PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+            PQgetvalue(res, r, 2), PQgetvalue(res, r, 3)[0] == 't' ? "yes" : "no",
+            PQgetvalue(res, r, 4), PQgetvalue(res, r, 6)};
         ccctl_table_add(table, cells);
     }
     if (table)
@@ -223,12 +226,14 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_user_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
-    PGresult *res = cc_pg_exec_params(ctx->pg,
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg,
         "SELECT u.ext, u.name, u.realm, u.enabled, "
         "  (SELECT count(*) FROM sip_contacts c WHERE c.ext = u.ext AND c.expires_at > now()),"
         "  to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "  to_char(u.created_at, 'YYYY-MM-DD HH24:MI') "
-        "FROM sip_users u ORDER BY length(u.ext), u.ext", 0, NULL);
+        "FROM sip_users u ORDER BY length(u.ext), u.ext",
+        0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing users failed");
     s_print_users(res, ccctl_flag(&args, "--json"));
@@ -237,7 +242,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     for (int r = 0; r < PQntuples(res); r++)
         stale += strcmp(PQgetvalue(res, r, 2), realm) != 0;
     if (stale)
-        fprintf(stderr, "ccctl: warning: %d user(s) have HA1s for another realm than "
+        fprintf(stderr,
+                "ccctl: warning: %d user(s) have HA1s for another realm than "
                 "[common] sip_domain '%s' and cannot log in: set their passwords again\n",
                 stale, realm);
     PQclear(res);
@@ -247,11 +253,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},
-        {"passwd", s_passwd},
-        {"del", s_del},
-        {"list", s_list},
-        {NULL, NULL},
+        {"add", s_add}, {"passwd", s_passwd}, {"del", s_del}, {"list", s_list}, {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }

@@ -42,8 +42,8 @@ static bool s_name_ok(const char *name)
 
 static bool s_role_ok(const char *role)
 {
-    return role && (!strcmp(role, "agent") || !strcmp(role, "supervisor") ||
-                    !strcmp(role, "admin"));
+    return role &&
+           (!strcmp(role, "agent") || !strcmp(role, "supervisor") || !strcmp(role, "admin"));
 }
 
 /* --queues as a Postgres array literal into buf ("" for NULL: every queue), every name
@@ -143,8 +143,10 @@ static int s_user_add(ccctl_t *ctx, int argc, char **argv)
     if ((rc = s_queues(ctx, role, ccctl_arg(&args, "--queues"), queues, sizeof queues)) != 0)
         return rc;
     const char *p[5] = {name, role, queues[0] ? queues : NULL, ext, hash};
-    rc = s_exec(ctx, "adding the user", "INSERT INTO web_users (name, role, queues, ext, "
-                "password_hash) VALUES ($1, $2, $3::text[], $4, $5)", 5, p, NULL);
+    rc = s_exec(ctx, "adding the user",
+                "INSERT INTO web_users (name, role, queues, ext, "
+                "password_hash) VALUES ($1, $2, $3::text[], $4, $5)",
+                5, p, NULL);
     if (rc == 0)
         printf("added web user %s (%s%s%s)\n", name, role, queues[0] ? ", queues " : "",
                queues[0] ? ccctl_arg(&args, "--queues") : "");
@@ -161,13 +163,15 @@ static int s_user_passwd(ccctl_t *ctx, int argc, char **argv)
         return rc;
     const char *p[2] = {args.pos[0], hash};
     long n = 0;
-    rc = s_exec(ctx, "changing the password", "UPDATE web_users SET password_hash = $2, "
-                "updated_at = now() WHERE name = $1", 2, p, &n);
+    rc = s_exec(ctx, "changing the password",
+                "UPDATE web_users SET password_hash = $2, "
+                "updated_at = now() WHERE name = $1",
+                2, p, &n);
     if (rc == 0 && n == 0)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "no web user %s", args.pos[0]);
     if (rc == 0) /* sessions made with the old password end */
-        rc = s_exec(ctx, "ending the sessions", "DELETE FROM web_sessions WHERE user_name = $1",
-                    1, p, NULL);
+        rc = s_exec(ctx, "ending the sessions", "DELETE FROM web_sessions WHERE user_name = $1", 1,
+                    p, NULL);
     if (rc == 0)
         printf("password of web user %s changed; its sessions ended\n", args.pos[0]);
     return rc;
@@ -191,8 +195,7 @@ static int s_del(ccctl_t *ctx, int argc, char **argv, const char *what, const ch
 }
 
 /* `list [--json]`: rows of sql as a table (the columns in order) or JSON. */
-static int s_list(ccctl_t *ctx, int argc, char **argv, const char *sql,
-                  const char *const *headers)
+static int s_list(ccctl_t *ctx, int argc, char **argv, const char *sql, const char *const *headers)
 {
     static const ccctl_opt_t opts[] = {{"--json", false}, {"--limit", true}};
     ccctl_args_t args;
@@ -230,8 +233,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv, const char *sql,
 
 static int s_user(ccctl_t *ctx, int argc, char **argv)
 {
-    static const char *const headers[] = {"NAME", "ROLE", "QUEUES", "EXT", "DISABLED",
-                                          "CREATED", NULL};
+    static const char *const headers[] = {"NAME",     "ROLE",    "QUEUES", "EXT",
+                                          "DISABLED", "CREATED", NULL};
     const char *sub = argc > 0 ? argv[0] : "";
     if (!strcmp(sub, "add"))
         return s_user_add(ctx, argc - 1, argv + 1);
@@ -243,7 +246,8 @@ static int s_user(ccctl_t *ctx, int argc, char **argv)
         return s_list(ctx, argc - 1, argv + 1,
                       "SELECT name, role, coalesce(array_to_string(queues, ','), '*') AS queues, "
                       "ext, disabled, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created "
-                      "FROM web_users ORDER BY name", headers);
+                      "FROM web_users ORDER BY name",
+                      headers);
     return ccctl_usage_fail(ccctl_web_usage, "web user: unknown sub-command '%s'", sub);
 }
 
@@ -262,8 +266,8 @@ static int s_token_add(ccctl_t *ctx, int argc, char **argv)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad name '%s': 1-64 of A-Z a-z 0-9 _ . @ -", name);
     if (!s_role_ok(role))
         return ccctl_fail(CCCTL_EXIT_USAGE, "--role must be agent, supervisor or admin");
-    if (ccctl_arg(&args, "--days") && ccctl_parse_long(ccctl_arg(&args, "--days"), 1, 3650,
-                                                       &days) != 0)
+    if (ccctl_arg(&args, "--days") &&
+        ccctl_parse_long(ccctl_arg(&args, "--days"), 1, 3650, &days) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "--days must be 1-3650");
     char queues[2048];
     if (!ccctl_db(ctx, true, &rc) ||
@@ -278,9 +282,11 @@ static int s_token_add(ccctl_t *ctx, int argc, char **argv)
     sodium_bin2hex(key, sizeof key, digest, sizeof digest);
     snprintf(dstr, sizeof dstr, "%ld", days);
     const char *p[5] = {name, role, queues[0] ? queues : NULL, key, days ? dstr : NULL};
-    rc = s_exec(ctx, "adding the token", "INSERT INTO web_tokens (name, role, queues, "
+    rc = s_exec(ctx, "adding the token",
+                "INSERT INTO web_tokens (name, role, queues, "
                 "token_sha256, expires_at) VALUES ($1, $2, $3::text[], $4, "
-                "now() + make_interval(days => $5::integer))", 5, p, NULL);
+                "now() + make_interval(days => $5::integer))",
+                5, p, NULL);
     if (rc == 0)
         printf("%s\n", token); /* the only time it is ever shown */
     sodium_memzero(token, sizeof token);
@@ -301,7 +307,8 @@ static int s_token(ccctl_t *ctx, int argc, char **argv)
                       "SELECT name, role, coalesce(array_to_string(queues, ','), '*') AS queues, "
                       "to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created, "
                       "to_char(expires_at, 'YYYY-MM-DD HH24:MI') AS expires "
-                      "FROM web_tokens ORDER BY name", headers);
+                      "FROM web_tokens ORDER BY name",
+                      headers);
     return ccctl_usage_fail(ccctl_web_usage, "web token: unknown sub-command '%s'", sub);
 }
 
@@ -309,12 +316,16 @@ static int s_token(ccctl_t *ctx, int argc, char **argv)
 
 static int s_alert_set(ccctl_t *ctx, int argc, char **argv)
 {
-    static const ccctl_opt_t opts[] = {{"--sl-target", true}, {"--max-wait", true},
-                                       {"--max-call", true}, {"--max-not-ready", true}};
+    static const ccctl_opt_t opts[] = {{"--sl-target", true},
+                                       {"--max-wait", true},
+                                       {"--max-call", true},
+                                       {"--max-not-ready", true}};
     static const struct {
         const char *opt;
         long min, max;
-    } bounds[] = {{"--sl-target", 0, 100}, {"--max-wait", 1, 86400}, {"--max-call", 1, 86400},
+    } bounds[] = {{"--sl-target", 0, 100},
+                  {"--max-wait", 1, 86400},
+                  {"--max-call", 1, 86400},
                   {"--max-not-ready", 1, 86400}};
     ccctl_args_t args;
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "QUEUE", ccctl_web_usage);
@@ -327,20 +338,22 @@ static int s_alert_set(ccctl_t *ctx, int argc, char **argv)
         long v;
         p[i + 1] = ccctl_arg(&args, bounds[i].opt);
         if (p[i + 1] && ccctl_parse_long(p[i + 1], bounds[i].min, bounds[i].max, &v) != 0)
-            return ccctl_fail(CCCTL_EXIT_USAGE, "%s must be %ld-%ld", bounds[i].opt,
-                              bounds[i].min, bounds[i].max);
+            return ccctl_fail(CCCTL_EXIT_USAGE, "%s must be %ld-%ld", bounds[i].opt, bounds[i].min,
+                              bounds[i].max);
     }
     if (!ccctl_db(ctx, true, &rc))
         return rc;
     char known[2048];
     if ((rc = s_queues(ctx, "supervisor", args.pos[0], known, sizeof known)) != 0)
         return rc;
-    rc = s_exec(ctx, "setting the thresholds", "INSERT INTO web_alert_rules (queue, "
+    rc = s_exec(ctx, "setting the thresholds",
+                "INSERT INTO web_alert_rules (queue, "
                 "sl_target_pct, max_wait_s, max_call_s, max_not_ready_s) VALUES ($1, "
                 "$2::integer, $3::integer, $4::integer, $5::integer) ON CONFLICT (queue) DO "
                 "UPDATE SET sl_target_pct = excluded.sl_target_pct, max_wait_s = "
                 "excluded.max_wait_s, max_call_s = excluded.max_call_s, max_not_ready_s = "
-                "excluded.max_not_ready_s", 5, p, NULL);
+                "excluded.max_not_ready_s",
+                5, p, NULL);
     if (rc == 0)
         printf("alert thresholds of queue %s set\n", args.pos[0]);
     return rc;
@@ -348,8 +361,8 @@ static int s_alert_set(ccctl_t *ctx, int argc, char **argv)
 
 static int s_alert(ccctl_t *ctx, int argc, char **argv)
 {
-    static const char *const headers[] = {"QUEUE", "SL_TARGET_PCT", "MAX_WAIT_S", "MAX_CALL_S",
-                                          "MAX_NOT_READY_S", NULL};
+    static const char *const headers[] = {"QUEUE",      "SL_TARGET_PCT",   "MAX_WAIT_S",
+                                          "MAX_CALL_S", "MAX_NOT_READY_S", NULL};
     const char *sub = argc > 0 ? argv[0] : "";
     if (!strcmp(sub, "set"))
         return s_alert_set(ctx, argc - 1, argv + 1);
@@ -359,14 +372,15 @@ static int s_alert(ccctl_t *ctx, int argc, char **argv)
     if (!strcmp(sub, "list"))
         return s_list(ctx, argc - 1, argv + 1,
                       "SELECT queue, sl_target_pct, max_wait_s, max_call_s, max_not_ready_s "
-                      "FROM web_alert_rules ORDER BY queue", headers);
+                      "FROM web_alert_rules ORDER BY queue",
+                      headers);
     return ccctl_usage_fail(ccctl_web_usage, "web alert: unknown sub-command '%s'", sub);
 }
 
 static int s_audit(ccctl_t *ctx, int argc, char **argv)
 {
-    static const char *const headers[] = {"AT", "ACTOR", "ACTION", "TARGET", "RESULT", "FROM",
-                                          NULL};
+    static const char *const headers[] = {"AT",     "ACTOR", "ACTION", "TARGET",
+                                          "RESULT", "FROM",  NULL};
     return s_list(ctx, argc, argv,
                   "SELECT to_char(at, 'YYYY-MM-DD HH24:MI:SS') AS at, actor, action, target, "
                   "result, address, detail FROM web_audit ORDER BY id DESC LIMIT $1::integer",
@@ -387,9 +401,11 @@ int ccctl_web_demo(ccctl_t *ctx, const char *supervisor_pw, const char *admin_pw
                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
             return ccctl_fail(CCCTL_EXIT_REFUSED, "hashing a password failed (memory)");
         const char *p[4] = {names[i], roles[i], queues[i], hash};
-        int rc = s_exec(ctx, "adding a demo web user", "INSERT INTO web_users (name, role, "
+        int rc = s_exec(ctx, "adding a demo web user",
+                        "INSERT INTO web_users (name, role, "
                         "queues, password_hash) VALUES ($1, $2, $3::text[], $4) "
-                        "ON CONFLICT (name) DO NOTHING", 4, p, NULL);
+                        "ON CONFLICT (name) DO NOTHING",
+                        4, p, NULL);
         if (rc)
             return rc;
     }
@@ -399,8 +415,7 @@ int ccctl_web_demo(ccctl_t *ctx, const char *supervisor_pw, const char *admin_pw
 int ccctl_web_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"user", s_user}, {"token", s_token}, {"alert", s_alert}, {"audit", s_audit},
-        {NULL, NULL},
+        {"user", s_user}, {"token", s_token}, {"alert", s_alert}, {"audit", s_audit}, {NULL, NULL},
     };
     if (sodium_init() < 0)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "libsodium did not initialise");

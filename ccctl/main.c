@@ -25,10 +25,13 @@ static const struct {
     {"events", ccctl_events_main, ccctl_events_usage, "print the bus catalogue as Markdown"},
     {"ivr", ccctl_ivr_main, ccctl_ivr_usage, "IVR flows: load, check, list, show"},
     {"queue", ccctl_queue_main, ccctl_queue_usage, "ACD queues: add, del, list"},
-    {"agent", ccctl_agent_main, ccctl_agent_usage, "ACD agents: add, del, login, logout, ready, pause, list"},
+    {"agent", ccctl_agent_main, ccctl_agent_usage,
+     "ACD agents: add, del, login, logout, ready, pause, list"},
     {"call", ccctl_call_main, ccctl_call_usage, "live calls: hangup"},
-    {"web", ccctl_web_main, ccctl_web_usage, "web gateway: users, API tokens, alert thresholds, audit log"},
-    {"recording", ccctl_recording_main, ccctl_recording_usage, "call recordings: policy, list, export, start/stop/pause/resume, hold"},
+    {"web", ccctl_web_main, ccctl_web_usage,
+     "web gateway: users, API tokens, alert thresholds, audit log"},
+    {"recording", ccctl_recording_main, ccctl_recording_usage,
+     "call recordings: policy, list, export, start/stop/pause/resume, hold"},
 };
 #define N_GROUPS (sizeof s_groups / sizeof s_groups[0])
 
@@ -39,7 +42,8 @@ static void s_usage(FILE *out, bool full)
           "Administers a call-center instance: its Postgres database (as [ccctl] pg_user)\n"
           "and, for status, its daemons over the bus. -c FILE picks the config; default\n"
           "$CC_CONFIG, else $CC_VAR_DIR/cc.conf or var/cc.conf, else /etc/callcenter/cc.conf.\n\n"
-          "Commands:\n", out);
+          "Commands:\n",
+          out);
     for (size_t i = 0; i < N_GROUPS; i++)
         fprintf(out, "  %-8s  %s\n", s_groups[i].name, s_groups[i].summary);
     fputs("\nExit status: 0 done; 1 refused or failed (nothing written); 2 bad command line,\n"

@@ -14,9 +14,9 @@ typedef struct {
 } s_entry_t;
 
 struct cdr_batch {
-    cc_map_t *calls;    /* call_id -> s_entry_t (owned) */
+    cc_map_t *calls; /* call_id -> s_entry_t (owned) */
     cc_map_iter_t call_it;
-    cdr_row_t **rows;   /* in the order the calls ended */
+    cdr_row_t **rows; /* in the order the calls ended */
     size_t nrows, rows_cap, row_next;
     size_t events;
     uint64_t epoch, seq;

@@ -28,13 +28,16 @@ static const cdr_call_t *s_find(cdr_batch_t *batch, const char *call_id, bool *f
 CC_TEST(cdr_batch_folds_changes_per_call)
 {
     cdr_batch_t *batch = cdr_batch_new();
-    cdr_call_t call = {.call_id = "a", .caller = "1001", .created_us = 1,
-                       .ringing_us = CDR_UNKNOWN, .answered_us = CDR_UNKNOWN};
+    cdr_call_t call = {.call_id = "a",
+                       .caller = "1001",
+                       .created_us = 1,
+                       .ringing_us = CDR_UNKNOWN,
+                       .answered_us = CDR_UNKNOWN};
     CC_CHECK_INT(cdr_batch_put_call(batch, &call, true), 0);
     call.answered_us = 5;
     CC_CHECK_INT(cdr_batch_put_call(batch, &call, false), 0);
-    cdr_call_t old = {.call_id = "b", .created_us = 1, .ringing_us = CDR_UNKNOWN,
-                      .answered_us = CDR_UNKNOWN};
+    cdr_call_t old = {
+        .call_id = "b", .created_us = 1, .ringing_us = CDR_UNKNOWN, .answered_us = CDR_UNKNOWN};
     CC_CHECK_INT(cdr_batch_put_call(batch, &old, false), 0);
     CC_CHECK_INT(cdr_batch_calls(batch), 2);
     bool found;
@@ -87,8 +90,8 @@ CC_TEST(cdr_batch_cursor_and_clear)
 CC_TEST(cdr_batch_uncertain_commit_keeps_deletes)
 {
     cdr_batch_t *batch = cdr_batch_new();
-    cdr_call_t call = {.call_id = "u", .created_us = 1, .ringing_us = CDR_UNKNOWN,
-                       .answered_us = CDR_UNKNOWN};
+    cdr_call_t call = {
+        .call_id = "u", .created_us = 1, .ringing_us = CDR_UNKNOWN, .answered_us = CDR_UNKNOWN};
     cdr_batch_put_call(batch, &call, true);
     cdr_batch_mark_uncertain(batch); /* the COMMIT may have landed */
     cdr_row_t *row = s_row("u");

@@ -83,8 +83,9 @@ static void s_new_epoch(cdr_bus_t *self, const cc_bus_event_t *ev)
     char trigger[96];
     snprintf(trigger, sizeof trigger, "%s:%" PRIu64 ":%" PRIu64, ev->pub, ev->epoch, ev->seq);
     size_t n = cdr_core_end_orphans(self->core, ev->epoch, ts_us, trigger, s_on_orphan, self);
-    cc_info("cdr.publisher_restarted", "publisher=%s old_epoch=%" PRIu64 " epoch=%" PRIu64
-            " calls_closed=%zu", ev->pub, self->epoch, ev->epoch, n);
+    cc_info("cdr.publisher_restarted",
+            "publisher=%s old_epoch=%" PRIu64 " epoch=%" PRIu64 " calls_closed=%zu", ev->pub,
+            self->epoch, ev->epoch, n);
 }
 
 static void s_apply(cdr_bus_t *self, const cdr_event_t *cev, const cc_bus_event_t *ev)
@@ -92,8 +93,7 @@ static void s_apply(cdr_bus_t *self, const cdr_event_t *cev, const cc_bus_event_
     cdr_step_t st;
     cdr_core_step(self->core, cev, &st);
     if (st.note)
-        cc_warn("cdr.anomaly", "event=%s id=%s note=%s", ev->type, cev->event_id,
-                cc_logq(st.note));
+        cc_warn("cdr.anomaly", "event=%s id=%s note=%s", ev->type, cev->event_id, cc_logq(st.note));
     switch (st.kind) {
     case CDR_STEP_IGNORED:
         self->ignored++;

@@ -10,15 +10,15 @@
 #include "cc_map.h"
 
 struct cdr_core {
-    cc_map_t *calls;      /* call_id -> cdr_call_t (owned) */
-    cc_map_t *recent;     /* call_id -> (void *)1, ids in the ring below */
-    char **ring;          /* recently ended call ids, oldest overwritten first */
+    cc_map_t *calls;  /* call_id -> cdr_call_t (owned) */
+    cc_map_t *recent; /* call_id -> (void *)1, ids in the ring below */
+    char **ring;      /* recently ended call ids, oldest overwritten first */
     size_t ring_cap, ring_next;
 };
 
 static const char *const s_dispositions[] = {
-    "answered", "busy", "no_answer", "cancelled", "declined",
-    "unavailable", "not_found", "failed", "media_timeout", NULL,
+    "answered",    "busy",      "no_answer", "cancelled",     "declined",
+    "unavailable", "not_found", "failed",    "media_timeout", NULL,
 };
 
 static bool s_one_of(const char *text, const char *const *set)
@@ -241,8 +241,7 @@ static cdr_row_t *s_row_build(const cdr_call_t *call, const char *call_id, int64
     return row;
 }
 
-static int s_on_created(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call,
-                        cdr_step_t *out)
+static int s_on_created(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call, cdr_step_t *out)
 {
     if (call && call->seen_created) {
         out->kind = CDR_STEP_IGNORED;
@@ -272,8 +271,7 @@ static int s_on_created(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *cal
 }
 
 /* call.ringing / call.answered: update, building a stub if call.created was lost. */
-static int s_on_progress(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call,
-                         cdr_step_t *out)
+static int s_on_progress(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call, cdr_step_t *out)
 {
     if (!call) {
         call = s_call_new(self, ev->call_id, ev->epoch);
@@ -301,8 +299,7 @@ static int s_on_progress(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *ca
     return 0;
 }
 
-static int s_on_ended(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call,
-                      cdr_step_t *out)
+static int s_on_ended(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call, cdr_step_t *out)
 {
     if (!call)
         out->note = "call.ended without any earlier event of the call (lost?): partial CDR";
@@ -319,8 +316,8 @@ static int s_on_ended(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call,
         side = "system";
         out->note = "unknown hangup_side in call.ended: stored as system";
     }
-    cdr_row_t *row = s_row_build(call, ev->call_id, ev->ts_us, ev->event_id, disposition,
-                                 side, ev->sip_code, ev->reason);
+    cdr_row_t *row = s_row_build(call, ev->call_id, ev->ts_us, ev->event_id, disposition, side,
+                                 ev->sip_code, ev->reason);
     if (!row)
         return -1;
     memcpy(row->legs, ev->legs, sizeof row->legs);
@@ -432,8 +429,8 @@ size_t cdr_core_end_orphans(cdr_core_t *self, uint64_t current_epoch, int64_t ts
         int64_t ended_us = ts_us;
         if (call->updated_us != CDR_UNKNOWN && ended_us < call->updated_us)
             ended_us = call->updated_us;
-        cdr_row_t *row = s_row_build(call, call->call_id, ended_us, event_id, "failed",
-                                     "system", 0, "call state lost: sipproxy restarted");
+        cdr_row_t *row = s_row_build(call, call->call_id, ended_us, event_id, "failed", "system", 0,
+                                     "call state lost: sipproxy restarted");
         s_remember_ended(self, call->call_id);
         cc_map_delete(self->calls, cc_map_key(e)); /* the entry just returned: allowed */
         if (row) {

@@ -25,7 +25,11 @@ typedef struct {
     int64_t max_gap_ms;
 } cdr_leg_stats_t;
 
-typedef enum { CDR_LEG_CALLER = 0, CDR_LEG_CALLEE = 1, CDR_LEG_COUNT = 2 } cdr_leg_t;
+typedef enum {
+    CDR_LEG_CALLER = 0,
+    CDR_LEG_CALLEE = 1,
+    CDR_LEG_COUNT = 2
+} cdr_leg_t;
 
 typedef enum {
     CDR_EV_CREATED,
@@ -83,9 +87,9 @@ void cdr_row_destroy(cdr_row_t **self_p);
 
 /* What one step did. */
 typedef enum {
-    CDR_STEP_IGNORED,  /* duplicate or late event: nothing to write (reason in `why`) */
-    CDR_STEP_ACTIVE,   /* call state changed: `call` is its state now (borrowed) */
-    CDR_STEP_ENDED,    /* call finished: `row` is the CDR (caller owns), call removed */
+    CDR_STEP_IGNORED, /* duplicate or late event: nothing to write (reason in `why`) */
+    CDR_STEP_ACTIVE,  /* call state changed: `call` is its state now (borrowed) */
+    CDR_STEP_ENDED,   /* call finished: `row` is the CDR (caller owns), call removed */
 } cdr_step_kind_t;
 
 typedef struct {
@@ -115,7 +119,7 @@ int cdr_core_restore(cdr_core_t *self, const cdr_call_t *call);
  * disposition "failed", hangup side "system", at ts_us; `trigger_id` (the new epoch's
  * first event id) makes the rows' event ids unique. Calls `fn` with each row (caller
  * owns it). Returns how many calls were ended. */
-typedef void (cdr_row_fn)(cdr_row_t *row, void *arg);
+typedef void(cdr_row_fn)(cdr_row_t *row, void *arg);
 size_t cdr_core_end_orphans(cdr_core_t *self, uint64_t current_epoch, int64_t ts_us,
                             const char *trigger_id, cdr_row_fn *fn, void *arg);
 

@@ -14,8 +14,8 @@ static cdr_event_t s_ev(cdr_event_kind_t kind, const char *call_id, int64_t ts_u
     static char ids[64][32];
     char *id = ids[seq++ % 64];
     snprintf(id, 32, "sipproxy:%d:%d", EPOCH, seq);
-    cdr_event_t ev = {.kind = kind, .call_id = call_id, .ts_us = ts_us, .epoch = EPOCH,
-                      .event_id = id};
+    cdr_event_t ev = {
+        .kind = kind, .call_id = call_id, .ts_us = ts_us, .epoch = EPOCH, .event_id = id};
     return ev;
 }
 
@@ -95,9 +95,8 @@ CC_TEST(cdr_unanswered_dispositions)
         const char *disposition, *side;
         int code;
     } cases[] = {
-        {"busy", "callee", 486},        {"no_answer", "system", 480},
-        {"cancelled", "caller", 487},   {"declined", "callee", 603},
-        {"unavailable", "system", 480}, {"not_found", "system", 404},
+        {"busy", "callee", 486},     {"no_answer", "system", 480},   {"cancelled", "caller", 487},
+        {"declined", "callee", 603}, {"unavailable", "system", 480}, {"not_found", "system", 404},
         {"failed", "system", 503},
     };
     cdr_core_t *core = cdr_core_new(0);
@@ -108,8 +107,8 @@ CC_TEST(cdr_unanswered_dispositions)
         s_step(core, s_created(call_id, T0), &st);
         s_step(core, s_ev(CDR_EV_RINGING, call_id, T0 + 100000), &st);
         CC_CHECK_INT(s_step(core,
-                            s_ended(call_id, T0 + 30000000, cases[i].disposition,
-                                    cases[i].side, cases[i].code),
+                            s_ended(call_id, T0 + 30000000, cases[i].disposition, cases[i].side,
+                                    cases[i].code),
                             &st),
                      CDR_STEP_ENDED);
         CC_CHECK_STR(st.row->disposition, cases[i].disposition);
@@ -148,11 +147,14 @@ CC_TEST(cdr_leg_stats_copied_to_the_row)
     cdr_step_t st;
     s_step(core, s_created("l1", T0), &st);
     cdr_event_t ended = s_ended("l1", T0 + 1000000, "answered", "callee", 200);
-    ended.legs[CDR_LEG_CALLER] = (cdr_leg_stats_t){.present = true, .packets_in = 50,
-                                                   .bytes_in = 8600, .lost = 2,
-                                                   .jitter_ms = 1.25, .max_gap_ms = 60};
-    ended.legs[CDR_LEG_CALLEE] = (cdr_leg_stats_t){.present = true, .packets_out = 49,
-                                                   .out_of_order = 1};
+    ended.legs[CDR_LEG_CALLER] = (cdr_leg_stats_t){.present = true,
+                                                   .packets_in = 50,
+                                                   .bytes_in = 8600,
+                                                   .lost = 2,
+                                                   .jitter_ms = 1.25,
+                                                   .max_gap_ms = 60};
+    ended.legs[CDR_LEG_CALLEE] =
+        (cdr_leg_stats_t){.present = true, .packets_out = 49, .out_of_order = 1};
     s_step(core, ended, &st);
     CC_CHECK(st.row->legs[CDR_LEG_CALLER].present);
     CC_CHECK_INT(st.row->legs[CDR_LEG_CALLER].packets_in, 50);
@@ -190,8 +192,7 @@ CC_TEST(cdr_duplicates_and_late_events_ignored)
                  CDR_STEP_IGNORED);
     CC_CHECK_STR(st.why, "duplicate call.ended");
     CC_CHECK(st.row == NULL);
-    CC_CHECK_INT(s_step(core, s_ev(CDR_EV_RINGING, "d1", T0 + 4000000), &st),
-                 CDR_STEP_IGNORED);
+    CC_CHECK_INT(s_step(core, s_ev(CDR_EV_RINGING, "d1", T0 + 4000000), &st), CDR_STEP_IGNORED);
     CC_CHECK_INT(cdr_core_active(core), 0);
     cdr_core_destroy(&core);
 }
@@ -206,10 +207,8 @@ CC_TEST(cdr_recent_ring_forgets_oldest)
         cdr_row_destroy(&st.row);
     }
     /* r1 fell out of a ring of two: a second call.ended for it is taken as new. */
-    CC_CHECK_INT(s_step(core, s_ended("r3", T0, "failed", "system", 500), &st),
-                 CDR_STEP_IGNORED);
-    CC_CHECK_INT(s_step(core, s_ended("r1", T0, "failed", "system", 500), &st),
-                 CDR_STEP_ENDED);
+    CC_CHECK_INT(s_step(core, s_ended("r3", T0, "failed", "system", 500), &st), CDR_STEP_IGNORED);
+    CC_CHECK_INT(s_step(core, s_ended("r1", T0, "failed", "system", 500), &st), CDR_STEP_ENDED);
     cdr_row_destroy(&st.row);
     cdr_core_destroy(&core);
 }
@@ -318,18 +317,23 @@ static void s_collect(cdr_row_t *row, void *arg)
 CC_TEST(cdr_restore_and_orphans_of_an_old_epoch)
 {
     cdr_core_t *core = cdr_core_new(0);
-    cdr_call_t saved = {.call_id = "old1", .caller = "1001", .callee = "1002",
-                        .direction = "internal", .answered_by = "1002",
-                        .created_us = T0, .ringing_us = CDR_UNKNOWN,
-                        .answered_us = T0 + 1000000, .updated_us = T0 + 1000000,
-                        .epoch = 7, .seen_created = true};
+    cdr_call_t saved = {.call_id = "old1",
+                        .caller = "1001",
+                        .callee = "1002",
+                        .direction = "internal",
+                        .answered_by = "1002",
+                        .created_us = T0,
+                        .ringing_us = CDR_UNKNOWN,
+                        .answered_us = T0 + 1000000,
+                        .updated_us = T0 + 1000000,
+                        .epoch = 7,
+                        .seen_created = true};
     CC_CHECK_INT(cdr_core_restore(core, &saved), 0);
     CC_CHECK_INT(cdr_core_restore(core, &saved), -1);
     cdr_step_t st;
     s_step(core, s_created("new1", T0 + 5000000), &st); /* epoch 42 */
     cdr_row_t *rows[4] = {0};
-    CC_CHECK_INT(cdr_core_end_orphans(core, EPOCH, T0 + 9000000, "sipproxy:42:1",
-                                      s_collect, rows),
+    CC_CHECK_INT(cdr_core_end_orphans(core, EPOCH, T0 + 9000000, "sipproxy:42:1", s_collect, rows),
                  1);
     CC_CHECK(rows[0] != NULL && rows[1] == NULL);
     CC_CHECK_STR(rows[0]->call_id, "old1");
@@ -360,14 +364,18 @@ CC_TEST(cdr_orphans_among_many_calls_all_end_and_the_rest_stay)
     char id[16];
     for (int i = 0; i < 300; i++) {
         snprintf(id, sizeof id, "c%d", i);
-        cdr_call_t saved = {.call_id = id, .created_us = T0, .ringing_us = CDR_UNKNOWN,
-                            .answered_us = CDR_UNKNOWN, .updated_us = T0,
-                            .epoch = i % 3 ? 7 : EPOCH, .seen_created = true};
+        cdr_call_t saved = {.call_id = id,
+                            .created_us = T0,
+                            .ringing_us = CDR_UNKNOWN,
+                            .answered_us = CDR_UNKNOWN,
+                            .updated_us = T0,
+                            .epoch = i % 3 ? 7 : EPOCH,
+                            .seen_created = true};
         CC_CHECK_INT(cdr_core_restore(core, &saved), 0);
     }
     int rows = 0;
-    CC_CHECK_INT(cdr_core_end_orphans(core, EPOCH, T0 + 1000, "sipproxy:42:1", s_count_row,
-                                      &rows), 200);
+    CC_CHECK_INT(cdr_core_end_orphans(core, EPOCH, T0 + 1000, "sipproxy:42:1", s_count_row, &rows),
+                 200);
     CC_CHECK_INT(rows, 200);
     CC_CHECK_INT(cdr_core_active(core), 100);
     CC_CHECK(cdr_core_find(core, "c0") != NULL);

@@ -24,29 +24,32 @@ static const struct {
     const char *name, *sql;
     int nparams;
 } s_statements[] = {
-    {"cdr_cursor_get",
-     "SELECT epoch, seq FROM bus_cursors WHERE consumer = $1 AND publisher = $2", 2},
+    {"cdr_cursor_get", "SELECT epoch, seq FROM bus_cursors WHERE consumer = $1 AND publisher = $2",
+     2},
     {"cdr_cursor_set",
      "INSERT INTO bus_cursors (consumer, publisher, epoch, seq, updated_at) "
      "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (consumer, publisher) "
      "DO UPDATE SET epoch = EXCLUDED.epoch, seq = EXCLUDED.seq, updated_at = now()",
      4},
     {"cdr_active_load",
-     "SELECT call_id, caller, callee, direction, trunk, route_kind, route_target, answered_by, "
-     S_US("created_at") ", " S_US("ringing_at") ", " S_US("answered_at") ", "
-     S_US("updated_at") ", bus_epoch FROM calls_active",
+     "SELECT call_id, caller, callee, direction, trunk, route_kind, route_target, "
+     "answered_by, " S_US("created_at") ", " S_US("ringing_at") ", " S_US("answered_at") ", " S_US(
+         "updated_at") ", bus_epoch FROM calls_active",
      0},
     {"cdr_active_put",
      "INSERT INTO calls_active (call_id, caller, callee, direction, trunk, route_kind, "
      "route_target, answered_by, created_at, ringing_at, answered_at, updated_at, bus_epoch) "
-     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " S_TS(9) ", " S_TS(10) ", " S_TS(11) ", "
-     "COALESCE(" S_TS(12) ", now()), $13) ON CONFLICT (call_id) DO UPDATE SET "
-     "caller = EXCLUDED.caller, callee = EXCLUDED.callee, direction = EXCLUDED.direction, "
-     "trunk = EXCLUDED.trunk, route_kind = EXCLUDED.route_kind, "
-     "route_target = EXCLUDED.route_target, answered_by = EXCLUDED.answered_by, "
-     "created_at = EXCLUDED.created_at, ringing_at = EXCLUDED.ringing_at, "
-     "answered_at = EXCLUDED.answered_at, updated_at = EXCLUDED.updated_at, "
-     "bus_epoch = EXCLUDED.bus_epoch",
+     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " S_TS(9) ", " S_TS(10) ", " S_TS(
+         11) ", "
+             "COALESCE(" S_TS(
+                 12) ", now()), $13) ON CONFLICT (call_id) DO UPDATE SET "
+                     "caller = EXCLUDED.caller, callee = EXCLUDED.callee, direction = "
+                     "EXCLUDED.direction, "
+                     "trunk = EXCLUDED.trunk, route_kind = EXCLUDED.route_kind, "
+                     "route_target = EXCLUDED.route_target, answered_by = EXCLUDED.answered_by, "
+                     "created_at = EXCLUDED.created_at, ringing_at = EXCLUDED.ringing_at, "
+                     "answered_at = EXCLUDED.answered_at, updated_at = EXCLUDED.updated_at, "
+                     "bus_epoch = EXCLUDED.bus_epoch",
      13},
     {"cdr_active_del", "DELETE FROM calls_active WHERE call_id = $1", 1},
     /* No conflict target: a replayed call.ended hits call_id or event_id, either way
@@ -54,9 +57,9 @@ static const struct {
     {"cdr_insert",
      "INSERT INTO cdrs (call_id, caller, callee, direction, trunk, route_kind, route_target, "
      "answered_by, created_at, answered_at, ended_at, ring_ms, talk_ms, disposition, "
-     "hangup_side, sip_code, reason, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-     S_TS(9) ", " S_TS(10) ", " S_TS(11) ", $12, $13, $14, $15, $16, $17, $18) "
-     "ON CONFLICT DO NOTHING RETURNING 1",
+     "hangup_side, sip_code, reason, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " S_TS(
+         9) ", " S_TS(10) ", " S_TS(11) ", $12, $13, $14, $15, $16, $17, $18) "
+                                        "ON CONFLICT DO NOTHING RETURNING 1",
      18},
     {"cdr_leg_insert",
      "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, "
@@ -111,8 +114,8 @@ cdr_db_t *cdr_db_new(cc_pg_t *pg, const char *consumer, const char *publisher)
     if (!self->consumer || !self->publisher)
         goto fail;
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (cc_pg_prepare(pg, s_statements[i].name, s_statements[i].sql,
-                          s_statements[i].nparams) != 0)
+        if (cc_pg_prepare(pg, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams) !=
+            0)
             goto fail;
     return self;
 fail:
@@ -169,12 +172,18 @@ int cdr_db_load_active(cdr_db_t *self, cdr_core_t *core)
     int loaded = 0;
     for (int i = 0; i < PQntuples(res); i++) {
         cdr_call_t call = {
-            .call_id = s_col(res, i, 0), .caller = s_col(res, i, 1),
-            .callee = s_col(res, i, 2), .direction = s_col(res, i, 3),
-            .trunk = s_col(res, i, 4), .route_kind = s_col(res, i, 5),
-            .route_target = s_col(res, i, 6), .answered_by = s_col(res, i, 7),
-            .created_us = s_col_us(res, i, 8), .ringing_us = s_col_us(res, i, 9),
-            .answered_us = s_col_us(res, i, 10), .updated_us = s_col_us(res, i, 11),
+            .call_id = s_col(res, i, 0),
+            .caller = s_col(res, i, 1),
+            .callee = s_col(res, i, 2),
+            .direction = s_col(res, i, 3),
+            .trunk = s_col(res, i, 4),
+            .route_kind = s_col(res, i, 5),
+            .route_target = s_col(res, i, 6),
+            .answered_by = s_col(res, i, 7),
+            .created_us = s_col_us(res, i, 8),
+            .ringing_us = s_col_us(res, i, 9),
+            .answered_us = s_col_us(res, i, 10),
+            .updated_us = s_col_us(res, i, 11),
             .epoch = strtoull(PQgetvalue(res, i, 12), NULL, 10),
         };
         call.seen_created = call.created_us != CDR_UNKNOWN;
@@ -286,8 +295,7 @@ static bool s_begin_write(s_tx_t *tx)
     return true;
 }
 
-static bool s_end_write(s_tx_t *tx, int rc, PGresult *res, const char *what,
-                        const char *call_id)
+static bool s_end_write(s_tx_t *tx, int rc, PGresult *res, const char *what, const char *call_id)
 {
     PQclear(res);
     if (rc == 0) {
@@ -326,8 +334,7 @@ static void s_write_calls(s_tx_t *tx, cdr_batch_t *batch)
             return;
         PGresult *res = NULL;
         int rc = s_put_call(tx->db, &it, &res);
-        s_end_write(tx, rc, res, it.state ? "calls_active.put" : "calls_active.delete",
-                    it.call_id);
+        s_end_write(tx, rc, res, it.state ? "calls_active.put" : "calls_active.delete", it.call_id);
     }
 }
 

@@ -26,13 +26,13 @@ int cdr_db_load_cursor(cdr_db_t *self, cc_bus_cursor_t *cursor);
 int cdr_db_load_active(cdr_db_t *self, cdr_core_t *core);
 
 typedef struct {
-    size_t cdrs_inserted;  /* new rows in cdrs */
-    size_t cdrs_existing;  /* already there (a replay): nothing written */
-    size_t skipped;        /* careful mode: writes the database refused, logged */
+    size_t cdrs_inserted; /* new rows in cdrs */
+    size_t cdrs_existing; /* already there (a replay): nothing written */
+    size_t skipped;       /* careful mode: writes the database refused, logged */
 } cdr_db_result_t;
 
-#define CDR_DB_RETRY (-1)     /* connection or server trouble: nothing written, try later */
-#define CDR_DB_BAD_DATA (-2)  /* a row was refused (SQLSTATE 22xxx/23xxx): retry carefully */
+#define CDR_DB_RETRY (-1)    /* connection or server trouble: nothing written, try later */
+#define CDR_DB_BAD_DATA (-2) /* a row was refused (SQLSTATE 22xxx/23xxx): retry carefully */
 
 /* Write the batch and its cursor in one transaction. In careful mode each write runs
  * under a savepoint and one the database refuses is logged and skipped instead of

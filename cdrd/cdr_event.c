@@ -46,12 +46,12 @@ int cdr_parse_ts(const char *text, int64_t *us_out)
         return -1;
     const char *p = text;
     int64_t y, mo, d, h, mi, s, frac = 0;
-    if (s_digits(&p, 4, &y) || s_expect(&p, '-') || s_digits(&p, 2, &mo) ||
-        s_expect(&p, '-') || s_digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
+    if (s_digits(&p, 4, &y) || s_expect(&p, '-') || s_digits(&p, 2, &mo) || s_expect(&p, '-') ||
+        s_digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
         return -1;
     p++;
-    if (s_digits(&p, 2, &h) || s_expect(&p, ':') || s_digits(&p, 2, &mi) ||
-        s_expect(&p, ':') || s_digits(&p, 2, &s))
+    if (s_digits(&p, 2, &h) || s_expect(&p, ':') || s_digits(&p, 2, &mi) || s_expect(&p, ':') ||
+        s_digits(&p, 2, &s))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         return -1;
@@ -103,8 +103,8 @@ static const char *s_str(json_t *body, const char *key)
     return json_string_value(json_object_get(body, key)); /* NULL if absent or not text */
 }
 
-int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf,
-                     size_t id_len, char *err, size_t errlen)
+int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, size_t id_len,
+                     char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (!ev->type || strncmp(ev->type, "call.", 5) != 0)

@@ -22,7 +22,7 @@ void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out);
  * 0 for any other type (not ours: nothing to do), -1 with a reason in err for a call
  * event that cannot be used (no call id, bad ts). Strings in `out` borrow from `ev` and
  * from `id_buf`, which receives the event id "pub:epoch:seq". */
-int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf,
-                     size_t id_len, char *err, size_t errlen);
+int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, size_t id_len,
+                     char *err, size_t errlen);
 
 #endif

@@ -3,14 +3,17 @@
 #include "cc_test.h"
 #include "cdr_event.h"
 
-static int s_decode(const char *type, const char *json, cdr_event_t *out, char *id,
-                    json_t **body_p)
+static int s_decode(const char *type, const char *json, cdr_event_t *out, char *id, json_t **body_p)
 {
     json_error_t jerr;
     *body_p = json_loads(json, 0, &jerr);
     json_t *cid = json_object_get(*body_p, "call_id");
-    cc_bus_event_t ev = {.type = type, .pub = "sipproxy", .epoch = 77, .seq = 5,
-                         .call_id = json_string_value(cid), .body = *body_p};
+    cc_bus_event_t ev = {.type = type,
+                         .pub = "sipproxy",
+                         .epoch = 77,
+                         .seq = 5,
+                         .call_id = json_string_value(cid),
+                         .body = *body_p};
     char err[128] = "";
     return cdr_event_decode(&ev, out, id, 64, err, sizeof err);
 }
@@ -26,7 +29,7 @@ CC_TEST(cdr_ts_parse)
     CC_CHECK_INT(us, 951868799500000LL);
     CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00.123456789+00:00", &us), 0);
     CC_CHECK_INT(us, 1709251200123456LL);
-    CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00", &us), -1);     /* no zone */
+    CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00", &us), -1);       /* no zone */
     CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00+02:00", &us), -1); /* not UTC */
     CC_CHECK_INT(cdr_parse_ts("2024-13-01T00:00:00Z", &us), -1);
     CC_CHECK_INT(cdr_parse_ts("2024-03-01T00:00:00.Z", &us), -1);
@@ -91,7 +94,7 @@ CC_TEST(cdr_decode_ended_with_media)
     CC_CHECK_NEAR(a->jitter_ms, 2.5, 1e-9);
     CC_CHECK_INT(a->max_gap_ms, 80);
     CC_CHECK_INT(b->packets_in, 2990);
-    CC_CHECK_INT(b->bytes_out, 0); /* absent keys are 0 */
+    CC_CHECK_INT(b->bytes_out, 0);          /* absent keys are 0 */
     CC_CHECK_NEAR(b->jitter_ms, 1.0, 1e-9); /* an integer where a real is expected */
     json_decref(body);
 }
@@ -127,8 +130,8 @@ CC_TEST(cdr_decode_answered_and_ringing)
     CC_CHECK_STR(ev.answered_by, "1002");
     json_decref(body);
     CC_CHECK_INT(s_decode("call.ringing",
-                          "{\"ts\":\"2026-11-21T13:17:04Z\",\"call_id\":\"abc\",\"code\":180}",
-                          &ev, id, &body),
+                          "{\"ts\":\"2026-11-21T13:17:04Z\",\"call_id\":\"abc\",\"code\":180}", &ev,
+                          id, &body),
                  1);
     CC_CHECK_INT(ev.kind, CDR_EV_RINGING);
     json_decref(body);
@@ -139,17 +142,14 @@ CC_TEST(cdr_decode_not_ours_and_unusable)
     cdr_event_t ev;
     char id[64];
     json_t *body;
-    CC_CHECK_INT(s_decode("daemon.heartbeat", "{\"ts\":\"2026-11-21T13:17:04Z\"}", &ev, id,
-                          &body),
+    CC_CHECK_INT(s_decode("daemon.heartbeat", "{\"ts\":\"2026-11-21T13:17:04Z\"}", &ev, id, &body),
                  0);
     json_decref(body);
     CC_CHECK_INT(s_decode("call.transferred", "{\"call_id\":\"abc\"}", &ev, id, &body), 0);
     json_decref(body);
-    CC_CHECK_INT(s_decode("call.ringing", "{\"ts\":\"2026-11-21T13:17:04Z\"}", &ev, id, &body),
-                 -1);
+    CC_CHECK_INT(s_decode("call.ringing", "{\"ts\":\"2026-11-21T13:17:04Z\"}", &ev, id, &body), -1);
     json_decref(body);
-    CC_CHECK_INT(s_decode("call.ringing", "{\"call_id\":\"abc\",\"ts\":\"soon\"}", &ev, id,
-                          &body),
+    CC_CHECK_INT(s_decode("call.ringing", "{\"call_id\":\"abc\",\"ts\":\"soon\"}", &ev, id, &body),
                  -1);
     json_decref(body);
 }

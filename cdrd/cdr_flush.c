@@ -18,9 +18,9 @@ struct cdr_flush {
     cdr_db_t *db;
     cdr_batch_t *batch;
     cdr_flush_cfg_t cfg;
-    int timer;             /* pending flush or retry timer, 0 if none */
-    uint64_t retry_ms;     /* 0: not in backoff */
-    bool publish;          /* cdr.written is in the catalogue */
+    int timer;         /* pending flush or retry timer, 0 if none */
+    uint64_t retry_ms; /* 0: not in backoff */
+    bool publish;      /* cdr.written is in the catalogue */
     /* figures */
     uint64_t cdrs_written, cdrs_replayed, skipped, batches, failures;
     uint64_t stored_epoch, stored_seq;
@@ -97,8 +97,7 @@ static void s_after_commit(cdr_flush_t *self, const cdr_db_result_t *res)
         cc_debug("cdr.written",
                  "caller=%s callee=%s direction=%s disposition=%s hangup=%s "
                  "sip_code=%d ring_ms=%" PRId64 " talk_ms=%" PRId64 " partial=%d",
-                 cc_logq(row->caller ? row->caller : ""),
-                 cc_logq(row->callee ? row->callee : ""),
+                 cc_logq(row->caller ? row->caller : ""), cc_logq(row->callee ? row->callee : ""),
                  row->direction ? row->direction : "-", row->disposition, row->hangup_side,
                  row->sip_code, row->ring_ms, row->talk_ms, row->partial);
         if (self->publish)
@@ -142,10 +141,9 @@ static int s_attempt(cdr_flush_t *self)
     self->retry_ms = self->retry_ms ? self->retry_ms * 2 : S_RETRY_FIRST_MS;
     if (self->retry_ms > self->cfg.retry_max_ms)
         self->retry_ms = self->cfg.retry_max_ms;
-    cc_error("cdr.write_failed",
-             "err=%s pending_events=%zu pending_cdrs=%zu retry_ms=%" PRIu64,
-             cc_logq(self->last_error), cdr_batch_events(self->batch),
-             cdr_batch_rows(self->batch), self->retry_ms);
+    cc_error("cdr.write_failed", "err=%s pending_events=%zu pending_cdrs=%zu retry_ms=%" PRIu64,
+             cc_logq(self->last_error), cdr_batch_events(self->batch), cdr_batch_rows(self->batch),
+             self->retry_ms);
     return -1;
 }
 

@@ -13,8 +13,8 @@
 #include "cdr_db.h"
 
 typedef struct {
-    uint64_t flush_ms;    /* longest wait before a commit */
-    size_t flush_events;  /* commit at once at this many waiting events */
+    uint64_t flush_ms;   /* longest wait before a commit */
+    size_t flush_events; /* commit at once at this many waiting events */
     uint64_t retry_max_ms;
 } cdr_flush_cfg_t;
 

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
     int rc = cc_daemon_run(daemon);
     cdr_flush_destroy(&app.flush); /* cancels its timer: before the loop goes */
     cc_daemon_destroy(&daemon);
-    cdr_bus_destroy(&app.intake);   /* after the bus, which calls into it */
+    cdr_bus_destroy(&app.intake); /* after the bus, which calls into it */
     cdr_db_destroy(&app.db);
     cdr_batch_destroy(&app.batch);
     cdr_core_destroy(&app.core);

@@ -163,7 +163,7 @@ cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth)
 
 static void s_unlink_ipc_files(const cc_bus_t *self)
 {
-    static const char *const kinds[] = { "pub", "cmd" };
+    static const char *const kinds[] = {"pub", "cmd"};
     for (size_t i = 0; i < 2; i++) {
         char ep[512];
         cc_bus_endpoint(ep, sizeof ep, self->run_dir, self->name, kinds[i]);
@@ -271,9 +271,18 @@ void cc_bus_set_fd_watcher(cc_bus_t *self, cc_bus_fd_fn *fn, void *arg)
         fn(self, self->dealers[i]->fd, arg);
 }
 
-const char *cc_bus_name(const cc_bus_t *self) { return self->name; }
-uint64_t cc_bus_epoch(const cc_bus_t *self) { return self->epoch; }
-uint64_t cc_bus_last_seq(const cc_bus_t *self) { return self->seq; }
+const char *cc_bus_name(const cc_bus_t *self)
+{
+    return self->name;
+}
+uint64_t cc_bus_epoch(const cc_bus_t *self)
+{
+    return self->epoch;
+}
+uint64_t cc_bus_last_seq(const cc_bus_t *self)
+{
+    return self->seq;
+}
 
 void cc_bus_on_loss(cc_bus_t *self, cc_bus_loss_fn *fn, void *arg)
 {
@@ -329,8 +338,9 @@ int cc_bus_publish(cc_bus_t *self, const char *type, const char *call_id, json_t
     s_format_ts(ts, sizeof ts, s_wall_us());
     json_t *ev = json_object();
     json_object_set_new(ev, "type", json_string(type));
-    json_object_set_new(ev, "id", json_pack("{s:s,s:I,s:I}", "pub", self->name, "epoch",
-                                            (json_int_t)self->epoch, "seq", (json_int_t)seq));
+    json_object_set_new(ev, "id",
+                        json_pack("{s:s,s:I,s:I}", "pub", self->name, "epoch",
+                                  (json_int_t)self->epoch, "seq", (json_int_t)seq));
     json_object_set_new(ev, "ts", json_string(ts));
     json_t *cid = fields ? json_object_get(fields, "call_id") : NULL;
     if (call_id)
@@ -340,7 +350,8 @@ int cc_bus_publish(cc_bus_t *self, const char *type, const char *call_id, json_t
     const char *key;
     json_t *value;
     if (fields) {
-        json_object_foreach(fields, key, value) {
+        json_object_foreach(fields, key, value)
+        {
             if (strcmp(key, "type") && strcmp(key, "id") && strcmp(key, "ts") &&
                 strcmp(key, "call_id"))
                 json_object_set(ev, key, value);
@@ -443,8 +454,7 @@ void cc_bus_reply(cc_bus_t *self, cc_bus_req_t *req, json_t *result)
     s_send_reply_json(self, req, reply);
 }
 
-void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, const char *fmt,
-                        ...)
+void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, const char *fmt, ...)
 {
     char message[512];
     va_list ap;
@@ -452,8 +462,8 @@ void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, con
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     cc_debug("bus.error_reply", "cmd=%s req=%s code=%s message=%s",
-             cc_logq(req->cmd ? req->cmd : "?"), cc_logq(req->id ? req->id : "-"),
-             cc_logq(code), cc_logq(message));
+             cc_logq(req->cmd ? req->cmd : "?"), cc_logq(req->id ? req->id : "-"), cc_logq(code),
+             cc_logq(message));
     json_t *reply = s_reply_head(req, false);
     json_object_set_new(reply, "error", json_pack("{s:s,s:s}", "code", code, "message", message));
     s_send_reply_json(self, req, reply);
@@ -547,10 +557,10 @@ static void s_handle_command(cc_bus_t *self, cc_bus_req_t *req, const char *data
         cc_log_set_call(json_string_value(json_object_get(args, "call_id")));
         cmd->fn(self, req, def->name, args, cmd->arg);
         cc_log_set_call(NULL);
-    }
-    else if (!strcmp(def->name, "ping"))
-        cc_bus_reply(self, req, json_pack("{s:b,s:s,s:I}", "pong", 1, "daemon", self->name,
-                                          "epoch", (json_int_t)self->epoch));
+    } else if (!strcmp(def->name, "ping"))
+        cc_bus_reply(self, req,
+                     json_pack("{s:b,s:s,s:I}", "pong", 1, "daemon", self->name, "epoch",
+                               (json_int_t)self->epoch));
     else
         s_serve_replay(self, req, args);
 done:
@@ -621,8 +631,8 @@ int cc_bus_next_timeout_ms(cc_bus_t *self)
 {
     uint64_t now = cc_bus_now_ms();
     int next = -1;
-    int each[] = { cc_bus_requests_next_ms(self, now), cc_bus_sub_next_ms(self, now),
-                   cc_bus_watch_next_ms(self, now) };
+    int each[] = {cc_bus_requests_next_ms(self, now), cc_bus_sub_next_ms(self, now),
+                  cc_bus_watch_next_ms(self, now)};
     for (size_t i = 0; i < sizeof each / sizeof each[0]; i++)
         if (each[i] >= 0 && (next < 0 || each[i] < next))
             next = each[i];

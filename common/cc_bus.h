@@ -52,7 +52,7 @@ int cc_bus_attach(cc_bus_t *self, cc_loop_t *loop);
 /* For a loop that is not cc_loop (sofia's su_root): the bus reports each fd to watch for
  * readability as it creates sockets; the owner calls cc_bus_dispatch() when one fires and
  * before every wait, and wakes up no later than cc_bus_next_timeout_ms(). */
-typedef void (cc_bus_fd_fn)(cc_bus_t *bus, int fd, void *arg);
+typedef void(cc_bus_fd_fn)(cc_bus_t *bus, int fd, void *arg);
 void cc_bus_set_fd_watcher(cc_bus_t *self, cc_bus_fd_fn *fn, void *arg);
 /* Drain every socket, run handlers, expire overdue requests. True if anything happened. */
 bool cc_bus_dispatch(cc_bus_t *self);
@@ -78,8 +78,8 @@ char *cc_bus_endpoint(char *buf, size_t len, const char *run_dir, const char *na
 int cc_bus_publish(cc_bus_t *self, const char *type, const char *call_id, json_t *fields);
 
 typedef struct {
-    const char *type;    /* "call.answered" */
-    const char *pub;     /* publisher's name */
+    const char *type; /* "call.answered" */
+    const char *pub;  /* publisher's name */
     uint64_t epoch;
     uint64_t seq;
     const char *call_id; /* NULL when the event has none */
@@ -87,7 +87,7 @@ typedef struct {
     bool replayed;       /* came from a replay rather than live */
 } cc_bus_event_t;
 
-typedef void (cc_bus_event_fn)(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg);
+typedef void(cc_bus_event_fn)(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg);
 
 /* Best-effort subscription: live events of `publisher` whose type starts with prefix
  * ("" for all). Events published while not connected are simply missed. */
@@ -109,8 +109,8 @@ typedef struct {
 int cc_bus_subscribe_reliable(cc_bus_t *self, const char *publisher, cc_bus_cursor_t start,
                               cc_bus_event_fn *fn, void *arg);
 
-typedef void (cc_bus_loss_fn)(cc_bus_t *bus, const char *publisher, uint64_t epoch,
-                              uint64_t first_lost_seq, uint64_t last_lost_seq, void *arg);
+typedef void(cc_bus_loss_fn)(cc_bus_t *bus, const char *publisher, uint64_t epoch,
+                             uint64_t first_lost_seq, uint64_t last_lost_seq, void *arg);
 void cc_bus_on_loss(cc_bus_t *self, cc_bus_loss_fn *fn, void *arg);
 
 /* ---- commands: serving ------------------------------------------------------- */
@@ -120,21 +120,21 @@ void cc_bus_on_loss(cc_bus_t *self, cc_bus_loss_fn *fn, void *arg);
  * frees it. */
 typedef struct cc_bus_req cc_bus_req_t;
 
-typedef void (cc_bus_command_fn)(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd,
-                                 json_t *args, void *arg);
+typedef void(cc_bus_command_fn)(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                                void *arg);
 
 /* Serve command `cmd` (declared in the catalogue). `ping` and `bus.replay` are built in. */
 int cc_bus_on_command(cc_bus_t *self, const char *cmd, cc_bus_command_fn *fn, void *arg);
 void cc_bus_reply(cc_bus_t *self, cc_bus_req_t *req, json_t *result /* stolen, may be NULL */);
-void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, const char *fmt,
-                        ...) __attribute__((format(printf, 4, 5)));
+void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- commands: calling ------------------------------------------------------- */
 
 /* status: 0 ok (result is the reply's "result", may be NULL), -ETIMEDOUT (no reply within
  * the timeout; result NULL), -EPROTO (error reply: result is the "error" object). The
  * result is borrowed for the callback's duration. */
-typedef void (cc_bus_reply_fn)(cc_bus_t *bus, int status, json_t *result, void *arg);
+typedef void(cc_bus_reply_fn)(cc_bus_t *bus, int status, json_t *result, void *arg);
 
 /* A request in flight; 0 is never a valid handle. */
 typedef uint64_t cc_bus_handle_t;
@@ -154,8 +154,8 @@ typedef struct {
  * cancel ends it. Returns the request's handle, or 0 when it could not even be queued
  * (then fn is never called). fn may be NULL when nobody wants the reply. */
 cc_bus_handle_t cc_bus_request(cc_bus_t *self, cc_bus_owner_t *owner, const char *target,
-                               const char *cmd, json_t *args, int timeout_ms,
-                               cc_bus_reply_fn *fn, void *arg);
+                               const char *cmd, json_t *args, int timeout_ms, cc_bus_reply_fn *fn,
+                               void *arg);
 /* Forget one request: its callback will not run. False if it already ended. */
 bool cc_bus_cancel(cc_bus_t *self, cc_bus_handle_t handle);
 /* Forget every request of owner (none of their callbacks runs); the owner may then be freed. */
@@ -174,8 +174,8 @@ size_t cc_bus_pending_count(const cc_bus_t *self);
  * when a ping went unanswered for three intervals (down). A changed non-zero epoch means the
  * daemon restarted: whatever it held for this one (mediad's endpoints) is gone. */
 typedef struct cc_bus_watch cc_bus_watch_t;
-typedef void (cc_bus_watch_fn)(cc_bus_t *bus, const char *target, uint64_t old_epoch,
-                               uint64_t new_epoch, void *arg);
+typedef void(cc_bus_watch_fn)(cc_bus_t *bus, const char *target, uint64_t old_epoch,
+                              uint64_t new_epoch, void *arg);
 int cc_bus_watch(cc_bus_t *self, const char *target, int interval_ms, cc_bus_watch_fn *fn,
                  void *arg);
 /* The epoch the watch last saw for target (0: none yet, down, or not watched). */

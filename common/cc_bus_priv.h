@@ -11,7 +11,7 @@
 #include "cc_bus.h"
 #include "cc_map.h"
 
-#define CC_BUS_REPLAY_PAGE 1000     /* events per bus.replay reply */
+#define CC_BUS_REPLAY_PAGE 1000 /* events per bus.replay reply */
 #define CC_BUS_REPLAY_TIMEOUT_MS 3000
 #define CC_BUS_REPLAY_RETRY_MS 1000 /* after a failed replay request */
 #define CC_BUS_TIMER_MS 50          /* how often a cc_loop expires requests */
@@ -25,12 +25,12 @@ typedef struct {
     cc_bus_subsock_t *ss;
     cc_bus_event_fn *fn;
     void *arg;
-    char *prefix;             /* best-effort: type prefix; NULL for reliable */
+    char *prefix; /* best-effort: type prefix; NULL for reliable */
     bool reliable;
-    cc_bus_cursor_t cursor;   /* reliable: last event delivered */
-    bool in_flight;           /* reliable: a bus.replay request is outstanding */
-    uint64_t retry_at_ms;     /* reliable: when to ask again after a failure (0: no) */
-    cc_bus_cursor_t dropped;  /* reliable: newest live event dropped during this replay */
+    cc_bus_cursor_t cursor;  /* reliable: last event delivered */
+    bool in_flight;          /* reliable: a bus.replay request is outstanding */
+    uint64_t retry_at_ms;    /* reliable: when to ask again after a failure (0: no) */
+    cc_bus_cursor_t dropped; /* reliable: newest live event dropped during this replay */
 } cc_bus_handler_t;
 
 /* One SUB socket per publisher, shared by all subscriptions to it. */
@@ -99,18 +99,18 @@ struct cc_bus {
     size_t nsubs, subs_cap;
     cc_bus_dealer_t **dealers;
     size_t ndealers, dealers_cap;
-    cc_map_t *pending;          /* request id -> cc_bus_pending_t */
-    cc_bus_pending_t **heap;    /* by deadline, earliest first */
+    cc_map_t *pending;       /* request id -> cc_bus_pending_t */
+    cc_bus_pending_t **heap; /* by deadline, earliest first */
     size_t nheap, heap_cap;
     uint64_t req_counter;
-    char req_prefix[96];        /* "<name>-<pid>-": request ids are prefix + handle */
+    char req_prefix[96]; /* "<name>-<pid>-": request ids are prefix + handle */
     cc_bus_loss_fn *loss_fn;
     void *loss_arg;
     cc_loop_t *loop;
     int timer_id;
     cc_bus_fd_fn *fd_fn;
     void *fd_arg;
-    cc_bus_watch_t **watches;   /* daemons pinged for their epoch (cc_bus_watch.c) */
+    cc_bus_watch_t **watches; /* daemons pinged for their epoch (cc_bus_watch.c) */
     size_t nwatches, watches_cap;
     cc_bus_owner_t watch_owner; /* the pings in flight */
 };

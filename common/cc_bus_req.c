@@ -152,8 +152,8 @@ size_t cc_bus_pending_count(const cc_bus_t *self)
 }
 
 cc_bus_handle_t cc_bus_request(cc_bus_t *self, cc_bus_owner_t *owner, const char *target,
-                               const char *cmd, json_t *args, int timeout_ms,
-                               cc_bus_reply_fn *fn, void *arg)
+                               const char *cmd, json_t *args, int timeout_ms, cc_bus_reply_fn *fn,
+                               void *arg)
 {
     cc_bus_dealer_t *d = s_dealer_get(self, target);
     cc_bus_pending_t *p = calloc(1, sizeof *p);
@@ -224,8 +224,7 @@ static void s_handle_reply(cc_bus_t *self, cc_bus_dealer_t *d, const char *data,
     cc_bus_pending_t *p = id ? cc_map_get(self->pending, id) : NULL;
     if (!p) {
         /* Usually the answer to a request that timed out or was cancelled. */
-        cc_debug("bus.late_reply", "target=%s req=%s", cc_logq(d->target),
-                 cc_logq(id ? id : "-"));
+        cc_debug("bus.late_reply", "target=%s req=%s", cc_logq(d->target), cc_logq(id ? id : "-"));
         json_decref(msg);
         return;
     }
@@ -239,8 +238,8 @@ static void s_handle_reply(cc_bus_t *self, cc_bus_dealer_t *d, const char *data,
         json_t *error = json_object_get(msg, "error");
         json_t *fallback = NULL;
         if (!json_is_object(error))
-            error = fallback = json_pack("{s:s,s:s}", "code", "bad_reply", "message",
-                                         "reply without ok or error");
+            error = fallback =
+                json_pack("{s:s,s:s}", "code", "bad_reply", "message", "reply without ok or error");
         p->fn(self, -EPROTO, error, p->arg);
         json_decref(fallback);
     }
@@ -334,8 +333,8 @@ json_t *cc_bus_call(cc_bus_t *self, const char *target, const char *cmd, json_t 
                     int timeout_ms, char *err, size_t errlen)
 {
     s_call_t call = {0};
-    cc_bus_handle_t h = cc_bus_request(self, NULL, target, cmd, args, timeout_ms, s_call_done,
-                                       &call);
+    cc_bus_handle_t h =
+        cc_bus_request(self, NULL, target, cmd, args, timeout_ms, s_call_done, &call);
     if (!h) {
         snprintf(err, errlen, "%s: cannot send", target);
         return NULL;
@@ -350,7 +349,7 @@ json_t *cc_bus_call(cc_bus_t *self, const char *target, const char *cmd, json_t 
         if (!call.done)
             cc_bus_expire_requests(self, cc_bus_now_ms());
     }
-    if (!call.done) { /* zmq_poll failed: the context is going away */
+    if (!call.done) {           /* zmq_poll failed: the context is going away */
         cc_bus_cancel(self, h); /* it points at this stack frame */
         snprintf(err, errlen, "%s: poll failed: %s", target, zmq_strerror(errno));
         return NULL;
@@ -365,8 +364,7 @@ json_t *cc_bus_call(cc_bus_t *self, const char *target, const char *cmd, json_t 
     } else {
         const char *code = json_string_value(json_object_get(call.result, "code"));
         const char *message = json_string_value(json_object_get(call.result, "message"));
-        snprintf(err, errlen, "%s: %s: %s", target, code ? code : "error",
-                 message ? message : "");
+        snprintf(err, errlen, "%s: %s: %s", target, code ? code : "error", message ? message : "");
     }
     json_decref(call.result);
     return NULL;

@@ -44,12 +44,11 @@ fail:
     return NULL;
 }
 
-static cc_bus_handler_t *s_handler_add(cc_bus_t *self, const char *publisher,
-                                       const char *prefix, cc_bus_event_fn *fn, void *arg)
+static cc_bus_handler_t *s_handler_add(cc_bus_t *self, const char *publisher, const char *prefix,
+                                       cc_bus_event_fn *fn, void *arg)
 {
     cc_bus_subsock_t *ss = s_subsock_get(self, publisher);
-    if (!ss || cc_bus_grow((void **)&ss->handlers, &ss->cap, ss->nhandlers,
-                           sizeof *ss->handlers))
+    if (!ss || cc_bus_grow((void **)&ss->handlers, &ss->cap, ss->nhandlers, sizeof *ss->handlers))
         return NULL;
     cc_bus_handler_t *h = calloc(1, sizeof *h);
     if (!h)
@@ -70,8 +69,7 @@ static cc_bus_handler_t *s_handler_add(cc_bus_t *self, const char *publisher,
 int cc_bus_subscribe(cc_bus_t *self, const char *publisher, const char *type_prefix,
                      cc_bus_event_fn *fn, void *arg)
 {
-    return s_handler_add(self, publisher, type_prefix ? type_prefix : "", fn, arg) ? 0
-                                                                                   : -ENOMEM;
+    return s_handler_add(self, publisher, type_prefix ? type_prefix : "", fn, arg) ? 0 : -ENOMEM;
 }
 
 int cc_bus_subscribe_reliable(cc_bus_t *self, const char *publisher, cc_bus_cursor_t start,
@@ -110,8 +108,9 @@ void cc_bus_subs_free(cc_bus_t *self)
 static void s_report_loss(cc_bus_t *self, cc_bus_handler_t *h, uint64_t epoch, uint64_t first,
                           uint64_t last)
 {
-    cc_warn("bus.loss", "pub=%s epoch=%" PRIu64 " first_seq=%" PRIu64 " last_seq=%" PRIu64
-            " count=%" PRIu64, cc_logq(h->ss->publisher), epoch, first, last, last - first + 1);
+    cc_warn("bus.loss",
+            "pub=%s epoch=%" PRIu64 " first_seq=%" PRIu64 " last_seq=%" PRIu64 " count=%" PRIu64,
+            cc_logq(h->ss->publisher), epoch, first, last, last - first + 1);
     if (self->loss_fn)
         self->loss_fn(self, h->ss->publisher, epoch, first, last, self->loss_arg);
 }
@@ -153,7 +152,9 @@ static void s_on_replay(cc_bus_t *self, int status, json_t *result, void *arg)
     if (status != 0 || !json_is_array(events) || !json_is_integer(jepoch) ||
         !json_is_integer(jfirst) || !json_is_integer(jlast)) {
         cc_warn("bus.replay_failed", "pub=%s status=%s", cc_logq(h->ss->publisher),
-                status == -ETIMEDOUT ? "timeout" : status ? "error" : "bad_reply");
+                status == -ETIMEDOUT ? "timeout"
+                : status             ? "error"
+                                     : "bad_reply");
         h->retry_at_ms = cc_bus_now_ms() + CC_BUS_REPLAY_RETRY_MS;
         return;
     }
@@ -162,9 +163,8 @@ static void s_on_replay(cc_bus_t *self, int status, json_t *result, void *arg)
     uint64_t last = (uint64_t)json_integer_value(jlast);
     if (epoch != h->cursor.epoch) {
         if (h->cursor.epoch)
-            cc_info("bus.epoch_change", "pub=%s old=%" PRIu64 " new=%" PRIu64
-                    " old_seq=%" PRIu64, cc_logq(h->ss->publisher), h->cursor.epoch, epoch,
-                    h->cursor.seq);
+            cc_info("bus.epoch_change", "pub=%s old=%" PRIu64 " new=%" PRIu64 " old_seq=%" PRIu64,
+                    cc_logq(h->ss->publisher), h->cursor.epoch, epoch, h->cursor.seq);
         h->cursor.epoch = epoch;
         h->cursor.seq = 0;
     }
@@ -178,7 +178,8 @@ static void s_on_replay(cc_bus_t *self, int status, json_t *result, void *arg)
     }
     size_t i;
     json_t *body;
-    json_array_foreach(events, i, body) {
+    json_array_foreach(events, i, body)
+    {
         cc_bus_event_t ev;
         if (!s_event_parse(body, &ev, true) || ev.epoch != epoch || ev.seq <= h->cursor.seq)
             continue;
@@ -200,8 +201,8 @@ static void s_replay_start(cc_bus_t *self, cc_bus_handler_t *h)
     h->dropped = (cc_bus_cursor_t){0, 0};
     json_t *args = json_pack("{s:I,s:I}", "epoch", (json_int_t)h->cursor.epoch, "after_seq",
                              (json_int_t)h->cursor.seq);
-    if (!cc_bus_request(self, NULL, h->ss->publisher, "bus.replay", args,
-                        CC_BUS_REPLAY_TIMEOUT_MS, s_on_replay, h)) {
+    if (!cc_bus_request(self, NULL, h->ss->publisher, "bus.replay", args, CC_BUS_REPLAY_TIMEOUT_MS,
+                        s_on_replay, h)) {
         h->retry_at_ms = cc_bus_now_ms() + CC_BUS_REPLAY_RETRY_MS;
         return;
     }
@@ -223,9 +224,9 @@ static void s_reliable_live(cc_bus_t *self, cc_bus_handler_t *h, const cc_bus_ev
         if (ev->epoch != h->dropped.epoch || ev->seq > h->dropped.seq)
             h->dropped = (cc_bus_cursor_t){ev->epoch, ev->seq};
     } else {
-        cc_debug("bus.gap", "pub=%s epoch=%" PRIu64 " have=%" PRIu64 " got_epoch=%" PRIu64
-                 " got=%" PRIu64, cc_logq(h->ss->publisher), h->cursor.epoch, h->cursor.seq,
-                 ev->epoch, ev->seq);
+        cc_debug("bus.gap",
+                 "pub=%s epoch=%" PRIu64 " have=%" PRIu64 " got_epoch=%" PRIu64 " got=%" PRIu64,
+                 cc_logq(h->ss->publisher), h->cursor.epoch, h->cursor.seq, ev->epoch, ev->seq);
         s_replay_start(self, h);
     }
 }
@@ -240,9 +241,9 @@ bool cc_bus_sub_drain(cc_bus_t *self, cc_bus_subsock_t *ss)
             break;
         any = true;
         json_error_t jerr;
-        json_t *body = n == 2 ? json_loadb(zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]),
-                                           0, &jerr)
-                              : NULL;
+        json_t *body =
+            n == 2 ? json_loadb(zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]), 0, &jerr)
+                   : NULL;
         cc_bus_close_frames(frames, n);
         cc_bus_event_t ev;
         if (!body || !s_event_parse(body, &ev, false)) {

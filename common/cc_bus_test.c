@@ -56,7 +56,7 @@ static int s_heartbeat(cc_bus_t *bus, int n)
                                     "uptime_s", n, "ready", 1));
 }
 
-typedef bool (s_done_fn)(void *arg);
+typedef bool(s_done_fn)(void *arg);
 
 /* Dispatch every bus until done() or the deadline; `tick` (may be NULL) runs each round. */
 static bool s_pump(cc_bus_t **buses, int n, int max_ms, s_done_fn *done, void *arg,
@@ -99,13 +99,12 @@ static void s_on_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     snprintf(seen->type, sizeof seen->type, "%s", ev->type);
     snprintf(seen->pub, sizeof seen->pub, "%s", ev->pub);
     snprintf(seen->call_id, sizeof seen->call_id, "%s", ev->call_id ? ev->call_id : "");
-    snprintf(seen->ts, sizeof seen->ts, "%s",
-             json_string_value(json_object_get(ev->body, "ts")));
+    snprintf(seen->ts, sizeof seen->ts, "%s", json_string_value(json_object_get(ev->body, "ts")));
     seen->code = json_integer_value(json_object_get(ev->body, "code"));
 }
 
-static void s_on_loss(cc_bus_t *bus, const char *pub, uint64_t epoch, uint64_t first,
-                      uint64_t last, void *arg)
+static void s_on_loss(cc_bus_t *bus, const char *pub, uint64_t epoch, uint64_t first, uint64_t last,
+                      void *arg)
 {
     (void)bus, (void)pub;
     s_seen_t *seen = arg;
@@ -115,7 +114,10 @@ static void s_on_loss(cc_bus_t *bus, const char *pub, uint64_t epoch, uint64_t f
     seen->loss_last = last;
 }
 
-static bool s_seen_any(void *arg) { return ((s_seen_t *)arg)->count > 0; }
+static bool s_seen_any(void *arg)
+{
+    return ((s_seen_t *)arg)->count > 0;
+}
 
 /* ---- events ---------------------------------------------------------------------- */
 
@@ -194,12 +196,14 @@ static void s_on_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
     r->result = result ? json_incref(result) : NULL;
 }
 
-static bool s_replied(void *arg) { return ((s_reply_t *)arg)->calls > 0; }
+static bool s_replied(void *arg)
+{
+    return ((s_reply_t *)arg)->calls > 0;
+}
 
 static cc_bus_req_t *s_deferred;
 
-static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)arg;
     json_int_t id = json_integer_value(json_object_get(args, "endpoint_id"));
@@ -210,8 +214,7 @@ static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     cc_bus_reply(bus, req, json_pack("{s:{s:I,s:s}}", "stats", "id", id, "cmd", cmd));
 }
 
-static void s_on_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_on_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd, (void)args, (void)arg;
     cc_bus_reply_error(bus, req, "no_such_endpoint", "endpoint %d is gone", 5);
@@ -244,16 +247,16 @@ CC_TEST(bus_command_round_trip_and_errors)
               handler_err = {0}, deferred = {0};
     bool all = s_ask(buses, "endpoint.delete", json_pack("{s:i}", "endpoint_id", 4), &ok) &&
                s_ask(buses, "ping", NULL, &ping) &&
-               s_ask(buses, "endpoint.create", json_pack("{s:s,s:s}", "call_id", "c", "leg",
-                                                         "caller"), &unknown) &&
+               s_ask(buses, "endpoint.create",
+                     json_pack("{s:s,s:s}", "call_id", "c", "leg", "caller"), &unknown) &&
                s_ask(buses, "frobnicate", NULL, &undeclared) &&
                s_ask(buses, "endpoint.connect", json_pack("{s:i}", "endpoint_a", 1), &badargs) &&
-               s_ask(buses, "endpoint.connect", json_pack("{s:i,s:i}", "endpoint_a", 1,
-                                                          "endpoint_b", 2), &handler_err);
+               s_ask(buses, "endpoint.connect",
+                     json_pack("{s:i,s:i}", "endpoint_a", 1, "endpoint_b", 2), &handler_err);
     /* A reply given later, outside the handler. */
     s_deferred = NULL;
-    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 99), 2000,
-                   s_on_reply, &deferred);
+    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 99),
+                   2000, s_on_reply, &deferred);
     s_pump(buses, 2, 200, NULL, NULL, NULL, NULL);
     int before = deferred.calls;
     if (s_deferred)
@@ -262,8 +265,8 @@ CC_TEST(bus_command_round_trip_and_errors)
     cc_bus_destroy(&cli);
     cc_bus_destroy(&srv);
     s_rmdir();
-    s_reply_t *all_replies[] = {&ok, &ping, &unknown, &undeclared, &badargs, &handler_err,
-                                &deferred};
+    s_reply_t *all_replies[] = {&ok,      &ping,        &unknown, &undeclared,
+                                &badargs, &handler_err, &deferred};
     json_t *r_ok = ok.result, *r_ping = ping.result, *r_bad = badargs.result,
            *r_handler = handler_err.result;
     int statuses[7];
@@ -273,12 +276,11 @@ CC_TEST(bus_command_round_trip_and_errors)
     bool checks =
         all && json_integer_value(json_object_get(json_object_get(r_ok, "stats"), "id")) == 4 &&
         json_is_true(json_object_get(r_ping, "pong")) &&
-        !strcmp(json_string_value(json_object_get(r_ping, "daemon")), "tsrv") &&
-        unknown_code && !strcmp(unknown_code, "unknown_command") && undeclared_code &&
+        !strcmp(json_string_value(json_object_get(r_ping, "daemon")), "tsrv") && unknown_code &&
+        !strcmp(unknown_code, "unknown_command") && undeclared_code &&
         !strcmp(undeclared_code, "unknown_command") &&
         !strcmp(json_string_value(json_object_get(r_bad, "code")), "bad_args") &&
-        !strcmp(json_string_value(json_object_get(r_bad, "message")),
-                "missing arg 'endpoint_b'") &&
+        !strcmp(json_string_value(json_object_get(r_bad, "message")), "missing arg 'endpoint_b'") &&
         !strcmp(json_string_value(json_object_get(r_handler, "code")), "no_such_endpoint") &&
         !strcmp(json_string_value(json_object_get(r_handler, "message")), "endpoint 5 is gone");
     for (int i = 0; i < 7; i++)
@@ -322,9 +324,10 @@ CC_TEST(bus_bad_json_gets_error_reply)
     zsock_destroy(&raw);
     cc_bus_destroy(&srv);
     s_rmdir();
-    bool ok = got == 3 && strstr(replies[0], "\"bad_json\"") && strstr(replies[0], "\"req\":null") &&
-              strstr(replies[1], "\"bad_json\"") && strstr(replies[2], "\"req\":\"r3\"") &&
-              strstr(replies[2], "\"bad_json\"") && strstr(replies[2], "\"ok\":false");
+    bool ok = got == 3 && strstr(replies[0], "\"bad_json\"") &&
+              strstr(replies[0], "\"req\":null") && strstr(replies[1], "\"bad_json\"") &&
+              strstr(replies[2], "\"req\":\"r3\"") && strstr(replies[2], "\"bad_json\"") &&
+              strstr(replies[2], "\"ok\":false");
     for (int i = 0; i < got; i++)
         zstr_free(&replies[i]);
     CC_CHECK_INT(got, 3);
@@ -389,8 +392,8 @@ CC_TEST(bus_requests_cancelled_with_their_owner)
     cc_bus_handle_t hc = cc_bus_request(cli, &other, "tsrv", "endpoint.delete",
                                         json_pack("{s:i}", "endpoint_id", 2), 2000, s_on_reply, &c);
     cc_bus_handle_t hd = cc_bus_request(cli, &other, "nobody", "ping", NULL, 50, s_on_reply, &d);
-    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 3),
-                   2000, s_on_reply, &kept);
+    cc_bus_request(cli, NULL, "tsrv", "endpoint.delete", json_pack("{s:i}", "endpoint_id", 3), 2000,
+                   s_on_reply, &kept);
     size_t owned = cc_bus_owner_pending(&call), all = cc_bus_pending_count(cli);
     cc_bus_owner_cancel(cli, &call);
     bool cancelled_c = cc_bus_cancel(cli, hc);
@@ -456,8 +459,8 @@ typedef struct {
     uint64_t old[8], now[8];
 } s_watch_seen_t;
 
-static void s_on_peer(cc_bus_t *bus, const char *target, uint64_t old_epoch,
-                       uint64_t new_epoch, void *arg)
+static void s_on_peer(cc_bus_t *bus, const char *target, uint64_t old_epoch, uint64_t new_epoch,
+                      void *arg)
 {
     (void)bus, (void)target;
     s_watch_seen_t *w = arg;
@@ -468,9 +471,18 @@ static void s_on_peer(cc_bus_t *bus, const char *target, uint64_t old_epoch,
     w->calls++;
 }
 
-static bool s_watch_calls(void *arg) { return ((s_watch_seen_t *)arg)->calls >= 1; }
-static bool s_watch_calls2(void *arg) { return ((s_watch_seen_t *)arg)->calls >= 2; }
-static bool s_watch_calls3(void *arg) { return ((s_watch_seen_t *)arg)->calls >= 3; }
+static bool s_watch_calls(void *arg)
+{
+    return ((s_watch_seen_t *)arg)->calls >= 1;
+}
+static bool s_watch_calls2(void *arg)
+{
+    return ((s_watch_seen_t *)arg)->calls >= 2;
+}
+static bool s_watch_calls3(void *arg)
+{
+    return ((s_watch_seen_t *)arg)->calls >= 3;
+}
 
 CC_TEST(bus_watch_sees_a_restart)
 {
@@ -525,8 +537,8 @@ CC_TEST(bus_blocking_call)
     char err1[128] = "", err2[128] = "";
     json_t *pong = cc_bus_call(cli, "tsrv", "ping", NULL, 2000, err1, sizeof err1);
     json_t *fail = cc_bus_call(cli, "tsrv", "endpoint.connect",
-                               json_pack("{s:i,s:i}", "endpoint_a", 1, "endpoint_b", 2), 2000,
-                               err2, sizeof err2);
+                               json_pack("{s:i,s:i}", "endpoint_a", 1, "endpoint_b", 2), 2000, err2,
+                               sizeof err2);
     s_stop = true;
     pthread_join(thread, NULL);
     bool pong_ok = json_is_true(json_object_get(pong, "pong"));
@@ -544,9 +556,10 @@ CC_TEST(bus_blocking_call)
 static json_t *s_replay(cc_bus_t **buses, const char *target, uint64_t epoch, uint64_t after)
 {
     s_reply_t r = {0};
-    cc_bus_request(buses[1], NULL, target, "bus.replay",
-                   json_pack("{s:I,s:I}", "epoch", (json_int_t)epoch, "after_seq",
-                             (json_int_t)after), 2000, s_on_reply, &r);
+    cc_bus_request(
+        buses[1], NULL, target, "bus.replay",
+        json_pack("{s:I,s:I}", "epoch", (json_int_t)epoch, "after_seq", (json_int_t)after), 2000,
+        s_on_reply, &r);
     s_pump(buses, 2, 3000, s_replied, &r, NULL, NULL);
     if (r.status != 0) {
         json_decref(r.result);
@@ -609,17 +622,15 @@ CC_TEST(bus_replay_pages)
         json_decref(pages[i]);
     CC_CHECK(p1 && p2 && pnew && pend && ps);
     json_int_t want[][6] = {
-        {1, 1, 2500, 1000, 1, 1},
-        {1, 1, 2500, 500, 2001, 0},
+        {1, 1, 2500, 1000, 1, 1}, {1, 1, 2500, 500, 2001, 0},
         {1, 1, 2500, 1000, 1, 1}, /* another epoch: from the start */
-        {1, 1, 2500, 0, 0, 0},
-        {1, 16, 25, 10, 16, 0},
+        {1, 1, 2500, 0, 0, 0},    {1, 16, 25, 10, 16, 0},
     };
     for (int i = 0; i < 5; i++)
         for (int j = 0; j < 6; j++)
             if (facts[i][j] != want[i][j])
-                cc_test_fail(__FILE__, __LINE__, "page %d fact %d: expected %lld, saw %lld", i,
-                             j, (long long)want[i][j], (long long)facts[i][j]);
+                cc_test_fail(__FILE__, __LINE__, "page %d fact %d: expected %lld, saw %lld", i, j,
+                             (long long)want[i][j], (long long)facts[i][j]);
     CC_CHECK_INT(last_of_p1, 1000);
 }
 
@@ -669,8 +680,8 @@ CC_TEST(bus_reliable_late_start_catches_up)
         s_heartbeat(pub, i);
     s_seen_t *seen = calloc(1, sizeof *seen);
     cc_bus_on_loss(sub, s_on_loss, seen);
-    CC_CHECK_INT(cc_bus_subscribe_reliable(sub, "trel", (cc_bus_cursor_t){0, 0}, s_on_event,
-                                           seen), 0);
+    CC_CHECK_INT(cc_bus_subscribe_reliable(sub, "trel", (cc_bus_cursor_t){0, 0}, s_on_event, seen),
+                 0);
     /* Live events keep coming while the replay is under way. */
     s_feed_t feed = {pub, 0, 60, seen, 90};
     cc_bus_t *buses[] = {pub, sub};

@@ -14,9 +14,9 @@ struct cc_bus_watch {
     cc_bus_t *bus;
     char *target;
     int interval_ms;
-    uint64_t next_ms;   /* when the next ping goes */
-    uint64_t epoch;     /* last epoch seen, 0: none yet or down */
-    uint64_t seen_ms;   /* when a ping of that epoch was last answered */
+    uint64_t next_ms; /* when the next ping goes */
+    uint64_t epoch;   /* last epoch seen, 0: none yet or down */
+    uint64_t seen_ms; /* when a ping of that epoch was last answered */
     bool in_flight;
     cc_bus_watch_fn *fn;
     void *arg;
@@ -40,8 +40,7 @@ static void s_on_pong(cc_bus_t *bus, int status, json_t *result, void *arg)
         cc_info("bus.peer_epoch", "peer=%s old_epoch=%llu epoch=%llu", cc_logq(w->target),
                 (unsigned long long)old, (unsigned long long)epoch);
     else
-        cc_warn("bus.peer_down", "peer=%s epoch=%llu", cc_logq(w->target),
-                (unsigned long long)old);
+        cc_warn("bus.peer_down", "peer=%s epoch=%llu", cc_logq(w->target), (unsigned long long)old);
     w->fn(w->bus, w->target, old, epoch, w->arg); /* seen_ms: still the old epoch's */
     if (epoch)
         w->seen_ms = cc_bus_now_ms();

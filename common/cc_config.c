@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CC_CFG(section, key, type, def, min, max, help) \
-    { #section, #key, CC_CFG_##type, def, min, max, help },
+#define CC_CFG(section, key, type, def, min, max, help)                                            \
+    {#section, #key, CC_CFG_##type, def, min, max, help},
 
 static const cc_cfg_key_t s_keys[] = {
 #include "config/common.def"
@@ -39,10 +39,10 @@ static const char *s_sections[] = {
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
 
 typedef struct {
-    char *text;   /* normalised text: absolute path, "true"/"false", canonical level */
-    long number;  /* INT, PORT, LOG_LEVEL (the cc_log_level_t), BOOL (0/1) */
-    int lo, hi;   /* PORT_RANGE */
-    int line;     /* line of the file that set it, 0 if it did not */
+    char *text;  /* normalised text: absolute path, "true"/"false", canonical level */
+    long number; /* INT, PORT, LOG_LEVEL (the cc_log_level_t), BOOL (0/1) */
+    int lo, hi;  /* PORT_RANGE */
+    int line;    /* line of the file that set it, 0 if it did not */
 } s_value_t;
 
 struct cc_config {
@@ -132,8 +132,8 @@ static char *s_absolute_path(const char *text)
 
 static int s_parse_bool(const char *text, long *out, char *err, size_t errlen)
 {
-    static const char *yes[] = { "true", "yes", "on", "1" };
-    static const char *no[] = { "false", "no", "off", "0" };
+    static const char *yes[] = {"true", "yes", "on", "1"};
+    static const char *no[] = {"false", "no", "off", "0"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(text, yes[i]) == 0 || strcasecmp(text, no[i]) == 0) {
             *out = strcasecmp(text, yes[i]) == 0;
@@ -160,8 +160,7 @@ static int s_parse_range(const char *text, int *lo, int *hi, char *err, size_t e
         return -1;
     }
     if (a < 1024 || a > b) {
-        snprintf(err, errlen, "'%s' is not a valid port range (1024 <= LO <= HI <= 65535)",
-                 text);
+        snprintf(err, errlen, "'%s' is not a valid port range (1024 <= LO <= HI <= 65535)", text);
         return -1;
     }
     *lo = (int)a;
@@ -171,8 +170,11 @@ static int s_parse_range(const char *text, int *lo, int *hi, char *err, size_t e
 
 static int s_parse_level(const char *text, long *out, char *err, size_t errlen)
 {
-    static const struct { const char *name; int level; } names[] = {
-        { "debug", 0 }, { "info", 1 }, { "warn", 2 }, { "warning", 2 }, { "error", 3 },
+    static const struct {
+        const char *name;
+        int level;
+    } names[] = {
+        {"debug", 0}, {"info", 1}, {"warn", 2}, {"warning", 2}, {"error", 3},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcasecmp(text, names[i].name) == 0) {
@@ -190,7 +192,7 @@ static int s_parse_level(const char *text, long *out, char *err, size_t errlen)
 static int s_set_value(const cc_cfg_key_t *k, s_value_t *v, const char *text, char *err,
                        size_t errlen)
 {
-    static const char *level_names[] = { "debug", "info", "warn", "error" };
+    static const char *level_names[] = {"debug", "info", "warn", "error"};
     long n = 0;
     int lo = 0, hi = 0, rc = 0;
     const char *canonical = text;
@@ -301,8 +303,8 @@ static int s_unquote(char *raw, char **out, char *err, size_t errlen)
     return 0;
 }
 
-static int s_parse_line(cc_config_t *self, const char *path, int lineno, char *line,
-                        char *section, size_t seclen, char *err, size_t errlen)
+static int s_parse_line(cc_config_t *self, const char *path, int lineno, char *line, char *section,
+                        size_t seclen, char *err, size_t errlen)
 {
     char reason[256];
     char *s = s_trim(line);
@@ -347,8 +349,8 @@ static int s_parse_line(cc_config_t *self, const char *path, int lineno, char *l
     }
     s_value_t *v = &self->values[idx];
     if (v->line) {
-        snprintf(err, errlen, "%s:%d: key '%s' in [%s] already set on line %d", path, lineno,
-                 key, section, v->line);
+        snprintf(err, errlen, "%s:%d: key '%s' in [%s] already set on line %d", path, lineno, key,
+                 section, v->line);
         return -1;
     }
     char *value;
@@ -434,8 +436,7 @@ cc_config_t *cc_config_load(const char *path, char *err, size_t errlen)
         const cc_cfg_key_t *k = &s_keys[i];
         if (s_set_value(k, &self->values[i], k->default_value, reason, sizeof reason) != 0) {
             /* A bad default is a bug in a .def file, but say which one. */
-            snprintf(err, errlen, "built-in default of %s in [%s]: %s", k->key, k->section,
-                     reason);
+            snprintf(err, errlen, "built-in default of %s in [%s]: %s", k->key, k->section, reason);
             goto fail;
         }
     }
@@ -533,8 +534,7 @@ const char *cc_config_run_dir(const cc_config_t *self)
 
 /* libpq conninfo values in single quotes, with \ and ' escaped by a backslash, so any
  * password or path survives. */
-static void s_conninfo_add(char *buf, size_t cap, size_t *len, const char *name,
-                           const char *value)
+static void s_conninfo_add(char *buf, size_t cap, size_t *len, const char *name, const char *value)
 {
     if (*len >= cap)
         return;
@@ -563,7 +563,8 @@ char *cc_config_pg_conninfo(const cc_config_t *self, const char *section)
 
     /* Worst case every byte is escaped. */
     size_t cap = 2 * (strlen(host) + strlen(port) + strlen(db) + strlen(user) + strlen(pass) +
-                      (section ? strlen(section) : 0)) + 128;
+                      (section ? strlen(section) : 0)) +
+                 128;
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
@@ -586,13 +587,21 @@ char *cc_config_pg_conninfo(const cc_config_t *self, const char *section)
 static const char *s_type_hint(const cc_cfg_key_t *k, char *buf, size_t len)
 {
     switch (k->type) {
-    case CC_CFG_STRING: return "text";
-    case CC_CFG_INT: snprintf(buf, len, "integer %ld-%ld", k->min, k->max); return buf;
-    case CC_CFG_BOOL: return "true/false";
-    case CC_CFG_PORT: return "port";
-    case CC_CFG_PORT_RANGE: return "port range LO-HI";
-    case CC_CFG_LOG_LEVEL: return "debug|info|warn|error";
-    case CC_CFG_PATH: return "path, relative to the current directory";
+    case CC_CFG_STRING:
+        return "text";
+    case CC_CFG_INT:
+        snprintf(buf, len, "integer %ld-%ld", k->min, k->max);
+        return buf;
+    case CC_CFG_BOOL:
+        return "true/false";
+    case CC_CFG_PORT:
+        return "port";
+    case CC_CFG_PORT_RANGE:
+        return "port range LO-HI";
+    case CC_CFG_LOG_LEVEL:
+        return "debug|info|warn|error";
+    case CC_CFG_PATH:
+        return "path, relative to the current directory";
     }
     return "?";
 }
@@ -647,7 +656,7 @@ void cc_config_write_example(FILE *out)
 void cc_config_print_help(FILE *out, const char *section)
 {
     char env[128], hint[64];
-    const char *order[2] = { "common", section };
+    const char *order[2] = {"common", section};
     int n = (section && strcmp(section, "common") != 0) ? 2 : 1;
     for (int s = 0; s < n; s++) {
         fprintf(out, "\nConfiguration keys in [%s]:\n", order[s]);

@@ -16,13 +16,13 @@
 #include <stdio.h>
 
 typedef enum {
-    CC_CFG_STRING,      /* any text */
-    CC_CFG_INT,         /* integer within [min, max] */
-    CC_CFG_BOOL,        /* true/false/yes/no/on/off/1/0 */
-    CC_CFG_PORT,        /* 1..65535 */
-    CC_CFG_PORT_RANGE,  /* LO-HI, 1024 <= LO <= HI <= 65535 */
-    CC_CFG_LOG_LEVEL,   /* debug|info|warn|error */
-    CC_CFG_PATH,        /* a path; made absolute (against the current directory) on load */
+    CC_CFG_STRING,     /* any text */
+    CC_CFG_INT,        /* integer within [min, max] */
+    CC_CFG_BOOL,       /* true/false/yes/no/on/off/1/0 */
+    CC_CFG_PORT,       /* 1..65535 */
+    CC_CFG_PORT_RANGE, /* LO-HI, 1024 <= LO <= HI <= 65535 */
+    CC_CFG_LOG_LEVEL,  /* debug|info|warn|error */
+    CC_CFG_PATH,       /* a path; made absolute (against the current directory) on load */
 } cc_cfg_type_t;
 
 typedef struct {
@@ -52,8 +52,8 @@ const char *cc_config_default_path(void);
 const char *cc_config_str(const cc_config_t *self, const char *section, const char *key);
 long cc_config_int(const cc_config_t *self, const char *section, const char *key);
 bool cc_config_bool(const cc_config_t *self, const char *section, const char *key);
-void cc_config_range(const cc_config_t *self, const char *section, const char *key,
-                     int *lo, int *hi);
+void cc_config_range(const cc_config_t *self, const char *section, const char *key, int *lo,
+                     int *hi);
 
 /* Derived paths, absolute: var_dir as configured; run_dir = [common] run_dir or
  * var_dir/run when empty. The bus sockets and the Postgres socket live in run_dir. */

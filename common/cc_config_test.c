@@ -116,24 +116,23 @@ CC_TEST(config_file_syntax)
 {
     char err[512] = "";
     s_clear_env();
-    cc_config_t *cfg = s_load_text(
-        "# a comment\n"
-        "; another comment\n"
-        "\n"
-        "   [common]   \n"
-        "sip_port=5070\n"
-        "  sip_domain   =   example.org   # trailing comment\n"
-        "bind = \"0.0.0.0\"   # quoted, then a comment\n"
-        "pg_db = \"db # not a comment\"\n"
-        "run_dir = /tmp/cc run\n"
-        "log_level = WARNING\n"
-        "[ sipproxy ]\n"
-        "pg_password = \"it's \\\"quoted\\\" \\\\ here\"\n"
-        "pg_user = a#b\n"
-        "[mediad]\n"
-        "[common]\n"
-        "heartbeat_interval = 7\n",
-        err, sizeof err, NULL);
+    cc_config_t *cfg = s_load_text("# a comment\n"
+                                   "; another comment\n"
+                                   "\n"
+                                   "   [common]   \n"
+                                   "sip_port=5070\n"
+                                   "  sip_domain   =   example.org   # trailing comment\n"
+                                   "bind = \"0.0.0.0\"   # quoted, then a comment\n"
+                                   "pg_db = \"db # not a comment\"\n"
+                                   "run_dir = /tmp/cc run\n"
+                                   "log_level = WARNING\n"
+                                   "[ sipproxy ]\n"
+                                   "pg_password = \"it's \\\"quoted\\\" \\\\ here\"\n"
+                                   "pg_user = a#b\n"
+                                   "[mediad]\n"
+                                   "[common]\n"
+                                   "heartbeat_interval = 7\n",
+                                   err, sizeof err, NULL);
     if (!cfg)
         cc_test_fail(__FILE__, __LINE__, "load failed: %s", err);
     CC_CHECK(cfg);
@@ -182,8 +181,7 @@ CC_TEST(config_file_errors)
                         "4: unknown key 'ring_timout' in [sipproxy]", __LINE__);
     s_expect_file_error("[common]\nsip_port = 1\n[voicemail]\n", "3: unknown section [voicemail]",
                         __LINE__);
-    s_expect_file_error("sip_port = 5060\n", "1: key 'sip_port' outside any [section]",
-                        __LINE__);
+    s_expect_file_error("sip_port = 5060\n", "1: key 'sip_port' outside any [section]", __LINE__);
     s_expect_file_error("[common]\njust words\n", "2: expected 'key = value', saw 'just words'",
                         __LINE__);
     s_expect_file_error("[common\n", "1: malformed section header '[common'", __LINE__);
@@ -191,8 +189,8 @@ CC_TEST(config_file_errors)
     s_expect_file_error("[common]\n = 5\n", "2: missing key before '='", __LINE__);
     s_expect_file_error("[common]\nsip_port = 5060\nsip_port = 5061\n",
                         "3: key 'sip_port' in [common] already set on line 2", __LINE__);
-    s_expect_file_error("[common]\nbind = \"0.0.0.0\n", "2: bind in [common]: closing quote missing",
-                        __LINE__);
+    s_expect_file_error("[common]\nbind = \"0.0.0.0\n",
+                        "2: bind in [common]: closing quote missing", __LINE__);
     s_expect_file_error("[common]\nbind = \"a\" b\n",
                         "2: bind in [common]: unexpected text after closing quote", __LINE__);
     /* A key of another section is unknown here, even though it exists there. */
@@ -219,23 +217,25 @@ CC_TEST(config_bad_values)
     s_expect_file_error("[common]\nheartbeat_interval = 5s\n",
                         "2: heartbeat_interval in [common]: '5s' is not an integer", __LINE__);
     s_expect_file_error("[common]\nheartbeat_interval = 0\n",
-                        "2: heartbeat_interval in [common]: 0 is out of range (1-3600)",
-                        __LINE__);
+                        "2: heartbeat_interval in [common]: 0 is out of range (1-3600)", __LINE__);
     s_expect_file_error("[common]\nheartbeat_interval = 99999999999999999999999\n",
                         "2: heartbeat_interval in [common]: '99999999999999999999999' is not "
-                        "an integer", __LINE__);
+                        "an integer",
+                        __LINE__);
     s_expect_file_error("[common]\nlog_level = loud\n",
                         "2: log_level in [common]: 'loud' is not a log level (debug, info, "
-                        "warn, error)", __LINE__);
-    s_expect_file_error("[common]\nrtp_ports = 20000\n",
-                        "2: rtp_ports in [common]: '20000' is not a port range (LO-HI)",
+                        "warn, error)",
                         __LINE__);
+    s_expect_file_error("[common]\nrtp_ports = 20000\n",
+                        "2: rtp_ports in [common]: '20000' is not a port range (LO-HI)", __LINE__);
     s_expect_file_error("[common]\nrtp_ports = 30000-20000\n",
                         "2: rtp_ports in [common]: '30000-20000' is not a valid port range "
-                        "(1024 <= LO <= HI <= 65535)", __LINE__);
+                        "(1024 <= LO <= HI <= 65535)",
+                        __LINE__);
     s_expect_file_error("[common]\nrtp_ports = 100-2000\n",
                         "2: rtp_ports in [common]: '100-2000' is not a valid port range "
-                        "(1024 <= LO <= HI <= 65535)", __LINE__);
+                        "(1024 <= LO <= HI <= 65535)",
+                        __LINE__);
     s_expect_file_error("[common]\nrtp_ports = 2000-70000\n",
                         "2: rtp_ports in [common]: '2000-70000' is not a port range (LO-HI)",
                         __LINE__);
@@ -280,10 +280,10 @@ CC_TEST(config_env_overrides)
     snprintf(db, sizeof db, "%s", cc_config_str(cfg, "common", "pg_db"));
     snprintf(acdd_user, sizeof acdd_user, "%s", cc_config_str(cfg, "acdd", "pg_user"));
     cc_config_destroy(&cfg);
-    CC_CHECK_INT(sip, 5080);    /* env beats file */
-    CC_CHECK_INT(http, 8081);   /* file beats default */
+    CC_CHECK_INT(sip, 5080);  /* env beats file */
+    CC_CHECK_INT(http, 8081); /* file beats default */
     CC_CHECK_STR(user, "from_env");
-    CC_CHECK_STR(db, "envdb");  /* env beats default */
+    CC_CHECK_STR(db, "envdb"); /* env beats default */
     CC_CHECK_STR(acdd_user, "cc_acdd");
 
     /* A bad environment value names the variable. */
@@ -360,8 +360,8 @@ CC_TEST(config_pg_conninfo)
     CC_CHECK_STR(c, "host='/run/cc' port='5432' dbname='callcenter' application_name='mediad'");
 
     /* pg_host set: used instead of run_dir. */
-    cfg = s_load_text("[common]\npg_host = db.example.org\npg_port = 6543\n", err, sizeof err,
-                      NULL);
+    cfg =
+        s_load_text("[common]\npg_host = db.example.org\npg_port = 6543\n", err, sizeof err, NULL);
     CC_CHECK(cfg);
     char *info = cc_config_pg_conninfo(cfg, "cdrd");
     cc_config_destroy(&cfg);
@@ -406,7 +406,7 @@ CC_TEST(config_example_lists_every_key)
     bool has_env = strstr(text, "env CC_SIPPROXY_PG_USER") != NULL;
     /* Nothing is active: every non-blank line is a comment or a section header. */
     bool all_commented = true;
-    for (char *line = text; line && *line; ) {
+    for (char *line = text; line && *line;) {
         char *end = strchr(line, '\n');
         if (*line != '#' && *line != '[' && *line != '\n')
             all_commented = false;
@@ -434,7 +434,7 @@ CC_TEST(config_example_round_trips)
     fclose(f);
     char *out = malloc(len + 1);
     size_t o = 0;
-    for (char *line = text; *line; ) {
+    for (char *line = text; *line;) {
         char *end = strchr(line, '\n');
         size_t n = end ? (size_t)(end - line + 1) : strlen(line);
         /* "# <identifier> = ..." is a setting; help lines are prose. */
@@ -442,8 +442,8 @@ CC_TEST(config_example_round_trips)
         while (id < n && ((line[id] >= 'a' && line[id] <= 'z') || line[id] == '_' ||
                           (line[id] >= '0' && line[id] <= '9')))
             id++;
-        bool setting = n > 2 && line[0] == '#' && line[1] == ' ' && id > 2 &&
-                       id + 3 <= n && memcmp(line + id, " = ", 3) == 0;
+        bool setting = n > 2 && line[0] == '#' && line[1] == ' ' && id > 2 && id + 3 <= n &&
+                       memcmp(line + id, " = ", 3) == 0;
         if (setting) {
             memcpy(out + o, line + 2, n - 2);
             o += n - 2;
@@ -516,15 +516,17 @@ CC_TEST(config_default_path)
  * and accepts a good value; this covers types no key uses yet only once one does. */
 CC_TEST(config_every_type_validates)
 {
-    static const struct { cc_cfg_type_t type; const char *bad, *reason, *good, *stored; } cases[] = {
-        { CC_CFG_INT, "12x", "is not an integer", NULL, NULL },
-        { CC_CFG_BOOL, "maybe", "is not a boolean (true/false, yes/no, on/off, 1/0)", "Yes",
-          "true" },
-        { CC_CFG_BOOL, "2", "is not a boolean", "off", "false" },
-        { CC_CFG_PORT, "-1", "is not a port (1-65535)", "1", "1" },
-        { CC_CFG_PORT_RANGE, "a-b", "is not a port range (LO-HI)", "5000-6000", "5000-6000" },
-        { CC_CFG_LOG_LEVEL, "trace", "is not a log level", "ERROR", "error" },
-        { CC_CFG_PATH, NULL, NULL, "/abs/olute", "/abs/olute" },
+    static const struct {
+        cc_cfg_type_t type;
+        const char *bad, *reason, *good, *stored;
+    } cases[] = {
+        {CC_CFG_INT, "12x", "is not an integer", NULL, NULL},
+        {CC_CFG_BOOL, "maybe", "is not a boolean (true/false, yes/no, on/off, 1/0)", "Yes", "true"},
+        {CC_CFG_BOOL, "2", "is not a boolean", "off", "false"},
+        {CC_CFG_PORT, "-1", "is not a port (1-65535)", "1", "1"},
+        {CC_CFG_PORT_RANGE, "a-b", "is not a port range (LO-HI)", "5000-6000", "5000-6000"},
+        {CC_CFG_LOG_LEVEL, "trace", "is not a log level", "ERROR", "error"},
+        {CC_CFG_PATH, NULL, NULL, "/abs/olute", "/abs/olute"},
     };
     size_t n;
     const cc_cfg_key_t *keys = cc_config_keys(&n);
@@ -543,8 +545,8 @@ CC_TEST(config_every_type_validates)
             bool loaded = cfg != NULL;
             cc_config_destroy(&cfg);
             if (loaded || !strstr(err, cases[c].reason)) {
-                cc_test_fail(__FILE__, __LINE__, "%s = %s: expected \"%s\", saw \"%s\"",
-                             k->key, cases[c].bad, cases[c].reason, loaded ? "loaded" : err);
+                cc_test_fail(__FILE__, __LINE__, "%s = %s: expected \"%s\", saw \"%s\"", k->key,
+                             cases[c].bad, cases[c].reason, loaded ? "loaded" : err);
                 return;
             }
         }

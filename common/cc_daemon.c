@@ -56,7 +56,7 @@ typedef struct {
 /* Exits for --help, --version and usage errors; returns the rest. */
 static s_args_t s_parse_args(const cc_daemon_spec_t *spec, int argc, char **argv)
 {
-    s_args_t args = { NULL, false };
+    s_args_t args = {NULL, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
@@ -116,8 +116,7 @@ static json_t *s_base_fields(const cc_daemon_t *self)
     return json_pack("{s:s, s:I}", "daemon", self->spec->name, "pid", (json_int_t)getpid());
 }
 
-static void s_on_status(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_on_status(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     (void)args;
@@ -207,7 +206,8 @@ static void s_connect_postgres(cc_daemon_t *self)
     self->pg = cc_pg_connect(conninfo, wait_s);
     free(conninfo);
     if (!self->pg)
-        s_fail(self, 3, "cannot connect to Postgres at %s port %s database %s (gave up after "
+        s_fail(self, 3,
+               "cannot connect to Postgres at %s port %s database %s (gave up after "
                "%d s; see event=pg.connect_failed above)",
                *cc_config_str(self->cfg, "common", "pg_host")
                    ? cc_config_str(self->cfg, "common", "pg_host")
@@ -253,8 +253,7 @@ static void s_start_timers(cc_daemon_t *self)
         uint64_t pet_ms = wd_usec / 2000u;
         if (pet_ms == 0)
             pet_ms = 1;
-        self->watchdog_timer = cc_loop_timer_add(self->loop, pet_ms, pet_ms, s_on_watchdog,
-                                                 self);
+        self->watchdog_timer = cc_loop_timer_add(self->loop, pet_ms, pet_ms, s_on_watchdog, self);
         if (self->watchdog_timer < 0)
             s_fail(self, 1, "cannot add the watchdog timer");
         cc_sd_watchdog();
@@ -293,9 +292,8 @@ cc_daemon_t *cc_daemon_start(const cc_daemon_spec_t *spec, int argc, char **argv
     self->started_mono_ms = cc_mono_ms();
 
     cc_log_init(spec->name, (cc_log_level_t)cc_config_int(cfg, "common", "log_level"));
-    cc_info("daemon.starting", "version=%s pid=%d config=%s run_dir=%s", CC_VERSION,
-            (int)getpid(), cc_logq(path ? path : "(defaults)"),
-            cc_logq(cc_config_run_dir(cfg)));
+    cc_info("daemon.starting", "version=%s pid=%d config=%s run_dir=%s", CC_VERSION, (int)getpid(),
+            cc_logq(path ? path : "(defaults)"), cc_logq(cc_config_run_dir(cfg)));
 
     self->loop = cc_loop_new();
     if (!self->loop)

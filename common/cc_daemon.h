@@ -27,14 +27,14 @@
 typedef struct cc_daemon cc_daemon_t;
 
 /* Adds daemon-specific figures to the `status` reply's "details" object. */
-typedef void (cc_daemon_status_fn)(cc_daemon_t *d, json_t *details, void *arg);
+typedef void(cc_daemon_status_fn)(cc_daemon_t *d, json_t *details, void *arg);
 /* Called once when SIGTERM/SIGINT arrives, before the loop stops: end calls, flush. */
-typedef void (cc_daemon_stop_fn)(cc_daemon_t *d, void *arg);
+typedef void(cc_daemon_stop_fn)(cc_daemon_t *d, void *arg);
 
 typedef struct {
-    const char *name;      /* "sipproxy": also the config section and the bus name */
-    const char *summary;   /* one line for --help */
-    bool uses_postgres;    /* connect as [name] pg_user and check the schema */
+    const char *name;    /* "sipproxy": also the config section and the bus name */
+    const char *summary; /* one line for --help */
+    bool uses_postgres;  /* connect as [name] pg_user and check the schema */
     /* Checks of the daemon's own that the key table cannot express (a time zone that
      * exists, one of several words): 0, or -1 with the reason in err. Run on every start
      * and by --check-config, both exiting 2 on failure. NULL: none. */
@@ -46,7 +46,7 @@ struct cc_daemon {
     cc_config_t *cfg;
     cc_loop_t *loop;
     cc_bus_t *bus;
-    cc_pg_t *pg;           /* NULL unless spec->uses_postgres */
+    cc_pg_t *pg; /* NULL unless spec->uses_postgres */
     uint64_t started_mono_ms;
     bool ready;
     /* private below */

@@ -17,13 +17,17 @@ typedef struct {
     char literal;
 } s_elem_t;
 
-typedef enum { S_TAIL_NONE = 0, S_TAIL_ONE_OR_MORE, S_TAIL_ZERO_OR_MORE } s_tail_t;
+typedef enum {
+    S_TAIL_NONE = 0,
+    S_TAIL_ONE_OR_MORE,
+    S_TAIL_ZERO_OR_MORE
+} s_tail_t;
 
 typedef struct {
     s_elem_t elems[CC_PATTERN_MAX];
-    int len;        /* fixed positions, not counting the tail */
+    int len; /* fixed positions, not counting the tail */
     s_tail_t tail;
-    int literals;   /* positions that match exactly one character */
+    int literals; /* positions that match exactly one character */
 } s_compiled_t;
 
 typedef struct {
@@ -44,8 +48,7 @@ static bool s_is_digit(char c)
 }
 
 /* Parses a [set] starting at pattern[*pos] == '['; leaves *pos after the ']'. */
-static int s_compile_set(const char *pattern, size_t *pos, uint16_t *mask, char *err,
-                         size_t errlen)
+static int s_compile_set(const char *pattern, size_t *pos, uint16_t *mask, char *err, size_t errlen)
 {
     size_t open = *pos, i = open + 1;
     uint16_t set = 0;
@@ -58,15 +61,19 @@ static int s_compile_set(const char *pattern, size_t *pos, uint16_t *mask, char 
         if (c == ']')
             break;
         if (!s_is_digit(c)) {
-            cc_errf(err, errlen, "'%c' at position %zu is not a digit (only digits and "
-                  "ranges go inside [ ])", c, i + 1);
+            cc_errf(err, errlen,
+                    "'%c' at position %zu is not a digit (only digits and "
+                    "ranges go inside [ ])",
+                    c, i + 1);
             return -1;
         }
         if (pattern[i + 1] == '-' && pattern[i + 2] != ']' && pattern[i + 2] != '\0') {
             char hi = pattern[i + 2];
             if (!s_is_digit(hi)) {
-                cc_errf(err, errlen, "'%c' at position %zu is not a digit (only digits and "
-                      "ranges go inside [ ])", hi, i + 3);
+                cc_errf(err, errlen,
+                        "'%c' at position %zu is not a digit (only digits and "
+                        "ranges go inside [ ])",
+                        hi, i + 3);
                 return -1;
             }
             if (hi < c) {
@@ -103,17 +110,16 @@ static int s_compile(const char *pattern, s_compiled_t *out, char *err, size_t e
     size_t plen = strlen(pattern);
     if (plen >= CC_PATTERN_MAX) {
         cc_errf(err, errlen, "pattern is %zu characters long (at most %d)", plen,
-              CC_PATTERN_MAX - 1);
+                CC_PATTERN_MAX - 1);
         return -1;
     }
     size_t i = 0;
     while (i < plen) {
         char c = pattern[i];
-        s_elem_t e = { 0, 0 };
+        s_elem_t e = {0, 0};
         if (c == '.' || c == '!') {
             if (i != plen - 1) {
-                cc_errf(err, errlen, "'%c' at position %zu must be the last character", c,
-                      i + 1);
+                cc_errf(err, errlen, "'%c' at position %zu must be the last character", c, i + 1);
                 return -1;
             }
             out->tail = c == '.' ? S_TAIL_ONE_OR_MORE : S_TAIL_ZERO_OR_MORE;
@@ -145,11 +151,13 @@ static int s_compile(const char *pattern, s_compiled_t *out, char *err, size_t e
             return -1;
         } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
             cc_errf(err, errlen, "invalid character 0x%02x at position %zu", (unsigned char)c,
-                  i + 1);
+                    i + 1);
             return -1;
         } else {
-            cc_errf(err, errlen, "invalid character '%c' at position %zu (allowed: 0-9 * # + "
-                  "X Z N [set] and a final . or !)", c, i + 1);
+            cc_errf(err, errlen,
+                    "invalid character '%c' at position %zu (allowed: 0-9 * # + "
+                    "X Z N [set] and a final . or !)",
+                    c, i + 1);
             return -1;
         }
         out->elems[out->len++] = e;
@@ -173,9 +181,12 @@ static bool s_match_compiled(const s_compiled_t *p, const char *number)
         }
     }
     switch (p->tail) {
-    case S_TAIL_NONE: return number[i] == '\0';
-    case S_TAIL_ONE_OR_MORE: return number[i] != '\0';
-    case S_TAIL_ZERO_OR_MORE: return true;
+    case S_TAIL_NONE:
+        return number[i] == '\0';
+    case S_TAIL_ONE_OR_MORE:
+        return number[i] != '\0';
+    case S_TAIL_ZERO_OR_MORE:
+        return true;
     }
     return false;
 }
@@ -196,7 +207,7 @@ bool cc_pattern_matches(const char *pattern, const char *number)
 
 /* ---- targets and extensions ------------------------------------------------------- */
 
-static const char *s_kind_names[] = { "ext", "queue", "ivr", "trunk" };
+static const char *s_kind_names[] = {"ext", "queue", "ivr", "trunk"};
 
 const char *cc_target_kind_name(cc_target_kind_t kind)
 {
@@ -231,8 +242,8 @@ static bool s_name_char(char c)
            c == '.' || c == '-';
 }
 
-int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t namelen,
-                    char *err, size_t errlen)
+int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t namelen, char *err,
+                    size_t errlen)
 {
     if (!text || !*text) {
         cc_errf(err, errlen, "target is empty");
@@ -240,8 +251,7 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
     }
     const char *colon = strchr(text, ':');
     if (!colon) {
-        cc_errf(err, errlen, "target '%s' is not kind:name (kinds: ext, queue, ivr, trunk)",
-              text);
+        cc_errf(err, errlen, "target '%s' is not kind:name (kinds: ext, queue, ivr, trunk)", text);
         return -1;
     }
     size_t klen = (size_t)(colon - text);
@@ -251,7 +261,7 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
             found = k;
     if (found < 0) {
         cc_errf(err, errlen, "unknown target kind '%.*s' (kinds: ext, queue, ivr, trunk)",
-              (int)klen, text);
+                (int)klen, text);
         return -1;
     }
     const char *nm = colon + 1;
@@ -266,13 +276,15 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
         }
         if (nlen > CC_TARGET_NAME_MAX - 1) {
             cc_errf(err, errlen, "target name is %zu characters long (at most %d)", nlen,
-                  CC_TARGET_NAME_MAX - 1);
+                    CC_TARGET_NAME_MAX - 1);
             return -1;
         }
         for (size_t i = 0; i < nlen; i++) {
             if (!s_name_char(nm[i])) {
-                cc_errf(err, errlen, "target name '%s' has an invalid character at position "
-                      "%zu (allowed: A-Z a-z 0-9 _ . -)", nm, i + 1);
+                cc_errf(err, errlen,
+                        "target name '%s' has an invalid character at position "
+                        "%zu (allowed: A-Z a-z 0-9 _ . -)",
+                        nm, i + 1);
                 return -1;
             }
         }

@@ -22,16 +22,19 @@
 #define CC_NUMBER_MAX 64
 
 typedef enum {
-    CC_TARGET_EXT = 0, CC_TARGET_QUEUE, CC_TARGET_IVR, CC_TARGET_TRUNK
+    CC_TARGET_EXT = 0,
+    CC_TARGET_QUEUE,
+    CC_TARGET_IVR,
+    CC_TARGET_TRUNK
 } cc_target_kind_t;
 
 typedef struct {
-    long id;                          /* row id, also the tie-breaker: lower wins */
+    long id; /* row id, also the tie-breaker: lower wins */
     char pattern[CC_PATTERN_MAX];
     cc_target_kind_t kind;
-    char target[CC_TARGET_NAME_MAX];  /* "1001", "support", "main", "pstn" */
-    int strip;                        /* leading characters removed before dialling out */
-    char prefix[CC_NUMBER_MAX];       /* then prepended */
+    char target[CC_TARGET_NAME_MAX]; /* "1001", "support", "main", "pstn" */
+    int strip;                       /* leading characters removed before dialling out */
+    char prefix[CC_NUMBER_MAX];      /* then prepended */
 } cc_route_t;
 
 typedef struct cc_dialplan cc_dialplan_t;
@@ -42,8 +45,8 @@ bool cc_pattern_matches(const char *pattern, const char *number);
 
 /* "queue:support" -> kind + name. Names: 1-63 of [A-Za-z0-9_.-] (ext: 2-15 digits).
  * 0, or -1 with a reason. */
-int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t namelen,
-                    char *err, size_t errlen);
+int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t namelen, char *err,
+                    size_t errlen);
 const char *cc_target_kind_name(cc_target_kind_t kind); /* "ext", "queue", ... */
 
 /* Extensions are 2-15 decimal digits. 0 or -1 with a reason. */

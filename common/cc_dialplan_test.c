@@ -6,8 +6,7 @@
 #include "cc_dialplan.h"
 #include "cc_test.h"
 
-static cc_route_t s_route(long id, const char *pattern, cc_target_kind_t kind,
-                          const char *target)
+static cc_route_t s_route(long id, const char *pattern, cc_target_kind_t kind, const char *target)
 {
     cc_route_t r;
     memset(&r, 0, sizeof r);
@@ -43,7 +42,7 @@ CC_TEST(dialplan_literals)
 CC_TEST(dialplan_digit_classes)
 {
     for (char d = '0'; d <= '9'; d++) {
-        char num[3] = { '5', d, '\0' };
+        char num[3] = {'5', d, '\0'};
         CC_CHECK(cc_pattern_matches("5X", num));
         CC_CHECK_INT(cc_pattern_matches("5Z", num), d >= '1');
         CC_CHECK_INT(cc_pattern_matches("5N", num), d >= '2');
@@ -108,8 +107,10 @@ static void s_expect_invalid(const char *pattern, const char *reason, int line)
         return;
     }
     if (!strstr(err, reason))
-        cc_test_fail(__FILE__, line, "pattern '%s': expected reason containing \"%s\", "
-                     "saw \"%s\"", pattern, reason, err);
+        cc_test_fail(__FILE__, line,
+                     "pattern '%s': expected reason containing \"%s\", "
+                     "saw \"%s\"",
+                     pattern, reason, err);
     if (cc_pattern_matches(pattern, "1234"))
         cc_test_fail(__FILE__, line, "invalid pattern '%s' matched something", pattern);
 }
@@ -143,8 +144,8 @@ CC_TEST(dialplan_invalid_patterns)
     CC_CHECK_INT(cc_pattern_validate(long_pattern, NULL, 0), 0);
 
     /* And the valid ones say nothing. */
-    const char *valid[] = { "1001", "*72", "#", "+X.", "NXXNXXXXXX", "[1-5]XX", "[147]",
-                            "9.", "9!", "!", ".", "0[0-9][13-57]!" };
+    const char *valid[] = {"1001",  "*72", "#",  "+X.", "NXXNXXXXXX", "[1-5]XX",
+                           "[147]", "9.",  "9!", "!",   ".",          "0[0-9][13-57]!"};
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
         char err[128] = "";
         if (cc_pattern_validate(valid[i], err, sizeof err) != 0) {
@@ -158,8 +159,8 @@ CC_TEST(dialplan_fixed_beats_tail)
 {
     cc_dialplan_t *dp = cc_dialplan_new();
     CC_CHECK(dp);
-    cc_route_t a = s_route(1, "1!", CC_TARGET_QUEUE, "wild");     /* many literals... */
-    cc_route_t b = s_route(2, "XXXX", CC_TARGET_EXT, "1001");     /* ...but fixed wins */
+    cc_route_t a = s_route(1, "1!", CC_TARGET_QUEUE, "wild"); /* many literals... */
+    cc_route_t b = s_route(2, "XXXX", CC_TARGET_EXT, "1001"); /* ...but fixed wins */
     CC_CHECK_INT(cc_dialplan_add(dp, &a), 0);
     CC_CHECK_INT(cc_dialplan_add(dp, &b), 0);
     long seen = s_best(dp, "1234");
@@ -174,20 +175,17 @@ CC_TEST(dialplan_more_literals_win)
 {
     cc_dialplan_t *dp = cc_dialplan_new();
     cc_route_t r[] = {
-        s_route(1, "XXXX", CC_TARGET_EXT, "10"),
-        s_route(2, "1XXX", CC_TARGET_EXT, "11"),
-        s_route(3, "10XX", CC_TARGET_EXT, "12"),
-        s_route(4, "1001", CC_TARGET_EXT, "13"),
-        s_route(5, "9.", CC_TARGET_TRUNK, "pstn"),
-        s_route(6, "90.", CC_TARGET_TRUNK, "intl"),
+        s_route(1, "XXXX", CC_TARGET_EXT, "10"),        s_route(2, "1XXX", CC_TARGET_EXT, "11"),
+        s_route(3, "10XX", CC_TARGET_EXT, "12"),        s_route(4, "1001", CC_TARGET_EXT, "13"),
+        s_route(5, "9.", CC_TARGET_TRUNK, "pstn"),      s_route(6, "90.", CC_TARGET_TRUNK, "intl"),
         s_route(7, "900.", CC_TARGET_TRUNK, "premium"),
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
         CC_CHECK_INT(cc_dialplan_add(dp, &r[i]), 0);
     CC_CHECK_INT(cc_dialplan_size(dp), 7);
-    long got[] = { s_best(dp, "1001"), s_best(dp, "1002"), s_best(dp, "1102"),
-                   s_best(dp, "2102"), s_best(dp, "91"), s_best(dp, "901"),
-                   s_best(dp, "90012"), s_best(dp, "9"), s_best(dp, "555") };
+    long got[] = {s_best(dp, "1001"),  s_best(dp, "1002"), s_best(dp, "1102"),
+                  s_best(dp, "2102"),  s_best(dp, "91"),   s_best(dp, "901"),
+                  s_best(dp, "90012"), s_best(dp, "9"),    s_best(dp, "555")};
     cc_dialplan_destroy(&dp);
     CC_CHECK_INT(got[0], 4);
     CC_CHECK_INT(got[1], 3);
@@ -214,8 +212,7 @@ CC_TEST(dialplan_longer_then_older_wins)
     CC_CHECK_INT(cc_dialplan_add(dp, &b), 0);
     CC_CHECK_INT(cc_dialplan_add(dp, &c), 0);
     CC_CHECK_INT(cc_dialplan_add(dp, &d), 0);
-    long got[] = { s_best(dp, "9123"), s_best(dp, "912"), s_best(dp, "521"),
-                   s_best(dp, "541") };
+    long got[] = {s_best(dp, "9123"), s_best(dp, "912"), s_best(dp, "521"), s_best(dp, "541")};
     cc_dialplan_destroy(&dp);
     CC_CHECK_INT(got[0], 11);
     CC_CHECK_INT(got[1], 10);
@@ -226,8 +223,8 @@ CC_TEST(dialplan_longer_then_older_wins)
 CC_TEST(dialplan_order_independent)
 {
     /* The same routes added in two orders give the same answers. */
-    const char *patterns[] = { "!", "1.", "1XX", "10X", "100", "1!", "[1-2]00", "N00" };
-    const char *numbers[] = { "100", "101", "110", "200", "300", "1", "", "1000", "*" };
+    const char *patterns[] = {"!", "1.", "1XX", "10X", "100", "1!", "[1-2]00", "N00"};
+    const char *numbers[] = {"100", "101", "110", "200", "300", "1", "", "1000", "*"};
     long first[9], second[9];
     for (int pass = 0; pass < 2; pass++) {
         cc_dialplan_t *dp = cc_dialplan_new();
@@ -331,8 +328,7 @@ CC_TEST(dialplan_targets)
     CC_CHECK_INT(cc_target_parse("ivr:main", &kind, name, sizeof name, err, sizeof err), 0);
     CC_CHECK_INT(kind, CC_TARGET_IVR);
     CC_CHECK_STR(name, "main");
-    CC_CHECK_INT(cc_target_parse("trunk:pstn-1_a.b", &kind, name, sizeof name, err,
-                                 sizeof err), 0);
+    CC_CHECK_INT(cc_target_parse("trunk:pstn-1_a.b", &kind, name, sizeof name, err, sizeof err), 0);
     CC_CHECK_INT(kind, CC_TARGET_TRUNK);
     CC_CHECK_STR(name, "pstn-1_a.b");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_EXT), "ext");
@@ -358,8 +354,10 @@ static void s_expect_bad_target(const char *text, const char *reason, int line)
         return;
     }
     if (!strstr(err, reason))
-        cc_test_fail(__FILE__, line, "target '%s': expected reason containing \"%s\", saw "
-                     "\"%s\"", text ? text : "(null)", reason, err);
+        cc_test_fail(__FILE__, line,
+                     "target '%s': expected reason containing \"%s\", saw "
+                     "\"%s\"",
+                     text ? text : "(null)", reason, err);
 }
 
 CC_TEST(dialplan_bad_targets)
@@ -384,8 +382,7 @@ CC_TEST(dialplan_bad_targets)
 
     /* A name that is valid but does not fit the caller's buffer. */
     char small[4], err[128];
-    CC_CHECK_INT(cc_target_parse("queue:support", NULL, small, sizeof small, err, sizeof err),
-                 -1);
+    CC_CHECK_INT(cc_target_parse("queue:support", NULL, small, sizeof small, err, sizeof err), -1);
     CC_CHECK(strstr(err, "does not fit") != NULL);
     /* err may be omitted. */
     CC_CHECK_INT(cc_target_parse("nope", NULL, NULL, 0, NULL, 0), -1);

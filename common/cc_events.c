@@ -11,7 +11,10 @@
  * the list of .def files below is written exactly once; cc_events_defs/parts split them
  * into the two public arrays on first use. __FILE__ inside a .def is that file's path,
  * which names the domain section of the Markdown. */
-typedef enum { S_ROW_DEF, S_ROW_PART } s_row_kind_t;
+typedef enum {
+    S_ROW_DEF,
+    S_ROW_PART
+} s_row_kind_t;
 
 typedef struct {
     s_row_kind_t row;
@@ -22,8 +25,7 @@ typedef struct {
 
 #define CC_EVENT(n, o, h) {S_ROW_DEF, __FILE__, {CC_DEF_EVENT, n, o, h}, {0}},
 #define CC_COMMAND(n, o, h) {S_ROW_DEF, __FILE__, {CC_DEF_COMMAND, n, o, h}, {0}},
-#define S_PART(k, d, n, t, p, h) \
-    {S_ROW_PART, __FILE__, {0}, {k, d, n, CC_JT_##t, CC_##p, h}},
+#define S_PART(k, d, n, t, p, h) {S_ROW_PART, __FILE__, {0}, {k, d, n, CC_JT_##t, CC_##p, h}},
 #define CC_FIELD(d, n, t, p, h) S_PART(CC_PART_FIELD, d, n, t, p, h)
 #define CC_ARG(d, n, t, p, h) S_PART(CC_PART_ARG, d, n, t, p, h)
 #define CC_RESULT(d, n, t, p, h) S_PART(CC_PART_RESULT, d, n, t, p, h)
@@ -40,7 +42,7 @@ static const s_row_t s_rows[] = {
 #include "events/ivr.def"
 #include "events/rec.def"
 #include "events/web.def"
-/* ---- end of catalogue ------------------------------------------------------------ */
+    /* ---- end of catalogue ------------------------------------------------------------ */
 };
 
 #undef CC_EVENT
@@ -153,13 +155,20 @@ const cc_def_t *cc_events_find(cc_def_kind_t kind, const char *name)
 const char *cc_json_type_name(cc_json_type_t type)
 {
     switch (type) {
-    case CC_JT_STRING: return "string";
-    case CC_JT_INT: return "int";
-    case CC_JT_NUMBER: return "number";
-    case CC_JT_BOOL: return "bool";
-    case CC_JT_OBJECT: return "object";
-    case CC_JT_ARRAY: return "array";
-    case CC_JT_ANY: return "any";
+    case CC_JT_STRING:
+        return "string";
+    case CC_JT_INT:
+        return "int";
+    case CC_JT_NUMBER:
+        return "number";
+    case CC_JT_BOOL:
+        return "bool";
+    case CC_JT_OBJECT:
+        return "object";
+    case CC_JT_ARRAY:
+        return "array";
+    case CC_JT_ANY:
+        return "any";
     }
     return "?";
 }
@@ -174,13 +183,20 @@ static const char *s_part_word(cc_part_kind_t kind)
 static bool s_type_ok(cc_json_type_t type, const json_t *v)
 {
     switch (type) {
-    case CC_JT_STRING: return json_is_string(v);
-    case CC_JT_INT: return json_is_integer(v);
-    case CC_JT_NUMBER: return json_is_number(v);
-    case CC_JT_BOOL: return json_is_boolean(v);
-    case CC_JT_OBJECT: return json_is_object(v);
-    case CC_JT_ARRAY: return json_is_array(v);
-    case CC_JT_ANY: return true;
+    case CC_JT_STRING:
+        return json_is_string(v);
+    case CC_JT_INT:
+        return json_is_integer(v);
+    case CC_JT_NUMBER:
+        return json_is_number(v);
+    case CC_JT_BOOL:
+        return json_is_boolean(v);
+    case CC_JT_OBJECT:
+        return json_is_object(v);
+    case CC_JT_ARRAY:
+        return json_is_array(v);
+    case CC_JT_ANY:
+        return true;
     }
     return false;
 }
@@ -202,8 +218,7 @@ static const cc_part_t *s_find_part(cc_part_kind_t kind, const char *def, const 
 }
 
 /* A JSON null counts as absent: optional parts may be sent as null. */
-int cc_events_check(cc_part_kind_t kind, const char *name, json_t *obj, char *err,
-                    size_t errlen)
+int cc_events_check(cc_part_kind_t kind, const char *name, json_t *obj, char *err, size_t errlen)
 {
     cc_def_kind_t dkind = kind == CC_PART_FIELD ? CC_DEF_EVENT : CC_DEF_COMMAND;
     const char *word = s_part_word(kind);
@@ -229,15 +244,15 @@ int cc_events_check(cc_part_kind_t kind, const char *name, json_t *obj, char *er
             continue;
         }
         if (!s_type_ok(p->type, v)) {
-            snprintf(err, errlen, "%s '%s' must be %s", word, p->name,
-                     cc_json_type_name(p->type));
+            snprintf(err, errlen, "%s '%s' must be %s", word, p->name, cc_json_type_name(p->type));
             return -1;
         }
     }
     if (kind == CC_PART_FIELD && obj) {
         const char *key;
         json_t *v;
-        json_object_foreach(obj, key, v) {
+        json_object_foreach(obj, key, v)
+        {
             if (!s_is_envelope_key(key) && !s_find_part(kind, name, key)) {
                 snprintf(err, errlen, "undeclared field '%s' in '%s'", key, name);
                 return -1;
@@ -296,37 +311,39 @@ static void s_md_table(FILE *out, const cc_def_t *def, cc_part_kind_t kind, cons
 
 static void s_md_intro(FILE *out)
 {
-    fputs("# Bus events and commands\n\n"
-          "Generated from `common/events/*.def` by `ccctl events doc`: do not edit by hand.\n"
-          "A test checks this file is current and that events seen on a live bus match it.\n\n"
-          "## Events\n\n"
-          "Each daemon binds a PUB socket at `ipc://<run_dir>/<name>.pub`. An event is two\n"
-          "frames, `[type][json]`, so subscribers can filter by type prefix. The JSON object\n"
-          "carries the envelope and then the event's own fields:\n\n"
-          "    {\"type\":\"call.answered\",\"id\":{\"pub\":\"sipproxy\",\"epoch\":E,\"seq\":N},\n"
-          "     \"ts\":\"2026-11-21T13:17:03.123456Z\",\"call_id\":\"...\", ...fields}\n\n"
-          "| envelope key | meaning |\n|---|---|\n"
-          "| `type` | event type, `domain.event` |\n"
-          "| `id.pub` | publisher's bus name |\n"
-          "| `id.epoch` | publisher's start time in microseconds; changes on every restart |\n"
-          "| `id.seq` | counts from 1 within an epoch, across all the publisher's event types |\n"
-          "| `ts` | UTC time of publication, microseconds |\n"
-          "| `call_id` | the call concerned, when there is one |\n\n"
-          "An event carries only the fields declared below (a publisher that sends an\n"
-          "undeclared or mistyped field is refused). A JSON `null` counts as absent.\n"
-          "Subscribers that must not lose events keep a cursor (epoch, seq) and, on a gap\n"
-          "or a new epoch, ask the publisher for the missed events with `bus.replay`.\n\n"
-          "## Commands\n\n"
-          "A daemon that serves commands binds a ROUTER at `ipc://<run_dir>/<name>.cmd`;\n"
-          "callers use a DEALER and match replies by request id. Request, one frame:\n\n"
-          "    {\"type\":\"cmd.name\",\"req\":\"<request id>\",\"args\":{...}}\n\n"
-          "Reply, one frame:\n\n"
-          "    {\"req\":\"<id>\",\"ok\":true,\"result\":{...}}\n"
-          "    {\"req\":\"<id>\",\"ok\":false,\"error\":{\"code\":\"bad_args\",\"message\":\"...\"}}\n\n"
-          "Error codes from the bus layer: `bad_json` (not a JSON object, or no `type`),\n"
-          "`unknown_command`, `bad_args` (missing or mistyped argument; the message says\n"
-          "which). Handlers add their own codes. Arguments not declared are ignored.\n\n",
-          out);
+    fputs(
+        "# Bus events and commands\n\n"
+        "Generated from `common/events/*.def` by `ccctl events doc`: do not edit by hand.\n"
+        "A test checks this file is current and that events seen on a live bus match it.\n\n"
+        "## Events\n\n"
+        "Each daemon binds a PUB socket at `ipc://<run_dir>/<name>.pub`. An event is two\n"
+        "frames, `[type][json]`, so subscribers can filter by type prefix. The JSON object\n"
+        "carries the envelope and then the event's own fields:\n\n"
+        "    {\"type\":\"call.answered\",\"id\":{\"pub\":\"sipproxy\",\"epoch\":E,\"seq\":N},\n"
+        "     \"ts\":\"2026-11-21T13:17:03.123456Z\",\"call_id\":\"...\", ...fields}\n\n"
+        "| envelope key | meaning |\n|---|---|\n"
+        "| `type` | event type, `domain.event` |\n"
+        "| `id.pub` | publisher's bus name |\n"
+        "| `id.epoch` | publisher's start time in microseconds; changes on every restart |\n"
+        "| `id.seq` | counts from 1 within an epoch, across all the publisher's event types |\n"
+        "| `ts` | UTC time of publication, microseconds |\n"
+        "| `call_id` | the call concerned, when there is one |\n\n"
+        "An event carries only the fields declared below (a publisher that sends an\n"
+        "undeclared or mistyped field is refused). A JSON `null` counts as absent.\n"
+        "Subscribers that must not lose events keep a cursor (epoch, seq) and, on a gap\n"
+        "or a new epoch, ask the publisher for the missed events with `bus.replay`.\n\n"
+        "## Commands\n\n"
+        "A daemon that serves commands binds a ROUTER at `ipc://<run_dir>/<name>.cmd`;\n"
+        "callers use a DEALER and match replies by request id. Request, one frame:\n\n"
+        "    {\"type\":\"cmd.name\",\"req\":\"<request id>\",\"args\":{...}}\n\n"
+        "Reply, one frame:\n\n"
+        "    {\"req\":\"<id>\",\"ok\":true,\"result\":{...}}\n"
+        "    "
+        "{\"req\":\"<id>\",\"ok\":false,\"error\":{\"code\":\"bad_args\",\"message\":\"...\"}}\n\n"
+        "Error codes from the bus layer: `bad_json` (not a JSON object, or no `type`),\n"
+        "`unknown_command`, `bad_args` (missing or mistyped argument; the message says\n"
+        "which). Handlers add their own codes. Arguments not declared are ignored.\n\n",
+        out);
 }
 
 void cc_events_write_markdown(FILE *out)
@@ -353,12 +370,12 @@ void cc_events_write_markdown(FILE *out)
                 if ((int)d->kind != kind || strcmp(s_def_file[k], file) != 0)
                     continue;
                 if (kind == CC_DEF_EVENT) {
-                    fprintf(out, "### Event `%s`\n\nPublished by: %s.\n\n%s\n\n", d->name,
-                            d->owner, d->help);
+                    fprintf(out, "### Event `%s`\n\nPublished by: %s.\n\n%s\n\n", d->name, d->owner,
+                            d->help);
                     s_md_table(out, d, CC_PART_FIELD, "No fields beyond the envelope.");
                 } else {
-                    fprintf(out, "### Command `%s`\n\nServed by: %s.\n\n%s\n\n", d->name,
-                            d->owner, d->help);
+                    fprintf(out, "### Command `%s`\n\nServed by: %s.\n\n%s\n\n", d->name, d->owner,
+                            d->help);
                     fputs("Arguments:\n\n", out);
                     s_md_table(out, d, CC_PART_ARG, "None.");
                     fputs("Result:\n\n", out);

@@ -20,18 +20,34 @@
 #include <stdio.h>
 
 typedef enum {
-    CC_JT_STRING, CC_JT_INT, CC_JT_NUMBER, CC_JT_BOOL, CC_JT_OBJECT, CC_JT_ARRAY, CC_JT_ANY
+    CC_JT_STRING,
+    CC_JT_INT,
+    CC_JT_NUMBER,
+    CC_JT_BOOL,
+    CC_JT_OBJECT,
+    CC_JT_ARRAY,
+    CC_JT_ANY
 } cc_json_type_t;
 
-typedef enum { CC_OPTIONAL = 0, CC_REQUIRED = 1 } cc_presence_t;
+typedef enum {
+    CC_OPTIONAL = 0,
+    CC_REQUIRED = 1
+} cc_presence_t;
 
-typedef enum { CC_DEF_EVENT, CC_DEF_COMMAND } cc_def_kind_t;
-typedef enum { CC_PART_FIELD, CC_PART_ARG, CC_PART_RESULT } cc_part_kind_t;
+typedef enum {
+    CC_DEF_EVENT,
+    CC_DEF_COMMAND
+} cc_def_kind_t;
+typedef enum {
+    CC_PART_FIELD,
+    CC_PART_ARG,
+    CC_PART_RESULT
+} cc_part_kind_t;
 
 typedef struct {
     cc_def_kind_t kind;
-    const char *name;   /* "call.answered" / "endpoint.create" */
-    const char *owner;  /* publisher of the event / daemon serving the command */
+    const char *name;  /* "call.answered" / "endpoint.create" */
+    const char *owner; /* publisher of the event / daemon serving the command */
     const char *help;
 } cc_def_t;
 
@@ -54,8 +70,7 @@ const char *cc_json_type_name(cc_json_type_t type);
  * part present, every present declared part of the right type. Undeclared extra keys are
  * allowed for commands' args but not for events (the doc must list every field). Returns 0,
  * or -1 with a reason in err ("missing field 'caller'", "field 'port' must be int"). */
-int cc_events_check(cc_part_kind_t kind, const char *name, json_t *obj, char *err,
-                    size_t errlen);
+int cc_events_check(cc_part_kind_t kind, const char *name, json_t *obj, char *err, size_t errlen);
 
 /* Render the whole catalogue as Markdown (docs/EVENTS.md). */
 void cc_events_write_markdown(FILE *out);

@@ -45,8 +45,7 @@ CC_TEST(events_find)
     CC_CHECK_STR(cc_json_type_name(CC_JT_ANY), "any");
 }
 
-static int s_check(cc_part_kind_t kind, const char *name, const char *json, char *err,
-                   size_t len)
+static int s_check(cc_part_kind_t kind, const char *name, const char *json, char *err, size_t len)
 {
     json_t *obj = json_loads(json, 0, NULL);
     int rc = cc_events_check(kind, name, obj, err, len);
@@ -61,22 +60,26 @@ CC_TEST(events_check_event_fields)
     /* envelope keys are always allowed */
     CC_CHECK_INT(s_check(CC_PART_FIELD, "call.ringing",
                          "{\"code\":180,\"type\":\"call.ringing\",\"id\":{},\"ts\":\"x\","
-                         "\"call_id\":\"c1\"}", err, sizeof err), 0);
+                         "\"call_id\":\"c1\"}",
+                         err, sizeof err),
+                 0);
     CC_CHECK_INT(s_check(CC_PART_FIELD, "call.ringing", "{}", err, sizeof err), -1);
     CC_CHECK_STR(err, "missing field 'code'");
-    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.ringing", "{\"code\":\"180\"}", err, sizeof err),
-                 -1);
+    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.ringing", "{\"code\":\"180\"}", err, sizeof err), -1);
     CC_CHECK_STR(err, "field 'code' must be int");
-    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.ringing", "{\"code\":180,\"extra\":1}", err,
-                         sizeof err), -1);
+    CC_CHECK_INT(
+        s_check(CC_PART_FIELD, "call.ringing", "{\"code\":180,\"extra\":1}", err, sizeof err), -1);
     CC_CHECK_STR(err, "undeclared field 'extra' in 'call.ringing'");
     CC_CHECK_INT(s_check(CC_PART_FIELD, "no.such", "{}", err, sizeof err), -1);
     CC_CHECK_STR(err, "unknown event 'no.such'");
     /* optional may be absent or null; a required null is missing */
-    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.answered", "{\"answered_by\":\"1001\","
-                         "\"contact\":null}", err, sizeof err), 0);
-    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.answered", "{\"answered_by\":null}", err,
-                         sizeof err), -1);
+    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.answered",
+                         "{\"answered_by\":\"1001\","
+                         "\"contact\":null}",
+                         err, sizeof err),
+                 0);
+    CC_CHECK_INT(s_check(CC_PART_FIELD, "call.answered", "{\"answered_by\":null}", err, sizeof err),
+                 -1);
     CC_CHECK_INT(cc_events_check(CC_PART_FIELD, "call.ringing", NULL, err, sizeof err), -1);
     CC_CHECK_STR(err, "missing field 'code'");
 }
@@ -92,19 +95,19 @@ CC_TEST(events_check_command_args)
                  -1);
     CC_CHECK_STR(err, "missing arg 'endpoint_b'");
     CC_CHECK_INT(s_check(CC_PART_ARG, "endpoint.create",
-                         "{\"call_id\":\"c\",\"leg\":\"caller\",\"symmetric\":1}", err,
-                         sizeof err), -1);
+                         "{\"call_id\":\"c\",\"leg\":\"caller\",\"symmetric\":1}", err, sizeof err),
+                 -1);
     CC_CHECK_STR(err, "arg 'symmetric' must be bool");
     CC_CHECK_INT(s_check(CC_PART_ARG, "endpoint.connect", "[1,2]", err, sizeof err), -1);
-    CC_CHECK_INT(s_check(CC_PART_RESULT, "ping", "{\"pong\":true,\"daemon\":\"x\"}", err,
-                         sizeof err), 0);
+    CC_CHECK_INT(
+        s_check(CC_PART_RESULT, "ping", "{\"pong\":true,\"daemon\":\"x\"}", err, sizeof err), 0);
     CC_CHECK_INT(s_check(CC_PART_RESULT, "ping", "{\"pong\":true}", err, sizeof err), -1);
     CC_CHECK_STR(err, "missing result 'daemon'");
     CC_CHECK_INT(s_check(CC_PART_ARG, "nope", "{}", err, sizeof err), -1);
     CC_CHECK_STR(err, "unknown command 'nope'");
     /* NUMBER takes ints and reals; INT takes only ints */
-    CC_CHECK_INT(s_check(CC_PART_ARG, "endpoint.delete", "{\"endpoint_id\":1.5}", err,
-                         sizeof err), -1);
+    CC_CHECK_INT(s_check(CC_PART_ARG, "endpoint.delete", "{\"endpoint_id\":1.5}", err, sizeof err),
+                 -1);
 }
 
 CC_TEST(events_markdown_lists_everything)

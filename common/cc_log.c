@@ -25,7 +25,7 @@ static char s_name[64];
 static volatile cc_log_level_t s_min_level = CC_LOG_INFO;
 static int s_want_timestamp = -1; /* -1: not decided yet */
 
-static const char *s_level_names[] = { "debug", "info", "warn", "error" };
+static const char *s_level_names[] = {"debug", "info", "warn", "error"};
 
 /* The call the thread is handling now (cc_log_set_call): "" when none. Call ids are ours
  * (short) or a SIP Call-ID; a longer one is cut, as a log line would cut it anyway. */
@@ -69,9 +69,12 @@ bool cc_log_enabled(cc_log_level_t level)
 
 int cc_log_level_parse(const char *text, cc_log_level_t *out)
 {
-    static const struct { const char *name; cc_log_level_t level; } names[] = {
-        { "debug", CC_LOG_DEBUG }, { "info", CC_LOG_INFO },   { "warn", CC_LOG_WARN },
-        { "warning", CC_LOG_WARN }, { "error", CC_LOG_ERROR },
+    static const struct {
+        const char *name;
+        cc_log_level_t level;
+    } names[] = {
+        {"debug", CC_LOG_DEBUG},  {"info", CC_LOG_INFO},   {"warn", CC_LOG_WARN},
+        {"warning", CC_LOG_WARN}, {"error", CC_LOG_ERROR},
     };
     if (!text)
         return -1;

@@ -8,7 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum { CC_LOG_DEBUG = 0, CC_LOG_INFO, CC_LOG_WARN, CC_LOG_ERROR } cc_log_level_t;
+typedef enum {
+    CC_LOG_DEBUG = 0,
+    CC_LOG_INFO,
+    CC_LOG_WARN,
+    CC_LOG_ERROR
+} cc_log_level_t;
 
 /* Set the daemon name (printed as daemon=NAME on every line) and the minimum level.
  * When stderr is not journald (no JOURNAL_STREAM), each line starts with an ISO-8601
@@ -52,14 +57,23 @@ void cc_log_leave_call(const cc_log_call_saved_t *saved);
  * use it only inside the cc_log() call's arguments. */
 const char *cc_logq(const char *value);
 
-#define cc_debug(event, ...) \
-    do { if (cc_log_enabled(CC_LOG_DEBUG)) cc_log(CC_LOG_DEBUG, event, __VA_ARGS__); } while (0)
+#define cc_debug(event, ...)                                                                       \
+    do {                                                                                           \
+        if (cc_log_enabled(CC_LOG_DEBUG))                                                          \
+            cc_log(CC_LOG_DEBUG, event, __VA_ARGS__);                                              \
+    } while (0)
 /* The level is checked before the arguments are evaluated: a cc_logq() or a formatted id
  * costs nothing on a hot path whose level is off. */
-#define cc_info(event, ...) \
-    do { if (cc_log_enabled(CC_LOG_INFO)) cc_log(CC_LOG_INFO, event, __VA_ARGS__); } while (0)
-#define cc_warn(event, ...) \
-    do { if (cc_log_enabled(CC_LOG_WARN)) cc_log(CC_LOG_WARN, event, __VA_ARGS__); } while (0)
+#define cc_info(event, ...)                                                                        \
+    do {                                                                                           \
+        if (cc_log_enabled(CC_LOG_INFO))                                                           \
+            cc_log(CC_LOG_INFO, event, __VA_ARGS__);                                               \
+    } while (0)
+#define cc_warn(event, ...)                                                                        \
+    do {                                                                                           \
+        if (cc_log_enabled(CC_LOG_WARN))                                                           \
+            cc_log(CC_LOG_WARN, event, __VA_ARGS__);                                               \
+    } while (0)
 #define cc_error(event, ...) cc_log(CC_LOG_ERROR, event, __VA_ARGS__)
 
 #endif

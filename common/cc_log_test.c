@@ -142,8 +142,7 @@ CC_TEST(log_line_format_terminal)
     unsetenv("JOURNAL_STREAM");
     /* Timestamp: 2026-11-21T13:17:03.123Z then the level. */
     CC_CHECK(strlen(out) > 25);
-    CC_CHECK(out[4] == '-' && out[10] == 'T' && out[19] == '.' && out[23] == 'Z' &&
-             out[24] == ' ');
+    CC_CHECK(out[4] == '-' && out[10] == 'T' && out[19] == '.' && out[23] == 'Z' && out[24] == ' ');
     CC_CHECK(strncmp(out + 25, "info event=test.event daemon=testd call=abc", 43) == 0);
 }
 
@@ -163,11 +162,10 @@ static void s_log_to_journal(void)
 CC_TEST(log_line_format_exact)
 {
     const char *out = s_capture(s_log_to_journal);
-    CC_CHECK_STR(out,
-                 "info event=test.event daemon=testd call=abc reason=\"no answer\" n=3\n"
-                 "warn event=test.bare daemon=testd\n"
-                 "info event=test.newline daemon=testd value=two lines\n"
-                 "debug event=test.shown daemon=testd x=2\n");
+    CC_CHECK_STR(out, "info event=test.event daemon=testd call=abc reason=\"no answer\" n=3\n"
+                      "warn event=test.bare daemon=testd\n"
+                      "info event=test.newline daemon=testd value=two lines\n"
+                      "debug event=test.shown daemon=testd x=2\n");
 }
 
 static void s_log_long(void)

@@ -28,7 +28,7 @@ typedef struct {
     cc_loop_fd_fn *fn;
     void *arg;
     uint32_t events;
-    uint32_t gen;  /* bumped on every add, so events queued for an old registration are
+    uint32_t gen; /* bumped on every add, so events queued for an old registration are
                       not delivered to a new one on the same fd number */
     bool active;
 } s_fd_t;
@@ -36,10 +36,10 @@ typedef struct {
 typedef struct {
     uint64_t due_us;
     uint64_t interval_us;
-    uint64_t seq;       /* insertion order: equal deadlines fire first-in first-out */
+    uint64_t seq; /* insertion order: equal deadlines fire first-in first-out */
     cc_loop_timer_fn *fn;
     void *arg;
-    int heap_idx;       /* -1 when not in the heap (free slot) */
+    int heap_idx; /* -1 when not in the heap (free slot) */
     int gen;
     int next_free;
 } s_timer_t;
@@ -58,8 +58,8 @@ struct cc_loop {
 
     s_timer_t *timers;
     int timers_cap;
-    int free_timer;     /* head of the free slot list, -1 if none */
-    int *heap;          /* slot indices */
+    int free_timer; /* head of the free slot list, -1 if none */
+    int *heap;      /* slot indices */
     int heap_len;
     uint64_t timer_seq;
 
@@ -70,7 +70,7 @@ struct cc_loop {
     cc_loop_signal_fn *sig_fn;
     void *sig_arg;
 
-    uint64_t now_us;    /* monotonic clock read once per wake-up (cc_loop_now_us) */
+    uint64_t now_us; /* monotonic clock read once per wake-up (cc_loop_now_us) */
 };
 
 /* ---- clocks ----------------------------------------------------------------------- */
@@ -157,7 +157,7 @@ int cc_loop_fd_add(cc_loop_t *self, int fd, uint32_t events, cc_loop_fd_fn *fn, 
     if (rec->active)
         return -EEXIST;
     rec->gen++;
-    struct epoll_event ev = { .events = events };
+    struct epoll_event ev = {.events = events};
     ev.data.u64 = (uint64_t)(uint32_t)fd | (uint64_t)rec->gen << 32;
     if (epoll_ctl(self->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
         return -errno;
@@ -173,7 +173,7 @@ int cc_loop_fd_modify(cc_loop_t *self, int fd, uint32_t events)
     if (fd < 0 || fd >= self->fds_cap || !self->fds[fd].active)
         return -ENOENT;
     s_fd_t *rec = &self->fds[fd];
-    struct epoll_event ev = { .events = events };
+    struct epoll_event ev = {.events = events};
     ev.data.u64 = (uint64_t)(uint32_t)fd | (uint64_t)rec->gen << 32;
     if (epoll_ctl(self->epfd, EPOLL_CTL_MOD, fd, &ev) != 0)
         return -errno;
@@ -229,8 +229,8 @@ static void s_heap_down(cc_loop_t *self, int pos)
         int child = 2 * pos + 1;
         if (child >= self->heap_len)
             break;
-        if (child + 1 < self->heap_len && s_timer_before(self, self->heap[child + 1],
-                                                          self->heap[child]))
+        if (child + 1 < self->heap_len &&
+            s_timer_before(self, self->heap[child + 1], self->heap[child]))
             child++;
         if (!s_timer_before(self, self->heap[child], slot))
             break;
@@ -279,7 +279,7 @@ static int s_timer_slot_alloc(cc_loop_t *self)
             return -ENOMEM;
         self->heap = heap;
         for (int i = cap - 1; i >= old; i--) {
-            timers[i] = (s_timer_t){ .heap_idx = -1, .gen = 0, .next_free = self->free_timer };
+            timers[i] = (s_timer_t){.heap_idx = -1, .gen = 0, .next_free = self->free_timer};
             self->free_timer = i;
         }
         self->timers_cap = cap;
@@ -393,7 +393,7 @@ int cc_loop_prepare_add(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg)
         self->prepares = grown;
         self->prepares_cap = cap;
     }
-    self->prepares[self->prepares_len++] = (s_prepare_t){ fn, arg };
+    self->prepares[self->prepares_len++] = (s_prepare_t){fn, arg};
     return 0;
 }
 
@@ -423,10 +423,14 @@ static bool s_prepare_run(cc_loop_t *self)
 static const char *s_signal_name(int signo)
 {
     switch (signo) {
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGHUP: return "SIGHUP";
-    default: return "?";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGINT:
+        return "SIGINT";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "?";
     }
 }
 

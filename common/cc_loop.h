@@ -12,14 +12,14 @@
 typedef struct cc_loop cc_loop_t;
 
 /* fd readiness: `events` are the EPOLL* bits that fired. */
-typedef void (cc_loop_fd_fn)(cc_loop_t *loop, int fd, uint32_t events, void *arg);
+typedef void(cc_loop_fd_fn)(cc_loop_t *loop, int fd, uint32_t events, void *arg);
 /* timer expiry: `timer_id` is the id cc_loop_timer_add returned. */
-typedef void (cc_loop_timer_fn)(cc_loop_t *loop, int timer_id, void *arg);
+typedef void(cc_loop_timer_fn)(cc_loop_t *loop, int timer_id, void *arg);
 /* prepare hook: run before every wait; returns true if it did work (then the loop does
  * not sleep on this iteration, so work produced by it is seen at once). */
-typedef bool (cc_loop_prepare_fn)(cc_loop_t *loop, void *arg);
+typedef bool(cc_loop_prepare_fn)(cc_loop_t *loop, void *arg);
 /* signal: SIGTERM, SIGINT or SIGHUP arrived. */
-typedef void (cc_loop_signal_fn)(cc_loop_t *loop, int signo, void *arg);
+typedef void(cc_loop_signal_fn)(cc_loop_t *loop, int signo, void *arg);
 
 cc_loop_t *cc_loop_new(void);
 void cc_loop_destroy(cc_loop_t **self_p);

@@ -46,10 +46,9 @@ CC_TEST(loop_timers_fire_in_order)
 {
     cc_loop_t *loop = cc_loop_new();
     CC_CHECK(loop);
-    s_record_t rec = { .expect = 5 };
-    s_tagged_t tags[5] = { { &rec, 30 }, { &rec, 10 }, { &rec, 20 }, { &rec, 11 },
-                           { &rec, 0 } };
-    uint64_t delays[5] = { 30, 10, 20, 10, 0 };
+    s_record_t rec = {.expect = 5};
+    s_tagged_t tags[5] = {{&rec, 30}, {&rec, 10}, {&rec, 20}, {&rec, 11}, {&rec, 0}};
+    uint64_t delays[5] = {30, 10, 20, 10, 0};
     uint64_t start = cc_mono_ms();
     for (int i = 0; i < 5; i++)
         CC_CHECK(cc_loop_timer_add(loop, delays[i], 0, s_tag_timer, &tags[i]) > 0);
@@ -89,7 +88,7 @@ static void s_periodic(cc_loop_t *loop, int id, void *arg)
 CC_TEST(loop_periodic_timer)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_periodic_t p = { .stop_after = 4 };
+    s_periodic_t p = {.stop_after = 4};
     uint64_t start = cc_mono_ms();
     int id = cc_loop_timer_add(loop, 5, 10, s_periodic, &p);
     CC_CHECK(id > 0);
@@ -109,20 +108,20 @@ CC_TEST(loop_periodic_timer)
 CC_TEST(loop_timer_cancel)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_record_t rec = { .expect = 2 };
-    s_tagged_t a = { &rec, 1 }, b = { &rec, 2 }, c = { &rec, 3 };
+    s_record_t rec = {.expect = 2};
+    s_tagged_t a = {&rec, 1}, b = {&rec, 2}, c = {&rec, 3};
     int ida = cc_loop_timer_add(loop, 5, 0, s_tag_timer, &a);
     int idb = cc_loop_timer_add(loop, 6, 0, s_tag_timer, &b);
     int idc = cc_loop_timer_add(loop, 7, 0, s_tag_timer, &c);
     CC_CHECK(ida > 0 && idb > 0 && idc > 0 && ida != idb && idb != idc);
     cc_loop_timer_cancel(loop, idb);
-    cc_loop_timer_cancel(loop, idb);     /* twice: no-op */
-    cc_loop_timer_cancel(loop, 0);       /* unknown ids: no-op */
+    cc_loop_timer_cancel(loop, idb); /* twice: no-op */
+    cc_loop_timer_cancel(loop, 0);   /* unknown ids: no-op */
     cc_loop_timer_cancel(loop, 123456789);
     s_run_until(loop, &rec.done, 1000);
     /* A fired one-shot id is dead: cancelling it must not hit the slot's next timer. */
-    s_record_t rec2 = { .expect = 1 };
-    s_tagged_t d = { &rec2, 4 };
+    s_record_t rec2 = {.expect = 1};
+    s_tagged_t d = {&rec2, 4};
     int idd = cc_loop_timer_add(loop, 1, 0, s_tag_timer, &d);
     cc_loop_timer_cancel(loop, ida);
     cc_loop_timer_cancel(loop, idc);
@@ -156,7 +155,7 @@ static void s_heap_timer(cc_loop_t *loop, int id, void *arg)
 CC_TEST(loop_many_timers_and_cancels)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_heap_check_t h = { 0 };
+    s_heap_check_t h = {0};
     int ids[200];
     unsigned seed = 12345;
     for (int i = 0; i < 200; i++) {
@@ -214,15 +213,15 @@ static void s_killer(cc_loop_t *loop, int id, void *arg)
     s_meddle_t *m = arg;
     m->killer_fired++;
     m->in_killer = 1;
-    cc_loop_timer_cancel(loop, m->victim);                  /* due in the same pass */
-    cc_loop_timer_add(loop, 0, 0, s_child, m);              /* not in this pass */
+    cc_loop_timer_cancel(loop, m->victim);     /* due in the same pass */
+    cc_loop_timer_add(loop, 0, 0, s_child, m); /* not in this pass */
     m->in_killer = 0;
 }
 
 CC_TEST(loop_timer_callbacks_change_timers)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_meddle_t m = { .loop = loop };
+    s_meddle_t m = {.loop = loop};
     CC_CHECK(cc_loop_timer_add(loop, 2, 0, s_killer, &m) > 0);
     m.victim = cc_loop_timer_add(loop, 2, 0, s_victim, &m);
     CC_CHECK(m.victim > 0);
@@ -267,7 +266,7 @@ CC_TEST(loop_fd_readiness)
     cc_loop_t *loop = cc_loop_new();
     int p[2];
     CC_CHECK_INT(pipe(p), 0);
-    s_reader_t r = { 0 };
+    s_reader_t r = {0};
     CC_CHECK_INT(cc_loop_fd_add(loop, p[0], EPOLLIN, s_read_fd, &r), 0);
     CC_CHECK_INT(cc_loop_fd_add(loop, p[0], EPOLLIN, s_read_fd, &r), -EEXIST);
     CC_CHECK_INT(cc_loop_fd_add(loop, -1, EPOLLIN, s_read_fd, &r), -EINVAL);
@@ -307,7 +306,7 @@ CC_TEST(loop_high_fd_numbers)
     CC_CHECK_INT(pipe(p), 0);
     int high = dup2(p[0], 700);
     CC_CHECK_INT(high, 700);
-    s_reader_t r = { 0 };
+    s_reader_t r = {0};
     CC_CHECK_INT(cc_loop_fd_add(loop, high, EPOLLIN, s_read_fd, &r), 0);
     CC_CHECK(write(p[1], "hi", 2) == 2);
     s_run_until(loop, &r.done, 1000);
@@ -322,7 +321,7 @@ CC_TEST(loop_high_fd_numbers)
 typedef struct {
     int pipes[3][2];
     int calls[3];
-    int remove_others;   /* first callback to run removes the other two fds */
+    int remove_others; /* first callback to run removes the other two fds */
     int remove_self;
     cc_loop_t *loop;
 } s_removal_t;
@@ -352,7 +351,7 @@ static void s_removing_reader(cc_loop_t *loop, int fd, uint32_t events, void *ar
 CC_TEST(loop_fd_removal_during_dispatch)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_removal_t s = { .remove_others = 1, .loop = loop };
+    s_removal_t s = {.remove_others = 1, .loop = loop};
     for (int i = 0; i < 3; i++) {
         CC_CHECK_INT(pipe(s.pipes[i]), 0);
         CC_CHECK_INT(cc_loop_fd_add(loop, s.pipes[i][0], EPOLLIN, s_removing_reader, &s), 0);
@@ -422,7 +421,7 @@ static void s_reuse_cb(cc_loop_t *loop, int fd, uint32_t events, void *arg)
 CC_TEST(loop_fd_reregistered_during_dispatch)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_reuse_t s = { 0 };
+    s_reuse_t s = {0};
     CC_CHECK_INT(pipe(s.a), 0);
     CC_CHECK_INT(pipe(s.b), 0);
     CC_CHECK_INT(cc_loop_fd_add(loop, s.a[0], EPOLLIN, s_reuse_cb, &s), 0);
@@ -462,7 +461,7 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
 CC_TEST(loop_prepare_hook)
 {
     cc_loop_t *loop = cc_loop_new();
-    s_prep_t p = { .work_left = 3 };
+    s_prep_t p = {.work_left = 3};
     CC_CHECK_INT(cc_loop_prepare_add(loop, s_prepare, &p), 0);
     /* While the hook reports work, a run_once with a long timeout returns at once. */
     uint64_t t0 = cc_mono_ms();
@@ -523,7 +522,7 @@ CC_TEST(loop_signals_through_signalfd)
     sigset_t old;
     pthread_sigmask(SIG_SETMASK, NULL, &old);
     cc_loop_t *loop = cc_loop_new();
-    s_sigrec_t s = { { 0 }, 0 };
+    s_sigrec_t s = {{0}, 0};
     CC_CHECK_INT(cc_loop_signals(loop, s_on_signal, &s), 0);
     raise(SIGHUP);
     raise(SIGTERM);
@@ -571,7 +570,7 @@ CC_TEST(loop_now_is_the_wakeup_time)
     cc_loop_t *loop = cc_loop_new();
     int p[2];
     CC_CHECK_INT(pipe(p), 0);
-    s_now_t n = { 0 };
+    s_now_t n = {0};
     CC_CHECK_INT(cc_loop_fd_add(loop, p[0], EPOLLIN, s_note_now, &n), 0);
     uint64_t created = cc_loop_now_us(loop);
     usleep(3000);

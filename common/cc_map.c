@@ -184,7 +184,7 @@ size_t cc_map_size(const cc_map_t *self)
 
 cc_map_iter_t cc_map_iter(cc_map_t *self)
 {
-    cc_map_iter_t it = { self, 0, NULL };
+    cc_map_iter_t it = {self, 0, NULL};
     while (it.bucket < self->nbuckets && !(it.next = self->buckets[it.bucket]))
         it.bucket++;
     return it;

@@ -19,7 +19,7 @@ typedef struct cc_map cc_map_t;
 typedef struct cc_map_entry cc_map_entry_t;
 
 /* Called on a value when the map lets go of it (delete, replace, destroy). */
-typedef void (cc_map_free_fn)(void *value);
+typedef void(cc_map_free_fn)(void *value);
 
 /* NULL free_value: the map never frees values (they belong to someone else). */
 cc_map_t *cc_map_new(cc_map_free_fn *free_value);

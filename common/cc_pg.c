@@ -26,7 +26,7 @@ struct cc_pg {
     PGconn *conn;
     s_stmt_t *stmts;
     size_t nstmts, cap;
-    bool in_tx;          /* last known: a transaction is open, so never retry */
+    bool in_tx; /* last known: a transaction is open, so never retry */
     char error[512];
     char sqlstate[6];
 };
@@ -73,13 +73,17 @@ static void s_describe(const char *conninfo, char *buf, size_t len)
     for (PQconninfoOption *o = opts; o && o->keyword; o++) {
         if (!o->val)
             continue;
-        if (!strcmp(o->keyword, "host")) host = o->val;
-        else if (!strcmp(o->keyword, "port")) port = o->val;
-        else if (!strcmp(o->keyword, "dbname")) db = o->val;
-        else if (!strcmp(o->keyword, "user")) user = o->val;
+        if (!strcmp(o->keyword, "host"))
+            host = o->val;
+        else if (!strcmp(o->keyword, "port"))
+            port = o->val;
+        else if (!strcmp(o->keyword, "dbname"))
+            db = o->val;
+        else if (!strcmp(o->keyword, "user"))
+            user = o->val;
     }
-    snprintf(buf, len, "host=%s port=%s db=%s user=%s", cc_logq(host), cc_logq(port),
-             cc_logq(db), cc_logq(user));
+    snprintf(buf, len, "host=%s port=%s db=%s user=%s", cc_logq(host), cc_logq(port), cc_logq(db),
+             cc_logq(user));
     PQconninfoFree(opts);
     PQfreemem(errmsg);
 }
@@ -210,7 +214,11 @@ fail:
     return -1;
 }
 
-typedef enum { S_PREPARED, S_PARAMS, S_SIMPLE } s_exec_kind_t;
+typedef enum {
+    S_PREPARED,
+    S_PARAMS,
+    S_SIMPLE
+} s_exec_kind_t;
 
 static PGresult *s_run(cc_pg_t *self, s_exec_kind_t kind, const char *what, int nparams,
                        const char *const *params)
@@ -249,8 +257,7 @@ static PGresult *s_exec(cc_pg_t *self, s_exec_kind_t kind, const char *what, int
             return res;
         }
         if (res)
-            s_set_error(self, PQresultErrorMessage(res),
-                        PQresultErrorField(res, PG_DIAG_SQLSTATE));
+            s_set_error(self, PQresultErrorMessage(res), PQresultErrorField(res, PG_DIAG_SQLSTATE));
         else
             s_set_error(self, PQerrorMessage(self->conn), "");
         PQclear(res);
@@ -278,8 +285,7 @@ PGresult *cc_pg_exec(cc_pg_t *self, const char *name, int nparams, const char *c
     return s_exec(self, S_PREPARED, name, nparams, params, true);
 }
 
-PGresult *cc_pg_exec_params(cc_pg_t *self, const char *sql, int nparams,
-                            const char *const *params)
+PGresult *cc_pg_exec_params(cc_pg_t *self, const char *sql, int nparams, const char *const *params)
 {
     return s_exec(self, S_PARAMS, sql, nparams, params, true);
 }
@@ -293,8 +299,14 @@ int cc_pg_exec_simple(cc_pg_t *self, const char *sql)
     return res ? 0 : -1;
 }
 
-int cc_pg_begin(cc_pg_t *self) { return cc_pg_exec_simple(self, "BEGIN"); }
-int cc_pg_commit(cc_pg_t *self) { return cc_pg_exec_simple(self, "COMMIT"); }
+int cc_pg_begin(cc_pg_t *self)
+{
+    return cc_pg_exec_simple(self, "BEGIN");
+}
+int cc_pg_commit(cc_pg_t *self)
+{
+    return cc_pg_exec_simple(self, "COMMIT");
+}
 
 void cc_pg_rollback(cc_pg_t *self)
 {
@@ -308,16 +320,24 @@ void cc_pg_rollback(cc_pg_t *self)
     self->in_tx = tx == PQTRANS_INTRANS || tx == PQTRANS_INERROR;
 }
 
-const char *cc_pg_error(const cc_pg_t *self) { return self->error; }
-const char *cc_pg_sqlstate(const cc_pg_t *self) { return self->sqlstate; }
-PGconn *cc_pg_conn(cc_pg_t *self) { return self->conn; }
+const char *cc_pg_error(const cc_pg_t *self)
+{
+    return self->error;
+}
+const char *cc_pg_sqlstate(const cc_pg_t *self)
+{
+    return self->sqlstate;
+}
+PGconn *cc_pg_conn(cc_pg_t *self)
+{
+    return self->conn;
+}
 
 int cc_pg_check_schema(cc_pg_t *self, int expected, int *found, char *err, size_t errlen)
 {
     int version = 0;
-    PGresult *res =
-        s_exec(self, S_SIMPLE, "SELECT coalesce(max(version),0) FROM schema_migrations", 0,
-               NULL, true);
+    PGresult *res = s_exec(self, S_SIMPLE, "SELECT coalesce(max(version),0) FROM schema_migrations",
+                           0, NULL, true);
     if (res) {
         version = atoi(PQgetvalue(res, 0, 0));
         PQclear(res);
@@ -330,12 +350,15 @@ int cc_pg_check_schema(cc_pg_t *self, int expected, int *found, char *err, size_
     if (version > expected) {
         snprintf(err, errlen,
                  "database schema is version %d, this build knows version %d: upgrade the "
-                 "binaries", version, expected);
+                 "binaries",
+                 version, expected);
         return -1;
     }
     if (version < expected) {
-        snprintf(err, errlen, "database schema is version %d, this build needs %d: run "
-                 "`ccctl migrate`", version, expected);
+        snprintf(err, errlen,
+                 "database schema is version %d, this build needs %d: run "
+                 "`ccctl migrate`",
+                 version, expected);
         return -1;
     }
     return 0;
@@ -344,8 +367,17 @@ int cc_pg_check_schema(cc_pg_t *self, int expected, int *found, char *err, size_
 /* ---- rows as JSON ------------------------------------------------------------------ */
 
 /* Type OIDs of the built-in types converted (pg_type.h, stable across versions). */
-enum { S_BOOL = 16, S_INT8 = 20, S_INT2 = 21, S_INT4 = 23, S_JSON = 114, S_FLOAT4 = 700,
-       S_FLOAT8 = 701, S_NUMERIC = 1700, S_JSONB = 3802 };
+enum {
+    S_BOOL = 16,
+    S_INT8 = 20,
+    S_INT2 = 21,
+    S_INT4 = 23,
+    S_JSON = 114,
+    S_FLOAT4 = 700,
+    S_FLOAT8 = 701,
+    S_NUMERIC = 1700,
+    S_JSONB = 3802
+};
 
 static json_t *s_json_value(PGresult *res, int row, int col)
 {

@@ -34,8 +34,7 @@ int cc_pg_prepare(cc_pg_t *self, const char *name, const char *sql, int nparams)
 PGresult *cc_pg_exec(cc_pg_t *self, const char *name, int nparams, const char *const *params);
 
 /* The same for a one-off parameterised statement that is not worth preparing. */
-PGresult *cc_pg_exec_params(cc_pg_t *self, const char *sql, int nparams,
-                            const char *const *params);
+PGresult *cc_pg_exec_params(cc_pg_t *self, const char *sql, int nparams, const char *const *params);
 
 /* Run plain SQL with no parameters (BEGIN, COMMIT, migrations). 0 or -1. */
 int cc_pg_exec_simple(cc_pg_t *self, const char *sql);

@@ -39,8 +39,9 @@ static bool s_cluster_start(void)
     if (s_sh(cmd) != 0)
         return false;
     snprintf(cmd, sizeof cmd,
-             S_PGBIN "/pg_ctl -D %s/data -w -l %s/log -o \"-k %s -c listen_addresses='' -p "
-             S_PORT " -c fsync=off\" start", s_dir, s_dir, s_dir);
+             S_PGBIN "/pg_ctl -D %s/data -w -l %s/log -o \"-k %s -c listen_addresses='' -p " S_PORT
+                     " -c fsync=off\" start",
+             s_dir, s_dir, s_dir);
     return s_sh(cmd) == 0;
 }
 

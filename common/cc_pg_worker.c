@@ -81,16 +81,15 @@ static bool s_round(cc_pg_worker_t *self, cc_pg_t *pg, bool pending)
         if (self->cfg.gather_ms > 0)
             usleep((useconds_t)self->cfg.gather_ms * 1000);
     }
-    bool notified = pending || (nfds == 2 && (fds[1].revents & POLLIN) &&
-                                s_drain_notifications(conn));
+    bool notified =
+        pending || (nfds == 2 && (fds[1].revents & POLLIN) && s_drain_notifications(conn));
     self->cfg.on_round(pg, notified, self->cfg.arg);
     return nfds == 2 && s_drain_notifications(cc_pg_conn(pg));
 }
 
 static bool s_may_end(cc_pg_worker_t *self)
 {
-    return atomic_load(&self->stop_requested) &&
-           (!self->cfg.idle || self->cfg.idle(self->cfg.arg));
+    return atomic_load(&self->stop_requested) && (!self->cfg.idle || self->cfg.idle(self->cfg.arg));
 }
 
 static void *s_run(void *arg)

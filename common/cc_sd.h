@@ -5,10 +5,10 @@
 
 #include <stdint.h>
 
-void cc_sd_ready(const char *status);   /* READY=1 and STATUS= */
-void cc_sd_stopping(const char *status);/* STOPPING=1 and STATUS= */
-void cc_sd_watchdog(void);              /* WATCHDOG=1 */
-void cc_sd_status(const char *status);  /* STATUS= only */
+void cc_sd_ready(const char *status);    /* READY=1 and STATUS= */
+void cc_sd_stopping(const char *status); /* STOPPING=1 and STATUS= */
+void cc_sd_watchdog(void);               /* WATCHDOG=1 */
+void cc_sd_status(const char *status);   /* STATUS= only */
 /* The watchdog period the service manager asked for, in microseconds (0: none). Pet it at
  * half that period. */
 uint64_t cc_sd_watchdog_usec(void);

@@ -16,8 +16,8 @@
 
 #define CC_TAP_MAGIC 0x50415452u /* "RTAP" read as a little-endian u32 */
 #define CC_TAP_VERSION 1
-#define CC_TAP_HDR 24            /* batch header bytes */
-#define CC_TAP_FRAME_HDR 22      /* frame header bytes before the payload */
+#define CC_TAP_HDR 24       /* batch header bytes */
+#define CC_TAP_FRAME_HDR 22 /* frame header bytes before the payload */
 #define CC_TAP_FLAG_LAST 1
 
 /* A batch header (magic and version are implied). */

@@ -8,8 +8,8 @@
 
 CC_TEST(tap_batch_parse)
 {
-    uint8_t b[CC_TAP_HDR + CC_TAP_FRAME_HDR + 4] = {0x52, 0x54, 0x41, 0x50, 1, 1, 1, 0,
-                                                   7, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 2};
+    uint8_t b[CC_TAP_HDR + CC_TAP_FRAME_HDR + 4] = {0x52, 0x54, 0x41, 0x50, 1, 1, 1, 0, 7, 0, 0,
+                                                    0,    0,    0,    0,    0, 3, 0, 0, 0, 2};
     uint8_t *f = b + CC_TAP_HDR;
     f[0] = 1;
     f[1] = 8;
@@ -36,22 +36,35 @@ CC_TEST(tap_batch_written_and_read_back)
 {
     uint8_t b[CC_TAP_HDR + 2 * CC_TAP_FRAME_HDR + 5];
     const uint8_t audio[3] = {0xd5, 0x55, 0x7f};
-    cc_tap_frame_t in[2] = {
-        {.party = 1, .pt = 8, .seq = 0xabcd, .ts = 0x11223344u, .ssrc = 0xdeadbeefu,
-         .arrival_us = 0x0102030405060708ull, .payload = audio, .len = 3},
-        {.party = 0, .pt = 0, .seq = 7, .ts = 160, .ssrc = 42, .arrival_us = 9,
-         .payload = audio, .len = 2}};
+    cc_tap_frame_t in[2] = {{.party = 1,
+                             .pt = 8,
+                             .seq = 0xabcd,
+                             .ts = 0x11223344u,
+                             .ssrc = 0xdeadbeefu,
+                             .arrival_us = 0x0102030405060708ull,
+                             .payload = audio,
+                             .len = 3},
+                            {.party = 0,
+                             .pt = 0,
+                             .seq = 7,
+                             .ts = 160,
+                             .ssrc = 42,
+                             .arrival_us = 9,
+                             .payload = audio,
+                             .len = 2}};
     size_t len = CC_TAP_HDR;
     for (int i = 0; i < 2; i++)
         len += cc_tap_frame_put(b + len, &in[i]);
     CC_CHECK_INT(len, sizeof b);
-    cc_tap_batch_put(b, &(cc_tap_batch_t){.flags = CC_TAP_FLAG_LAST, .nframes = 2,
-                                          .tap_id = 0x1122334455667788ull, .batch_seq = 5,
+    cc_tap_batch_put(b, &(cc_tap_batch_t){.flags = CC_TAP_FLAG_LAST,
+                                          .nframes = 2,
+                                          .tap_id = 0x1122334455667788ull,
+                                          .batch_seq = 5,
                                           .dropped = 3});
-    const uint8_t head[] = {0x52, 0x54, 0x41, 0x50, 1, 1, 2, 0, 0x88, 0x77, 0x66, 0x55,
-                            0x44, 0x33, 0x22, 0x11, 5, 0, 0, 0, 3, 0, 0, 0,
-                            1, 8, 0xcd, 0xab, 0x44, 0x33, 0x22, 0x11, 0xef, 0xbe, 0xad, 0xde,
-                            8, 7, 6, 5, 4, 3, 2, 1, 3, 0, 0xd5, 0x55, 0x7f};
+    const uint8_t head[] = {
+        0x52, 0x54, 0x41, 0x50, 1, 1, 2, 0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 5,
+        0,    0,    0,    3,    0, 0, 0, 1, 8,    0xcd, 0xab, 0x44, 0x33, 0x22, 0x11, 0xef, 0xbe,
+        0xad, 0xde, 8,    7,    6, 5, 4, 3, 2,    1,    3,    0,    0xd5, 0x55, 0x7f};
     CC_CHECK(memcmp(b, head, sizeof head) == 0);
     cc_tap_batch_t h;
     cc_tap_frame_t f;

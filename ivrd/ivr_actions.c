@@ -10,7 +10,7 @@
 struct ivr_actions {
     ivr_action_t *items;
     size_t len, cap;
-    void **pool;                 /* every allocation the actions point into */
+    void **pool; /* every allocation the actions point into */
     size_t pool_len, pool_cap;
 };
 
@@ -132,8 +132,8 @@ int ivr_actions_lookup(ivr_actions_t *self, unsigned id, const char *table, cons
     return 0;
 }
 
-int ivr_actions_route(ivr_actions_t *self, ivr_route_kind_t route, const char *target,
-                      int priority, const char *skill, const ivr_vars_t *vars)
+int ivr_actions_route(ivr_actions_t *self, ivr_route_kind_t route, const char *target, int priority,
+                      const char *skill, const ivr_vars_t *vars)
 {
     size_t n = vars ? ivr_vars_size(vars) : 0;
     ivr_var_t *copy = s_keep(self, calloc(n + 1, sizeof *copy));
@@ -196,8 +196,8 @@ static int s_format_one(const ivr_action_t *a, char *buf, size_t buflen)
     case IVR_ACT_LOOKUP:
         return snprintf(buf, buflen, "lookup %u %s %s", a->id, a->table, a->key);
     case IVR_ACT_ROUTE:
-        return snprintf(buf, buflen, "route %s %s %d %s", ivr_route_kind_name(a->route),
-                        a->target, a->priority, a->skill);
+        return snprintf(buf, buflen, "route %s %s %d %s", ivr_route_kind_name(a->route), a->target,
+                        a->priority, a->skill);
     case IVR_ACT_HANGUP:
         return snprintf(buf, buflen, "hangup");
     case IVR_ACT_STEP:

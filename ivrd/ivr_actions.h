@@ -24,21 +24,21 @@ typedef enum {
 
 typedef struct {
     ivr_action_kind_t kind;
-    unsigned id;                 /* PLAY: play id; LOOKUP: request id */
-    bool barge_in;               /* PLAY: a key press should stop it */
-    const char *const *prompts;  /* PLAY: prompt names, in order */
+    unsigned id;                /* PLAY: play id; LOOKUP: request id */
+    bool barge_in;              /* PLAY: a key press should stop it */
+    const char *const *prompts; /* PLAY: prompt names, in order */
     size_t prompt_count;
-    int64_t at;                  /* TIMER: deadline (ms, UTC); STEP: when */
-    const char *table, *key;     /* LOOKUP */
-    ivr_route_kind_t route;      /* ROUTE */
+    int64_t at;              /* TIMER: deadline (ms, UTC); STEP: when */
+    const char *table, *key; /* LOOKUP */
+    ivr_route_kind_t route;  /* ROUTE */
     const char *target;
     int priority;
-    const char *skill;           /* ROUTE: "" when none */
-    const ivr_var_t *vars;       /* ROUTE: the call's variables, for the next controller */
+    const char *skill;     /* ROUTE: "" when none */
+    const ivr_var_t *vars; /* ROUTE: the call's variables, for the next controller */
     size_t var_count;
-    const char *node, *input;    /* STEP */
-    const char *question;        /* SURVEY */
-    int score;                   /* SURVEY: 1-5 */
+    const char *node, *input; /* STEP */
+    const char *question;     /* SURVEY */
+    int score;                /* SURVEY: 1-5 */
 } ivr_action_t;
 
 typedef struct ivr_actions ivr_actions_t;
@@ -55,8 +55,8 @@ int ivr_actions_play(ivr_actions_t *self, unsigned id, bool barge_in, const char
 int ivr_actions_simple(ivr_actions_t *self, ivr_action_kind_t kind); /* STOP, HANGUP */
 int ivr_actions_timer(ivr_actions_t *self, int64_t at);
 int ivr_actions_lookup(ivr_actions_t *self, unsigned id, const char *table, const char *key);
-int ivr_actions_route(ivr_actions_t *self, ivr_route_kind_t route, const char *target,
-                      int priority, const char *skill, const ivr_vars_t *vars);
+int ivr_actions_route(ivr_actions_t *self, ivr_route_kind_t route, const char *target, int priority,
+                      const char *skill, const ivr_vars_t *vars);
 int ivr_actions_step(ivr_actions_t *self, const char *node, const char *input, int64_t at);
 int ivr_actions_survey(ivr_actions_t *self, const char *question, int score);
 

@@ -148,8 +148,7 @@ static void s_finish(ivr_run_t *self, ivr_actions_t *out)
 
 #define S_WAIT (IVR_NONE - 1) /* a node handler's "the flow now waits for an event" */
 
-static int s_enter_play(ivr_run_t *self, const ivr_node_t *node, int64_t now,
-                        ivr_actions_t *out)
+static int s_enter_play(ivr_run_t *self, const ivr_node_t *node, int64_t now, ivr_actions_t *out)
 {
     if (node->u.play.barge_in && self->typeahead_len > 0) {
         ivr_run_step(self, "skipped", now, out); /* the caller already pressed on */
@@ -180,8 +179,7 @@ static int s_enter_schedule(ivr_run_t *self, const ivr_node_t *node, int64_t now
     return node->u.schedule.closed;
 }
 
-static int s_enter_lookup(ivr_run_t *self, const ivr_node_t *node, int64_t now,
-                          ivr_actions_t *out)
+static int s_enter_lookup(ivr_run_t *self, const ivr_node_t *node, int64_t now, ivr_actions_t *out)
 {
     char *key = ivr_template_expand(node->u.lookup.key, self->vars);
     ivr_run_step(self, "", now, out);
@@ -194,8 +192,7 @@ static int s_enter_lookup(ivr_run_t *self, const ivr_node_t *node, int64_t now,
     return S_WAIT;
 }
 
-static int s_enter_branch(ivr_run_t *self, const ivr_node_t *node, int64_t now,
-                          ivr_actions_t *out)
+static int s_enter_branch(ivr_run_t *self, const ivr_node_t *node, int64_t now, ivr_actions_t *out)
 {
     const char *value = ivr_vars_get(self->vars, node->u.branch.variable);
     for (size_t i = 0; value && i < node->u.branch.case_count; i++) {
@@ -230,12 +227,11 @@ static int s_priority(const char *text)
     return p > 100 ? 100 : p;
 }
 
-static int s_enter_route(ivr_run_t *self, const ivr_node_t *node, int64_t now,
-                         ivr_actions_t *out)
+static int s_enter_route(ivr_run_t *self, const ivr_node_t *node, int64_t now, ivr_actions_t *out)
 {
     char *target = ivr_template_expand(node->u.route.target, self->vars);
-    char *prio = node->u.route.priority ? ivr_template_expand(node->u.route.priority, self->vars)
-                                        : NULL;
+    char *prio =
+        node->u.route.priority ? ivr_template_expand(node->u.route.priority, self->vars) : NULL;
     char *skill = ivr_template_expand(node->u.route.skill ? node->u.route.skill : "", self->vars);
     char input[IVR_VAR_VALUE_MAX + 32];
     int next = S_WAIT;
@@ -246,12 +242,11 @@ static int s_enter_route(ivr_run_t *self, const ivr_node_t *node, int64_t now,
         ivr_run_step(self, "route:no-target", now, out);
         next = node->u.route.failed;
     } else {
-        snprintf(input, sizeof input, "route:%s:%s", ivr_route_kind_name(node->u.route.to),
-                 target);
+        snprintf(input, sizeof input, "route:%s:%s", ivr_route_kind_name(node->u.route.to), target);
         ivr_run_step(self, input, now, out);
         self->state = IVR_RS_ROUTED;
-        if (ivr_actions_route(out, node->u.route.to, target, s_priority(prio), skill,
-                              self->vars) < 0)
+        if (ivr_actions_route(out, node->u.route.to, target, s_priority(prio), skill, self->vars) <
+            0)
             self->error = -1;
     }
     free(target);
@@ -260,8 +255,7 @@ static int s_enter_route(ivr_run_t *self, const ivr_node_t *node, int64_t now,
     return next;
 }
 
-static int s_enter_node(ivr_run_t *self, const ivr_node_t *node, int64_t now,
-                        ivr_actions_t *out)
+static int s_enter_node(ivr_run_t *self, const ivr_node_t *node, int64_t now, ivr_actions_t *out)
 {
     switch (node->kind) {
     case IVR_NODE_PLAY:
@@ -375,15 +369,15 @@ int ivr_run_timer(ivr_run_t *self, int64_t now, ivr_actions_t *out)
     } else if (self->state == IVR_RS_LOOKUP) {
         const ivr_node_t *node = ivr_run_cur(self);
         ivr_run_step(self, "timeout", now, out);
-        ivr_run_enter(self, node->u.lookup.not_found != IVR_NONE ? node->u.lookup.not_found
-                                                                 : node->next, now, out);
+        ivr_run_enter(self,
+                      node->u.lookup.not_found != IVR_NONE ? node->u.lookup.not_found : node->next,
+                      now, out);
     }
     return self->error;
 }
 
-int ivr_run_lookup_result(ivr_run_t *self, unsigned request_id, bool found,
-                          const ivr_var_t *vars, size_t var_count, int64_t now,
-                          ivr_actions_t *out)
+int ivr_run_lookup_result(ivr_run_t *self, unsigned request_id, bool found, const ivr_var_t *vars,
+                          size_t var_count, int64_t now, ivr_actions_t *out)
 {
     s_begin(self, out);
     if (self->state != IVR_RS_LOOKUP || request_id != self->lookup_id)
@@ -394,8 +388,8 @@ int ivr_run_lookup_result(ivr_run_t *self, unsigned request_id, bool found,
         if (vars[i].name && vars[i].value)
             ivr_vars_set(self->vars, vars[i].name, vars[i].value);
     ivr_run_step(self, found ? "found" : "not_found", now, out);
-    int next = !found && node->u.lookup.not_found != IVR_NONE ? node->u.lookup.not_found
-                                                              : node->next;
+    int next =
+        !found && node->u.lookup.not_found != IVR_NONE ? node->u.lookup.not_found : node->next;
     ivr_run_enter(self, next, now, out);
     return self->error;
 }

@@ -40,9 +40,8 @@ int ivr_run_prompt_done(ivr_run_t *self, unsigned play_id, int64_t now, ivr_acti
 int ivr_run_digit(ivr_run_t *self, char digit, int64_t now, ivr_actions_t *out);
 int ivr_run_timer(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 /* found false: no record (or the lookup failed); vars are then ignored. */
-int ivr_run_lookup_result(ivr_run_t *self, unsigned request_id, bool found,
-                          const ivr_var_t *vars, size_t var_count, int64_t now,
-                          ivr_actions_t *out);
+int ivr_run_lookup_result(ivr_run_t *self, unsigned request_id, bool found, const ivr_var_t *vars,
+                          size_t var_count, int64_t now, ivr_actions_t *out);
 /* The routed call ended with the caller still on the line (connected: it was answered),
  * or could not be completed (connected false). */
 int ivr_run_route_ended(ivr_run_t *self, bool connected, int64_t now, ivr_actions_t *out);
@@ -57,11 +56,11 @@ int ivr_run_media_restored(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 /* The caller hung up. */
 int ivr_run_hangup(ivr_run_t *self, int64_t now, ivr_actions_t *out);
 
-bool ivr_run_done(const ivr_run_t *self);           /* hung up, by either side */
-const char *ivr_run_node(const ivr_run_t *self);     /* current node id, "" before start */
+bool ivr_run_done(const ivr_run_t *self);        /* hung up, by either side */
+const char *ivr_run_node(const ivr_run_t *self); /* current node id, "" before start */
 const ivr_flow_t *ivr_run_flow(const ivr_run_t *self);
 const ivr_vars_t *ivr_run_vars(const ivr_run_t *self);
-int64_t ivr_run_deadline(const ivr_run_t *self);     /* armed timer, 0 if none */
+int64_t ivr_run_deadline(const ivr_run_t *self); /* armed timer, 0 if none */
 size_t ivr_run_path_size(const ivr_run_t *self);
 ivr_step_t ivr_run_path_at(const ivr_run_t *self, size_t i);
 

@@ -22,23 +22,23 @@ struct ivr_run {
     ivr_to_local_fn *to_local;
     ivr_vars_t *vars;
     ivr_run_state_t state;
-    int node;                   /* current node index, IVR_NONE before start */
-    unsigned play_id;           /* last playback asked for */
-    bool playing;               /* play_id has not reported done */
+    int node;                           /* current node index, IVR_NONE before start */
+    unsigned play_id;                   /* last playback asked for */
+    bool playing;                       /* play_id has not reported done */
     const ivr_prompts_t *play_lists[2]; /* what play_id plays (in the flow), for a replay */
     bool play_barge_in;                 /* ... and whether a key stops it */
-    bool play_barge;            /* IVR_RS_PLAY: a key stops it */
-    int after_node;             /* IVR_RS_PLAY: where prompt_done leads (IVR_NONE: hang up) */
+    bool play_barge;                    /* IVR_RS_PLAY: a key stops it */
+    int after_node; /* IVR_RS_PLAY: where prompt_done leads (IVR_NONE: hang up) */
     unsigned lookup_id;
-    int failures;               /* input attempts that failed at this node */
-    char buf[68];               /* digits gathered so far */
+    int failures; /* input attempts that failed at this node */
+    char buf[68]; /* digits gathered so far */
     size_t buf_len;
     char typeahead[IVR_TYPEAHEAD_MAX]; /* keys that broke a play node, for the next input */
     size_t typeahead_len;
-    int64_t deadline;           /* the armed timer, 0 when none */
+    int64_t deadline; /* the armed timer, 0 when none */
     ivr_step_t *path;
     size_t path_len, path_cap;
-    int error;                  /* -1 once memory ran out during this event */
+    int error; /* -1 once memory ran out during this event */
 };
 
 /* ivr_run.c */

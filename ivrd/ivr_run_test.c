@@ -38,14 +38,14 @@ static const char *s_var(const s_call_t *c, const char *name)
     return ivr_vars_get(ivr_run_vars(c->run), name);
 }
 
-#define S_COLLECT_FLOW                                                                       \
-    "{\"name\":\"c\",\"start\":\"acct\",\"nodes\":{"                                           \
-    "\"acct\":{\"kind\":\"collect\",\"prompt\":\"enter-account\",\"min_digits\":3,"            \
-    "  \"max_digits\":5,\"timeout\":4,\"inter_digit_timeout\":2,\"retries\":2,"              \
-    "  \"variable\":\"account\",\"invalid_prompt\":\"invalid\",\"next\":\"done\","           \
-    "  \"fallback\":\"bye\"},"                                                               \
-    "\"done\":{\"kind\":\"play\",\"prompts\":[\"you-entered\",{\"digits\":\"${account}\"}],"  \
-    "  \"next\":\"bye\"},"                                                                   \
+#define S_COLLECT_FLOW                                                                             \
+    "{\"name\":\"c\",\"start\":\"acct\",\"nodes\":{"                                               \
+    "\"acct\":{\"kind\":\"collect\",\"prompt\":\"enter-account\",\"min_digits\":3,"                \
+    "  \"max_digits\":5,\"timeout\":4,\"inter_digit_timeout\":2,\"retries\":2,"                    \
+    "  \"variable\":\"account\",\"invalid_prompt\":\"invalid\",\"next\":\"done\","                 \
+    "  \"fallback\":\"bye\"},"                                                                     \
+    "\"done\":{\"kind\":\"play\",\"prompts\":[\"you-entered\",{\"digits\":\"${account}\"}],"       \
+    "  \"next\":\"bye\"},"                                                                         \
     "\"bye\":{\"kind\":\"hangup\"}}}"
 
 CC_TEST(ivr_run_collect_with_terminator)
@@ -91,7 +91,7 @@ CC_TEST(ivr_run_collect_ends_on_inter_digit_timeout_and_max_digits)
     const char *keys = "987654";
     for (int i = 0; i < 5; i++)
         ivr_run_digit(c.run, keys[i], T0 + 100 * i, c.out);
-    CC_CHECK_STR(s_var(&c, "account"), "98765"); /* the fifth digit completes it */
+    CC_CHECK_STR(s_var(&c, "account"), "98765");    /* the fifth digit completes it */
     ivr_run_digit(c.run, keys[5], T0 + 600, c.out); /* the sixth is not a barge-in */
     CC_CHECK_INT(ivr_actions_size(c.out), 0);
     s_hang(&c);
@@ -120,12 +120,13 @@ CC_TEST(ivr_run_collect_too_short_retries_then_falls_back)
 CC_TEST(ivr_run_collect_private_input_is_not_recorded)
 {
     s_call_t c;
-    CC_CHECK(s_call(&c, "{\"name\":\"p\",\"start\":\"pin\",\"nodes\":{"
-                        "\"pin\":{\"kind\":\"collect\",\"prompt\":\"enter-pin\",\"min_digits\":4,"
-                        "  \"max_digits\":4,\"terminator\":\"\",\"private\":true,"
-                        "  \"variable\":\"pin\",\"next\":\"bye\"},"
-                        "\"bye\":{\"kind\":\"hangup\"}}}",
-                 NULL, 0));
+    CC_CHECK(s_call(&c,
+                    "{\"name\":\"p\",\"start\":\"pin\",\"nodes\":{"
+                    "\"pin\":{\"kind\":\"collect\",\"prompt\":\"enter-pin\",\"min_digits\":4,"
+                    "  \"max_digits\":4,\"terminator\":\"\",\"private\":true,"
+                    "  \"variable\":\"pin\",\"next\":\"bye\"},"
+                    "\"bye\":{\"kind\":\"hangup\"}}}",
+                    NULL, 0));
     ivr_run_digit(c.run, '#', T0 + 100, c.out); /* no terminator here: # is a digit */
     ivr_run_digit(c.run, '1', T0 + 200, c.out);
     ivr_run_digit(c.run, '2', T0 + 300, c.out);
@@ -135,15 +136,15 @@ CC_TEST(ivr_run_collect_private_input_is_not_recorded)
     s_hang(&c);
 }
 
-#define S_LOOKUP_FLOW                                                                        \
-    "{\"name\":\"l\",\"start\":\"who\",\"nodes\":{"                                            \
-    "\"who\":{\"kind\":\"lookup\",\"table\":\"customers\",\"timeout\":2,\"next\":\"tier\","    \
-    "  \"not_found\":\"std\"},"                                                              \
-    "\"tier\":{\"kind\":\"branch\",\"variable\":\"tier\",\"cases\":{\"VIP\":\"vip\"},"         \
-    "  \"default\":\"std\"},"                                                                \
-    "\"vip\":{\"kind\":\"set\",\"variable\":\"priority\",\"value\":\"90\",\"next\":\"q\"},"    \
-    "\"std\":{\"kind\":\"goto\",\"next\":\"q\"},"                                              \
-    "\"q\":{\"kind\":\"route\",\"to\":\"queue\",\"target\":\"support\","                       \
+#define S_LOOKUP_FLOW                                                                              \
+    "{\"name\":\"l\",\"start\":\"who\",\"nodes\":{"                                                \
+    "\"who\":{\"kind\":\"lookup\",\"table\":\"customers\",\"timeout\":2,\"next\":\"tier\","        \
+    "  \"not_found\":\"std\"},"                                                                    \
+    "\"tier\":{\"kind\":\"branch\",\"variable\":\"tier\",\"cases\":{\"VIP\":\"vip\"},"             \
+    "  \"default\":\"std\"},"                                                                      \
+    "\"vip\":{\"kind\":\"set\",\"variable\":\"priority\",\"value\":\"90\",\"next\":\"q\"},"        \
+    "\"std\":{\"kind\":\"goto\",\"next\":\"q\"},"                                                  \
+    "\"q\":{\"kind\":\"route\",\"to\":\"queue\",\"target\":\"support\","                           \
     "  \"priority\":\"${priority}\",\"skill\":\"${skill}\"}}}"
 
 CC_TEST(ivr_run_lookup_branches_on_vip_tier)
@@ -192,12 +193,12 @@ CC_TEST(ivr_run_lookup_not_found_timeout_and_late_result)
     s_hang(&c);
 }
 
-#define S_SURVEY_FLOW                                                                        \
-    "{\"name\":\"s\",\"start\":\"q\",\"nodes\":{"                                              \
-    "\"q\":{\"kind\":\"route\",\"to\":\"ext\",\"target\":\"1001\",\"then\":\"rate\","          \
-    "  \"failed\":\"sorry\"},"                                                               \
-    "\"rate\":{\"kind\":\"survey\",\"prompt\":\"rate-us\",\"invalid_prompt\":\"one-to-five\"," \
-    "  \"thanks_prompt\":\"thanks\",\"question\":\"agent-score\"},"                           \
+#define S_SURVEY_FLOW                                                                              \
+    "{\"name\":\"s\",\"start\":\"q\",\"nodes\":{"                                                  \
+    "\"q\":{\"kind\":\"route\",\"to\":\"ext\",\"target\":\"1001\",\"then\":\"rate\","              \
+    "  \"failed\":\"sorry\"},"                                                                     \
+    "\"rate\":{\"kind\":\"survey\",\"prompt\":\"rate-us\",\"invalid_prompt\":\"one-to-five\","     \
+    "  \"thanks_prompt\":\"thanks\",\"question\":\"agent-score\"},"                                \
     "\"sorry\":{\"kind\":\"hangup\",\"prompts\":\"all-busy\"}}}"
 
 CC_TEST(ivr_run_survey_after_the_agent_hangs_up)
@@ -251,11 +252,12 @@ CC_TEST(ivr_run_reads_numbers_from_variables)
 {
     s_call_t c;
     const ivr_var_t in[] = {{"waiting", "42"}};
-    CC_CHECK(s_call(&c, "{\"name\":\"n\",\"start\":\"a\",\"nodes\":{"
-                        "\"a\":{\"kind\":\"play\",\"prompts\":[\"callers-ahead\","
-                        "  {\"number\":\"${waiting}\"},{\"number\":\"${unset}\"}],\"next\":\"b\"},"
-                        "\"b\":{\"kind\":\"hangup\"}}}",
-                 in, 1));
+    CC_CHECK(s_call(&c,
+                    "{\"name\":\"n\",\"start\":\"a\",\"nodes\":{"
+                    "\"a\":{\"kind\":\"play\",\"prompts\":[\"callers-ahead\","
+                    "  {\"number\":\"${waiting}\"},{\"number\":\"${unset}\"}],\"next\":\"b\"},"
+                    "\"b\":{\"kind\":\"hangup\"}}}",
+                    in, 1));
     CC_CHECK_STR(ivr_fx_text(c.out), "step a - 1000000\nplay 1 callers-ahead,num-40,num-2\n");
     s_hang(&c);
 }
@@ -263,13 +265,14 @@ CC_TEST(ivr_run_reads_numbers_from_variables)
 CC_TEST(ivr_run_stops_a_flow_that_loops_without_waiting)
 {
     s_call_t c;
-    CC_CHECK(s_call(&c, "{\"name\":\"l\",\"start\":\"a\",\"nodes\":{"
-                        "\"a\":{\"kind\":\"set\",\"variable\":\"x\",\"value\":\"1\","
-                        "  \"next\":\"b\"},"
-                        "\"b\":{\"kind\":\"branch\",\"variable\":\"x\",\"cases\":{\"2\":\"c\"},"
-                        "  \"default\":\"a\"},"
-                        "\"c\":{\"kind\":\"hangup\"}}}",
-                 NULL, 0));
+    CC_CHECK(s_call(&c,
+                    "{\"name\":\"l\",\"start\":\"a\",\"nodes\":{"
+                    "\"a\":{\"kind\":\"set\",\"variable\":\"x\",\"value\":\"1\","
+                    "  \"next\":\"b\"},"
+                    "\"b\":{\"kind\":\"branch\",\"variable\":\"x\",\"cases\":{\"2\":\"c\"},"
+                    "  \"default\":\"a\"},"
+                    "\"c\":{\"kind\":\"hangup\"}}}",
+                    NULL, 0));
     CC_CHECK(ivr_run_done(c.run));
     const ivr_action_t *last = ivr_actions_at(c.out, ivr_actions_size(c.out) - 1);
     CC_CHECK_INT(last->kind, IVR_ACT_HANGUP);
@@ -282,11 +285,12 @@ CC_TEST(ivr_run_stops_a_flow_that_loops_without_waiting)
 CC_TEST(ivr_run_route_without_target_takes_failed_path)
 {
     s_call_t c;
-    CC_CHECK(s_call(&c, "{\"name\":\"r\",\"start\":\"a\",\"nodes\":{"
-                        "\"a\":{\"kind\":\"route\",\"to\":\"ext\",\"target\":\"${agent}\","
-                        "  \"failed\":\"b\"},"
-                        "\"b\":{\"kind\":\"route\",\"to\":\"trunk\",\"target\":\"+3315550000\"}}}",
-                 NULL, 0));
+    CC_CHECK(s_call(&c,
+                    "{\"name\":\"r\",\"start\":\"a\",\"nodes\":{"
+                    "\"a\":{\"kind\":\"route\",\"to\":\"ext\",\"target\":\"${agent}\","
+                    "  \"failed\":\"b\"},"
+                    "\"b\":{\"kind\":\"route\",\"to\":\"trunk\",\"target\":\"+3315550000\"}}}",
+                    NULL, 0));
     CC_CHECK_STR(ivr_fx_text(c.out), "step a route:no-target 1000000\n"
                                      "step b route:trunk:+3315550000 1000000\n"
                                      "route trunk +3315550000 0 \n");
@@ -352,11 +356,12 @@ CC_TEST(ivr_run_media_restored_replays_what_was_cut_off)
     s_hang(&c);
 
     /* a play node: again from its first prompt, same barge-in, then on as before */
-    CC_CHECK(s_call(&c, "{\"name\":\"g\",\"start\":\"hi\",\"nodes\":{"
-                        "\"hi\":{\"kind\":\"play\",\"prompts\":[\"welcome\",\"options\"],"
-                        "  \"barge_in\":true,\"next\":\"bye\"},"
-                        "\"bye\":{\"kind\":\"hangup\",\"prompts\":\"goodbye\"}}}",
-                 NULL, 0));
+    CC_CHECK(s_call(&c,
+                    "{\"name\":\"g\",\"start\":\"hi\",\"nodes\":{"
+                    "\"hi\":{\"kind\":\"play\",\"prompts\":[\"welcome\",\"options\"],"
+                    "  \"barge_in\":true,\"next\":\"bye\"},"
+                    "\"bye\":{\"kind\":\"hangup\",\"prompts\":\"goodbye\"}}}",
+                    NULL, 0));
     ivr_run_media_restored(c.run, T0 + 1000, c.out);
     CC_CHECK_STR(ivr_fx_text(c.out), "step hi media_restored 1001000\n"
                                      "play 2 barge welcome,options\n");

@@ -46,9 +46,9 @@ json_t *ivrd_flows_list(const ivrd_flows_t *self);
 /* ---- database worker --------------------------------------------------------------- */
 
 /* A lookup's answer, on the loop thread. vars are borrowed for the call. */
-typedef void (ivrd_lookup_fn)(ivrd_t *ivrd, const char *call_id, uint64_t serial,
-                              unsigned request_id, bool found, const ivr_var_t *vars,
-                              size_t var_count);
+typedef void(ivrd_lookup_fn)(ivrd_t *ivrd, const char *call_id, uint64_t serial,
+                             unsigned request_id, bool found, const ivr_var_t *vars,
+                             size_t var_count);
 
 ivrd_db_t *ivrd_db_new(ivrd_t *ivrd, ivrd_lookup_fn *on_lookup);
 /* Writes what is queued, stops the thread and frees. */

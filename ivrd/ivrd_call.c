@@ -22,33 +22,33 @@
 #include "ivrd.h"
 
 #define S_CMD_TIMEOUT_MS 3000
-#define S_BARGE_WAIT_MS 1500  /* play stopped by a key: wait this long for the key itself */
-#define S_REAP_MS 15000       /* hung up but no call.ended: forget the call anyway */
+#define S_BARGE_WAIT_MS 1500 /* play stopped by a key: wait this long for the key itself */
+#define S_REAP_MS 15000      /* hung up but no call.ended: forget the call anyway */
 #define S_FINISHED_MAX 4
 
 typedef struct {
     ivrd_calls_t *owner;
-    cc_bus_owner_t requests;    /* replies this call waits for: cancelled when it goes */
+    cc_bus_owner_t requests; /* replies this call waits for: cancelled when it goes */
     char call_id[128];
-    uint64_t serial;            /* tells a lookup answer for an earlier run of the id */
+    uint64_t serial; /* tells a lookup answer for an earlier run of the id */
     char caller[64], callee[64];
     int endpoint_id;
     ivr_run_t *run;
-    json_t *start_vars;         /* until call.answer is answered */
-    const char *flow_name;      /* the flow's, which the run holds */
+    json_t *start_vars;    /* until call.answer is answered */
+    const char *flow_name; /* the flow's, which the run holds */
     long version;
-    int seq;                    /* path steps so far */
+    int seq; /* path steps so far */
     int timer_id;
     int64_t timer_at;
-    unsigned run_play;          /* the run's id of the playback in progress (0: none) */
+    unsigned run_play; /* the run's id of the playback in progress (0: none) */
     bool run_play_barge;
-    cc_bus_handle_t play_req;   /* its play.start while unanswered (a new play or a stop
+    cc_bus_handle_t play_req;            /* its play.start while unanswered (a new play or a stop
                                  * cancels it, so a reply is always for run_play) */
-    json_int_t md_play;         /* mediad's id for it (0: not known yet, or none) */
+    json_int_t md_play;                  /* mediad's id for it (0: not known yet, or none) */
     json_int_t finished[S_FINISHED_MAX]; /* mediad plays reported done before their reply */
     char finished_reason[S_FINISHED_MAX][12];
     size_t finished_next;
-    int barge_timer;            /* play stopped by a key, waiting for media.dtmf */
+    int barge_timer; /* play stopped by a key, waiting for media.dtmf */
     bool connecting, connected, queued, hangup_sent;
     bool queue_return; /* queued with return_to_ivr: the flow goes on at `then` after the agent */
     int reap_timer;
@@ -57,7 +57,7 @@ typedef struct {
 
 struct ivrd_calls {
     ivrd_t *ivrd;
-    cc_map_t *by_id;            /* call_id -> s_call_t */
+    cc_map_t *by_id; /* call_id -> s_call_t */
     uint64_t next_serial;
     ivr_actions_t *out;
     long max_calls, ring_timeout;
@@ -106,8 +106,8 @@ static void s_cancel(cc_loop_t *loop, int *timer_id)
 static cc_bus_handle_t s_request(s_call_t *c, const char *target, const char *cmd, json_t *args,
                                  cc_bus_reply_fn *on_reply)
 {
-    cc_bus_handle_t h = cc_bus_request(s_bus(c), on_reply ? &c->requests : NULL, target, cmd,
-                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? c : NULL);
+    cc_bus_handle_t h = cc_bus_request(s_bus(c), on_reply ? &c->requests : NULL, target, cmd, args,
+                                       S_CMD_TIMEOUT_MS, on_reply, on_reply ? c : NULL);
     if (!h)
         cc_warn("ivr.send_failed", "cmd=%s target=%s", cmd, target);
     return h;
@@ -198,11 +198,11 @@ static void s_play(s_call_t *c, const ivr_action_t *a)
     c->run_play_barge = a->barge_in;
     c->md_play = 0;
     c->owner->plays++;
-    c->play_req = s_request(c, "mediad", "play.start",
-                            json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", c->endpoint_id,
-                                      "prompts", prompts, "language", lang, "barge_in",
-                                      a->barge_in),
-                            s_on_play_reply);
+    c->play_req =
+        s_request(c, "mediad", "play.start",
+                  json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", c->endpoint_id, "prompts",
+                            prompts, "language", lang, "barge_in", a->barge_in),
+                  s_on_play_reply);
     if (!c->play_req) {
         /* Not from here (this may run inside s_apply): a prompt that cannot be sent counts
          * as played a moment later, so the flow does not wait for it forever. */
@@ -222,7 +222,9 @@ static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg
         json_t *msg = status == -EPROTO ? json_object_get(result, "message") : NULL;
         cc_warn("ivr.play_failed", "flow=%s node=%s error=%s", cc_logq(c->flow_name),
                 cc_logq(ivr_run_node(c->run)),
-                cc_logq(msg ? json_string_value(msg) : status == -ETIMEDOUT ? "timeout" : "send"));
+                cc_logq(msg                    ? json_string_value(msg)
+                        : status == -ETIMEDOUT ? "timeout"
+                                               : "send"));
         s_play_finished(c, "error"); /* go on as if played */
         return;
     }
@@ -242,8 +244,7 @@ static void s_step(s_call_t *c, const ivr_action_t *a)
 {
     ivrd_t *ivrd = c->owner->ivrd;
     c->seq++;
-    ivrd_db_step(ivrd->db, c->call_id, c->seq, c->flow_name, c->version, a->node, a->input,
-                 a->at);
+    ivrd_db_step(ivrd->db, c->call_id, c->seq, c->flow_name, c->version, a->node, a->input, a->at);
     cc_bus_publish(ivrd->daemon->bus, "ivr.step", c->call_id,
                    json_pack("{s:s, s:I, s:i, s:s, s:s}", "flow", c->flow_name, "version",
                              (json_int_t)c->version, "seq", c->seq, "node", a->node, "input",
@@ -255,8 +256,8 @@ static void s_step(s_call_t *c, const ivr_action_t *a)
 static void s_survey(s_call_t *c, const ivr_action_t *a)
 {
     ivrd_t *ivrd = c->owner->ivrd;
-    ivrd_db_survey(ivrd->db, c->call_id, c->flow_name, c->version, a->question, a->score,
-                   c->agent, s_now(c));
+    ivrd_db_survey(ivrd->db, c->call_id, c->flow_name, c->version, a->question, a->score, c->agent,
+                   s_now(c));
     json_t *ev = json_pack("{s:s, s:s, s:i}", "flow", c->flow_name, "question", a->question,
                            "score", a->score);
     if (c->agent[0])
@@ -280,18 +281,17 @@ static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *ar
 static void s_route(s_call_t *c, const ivr_action_t *a)
 {
     cc_info("ivr.route", "flow=%s node=%s to=%s target=%s priority=%d skill=%s",
-            cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)),
-            ivr_route_kind_name(a->route), cc_logq(a->target), a->priority, cc_logq(a->skill));
+            cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)), ivr_route_kind_name(a->route),
+            cc_logq(a->target), a->priority, cc_logq(a->skill));
     /* a route with `then` wants the caller back when the callee (or agent) hangs up */
-    const ivr_node_t *node = ivr_flow_node(ivr_run_flow(c->run),
-                                           ivr_flow_find(ivr_run_flow(c->run), ivr_run_node(c->run)));
+    const ivr_node_t *node = ivr_flow_node(
+        ivr_run_flow(c->run), ivr_flow_find(ivr_run_flow(c->run), ivr_run_node(c->run)));
     bool come_back = node && node->kind == IVR_NODE_ROUTE && node->u.route.then != IVR_NONE;
     if (a->route == IVR_ROUTE_QUEUE) {
-        json_t *args = json_pack("{s:s, s:s, s:s, s:i, s:b, s:i, s:o, s:b}", "call_id",
-                                 c->call_id, "queue", a->target, "caller", c->caller,
-                                 "endpoint_id", c->endpoint_id, "answered", 1, "priority",
-                                 a->priority, "variables", s_vars_json(a), "return_to_ivr",
-                                 come_back);
+        json_t *args = json_pack("{s:s, s:s, s:s, s:i, s:b, s:i, s:o, s:b}", "call_id", c->call_id,
+                                 "queue", a->target, "caller", c->caller, "endpoint_id",
+                                 c->endpoint_id, "answered", 1, "priority", a->priority,
+                                 "variables", s_vars_json(a), "return_to_ivr", come_back);
         if (a->skill && a->skill[0])
             json_object_set_new(args, "skill", json_string(a->skill));
         c->queue_return = come_back;
@@ -335,8 +335,8 @@ static void s_hangup(s_call_t *c, const char *reason)
     c->hangup_sent = true;
     s_cancel(s_loop(c), &c->barge_timer);
     s_arm(c, 0);
-    s_request(c, "sipproxy", "call.hangup", json_pack("{s:s, s:s}", "call_id", c->call_id,
-                                                      "reason", reason), NULL);
+    s_request(c, "sipproxy", "call.hangup",
+              json_pack("{s:s, s:s}", "call_id", c->call_id, "reason", reason), NULL);
     if (c->reap_timer <= 0)
         c->reap_timer = cc_loop_timer_add(s_loop(c), S_REAP_MS, 0, s_on_reap, c);
 }
@@ -358,8 +358,8 @@ static void s_apply(s_call_t *c, int rc)
             s_cancel(s_loop(c), &c->barge_timer);
             s_play_forget(c);
             if (c->run_play)
-                s_request(c, "mediad", "play.stop", json_pack("{s:i}", "endpoint_id",
-                                                              c->endpoint_id), NULL);
+                s_request(c, "mediad", "play.stop",
+                          json_pack("{s:i}", "endpoint_id", c->endpoint_id), NULL);
             c->run_play = 0;
             c->md_play = 0;
             break;
@@ -425,7 +425,8 @@ static void s_start_run(s_call_t *c)
     const char *k;
     json_t *v;
     vars[n++] = (ivr_var_t){"callee", c->callee};
-    json_object_foreach(c->start_vars, k, v) {
+    json_object_foreach(c->start_vars, k, v)
+    {
         if (n < IVR_VARS_MAX && json_is_string(v))
             vars[n++] = (ivr_var_t){k, json_string_value(v)};
     }
@@ -473,8 +474,7 @@ static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *ar
 
 /* ---- ivr.start ------------------------------------------------------------------------ */
 
-static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                       void *arg)
+static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     ivrd_calls_t *self = arg;
@@ -582,8 +582,7 @@ static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             return;
         self->digits++;
         cc_info("ivr.digit", "node=%s digit=%s method=%s", cc_logq(ivr_run_node(c->run)),
-                cc_logq(digit),
-                cc_logq(json_string_value(json_object_get(ev->body, "method"))));
+                cc_logq(digit), cc_logq(json_string_value(json_object_get(ev->body, "method"))));
         if (c->barge_timer > 0) { /* the key that stopped the prompt */
             s_cancel(s_loop(c), &c->barge_timer);
             /* the run still thinks it plays: the digit stops it and counts */
@@ -616,8 +615,8 @@ static void s_media_restored(s_call_t *c, json_t *body)
         return; /* nothing of the flow's played or listened */
     s_request(c, "mediad", "dtmf.detect",
               json_pack("{s:i, s:b}", "endpoint_id", c->endpoint_id, "enable", 1), NULL);
-    cc_info("ivr.media_restored", "flow=%s node=%s endpoint=%d gap_ms=%lld",
-            cc_logq(c->flow_name), cc_logq(ivr_run_node(c->run)), c->endpoint_id,
+    cc_info("ivr.media_restored", "flow=%s node=%s endpoint=%d gap_ms=%lld", cc_logq(c->flow_name),
+            cc_logq(ivr_run_node(c->run)), c->endpoint_id,
             (long long)json_integer_value(json_object_get(body, "gap_ms")));
 }
 
@@ -686,8 +685,8 @@ void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial
     if (!c || c->serial != serial)
         return;
     cc_log_set_call(c->call_id);
-    s_apply(c, ivr_run_lookup_result(c->run, request_id, found, vars, var_count, s_now(c),
-                                     self->out));
+    s_apply(c,
+            ivr_run_lookup_result(c->run, request_id, found, vars, var_count, s_now(c), self->out));
     cc_log_set_call(NULL);
 }
 
@@ -701,7 +700,8 @@ void ivrd_calls_by_flow(const ivrd_calls_t *self, json_t *counts)
         json_t *row = NULL;
         size_t i;
         json_t *item;
-        json_array_foreach(counts, i, item) {
+        json_array_foreach(counts, i, item)
+        {
             if (strcmp(json_string_value(json_object_get(item, "flow")), c->flow_name) == 0 &&
                 json_integer_value(json_object_get(item, "version")) == c->version) {
                 row = item;
@@ -718,16 +718,14 @@ void ivrd_calls_by_flow(const ivrd_calls_t *self, json_t *counts)
     }
 }
 
-static void s_on_flows(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                       void *arg)
+static void s_on_flows(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd, (void)args;
     ivrd_calls_t *self = arg;
     json_t *list = ivrd_flows_list(self->ivrd->flows);
     size_t i;
     json_t *item;
-    json_array_foreach(list, i, item)
-        json_object_set_new(item, "calls", json_integer(0));
+    json_array_foreach(list, i, item) json_object_set_new(item, "calls", json_integer(0));
     ivrd_calls_by_flow(self, list);
     cc_bus_reply(bus, req, json_pack("{s:o}", "flows", list));
 }

@@ -36,10 +36,10 @@ struct ivrd_db {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
-    s_lookup_t *lookups, **lookups_tail;   /* to do */
-    s_lookup_t *answers, **answers_tail;   /* done, for the loop */
-    json_t *steps;                         /* rows for ivr_path */
-    json_t *surveys;                       /* rows for survey_results */
+    s_lookup_t *lookups, **lookups_tail; /* to do */
+    s_lookup_t *answers, **answers_tail; /* done, for the loop */
+    json_t *steps;                       /* rows for ivr_path */
+    json_t *surveys;                     /* rows for survey_results */
     int pipe_r, pipe_w;
     int flush_ms;
     char *conninfo;
@@ -90,7 +90,8 @@ static void s_do_lookup(cc_pg_t *pg, s_lookup_t *l)
         json_t *data = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
         const char *k;
         json_t *v;
-        json_object_foreach(data, k, v) {
+        json_object_foreach(data, k, v)
+        {
             char num[64];
             if (json_is_string(v)) {
                 s_add_var(l, k, json_string_value(v));
@@ -117,7 +118,8 @@ static int s_write_rows(cc_pg_t *pg, json_t *steps, json_t *surveys)
     free(text);
     size_t i;
     json_t *row;
-    json_array_foreach(surveys, i, row) {
+    json_array_foreach(surveys, i, row)
+    {
         if (rc != 0)
             break;
         char version[24], score[8], at[32];
@@ -129,9 +131,12 @@ static int s_write_rows(cc_pg_t *pg, json_t *steps, json_t *surveys)
                  json_integer_value(json_object_get(row, "at_ms")));
         const char *agent = json_string_value(json_object_get(row, "agent"));
         const char *params[] = {json_string_value(json_object_get(row, "call_id")),
-                                json_string_value(json_object_get(row, "flow")), version,
-                                json_string_value(json_object_get(row, "question")), score,
-                                agent && agent[0] ? agent : NULL, at};
+                                json_string_value(json_object_get(row, "flow")),
+                                version,
+                                json_string_value(json_object_get(row, "question")),
+                                score,
+                                agent && agent[0] ? agent : NULL,
+                                at};
         PGresult *res = cc_pg_exec(pg, "survey", 7, params);
         rc = res ? 0 : -1;
         PQclear(res);
@@ -151,19 +156,22 @@ static cc_pg_t *s_connect(ivrd_db_t *self)
         return NULL;
     if (cc_pg_prepare(pg, "customer",
                       "SELECT name, tier, account, language, data::text FROM customers "
-                      "WHERE number = $1", 1) != 0 ||
+                      "WHERE number = $1",
+                      1) != 0 ||
         cc_pg_prepare(pg, "steps",
                       "INSERT INTO ivr_path (call_id, seq, flow, version, node, input, at) "
                       "SELECT call_id, seq, flow, version, node, input, "
                       "to_timestamp(at_ms / 1000.0) FROM jsonb_to_recordset($1::jsonb) AS "
                       "x(call_id text, seq int, flow text, version int, node text, "
-                      "input text, at_ms bigint) ON CONFLICT DO NOTHING", 1) != 0 ||
+                      "input text, at_ms bigint) ON CONFLICT DO NOTHING",
+                      1) != 0 ||
         cc_pg_prepare(pg, "survey",
                       "INSERT INTO survey_results (call_id, flow, version, question, score, "
                       "agent, at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0)) "
                       "ON CONFLICT (call_id) DO UPDATE SET flow = EXCLUDED.flow, version = "
                       "EXCLUDED.version, question = EXCLUDED.question, score = EXCLUDED.score, "
-                      "agent = EXCLUDED.agent, at = EXCLUDED.at", 7) != 0)
+                      "agent = EXCLUDED.agent, at = EXCLUDED.at",
+                      7) != 0)
         cc_pg_destroy(&pg);
     return pg;
 }
@@ -379,9 +387,9 @@ int ivrd_db_lookup(ivrd_db_t *self, const char *call_id, uint64_t serial, unsign
 int ivrd_db_step(ivrd_db_t *self, const char *call_id, int seq, const char *flow, long version,
                  const char *node, const char *input, int64_t at_ms)
 {
-    json_t *row = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:I}", "call_id", call_id, "seq",
-                            seq, "flow", flow, "version", (json_int_t)version, "node", node,
-                            "input", input, "at_ms", (json_int_t)at_ms);
+    json_t *row = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:I}", "call_id", call_id, "seq", seq,
+                            "flow", flow, "version", (json_int_t)version, "node", node, "input",
+                            input, "at_ms", (json_int_t)at_ms);
     if (!row)
         return -1;
     pthread_mutex_lock(&self->lock);
@@ -393,10 +401,9 @@ int ivrd_db_step(ivrd_db_t *self, const char *call_id, int seq, const char *flow
 int ivrd_db_survey(ivrd_db_t *self, const char *call_id, const char *flow, long version,
                    const char *question, int score, const char *agent, int64_t at_ms)
 {
-    json_t *row = json_pack("{s:s, s:s, s:I, s:s, s:i, s:s, s:I}", "call_id", call_id, "flow",
-                            flow, "version", (json_int_t)version, "question", question,
-                            "score", score, "agent", agent ? agent : "", "at_ms",
-                            (json_int_t)at_ms);
+    json_t *row = json_pack("{s:s, s:s, s:I, s:s, s:i, s:s, s:I}", "call_id", call_id, "flow", flow,
+                            "version", (json_int_t)version, "question", question, "score", score,
+                            "agent", agent ? agent : "", "at_ms", (json_int_t)at_ms);
     if (!row)
         return -1;
     pthread_mutex_lock(&self->lock);
@@ -408,12 +415,16 @@ int ivrd_db_survey(ivrd_db_t *self, const char *call_id, const char *flow, long 
 void ivrd_db_stats(ivrd_db_t *self, json_t *details)
 {
     pthread_mutex_lock(&self->lock);
-    json_object_set_new(details, "path_rows_written", json_integer((json_int_t)self->steps_written));
+    json_object_set_new(details, "path_rows_written",
+                        json_integer((json_int_t)self->steps_written));
     json_object_set_new(details, "path_rows_waiting",
                         json_integer((json_int_t)json_array_size(self->steps)));
-    json_object_set_new(details, "path_rows_dropped", json_integer((json_int_t)self->steps_dropped));
-    json_object_set_new(details, "surveys_written", json_integer((json_int_t)self->surveys_written));
+    json_object_set_new(details, "path_rows_dropped",
+                        json_integer((json_int_t)self->steps_dropped));
+    json_object_set_new(details, "surveys_written",
+                        json_integer((json_int_t)self->surveys_written));
     json_object_set_new(details, "lookups", json_integer((json_int_t)self->lookups_done));
-    json_object_set_new(details, "db_write_failures", json_integer((json_int_t)self->write_failures));
+    json_object_set_new(details, "db_write_failures",
+                        json_integer((json_int_t)self->write_failures));
     pthread_mutex_unlock(&self->lock);
 }

@@ -24,7 +24,7 @@ struct ivrd_flows {
     ivrd_t *ivrd;
     s_entry_t entries[S_FLOWS_MAX];
     size_t count;
-    int listen_fd;        /* the connection's socket we watch, -1 when none */
+    int listen_fd; /* the connection's socket we watch, -1 when none */
     int recheck_timer;
 };
 
@@ -43,8 +43,7 @@ static s_entry_t *s_find(ivrd_flows_t *self, const char *name)
 }
 
 /* Parses one live row; swaps it in when it is new. */
-static void s_take(ivrd_flows_t *self, const char *name, long version, const char *doc,
-                   bool *seen)
+static void s_take(ivrd_flows_t *self, const char *name, long version, const char *doc, bool *seen)
 {
     s_entry_t *e = s_find(self, name);
     if (e) {
@@ -68,8 +67,8 @@ static void s_take(ivrd_flows_t *self, const char *name, long version, const cha
         return;
     }
     if (strcmp(ivr_flow_name(flow), name) != 0)
-        cc_warn("ivr.flow_name", "flow=%s version=%ld document_name=%s", cc_logq(name),
-                version, cc_logq(ivr_flow_name(flow)));
+        cc_warn("ivr.flow_name", "flow=%s version=%ld document_name=%s", cc_logq(name), version,
+                cc_logq(ivr_flow_name(flow)));
     if (!e) {
         e = &self->entries[self->count];
         seen[self->count++] = true;
@@ -101,17 +100,19 @@ static bool s_drain(ivrd_flows_t *self)
 static int s_reload_once(ivrd_flows_t *self)
 {
     cc_pg_t *pg = self->ivrd->daemon->pg;
-    PGresult *res = cc_pg_exec_params(pg,
-        "SELECT l.name, l.version, f.document::text FROM ivr_flows_live l "
-        "JOIN ivr_flows f USING (name, version) ORDER BY l.name", 0, NULL);
+    PGresult *res =
+        cc_pg_exec_params(pg,
+                          "SELECT l.name, l.version, f.document::text FROM ivr_flows_live l "
+                          "JOIN ivr_flows f USING (name, version) ORDER BY l.name",
+                          0, NULL);
     if (!res) {
         cc_error("ivr.flows_read_failed", "error=%s", cc_logq(cc_pg_error(pg)));
         return -1;
     }
     bool seen[S_FLOWS_MAX] = {false};
     for (int r = 0; r < PQntuples(res); r++)
-        s_take(self, PQgetvalue(res, r, 0), atol(PQgetvalue(res, r, 1)),
-               PQgetvalue(res, r, 2), seen);
+        s_take(self, PQgetvalue(res, r, 0), atol(PQgetvalue(res, r, 1)), PQgetvalue(res, r, 2),
+               seen);
     PQclear(res);
     /* flows no longer live: new calls to them are refused; running calls keep theirs */
     for (size_t i = self->count; i-- > 0;) {
@@ -207,8 +208,8 @@ ivrd_flows_t *ivrd_flows_new(ivrd_t *ivrd)
         ivrd_flows_destroy(&self);
         return NULL;
     }
-    self->recheck_timer = cc_loop_timer_add(ivrd->daemon->loop, S_RECHECK_MS, S_RECHECK_MS,
-                                            s_recheck, self);
+    self->recheck_timer =
+        cc_loop_timer_add(ivrd->daemon->loop, S_RECHECK_MS, S_RECHECK_MS, s_recheck, self);
     return self;
 }
 

@@ -44,8 +44,10 @@ int main(int argc, char **argv)
     ivrd.daemon = cc_daemon_start(&s_spec, argc, argv);
     ivrd.clock_offset_ms = cc_config_int(ivrd.daemon->cfg, "ivrd", "clock_offset_s") * 1000;
     if (ivrd.clock_offset_ms)
-        cc_warn("ivr.clock_offset", "offset_s=%lld reason=\"[ivrd] clock_offset_s is set: "
-                "schedules see a shifted clock\"", (long long)(ivrd.clock_offset_ms / 1000));
+        cc_warn("ivr.clock_offset",
+                "offset_s=%lld reason=\"[ivrd] clock_offset_s is set: "
+                "schedules see a shifted clock\"",
+                (long long)(ivrd.clock_offset_ms / 1000));
     ivrd.flows = ivrd_flows_new(&ivrd);
     if (!ivrd.flows) {
         fprintf(stderr, "ivrd: cannot read the IVR flows from the database (see above)\n");

@@ -18,10 +18,10 @@ struct ivr_flow {
 };
 
 static const char *const s_kind_names[] = {
-    [IVR_NODE_PLAY] = "play",       [IVR_NODE_MENU] = "menu",     [IVR_NODE_COLLECT] = "collect",
+    [IVR_NODE_PLAY] = "play",         [IVR_NODE_MENU] = "menu",     [IVR_NODE_COLLECT] = "collect",
     [IVR_NODE_SCHEDULE] = "schedule", [IVR_NODE_LOOKUP] = "lookup", [IVR_NODE_BRANCH] = "branch",
-    [IVR_NODE_SET] = "set",         [IVR_NODE_GOTO] = "goto",     [IVR_NODE_ROUTE] = "route",
-    [IVR_NODE_HANGUP] = "hangup",   [IVR_NODE_SURVEY] = "survey"};
+    [IVR_NODE_SET] = "set",           [IVR_NODE_GOTO] = "goto",     [IVR_NODE_ROUTE] = "route",
+    [IVR_NODE_HANGUP] = "hangup",     [IVR_NODE_SURVEY] = "survey"};
 #define S_KIND_COUNT (sizeof s_kind_names / sizeof s_kind_names[0])
 
 const char *ivr_node_kind_name(ivr_node_kind_t kind)
@@ -75,7 +75,8 @@ static int s_node_table(ivr_fp_t *fp, ivr_flow_t *flow, json_t *nodes)
     int rc = 0;
     const char *id;
     json_t *obj;
-    json_object_foreach(nodes, id, obj) {
+    json_object_foreach(nodes, id, obj)
+    {
         char p[192];
         ivr_fp_path(p, sizeof p, "/nodes", id);
         ivr_node_t *node = &flow->nodes[flow->node_count++];
@@ -187,8 +188,7 @@ static void s_check_reachable(ivr_fp_t *fp, const ivr_flow_t *flow)
 
 static int s_header(ivr_fp_t *fp, ivr_flow_t *flow, json_t *root)
 {
-    static const char *const keys[] = {"name", "language", "start", "nodes", "description",
-                                       NULL};
+    static const char *const keys[] = {"name", "language", "start", "nodes", "description", NULL};
     ivr_fp_known_keys(fp, root, "", keys);
     int rc = ivr_fp_string(fp, root, "name", "", true, &flow->name);
     if (flow->name && (!s_id_valid(flow->name))) {

@@ -14,16 +14,28 @@
 #include "ivr_say.h"
 #include "ivr_schedule.h"
 
-#define IVR_NODE_ID_MAX 64     /* node ids: 1-63 of [A-Za-z0-9_-] */
-#define IVR_NONE (-1)          /* "no node": a link not given */
+#define IVR_NODE_ID_MAX 64 /* node ids: 1-63 of [A-Za-z0-9_-] */
+#define IVR_NONE (-1)      /* "no node": a link not given */
 
 typedef enum {
-    IVR_NODE_PLAY = 0, IVR_NODE_MENU, IVR_NODE_COLLECT, IVR_NODE_SCHEDULE, IVR_NODE_LOOKUP,
-    IVR_NODE_BRANCH, IVR_NODE_SET, IVR_NODE_GOTO, IVR_NODE_ROUTE, IVR_NODE_HANGUP,
+    IVR_NODE_PLAY = 0,
+    IVR_NODE_MENU,
+    IVR_NODE_COLLECT,
+    IVR_NODE_SCHEDULE,
+    IVR_NODE_LOOKUP,
+    IVR_NODE_BRANCH,
+    IVR_NODE_SET,
+    IVR_NODE_GOTO,
+    IVR_NODE_ROUTE,
+    IVR_NODE_HANGUP,
     IVR_NODE_SURVEY
 } ivr_node_kind_t;
 
-typedef enum { IVR_ROUTE_EXT = 0, IVR_ROUTE_QUEUE, IVR_ROUTE_TRUNK } ivr_route_kind_t;
+typedef enum {
+    IVR_ROUTE_EXT = 0,
+    IVR_ROUTE_QUEUE,
+    IVR_ROUTE_TRUNK
+} ivr_route_kind_t;
 
 /* One item of a prompt list: a prompt name (say == IVR_SAY_NONE), or a template whose value
  * is read out as digits or a number. */
@@ -41,12 +53,12 @@ typedef struct {
  * said on a wrong or missing answer. Times in milliseconds. */
 typedef struct {
     ivr_prompts_t prompt, invalid_prompt, timeout_prompt;
-    int timeout_ms;        /* from the end of the prompt to the first digit */
-    int inter_digit_ms;    /* between digits (collect) */
+    int timeout_ms;     /* from the end of the prompt to the first digit */
+    int inter_digit_ms; /* between digits (collect) */
     int min_digits, max_digits;
-    char terminator;       /* '#', '*' or 0 for none */
-    int retries;           /* failed attempts before the fallback */
-    int fallback;          /* node, or IVR_NONE: hang up */
+    char terminator; /* '#', '*' or 0 for none */
+    int retries;     /* failed attempts before the fallback */
+    int fallback;    /* node, or IVR_NONE: hang up */
 } ivr_input_t;
 
 typedef struct {
@@ -62,11 +74,11 @@ typedef struct {
 typedef struct {
     char id[IVR_NODE_ID_MAX];
     ivr_node_kind_t kind;
-    int next;                    /* play, collect, lookup, set, goto, survey; IVR_NONE else */
+    int next; /* play, collect, lookup, set, goto, survey; IVR_NONE else */
     union {
         struct {
             ivr_prompts_t prompts;
-            bool barge_in;       /* a key stops it and is kept for the next menu/collect */
+            bool barge_in; /* a key stops it and is kept for the next menu/collect */
         } play;
         struct {
             ivr_input_t input;
@@ -76,7 +88,7 @@ typedef struct {
         struct {
             ivr_input_t input;
             char *variable;
-            bool private_input;  /* path records the length, not the digits */
+            bool private_input; /* path records the length, not the digits */
         } collect;
         struct {
             ivr_schedule_t *schedule;
@@ -84,25 +96,25 @@ typedef struct {
         } schedule;
         struct {
             char *table;
-            char *key;           /* template, default "${caller}" */
+            char *key; /* template, default "${caller}" */
             int timeout_ms;
-            int not_found;       /* IVR_NONE -> next */
+            int not_found; /* IVR_NONE -> next */
         } lookup;
         struct {
             char *variable;
             ivr_case_t *cases;
             size_t case_count;
-            int otherwise;       /* "default" */
+            int otherwise; /* "default" */
         } branch;
         struct {
             char *variable;
-            char *value;         /* template */
+            char *value; /* template */
         } set;
         struct {
             ivr_route_kind_t to;
             char *target, *priority, *skill; /* templates; priority/skill may be NULL */
-            int then;            /* after the routed call ends, caller still here */
-            int failed;          /* route could not be completed */
+            int then;                        /* after the routed call ends, caller still here */
+            int failed;                      /* route could not be completed */
         } route;
         struct {
             ivr_prompts_t prompts;
@@ -137,7 +149,7 @@ typedef struct {
     bool (*prompt_exists)(const char *name, const char *language, void *ctx);
     bool (*zone_exists)(const char *zone, void *ctx);
     void *ctx;
-    long version;                /* stored with the flow, e.g. the Postgres row version */
+    long version; /* stored with the flow, e.g. the Postgres row version */
 } ivr_flow_env_t;
 
 /* Parses and validates. A flow with refcount 1, or NULL with errors filled (errors may be
@@ -152,13 +164,13 @@ void ivr_flow_destroy(ivr_flow_t **self_p);
 const char *ivr_flow_name(const ivr_flow_t *self);
 const char *ivr_flow_language(const ivr_flow_t *self);
 long ivr_flow_version(const ivr_flow_t *self);
-int ivr_flow_start(const ivr_flow_t *self);          /* index of the start node */
+int ivr_flow_start(const ivr_flow_t *self); /* index of the start node */
 size_t ivr_flow_node_count(const ivr_flow_t *self);
 const ivr_node_t *ivr_flow_node(const ivr_flow_t *self, int index); /* NULL if out of range */
-int ivr_flow_find(const ivr_flow_t *self, const char *id); /* index or IVR_NONE */
+int ivr_flow_find(const ivr_flow_t *self, const char *id);          /* index or IVR_NONE */
 
-const char *ivr_node_kind_name(ivr_node_kind_t kind);       /* "play", "menu", ... */
-const char *ivr_route_kind_name(ivr_route_kind_t kind);     /* "ext", "queue", "trunk" */
+const char *ivr_node_kind_name(ivr_node_kind_t kind);   /* "play", "menu", ... */
+const char *ivr_route_kind_name(ivr_route_kind_t kind); /* "ext", "queue", "trunk" */
 
 /* "path: reason" lines, one per error, into buf (cut to fit). For ccctl and logs. */
 void ivr_flow_errors_format(const ivr_flow_errors_t *errors, char *buf, size_t buflen);

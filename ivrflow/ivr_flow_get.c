@@ -44,7 +44,8 @@ void ivr_fp_known_keys(ivr_fp_t *fp, json_t *obj, const char *path, const char *
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         bool known = strcmp(key, "kind") == 0 || strcmp(key, "comment") == 0;
         for (size_t i = 0; !known && keys[i]; i++)
             known = strcmp(key, keys[i]) == 0;
@@ -57,8 +58,8 @@ void ivr_fp_known_keys(ivr_fp_t *fp, json_t *obj, const char *path, const char *
 }
 
 /* The value at key, or NULL; records "missing required key" when required. */
-static json_t *s_get(ivr_fp_t *fp, json_t *obj, const char *key, const char *path,
-                     bool required, char *p, size_t plen)
+static json_t *s_get(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool required,
+                     char *p, size_t plen)
 {
     ivr_fp_path(p, plen, path, key);
     json_t *value = json_object_get(obj, key);
@@ -88,8 +89,8 @@ int ivr_fp_string(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, 
     return 0;
 }
 
-int ivr_fp_template(ivr_fp_t *fp, json_t *obj, const char *key, const char *path,
-                    bool required, char **out)
+int ivr_fp_template(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool required,
+                    char **out)
 {
     char p[192], why[160];
     json_t *value = json_object_get(obj, key);
@@ -110,8 +111,8 @@ int ivr_fp_template(ivr_fp_t *fp, json_t *obj, const char *key, const char *path
     return 0;
 }
 
-int ivr_fp_variable(ivr_fp_t *fp, json_t *obj, const char *key, const char *path,
-                    bool required, char **out)
+int ivr_fp_variable(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool required,
+                    char **out)
 {
     char p[192];
     if (ivr_fp_string(fp, obj, key, path, required, out) < 0)
@@ -225,8 +226,9 @@ static int s_say_item(ivr_fp_t *fp, json_t *item, const char *path, ivr_prompt_t
 {
     json_t *digits = json_object_get(item, "digits"), *number = json_object_get(item, "number");
     if (json_object_size(item) != 1 || (!digits && !number)) {
-        ivr_fp_error(fp, path, "a prompt item must be a name or {\"digits\": ...} or "
-                               "{\"number\": ...}");
+        ivr_fp_error(fp, path,
+                     "a prompt item must be a name or {\"digits\": ...} or "
+                     "{\"number\": ...}");
         return -1;
     }
     out->say = digits ? IVR_SAY_DIGITS : IVR_SAY_NUMBER;

@@ -59,7 +59,8 @@ static int s_menu_options(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const cha
     int rc = 0;
     const char *key;
     json_t *value;
-    json_object_foreach(options, key, value) {
+    json_object_foreach(options, key, value)
+    {
         char op[224];
         ivr_fp_path(op, sizeof op, p, key);
         if (strlen(key) != 1 || !strchr("0123456789*#", key[0])) {
@@ -76,8 +77,8 @@ static int s_menu_options(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const cha
 
 static int s_menu(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {"prompt", "options", "invalid_prompt", "timeout_prompt",
-                                       "timeout", "retries", "fallback", NULL};
+    static const char *const keys[] = {"prompt",  "options", "invalid_prompt", "timeout_prompt",
+                                       "timeout", "retries", "fallback",       NULL};
     ivr_fp_known_keys(fp, obj, path, keys);
     ivr_input_t *in = &node->u.menu.input;
     s_input_defaults(in, 3);
@@ -105,10 +106,20 @@ static int s_terminator(ivr_fp_t *fp, json_t *obj, const char *path, char *out)
 
 static int s_collect(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {
-        "prompt", "invalid_prompt", "timeout_prompt", "timeout", "retries", "min_digits",
-        "max_digits", "terminator", "inter_digit_timeout", "variable", "private", "next",
-        "fallback", NULL};
+    static const char *const keys[] = {"prompt",
+                                       "invalid_prompt",
+                                       "timeout_prompt",
+                                       "timeout",
+                                       "retries",
+                                       "min_digits",
+                                       "max_digits",
+                                       "terminator",
+                                       "inter_digit_timeout",
+                                       "variable",
+                                       "private",
+                                       "next",
+                                       "fallback",
+                                       NULL};
     ivr_fp_known_keys(fp, obj, path, keys);
     ivr_input_t *in = &node->u.collect.input;
     s_input_defaults(in, 3);
@@ -151,7 +162,8 @@ static int s_schedule_list(ivr_fp_t *fp, json_t *obj, const char *key, const cha
     int rc = 0;
     size_t i;
     json_t *item;
-    json_array_foreach(list, i, item) {
+    json_array_foreach(list, i, item)
+    {
         snprintf(ip, sizeof ip, "%s/%zu", p, i);
         if (!json_is_string(item) || add(schedule, json_string_value(item), why, sizeof why) < 0) {
             ivr_fp_error(fp, ip, "%s", json_is_string(item) ? why : "must be a string");
@@ -163,8 +175,8 @@ static int s_schedule_list(ivr_fp_t *fp, json_t *obj, const char *key, const cha
 
 static int s_schedule(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {"timezone", "hours", "holidays", "open", "closed",
-                                       "holiday", NULL};
+    static const char *const keys[] = {"timezone", "hours",   "holidays", "open",
+                                       "closed",   "holiday", NULL};
     ivr_fp_known_keys(fp, obj, path, keys);
     char *zone = NULL, p[192];
     int rc = ivr_fp_string(fp, obj, "timezone", path, true, &zone);
@@ -230,7 +242,8 @@ static int s_branch(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *pat
         return -1;
     const char *key;
     json_t *value;
-    json_object_foreach(cases, key, value) {
+    json_object_foreach(cases, key, value)
+    {
         char cp[224];
         ivr_case_t *c = &node->u.branch.cases[node->u.branch.case_count++];
         ivr_fp_path(cp, sizeof cp, p, key);
@@ -262,8 +275,7 @@ static int s_goto(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 }
 
 /* A target without ${...} can be checked now: an extension, a queue name, a number. */
-static int s_route_target(ivr_fp_t *fp, ivr_route_kind_t to, const char *target,
-                          const char *path)
+static int s_route_target(ivr_fp_t *fp, ivr_route_kind_t to, const char *target, const char *path)
 {
     char why[160] = "", name[CC_TARGET_NAME_MAX], spec[160];
     if (strstr(target, "${"))
@@ -302,8 +314,8 @@ static int s_route_priority(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const c
     if (ivr_fp_template(fp, obj, "priority", path, false, &node->u.route.priority) < 0)
         return -1;
     const char *prio = node->u.route.priority;
-    if (prio && !strstr(prio, "${") && (strspn(prio, "0123456789") != strlen(prio) ||
-                                        strlen(prio) > 3 || atoi(prio) > 100)) {
+    if (prio && !strstr(prio, "${") &&
+        (strspn(prio, "0123456789") != strlen(prio) || strlen(prio) > 3 || atoi(prio) > 100)) {
         ivr_fp_error(fp, p, "'%s' is not a priority from 0 to 100", prio);
         return -1;
     }
@@ -312,8 +324,7 @@ static int s_route_priority(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const c
 
 static int s_route(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {"to", "target", "priority", "skill", "then", "failed",
-                                       NULL};
+    static const char *const keys[] = {"to", "target", "priority", "skill", "then", "failed", NULL};
     static const char *const kinds[] = {"ext", "queue", "trunk"};
     ivr_fp_known_keys(fp, obj, path, keys);
     char *to = NULL, p[192];
@@ -350,8 +361,9 @@ static int s_hangup(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *pat
 
 static int s_survey(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {"prompt", "invalid_prompt", "timeout_prompt", "timeout",
-                                       "retries", "question", "thanks_prompt", "next", NULL};
+    static const char *const keys[] = {"prompt",        "invalid_prompt", "timeout_prompt",
+                                       "timeout",       "retries",        "question",
+                                       "thanks_prompt", "next",           NULL};
     ivr_fp_known_keys(fp, obj, path, keys);
     ivr_input_t *in = &node->u.survey.input;
     s_input_defaults(in, 2);
@@ -364,7 +376,7 @@ static int s_survey(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *pat
     return rc || !node->u.survey.question ? -1 : 0;
 }
 
-typedef int (s_parse_fn)(ivr_fp_t *, json_t *, ivr_node_t *, const char *);
+typedef int(s_parse_fn)(ivr_fp_t *, json_t *, ivr_node_t *, const char *);
 
 int ivr_fp_node(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {

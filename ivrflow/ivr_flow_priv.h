@@ -15,7 +15,7 @@ typedef struct {
     const char *language;
     char (*ids)[IVR_NODE_ID_MAX]; /* node ids, index = node index */
     size_t id_count;
-    bool say_checked[3];          /* say prompt sets already checked, by mode */
+    bool say_checked[3]; /* say prompt sets already checked, by mode */
 } ivr_fp_t;
 
 void ivr_fp_error(ivr_fp_t *fp, const char *path, const char *fmt, ...)
@@ -31,10 +31,10 @@ void ivr_fp_known_keys(ivr_fp_t *fp, json_t *obj, const char *path, const char *
  * -1 after recording an error. Strings are copied (caller frees). */
 int ivr_fp_string(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool required,
                   char **out);
-int ivr_fp_template(ivr_fp_t *fp, json_t *obj, const char *key, const char *path,
-                    bool required, char **out);
-int ivr_fp_variable(ivr_fp_t *fp, json_t *obj, const char *key, const char *path,
-                    bool required, char **out);
+int ivr_fp_template(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool required,
+                    char **out);
+int ivr_fp_variable(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool required,
+                    char **out);
 int ivr_fp_int(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, int lo, int hi,
                int *out);
 int ivr_fp_bool(ivr_fp_t *fp, json_t *obj, const char *key, const char *path, bool *out);

@@ -32,7 +32,8 @@ static const char *s_reason(const ivr_flow_errors_t *errors, const char *path)
 
 CC_TEST(ivr_flow_compiles_a_good_flow)
 {
-    ivr_flow_t *flow = ivr_fx_flow(S_HEAD
+    ivr_flow_t *flow = ivr_fx_flow(
+        S_HEAD
         "\"a\":{\"kind\":\"play\",\"prompts\":[\"welcome\",{\"number\":\"${n}\"}],\"next\":\"m\"},"
         "\"m\":{\"kind\":\"menu\",\"prompt\":\"main-menu\",\"options\":{\"1\":\"r\",\"#\":\"h\"},"
         "  \"timeout\":2.5,\"retries\":2},"
@@ -63,8 +64,7 @@ CC_TEST(ivr_flow_compiles_a_good_flow)
 
 CC_TEST(ivr_flow_refuses_unknown_kind)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
-        "\"a\":{\"kind\":\"dance\",\"next\":\"a\"}}}");
+    const ivr_flow_errors_t *e = s_refuse(S_HEAD "\"a\":{\"kind\":\"dance\",\"next\":\"a\"}}}");
     CC_CHECK(e != NULL);
     CC_CHECK_STR(s_reason(e, "/nodes/a/kind"), "unknown node kind 'dance'");
     e = s_refuse(S_HEAD "\"a\":{\"next\":\"a\"}}}");
@@ -73,7 +73,8 @@ CC_TEST(ivr_flow_refuses_unknown_kind)
 
 CC_TEST(ivr_flow_refuses_next_pointing_nowhere)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
+    const ivr_flow_errors_t *e = s_refuse(
+        S_HEAD
         "\"a\":{\"kind\":\"menu\",\"prompt\":\"p\",\"options\":{\"1\":\"b\",\"2\":\"nowhere\"}},"
         "\"b\":{\"kind\":\"goto\",\"next\":\"elsewhere\"}}}");
     CC_CHECK(e != NULL);
@@ -86,10 +87,9 @@ CC_TEST(ivr_flow_refuses_next_pointing_nowhere)
 
 CC_TEST(ivr_flow_refuses_unreachable_node)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
-        "\"a\":{\"kind\":\"goto\",\"next\":\"b\"},"
-        "\"b\":{\"kind\":\"hangup\"},"
-        "\"orphan\":{\"kind\":\"goto\",\"next\":\"b\"}}}");
+    const ivr_flow_errors_t *e = s_refuse(S_HEAD "\"a\":{\"kind\":\"goto\",\"next\":\"b\"},"
+                                                 "\"b\":{\"kind\":\"hangup\"},"
+                                                 "\"orphan\":{\"kind\":\"goto\",\"next\":\"b\"}}}");
     CC_CHECK(e != NULL);
     CC_CHECK_INT(e->count, 1);
     CC_CHECK_STR(s_reason(e, "/nodes/orphan"), "unreachable from the start node 'a'");
@@ -97,7 +97,8 @@ CC_TEST(ivr_flow_refuses_unreachable_node)
 
 CC_TEST(ivr_flow_refuses_missing_prompt)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
+    const ivr_flow_errors_t *e = s_refuse(
+        S_HEAD
         "\"a\":{\"kind\":\"menu\",\"prompt\":\"main-menu\",\"invalid_prompt\":\"missing-oops\","
         "  \"options\":{\"1\":\"b\"}},"
         "\"b\":{\"kind\":\"play\",\"prompts\":[\"ok\",\"missing-two\"],\"next\":\"c\"},"
@@ -118,7 +119,8 @@ CC_TEST(ivr_flow_refuses_missing_prompt)
 
 CC_TEST(ivr_flow_refuses_bad_schedule)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
+    const ivr_flow_errors_t *e = s_refuse(
+        S_HEAD
         "\"a\":{\"kind\":\"schedule\",\"timezone\":\"Mars/Olympus\","
         "  \"hours\":[\"mon-fri 09:00-17:00\",\"mon-fry 9-5\"],\"holidays\":[\"2025-13-01\"],"
         "  \"open\":\"b\",\"closed\":\"b\"},"
@@ -134,10 +136,10 @@ CC_TEST(ivr_flow_refuses_bad_schedule)
 
 CC_TEST(ivr_flow_refuses_missing_required_keys)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
-        "\"a\":{\"kind\":\"collect\",\"prompt\":\"p\",\"next\":\"b\"},"
-        "\"b\":{\"kind\":\"route\",\"to\":\"ext\"},"
-        "\"c\":{\"kind\":\"branch\",\"variable\":\"tier\",\"default\":\"b\"}}}");
+    const ivr_flow_errors_t *e =
+        s_refuse(S_HEAD "\"a\":{\"kind\":\"collect\",\"prompt\":\"p\",\"next\":\"b\"},"
+                        "\"b\":{\"kind\":\"route\",\"to\":\"ext\"},"
+                        "\"c\":{\"kind\":\"branch\",\"variable\":\"tier\",\"default\":\"b\"}}}");
     CC_CHECK(e != NULL);
     CC_CHECK_STR(s_reason(e, "/nodes/a"), "missing required key 'variable'");
     CC_CHECK_STR(s_reason(e, "/nodes/b"), "missing required key 'target'");
@@ -148,7 +150,8 @@ CC_TEST(ivr_flow_refuses_missing_required_keys)
 
 CC_TEST(ivr_flow_refuses_bad_values)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
+    const ivr_flow_errors_t *e = s_refuse(
+        S_HEAD
         "\"a\":{\"kind\":\"menu\",\"prompt\":\"p\",\"options\":{\"12\":\"b\"},\"retries\":0,"
         "  \"nxt\":\"b\"},"
         "\"b\":{\"kind\":\"route\",\"to\":\"ext\",\"target\":\"1\",\"priority\":500},"
@@ -191,10 +194,9 @@ CC_TEST(ivr_flow_refuses_bad_documents)
 
 CC_TEST(ivr_flow_reports_every_error_and_formats_them)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
-        "\"a\":{\"kind\":\"goto\",\"next\":\"x1\"},"
-        "\"b\":{\"kind\":\"goto\",\"next\":\"x2\"},"
-        "\"c\":{\"kind\":\"goto\",\"next\":\"x3\"}}}");
+    const ivr_flow_errors_t *e = s_refuse(S_HEAD "\"a\":{\"kind\":\"goto\",\"next\":\"x1\"},"
+                                                 "\"b\":{\"kind\":\"goto\",\"next\":\"x2\"},"
+                                                 "\"c\":{\"kind\":\"goto\",\"next\":\"x3\"}}}");
     CC_CHECK(e != NULL);
     CC_CHECK_INT(e->count, 3);
     char text[1024];
@@ -210,10 +212,10 @@ CC_TEST(ivr_flow_reports_every_error_and_formats_them)
 
 CC_TEST(ivr_flow_escapes_paths)
 {
-    const ivr_flow_errors_t *e = s_refuse(S_HEAD
-        "\"a\":{\"kind\":\"branch\",\"variable\":\"v\",\"cases\":{\"x/y~z\":\"nope\"},"
-        "  \"default\":\"b\"},"
-        "\"b\":{\"kind\":\"hangup\"}}}");
+    const ivr_flow_errors_t *e = s_refuse(
+        S_HEAD "\"a\":{\"kind\":\"branch\",\"variable\":\"v\",\"cases\":{\"x/y~z\":\"nope\"},"
+               "  \"default\":\"b\"},"
+               "\"b\":{\"kind\":\"hangup\"}}}");
     CC_CHECK_STR(s_reason(e, "/nodes/a/cases/x~1y~0z"), "points to 'nope', which is not a node");
 }
 

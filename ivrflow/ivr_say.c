@@ -8,10 +8,10 @@
 
 static const char *const s_digit[10] = {"digit-0", "digit-1", "digit-2", "digit-3", "digit-4",
                                         "digit-5", "digit-6", "digit-7", "digit-8", "digit-9"};
-static const char *const s_num[20] = {
-    "num-0",  "num-1",  "num-2",  "num-3",  "num-4",  "num-5",  "num-6",
-    "num-7",  "num-8",  "num-9",  "num-10", "num-11", "num-12", "num-13",
-    "num-14", "num-15", "num-16", "num-17", "num-18", "num-19"};
+static const char *const s_num[20] = {"num-0",  "num-1",  "num-2",  "num-3",  "num-4",
+                                      "num-5",  "num-6",  "num-7",  "num-8",  "num-9",
+                                      "num-10", "num-11", "num-12", "num-13", "num-14",
+                                      "num-15", "num-16", "num-17", "num-18", "num-19"};
 static const char *const s_tens[10] = {NULL,     NULL,     "num-20", "num-30", "num-40",
                                        "num-50", "num-60", "num-70", "num-80", "num-90"};
 
@@ -140,8 +140,7 @@ size_t ivr_say_prompts(ivr_say_mode_t mode, const char *language, const char *va
     return out.len;
 }
 
-size_t ivr_say_required(ivr_say_mode_t mode, const char *language, const char **names,
-                        size_t max)
+size_t ivr_say_required(ivr_say_mode_t mode, const char *language, const char **names, size_t max)
 {
     s_out_t out = {names, 0, max};
     for (int d = 0; d < 10; d++)

@@ -6,7 +6,11 @@
 
 #include <stddef.h>
 
-typedef enum { IVR_SAY_NONE = 0, IVR_SAY_DIGITS, IVR_SAY_NUMBER } ivr_say_mode_t;
+typedef enum {
+    IVR_SAY_NONE = 0,
+    IVR_SAY_DIGITS,
+    IVR_SAY_NUMBER
+} ivr_say_mode_t;
 
 #define IVR_SAY_MAX 40 /* most prompt names one value can produce */
 
@@ -19,7 +23,6 @@ size_t ivr_say_prompts(ivr_say_mode_t mode, const char *language, const char *va
 
 /* Every prompt name the mode can produce in the language, so a flow using it can be
  * checked against the installed prompts. Returns how many (at most `max`). */
-size_t ivr_say_required(ivr_say_mode_t mode, const char *language, const char **names,
-                        size_t max);
+size_t ivr_say_required(ivr_say_mode_t mode, const char *language, const char **names, size_t max);
 
 #endif

@@ -81,7 +81,7 @@ static int s_parse_days(const char *text, size_t len, unsigned *mask, char *err,
         int to = dash ? s_weekday(dash + 1, (size_t)(item_end - dash - 1)) : from;
         if (from < 0 || to < 0) {
             cc_errf(err, errlen, "'%.*s' is not a weekday or weekday range (mon..sun)",
-                  (int)(item_end - p), p);
+                    (int)(item_end - p), p);
             return -1;
         }
         for (int d = from;; d = (d + 1) % 7) {
@@ -97,8 +97,8 @@ static int s_parse_days(const char *text, size_t len, unsigned *mask, char *err,
 /* "HH:MM" (00:00-24:00) -> minutes. */
 static int s_parse_clock(const char *p, int *minutes)
 {
-    if (!(p[0] >= '0' && p[0] <= '2' && p[1] >= '0' && p[1] <= '9' && p[2] == ':' &&
-          p[3] >= '0' && p[3] <= '5' && p[4] >= '0' && p[4] <= '9'))
+    if (!(p[0] >= '0' && p[0] <= '2' && p[1] >= '0' && p[1] <= '9' && p[2] == ':' && p[3] >= '0' &&
+          p[3] <= '5' && p[4] >= '0' && p[4] <= '9'))
         return -1;
     int h = (p[0] - '0') * 10 + (p[1] - '0'), m = (p[3] - '0') * 10 + (p[4] - '0');
     if (h > 24 || (h == 24 && m != 0))

@@ -23,10 +23,12 @@ typedef struct {
 } ivr_local_t;
 
 /* UTC milliseconds since the epoch -> local time in `zone`. 0, or -1 if it cannot. */
-typedef int (ivr_to_local_fn)(const char *zone, int64_t utc_ms, ivr_local_t *out);
+typedef int(ivr_to_local_fn)(const char *zone, int64_t utc_ms, ivr_local_t *out);
 
 typedef enum {
-    IVR_SCHEDULE_OPEN = 0, IVR_SCHEDULE_CLOSED, IVR_SCHEDULE_HOLIDAY
+    IVR_SCHEDULE_OPEN = 0,
+    IVR_SCHEDULE_CLOSED,
+    IVR_SCHEDULE_HOLIDAY
 } ivr_schedule_state_t;
 
 typedef struct ivr_schedule ivr_schedule_t;

@@ -122,7 +122,8 @@ int ivr_template_check(const char *text, char *err, size_t errlen)
             return -1;
         }
         if (!s_name_valid_n(p + 2, (size_t)(close - p - 2))) {
-            cc_errf(err, errlen, "'%.*s' is not a valid variable name", (int)(close - p - 2), p + 2);
+            cc_errf(err, errlen, "'%.*s' is not a valid variable name", (int)(close - p - 2),
+                    p + 2);
             return -1;
         }
         p = close + 1;

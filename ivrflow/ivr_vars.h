@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define IVR_VAR_NAME_MAX 48    /* longest variable name, in characters */
-#define IVR_VAR_VALUE_MAX 256  /* longest value; longer values are cut */
-#define IVR_VARS_MAX 64        /* most variables one call may hold */
+#define IVR_VAR_NAME_MAX 48   /* longest variable name, in characters */
+#define IVR_VAR_VALUE_MAX 256 /* longest value; longer values are cut */
+#define IVR_VARS_MAX 64       /* most variables one call may hold */
 
 /* A borrowed name/value pair, used to pass variables in and out. */
 typedef struct {

@@ -72,12 +72,13 @@ int main(int argc, char **argv)
     if (!ports)
         s_fail("[common] rtp_ports holds no even/odd port pair");
     long max_endpoints = cc_config_int(cfg, "mediad", "max_endpoints");
-    int capacity = md_ports_total(ports) < max_endpoints ? md_ports_total(ports)
-                                                         : (int)max_endpoints;
+    int capacity =
+        md_ports_total(ports) < max_endpoints ? md_ports_total(ports) : (int)max_endpoints;
     md_core_t *core = md_core_new(capacity);
     if (!core)
         s_fail("out of memory for the endpoint table");
-    md_core_set_latch_window(core, (uint64_t)cc_config_int(cfg, "mediad", "latch_window_ms") * 1000u);
+    md_core_set_latch_window(core,
+                             (uint64_t)cc_config_int(cfg, "mediad", "latch_window_ms") * 1000u);
     md_core_seed(core, cc_wall_us() ^ ((uint64_t)getpid() << 32)); /* ids unlike the last run's */
 
     const char *bind_addr = cc_config_str(cfg, "common", "bind");
@@ -122,8 +123,10 @@ int main(int argc, char **argv)
             cc_config_int(cfg, "mediad", "latch_window_ms"));
     long nofile = cc_daemon_raise_nofile(); /* three sockets per endpoint */
     if (nofile >= 0 && nofile < 3L * capacity + 64)
-        cc_warn("mediad.nofile_low", "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "
-                "without the connected send socket, then fail", nofile, capacity);
+        cc_warn("mediad.nofile_low",
+                "limit=%ld endpoints_max=%d: endpoints beyond limit/3 go "
+                "without the connected send socket, then fail",
+                nofile, capacity);
     uint64_t quarantine_ms = quarantine_us / 1000u;
     if (quarantine_ms == 0)
         cc_daemon_ready(daemon);

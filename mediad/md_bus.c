@@ -32,29 +32,25 @@ struct md_bus {
 
 json_t *md_bus_stats_json(const md_stats_t *st)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}",
-                     "packets_in", (json_int_t)st->packets_in,
-                     "bytes_in", (json_int_t)st->bytes_in,
-                     "packets_out", (json_int_t)st->packets_out,
-                     "bytes_out", (json_int_t)st->bytes_out,
-                     "lost", (json_int_t)md_stats_lost(st),
-                     "out_of_order", (json_int_t)st->out_of_order,
-                     "jitter_ms", round(md_stats_jitter_ms(st) * 1000.0) / 1000.0,
-                     "max_gap_ms", round(md_stats_max_gap_ms(st) * 1000.0) / 1000.0,
-                     "dropped", (json_int_t)st->dropped,
-                     "expected", (json_int_t)md_stats_expected(st),
-                     "rtcp_in", (json_int_t)st->rtcp_in,
-                     "rtcp_out", (json_int_t)st->rtcp_out);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "packets_in",
+                     (json_int_t)st->packets_in, "bytes_in", (json_int_t)st->bytes_in,
+                     "packets_out", (json_int_t)st->packets_out, "bytes_out",
+                     (json_int_t)st->bytes_out, "lost", (json_int_t)md_stats_lost(st),
+                     "out_of_order", (json_int_t)st->out_of_order, "jitter_ms",
+                     round(md_stats_jitter_ms(st) * 1000.0) / 1000.0, "max_gap_ms",
+                     round(md_stats_max_gap_ms(st) * 1000.0) / 1000.0, "dropped",
+                     (json_int_t)st->dropped, "expected", (json_int_t)md_stats_expected(st),
+                     "rtcp_in", (json_int_t)st->rtcp_in, "rtcp_out", (json_int_t)st->rtcp_out);
 }
 
-md_endpoint_t *md_bus_endpoint_arg(cc_bus_t *bus, md_core_t *core, cc_bus_req_t *req,
-                                   json_t *args, const char *key)
+md_endpoint_t *md_bus_endpoint_arg(cc_bus_t *bus, md_core_t *core, cc_bus_req_t *req, json_t *args,
+                                   const char *key)
 {
     json_int_t id = json_integer_value(json_object_get(args, key));
     md_endpoint_t *ep = (id > 0 && id <= INT32_MAX) ? md_core_find(core, (int)id) : NULL;
     if (!ep)
-        cc_bus_reply_error(bus, req, "unknown_endpoint", "no endpoint %lld (%s)",
-                           (long long)id, key);
+        cc_bus_reply_error(bus, req, "unknown_endpoint", "no endpoint %lld (%s)", (long long)id,
+                           key);
     else
         cc_log_set_call(ep->call_id); /* the bus clears it when the command returns */
     return ep;
@@ -68,8 +64,7 @@ static md_endpoint_t *s_endpoint_arg(md_bus_t *self, cc_bus_req_t *req, json_t *
 
 /* Free ep (closing its sockets) and log one line with its final statistics, on ep's call;
  * returns those statistics as endpoint.delete reports them (new reference). */
-static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason,
-                      cc_log_level_t level)
+static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason, cc_log_level_t level)
 {
     cc_log_call_saved_t saved;
     cc_log_enter_call(&saved, ep->call_id);
@@ -103,8 +98,8 @@ typedef struct {
 /* Check a nested object (endpoint.create's remote or pair) against the declared args of
  * the command it stands for, as the bus checks a command's top level and with the same
  * messages; `fill` is the one required arg the nested form leaves out (stolen). */
-static int s_check_nested(json_t *obj, const char *cmd, const char *key, json_t *fill,
-                          char *err, size_t len)
+static int s_check_nested(json_t *obj, const char *cmd, const char *key, json_t *fill, char *err,
+                          size_t len)
 {
     json_t *copy = json_copy(obj);
     int rc = copy && json_object_set_new(copy, key, fill) == 0 ? 0 : -1;
@@ -138,8 +133,8 @@ static int s_remote_parse(json_t *args, s_remote_t *r, char *err, size_t len)
         return -1;
     }
     r->port = (int)port;
-    if (direction && strcmp(direction, "sendrecv") && strcmp(direction, "sendonly")
-        && strcmp(direction, "recvonly") && strcmp(direction, "inactive")) {
+    if (direction && strcmp(direction, "sendrecv") && strcmp(direction, "sendonly") &&
+        strcmp(direction, "recvonly") && strcmp(direction, "inactive")) {
         snprintf(err, len, "direction must be sendrecv, sendonly, recvonly or inactive");
         return -1;
     }
@@ -150,7 +145,8 @@ static int s_remote_parse(json_t *args, s_remote_t *r, char *err, size_t len)
     }
     json_t *v;
     size_t i;
-    json_array_foreach(pts, i, v) {
+    json_array_foreach(pts, i, v)
+    {
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 127) {
             snprintf(err, len, "payload_types must be integers 0-127");
             return -1;
@@ -234,18 +230,19 @@ static int s_leg_parse(json_t *obj, s_leg_t *leg, char *err, size_t len)
     leg->dtmf = json_is_true(json_object_get(obj, "dtmf"));
     json_t *remote = json_object_get(obj, "remote");
     if (s_given(remote)) {
-        if (s_check_nested(remote, "endpoint.remote", "endpoint_id", json_integer(1), err, len)
-                < 0
-            || s_remote_parse(remote, &leg->remote, err, len) < 0)
+        if (s_check_nested(remote, "endpoint.remote", "endpoint_id", json_integer(1), err, len) <
+                0 ||
+            s_remote_parse(remote, &leg->remote, err, len) < 0)
             return -1;
         leg->has_remote = true;
     }
     json_t *restore = json_object_get(obj, "restore");
     if (s_given(restore)) {
-        json_t *id = json_object_get(restore, "endpoint_id"), *port = json_object_get(restore, "port");
-        if (!json_is_integer(id) || json_integer_value(id) <= 0
-            || json_integer_value(id) > INT32_MAX || !json_is_integer(port)
-            || json_integer_value(port) < 1 || json_integer_value(port) > 65535) {
+        json_t *id = json_object_get(restore, "endpoint_id"),
+               *port = json_object_get(restore, "port");
+        if (!json_is_integer(id) || json_integer_value(id) <= 0 ||
+            json_integer_value(id) > INT32_MAX || !json_is_integer(port) ||
+            json_integer_value(port) < 1 || json_integer_value(port) > 65535) {
             snprintf(err, len, "restore needs endpoint_id (an id above 0) and port (1-65535)");
             return -1;
         }
@@ -313,10 +310,12 @@ static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const 
     if (leg->has_restore && (rc == -EBUSY || rc == -ENOENT)) {
         const char *why = rc == -ENOENT ? "not an endpoint id or port of this mediad"
                                         : "its slot or port is in use";
-        cc_warn("endpoint.cannot_restore", "endpoint=%d port=%d leg=%s reason=%s",
-                leg->restore.id, leg->restore.port, cc_logq(leg->leg), cc_logq(why));
-        cc_bus_reply_error(self->bus, req, "cannot_restore", "cannot restore endpoint %d on "
-                           "port %d: %s", leg->restore.id, leg->restore.port, why);
+        cc_warn("endpoint.cannot_restore", "endpoint=%d port=%d leg=%s reason=%s", leg->restore.id,
+                leg->restore.port, cc_logq(leg->leg), cc_logq(why));
+        cc_bus_reply_error(self->bus, req, "cannot_restore",
+                           "cannot restore endpoint %d on "
+                           "port %d: %s",
+                           leg->restore.id, leg->restore.port, why);
     } else if (rc == -ENOSPC) {
         cc_warn("endpoint.no_ports", "endpoints=%d", md_core_count(self->core));
         cc_bus_reply_error(self->bus, req, "no_ports",
@@ -330,8 +329,7 @@ static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const 
     return -1;
 }
 
-static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
@@ -346,11 +344,10 @@ static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     int n = 1;
     char err[256];
     json_t *pair = json_object_get(args, "pair");
-    if (s_leg_parse(args, &legs[0], err, sizeof err) < 0
-        || (s_given(pair)
-            && (s_check_nested(pair, "endpoint.create", "call_id", json_string(call_id), err,
-                               sizeof err) < 0
-                || s_leg_parse(pair, &legs[n++], err, sizeof err) < 0))) {
+    if (s_leg_parse(args, &legs[0], err, sizeof err) < 0 ||
+        (s_given(pair) && (s_check_nested(pair, "endpoint.create", "call_id", json_string(call_id),
+                                          err, sizeof err) < 0 ||
+                           s_leg_parse(pair, &legs[n++], err, sizeof err) < 0))) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
@@ -380,17 +377,16 @@ static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
                                self->address, "port", eps[0]->port);
     if (n == 2) {
         md_core_connect(eps[0], eps[1]);
-        json_object_set_new(result, "pair", json_pack("{s:i, s:s, s:i}", "endpoint_id",
-                                                      eps[1]->id, "address", self->address,
-                                                      "port", eps[1]->port));
+        json_object_set_new(result, "pair",
+                            json_pack("{s:i, s:s, s:i}", "endpoint_id", eps[1]->id, "address",
+                                      self->address, "port", eps[1]->port));
     }
     cc_bus_reply(bus, req, result);
 }
 
 /* ---- the other endpoint commands ---------------------------------------------------- */
 
-static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
@@ -407,8 +403,7 @@ static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     cc_bus_reply(bus, req, NULL);
 }
 
-static void s_on_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_on_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
@@ -438,8 +433,7 @@ static void s_on_disconnect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, j
     cc_bus_reply(bus, req, NULL);
 }
 
-static void s_on_stats(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                       void *arg)
+static void s_on_stats(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
@@ -450,16 +444,15 @@ static void s_on_stats(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     inet_ntop(AF_INET, &ep->rtp.addr.sin_addr, ip, sizeof ip);
     cc_bus_reply(bus, req,
                  json_pack("{s:o, s:s, s:s, s:i, s:i, s:s, s:i, s:b}", "stats",
-                           md_bus_stats_json(&ep->stats), "call_id", ep->call_id, "leg",
-                           ep->leg, "port", ep->port, "peer_id", ep->peer ? ep->peer->id : 0,
+                           md_bus_stats_json(&ep->stats), "call_id", ep->call_id, "leg", ep->leg,
+                           "port", ep->port, "peer_id", ep->peer ? ep->peer->id : 0,
                            "remote_address", ip, "remote_port", ntohs(ep->rtp.addr.sin_port),
                            "latched", ep->rtp.latched));
 }
 
 /* The endpoints of an array of ids in *out (NULL for unknown ids; caller frees): 0, or -1
  * after replying bad_args when an element is not an integer. */
-static int s_ids_arg(md_bus_t *self, cc_bus_req_t *req, json_t *list, const char *key,
-                     int **out)
+static int s_ids_arg(md_bus_t *self, cc_bus_req_t *req, json_t *list, const char *key, int **out)
 {
     size_t n = json_array_size(list);
     *out = malloc((n ? n : 1) * sizeof **out);
@@ -469,7 +462,8 @@ static int s_ids_arg(md_bus_t *self, cc_bus_req_t *req, json_t *list, const char
     }
     json_t *v;
     size_t i;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (!json_is_integer(v)) {
             free(*out);
             *out = NULL;
@@ -482,8 +476,7 @@ static int s_ids_arg(md_bus_t *self, cc_bus_req_t *req, json_t *list, const char
     return 0;
 }
 
-static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
@@ -495,8 +488,8 @@ static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     if (!s_given(list)) {
         md_endpoint_t *ep = s_endpoint_arg(self, req, args, "endpoint_id");
         if (ep)
-            cc_bus_reply(bus, req, json_pack("{s:o}", "stats",
-                                             s_free(self, ep, "delete", CC_LOG_INFO)));
+            cc_bus_reply(bus, req,
+                         json_pack("{s:o}", "stats", s_free(self, ep, "delete", CC_LOG_INFO)));
         return;
     }
     int *ids;
@@ -518,8 +511,7 @@ static void s_free_unclaimed(md_endpoint_t *ep, void *arg)
     self->freed_unclaimed++;
 }
 
-static void s_on_sync(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                      void *arg)
+static void s_on_sync(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_bus_t *self = arg;
@@ -568,9 +560,9 @@ static void s_on_idle(md_endpoint_t *ep, uint64_t idle_us, void *arg)
     json_int_t idle_ms = (json_int_t)(idle_us / 1000);
     cc_info("media.timeout", "endpoint=%d leg=%s idle_ms=%lld", ep->id, cc_logq(ep->leg),
             (long long)idle_ms);
-    cc_bus_publish(self->bus, "media.timeout", ep->call_id,
-                   json_pack("{s:i, s:s, s:I}", "endpoint_id", ep->id, "leg", ep->leg,
-                             "idle_ms", idle_ms));
+    cc_bus_publish(
+        self->bus, "media.timeout", ep->call_id,
+        json_pack("{s:i, s:s, s:I}", "endpoint_id", ep->id, "leg", ep->leg, "idle_ms", idle_ms));
     self->timeouts_published++;
     cc_log_leave_call(&saved);
 }
@@ -617,8 +609,8 @@ md_bus_t *md_bus_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t *
     }
     if (cfg->media_timeout_s > 0) {
         int interval = cfg->scan_interval_ms > 0 ? cfg->scan_interval_ms : 500;
-        self->scan_timer = cc_loop_timer_add(loop, (uint64_t)interval, (uint64_t)interval,
-                                             s_on_scan, self);
+        self->scan_timer =
+            cc_loop_timer_add(loop, (uint64_t)interval, (uint64_t)interval, s_on_scan, self);
         if (self->scan_timer < 0) {
             md_bus_destroy(&self);
             return NULL;
@@ -646,9 +638,12 @@ void md_bus_status(md_bus_t *self, json_t *details)
     json_object_set_new(details, "ports_free", json_integer(md_ports_available(self->ports)));
     json_object_set_new(details, "ports_quarantined",
                         json_integer(md_ports_quarantined(self->ports, cc_mono_us())));
-    json_object_set_new(details, "packets_relayed", json_integer((json_int_t)md_rtp_relayed(self->rtp)));
-    json_object_set_new(details, "send_errors", json_integer((json_int_t)md_rtp_send_errors(self->rtp)));
-    json_object_set_new(details, "media_timeouts", json_integer((json_int_t)self->timeouts_published));
+    json_object_set_new(details, "packets_relayed",
+                        json_integer((json_int_t)md_rtp_relayed(self->rtp)));
+    json_object_set_new(details, "send_errors",
+                        json_integer((json_int_t)md_rtp_send_errors(self->rtp)));
+    json_object_set_new(details, "media_timeouts",
+                        json_integer((json_int_t)self->timeouts_published));
     json_object_set_new(details, "freed_orphans", json_integer((json_int_t)self->freed_orphans));
     json_object_set_new(details, "freed_unclaimed",
                         json_integer((json_int_t)self->freed_unclaimed));

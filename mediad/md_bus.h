@@ -16,10 +16,10 @@
 typedef struct md_bus md_bus_t;
 
 typedef struct {
-    const char *address;     /* the address endpoint.create hands out for SDP */
-    int media_timeout_s;     /* 0: no media timeout */
-    int scan_interval_ms;    /* how often idle endpoints are looked for */
-    int sync_grace_ms;       /* endpoint.sync leaves endpoints younger than this alone */
+    const char *address;  /* the address endpoint.create hands out for SDP */
+    int media_timeout_s;  /* 0: no media timeout */
+    int scan_interval_ms; /* how often idle endpoints are looked for */
+    int sync_grace_ms;    /* endpoint.sync leaves endpoints younger than this alone */
 } md_bus_cfg_t;
 
 /* Registers the command handlers and the scan timer. Borrows everything given. */
@@ -32,8 +32,8 @@ void md_bus_status(md_bus_t *self, json_t *details);
 
 /* For every command that names an endpoint: the endpoint of args[key], whose call becomes
  * the command's log context, or NULL after replying unknown_endpoint. */
-md_endpoint_t *md_bus_endpoint_arg(cc_bus_t *bus, md_core_t *core, cc_bus_req_t *req,
-                                   json_t *args, const char *key);
+md_endpoint_t *md_bus_endpoint_arg(cc_bus_t *bus, md_core_t *core, cc_bus_req_t *req, json_t *args,
+                                   const char *key);
 
 /* An endpoint's statistics as the JSON object endpoint.delete returns (new reference). */
 json_t *md_bus_stats_json(const md_stats_t *stats);

@@ -111,8 +111,8 @@ static void s_take_slot(md_core_t *self, int slot)
     self->free_pos[slot] = -1;
 }
 
-static md_endpoint_t *s_init(md_core_t *self, int slot, uint16_t gen, int port,
-                             const char *call_id, const char *leg, bool symmetric)
+static md_endpoint_t *s_init(md_core_t *self, int slot, uint16_t gen, int port, const char *call_id,
+                             const char *leg, bool symmetric)
 {
     s_take_slot(self, slot);
     self->gen[slot] = gen;
@@ -146,8 +146,8 @@ md_endpoint_t *md_core_create(md_core_t *self, int port, const char *call_id, co
 int md_core_can_restore(const md_core_t *self, int id)
 {
     int slot = (id & SLOT_MASK) - 1;
-    if (id <= 0 || slot < 0 || slot >= self->capacity || (id >> SLOT_BITS) == 0
-        || (id >> SLOT_BITS) > GEN_MASK)
+    if (id <= 0 || slot < 0 || slot >= self->capacity || (id >> SLOT_BITS) == 0 ||
+        (id >> SLOT_BITS) > GEN_MASK)
         return -ENOENT;
     return self->eps[slot].in_use ? -EBUSY : 0;
 }
@@ -204,8 +204,8 @@ static void s_remote_reset(md_remote_t *r, struct sockaddr_in signalled)
     r->addr = signalled;
 }
 
-int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts,
-                       size_t npts, bool expect_media, uint64_t now_us)
+int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts, size_t npts,
+                       bool expect_media, uint64_t now_us)
 {
     uint8_t allowed[16] = {0};
     for (size_t i = 0; i < npts; i++) {
@@ -219,8 +219,8 @@ int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const in
         ep->expect_since_us = now_us;
     ep->expect_media = expect_media;
     ep->idle_reported = false;
-    if (ep->has_remote && ep->rtp.signalled.sin_addr.s_addr == addr
-        && ep->rtp.signalled.sin_port == htons(port))
+    if (ep->has_remote && ep->rtp.signalled.sin_addr.s_addr == addr &&
+        ep->rtp.signalled.sin_port == htons(port))
         return 0; /* same address: keep what was latched */
     ep->has_remote = true;
     ep->learn_until_us = now_us + ep->latch_window_us;
@@ -255,8 +255,7 @@ static bool s_same_source(const struct sockaddr_in *a, const struct sockaddr_in 
     return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
 }
 
-static void s_latch_on(md_remote_t *r, const struct sockaddr_in *src, bool learnt,
-                       uint64_t now_us)
+static void s_latch_on(md_remote_t *r, const struct sockaddr_in *src, bool learnt, uint64_t now_us)
 {
     r->addr.sin_family = AF_INET;
     r->addr.sin_addr = src->sin_addr;
@@ -270,8 +269,8 @@ static void s_latch_on(md_remote_t *r, const struct sockaddr_in *src, bool learn
 
 /* Rules (c) and (d) of md_core.h, for a source that is neither the latched one nor the
  * signalled address: off the per-packet path of an established call. */
-static bool __attribute__((noinline)) s_learn(md_endpoint_t *ep, md_remote_t *r,
-                                              const struct sockaddr_in *src, uint64_t now_us)
+static bool __attribute__((noinline))
+s_learn(md_endpoint_t *ep, md_remote_t *r, const struct sockaddr_in *src, uint64_t now_us)
 {
     bool learning = now_us < ep->learn_until_us;
     if (r->latched) {
@@ -286,8 +285,8 @@ static bool __attribute__((noinline)) s_learn(md_endpoint_t *ep, md_remote_t *r,
             r->latched = r->learnt = false;
             return false;
         }
-        if (now_us - r->last_us >= MD_RELATCH_US
-            && src->sin_addr.s_addr == r->addr.sin_addr.s_addr) {
+        if (now_us - r->last_us >= MD_RELATCH_US &&
+            src->sin_addr.s_addr == r->addr.sin_addr.s_addr) {
             s_latch_on(r, src, true, now_us); /* the same NAT, a new port */
             return true;
         }
@@ -342,8 +341,8 @@ static md_endpoint_t *s_forward_to(md_endpoint_t *ep, const md_remote_t *r)
     return peer;
 }
 
-md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src,
-                              const uint8_t *buf, size_t len, uint64_t now_us)
+md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src, const uint8_t *buf,
+                              size_t len, uint64_t now_us)
 {
     md_rtp_hdr_t hdr;
     if (md_rtp_parse(buf, len, &hdr) < 0) {
@@ -358,8 +357,8 @@ md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src,
         ep->stats.rtcp_in++;
         return ep->peer ? s_forward_to(ep, &ep->peer->rtp) : NULL;
     }
-    if ((ep->pt_filter && !(ep->pt_allowed[hdr.pt >> 3] & (1u << (hdr.pt & 7))))
-        || !s_latch(ep, &ep->rtp, src, now_us)) {
+    if ((ep->pt_filter && !(ep->pt_allowed[hdr.pt >> 3] & (1u << (hdr.pt & 7)))) ||
+        !s_latch(ep, &ep->rtp, src, now_us)) {
         ep->stats.dropped++;
         return NULL;
     }
@@ -388,8 +387,8 @@ int md_core_scan_idle(md_core_t *self, uint64_t now_us, uint64_t timeout_us, md_
         md_endpoint_t *ep = &self->eps[i];
         if (!ep->in_use || !ep->expect_media || ep->idle_reported || ep->stats.packets_in == 0)
             continue;
-        uint64_t since = ep->stats.last_us > ep->expect_since_us ? ep->stats.last_us
-                                                                  : ep->expect_since_us;
+        uint64_t since =
+            ep->stats.last_us > ep->expect_since_us ? ep->stats.last_us : ep->expect_since_us;
         uint64_t idle = now_us > since ? now_us - since : 0;
         if (idle >= timeout_us) {
             ep->idle_reported = true;
@@ -436,8 +435,7 @@ uint64_t md_owner_epoch(const md_owner_t *owner)
     return owner->epoch;
 }
 
-void md_core_set_owner(md_endpoint_t *ep, const md_owner_t *owner, uint64_t epoch,
-                       uint64_t now_us)
+void md_core_set_owner(md_endpoint_t *ep, const md_owner_t *owner, uint64_t epoch, uint64_t now_us)
 {
     ep->owner = owner;
     ep->owner_epoch = epoch;
@@ -449,8 +447,7 @@ bool md_core_orphaned(const md_endpoint_t *ep)
     return ep->owner && ep->owner_epoch < ep->owner->epoch;
 }
 
-int md_core_sweep_orphans(md_core_t *self, const md_owner_t *owner, md_core_ep_fn *fn,
-                          void *arg)
+int md_core_sweep_orphans(md_core_t *self, const md_owner_t *owner, md_core_ep_fn *fn, void *arg)
 {
     int n = 0;
     for (int i = 0; i < self->capacity; i++) {

@@ -48,37 +48,37 @@ typedef struct md_owner md_owner_t;
 /* One latched-or-configured destination (RTP or RTCP) and what latching knows of the
  * sources heard (see the header comment). sin_port 0: unknown yet. */
 typedef struct {
-    struct sockaddr_in addr;   /* where the endpoint sends: the latched source, else signalled */
+    struct sockaddr_in addr;      /* where the endpoint sends: the latched source, else signalled */
     struct sockaddr_in signalled; /* from endpoint.remote */
-    bool latched;              /* addr was confirmed or learnt from received packets */
-    bool learnt;               /* latched on a source other than the signalled address */
-    uint64_t last_us;          /* last packet from addr (once latched) */
+    bool latched;                 /* addr was confirmed or learnt from received packets */
+    bool learnt;                  /* latched on a source other than the signalled address */
+    uint64_t last_us;             /* last packet from addr (once latched) */
     /* while nothing is latched: the one other source that may be learnt, and whether a
      * second one was heard too (then both wait until one is alone) */
     struct sockaddr_in candidate;
     uint64_t candidate_us;
     bool rival;
-    uint64_t rival_us;         /* last packet of a source other than the candidate */
+    uint64_t rival_us; /* last packet of a source other than the candidate */
 } md_remote_t;
 
 struct md_endpoint {
-    int id;                /* > 0; stale ids never match a reused slot */
-    int slot;              /* index in the core's table, for adapters' parallel arrays */
-    int port;              /* local RTP port; RTCP is port + 1 */
+    int id;   /* > 0; stale ids never match a reused slot */
+    int slot; /* index in the core's table, for adapters' parallel arrays */
+    int port; /* local RTP port; RTCP is port + 1 */
     char call_id[MD_CALL_ID_MAX];
     char leg[MD_LEG_MAX];
     bool symmetric;
-    bool expect_media;     /* false while the far party does not send (recvonly/inactive) */
+    bool expect_media;        /* false while the far party does not send (recvonly/inactive) */
     uint64_t expect_since_us; /* when media was last (re)expected: silence counts from here
                                  or from the last packet, whichever is later */
-    bool idle_reported;    /* media.timeout published for the current silence */
+    bool idle_reported;       /* media.timeout published for the current silence */
     bool pt_filter;
     uint8_t pt_allowed[16]; /* bitmap over payload types 0-127 */
     md_endpoint_t *peer;
-    bool playing;          /* a prompt plays to the remote: what the peer sends is not relayed */
-    uint8_t send_pt;       /* payload type of generated audio: 0 PCMU (default) or 8 PCMA */
-    uint8_t te_pt;         /* payload type of RFC 4733 telephone-events received (default 101) */
-    bool has_remote;       /* endpoint.remote was given: before it nothing is accepted */
+    bool playing;    /* a prompt plays to the remote: what the peer sends is not relayed */
+    uint8_t send_pt; /* payload type of generated audio: 0 PCMU (default) or 8 PCMA */
+    uint8_t te_pt;   /* payload type of RFC 4733 telephone-events received (default 101) */
+    bool has_remote; /* endpoint.remote was given: before it nothing is accepted */
     uint64_t latch_window_us;
     uint64_t learn_until_us; /* end of the learning window of the current remote */
     md_remote_t rtp, rtcp;
@@ -130,8 +130,8 @@ void md_core_set_latch_window(md_core_t *self, uint64_t window_us);
  * expected to send at all (false pauses the media timeout). A changed address resets the
  * latch and starts the learning window at now_us. Returns 0, or -1 if a payload type is
  * outside 0-127. */
-int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts,
-                       size_t npts, bool expect_media, uint64_t now_us);
+int md_core_set_remote(md_endpoint_t *ep, uint32_t addr, uint16_t port, const int *pts, size_t npts,
+                       bool expect_media, uint64_t now_us);
 
 /* Pair two endpoints (each first leaves any earlier pairing). -1 if a == b. */
 int md_core_connect(md_endpoint_t *a, md_endpoint_t *b);
@@ -142,8 +142,8 @@ void md_core_disconnect(md_endpoint_t *ep);
  * endpoint that must send it on (ep's peer; the destination is peer->rtp.addr) or NULL to
  * drop it. rtcp_mux is set when it was an RTCP packet sent to the RTP port, to be relayed
  * to the peer's RTP address as well. Counts everything in ep->stats. */
-md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src,
-                              const uint8_t *buf, size_t len, uint64_t now_us);
+md_endpoint_t *md_core_rtp_in(md_endpoint_t *ep, const struct sockaddr_in *src, const uint8_t *buf,
+                              size_t len, uint64_t now_us);
 /* The same for a datagram on ep's RTCP port (peer sends to peer->rtcp.addr). */
 md_endpoint_t *md_core_rtcp_in(md_endpoint_t *ep, const struct sockaddr_in *src, size_t len,
                                uint64_t now_us);
@@ -168,16 +168,14 @@ const char *md_owner_name(const md_owner_t *owner);
 uint64_t md_owner_epoch(const md_owner_t *owner);
 
 /* ep belongs to owner's instance `epoch` from now_us on. */
-void md_core_set_owner(md_endpoint_t *ep, const md_owner_t *owner, uint64_t epoch,
-                       uint64_t now_us);
+void md_core_set_owner(md_endpoint_t *ep, const md_owner_t *owner, uint64_t epoch, uint64_t now_us);
 /* Its owner is known to have restarted since it was created. */
 bool md_core_orphaned(const md_endpoint_t *ep);
 
 /* Calls fn for each endpoint of the given kind; fn may delete it (and only it). */
-typedef void (md_core_ep_fn)(md_endpoint_t *ep, void *arg);
+typedef void(md_core_ep_fn)(md_endpoint_t *ep, void *arg);
 /* Calls fn for every orphan of owner; returns how many. */
-int md_core_sweep_orphans(md_core_t *self, const md_owner_t *owner, md_core_ep_fn *fn,
-                          void *arg);
+int md_core_sweep_orphans(md_core_t *self, const md_owner_t *owner, md_core_ep_fn *fn, void *arg);
 /* endpoint.sync: owner holds exactly ids[0..n) now. Calls fn for every other endpoint of
  * owner that it got at least grace_us before now_us (a younger one may belong to a create
  * still in flight when the list was made); returns how many. *kept: owner's endpoints left
@@ -189,7 +187,7 @@ int md_core_owned(const md_core_t *self, const md_owner_t *owner);
 
 /* Media timeout scan: calls fn for every endpoint that received media, expects more, and
  * has been silent for at least timeout_us, once per silence (a packet re-arms it). */
-typedef void (md_core_idle_fn)(md_endpoint_t *ep, uint64_t idle_us, void *arg);
+typedef void(md_core_idle_fn)(md_endpoint_t *ep, uint64_t idle_us, void *arg);
 int md_core_scan_idle(md_core_t *self, uint64_t now_us, uint64_t timeout_us, md_core_idle_fn *fn,
                       void *arg);
 

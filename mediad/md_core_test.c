@@ -408,7 +408,7 @@ CC_TEST(core_restore_exact_ids)
     CC_CHECK_INT(md_core_can_restore(c, (123 << 16) | 8), 0); /* slot 7, free */
     CC_CHECK(md_core_restore(c, ids[1] + (1 << 16), 1, "z", "caller", true) == NULL);
     CC_CHECK_INT(md_core_can_restore(c, (1 << 16) | 9), -ENOENT); /* slot 8 of 0-7 */
-    CC_CHECK_INT(md_core_can_restore(c, 5), -ENOENT);              /* no generation */
+    CC_CHECK_INT(md_core_can_restore(c, 5), -ENOENT);             /* no generation */
     CC_CHECK_INT(md_core_can_restore(c, 0), -ENOENT);
     CC_CHECK_INT(md_core_can_restore(c, -7), -ENOENT);
     /* plain creates go around the restored slots, and reuse of a restored slot counts on
@@ -516,8 +516,8 @@ CC_TEST(core_sync_frees_unclaimed_after_grace)
     int id1 = eps[1]->id, id3 = eps[3]->id;
     int kept = -1;
     s_nfreed = 0;
-    CC_CHECK_INT(md_core_sync(c, sp, held, 4, T0 + 2000 * MS, 2000 * MS, s_free_ep, NULL,
-                              &kept), 2);
+    CC_CHECK_INT(md_core_sync(c, sp, held, 4, T0 + 2000 * MS, 2000 * MS, s_free_ep, NULL, &kept),
+                 2);
     CC_CHECK_INT(kept, 3); /* 0, 2 and the young 4 */
     CC_CHECK(s_freed[0] == id1 && s_freed[1] == id3);
     CC_CHECK(md_core_find(c, ivr->id) == ivr && md_core_find(c, mine->id) == mine);
@@ -525,13 +525,13 @@ CC_TEST(core_sync_frees_unclaimed_after_grace)
     int held2[] = {eps[0]->id, eps[4]->id};
     int id2 = eps[2]->id;
     s_nfreed = 0;
-    CC_CHECK_INT(md_core_sync(c, sp, held2, 2, T0 + 3000 * MS, 2000 * MS, s_free_ep, NULL,
-                              &kept), 1);
+    CC_CHECK_INT(md_core_sync(c, sp, held2, 2, T0 + 3000 * MS, 2000 * MS, s_free_ep, NULL, &kept),
+                 1);
     CC_CHECK_INT(s_freed[0], id2);
     CC_CHECK_INT(kept, 2);
     /* an empty list frees everything old enough */
-    CC_CHECK_INT(md_core_sync(c, sp, NULL, 0, T0 + 9000 * MS, 2000 * MS, s_free_ep, NULL,
-                              &kept), 2);
+    CC_CHECK_INT(md_core_sync(c, sp, NULL, 0, T0 + 9000 * MS, 2000 * MS, s_free_ep, NULL, &kept),
+                 2);
     CC_CHECK_INT(kept, 0);
     CC_CHECK_INT(md_core_count(c), 2);
     md_core_destroy(&c);

@@ -13,11 +13,11 @@ static const float s_freqs[8] = {697, 770, 852, 941, 1209, 1336, 1477, 1633};
 static const char s_keys[4][4] = {
     {'1', '2', '3', 'A'}, {'4', '5', '6', 'B'}, {'7', '8', '9', 'C'}, {'*', '0', '#', 'D'}};
 
-#define MIN_AMPLITUDE 0.01f     /* each tone at least -40 dBFS (about -37 dBm0) */
-#define TWIST_NORMAL_DB 8.0f    /* high group weaker than the low group by at most this */
-#define TWIST_REVERSE_DB 4.0f   /* high group stronger than the low group by at most this */
-#define DOMINANCE 4.0f          /* a group's peak over any other filter of its group (6 dB) */
-#define MIN_PURITY 0.55f        /* the two tones' share of the block's energy */
+#define MIN_AMPLITUDE 0.01f   /* each tone at least -40 dBFS (about -37 dBm0) */
+#define TWIST_NORMAL_DB 8.0f  /* high group weaker than the low group by at most this */
+#define TWIST_REVERSE_DB 4.0f /* high group stronger than the low group by at most this */
+#define DOMINANCE 4.0f        /* a group's peak over any other filter of its group (6 dB) */
+#define MIN_PURITY 0.55f      /* the two tones' share of the block's energy */
 
 static float s_coeff[8];
 
@@ -58,8 +58,8 @@ static int s_emit(md_dtmf_event_t *out, int n, char digit, md_dtmf_method_t meth
 {
     if (n >= MD_DTMF_MAX_EVENTS)
         return n;
-    out[n] = (md_dtmf_event_t){.digit = digit, .method = method, .end = end,
-                               .duration_ms = duration_ms};
+    out[n] =
+        (md_dtmf_event_t){.digit = digit, .method = method, .end = end, .duration_ms = duration_ms};
     return n + 1;
 }
 
@@ -90,8 +90,7 @@ int md_dtmf_rfc4733(md_dtmf_t *self, uint32_t rtp_ts, const uint8_t *payload, si
         return 0; /* a retransmitted end, or a late packet of an event already reported */
     if (self->te_active && rtp_ts != self->te_ts) {
         /* a long event goes on in a new segment (RFC 4733 2.5.1.3): same key, contiguous */
-        bool continued = te.event == self->te_event
-                         && rtp_ts == self->te_ts + self->te_duration;
+        bool continued = te.event == self->te_event && rtp_ts == self->te_ts + self->te_duration;
         if (continued) {
             self->te_base += self->te_duration;
             self->te_ts = rtp_ts;
@@ -123,8 +122,8 @@ static char s_block_digit(const md_dtmf_t *self)
 {
     float power[8];
     for (int i = 0; i < 8; i++)
-        power[i] = self->s1[i] * self->s1[i] + self->s2[i] * self->s2[i]
-                   - s_coeff[i] * self->s1[i] * self->s2[i];
+        power[i] = self->s1[i] * self->s1[i] + self->s2[i] * self->s2[i] -
+                   s_coeff[i] * self->s1[i] * self->s2[i];
     int row = 0, col = 4;
     for (int i = 1; i < 4; i++) {
         if (power[i] > power[row])
@@ -136,12 +135,12 @@ static char s_block_digit(const md_dtmf_t *self)
     const float min_power = (MIN_AMPLITUDE * half) * (MIN_AMPLITUDE * half);
     if (power[row] < min_power || power[col] < min_power)
         return 0;
-    if (power[col] > power[row] * powf(10.0f, TWIST_REVERSE_DB / 10.0f)
-        || power[col] < power[row] * powf(10.0f, -TWIST_NORMAL_DB / 10.0f))
+    if (power[col] > power[row] * powf(10.0f, TWIST_REVERSE_DB / 10.0f) ||
+        power[col] < power[row] * powf(10.0f, -TWIST_NORMAL_DB / 10.0f))
         return 0;
     for (int i = 0; i < 4; i++) {
-        if ((i != row && power[i] * DOMINANCE > power[row])
-            || (4 + i != col && power[4 + i] * DOMINANCE > power[col]))
+        if ((i != row && power[i] * DOMINANCE > power[row]) ||
+            (4 + i != col && power[4 + i] * DOMINANCE > power[col]))
             return 0;
     }
     /* (P_row + P_col) / (N / 2) is the tones' energy; speech and noise spread theirs */
@@ -204,8 +203,7 @@ static inline int s_sample(md_dtmf_t *self, float x, md_dtmf_event_t *out, int n
     return n;
 }
 
-int md_dtmf_audio(md_dtmf_t *self, const uint8_t *payload, size_t len, int pt,
-                  md_dtmf_event_t *out)
+int md_dtmf_audio(md_dtmf_t *self, const uint8_t *payload, size_t len, int pt, md_dtmf_event_t *out)
 {
     const int16_t *table = pt == 8 ? md_alaw_table : md_ulaw_table;
     int n = 0;
@@ -259,8 +257,8 @@ int md_dtmf_packet(md_dtmf_t *self, int te_pt, const uint8_t *pkt, size_t len, u
     if (self->te_active && pt != te_pt && now_us - self->te_last_us > MD_DTMF_TE_LOST_US)
         n = s_te_close(self, out, n);
     if (pt == te_pt) {
-        uint32_t ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8
-                      | pkt[7];
+        uint32_t ts =
+            (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
         md_dtmf_event_t more[MD_DTMF_MAX_EVENTS];
         int m = md_dtmf_rfc4733(self, ts, pkt + off, plen, now_us, more);
         for (int i = 0; i < m; i++)

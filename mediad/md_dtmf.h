@@ -16,24 +16,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MD_DTMF_BLOCK 102       /* samples per Goertzel block (12.75 ms) */
-#define MD_DTMF_MIN_BLOCKS 3    /* good blocks before a key counts */
-#define MD_DTMF_END_BLOCKS 2    /* bad blocks before it is released */
+#define MD_DTMF_BLOCK 102    /* samples per Goertzel block (12.75 ms) */
+#define MD_DTMF_MIN_BLOCKS 3 /* good blocks before a key counts */
+#define MD_DTMF_END_BLOCKS 2 /* bad blocks before it is released */
 #define MD_DTMF_TE_LOST_US 300000u
-#define MD_DTMF_MAX_EVENTS 4    /* most events one packet can produce */
+#define MD_DTMF_MAX_EVENTS 4 /* most events one packet can produce */
 
-typedef enum { MD_DTMF_RFC4733 = 0, MD_DTMF_INBAND = 1 } md_dtmf_method_t;
+typedef enum {
+    MD_DTMF_RFC4733 = 0,
+    MD_DTMF_INBAND = 1
+} md_dtmf_method_t;
 
 typedef struct {
-    char digit;               /* '0'-'9', '*', '#', 'A'-'D' */
+    char digit; /* '0'-'9', '*', '#', 'A'-'D' */
     md_dtmf_method_t method;
-    bool end;                 /* false: key down (confirmed); true: key up */
-    uint32_t duration_ms;     /* on key up */
+    bool end;             /* false: key down (confirmed); true: key up */
+    uint32_t duration_ms; /* on key up */
 } md_dtmf_event_t;
 
 /* One RFC 4733 event payload (the first 4 bytes). */
 typedef struct {
-    uint8_t event;     /* 0-9, 10 '*', 11 '#', 12-15 A-D, others not DTMF */
+    uint8_t event; /* 0-9, 10 '*', 11 '#', 12-15 A-D, others not DTMF */
     bool end;
     uint8_t volume;    /* -dBm0 */
     uint16_t duration; /* timestamp units */
@@ -42,7 +45,7 @@ typedef struct {
 typedef struct {
     /* RFC 4733 */
     bool te_seen;
-    bool te_active;       /* a key is down (its end not seen) */
+    bool te_active; /* a key is down (its end not seen) */
     uint8_t te_event;
     uint32_t te_ts;       /* RTP timestamp of the current event (constant through it) */
     uint32_t te_base;     /* duration of earlier segments of a long event */
@@ -53,12 +56,12 @@ typedef struct {
     /* in-band */
     float s1[8], s2[8];
     float energy;
-    int block_n;          /* samples in the current block */
-    uint64_t blocks;      /* blocks completed */
-    char cand;            /* digit seen in the last good blocks, not yet confirmed */
+    int block_n;     /* samples in the current block */
+    uint64_t blocks; /* blocks completed */
+    char cand;       /* digit seen in the last good blocks, not yet confirmed */
     int cand_blocks;
     uint64_t cand_first;
-    char cur;             /* confirmed digit whose key is down, or 0 */
+    char cur; /* confirmed digit whose key is down, or 0 */
     int cur_misses;
     uint64_t cur_first, cur_last;
 } md_dtmf_t;

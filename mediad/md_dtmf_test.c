@@ -327,8 +327,8 @@ CC_TEST(dtmf_inband_rejects_noise_tones_and_speech)
     /* DTMF under strong noise (tone energy well below half): refused too */
     for (int i = 0; i < 800; i++) {
         double t = i / 8000.0;
-        s_put(&a, 32767 * (0.05 * sin(2 * M_PI * 697 * t) + 0.05 * sin(2 * M_PI * 1209 * t))
-                      + (rand() / (double)RAND_MAX - 0.5) * 30000);
+        s_put(&a, 32767 * (0.05 * sin(2 * M_PI * 697 * t) + 0.05 * sin(2 * M_PI * 1209 * t)) +
+                      (rand() / (double)RAND_MAX - 0.5) * 30000);
     }
     s_seen_t seen = s_run(&a, 0);
     CC_CHECK_INT(seen.ups, 0);
@@ -337,8 +337,8 @@ CC_TEST(dtmf_inband_rejects_noise_tones_and_speech)
     a.n = 0;
     for (int i = 0; i < 800; i++) {
         double t = i / 8000.0;
-        s_put(&a, 32767 * (0.2 * sin(2 * M_PI * 697 * t) + 0.2 * sin(2 * M_PI * 1209 * t))
-                      + (rand() / (double)RAND_MAX - 0.5) * 3000);
+        s_put(&a, 32767 * (0.2 * sin(2 * M_PI * 697 * t) + 0.2 * sin(2 * M_PI * 1209 * t)) +
+                      (rand() / (double)RAND_MAX - 0.5) * 3000);
     }
     s_silence(&a, 60);
     seen = s_run(&a, 0);

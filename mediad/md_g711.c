@@ -27,10 +27,10 @@ uint8_t md_ulaw_encode(int16_t sample)
     }
     if (value > 32635)
         value = 32635;
-    value += 0x84;                          /* 132: the bias, so every segment starts at 2^n */
+    value += 0x84; /* 132: the bias, so every segment starts at 2^n */
     int exponent = s_top_bit((unsigned)value) - 7; /* bit 7 .. bit 14 -> 0 .. 7 */
     int mantissa = (value >> (exponent + 3)) & 0x0F;
-    return (uint8_t)~(sign | (exponent << 4) | mantissa);
+    return (uint8_t) ~(sign | (exponent << 4) | mantissa);
 }
 
 int16_t md_ulaw_decode_slow(uint8_t code)
@@ -66,8 +66,8 @@ int16_t md_alaw_decode_slow(uint8_t code)
     code ^= 0x55;
     int exponent = (code >> 4) & 7;
     int mantissa = code & 0x0F;
-    int magnitude = exponent == 0 ? (mantissa << 4) + 8
-                                  : ((mantissa << 4) + 0x108) << (exponent - 1);
+    int magnitude =
+        exponent == 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (exponent - 1);
     return (int16_t)((code & 0x80) ? magnitude : -magnitude);
 }
 

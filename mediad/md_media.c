@@ -20,9 +20,9 @@ struct md_media {
     md_rtp_t *rtp;
     md_prompt_store_t *store;
     md_play_t *play;
-    int timer_fd;         /* the 1 ms pacing timer (a timerfd on the loop), -1 if none */
-    bool timer_armed;     /* it runs only while something plays */
-    uint64_t digits;      /* media.dtmf published */
+    int timer_fd;     /* the 1 ms pacing timer (a timerfd on the loop), -1 if none */
+    bool timer_armed; /* it runs only while something plays */
+    uint64_t digits;  /* media.dtmf published */
 };
 
 /* ---- players -> bus ----------------------------------------------------------------- */
@@ -96,9 +96,9 @@ static void s_on_dtmf(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg)
         cc_info("media.dtmf", "endpoint=%d leg=%s digit=%s duration_ms=%u method=%s", ep->id,
                 cc_logq(ep->leg), digit, ev->duration_ms, method);
         cc_bus_publish(self->bus, "media.dtmf", ep->call_id,
-                       json_pack("{s:i, s:s, s:s, s:I, s:s}", "endpoint_id", ep->id, "leg",
-                                 ep->leg, "digit", digit, "duration_ms",
-                                 (json_int_t)ev->duration_ms, "method", method));
+                       json_pack("{s:i, s:s, s:s, s:I, s:s}", "endpoint_id", ep->id, "leg", ep->leg,
+                                 "digit", digit, "duration_ms", (json_int_t)ev->duration_ms,
+                                 "method", method));
         self->digits++;
     }
     cc_log_leave_call(&saved);
@@ -124,8 +124,8 @@ static const char *s_language_arg(json_t *args)
 }
 
 /* Load every prompt named in args.prompts into out[]; on failure reply and return -1. */
-static int s_load_prompts(md_media_t *self, cc_bus_req_t *req, json_t *names,
-                          const char *language, md_prompt_t **out, size_t *count)
+static int s_load_prompts(md_media_t *self, cc_bus_req_t *req, json_t *names, const char *language,
+                          md_prompt_t **out, size_t *count)
 {
     size_t n = json_array_size(names);
     *count = 0;
@@ -233,7 +233,8 @@ static void s_on_prompt_check(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd,
     json_t *missing = json_array(), *found = json_object();
     json_t *v;
     size_t i;
-    json_array_foreach(names, i, v) {
+    json_array_foreach(names, i, v)
+    {
         const char *name = json_string_value(v);
         char path[4096], err[4200];
         if (!name) {
@@ -242,14 +243,15 @@ static void s_on_prompt_check(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd,
             cc_bus_reply_error(bus, req, "bad_args", "prompts must be strings");
             return;
         }
-        if (md_prompt_store_find(self->store, language, name, path, sizeof path, err,
-                                 sizeof err) == 0)
+        if (md_prompt_store_find(self->store, language, name, path, sizeof path, err, sizeof err) ==
+            0)
             json_object_set_new(found, name, json_string(path));
         else
             json_array_append_new(missing, json_string(err));
     }
-    cc_bus_reply(bus, req, json_pack("{s:o, s:o, s:s}", "missing", missing, "found", found,
-                                     "prompt_dir", md_prompt_store_dir(self->store)));
+    cc_bus_reply(bus, req,
+                 json_pack("{s:o, s:o, s:s}", "missing", missing, "found", found, "prompt_dir",
+                           md_prompt_store_dir(self->store)));
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------- */

@@ -11,13 +11,13 @@
 
 typedef struct {
     /* the endpoint's generated stream; survives between plays of the same endpoint */
-    int ep_id;             /* endpoint the stream belongs to (0: none yet) */
+    int ep_id; /* endpoint the stream belongs to (0: none yet) */
     uint32_t ssrc;
     uint16_t seq;          /* of the next packet */
     uint32_t ts;           /* of the next packet */
     uint64_t last_sent_us; /* 0: nothing sent yet */
     /* the current play */
-    md_endpoint_t *ep;     /* NULL when not playing */
+    md_endpoint_t *ep; /* NULL when not playing */
     uint32_t play_id;
     md_prompt_t **items;
     size_t count, item, frame;
@@ -36,7 +36,7 @@ struct md_play {
     int load[MD_PLAY_PHASES];
     int active;
     bool ticked;
-    uint64_t last_ms;     /* last millisecond served */
+    uint64_t last_ms; /* last millisecond served */
     uint32_t last_play_id;
     uint64_t rng;
     md_play_send_fn *send;
@@ -49,10 +49,14 @@ struct md_play {
 const char *md_play_reason_name(md_play_reason_t reason)
 {
     switch (reason) {
-    case MD_PLAY_FINISHED: return "finished";
-    case MD_PLAY_STOPPED: return "stopped";
-    case MD_PLAY_BARGED_IN: return "barged_in";
-    case MD_PLAY_ERROR: return "error";
+    case MD_PLAY_FINISHED:
+        return "finished";
+    case MD_PLAY_STOPPED:
+        return "stopped";
+    case MD_PLAY_BARGED_IN:
+        return "barged_in";
+    case MD_PLAY_ERROR:
+        return "error";
     }
     return "error";
 }
@@ -173,8 +177,8 @@ int md_play_start(md_play_t *self, md_endpoint_t *ep, md_prompt_t **prompts, siz
                   bool loop, bool barge_in, uint64_t now_us, uint32_t *play_id)
 {
     md_prompt_t **items = NULL;
-    if (n == 0 || n > MD_PLAY_MAX_ITEMS || ep->slot < 0 || ep->slot >= self->capacity
-        || !(items = malloc(n * sizeof *items))) {
+    if (n == 0 || n > MD_PLAY_MAX_ITEMS || ep->slot < 0 || ep->slot >= self->capacity ||
+        !(items = malloc(n * sizeof *items))) {
         for (size_t i = 0; i < n; i++)
             md_prompt_unref(&prompts[i]);
         return n == 0 || n > MD_PLAY_MAX_ITEMS ? -EINVAL : -ENOMEM;
@@ -210,8 +214,7 @@ int md_play_start(md_play_t *self, md_endpoint_t *ep, md_prompt_t **prompts, siz
     p->fails = 0;
     uint64_t first_ms = now_us / 1000 + 1;
     int phase = s_pick_phase(self, first_ms);
-    uint64_t wait = ((uint64_t)phase + MD_PLAY_PHASES - first_ms % MD_PLAY_PHASES)
-                    % MD_PLAY_PHASES;
+    uint64_t wait = ((uint64_t)phase + MD_PLAY_PHASES - first_ms % MD_PLAY_PHASES) % MD_PLAY_PHASES;
     p->due_us = (first_ms + wait) * 1000;
     s_link(self, ep->slot, phase);
     ep->playing = true;
@@ -230,8 +233,8 @@ uint32_t md_play_stop(md_play_t *self, md_endpoint_t *ep, md_play_reason_t reaso
 
 bool md_play_barge_in(md_play_t *self, md_endpoint_t *ep)
 {
-    if (ep->slot < 0 || ep->slot >= self->capacity || self->players[ep->slot].ep != ep
-        || !self->players[ep->slot].barge_in)
+    if (ep->slot < 0 || ep->slot >= self->capacity || self->players[ep->slot].ep != ep ||
+        !self->players[ep->slot].barge_in)
         return false;
     s_end(self, ep->slot, MD_PLAY_BARGED_IN);
     return true;
@@ -315,8 +318,8 @@ static int s_serve(md_play_t *self, int slot, uint64_t now_us)
         }
     }
     if (p->ep && p->due_us <= now_us) /* a long stall: take up the beat again from now */
-        p->due_us += (now_us - p->due_us) / MD_PLAY_PERIOD_US * MD_PLAY_PERIOD_US
-                     + MD_PLAY_PERIOD_US;
+        p->due_us +=
+            (now_us - p->due_us) / MD_PLAY_PERIOD_US * MD_PLAY_PERIOD_US + MD_PLAY_PERIOD_US;
     return sent;
 }
 

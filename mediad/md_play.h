@@ -41,10 +41,10 @@ typedef enum {
 const char *md_play_reason_name(md_play_reason_t reason);
 
 /* Send one generated RTP packet from ep to its remote; 0 if sent, -1 if not. */
-typedef int (md_play_send_fn)(md_endpoint_t *ep, const uint8_t *pkt, size_t len, void *arg);
+typedef int(md_play_send_fn)(md_endpoint_t *ep, const uint8_t *pkt, size_t len, void *arg);
 /* A play ended. Runs inside md_play_tick or md_play_stop; it may start a new play. */
-typedef void (md_play_done_fn)(md_endpoint_t *ep, uint32_t play_id, md_play_reason_t reason,
-                               void *arg);
+typedef void(md_play_done_fn)(md_endpoint_t *ep, uint32_t play_id, md_play_reason_t reason,
+                              void *arg);
 
 typedef struct md_play md_play_t;
 
@@ -77,12 +77,12 @@ bool md_play_is_playing(const md_play_t *self, const md_endpoint_t *ep);
 int md_play_phase_load(const md_play_t *self, int phase);
 
 typedef struct {
-    uint64_t packets;      /* generated packets sent */
+    uint64_t packets; /* generated packets sent */
     uint64_t send_failed;
-    uint64_t late_1ms;     /* packets sent more than 1 ms after they were due */
-    uint64_t late_5ms;     /* ... more than 5 ms */
+    uint64_t late_1ms; /* packets sent more than 1 ms after they were due */
+    uint64_t late_5ms; /* ... more than 5 ms */
     uint64_t late_max_us;
-    uint64_t plays;        /* plays started */
+    uint64_t plays; /* plays started */
 } md_play_stats_t;
 const md_play_stats_t *md_play_stats(const md_play_t *self);
 

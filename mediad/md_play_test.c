@@ -21,7 +21,7 @@ typedef struct {
     s_sent_t *sent;
     int n, cap;
     uint64_t now;
-    int fail;            /* make sends fail */
+    int fail; /* make sends fail */
     int done_n;
     uint32_t done_id;
     md_play_reason_t done_reason;
@@ -78,7 +78,10 @@ static void s_run(md_play_t *play, s_fx_t *fx, uint64_t until, uint64_t step)
     }
 }
 
-static uint16_t s_seq(const uint8_t *p) { return (uint16_t)(p[2] << 8 | p[3]); }
+static uint16_t s_seq(const uint8_t *p)
+{
+    return (uint16_t)(p[2] << 8 | p[3]);
+}
 static uint32_t s_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -167,7 +170,7 @@ CC_TEST(play_loop_stop_barge_in)
     s_run(play, &fx, T0 + 1000 * MS, 1 * MS);
     CC_CHECK_NEAR(fx.n, 50, 1); /* loops on: a packet every 20 ms */
     CC_CHECK_INT(fx.done_n, 0);
-    CC_CHECK_INT(fx.sent[7].pkt[12], 2); /* frames 1,2,1,2,... */
+    CC_CHECK_INT(fx.sent[7].pkt[12], 2);   /* frames 1,2,1,2,... */
     CC_CHECK(!md_play_barge_in(play, ep)); /* barge_in was not asked for */
     CC_CHECK_INT(md_play_stop(play, ep, MD_PLAY_STOPPED), id);
     CC_CHECK_INT(fx.done_n, 1);
@@ -242,7 +245,9 @@ CC_TEST(play_empty_prompts_and_send_errors)
 
 CC_TEST(play_spreads_players_over_phases)
 {
-    enum { N = 500 };
+    enum {
+        N = 500
+    };
     s_fx_t fx = {.now = T0};
     md_core_t *core = md_core_new(N);
     md_play_t *play = md_play_new(N, 3, s_send, s_done, &fx);
@@ -296,8 +301,8 @@ CC_TEST(play_late_ticks_catch_up)
     s_run(play, &fx, T0 + 400 * MS, 7 * MS);
     CC_CHECK_NEAR(fx.n, 20, 1);
     for (int i = 1; i < fx.n; i++)
-        CC_CHECK(fx.sent[i].at_us - fx.sent[i - 1].at_us >= 14 * MS
-                 && fx.sent[i].at_us - fx.sent[i - 1].at_us <= 28 * MS);
+        CC_CHECK(fx.sent[i].at_us - fx.sent[i - 1].at_us >= 14 * MS &&
+                 fx.sent[i].at_us - fx.sent[i - 1].at_us <= 28 * MS);
     CC_CHECK(md_play_stats(play)->late_1ms > 0);
     CC_CHECK(md_play_stats(play)->late_max_us < 7 * MS);
     /* a 200 ms stall: at most MD_PLAY_CATCH_UP packets at once, then the beat resumes */

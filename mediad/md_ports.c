@@ -8,10 +8,10 @@
 #include <stdlib.h>
 
 struct md_ports {
-    int first;          /* lowest even port */
-    int total;          /* pairs */
+    int first; /* lowest even port */
+    int total; /* pairs */
     uint64_t quarantine_us;
-    int *next, *prev;   /* the free queue, by pair index; -1 ends it */
+    int *next, *prev; /* the free queue, by pair index; -1 ends it */
     int head, tail, count;
     uint64_t *freed_us; /* when each free pair was freed */
     bool *in_use;

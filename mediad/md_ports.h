@@ -28,7 +28,7 @@ int md_ports_take(md_ports_t *self, int port);
 void md_ports_free(md_ports_t *self, int port, uint64_t now_us);
 
 int md_ports_total(const md_ports_t *self);
-int md_ports_available(const md_ports_t *self);     /* free, in quarantine or not */
+int md_ports_available(const md_ports_t *self); /* free, in quarantine or not */
 int md_ports_quarantined(const md_ports_t *self, uint64_t now_us);
 
 #endif

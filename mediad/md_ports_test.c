@@ -17,7 +17,7 @@ CC_TEST(ports_range_rounding)
     CC_CHECK_INT(md_ports_alloc(p, T0), 20002);
     md_ports_destroy(&p);
     CC_CHECK(p == NULL);
-    md_ports_destroy(&p); /* no-op */
+    md_ports_destroy(&p);                  /* no-op */
     p = md_ports_new(20000, 20000, 0, T0); /* no room for RTCP */
     CC_CHECK(p == NULL);
     p = md_ports_new(20000, 20001, 0, T0);
@@ -78,7 +78,7 @@ CC_TEST(ports_quarantine)
     CC_CHECK_INT(md_ports_quarantined(p, T0 + 200 * MS), 1);
     CC_CHECK_INT(md_ports_available(p), 2);
     CC_CHECK_INT(md_ports_alloc(p, T0 + 200 * MS), 30004);
-    CC_CHECK_INT(md_ports_alloc(p, T0 + 200 * MS), -1);           /* strict: no fallback */
+    CC_CHECK_INT(md_ports_alloc(p, T0 + 200 * MS), -1); /* strict: no fallback */
     CC_CHECK_INT(md_ports_alloc(p, T0 + 2099 * MS), -1);
     CC_CHECK_INT(md_ports_alloc(p, T0 + 2100 * MS), 30000);
     /* freed at once, the later-freed pair waits behind the earlier one */

@@ -83,7 +83,7 @@ int md_wav_parse(const uint8_t *buf, size_t len, md_wav_t *out, char *err, size_
             return 0;
         }
         pos += 8 + (size_t)size + (size & 1); /* chunks are padded to even sizes */
-        if (pos < 12) /* wrapped */
+        if (pos < 12)                         /* wrapped */
             break;
     }
     snprintf(err, errlen, have_fmt ? "no data chunk" : "no fmt chunk");
@@ -112,8 +112,8 @@ void md_prompt_unref(md_prompt_t **self_p)
 }
 
 /* Resample n samples at rate to 8 kHz into a new buffer; *out_n gets its length. */
-static int16_t *s_resample(const int16_t *pcm, size_t n, uint32_t rate, size_t *out_n,
-                           char *err, size_t errlen)
+static int16_t *s_resample(const int16_t *pcm, size_t n, uint32_t rate, size_t *out_n, char *err,
+                           size_t errlen)
 {
     int rc = 0;
     SpeexResamplerState *st = speex_resampler_init(1, rate, 8000, RESAMPLE_QUALITY, &rc);
@@ -225,9 +225,9 @@ md_prompt_t *md_prompt_from_wav(const uint8_t *buf, size_t len, const char *path
 
 int md_prompt_check_name(const char *name, const char *language, char *err, size_t errlen)
 {
-    if (!language || !*language || strlen(language) >= MD_LANGUAGE_MAX
-        || strspn(language, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-               != strlen(language)) {
+    if (!language || !*language || strlen(language) >= MD_LANGUAGE_MAX ||
+        strspn(language, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+            strlen(language)) {
         snprintf(err, errlen, "language must be 1-%d letters, digits, '-' or '_'",
                  MD_LANGUAGE_MAX - 1);
         return -1;
@@ -260,8 +260,8 @@ static bool s_has_extension(const char *name)
     return dot && dot[1] != '\0' && dot != (slash ? slash + 1 : name);
 }
 
-int md_prompt_paths(const char *dir, const char *language, const char *name,
-                    char paths[2][4096], char *err, size_t errlen)
+int md_prompt_paths(const char *dir, const char *language, const char *name, char paths[2][4096],
+                    char *err, size_t errlen)
 {
     if (md_prompt_check_name(name, language, err, errlen) < 0)
         return -1;

@@ -17,17 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MD_FRAME_SAMPLES 160   /* 20 ms at 8 kHz */
+#define MD_FRAME_SAMPLES 160 /* 20 ms at 8 kHz */
 #define MD_PROMPT_NAME_MAX 256
 #define MD_LANGUAGE_MAX 16
 
 typedef struct {
     int refs;
-    char *path;         /* the file it came from (for logs and errors) */
-    uint32_t src_rate;  /* the file's sample rate */
-    size_t samples;     /* at 8 kHz, before padding the last frame */
-    size_t frames;      /* 20 ms frames */
-    uint8_t *pcmu;      /* frames * 160 bytes */
+    char *path;        /* the file it came from (for logs and errors) */
+    uint32_t src_rate; /* the file's sample rate */
+    size_t samples;    /* at 8 kHz, before padding the last frame */
+    size_t frames;     /* 20 ms frames */
+    uint8_t *pcmu;     /* frames * 160 bytes */
     uint8_t *pcma;
 } md_prompt_t;
 
@@ -66,8 +66,8 @@ int md_prompt_check_name(const char *name, const char *language, char *err, size
 /* The candidate paths of a name, most specific first: returns how many (1 or 2) were
  * written into paths[0..1] (each `len` bytes), or -1 if the name or language is invalid
  * (err set) or a path would not fit. */
-int md_prompt_paths(const char *dir, const char *language, const char *name,
-                    char paths[2][4096], char *err, size_t errlen);
+int md_prompt_paths(const char *dir, const char *language, const char *name, char paths[2][4096],
+                    char *err, size_t errlen);
 
 /* ---- the store ------------------------------------------------------------------- */
 

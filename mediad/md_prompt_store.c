@@ -77,8 +77,8 @@ size_t md_prompt_store_bytes(const md_prompt_store_t *self)
 }
 
 /* The first candidate path that is a regular file: 0 with *st and path filled. */
-static int s_locate(md_prompt_store_t *self, const char *language, const char *name,
-                    char *path, size_t len, struct stat *st, char *err, size_t errlen)
+static int s_locate(md_prompt_store_t *self, const char *language, const char *name, char *path,
+                    size_t len, struct stat *st, char *err, size_t errlen)
 {
     char paths[2][4096];
     int n = md_prompt_paths(self->dir, language, name, paths, err, errlen);
@@ -103,8 +103,8 @@ int md_prompt_store_find(md_prompt_store_t *self, const char *language, const ch
 
 static bool s_same_file(const s_entry_t *e, const struct stat *st)
 {
-    return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size
-           && e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+    return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+           e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Read the whole file into a new buffer. */
@@ -183,8 +183,12 @@ int md_prompt_store_get(md_prompt_store_t *self, const char *language, const cha
         snprintf(err, errlen, "%s: out of memory", path);
         return -EIO;
     }
-    *e = (s_entry_t){.next = self->entries, .dev = st.st_dev, .ino = st.st_ino,
-                     .size = st.st_size, .mtime = st.st_mtim, .prompt = prompt};
+    *e = (s_entry_t){.next = self->entries,
+                     .dev = st.st_dev,
+                     .ino = st.st_ino,
+                     .size = st.st_size,
+                     .mtime = st.st_mtim,
+                     .prompt = prompt};
     self->entries = e;
     self->count++;
     cc_info("prompt.loaded", "path=%s rate=%u seconds=%.2f frames=%zu", cc_logq(path),

@@ -43,7 +43,7 @@ static size_t s_wav(uint8_t *buf, int format, int channels, uint32_t rate, int b
     size_t pos = 0;
 #define PUT(s, n) (memcpy(buf + pos, s, n), pos += n)
 #define U16(v) (buf[pos] = (uint8_t)(v), buf[pos + 1] = (uint8_t)((v) >> 8), pos += 2)
-#define U32(v) (U16((v) & 0xffff), U16((uint32_t)(v) >> 16))
+#define U32(v) (U16((v)&0xffff), U16((uint32_t)(v) >> 16))
     size_t data = frames * (size_t)channels * 2;
     PUT("RIFF", 4);
     U32(0); /* readers do not need it */

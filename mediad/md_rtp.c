@@ -32,11 +32,11 @@ typedef struct {
     md_rtp_t *rtp;
     md_endpoint_t *ep;
     int fd_rtp, fd_rtcp;
-    int fd_fast;                 /* -1: none */
-    struct sockaddr_in fast_to;  /* where fd_fast is connected (last attempt) */
-    bool fast_ok;                /* the connect to fast_to succeeded */
-    md_dtmf_t *dtmf; /* NULL: detection off */
-    md_tap_t *tap;   /* NULL: not recorded */
+    int fd_fast;                /* -1: none */
+    struct sockaddr_in fast_to; /* where fd_fast is connected (last attempt) */
+    bool fast_ok;               /* the connect to fast_to succeeded */
+    md_dtmf_t *dtmf;            /* NULL: detection off */
+    md_tap_t *tap;              /* NULL: not recorded */
     int tap_party;
 } md_sock_t;
 
@@ -165,11 +165,9 @@ static ssize_t s_send_rtp_port(md_rtp_t *self, md_sock_t *s, const uint8_t *pkt,
 }
 
 /* Relay self->buf (len bytes, received by `from`) to peer's remote. */
-static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len,
-                    bool rtp)
+static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len, bool rtp)
 {
-    ssize_t sent = s_send_rtp_port(self, &self->socks[peer->slot], self->buf, len,
-                                   &peer->rtp.addr);
+    ssize_t sent = s_send_rtp_port(self, &self->socks[peer->slot], self->buf, len, &peer->rtp.addr);
     if (sent == (ssize_t)len) {
         if (rtp) {
             md_stats_rtp_out(&peer->stats, len);
@@ -232,8 +230,8 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
         s_relay(self, s->ep, peer, (size_t)n, s->ep->stats.packets_in != accepted);
     if (s->dtmf && s->ep->stats.packets_in != accepted)
         s_detect(self, s, (size_t)n, now);
-    if (s->tap && s->ep->stats.packets_in != accepted
-        && md_tap_add(s->tap, s->tap_party, self->buf, (size_t)n, now) < 0) {
+    if (s->tap && s->ep->stats.packets_in != accepted &&
+        md_tap_add(s->tap, s->tap_party, self->buf, (size_t)n, now) < 0) {
         self->on_tap(s->tap, s->ep, false, self->on_tap_arg); /* batch full: ship it */
         md_tap_add(s->tap, s->tap_party, self->buf, (size_t)n, now);
     }
@@ -242,8 +240,7 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
 int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t len)
 {
     md_sock_t *s = &self->socks[ep->slot];
-    if (ep->rtp.addr.sin_port == 0 || ep->rtp.addr.sin_addr.s_addr == INADDR_ANY
-        || s->fd_rtp < 0)
+    if (ep->rtp.addr.sin_port == 0 || ep->rtp.addr.sin_addr.s_addr == INADDR_ANY || s->fd_rtp < 0)
         return 0;
     ssize_t sent = s_send_rtp_port(self, s, pkt, len, &ep->rtp.addr);
     if (sent != (ssize_t)len) {
@@ -337,8 +334,8 @@ static int s_bind_one(md_rtp_t *self, int port, bool reuseport)
     }
     if (self->tos > 0)
         (void)setsockopt(fd, IPPROTO_IP, IP_TOS, &self->tos, sizeof self->tos);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr = self->bind_addr};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = self->bind_addr};
     if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         int rc = -errno;
         close(fd);
@@ -402,8 +399,7 @@ static int s_bind_any(md_rtp_t *self, int *port, int *fd_rtp, int *fd_rtcp)
 
 /* Exactly the pair and slot a restore names, bound: 0, -EBUSY (the slot or port is in
  * use, here or by another process), -ENOENT (not an id or port of this mediad), -errno. */
-static int s_bind_restore(md_rtp_t *self, const md_restore_t *restore, int *fd_rtp,
-                          int *fd_rtcp)
+static int s_bind_restore(md_rtp_t *self, const md_restore_t *restore, int *fd_rtp, int *fd_rtcp)
 {
     int rc = md_core_can_restore(self->core, restore->id);
     if (rc == 0)
@@ -452,9 +448,9 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
         rc = s_bind_any(self, &port, &fd_rtp, &fd_rtcp);
     if (rc < 0)
         return rc;
-    md_endpoint_t *ep = restore
-        ? md_core_restore(self->core, restore->id, port, call_id, leg, symmetric)
-        : md_core_create(self->core, port, call_id, leg, symmetric);
+    md_endpoint_t *ep =
+        restore ? md_core_restore(self->core, restore->id, port, call_id, leg, symmetric)
+                : md_core_create(self->core, port, call_id, leg, symmetric);
     if (!ep) { /* cannot happen after the checks above; stay safe anyway */
         close(fd_rtp);
         close(fd_rtcp);

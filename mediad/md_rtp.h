@@ -52,22 +52,22 @@ int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t le
 int md_rtp_dtmf(md_rtp_t *self, md_endpoint_t *ep, bool enable);
 bool md_rtp_dtmf_enabled(const md_rtp_t *self, const md_endpoint_t *ep);
 /* Who hears detected keys (one handler; NULL to remove). */
-typedef void (md_rtp_dtmf_fn)(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg);
+typedef void(md_rtp_dtmf_fn)(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg);
 void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg);
 /* Who hears that an endpoint is about to be closed (one handler; NULL to remove). */
-typedef void (md_rtp_close_fn)(md_endpoint_t *ep, void *arg);
+typedef void(md_rtp_close_fn)(md_endpoint_t *ep, void *arg);
 void md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg);
 
 /* Recording taps (md_tap): what ep receives is appended to tap as `party` (0 or 1); NULL
  * detaches. While untapped the packet path pays one pointer test. The tap handler (one;
  * set it before tapping) hears of a full batch (closing false: take and ship it now) and
  * of a tapped endpoint about to close (closing true: ship what is buffered, forget ep). */
-typedef void (md_rtp_tap_fn)(md_tap_t *tap, md_endpoint_t *ep, bool closing, void *arg);
+typedef void(md_rtp_tap_fn)(md_tap_t *tap, md_endpoint_t *ep, bool closing, void *arg);
 void md_rtp_on_tap(md_rtp_t *self, md_rtp_tap_fn *fn, void *arg);
 void md_rtp_tap(md_rtp_t *self, md_endpoint_t *ep, md_tap_t *tap, int party);
 md_tap_t *md_rtp_tap_of(const md_rtp_t *self, const md_endpoint_t *ep);
 
-uint64_t md_rtp_relayed(const md_rtp_t *self);    /* RTP packets sent on */
+uint64_t md_rtp_relayed(const md_rtp_t *self); /* RTP packets sent on */
 uint64_t md_rtp_send_errors(const md_rtp_t *self);
 /* Connected "fast" sockets (see md_rtp.c): how often one was (re)aimed at a remote, and
  * how many endpoints had to do without one (socket or bind failed, e.g. out of fds). */

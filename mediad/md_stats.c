@@ -22,8 +22,10 @@ int md_rtp_parse(const uint8_t *buf, size_t len, md_rtp_hdr_t *out)
     out->marker = (buf[1] & 0x80) != 0;
     out->pt = buf[1] & 0x7f;
     out->seq = (uint16_t)((buf[2] << 8) | buf[3]);
-    out->ts = ((uint32_t)buf[4] << 24) | ((uint32_t)buf[5] << 16) | ((uint32_t)buf[6] << 8) | buf[7];
-    out->ssrc = ((uint32_t)buf[8] << 24) | ((uint32_t)buf[9] << 16) | ((uint32_t)buf[10] << 8) | buf[11];
+    out->ts =
+        ((uint32_t)buf[4] << 24) | ((uint32_t)buf[5] << 16) | ((uint32_t)buf[6] << 8) | buf[7];
+    out->ssrc =
+        ((uint32_t)buf[8] << 24) | ((uint32_t)buf[9] << 16) | ((uint32_t)buf[10] << 8) | buf[11];
     return 0;
 }
 
@@ -35,13 +37,26 @@ bool md_rtp_is_rtcp(const uint8_t *buf, size_t len)
 uint32_t md_rtp_clock_rate(int pt)
 {
     switch (pt) {
-    case 10: case 11: return 44100;                 /* L16 */
-    case 6: return 16000;                           /* DVI4 16k */
-    case 16: return 11025;
-    case 17: return 22050;                          /* DVI4 */
-    case 14: case 25: case 26: case 28:
-    case 31: case 32: case 33: case 34: return 90000; /* MPA and video */
-    default: return 8000;
+    case 10:
+    case 11:
+        return 44100; /* L16 */
+    case 6:
+        return 16000; /* DVI4 16k */
+    case 16:
+        return 11025;
+    case 17:
+        return 22050; /* DVI4 */
+    case 14:
+    case 25:
+    case 26:
+    case 28:
+    case 31:
+    case 32:
+    case 33:
+    case 34:
+        return 90000; /* MPA and video */
+    default:
+        return 8000;
     }
 }
 

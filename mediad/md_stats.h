@@ -30,13 +30,13 @@ typedef struct {
     /* sequence state (RFC 3550 A.1, without probation) */
     bool seq_init;
     uint16_t max_seq;
-    uint32_t cycles;     /* wraps of max_seq, times 65536 */
+    uint32_t cycles; /* wraps of max_seq, times 65536 */
     uint32_t base_seq;
     uint32_t bad_seq;    /* after a large jump: the sequence number that confirms a restart */
     uint64_t received;   /* packets counted into the sequence space since base_seq */
     uint64_t lost_prior; /* losses counted before the source restarted its sequence */
     /* jitter (A.8), kept in timestamp units of jitter_clock */
-    int jitter_pt;       /* payload type jitter is measured on; -1 before the first packet */
+    int jitter_pt; /* payload type jitter is measured on; -1 before the first packet */
     uint32_t jitter_clock;
     bool have_transit;
     int64_t last_transit;
@@ -68,7 +68,7 @@ static inline void md_stats_rtp_out(md_stats_t *self, size_t len)
 
 /* Derived figures. */
 uint64_t md_stats_expected(const md_stats_t *self);
-uint64_t md_stats_lost(const md_stats_t *self);  /* never negative (duplicates) */
+uint64_t md_stats_lost(const md_stats_t *self); /* never negative (duplicates) */
 double md_stats_jitter_ms(const md_stats_t *self);
 double md_stats_max_gap_ms(const md_stats_t *self);
 

@@ -43,8 +43,13 @@ int md_tap_add(md_tap_t *self, int party, const uint8_t *pkt, size_t len, uint64
         return 1;
     if (self->len + CC_TAP_FRAME_HDR + plen > MD_TAP_BUF || self->nframes == UINT16_MAX)
         return -1;
-    cc_tap_frame_t f = {.party = party, .pt = rtp.pt, .seq = rtp.seq, .ts = rtp.ts,
-                        .ssrc = rtp.ssrc, .arrival_us = now_us, .payload = pkt + off,
+    cc_tap_frame_t f = {.party = party,
+                        .pt = rtp.pt,
+                        .seq = rtp.seq,
+                        .ts = rtp.ts,
+                        .ssrc = rtp.ssrc,
+                        .arrival_us = now_us,
+                        .payload = pkt + off,
                         .len = plen};
     self->len += cc_tap_frame_put(self->buf + self->len, &f);
     self->nframes++;

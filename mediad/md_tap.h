@@ -16,12 +16,12 @@
 typedef struct md_tap md_tap_t;
 struct md_tap {
     uint64_t id;
-    int endpoint[2];           /* endpoint ids of party 0 and 1 (0: none) */
-    uint32_t batch_seq;        /* of the last batch taken */
+    int endpoint[2];    /* endpoint ids of party 0 and 1 (0: none) */
+    uint32_t batch_seq; /* of the last batch taken */
     uint16_t nframes;
-    size_t len;                /* bytes in buf, header included */
+    size_t len; /* bytes in buf, header included */
     uint64_t frames, frames_dropped, batches, batches_dropped;
-    md_tap_t *next;            /* the adapter's list */
+    md_tap_t *next; /* the adapter's list */
     uint8_t buf[MD_TAP_BUF];
 };
 

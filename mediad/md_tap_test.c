@@ -9,8 +9,8 @@
 
 /* An RTP packet: 12-byte header (PT pt, sequence seq, timestamp ts, SSRC ssrc) then plen
  * payload bytes of value fill. Returns its length. */
-static size_t s_rtp(uint8_t *pkt, int pt, uint16_t seq, uint32_t ts, uint32_t ssrc,
-                    size_t plen, uint8_t fill)
+static size_t s_rtp(uint8_t *pkt, int pt, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t plen,
+                    uint8_t fill)
 {
     pkt[0] = 0x80;
     pkt[1] = (uint8_t)pt;
@@ -47,9 +47,9 @@ CC_TEST(tap_batch_layout)
     CC_CHECK_INT(cc_le_get(b + 16, 4), 1); /* first batch */
     CC_CHECK_INT(cc_le_get(b + 20, 4), 0); /* nothing dropped */
     const uint8_t *f = b + CC_TAP_HDR;
-    CC_CHECK_INT(f[0], 1);                  /* party */
-    CC_CHECK_INT(f[1], 8);                  /* payload type, marker stripped */
-    CC_CHECK_INT(cc_le_get(f + 2, 2), 0xabcd);   /* sequence, little-endian */
+    CC_CHECK_INT(f[0], 1);                     /* party */
+    CC_CHECK_INT(f[1], 8);                     /* payload type, marker stripped */
+    CC_CHECK_INT(cc_le_get(f + 2, 2), 0xabcd); /* sequence, little-endian */
     CC_CHECK_INT(cc_le_get(f + 4, 4), 0x11223344u);
     CC_CHECK_INT(cc_le_get(f + 8, 4), 0xdeadbeefu);
     CC_CHECK(cc_le_get(f + 12, 8) == 123456789ull);

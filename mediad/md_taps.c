@@ -89,8 +89,7 @@ static void s_detach(md_taps_t *self, md_tap_t *tap)
     }
 }
 
-static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                       void *arg)
+static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_taps_t *self = arg;
@@ -144,12 +143,12 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     }
     cc_debug("tap.started", "tap=%lld caller_endpoint=%d callee_endpoint=%d", (long long)id,
              tap->endpoint[0], tap->endpoint[1]);
-    cc_bus_reply(bus, req, json_pack("{s:I, s:i}", "mono_us", (json_int_t)cc_mono_us(),
-                                     "batch_ms", self->batch_ms));
+    cc_bus_reply(
+        bus, req,
+        json_pack("{s:I, s:i}", "mono_us", (json_int_t)cc_mono_us(), "batch_ms", self->batch_ms));
 }
 
-static void s_on_stop(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                      void *arg)
+static void s_on_stop(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_taps_t *self = arg;
@@ -171,14 +170,13 @@ static void s_on_stop(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     self->count--;
     cc_debug("tap.stopped", "tap=%lld frames=%llu dropped=%llu", (long long)id,
              (unsigned long long)tap->frames, (unsigned long long)tap->frames_dropped);
-    cc_bus_reply(bus, req, json_pack("{s:I, s:I, s:I}", "frames", (json_int_t)tap->frames,
-                                     "frames_dropped", (json_int_t)tap->frames_dropped,
-                                     "batches", (json_int_t)tap->batches));
+    cc_bus_reply(bus, req,
+                 json_pack("{s:I, s:I, s:I}", "frames", (json_int_t)tap->frames, "frames_dropped",
+                           (json_int_t)tap->frames_dropped, "batches", (json_int_t)tap->batches));
     md_tap_destroy(&tap);
 }
 
-static void s_on_find(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                      void *arg)
+static void s_on_find(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     md_taps_t *self = arg;
@@ -221,8 +219,7 @@ md_taps_t *md_taps_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t
         md_taps_destroy(&self);
         return NULL;
     }
-    self->timer = cc_loop_timer_add(loop, (uint64_t)batch_ms, (uint64_t)batch_ms, s_on_timer,
-                                    self);
+    self->timer = cc_loop_timer_add(loop, (uint64_t)batch_ms, (uint64_t)batch_ms, s_on_timer, self);
     static const struct {
         const char *name;
         cc_bus_command_fn *fn;

@@ -17,8 +17,9 @@ int rec_key_parse_hex(const char *text, uint8_t key[REC_KEY_LEN])
         text++;
     for (int i = 0; i < REC_KEY_LEN; i++) {
         unsigned v;
-        if (sscanf(text + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", text[2 * i])
-            || !text[2 * i + 1] || !strchr("0123456789abcdefABCDEF", text[2 * i + 1]))
+        if (sscanf(text + 2 * i, "%2x", &v) != 1 ||
+            !strchr("0123456789abcdefABCDEF", text[2 * i]) || !text[2 * i + 1] ||
+            !strchr("0123456789abcdefABCDEF", text[2 * i + 1]))
             return -1;
         key[i] = (uint8_t)v;
     }
@@ -80,7 +81,9 @@ int rec_enc_header_open(const uint8_t master[REC_KEY_LEN], const uint8_t *hdr, s
         return -2;
     memcpy(tag, hdr + 60, 16);
     return s_gcm(0, master, hdr + 16, s_wrap_aad, sizeof s_wrap_aad, hdr + 28, REC_KEY_LEN,
-                 data_key, tag) == 0 ? 0 : -3;
+                 data_key, tag) == 0
+               ? 0
+               : -3;
 }
 
 static void s_chunk_iv_aad(const uint8_t hdr[REC_ENC_HDR], uint64_t index, bool final,

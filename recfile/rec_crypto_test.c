@@ -42,11 +42,9 @@ CC_TEST(crypto_header_and_chunk)
     memset(pt, 0, 100);
     CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 3, sealed, sizeof sealed, pt, &n, &used, &final), 0);
     CC_CHECK(n == 100 && used == sizeof sealed && final && pt[99] == 0x5a);
-    CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 3, sealed, sizeof sealed - 1, pt, &n, &used,
-                                    &final), 1);
-    CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 4, sealed, sizeof sealed, pt, &n, &used, &final),
-                 -1);
+    CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 3, sealed, sizeof sealed - 1, pt, &n, &used, &final),
+                 1);
+    CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 4, sealed, sizeof sealed, pt, &n, &used, &final), -1);
     sealed[3] &= 0x7f; /* the final flag cleared: no longer authentic */
-    CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 3, sealed, sizeof sealed, pt, &n, &used, &final),
-                 -1);
+    CC_CHECK_INT(rec_enc_chunk_open(key, hdr, 3, sealed, sizeof sealed, pt, &n, &used, &final), -1);
 }

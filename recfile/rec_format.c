@@ -27,8 +27,8 @@ void rec_wav_header(uint8_t h[REC_WAV_HDR], uint32_t data_bytes)
 
 bool rec_wav_is_ours(const uint8_t *b, size_t len)
 {
-    return len >= REC_WAV_HDR && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WAVEfmt ", 8)
-           && !memcmp(b + 36, "data", 4);
+    return len >= REC_WAV_HDR && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WAVEfmt ", 8) &&
+           !memcmp(b + 36, "data", 4);
 }
 
 size_t rec_enc_valid_prefix(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
@@ -56,17 +56,18 @@ size_t rec_enc_valid_prefix(const uint8_t master[REC_KEY_LEN], const uint8_t *fi
     return off;
 }
 
-int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
-                uint8_t **out, size_t *out_len, bool *complete, char *err, size_t errlen)
+int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len, uint8_t **out,
+                size_t *out_len, bool *complete, char *err, size_t errlen)
 {
     uint8_t key[REC_KEY_LEN];
     int rc = rec_enc_header_open(master, file, len, key);
     *out = NULL;
     *complete = false;
     if (rc != 0) {
-        snprintf(err, errlen, "%s", rc == -1 ? "not an encrypted recording (no CCREC1 header)"
-                                    : rc == -2 ? "encrypted under another master key"
-                                               : "header altered: the data key does not unwrap");
+        snprintf(err, errlen, "%s",
+                 rc == -1   ? "not an encrypted recording (no CCREC1 header)"
+                 : rc == -2 ? "encrypted under another master key"
+                            : "header altered: the data key does not unwrap");
         return -1;
     }
     size_t cap = len, used_out = 0, off = REC_ENC_HDR;
@@ -78,13 +79,15 @@ int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t l
         snprintf(err, errlen, "out of memory");
     while (rc == 0 && off < len && !*complete) {
         size_t n, used;
-        int r = rec_enc_chunk_open(key, file, index, file + off, len - off, pt, &n, &used,
-                                   complete);
+        int r =
+            rec_enc_chunk_open(key, file, index, file + off, len - off, pt, &n, &used, complete);
         if (r == 1)
             break; /* cut short: a crash while writing it */
         if (r < 0) {
-            snprintf(err, errlen, "chunk %llu (at byte %zu) fails authentication: the file was "
-                     "altered", (unsigned long long)index, off);
+            snprintf(err, errlen,
+                     "chunk %llu (at byte %zu) fails authentication: the file was "
+                     "altered",
+                     (unsigned long long)index, off);
             rc = -1;
             break;
         }

@@ -27,8 +27,8 @@ bool rec_wav_is_ours(const uint8_t *buf, size_t len);
 /* Whole-file decryption, for export: the WAV (sizes fixed) in *out (malloc'd, caller
  * frees). *complete: the final chunk was there. 0, or -1 with a message in err naming the
  * failing chunk or cause. */
-int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len,
-                uint8_t **out, size_t *out_len, bool *complete, char *err, size_t errlen);
+int rec_decrypt(const uint8_t master[REC_KEY_LEN], const uint8_t *file, size_t len, uint8_t **out,
+                size_t *out_len, bool *complete, char *err, size_t errlen);
 
 /* Length of the longest prefix of file made of the header and whole, authentic chunks
  * (what crash recovery keeps); *chunks their count, *final whether the last is final. */

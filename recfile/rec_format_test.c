@@ -64,8 +64,8 @@ CC_TEST(format_round_trip_tamper_truncate)
     CC_CHECK_INT(rec_decrypt(other, f, len, &out, &n, &complete, err, sizeof err), -1);
     CC_CHECK(strstr(err, "another master key") != NULL);
     /* the final flag cannot be moved: dropping the last chunk leaves it incomplete */
-    CC_CHECK_INT(rec_decrypt(s_master, f, REC_ENC_HDR + 2 * 1020, &out, &n, &complete, err,
-                             sizeof err), 0);
+    CC_CHECK_INT(
+        rec_decrypt(s_master, f, REC_ENC_HDR + 2 * 1020, &out, &n, &complete, err, sizeof err), 0);
     CC_CHECK(!complete);
     free(out);
 }

@@ -66,8 +66,8 @@ int main(int argc, char **argv)
         snprintf(key_path, sizeof key_path, "%s/secrets/recording-master.key",
                  cc_config_var_dir(cfg));
     bool created = false;
-    bool have_key = rec_master_key_load(key_path, rc.encrypt, master, &created, err,
-                                        sizeof err) == 0;
+    bool have_key =
+        rec_master_key_load(key_path, rc.encrypt, master, &created, err, sizeof err) == 0;
     if (rc.encrypt && !have_key)
         s_fail(err);
     if (created)
@@ -79,9 +79,10 @@ int main(int argc, char **argv)
         s_fail("cannot set up recording (tap socket or database statements)");
     int recovered = rec_recovery_run(calls);
     cc_daemon_on_status(daemon, s_status, calls);
-    cc_info("recorderd.config", "dir=%s encrypt=%d default_mode=%s retention_days=%d "
-            "sweep_s=%d recovered=%d", cc_logq(dir), rc.encrypt,
-            rec_mode_name(rc.default_mode), rc.default_retention_days,
+    cc_info("recorderd.config",
+            "dir=%s encrypt=%d default_mode=%s retention_days=%d "
+            "sweep_s=%d recovered=%d",
+            cc_logq(dir), rc.encrypt, rec_mode_name(rc.default_mode), rc.default_retention_days,
             rc.retention_interval_s, recovered);
     cc_daemon_ready(daemon);
     int code = cc_daemon_run(daemon);

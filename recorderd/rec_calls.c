@@ -102,12 +102,14 @@ static void s_take_endpoints(rec_call_t *c, json_t *obj)
 
 static void s_resolve(rec_calls_t *self, rec_call_t *c)
 {
-    rec_call_keys_t keys = {.caller_ext = c->caller, .callee_ext = c->callee,
-                            .agent_ext = c->agent, .queue = c->queue, .trunk = c->trunk};
+    rec_call_keys_t keys = {.caller_ext = c->caller,
+                            .callee_ext = c->callee,
+                            .agent_ext = c->agent,
+                            .queue = c->queue,
+                            .trunk = c->trunk};
     rec_policy_resolve(self->policies, self->npolicies, &keys, self->cfg.default_mode,
                        self->cfg.default_retention_days, &c->decision);
 }
-
 
 /* ---- periodic work ------------------------------------------------------------------ */
 
@@ -143,7 +145,6 @@ static void s_on_tick(cc_loop_t *loop, int timer_id, void *arg)
         s_reload(self);
 }
 
-
 /* ---- bus: events ------------------------------------------------------------------- */
 
 static void s_after_endpoints(rec_calls_t *self, rec_call_t *c)
@@ -158,8 +159,9 @@ static void s_after_endpoints(rec_calls_t *self, rec_call_t *c)
         else if (rec_session_start(self, c) < 0)
             cc_bus_reply_error(self->bus, req, "internal", "cannot start recording (see log)");
         else
-            cc_bus_reply(self->bus, req, json_pack("{s:I, s:s}", "recording_id",
-                                                   (json_int_t)c->rec_id, "path", c->path));
+            cc_bus_reply(
+                self->bus, req,
+                json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "path", c->path));
         return;
     }
     if (c->decision.mode == REC_ALWAYS && !c->ended)
@@ -175,7 +177,8 @@ static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
     if (status == 0) {
         json_t *eps = json_object_get(result, "endpoints"), *e;
         size_t i;
-        json_array_foreach(eps, i, e) {
+        json_array_foreach(eps, i, e)
+        {
             const char *leg = json_string_value(json_object_get(e, "leg"));
             if (leg && !strcmp(leg, "caller") && !c->caller_ep) {
                 c->caller_ep = (int)json_integer_value(json_object_get(e, "endpoint_id"));
@@ -183,7 +186,8 @@ static void s_on_found(cc_bus_t *bus, int status, json_t *result, void *arg)
                     c->callee_ep = (int)json_integer_value(json_object_get(e, "peer_id"));
             }
         }
-        json_array_foreach(eps, i, e) { /* no caller leg connected: take another leg */
+        json_array_foreach(eps, i, e)
+        { /* no caller leg connected: take another leg */
             int id = (int)json_integer_value(json_object_get(e, "endpoint_id"));
             if (!c->callee_ep && id != c->caller_ep)
                 c->callee_ep = id;
@@ -198,9 +202,9 @@ static void s_find_endpoints(rec_calls_t *self, rec_call_t *c)
 {
     if (c->finding)
         return;
-    c->finding = cc_bus_request(self->bus, &c->requests, "mediad", "endpoint.find",
-                                json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found,
-                                c) != 0;
+    c->finding =
+        cc_bus_request(self->bus, &c->requests, "mediad", "endpoint.find",
+                       json_pack("{s:s}", "call_id", c->call_id), 2000, s_on_found, c) != 0;
     if (!c->finding)
         s_after_endpoints(self, c);
 }
@@ -247,10 +251,11 @@ static void s_on_media_restored(rec_calls_t *self, rec_call_t *c, json_t *b)
     if (tap)
         rec_session_tap_restart(self, c);
     if (dtmf || tap)
-        cc_info("rec.media_restored", "recording=%lld caller_endpoint=%d callee_endpoint=%d "
-                "gap_ms=%lld tap=%d dtmf=%d", (long long)(tap ? c->rec_id : 0), c->caller_ep,
-                c->callee_ep, (long long)json_integer_value(json_object_get(b, "gap_ms")), tap,
-                dtmf);
+        cc_info("rec.media_restored",
+                "recording=%lld caller_endpoint=%d callee_endpoint=%d "
+                "gap_ms=%lld tap=%d dtmf=%d",
+                (long long)(tap ? c->rec_id : 0), c->caller_ep, c->callee_ep,
+                (long long)json_integer_value(json_object_get(b, "gap_ms")), tap, dtmf);
 }
 
 static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
@@ -326,8 +331,12 @@ static void s_on_dtmf(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     if (!c || !digit || !self->cfg.feature_codes || ep != c->callee_ep || ep == 0)
         return;
     switch (rec_fc_feed(&c->fc, digit[0], cc_mono_us())) {
-    case REC_FC_PAUSE: rec_session_pause(self, c, true, "dtmf"); break;
-    case REC_FC_RESUME: rec_session_pause(self, c, false, "dtmf"); break;
+    case REC_FC_PAUSE:
+        rec_session_pause(self, c, true, "dtmf");
+        break;
+    case REC_FC_RESUME:
+        rec_session_pause(self, c, false, "dtmf");
+        break;
     case REC_FC_START:
         if (!c->mix && c->decision.mode != REC_NEVER)
             rec_session_start(self, c);
@@ -336,7 +345,8 @@ static void s_on_dtmf(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         if (c->mix && c->decision.mode == REC_ON_DEMAND)
             rec_session_stop(self, c);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -350,8 +360,7 @@ static rec_call_t *s_call_arg(rec_calls_t *self, cc_bus_req_t *req, json_t *args
     return c;
 }
 
-static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     rec_calls_t *self = arg;
@@ -364,8 +373,9 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     if (json_object_get(args, "callee"))
         s_copy(c->callee, json_string_value(json_object_get(args, "callee")));
     if (c->mix && !c->stopping) {
-        cc_bus_reply(bus, req, json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id,
-                                         "path", c->path));
+        cc_bus_reply(
+            bus, req,
+            json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "path", c->path));
         return;
     }
     if (c->mix || c->pending_start) {
@@ -383,20 +393,18 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         cc_bus_reply_error(bus, req, "internal", "cannot start recording (see log)");
         return;
     }
-    cc_bus_reply(bus, req, json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "path",
-                                     c->path));
+    cc_bus_reply(bus, req,
+                 json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "path", c->path));
 }
 
-static void s_cmd_simple(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_cmd_simple(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     rec_calls_t *self = arg;
     rec_call_t *c = s_call_arg(self, req, args, false);
     if (!c)
         return;
     if (!c->mix || c->stopping) {
-        cc_bus_reply_error(bus, req, "not_recording", "call %s is not being recorded",
-                           c->call_id);
+        cc_bus_reply_error(bus, req, "not_recording", "call %s is not being recorded", c->call_id);
         return;
     }
     int64_t id = c->rec_id;
@@ -408,8 +416,7 @@ static void s_cmd_simple(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
     cc_bus_reply(bus, req, json_pack("{s:I}", "recording_id", (json_int_t)id));
 }
 
-static void s_cmd_sweep(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_cmd_sweep(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     (void)args;
@@ -418,8 +425,7 @@ static void s_cmd_sweep(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
 
-rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
-                           const rec_calls_cfg_t *cfg)
+rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg, const rec_calls_cfg_t *cfg)
 {
     rec_calls_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -460,8 +466,10 @@ rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
     static const struct {
         const char *name;
         cc_bus_command_fn *fn;
-    } cmds[] = {{"rec.start", s_cmd_start}, {"rec.stop", s_cmd_simple},
-                {"rec.pause", s_cmd_simple}, {"rec.resume", s_cmd_simple},
+    } cmds[] = {{"rec.start", s_cmd_start},
+                {"rec.stop", s_cmd_simple},
+                {"rec.pause", s_cmd_simple},
+                {"rec.resume", s_cmd_simple},
                 {"rec.sweep", s_cmd_sweep}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (cc_bus_on_command(bus, cmds[i].name, cmds[i].fn, self) < 0) {
@@ -511,7 +519,8 @@ void rec_calls_status(rec_calls_t *self, json_t *details)
 {
     json_object_set_new(details, "calls", json_integer(self->ncalls));
     json_object_set_new(details, "recording", json_integer(self->nrecording));
-    json_object_set_new(details, "recordings_done", json_integer((json_int_t)self->recordings_done));
+    json_object_set_new(details, "recordings_done",
+                        json_integer((json_int_t)self->recordings_done));
     json_object_set_new(details, "tap_batches", json_integer((json_int_t)self->batches));
     json_object_set_new(details, "tap_frames", json_integer((json_int_t)self->frames));
     json_object_set_new(details, "tap_bad_batches", json_integer((json_int_t)self->bad_batches));
@@ -520,4 +529,3 @@ void rec_calls_status(rec_calls_t *self, json_t *details)
     json_object_set_new(details, "deleted", json_integer((json_int_t)self->deleted));
     json_object_set_new(details, "policies", json_integer((json_int_t)self->npolicies));
 }
-

@@ -18,21 +18,20 @@
 #include "rec_policy.h"
 
 typedef struct {
-    const char *dir;            /* recordings root */
+    const char *dir; /* recordings root */
     const char *run_dir;
     rec_mode_t default_mode;
     int default_retention_days;
     int retention_interval_s;
     bool encrypt;
-    const uint8_t *master;      /* REC_KEY_LEN bytes when encrypt */
+    const uint8_t *master; /* REC_KEY_LEN bytes when encrypt */
     int flush_ms, end_grace_ms;
     bool feature_codes;
 } rec_calls_cfg_t;
 
 typedef struct rec_calls rec_calls_t;
 
-rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg,
-                           const rec_calls_cfg_t *cfg);
+rec_calls_t *rec_calls_new(cc_bus_t *bus, cc_loop_t *loop, cc_pg_t *pg, const rec_calls_cfg_t *cfg);
 /* Close every open recording (complete: the daemon stops cleanly). */
 void rec_calls_destroy(rec_calls_t **self_p);
 void rec_calls_status(rec_calls_t *self, json_t *details);

@@ -18,7 +18,7 @@
 typedef struct rec_call rec_call_t;
 struct rec_call {
     rec_calls_t *owner;
-    cc_bus_owner_t requests;     /* endpoint.find: cancelled when the call is freed */
+    cc_bus_owner_t requests; /* endpoint.find: cancelled when the call is freed */
     char call_id[256];
     char caller[TEXT_MAX], callee[TEXT_MAX], agent[TEXT_MAX], queue[TEXT_MAX], trunk[TEXT_MAX];
     int caller_ep, callee_ep;
@@ -31,14 +31,14 @@ struct rec_call {
     rec_file_t *file;
     rec_mix_t *mix;
     char path[4096];
-    int64_t offset_us;          /* mediad's clock minus ours */
-    uint32_t last_batch;        /* of the current tap (a restarted mediad counts anew) */
-    uint64_t dropped_mediad;    /* frames the current tap dropped */
-    uint64_t dropped_before;    /* frames earlier taps of this recording dropped */
+    int64_t offset_us;       /* mediad's clock minus ours */
+    uint32_t last_batch;     /* of the current tap (a restarted mediad counts anew) */
+    uint64_t dropped_mediad; /* frames the current tap dropped */
+    uint64_t dropped_before; /* frames earlier taps of this recording dropped */
     uint64_t batches_missing;
     bool stopping, write_failed;
-    bool tap_stop_pending;      /* tap.stop not answered yet: the file waits for it */
-    int stop_timer;             /* the end grace; >0 while it runs */
+    bool tap_stop_pending; /* tap.stop not answered yet: the file waits for it */
+    int stop_timer;        /* the end grace; >0 while it runs */
     uint64_t stop_us;
     cc_bus_req_t *pending_start; /* rec.start waiting for endpoint.find */
 };

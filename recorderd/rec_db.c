@@ -11,24 +11,34 @@ static const struct {
     const char *name, *sql;
     int n;
 } s_stmts[] = {
-    {"rec_policies", "SELECT kind, name, mode, coalesce(retention_days, -1) FROM "
-                     "recording_policies", 0},
-    {"rec_insert", "INSERT INTO recordings (call_id, caller, callee, agent, queue, trunk, mode, "
-                   "policy, path, encrypted, retention_days, retention_until) VALUES ($1, $2, "
-                   "$3, $4, $5, $6, $7, $8, $9, $10, $11::int, now() + make_interval(days => "
-                   "$11::int)) RETURNING id", 11},
+    {"rec_policies",
+     "SELECT kind, name, mode, coalesce(retention_days, -1) FROM "
+     "recording_policies",
+     0},
+    {"rec_insert",
+     "INSERT INTO recordings (call_id, caller, callee, agent, queue, trunk, mode, "
+     "policy, path, encrypted, retention_days, retention_until) VALUES ($1, $2, "
+     "$3, $4, $5, $6, $7, $8, $9, $10, $11::int, now() + make_interval(days => "
+     "$11::int)) RETURNING id",
+     11},
     {"rec_path", "UPDATE recordings SET path = $2 WHERE id = $1", 2},
     {"rec_agent", "UPDATE recordings SET agent = $2 WHERE id = $1", 2},
     {"rec_queue", "UPDATE recordings SET queue = $2 WHERE id = $1", 2},
-    {"rec_finish", "UPDATE recordings SET ended_at = now(), duration_ms = $2, size = $3, "
-                   "sha256 = $4, complete = $5, paused = $6::jsonb, frames_lost = $7, "
-                   "gaps = $8::jsonb, retention_until = now() + make_interval(days => "
-                   "retention_days) WHERE id = $1", 8},
-    {"rec_open", "SELECT id, path, encrypted FROM recordings WHERE ended_at IS NULL AND "
-                 "deleted_at IS NULL ORDER BY id", 0},
-    {"rec_expired", "SELECT id, path, encrypted FROM recordings WHERE deleted_at IS NULL AND "
-                    "NOT legal_hold AND ended_at IS NOT NULL AND retention_until <= now() "
-                    "ORDER BY id LIMIT 10000", 0},
+    {"rec_finish",
+     "UPDATE recordings SET ended_at = now(), duration_ms = $2, size = $3, "
+     "sha256 = $4, complete = $5, paused = $6::jsonb, frames_lost = $7, "
+     "gaps = $8::jsonb, retention_until = now() + make_interval(days => "
+     "retention_days) WHERE id = $1",
+     8},
+    {"rec_open",
+     "SELECT id, path, encrypted FROM recordings WHERE ended_at IS NULL AND "
+     "deleted_at IS NULL ORDER BY id",
+     0},
+    {"rec_expired",
+     "SELECT id, path, encrypted FROM recordings WHERE deleted_at IS NULL AND "
+     "NOT legal_hold AND ended_at IS NOT NULL AND retention_until <= now() "
+     "ORDER BY id LIMIT 10000",
+     0},
     {"rec_deleted", "UPDATE recordings SET deleted_at = now() WHERE id = $1", 1},
 };
 
@@ -95,8 +105,10 @@ int64_t rec_db_insert(cc_pg_t *pg, const rec_db_new_t *x)
     char days[16];
     snprintf(days, sizeof days, "%d", x->retention_days);
 #define NZ(s) ((s) && *(s) ? (s) : NULL)
-    const char *p[] = {x->call_id, NZ(x->caller), NZ(x->callee), NZ(x->agent), NZ(x->queue),
-                       NZ(x->trunk), x->mode, x->policy, x->path, x->encrypted ? "t" : "f", days};
+    const char *p[] = {
+        x->call_id,   NZ(x->caller), NZ(x->callee), NZ(x->agent), NZ(x->queue),
+        NZ(x->trunk), x->mode,       x->policy,     x->path,      x->encrypted ? "t" : "f",
+        days};
 #undef NZ
     PGresult *r = s_exec(pg, "rec_insert", 11, p);
     int64_t id = r && PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
@@ -135,17 +147,18 @@ int rec_db_set_queue(cc_pg_t *pg, int64_t id, const char *queue)
     return s_set(pg, "rec_queue", id, queue);
 }
 
-int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,
-                  const char *sha256, bool complete, const char *paused_json,
-                  uint64_t frames_lost, const char *gaps_json)
+int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size, const char *sha256,
+                  bool complete, const char *paused_json, uint64_t frames_lost,
+                  const char *gaps_json)
 {
     char ids[24], dur[24], sz[24], lost[24];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
     snprintf(dur, sizeof dur, "%lld", (long long)duration_ms);
     snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
     snprintf(lost, sizeof lost, "%llu", (unsigned long long)frames_lost);
-    const char *p[] = {ids, dur, sz, sha256 && *sha256 ? sha256 : NULL, complete ? "t" : "f",
-                       paused_json, lost, gaps_json};
+    const char *p[] = {
+        ids,         dur,  sz,       sha256 && *sha256 ? sha256 : NULL, complete ? "t" : "f",
+        paused_json, lost, gaps_json};
     return s_update(pg, "rec_finish", 8, p);
 }
 

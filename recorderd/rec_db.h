@@ -28,12 +28,12 @@ int64_t rec_db_insert(cc_pg_t *pg, const rec_db_new_t *r);
 int rec_db_set_path(cc_pg_t *pg, int64_t id, const char *path);
 int rec_db_set_agent(cc_pg_t *pg, int64_t id, const char *agent);
 int rec_db_set_queue(cc_pg_t *pg, int64_t id, const char *queue);
-int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size,
-                  const char *sha256, bool complete, const char *paused_json,
-                  uint64_t frames_lost, const char *gaps_json);
+int rec_db_finish(cc_pg_t *pg, int64_t id, int64_t duration_ms, uint64_t size, const char *sha256,
+                  bool complete, const char *paused_json, uint64_t frames_lost,
+                  const char *gaps_json);
 
 /* Rows left open by a crash: fn(id, path, encrypted) for each. Count or -1. */
-typedef void (rec_db_row_fn)(int64_t id, const char *path, bool encrypted, void *arg);
+typedef void(rec_db_row_fn)(int64_t id, const char *path, bool encrypted, void *arg);
 int rec_db_open_rows(cc_pg_t *pg, rec_db_row_fn *fn, void *arg);
 /* Recordings whose retention ended (not held, not deleted, closed). */
 int rec_db_expired(cc_pg_t *pg, rec_db_row_fn *fn, void *arg);

@@ -145,9 +145,9 @@ rec_file_t *rec_file_new(const char *path, const uint8_t *master)
     self->sha = master ? EVP_MD_CTX_new() : NULL;
     bool ok = self->fd >= 0 && self->pending && (!master || (self->sealed && self->sha));
     if (ok && master)
-        ok = EVP_DigestInit_ex(self->sha, EVP_sha256(), NULL) == 1
-             && rec_enc_header_new(master, self->hdr, self->key) == 0
-             && s_append(self, self->hdr, REC_ENC_HDR) == 0;
+        ok = EVP_DigestInit_ex(self->sha, EVP_sha256(), NULL) == 1 &&
+             rec_enc_header_new(master, self->hdr, self->key) == 0 &&
+             s_append(self, self->hdr, REC_ENC_HDR) == 0;
     uint8_t h[REC_WAV_HDR];
     rec_wav_header(h, 0);
     if (ok && master) {
@@ -183,8 +183,8 @@ int rec_file_write(rec_file_t *self, const int16_t *stereo, size_t frames)
         self->npending += n;
         p += n;
         bytes -= n;
-        if (self->npending == CHUNK_BYTES
-            && (self->encrypted ? s_seal(self, false) : s_flush_plain(self)) < 0)
+        if (self->npending == CHUNK_BYTES &&
+            (self->encrypted ? s_seal(self, false) : s_flush_plain(self)) < 0)
             return -1;
     }
     self->frames += frames;
@@ -288,8 +288,8 @@ int rec_file_repair(const char *path, const uint8_t *master, uint64_t *size, cha
         uint8_t h[REC_WAV_HDR];
         rec_wav_header(h, (uint32_t)data);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || pwrite(fd, h, sizeof h, 0) != (ssize_t)sizeof h
-            || ftruncate(fd, (off_t)(REC_WAV_HDR + data)) < 0)
+        if (fd < 0 || pwrite(fd, h, sizeof h, 0) != (ssize_t)sizeof h ||
+            ftruncate(fd, (off_t)(REC_WAV_HDR + data)) < 0)
             rc = -1;
         if (fd >= 0)
             close(fd);
@@ -340,8 +340,7 @@ int rec_master_key_load(const char *path, bool create, uint8_t key[REC_KEY_LEN],
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
     hex[2 * REC_KEY_LEN] = '\n';
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || s_write_all(fd, (const uint8_t *)hex, 2 * REC_KEY_LEN + 1) < 0
-        || fsync(fd) < 0) {
+    if (fd < 0 || s_write_all(fd, (const uint8_t *)hex, 2 * REC_KEY_LEN + 1) < 0 || fsync(fd) < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);

@@ -28,8 +28,7 @@ int16_t rec_alaw_decode(uint8_t a)
     return (int16_t)((a & 0x80) ? t : -t);
 }
 
-rec_mix_t *rec_mix_new(uint64_t start_us, int cap_ms, int hold_ms, rec_mix_sink_fn *sink,
-                       void *arg)
+rec_mix_t *rec_mix_new(uint64_t start_us, int cap_ms, int hold_ms, rec_mix_sink_fn *sink, void *arg)
 {
     if (cap_ms < 100 || hold_ms < 0 || hold_ms >= cap_ms)
         return NULL;
@@ -118,8 +117,8 @@ int rec_mix_frame(rec_mix_t *self, int party, int pt, uint32_t ts, uint32_t ssrc
     /* the frame's audio ends about when it arrived */
     int64_t by_arrival = rec_mix_pos(self, arrival_us) - (int64_t)len;
     int64_t by_ts = self->anchor_pos[party] + (int32_t)(ts - self->anchor_ts[party]);
-    if (!self->anchored[party] || ssrc != self->ssrc[party]
-        || llabs(by_ts - by_arrival) > REANCHOR_SAMPLES) {
+    if (!self->anchored[party] || ssrc != self->ssrc[party] ||
+        llabs(by_ts - by_arrival) > REANCHOR_SAMPLES) {
         if (self->anchored[party])
             self->reanchors++;
         self->anchored[party] = true;
@@ -143,8 +142,8 @@ int rec_mix_frame(rec_mix_t *self, int party, int pt, uint32_t ts, uint32_t ssrc
         s_emit(self, pos + (int64_t)len - self->cap);
     for (size_t i = 0; i < len; i++) {
         uint32_t at = (uint32_t)((pos + (int64_t)i) % self->cap);
-        self->ring[2 * at + party] = pt == 0 ? rec_ulaw_decode(payload[i])
-                                             : rec_alaw_decode(payload[i]);
+        self->ring[2 * at + party] =
+            pt == 0 ? rec_ulaw_decode(payload[i]) : rec_alaw_decode(payload[i]);
     }
     if (self->loss_pending) {
         self->loss_pending = false;

@@ -17,19 +17,19 @@
 #define REC_MIX_MAX_GAPS 64
 
 /* stereo: frames interleaved L R samples. */
-typedef void (rec_mix_sink_fn)(const int16_t *stereo, size_t frames, void *arg);
+typedef void(rec_mix_sink_fn)(const int16_t *stereo, size_t frames, void *arg);
 
 typedef struct {
     int64_t start, end; /* sample positions; end -1 while open */
 } rec_span_t;
 
 typedef struct {
-    uint64_t start_us;           /* timeline position 0 */
-    uint32_t cap;                /* ring size in frames */
-    uint32_t hold;               /* frames held for late audio */
+    uint64_t start_us; /* timeline position 0 */
+    uint32_t cap;      /* ring size in frames */
+    uint32_t hold;     /* frames held for late audio */
     int16_t *ring;
-    int64_t emitted;             /* positions below this were handed to the sink */
-    int64_t head;                /* end of the latest audio placed */
+    int64_t emitted; /* positions below this were handed to the sink */
+    int64_t head;    /* end of the latest audio placed */
     bool anchored[2];
     int64_t anchor_pos[2];
     uint32_t anchor_ts[2], ssrc[2];
@@ -41,8 +41,8 @@ typedef struct {
     int ngaps;
     bool loss_pending;
     int64_t loss_from;
-    bool tail_lost;              /* rec_mix_mark_tail_lost: the end is a gap too */
-    uint64_t latest_arrival_us;  /* newest frame's arrival at mediad (tap clock) */
+    bool tail_lost;             /* rec_mix_mark_tail_lost: the end is a gap too */
+    uint64_t latest_arrival_us; /* newest frame's arrival at mediad (tap clock) */
     uint64_t frames, late, reanchors;
     rec_mix_sink_fn *sink;
     void *sink_arg;

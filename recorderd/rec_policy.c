@@ -28,9 +28,9 @@ static bool s_matches(const rec_policy_t *p, const rec_call_keys_t *k)
 {
     const char *name = NULL;
     if (!strcmp(p->kind, "ext")) {
-        return (k->caller_ext && !strcmp(p->name, k->caller_ext))
-               || (k->callee_ext && !strcmp(p->name, k->callee_ext))
-               || (k->agent_ext && !strcmp(p->name, k->agent_ext));
+        return (k->caller_ext && !strcmp(p->name, k->caller_ext)) ||
+               (k->callee_ext && !strcmp(p->name, k->callee_ext)) ||
+               (k->agent_ext && !strcmp(p->name, k->agent_ext));
     }
     if (!strcmp(p->kind, "queue"))
         name = k->queue;
@@ -40,8 +40,7 @@ static bool s_matches(const rec_policy_t *p, const rec_call_keys_t *k)
 }
 
 void rec_policy_resolve(const rec_policy_t *list, size_t n, const rec_call_keys_t *keys,
-                        rec_mode_t default_mode, int default_retention_days,
-                        rec_decision_t *out)
+                        rec_mode_t default_mode, int default_retention_days, rec_decision_t *out)
 {
     int best = -1;
     int retention = -1;
@@ -76,8 +75,8 @@ int64_t rec_retention_until(int64_t started_us, int days)
     return started_us + (int64_t)days * 86400 * 1000000;
 }
 
-bool rec_retention_expired(int64_t retention_until_us, bool legal_hold, bool deleted,
-                           bool finished, int64_t now_us)
+bool rec_retention_expired(int64_t retention_until_us, bool legal_hold, bool deleted, bool finished,
+                           int64_t now_us)
 {
     return !legal_hold && !deleted && finished && retention_until_us <= now_us;
 }
@@ -94,10 +93,15 @@ rec_fc_t rec_fc_feed(rec_fc_state_t *st, char digit, uint64_t now_us)
     if (!armed)
         return REC_FC_NONE;
     switch (digit) {
-    case '1': return REC_FC_PAUSE;
-    case '2': return REC_FC_RESUME;
-    case '3': return REC_FC_START;
-    case '4': return REC_FC_STOP;
-    default: return REC_FC_NONE;
+    case '1':
+        return REC_FC_PAUSE;
+    case '2':
+        return REC_FC_RESUME;
+    case '3':
+        return REC_FC_START;
+    case '4':
+        return REC_FC_STOP;
+    default:
+        return REC_FC_NONE;
     }
 }

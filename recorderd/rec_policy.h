@@ -14,15 +14,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { REC_NEVER = 0, REC_ON_DEMAND = 1, REC_ALWAYS = 2 } rec_mode_t;
+typedef enum {
+    REC_NEVER = 0,
+    REC_ON_DEMAND = 1,
+    REC_ALWAYS = 2
+} rec_mode_t;
 
 #define REC_NAME_MAX 64
 
 typedef struct {
-    char kind[8];              /* ext, queue, trunk */
+    char kind[8]; /* ext, queue, trunk */
     char name[REC_NAME_MAX];
     rec_mode_t mode;
-    int retention_days;        /* -1: the default */
+    int retention_days; /* -1: the default */
 } rec_policy_t;
 
 typedef struct {
@@ -39,19 +43,24 @@ int rec_mode_parse(const char *text, rec_mode_t *out);
 const char *rec_mode_name(rec_mode_t mode);
 
 void rec_policy_resolve(const rec_policy_t *list, size_t n, const rec_call_keys_t *keys,
-                        rec_mode_t default_mode, int default_retention_days,
-                        rec_decision_t *out);
+                        rec_mode_t default_mode, int default_retention_days, rec_decision_t *out);
 
 /* Retention end: start + days (microseconds since 1970). */
 int64_t rec_retention_until(int64_t started_us, int days);
 /* Whether a recording's file is deleted now. */
-bool rec_retention_expired(int64_t retention_until_us, bool legal_hold, bool deleted,
-                           bool finished, int64_t now_us);
+bool rec_retention_expired(int64_t retention_until_us, bool legal_hold, bool deleted, bool finished,
+                           int64_t now_us);
 
 /* Feature codes from the agent's phone: '*' then a digit within REC_FC_WINDOW_US:
  * *1 pause, *2 resume, *3 start (on demand), *4 stop. */
 #define REC_FC_WINDOW_US 3000000u
-typedef enum { REC_FC_NONE, REC_FC_PAUSE, REC_FC_RESUME, REC_FC_START, REC_FC_STOP } rec_fc_t;
+typedef enum {
+    REC_FC_NONE,
+    REC_FC_PAUSE,
+    REC_FC_RESUME,
+    REC_FC_START,
+    REC_FC_STOP
+} rec_fc_t;
 typedef struct {
     bool star;
     uint64_t star_us;

@@ -32,8 +32,7 @@ static void s_on_tap_started(cc_bus_t *bus, int status, json_t *result, void *ar
     (void)bus;
     rec_call_t *c = arg;
     if (status != 0) {
-        cc_warn("rec.tap_failed", "recording=%lld status=%d error=%s", (long long)c->rec_id,
-                status,
+        cc_warn("rec.tap_failed", "recording=%lld status=%d error=%s", (long long)c->rec_id, status,
                 cc_logq(result ? json_string_value(json_object_get(result, "message")) : ""));
         return;
     }
@@ -71,7 +70,6 @@ void rec_session_tap_restart(rec_calls_t *self, rec_call_t *c)
     rec_session_tap_start(self, c);
 }
 
-
 /* Replies nobody waits for (dtmf.detect): failures are logged. */
 void rec_session_on_reply_logged(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
@@ -99,8 +97,10 @@ static int s_make_path(rec_calls_t *self, rec_call_t *c, char *out, size_t len)
     size_t j = 0;
     for (size_t i = 0; c->call_id[i] && j < sizeof safe - 1; i++) {
         char ch = c->call_id[i];
-        safe[j++] = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-                            || ch == '-' || ch == '_' ? ch : '_';
+        safe[j++] = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                            (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_'
+                        ? ch
+                        : '_';
     }
     safe[j] = '\0';
     int n = snprintf(out, len, "%s/%04d/%02d/%02d/%s-%llu.%s", self->dir, tm.tm_year + 1900,
@@ -116,10 +116,15 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
         return 0;
     if (s_make_path(self, c, c->path, sizeof c->path) < 0)
         return -1;
-    rec_db_new_t row = {.call_id = c->call_id, .caller = c->caller, .callee = c->callee,
-                        .agent = c->agent, .queue = c->queue, .trunk = c->trunk,
+    rec_db_new_t row = {.call_id = c->call_id,
+                        .caller = c->caller,
+                        .callee = c->callee,
+                        .agent = c->agent,
+                        .queue = c->queue,
+                        .trunk = c->trunk,
                         .mode = c->decision.mode == REC_ALWAYS ? "always" : "on-demand",
-                        .policy = c->decision.matched, .path = c->path,
+                        .policy = c->decision.matched,
+                        .path = c->path,
                         .encrypted = self->cfg.encrypt,
                         .retention_days = c->decision.retention_days};
     c->rec_id = rec_db_insert(self->pg, &row);
@@ -149,10 +154,11 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
         cc_warn("rec.tap_unindexed", "recording=%lld", (long long)c->rec_id);
     self->nrecording++;
     rec_session_tap_start(self, c);
-    cc_info("rec.started", "recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
-            "callee_endpoint=%d", (long long)c->rec_id,
-            rec_mode_name(c->decision.mode), cc_logq(c->decision.matched), cc_logq(c->path),
-            c->caller_ep, c->callee_ep);
+    cc_info("rec.started",
+            "recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
+            "callee_endpoint=%d",
+            (long long)c->rec_id, rec_mode_name(c->decision.mode), cc_logq(c->decision.matched),
+            cc_logq(c->path), c->caller_ep, c->callee_ep);
     cc_bus_publish(self->bus, "rec.started", c->call_id,
                    json_pack("{s:I, s:s, s:s}", "recording_id", (json_int_t)c->rec_id, "mode",
                              c->decision.mode == REC_ALWAYS ? "always" : "on-demand", "path",
@@ -168,8 +174,8 @@ static char *s_spans_json(const rec_span_t *spans, int n, int64_t emitted)
         int64_t end = spans[i].end < 0 ? emitted : spans[i].end;
         /* rounded inwards: the whole marked span is silence */
         json_array_append_new(a, json_pack("{s:I, s:I}", "start_ms",
-                                           (json_int_t)((spans[i].start + 7) / 8),
-                                           "end_ms", (json_int_t)(end / 8)));
+                                           (json_int_t)((spans[i].start + 7) / 8), "end_ms",
+                                           (json_int_t)(end / 8)));
     }
     char *text = json_dumps(a, JSON_COMPACT);
     json_decref(a);
@@ -196,14 +202,14 @@ void rec_session_finish(rec_calls_t *self, rec_call_t *c, bool complete)
     int64_t ms = samples / 8;
     complete = complete && !c->mix->tail_lost; /* the end of the call is missing */
     rec_db_finish(self->pg, c->rec_id, ms, size, rc == 0 ? sha : NULL,
-                  complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost,
-                  gj ? gj : "[]");
-    cc_info("rec.stopped", "recording=%lld duration_ms=%lld size=%llu frames=%llu "
+                  complete && rc == 0 && !c->write_failed, pj ? pj : "[]", lost, gj ? gj : "[]");
+    cc_info("rec.stopped",
+            "recording=%lld duration_ms=%lld size=%llu frames=%llu "
             "lost=%llu batches_missing=%llu pauses=%d gaps=%d complete=%d",
-            (long long)c->rec_id, (long long)ms,
-            (unsigned long long)size, (unsigned long long)c->mix->frames,
-            (unsigned long long)lost, (unsigned long long)c->batches_missing,
-            c->mix->npauses, c->mix->ngaps, complete && rc == 0);
+            (long long)c->rec_id, (long long)ms, (unsigned long long)size,
+            (unsigned long long)c->mix->frames, (unsigned long long)lost,
+            (unsigned long long)c->batches_missing, c->mix->npauses, c->mix->ngaps,
+            complete && rc == 0);
     cc_bus_publish(self->bus, "rec.stopped", c->call_id,
                    json_pack("{s:I, s:I, s:I, s:s, s:I, s:i}", "recording_id",
                              (json_int_t)c->rec_id, "duration_ms", (json_int_t)ms, "size",
@@ -250,8 +256,7 @@ static void s_on_tap_stopped(cc_bus_t *bus, int status, json_t *result, void *ar
     rec_call_t *c = arg;
     c->tap_stop_pending = false;
     if (status != 0) {
-        cc_warn("rec.tail_lost", "recording=%lld status=%d error=%s", (long long)c->rec_id,
-                status,
+        cc_warn("rec.tail_lost", "recording=%lld status=%d error=%s", (long long)c->rec_id, status,
                 cc_logq(result ? json_string_value(json_object_get(result, "message")) : ""));
         rec_mix_mark_tail_lost(c->mix);
     }
@@ -267,12 +272,12 @@ void rec_session_stop(rec_calls_t *self, rec_call_t *c)
     c->stopping = true;
     c->stop_us = cc_mono_us();
     c->tap_stop_pending = cc_bus_request(self->bus, &c->rec_requests, "mediad", "tap.stop",
-                                         json_pack("{s:I}", "tap_id", (json_int_t)c->rec_id),
-                                         2000, s_on_tap_stopped, c) != 0;
+                                         json_pack("{s:I}", "tap_id", (json_int_t)c->rec_id), 2000,
+                                         s_on_tap_stopped, c) != 0;
     if (!c->tap_stop_pending)
         rec_mix_mark_tail_lost(c->mix);
-    c->stop_timer = cc_loop_timer_add(self->loop, (uint64_t)self->cfg.end_grace_ms + 1, 0,
-                                      s_on_stop_timer, c);
+    c->stop_timer =
+        cc_loop_timer_add(self->loop, (uint64_t)self->cfg.end_grace_ms + 1, 0, s_on_stop_timer, c);
     if (c->stop_timer < 0)
         s_on_stop_timer(self->loop, 0, c);
 }
@@ -285,12 +290,10 @@ void rec_session_pause(rec_calls_t *self, rec_call_t *c, bool pause, const char 
         rec_mix_pause(c->mix, cc_mono_us());
     else
         rec_mix_resume(c->mix, cc_mono_us());
-    cc_info(pause ? "rec.paused" : "rec.resumed", "recording=%lld by=%s", (long long)c->rec_id,
-            by);
+    cc_info(pause ? "rec.paused" : "rec.resumed", "recording=%lld by=%s", (long long)c->rec_id, by);
     cc_bus_publish(self->bus, pause ? "rec.paused" : "rec.resumed", c->call_id,
                    json_pack("{s:I, s:s}", "recording_id", (json_int_t)c->rec_id, "by", by));
 }
-
 
 /* ---- tap input ----------------------------------------------------------------------- */
 
@@ -311,8 +314,7 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
     self->batches++;
     /* mediad numbers its batches and counts what it dropped: either says audio is missing
      * just before this batch, which the timeline marks as a gap */
-    bool loss = (c->last_batch && b.batch_seq > c->last_batch + 1) ||
-                b.dropped > c->dropped_mediad;
+    bool loss = (c->last_batch && b.batch_seq > c->last_batch + 1) || b.dropped > c->dropped_mediad;
     if (c->last_batch && b.batch_seq > c->last_batch + 1)
         c->batches_missing += b.batch_seq - c->last_batch - 1;
     c->last_batch = b.batch_seq;

@@ -48,11 +48,11 @@ CC_TEST(mix_places_by_timestamp_with_gap_and_reorder)
     int64_t len = rec_mix_finish(m, 160000);
     CC_CHECK_INT(len, 1280);
     CC_CHECK_INT(o.n, 1280);
-    CC_CHECK(o.buf[0] != 0 && o.buf[2 * 479] != 0);      /* frames 0-2 */
-    CC_CHECK_INT(o.buf[2 * 480], 0);                      /* frame 3 lost: silence */
+    CC_CHECK(o.buf[0] != 0 && o.buf[2 * 479] != 0); /* frames 0-2 */
+    CC_CHECK_INT(o.buf[2 * 480], 0);                /* frame 3 lost: silence */
     CC_CHECK_INT(o.buf[2 * 639], 0);
     CC_CHECK(o.buf[2 * 640] != 0 && o.buf[2 * 1279] != 0); /* 4-7, reordered in place */
-    CC_CHECK_INT(o.buf[1], 0);                            /* right channel: nothing sent */
+    CC_CHECK_INT(o.buf[1], 0);                             /* right channel: nothing sent */
     rec_mix_destroy(&m);
 }
 
@@ -92,7 +92,7 @@ CC_TEST(mix_pause_is_silence_and_late_frames_count)
         s_frame(m, 0, 160u * (uint32_t)i, t);
         rec_mix_advance(m, t);
     }
-    rec_mix_advance(m, 2600000); /* final up to the newest arrival (2.0 s) less the hold */
+    rec_mix_advance(m, 2600000);       /* final up to the newest arrival (2.0 s) less the hold */
     s_frame(m, 0, 160u * 80, 2010000); /* too late: dropped, counted */
     rec_mix_finish(m, 0);
     CC_CHECK_INT(m->late, 1);
@@ -240,8 +240,10 @@ CC_TEST(mix_backlog_after_a_stall_is_placed_whole)
 
 CC_TEST(policy_resolution)
 {
-    rec_policy_t p[] = {{"ext", "1001", REC_NEVER, -1}, {"queue", "sales", REC_ALWAYS, 30},
-                        {"ext", "1002", REC_ON_DEMAND, 400}, {"trunk", "sip1", REC_ALWAYS, -1}};
+    rec_policy_t p[] = {{"ext", "1001", REC_NEVER, -1},
+                        {"queue", "sales", REC_ALWAYS, 30},
+                        {"ext", "1002", REC_ON_DEMAND, 400},
+                        {"trunk", "sip1", REC_ALWAYS, -1}};
     rec_decision_t d;
     rec_call_keys_t k = {.caller_ext = "1001", .callee_ext = "1002"};
     rec_policy_resolve(p, 4, &k, REC_NEVER, 90, &d);
@@ -271,8 +273,8 @@ CC_TEST(retention_decisions)
     CC_CHECK_INT(until, 1000);
     CC_CHECK(rec_retention_expired(until, false, false, true, 1000));
     CC_CHECK(!rec_retention_expired(until, true, false, true, 1000 + 100 * day)); /* hold */
-    CC_CHECK(!rec_retention_expired(until, false, true, true, 5000));           /* gone */
-    CC_CHECK(!rec_retention_expired(until, false, false, false, 5000));         /* open */
+    CC_CHECK(!rec_retention_expired(until, false, true, true, 5000));             /* gone */
+    CC_CHECK(!rec_retention_expired(until, false, false, false, 5000));           /* open */
     CC_CHECK(!rec_retention_expired(rec_retention_until(0, 30), false, false, true, 29 * day));
     CC_CHECK(rec_retention_expired(rec_retention_until(0, 30), false, false, true, 30 * day));
 }

@@ -89,9 +89,9 @@ static void s_fail(cc_daemon_t **daemon, s_app_t *app, int code, const char *why
 int main(int argc, char **argv)
 {
     cc_daemon_t *daemon = cc_daemon_start(&s_spec, argc, argv);
-    sp_settings_t set = { 0 };
+    sp_settings_t set = {0};
     s_settings(daemon->cfg, &set);
-    s_app_t app = { 0 };
+    s_app_t app = {0};
     char why[160];
 
     sp_directory_t *dir = sp_db_load_directory(daemon->pg, set.realm);

@@ -4,12 +4,18 @@
 const char *sp_shed_reason_name(sp_shed_reason_t reason)
 {
     switch (reason) {
-    case SP_SHED_SIP_DELAY: return "sip_delay";
-    case SP_SHED_MEDIA_PENDING: return "media_pending";
-    case SP_SHED_MEDIA_DOWN: return "media_down";
-    case SP_SHED_MEDIA_RESTORING: return "media_restoring";
-    case SP_SHED_MEDIA_EXHAUSTED: return "media_exhausted";
-    default: return "none";
+    case SP_SHED_SIP_DELAY:
+        return "sip_delay";
+    case SP_SHED_MEDIA_PENDING:
+        return "media_pending";
+    case SP_SHED_MEDIA_DOWN:
+        return "media_down";
+    case SP_SHED_MEDIA_RESTORING:
+        return "media_restoring";
+    case SP_SHED_MEDIA_EXHAUSTED:
+        return "media_exhausted";
+    default:
+        return "none";
     }
 }
 
@@ -19,7 +25,8 @@ static void s_window(sp_admission_t *self, const sp_admission_limits_t *lim, int
 {
     if (delay < 0)
         delay = 0;
-    if (self->window_start_ms == 0 || now_ms - self->window_start_ms >= 2 * SP_ADMISSION_WINDOW_MS) {
+    if (self->window_start_ms == 0 ||
+        now_ms - self->window_start_ms >= 2 * SP_ADMISSION_WINDOW_MS) {
         /* first sample, or no INVITE for a whole window: nothing is standing */
         self->window_start_ms = now_ms;
         self->window_min_ms = delay;
@@ -66,10 +73,13 @@ int sp_admission_check(sp_admission_t *self, const sp_admission_limits_t *limits
     self->shed_in_episode++;
     self->shed_total++;
     switch (r) {
-    case SP_SHED_MEDIA_DOWN: return 5;
+    case SP_SHED_MEDIA_DOWN:
+        return 5;
     case SP_SHED_SIP_DELAY: /* the longer the queue, the longer to stay away */
-        return load->queue_delay_ms > 8 * limits->delay_target_ms ? 4
-             : load->queue_delay_ms > 4 * limits->delay_target_ms ? 2 : 1;
-    default: return 1;
+        return load->queue_delay_ms > 8 * limits->delay_target_ms   ? 4
+               : load->queue_delay_ms > 4 * limits->delay_target_ms ? 2
+                                                                    : 1;
+    default:
+        return 1;
     }
 }

@@ -41,15 +41,15 @@ typedef enum {
 } sp_shed_reason_t;
 
 typedef struct {
-    sp_shed_reason_t reason;   /* why the current episode sheds; NONE: admitting */
-    uint64_t since_ms;         /* when the episode started */
+    sp_shed_reason_t reason; /* why the current episode sheds; NONE: admitting */
+    uint64_t since_ms;       /* when the episode started */
     uint64_t shed_in_episode;
     uint64_t shed_total;
-    bool changed;              /* shedding started or stopped at the last check */
+    bool changed; /* shedding started or stopped at the last check */
     /* the delay windows */
     uint64_t window_start_ms;
-    int64_t window_min_ms;     /* smallest delay seen in the current window */
-    bool standing_queue;       /* the last whole window never dropped below the target */
+    int64_t window_min_ms; /* smallest delay seen in the current window */
+    bool standing_queue;   /* the last whole window never dropped below the target */
 } sp_admission_t;
 
 /* 0: admit the INVITE. Otherwise it is shed: answer 503 with this Retry-After (seconds). */

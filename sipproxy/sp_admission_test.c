@@ -4,11 +4,11 @@
 #include "cc_test.h"
 #include "sp_admission.h"
 
-static const sp_admission_limits_t s_lim = { .delay_target_ms = 50, .media_pending_high = 100 };
+static const sp_admission_limits_t s_lim = {.delay_target_ms = 50, .media_pending_high = 100};
 
 static int s_at(sp_admission_t *a, int64_t delay, uint64_t now)
 {
-    sp_load_t load = { .queue_delay_ms = delay };
+    sp_load_t load = {.queue_delay_ms = delay};
     return sp_admission_check(a, &s_lim, &load, now);
 }
 
@@ -44,23 +44,23 @@ CC_TEST(admission_standing_queue_is_shed_until_it_drains)
 CC_TEST(admission_media_states)
 {
     sp_admission_t a = {0};
-    sp_load_t load = { .media_down = true };
+    sp_load_t load = {.media_down = true};
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 1), 5);
     CC_CHECK_STR(sp_shed_reason_name(a.reason), "media_down");
-    load = (sp_load_t){ .media_restoring = true };
+    load = (sp_load_t){.media_restoring = true};
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 2), 1);
     CC_CHECK(a.reason == SP_SHED_MEDIA_RESTORING);
-    load = (sp_load_t){ .media_exhausted = true };
+    load = (sp_load_t){.media_exhausted = true};
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 2), 1);
     CC_CHECK_STR(sp_shed_reason_name(a.reason), "media_exhausted");
-    load = (sp_load_t){ .media_pending = 150 };
+    load = (sp_load_t){.media_pending = 150};
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 3), 1);
     load.media_pending = 60; /* above half the mark: the episode goes on */
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 4), 1);
     load.media_pending = 40;
     CC_CHECK_INT(sp_admission_check(&a, &s_lim, &load, 5), 0);
     sp_admission_limits_t off = {0}; /* limits 0: those checks are off */
-    load = (sp_load_t){ .queue_delay_ms = 1 << 20, .media_pending = 1u << 20 };
+    load = (sp_load_t){.queue_delay_ms = 1 << 20, .media_pending = 1u << 20};
     for (uint64_t t = 10; t < 500; t += 10)
         CC_CHECK_INT(sp_admission_check(&a, &off, &load, t), 0);
 }

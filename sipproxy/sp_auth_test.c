@@ -10,7 +10,7 @@ CC_TEST(digest_rfc2617_example)
     /* RFC 2617 section 3.5: Mufasa / Circle Of Life */
     char ha1[SP_MD5_HEX], resp[SP_MD5_HEX];
     sp_digest_ha1("Mufasa", "testrealm@host.com", "Circle Of Life", ha1);
-    sp_digest_cred_t c = { 0 };
+    sp_digest_cred_t c = {0};
     strcpy(c.nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093");
     strcpy(c.uri, "/dir/index.html");
     strcpy(c.qop, "auth");
@@ -49,7 +49,7 @@ CC_TEST(digest_parse_and_verify)
     char nonce[96], ha1[SP_MD5_HEX], resp[SP_MD5_HEX];
     sp_nonce_make("k", 5000, nonce, sizeof nonce);
     sp_digest_ha1("1001", "cc.local", "pw", ha1);
-    sp_digest_cred_t c = { 0 };
+    sp_digest_cred_t c = {0};
     strcpy(c.nonce, nonce);
     strcpy(c.uri, "sip:cc.local");
     strcpy(c.qop, "auth");
@@ -58,11 +58,12 @@ CC_TEST(digest_parse_and_verify)
     sp_digest_response(ha1, "REGISTER", &c, resp);
 
     char p_user[] = "username=\"1001\"", p_realm[] = "realm=\"cc.local\"", p_nonce[160],
-         p_uri[] = "uri=\"sip:cc.local\"", p_resp[80], p_qop[] = "qop=auth",
-         p_nc[] = "nc=00000001", p_cn[] = "cnonce=\"abc\"", p_alg[] = "algorithm=MD5";
+         p_uri[] = "uri=\"sip:cc.local\"", p_resp[80], p_qop[] = "qop=auth", p_nc[] = "nc=00000001",
+         p_cn[] = "cnonce=\"abc\"", p_alg[] = "algorithm=MD5";
     snprintf(p_nonce, sizeof p_nonce, "nonce=\"%s\"", nonce);
     snprintf(p_resp, sizeof p_resp, "response=\"%s\"", resp);
-    const char *params[] = { p_user, p_realm, p_nonce, p_uri, p_resp, p_qop, p_nc, p_cn, p_alg, NULL };
+    const char *params[] = {p_user, p_realm, p_nonce, p_uri, p_resp,
+                            p_qop,  p_nc,    p_cn,    p_alg, NULL};
     sp_digest_cred_t parsed;
     CC_CHECK_INT(sp_digest_parse(params, &parsed), 0);
     CC_CHECK_STR(parsed.username, "1001");
@@ -74,7 +75,7 @@ CC_TEST(digest_parse_and_verify)
     char wrong[SP_MD5_HEX];
     sp_digest_ha1("1001", "cc.local", "nope", wrong);
     CC_CHECK_INT(sp_digest_verify(&parsed, "REGISTER", "cc.local", wrong, "k", 5010, 300), -1);
-    const char *missing[] = { p_user, p_realm, NULL };
+    const char *missing[] = {p_user, p_realm, NULL};
     CC_CHECK_INT(sp_digest_parse(missing, &parsed), -1);
 }
 

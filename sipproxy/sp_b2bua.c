@@ -74,7 +74,7 @@ static void s_match_leg(sp_call_t *c, void *arg)
 
 struct sp_leg *sp_call_find_leg(sp_proxy_t *p, const char *callid, sp_call_t **call_out)
 {
-    s_leg_search_t q = { callid, NULL, NULL };
+    s_leg_search_t q = {callid, NULL, NULL};
     if (!callid[0])
         return NULL;
     sp_b2bua_foreach(p, s_match_leg, &q);
@@ -158,7 +158,7 @@ void sp_b2bua_reap_ended(sp_proxy_t *self)
         sp_call_t *c = cc_map_value(e);
         char id[sizeof c->id];
         snprintf(id, sizeof id, "%s", c->id);
-        s_on_reap(self, NULL, c); /* frees c once its handles are gone */
+        s_on_reap(self, NULL, c);             /* frees c once its handles are gone */
         if (cc_map_get(self->ended, id) == c) /* still there: a leg kept it; drop it */
             cc_map_take(self->ended, id);
     }
@@ -209,8 +209,11 @@ void sp_call_publish_created(sp_call_t *c, const char *route_kind, const char *r
         json_object_set_new(f, "route_target", json_string(route_target));
     }
     cc_bus_publish(c->proxy->bus, "call.created", c->id, f);
-    cc_info("call.created", "caller=%s callee=%s direction=%s source=%s route=%s:%s "
-            "sip_call_id=%s", cc_logq(c->caller), cc_logq(c->callee), c->direction, c->source, route_kind ? route_kind : "none", route_target ? route_target : "",
+    cc_info("call.created",
+            "caller=%s callee=%s direction=%s source=%s route=%s:%s "
+            "sip_call_id=%s",
+            cc_logq(c->caller), cc_logq(c->callee), c->direction, c->source,
+            route_kind ? route_kind : "none", route_target ? route_target : "",
             cc_logq(c->a.callid));
 }
 
@@ -233,16 +236,15 @@ void sp_call_publish_answered(sp_call_t *c, const char *contact)
 static void s_publish_ended(sp_call_t *c)
 {
     const sp_outcome_t *o = &c->outcome;
-    json_t *f = json_pack("{s:s, s:s, s:i, s:s}", "disposition", o->disposition,
-                          "hangup_side", o->hangup_side, "sip_code", o->sip_code,
-                          "reason", o->reason);
+    json_t *f = json_pack("{s:s, s:s, s:i, s:s}", "disposition", o->disposition, "hangup_side",
+                          o->hangup_side, "sip_code", o->sip_code, "reason", o->reason);
     if (!f)
         return;
     if (c->stats && json_object_size(c->stats) > 0)
         json_object_set(f, "media", c->stats);
     cc_bus_publish(c->proxy->bus, "call.ended", c->id, f);
-    cc_info("call.ended", "disposition=%s hangup_side=%s sip_code=%d reason=%s",
-            o->disposition, o->hangup_side, o->sip_code, cc_logq(o->reason));
+    cc_info("call.ended", "disposition=%s hangup_side=%s sip_code=%d reason=%s", o->disposition,
+            o->hangup_side, o->sip_code, cc_logq(o->reason));
 }
 
 /* ---- ending ----------------------------------------------------------------------- */
@@ -379,9 +381,9 @@ static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
     uint64_t shed_before = adm->shed_in_episode, since = adm->since_ms;
     int retry = sp_admission_check(adm, &self->limits, &load, now);
     if (adm->changed && retry)
-        cc_warn("sip.overload", "state=shedding reason=%s sip_queue_delay_ms=%lld media_pending=%zu",
-                sp_shed_reason_name(adm->reason), (long long)load.queue_delay_ms,
-                load.media_pending);
+        cc_warn(
+            "sip.overload", "state=shedding reason=%s sip_queue_delay_ms=%lld media_pending=%zu",
+            sp_shed_reason_name(adm->reason), (long long)load.queue_delay_ms, load.media_pending);
     else if (adm->changed)
         cc_info("sip.overload", "state=admitting after=%s shed=%llu ms=%llu",
                 sp_shed_reason_name(before), (unsigned long long)shed_before,
@@ -401,11 +403,16 @@ static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
 static sp_end_cause_t s_cause_of(int code)
 {
     switch (code) {
-    case 404: return SP_END_NOT_FOUND;
-    case 480: return SP_END_UNAVAILABLE;
-    case 488: return SP_END_NO_CODEC;
-    case 501: return SP_END_UNSUPPORTED;
-    default: return SP_END_MEDIA_FAILED;
+    case 404:
+        return SP_END_NOT_FOUND;
+    case 480:
+        return SP_END_UNAVAILABLE;
+    case 488:
+        return SP_END_NO_CODEC;
+    case 501:
+        return SP_END_UNSUPPORTED;
+    default:
+        return SP_END_MEDIA_FAILED;
     }
 }
 
@@ -451,8 +458,8 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
     if (controlled) {
         snprintf(c->controller, sizeof c->controller, "%s",
                  route->kind == CC_TARGET_IVR ? "ivrd" : "acdd");
-        snprintf(c->answered_by, sizeof c->answered_by, "%s:%s",
-                 cc_target_kind_name(route->kind), route->target);
+        snprintf(c->answered_by, sizeof c->answered_by, "%s:%s", cc_target_kind_name(route->kind),
+                 route->target);
         c->a_codec = sp_sdp_codec(&c->offer_info);
         c->a_te = sp_sdp_te(&c->offer_info);
         sp_media_create(c, true, true, &c->offer_info, s_controlled_ready);
@@ -473,7 +480,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         s_reject(self, nh, 400);
         return;
     }
-    char key[sizeof ((sp_call_t *)0)->invite_key];
+    char key[sizeof((sp_call_t *)0)->invite_key];
     sp_dedup_key(key, sizeof key, sip->sip_call_id ? sip->sip_call_id->i_id : NULL,
                  sip->sip_from->a_tag, sip->sip_cseq ? sip->sip_cseq->cs_seq : 0);
     if (s_repeated(self, nh, key) || s_shed(self, nh, key))
@@ -516,8 +523,8 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         sp_feature_start(c, code, digits);
         return;
     }
-    const cc_route_t *route = c->callee[0]
-        ? cc_dialplan_match(sp_directory_dialplan(self->dir), c->callee) : NULL;
+    const cc_route_t *route =
+        c->callee[0] ? cc_dialplan_match(sp_directory_dialplan(self->dir), c->callee) : NULL;
     if (trunk_in)
         snprintf(c->direction, sizeof c->direction, "inbound");
     else if (route && route->kind == CC_TARGET_TRUNK)
@@ -542,8 +549,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
 /* The connected callee left: the call ends, or goes back to its controller. */
 static void s_callee_gone(sp_call_t *c)
 {
-    if (c->controller[0] && c->att.on_hangup_return && c->state == SP_CALL_ANSWERED &&
-        c->a.nh) {
+    if (c->controller[0] && c->att.on_hangup_return && c->state == SP_CALL_ANSWERED && c->a.nh) {
         sp_callctl_callee_left(c, "callee_hangup");
         return;
     }
@@ -591,8 +597,8 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
         s_release(leg);
         if (c->state < SP_CALL_ENDING) {
             if (leg->is_a)
-                sp_call_end(c, c->state == SP_CALL_ANSWERED ? SP_END_CALLER_BYE
-                                                            : SP_END_CALLER_CANCEL, 0);
+                sp_call_end(
+                    c, c->state == SP_CALL_ANSWERED ? SP_END_CALLER_BYE : SP_END_CALLER_CANCEL, 0);
             else if (leg == c->winner)
                 s_callee_gone(c);
             else if (!leg->final)

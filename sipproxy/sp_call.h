@@ -15,11 +15,11 @@ struct sp_leg {
     sp_call_t *call;
     nua_handle_t *nh;
     bool is_a;
-    bool final;     /* A: final response sent; B: final response received */
-    bool reinvite;  /* a relayed re-INVITE is outstanding on this leg */
+    bool final;    /* A: final response sent; B: final response received */
+    bool reinvite; /* a relayed re-INVITE is outstanding on this leg */
     bool auth_tried;
     bool to_trunk;
-    int attempt;    /* connect_id of the attempt that rang it */
+    int attempt;      /* connect_id of the attempt that rang it */
     sp_trunk_t trunk; /* credentials, when it goes out through a trunk */
     char target[80];  /* "ext:1002", "number:0049..." */
     char callid[128]; /* Call-ID of this dialog (attended transfer finds legs by it) */
@@ -29,10 +29,10 @@ struct sp_leg {
 /* A mediad endpoint of the call, with what is needed to create it again on the same id
  * and port if mediad restarts (sp_callmedia.c). */
 typedef struct {
-    int id;               /* 0: none */
+    int id; /* 0: none */
     char addr[64];
     int port;
-    bool dtmf;            /* created with DTMF detection */
+    bool dtmf; /* created with DTMF detection */
     bool has_remote;
     sp_sdp_info_t remote; /* what the last endpoint.remote said */
 } sp_endpoint_t;
@@ -52,13 +52,13 @@ typedef struct {
     bool from_controller; /* publishes call.connect_result */
     bool originate;       /* the winner becomes leg A (call.originate) */
     bool on_hangup_return;
-    bool transfer;        /* rung for a blind transfer: failing ends the call */
+    bool transfer; /* rung for a blind transfer: failing ends the call */
     int timeout_s;
     int best_code;
     char fail_target[80]; /* the target whose failure is reported when nothing rang */
     char caller_name[64];
-    char headers[1024];   /* "X-CC-A: v\r\nX-CC-B: w" */
-    json_t *targets;      /* controller targets, resolved once the endpoint exists */
+    char headers[1024]; /* "X-CC-A: v\r\nX-CC-B: w" */
+    json_t *targets;    /* controller targets, resolved once the endpoint exists */
     sp_dial_t *dials;
     int ndials;
     su_timer_t *timer;
@@ -77,21 +77,21 @@ struct sp_call {
     char answered_by[80];
     cc_target_kind_t route_kind;
     char route_target[64];
-    char controller[16];   /* "ivrd", "acdd": who drives the call; "" for direct calls */
+    char controller[16]; /* "ivrd", "acdd": who drives the call; "" for direct calls */
     char feature[4], feature_digits[4]; /* a dialled feature code (*45 ...): "45", "1" */
-    char reason[128];      /* overrides the outcome's reason when set */
-    char invite_key[200];  /* the caller's INVITE in sp_dedup ("" for originated calls) */
-    char *offer;           /* the caller's SDP offer (or our own for call.originate) */
+    char reason[128];                   /* overrides the outcome's reason when set */
+    char invite_key[200]; /* the caller's INVITE in sp_dedup ("" for originated calls) */
+    char *offer;          /* the caller's SDP offer (or our own for call.originate) */
     sp_sdp_info_t offer_info;
-    int a_codec, a_te;     /* what leg A speaks once answered by sipproxy */
-    sp_endpoint_t ea, eb;  /* mediad endpoints facing leg A (the caller) and the callee */
-    bool media_connected;  /* ea and eb relay to each other */
+    int a_codec, a_te;    /* what leg A speaks once answered by sipproxy */
+    sp_endpoint_t ea, eb; /* mediad endpoints facing leg A (the caller) and the callee */
+    bool media_connected; /* ea and eb relay to each other */
     int creates_pending, deletes_pending; /* mediad replies the call's end waits for */
     int restores_pending;                 /* endpoint.create restores in flight */
     bool restore_failed;
-    void (*caller_ready)(sp_call_t *c);   /* run when the endpoint being created exists */
+    void (*caller_ready)(sp_call_t *c); /* run when the endpoint being created exists */
     void (*callee_ready)(sp_call_t *c);
-    cc_bus_owner_t bus;                    /* every bus request made for this call */
+    cc_bus_owner_t bus; /* every bus request made for this call */
     unsigned long sdp_version;
     su_timer_t *reap_timer;
     sp_outcome_t outcome;
@@ -152,8 +152,7 @@ void sp_fork_cancel(sp_call_t *c, int code);
 /* The attempt is over without a winner: report it, clean up, end the call if needed. */
 void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause);
 void sp_fork_reset(sp_call_t *c);
-void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const char *target,
-                            int ep);
+void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const char *target, int ep);
 
 /* sp_reinvite.c */
 void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip);

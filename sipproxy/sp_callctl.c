@@ -26,25 +26,26 @@ static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
         cc_info("call.handed_over", "controller=%s", c->controller);
         return;
     }
-    const char *code = status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
-    const char *msg = status == -EPROTO ? json_string_value(json_object_get(result, "message")) : NULL;
+    const char *code =
+        status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
+    const char *msg =
+        status == -EPROTO ? json_string_value(json_object_get(result, "message")) : NULL;
     snprintf(c->reason, sizeof c->reason, "%s did not take the call: %s%s%s", c->controller,
              status == -ETIMEDOUT ? "timeout" : (code ? code : "error"), msg ? ": " : "",
              msg ? msg : "");
-    cc_warn("call.handover_failed", "controller=%s reason=%s", c->controller,
-            cc_logq(c->reason));
+    cc_warn("call.handover_failed", "controller=%s reason=%s", c->controller, cc_logq(c->reason));
     sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
 }
 
 void sp_callctl_handover(sp_call_t *c)
 {
     bool ivr = c->route_kind == CC_TARGET_IVR;
-    json_t *args = ivr
-        ? json_pack("{s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "flow", c->route_target,
-                    "caller", c->caller, "callee", c->callee, "endpoint_id", c->ea.id)
-        : json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
-                    "caller", c->caller, "endpoint_id", c->ea.id, "answered",
-                    c->state == SP_CALL_ANSWERED);
+    json_t *args =
+        ivr ? json_pack("{s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "flow", c->route_target,
+                        "caller", c->caller, "callee", c->callee, "endpoint_id", c->ea.id)
+            : json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
+                        "caller", c->caller, "endpoint_id", c->ea.id, "answered",
+                        c->state == SP_CALL_ANSWERED);
     if (!cc_bus_request(c->proxy->bus, &c->bus, c->controller, ivr ? "ivr.start" : "queue.enter",
                         args, c->proxy->set.controller_timeout_ms, s_on_handover, c)) {
         snprintf(c->reason, sizeof c->reason, "%s did not take the call: request failed",
@@ -57,8 +58,8 @@ void sp_callctl_callee_left(sp_call_t *c, const char *reason)
 {
     struct sp_leg *w = c->winner;
     c->winner = NULL;
-    json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target",
-                          w ? w->target : "", "reason", reason);
+    json_t *f = json_pack("{s:i, s:s, s:s}", "connect_id", c->att.id, "target", w ? w->target : "",
+                          "reason", reason);
     cc_bus_publish(c->proxy->bus, "call.connect_ended", c->id, f);
     cc_info("call.connect_ended", "connect_id=%d reason=%s", c->att.id, reason);
     sp_media_delete(c, false);
@@ -70,7 +71,9 @@ static bool s_target_ok(const char *t)
 {
     if (!t)
         return false;
-    const char *v = strncmp(t, "ext:", 4) == 0 ? t + 4 : strncmp(t, "number:", 7) == 0 ? t + 7 : NULL;
+    const char *v = strncmp(t, "ext:", 4) == 0      ? t + 4
+                    : strncmp(t, "number:", 7) == 0 ? t + 7
+                                                    : NULL;
     if (!v || !*v || strlen(t) >= 80)
         return false;
     for (; *v; v++)
@@ -88,7 +91,8 @@ static int s_headers(json_t *obj, char *out, size_t len, char *err, size_t errle
     size_t n = 0;
     const char *key;
     json_t *val;
-    json_object_foreach(obj, key, val) {
+    json_object_foreach(obj, key, val)
+    {
         if (strncasecmp(key, "X-CC-", 5) != 0 || !key[5]) {
             snprintf(err, errlen, "header '%s' not allowed (only X-CC-*)", key);
             return -1;
@@ -179,8 +183,8 @@ static void s_answer(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *
                            sp_call_state_name(c->state));
         return;
     }
-    char *sdp = sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
-                            ++c->sdp_version);
+    char *sdp =
+        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
     if (!sdp) {
         cc_bus_reply_error(bus, req, "internal", "out of memory");
         return;
@@ -208,7 +212,8 @@ static void s_connect_ready(sp_call_t *c)
     int best = 0;
     size_t i;
     json_t *t;
-    json_array_foreach(att->targets, i, t) {
+    json_array_foreach(att->targets, i, t)
+    {
         int code = sp_fork_resolve_target(c, json_string_value(t));
         if (code && (!best || sp_fork_rank(code) > sp_fork_rank(best)))
             best = code;
@@ -228,11 +233,11 @@ static int s_targets(json_t *targets, char *err, size_t errlen)
         snprintf(err, errlen, "targets must hold 1-%d entries", SP_MAX_DIALS);
         return -1;
     }
-    json_array_foreach(targets, i, t)
-        if (!s_target_ok(json_string_value(t))) {
-            snprintf(err, errlen, "target %zu must be \"ext:DIGITS\" or \"number:DIGITS\"", i);
-            return -1;
-        }
+    json_array_foreach(targets, i, t) if (!s_target_ok(json_string_value(t)))
+    {
+        snprintf(err, errlen, "target %zu must be \"ext:DIGITS\" or \"number:DIGITS\"", i);
+        return -1;
+    }
     return 0;
 }
 
@@ -268,8 +273,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s",
                  json_string_value(json_array_get(targets, 0)));
     int id = c->att.id;
-    cc_info("call.connect", "connect_id=%d targets=%zu", id,
-            json_array_size(targets));
+    cc_info("call.connect", "connect_id=%d targets=%zu", id, json_array_size(targets));
     cc_bus_reply(bus, req, json_pack("{s:i}", "connect_id", id));
     sp_media_create(c, false, false, NULL, s_connect_ready);
 }
@@ -321,8 +325,7 @@ static void s_originate_ready(sp_call_t *c)
     s_connect_ready(c);
 }
 
-static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                        void *arg)
+static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     sp_proxy_t *p = arg;
@@ -330,11 +333,13 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     const char *caller = json_string_value(json_object_get(args, "caller"));
     const char *controller = json_string_value(json_object_get(args, "controller"));
     if (!s_target_ok(target)) {
-        cc_bus_reply_error(bus, req, "bad_args", "target must be \"ext:DIGITS\" or \"number:DIGITS\"");
+        cc_bus_reply_error(bus, req, "bad_args",
+                           "target must be \"ext:DIGITS\" or \"number:DIGITS\"");
         return;
     }
     if (!caller[0] || strlen(caller) >= 64 || !controller[0] || strlen(controller) >= 16) {
-        cc_bus_reply_error(bus, req, "bad_args", "caller and controller must be short non-empty strings");
+        cc_bus_reply_error(bus, req, "bad_args",
+                           "caller and controller must be short non-empty strings");
         return;
     }
     if (p->shutting_down) {

@@ -17,8 +17,8 @@
 
 int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn)
 {
-    if (!cc_bus_request(c->proxy->bus, &c->bus, "mediad", cmd, args,
-                        c->proxy->set.media_timeout_ms, fn, c)) {
+    if (!cc_bus_request(c->proxy->bus, &c->bus, "mediad", cmd, args, c->proxy->set.media_timeout_ms,
+                        fn, c)) {
         cc_warn("call.media_request_failed", "cmd=%s", cmd);
         return -1;
     }
@@ -27,7 +27,8 @@ int sp_media(sp_call_t *c, const char *cmd, json_t *args, cc_bus_reply_fn *fn)
 
 static const char *s_error(int status, json_t *result)
 {
-    const char *code = status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
+    const char *code =
+        status == -EPROTO ? json_string_value(json_object_get(result, "code")) : NULL;
     return code ? code : status == -ETIMEDOUT ? "timeout" : "error";
 }
 
@@ -53,9 +54,8 @@ static json_t *s_remote_args(const sp_sdp_info_t *info)
     json_t *pts = json_array();
     for (int i = 0; i < info->npts; i++)
         json_array_append_new(pts, json_integer(info->pts[i]));
-    json_t *args = json_pack("{s:s, s:i, s:o, s:s}", "address", info->address, "port",
-                             info->port, "payload_types", pts, "direction",
-                             sp_sdp_dir_name(info->dir));
+    json_t *args = json_pack("{s:s, s:i, s:o, s:s}", "address", info->address, "port", info->port,
+                             "payload_types", pts, "direction", sp_sdp_dir_name(info->dir));
     int te = sp_sdp_te(info);
     if (args && te)
         json_object_set_new(args, "telephone_event", json_integer(te));
@@ -64,8 +64,7 @@ static json_t *s_remote_args(const sp_sdp_info_t *info)
 
 /* The caller or callee side of one endpoint.create: leg, owner, and the far party if
  * known (remembered for a restore). */
-static json_t *s_create_args(sp_call_t *c, bool caller_side, bool dtmf,
-                             const sp_sdp_info_t *remote)
+static json_t *s_create_args(sp_call_t *c, bool caller_side, bool dtmf, const sp_sdp_info_t *remote)
 {
     sp_endpoint_t *e = caller_side ? &c->ea : &c->eb;
     json_t *args = json_pack("{s:s, s:s, s:b, s:s, s:I}", "call_id", c->id, "leg",
@@ -302,8 +301,8 @@ static json_t *s_restore_args(sp_call_t *c, bool caller_side)
     json_t *args = s_create_args(c, caller_side, keep.dtmf, keep.has_remote ? &keep.remote : NULL);
     *e = keep;
     if (args)
-        json_object_set_new(args, "restore", json_pack("{s:i, s:i}", "endpoint_id", e->id,
-                                                       "port", e->port));
+        json_object_set_new(args, "restore",
+                            json_pack("{s:i, s:i}", "endpoint_id", e->id, "port", e->port));
     return args;
 }
 
@@ -326,7 +325,8 @@ static void s_on_restored(cc_bus_t *bus, int status, json_t *result, void *arg)
     (void)bus;
     sp_call_t *c = arg;
     if (status != 0)
-        cc_warn("call.media_restore_failed", "error=%s message=%s", cc_logq(s_error(status, result)),
+        cc_warn("call.media_restore_failed", "error=%s message=%s",
+                cc_logq(s_error(status, result)),
                 cc_logq(json_string_value(json_object_get(result, "message"))));
     s_restored(c, status == 0);
 }

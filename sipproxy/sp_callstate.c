@@ -21,7 +21,7 @@ int sp_call_next(sp_call_state_t state, sp_call_event_t ev)
 static sp_outcome_t s_out(const char *disp, const char *side, int code, int resp,
                           const char *reason)
 {
-    return (sp_outcome_t){ disp, side, code, resp, reason };
+    return (sp_outcome_t){disp, side, code, resp, reason};
 }
 
 sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int code)
@@ -58,8 +58,8 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
     case SP_END_NO_CODEC:
         return s_out("failed", "system", 488, 488, "no common codec");
     case SP_END_MEDIA_TIMEOUT:
-        return s_out(answered ? "media_timeout" : "failed", "system", answered ? 200 : 503,
-                     503, "media timeout");
+        return s_out(answered ? "media_timeout" : "failed", "system", answered ? 200 : 503, 503,
+                     "media timeout");
     case SP_END_MEDIA_FAILED:
         return s_out("failed", "system", 503, 503, "media server unavailable");
     case SP_END_MEDIA_LOST:
@@ -76,10 +76,10 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
         if (answered)
             return s_out("answered", "system", 200, 0, "hung up by the controller");
         int resp = code >= 300 && code < 700 ? code : 480;
-        const char *disp = resp == 486 || resp == 600 ? "busy"
-                         : resp == 603               ? "declined"
-                         : resp == 480 || resp == 404 ? "unavailable"
-                                                      : "failed";
+        const char *disp = resp == 486 || resp == 600   ? "busy"
+                           : resp == 603                ? "declined"
+                           : resp == 480 || resp == 404 ? "unavailable"
+                                                        : "failed";
         return s_out(disp, "system", resp, resp, "hung up by the controller");
     }
     }
@@ -88,7 +88,7 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
 
 const char *sp_call_state_name(sp_call_state_t state)
 {
-    static const char *names[] = { "media", "calling", "ringing", "answered", "ending", "ended" };
+    static const char *names[] = {"media", "calling", "ringing", "answered", "ending", "ended"};
     return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
@@ -106,12 +106,22 @@ int sp_fork_rank(int code)
 const char *sp_connect_result(int code)
 {
     switch (code) {
-    case 486: case 600: return "busy";
-    case 603: return "declined";
-    case 480: case 410: return "unavailable";
-    case 404: case 484: return "not_found";
-    case 408: return "no_answer";
-    case 487: return "cancelled";
-    default: return code >= 200 && code < 300 ? "answered" : "failed";
+    case 486:
+    case 600:
+        return "busy";
+    case 603:
+        return "declined";
+    case 480:
+    case 410:
+        return "unavailable";
+    case 404:
+    case 484:
+        return "not_found";
+    case 408:
+        return "no_answer";
+    case 487:
+        return "cancelled";
+    default:
+        return code >= 200 && code < 300 ? "answered" : "failed";
     }
 }

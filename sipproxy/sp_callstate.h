@@ -16,11 +16,11 @@ typedef enum {
 } sp_call_state_t;
 
 typedef enum {
-    SP_EV_MEDIA_READY,   /* both endpoints exist: send the INVITEs */
-    SP_EV_RINGING,       /* 180/183 from the callee side */
-    SP_EV_ANSWER,        /* first 200 from the callee side */
-    SP_EV_END,           /* any end (see sp_end_cause_t) */
-    SP_EV_STATS_DONE,    /* endpoints deleted (or gave up waiting) */
+    SP_EV_MEDIA_READY, /* both endpoints exist: send the INVITEs */
+    SP_EV_RINGING,     /* 180/183 from the callee side */
+    SP_EV_ANSWER,      /* first 200 from the callee side */
+    SP_EV_END,         /* any end (see sp_end_cause_t) */
+    SP_EV_STATS_DONE,  /* endpoints deleted (or gave up waiting) */
 } sp_call_event_t;
 
 typedef enum {
@@ -29,14 +29,14 @@ typedef enum {
     SP_END_CALLER_CANCEL,
     SP_END_CALLEE_REJECT, /* final >= 300 from every forked contact; code = best one */
     SP_END_RING_TIMEOUT,
-    SP_END_NOT_FOUND,     /* no dialplan route */
-    SP_END_UNAVAILABLE,   /* target not registered / nothing to send to */
-    SP_END_NO_CODEC,      /* offer or answer without PCMU/PCMA */
+    SP_END_NOT_FOUND,   /* no dialplan route */
+    SP_END_UNAVAILABLE, /* target not registered / nothing to send to */
+    SP_END_NO_CODEC,    /* offer or answer without PCMU/PCMA */
     SP_END_MEDIA_TIMEOUT,
-    SP_END_MEDIA_FAILED,  /* mediad did not answer or refused */
-    SP_END_MEDIA_LOST,    /* mediad restarted and the call's endpoints could not be restored */
+    SP_END_MEDIA_FAILED, /* mediad did not answer or refused */
+    SP_END_MEDIA_LOST,   /* mediad restarted and the call's endpoints could not be restored */
     SP_END_SHUTDOWN,
-    SP_END_UNSUPPORTED,   /* route kind sipproxy cannot serve yet */
+    SP_END_UNSUPPORTED,       /* route kind sipproxy cannot serve yet */
     SP_END_CONTROLLER_FAILED, /* ivrd/acdd refused the hand-over or did not answer */
     SP_END_CONTROLLER_HANGUP, /* call.hangup; code = sip_code for an unanswered caller */
 } sp_end_cause_t;

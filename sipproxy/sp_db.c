@@ -14,7 +14,11 @@
 #include "cc_loop.h"
 #include "cc_pg_worker.h"
 
-typedef enum { S_OP_UPSERT, S_OP_DELETE, S_OP_DELETE_ALL } s_op_kind_t;
+typedef enum {
+    S_OP_UPSERT,
+    S_OP_DELETE,
+    S_OP_DELETE_ALL
+} s_op_kind_t;
 
 typedef struct s_op {
     struct s_op *next;
@@ -32,8 +36,7 @@ struct sp_db {
     uint64_t last_expire_ms; /* worker thread only */
 };
 
-static const char *S_SQL_USERS =
-    "SELECT ext, name, ha1, enabled FROM sip_users WHERE realm = $1";
+static const char *S_SQL_USERS = "SELECT ext, name, ha1, enabled FROM sip_users WHERE realm = $1";
 static const char *S_SQL_TRUNKS =
     "SELECT name, host, port, coalesce(username, ''), coalesce(password, ''), transport, "
     "enabled FROM trunks";
@@ -69,12 +72,12 @@ static void s_copy(char *dst, size_t len, const char *src)
 
 static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
 {
-    const char *params[] = { realm };
+    const char *params[] = {realm};
     PGresult *r = cc_pg_exec_params(pg, S_SQL_USERS, 1, params);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
-        sp_user_t u = { 0 };
+        sp_user_t u = {0};
         s_copy(u.ext, sizeof u.ext, PQgetvalue(r, i, 0));
         s_copy(u.name, sizeof u.name, PQgetvalue(r, i, 1));
         s_copy(u.ha1, sizeof u.ha1, PQgetvalue(r, i, 2));
@@ -91,7 +94,7 @@ static int s_load_trunks(cc_pg_t *pg, sp_directory_t *dir)
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
-        sp_trunk_t t = { 0 };
+        sp_trunk_t t = {0};
         s_copy(t.name, sizeof t.name, PQgetvalue(r, i, 0));
         s_copy(t.host, sizeof t.host, PQgetvalue(r, i, 1));
         t.port = atoi(PQgetvalue(r, i, 2));
@@ -112,15 +115,15 @@ static int s_load_dialplan(cc_pg_t *pg, sp_directory_t *dir)
         return -1;
     cc_dialplan_t *dp = cc_dialplan_new();
     for (int i = 0; dp && i < PQntuples(r); i++) {
-        cc_route_t route = { 0 };
+        cc_route_t route = {0};
         route.id = atol(PQgetvalue(r, i, 0));
         s_copy(route.pattern, sizeof route.pattern, PQgetvalue(r, i, 1));
         char text[CC_TARGET_NAME_MAX + 16], err[128];
         snprintf(text, sizeof text, "%s:%s", PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
         if (cc_target_parse(text, &route.kind, route.target, sizeof route.target, err,
                             sizeof err) != 0) {
-            cc_warn("sip.dialplan_skipped", "id=%ld target=%s reason=%s", route.id,
-                    cc_logq(text), cc_logq(err));
+            cc_warn("sip.dialplan_skipped", "id=%ld target=%s reason=%s", route.id, cc_logq(text),
+                    cc_logq(err));
             continue;
         }
         route.strip = atoi(PQgetvalue(r, i, 4));
@@ -146,9 +149,8 @@ sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
         sp_directory_destroy(&dir);
         return NULL;
     }
-    cc_info("sip.directory_loaded", "users=%zu trunks=%zu routes=%zu",
-            sp_directory_user_count(dir), sp_directory_trunk_count(dir),
-            cc_dialplan_size(sp_directory_dialplan(dir)));
+    cc_info("sip.directory_loaded", "users=%zu trunks=%zu routes=%zu", sp_directory_user_count(dir),
+            sp_directory_trunk_count(dir), cc_dialplan_size(sp_directory_dialplan(dir)));
     return dir;
 }
 
@@ -161,7 +163,7 @@ int sp_db_load_contacts(cc_pg_t *pg, void (*fn)(const sp_contact_t *c, void *arg
     }
     int n = PQntuples(r);
     for (int i = 0; i < n; i++) {
-        sp_contact_t c = { 0 };
+        sp_contact_t c = {0};
         s_copy(c.ext, sizeof c.ext, PQgetvalue(r, i, 0));
         s_copy(c.uri, sizeof c.uri, PQgetvalue(r, i, 1));
         s_copy(c.source, sizeof c.source, PQgetvalue(r, i, 2));
@@ -192,19 +194,18 @@ static void s_exec_op(cc_pg_t *pg, const s_op_t *op)
         char cseq[16], exp[24];
         snprintf(cseq, sizeof cseq, "%u", op->c.cseq);
         snprintf(exp, sizeof exp, "%llu", (unsigned long long)op->c.expires_at);
-        const char *p[] = { op->c.ext, op->c.uri, op->c.source, op->c.transport,
-                            op->c.user_agent, op->c.call_id, cseq, exp };
+        const char *p[] = {op->c.ext,        op->c.uri,     op->c.source, op->c.transport,
+                           op->c.user_agent, op->c.call_id, cseq,         exp};
         r = cc_pg_exec(pg, "sp_upsert", 8, p);
     } else if (op->kind == S_OP_DELETE) {
-        const char *p[] = { op->c.ext, op->c.uri };
+        const char *p[] = {op->c.ext, op->c.uri};
         r = cc_pg_exec(pg, "sp_delete", 2, p);
     } else {
-        const char *p[] = { op->c.ext };
+        const char *p[] = {op->c.ext};
         r = cc_pg_exec(pg, "sp_delete_all", 1, p);
     }
     if (!r)
-        cc_warn("sip.contact_write_failed", "ext=%s error=%s", op->c.ext,
-                cc_logq(cc_pg_error(pg)));
+        cc_warn("sip.contact_write_failed", "ext=%s error=%s", op->c.ext, cc_logq(cc_pg_error(pg)));
     PQclear(r);
 }
 
@@ -255,7 +256,7 @@ static bool s_same_key(const s_op_t *a, const s_op_t *b)
  * (ON CONFLICT cannot touch a row twice in one statement). */
 static void s_upsert_run(cc_pg_t *pg, s_op_t **run, int n)
 {
-    s_text_t cols[8] = { { 0 } };
+    s_text_t cols[8] = {{0}};
     bool ok = true;
     int rows = 0;
     for (int k = 0; k < 8 && ok; k++)
@@ -270,8 +271,8 @@ static void s_upsert_run(cc_pg_t *pg, s_op_t **run, int n)
         char cseq[16], exp[24];
         snprintf(cseq, sizeof cseq, "%u", c->cseq);
         snprintf(exp, sizeof exp, "%llu", (unsigned long long)c->expires_at);
-        const char *v[8] = { c->ext, c->uri, c->source, c->transport, c->user_agent,
-                             c->call_id, cseq, exp };
+        const char *v[8] = {c->ext,        c->uri,     c->source, c->transport,
+                            c->user_agent, c->call_id, cseq,      exp};
         for (int k = 0; k < 8 && ok; k++)
             ok = s_array_add(&cols[k], v[k]);
         rows++;
@@ -284,8 +285,7 @@ static void s_upsert_run(cc_pg_t *pg, s_op_t **run, int n)
             params[k] = cols[k].buf;
         PGresult *r = cc_pg_exec(pg, "sp_upsert_many", 8, params);
         if (!r)
-            cc_warn("sip.contact_write_failed", "rows=%d error=%s", rows,
-                    cc_logq(cc_pg_error(pg)));
+            cc_warn("sip.contact_write_failed", "rows=%d error=%s", rows, cc_logq(cc_pg_error(pg)));
         PQclear(r);
     } else if (!ok) {
         cc_warn("sip.contact_write_failed", "rows=%d error=out_of_memory", n);
@@ -304,7 +304,9 @@ static void s_flush(sp_db_t *self, cc_pg_t *pg)
         return;
     bool tx = cc_pg_begin(pg) == 0;
     int n = 0;
-    enum { S_RUN_MAX = 512 };
+    enum {
+        S_RUN_MAX = 512
+    };
     s_op_t *run[S_RUN_MAX];
     int nrun = 0;
     for (s_op_t *op = ops; op; op = op->next, n++) {
@@ -479,7 +481,7 @@ void sp_db_contact_upsert(sp_db_t *self, const sp_contact_t *c)
 
 void sp_db_contact_delete(sp_db_t *self, const char *ext, const char *uri)
 {
-    sp_contact_t c = { 0 };
+    sp_contact_t c = {0};
     snprintf(c.ext, sizeof c.ext, "%s", ext);
     if (uri)
         snprintf(c.uri, sizeof c.uri, "%s", uri);

@@ -59,8 +59,7 @@ void sp_dedup_destroy(sp_dedup_t **self_p)
     *self_p = NULL;
 }
 
-void sp_dedup_key(char *buf, size_t len, const char *call_id, const char *from_tag,
-                  uint32_t cseq)
+void sp_dedup_key(char *buf, size_t len, const char *call_id, const char *from_tag, uint32_t cseq)
 {
     if (!call_id || !*call_id)
         snprintf(buf, len, "%s", "");

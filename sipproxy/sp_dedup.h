@@ -16,8 +16,7 @@ sp_dedup_t *sp_dedup_new(uint64_t window_ms, size_t capacity);
 void sp_dedup_destroy(sp_dedup_t **self_p);
 
 /* The key of an INVITE into buf ("" when call_id is missing). */
-void sp_dedup_key(char *buf, size_t len, const char *call_id, const char *from_tag,
-                  uint32_t cseq);
+void sp_dedup_key(char *buf, size_t len, const char *call_id, const char *from_tag, uint32_t cseq);
 
 /* Seen before (and not expired)? Returns -1 if not; otherwise the final status the first
  * INVITE got (0 while its call has none yet). */

@@ -11,8 +11,8 @@ CC_TEST(dedup_retransmission_is_seen_with_its_final_status)
     sp_dedup_t *d = sp_dedup_new(32000, 100);
     char k[256], k2[256], k3[256];
     sp_dedup_key(k, sizeof k, "abc@host", "tag1", 1);
-    sp_dedup_key(k2, sizeof k2, "abc@host", "tag1", 2);  /* next CSeq: a new request */
-    sp_dedup_key(k3, sizeof k3, "abc@host", "tag2", 1);  /* another From tag: another call */
+    sp_dedup_key(k2, sizeof k2, "abc@host", "tag1", 2); /* next CSeq: a new request */
+    sp_dedup_key(k3, sizeof k3, "abc@host", "tag2", 1); /* another From tag: another call */
     CC_CHECK_INT(sp_dedup_seen(d, k, 0), -1);
     CC_CHECK_INT(sp_dedup_add(d, k, 0), 0);
     CC_CHECK_INT(sp_dedup_seen(d, k, 100), 0); /* call still without a final response */

@@ -40,10 +40,9 @@ static void s_md5_join(char out[SP_MD5_HEX], int count, const char *const *parts
     sp_md5_hex(buf, n, out);
 }
 
-void sp_digest_ha1(const char *user, const char *realm, const char *password,
-                   char out[SP_MD5_HEX])
+void sp_digest_ha1(const char *user, const char *realm, const char *password, char out[SP_MD5_HEX])
 {
-    const char *parts[] = { user, realm, password };
+    const char *parts[] = {user, realm, password};
     s_md5_join(out, 3, parts);
 }
 
@@ -51,20 +50,20 @@ void sp_digest_response(const char *ha1, const char *method, const sp_digest_cre
                         char out[SP_MD5_HEX])
 {
     char ha2[SP_MD5_HEX];
-    const char *a2[] = { method, c->uri };
+    const char *a2[] = {method, c->uri};
     s_md5_join(ha2, 2, a2);
     if (c->qop[0]) {
-        const char *parts[] = { ha1, c->nonce, c->nc, c->cnonce, c->qop, ha2 };
+        const char *parts[] = {ha1, c->nonce, c->nc, c->cnonce, c->qop, ha2};
         s_md5_join(out, 6, parts);
     } else {
-        const char *parts[] = { ha1, c->nonce, ha2 };
+        const char *parts[] = {ha1, c->nonce, ha2};
         s_md5_join(out, 3, parts);
     }
 }
 
 static void s_nonce_mac(const char *secret, const char *stamp, char out[SP_MD5_HEX])
 {
-    const char *parts[] = { secret, stamp };
+    const char *parts[] = {secret, stamp};
     s_md5_join(out, 2, parts);
 }
 
@@ -115,9 +114,9 @@ int sp_digest_parse(const char *const *params, sp_digest_cred_t *out)
         const char *name;
         size_t off, len;
     } fields[] = {
-#define F(x) { #x, offsetof(sp_digest_cred_t, x), sizeof(((sp_digest_cred_t *)0)->x) }
-        F(username), F(realm), F(nonce), F(uri), F(response), F(qop), F(nc), F(cnonce),
-        F(algorithm),
+#define F(x) {#x, offsetof(sp_digest_cred_t, x), sizeof(((sp_digest_cred_t *)0)->x)}
+        F(username), F(realm), F(nonce),  F(uri),       F(response),
+        F(qop),      F(nc),    F(cnonce), F(algorithm),
 #undef F
     };
     memset(out, 0, sizeof *out);
@@ -131,8 +130,7 @@ int sp_digest_parse(const char *const *params, sp_digest_cred_t *out)
                 strncasecmp(fields[f].name, params[i], namelen) == 0)
                 s_copy_value((char *)out + fields[f].off, fields[f].len, eq + 1);
     }
-    if (!out->username[0] || !out->realm[0] || !out->nonce[0] || !out->uri[0] ||
-        !out->response[0])
+    if (!out->username[0] || !out->realm[0] || !out->nonce[0] || !out->uri[0] || !out->response[0])
         return -1;
     return 0;
 }

@@ -25,8 +25,7 @@ typedef struct {
 /* Lower-case hex MD5 of a string. */
 void sp_md5_hex(const char *data, size_t len, char out[SP_MD5_HEX]);
 /* HA1 = MD5(user:realm:password). */
-void sp_digest_ha1(const char *user, const char *realm, const char *password,
-                   char out[SP_MD5_HEX]);
+void sp_digest_ha1(const char *user, const char *realm, const char *password, char out[SP_MD5_HEX]);
 /* The expected response for credentials `c` over `method`, given the user's HA1. With
  * qop "auth": MD5(HA1:nonce:nc:cnonce:qop:HA2); without qop: MD5(HA1:nonce:HA2). */
 void sp_digest_response(const char *ha1, const char *method, const sp_digest_cred_t *c,

@@ -21,7 +21,7 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
     if (!dialled || dialled[0] != '*' || !isdigit((unsigned char)dialled[1]) ||
         !isdigit((unsigned char)dialled[2]))
         return false;
-    char c[3] = { dialled[1], dialled[2], '\0' };
+    char c[3] = {dialled[1], dialled[2], '\0'};
     const char *rest = dialled + 3;
     bool known = !strcmp(c, "45") || !strcmp(c, "46") || !strcmp(c, "47") || !strcmp(c, "48");
     size_t n = strlen(rest);
@@ -68,21 +68,22 @@ static void s_on_acdd(cc_bus_t *bus, int status, json_t *result, void *arg)
         return;
     const char *prompt = status == 0 ? json_string_value(json_object_get(result, "prompt")) : NULL;
     if (status != 0)
-        cc_info("call.feature_failed", "code=%s status=%d error=%s", c->feature,
-                status, cc_logq(status == -EPROTO ? json_string_value(json_object_get(result, "code")) : "timeout"));
+        cc_info("call.feature_failed", "code=%s status=%d error=%s", c->feature, status,
+                cc_logq(status == -EPROTO ? json_string_value(json_object_get(result, "code"))
+                                          : "timeout"));
     snprintf(c->reason, sizeof c->reason, "feature code *%s %s", c->feature,
              status == 0 ? "done" : "failed");
     s_play(c, prompt && prompt[0] ? prompt
-                                  : status == 0 ? c->proxy->set.feature_ok_prompt
-                                                : c->proxy->set.feature_failed_prompt);
+              : status == 0       ? c->proxy->set.feature_ok_prompt
+                                  : c->proxy->set.feature_failed_prompt);
 }
 
 /* The caller's endpoint exists: answer, then ask acdd. */
 static void s_ready(sp_call_t *c)
 {
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
-    char *sdp = sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV,
-                            ++c->sdp_version);
+    char *sdp =
+        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
     if (!sdp) {
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
@@ -97,8 +98,8 @@ static void s_ready(sp_call_t *c)
         c->att.timer = su_timer_create(su_root_task(c->proxy->root), 1000);
     if (c->att.timer)
         su_timer_set_interval(c->att.timer, s_on_timeout, c, S_FEATURE_MAX_MS);
-    json_t *args = json_pack("{s:s, s:s, s:s}", "ext", c->caller, "code", c->feature,
-                             "digits", c->feature_digits);
+    json_t *args = json_pack("{s:s, s:s, s:s}", "ext", c->caller, "code", c->feature, "digits",
+                             c->feature_digits);
     if (!cc_bus_request(c->proxy->bus, &c->bus, "acdd", "agent.feature", args,
                         c->proxy->set.controller_timeout_ms, s_on_acdd, c))
         s_play(c, c->proxy->set.feature_failed_prompt);

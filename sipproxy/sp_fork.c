@@ -178,8 +178,7 @@ void sp_fork_send(sp_call_t *c)
         }
         nua_invite(leg->nh, TAG_IF(d->route[0], SIPTAG_ROUTE_STR(d->route)),
                    TAG_IF(att->headers[0], SIPTAG_HEADER_STR(att->headers)),
-                   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
-                   TAG_END());
+                   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         sent++;
     }
     free(sdp);
@@ -202,11 +201,10 @@ void sp_fork_send(sp_call_t *c)
 
 /* ---- outcomes ----------------------------------------------------------------------- */
 
-void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const char *target,
-                            int ep)
+void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const char *target, int ep)
 {
-    json_t *f = json_pack("{s:i, s:s, s:i}", "connect_id", c->att.id, "result", result,
-                          "sip_code", code);
+    json_t *f =
+        json_pack("{s:i, s:s, s:i}", "connect_id", c->att.id, "result", result, "sip_code", code);
     if (!f)
         return;
     if (target && target[0])
@@ -214,8 +212,8 @@ void sp_fork_publish_result(sp_call_t *c, const char *result, int code, const ch
     if (ep > 0)
         json_object_set_new(f, "endpoint_id", json_integer(ep));
     cc_bus_publish(c->proxy->bus, "call.connect_result", c->id, f);
-    cc_info("call.connect_result", "connect_id=%d result=%s sip_code=%d target=%s",
-            c->att.id, result, code, cc_logq(target ? target : ""));
+    cc_info("call.connect_result", "connect_id=%d result=%s sip_code=%d target=%s", c->att.id,
+            result, code, cc_logq(target ? target : ""));
 }
 
 void sp_fork_reset(sp_call_t *c)
@@ -236,8 +234,7 @@ void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause)
     sp_attempt_t *att = &c->att;
     sp_fork_reset(c);
     if (att->transfer) { /* the party that stayed has nobody to talk to */
-        snprintf(c->reason, sizeof c->reason, "transfer to %s failed (%d)", att->fail_target,
-                 code);
+        snprintf(c->reason, sizeof c->reason, "transfer to %s failed (%d)", att->fail_target, code);
         att->transfer = false;
         sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
         return;
@@ -300,8 +297,7 @@ static void s_provisional(sp_call_t *c, int status, const sip_t *sip)
     if (sdp) {
         sp_media_remote(c, c->eb.id, &info);
         nua_respond(c->a.nh, status, sip_status_phrase(status),
-                    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
-                    TAG_END());
+                    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         free(sdp);
     } else {
         nua_respond(c->a.nh, SIP_180_RINGING, TAG_END());
@@ -365,7 +361,7 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
     att->transfer = false;
     sp_media_remote(c, c->eb.id, &info);
     bool relay = c->a.nh && !c->a.final; /* direct call: endpoints connected already */
-    if (c->controller[0] || !relay) { /* the caller may hear a prompt or music: now the target */
+    if (c->controller[0] || !relay) {    /* the caller may hear a prompt or music: now the target */
         sp_media_play_stop(c, c->ea.id);
         sp_media_connect(c);
     }

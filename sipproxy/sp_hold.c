@@ -12,7 +12,7 @@ bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *in
     bool *holding = from->is_a ? &c->hold_a : &c->hold_b;
     bool hold = info->dir != SP_DIR_SENDRECV;
     if (!hold && !*holding)
-        return false; /* an ordinary re-INVITE: relayed */
+        return false;                               /* an ordinary re-INVITE: relayed */
     int held_ep = from->is_a ? c->eb.id : c->ea.id; /* faces the party put on hold */
     sp_reinvite_answer_here(c, from, info, true);
     if (hold && !*holding) {

@@ -76,8 +76,8 @@ void sp_mediad_call_restored(sp_call_t *c, bool ok)
     }
 }
 
-static void s_on_watch(cc_bus_t *bus, const char *target, uint64_t old_epoch,
-                       uint64_t new_epoch, void *arg)
+static void s_on_watch(cc_bus_t *bus, const char *target, uint64_t old_epoch, uint64_t new_epoch,
+                       void *arg)
 {
     (void)old_epoch;
     sp_proxy_t *p = arg;
@@ -167,8 +167,7 @@ static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
          * sipproxy): its endpoint goes */
         cc_info("media.orphan_deleted", "endpoint=%lld", (long long)json_integer_value(ep));
         cc_bus_request(p->bus, &p->mediad_owner, "mediad", "endpoint.delete",
-                       json_pack("{s:O}", "endpoint_id", ep), p->set.media_timeout_ms, NULL,
-                       NULL);
+                       json_pack("{s:O}", "endpoint_id", ep), p->set.media_timeout_ms, NULL, NULL);
     }
 }
 

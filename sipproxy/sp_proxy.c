@@ -32,7 +32,6 @@
 #include "sp_db.h"
 #include "sp_digest.h"
 
-
 static uint64_t s_now_s(void)
 {
     return (uint64_t)time(NULL);
@@ -88,8 +87,8 @@ static void s_auth_failed(sp_proxy_t *self, nua_handle_t *nh, const sp_source_t 
     nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(self->nua), TAG_END());
 }
 
-int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip,
-                  const sp_source_t *src, bool proxy_auth, const sp_user_t **user_out)
+int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp_source_t *src,
+                  bool proxy_auth, const sp_user_t **user_out)
 {
     bool first = false;
     if (sp_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
@@ -122,8 +121,8 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip,
         return -1;
     }
     const char *method = sip->sip_request ? sip->sip_request->rq_method_name : "";
-    int rc = sp_digest_verify(&cred, method, self->set.realm, user->ha1, self->secret,
-                              s_now_s(), (uint64_t)self->set.nonce_ttl_s);
+    int rc = sp_digest_verify(&cred, method, self->set.realm, user->ha1, self->secret, s_now_s(),
+                              (uint64_t)self->set.nonce_ttl_s);
     if (rc == 1) {
         s_challenge(self, nh, proxy_auth, true);
         return -1;
@@ -146,12 +145,10 @@ static void s_reg_reply(sp_proxy_t *self, nua_handle_t *nh, const char *ext)
     char buf[SP_MAX_CONTACTS * 300] = "";
     size_t len = 0;
     for (size_t i = 0; i < n && len < sizeof buf - 300; i++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s<%s>;expires=%llu",
-                                i ? ", " : "", live[i].uri,
-                                (unsigned long long)(live[i].expires_at - now));
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s<%s>;expires=%llu", i ? ", " : "",
+                                live[i].uri, (unsigned long long)(live[i].expires_at - now));
     if (n > 0)
-        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), SIPTAG_CONTACT_STR(buf),
-                    TAG_END());
+        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), SIPTAG_CONTACT_STR(buf), TAG_END());
     else
         nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), TAG_END());
 }
@@ -169,8 +166,8 @@ static void s_on_register(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         return;
     const char *aor = sip->sip_to->a_url->url_user;
     if (!aor || strcmp(aor, user->ext) != 0) {
-        cc_info("sip.register_refused", "source=%s user=%s aor=%s reason=not_own_aor",
-                src.hostport, user->ext, cc_logq(aor ? aor : ""));
+        cc_info("sip.register_refused", "source=%s user=%s aor=%s reason=not_own_aor", src.hostport,
+                user->ext, cc_logq(aor ? aor : ""));
         nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(self->nua), TAG_END());
         return;
     }
@@ -200,7 +197,7 @@ static void s_on_register(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         }
     }
     for (m = sip->sip_contact; m; m = m->m_next) {
-        sp_contact_t c = { 0 };
+        sp_contact_t c = {0};
         snprintf(c.ext, sizeof c.ext, "%s", user->ext);
         url_e(c.uri, (isize_t)sizeof c.uri, m->m_url);
         long e = m->m_expires ? atol(m->m_expires) : hdr_expires;
@@ -246,9 +243,9 @@ int64_t sp_proxy_queue_delay_ms(const sp_proxy_t *self)
     if (self->udp_fd < 0)
         return -1;
     char byte, ctl[CMSG_SPACE(sizeof(struct timeval))];
-    struct iovec iov = { &byte, 1 };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-                         .msg_controllen = sizeof ctl };
+    struct iovec iov = {&byte, 1};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
     if (recvmsg(self->udp_fd, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) < 0)
         return -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -266,8 +263,8 @@ int64_t sp_proxy_queue_delay_ms(const sp_proxy_t *self)
 /* ---- the NUA callback ------------------------------------------------------------ */
 
 static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua,
-                     sp_proxy_t *self, nua_handle_t *nh, struct sp_leg *leg,
-                     sip_t const *sip, tagi_t tags[])
+                     sp_proxy_t *self, nua_handle_t *nh, struct sp_leg *leg, sip_t const *sip,
+                     tagi_t tags[])
 {
     (void)nua;
     switch (event) {
@@ -348,7 +345,7 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
     }
     if (cc_bus_needs_dispatch(self->bus)) /* a send may have consumed a ZMQ_FD edge */
         cc_bus_dispatch(self->bus);
-    long wait = 1000;           /* the registry sweep runs once a second */
+    long wait = 1000; /* the registry sweep runs once a second */
     int lt = cc_loop_next_timeout_ms(loop);
     if (lt >= 0 && lt < wait)
         wait = lt;
@@ -418,8 +415,8 @@ static void s_on_reg_removed(const sp_contact_t *c, const char *reason, void *ar
         if (strcmp(live[i].uri, c->uri) != 0)
             remaining++;
     cc_bus_publish(self->bus, "reg.removed", NULL,
-                   json_pack("{s:s, s:s, s:s, s:i}", "ext", c->ext, "contact", c->uri,
-                             "reason", reason, "remaining", (int)remaining));
+                   json_pack("{s:s, s:s, s:s, s:i}", "ext", c->ext, "contact", c->uri, "reason",
+                             reason, "remaining", (int)remaining));
 }
 
 sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
@@ -454,21 +451,12 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     su_root_threading(self->root, 0);
     char url[128];
     snprintf(url, sizeof url, "sip:%s:%d", settings->bind, settings->sip_port);
-    self->nua = nua_create(self->root, s_nua_cb, self,
-                           NUTAG_URL(url),
-                           NUTAG_MEDIA_ENABLE(0),
-                           NUTAG_ALLOW("REGISTER"),
-                           NUTAG_APPL_METHOD("REGISTER"),
-                           NUTAG_AUTOANSWER(0),
-                           NUTAG_AUTOALERT(0),
-                           NUTAG_ENABLEINVITE(1),
-                           NUTAG_SESSION_TIMER(0),
-                           NUTAG_EARLY_MEDIA(0),
-                           SIPTAG_SUPPORTED_STR("replaces"),
-                           SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
-                           NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms),
-                           NTATAG_MAXSIZE(32768),
-                           TAG_END());
+    self->nua = nua_create(
+        self->root, s_nua_cb, self, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_ALLOW("REGISTER"),
+        NUTAG_APPL_METHOD("REGISTER"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
+        NUTAG_ENABLEINVITE(1), NUTAG_SESSION_TIMER(0), NUTAG_EARLY_MEDIA(0),
+        SIPTAG_SUPPORTED_STR("replaces"), SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
+        NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768), TAG_END());
     if (!self->nua) {
         cc_error("sip.bind_failed", "url=%s reason=%s", url,
                  cc_logq("nua_create failed (port in use or address not local?)"));
@@ -537,8 +525,7 @@ void sp_proxy_shutdown(sp_proxy_t *self)
      * endpoints; then the dialogs still open are dropped, so that nua's shutdown (which
      * waits for every open request) finishes at its next tick, once a second */
     uint64_t until = cc_mono_ms() + 400;
-    while ((sp_b2bua_count(self) > 0 || sp_b2bua_ending_count(self) > 0) &&
-           cc_mono_ms() < until) {
+    while ((sp_b2bua_count(self) > 0 || sp_b2bua_ending_count(self) > 0) && cc_mono_ms() < until) {
         cc_bus_dispatch(self->bus);
         su_root_step(self->root, 20);
     }
@@ -567,7 +554,8 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
                         json_integer((json_int_t)self->admission.shed_total));
     json_object_set_new(details, "invites_repeated",
                         json_integer((json_int_t)self->invites_repeated));
-    json_object_set_new(details, "overload", json_string(sp_shed_reason_name(self->admission.reason)));
+    json_object_set_new(details, "overload",
+                        json_string(sp_shed_reason_name(self->admission.reason)));
     json_object_set_new(details, "media_epoch", json_integer((json_int_t)self->media_epoch));
     json_object_set_new(details, "media_restoring",
                         json_integer((json_int_t)self->media_restoring));
@@ -577,6 +565,7 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
                         json_integer((json_int_t)sp_directory_user_count(self->dir)));
     json_object_set_new(details, "trunks",
                         json_integer((json_int_t)sp_directory_trunk_count(self->dir)));
-    json_object_set_new(details, "routes",
-                        json_integer((json_int_t)cc_dialplan_size(sp_directory_dialplan(self->dir))));
+    json_object_set_new(
+        details, "routes",
+        json_integer((json_int_t)cc_dialplan_size(sp_directory_dialplan(self->dir))));
 }

@@ -12,13 +12,13 @@
 
 typedef struct {
     char ext[16];
-    char uri[256];        /* Contact URI as registered */
-    char source[64];      /* "ip:port" the REGISTER came from */
-    char transport[8];    /* udp, tcp */
+    char uri[256];     /* Contact URI as registered */
+    char source[64];   /* "ip:port" the REGISTER came from */
+    char transport[8]; /* udp, tcp */
     char user_agent[128];
     char call_id[128];
     uint32_t cseq;
-    uint64_t expires_at;  /* wall seconds */
+    uint64_t expires_at; /* wall seconds */
 } sp_contact_t;
 
 typedef struct sp_registry sp_registry_t;
@@ -39,7 +39,7 @@ size_t sp_registry_lookup(const sp_registry_t *self, const char *ext, uint64_t n
                           sp_contact_t *out, size_t max);
 
 /* Drop expired bindings; calls fn for each dropped one first. The number dropped. */
-typedef void (sp_registry_expired_fn)(const sp_contact_t *c, void *arg);
+typedef void(sp_registry_expired_fn)(const sp_contact_t *c, void *arg);
 size_t sp_registry_expire(sp_registry_t *self, uint64_t now_s, sp_registry_expired_fn *fn,
                           void *arg);
 
@@ -48,7 +48,7 @@ size_t sp_registry_count(const sp_registry_t *self);
 /* Told of every binding that goes, just before it goes, with why: "unregistered"
  * (unbind, unbind_all), "expired" (sp_registry_expire, or found expired by a bind) or
  * "replaced" (the oldest binding dropped for a new one beyond SP_MAX_CONTACTS). */
-typedef void (sp_registry_removed_fn)(const sp_contact_t *c, const char *reason, void *arg);
+typedef void(sp_registry_removed_fn)(const sp_contact_t *c, const char *reason, void *arg);
 void sp_registry_on_removed(sp_registry_t *self, sp_registry_removed_fn *fn, void *arg);
 
 #endif

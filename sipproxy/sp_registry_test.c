@@ -8,7 +8,7 @@
 
 static sp_contact_t s_contact(const char *ext, const char *uri, uint64_t expires)
 {
-    sp_contact_t c = { 0 };
+    sp_contact_t c = {0};
     snprintf(c.ext, sizeof c.ext, "%s", ext);
     snprintf(c.uri, sizeof c.uri, "%s", uri);
     snprintf(c.source, sizeof c.source, "127.0.0.1:5070");
@@ -60,7 +60,7 @@ CC_TEST(directory_users_trunks)
     sp_directory_t *d = sp_directory_new();
     char ext[16];
     for (int i = 0; i < 500; i++) {
-        sp_user_t u = { 0 };
+        sp_user_t u = {0};
         snprintf(ext, sizeof ext, "%d", 1000 + i);
         snprintf(u.ext, sizeof u.ext, "%s", ext);
         u.enabled = true;
@@ -69,7 +69,7 @@ CC_TEST(directory_users_trunks)
     CC_CHECK_INT(sp_directory_user_count(d), 500);
     CC_CHECK(sp_directory_user(d, "1499") != NULL);
     CC_CHECK(sp_directory_user(d, "1500") == NULL);
-    sp_trunk_t t = { .name = "pstn", .host = "127.0.0.1", .port = 5062, .enabled = true };
+    sp_trunk_t t = {.name = "pstn", .host = "127.0.0.1", .port = 5062, .enabled = true};
     CC_CHECK_INT(sp_directory_add_trunk(d, &t), 0);
     CC_CHECK(sp_directory_trunk(d, "pstn") != NULL);
     CC_CHECK(sp_directory_trunk_at(d, "127.0.0.1", 5062) != NULL);
@@ -97,7 +97,7 @@ CC_TEST(registry_reports_every_removal_with_its_reason)
     sp_registry_t *r = sp_registry_new();
     s_reasons[0] = '\0';
     sp_registry_on_removed(r, s_note, NULL);
-    sp_contact_t c = { .ext = "1001", .uri = "sip:a", .expires_at = 100 };
+    sp_contact_t c = {.ext = "1001", .uri = "sip:a", .expires_at = 100};
     sp_registry_bind(r, &c, 10);
     snprintf(c.uri, sizeof c.uri, "sip:b");
     c.expires_at = 50;
@@ -139,13 +139,13 @@ CC_TEST(registry_forgets_an_extension_with_no_bindings_left)
 CC_TEST(directory_later_user_row_replaces_the_earlier)
 {
     sp_directory_t *d = sp_directory_new();
-    sp_user_t u = { .ext = "1001", .name = "old", .enabled = true };
+    sp_user_t u = {.ext = "1001", .name = "old", .enabled = true};
     CC_CHECK_INT(sp_directory_add_user(d, &u), 0);
     snprintf(u.name, sizeof u.name, "new");
     CC_CHECK_INT(sp_directory_add_user(d, &u), 0);
     CC_CHECK_INT(sp_directory_user_count(d), 1);
     CC_CHECK_STR(sp_directory_user(d, "1001")->name, "new");
-    sp_user_t empty = { .ext = "" };
+    sp_user_t empty = {.ext = ""};
     CC_CHECK_INT(sp_directory_add_user(d, &empty), -1);
     CC_CHECK(sp_directory_user(d, "") == NULL);
     CC_CHECK(sp_directory_user(d, NULL) == NULL);

@@ -14,9 +14,12 @@
 static sp_sdp_dir_t s_reverse(sp_sdp_dir_t d)
 {
     switch (d) {
-    case SP_DIR_SENDONLY: return SP_DIR_RECVONLY;
-    case SP_DIR_RECVONLY: return SP_DIR_SENDONLY;
-    default: return d;
+    case SP_DIR_SENDONLY:
+        return SP_DIR_RECVONLY;
+    case SP_DIR_RECVONLY:
+        return SP_DIR_SENDONLY;
+    default:
+        return d;
     }
 }
 
@@ -93,7 +96,8 @@ void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
         if (told.dir == SP_DIR_SENDONLY)
             told.dir = SP_DIR_INACTIVE;
         sp_media_remote(c, from->is_a ? c->ea.id : c->eb.id, &told);
-        cc_info("call.reinvite", "from=%s direction=%s", from->is_a ? "caller" : "callee", sp_sdp_dir_name(info.dir));
+        cc_info("call.reinvite", "from=%s direction=%s", from->is_a ? "caller" : "callee",
+                sp_sdp_dir_name(info.dir));
     }
     if (!here && sdp && sp_hold_reinvite(c, from, &info)) {
         free(sdp);

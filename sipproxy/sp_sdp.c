@@ -73,7 +73,7 @@ static size_t s_split(const char *in, s_line_t *lines, size_t max)
         while (*e && *e != '\n' && *e != '\r')
             e++;
         if (e > p)
-            lines[n++] = (s_line_t){ p, (size_t)(e - p) };
+            lines[n++] = (s_line_t){p, (size_t)(e - p)};
         while (*e == '\r' || *e == '\n')
             e++;
         p = e;
@@ -108,7 +108,7 @@ static int s_attr_pt(const s_line_t *l, const char *attr, const char **rest)
 
 static bool s_is_dir(const s_line_t *l, sp_sdp_dir_t *dir)
 {
-    static const char *names[] = { "a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive" };
+    static const char *names[] = {"a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"};
     for (int i = 0; i < 4; i++)
         if (l->len == strlen(names[i]) && strncasecmp(l->p, names[i], l->len) == 0) {
             *dir = (sp_sdp_dir_t)i;
@@ -144,8 +144,7 @@ static void s_conn_addr(const s_line_t *l, char *out, size_t outlen)
 }
 
 /* Classify the first audio stream's payload types: which to keep, from m= and rtpmaps. */
-static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend,
-                        sp_sdp_info_t *info)
+static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend, sp_sdp_info_t *info)
 {
     const s_line_t *m = &lines[mline];
     char tmp[512];
@@ -193,10 +192,14 @@ static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend,
 const char *sp_sdp_dir_name(sp_sdp_dir_t dir)
 {
     switch (dir) {
-    case SP_DIR_SENDONLY: return "sendonly";
-    case SP_DIR_RECVONLY: return "recvonly";
-    case SP_DIR_INACTIVE: return "inactive";
-    default: return "sendrecv";
+    case SP_DIR_SENDONLY:
+        return "sendonly";
+    case SP_DIR_RECVONLY:
+        return "recvonly";
+    case SP_DIR_INACTIVE:
+        return "inactive";
+    default:
+        return "sendrecv";
     }
 }
 
@@ -219,8 +222,8 @@ static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_
         p++;
     size_t protolen = (size_t)(p - proto);
     char line[512];
-    int n = snprintf(line, sizeof line, "m=%.*s %d %.*s", (int)medialen, media, port,
-                     (int)protolen, proto);
+    int n = snprintf(line, sizeof line, "m=%.*s %d %.*s", (int)medialen, media, port, (int)protolen,
+                     proto);
     if (keep) {
         for (int i = 0; i < keep->npts && n > 0 && (size_t)n < sizeof line; i++)
             n += snprintf(line + n, sizeof line - (size_t)n, " %d", keep->pts[i]);
@@ -308,7 +311,7 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
         return NULL;
     }
 
-    s_out_t o = { 0 };
+    s_out_t o = {0};
     bool conn_written = false;
     for (size_t i = 0; i < n; i++) {
         const s_line_t *l = &lines[i];
@@ -376,7 +379,7 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
 char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
                   unsigned long version)
 {
-    s_out_t o = { 0 };
+    s_out_t o = {0};
     bool te = te_pt >= 96 && te_pt <= 127;
     s_putline(&o, "v=0", 3);
     s_putf(&o, "o=cc-sipproxy %lu %lu IN IP4 %s", version, version, addr);

@@ -11,7 +11,10 @@
 #define SP_SDP_ADDR_MAX 64
 
 typedef enum {
-    SP_DIR_SENDRECV = 0, SP_DIR_SENDONLY, SP_DIR_RECVONLY, SP_DIR_INACTIVE
+    SP_DIR_SENDRECV = 0,
+    SP_DIR_SENDONLY,
+    SP_DIR_RECVONLY,
+    SP_DIR_INACTIVE
 } sp_sdp_dir_t;
 
 /* What the first audio stream of an SDP body says, after codec filtering. */
@@ -20,7 +23,7 @@ typedef struct {
     int port;                      /* 0: stream rejected or on hold by port */
     int pts[SP_SDP_MAX_PT];        /* payload types kept (PCMU, PCMA, telephone-event) */
     int npts;
-    int ncodecs;                   /* how many of pts are audio codecs (not events) */
+    int ncodecs; /* how many of pts are audio codecs (not events) */
     sp_sdp_dir_t dir;
 } sp_sdp_info_t;
 

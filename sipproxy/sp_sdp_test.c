@@ -5,27 +5,26 @@
 #include "cc_test.h"
 #include "sp_sdp.h"
 
-static const char *S_OFFER =
-    "v=0\r\n"
-    "o=alice 2890844526 2890844527 IN IP4 10.0.0.5\r\n"
-    "s=-\r\n"
-    "c=IN IP4 10.0.0.5\r\n"
-    "t=0 0\r\n"
-    "a=ice-ufrag:abcd\r\n"
-    "m=audio 49170 RTP/AVP 96 0 8 18 101\r\n"
-    "a=rtpmap:96 opus/48000/2\r\n"
-    "a=fmtp:96 useinbandfec=1\r\n"
-    "a=rtpmap:0 PCMU/8000\r\n"
-    "a=rtpmap:8 PCMA/8000\r\n"
-    "a=rtpmap:18 G729/8000\r\n"
-    "a=rtpmap:101 telephone-event/8000\r\n"
-    "a=fmtp:101 0-16\r\n"
-    "a=ptime:20\r\n"
-    "a=rtcp:49171\r\n"
-    "a=candidate:1 1 UDP 2130706431 10.0.0.5 49170 typ host\r\n"
-    "a=sendrecv\r\n"
-    "m=video 51372 RTP/AVP 31\r\n"
-    "a=rtpmap:31 H261/90000\r\n";
+static const char *S_OFFER = "v=0\r\n"
+                             "o=alice 2890844526 2890844527 IN IP4 10.0.0.5\r\n"
+                             "s=-\r\n"
+                             "c=IN IP4 10.0.0.5\r\n"
+                             "t=0 0\r\n"
+                             "a=ice-ufrag:abcd\r\n"
+                             "m=audio 49170 RTP/AVP 96 0 8 18 101\r\n"
+                             "a=rtpmap:96 opus/48000/2\r\n"
+                             "a=fmtp:96 useinbandfec=1\r\n"
+                             "a=rtpmap:0 PCMU/8000\r\n"
+                             "a=rtpmap:8 PCMA/8000\r\n"
+                             "a=rtpmap:18 G729/8000\r\n"
+                             "a=rtpmap:101 telephone-event/8000\r\n"
+                             "a=fmtp:101 0-16\r\n"
+                             "a=ptime:20\r\n"
+                             "a=rtcp:49171\r\n"
+                             "a=candidate:1 1 UDP 2130706431 10.0.0.5 49170 typ host\r\n"
+                             "a=sendrecv\r\n"
+                             "m=video 51372 RTP/AVP 31\r\n"
+                             "a=rtpmap:31 H261/90000\r\n";
 
 CC_TEST(sdp_rewrite_points_media_at_mediad)
 {
@@ -87,14 +86,13 @@ CC_TEST(sdp_info_describes_the_original)
 
 CC_TEST(sdp_media_level_connection_and_hold)
 {
-    const char *hold =
-        "v=0\n"
-        "o=- 1 2 IN IP4 192.168.1.2\n"
-        "s=call\n"
-        "t=0 0\n"
-        "m=audio 4000 RTP/AVP 8\n"
-        "c=IN IP4 192.168.1.2\n"
-        "a=sendonly\n";
+    const char *hold = "v=0\n"
+                       "o=- 1 2 IN IP4 192.168.1.2\n"
+                       "s=call\n"
+                       "t=0 0\n"
+                       "m=audio 4000 RTP/AVP 8\n"
+                       "c=IN IP4 192.168.1.2\n"
+                       "a=sendonly\n";
     sp_sdp_info_t info;
     char *out = sp_sdp_rewrite(hold, "127.0.0.1", 30000, &info, NULL);
     CC_CHECK(out != NULL);
@@ -108,9 +106,8 @@ CC_TEST(sdp_media_level_connection_and_hold)
 
 CC_TEST(sdp_static_types_without_rtpmap_and_session_direction)
 {
-    const char *sdp =
-        "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
-        "a=inactive\r\nm=audio 5000 RTP/AVP 0\r\n";
+    const char *sdp = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+                      "a=inactive\r\nm=audio 5000 RTP/AVP 0\r\n";
     sp_sdp_info_t info;
     char *out = sp_sdp_rewrite(sdp, "127.0.0.1", 1000, &info, NULL);
     CC_CHECK(out != NULL);
@@ -122,10 +119,9 @@ CC_TEST(sdp_static_types_without_rtpmap_and_session_direction)
 
 CC_TEST(sdp_no_common_codec_is_refused)
 {
-    const char *sdp =
-        "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
-        "m=audio 5000 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\n"
-        "a=rtpmap:101 telephone-event/8000\r\n";
+    const char *sdp = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+                      "m=audio 5000 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\n"
+                      "a=rtpmap:101 telephone-event/8000\r\n";
     sp_sdp_info_t info;
     const char *why = NULL;
     CC_CHECK(sp_sdp_rewrite(sdp, "127.0.0.1", 1000, &info, &why) == NULL);
@@ -139,7 +135,8 @@ CC_TEST(sdp_garbage_and_no_audio_are_refused)
     CC_CHECK(sp_sdp_rewrite("hello world", "127.0.0.1", 1000, &info, &why) == NULL);
     CC_CHECK(sp_sdp_rewrite("", "127.0.0.1", 1000, &info, &why) == NULL);
     CC_CHECK(sp_sdp_rewrite(NULL, "127.0.0.1", 1000, &info, &why) == NULL);
-    CC_CHECK(sp_sdp_rewrite("v=0\r\nm=video 1 RTP/AVP 31\r\n", "127.0.0.1", 1, &info, &why) == NULL);
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nm=video 1 RTP/AVP 31\r\n", "127.0.0.1", 1, &info, &why) ==
+             NULL);
     CC_CHECK(sp_sdp_rewrite("v=0\r\nm=audio\r\n", "127.0.0.1", 1, &info, &why) == NULL);
     CC_CHECK(sp_sdp_rewrite("v=0\r\nm=audio 4 RTP/AVP 0\r\n", "127.0.0.1", 1, &info, &why) == NULL);
 }

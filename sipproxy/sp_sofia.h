@@ -51,15 +51,15 @@ struct sp_proxy {
     bool shutting_down;
     bool nua_shutdown_done;
     /* overload control and exactly one call per INVITE */
-    int udp_fd;               /* the SIP UDP socket, for its receive backlog (-1: unknown) */
+    int udp_fd; /* the SIP UDP socket, for its receive backlog (-1: unknown) */
     sp_admission_t admission;
     sp_admission_limits_t limits;
     sp_dedup_t *dedup;
     /* mediad as a whole (sp_mediad.c) */
-    uint64_t media_epoch;       /* the mediad our endpoints live in; 0: not seen yet */
-    bool media_down;            /* it stopped answering */
-    size_t media_restoring;     /* calls whose endpoints are being created again */
-    uint64_t media_lost_ms;     /* when it was found down or restarted (0: it is fine) */
+    uint64_t media_epoch;              /* the mediad our endpoints live in; 0: not seen yet */
+    bool media_down;                   /* it stopped answering */
+    size_t media_restoring;            /* calls whose endpoints are being created again */
+    uint64_t media_lost_ms;            /* when it was found down or restarted (0: it is fine) */
     uint64_t media_exhausted_until_ms; /* it said no_ports: shed new calls until then */
     uint64_t media_restored_calls, media_lost_calls;
     cc_bus_owner_t mediad_owner; /* sync and orphan deletes in flight */
@@ -82,8 +82,8 @@ int64_t sp_proxy_queue_delay_ms(const sp_proxy_t *self);
 /* Digest check of the request's credentials (Authorization for REGISTER,
  * Proxy-Authorization otherwise). Returns 0 and the user on success; otherwise it has
  * already answered (401/407 challenge, 403) and returns -1. */
-int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip,
-                  const sp_source_t *src, bool proxy_auth, const sp_user_t **user_out);
+int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp_source_t *src,
+                  bool proxy_auth, const sp_user_t **user_out);
 
 /* sp_b2bua.c */
 void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip);

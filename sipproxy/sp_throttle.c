@@ -23,7 +23,7 @@ struct sp_throttle {
     int limit;
     uint64_t window_ms;
     size_t capacity;
-    cc_map_t *entries;           /* addr -> s_entry_t (owned) */
+    cc_map_t *entries; /* addr -> s_entry_t (owned) */
     s_entry_t *oldest, *newest;
 };
 

@@ -19,8 +19,7 @@ static void s_notify(struct sp_leg *leg, int code)
     char frag[64];
     snprintf(frag, sizeof frag, "SIP/2.0 %d %s\r\n", code, sip_status_phrase(code));
     nua_notify(leg->nh, SIPTAG_EVENT_STR("refer"), NUTAG_SUBSTATE(nua_substate_terminated),
-               SIPTAG_CONTENT_TYPE_STR("message/sipfrag"), SIPTAG_PAYLOAD_STR(frag),
-               TAG_END());
+               SIPTAG_CONTENT_TYPE_STR("message/sipfrag"), SIPTAG_PAYLOAD_STR(frag), TAG_END());
 }
 
 /* Make `leg` (A) the connected callee and the callee the call's leg A: the party that
@@ -105,8 +104,8 @@ static void s_blind(sp_call_t *c, const char *number)
         s_notify(c->winner, 404);
         return;
     }
-    cc_info("call.transfer", "number=%s route=%s:%s", number,
-            cc_target_kind_name(route->kind), route->target);
+    cc_info("call.transfer", "number=%s route=%s:%s", number, cc_target_kind_name(route->kind),
+            route->target);
     if (route->kind == CC_TARGET_QUEUE || route->kind == CC_TARGET_IVR) {
         s_referrer_leaves(c, 200);
         sp_fork_reset(c);
@@ -150,8 +149,8 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
     sp_proxy_t *p = c->proxy;
     if (status < 200)
         nua_respond(from->nh, SIP_202_ACCEPTED, NUTAG_WITH_THIS(p->nua), TAG_END());
-    bool connected = c->state == SP_CALL_ANSWERED && c->winner && c->a.nh &&
-                     (from->is_a || from == c->winner);
+    bool connected =
+        c->state == SP_CALL_ANSWERED && c->winner && c->a.nh && (from->is_a || from == c->winner);
     const sip_refer_to_t *rt = sip ? sip->sip_refer_to : NULL;
     if (!connected || !rt || !rt->r_url->url_user) {
         cc_info("call.transfer_refused", "reason=%s", connected ? "no_number" : "not_connected");
@@ -181,7 +180,7 @@ static int s_replaces_callid(const char *headers, char *out, size_t len)
     size_t n = 0;
     while (*v && *v != '&' && n + 1 < len) {
         if (v[0] == '%' && v[1] && v[2]) {
-            char hex[3] = { v[1], v[2], '\0' };
+            char hex[3] = {v[1], v[2], '\0'};
             char ch = (char)strtol(hex, NULL, 16);
             if (ch == ';')
                 break;
@@ -202,12 +201,14 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
     char callid[128];
     sp_call_t *c2 = NULL;
     struct sp_leg *t2 = s_replaces_callid(url_headers, callid, sizeof callid) == 0
-        ? sp_call_find_leg(c->proxy, callid, &c2) : NULL;
+                            ? sp_call_find_leg(c->proxy, callid, &c2)
+                            : NULL;
     struct sp_leg *x = NULL;
     if (t2 && c2 != c && c2->state == SP_CALL_ANSWERED && c2->winner && c2->a.nh)
         x = t2->is_a ? c2->winner : t2 == c2->winner ? &c2->a : NULL;
     if (!x || !x->nh) {
-        cc_info("call.transfer_refused", "reason=replaces_unknown callid=%s", cc_logq(t2 ? callid : "?"));
+        cc_info("call.transfer_refused", "reason=replaces_unknown callid=%s",
+                cc_logq(t2 ? callid : "?"));
         s_notify(from, 481);
         return;
     }

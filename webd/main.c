@@ -16,7 +16,6 @@
 #include "cc_log.h"
 #include "wd_app.h"
 
-
 wb_rules_t wd_default_rules;
 
 int64_t wd_now_us(void)
@@ -104,7 +103,8 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
 {
     (void)d;
     wd_app_t *app = arg;
-    json_object_set_new(details, "streams", json_integer((json_int_t)wd_streams_count(app->streams)));
+    json_object_set_new(details, "streams",
+                        json_integer((json_int_t)wd_streams_count(app->streams)));
     json_object_set_new(details, "connections",
                         json_integer((json_int_t)wd_http_connections(app->http)));
     json_object_set_new(details, "sessions",
@@ -113,8 +113,8 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     json_object_set_new(details, "acdd_live", json_boolean(app->follow.have_snapshot));
     json_object_set_new(details, "acdd_epoch", json_integer((json_int_t)app->follow.epoch));
     char url[160];
-    snprintf(url, sizeof url, "%s://%s:%d/", app->set.tls_cert[0] ? "https" : "http",
-             app->set.bind, app->set.port);
+    snprintf(url, sizeof url, "%s://%s:%d/", app->set.tls_cert[0] ? "https" : "http", app->set.bind,
+             app->set.port);
     json_object_set_new(details, "url", json_string(url));
 }
 
@@ -128,21 +128,23 @@ static int s_build(wd_app_t *app, wb_sl_formula_t formula)
 {
     unsigned char pw[16];
     randombytes_buf(pw, sizeof pw);
-    int rc = crypto_pwhash_str(app->dummy_hash, (const char *)pw, sizeof pw,
-                               crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    int rc =
+        crypto_pwhash_str(app->dummy_hash, (const char *)pw, sizeof pw,
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
     app->core = wb_core_new(formula, wd_default_rules);
     app->auth = wd_auth_new();
     int window = (int)cc_config_int(app->d->cfg, "webd", "login_window_s");
-    app->fail_user = wd_throttle_new((int)cc_config_int(app->d->cfg, "webd", "login_max_failures"),
-                                     window);
+    app->fail_user =
+        wd_throttle_new((int)cc_config_int(app->d->cfg, "webd", "login_max_failures"), window);
     app->fail_addr = wd_throttle_new(
         (int)cc_config_int(app->d->cfg, "webd", "login_max_failures_address"), window);
     app->streams = wd_streams_new(app->set.stream_ring, 8u << 20, wd_http_wake);
     app->reqs = cc_map_new(NULL);
     app->queue_text = cc_map_new(free);
-    return rc == 0 && app->core && app->auth && app->fail_user && app->fail_addr &&
-                   app->streams && app->reqs && app->queue_text ? 0 : -1;
+    return rc == 0 && app->core && app->auth && app->fail_user && app->fail_addr && app->streams &&
+                   app->reqs && app->queue_text
+               ? 0
+               : -1;
 }
 
 static void s_free(wd_app_t *app)
@@ -187,8 +189,10 @@ int main(int argc, char **argv)
     }
     char *conninfo = code == 0 ? cc_config_pg_conninfo(daemon->cfg, "webd") : NULL;
     if (code == 0) {
-        wd_db_cfg_t dbc = {.conninfo = conninfo, .time_zone = app.set.time_zone,
-                           .reload_run = wd_load_reload_run, .reload_done = wd_load_reload_done,
+        wd_db_cfg_t dbc = {.conninfo = conninfo,
+                           .time_zone = app.set.time_zone,
+                           .reload_run = wd_load_reload_run,
+                           .reload_done = wd_load_reload_done,
                            .app = &app};
         app.db = conninfo ? wd_db_start(daemon->loop, &dbc) : NULL;
         if (!app.db) {

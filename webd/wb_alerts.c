@@ -91,8 +91,8 @@ static void s_agent_conditions(wb_core_t *core, s_list_t *now_list, int64_t now_
             const wb_queue_t *q = s_not_ready_rule(core, a, &limit);
             double s = (double)(now_us - a->since_us) / 1e6;
             if (s > limit)
-                s_add(now_list, WB_ALERT_NOT_READY_LONG, q ? q->name : "", a->ext, "",
-                      s_tenth(s), limit);
+                s_add(now_list, WB_ALERT_NOT_READY_LONG, q ? q->name : "", a->ext, "", s_tenth(s),
+                      limit);
         }
     }
 }
@@ -122,8 +122,8 @@ void wb_core_check_alerts(wb_core_t *self, int64_t now_us)
         bool known = false;
         for (size_t i = 0; i < self->nalerts && !known; i++)
             known = s_same(&self->alerts[i], &cur.items[j]);
-        if (known || wb_grow((void **)&self->alerts, &self->alerts_cap, self->nalerts,
-                             sizeof *self->alerts))
+        if (known ||
+            wb_grow((void **)&self->alerts, &self->alerts_cap, self->nalerts, sizeof *self->alerts))
             continue;
         cur.items[j].since_us = now_us;
         self->alerts[self->nalerts++] = cur.items[j];

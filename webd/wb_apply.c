@@ -10,12 +10,19 @@
 
 /* ---- today: one record per call and queue, counted as v_queue_stats_daily counts --- */
 
-typedef enum { S_OPEN = 0, S_ANSWERED, S_ABANDONED, S_OVERFLOWED } s_outcome_t;
+typedef enum {
+    S_OPEN = 0,
+    S_ANSWERED,
+    S_ABANDONED,
+    S_OVERFLOWED
+} s_outcome_t;
 
 static s_outcome_t s_outcome(const wb_day_t *d)
 {
-    return d->answered ? S_ANSWERED : d->abandoned ? S_ABANDONED
-                                    : d->overflowed ? S_OVERFLOWED : S_OPEN;
+    return d->answered     ? S_ANSWERED
+           : d->abandoned  ? S_ABANDONED
+           : d->overflowed ? S_OVERFLOWED
+                           : S_OPEN;
 }
 
 /* Add (sign 1) or take away (-1) a record's share of its queue's figures. Only calls that
@@ -55,7 +62,12 @@ static wb_day_t *s_day(wb_core_t *core, const char *call_id, const char *queue)
     return d;
 }
 
-typedef enum { S_SET_ENTERED, S_SET_ANSWERED, S_SET_ABANDONED, S_SET_OVERFLOWED } s_set_t;
+typedef enum {
+    S_SET_ENTERED,
+    S_SET_ANSWERED,
+    S_SET_ABANDONED,
+    S_SET_OVERFLOWED
+} s_set_t;
 
 /* Set one flag of a call's record in a queue, keeping the queue's figures in step. */
 static int s_day_set(wb_core_t *core, const char *call_id, const char *queue, s_set_t what,
@@ -114,8 +126,10 @@ static int s_abandoned_add(wb_core_t *core, const wb_event_t *ev)
     wb_copy(a->call_id, sizeof a->call_id, ev->call_id);
     wb_copy(a->queue, sizeof a->queue, ev->queue);
     const wb_call_t *c = cc_map_get(core->calls_by_id, ev->call_id);
-    wb_copy(a->caller, sizeof a->caller, ev->caller && *ev->caller ? ev->caller
-                                          : c ? c->caller : "");
+    wb_copy(a->caller, sizeof a->caller,
+            ev->caller && *ev->caller ? ev->caller
+            : c                       ? c->caller
+                                      : "");
     a->wait_ms = ev->wait_ms;
     a->at_us = ev->ts_us;
     wb_touch_abandoned(core, core->nabandoned++);

@@ -194,8 +194,8 @@ void wb_touch_queue(wb_core_t *core, wb_queue_t *q)
 
 void wb_touch_agent(wb_core_t *core, wb_agent_t *a)
 {
-    if (!a->dirty && !wb_grow((void **)&core->ch.agents, &core->ch_agents_cap,
-                              core->ch.nagents, sizeof *core->ch.agents)) {
+    if (!a->dirty && !wb_grow((void **)&core->ch.agents, &core->ch_agents_cap, core->ch.nagents,
+                              sizeof *core->ch.agents)) {
         a->dirty = true;
         core->ch.agents[core->ch.nagents++] = a;
     }
@@ -206,8 +206,8 @@ void wb_touch_agent(wb_core_t *core, wb_agent_t *a)
 
 void wb_touch_call(wb_core_t *core, wb_call_t *call)
 {
-    if (!call->dirty && !wb_grow((void **)&core->ch.calls, &core->ch_calls_cap,
-                                 core->ch.ncalls, sizeof *core->ch.calls)) {
+    if (!call->dirty && !wb_grow((void **)&core->ch.calls, &core->ch_calls_cap, core->ch.ncalls,
+                                 sizeof *core->ch.calls)) {
         call->dirty = true;
         core->ch.calls[core->ch.ncalls++] = call;
     }
@@ -362,8 +362,7 @@ int wb_core_members_set(wb_core_t *self, const char *queue, const char *const *e
     q->nmembers = 0;
     for (size_t i = 0; i < n; i++) {
         wb_agent_t *a = wb_agent_get(self, exts[i]);
-        if (!a || wb_grow((void **)&q->members, &q->members_cap, q->nmembers,
-                          sizeof *q->members))
+        if (!a || wb_grow((void **)&q->members, &q->members_cap, q->nmembers, sizeof *q->members))
             return -ENOMEM;
         q->members[q->nmembers++] = a;
         wb_qset_add(&a->queues, q->idx);
@@ -400,8 +399,8 @@ int wb_core_live_call(wb_core_t *self, const wb_call_t *in)
     return 0;
 }
 
-int wb_core_live_agent(wb_core_t *self, const char *ext, wb_agent_state_t state,
-                       const char *reason, int64_t since_us, const char *call_id)
+int wb_core_live_agent(wb_core_t *self, const char *ext, wb_agent_state_t state, const char *reason,
+                       int64_t since_us, const char *call_id)
 {
     wb_agent_t *a = wb_agent_get(self, ext);
     if (!a)

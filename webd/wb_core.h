@@ -35,7 +35,8 @@ typedef struct {
 
 static inline void wb_qset_add(wb_qset_t *s, int idx)
 {
-    if (idx >= 0 && idx < WB_QUEUES_MAX) s->w[idx / 64] |= 1ull << (idx % 64);
+    if (idx >= 0 && idx < WB_QUEUES_MAX)
+        s->w[idx / 64] |= 1ull << (idx % 64);
 }
 static inline bool wb_qset_has(const wb_qset_t *s, int idx)
 {
@@ -44,7 +45,8 @@ static inline bool wb_qset_has(const wb_qset_t *s, int idx)
 static inline bool wb_qset_meets(const wb_qset_t *a, const wb_qset_t *b)
 {
     for (int i = 0; i < WB_QSET_WORDS; i++)
-        if (a->w[i] & b->w[i]) return true;
+        if (a->w[i] & b->w[i])
+            return true;
     return false;
 }
 
@@ -58,31 +60,40 @@ typedef enum {
     WB_AGENT_N_STATES
 } wb_agent_state_t;
 
-typedef enum { WB_CALL_WAITING = 0, WB_CALL_RINGING, WB_CALL_TALKING, WB_CALL_CALLBACK } wb_call_state_t;
+typedef enum {
+    WB_CALL_WAITING = 0,
+    WB_CALL_RINGING,
+    WB_CALL_TALKING,
+    WB_CALL_CALLBACK
+} wb_call_state_t;
 
 /* The service level shown: within the threshold / answered; / answered + abandoned (the
  * reports' service_level_pct); answered or abandoned within it / offered. */
-typedef enum { WB_SL_ANSWERED = 0, WB_SL_ANSWERED_ABANDONED, WB_SL_OFFERED } wb_sl_formula_t;
+typedef enum {
+    WB_SL_ANSWERED = 0,
+    WB_SL_ANSWERED_ABANDONED,
+    WB_SL_OFFERED
+} wb_sl_formula_t;
 
 typedef enum {
-    WB_EV_ENTERED = 0,     /* call_id, queue, caller, priority; restored: acdd re-read it */
-    WB_EV_OFFERED,         /* call_id, queue, agent */
-    WB_EV_OFFER_FAILED,    /* call_id, queue, agent */
-    WB_EV_ANSWERED,        /* call_id, queue, agent, wait_ms, in_sl */
-    WB_EV_ABANDONED,       /* call_id, queue, wait_ms */
-    WB_EV_OVERFLOWED,      /* call_id, queue, target (set: moved into that queue), wait_ms */
-    WB_EV_COMPLETED,       /* call_id, queue, agent, talk_ms */
-    WB_EV_PRIORITY,        /* call_id, queue, priority */
+    WB_EV_ENTERED = 0,        /* call_id, queue, caller, priority; restored: acdd re-read it */
+    WB_EV_OFFERED,            /* call_id, queue, agent */
+    WB_EV_OFFER_FAILED,       /* call_id, queue, agent */
+    WB_EV_ANSWERED,           /* call_id, queue, agent, wait_ms, in_sl */
+    WB_EV_ABANDONED,          /* call_id, queue, wait_ms */
+    WB_EV_OVERFLOWED,         /* call_id, queue, target (set: moved into that queue), wait_ms */
+    WB_EV_COMPLETED,          /* call_id, queue, agent, talk_ms */
+    WB_EV_PRIORITY,           /* call_id, queue, priority */
     WB_EV_CALLBACK_REQUESTED, /* call_id, queue, caller (the number) */
     WB_EV_CALLBACK_ATTEMPT,   /* call_id, queue, agent */
     WB_EV_CALLBACK_DONE,      /* call_id, queue, result: connected, retry, failed */
-    WB_EV_AGENT_STATE,     /* agent, state, reason, since_us, previous, previous_ms */
+    WB_EV_AGENT_STATE,        /* agent, state, reason, since_us, previous, previous_ms */
 } wb_event_kind_t;
 
 typedef struct {
     wb_event_kind_t kind;
-    int64_t ts_us;  /* when it happened (UTC microseconds) */
-    bool live;      /* also changes the live state */
+    int64_t ts_us; /* when it happened (UTC microseconds) */
+    bool live;     /* also changes the live state */
     const char *call_id, *queue, *agent, *caller, *target, *reason, *result;
     int priority;
     int64_t wait_ms, talk_ms;
@@ -105,16 +116,16 @@ typedef struct {
 
 typedef struct wb_queue {
     char name[WB_NAME_MAX];
-    int idx;             /* stable for the core's life: scopes are sets of these */
-    bool configured;     /* listed in the queues table (or first seen in an event) */
+    int idx;         /* stable for the core's life: scopes are sets of these */
+    bool configured; /* listed in the queues table (or first seen in an event) */
     int sl_threshold_s;
     wb_rules_t rules;
     wb_today_t today;
-    unsigned waiting;    /* live, callers on the line not yet ringing an agent */
-    int64_t oldest_us;   /* entered_us of the longest-waiting caller, 0 when none */
+    unsigned waiting;  /* live, callers on the line not yet ringing an agent */
+    int64_t oldest_us; /* entered_us of the longest-waiting caller, 0 when none */
     struct wb_agent **members;
     size_t nmembers, members_cap;
-    bool dirty;          /* in the changes */
+    bool dirty; /* in the changes */
 } wb_queue_t;
 
 typedef struct wb_agent {
@@ -141,12 +152,12 @@ typedef struct wb_call {
     char queue[WB_NAME_MAX];
     char caller[WB_NUMBER_MAX];
     int priority;
-    int64_t entered_us;  /* start of the wait in this queue */
+    int64_t entered_us; /* start of the wait in this queue */
     wb_call_state_t state;
-    int offers;          /* ringing offers (ring-all rings several) */
+    int offers; /* ringing offers (ring-all rings several) */
     char agent[WB_EXT_MAX];
     int64_t answered_us;
-    bool removed;        /* gone; kept until the changes are cleared */
+    bool removed; /* gone; kept until the changes are cleared */
     bool dirty, seen;
 } wb_call_t;
 
@@ -159,16 +170,21 @@ typedef struct {
     bool called_back; /* a callback to this number in this queue was asked for since */
 } wb_abandoned_t;
 
-typedef enum { WB_ALERT_SL_LOW = 0, WB_ALERT_WAIT_LONG, WB_ALERT_CALL_LONG, WB_ALERT_NOT_READY_LONG } wb_alert_kind_t;
+typedef enum {
+    WB_ALERT_SL_LOW = 0,
+    WB_ALERT_WAIT_LONG,
+    WB_ALERT_CALL_LONG,
+    WB_ALERT_NOT_READY_LONG
+} wb_alert_kind_t;
 
 typedef struct {
     wb_alert_kind_t kind;
     char queue[WB_NAME_MAX];
-    char agent[WB_EXT_MAX];   /* call_long, not_ready_long */
-    char call_id[WB_ID_MAX];  /* call_long */
-    double value, threshold;  /* % or seconds */
-    int64_t since_us;         /* raised at */
-    bool active;              /* false in a change: it was cleared */
+    char agent[WB_EXT_MAX];  /* call_long, not_ready_long */
+    char call_id[WB_ID_MAX]; /* call_long */
+    double value, threshold; /* % or seconds */
+    int64_t since_us;        /* raised at */
+    bool active;             /* false in a change: it was cleared */
 } wb_alert_t;
 
 /* What one step (or a batch of steps) changed, until wb_core_clear_changes(). */
@@ -179,11 +195,11 @@ typedef struct {
     size_t nagents;
     wb_call_t **calls; /* added, updated or removed (call->removed) */
     size_t ncalls;
-    size_t *abandoned;     /* indices into wb_core_abandoned(): new or updated entries */
+    size_t *abandoned; /* indices into wb_core_abandoned(): new or updated entries */
     size_t nabandoned;
-    wb_alert_t *alerts;    /* raised or cleared */
+    wb_alert_t *alerts; /* raised or cleared */
     size_t nalerts;
-    bool reset;            /* the whole state was replaced (day, snapshot): send it all */
+    bool reset; /* the whole state was replaced (day, snapshot): send it all */
 } wb_changes_t;
 
 typedef struct wb_core wb_core_t;
@@ -210,8 +226,8 @@ int wb_core_apply(wb_core_t *self, const wb_event_t *ev);
  * call and agent, then end (calls not in the snapshot are removed). */
 void wb_core_live_begin(wb_core_t *self);
 int wb_core_live_call(wb_core_t *self, const wb_call_t *call);
-int wb_core_live_agent(wb_core_t *self, const char *ext, wb_agent_state_t state,
-                       const char *reason, int64_t since_us, const char *call_id);
+int wb_core_live_agent(wb_core_t *self, const char *ext, wb_agent_state_t state, const char *reason,
+                       int64_t since_us, const char *call_id);
 void wb_core_live_end(wb_core_t *self);
 
 /* Evaluate the alerts at now_us: raised and cleared ones go to the changes. */

@@ -7,10 +7,10 @@
 #include "wb_core.h"
 
 #define T0 1700000000000000LL /* µs */
-#define S(x) ((int64_t)(x) * 1000000LL)
+#define S(x) ((int64_t)(x)*1000000LL)
 
-static const wb_rules_t s_rules = {.sl_target_pct = 80, .max_wait_s = 60, .max_call_s = 600,
-                                   .max_not_ready_s = 300};
+static const wb_rules_t s_rules = {
+    .sl_target_pct = 80, .max_wait_s = 60, .max_call_s = 600, .max_not_ready_s = 300};
 
 static wb_core_t *s_core(void)
 {
@@ -25,11 +25,18 @@ static wb_core_t *s_core(void)
     return c;
 }
 
-static int s_ev(wb_core_t *c, wb_event_kind_t kind, int64_t ts, const char *call,
-                const char *queue, const char *agent, int64_t ms)
+static int s_ev(wb_core_t *c, wb_event_kind_t kind, int64_t ts, const char *call, const char *queue,
+                const char *agent, int64_t ms)
 {
-    wb_event_t ev = {.kind = kind, .ts_us = ts, .live = true, .call_id = call, .queue = queue,
-                     .agent = agent, .caller = "555", .wait_ms = ms, .talk_ms = ms};
+    wb_event_t ev = {.kind = kind,
+                     .ts_us = ts,
+                     .live = true,
+                     .call_id = call,
+                     .queue = queue,
+                     .agent = agent,
+                     .caller = "555",
+                     .wait_ms = ms,
+                     .talk_ms = ms};
     ev.in_sl = kind == WB_EV_ANSWERED && ms <= 20000;
     return wb_core_apply(c, &ev);
 }
@@ -37,8 +44,14 @@ static int s_ev(wb_core_t *c, wb_event_kind_t kind, int64_t ts, const char *call
 static int s_state(wb_core_t *c, const char *ext, wb_agent_state_t prev, wb_agent_state_t st,
                    int64_t since, int64_t prev_ms, const char *reason)
 {
-    wb_event_t ev = {.kind = WB_EV_AGENT_STATE, .ts_us = since, .live = true, .agent = ext,
-                     .state = st, .previous = prev, .since_us = since, .previous_ms = prev_ms,
+    wb_event_t ev = {.kind = WB_EV_AGENT_STATE,
+                     .ts_us = since,
+                     .live = true,
+                     .agent = ext,
+                     .state = st,
+                     .previous = prev,
+                     .since_us = since,
+                     .previous_ms = prev_ms,
                      .reason = reason};
     return wb_core_apply(c, &ev);
 }
@@ -56,8 +69,13 @@ static int s_day(wb_core_t *c)
     rc |= s_state(c, "1001", WB_AGENT_RESERVED, WB_AGENT_ON_CALL, T0 + S(10), 1000, "");
     rc |= s_ev(c, WB_EV_ABANDONED, T0 + S(7), "c3", "q", NULL, 5000);
     rc |= s_ev(c, WB_EV_ABANDONED, T0 + S(28), "c4", "q", NULL, 25000);
-    wb_event_t mv = {.kind = WB_EV_OVERFLOWED, .ts_us = T0 + S(12), .live = true,
-                     .call_id = "c5", .queue = "q", .target = "r", .wait_ms = 8000};
+    wb_event_t mv = {.kind = WB_EV_OVERFLOWED,
+                     .ts_us = T0 + S(12),
+                     .live = true,
+                     .call_id = "c5",
+                     .queue = "q",
+                     .target = "r",
+                     .wait_ms = 8000};
     rc |= wb_core_apply(c, &mv);
     rc |= s_ev(c, WB_EV_ANSWERED, T0 + S(41), "c2", "q", "1002", 40000);
     rc |= s_ev(c, WB_EV_COMPLETED, T0 + S(110), "c1", "q", "1001", 100000);
@@ -85,15 +103,15 @@ CC_TEST(wb_figures_of_a_day_and_idempotence)
         CC_CHECK_INT(wb_core_queue(c, "r")->today.offered, 1); /* the moved call entered r */
         wb_figures_t f;
         wb_figures(&q->today, WB_SL_ANSWERED_ABANDONED, &f);
-        CC_CHECK_INT(f.abandon_rate_x10, 333);  /* 2/6 */
+        CC_CHECK_INT(f.abandon_rate_x10, 333); /* 2/6 */
         CC_CHECK_INT(f.answer_rate_x10, 333);
-        CC_CHECK_INT(f.sl_x10, 250);            /* 1 / (2 + 2) */
-        CC_CHECK_INT(f.asa_x10, 250);           /* (10 + 40) / 2 */
-        CC_CHECK_INT(f.aht_x10, 900);           /* (150 + 30) / 2 */
+        CC_CHECK_INT(f.sl_x10, 250);  /* 1 / (2 + 2) */
+        CC_CHECK_INT(f.asa_x10, 250); /* (10 + 40) / 2 */
+        CC_CHECK_INT(f.aht_x10, 900); /* (150 + 30) / 2 */
         wb_figures(&q->today, WB_SL_ANSWERED, &f);
-        CC_CHECK_INT(f.sl_x10, 500);            /* 1 / 2 */
+        CC_CHECK_INT(f.sl_x10, 500); /* 1 / 2 */
         wb_figures(&q->today, WB_SL_OFFERED, &f);
-        CC_CHECK_INT(f.sl_x10, 333);            /* (1 + 1) / 6 */
+        CC_CHECK_INT(f.sl_x10, 333); /* (1 + 1) / 6 */
         const wb_agent_t *a = wb_core_agent(c, "1001");
         CC_CHECK_INT(a->calls_today, 1);
         CC_CHECK_INT(a->talk_ms_today, 100000);
@@ -107,8 +125,8 @@ CC_TEST(wb_figures_of_a_day_and_idempotence)
 
 CC_TEST(wb_rounding_matches_postgres)
 {
-    CC_CHECK_INT(wb_pct_x10(1, 8), 125);   /* 12.5 */
-    CC_CHECK_INT(wb_pct_x10(1, 16), 63);   /* 6.25 -> 6.3, half away from zero */
+    CC_CHECK_INT(wb_pct_x10(1, 8), 125); /* 12.5 */
+    CC_CHECK_INT(wb_pct_x10(1, 16), 63); /* 6.25 -> 6.3, half away from zero */
     CC_CHECK_INT(wb_pct_x10(2, 3), 667);
     CC_CHECK_INT(wb_pct_x10(0, 5), 0);
     CC_CHECK_INT(wb_pct_x10(1, 0), -1);
@@ -159,14 +177,23 @@ CC_TEST(wb_live_board)
     CC_CHECK_STR(a->caller, "555");
     CC_CHECK_INT(a->call_since_us, T0 + S(12));
     /* c2 moved to r: it waits there from the move */
-    wb_event_t mv = {.kind = WB_EV_OVERFLOWED, .ts_us = T0 + S(20), .live = true,
-                     .call_id = "c2", .queue = "q", .target = "r", .wait_ms = 17000};
+    wb_event_t mv = {.kind = WB_EV_OVERFLOWED,
+                     .ts_us = T0 + S(20),
+                     .live = true,
+                     .call_id = "c2",
+                     .queue = "q",
+                     .target = "r",
+                     .wait_ms = 17000};
     CC_CHECK_INT(wb_core_apply(c, &mv), 0);
     CC_CHECK_INT(q->waiting, 0);
     CC_CHECK_INT(wb_core_queue(c, "r")->waiting, 1);
     CC_CHECK_INT(wb_core_call(c, "c2")->entered_us, T0 + S(20));
-    wb_event_t pr = {.kind = WB_EV_PRIORITY, .ts_us = T0 + S(21), .live = true,
-                     .call_id = "c2", .queue = "r", .priority = 9};
+    wb_event_t pr = {.kind = WB_EV_PRIORITY,
+                     .ts_us = T0 + S(21),
+                     .live = true,
+                     .call_id = "c2",
+                     .queue = "r",
+                     .priority = 9};
     CC_CHECK_INT(wb_core_apply(c, &pr), 0);
     CC_CHECK_INT(wb_core_call(c, "c2")->priority, 9);
     CC_CHECK_INT(s_ev(c, WB_EV_COMPLETED, T0 + S(60), "c1", "q", "1002", 48000), 0);
@@ -178,8 +205,12 @@ CC_TEST(wb_live_board)
         removed |= !strcmp(ch->calls[i]->id, "c1") && ch->calls[i]->removed;
     CC_CHECK(removed);
     /* an event that is not live changes the figures only */
-    wb_event_t old = {.kind = WB_EV_ENTERED, .ts_us = T0 + S(61), .live = false,
-                      .call_id = "c9", .queue = "q", .caller = "1"};
+    wb_event_t old = {.kind = WB_EV_ENTERED,
+                      .ts_us = T0 + S(61),
+                      .live = false,
+                      .call_id = "c9",
+                      .queue = "q",
+                      .caller = "1"};
     CC_CHECK_INT(wb_core_apply(c, &old), 0);
     CC_CHECK(!wb_core_call(c, "c9"));
     CC_CHECK_INT(q->today.offered, 3);
@@ -217,8 +248,13 @@ CC_TEST(wb_snapshot_replaces_the_live_board)
     CC_CHECK_INT(s_ev(c, WB_EV_ENTERED, T0, "stays", "q", NULL, 0), 0);
     wb_core_clear_changes(c);
     wb_core_live_begin(c);
-    wb_call_t talking = {.id = "stays", .queue = "q", .caller = "777", .state = WB_CALL_TALKING,
-                         .agent = "1001", .entered_us = T0, .answered_us = T0 + S(2)};
+    wb_call_t talking = {.id = "stays",
+                         .queue = "q",
+                         .caller = "777",
+                         .state = WB_CALL_TALKING,
+                         .agent = "1001",
+                         .entered_us = T0,
+                         .answered_us = T0 + S(2)};
     CC_CHECK_INT(wb_core_live_call(c, &talking), 0);
     CC_CHECK_INT(wb_core_live_agent(c, "1001", WB_AGENT_ON_CALL, "", T0 + S(2), "stays"), 0);
     wb_core_live_end(c);
@@ -242,8 +278,12 @@ CC_TEST(wb_callbacks_and_abandoned_list)
     CC_CHECK_STR(ab[0].caller, "555");
     CC_CHECK_INT(ab[0].wait_ms, 9000);
     CC_CHECK(!ab[0].called_back);
-    wb_event_t req = {.kind = WB_EV_CALLBACK_REQUESTED, .ts_us = T0 + S(30), .live = true,
-                      .call_id = "cb1", .queue = "q", .caller = "555"};
+    wb_event_t req = {.kind = WB_EV_CALLBACK_REQUESTED,
+                      .ts_us = T0 + S(30),
+                      .live = true,
+                      .call_id = "cb1",
+                      .queue = "q",
+                      .caller = "555"};
     CC_CHECK_INT(wb_core_apply(c, &req), 0);
     CC_CHECK_INT(wb_core_apply(c, &req), 0);
     ab = wb_core_abandoned(c, &n);
@@ -251,8 +291,12 @@ CC_TEST(wb_callbacks_and_abandoned_list)
     CC_CHECK_INT(wb_core_queue(c, "q")->today.callbacks_pending, 1);
     CC_CHECK_INT(wb_core_call(c, "cb1")->state, WB_CALL_CALLBACK);
     CC_CHECK_INT(wb_core_queue(c, "q")->waiting, 0); /* nobody on the line */
-    wb_event_t done = {.kind = WB_EV_CALLBACK_DONE, .ts_us = T0 + S(90), .live = true,
-                       .call_id = "cb1", .queue = "q", .result = "retry"};
+    wb_event_t done = {.kind = WB_EV_CALLBACK_DONE,
+                       .ts_us = T0 + S(90),
+                       .live = true,
+                       .call_id = "cb1",
+                       .queue = "q",
+                       .result = "retry"};
     CC_CHECK_INT(wb_core_apply(c, &done), 0);
     CC_CHECK_INT(wb_core_queue(c, "q")->today.callbacks_pending, 1);
     done.result = "failed";
@@ -265,8 +309,8 @@ CC_TEST(wb_callbacks_and_abandoned_list)
 CC_TEST(wb_alerts_raise_and_clear)
 {
     wb_core_t *c = s_core();
-    wb_rules_t strict = {.sl_target_pct = 90, .max_wait_s = 30, .max_call_s = 60,
-                         .max_not_ready_s = 120};
+    wb_rules_t strict = {
+        .sl_target_pct = 90, .max_wait_s = 30, .max_call_s = 60, .max_not_ready_s = 120};
     CC_CHECK_INT(wb_core_rules_set(c, "q", &strict), 0);
     CC_CHECK_INT(s_ev(c, WB_EV_ENTERED, T0, "c1", "q", NULL, 0), 0);
     CC_CHECK_INT(s_state(c, "1001", WB_AGENT_READY, WB_AGENT_NOT_READY, T0, 0, "break"), 0);

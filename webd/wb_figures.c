@@ -54,8 +54,8 @@ void wb_queue_staff(const wb_queue_t *q, wb_staff_t *out)
     }
 }
 
-static const char *const s_agent_states[WB_AGENT_N_STATES] = {
-    "logged_out", "ready", "reserved", "on_call", "wrap_up", "not_ready"};
+static const char *const s_agent_states[WB_AGENT_N_STATES] = {"logged_out", "ready",   "reserved",
+                                                              "on_call",    "wrap_up", "not_ready"};
 
 const char *wb_agent_state_name(wb_agent_state_t state)
 {

@@ -18,12 +18,11 @@ static json_t *s_today(const wb_core_t *core, const wb_queue_t *q)
     const wb_today_t *t = &q->today;
     wb_figures_t f;
     wb_figures(t, wb_core_formula(core), &f);
-    json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "offered", (int)t->offered,
-                          "answered", (int)t->answered, "abandoned", (int)t->abandoned,
-                          "overflowed", (int)t->overflowed, "answered_in_sl",
-                          (int)t->answered_in_sl, "abandoned_in_sl", (int)t->abandoned_in_sl,
-                          "handled", (int)t->handled, "callbacks_pending",
-                          (int)t->callbacks_pending);
+    json_t *o = json_pack(
+        "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "offered", (int)t->offered, "answered",
+        (int)t->answered, "abandoned", (int)t->abandoned, "overflowed", (int)t->overflowed,
+        "answered_in_sl", (int)t->answered_in_sl, "abandoned_in_sl", (int)t->abandoned_in_sl,
+        "handled", (int)t->handled, "callbacks_pending", (int)t->callbacks_pending);
     json_object_set_new(o, "abandon_rate_pct", s_tenths(f.abandon_rate_x10));
     json_object_set_new(o, "answer_rate_pct", s_tenths(f.answer_rate_x10));
     json_object_set_new(o, "sl_pct", s_tenths(f.sl_x10));
@@ -44,8 +43,8 @@ static json_t *s_staff(const wb_queue_t *q)
         if (a->state != WB_AGENT_NOT_READY)
             continue;
         const char *r = a->reason[0] ? a->reason : "pause";
-        json_object_set_new(reasons, r, json_integer(json_integer_value(
-                                            json_object_get(reasons, r)) + 1));
+        json_object_set_new(reasons, r,
+                            json_integer(json_integer_value(json_object_get(reasons, r)) + 1));
     }
     return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "members", (int)q->nmembers,
                      "logged_in", (int)st.logged_in, "ready", (int)st.by_state[WB_AGENT_READY],
@@ -57,16 +56,16 @@ static json_t *s_staff(const wb_queue_t *q)
 
 json_t *wb_json_queue(const wb_core_t *core, const wb_queue_t *q)
 {
-    json_t *o = json_pack("{s:s, s:i, s:i}", "name", q->name, "sl_threshold_s",
-                          q->sl_threshold_s, "waiting", (int)q->waiting);
+    json_t *o = json_pack("{s:s, s:i, s:i}", "name", q->name, "sl_threshold_s", q->sl_threshold_s,
+                          "waiting", (int)q->waiting);
     json_object_set_new(o, "oldest", s_ms(q->oldest_us));
     json_object_set_new(o, "agents", s_staff(q));
     json_object_set_new(o, "today", s_today(core, q));
-    json_object_set_new(o, "rules", json_pack("{s:i, s:i, s:i, s:i}", "sl_target_pct",
-                                              q->rules.sl_target_pct, "max_wait_s",
-                                              q->rules.max_wait_s, "max_call_s",
-                                              q->rules.max_call_s, "max_not_ready_s",
-                                              q->rules.max_not_ready_s));
+    json_object_set_new(o, "rules",
+                        json_pack("{s:i, s:i, s:i, s:i}", "sl_target_pct", q->rules.sl_target_pct,
+                                  "max_wait_s", q->rules.max_wait_s, "max_call_s",
+                                  q->rules.max_call_s, "max_not_ready_s",
+                                  q->rules.max_not_ready_s));
     return o;
 }
 
@@ -92,14 +91,15 @@ json_t *wb_json_agent(const wb_core_t *core, const wb_agent_t *a)
                           wb_agent_state_name(a->state), "reason", a->reason, "queues", queues);
     json_object_set_new(o, "since", s_ms(a->since_us));
     if (a->call_id[0])
-        json_object_set_new(o, "call", json_pack("{s:s, s:s, s:s, s:o}", "call_id", a->call_id,
-                                                 "queue", a->call_queue, "caller", a->caller,
-                                                 "since", s_ms(a->call_since_us)));
+        json_object_set_new(o, "call",
+                            json_pack("{s:s, s:s, s:s, s:o}", "call_id", a->call_id, "queue",
+                                      a->call_queue, "caller", a->caller, "since",
+                                      s_ms(a->call_since_us)));
     else
         json_object_set_new(o, "call", json_null());
-    json_object_set_new(o, "today", json_pack("{s:i, s:o}", "calls", (int)a->calls_today,
-                                              "talk_s",
-                                              s_tenths(wb_mean_s_x10(a->talk_ms_today, 1))));
+    json_object_set_new(o, "today",
+                        json_pack("{s:i, s:o}", "calls", (int)a->calls_today, "talk_s",
+                                  s_tenths(wb_mean_s_x10(a->talk_ms_today, 1))));
     return o;
 }
 

@@ -21,18 +21,18 @@ struct wb_core {
     cc_map_t *queues_by_name; /* -> wb_queue_t (owned through `queues`) */
     wb_queue_t **queues;      /* by idx */
     size_t nqueues;
-    cc_map_t *agents_by_ext;  /* -> wb_agent_t */
+    cc_map_t *agents_by_ext; /* -> wb_agent_t */
     wb_agent_t **agents;
     size_t nagents, agents_cap;
-    cc_map_t *calls_by_id;    /* -> wb_call_t, live calls only */
-    wb_call_t **calls;        /* live and (until the changes are cleared) removed */
+    cc_map_t *calls_by_id; /* -> wb_call_t, live calls only */
+    wb_call_t **calls;     /* live and (until the changes are cleared) removed */
     size_t ncalls, calls_cap;
-    cc_map_t *day;            /* "call\x1fqueue" -> wb_day_t (owned) */
-    cc_map_t *seen;           /* today's agent state changes and completions (markers) */
-    cc_map_t *callbacks;      /* pending callback call id -> queue name (owned) */
+    cc_map_t *day;       /* "call\x1fqueue" -> wb_day_t (owned) */
+    cc_map_t *seen;      /* today's agent state changes and completions (markers) */
+    cc_map_t *callbacks; /* pending callback call id -> queue name (owned) */
     wb_abandoned_t *abandoned;
     size_t nabandoned, abandoned_cap;
-    wb_alert_t *alerts;       /* active */
+    wb_alert_t *alerts; /* active */
     size_t nalerts, alerts_cap;
     /* the change log */
     wb_changes_t ch;
@@ -46,7 +46,7 @@ wb_agent_t *wb_agent_get(wb_core_t *core, const char *ext);  /* created if new *
 wb_call_t *wb_call_get(wb_core_t *core, const char *id, bool *created);
 void wb_call_remove(wb_core_t *core, wb_call_t *call);
 void wb_touch_queue(wb_core_t *core, wb_queue_t *q);
-void wb_touch_agent(wb_core_t *core, wb_agent_t *a); /* and the queues it serves */
+void wb_touch_agent(wb_core_t *core, wb_agent_t *a);  /* and the queues it serves */
 void wb_touch_call(wb_core_t *core, wb_call_t *call); /* and its queue */
 void wb_touch_abandoned(wb_core_t *core, size_t index);
 void wb_note_alert(wb_core_t *core, const wb_alert_t *alert);

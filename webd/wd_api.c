@@ -27,12 +27,17 @@ void wd_audit(wd_req_t *req, const char *result)
     json_object_del(detail, "password");
     char *dtext = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
-    const char *p[7] = {actor, req->who.authenticated ? wd_role_name(req->who.role) : NULL,
-                        req->route->action, target[0] ? target : NULL, dtext ? dtext : "{}",
-                        req->addr, result ? result : "error"};
+    const char *p[7] = {actor,
+                        req->who.authenticated ? wd_role_name(req->who.role) : NULL,
+                        req->route->action,
+                        target[0] ? target : NULL,
+                        dtext ? dtext : "{}",
+                        req->addr,
+                        result ? result : "error"};
     wd_db_submit(app->db, wd_job_sql("INSERT INTO web_audit (at, actor, role, action, target, "
                                      "detail, address, result) VALUES (now(), $1, $2, $3, $4, "
-                                     "$5::jsonb, $6, $7)", 7, p));
+                                     "$5::jsonb, $6, $7)",
+                                     7, p));
     cc_info("webd.action", "actor=%s action=%s target=%s result=%s address=%s", cc_logq(actor),
             req->route->action, cc_logq(target), cc_logq(result), req->addr);
     free(dtext);
@@ -44,9 +49,13 @@ static const char *s_ctype(const char *name)
 {
     static const struct {
         const char *ext, *type;
-    } types[] = {{".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-                 {".js", "application/javascript; charset=utf-8"}, {".svg", "image/svg+xml"},
-                 {".png", "image/png"}, {".ico", "image/x-icon"}, {".json", "application/json"}};
+    } types[] = {{".html", "text/html; charset=utf-8"},
+                 {".css", "text/css; charset=utf-8"},
+                 {".js", "application/javascript; charset=utf-8"},
+                 {".svg", "image/svg+xml"},
+                 {".png", "image/png"},
+                 {".ico", "image/x-icon"},
+                 {".json", "application/json"}};
     const char *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
         if (!strcmp(dot, types[i].ext))
@@ -112,12 +121,12 @@ void wd_h_root(wd_req_t *req)
 
 /* ---- sessions ----------------------------------------------------------------------------- */
 
-static void s_cookie(wd_req_t *req, int slot, const char *name, const char *value,
-                     const char *path, int max_age)
+static void s_cookie(wd_req_t *req, int slot, const char *name, const char *value, const char *path,
+                     int max_age)
 {
     snprintf(req->cookie[slot], sizeof req->cookie[slot],
-             "%s=%s; Path=%s; HttpOnly; SameSite=Strict; Max-Age=%d%s", name, value, path,
-             max_age, req->app->set.tls_cert[0] ? "; Secure" : "");
+             "%s=%s; Path=%s; HttpOnly; SameSite=Strict; Max-Age=%d%s", name, value, path, max_age,
+             req->app->set.tls_cert[0] ? "; Secure" : "");
 }
 
 void wd_h_csrf(wd_req_t *req)
@@ -153,9 +162,8 @@ static json_t *s_session_json(wd_app_t *app, const char *name, wd_role_t role, j
 {
     return json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:s}", "name", name, "role",
                      wd_role_name(role), "queues", queues ? queues : json_null(), "ext", ext,
-                     "csrf", csrf, "sl_formula",
-                     wb_sl_formula_name(wb_core_formula(app->core)), "time_zone",
-                     app->set.time_zone);
+                     "csrf", csrf, "sl_formula", wb_sl_formula_name(wb_core_formula(app->core)),
+                     "time_zone", app->set.time_zone);
 }
 
 static void s_login_done(wd_job_t *job, void *arg)
@@ -267,8 +275,8 @@ void wd_h_session(wd_req_t *req)
             if (wb_qset_has(&req->who.qset, q->idx))
                 json_array_append_new(queues, json_string(q->name));
     }
-    json_t *doc = s_session_json(app, req->who.name, req->who.role, queues, req->who.ext,
-                                 req->who.csrf);
+    json_t *doc =
+        s_session_json(app, req->who.name, req->who.role, queues, req->who.ext, req->who.csrf);
     json_decref(queues);
     wd_reply_json(req, 200, doc);
 }

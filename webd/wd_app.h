@@ -42,10 +42,10 @@ typedef struct {
 typedef struct {
     bool subscribed;
     bool have_snapshot;
-    bool resyncing;       /* a snapshot was asked for after an epoch change or a loss */
+    bool resyncing;                /* a snapshot was asked for after an epoch change or a loss */
     uint64_t snap_epoch, snap_seq; /* events up to here are in the snapshot */
-    uint64_t epoch;       /* of the last event applied */
-    json_t *held;         /* events received while resyncing, applied after the snapshot */
+    uint64_t epoch;                /* of the last event applied */
+    json_t *held;                  /* events received while resyncing, applied after the snapshot */
     int retry_timer;
     cc_bus_owner_t owner; /* the snapshot request */
 } wd_follow_t;
@@ -61,17 +61,17 @@ typedef struct wd_app {
     wd_db_t *db;
     wd_http_t *http;
     wd_follow_t follow;
-    wd_cursor_t cursor;   /* position of the last frame made */
+    wd_cursor_t cursor;       /* position of the last frame made */
     int64_t last_event_ts_us; /* ts of the bus event being applied (frames carry it) */
-    cc_map_t *reqs;       /* request id -> wd_req_t, for async completions */
+    cc_map_t *reqs;           /* request id -> wd_req_t, for async completions */
     uint64_t next_req_id;
     int tick_timer;
     int64_t last_keepalive_us;
     bool stopping;
-    cc_map_t *originates; /* click-to-call: originated call id -> what to connect it to */
-    cc_map_t *queue_text; /* queue name -> its document as JSON text (wd_board.c) */
+    cc_map_t *originates;    /* click-to-call: originated call id -> what to connect it to */
+    cc_map_t *queue_text;    /* queue name -> its document as JSON text (wd_board.c) */
     int64_t originate_at_us; /* the last click-to-call sent */
-    char dummy_hash[160]; /* checked for unknown users, so a login costs the same */
+    char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 
 /* ---- a request (wd_http.c) ---------------------------------------------------------- */
@@ -79,15 +79,15 @@ typedef struct wd_app {
 struct wd_req {
     uint64_t id;
     wd_app_t *app;
-    void *conn;                /* struct MHD_Connection */
+    void *conn; /* struct MHD_Connection */
     const wd_route_t *route;
     wd_params_t params;
-    json_t *body;              /* the validated fields (body or query), never NULL once run */
+    json_t *body; /* the validated fields (body or query), never NULL once run */
     wd_principal_t who;
     char addr[64];
     char method[8];
     char path[512];
-    cc_bus_owner_t owner;      /* bus requests made for it, cancelled when it goes */
+    cc_bus_owner_t owner; /* bus requests made for it, cancelled when it goes */
     /* upload */
     char *upload;
     size_t upload_len;
@@ -99,12 +99,12 @@ struct wd_req {
     char *resp;
     size_t resp_len;
     const char *ctype;
-    char cookie[2][256];       /* Set-Cookie values */
+    char cookie[2][256]; /* Set-Cookie values */
     char location[128];
     char allow[64];
     int retry_after;
     /* audit */
-    char actor[80];            /* who, when not the principal (a login attempt) */
+    char actor[80]; /* who, when not the principal (a login attempt) */
     char target[200];
     /* the live stream */
     wd_stream_t *stream;
@@ -115,8 +115,8 @@ struct wd_req {
 void wd_reply_json(wd_req_t *req, int status, json_t *body /* stolen */);
 /* A JSON document already printed (stolen; NULL: out of memory, 500). */
 void wd_reply_text(wd_req_t *req, int status, char *json);
-void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field, const char *fmt,
+                    ...) __attribute__((format(printf, 5, 6)));
 /* The handler started something asynchronous: the reply comes later. */
 void wd_reply_later(wd_req_t *req);
 /* The request still waiting with this id, or NULL (it went away). */
@@ -177,9 +177,9 @@ void wd_load_day(const char *time_zone, int64_t now_us, int64_t *start, int64_t 
 /* ---- handlers (wd_api.c, wd_console.c, wd_search.c) ----------------------------------- */
 
 wd_handler_fn wd_h_csrf, wd_h_login, wd_h_logout, wd_h_session, wd_h_stream, wd_h_board,
-    wd_h_queues, wd_h_queue, wd_h_agents, wd_h_calls, wd_h_abandoned, wd_h_alerts,
-    wd_h_agent_state, wd_h_hangup, wd_h_move, wd_h_callback, wd_h_originate, wd_h_cdrs,
-    wd_h_recordings, wd_h_audit, wd_h_figures, wd_h_page, wd_h_static, wd_h_root;
+    wd_h_queues, wd_h_queue, wd_h_agents, wd_h_calls, wd_h_abandoned, wd_h_alerts, wd_h_agent_state,
+    wd_h_hangup, wd_h_move, wd_h_callback, wd_h_originate, wd_h_cdrs, wd_h_recordings, wd_h_audit,
+    wd_h_figures, wd_h_page, wd_h_static, wd_h_root;
 
 /* Audit one action of a request (wd_http.c calls it for every reply to an action route). */
 void wd_audit(wd_req_t *req, const char *result);

@@ -132,7 +132,8 @@ static int s_replace(cc_map_t **map, cc_map_free_fn *free_fn, json_t *rows, s_pa
         return -1;
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         const char *key;
         void *item = parse(row, &key);
         if (!item || cc_map_put(fresh, key, item) != 0) {
@@ -237,7 +238,8 @@ void wd_auth_scope(wd_principal_t *who, const wb_core_t *core, json_t *queues)
     size_t used = (size_t)snprintf(who->queues_sql, sizeof who->queues_sql, "{");
     size_t i;
     json_t *q;
-    json_array_foreach(queues, i, q) {
+    json_array_foreach(queues, i, q)
+    {
         const char *name = json_string_value(q);
         wb_qset_add(&who->qset, wb_queue_index(core, name));
         if (used + strlen(name) + 4 < sizeof who->queues_sql)

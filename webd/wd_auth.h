@@ -13,7 +13,7 @@
 #include "wb_core.h"
 #include "wd_route.h"
 
-#define WD_KEY_HEX 65 /* SHA-256 as hex + NUL */
+#define WD_KEY_HEX 65    /* SHA-256 as hex + NUL */
 #define WD_SECRET_B64 48 /* 32 random bytes, base64url without padding + NUL */
 
 typedef struct {

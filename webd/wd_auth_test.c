@@ -23,11 +23,12 @@ CC_TEST(wd_auth_sessions_and_principals)
     CC_CHECK(sodium_init() >= 0);
     wb_core_t *core = s_core();
     wd_auth_t *auth = wd_auth_new();
-    json_t *users = json_loads(
-        "[{\"name\":\"sup\",\"role\":\"supervisor\",\"queues\":[\"sales\"],\"ext\":\"\","
-        "\"password_hash\":\"$argon2id$x\",\"disabled\":false},"
-        "{\"name\":\"bad\",\"role\":\"root\",\"queues\":null},"
-        "{\"name\":\"boss\",\"role\":\"admin\",\"queues\":null,\"disabled\":false}]", 0, NULL);
+    json_t *users =
+        json_loads("[{\"name\":\"sup\",\"role\":\"supervisor\",\"queues\":[\"sales\"],\"ext\":\"\","
+                   "\"password_hash\":\"$argon2id$x\",\"disabled\":false},"
+                   "{\"name\":\"bad\",\"role\":\"root\",\"queues\":null},"
+                   "{\"name\":\"boss\",\"role\":\"admin\",\"queues\":null,\"disabled\":false}]",
+                   0, NULL);
     int skipped;
     CC_CHECK_INT(wd_auth_set_users(auth, users, &skipped), 0);
     CC_CHECK_INT(skipped, 1);
@@ -52,8 +53,10 @@ CC_TEST(wd_auth_sessions_and_principals)
     /* a token */
     char key[WD_KEY_HEX], row[512];
     wd_auth_key("cct_secret", key);
-    snprintf(row, sizeof row, "[{\"name\":\"crm\",\"role\":\"admin\",\"queues\":null,"
-             "\"token_sha256\":\"%s\",\"expires_ms\":null}]", key);
+    snprintf(row, sizeof row,
+             "[{\"name\":\"crm\",\"role\":\"admin\",\"queues\":null,"
+             "\"token_sha256\":\"%s\",\"expires_ms\":null}]",
+             key);
     json_t *tokens = json_loads(row, 0, NULL);
     CC_CHECK_INT(wd_auth_set_tokens(auth, tokens, &skipped), 0);
     wd_auth_principal(auth, core, NULL, "cct_secret", NOW, &who);

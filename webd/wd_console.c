@@ -50,7 +50,8 @@ void wd_h_agent_state(wd_req_t *req)
                       : !strcmp(state, "login") ? "agent.login"
                                                 : "agent.logout";
     if (reason && !strcmp(state, "ready")) {
-        wd_reply_error(req, 400, "bad_field", "reason", "'reason' goes with pause, login or logout");
+        wd_reply_error(req, 400, "bad_field", "reason",
+                       "'reason' goes with pause, login or logout");
         return;
     }
     json_t *args = json_pack("{s:s}", "ext", wd_param(&req->params, "ext"));
@@ -161,8 +162,8 @@ void wd_h_originate(wd_req_t *req)
     snprintf(target, sizeof target, "ext:%s", s_str(req->body, "agent"));
     snprintf(name, sizeof name, "Call to %s", s_str(req->body, "number"));
     json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller",
-                             s_str(req->body, "number"), "caller_name", name, "controller",
-                             "webd", "timeout_s", 30);
+                             s_str(req->body, "number"), "caller_name", name, "controller", "webd",
+                             "timeout_s", 30);
     if (!app->originates)
         app->originates = cc_map_new(free);
     app->originate_at_us = wd_now_us();

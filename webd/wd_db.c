@@ -57,8 +57,8 @@ void wd_job_free(wd_job_t *job)
 
 /* ---- queries ------------------------------------------------------------------------- */
 
-json_t *wd_db_query(cc_pg_t *pg, const char *sql, int nparams, const char *const *params,
-                    char *err, size_t errlen)
+json_t *wd_db_query(cc_pg_t *pg, const char *sql, int nparams, const char *const *params, char *err,
+                    size_t errlen)
 {
     PGresult *res = cc_pg_exec_params(pg, sql, nparams, params);
     if (!res) {

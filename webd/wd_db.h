@@ -18,8 +18,8 @@
 #define WD_JOB_PARAMS 12
 
 typedef struct wd_job wd_job_t;
-typedef void (wd_job_run_fn)(cc_pg_t *pg, wd_job_t *job); /* on the worker thread */
-typedef void (wd_job_done_fn)(wd_job_t *job, void *app);  /* on the loop thread */
+typedef void(wd_job_run_fn)(cc_pg_t *pg, wd_job_t *job); /* on the worker thread */
+typedef void(wd_job_done_fn)(wd_job_t *job, void *app);  /* on the loop thread */
 
 struct wd_job {
     wd_job_run_fn *run;   /* NULL: run sql with params, rows into result */
@@ -28,11 +28,11 @@ struct wd_job {
     char *sql;
     char *params[WD_JOB_PARAMS];
     int nparams;
-    void *arg;            /* the job's own data, freed with free_arg */
+    void *arg; /* the job's own data, freed with free_arg */
     void (*free_arg)(void *arg);
     /* results */
-    json_t *result;       /* rows: [{column: value}] */
-    int status;           /* 0 or -1 */
+    json_t *result; /* rows: [{column: value}] */
+    int status;     /* 0 or -1 */
     char error[256];
     char sqlstate[8];
     wd_job_t *next;
@@ -63,7 +63,7 @@ size_t wd_db_backlog(wd_db_t *self);
 
 /* Run one statement on pg and return its rows (cc_pg_rows_json), or NULL on error with
  * the message in err. */
-json_t *wd_db_query(cc_pg_t *pg, const char *sql, int nparams, const char *const *params,
-                    char *err, size_t errlen);
+json_t *wd_db_query(cc_pg_t *pg, const char *sql, int nparams, const char *const *params, char *err,
+                    size_t errlen);
 
 #endif

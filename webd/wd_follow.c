@@ -84,7 +84,8 @@ static bool s_event(json_t *body, wb_event_t *ev)
     ev->call_id = s_str(body, "call_id");
     ev->queue = s_str(body, "queue");
     ev->agent = ev->kind == WB_EV_AGENT_STATE ? s_str(body, "ext") : s_str(body, "agent");
-    ev->caller = ev->kind == WB_EV_CALLBACK_REQUESTED ? s_str(body, "number") : s_str(body, "caller");
+    ev->caller =
+        ev->kind == WB_EV_CALLBACK_REQUESTED ? s_str(body, "number") : s_str(body, "caller");
     ev->reason = s_str(body, "reason");
     ev->result = s_str(body, "result");
     ev->priority = (int)json_integer_value(json_object_get(body, "priority"));
@@ -171,7 +172,8 @@ static void s_live_snapshot(wd_app_t *app, json_t *result)
     wb_core_live_begin(app->core);
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(result, "calls"), i, o) {
+    json_array_foreach(json_object_get(result, "calls"), i, o)
+    {
         wb_call_t c;
         memset(&c, 0, sizeof c);
         snprintf(c.id, sizeof c.id, "%s", s_str(o, "call_id") ? s_str(o, "call_id") : "");
@@ -182,13 +184,16 @@ static void s_live_snapshot(wd_app_t *app, json_t *result)
         c.entered_us = s_iso_us(s_str(o, "entered"));
         c.answered_us = s_iso_us(s_str(o, "answered"));
         const char *st = s_str(o, "state");
-        c.state = !st ? WB_CALL_WAITING : !strcmp(st, "ringing") ? WB_CALL_RINGING
-                  : !strcmp(st, "talking") ? WB_CALL_TALKING : !strcmp(st, "callback")
-                  ? WB_CALL_CALLBACK : WB_CALL_WAITING;
+        c.state = !st                       ? WB_CALL_WAITING
+                  : !strcmp(st, "ringing")  ? WB_CALL_RINGING
+                  : !strcmp(st, "talking")  ? WB_CALL_TALKING
+                  : !strcmp(st, "callback") ? WB_CALL_CALLBACK
+                                            : WB_CALL_WAITING;
         if (c.id[0] && c.queue[0])
             wb_core_live_call(app->core, &c);
     }
-    json_array_foreach(json_object_get(result, "agents"), i, o) {
+    json_array_foreach(json_object_get(result, "agents"), i, o)
+    {
         wb_agent_state_t st;
         const char *ext = s_str(o, "ext");
         if (!ext || wb_agent_state_parse(s_str(o, "state"), &st) != 0)
@@ -215,7 +220,10 @@ static void s_on_snapshot(cc_bus_t *bus, int status, json_t *result, void *arg)
     json_t *jepoch = json_object_get(result, "epoch"), *jseq = json_object_get(result, "seq");
     if (status != 0 || !json_is_integer(jepoch) || !json_is_integer(jseq)) {
         cc_warn("webd.snapshot_failed", "status=%s retry_ms=%d",
-                status == -ETIMEDOUT ? "timeout" : status ? "error" : "bad_reply", S_RETRY_MS);
+                status == -ETIMEDOUT ? "timeout"
+                : status             ? "error"
+                                     : "bad_reply",
+                S_RETRY_MS);
         app->follow.retry_timer = cc_loop_timer_add(app->d->loop, S_RETRY_MS, 0, s_on_retry, app);
         return;
     }
@@ -244,11 +252,13 @@ static void s_on_snapshot(cc_bus_t *bus, int status, json_t *result, void *arg)
     f->held = json_array();
     size_t i;
     json_t *item;
-    json_array_foreach(held, i, item) s_on_event(bus, &(cc_bus_event_t){
-        .type = s_str(json_object_get(item, "body"), "type"),
-        .epoch = (uint64_t)json_integer_value(json_object_get(item, "epoch")),
-        .seq = (uint64_t)json_integer_value(json_object_get(item, "seq")),
-        .body = json_object_get(item, "body")}, app);
+    json_array_foreach(held, i, item) s_on_event(
+        bus,
+        &(cc_bus_event_t){.type = s_str(json_object_get(item, "body"), "type"),
+                          .epoch = (uint64_t)json_integer_value(json_object_get(item, "epoch")),
+                          .seq = (uint64_t)json_integer_value(json_object_get(item, "seq")),
+                          .body = json_object_get(item, "body")},
+        app);
     json_decref(held);
 }
 

@@ -69,8 +69,8 @@ void wd_reply_text(wd_req_t *req, int status, char *json)
     s_finish(req, status, status < 400 ? "ok" : "error");
 }
 
-void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field,
-                    const char *fmt, ...)
+void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field, const char *fmt,
+                    ...)
 {
     char msg[512];
     va_list ap;
@@ -94,8 +94,8 @@ void wd_reply_bus_error(wd_req_t *req, int status, json_t *error)
     static const struct {
         const char *code;
         int http;
-    } map[] = {{"bad_args", 400},     {"unknown_call", 404}, {"unknown_queue", 404},
-               {"unknown_agent", 404}, {"not_allowed", 409}, {"bad_state", 409},
+    } map[] = {{"bad_args", 400},      {"unknown_call", 404}, {"unknown_queue", 404},
+               {"unknown_agent", 404}, {"not_allowed", 409},  {"bad_state", 409},
                {"exists", 409}};
     int http = 502;
     for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
@@ -153,8 +153,8 @@ static void s_security_headers(wd_http_t *self, struct MHD_Response *r, bool htm
 
 static enum MHD_Result s_queue(wd_http_t *self, wd_req_t *req)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(req->resp_len, req->resp,
-                                                             MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(req->resp_len, req->resp, MHD_RESPMEM_MUST_FREE);
     if (!r)
         return MHD_NO;
     req->resp = NULL; /* MHD frees it */
@@ -364,8 +364,8 @@ static void s_begin(wd_http_t *self, wd_req_t *req)
     wd_app_t *app = self->app;
     size_t n;
     const wd_route_t *table = wd_routes(&n);
-    int rc = wd_route_match(table, n, req->method, req->path, &req->route, &req->params,
-                            req->allow, sizeof req->allow);
+    int rc = wd_route_match(table, n, req->method, req->path, &req->route, &req->params, req->allow,
+                            sizeof req->allow);
     if (rc == 404 || rc == 400) {
         req->allow[0] = '\0';
         wd_reply_error(req, rc, rc == 404 ? "not_found" : "bad_path", NULL,
@@ -389,8 +389,7 @@ static void s_begin(wd_http_t *self, wd_req_t *req)
     wd_auth_principal(app->auth, app->core, cookie, bearer, wd_now_us(), &req->who);
     const char *why;
     rc = wd_route_authorize(req->route, &req->who, s_header(req, "X-CSRF-Token"),
-                            MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND,
-                                                        "cc_prelogin"),
+                            MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, "cc_prelogin"),
                             &why);
     if (rc == 0 && strcmp(req->method, "GET") != 0 && !s_origin_ok(self, req)) {
         rc = 403;
@@ -518,9 +517,8 @@ static void s_dispatch(wd_http_t *self, wd_req_t *req)
 }
 
 static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version,
-                                const char *upload_data, size_t *upload_data_size,
-                                void **con_cls)
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     wd_http_t *self = cls;
@@ -625,8 +623,8 @@ static char *s_read_file(const char *path, char *err, size_t errlen)
 
 static int s_bind_addr(const char *bind, int port, struct sockaddr_storage *sa, bool *v6)
 {
-    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE,
-                             .ai_socktype = SOCK_STREAM}, *res = NULL;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM},
+                    *res = NULL;
     char portstr[8];
     snprintf(portstr, sizeof portstr, "%d", port);
     if (getaddrinfo(bind && *bind ? bind : NULL, portstr, &hints, &res) != 0 || !res)
@@ -671,8 +669,8 @@ wd_http_t *wd_http_start(wd_app_t *app, char *err, size_t errlen)
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      (v6 ? MHD_USE_IPv6 : 0) | (self->tls ? MHD_USE_TLS : 0);
     self->mhd = MHD_start_daemon(flags, (uint16_t)app->set.port, NULL, NULL, s_access, self,
-                                 MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
-                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+                                 MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self, MHD_OPTION_ARRAY,
+                                 opts, MHD_OPTION_END);
     if (!self->mhd) {
         snprintf(err, errlen, "cannot listen on %s port %d (in use, or a bad certificate)",
                  app->set.bind, app->set.port);

@@ -56,15 +56,16 @@ static void s_apply_acd(wd_app_t *app, json_t *queues, json_t *members, json_t *
 {
     size_t i;
     json_t *row;
-    json_array_foreach(queues, i, row) wb_core_queue_set(
-        app->core, json_string_value(json_object_get(row, "name")),
-        s_int_or(row, "sl_threshold_s", 20));
+    json_array_foreach(queues, i, row)
+        wb_core_queue_set(app->core, json_string_value(json_object_get(row, "name")),
+                          s_int_or(row, "sl_threshold_s", 20));
     /* members per queue, every known queue (one that lost all its members gets none) */
     size_t pos = 0;
     for (wb_queue_t *q; (q = wb_core_next_queue(app->core, &pos));) {
         const char *exts[1024];
         size_t n = 0;
-        json_array_foreach(members, i, row) {
+        json_array_foreach(members, i, row)
+        {
             const char *queue = json_string_value(json_object_get(row, "queue"));
             const char *ext = json_string_value(json_object_get(row, "ext"));
             if (queue && ext && !strcmp(queue, q->name) && n < 1024) {
@@ -76,7 +77,8 @@ static void s_apply_acd(wd_app_t *app, json_t *queues, json_t *members, json_t *
         wb_core_members_set(app->core, q->name, exts, n);
         wb_core_rules_set(app->core, q->name, dflt);
     }
-    json_array_foreach(rules, i, row) {
+    json_array_foreach(rules, i, row)
+    {
         wb_rules_t r = {
             .sl_target_pct = s_int_or(row, "sl_target_pct", dflt->sl_target_pct),
             .max_wait_s = s_int_or(row, "max_wait_s", dflt->max_wait_s),
@@ -114,12 +116,16 @@ static int s_feed_row(wb_core_t *core, json_t *row)
     const char *colon = detail ? strstr(detail, "/queue:") : NULL;
     if (colon)
         snprintf(target, sizeof target, "%s", colon + 7);
-    wb_event_t ev = {.ts_us = ts, .live = false,
+    wb_event_t ev = {.ts_us = ts,
+                     .live = false,
                      .call_id = json_string_value(json_object_get(row, "call_id")),
                      .queue = json_string_value(json_object_get(row, "queue")),
                      .agent = json_string_value(json_object_get(row, "agent")),
                      .caller = json_string_value(json_object_get(row, "caller")),
-                     .target = target, .wait_ms = ms, .talk_ms = ms, .previous_ms = ms,
+                     .target = target,
+                     .wait_ms = ms,
+                     .talk_ms = ms,
+                     .previous_ms = ms,
                      .since_us = ts,
                      .in_sl = json_is_true(json_object_get(row, "in_sl"))};
     if (!kind)
@@ -218,10 +224,10 @@ int wd_load_start(wd_app_t *app, cc_pg_t *pg)
     PQclear(res);
     json_t *users = s_q(pg, "users", s_users_sql), *tokens = s_q(pg, "tokens", s_tokens_sql);
     json_t *sessions = s_q(pg, "sessions",
-        "SELECT id_sha256, user_name, csrf, address, "
-        "(extract(epoch FROM created_at) * 1000000)::bigint AS created_us, "
-        "(extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us "
-        "FROM web_sessions WHERE expires_at > now()");
+                           "SELECT id_sha256, user_name, csrf, address, "
+                           "(extract(epoch FROM created_at) * 1000000)::bigint AS created_us, "
+                           "(extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us "
+                           "FROM web_sessions WHERE expires_at > now()");
     json_t *queues = s_q(pg, "queues", s_queues_sql), *members = s_q(pg, "members", s_members_sql);
     json_t *rules = s_q(pg, "rules", s_rules_sql);
     int rc = users && tokens && sessions && queues && members && rules ? 0 : -1;
@@ -229,12 +235,16 @@ int wd_load_start(wd_app_t *app, cc_pg_t *pg)
         s_apply_auth(app, users, tokens);
         size_t i;
         json_t *row;
-        json_array_foreach(sessions, i, row) {
+        json_array_foreach(sessions, i, row)
+        {
             wd_session_t s = {0};
-            snprintf(s.key, sizeof s.key, "%s", json_string_value(json_object_get(row, "id_sha256")));
-            snprintf(s.user, sizeof s.user, "%s", json_string_value(json_object_get(row, "user_name")));
+            snprintf(s.key, sizeof s.key, "%s",
+                     json_string_value(json_object_get(row, "id_sha256")));
+            snprintf(s.user, sizeof s.user, "%s",
+                     json_string_value(json_object_get(row, "user_name")));
             snprintf(s.csrf, sizeof s.csrf, "%s", json_string_value(json_object_get(row, "csrf")));
-            snprintf(s.address, sizeof s.address, "%s", json_string_value(json_object_get(row, "address")));
+            snprintf(s.address, sizeof s.address, "%s",
+                     json_string_value(json_object_get(row, "address")));
             s.created_us = (int64_t)json_integer_value(json_object_get(row, "created_us"));
             s.expires_us = (int64_t)json_integer_value(json_object_get(row, "expires_us"));
             wd_auth_add_session(app->auth, &s);
@@ -272,7 +282,6 @@ void wd_load_reload_run(cc_pg_t *pg, wd_job_t *job)
             job->status = -1;
     job->result = o;
 }
-
 
 void wd_load_reload_done(wd_job_t *job, void *arg)
 {

@@ -188,8 +188,8 @@ static bool s_char_ok(wd_charset_t cs, unsigned char c)
 static bool s_time_ok(const char *s)
 {
     int y, mo, d, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || mo < 1 || mo > 12 ||
-        d < 1 || d > 31 || y < 1970 || y > 9999)
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || mo < 1 || mo > 12 || d < 1 ||
+        d > 31 || y < 1970 || y > 9999)
         return false;
     s += 10;
     if (!*s)
@@ -239,8 +239,8 @@ static int s_check_string(const wd_field_t *f, const char *v, char *msg, size_t 
         char list[200] = "";
         size_t used = 0;
         for (const char *const *ch = f->choices; *ch && used < sizeof list - 40; ch++)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-                                     *ch);
+            used +=
+                (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", *ch);
         snprintf(msg, len, "'%s' must be one of: %s", f->name, list);
         return -1;
     }
@@ -328,7 +328,8 @@ int wd_fields_check(const wd_field_t *fields, json_t *obj, bool from_query, cons
     }
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         bool known = false;
         for (const wd_field_t *f = fields; f && f->name && !known; f++)
             known = !strcmp(f->name, key);

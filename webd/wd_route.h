@@ -27,18 +27,23 @@ int wd_role_parse(const char *text, wd_role_t *out); /* 0 or -1 */
 typedef struct {
     bool authenticated;
     bool is_token;
-    char name[80];        /* user name, or "token:NAME" */
+    char name[80]; /* user name, or "token:NAME" */
     wd_role_t role;
-    bool all_queues;      /* sees every queue */
-    wb_qset_t qset;       /* otherwise these (by the core's queue index) */
-    char queues_sql[1024];/* the same as a Postgres array literal, for SQL filters */
-    char ext[32];         /* agent role: its extension */
-    char csrf[64];        /* session: the token state-changing requests must echo */
-    char session_key[65]; /* SHA-256 (hex) of the session cookie or the token */
+    bool all_queues;       /* sees every queue */
+    wb_qset_t qset;        /* otherwise these (by the core's queue index) */
+    char queues_sql[1024]; /* the same as a Postgres array literal, for SQL filters */
+    char ext[32];          /* agent role: its extension */
+    char csrf[64];         /* session: the token state-changing requests must echo */
+    char session_key[65];  /* SHA-256 (hex) of the session cookie or the token */
 } wd_principal_t;
 
 /* Fields a route accepts (a JSON body for POST, the query string for GET). */
-typedef enum { WD_F_STRING = 0, WD_F_INT, WD_F_BOOL, WD_F_TIME } wd_ftype_t;
+typedef enum {
+    WD_F_STRING = 0,
+    WD_F_INT,
+    WD_F_BOOL,
+    WD_F_TIME
+} wd_ftype_t;
 typedef enum {
     WD_CS_TEXT = 0, /* printable, no control characters */
     WD_CS_NAME,     /* A-Z a-z 0-9 _ . - (queues, reasons) */
@@ -51,7 +56,7 @@ typedef struct {
     const char *name;
     wd_ftype_t type;
     bool required;
-    long min, max;  /* INT: value bounds; STRING: length bounds */
+    long min, max; /* INT: value bounds; STRING: length bounds */
     wd_charset_t charset;
     const char *const *choices; /* STRING: one of these (NULL-terminated), or NULL */
 } wd_field_t;
@@ -67,23 +72,23 @@ enum {
 
 /* Route flags. */
 enum {
-    WD_R_CSRF = 1,      /* state-changing: sessions must send X-CSRF-Token */
-    WD_R_LOGIN = 2,     /* the login itself: CSRF by the pre-login cookie (double submit) */
-    WD_R_PAGE = 4,      /* an HTML page: 401 becomes a redirect to /login */
-    WD_R_STREAM = 8,    /* the live stream */
+    WD_R_CSRF = 1,   /* state-changing: sessions must send X-CSRF-Token */
+    WD_R_LOGIN = 2,  /* the login itself: CSRF by the pre-login cookie (double submit) */
+    WD_R_PAGE = 4,   /* an HTML page: 401 becomes a redirect to /login */
+    WD_R_STREAM = 8, /* the live stream */
 };
 
 typedef struct wd_req wd_req_t;
-typedef void (wd_handler_fn)(wd_req_t *req);
+typedef void(wd_handler_fn)(wd_req_t *req);
 
 typedef struct {
-    const char *method;        /* "GET", "POST" */
-    const char *pattern;       /* "/api/queues/{queue}"; a trailing "*" matches the rest */
-    unsigned roles;            /* WD_ROLE_* allowed; 0: public (no login) */
-    unsigned flags;            /* WD_R_* */
-    unsigned scope;            /* WD_SCOPE_* */
-    const wd_field_t *fields;  /* accepted fields, ending with {NULL}; NULL: none */
-    const char *action;        /* audit action, NULL for reads */
+    const char *method;       /* "GET", "POST" */
+    const char *pattern;      /* "/api/queues/{queue}"; a trailing "*" matches the rest */
+    unsigned roles;           /* WD_ROLE_* allowed; 0: public (no login) */
+    unsigned flags;           /* WD_R_* */
+    unsigned scope;           /* WD_SCOPE_* */
+    const wd_field_t *fields; /* accepted fields, ending with {NULL}; NULL: none */
+    const char *action;       /* audit action, NULL for reads */
     wd_handler_fn *fn;
 } wd_route_t;
 

@@ -22,7 +22,8 @@ static const wd_field_t s_fields[] = {
 static const wd_route_t s_table[] = {
     {"GET", "/api/queues", WD_ROLES_STAFF, 0, 0, NULL, NULL, s_noop},
     {"GET", "/api/queues/{queue}", WD_ROLES_STAFF, 0, WD_SCOPE_QUEUE, NULL, NULL, s_noop},
-    {"POST", "/api/agents/{ext}/state", WD_ROLES_STAFF, WD_R_CSRF, 0, s_fields, "agent.state", s_noop},
+    {"POST", "/api/agents/{ext}/state", WD_ROLES_STAFF, WD_R_CSRF, 0, s_fields, "agent.state",
+     s_noop},
     {"GET", "/api/agents/{ext}/state", WD_ROLE_ADMIN, 0, 0, NULL, NULL, s_noop},
     {"POST", "/api/login", 0, WD_R_LOGIN, 0, NULL, "login", s_noop},
     {"GET", "/static/*", 0, 0, 0, NULL, NULL, s_noop},
@@ -34,22 +35,24 @@ CC_TEST(wd_route_matches_paths_and_methods)
     const wd_route_t *r = NULL;
     wd_params_t p;
     char allow[64];
-    CC_CHECK_INT(wd_route_match(s_table, N, "GET", "/api/queues/support", &r, &p, allow,
-                                sizeof allow), 0);
+    CC_CHECK_INT(
+        wd_route_match(s_table, N, "GET", "/api/queues/support", &r, &p, allow, sizeof allow), 0);
     CC_CHECK(r == &s_table[1]);
     CC_CHECK_STR(wd_param(&p, "queue"), "support");
-    CC_CHECK_INT(wd_route_match(s_table, N, "POST", "/api/agents/1001/state", &r, &p, allow,
-                                sizeof allow), 0);
+    CC_CHECK_INT(
+        wd_route_match(s_table, N, "POST", "/api/agents/1001/state", &r, &p, allow, sizeof allow),
+        0);
     CC_CHECK_STR(wd_param(&p, "ext"), "1001");
-    CC_CHECK_INT(wd_route_match(s_table, N, "DELETE", "/api/agents/1001/state", &r, &p, allow,
-                                sizeof allow), 405);
+    CC_CHECK_INT(
+        wd_route_match(s_table, N, "DELETE", "/api/agents/1001/state", &r, &p, allow, sizeof allow),
+        405);
     CC_CHECK_STR(allow, "POST, GET");
     CC_CHECK_INT(wd_route_match(s_table, N, "GET", "/api/nothing", &r, &p, allow, sizeof allow),
                  404);
     CC_CHECK_INT(wd_route_match(s_table, N, "GET", "/api/queues/", &r, &p, allow, sizeof allow),
                  404);
-    CC_CHECK_INT(wd_route_match(s_table, N, "GET", "/api/queues/a\x01", &r, &p, allow,
-                                sizeof allow), 400);
+    CC_CHECK_INT(
+        wd_route_match(s_table, N, "GET", "/api/queues/a\x01", &r, &p, allow, sizeof allow), 400);
     CC_CHECK_INT(wd_route_match(s_table, N, "GET", "/static/app.js", &r, &p, allow, sizeof allow),
                  0);
     CC_CHECK(r == &s_table[5]);
@@ -77,8 +80,8 @@ CC_TEST(wd_route_authorizes_in_order)
 
 CC_TEST(wd_route_scopes)
 {
-    wd_principal_t some = {.authenticated = true}, all = {.authenticated = true,
-                                                          .all_queues = true};
+    wd_principal_t some = {.authenticated = true},
+                   all = {.authenticated = true, .all_queues = true};
     wb_qset_add(&some.qset, 3);
     wb_qset_t set = {{0}};
     wb_qset_add(&set, 700);
@@ -110,7 +113,9 @@ CC_TEST(wd_route_checks_fields)
     const char *f;
     CC_CHECK_INT(s_check("{\"state\": \"ready\"}", false, &f), 0);
     CC_CHECK_INT(s_check("{\"state\": \"pause\", \"reason\": \"lunch\", \"limit\": 5, "
-                         "\"from\": \"2026-01-31T08:00:00+01:00\"}", false, &f), 0);
+                         "\"from\": \"2026-01-31T08:00:00+01:00\"}",
+                         false, &f),
+                 0);
     CC_CHECK_INT(s_check("{}", false, &f), -1);
     CC_CHECK_STR(f, "state");
     CC_CHECK_INT(s_check("{\"state\": \"sleep\"}", false, &f), -1);

@@ -4,61 +4,52 @@
  * runs (wd_route.h); handlers never look at roles. docs/API.md describes the same routes. */
 #include "wd_app.h"
 
-#define F_END {NULL, 0, false, 0, 0, 0, NULL}
+#define F_END                                                                                      \
+    {                                                                                              \
+        NULL, 0, false, 0, 0, 0, NULL                                                              \
+    }
 
 static const char *const s_states[] = {"ready", "pause", "logout", "login", NULL};
 
-static const wd_field_t s_login[] = {
-    {"name", WD_F_STRING, true, 1, 64, WD_CS_USER, NULL},
-    {"password", WD_F_STRING, true, 1, 256, WD_CS_TEXT, NULL},
-    F_END};
+static const wd_field_t s_login[] = {{"name", WD_F_STRING, true, 1, 64, WD_CS_USER, NULL},
+                                     {"password", WD_F_STRING, true, 1, 256, WD_CS_TEXT, NULL},
+                                     F_END};
 static const wd_field_t s_none[] = {F_END};
 static const wd_field_t s_stream[] = {
-    {"last_event_id", WD_F_STRING, false, 1, 96, WD_CS_TEXT, NULL},
-    F_END};
+    {"last_event_id", WD_F_STRING, false, 1, 96, WD_CS_TEXT, NULL}, F_END};
 static const wd_field_t s_agent_state[] = {
     {"state", WD_F_STRING, true, 1, 16, WD_CS_NAME, s_states},
     {"reason", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
     F_END};
-static const wd_field_t s_calls[] = {
-    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
-    F_END};
-static const wd_field_t s_move[] = {
-    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
-    {"priority", WD_F_INT, false, 0, 100, 0, NULL},
-    F_END};
-static const wd_field_t s_callback[] = {
-    {"queue", WD_F_STRING, true, 1, 63, WD_CS_NAME, NULL},
-    {"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
-    F_END};
-static const wd_field_t s_originate[] = {
-    {"agent", WD_F_STRING, true, 2, 15, WD_CS_DIGITS, NULL},
-    {"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
-    F_END};
-static const wd_field_t s_figures[] = {
-    {"day", WD_F_TIME, true, 10, 10, 0, NULL},
-    F_END};
-static const wd_field_t s_cdrs[] = {
-    {"from", WD_F_TIME, false, 0, 0, 0, NULL},
-    {"to", WD_F_TIME, false, 0, 0, 0, NULL},
-    {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
-    {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
-    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
-    {"disposition", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
-    {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
-    F_END};
-static const wd_field_t s_recordings[] = {
-    {"from", WD_F_TIME, false, 0, 0, 0, NULL},
-    {"to", WD_F_TIME, false, 0, 0, 0, NULL},
-    {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
-    {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
-    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
-    {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
-    F_END};
-static const wd_field_t s_audit[] = {
-    {"actor", WD_F_STRING, false, 1, 80, WD_CS_TEXT, NULL},
-    {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
-    F_END};
+static const wd_field_t s_calls[] = {{"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL}, F_END};
+static const wd_field_t s_move[] = {{"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+                                    {"priority", WD_F_INT, false, 0, 100, 0, NULL},
+                                    F_END};
+static const wd_field_t s_callback[] = {{"queue", WD_F_STRING, true, 1, 63, WD_CS_NAME, NULL},
+                                        {"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                        F_END};
+static const wd_field_t s_originate[] = {{"agent", WD_F_STRING, true, 2, 15, WD_CS_DIGITS, NULL},
+                                         {"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                         F_END};
+static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
+static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
+                                    {"to", WD_F_TIME, false, 0, 0, 0, NULL},
+                                    {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
+                                    {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
+                                    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+                                    {"disposition", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
+                                    {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
+                                    F_END};
+static const wd_field_t s_recordings[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
+                                          {"to", WD_F_TIME, false, 0, 0, 0, NULL},
+                                          {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
+                                          {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
+                                          {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+                                          {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
+                                          F_END};
+static const wd_field_t s_audit[] = {{"actor", WD_F_STRING, false, 1, 80, WD_CS_TEXT, NULL},
+                                     {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
+                                     F_END};
 
 #define STAFF WD_ROLES_STAFF
 #define ANY WD_ROLES_ANY
@@ -80,8 +71,7 @@ static const wd_route_t s_routes[] = {
     {"GET", "/api/board", STAFF, 0, 0, s_none, NULL, wd_h_board},
     {"GET", "/api/queues", STAFF, 0, 0, s_none, NULL, wd_h_queues},
     {"GET", "/api/queues/{queue}", STAFF, 0, WD_SCOPE_QUEUE, s_none, NULL, wd_h_queue},
-    {"GET", "/api/queues/{queue}/figures", STAFF, 0, WD_SCOPE_QUEUE, s_figures, NULL,
-     wd_h_figures},
+    {"GET", "/api/queues/{queue}/figures", STAFF, 0, WD_SCOPE_QUEUE, s_figures, NULL, wd_h_figures},
     {"GET", "/api/agents", STAFF, 0, 0, s_none, NULL, wd_h_agents},
     {"GET", "/api/calls", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_calls, NULL, wd_h_calls},
     {"GET", "/api/abandoned", STAFF, 0, 0, s_none, NULL, wd_h_abandoned},
@@ -89,8 +79,8 @@ static const wd_route_t s_routes[] = {
     /* the console */
     {"POST", "/api/agents/{ext}/state", STAFF, WD_R_CSRF, WD_SCOPE_AGENT, s_agent_state,
      "agent.state", wd_h_agent_state},
-    {"POST", "/api/calls/{call_id}/hangup", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none,
-     "call.hangup", wd_h_hangup},
+    {"POST", "/api/calls/{call_id}/hangup", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.hangup",
+     wd_h_hangup},
     {"POST", "/api/calls/{call_id}/move", STAFF, WD_R_CSRF, WD_SCOPE_CALL | WD_SCOPE_BODY_QUEUE,
      s_move, "call.move", wd_h_move},
     {"POST", "/api/callbacks", STAFF, WD_R_CSRF, WD_SCOPE_BODY_QUEUE, s_callback, "callback",
@@ -99,8 +89,7 @@ static const wd_route_t s_routes[] = {
      wd_h_originate},
     /* history */
     {"GET", "/api/cdrs", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_cdrs, NULL, wd_h_cdrs},
-    {"GET", "/api/recordings", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_recordings, NULL,
-     wd_h_recordings},
+    {"GET", "/api/recordings", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_recordings, NULL, wd_h_recordings},
     {"GET", "/api/audit", ADMIN, 0, 0, s_audit, NULL, wd_h_audit},
 };
 

@@ -58,10 +58,11 @@ void wd_h_cdrs(wd_req_t *req)
 {
     char limit[24];
     s_limit(req, limit, sizeof limit, 100);
-    const char *p[8] = {s_str(req, "from"), s_str(req, "to"), s_str(req, "number"),
-                        s_str(req, "agent"), s_str(req, "queue"), s_str(req, "disposition"),
-                        s_scope(req), limit};
-    s_search(req, "cdrs",
+    const char *p[8] = {
+        s_str(req, "from"),  s_str(req, "to"),          s_str(req, "number"), s_str(req, "agent"),
+        s_str(req, "queue"), s_str(req, "disposition"), s_scope(req),         limit};
+    s_search(
+        req, "cdrs",
         "SELECT c.call_id, to_json(c.created_at) AS created_at, "
         "to_json(c.answered_at) AS answered_at, to_json(c.ended_at) AS ended_at, c.caller, "
         "c.callee, c.direction, c.route_kind, c.route_target, c.answered_by, c.disposition, "
@@ -87,21 +88,26 @@ void wd_h_recordings(wd_req_t *req)
 {
     char limit[24];
     s_limit(req, limit, sizeof limit, 100);
-    const char *p[7] = {s_str(req, "from"), s_str(req, "to"), s_str(req, "number"),
-                        s_str(req, "agent"), s_str(req, "queue"), s_scope(req), limit};
+    const char *p[7] = {s_str(req, "from"),
+                        s_str(req, "to"),
+                        s_str(req, "number"),
+                        s_str(req, "agent"),
+                        s_str(req, "queue"),
+                        s_scope(req),
+                        limit};
     s_search(req, "recordings",
-        "SELECT id, call_id, caller, callee, agent, queue, trunk, mode, "
-        "to_json(started_at) AS started_at, to_json(ended_at) AS ended_at, duration_s, size, "
-        "encrypted, complete, pauses, gaps, legal_hold, deleted "
-        "FROM v_recordings "
-        "WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz) "
-        "  AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz) "
-        "  AND ($3::text IS NULL OR caller = $3 OR callee = $3) "
-        "  AND ($4::text IS NULL OR agent = $4) "
-        "  AND ($5::text IS NULL OR queue = $5) "
-        "  AND ($6::text[] IS NULL OR queue = ANY($6::text[])) "
-        "ORDER BY started_at DESC LIMIT $7::integer",
-        7, p);
+             "SELECT id, call_id, caller, callee, agent, queue, trunk, mode, "
+             "to_json(started_at) AS started_at, to_json(ended_at) AS ended_at, duration_s, size, "
+             "encrypted, complete, pauses, gaps, legal_hold, deleted "
+             "FROM v_recordings "
+             "WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz) "
+             "  AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz) "
+             "  AND ($3::text IS NULL OR caller = $3 OR callee = $3) "
+             "  AND ($4::text IS NULL OR agent = $4) "
+             "  AND ($5::text IS NULL OR queue = $5) "
+             "  AND ($6::text[] IS NULL OR queue = ANY($6::text[])) "
+             "ORDER BY started_at DESC LIMIT $7::integer",
+             7, p);
 }
 
 void wd_h_audit(wd_req_t *req)
@@ -110,17 +116,18 @@ void wd_h_audit(wd_req_t *req)
     s_limit(req, limit, sizeof limit, 100);
     const char *p[2] = {s_str(req, "actor"), limit};
     s_search(req, "audit",
-        "SELECT id, to_json(at) AS at, actor, role, action, target, detail, address, result "
-        "FROM web_audit WHERE ($1::text IS NULL OR actor = $1) ORDER BY id DESC "
-        "LIMIT $2::integer",
-        2, p);
+             "SELECT id, to_json(at) AS at, actor, role, action, target, detail, address, result "
+             "FROM web_audit WHERE ($1::text IS NULL OR actor = $1) ORDER BY id DESC "
+             "LIMIT $2::integer",
+             2, p);
 }
 
 /* A day of one queue from the views, in the centre's time zone (the worker's session). */
 void wd_h_figures(wd_req_t *req)
 {
     const char *p[2] = {wd_param(&req->params, "queue"), s_str(req, "day")};
-    s_search(req, "figures",
+    s_search(
+        req, "figures",
         "SELECT s.queue, to_char(s.day, 'YYYY-MM-DD') AS day, s.offered, s.answered, "
         "s.abandoned, s.overflowed, s.answered_in_sl, s.abandoned_in_sl, s.abandon_rate_pct, "
         "s.answer_rate_pct, s.service_level_pct, s.sl_answered_pct, s.sl_offered_pct, s.asa_s, "

@@ -27,7 +27,7 @@ bool wd_cursor_equal(const wd_cursor_t *a, const wd_cursor_t *b);
 
 typedef struct wd_stream wd_stream_t;
 typedef struct wd_streams wd_streams_t;
-typedef void (wd_wake_fn)(wd_stream_t *stream, void *conn);
+typedef void(wd_wake_fn)(wd_stream_t *stream, void *conn);
 
 /* ring_cap frames kept for resuming; a stream holding more than buf_max unsent bytes (a
  * client that does not read) is marked overflowed and should be closed. */

@@ -45,8 +45,7 @@ CC_TEST(wd_stream_cursor_text)
 CC_TEST(wd_stream_scopes_and_resume)
 {
     wd_streams_t *ss = wd_streams_new(4, 1 << 20, s_wake);
-    wd_principal_t q1 = {.authenticated = true}, all = {.authenticated = true,
-                                                        .all_queues = true};
+    wd_principal_t q1 = {.authenticated = true}, all = {.authenticated = true, .all_queues = true};
     wb_qset_add(&q1.qset, 1);
     wd_stream_t *a = wd_stream_open(ss, &q1, NULL), *b = wd_stream_open(ss, &all, NULL);
     char buf[4096];

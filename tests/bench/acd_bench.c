@@ -91,10 +91,12 @@ static void s_answer_offers(void)
     size_t n = 0;
     for (size_t i = 0; i < s_out.count; i++)
         n += s_out.items[i].kind == ACD_ACT_OFFER;
-    if (!n) return;
+    if (!n)
+        return;
     offers.items = malloc(n * sizeof *offers.items);
     for (size_t i = 0; i < s_out.count; i++)
-        if (s_out.items[i].kind == ACD_ACT_OFFER) offers.items[offers.count++] = s_out.items[i];
+        if (s_out.items[i].kind == ACD_ACT_OFFER)
+            offers.items[offers.count++] = s_out.items[i];
     for (size_t i = 0; i < offers.count; i++)
         s_step((acd_event_t){.kind = ACD_EV_OFFER_ANSWERED,
                              .call_id = offers.items[i].call_id,
@@ -142,7 +144,8 @@ static void s_setup(void)
         cfg.ring_timeout_s = 20;
         cfg.aging_rate = 0.01;
         cfg.sl_threshold_s = 20;
-        if (acd_core_queue_set(s_core, &cfg) != 0) exit(1);
+        if (acd_core_queue_set(s_core, &cfg) != 0)
+            exit(1);
     }
     for (int a = 0; a < N_AGENTS; a++) {
         char skill[16];
@@ -169,7 +172,8 @@ static void s_fill(void)
             acd_core_queue_info(s_core, s_queue_name(q), &info);
             waiting += info.waiting;
         }
-        if (waiting >= N_WAITING) break;
+        if (waiting >= N_WAITING)
+            break;
         s_now += 10;
         s_enqueue();
         s_answer_offers();
@@ -246,7 +250,8 @@ int main(void)
         size_t n = s_count_offers();
         offered_b += n;
         for (size_t i = 0; i < s_out.count; i++) {
-            if (s_out.items[i].kind != ACD_ACT_OFFER) continue;
+            if (s_out.items[i].kind != ACD_ACT_OFFER)
+                continue;
             char agent[ACD_EXT_MAX], call[ACD_ID_MAX];
             snprintf(agent, sizeof agent, "%s", s_out.items[i].agent);
             snprintf(call, sizeof call, "%s", s_out.items[i].call_id);

@@ -86,9 +86,12 @@ static s_end_t s_heap_pop(void)
     int i = 0;
     for (;;) {
         int c = 2 * i + 1;
-        if (c >= s_nheap) break;
-        if (c + 1 < s_nheap && s_heap[c + 1].at < s_heap[c].at) c++;
-        if (s_heap[c].at >= last.at) break;
+        if (c >= s_nheap)
+            break;
+        if (c + 1 < s_nheap && s_heap[c + 1].at < s_heap[c].at)
+            c++;
+        if (s_heap[c].at >= last.at)
+            break;
         s_heap[i] = s_heap[c];
         i = c;
     }
@@ -101,7 +104,8 @@ static s_end_t s_heap_pop(void)
 static double s_rate(const s_scenario_t *sc, double t)
 {
     double mean = sc->load * sc->agents / (sc->talk_s + sc->wrapup_s);
-    if (!sc->daily_curve) return mean;
+    if (!sc->daily_curve)
+        return mean;
     double h = t / 3600.0;
     double shape = 0.55 + 0.6 * exp(-pow(h - 2.0, 2) / 2.0) + 0.5 * exp(-pow(h - 7.0, 2) / 2.5);
     return mean * shape / 0.95; /* 0.95: the curve's mean over the 10 hours, roughly */
@@ -111,7 +115,8 @@ static double s_rate_max(const s_scenario_t *sc)
 {
     double max = 0;
     for (double t = 0; t < DAY_S; t += 60)
-        if (s_rate(sc, t) > max) max = s_rate(sc, t);
+        if (s_rate(sc, t) > max)
+            max = s_rate(sc, t);
     return max;
 }
 
@@ -190,9 +195,12 @@ static void s_run(const s_scenario_t *sc, uint64_t seed)
         int64_t next_end = s_nheap ? s_heap[0].at : INT64_MAX;
         int64_t next_timer = acd_core_next_timer_ms(s_core);
         int64_t now = next_arrival;
-        if (next_end < now) now = next_end;
-        if (next_timer < now) now = next_timer;
-        if (now == INT64_MAX) break;
+        if (next_end < now)
+            now = next_end;
+        if (next_timer < now)
+            now = next_timer;
+        if (now == INT64_MAX)
+            break;
         if (now == next_arrival && s_ncalls < MAX_CALLS) {
             char id[16];
             int c = s_ncalls++;
@@ -275,7 +283,8 @@ static void s_report(const s_scenario_t *sc, int days)
            sc->name, sc->agents, sc->talk_s, sc->wrapup_s, sc->load,
            sc->daily_curve ? " (daily curve)" : "", sc->vip_share > 0 ? ", 10% VIP" : "", days,
            s_total_calls, s_served_at_once, n);
-    if (n == 0) return;
+    if (n == 0)
+        return;
     qsort(abs_err, (size_t)n, sizeof *abs_err, s_cmp_double);
     printf("  mean actual wait %.0f s, mean expected %.0f s, bias (expected-actual) %+.0f s\n",
            sum_act / n, sum_exp / n, sum_err / n);

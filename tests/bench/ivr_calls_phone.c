@@ -66,8 +66,12 @@ static void s_read(phone_t *p, int measuring)
     for (;;) {
         struct sockaddr_in src;
         struct iovec iov = {buf, sizeof buf};
-        struct msghdr msg = {.msg_name = &src, .msg_namelen = sizeof src, .msg_iov = &iov,
-                             .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl};
+        struct msghdr msg = {.msg_name = &src,
+                             .msg_namelen = sizeof src,
+                             .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = ctrl,
+                             .msg_controllen = sizeof ctrl};
         ssize_t n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
         if (n < 0)
             return;
@@ -89,7 +93,8 @@ static void s_read(phone_t *p, int measuring)
         if (n < 12)
             continue;
         uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
-        uint32_t rts = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
+        uint32_t rts =
+            (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
         if (measuring) {
             s_packets++;
             uint16_t dseq = (uint16_t)(seq - p->last_seq);
@@ -116,8 +121,8 @@ static void s_send(phone_t *p, int64_t now)
     uint8_t pkt[12 + 160];
     uint8_t pt = 0;
     size_t len = 12 + 160;
-    if (p->press_phase < 0 && p->press < s_keys
-        && now - p->first_rx_ns >= (int64_t)((s_key_first + p->press * s_key_every) * 1e9)) {
+    if (p->press_phase < 0 && p->press < s_keys &&
+        now - p->first_rx_ns >= (int64_t)((s_key_first + p->press * s_key_every) * 1e9)) {
         p->press_phase = 0;
         p->ev_ts = p->ts;
     }

@@ -20,7 +20,6 @@
 
 #include "bench_gaps.h"
 
-
 typedef struct {
     int fd;
     int64_t last_ns;
@@ -36,8 +35,8 @@ static void s_read(sock_t *s, int measuring)
     char ctrl[256];
     for (;;) {
         struct iovec iov = {buf, sizeof buf};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
-                             .msg_controllen = sizeof ctrl};
+        struct msghdr msg = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl};
         ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
         if (n < 0)
             return;
@@ -54,8 +53,8 @@ static void s_read(sock_t *s, int measuring)
         uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
         if (measuring) {
             s_packets++;
-            if (s->have_seq && (uint16_t)(seq - s->last_seq) > 1
-                && (uint16_t)(seq - s->last_seq) < 3000)
+            if (s->have_seq && (uint16_t)(seq - s->last_seq) > 1 &&
+                (uint16_t)(seq - s->last_seq) < 3000)
                 s_lost += (uint16_t)(seq - s->last_seq) - 1u;
             if (s->last_ns && at) {
                 s_gap_add(at - s->last_ns);
@@ -124,9 +123,9 @@ int main(int argc, char **argv)
     }
     printf("{\"packets\": %llu, \"lost\": %llu, \"gaps\": %llu, \"p50_us\": %llu, "
            "\"p90_us\": %llu, \"p99_us\": %llu, \"p999_us\": %llu, \"max_us\": %llu}\n",
-           (unsigned long long)s_packets, (unsigned long long)s_lost,
-           (unsigned long long)s_gaps, (unsigned long long)s_pct(0.5),
-           (unsigned long long)s_pct(0.9), (unsigned long long)s_pct(0.99),
-           (unsigned long long)s_pct(0.999), (unsigned long long)s_max_us);
+           (unsigned long long)s_packets, (unsigned long long)s_lost, (unsigned long long)s_gaps,
+           (unsigned long long)s_pct(0.5), (unsigned long long)s_pct(0.9),
+           (unsigned long long)s_pct(0.99), (unsigned long long)s_pct(0.999),
+           (unsigned long long)s_max_us);
     return 0;
 }

@@ -25,11 +25,11 @@
 
 typedef struct {
     int fd;
-    int state;          /* 0 headers, 1 chunk size, 2 chunk data, 3 chunk end */
+    int state; /* 0 headers, 1 chunk size, 2 chunk data, 3 chunk end */
     size_t chunk_left;
     char line[64];
     size_t line_len;
-    char tail[64];      /* the last bytes of the current line (a ring) */
+    char tail[64]; /* the last bytes of the current line (a ring) */
     size_t tail_len;
     unsigned hist[BUCKETS];
     unsigned long count;

@@ -31,7 +31,7 @@ void cc_test_register(const char *name, cc_test_fn *fn, const char *file)
         s_tests = grown;
         s_cap = cap;
     }
-    s_tests[s_count++] = (s_test_t){ name, fn, file };
+    s_tests[s_count++] = (s_test_t){name, fn, file};
 }
 
 void cc_test_fail(const char *file, int line, const char *fmt, ...)
