@@ -13,7 +13,8 @@ BUILD_PKGS=(build-essential pkg-config libsofia-sip-ua-dev libzmq3-dev libczmq-d
             libssl-dev libmicrohttpd-dev libsodium-dev)
 RUN_PKGS=(postgresql postgresql-client sox espeak-ng)
 TEST_PKGS=(sip-tester baresip-core python3 python3-pytest python3-zmq
-           python3-psycopg2 procps iproute2 systemd chromium openssl)
+           python3-psycopg2 procps iproute2 systemd chromium openssl
+           clang-format git)
 BENCH_PKGS=(kamailio kamailio-extra-modules rtpengine wrk)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}")
