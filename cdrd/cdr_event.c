@@ -7,16 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t s_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
+#include "cc_date.h"
 
 /* Read exactly `n` digits at *p; advance. */
 static int s_digits(const char **p, int n, int64_t *out)
@@ -70,7 +61,7 @@ int cdr_parse_ts(const char *text, int64_t *us_out)
         ;
     else
         return -1;
-    int64_t secs = s_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    int64_t secs = cc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     *us_out = secs * 1000000 + frac;
     return 0;
 }

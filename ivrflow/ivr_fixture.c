@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_date.h"
 #include "ivr_tz.h"
 
 bool ivr_fx_prompt_exists(const char *name, const char *language, void *ctx)
@@ -20,20 +21,9 @@ bool ivr_fx_zone_exists(const char *zone, void *ctx)
     return ivr_tz_name_valid(zone) && strcmp(zone, "Mars/Olympus") != 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t s_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t ivr_fx_utc(int year, int month, int day, int hour, int minute, int second)
 {
-    int64_t days = s_days_from_civil(year, month, day);
+    int64_t days = cc_days_from_civil(year, month, day);
     return ((days * 24 + hour) * 60 + minute) * 60000 + (int64_t)second * 1000;
 }
 
