@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Seconds shown with an alert: tenths, so a wait just past its limit does not read as
- * equal to it. */
+/* Seconds shown with an alert: tenths rounded up, so a wait just past its limit (2.03 s
+ * over 2 s) does not read as equal to it (2.0). */
 static double s_tenth(double seconds)
 {
-    return round(seconds * 10.0) / 10.0;
+    return ceil(seconds * 10.0) / 10.0;
 }
 
 typedef struct {
