@@ -45,7 +45,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent.parent
 os.environ.setdefault("CC_BIN_DIR", str(REPO / "bin"))
 sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO / "tests" / "integration"))
 import suite as sm  # noqa: E402
 
 PW = "bench-admin-pw"
@@ -165,7 +164,7 @@ class Driver:
 
 
 def bench_screen(s, drv, a):
-    from webclient import Browser, browser_available
+    from helpers.webclient import Browser, browser_available
     if not browser_available():
         raise NoFigure("chromium or playwright-core missing (deploy/install-deps.sh)")
     b = Browser(env=s.env())
