@@ -62,6 +62,8 @@ The suite's RTP range SUITE_RTP_PORTS defaults to 10000-29999, BELOW the ephemer
 mediad's 2 s port quarantine about 2000*2*2 = 8000 pairs sit in quarantine, so the range
 must hold well over 8000 pairs; 61000-65499 above the ephemeral range holds only 2250
 (about 560 calls/s) and would be the bottleneck. It stops below rtpengine's 30000-35999.
+SUITE_CONFIG adds suite config for experiments, e.g. SUITE_CONFIG="common.bus_replay_depth=4096"
+(how much of sipproxy's RSS is the bus replay ring).
 It overlaps the harness's random ports (10000-31999) and mediad_relay.py's defaults
 (12000-21999): mediad skips ports other processes hold, but a block of 64 held pairs makes
 it refuse endpoints; a suite run where that happened is reported (`# FAILED: ... held by
@@ -104,6 +106,8 @@ REG_PORT = int(os.environ.get("REG_PORT", "5064"))
 REG_USERS = int(os.environ.get("REG_USERS", "1000"))
 REG_PASS = "benchpw1"
 SUITE_RTP_PORTS = os.environ.get("SUITE_RTP_PORTS", "10000-29999")
+# more config for the suite, for experiments: SUITE_CONFIG="common.bus_replay_depth=4096 ..."
+SUITE_CONFIG = dict(kv.split("=", 1) for kv in os.environ.get("SUITE_CONFIG", "").split())
 DIAL = "9000"
 KAM_MEDIA_PORT, KAM_PORT = 5061, 5060
 MEASURES = ("cps", "goodput", "reg", "rss", "mem")
@@ -172,8 +176,9 @@ class Bench:
         self.cluster = sm.PgCluster().start()
         s = self.suite = sm.Suite(self.cluster, name="sip_bench",
                                   daemons=["sipproxy", "mediad", "cdrd"],
-                                  config={"common.log_level": "warn",
-                                          "common.rtp_ports": SUITE_RTP_PORTS})
+                                  config=dict({"common.log_level": "warn",
+                                               "common.rtp_ports": SUITE_RTP_PORTS},
+                                              **SUITE_CONFIG))
         s.ccctl("trunk", "add", "bench_in", "--host", "127.0.0.1:%d" % UAC_PORT, check=True)
         s.ccctl("trunk", "add", "bench_out", "--host", "127.0.0.1:%d" % UAS_PORT, check=True)
         s.ccctl("route", "add", "9.", "trunk:bench_out", check=True)
