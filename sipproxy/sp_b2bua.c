@@ -151,16 +151,12 @@ static void s_on_reap(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
 
 void sp_b2bua_reap_ended(sp_proxy_t *self)
 {
-    /* reaping frees the call, which takes it out of the map: one at a time */
+    /* one at a time: each call leaves the map before reaping frees it */
     while (sp_b2bua_ending_count(self) > 0) {
         cc_map_iter_t it = cc_map_iter(self->ended);
-        cc_map_entry_t *e = cc_map_next(&it);
-        sp_call_t *c = cc_map_value(e);
-        char id[sizeof c->id];
-        snprintf(id, sizeof id, "%s", c->id);
-        s_on_reap(self, NULL, c);             /* frees c once its handles are gone */
-        if (cc_map_get(self->ended, id) == c) /* still there: a leg kept it; drop it */
-            cc_map_take(self->ended, id);
+        sp_call_t *c = cc_map_value(cc_map_next(&it));
+        cc_map_take(self->ended, c->id);
+        s_on_reap(self, NULL, c);
     }
 }
 
