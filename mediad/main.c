@@ -2,12 +2,13 @@
  * created, aimed, paired and deleted over the bus (endpoint.*); paired endpoints relay
  * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
  * per-endpoint statistics and report silent media (media.timeout). Endpoints also play
- * prompts (play.*), detect DTMF (media.dtmf) and tap what they receive to recorderd (tap.*).
+ * prompts (play.*), detect DTMF (media.dtmf), tap what they receive to recorderd (tap.*)
+ * and join mixes (mix.*: conferences, monitoring).
  * Endpoints belong to owners (endpoint.sync, owner epochs) and survive a mediad restart
  * (endpoint.create with restore); freed ports sit out a quarantine, also at start-up, so
  * READY=1 comes only when new calls can get ports. Wiring only: the logic is in
  * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt, the I/O in md_rtp, the commands in
- * md_bus (endpoints) and md_media (prompts, DTMF). */
+ * md_bus (endpoints), md_media (prompts, DTMF), md_taps and md_mixes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "md_bus.h"
 #include "md_core.h"
 #include "md_media.h"
+#include "md_mixes.h"
 #include "md_ports.h"
 #include "md_rtp.h"
 #include "md_taps.h"
@@ -24,7 +26,7 @@
 static const cc_daemon_spec_t s_spec = {
     .name = "mediad",
     .summary = "RTP media engine: endpoints, relay, symmetric RTP, statistics, media timeouts, "
-               "prompt playback, DTMF detection",
+               "prompt playback, DTMF detection, recording taps, mixing",
     .uses_postgres = false,
 };
 
@@ -32,6 +34,7 @@ typedef struct {
     md_bus_t *bus;
     md_media_t *media;
     md_taps_t *taps;
+    md_mixes_t *mixes;
 } s_parts_t;
 
 static void s_status(cc_daemon_t *d, json_t *details, void *arg)
@@ -41,6 +44,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     md_bus_status(parts->bus, details);
     md_media_status(parts->media, details);
     md_taps_status(parts->taps, details);
+    md_mixes_status(parts->mixes, details);
 }
 
 /* Ready once the start-up quarantine is over: until then the bus serves restores (the
@@ -111,7 +115,10 @@ int main(int argc, char **argv)
                                   (int)cc_config_int(cfg, "mediad", "tap_hwm"));
     if (!taps)
         s_fail("cannot set up the recording taps");
-    s_parts_t parts = {.bus = bus, .media = media, .taps = taps};
+    md_mixes_t *mixes = md_mixes_new(daemon->bus, daemon->loop, core, rtp);
+    if (!mixes)
+        s_fail("cannot set up mixing");
+    s_parts_t parts = {.bus = bus, .media = media, .taps = taps, .mixes = mixes};
     cc_daemon_on_status(daemon, s_status, &parts);
 
     cc_info("mediad.config",
@@ -137,6 +144,7 @@ int main(int argc, char **argv)
                 (unsigned long long)quarantine_ms);
     int rc = cc_daemon_run(daemon);
 
+    md_mixes_destroy(&mixes);
     md_taps_destroy(&taps);
     md_media_destroy(&media);
     md_bus_destroy(&bus);

@@ -76,6 +76,8 @@ struct md_endpoint {
     uint8_t pt_allowed[16]; /* bitmap over payload types 0-127 */
     md_endpoint_t *peer;
     bool playing;    /* a prompt plays to the remote: what the peer sends is not relayed */
+    bool mixing;     /* in a mix (md_mix): what it receives goes to the mix, not to its peer,
+                        and it is sent the mix instead of what its peer sends */
     uint8_t send_pt; /* payload type of generated audio: 0 PCMU (default) or 8 PCMA */
     uint8_t te_pt;   /* payload type of RFC 4733 telephone-events received (default 101) */
     bool has_remote; /* endpoint.remote was given: before it nothing is accepted */

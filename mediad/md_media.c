@@ -298,7 +298,10 @@ md_media_t *md_media_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp
         }
     }
     md_rtp_on_dtmf(rtp, s_on_dtmf, self);
-    md_rtp_on_close(rtp, s_on_close, self);
+    if (md_rtp_on_close(rtp, s_on_close, self) < 0) {
+        md_media_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -310,7 +313,7 @@ void md_media_destroy(md_media_t **self_p)
     cc_loop_fd_remove(self->loop, self->timer_fd);
     close(self->timer_fd);
     md_rtp_on_dtmf(self->rtp, NULL, NULL);
-    md_rtp_on_close(self->rtp, NULL, NULL);
+    md_rtp_off_close(self->rtp, s_on_close, self);
     md_play_destroy(&self->play);
     md_prompt_store_destroy(&self->store);
     free(self);

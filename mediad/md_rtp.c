@@ -50,8 +50,12 @@ struct md_rtp {
     uint64_t relayed, send_errors, fast_connects, fast_failed;
     md_rtp_dtmf_fn *on_dtmf;
     void *on_dtmf_arg;
-    md_rtp_close_fn *on_close;
-    void *on_close_arg;
+    struct {
+        md_rtp_close_fn *fn;
+        void *arg;
+    } on_close[MD_RTP_CLOSE_HANDLERS];
+    md_rtp_mix_fn *on_mix;
+    void *on_mix_arg;
     md_rtp_tap_fn *on_tap;
     void *on_tap_arg;
     uint8_t buf[MD_BUF_SIZE] __attribute__((aligned(16)));
@@ -226,8 +230,12 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     uint64_t now = cc_loop_now_us(self->loop);
     uint64_t accepted = s->ep->stats.packets_in;
     md_endpoint_t *peer = md_core_rtp_in(s->ep, &src, self->buf, (size_t)n, now);
-    if (peer && !peer->playing) /* a playing peer sends its prompt instead */
+    if (s->ep->mixing) { /* its audio goes to the mix, not to the peer */
+        if (s->ep->stats.packets_in != accepted && self->on_mix)
+            self->on_mix(s->ep, self->buf, (size_t)n, now, self->on_mix_arg);
+    } else if (peer && !peer->playing && !peer->mixing) { /* those are sent something else */
         s_relay(self, s->ep, peer, (size_t)n, s->ep->stats.packets_in != accepted);
+    }
     if (s->dtmf && s->ep->stats.packets_in != accepted)
         s_detect(self, s, (size_t)n, now);
     if (s->tap && s->ep->stats.packets_in != accepted &&
@@ -279,10 +287,29 @@ void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg)
     self->on_dtmf_arg = arg;
 }
 
-void md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg)
+int md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg)
 {
-    self->on_close = fn;
-    self->on_close_arg = arg;
+    for (int i = 0; i < MD_RTP_CLOSE_HANDLERS; i++) {
+        if (!self->on_close[i].fn) {
+            self->on_close[i].fn = fn;
+            self->on_close[i].arg = arg;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void md_rtp_off_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg)
+{
+    for (int i = 0; i < MD_RTP_CLOSE_HANDLERS; i++)
+        if (self->on_close[i].fn == fn && self->on_close[i].arg == arg)
+            self->on_close[i].fn = NULL;
+}
+
+void md_rtp_on_mix(md_rtp_t *self, md_rtp_mix_fn *fn, void *arg)
+{
+    self->on_mix = fn;
+    self->on_mix_arg = arg;
 }
 
 void md_rtp_on_tap(md_rtp_t *self, md_rtp_tap_fn *fn, void *arg)
@@ -314,7 +341,7 @@ static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     if (n < 0)
         return;
     md_endpoint_t *peer = md_core_rtcp_in(s->ep, &src, (size_t)n, cc_loop_now_us(self->loop));
-    if (peer)
+    if (peer && !s->ep->mixing && !peer->mixing) /* reports on a stream the mix replaced */
         s_relay_rtcp(self, s->ep, peer, (size_t)n);
 }
 
@@ -474,8 +501,9 @@ int md_rtp_open(md_rtp_t *self, const char *call_id, const char *leg, bool symme
 
 void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
 {
-    if (self->on_close)
-        self->on_close(ep, self->on_close_arg);
+    for (int i = 0; i < MD_RTP_CLOSE_HANDLERS; i++)
+        if (self->on_close[i].fn)
+            self->on_close[i].fn(ep, self->on_close[i].arg);
     md_sock_t *s = &self->socks[ep->slot];
     if (s->tap && self->on_tap)
         self->on_tap(s->tap, ep, true, self->on_tap_arg);

@@ -54,9 +54,18 @@ bool md_rtp_dtmf_enabled(const md_rtp_t *self, const md_endpoint_t *ep);
 /* Who hears detected keys (one handler; NULL to remove). */
 typedef void(md_rtp_dtmf_fn)(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg);
 void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg);
-/* Who hears that an endpoint is about to be closed (one handler; NULL to remove). */
+/* Who hears that an endpoint is about to be closed: up to MD_RTP_CLOSE_HANDLERS handlers
+ * (prompts, mixes), called in the order added. on_close returns -1 when all are taken. */
+#define MD_RTP_CLOSE_HANDLERS 4
 typedef void(md_rtp_close_fn)(md_endpoint_t *ep, void *arg);
-void md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg);
+int md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg);
+void md_rtp_off_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg);
+
+/* Who takes what an endpoint in a mix (ep->mixing) receives: one handler (NULL to remove).
+ * pkt is an RTP packet md_core accepted, valid only during the call. */
+typedef void(md_rtp_mix_fn)(md_endpoint_t *ep, const uint8_t *pkt, size_t len, uint64_t now_us,
+                            void *arg);
+void md_rtp_on_mix(md_rtp_t *self, md_rtp_mix_fn *fn, void *arg);
 
 /* Recording taps (md_tap): what ep receives is appended to tap as `party` (0 or 1); NULL
  * detaches. While untapped the packet path pays one pointer test. The tap handler (one;
