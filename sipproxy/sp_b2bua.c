@@ -270,6 +270,8 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
 {
     if (c->state >= SP_CALL_ENDING)
         return;
+    if (c->mon.mode || c->monitored_by)
+        sp_monitor_call_ending(c);
     sp_call_state_t prev = c->state;
     if (c->att.active && (c->att.from_controller || c->att.originate))
         sp_fork_publish_result(c, "cancelled", 487, c->att.fail_target, 0);
@@ -311,9 +313,14 @@ void sp_b2bua_end_all(sp_proxy_t *self)
     sp_b2bua_foreach(self, s_end_for_shutdown, NULL);
 }
 
-void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type)
+void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type, json_t *body)
 {
     sp_call_t *c = sp_call_find(self, call_id);
+    if (c && c->mon.mode) {
+        sp_monitor_media_event(c, type, body);
+        if (strcmp(type, "media.timeout") != 0)
+            return;
+    }
     if (c && c->feature[0]) {
         sp_feature_media_event(c, type);
         return;
@@ -510,7 +517,16 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     if (trunk_in)
         snprintf(c->trunk, sizeof c->trunk, "%s", trunk_in->name);
     c->offer = sp_call_body(sip);
-    char code[4], digits[4];
+    char code[4], digits[4], agent[16];
+    sp_monitor_mode_t mode;
+    if (user && sp_monitor_match(c->callee, &mode, agent, sizeof agent)) {
+        snprintf(c->direction, sizeof c->direction, "internal");
+        char target[8];
+        snprintf(target, sizeof target, "*2%d", mode + 1);
+        sp_call_publish_created(c, "feature", target);
+        sp_monitor_start(c, mode, agent);
+        return;
+    }
     if (user && sp_feature_match(c->callee, code, sizeof code, digits, sizeof digits)) {
         snprintf(c->direction, sizeof c->direction, "internal");
         char target[8];

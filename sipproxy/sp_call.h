@@ -97,6 +97,16 @@ struct sp_call {
     sp_outcome_t outcome;
     json_t *stats;
     bool hold_a, hold_b; /* that side holds the other (answered here, music played) */
+    /* supervisor monitoring (sp_monitor.c). On the supervisor's call: */
+    struct {
+        int mode; /* 0: this call monitors nothing; else sp_monitor_mode_t */
+        char agent[16];
+        char user[65];          /* the supervisor's web user */
+        char target[48];        /* id of the monitored call */
+        int ep_agent, ep_other; /* its endpoints facing the agent and the other party */
+        int mix_id;
+    } mon;
+    int monitored_by; /* on a monitored call: supervisor calls listening now */
 };
 
 /* sp_b2bua.c */
@@ -179,6 +189,23 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
                       size_t digitslen);
 void sp_feature_start(sp_call_t *c, const char *code, const char *digits);
 void sp_feature_media_event(sp_call_t *c, const char *type);
+
+/* sp_monitor.c */
+typedef enum {
+    SP_MONITOR_LISTEN = 1,
+    SP_MONITOR_WHISPER,
+    SP_MONITOR_BARGE,
+} sp_monitor_mode_t;
+/* "*22" + extension -> listen, "*23" whisper, "*24" barge; false for anything else. */
+bool sp_monitor_match(const char *dialled, sp_monitor_mode_t *mode, char *ext, size_t extlen);
+void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent);
+/* A mediad event about a supervisor's call (keys switch modes). */
+void sp_monitor_media_event(sp_call_t *c, const char *type, json_t *body);
+/* c is ending: as a supervisor's call its mix goes; as a monitored call its supervisors'
+ * calls end. */
+void sp_monitor_call_ending(sp_call_t *c);
+/* mediad restarted and c's endpoints are back: a supervisor's mix is made again. */
+void sp_monitor_media_restored(sp_call_t *c);
 
 /* sp_callctl.c */
 void sp_callctl_attach(sp_proxy_t *p);

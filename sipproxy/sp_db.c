@@ -17,13 +17,15 @@
 typedef enum {
     S_OP_UPSERT,
     S_OP_DELETE,
-    S_OP_DELETE_ALL
+    S_OP_DELETE_ALL,
+    S_OP_AUDIT
 } s_op_kind_t;
 
 typedef struct s_op {
     struct s_op *next;
     s_op_kind_t kind;
     sp_contact_t c;
+    sp_audit_t a; /* S_OP_AUDIT */
 } s_op_t;
 
 struct sp_db {
@@ -42,6 +44,11 @@ static const char *S_SQL_TRUNKS =
     "enabled FROM trunks";
 static const char *S_SQL_DIALPLAN =
     "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id";
+/* supervisors' phones and the queues their agents are in: who may monitor whom */
+static const char *S_SQL_SUPERVISORS =
+    "SELECT ext, name, role = 'admin', array_to_string(queues, ',') FROM web_users "
+    "WHERE ext IS NOT NULL AND NOT disabled AND role IN ('supervisor', 'admin')";
+static const char *S_SQL_MEMBERS = "SELECT queue, ext FROM queue_members";
 static const char *S_SQL_CONTACTS =
     "SELECT ext, contact, coalesce(source, ''), coalesce(transport, 'udp'), "
     "coalesce(user_agent, ''), coalesce(call_id, ''), coalesce(cseq, 0), "
@@ -63,6 +70,9 @@ static const char *S_SQL_UPSERT_MANY =
     "cseq = EXCLUDED.cseq, expires_at = EXCLUDED.expires_at, updated_at = now()";
 static const char *S_SQL_DELETE = "DELETE FROM sip_contacts WHERE ext = $1 AND contact = $2";
 static const char *S_SQL_DELETE_ALL = "DELETE FROM sip_contacts WHERE ext = $1";
+static const char *S_SQL_AUDIT =
+    "INSERT INTO web_audit (at, actor, role, action, target, detail, address, result) "
+    "VALUES (now(), $1, nullif($2, ''), $3, $4, $5::jsonb, $6, $7)";
 static const char *S_SQL_EXPIRE = "DELETE FROM sip_contacts WHERE expires_at < now()";
 
 static void s_copy(char *dst, size_t len, const char *src)
@@ -139,12 +149,38 @@ static int s_load_dialplan(cc_pg_t *pg, sp_directory_t *dir)
     return 0;
 }
 
+static int s_load_monitor_acl(cc_pg_t *pg, sp_directory_t *dir)
+{
+    sp_monitor_acl_t *acl = sp_monitor_acl_new();
+    PGresult *r = acl ? cc_pg_exec_params(pg, S_SQL_SUPERVISORS, 0, NULL) : NULL;
+    if (!r) {
+        sp_monitor_acl_destroy(&acl);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        sp_monitor_acl_add_supervisor(acl, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                      PQgetvalue(r, i, 2)[0] == 't',
+                                      PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3));
+    PQclear(r);
+    r = cc_pg_exec_params(pg, S_SQL_MEMBERS, 0, NULL);
+    if (!r) {
+        sp_monitor_acl_destroy(&acl);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        sp_monitor_acl_add_member(acl, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    sp_directory_set_monitor_acl(dir, &acl);
+    return 0;
+}
+
 sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
 {
     sp_directory_t *dir = sp_directory_new();
     if (!dir)
         return NULL;
-    if (s_load_users(pg, realm, dir) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dir)) {
+    if (s_load_users(pg, realm, dir) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dir) ||
+        s_load_monitor_acl(pg, dir)) {
         cc_error("sip.directory_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
         sp_directory_destroy(&dir);
         return NULL;
@@ -197,6 +233,20 @@ static void s_exec_op(cc_pg_t *pg, const s_op_t *op)
         const char *p[] = {op->c.ext,        op->c.uri,     op->c.source, op->c.transport,
                            op->c.user_agent, op->c.call_id, cseq,         exp};
         r = cc_pg_exec(pg, "sp_upsert", 8, p);
+    } else if (op->kind == S_OP_AUDIT) {
+        const sp_audit_t *a = &op->a;
+        const char *p[] = {a->actor,  a->role,    a->action, a->target,
+                           a->detail, a->address, a->result};
+        /* in a savepoint: a refused audit row must not undo the contact writes */
+        PQclear(cc_pg_exec_params(pg, "SAVEPOINT sp_audit", 0, NULL));
+        r = cc_pg_exec(pg, "sp_audit", 7, p);
+        if (!r)
+            cc_warn("sip.audit_write_failed", "action=%s error=%s", a->action,
+                    cc_logq(cc_pg_error(pg)));
+        PQclear(cc_pg_exec_params(
+            pg, r ? "RELEASE SAVEPOINT sp_audit" : "ROLLBACK TO SAVEPOINT sp_audit", 0, NULL));
+        PQclear(r);
+        return;
     } else if (op->kind == S_OP_DELETE) {
         const char *p[] = {op->c.ext, op->c.uri};
         r = cc_pg_exec(pg, "sp_delete", 2, p);
@@ -355,6 +405,7 @@ static void s_prepare_and_start_expiry(cc_pg_t *pg, void *arg)
     cc_pg_prepare(pg, "sp_upsert_many", S_SQL_UPSERT_MANY, 8);
     cc_pg_prepare(pg, "sp_delete", S_SQL_DELETE, 2);
     cc_pg_prepare(pg, "sp_delete_all", S_SQL_DELETE_ALL, 1);
+    cc_pg_prepare(pg, "sp_audit", S_SQL_AUDIT, 7);
     self->last_expire_ms = cc_mono_ms();
 }
 
@@ -452,16 +503,19 @@ sp_directory_t *sp_db_take_directory(sp_db_t *self)
     return dir;
 }
 
-static void s_queue(sp_db_t *self, s_op_kind_t kind, const sp_contact_t *c)
+static void s_queue(sp_db_t *self, s_op_kind_t kind, const sp_contact_t *c, const sp_audit_t *a)
 {
-    s_op_t *op = malloc(sizeof *op);
+    s_op_t *op = calloc(1, sizeof *op);
     if (!op) {
-        cc_warn("sip.contact_write_dropped", "ext=%s reason=oom", c->ext);
+        cc_warn("sip.db_write_dropped", "what=%s reason=oom", a ? a->action : c->ext);
         return;
     }
     op->next = NULL;
     op->kind = kind;
-    op->c = *c;
+    if (c)
+        op->c = *c;
+    if (a)
+        op->a = *a;
     pthread_mutex_lock(&self->lock);
     bool was_empty = !self->head;
     if (self->tail)
@@ -476,7 +530,7 @@ static void s_queue(sp_db_t *self, s_op_kind_t kind, const sp_contact_t *c)
 
 void sp_db_contact_upsert(sp_db_t *self, const sp_contact_t *c)
 {
-    s_queue(self, S_OP_UPSERT, c);
+    s_queue(self, S_OP_UPSERT, c, NULL);
 }
 
 void sp_db_contact_delete(sp_db_t *self, const char *ext, const char *uri)
@@ -485,5 +539,10 @@ void sp_db_contact_delete(sp_db_t *self, const char *ext, const char *uri)
     snprintf(c.ext, sizeof c.ext, "%s", ext);
     if (uri)
         snprintf(c.uri, sizeof c.uri, "%s", uri);
-    s_queue(self, uri ? S_OP_DELETE : S_OP_DELETE_ALL, &c);
+    s_queue(self, uri ? S_OP_DELETE : S_OP_DELETE_ALL, &c, NULL);
+}
+
+void sp_db_audit(sp_db_t *self, const sp_audit_t *a)
+{
+    s_queue(self, S_OP_AUDIT, NULL, a);
 }

@@ -31,4 +31,16 @@ sp_directory_t *sp_db_take_directory(sp_db_t *self);
 void sp_db_contact_upsert(sp_db_t *self, const sp_contact_t *c);
 void sp_db_contact_delete(sp_db_t *self, const char *ext, const char *uri); /* uri NULL: all */
 
+/* One audited action (web_audit), written behind like the contacts. */
+typedef struct {
+    char actor[80];  /* the web user, else "ext:NNNN" */
+    char role[16];   /* "" when not known */
+    char action[40]; /* e.g. monitor.listen */
+    char target[80];
+    char detail[512]; /* a JSON object */
+    char address[64]; /* where the request came from */
+    char result[64];  /* ok, or why it was refused */
+} sp_audit_t;
+void sp_db_audit(sp_db_t *self, const sp_audit_t *a);
+
 #endif

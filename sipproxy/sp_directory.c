@@ -13,6 +13,7 @@ struct sp_directory {
     sp_trunk_t *trunks;
     size_t trunk_cap, trunk_count;
     cc_dialplan_t *dialplan;
+    sp_monitor_acl_t *monitor_acl;
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -22,7 +23,9 @@ sp_directory_t *sp_directory_new(void)
         return NULL;
     self->dialplan = cc_dialplan_new();
     self->users = cc_map_new(free);
-    if (!self->dialplan || !self->users) {
+    self->monitor_acl = sp_monitor_acl_new();
+    if (!self->dialplan || !self->users || !self->monitor_acl) {
+        sp_monitor_acl_destroy(&self->monitor_acl);
         cc_dialplan_destroy(&self->dialplan);
         cc_map_destroy(&self->users);
         free(self);
@@ -39,6 +42,7 @@ void sp_directory_destroy(sp_directory_t **self_p)
     cc_map_destroy(&self->users);
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
+    sp_monitor_acl_destroy(&self->monitor_acl);
     free(self);
     *self_p = NULL;
 }
@@ -112,6 +116,18 @@ const sp_trunk_t *sp_directory_trunk_at(const sp_directory_t *self, const char *
 const cc_dialplan_t *sp_directory_dialplan(const sp_directory_t *self)
 {
     return self->dialplan;
+}
+
+void sp_directory_set_monitor_acl(sp_directory_t *self, sp_monitor_acl_t **acl_p)
+{
+    sp_monitor_acl_destroy(&self->monitor_acl);
+    self->monitor_acl = *acl_p;
+    *acl_p = NULL;
+}
+
+const sp_monitor_acl_t *sp_directory_monitor_acl(const sp_directory_t *self)
+{
+    return self->monitor_acl;
 }
 
 size_t sp_directory_user_count(const sp_directory_t *self)

@@ -1,5 +1,5 @@
 /* sp_directory.h - one immutable snapshot of what sipproxy reads from Postgres: users
- * (extension -> HA1), trunks and the dialplan. Built whole by the loader, swapped in whole
+ * (extension -> HA1), trunks, the dialplan and who may monitor whom. Built whole by the loader, swapped in whole
  * on reload (so a half-loaded table is never seen). Pure data; no SQL here. */
 #ifndef SP_DIRECTORY_H
 #define SP_DIRECTORY_H
@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cc_dialplan.h"
+#include "sp_monitor_acl.h"
 
 typedef struct {
     char ext[16];
@@ -41,6 +42,9 @@ const sp_trunk_t *sp_directory_trunk(const sp_directory_t *self, const char *nam
 /* The enabled trunk whose host and port are exactly this source, or NULL. */
 const sp_trunk_t *sp_directory_trunk_at(const sp_directory_t *self, const char *ip, int port);
 const cc_dialplan_t *sp_directory_dialplan(const sp_directory_t *self);
+/* Who may monitor whom (empty until set; takes ownership). */
+void sp_directory_set_monitor_acl(sp_directory_t *self, sp_monitor_acl_t **acl_p);
+const sp_monitor_acl_t *sp_directory_monitor_acl(const sp_directory_t *self);
 
 size_t sp_directory_user_count(const sp_directory_t *self);
 size_t sp_directory_trunk_count(const sp_directory_t *self);

@@ -59,6 +59,7 @@ void sp_mediad_call_restored(sp_call_t *c, bool ok)
             sp_hold_music(c, c->eb.id);
         if (c->hold_b)
             sp_hold_music(c, c->ea.id);
+        sp_monitor_media_restored(c);
     } else {
         p->media_lost_calls++;
         snprintf(c->reason, sizeof c->reason, "%s",
@@ -158,7 +159,7 @@ static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     if (!ev->call_id)
         return;
     if (sp_call_find(p, ev->call_id)) {
-        sp_b2bua_media_event(p, ev->call_id, ev->type);
+        sp_b2bua_media_event(p, ev->call_id, ev->type, ev->body);
         return;
     }
     json_t *ep = json_object_get(ev->body, "endpoint_id");

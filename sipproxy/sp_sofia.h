@@ -89,7 +89,7 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
 void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip);
 void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char *phrase,
                     nua_handle_t *nh, struct sp_leg *leg, const sip_t *sip, tagi_t tags[]);
-void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type);
+void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *type, json_t *body);
 void sp_b2bua_end_all(sp_proxy_t *self);
 /* fn for every live call (the log context set to it); fn may end that call. */
 void sp_b2bua_foreach(sp_proxy_t *self, void (*fn)(sp_call_t *c, void *arg), void *arg);

@@ -1,0 +1,298 @@
+/* sp_monitor.c - supervisor monitoring from a phone: *22<ext> listen, *23<ext> whisper,
+ * *24<ext> barge. Who may is sp_monitor_acl's rule (a supervisor, for agents of their
+ * queues; an admin, for anyone). The supervisor's call is answered here with an endpoint
+ * of its own; that endpoint and the agent's call's two are put in one mediad mix whose
+ * roles make the mode:
+ *   listen   the supervisor is muted: hears both, heard by nobody
+ *   whisper  the supervisor is heard, but the other party hears only the agent
+ *   barge    everyone hears everyone
+ * Keys on the supervisor's phone switch: 4 listen, 5 whisper, 6 barge. The supervisor
+ * hanging up deletes the mix and the call relays as before, untouched; the monitored call
+ * ending ends the supervisor's. Every session, mode change and refusal is audited
+ * (web_audit) and published (call.monitor, on the monitored call). */
+#include "sp_call.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_log.h"
+#include "sp_db.h"
+
+static const char *s_mode_name(int mode)
+{
+    return mode == SP_MONITOR_WHISPER ? "whisper" : mode == SP_MONITOR_BARGE ? "barge" : "listen";
+}
+
+bool sp_monitor_match(const char *dialled, sp_monitor_mode_t *mode, char *ext, size_t extlen)
+{
+    if (!dialled || dialled[0] != '*' || dialled[1] != '2' || dialled[2] < '2' || dialled[2] > '4')
+        return false;
+    const char *rest = dialled + 3;
+    size_t n = strlen(rest);
+    if (n < 2 || n > 15 || n >= extlen)
+        return false;
+    for (const char *p = rest; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    *mode = dialled[2] == '2'   ? SP_MONITOR_LISTEN
+            : dialled[2] == '3' ? SP_MONITOR_WHISPER
+                                : SP_MONITOR_BARGE;
+    snprintf(ext, extlen, "%s", rest);
+    return true;
+}
+
+/* ---- audit and events ------------------------------------------------------------- */
+
+static void s_audit(sp_call_t *c, const char *action, const char *result)
+{
+    sp_audit_t a = {0};
+    if (c->mon.user[0])
+        snprintf(a.actor, sizeof a.actor, "%s", c->mon.user);
+    else
+        snprintf(a.actor, sizeof a.actor, "ext:%s", c->caller);
+    snprintf(a.role, sizeof a.role, "%s", c->mon.user[0] ? "supervisor" : "");
+    snprintf(a.action, sizeof a.action, "%s", action);
+    snprintf(a.target, sizeof a.target, "ext:%s", c->mon.agent);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "mode", s_mode_name(c->mon.mode), "via",
+                          "phone", "supervisor_ext", c->caller, "supervisor_call_id", c->id);
+    if (c->mon.target[0])
+        json_object_set_new(d, "call_id", json_string(c->mon.target));
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    snprintf(a.detail, sizeof a.detail, "%s", text ? text : "{}");
+    free(text);
+    snprintf(a.address, sizeof a.address, "%s", c->source);
+    snprintf(a.result, sizeof a.result, "%s", result);
+    if (c->proxy->db)
+        sp_db_audit(c->proxy->db, &a);
+}
+
+static void s_publish(sp_call_t *c, const char *action)
+{
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", action, "mode",
+                          s_mode_name(c->mon.mode), "supervisor", c->caller, "agent", c->mon.agent,
+                          "supervisor_call_id", c->id);
+    if (c->mon.user[0])
+        json_object_set_new(f, "supervisor_user", json_string(c->mon.user));
+    cc_bus_publish(c->proxy->bus, "call.monitor", c->mon.target, f);
+}
+
+/* ---- the agent's call -------------------------------------------------------------- */
+
+typedef struct {
+    const char *agent;
+    sp_call_t *self;
+    sp_call_t *found;
+    bool agent_is_caller;
+} s_find_t;
+
+/* A call is the agent's when it is answered with both endpoints up and the agent is its
+ * connected callee (a queue or direct call) or its caller. */
+static void s_find_agent_call(sp_call_t *c, void *arg)
+{
+    s_find_t *f = arg;
+    if (f->found || c == f->self || c->state != SP_CALL_ANSWERED || c->mon.mode ||
+        c->ea.id <= 0 || c->eb.id <= 0 || !c->winner)
+        return;
+    char target[80];
+    snprintf(target, sizeof target, "ext:%s", f->agent);
+    if (strcmp(c->winner->target, target) == 0) {
+        f->found = c;
+        f->agent_is_caller = false;
+    } else if (strcmp(c->caller, f->agent) == 0) {
+        f->found = c;
+        f->agent_is_caller = true;
+    }
+}
+
+/* ---- the mix ------------------------------------------------------------------------ */
+
+static void s_refuse(sp_call_t *c, int code, const char *why)
+{
+    cc_info("call.monitor_refused", "agent=%s reason=%s", c->mon.agent, why);
+    s_audit(c, "monitor.start", why);
+    snprintf(c->reason, sizeof c->reason, "monitoring refused: %s", why);
+    sp_call_end(c, SP_END_CONTROLLER_HANGUP, code);
+}
+
+static void s_on_mix_step(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    sp_call_t *c = arg;
+    if (status == 0 || c->state >= SP_CALL_ENDING)
+        return;
+    const char *code = json_string_value(json_object_get(result, "code"));
+    cc_warn("call.monitor_failed", "status=%d error=%s", status, cc_logq(code ? code : "timeout"));
+    snprintf(c->reason, sizeof c->reason, "monitoring failed: mediad said %s",
+             code ? code : "nothing");
+    sp_call_end(c, SP_END_MEDIA_FAILED, 0);
+}
+
+/* The roles of the mode: mix.set for the supervisor and the other party. */
+static void s_apply_mode(sp_call_t *c)
+{
+    sp_media(c, "mix.set",
+             json_pack("{s:i, s:b}", "endpoint_id", c->ea.id, "muted",
+                       c->mon.mode == SP_MONITOR_LISTEN),
+             s_on_mix_step);
+    json_t *other = c->mon.mode == SP_MONITOR_WHISPER
+                        ? json_pack("{s:i, s:[i]}", "endpoint_id", c->mon.ep_other, "hears",
+                                    c->mon.ep_agent)
+                        : json_pack("{s:i, s:b}", "endpoint_id", c->mon.ep_other, "hears_all", 1);
+    sp_media(c, "mix.set", other, s_on_mix_step);
+}
+
+static void s_on_mix_created(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    sp_call_t *c = arg;
+    if (status != 0) {
+        s_on_mix_step(bus, status, result, arg);
+        return;
+    }
+    c->mon.mix_id = (int)json_integer_value(json_object_get(result, "mix_id"));
+    if (c->state >= SP_CALL_ENDING) { /* ended while the mix was being made */
+        cc_bus_request(c->proxy->bus, &c->proxy->mediad_owner, "mediad", "mix.delete",
+                       json_pack("{s:i}", "mix_id", c->mon.mix_id), c->proxy->set.media_timeout_ms,
+                       NULL, NULL);
+        return;
+    }
+    int ids[3] = {c->mon.ep_other, c->mon.ep_agent, c->ea.id};
+    for (int i = 0; i < 3; i++)
+        sp_media(c, "mix.join",
+                 json_pack("{s:i, s:i, s:b}", "mix_id", c->mon.mix_id, "endpoint_id", ids[i],
+                           "muted", i == 2 && c->mon.mode == SP_MONITOR_LISTEN),
+                 s_on_mix_step);
+    if (c->mon.mode == SP_MONITOR_WHISPER)
+        s_apply_mode(c);
+    cc_info("call.monitor_started", "agent=%s mode=%s target=%s mix=%d", c->mon.agent,
+            s_mode_name(c->mon.mode), c->mon.target, c->mon.mix_id);
+    s_audit(c, "monitor.start", "ok");
+    s_publish(c, "started");
+}
+
+/* The supervisor's endpoint exists: answer, then build the mix. */
+static void s_ready(sp_call_t *c)
+{
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
+    sp_call_t *target = sp_call_find(c->proxy, c->mon.target);
+    if (!target || target->state != SP_CALL_ANSWERED) {
+        s_refuse(c, 480, "call_ended");
+        return;
+    }
+    char *sdp =
+        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
+    if (!sdp) {
+        sp_call_end(c, SP_END_MEDIA_FAILED, 0);
+        return;
+    }
+    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    free(sdp);
+    c->a.final = true;
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
+    sp_call_publish_answered(c, NULL);
+    sp_media(c, "mix.create", json_pack("{s:s}", "call_id", target->id), s_on_mix_created);
+}
+
+void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent)
+{
+    c->mon.mode = mode;
+    snprintf(c->mon.agent, sizeof c->mon.agent, "%s", agent);
+    snprintf(c->answered_by, sizeof c->answered_by, "monitor:%s", agent);
+    cc_info("call.monitor", "agent=%s mode=%s", agent, s_mode_name(mode));
+    const char *user = NULL;
+    sp_monitor_verdict_t v = sp_monitor_acl_check(sp_directory_monitor_acl(c->proxy->dir),
+                                                  c->caller, agent, &user);
+    if (user)
+        snprintf(c->mon.user, sizeof c->mon.user, "%s", user);
+    if (v != SP_MONITOR_ALLOWED) {
+        s_refuse(c, 403, sp_monitor_verdict_name(v));
+        return;
+    }
+    s_find_t f = {.agent = agent, .self = c};
+    sp_b2bua_foreach(c->proxy, s_find_agent_call, &f);
+    cc_log_set_call(c->id); /* foreach moved the log context */
+    if (!f.found) {
+        s_refuse(c, 480, "agent_not_in_a_call");
+        return;
+    }
+    snprintf(c->mon.target, sizeof c->mon.target, "%s", f.found->id);
+    f.found->monitored_by++; /* until this call ends: sp_monitor_call_ending */
+    c->mon.ep_agent = f.agent_is_caller ? f.found->ea.id : f.found->eb.id;
+    c->mon.ep_other = f.agent_is_caller ? f.found->eb.id : f.found->ea.id;
+    const char *why = NULL;
+    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
+    if (!probe) {
+        sp_call_end(c, SP_END_NO_CODEC, 0);
+        return;
+    }
+    free(probe);
+    c->a_codec = sp_sdp_codec(&c->offer_info);
+    c->a_te = sp_sdp_te(&c->offer_info);
+    sp_media_create(c, true, true, &c->offer_info, s_ready);
+}
+
+void sp_monitor_media_event(sp_call_t *c, const char *type, json_t *body)
+{
+    if (strcmp(type, "media.dtmf") != 0 || c->state != SP_CALL_ANSWERED || c->mon.mix_id <= 0 ||
+        json_integer_value(json_object_get(body, "endpoint_id")) != c->ea.id)
+        return;
+    const char *digit = json_string_value(json_object_get(body, "digit"));
+    int mode = !digit                ? 0
+               : strcmp(digit, "4") == 0 ? SP_MONITOR_LISTEN
+               : strcmp(digit, "5") == 0 ? SP_MONITOR_WHISPER
+               : strcmp(digit, "6") == 0 ? SP_MONITOR_BARGE
+                                         : 0;
+    if (!mode || mode == c->mon.mode)
+        return;
+    c->mon.mode = mode;
+    cc_info("call.monitor_mode", "agent=%s mode=%s", c->mon.agent, s_mode_name(mode));
+    s_apply_mode(c);
+    s_audit(c, "monitor.mode", "ok");
+    s_publish(c, "mode");
+}
+
+static void s_end_supervisor(sp_call_t *c, void *arg)
+{
+    const char *target = arg;
+    if (c->mon.mode && strcmp(c->mon.target, target) == 0 && c->state < SP_CALL_ENDING) {
+        snprintf(c->reason, sizeof c->reason, "%s", "the monitored call ended");
+        sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
+    }
+}
+
+void sp_monitor_call_ending(sp_call_t *c)
+{
+    if (c->monitored_by > 0) {
+        c->monitored_by = 0;
+        char id[sizeof c->id];
+        snprintf(id, sizeof id, "%s", c->id);
+        sp_b2bua_foreach(c->proxy, s_end_supervisor, id);
+        cc_log_set_call(id);
+    }
+    if (!c->mon.mode || !c->mon.target[0])
+        return;
+    sp_call_t *target = sp_call_find(c->proxy, c->mon.target);
+    if (target && target->monitored_by > 0)
+        target->monitored_by--;
+    if (c->mon.mix_id > 0) { /* the call relays as before: not owned by c, which goes */
+        cc_bus_request(c->proxy->bus, &c->proxy->mediad_owner, "mediad", "mix.delete",
+                       json_pack("{s:i}", "mix_id", c->mon.mix_id), c->proxy->set.media_timeout_ms,
+                       NULL, NULL);
+        cc_info("call.monitor_stopped", "agent=%s mode=%s", c->mon.agent, s_mode_name(c->mon.mode));
+        s_publish(c, "stopped");
+        c->mon.mix_id = 0;
+    }
+}
+
+void sp_monitor_media_restored(sp_call_t *c)
+{
+    if (!c->mon.mode || c->state >= SP_CALL_ENDING)
+        return;
+    /* the mix died with the old mediad: the session ends, the supervisor dials again */
+    c->mon.mix_id = 0;
+    snprintf(c->reason, sizeof c->reason, "%s", "media server restarted: monitoring ended");
+    sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
+}

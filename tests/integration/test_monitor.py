@@ -1,0 +1,177 @@
+"""Supervisor monitoring from a phone, end to end with real baresip phones: the caller
+(1001) plays 440 Hz, the agent (1002) 880 Hz, the supervisor (2001) 1320 Hz, and what
+each phone hears is checked with Goertzel. *22 listen, keys 5 (whisper) and 6 (barge)
+switch modes on the supervisor's phone, the supervisor hanging up leaves the call as it
+was, the caller hanging up ends the supervisor's call; a phone that is no supervisor's,
+and a supervisor dialling an agent outside their queues, are refused with 403. Every
+session, mode change and refusal is in web_audit."""
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import suite as sm  # noqa: E402
+from helpers.audio import goertzel, make_tone  # noqa: E402
+from helpers.bus import wait_event  # noqa: E402
+from helpers.phones import Baresip  # noqa: E402
+
+DAEMONS = ["sipproxy", "mediad", "acdd", "cdrd"]
+PHONES = {"1001": 440, "1002": 880, "1003": 660, "2001": 1320, "2002": 1320}
+FREQS = (440, 880, 1320)
+
+
+@pytest.fixture(scope="module")
+def mon(pg_cluster, bin_dir):
+    s = sm.Suite(pg_cluster, name="test_monitor", daemons=DAEMONS)
+    uas = []
+    try:
+        for ext in PHONES:
+            s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
+            s.ccctl("route", "add", ext, "ext:" + ext, check=True)
+        s.ccctl("queue", "add", "sales", "--number", "600", check=True)
+        s.ccctl("queue", "add", "billing", "--number", "601", check=True)
+        s.ccctl("agent", "add", "1002", "--queue", "sales", check=True)
+        s.ccctl("agent", "add", "1003", "--queue", "billing", check=True)
+        s.ccctl("web", "user", "add", "sue", "--role", "supervisor", "--queues", "sales",
+                "--ext", "2001", "--password", "-", input="sue-password-1\n", check=True)
+        s.start()
+        s.ua = {}
+        for ext, freq in PHONES.items():
+            tone = s.var_dir / ("tone%d.wav" % freq)
+            if not tone.exists():
+                make_tone(tone, freq)
+            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
+            uas.append(s.ua[ext])
+        for ua in s.ua.values():
+            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text())
+        yield s
+    finally:
+        for ua in uas:
+            ua.stop()
+        s.close()
+
+
+def heard(ua, seconds=1.5):
+    """Goertzel power at each test frequency of what ua hears over the next `seconds`."""
+    mark = ua.heard_mark()
+    time.sleep(seconds)
+    x = ua.heard_since(mark)
+    assert len(x) > 4000, "%s heard %d samples" % (ua.ext, len(x))
+    return {f: goertzel(x, f) for f in FREQS}
+
+
+def check(ua, want, not_want, what, p=None):
+    p = p or heard(ua)
+    weakest = min(p[f] for f in want)
+    loudest = max([p[f] for f in not_want] or [0.0])
+    assert weakest > 30 * loudest, "%s: %s heard %s (want %s, not %s)" % (
+        what, ua.ext, {f: "%.3g" % v for f, v in p.items()}, want, not_want)
+
+
+def start_call(s, sub, a, b):
+    s.ua[a].dial(b)
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    answered, seen = wait_event(sub, "call.answered", created["call_id"], timeout=10)
+    assert answered, seen
+    return created["call_id"]
+
+
+def refused(s, sub, ext, number):
+    """ext dials number; the call ends unanswered with 403."""
+    s.ua[ext].dial(number)
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    ended, seen = wait_event(sub, "call.ended", created["call_id"], timeout=10)
+    assert ended, seen
+    assert ended["sip_code"] == 403 and ended["disposition"] == "failed", ended
+    return ended
+
+
+def test_listen_whisper_barge_and_hang_ups(mon):
+    s = mon
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    cid = start_call(s, sub, "1001", "1002")
+    time.sleep(1.0)
+    caller, agent, sup = s.ua["1001"], s.ua["1002"], s.ua["2001"]
+
+    # the wrong people are refused, and nothing changes for the call
+    refused(s, sub, "2002", "*221002")  # no supervisor's phone
+    refused(s, sub, "2001", "*221003")  # an agent of a queue sue does not supervise
+
+    sup.dial("*221002")
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    sid = created["call_id"]
+    started, seen = wait_event(sub, "call.monitor", cid, timeout=10)
+    assert started and started["action"] == "started" and started["mode"] == "listen", seen
+    assert started["supervisor"] == "2001" and started["agent"] == "1002"
+    assert started["supervisor_call_id"] == sid and started["supervisor_user"] == "sue"
+    time.sleep(1.0)
+    check(sup, [440, 880], [1320], "listen: the supervisor hears both")
+    check(caller, [880], [1320, 440], "listen: the caller hears only the agent")
+    check(agent, [440], [1320, 880], "listen: the agent hears only the caller")
+
+    sup.command("sndcode", "5")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=5)
+    assert ev and ev["action"] == "mode" and ev["mode"] == "whisper", seen
+    time.sleep(0.5)  # the change is heard within a second of the key
+    check(agent, [440, 1320], [880], "whisper: the agent hears the supervisor")
+    check(caller, [880], [1320, 440], "whisper: the caller does not")
+
+    sup.command("sndcode", "6")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=5)
+    assert ev and ev["mode"] == "barge", seen
+    time.sleep(0.5)
+    check(caller, [880, 1320], [440], "barge: the caller hears the supervisor")
+    check(agent, [440, 1320], [880], "barge: the agent hears the supervisor")
+    check(sup, [440, 880], [1320], "barge: the supervisor hears both")
+
+    # the supervisor hangs up: the call goes on as before
+    sup.command("hangup")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=5)
+    assert ev and ev["action"] == "stopped", seen
+    ended, seen = wait_event(sub, "call.ended", sid, timeout=10)
+    assert ended, seen
+    time.sleep(0.5)
+    check(caller, [880], [1320, 440], "after: the caller hears the agent")
+    check(agent, [440], [1320, 880], "after: the agent hears the caller")
+
+    # monitoring again, then the caller hangs up: the supervisor's call ends too
+    sup.dial("*241002")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=10)
+    assert ev and ev["action"] == "started" and ev["mode"] == "barge", seen
+    sid2 = ev["supervisor_call_id"]
+    time.sleep(1.0)
+    check(caller, [880, 1320], [440], "barge from the start")
+    caller.command("hangup")
+    ended, seen = wait_event(sub, "call.ended", sid2, timeout=10)
+    assert ended and ended["disposition"] == "answered", seen
+    sub.close()
+
+    rows = s.psql("SELECT actor, action, target, result, detail->>'mode' FROM web_audit "
+                  "WHERE action LIKE 'monitor.%' ORDER BY id")
+    assert rows == [
+        ("ext:2002", "monitor.start", "ext:1002", "not_a_supervisor", "listen"),
+        ("sue", "monitor.start", "ext:1003", "not_their_agent", "listen"),
+        ("sue", "monitor.start", "ext:1002", "ok", "listen"),
+        ("sue", "monitor.mode", "ext:1002", "ok", "whisper"),
+        ("sue", "monitor.mode", "ext:1002", "ok", "barge"),
+        ("sue", "monitor.start", "ext:1002", "ok", "barge"),
+    ], rows
+
+
+def test_agent_not_in_a_call_gets_480(mon):
+    s = mon
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    s.ua["2001"].dial("*231002")
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    ended, seen = wait_event(sub, "call.ended", created["call_id"], timeout=10)
+    assert ended and ended["sip_code"] == 480, seen
+    sub.close()
