@@ -25,16 +25,16 @@ typedef struct {
     md_mix_role_t role;
     /* incoming */
     JitterBuffer *jb;
-    bool have_in;      /* something was put since the last (re)start */
-    bool pulled;       /* ... and taken out: the buffer's pointer means something */
-    uint32_t in_ssrc;  /* stream being taken */
-    uint32_t in_ts;    /* timestamp of the last packet put */
+    bool have_in;         /* something was put since the last (re)start */
+    bool pulled;          /* ... and taken out: the buffer's pointer means something */
+    uint32_t in_ssrc;     /* stream being taken */
+    uint32_t in_ts;       /* timestamp of the last packet put */
     int16_t fifo[S_FIFO]; /* decoded samples not mixed yet (packets longer than 20 ms) */
     int fifo_n;
     int16_t frame[MD_MIX_FRAME]; /* this frame's audio */
-    bool has_frame;               /* ... real or concealed */
-    int16_t last[MD_MIX_FRAME];   /* the last real frame, for concealment */
-    int lost;                     /* frames concealed in a row */
+    bool has_frame;              /* ... real or concealed */
+    int16_t last[MD_MIX_FRAME];  /* the last real frame, for concealment */
+    int lost;                    /* frames concealed in a row */
     /* talk detector */
     bool talking;
     int above, below;
@@ -358,9 +358,8 @@ void md_mixer_put(md_mixer_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_
         int32_t jump = (int32_t)(h.ts - m->in_ts);
         if (h.ssrc != m->in_ssrc || jump > S_JUMP_SAMPLES || jump < -S_JUMP_SAMPLES)
             s_restart_in(m); /* a new stream (or a clock jump) starts over, not waits */
-        else if (m->pulled &&
-                 (int32_t)(h.ts + (uint32_t)plen -
-                           (uint32_t)jitter_buffer_get_pointer_timestamp(m->jb)) <= 0)
+        else if (m->pulled && (int32_t)(h.ts + (uint32_t)plen -
+                                        (uint32_t)jitter_buffer_get_pointer_timestamp(m->jb)) <= 0)
             self->stats.frames_late++; /* its time was mixed already: the buffer still needs
                                           to see it, to learn it should wait longer */
     }

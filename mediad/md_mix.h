@@ -36,11 +36,11 @@
 #define MD_MIX_FRAME 160 /* 20 ms at 8 kHz */
 #define MD_MIX_PERIOD_US 20000u
 #define MD_MIX_CATCH_UP 3
-#define MD_MIX_PLC_FRAMES 3        /* a loss longer than this is silence */
-#define MD_MIX_TALK_LEVEL 500      /* mean absolute sample value that counts as talk (-36 dBFS) */
-#define MD_MIX_TALK_ON_FRAMES 3    /* talk starts after 60 ms above the level */
-#define MD_MIX_TALK_OFF_FRAMES 25  /* and stops after 500 ms below it */
-#define MD_MIX_MAX_PAYLOAD 480     /* 60 ms of G.711: longer packets are not mixed */
+#define MD_MIX_PLC_FRAMES 3       /* a loss longer than this is silence */
+#define MD_MIX_TALK_LEVEL 500     /* mean absolute sample value that counts as talk (-36 dBFS) */
+#define MD_MIX_TALK_ON_FRAMES 3   /* talk starts after 60 ms above the level */
+#define MD_MIX_TALK_OFF_FRAMES 25 /* and stops after 500 ms below it */
+#define MD_MIX_MAX_PAYLOAD 480    /* 60 ms of G.711: longer packets are not mixed */
 
 /* What a member hears and whether it is heard. */
 typedef struct {

@@ -246,7 +246,7 @@ CC_TEST(mix_saturates_instead_of_wrapping)
         md_mixer_join(mx, id, &ps[i]->ep, NULL, T0);
     for (int k = 0; k < 6; k++)
         s_frame(mx, &fx, ps, 3, k);
-    CC_CHECK(s_heard(&fx, 3) > 30000); /* 60000 clipped to the top, not wrapped negative */
+    CC_CHECK(s_heard(&fx, 3) > 30000);    /* 60000 clipped to the top, not wrapped negative */
     CC_CHECK(abs(s_heard(&fx, 1)) < 300); /* 30000 - 30000 */
     md_mixer_destroy(&mx);
     free(fx.sent);

@@ -361,9 +361,9 @@ void md_mixes_status(md_mixes_t *self, json_t *details)
         json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "mixes",
                   (json_int_t)st->mixes, "members", (json_int_t)st->members, "frames_in",
                   (json_int_t)st->frames_in, "frames_late", (json_int_t)st->frames_late,
-                  "concealed", (json_int_t)st->concealed, "ticks", (json_int_t)st->ticks,
-                  "encodes", (json_int_t)st->encodes, "packets", (json_int_t)st->packets,
-                  "send_failed", (json_int_t)st->send_failed, "late_1ms",
-                  (json_int_t)st->late_1ms, "late_5ms", (json_int_t)st->late_5ms, "late_max_us",
-                  (json_int_t)st->late_max_us, "skipped", (json_int_t)st->skipped));
+                  "concealed", (json_int_t)st->concealed, "ticks", (json_int_t)st->ticks, "encodes",
+                  (json_int_t)st->encodes, "packets", (json_int_t)st->packets, "send_failed",
+                  (json_int_t)st->send_failed, "late_1ms", (json_int_t)st->late_1ms, "late_5ms",
+                  (json_int_t)st->late_5ms, "late_max_us", (json_int_t)st->late_max_us, "skipped",
+                  (json_int_t)st->skipped));
 }
