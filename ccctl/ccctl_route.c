@@ -47,28 +47,32 @@ static int s_check_add(const ccctl_args_t *args, cc_target_kind_t *kind, char *n
     return 0;
 }
 
-/* Inside the add transaction: the ext or trunk must exist, and is KEY SHARE locked so it
- * cannot be deleted before we commit. 0 or an exit code. */
+/* Inside the add transaction: the target must exist, and is KEY SHARE locked so it cannot
+ * be deleted before we commit. 0 or an exit code. */
 static int s_target_exists(ccctl_t *ctx, cc_target_kind_t kind, const char *name)
 {
-    const char *sql = NULL, *hint = NULL;
-    if (kind == CC_TARGET_EXT) {
-        sql = "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE";
-        hint = "add it with `ccctl user add` first";
-    } else if (kind == CC_TARGET_TRUNK) {
-        sql = "SELECT 1 FROM trunks WHERE name = $1 FOR KEY SHARE";
-        hint = "add it with `ccctl trunk add` first";
-    } else {
-        return 0; /* queues and IVR flows get tables in later schema versions */
-    }
+    static const struct {
+        const char *what, *sql, *hint;
+    } checks[] = {
+        [CC_TARGET_EXT] = {"extension", "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE",
+                           "add it with `ccctl user add` first"},
+        [CC_TARGET_QUEUE] = {"queue", "SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE",
+                             "add it with `ccctl queue add` first"},
+        [CC_TARGET_IVR] = {"IVR flow", "SELECT 1 FROM ivr_flows_live WHERE name = $1 FOR KEY SHARE",
+                           "load it with `ccctl ivr load` first"},
+        [CC_TARGET_TRUNK] = {"trunk", "SELECT 1 FROM trunks WHERE name = $1 FOR KEY SHARE",
+                             "add it with `ccctl trunk add` first"},
+    };
+    if ((unsigned)kind >= sizeof checks / sizeof checks[0])
+        return ccctl_fail(CCCTL_EXIT_USAGE, "unknown target kind");
     const char *params[] = {name};
-    PGresult *res = cc_pg_exec_params(ctx->pg, sql, 1, params);
+    PGresult *res = cc_pg_exec_params(ctx->pg, checks[kind].sql, 1, params);
     if (!res)
         return ccctl_db_fail(ctx, "checking the target failed");
     int rc = 0;
     if (PQntuples(res) == 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown %s '%s': %s",
-                        kind == CC_TARGET_EXT ? "extension" : "trunk", name, hint);
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown %s '%s': %s", checks[kind].what, name,
+                        checks[kind].hint);
     PQclear(res);
     return rc;
 }

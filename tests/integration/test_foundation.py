@@ -151,11 +151,17 @@ def test_route_add_list_and_bad_input(suite):
         (["route", "add", "777", "2300"], ["target"]),
         (["route", "add", "777", "ext:9999"], ["9999"]),   # no such extension
         (["route", "add", "778", "trunk:nosuch"], ["nosuch"]),
+        (["route", "add", "700", "queue:nosuch"], ["unknown queue 'nosuch'", "queue add"]),
+        (["route", "add", "701", "ivr:nosuch"], ["unknown IVR flow 'nosuch'", "ivr load"]),
         (["route", "add", "777"], []),
     ]:
         r = suite.ccctl(*args)
         assert_refused(r, *words)
         assert table_rows(suite, "dialplan") == before, "dialplan changed by %s" % args
+    # a target that does not exist is refused as `user del` of a missing user is (exit 1),
+    # a target that cannot be one is bad usage (exit 2)
+    assert suite.ccctl("route", "add", "700", "queue:nosuch").returncode == 1
+    assert suite.ccctl("route", "add", "700", "queue:").returncode == 2
 
 
 def test_trunk_add(suite):
