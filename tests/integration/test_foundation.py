@@ -164,6 +164,29 @@ def test_route_add_list_and_bad_input(suite):
     assert suite.ccctl("route", "add", "700", "queue:").returncode == 2
 
 
+def test_new_extension_dialable_without_a_route(suite):
+    """Issue 14: `user add` makes an extension dialable at once, `route test` says so and
+    why; a route with exactly that pattern takes the number elsewhere; `user del` makes it
+    undialable again."""
+    import json
+    suite.ccctl("user", "add", "2410", "--password", "secret-2410", check=True)
+    suite.ccctl("user", "add", "2411", "--password", "secret-2411", check=True)
+    r = suite.ccctl("route", "test", "2410")
+    assert r.returncode == 0 and "2410 -> ext:2410" in r.stdout and "no route needed" in \
+        r.stdout, (r.stdout, r.stderr)
+    got = json.loads(suite.ccctl("route", "test", "2410", "--json", check=True).stdout)
+    assert got["matched"] and got["route"]["implicit"] and got["route"]["id"] is None, got
+    assert got["route"]["target_kind"] == "ext" and got["route"]["target"] == "2410", got
+    suite.ccctl("route", "add", "2410", "ext:2411", check=True)
+    got = json.loads(suite.ccctl("route", "test", "2410", "--json", check=True).stdout)
+    assert got["route"]["target"] == "2411" and not got["route"]["implicit"], got
+    suite.ccctl("route", "del", "2410", check=True)
+    suite.ccctl("user", "del", "2410", check=True)
+    r = suite.ccctl("route", "test", "2410")
+    assert r.returncode == 1 and "no route" in r.stdout, (r.stdout, r.stderr)
+    suite.ccctl("user", "del", "2411", check=True)
+
+
 def test_trunk_add(suite):
     r = suite.ccctl("trunk", "add", "pstn1", "--host", "127.0.0.1:5999", "--user", "acct",
                     "--password", "trunk-secret")
