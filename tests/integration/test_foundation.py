@@ -187,6 +187,45 @@ def test_new_extension_dialable_without_a_route(suite):
     suite.ccctl("user", "del", "2411", check=True)
 
 
+def test_recording_policy_checks_its_scope_and_can_be_deleted(suite):
+    """Issue 14: a policy for an extension, queue or trunk that does not exist is refused;
+    `recording policy del` removes one; a bad --since says what it wants, exit 2."""
+    suite.ccctl("user", "add", "2420", "--password", "secret-2420", check=True)
+    before = table_rows(suite, "recording_policies")
+    for args, code, words in [
+        (["ext:9999", "always"], 1, ["unknown extension '9999'", "user add"]),
+        (["queue:nosuch", "always"], 1, ["unknown queue 'nosuch'"]),
+        (["trunk:nosuch", "never"], 1, ["unknown trunk 'nosuch'"]),
+        (["ext:12a", "always"], 2, ["ext:12a"]),
+        (["queue:bad name", "always"], 2, ["bad scope"]),
+        (["ext:2420", "sometimes"], 2, ["bad mode"]),
+    ]:
+        r = suite.ccctl("recording", "policy", *args)
+        assert r.returncode == code, (args, r.returncode, r.stderr)
+        assert_refused(r, *words)
+        assert table_rows(suite, "recording_policies") == before, args
+    suite.ccctl("recording", "policy", "ext:2420", "always", check=True)
+    assert "ext:2420" in suite.ccctl("recording", "policy", check=True).stdout
+    r = suite.ccctl("recording", "policy", "del", "ext:2420")
+    assert r.returncode == 0 and "deleted" in r.stdout, r.stderr
+    assert "ext:2420" not in suite.ccctl("recording", "policy", check=True).stdout
+    r = suite.ccctl("recording", "policy", "del", "ext:2420")
+    assert r.returncode == 1 and "no recording policy for ext:2420" in r.stderr, r.stderr
+    r = suite.ccctl("recording", "policy", "del")
+    assert r.returncode == 2 and "SCOPE" in r.stderr, r.stderr
+    assert "policy del" in suite.ccctl("recording", "--help", check=True).stdout
+    suite.ccctl("user", "del", "2420", check=True)
+
+    for opt in ("--since", "--until"):
+        r = suite.ccctl("recording", "list", opt, "garbage")
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert ("bad %s 'garbage'" % opt) in r.stderr and "2026-11-21 13:00" in r.stderr, \
+            r.stderr
+        assert "ERROR" not in r.stderr and "invalid input syntax" not in r.stderr, r.stderr
+    r = suite.ccctl("recording", "list", "--since", "2020-01-01", "--until", "tomorrow")
+    assert r.returncode == 0, r.stderr
+
+
 def test_trunk_add(suite):
     r = suite.ccctl("trunk", "add", "pstn1", "--host", "127.0.0.1:5999", "--user", "acct",
                     "--password", "trunk-secret")
