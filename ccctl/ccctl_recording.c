@@ -498,8 +498,11 @@ static int s_control(ccctl_t *ctx, const char *sub, int argc, char **argv)
     json_t *res = cc_bus_call(bus, "recorderd", cmd, json_pack("{s:s}", "call_id", args.pos[0]),
                               5000, err, sizeof err);
     cc_bus_destroy(&bus);
-    if (!res)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
+    if (!res) {
+        ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
+        ccctl_where_hint(ctx);
+        return CCCTL_EXIT_REFUSED;
+    }
     printf("call %s: recording %lld %s\n", args.pos[0],
            (long long)json_integer_value(json_object_get(res, "recording_id")),
            !strcmp(sub, "start")   ? "started"

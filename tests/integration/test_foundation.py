@@ -4,6 +4,7 @@ Bus events are checked in test_foundation_events.py, `make run` in test_foundati
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -224,6 +225,25 @@ def test_recording_policy_checks_its_scope_and_can_be_deleted(suite):
         assert "ERROR" not in r.stderr and "invalid input syntax" not in r.stderr, r.stderr
     r = suite.ccctl("recording", "list", "--since", "2020-01-01", "--until", "tomorrow")
     assert r.returncode == 0, r.stderr
+
+
+def test_without_a_config_ccctl_says_where_it_looked(suite, tmp_path):
+    """Issue 14: with no CC_VAR_DIR and no config in reach, ccctl names the files it looked
+    for, where the defaults sent it, and how to point it at an instance."""
+    if os.path.exists("/etc/callcenter/cc.conf"):
+        pytest.skip("this machine has /etc/callcenter/cc.conf, which ccctl would find")
+    env = {k: v for k, v in suite.env().items() if not k.startswith("CC_")}
+    for args in (["user", "list"], ["agent", "list"], ["status"]):
+        r = subprocess.run([str(sm.BIN_DIR / "ccctl")] + args, cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0, (args, r.stdout)
+        err = r.stderr
+        assert "no config file found" in err and str(tmp_path / "var" / "cc.conf") in err, err
+        assert "/etc/callcenter/cc.conf" in err and str(tmp_path / "var" / "run") in err, err
+        assert "CC_VAR_DIR=DIR" in err and "-c FILE" in err, err
+    # with CC_VAR_DIR, as before: nothing about where it looked
+    r = suite.ccctl("user", "list")
+    assert r.returncode == 0 and "no config file" not in r.stderr, r.stderr
 
 
 def test_trunk_add(suite):
