@@ -8,6 +8,7 @@ routes, call.connect/answer/hangup/originate). Until sipproxy serves it, they ar
 with the reason (sipproxy answers 501 for queue: routes)."""
 
 import json
+import re
 import signal
 import time
 
@@ -185,6 +186,20 @@ def test_states_survive_kill9(acd):
     after = {e: a["state"] for e, a in agent_states(acd).items()}
     assert after == before, (before, after)
     assert agent_states(acd)["1003"]["reason"] == "meeting"
+
+
+def test_agent_list_never_logged_in(acd):
+    """Issue 14: an agent acdd loaded at start that has not logged in since has no time in
+    its state: `agent list` shows "-" (JSON null), not days since 1970."""
+    wait_until(lambda: "1004" in agent_states(acd), what="acdd to know 1004")
+    assert agent_states(acd)["1004"]["state"] == "logged_out"
+    listed = {a["ext"]: a for a in json.loads(acd.ccctl("agent", "list", "--json",
+                                                        check=True).stdout)}
+    assert listed["1004"]["since"] is None and listed["1004"]["state_s"] is None, listed
+    assert 0 <= listed["1002"]["state_s"] < 3600, listed["1002"]   # restored at the restart
+    text = acd.ccctl("agent", "list", check=True).stdout
+    line = [ln for ln in text.splitlines() if ln.startswith("1004 ")][0]
+    assert " - " in line and not re.search(r"\b\d+d\d\dh\b", line), text
 
 
 def test_agent_command_when_acdd_down(acd):
