@@ -68,6 +68,11 @@ int ccctl_dispatch(ccctl_t *ctx, int argc, char **argv, const ccctl_sub_t *subs,
  * stays out of `ps` and the shell history). Copied into buf; 0 or -1 (none, too long). */
 int ccctl_read_secret(const char *value, char *buf, size_t len);
 
+/* After a failure to reach the database or a daemon: when no config file was found, say
+ * which files were looked for, what the built-in defaults pointed at, and how to point
+ * ccctl at its instance. Prints nothing when a config file was used. */
+void ccctl_where_hint(const ccctl_t *self);
+
 /* Report a failed statement ("<what>: <server message>") and return CCCTL_EXIT_REFUSED. */
 int ccctl_db_fail(ccctl_t *self, const char *what);
 

@@ -20,7 +20,8 @@ void ccctl_agent_usage(FILE *out)
           "  add makes an existing extension an agent (again: adds queues and skills).\n"
           "  login/logout/ready/pause go to acdd, which must be running. login --reason R\n"
           "  logs in not ready. From the phone: *45 log in, *46 log out, *47N pause (N picks\n"
-          "  a reason of [acdd] pause_reasons), *48 ready.\n",
+          "  a reason of [acdd] pause_reasons), *48 ready. list shows IN STATE - (JSON since\n"
+          "  and state_s null) for an agent that has not logged in since acdd started.\n",
           out);
 }
 
@@ -208,6 +209,15 @@ static int s_pause(ccctl_t *ctx, int argc, char **argv)
     return s_state(ctx, "agent.pause", argc, argv);
 }
 
+/* acdd reports the time of an agent's last state change; an agent it loaded at start
+ * that has not logged in since has none, which acdd sends as the epoch (as webd reads
+ * it too). Shown as "-", and null in JSON, rather than "in state for 20789 days". */
+static bool s_never_changed(json_t *agent)
+{
+    const char *since = json_string_value(json_object_get(agent, "since"));
+    return !since || strncmp(since, "1970-01-01T00:00:00", 19) == 0;
+}
+
 static int s_list(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_acd_opt_t opts[] = {{"--json", false, false}};
@@ -238,6 +248,10 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     json_array_foreach(list, i, ag)
     {
         const char *ext = json_string_value(json_object_get(ag, "ext"));
+        if (s_never_changed(ag)) {
+            json_object_set_new(ag, "since", json_null());
+            json_object_set_new(ag, "state_s", json_null());
+        }
         for (int r = 0; ext && r < PQntuples(db); r++) {
             if (strcmp(PQgetvalue(db, r, 0), ext) != 0)
                 continue;
@@ -253,8 +267,10 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         ccctl_table_t *t = ccctl_table_new(headers);
         json_array_foreach(list, i, ag)
         {
-            char dur[32], calls[16];
-            ccctl_duration((long)json_real_value(json_object_get(ag, "state_s")), dur, sizeof dur);
+            char dur[32] = "-", calls[16];
+            json_t *state_s = json_object_get(ag, "state_s");
+            if (json_is_number(state_s))
+                ccctl_duration((long)json_number_value(state_s), dur, sizeof dur);
             snprintf(calls, sizeof calls, "%lld",
                      (long long)json_integer_value(json_object_get(ag, "calls_taken")));
             const char *cells[] = {json_string_value(json_object_get(ag, "ext")),

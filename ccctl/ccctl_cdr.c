@@ -14,13 +14,32 @@
 void ccctl_cdr_usage(FILE *out)
 {
     fputs("usage: ccctl cdr list [--json] [--limit N]\n"
-          "  The newest N (default " CDR_LIMIT_DEFAULT ") finished calls, newest first.\n",
+          "  The newest N (default " CDR_LIMIT_DEFAULT ") finished calls, newest first.\n"
+          "  CALLEE is the number dialled, ANSWERED_BY who answered: an extension or trunk,\n"
+          "  the agent who took a queue call, or the system (ivr:NAME, queue:NAME) when no\n"
+          "  person did. RING_S is how long the caller waited for that answer, TALK_S the\n"
+          "  time connected to a person, in seconds to the tenth (JSON: to the ms; - or null\n"
+          "  when unknown). A caller who hung up in a queue before an agent took the call\n"
+          "  is abandoned.\n",
           out);
 }
 
-static double s_seconds(const char *ms)
+/* A duration column in ms as seconds (JSON: exact to the ms; NULL, unknown, is null). */
+static json_t *s_seconds_json(PGresult *res, int r, int c)
 {
-    return atof(ms) / 1000.0;
+    if (PQgetisnull(res, r, c))
+        return json_null();
+    return json_real(atof(PQgetvalue(res, r, c)) / 1000.0);
+}
+
+/* ... and for people: seconds to the tenth, as `recording list` prints durations; "-" for
+ * unknown. */
+static void s_seconds_text(PGresult *res, int r, int c, char *buf, size_t len)
+{
+    if (PQgetisnull(res, r, c))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1f", atof(PQgetvalue(res, r, c)) / 1000.0);
 }
 
 static void s_print_json(PGresult *res)
@@ -28,30 +47,33 @@ static void s_print_json(PGresult *res)
     json_t *list = json_array();
     for (int r = 0; r < PQntuples(res); r++)
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "call_id",
-                            PQgetvalue(res, r, 0), "created_at", PQgetvalue(res, r, 1), "caller",
-                            PQgetvalue(res, r, 3), "callee", PQgetvalue(res, r, 4), "direction",
-                            PQgetvalue(res, r, 5), "disposition", PQgetvalue(res, r, 6), "ring_s",
-                            s_seconds(PQgetvalue(res, r, 7)), "talk_s",
-                            s_seconds(PQgetvalue(res, r, 8))));
+            list,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "call_id",
+                      PQgetvalue(res, r, 0), "created_at", PQgetvalue(res, r, 1), "caller",
+                      PQgetvalue(res, r, 3), "callee", PQgetvalue(res, r, 4), "direction",
+                      PQgetvalue(res, r, 5), "disposition", PQgetvalue(res, r, 6), "answered_by",
+                      PQgetisnull(res, r, 9) ? json_null() : json_string(PQgetvalue(res, r, 9)),
+                      "ring_s", s_seconds_json(res, r, 7), "talk_s", s_seconds_json(res, r, 8)));
     ccctl_json_print(list, stdout);
 }
 
 static void s_print_table(PGresult *res)
 {
-    static const char *const headers[] = {"CALL_ID",     "CREATED", "CALLER", "CALLEE", "DIRECTION",
-                                          "DISPOSITION", "RING_S",  "TALK_S", NULL};
+    static const char *const headers[] = {"CALL_ID",   "CREATED",     "CALLER",      "CALLEE",
+                                          "DIRECTION", "DISPOSITION", "ANSWERED_BY", "RING_S",
+                                          "TALK_S",    NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
         char ring[32], talk[32];
-        snprintf(ring, sizeof ring, "%.1f", s_seconds(PQgetvalue(res, r, 7)));
-        snprintf(talk, sizeof talk, "%.1f", s_seconds(PQgetvalue(res, r, 8)));
+        s_seconds_text(res, r, 7, ring, sizeof ring);
+        s_seconds_text(res, r, 8, talk, sizeof talk);
         const char *cells[] = {PQgetvalue(res, r, 0),
                                PQgetvalue(res, r, 2),
                                PQgetvalue(res, r, 3),
                                PQgetvalue(res, r, 4),
                                PQgetvalue(res, r, 5),
                                PQgetvalue(res, r, 6),
+                               PQgetisnull(res, r, 9) ? NULL : PQgetvalue(res, r, 9),
                                ring,
                                talk};
         ccctl_table_add(table, cells);
@@ -81,7 +103,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         "SELECT call_id,"
         "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
         "  to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'),"
-        "  caller, callee, direction, disposition, ring_ms, talk_ms "
+        "  caller, callee, direction, disposition, ring_ms, talk_ms, answered_by "
         "FROM cdrs ORDER BY created_at DESC, call_id LIMIT $1",
         1, params);
     if (!res)

@@ -3,6 +3,7 @@
  * table; commands decide what to do with the connection. */
 #include "ccctl.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,21 @@ int ccctl_read_secret(const char *value, char *buf, size_t len)
     return 0;
 }
 
+void ccctl_where_hint(const ccctl_t *self)
+{
+    if (self->config_path)
+        return;
+    char tried[2 * PATH_MAX + 64];
+    cc_config_default_candidates(tried, sizeof tried);
+    fprintf(stderr, "ccctl: no config file found (looked for %s)", tried);
+    if (self->cfg)
+        fprintf(stderr, ", so the built-in defaults were used: var_dir %s, sockets in %s",
+                cc_config_var_dir(self->cfg), cc_config_run_dir(self->cfg));
+    fputs(".\nccctl: point ccctl at its instance with CC_VAR_DIR=DIR (it reads DIR/cc.conf), "
+          "-c FILE or CC_CONFIG=FILE.\n",
+          stderr);
+}
+
 int ccctl_db_fail(ccctl_t *self, const char *what)
 {
     return ccctl_fail(CCCTL_EXIT_REFUSED, "%s: %s", what,
@@ -112,7 +128,7 @@ static cc_pg_t *s_connect(ccctl_t *self, int *exit_code)
     int wait_s = (int)cc_config_int(self->cfg, "ccctl", "pg_wait");
     cc_pg_t *pg = cc_pg_connect(conninfo, wait_s);
     free(conninfo);
-    if (!pg)
+    if (!pg) {
         *exit_code = ccctl_fail(CCCTL_EXIT_DB,
                                 "cannot connect to Postgres as %s (database %s, host %s): "
                                 "see the log line above",
@@ -121,6 +137,8 @@ static cc_pg_t *s_connect(ccctl_t *self, int *exit_code)
                                 cc_config_str(self->cfg, "common", "pg_host")[0]
                                     ? cc_config_str(self->cfg, "common", "pg_host")
                                     : cc_config_run_dir(self->cfg));
+        ccctl_where_hint(self);
+    }
     return pg;
 }
 

@@ -89,7 +89,8 @@ int ccctl_json_print(json_t *value, FILE *out)
 {
     if (!value)
         return -1;
-    int rc = json_dumpf(value, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    /* 15 significant digits: 10.191 s prints as 10.191, not 10.191000000000001. */
+    int rc = json_dumpf(value, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(value);
     fputc('\n', out);
     return rc == 0 ? 0 : -1;

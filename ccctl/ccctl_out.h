@@ -16,7 +16,8 @@ int ccctl_table_add(ccctl_table_t *self, const char *const *cells);
 /* Print with columns padded to their widest cell; the last column is not padded. */
 void ccctl_table_print(const ccctl_table_t *self, FILE *out);
 
-/* Print a JSON value indented, with a newline; steals the reference. 0 or -1. */
+/* Print a JSON value indented, with a newline; steals the reference. 0 or -1. Reals get
+ * 15 significant digits, so durations in seconds keep their milliseconds and no more. */
 int ccctl_json_print(json_t *value, FILE *out);
 
 /* Seconds as "45s", "3m12s", "2h05m", "3d04h" into buf; returns buf. */

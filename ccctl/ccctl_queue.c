@@ -137,6 +137,7 @@ json_t *ccctl_daemon_call(ccctl_t *ctx, const char *daemon, const char *cmd, jso
     if (stat(path, &st) != 0) {
         json_decref(args);
         ccctl_fail(CCCTL_EXIT_REFUSED, "%s is not running (no %s): start it first", daemon, path);
+        ccctl_where_hint(ctx);
         return NULL;
     }
     char name[64], err[256];

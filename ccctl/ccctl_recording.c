@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cc_bus.h"
+#include "cc_dialplan.h"
 #include "ccctl.h"
 #include "ccctl_out.h"
 #include "rec_format.h"
@@ -19,6 +20,7 @@ void ccctl_recording_usage(FILE *out)
 {
     fputs("usage: ccctl recording policy ext:EXT|queue:NAME|trunk:NAME always|never|on-demand\n"
           "                               [--retention-days N]\n"
+          "       ccctl recording policy del ext:EXT|queue:NAME|trunk:NAME\n"
           "       ccctl recording policy            (lists the policies)\n"
           "       ccctl recording list [--number N] [--agent EXT] [--since T] [--until T]\n"
           "                            [--limit N] [--json]\n"
@@ -26,10 +28,135 @@ void ccctl_recording_usage(FILE *out)
           "       ccctl recording start|stop|pause|resume CALL_ID\n"
           "       ccctl recording hold ID on|off\n"
           "  Feature codes on the agent's phone during a call: *1 pause, *2 resume,\n"
-          "  *3 start and *4 stop (on-demand). T is anything Postgres reads as a timestamp\n"
-          "  ('2026-11-21 13:00', 'today'). export checks the file's SHA-256 against the index\n"
-          "  and every encrypted chunk; a file that fails is reported and nothing is written.\n",
+          "  *3 start and *4 stop (on-demand). A policy's extension, queue or trunk must\n"
+          "  exist; without a policy a call gets [recorderd] default_mode. T is a date and\n"
+          "  time as Postgres reads it ('2026-11-21 13:00', '2026-11-21', 'today'); the\n"
+          "  session's time zone applies when T has none. export checks the file's SHA-256\n"
+          "  against the index and every encrypted chunk; a file that fails is reported and\n"
+          "  nothing is written.\n",
           out);
+}
+
+static int s_policy_list(ccctl_t *ctx)
+{
+    PGresult *r = cc_pg_exec_params(ctx->pg,
+                                    "SELECT kind || ':' || name, mode, coalesce("
+                                    "retention_days::text, 'default') FROM "
+                                    "recording_policies ORDER BY kind, name",
+                                    0, NULL);
+    if (!r)
+        return ccctl_db_fail(ctx, "reading policies");
+    static const char *const hdr[] = {"SCOPE", "MODE", "RETENTION_DAYS", NULL};
+    ccctl_table_t *t = ccctl_table_new(hdr);
+    for (int i = 0; t && i < PQntuples(r); i++) {
+        const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
+        ccctl_table_add(t, cells);
+    }
+    if (t)
+        ccctl_table_print(t, stdout);
+    ccctl_table_destroy(&t);
+    PQclear(r);
+    return 0;
+}
+
+/* SCOPE "ext:1001" -> kind "ext" (ext, queue or trunk) and *name. 0 or an exit code. */
+static int s_scope_parse(const char *scope, char *kind, size_t kindlen, const char **name)
+{
+    char err[160];
+    const char *colon = strchr(scope, ':');
+    if (!colon || colon - scope >= (long)kindlen || !colon[1])
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': ext:EXT, queue:NAME or trunk:NAME",
+                          scope);
+    snprintf(kind, kindlen, "%.*s", (int)(colon - scope), scope);
+    if (strcmp(kind, "ext") && strcmp(kind, "queue") && strcmp(kind, "trunk"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': ext:, queue: or trunk:", scope);
+    if (!strcmp(kind, "ext") && cc_extension_validate(colon + 1, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': %s", scope, err);
+    if (strcmp(kind, "ext") && cc_target_parse(scope, NULL, NULL, 0, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': %s", scope, err);
+    *name = colon + 1;
+    return 0;
+}
+
+/* Inside the transaction: the extension, queue or trunk a policy names must exist (KEY
+ * SHARE locked until the commit). 0 or an exit code. */
+static int s_scope_exists(ccctl_t *ctx, const char *kind, const char *name)
+{
+    const char *sql = "SELECT 1 FROM trunks WHERE name = $1 FOR KEY SHARE";
+    const char *what = "trunk", *hint = "ccctl trunk add";
+    if (!strcmp(kind, "ext")) {
+        sql = "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE";
+        what = "extension";
+        hint = "ccctl user add";
+    } else if (!strcmp(kind, "queue")) {
+        sql = "SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE";
+        what = "queue";
+        hint = "ccctl queue add";
+    }
+    const char *p[] = {name};
+    PGresult *r = cc_pg_exec_params(ctx->pg, sql, 1, p);
+    if (!r)
+        return ccctl_db_fail(ctx, "checking the scope");
+    int rc = PQntuples(r) == 0
+                 ? ccctl_fail(CCCTL_EXIT_REFUSED, "unknown %s '%s': add it with `%s` first", what,
+                              name, hint)
+                 : 0;
+    PQclear(r);
+    return rc;
+}
+
+static int s_policy_set(ccctl_t *ctx, const char *kind, const char *name, const char *mode,
+                        const char *days)
+{
+    if (cc_pg_begin(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "BEGIN failed");
+    int rc = s_scope_exists(ctx, kind, name);
+    const char *p[] = {kind, name, mode, days};
+    PGresult *r = rc ? NULL
+                     : cc_pg_exec_params(ctx->pg,
+                                         "INSERT INTO recording_policies (kind, name, mode, "
+                                         "retention_days) VALUES ($1, $2, $3, $4::int) ON "
+                                         "CONFLICT (kind, name) DO UPDATE SET mode = "
+                                         "EXCLUDED.mode, retention_days = "
+                                         "EXCLUDED.retention_days, updated_at = now()",
+                                         4, p);
+    if (rc == 0 && !r)
+        rc = ccctl_db_fail(ctx, "setting the policy");
+    PQclear(r);
+    if (rc != 0) {
+        cc_pg_rollback(ctx->pg);
+        return rc;
+    }
+    if (cc_pg_commit(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "COMMIT failed");
+    printf("recording policy %s:%s: %s%s%s\n", kind, name, mode, days ? ", retention days " : "",
+           days ? days : "");
+    return 0;
+}
+
+/* `recording policy del SCOPE`: calls of that scope fall back to the other matching
+ * policies, or [recorderd] default_mode. */
+static int s_policy_del(ccctl_t *ctx, int npos, const char *const *pos)
+{
+    char kind[8];
+    const char *name = NULL;
+    if (npos != 2)
+        return ccctl_usage_fail(ccctl_recording_usage, "policy del: missing SCOPE");
+    int rc = s_scope_parse(pos[1], kind, sizeof kind, &name);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {kind, name};
+    PGresult *r = cc_pg_exec_params(
+        ctx->pg, "DELETE FROM recording_policies WHERE kind = $1 AND name = $2 RETURNING mode", 2,
+        p);
+    if (!r)
+        return ccctl_db_fail(ctx, "deleting the policy");
+    if (PQntuples(r) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no recording policy for %s", pos[1]);
+    else
+        printf("deleted recording policy %s (was %s)\n", pos[1], PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
 }
 
 static int s_policy(ccctl_t *ctx, int argc, char **argv)
@@ -40,39 +167,17 @@ static int s_policy(ccctl_t *ctx, int argc, char **argv)
                          ccctl_recording_usage);
     if (rc)
         return rc;
+    if (args.npos >= 1 && !strcmp(args.pos[0], "del"))
+        return s_policy_del(ctx, args.npos, args.pos);
     if (args.npos == 1)
         return ccctl_usage_fail(ccctl_recording_usage, "missing MODE");
-    cc_pg_t *pg = ccctl_db(ctx, true, &rc);
-    if (!pg)
-        return rc;
-    if (args.npos == 0) {
-        PGresult *r = cc_pg_exec_params(pg,
-                                        "SELECT kind || ':' || name, mode, coalesce("
-                                        "retention_days::text, 'default') FROM "
-                                        "recording_policies ORDER BY kind, name",
-                                        0, NULL);
-        if (!r)
-            return ccctl_db_fail(ctx, "reading policies");
-        static const char *const hdr[] = {"SCOPE", "MODE", "RETENTION_DAYS", NULL};
-        ccctl_table_t *t = ccctl_table_new(hdr);
-        for (int i = 0; t && i < PQntuples(r); i++) {
-            const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
-            ccctl_table_add(t, cells);
-        }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
-        PQclear(r);
-        return 0;
-    }
+    if (args.npos == 0)
+        return ccctl_db(ctx, true, &rc) ? s_policy_list(ctx) : rc;
     char kind[8];
-    const char *scope = args.pos[0], *colon = strchr(scope, ':');
-    if (!colon || colon - scope >= (long)sizeof kind || !colon[1])
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': ext:EXT, queue:NAME or trunk:NAME",
-                          scope);
-    snprintf(kind, sizeof kind, "%.*s", (int)(colon - scope), scope);
-    if (strcmp(kind, "ext") && strcmp(kind, "queue") && strcmp(kind, "trunk"))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad scope '%s': ext:, queue: or trunk:", scope);
+    const char *name = NULL;
+    rc = s_scope_parse(args.pos[0], kind, sizeof kind, &name);
+    if (rc)
+        return rc;
     const char *mode = args.pos[1];
     if (strcmp(mode, "always") && strcmp(mode, "never") && strcmp(mode, "on-demand"))
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad mode '%s': always, never or on-demand", mode);
@@ -80,19 +185,29 @@ static int s_policy(ccctl_t *ctx, int argc, char **argv)
     long d;
     if (days && ccctl_parse_long(days, 0, 36500, &d) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --retention-days '%s': 0-36500", days);
-    const char *p[] = {kind, colon + 1, mode, days};
-    PGresult *r = cc_pg_exec_params(
-        pg,
-        "INSERT INTO recording_policies (kind, name, mode, retention_days) VALUES ($1, $2, $3, "
-        "$4::int) ON CONFLICT (kind, name) DO UPDATE SET mode = EXCLUDED.mode, retention_days "
-        "= EXCLUDED.retention_days, updated_at = now()",
-        4, p);
-    if (!r)
-        return ccctl_db_fail(ctx, "setting the policy");
-    PQclear(r);
-    printf("recording policy %s: %s%s%s\n", scope, mode, days ? ", retention days " : "",
-           days ? days : "");
-    return 0;
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    return s_policy_set(ctx, kind, name, mode, days);
+}
+
+/* --since/--until: whatever Postgres reads as a timestamp, asked before the listing so a
+ * typo is a usage error (exit 2) that says what is expected, not an SQL error. */
+static int s_check_time(ccctl_t *ctx, const char *opt, const char *value)
+{
+    if (!value)
+        return 0;
+    const char *p[] = {value};
+    PGresult *r = cc_pg_exec_params(ctx->pg, "SELECT $1::timestamptz", 1, p);
+    if (r) {
+        PQclear(r);
+        return 0;
+    }
+    if (strncmp(cc_pg_sqlstate(ctx->pg), "22", 2) != 0) /* not a data exception */
+        return ccctl_db_fail(ctx, "reading the time");
+    return ccctl_fail(CCCTL_EXIT_USAGE,
+                      "bad %s '%s': expected a date and time, e.g. '2026-11-21 13:00', "
+                      "'2026-11-21T13:00:00Z', '2026-11-21', 'today' or 'yesterday'",
+                      opt, value);
 }
 
 static int s_list(ccctl_t *ctx, int argc, char **argv)
@@ -111,6 +226,11 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     snprintf(lim, sizeof lim, "%ld", limit);
     cc_pg_t *pg = ccctl_db(ctx, true, &rc);
     if (!pg)
+        return rc;
+    rc = s_check_time(ctx, "--since", ccctl_arg(&args, "--since"));
+    if (rc == 0)
+        rc = s_check_time(ctx, "--until", ccctl_arg(&args, "--until"));
+    if (rc)
         return rc;
     const char *p[] = {ccctl_arg(&args, "--number"), ccctl_arg(&args, "--agent"),
                        ccctl_arg(&args, "--since"), ccctl_arg(&args, "--until"), lim};
@@ -378,8 +498,11 @@ static int s_control(ccctl_t *ctx, const char *sub, int argc, char **argv)
     json_t *res = cc_bus_call(bus, "recorderd", cmd, json_pack("{s:s}", "call_id", args.pos[0]),
                               5000, err, sizeof err);
     cc_bus_destroy(&bus);
-    if (!res)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
+    if (!res) {
+        ccctl_fail(CCCTL_EXIT_REFUSED, "%s", err);
+        ccctl_where_hint(ctx);
+        return CCCTL_EXIT_REFUSED;
+    }
     printf("call %s: recording %lld %s\n", args.pos[0],
            (long long)json_integer_value(json_object_get(res, "recording_id")),
            !strcmp(sub, "start")   ? "started"

@@ -1,6 +1,6 @@
 /* ccctl_route.c - `ccctl route ...`: the dialplan table. Patterns and targets are checked
- * with common/cc_dialplan.h and `route test` matches with it too, so ccctl agrees with
- * sipproxy by construction. Also checks that ext and trunk targets exist. */
+ * with common/cc_dialplan.h and `route test` matches with it too (users' extensions
+ * included), so ccctl agrees with sipproxy by construction. Also checks that targets exist. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +19,10 @@ void ccctl_route_usage(FILE *out)
           "       ccctl route test NUMBER [--json]\n"
           "  PATTERN: digits * # + literally, X any digit, Z 1-9, N 2-9, [1-5] a set,\n"
           "           a final . one or more characters, a final ! zero or more.\n"
-          "  TARGET:  ext:EXT | queue:NAME | ivr:NAME | trunk:NAME (ext and trunk must exist).\n"
-          "  --strip N removes N leading characters, then --prefix P is prepended (trunks).\n",
+          "  TARGET:  ext:EXT | queue:NAME | ivr:NAME | trunk:NAME (each must exist).\n"
+          "  --strip N removes N leading characters, then --prefix P is prepended (trunks).\n"
+          "  Every user's extension is dialable without a route; a route with exactly the\n"
+          "  extension as its pattern sends that number elsewhere. `route test` shows both.\n",
           out);
 }
 
@@ -47,28 +49,32 @@ static int s_check_add(const ccctl_args_t *args, cc_target_kind_t *kind, char *n
     return 0;
 }
 
-/* Inside the add transaction: the ext or trunk must exist, and is KEY SHARE locked so it
- * cannot be deleted before we commit. 0 or an exit code. */
+/* Inside the add transaction: the target must exist, and is KEY SHARE locked so it cannot
+ * be deleted before we commit. 0 or an exit code. */
 static int s_target_exists(ccctl_t *ctx, cc_target_kind_t kind, const char *name)
 {
-    const char *sql = NULL, *hint = NULL;
-    if (kind == CC_TARGET_EXT) {
-        sql = "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE";
-        hint = "add it with `ccctl user add` first";
-    } else if (kind == CC_TARGET_TRUNK) {
-        sql = "SELECT 1 FROM trunks WHERE name = $1 FOR KEY SHARE";
-        hint = "add it with `ccctl trunk add` first";
-    } else {
-        return 0; /* queues and IVR flows get tables in later schema versions */
-    }
+    static const struct {
+        const char *what, *sql, *hint;
+    } checks[] = {
+        [CC_TARGET_EXT] = {"extension", "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE",
+                           "add it with `ccctl user add` first"},
+        [CC_TARGET_QUEUE] = {"queue", "SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE",
+                             "add it with `ccctl queue add` first"},
+        [CC_TARGET_IVR] = {"IVR flow", "SELECT 1 FROM ivr_flows_live WHERE name = $1 FOR KEY SHARE",
+                           "load it with `ccctl ivr load` first"},
+        [CC_TARGET_TRUNK] = {"trunk", "SELECT 1 FROM trunks WHERE name = $1 FOR KEY SHARE",
+                             "add it with `ccctl trunk add` first"},
+    };
+    if ((unsigned)kind >= sizeof checks / sizeof checks[0])
+        return ccctl_fail(CCCTL_EXIT_USAGE, "unknown target kind");
     const char *params[] = {name};
-    PGresult *res = cc_pg_exec_params(ctx->pg, sql, 1, params);
+    PGresult *res = cc_pg_exec_params(ctx->pg, checks[kind].sql, 1, params);
     if (!res)
         return ccctl_db_fail(ctx, "checking the target failed");
     int rc = 0;
     if (PQntuples(res) == 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown %s '%s': %s",
-                        kind == CC_TARGET_EXT ? "extension" : "trunk", name, hint);
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown %s '%s': %s", checks[kind].what, name,
+                        checks[kind].hint);
     PQclear(res);
     return rc;
 }
@@ -193,15 +199,38 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     return CCCTL_EXIT_OK;
 }
 
-/* Every route of the table into a cc_dialplan, as sipproxy loads them. NULL on failure. */
+/* Each enabled user's extension of sipproxy's realm as its implicit route, as sipproxy
+ * loads them (sp_db.c). 0 or -1 (message printed). */
+static int s_add_extensions(ccctl_t *ctx, cc_dialplan_t *plan)
+{
+    const char *params[] = {cc_config_str(ctx->cfg, "common", "sip_domain")};
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, "SELECT ext FROM sip_users WHERE realm = $1 AND enabled", 1, params);
+    if (!res) {
+        ccctl_db_fail(ctx, "reading the users failed");
+        return -1;
+    }
+    for (int r = 0; r < PQntuples(res); r++)
+        cc_dialplan_add_extension(plan, PQgetvalue(res, r, 0));
+    PQclear(res);
+    return 0;
+}
+
+/* Every route of the table and every user's extension into a cc_dialplan, as sipproxy
+ * loads them. NULL on failure. */
 static cc_dialplan_t *s_load_dialplan(ccctl_t *ctx)
 {
+    cc_dialplan_t *plan = cc_dialplan_new();
+    if (plan && s_add_extensions(ctx, plan) != 0) {
+        cc_dialplan_destroy(&plan);
+        return NULL;
+    }
     PGresult *res = s_select_routes(ctx);
     if (!res) {
+        cc_dialplan_destroy(&plan);
         ccctl_db_fail(ctx, "reading the dialplan failed");
         return NULL;
     }
-    cc_dialplan_t *plan = cc_dialplan_new();
     for (int r = 0; plan && r < PQntuples(res); r++) {
         cc_route_t route = {.id = atol(PQgetvalue(res, r, 0)),
                             .strip = atoi(PQgetvalue(res, r, 4))};
@@ -230,11 +259,16 @@ static void s_print_match(const char *number, const cc_route_t *route, bool json
     if (json) {
         json_t *obj = json_pack("{s:s, s:b}", "number", number, "matched", route != NULL);
         if (route)
-            json_object_set_new(obj, "route",
-                                json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)route->id,
-                                          "pattern", route->pattern, "target_kind", kind, "target",
-                                          route->target, "dial", dial));
+            json_object_set_new(
+                obj, "route",
+                json_pack("{s:o, s:s, s:s, s:s, s:s, s:b}", "id",
+                          route->implicit ? json_null() : json_integer((json_int_t)route->id),
+                          "pattern", route->pattern, "target_kind", kind, "target", route->target,
+                          "dial", dial, "implicit", route->implicit));
         ccctl_json_print(obj, stdout);
+    } else if (route && route->implicit) {
+        printf("%s -> %s:%s (the user's extension: no route needed)\n", number, kind,
+               route->target);
     } else if (route) {
         printf("%s -> %s:%s (pattern %s, route %ld)", number, kind, route->target, route->pattern,
                route->id);

@@ -34,6 +34,7 @@ typedef struct {
     nfds_t nfds;
     int timeout_ms;
     ccctl_daemon_status_t st[N_DAEMONS];
+    size_t no_socket; /* daemons without a command socket in run_dir */
 } s_gather_t;
 
 static void s_watch_fd(cc_bus_t *bus, int fd, void *arg)
@@ -106,8 +107,10 @@ static int s_gather(ccctl_t *ctx, s_gather_t *g)
     for (size_t i = 0; i < N_DAEMONS; i++) {
         g->st[i].daemon = s_daemons[i];
         g->st[i].timeout_ms = g->timeout_ms;
-        if (s_no_socket(cc_config_run_dir(ctx->cfg), &g->st[i]))
+        if (s_no_socket(cc_config_run_dir(ctx->cfg), &g->st[i])) {
+            g->no_socket++;
             continue;
+        }
         if (!cc_bus_request(bus, NULL, s_daemons[i], "status", NULL, g->timeout_ms, s_on_reply,
                             &g->st[i]))
             ccctl_status_from_reply(&g->st[i], -ENOTCONN, NULL);
@@ -139,5 +142,7 @@ int ccctl_status_main(ccctl_t *ctx, int argc, char **argv)
         ccctl_json_print(ccctl_status_json(g.st, N_DAEMONS), stdout);
     else
         ccctl_status_print(g.st, N_DAEMONS, stdout);
+    if (g.no_socket == N_DAEMONS) /* nothing there at all: perhaps the wrong place */
+        ccctl_where_hint(ctx);
     return ccctl_status_all_ready(g.st, N_DAEMONS) ? CCCTL_EXIT_OK : CCCTL_EXIT_REFUSED;
 }

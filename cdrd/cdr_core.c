@@ -16,6 +16,7 @@ struct cdr_core {
     size_t ring_cap, ring_next;
 };
 
+/* What call.ended may say. cdrd itself adds "abandoned" (see cdr_core.h). */
 static const char *const s_dispositions[] = {
     "answered",    "busy",      "no_answer", "cancelled",     "declined",
     "unavailable", "not_found", "failed",    "media_timeout", NULL,
@@ -44,6 +45,11 @@ bool cdr_hangup_side_valid(const char *side)
 {
     static const char *const set[] = {"caller", "callee", "system", NULL};
     return s_one_of(side, set);
+}
+
+bool cdr_answered_by_system(const char *answered_by)
+{
+    return answered_by && strchr(answered_by, ':') != NULL;
 }
 
 const char *cdr_leg_name(cdr_leg_t leg)
@@ -231,11 +237,19 @@ static cdr_row_t *s_row_build(const cdr_call_t *call, const char *call_id, int64
                                                  : ended_us;
     int64_t ring_from = row->partial ? CDR_UNKNOWN : row->created_us;
     bool answered = row->answered_us != CDR_UNKNOWN;
+    bool system_only = cdr_answered_by_system(row->answered_by);
     row->ring_ms = s_ms_between(ring_from, answered ? row->answered_us : ended_us);
-    if (answered)
+    if (answered && system_only)
+        row->talk_ms = 0; /* nobody but the IVR, the queue or a feature code spoke */
+    else if (answered)
         row->talk_ms = s_ms_between(row->answered_us, ended_us);
     else
         row->talk_ms = disposition && !strcmp(disposition, "answered") ? CDR_UNKNOWN : 0;
+    if (system_only && disposition && !strcmp(disposition, "answered") && hangup_side &&
+        !strcmp(hangup_side, "caller") && !strncmp(row->answered_by, "queue:", 6)) {
+        free(row->disposition);
+        row->disposition = strdup("abandoned");
+    }
     if (!row->call_id) /* out of memory: the caller sees NULL */
         cdr_row_destroy(&row);
     return row;
@@ -270,7 +284,8 @@ static int s_on_created(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *cal
     return 0;
 }
 
-/* call.ringing / call.answered: update, building a stub if call.created was lost. */
+/* call.ringing / call.answered / call.connect_result answered: update, building a stub if
+ * call.created was lost. */
 static int s_on_progress(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *call, cdr_step_t *out)
 {
     if (!call) {
@@ -287,7 +302,7 @@ static int s_on_progress(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *ca
             return 0;
         }
         call->ringing_us = ev->ts_us;
-    } else {
+    } else if (ev->kind == CDR_EV_ANSWERED) {
         if (call->answered_us != CDR_UNKNOWN) {
             out->kind = CDR_STEP_IGNORED;
             out->why = "duplicate call.answered";
@@ -295,6 +310,12 @@ static int s_on_progress(cdr_core_t *self, const cdr_event_t *ev, cdr_call_t *ca
         }
         call->answered_us = ev->ts_us;
         s_set(&call->answered_by, ev->answered_by);
+    } else if (ev->answered_by &&
+               (call->answered_us == CDR_UNKNOWN || cdr_answered_by_system(call->answered_by))) {
+        /* The first person a controller connected (or call.answered was lost). */
+        const char *colon = ev->answered_by ? strchr(ev->answered_by, ':') : NULL;
+        call->answered_us = ev->ts_us;
+        s_set(&call->answered_by, colon ? colon + 1 : ev->answered_by);
     }
     return 0;
 }
@@ -351,6 +372,7 @@ int cdr_core_step(cdr_core_t *self, const cdr_event_t *ev, cdr_step_t *out)
         break;
     case CDR_EV_RINGING:
     case CDR_EV_ANSWERED:
+    case CDR_EV_CONNECTED:
         rc = s_on_progress(self, ev, call, out);
         break;
     case CDR_EV_ENDED:

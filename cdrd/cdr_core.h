@@ -7,8 +7,17 @@
  *               call, and ring_ms is unknown)
  *   ring_ms     from created_at to answered_at for answered calls, to ended_at otherwise:
  *               how long the caller waited, whether or not a 180 came back
- *   talk_ms     ended_at - answered_at for answered calls, 0 for calls never answered
- *   Unknown values are CDR_UNKNOWN (-1) and become SQL NULL. */
+ *   talk_ms     ended_at - answered_at for calls a person answered, 0 for calls never
+ *               answered or answered only by the system
+ *   Unknown values are CDR_UNKNOWN (-1) and become SQL NULL.
+ *
+ * Who answered: call.answered names an extension or trunk (a person), or, when sipproxy
+ * answered for a controller, the system ("ivr:main", "queue:support", "feature:*45": a
+ * name with a colon). When a controller then connects a person (call.connect_result
+ * answered), that person becomes answered_by and the connect's ts answered_at, so ring_ms
+ * is the caller's whole wait (IVR and queue included) and talk_ms the time with a person.
+ * Later connects (transfers, a callback's second leg) change neither. A call answered
+ * only by a queue that the caller hung up is disposition "abandoned". */
 #ifndef CDR_CORE_H
 #define CDR_CORE_H
 
@@ -36,6 +45,7 @@ typedef enum {
     CDR_EV_RINGING,
     CDR_EV_ANSWERED,
     CDR_EV_ENDED,
+    CDR_EV_CONNECTED, /* call.connect_result with result answered */
 } cdr_event_kind_t;
 
 /* One call event, decoded from the bus by the adapter (cdr_event.c). Strings are borrowed
@@ -48,7 +58,7 @@ typedef struct {
     const char *event_id; /* "pub:epoch:seq", unique per event */
     /* call.created */
     const char *caller, *callee, *direction, *trunk, *route_kind, *route_target;
-    /* call.answered */
+    /* call.answered: who; call.connect_result: the target that answered ("ext:1002") */
     const char *answered_by;
     /* call.ended */
     const char *disposition, *hangup_side, *reason;
@@ -131,5 +141,8 @@ const char *cdr_leg_name(cdr_leg_t leg);
 bool cdr_disposition_valid(const char *disposition);
 bool cdr_direction_valid(const char *direction);
 bool cdr_hangup_side_valid(const char *side);
+/* True for answered_by values that name the system (a controller or a feature code), not
+ * a person: they contain a colon. */
+bool cdr_answered_by_system(const char *answered_by);
 
 #endif

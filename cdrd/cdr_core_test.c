@@ -89,6 +89,112 @@ CC_TEST(cdr_answered_call_ring_and_talk_times)
 }
 
 /* Every unanswered outcome: ring time runs to the end, talk time is 0. */
+static cdr_event_t s_queue_call(const char *call_id, int64_t ts_us)
+{
+    cdr_event_t ev = s_created(call_id, ts_us);
+    ev.callee = "600";
+    ev.route_kind = "queue";
+    ev.route_target = "support";
+    return ev;
+}
+
+static cdr_event_t s_answered_by(const char *call_id, int64_t ts_us, const char *by)
+{
+    cdr_event_t ev = s_ev(CDR_EV_ANSWERED, call_id, ts_us);
+    ev.answered_by = by;
+    return ev;
+}
+
+static cdr_event_t s_connected(const char *call_id, int64_t ts_us, const char *target)
+{
+    cdr_event_t ev = s_ev(CDR_EV_CONNECTED, call_id, ts_us);
+    ev.answered_by = target;
+    return ev;
+}
+
+CC_TEST(cdr_queue_call_taken_by_an_agent)
+{
+    /* acdd answers at 0.2 s (music), the agent 1003 takes the call at 12 s, the caller
+     * hangs up at 40 s: the agent answered, the caller waited 12 s, talked 28 s. */
+    cdr_core_t *core = cdr_core_new(0);
+    cdr_step_t st;
+    s_step(core, s_queue_call("q1", T0), &st);
+    s_step(core, s_answered_by("q1", T0 + 200000, "queue:support"), &st);
+    CC_CHECK_INT(s_step(core, s_connected("q1", T0 + 12000000, "ext:1003"), &st), CDR_STEP_ACTIVE);
+    CC_CHECK_STR(st.call->answered_by, "1003");
+    CC_CHECK_INT(st.call->answered_us, T0 + 12000000);
+    /* a later connect (a transfer) keeps the first person */
+    CC_CHECK_INT(s_step(core, s_connected("q1", T0 + 30000000, "ext:1004"), &st), CDR_STEP_ACTIVE);
+    CC_CHECK_STR(st.call->answered_by, "1003");
+    CC_CHECK_INT(s_step(core, s_ended("q1", T0 + 40000000, "answered", "caller", 200), &st),
+                 CDR_STEP_ENDED);
+    CC_CHECK_STR(st.row->callee, "600");
+    CC_CHECK_STR(st.row->answered_by, "1003");
+    CC_CHECK_STR(st.row->disposition, "answered");
+    CC_CHECK_INT(st.row->ring_ms, 12000);
+    CC_CHECK_INT(st.row->talk_ms, 28000);
+    cdr_row_destroy(&st.row);
+    cdr_core_destroy(&core);
+}
+
+CC_TEST(cdr_queue_call_abandoned_before_an_agent)
+{
+    /* The caller hears the queue for 32 s and hangs up: answered by the system only, so
+     * abandoned with no talk; the wait is in ring_ms up to the system's answer and in
+     * the call's length. The system ending it (max wait) is not an abandon. */
+    cdr_core_t *core = cdr_core_new(0);
+    cdr_step_t st;
+    s_step(core, s_queue_call("q2", T0), &st);
+    s_step(core, s_answered_by("q2", T0 + 200000, "queue:support"), &st);
+    s_step(core, s_ended("q2", T0 + 32200000, "answered", "caller", 200), &st);
+    CC_CHECK_STR(st.row->answered_by, "queue:support");
+    CC_CHECK_STR(st.row->disposition, "abandoned");
+    CC_CHECK_INT(st.row->ring_ms, 200);
+    CC_CHECK_INT(st.row->talk_ms, 0);
+    cdr_row_destroy(&st.row);
+    s_step(core, s_queue_call("q3", T0), &st);
+    s_step(core, s_answered_by("q3", T0 + 200000, "queue:support"), &st);
+    s_step(core, s_ended("q3", T0 + 60200000, "answered", "system", 200), &st);
+    CC_CHECK_STR(st.row->disposition, "answered");
+    CC_CHECK_INT(st.row->talk_ms, 0);
+    cdr_row_destroy(&st.row);
+    /* an IVR the caller leaves is answered by the system, not abandoned */
+    s_step(core, s_queue_call("i1", T0), &st);
+    s_step(core, s_answered_by("i1", T0 + 100000, "ivr:main"), &st);
+    s_step(core, s_ended("i1", T0 + 20100000, "answered", "caller", 200), &st);
+    CC_CHECK_STR(st.row->disposition, "answered");
+    CC_CHECK_STR(st.row->answered_by, "ivr:main");
+    CC_CHECK_INT(st.row->talk_ms, 0);
+    cdr_row_destroy(&st.row);
+    cdr_core_destroy(&core);
+}
+
+CC_TEST(cdr_direct_and_originated_calls_keep_their_answer)
+{
+    /* call.originate: the agent's leg answers first (call.answered names it), then the
+     * customer is connected: the agent stays the one who answered. */
+    cdr_core_t *core = cdr_core_new(0);
+    cdr_step_t st;
+    s_step(core, s_created("o1", T0), &st);
+    s_step(core, s_answered_by("o1", T0 + 3000000, "1002"), &st);
+    s_step(core, s_connected("o1", T0 + 3000500, "ext:1002"), &st);
+    s_step(core, s_connected("o1", T0 + 9000000, "number:0301234"), &st);
+    CC_CHECK_STR(st.call->answered_by, "1002");
+    CC_CHECK_INT(st.call->answered_us, T0 + 3000000);
+    s_step(core, s_ended("o1", T0 + 13000000, "answered", "callee", 200), &st);
+    CC_CHECK_INT(st.row->talk_ms, 10000);
+    CC_CHECK_STR(st.row->disposition, "answered");
+    cdr_row_destroy(&st.row);
+    /* a connect whose call.answered was lost still gives who and when */
+    s_step(core, s_queue_call("q4", T0), &st);
+    s_step(core, s_connected("q4", T0 + 5000000, "ext:1005"), &st);
+    s_step(core, s_ended("q4", T0 + 6000000, "answered", "caller", 200), &st);
+    CC_CHECK_STR(st.row->answered_by, "1005");
+    CC_CHECK_INT(st.row->talk_ms, 1000);
+    cdr_row_destroy(&st.row);
+    cdr_core_destroy(&core);
+}
+
 CC_TEST(cdr_unanswered_dispositions)
 {
     static const struct {

@@ -1,5 +1,6 @@
-/* cdr_event.c - turns sipproxy's call.* events (JSON bodies from the bus) into core
- * events: field extraction, the ts parse, per-leg media stats. No I/O, no state. */
+/* cdr_event.c - turns sipproxy's call.* events (JSON bodies from the bus; of the call
+ * control events only an answered call.connect_result) into core events: field
+ * extraction, the ts parse, per-leg media stats. No I/O, no state. */
 #include "cdr_event.h"
 
 #include <ctype.h>
@@ -109,6 +110,9 @@ int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, s
         out->kind = CDR_EV_ANSWERED;
     else if (!strcmp(what, "ended"))
         out->kind = CDR_EV_ENDED;
+    else if (!strcmp(what, "connect_result") &&
+             !strcmp(s_str(ev->body, "result") ? s_str(ev->body, "result") : "", "answered"))
+        out->kind = CDR_EV_CONNECTED; /* a controller connected a person */
     else
         return 0; /* another call.* event: not needed for CDRs */
 
@@ -138,6 +142,9 @@ int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, s
         break;
     case CDR_EV_ANSWERED:
         out->answered_by = s_str(body, "answered_by");
+        break;
+    case CDR_EV_CONNECTED:
+        out->answered_by = s_str(body, "target");
         break;
     case CDR_EV_ENDED: {
         out->disposition = s_str(body, "disposition");

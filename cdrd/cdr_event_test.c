@@ -137,6 +137,30 @@ CC_TEST(cdr_decode_answered_and_ringing)
     json_decref(body);
 }
 
+CC_TEST(cdr_decode_connect_result)
+{
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    CC_CHECK_INT(s_decode("call.connect_result",
+                          "{\"ts\":\"2026-11-21T13:17:09Z\",\"call_id\":\"abc\","
+                          "\"connect_id\":1,\"result\":\"answered\",\"sip_code\":200,"
+                          "\"target\":\"ext:1002\"}",
+                          &ev, id, &body),
+                 1);
+    CC_CHECK_INT(ev.kind, CDR_EV_CONNECTED);
+    CC_CHECK_STR(ev.answered_by, "ext:1002");
+    json_decref(body);
+    /* an agent who did not answer changes nothing in the CDR */
+    CC_CHECK_INT(s_decode("call.connect_result",
+                          "{\"ts\":\"2026-11-21T13:17:09Z\",\"call_id\":\"abc\","
+                          "\"connect_id\":1,\"result\":\"no_answer\",\"sip_code\":408,"
+                          "\"target\":\"ext:1002\"}",
+                          &ev, id, &body),
+                 0);
+    json_decref(body);
+}
+
 CC_TEST(cdr_decode_not_ours_and_unusable)
 {
     cdr_event_t ev;

@@ -481,6 +481,22 @@ const char *cc_config_default_path(void)
     return NULL;
 }
 
+void cc_config_default_candidates(char *buf, size_t len)
+{
+    char cwd[PATH_MAX] = "";
+    const char *env = getenv("CC_CONFIG");
+    const char *var = getenv("CC_VAR_DIR");
+    if (env && *env) {
+        snprintf(buf, len, "%s ($CC_CONFIG)", env);
+        return;
+    }
+    if (!var || !*var)
+        var = "var";
+    if (var[0] != '/' && !getcwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, ".");
+    snprintf(buf, len, "%s%s%s/cc.conf, /etc/callcenter/cc.conf", cwd, cwd[0] ? "/" : "", var);
+}
+
 /* ---- getters ---------------------------------------------------------------------- */
 
 static const s_value_t *s_get(const cc_config_t *self, const char *section, const char *key,

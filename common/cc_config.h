@@ -47,6 +47,9 @@ void cc_config_destroy(cc_config_t **self_p);
  * $CC_VAR_DIR/cc.conf (or var/cc.conf) if it exists, else /etc/callcenter/cc.conf if it
  * exists, else NULL (built-in defaults + environment). Returns a borrowed static string. */
 const char *cc_config_default_path(void);
+/* The files cc_config_default_path() looks for, in its order and as absolute paths, for a
+ * message when it found none: "/srv/x/var/cc.conf, /etc/callcenter/cc.conf". */
+void cc_config_default_candidates(char *buf, size_t len);
 
 /* Typed getters. Asking for a key that is not declared is a programmer error (assert). */
 const char *cc_config_str(const cc_config_t *self, const char *section, const char *key);

@@ -323,7 +323,8 @@ size_t cc_dialplan_size(const cc_dialplan_t *self)
 }
 
 /* True if a is more specific than b: fixed length beats a tail, then more literal
- * positions, then more positions, then the older (lower id) route. */
+ * positions, then more positions, then a table row beats a user's extension, then the
+ * older (lower id) route. */
 static bool s_more_specific(const s_entry_t *a, const s_entry_t *b)
 {
     bool a_fixed = a->pat.tail == S_TAIL_NONE, b_fixed = b->pat.tail == S_TAIL_NONE;
@@ -333,6 +334,8 @@ static bool s_more_specific(const s_entry_t *a, const s_entry_t *b)
         return a->pat.literals > b->pat.literals;
     if (a->pat.len != b->pat.len)
         return a->pat.len > b->pat.len;
+    if (a->route.implicit != b->route.implicit)
+        return !a->route.implicit;
     return a->route.id < b->route.id;
 }
 
@@ -366,6 +369,16 @@ int cc_dialplan_add(cc_dialplan_t *self, const cc_route_t *route)
     self->entries[pos] = entry;
     self->len++;
     return 0;
+}
+
+int cc_dialplan_add_extension(cc_dialplan_t *self, const char *ext)
+{
+    if (cc_extension_validate(ext, NULL, 0) != 0)
+        return -1;
+    cc_route_t route = {.id = 0, .kind = CC_TARGET_EXT, .implicit = true};
+    snprintf(route.pattern, sizeof route.pattern, "%s", ext);
+    snprintf(route.target, sizeof route.target, "%s", ext);
+    return cc_dialplan_add(self, &route);
 }
 
 const cc_route_t *cc_dialplan_match(const cc_dialplan_t *self, const char *number)

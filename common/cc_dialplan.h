@@ -8,7 +8,14 @@
  *   .  (last only)  one or more further characters of any kind
  *   !  (last only)  zero or more further characters
  * When several patterns match, the most specific wins: a pattern without . or ! beats one
- * with; then the one with more literal characters; then the longer; then the older route.
+ * with; then the one with more literal characters; then the longer; then a row of the
+ * dialplan table beats a user's extension (below); then the older route.
+ *
+ * Every user's extension is dialable without a row in the dialplan table: whoever loads the
+ * routes adds each enabled user with cc_dialplan_add_extension(), an implicit route
+ * EXT -> ext:EXT that ranks as its literal pattern does. So a new extension rings at once,
+ * a deleted one stops, and only a table row with exactly that pattern sends the number
+ * elsewhere (wildcards never hide an extension).
  *
  * Targets: "ext:1001", "queue:support", "ivr:main", "trunk:pstn". */
 #ifndef CC_DIALPLAN_H
@@ -35,6 +42,7 @@ typedef struct {
     char target[CC_TARGET_NAME_MAX]; /* "1001", "support", "main", "pstn" */
     int strip;                       /* leading characters removed before dialling out */
     char prefix[CC_NUMBER_MAX];      /* then prepended */
+    bool implicit;                   /* a user's extension, not a table row (id 0) */
 } cc_route_t;
 
 typedef struct cc_dialplan cc_dialplan_t;
@@ -56,6 +64,9 @@ cc_dialplan_t *cc_dialplan_new(void);
 void cc_dialplan_destroy(cc_dialplan_t **self_p);
 /* Copies the route in. -1 if its pattern is invalid. */
 int cc_dialplan_add(cc_dialplan_t *self, const cc_route_t *route);
+/* The implicit route of a user's extension: EXT -> ext:EXT, id 0, implicit. -1 if ext is
+ * not a valid extension (cc_extension_validate). */
+int cc_dialplan_add_extension(cc_dialplan_t *self, const char *ext);
 size_t cc_dialplan_size(const cc_dialplan_t *self);
 /* The best route for `number`, or NULL (unknown number: 404). Borrowed. */
 const cc_route_t *cc_dialplan_match(const cc_dialplan_t *self, const char *number);

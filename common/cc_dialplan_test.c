@@ -409,6 +409,46 @@ CC_TEST(dialplan_extensions)
     CC_CHECK_INT(cc_extension_validate("*72", NULL, 0), -1);
 }
 
+CC_TEST(dialplan_extensions_without_routes)
+{
+    /* A user's extension is dialable with no table row; a wildcard row never hides it,
+     * a row with the very same pattern takes the number elsewhere, whatever the order. */
+    for (int pass = 0; pass < 2; pass++) {
+        cc_dialplan_t *dp = cc_dialplan_new();
+        cc_route_t trunk = s_route(3, "1.", CC_TARGET_TRUNK, "pstn");
+        cc_route_t queue = s_route(9, "1005", CC_TARGET_QUEUE, "support");
+        if (pass == 0) {
+            CC_CHECK_INT(cc_dialplan_add_extension(dp, "1001"), 0);
+            CC_CHECK_INT(cc_dialplan_add_extension(dp, "1005"), 0);
+        }
+        CC_CHECK_INT(cc_dialplan_add(dp, &trunk), 0);
+        CC_CHECK_INT(cc_dialplan_add(dp, &queue), 0);
+        if (pass == 1) {
+            CC_CHECK_INT(cc_dialplan_add_extension(dp, "1005"), 0);
+            CC_CHECK_INT(cc_dialplan_add_extension(dp, "1001"), 0);
+        }
+        const cc_route_t *r = cc_dialplan_match(dp, "1001");
+        CC_CHECK(r != NULL);
+        if (r) {
+            CC_CHECK(r->implicit);
+            CC_CHECK_INT(r->id, 0);
+            CC_CHECK_INT(r->kind, CC_TARGET_EXT);
+            CC_CHECK_STR(r->target, "1001");
+            CC_CHECK_STR(r->pattern, "1001");
+        }
+        CC_CHECK_INT(s_best(dp, "1005"), 9); /* the row with the same pattern wins */
+        CC_CHECK_INT(s_best(dp, "1002"), 3); /* not a user: the wildcard row */
+        CC_CHECK_INT(cc_dialplan_size(dp), 4);
+        cc_dialplan_destroy(&dp);
+    }
+    cc_dialplan_t *dp = cc_dialplan_new();
+    CC_CHECK_INT(cc_dialplan_add_extension(dp, "1"), -1); /* not an extension */
+    CC_CHECK_INT(cc_dialplan_add_extension(dp, "10a1"), -1);
+    CC_CHECK_INT(cc_dialplan_add_extension(dp, NULL), -1);
+    CC_CHECK(cc_dialplan_match(dp, "1") == NULL);
+    cc_dialplan_destroy(&dp);
+}
+
 CC_TEST(dialplan_rewrite)
 {
     cc_route_t r = s_route(1, "0.", CC_TARGET_TRUNK, "pstn");

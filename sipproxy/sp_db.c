@@ -80,7 +80,9 @@ static void s_copy(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src ? src : "");
 }
 
-static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
+/* Users, and each enabled user's extension as an implicit route in `dp` (dialable without
+ * a dialplan row: see cc_dialplan.h). */
+static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir, cc_dialplan_t *dp)
 {
     const char *params[] = {realm};
     PGresult *r = cc_pg_exec_params(pg, S_SQL_USERS, 1, params);
@@ -93,6 +95,9 @@ static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
         s_copy(u.ha1, sizeof u.ha1, PQgetvalue(r, i, 2));
         u.enabled = PQgetvalue(r, i, 3)[0] == 't';
         sp_directory_add_user(dir, &u);
+        if (u.enabled && cc_dialplan_add_extension(dp, u.ext) != 0)
+            cc_warn("sip.extension_not_routed", "ext=%s reason=\"not 2-15 digits\"",
+                    cc_logq(u.ext));
     }
     PQclear(r);
     return 0;
@@ -118,13 +123,12 @@ static int s_load_trunks(cc_pg_t *pg, sp_directory_t *dir)
     return 0;
 }
 
-static int s_load_dialplan(cc_pg_t *pg, sp_directory_t *dir)
+static int s_load_dialplan(cc_pg_t *pg, cc_dialplan_t *dp)
 {
     PGresult *r = cc_pg_exec_params(pg, S_SQL_DIALPLAN, 0, NULL);
     if (!r)
         return -1;
-    cc_dialplan_t *dp = cc_dialplan_new();
-    for (int i = 0; dp && i < PQntuples(r); i++) {
+    for (int i = 0; i < PQntuples(r); i++) {
         cc_route_t route = {0};
         route.id = atol(PQgetvalue(r, i, 0));
         s_copy(route.pattern, sizeof route.pattern, PQgetvalue(r, i, 1));
@@ -143,9 +147,6 @@ static int s_load_dialplan(cc_pg_t *pg, sp_directory_t *dir)
                     cc_logq(route.pattern));
     }
     PQclear(r);
-    if (!dp)
-        return -1;
-    sp_directory_set_dialplan(dir, &dp);
     return 0;
 }
 
@@ -177,14 +178,20 @@ static int s_load_monitor_acl(cc_pg_t *pg, sp_directory_t *dir)
 sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
 {
     sp_directory_t *dir = sp_directory_new();
-    if (!dir)
+    cc_dialplan_t *dp = cc_dialplan_new();
+    if (!dir || !dp) {
+        sp_directory_destroy(&dir);
+        cc_dialplan_destroy(&dp);
         return NULL;
-    if (s_load_users(pg, realm, dir) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dir) ||
+    }
+    if (s_load_users(pg, realm, dir, dp) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dp) ||
         s_load_monitor_acl(pg, dir)) {
         cc_error("sip.directory_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
+        cc_dialplan_destroy(&dp);
         sp_directory_destroy(&dir);
         return NULL;
     }
+    sp_directory_set_dialplan(dir, &dp);
     cc_info("sip.directory_loaded", "users=%zu trunks=%zu routes=%zu", sp_directory_user_count(dir),
             sp_directory_trunk_count(dir), cc_dialplan_size(sp_directory_dialplan(dir)));
     return dir;

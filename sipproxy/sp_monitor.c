@@ -55,8 +55,8 @@ static void s_audit(sp_call_t *c, const char *action, const char *result)
     snprintf(a.role, sizeof a.role, "%s", c->mon.user[0] ? "supervisor" : "");
     snprintf(a.action, sizeof a.action, "%s", action);
     snprintf(a.target, sizeof a.target, "ext:%s", c->mon.agent);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "mode", s_mode_name(c->mon.mode), "via",
-                          "phone", "supervisor_ext", c->caller, "supervisor_call_id", c->id);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "mode", s_mode_name(c->mon.mode), "via", "phone",
+                          "supervisor_ext", c->caller, "supervisor_call_id", c->id);
     if (c->mon.target[0])
         json_object_set_new(d, "call_id", json_string(c->mon.target));
     char *text = json_dumps(d, JSON_COMPACT);
@@ -71,9 +71,9 @@ static void s_audit(sp_call_t *c, const char *action, const char *result)
 
 static void s_publish(sp_call_t *c, const char *action)
 {
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", action, "mode",
-                          s_mode_name(c->mon.mode), "supervisor", c->caller, "agent", c->mon.agent,
-                          "supervisor_call_id", c->id);
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", action, "mode", s_mode_name(c->mon.mode),
+                  "supervisor", c->caller, "agent", c->mon.agent, "supervisor_call_id", c->id);
     if (c->mon.user[0])
         json_object_set_new(f, "supervisor_user", json_string(c->mon.user));
     cc_bus_publish(c->proxy->bus, "call.monitor", c->mon.target, f);
@@ -93,8 +93,8 @@ typedef struct {
 static void s_find_agent_call(sp_call_t *c, void *arg)
 {
     s_find_t *f = arg;
-    if (f->found || c == f->self || c->state != SP_CALL_ANSWERED || c->mon.mode ||
-        c->ea.id <= 0 || c->eb.id <= 0 || !c->winner)
+    if (f->found || c == f->self || c->state != SP_CALL_ANSWERED || c->mon.mode || c->ea.id <= 0 ||
+        c->eb.id <= 0 || !c->winner)
         return;
     char target[80];
     snprintf(target, sizeof target, "ext:%s", f->agent);
@@ -133,14 +133,14 @@ static void s_on_mix_step(cc_bus_t *bus, int status, json_t *result, void *arg)
 /* The roles of the mode: mix.set for the supervisor and the other party. */
 static void s_apply_mode(sp_call_t *c)
 {
-    sp_media(c, "mix.set",
-             json_pack("{s:i, s:b}", "endpoint_id", c->ea.id, "muted",
-                       c->mon.mode == SP_MONITOR_LISTEN),
-             s_on_mix_step);
-    json_t *other = c->mon.mode == SP_MONITOR_WHISPER
-                        ? json_pack("{s:i, s:[i]}", "endpoint_id", c->mon.ep_other, "hears",
-                                    c->mon.ep_agent)
-                        : json_pack("{s:i, s:b}", "endpoint_id", c->mon.ep_other, "hears_all", 1);
+    sp_media(
+        c, "mix.set",
+        json_pack("{s:i, s:b}", "endpoint_id", c->ea.id, "muted", c->mon.mode == SP_MONITOR_LISTEN),
+        s_on_mix_step);
+    json_t *other =
+        c->mon.mode == SP_MONITOR_WHISPER
+            ? json_pack("{s:i, s:[i]}", "endpoint_id", c->mon.ep_other, "hears", c->mon.ep_agent)
+            : json_pack("{s:i, s:b}", "endpoint_id", c->mon.ep_other, "hears_all", 1);
     sp_media(c, "mix.set", other, s_on_mix_step);
 }
 
@@ -203,8 +203,8 @@ void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent)
     snprintf(c->answered_by, sizeof c->answered_by, "monitor:%s", agent);
     cc_info("call.monitor", "agent=%s mode=%s", agent, s_mode_name(mode));
     const char *user = NULL;
-    sp_monitor_verdict_t v = sp_monitor_acl_check(sp_directory_monitor_acl(c->proxy->dir),
-                                                  c->caller, agent, &user);
+    sp_monitor_verdict_t v =
+        sp_monitor_acl_check(sp_directory_monitor_acl(c->proxy->dir), c->caller, agent, &user);
     if (user)
         snprintf(c->mon.user, sizeof c->mon.user, "%s", user);
     if (v != SP_MONITOR_ALLOWED) {
@@ -240,7 +240,7 @@ void sp_monitor_media_event(sp_call_t *c, const char *type, json_t *body)
         json_integer_value(json_object_get(body, "endpoint_id")) != c->ea.id)
         return;
     const char *digit = json_string_value(json_object_get(body, "digit"));
-    int mode = !digit                ? 0
+    int mode = !digit                    ? 0
                : strcmp(digit, "4") == 0 ? SP_MONITOR_LISTEN
                : strcmp(digit, "5") == 0 ? SP_MONITOR_WHISPER
                : strcmp(digit, "6") == 0 ? SP_MONITOR_BARGE

@@ -61,7 +61,8 @@ static bool s_grow(void **arr, int *cap, int n, size_t size)
 int sp_monitor_acl_add_supervisor(sp_monitor_acl_t *self, const char *ext, const char *name,
                                   bool admin, const char *queues)
 {
-    if (!ext || !*ext || !s_grow((void **)&self->sups, &self->sup_cap, self->nsups, sizeof(s_supervisor_t)))
+    if (!ext || !*ext ||
+        !s_grow((void **)&self->sups, &self->sup_cap, self->nsups, sizeof(s_supervisor_t)))
         return -1;
     s_supervisor_t s = {.admin = admin, .all_queues = queues == NULL};
     snprintf(s.ext, sizeof s.ext, "%s", ext);

@@ -15,7 +15,7 @@ typedef struct sp_monitor_acl sp_monitor_acl_t;
 
 typedef enum {
     SP_MONITOR_ALLOWED = 0,
-    SP_MONITOR_NOT_SUPERVISOR, /* the extension is no supervisor's or admin's phone */
+    SP_MONITOR_NOT_SUPERVISOR,  /* the extension is no supervisor's or admin's phone */
     SP_MONITOR_NOT_THEIR_AGENT, /* the target is in none of the supervisor's queues */
     SP_MONITOR_SELF,
 } sp_monitor_verdict_t;

@@ -8,6 +8,7 @@ routes, call.connect/answer/hangup/originate). Until sipproxy serves it, they ar
 with the reason (sipproxy answers 501 for queue: routes)."""
 
 import json
+import re
 import signal
 import time
 
@@ -187,6 +188,20 @@ def test_states_survive_kill9(acd):
     assert agent_states(acd)["1003"]["reason"] == "meeting"
 
 
+def test_agent_list_never_logged_in(acd):
+    """Issue 14: an agent acdd loaded at start that has not logged in since has no time in
+    its state: `agent list` shows "-" (JSON null), not days since 1970."""
+    wait_until(lambda: "1004" in agent_states(acd), what="acdd to know 1004")
+    assert agent_states(acd)["1004"]["state"] == "logged_out"
+    listed = {a["ext"]: a for a in json.loads(acd.ccctl("agent", "list", "--json",
+                                                        check=True).stdout)}
+    assert listed["1004"]["since"] is None and listed["1004"]["state_s"] is None, listed
+    assert 0 <= listed["1002"]["state_s"] < 3600, listed["1002"]   # restored at the restart
+    text = acd.ccctl("agent", "list", check=True).stdout
+    line = [ln for ln in text.splitlines() if ln.startswith("1004 ")][0]
+    assert " - " in line and not re.search(r"\b\d+d\d\dh\b", line), text
+
+
 def test_agent_command_when_acdd_down(acd):
     acd.stop("acdd")
     r = acd.ccctl("agent", "ready", "1002")
@@ -249,7 +264,8 @@ RING = 4
 
 @pytest.fixture(scope="module")
 def cc(pg_cluster, bin_dir):
-    s = sm.Suite(pg_cluster, name="test_acd_calls", daemons=["sipproxy", "mediad", "acdd"],
+    s = sm.Suite(pg_cluster, name="test_acd_calls",
+                 daemons=["sipproxy", "mediad", "acdd", "cdrd"],
                  config={"sipproxy.ring_timeout": "10", "mediad.media_timeout": "30"})
     uas = []
     try:
@@ -479,6 +495,50 @@ def test_abandon_logged_with_wait(calls):
     assert 2.5 <= rows[0][0] <= 6 and rows[0][1] == 1, rows
     assert s.psql("SELECT count(*) FROM queue_calls")[0][0] == 0
     del dial_wait
+
+
+def cdr_of(s, call_id):
+    """The call's row from `ccctl cdr list --json`, once cdrd has written it."""
+    def row():
+        r = s.ccctl("cdr", "list", "--json", check=True)
+        return [c for c in json.loads(r.stdout) if c["call_id"] == call_id]
+    return wait_until(row, what="the CDR of %s" % call_id)[0]
+
+
+def test_cdr_says_who_answered_and_who_abandoned(calls):
+    """Issue 14: a queue call's CDR names the agent who took it (the dialled number stays
+    the callee) and counts talk from the agent's answer; a caller who hangs up while
+    waiting is abandoned with no talk, not answered."""
+    s = calls
+    set_agents(s, ("1003",), agents=AGENTS)
+    sub = s.subscribe(["acdd"], prefix="queue.")
+    time.sleep(0.3)
+    ans = dial_and_wait(s, sub, "2002", "610")
+    assert ans["agent"] == "1003", ans
+    time.sleep(2)
+    s.ua["2002"].command("hangup")
+    cdr = cdr_of(s, ans["call_id"])
+    assert (cdr["callee"], cdr["answered_by"], cdr["disposition"]) == \
+        ("610", "1003", "answered"), cdr
+    assert 1.5 <= cdr["talk_s"] <= 4, cdr
+    assert cdr["talk_s"] == round(cdr["talk_s"], 3), cdr  # milliseconds, no float noise
+    table = s.ccctl("cdr", "list", check=True).stdout
+    line = [ln for ln in table.splitlines() if ans["call_id"] in ln][0]
+    assert "1003" in line.split() and "%.1f" % cdr["talk_s"] in line.split(), table
+
+    set_agents(s, (), agents=AGENTS)
+    s.ua["2001"].dial("610")
+    ent, _ = wait_event(sub, "queue.entered", timeout=10)
+    assert ent, s.log_tail("acdd")
+    time.sleep(3)
+    s.ua["2001"].command("hangup")
+    sub.close()
+    cdr = cdr_of(s, ent["call_id"])
+    assert (cdr["callee"], cdr["answered_by"], cdr["disposition"], cdr["talk_s"]) == \
+        ("610", "queue:li", "abandoned", 0), cdr
+    rows = s.psql("SELECT disposition, talk_ms, answered_by FROM v_cdr WHERE call_id = %s",
+                  (ent["call_id"],), role="cc_bi")
+    assert rows == [("abandoned", 0, "queue:li")], rows
 
 
 def test_position_announcement_heard(calls):

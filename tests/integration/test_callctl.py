@@ -39,8 +39,11 @@ def cc(pg_cluster, bin_dir):
         s.ccctl("queue", "add", "support", "--number", "701", "--strategy", "longest-idle",
                 "--no-announce", check=True)
         s.ccctl("agent", "add", AGENT, "--queue", "support", check=True)
-        s.ccctl("route", "add", "700", "ivr:main", check=True)      # ivrd is not running
-        s.ccctl("route", "add", "702", "queue:nosuch", check=True)  # acdd refuses it
+        # routes to targets that do not exist (ccctl refuses to add them, so straight into
+        # the table, as a route left behind by a deleted flow or queue would be)
+        s.psql("INSERT INTO dialplan (pattern, target_kind, target) VALUES "
+               "('700', 'ivr', 'main'), "     # no flow, and ivrd is not running
+               "('702', 'queue', 'nosuch')")  # acdd refuses it
         s.start()
         five_phones(s, uas)
         yield s

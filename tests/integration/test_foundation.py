@@ -4,6 +4,7 @@ Bus events are checked in test_foundation_events.py, `make run` in test_foundati
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -151,11 +152,98 @@ def test_route_add_list_and_bad_input(suite):
         (["route", "add", "777", "2300"], ["target"]),
         (["route", "add", "777", "ext:9999"], ["9999"]),   # no such extension
         (["route", "add", "778", "trunk:nosuch"], ["nosuch"]),
+        (["route", "add", "700", "queue:nosuch"], ["unknown queue 'nosuch'", "queue add"]),
+        (["route", "add", "701", "ivr:nosuch"], ["unknown IVR flow 'nosuch'", "ivr load"]),
         (["route", "add", "777"], []),
     ]:
         r = suite.ccctl(*args)
         assert_refused(r, *words)
         assert table_rows(suite, "dialplan") == before, "dialplan changed by %s" % args
+    # a target that does not exist is refused as `user del` of a missing user is (exit 1),
+    # a target that cannot be one is bad usage (exit 2)
+    assert suite.ccctl("route", "add", "700", "queue:nosuch").returncode == 1
+    assert suite.ccctl("route", "add", "700", "queue:").returncode == 2
+
+
+def test_new_extension_dialable_without_a_route(suite):
+    """Issue 14: `user add` makes an extension dialable at once, `route test` says so and
+    why; a route with exactly that pattern takes the number elsewhere; `user del` makes it
+    undialable again."""
+    import json
+    suite.ccctl("user", "add", "2410", "--password", "secret-2410", check=True)
+    suite.ccctl("user", "add", "2411", "--password", "secret-2411", check=True)
+    r = suite.ccctl("route", "test", "2410")
+    assert r.returncode == 0 and "2410 -> ext:2410" in r.stdout and "no route needed" in \
+        r.stdout, (r.stdout, r.stderr)
+    got = json.loads(suite.ccctl("route", "test", "2410", "--json", check=True).stdout)
+    assert got["matched"] and got["route"]["implicit"] and got["route"]["id"] is None, got
+    assert got["route"]["target_kind"] == "ext" and got["route"]["target"] == "2410", got
+    suite.ccctl("route", "add", "2410", "ext:2411", check=True)
+    got = json.loads(suite.ccctl("route", "test", "2410", "--json", check=True).stdout)
+    assert got["route"]["target"] == "2411" and not got["route"]["implicit"], got
+    suite.ccctl("route", "del", "2410", check=True)
+    suite.ccctl("user", "del", "2410", check=True)
+    r = suite.ccctl("route", "test", "2410")
+    assert r.returncode == 1 and "no route" in r.stdout, (r.stdout, r.stderr)
+    suite.ccctl("user", "del", "2411", check=True)
+
+
+def test_recording_policy_checks_its_scope_and_can_be_deleted(suite):
+    """Issue 14: a policy for an extension, queue or trunk that does not exist is refused;
+    `recording policy del` removes one; a bad --since says what it wants, exit 2."""
+    suite.ccctl("user", "add", "2420", "--password", "secret-2420", check=True)
+    before = table_rows(suite, "recording_policies")
+    for args, code, words in [
+        (["ext:9999", "always"], 1, ["unknown extension '9999'", "user add"]),
+        (["queue:nosuch", "always"], 1, ["unknown queue 'nosuch'"]),
+        (["trunk:nosuch", "never"], 1, ["unknown trunk 'nosuch'"]),
+        (["ext:12a", "always"], 2, ["ext:12a"]),
+        (["queue:bad name", "always"], 2, ["bad scope"]),
+        (["ext:2420", "sometimes"], 2, ["bad mode"]),
+    ]:
+        r = suite.ccctl("recording", "policy", *args)
+        assert r.returncode == code, (args, r.returncode, r.stderr)
+        assert_refused(r, *words)
+        assert table_rows(suite, "recording_policies") == before, args
+    suite.ccctl("recording", "policy", "ext:2420", "always", check=True)
+    assert "ext:2420" in suite.ccctl("recording", "policy", check=True).stdout
+    r = suite.ccctl("recording", "policy", "del", "ext:2420")
+    assert r.returncode == 0 and "deleted" in r.stdout, r.stderr
+    assert "ext:2420" not in suite.ccctl("recording", "policy", check=True).stdout
+    r = suite.ccctl("recording", "policy", "del", "ext:2420")
+    assert r.returncode == 1 and "no recording policy for ext:2420" in r.stderr, r.stderr
+    r = suite.ccctl("recording", "policy", "del")
+    assert r.returncode == 2 and "SCOPE" in r.stderr, r.stderr
+    assert "policy del" in suite.ccctl("recording", "--help", check=True).stdout
+    suite.ccctl("user", "del", "2420", check=True)
+
+    for opt in ("--since", "--until"):
+        r = suite.ccctl("recording", "list", opt, "garbage")
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert ("bad %s 'garbage'" % opt) in r.stderr and "2026-11-21 13:00" in r.stderr, \
+            r.stderr
+        assert "ERROR" not in r.stderr and "invalid input syntax" not in r.stderr, r.stderr
+    r = suite.ccctl("recording", "list", "--since", "2020-01-01", "--until", "tomorrow")
+    assert r.returncode == 0, r.stderr
+
+
+def test_without_a_config_ccctl_says_where_it_looked(suite, tmp_path):
+    """Issue 14: with no CC_VAR_DIR and no config in reach, ccctl names the files it looked
+    for, where the defaults sent it, and how to point it at an instance."""
+    if os.path.exists("/etc/callcenter/cc.conf"):
+        pytest.skip("this machine has /etc/callcenter/cc.conf, which ccctl would find")
+    env = {k: v for k, v in suite.env().items() if not k.startswith("CC_")}
+    for args in (["user", "list"], ["agent", "list"], ["status"]):
+        r = subprocess.run([str(sm.BIN_DIR / "ccctl")] + args, cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0, (args, r.stdout)
+        err = r.stderr
+        assert "no config file found" in err and str(tmp_path / "var" / "cc.conf") in err, err
+        assert "/etc/callcenter/cc.conf" in err and str(tmp_path / "var" / "run") in err, err
+        assert "CC_VAR_DIR=DIR" in err and "-c FILE" in err, err
+    # with CC_VAR_DIR, as before: nothing about where it looked
+    r = suite.ccctl("user", "list")
+    assert r.returncode == 0 and "no config file" not in r.stderr, r.stderr
 
 
 def test_trunk_add(suite):

@@ -10,7 +10,7 @@ import pytest
 import suite as sm
 from helpers.audio import tone_share, tone_windows
 from helpers.bus import wait_event
-from helpers.phones import five_phones
+from helpers.phones import Baresip, five_phones
 
 DAEMONS = ["sipproxy", "mediad", "cdrd"]
 RING_TIMEOUT = 4
@@ -133,6 +133,37 @@ def _outcome(calls, caller, number, action=None, timeout=15):
 def test_unknown_number_404(calls):
     created, ended = _outcome(calls, "1001", "5555")
     assert "route_kind" not in created
+    assert (ended["disposition"], ended["sip_code"]) == ("not_found", 404), ended
+
+
+def test_new_user_rings_without_a_route(calls):
+    """Issue 14: an extension made with `ccctl user add` while the suite runs can be
+    called at once, with no `route add`; once deleted, its number is unknown again."""
+    s = calls
+    s.ccctl("user", "add", "1006", "--password", "secret1006", check=True)
+    r = s.ccctl("route", "test", "1006")
+    assert r.returncode == 0 and "-> ext:1006" in r.stdout, (r.stdout, r.stderr)
+    ua = Baresip(s, "1006", "secret1006", s.tone880, answer="auto")
+    try:
+        assert ua.wait_log("200 OK", 10), ua.text()[-2000:]
+        sub = s.subscribe(["sipproxy"], prefix="call.")
+        time.sleep(0.3)
+        s.ua["1001"].dial("1006")
+        created, seen = wait_event(sub, "call.created", timeout=10)
+        assert created, "no call.created; saw %s" % seen
+        assert (created["route_kind"], created["route_target"]) == ("ext", "1006"), created
+        answered, seen = wait_event(sub, "call.answered", created["call_id"], timeout=10)
+        assert answered and answered["answered_by"] == "1006", (answered, seen)
+        time.sleep(1)
+        s.ua["1001"].command("hangup")
+        ended, seen = wait_event(sub, "call.ended", created["call_id"], timeout=10)
+        sub.close()
+        assert ended and ended["disposition"] == "answered", (ended, seen)
+    finally:
+        ua.stop()
+    s.ccctl("user", "del", "1006", check=True)
+    time.sleep(0.5)  # sipproxy reloads on the NOTIFY
+    created, ended = _outcome(calls, "1001", "1006")
     assert (ended["disposition"], ended["sip_code"]) == ("not_found", 404), ended
 
 
