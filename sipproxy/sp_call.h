@@ -101,6 +101,8 @@ struct sp_call {
     struct {
         int mode; /* 0: this call monitors nothing; else sp_monitor_mode_t */
         char agent[16];
+        char sup[64];           /* the supervisor's extension */
+        char via[8];            /* phone (feature code) or console (call.monitor) */
         char user[65];          /* the supervisor's web user */
         char target[48];        /* id of the monitored call */
         int ep_agent, ep_other; /* its endpoints facing the agent and the other party */
@@ -204,8 +206,10 @@ void sp_monitor_media_event(sp_call_t *c, const char *type, json_t *body);
 /* c is ending: as a supervisor's call its mix goes; as a monitored call its supervisors'
  * calls end. */
 void sp_monitor_call_ending(sp_call_t *c);
-/* mediad restarted and c's endpoints are back: a supervisor's mix is made again. */
+/* mediad restarted and c's endpoints are back: a supervisor's session ends. */
 void sp_monitor_media_restored(sp_call_t *c);
+/* Registers call.monitor (the web console's way in). */
+void sp_monitor_attach(sp_proxy_t *p);
 
 /* sp_callctl.c */
 void sp_callctl_attach(sp_proxy_t *p);

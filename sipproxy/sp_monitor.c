@@ -51,12 +51,12 @@ static void s_audit(sp_call_t *c, const char *action, const char *result)
     if (c->mon.user[0])
         snprintf(a.actor, sizeof a.actor, "%s", c->mon.user);
     else
-        snprintf(a.actor, sizeof a.actor, "ext:%s", c->caller);
+        snprintf(a.actor, sizeof a.actor, "ext:%s", c->mon.sup);
     snprintf(a.role, sizeof a.role, "%s", c->mon.user[0] ? "supervisor" : "");
     snprintf(a.action, sizeof a.action, "%s", action);
     snprintf(a.target, sizeof a.target, "ext:%s", c->mon.agent);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "mode", s_mode_name(c->mon.mode), "via", "phone",
-                          "supervisor_ext", c->caller, "supervisor_call_id", c->id);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "mode", s_mode_name(c->mon.mode), "via",
+                          c->mon.via, "supervisor_ext", c->mon.sup, "supervisor_call_id", c->id);
     if (c->mon.target[0])
         json_object_set_new(d, "call_id", json_string(c->mon.target));
     char *text = json_dumps(d, JSON_COMPACT);
@@ -73,7 +73,7 @@ static void s_publish(sp_call_t *c, const char *action)
 {
     json_t *f =
         json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", action, "mode", s_mode_name(c->mon.mode),
-                  "supervisor", c->caller, "agent", c->mon.agent, "supervisor_call_id", c->id);
+                  "supervisor", c->mon.sup, "agent", c->mon.agent, "supervisor_call_id", c->id);
     if (c->mon.user[0])
         json_object_set_new(f, "supervisor_user", json_string(c->mon.user));
     cc_bus_publish(c->proxy->bus, "call.monitor", c->mon.target, f);
@@ -196,34 +196,49 @@ static void s_ready(sp_call_t *c)
     sp_media(c, "mix.create", json_pack("{s:s}", "call_id", target->id), s_on_mix_created);
 }
 
-void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent)
+/* Check who may and find the agent's call: 0, or the SIP code of why not (the reason
+ * in *why). On success c->mon names the target and its endpoints, counted as monitored. */
+static int s_take_target(sp_call_t *c, const char *supervisor_ext, const char **why)
 {
-    c->mon.mode = mode;
-    snprintf(c->mon.agent, sizeof c->mon.agent, "%s", agent);
-    snprintf(c->answered_by, sizeof c->answered_by, "monitor:%s", agent);
-    cc_info("call.monitor", "agent=%s mode=%s", agent, s_mode_name(mode));
     const char *user = NULL;
-    sp_monitor_verdict_t v =
-        sp_monitor_acl_check(sp_directory_monitor_acl(c->proxy->dir), c->caller, agent, &user);
-    if (user)
+    sp_monitor_verdict_t v = sp_monitor_acl_check(sp_directory_monitor_acl(c->proxy->dir),
+                                                  supervisor_ext, c->mon.agent, &user);
+    if (user && !c->mon.user[0])
         snprintf(c->mon.user, sizeof c->mon.user, "%s", user);
     if (v != SP_MONITOR_ALLOWED) {
-        s_refuse(c, 403, sp_monitor_verdict_name(v));
-        return;
+        *why = sp_monitor_verdict_name(v);
+        return 403;
     }
-    s_find_t f = {.agent = agent, .self = c};
+    s_find_t f = {.agent = c->mon.agent, .self = c};
     sp_b2bua_foreach(c->proxy, s_find_agent_call, &f);
     cc_log_set_call(c->id); /* foreach moved the log context */
     if (!f.found) {
-        s_refuse(c, 480, "agent_not_in_a_call");
-        return;
+        *why = "agent_not_in_a_call";
+        return 480;
     }
     snprintf(c->mon.target, sizeof c->mon.target, "%s", f.found->id);
-    f.found->monitored_by++; /* until this call ends: sp_monitor_call_ending */
     c->mon.ep_agent = f.agent_is_caller ? f.found->ea.id : f.found->eb.id;
     c->mon.ep_other = f.agent_is_caller ? f.found->eb.id : f.found->ea.id;
+    f.found->monitored_by++; /* until this call ends: sp_monitor_call_ending */
+    return 0;
+}
+
+void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent)
+{
+    c->mon.mode = mode;
+    snprintf(c->mon.sup, sizeof c->mon.sup, "%s", c->caller);
+    snprintf(c->mon.via, sizeof c->mon.via, "phone");
+    snprintf(c->mon.agent, sizeof c->mon.agent, "%s", agent);
+    snprintf(c->answered_by, sizeof c->answered_by, "monitor:%s", agent);
+    cc_info("call.monitor", "agent=%s mode=%s", agent, s_mode_name(mode));
     const char *why = NULL;
-    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
+    int code = s_take_target(c, c->caller, &why);
+    if (code) {
+        s_refuse(c, code, why);
+        return;
+    }
+    const char *bad = NULL;
+    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &bad) : NULL;
     if (!probe) {
         sp_call_end(c, SP_END_NO_CODEC, 0);
         return;
@@ -232,6 +247,71 @@ void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent)
     c->a_codec = sp_sdp_codec(&c->offer_info);
     c->a_te = sp_sdp_te(&c->offer_info);
     sp_media_create(c, true, true, &c->offer_info, s_ready);
+}
+
+/* ---- call.monitor: the web console's way in ------------------------------------------ */
+
+static int s_mode_of(const char *name)
+{
+    return !name                          ? 0
+           : strcmp(name, "listen") == 0  ? SP_MONITOR_LISTEN
+           : strcmp(name, "whisper") == 0 ? SP_MONITOR_WHISPER
+           : strcmp(name, "barge") == 0   ? SP_MONITOR_BARGE
+                                          : 0;
+}
+
+static void s_on_monitor(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    (void)cmd;
+    sp_proxy_t *p = arg;
+    const char *id = json_string_value(json_object_get(args, "call_id"));
+    const char *agent = json_string_value(json_object_get(args, "agent"));
+    const char *user = json_string_value(json_object_get(args, "user"));
+    int mode = s_mode_of(json_string_value(json_object_get(args, "mode")));
+    if (!mode || !agent || !*agent || strlen(agent) > 15 ||
+        strspn(agent, "0123456789") != strlen(agent)) {
+        cc_bus_reply_error(bus, req, "bad_args",
+                           "mode must be listen, whisper or barge and agent "
+                           "an extension");
+        return;
+    }
+    sp_call_t *c = id ? sp_call_find(p, id) : NULL;
+    if (!c) {
+        cc_bus_reply_error(bus, req, "unknown_call", "no call '%s'", id ? id : "");
+        return;
+    }
+    /* the supervisor's phone: the answered leg A of an originated call, else the caller */
+    const char *colon = strchr(c->a.target, ':');
+    const char *sup = strncmp(c->a.target, "ext:", 4) == 0 && colon ? colon + 1 : c->caller;
+    if (c->state != SP_CALL_ANSWERED || c->mon.mode || c->ea.id <= 0 || c->winner) {
+        cc_bus_reply_error(bus, req, "bad_state",
+                           "the call must be answered, to the supervisor alone, and not "
+                           "monitoring already");
+        return;
+    }
+    c->mon.mode = mode;
+    snprintf(c->mon.agent, sizeof c->mon.agent, "%s", agent);
+    if (user)
+        snprintf(c->mon.user, sizeof c->mon.user, "%s", user);
+    snprintf(c->mon.sup, sizeof c->mon.sup, "%s", sup);
+    snprintf(c->mon.via, sizeof c->mon.via, "console");
+    const char *why = NULL;
+    int code = s_take_target(c, sup, &why);
+    if (code) {
+        cc_info("call.monitor_refused", "agent=%s supervisor=%s reason=%s", agent, sup, why);
+        s_audit(c, "monitor.start", why);
+        c->mon.mode = 0;
+        cc_bus_reply_error(bus, req, code == 403 ? "forbidden" : "not_in_call", "%s", why);
+        return;
+    }
+    cc_info("call.monitor", "agent=%s mode=%s via=console", agent, s_mode_name(mode));
+    sp_media(c, "mix.create", json_pack("{s:s}", "call_id", c->mon.target), s_on_mix_created);
+    cc_bus_reply(bus, req, json_pack("{s:s}", "monitored_call_id", c->mon.target));
+}
+
+void sp_monitor_attach(sp_proxy_t *p)
+{
+    cc_bus_on_command(p->bus, "call.monitor", s_on_monitor, p);
 }
 
 void sp_monitor_media_event(sp_call_t *c, const char *type, json_t *body)

@@ -466,6 +466,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     self->dir = *directory_p;
     *directory_p = NULL;
     sp_callctl_attach(self);
+    sp_monitor_attach(self);
     cc_info("sip.listening", "url=%s transports=udp,tcp", url);
     return self;
 fail:

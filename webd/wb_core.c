@@ -192,6 +192,17 @@ void wb_touch_queue(wb_core_t *core, wb_queue_t *q)
     core->ch.queues[core->ch.nqueues++] = q;
 }
 
+int wb_core_agent_monitor(wb_core_t *self, const char *ext, const char *by, const char *mode)
+{
+    wb_agent_t *a = wb_core_agent(self, ext);
+    if (!a)
+        return -1;
+    snprintf(a->monitored_by, sizeof a->monitored_by, "%s", mode && by ? by : "");
+    snprintf(a->monitor_mode, sizeof a->monitor_mode, "%s", mode ? mode : "");
+    wb_touch_agent(self, a);
+    return 0;
+}
+
 void wb_touch_agent(wb_core_t *core, wb_agent_t *a)
 {
     if (!a->dirty && !wb_grow((void **)&core->ch.agents, &core->ch_agents_cap, core->ch.nagents,

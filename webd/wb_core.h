@@ -144,6 +144,9 @@ typedef struct wb_agent {
     int64_t talk_ms_today;
     char last_queue[WB_NAME_MAX]; /* queue of the call it finished last: its wrap-up's */
     wb_qset_t queues;             /* memberships */
+    /* a supervisor listening in (sipproxy's call.monitor): who and how; "" when nobody */
+    char monitored_by[80];
+    char monitor_mode[8];
     bool dirty;
 } wb_agent_t;
 
@@ -221,6 +224,9 @@ int wb_core_members_set(wb_core_t *self, const char *queue, const char *const *e
 
 /* One event. 0, or -EINVAL (missing a field it needs), -ENOMEM. */
 int wb_core_apply(wb_core_t *self, const wb_event_t *ev);
+/* A supervisor started monitoring agent ext (or changed mode): by, mode; stopped: mode
+ * NULL. -1 for an agent the board does not know. */
+int wb_core_agent_monitor(wb_core_t *self, const char *ext, const char *by, const char *mode);
 
 /* Replace the live state (calls and agent states) by a snapshot: call begin, then each
  * call and agent, then end (calls not in the snapshot are removed). */

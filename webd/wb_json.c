@@ -97,6 +97,10 @@ json_t *wb_json_agent(const wb_core_t *core, const wb_agent_t *a)
                                       s_ms(a->call_since_us)));
     else
         json_object_set_new(o, "call", json_null());
+    json_object_set_new(
+        o, "monitored",
+        a->monitor_mode[0] ? json_pack("{s:s, s:s}", "by", a->monitored_by, "mode", a->monitor_mode)
+                           : json_null());
     json_object_set_new(o, "today",
                         json_pack("{s:i, s:o}", "calls", (int)a->calls_today, "talk_s",
                                   s_tenths(wb_mean_s_x10(a->talk_ms_today, 1))));

@@ -178,8 +178,8 @@ void wd_load_day(const char *time_zone, int64_t now_us, int64_t *start, int64_t 
 
 wd_handler_fn wd_h_csrf, wd_h_login, wd_h_logout, wd_h_session, wd_h_stream, wd_h_board,
     wd_h_queues, wd_h_queue, wd_h_agents, wd_h_calls, wd_h_abandoned, wd_h_alerts, wd_h_agent_state,
-    wd_h_hangup, wd_h_move, wd_h_callback, wd_h_originate, wd_h_cdrs, wd_h_recordings, wd_h_audit,
-    wd_h_figures, wd_h_page, wd_h_static, wd_h_root;
+    wd_h_hangup, wd_h_move, wd_h_callback, wd_h_originate, wd_h_monitor, wd_h_cdrs, wd_h_recordings,
+    wd_h_audit, wd_h_figures, wd_h_page, wd_h_static, wd_h_root;
 
 /* Audit one action of a request (wd_http.c calls it for every reply to an action route). */
 void wd_audit(wd_req_t *req, const char *result);

@@ -3,7 +3,9 @@
  * call.hangup), move a waiting call or change its priority (acdd queue.move), schedule a
  * callback (acdd queue.callback), and click-to-call: sipproxy rings the agent's phone
  * (call.originate, webd as the controller) and, once the agent answers, connects the
- * number (call.connect). Every request is owned by the HTTP request that made it. */
+ * number (call.connect); monitoring works the same way: the supervisor's own phone is rung
+ * and, once answered, sipproxy's call.monitor puts it into the agent's call. Every request
+ * is owned by the HTTP request that made it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,9 @@ void wd_h_callback(wd_req_t *req)
 
 typedef struct {
     char number[64];
+    char monitor[16];   /* the agent to monitor ("": click-to-call) */
+    char mode[8];       /* listen, whisper or barge */
+    char user[80];      /* who asked */
     int64_t connect_id; /* of the agent's leg; 0 until the originate reply names it */
     bool early;         /* a result that came before the reply: result/target kept */
     char result[16];
@@ -116,10 +121,32 @@ static void s_connect_number(wd_app_t *app, const char *call_id, const s_orig_t 
                    app->set.request_timeout_ms, NULL, NULL);
 }
 
-/* The agent's leg answered (connect the number) or not (forget the call). */
+static void s_on_monitoring(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus, (void)arg;
+    if (status != 0) /* refused after all (the agent's call ended meanwhile): ring off */
+        cc_info("webd.monitor_failed", "error=%s",
+                cc_logq(json_string_value(json_object_get(result, "code"))));
+}
+
+/* The supervisor's phone answered: into the agent's call. */
+static void s_monitor_agent(wd_app_t *app, const char *call_id, const s_orig_t *o)
+{
+    cc_info("webd.monitor", "call=%s agent=%s mode=%s user=%s", call_id, o->monitor, o->mode,
+            cc_logq(o->user));
+    if (!cc_bus_request(app->bus, NULL, "sipproxy", "call.monitor",
+                        json_pack("{s:s, s:s, s:s, s:s}", "call_id", call_id, "agent", o->monitor,
+                                  "mode", o->mode, "user", o->user),
+                        app->set.request_timeout_ms, s_on_monitoring, NULL))
+        cc_warn("webd.monitor_failed", "call=%s error=unreachable", call_id);
+}
+
+/* The first leg answered (connect the number, or start monitoring) or not (forget it). */
 static void s_leg_result(wd_app_t *app, const char *call_id, s_orig_t *o, const char *result)
 {
-    if (!strcmp(result, "answered"))
+    if (!strcmp(result, "answered") && o->monitor[0])
+        s_monitor_agent(app, call_id, o);
+    else if (!strcmp(result, "answered"))
         s_connect_number(app, call_id, o);
     else
         cc_info("webd.click_to_call_failed", "call=%s result=%s", call_id, cc_logq(result));
@@ -145,14 +172,22 @@ static void s_on_originated(cc_bus_t *bus, int status, json_t *result, void *arg
         wd_reply_error(req, 500, "internal", NULL, "out of memory");
         return;
     }
-    snprintf(o->number, sizeof o->number, "%s", s_str(req->body, "number"));
+    const char *number = s_str(req->body, "number");
+    snprintf(o->number, sizeof o->number, "%s", number ? number : "");
+    if (!number) { /* a monitoring session: see wd_h_monitor */
+        snprintf(o->monitor, sizeof o->monitor, "%s", wd_param(&req->params, "ext"));
+        snprintf(o->mode, sizeof o->mode, "%s", s_str(req->body, "mode"));
+        snprintf(o->user, sizeof o->user, "%s", req->who.name);
+    }
     o->connect_id = json_integer_value(json_object_get(result, "connect_id"));
     o->at_us = wd_now_us();
     if (o->early && o->early_connect_id == o->connect_id) { /* the agent was quicker */
         o->early = false;
         s_leg_result(app, call_id, o, o->result);
     }
-    wd_reply_json(req, 200, json_pack("{s:s, s:s}", "call_id", call_id, "state", "ringing_agent"));
+    wd_reply_json(req, 200,
+                  json_pack("{s:s, s:s}", "call_id", call_id, "state",
+                            number ? "ringing_agent" : "ringing_supervisor"));
 }
 
 void wd_h_originate(wd_req_t *req)
@@ -164,6 +199,31 @@ void wd_h_originate(wd_req_t *req)
     json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller",
                              s_str(req->body, "number"), "caller_name", name, "controller", "webd",
                              "timeout_s", 30);
+    if (!app->originates)
+        app->originates = cc_map_new(free);
+    app->originate_at_us = wd_now_us();
+    s_send(req, "sipproxy", "call.originate", args, s_on_originated);
+}
+
+/* POST /api/agents/{ext}/monitor: ring the supervisor's own phone (the web user's
+ * extension); once it answers, sipproxy mixes it into the agent's call in the mode asked.
+ * sipproxy checks again who may (the same rule as the phone's feature codes). */
+void wd_h_monitor(wd_req_t *req)
+{
+    wd_app_t *app = req->app;
+    if (!req->who.ext[0]) {
+        wd_reply_error(req, 409, "no_phone", NULL,
+                       "%s has no extension to ring: set one with ccctl web user ... --ext",
+                       req->who.name);
+        return;
+    }
+    char target[48], name[96];
+    snprintf(target, sizeof target, "ext:%s", req->who.ext);
+    snprintf(name, sizeof name, "Monitor %s (%s)", wd_param(&req->params, "ext"),
+             s_str(req->body, "mode"));
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller",
+                             wd_param(&req->params, "ext"), "caller_name", name, "controller",
+                             "webd", "timeout_s", 30);
     if (!app->originates)
         app->originates = cc_map_new(free);
     app->originate_at_us = wd_now_us();

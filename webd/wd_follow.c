@@ -162,7 +162,17 @@ static void s_on_loss(cc_bus_t *bus, const char *publisher, uint64_t epoch, uint
 static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
-    wd_console_on_sipproxy(arg, ev);
+    wd_app_t *app = arg;
+    if (strcmp(ev->type, "call.monitor") == 0) { /* the agent shows as monitored */
+        const char *action = s_str(ev->body, "action"), *user = s_str(ev->body, "supervisor_user");
+        bool stopped = action && strcmp(action, "stopped") == 0;
+        if (wb_core_agent_monitor(app->core, s_str(ev->body, "agent"),
+                                  user ? user : s_str(ev->body, "supervisor"),
+                                  stopped ? NULL : s_str(ev->body, "mode")) == 0)
+            wd_board_flush(app);
+        return;
+    }
+    wd_console_on_sipproxy(app, ev);
 }
 
 /* ---- the snapshot --------------------------------------------------------------------------- */
@@ -273,7 +283,8 @@ int wd_follow_start(wd_app_t *app)
 {
     app->follow.held = json_array();
     cc_bus_on_loss(app->bus, s_on_loss, app);
-    if (cc_bus_subscribe(app->bus, "sipproxy", "call.connect_result", s_on_sipproxy, app) != 0)
+    if (cc_bus_subscribe(app->bus, "sipproxy", "call.connect_result", s_on_sipproxy, app) != 0 ||
+        cc_bus_subscribe(app->bus, "sipproxy", "call.monitor", s_on_sipproxy, app) != 0)
         return -1;
     s_ask_snapshot(app);
     return 0;

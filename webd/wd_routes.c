@@ -10,6 +10,7 @@
     }
 
 static const char *const s_states[] = {"ready", "pause", "logout", "login", NULL};
+static const char *const s_modes[] = {"listen", "whisper", "barge", NULL};
 
 static const wd_field_t s_login[] = {{"name", WD_F_STRING, true, 1, 64, WD_CS_USER, NULL},
                                      {"password", WD_F_STRING, true, 1, 256, WD_CS_TEXT, NULL},
@@ -31,6 +32,8 @@ static const wd_field_t s_callback[] = {{"queue", WD_F_STRING, true, 1, 63, WD_C
 static const wd_field_t s_originate[] = {{"agent", WD_F_STRING, true, 2, 15, WD_CS_DIGITS, NULL},
                                          {"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                          F_END};
+static const wd_field_t s_monitor[] = {{"mode", WD_F_STRING, true, 1, 16, WD_CS_NAME, s_modes},
+                                       F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
@@ -87,6 +90,8 @@ static const wd_route_t s_routes[] = {
      wd_h_callback},
     {"POST", "/api/originate", STAFF, WD_R_CSRF, WD_SCOPE_BODY_AGENT, s_originate, "originate",
      wd_h_originate},
+    {"POST", "/api/agents/{ext}/monitor", STAFF, WD_R_CSRF, WD_SCOPE_AGENT, s_monitor, "monitor",
+     wd_h_monitor},
     /* history */
     {"GET", "/api/cdrs", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_cdrs, NULL, wd_h_cdrs},
     {"GET", "/api/recordings", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_recordings, NULL, wd_h_recordings},

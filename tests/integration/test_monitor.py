@@ -16,9 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
 from helpers.audio import goertzel, make_tone  # noqa: E402
 from helpers.bus import wait_event  # noqa: E402
+from helpers.bus import wait_until  # noqa: E402
 from helpers.phones import Baresip  # noqa: E402
+from helpers.webclient import Http, web_user  # noqa: E402
 
-DAEMONS = ["sipproxy", "mediad", "acdd", "cdrd"]
+DAEMONS = ["sipproxy", "mediad", "acdd", "cdrd", "webd"]
 PHONES = {"1001": 440, "1002": 880, "1003": 660, "2001": 1320, "2002": 1320}
 FREQS = (440, 880, 1320)
 
@@ -37,6 +39,7 @@ def mon(pg_cluster, bin_dir):
         s.ccctl("agent", "add", "1003", "--queue", "billing", check=True)
         s.ccctl("web", "user", "add", "sue", "--role", "supervisor", "--queues", "sales",
                 "--ext", "2001", "--password", "-", input="sue-password-1\n", check=True)
+        web_user(s, "nophone", "supervisor", "nophone-password", queues="*")
         s.start()
         s.ua = {}
         for ext, freq in PHONES.items():
@@ -175,3 +178,55 @@ def test_agent_not_in_a_call_gets_480(mon):
     ended, seen = wait_event(sub, "call.ended", created["call_id"], timeout=10)
     assert ended and ended["sip_code"] == 480, seen
     sub.close()
+
+
+def test_console_rings_the_supervisor_then_monitors(mon):
+    s = mon
+    web = Http(s.http_port)
+    web.login("sue", "sue-password-1")
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    cid = start_call(s, sub, "1001", "1002")
+    caller, agent, sup = s.ua["1001"], s.ua["1002"], s.ua["2001"]
+
+    # outside sue's queues, and a supervisor without a phone: refused, nothing rings
+    r = web.post("/api/agents/1003/monitor", {"mode": "listen"})
+    assert r.status == 403, r
+    r = web.post("/api/agents/1002/monitor", {"mode": "spy"})
+    assert r.status == 400 and r.error_field() == "mode", r
+    other = Http(s.http_port)
+    other.login("nophone", "nophone-password")
+    r = other.post("/api/agents/1002/monitor", {"mode": "listen"})
+    assert r.status == 409 and r.json["error"]["code"] == "no_phone", r
+
+    r = web.post("/api/agents/1002/monitor", {"mode": "whisper"})
+    assert r.status == 200 and r.json["state"] == "ringing_supervisor", r
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=15)
+    assert ev and ev["action"] == "started" and ev["mode"] == "whisper", seen
+    assert ev["supervisor"] == "2001" and ev["supervisor_user"] == "sue"
+    sid = ev["supervisor_call_id"]
+    board = wait_until(lambda: [a for a in web.get("/api/agents").json["agents"]
+                                if a["ext"] == "1002" and a["monitored"]], timeout=5,
+                       what="1002 shown as monitored")
+    assert board[0]["monitored"] == {"by": "sue", "mode": "whisper"}, board
+    time.sleep(1.0)
+    check(agent, [440, 1320], [880], "console whisper: the agent hears the supervisor")
+    check(caller, [880], [1320, 440], "console whisper: the caller does not")
+
+    sup.command("hangup")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=5)
+    assert ev and ev["action"] == "stopped", seen
+    wait_until(lambda: [a for a in web.get("/api/agents").json["agents"]
+                        if a["ext"] == "1002" and a["monitored"] is None], timeout=5,
+               what="1002 no longer monitored")
+    ended, seen = wait_event(sub, "call.ended", sid, timeout=10)
+    assert ended, seen
+    caller.command("hangup")
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
+    assert ended, seen
+    sub.close()
+    rows = s.psql("SELECT actor, result FROM web_audit WHERE action = 'monitor' ORDER BY id")
+    assert ("sue", "ok") in rows, rows  # webd's own record of the console action
+    rows = s.psql("SELECT actor, detail->>'via' FROM web_audit WHERE action = 'monitor.start' "
+                  "AND result = 'ok' ORDER BY id DESC LIMIT 1")
+    assert rows == [("sue", "console")], rows

@@ -406,9 +406,31 @@
     call.append(el("span", "strong", a.call.caller || "unknown"),
       el("span", "muted small", " · " + a.call.queue + " · "));
     call.append(ticking(el("span", "mono small"), a.call.since));
+    if (a.monitored)
+      call.append(el("span", "badge badge-monitored",
+        (a.monitored.mode === "listen" ? "listened to" : a.monitored.mode) + " by " + a.monitored.by));
     call.append(actionButton("Hang up", "btn-danger", () =>
       post("/api/calls/" + encodeURIComponent(a.call.call_id) + "/hangup", {}, "Call hung up")));
+    call.append(monitorSelect(a));
     return call;
+  }
+
+  // Listen / whisper / barge: the supervisor's own phone rings, then joins in that mode.
+  function monitorSelect(a) {
+    const sel = el("select", "select-small");
+    const phone = session && session.ext;
+    sel.append(new Option(phone ? "Monitor…" : "Monitor (no phone)", ""));
+    for (const [mode, label] of [["listen", "Listen"], ["whisper", "Whisper"], ["barge", "Barge"]])
+      sel.append(new Option(label, mode));
+    sel.disabled = !phone;
+    if (!phone) sel.title = "Your web user has no extension to ring";
+    sel.addEventListener("change", () => {
+      if (!sel.value) return;
+      post("/api/agents/" + encodeURIComponent(a.ext) + "/monitor", { mode: sel.value },
+        "Your phone " + phone + " rings: answer to " + sel.value + " to " + a.ext);
+      sel.value = "";
+    });
+    return sel;
   }
 
   // An agent's row, built once; set() redraws a cell only when what it shows changed. Rows
@@ -440,7 +462,8 @@
       setText(pillEl, STATE_LABEL[a.state] || a.state);
       setText(reason, a.state === "not_ready" ? a.reason : "");
       ticking(since, a.state === "logged_out" ? 0 : a.since);
-      const callKey = a.call ? a.call.call_id + "/" + a.call.since : "";
+      const callKey = a.call ? a.call.call_id + "/" + a.call.since + "/" +
+        (a.monitored ? a.monitored.mode + "/" + a.monitored.by : "") : "";
       if (callKey !== shown.call) {
         const fresh = agentCall(a);
         call.replaceWith(fresh);
