@@ -331,6 +331,10 @@ CC_TEST(dialplan_targets)
     CC_CHECK_INT(cc_target_parse("trunk:pstn-1_a.b", &kind, name, sizeof name, err, sizeof err), 0);
     CC_CHECK_INT(kind, CC_TARGET_TRUNK);
     CC_CHECK_STR(name, "pstn-1_a.b");
+    CC_CHECK_INT(cc_target_parse("conf:board-room", &kind, name, sizeof name, err, sizeof err), 0);
+    CC_CHECK_INT(kind, CC_TARGET_CONF);
+    CC_CHECK_STR(name, "board-room");
+    CC_CHECK_STR(cc_target_kind_name(CC_TARGET_CONF), "conf");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_EXT), "ext");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_QUEUE), "queue");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_IVR), "ivr");
