@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { S_THEN_NONE = 0, S_THEN_PIN, S_THEN_MUSIC, S_THEN_HANGUP };
+enum {
+    S_THEN_NONE = 0,
+    S_THEN_PIN,
+    S_THEN_MUSIC,
+    S_THEN_HANGUP
+};
 
 struct conf_room {
     conf_room_cfg_t cfg;
@@ -462,7 +467,7 @@ void conf_room_destroy(conf_room_t **self_p)
 
 void conf_actions_format(const conf_actions_t *out, char *buf, size_t len)
 {
-    static const char *kinds[] = {"play", "stop",   "join", "mute",  "timer",
+    static const char *kinds[] = {"play",   "stop",   "join", "mute",  "timer",
                                   "hangup", "joined", "left", "muted", "locked"};
     size_t n = 0;
     buf[0] = '\0';
@@ -487,8 +492,8 @@ void conf_actions_format(const conf_actions_t *out, char *buf, size_t len)
             break;
         case CONF_ACT_MUTED:
             if (n < len)
-                n += (size_t)snprintf(buf + n, len - n, " %s by %s", a->muted ? "on" : "off",
-                                      a->by);
+                n +=
+                    (size_t)snprintf(buf + n, len - n, " %s by %s", a->muted ? "on" : "off", a->by);
             break;
         case CONF_ACT_LOCKED:
             if (n < len)

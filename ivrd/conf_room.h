@@ -24,10 +24,10 @@
 #define CONF_NAME_MAX 64
 #define CONF_PIN_MAX 12
 #define CONF_PIN_TRIES 3
-#define CONF_MEMBERS_MAX 64           /* in the room at once (WAITING + IN) */
+#define CONF_MEMBERS_MAX 64                /* in the room at once (WAITING + IN) */
 #define CONF_SLOTS (CONF_MEMBERS_MAX + 16) /* also those entering a PIN or being refused */
-#define CONF_PIN_TIMEOUT_MS 8000      /* after the prompt or the last key: the entry counts */
-#define CONF_REAP_MS 15000            /* hung up but never reported gone: forget it */
+#define CONF_PIN_TIMEOUT_MS 8000           /* after the prompt or the last key: the entry counts */
+#define CONF_REAP_MS 15000                 /* hung up but never reported gone: forget it */
 #define CONF_ACTIONS_MAX (3 * CONF_SLOTS)
 
 typedef struct {
@@ -37,7 +37,12 @@ typedef struct {
     int max_members;                      /* 0: CONF_MEMBERS_MAX */
 } conf_room_cfg_t;
 
-typedef enum { CONF_M_PIN = 0, CONF_M_WAITING, CONF_M_IN, CONF_M_LEAVING } conf_member_state_t;
+typedef enum {
+    CONF_M_PIN = 0,
+    CONF_M_WAITING,
+    CONF_M_IN,
+    CONF_M_LEAVING
+} conf_member_state_t;
 
 typedef struct {
     int id;
@@ -108,8 +113,7 @@ void conf_room_timer(conf_room_t *self, int member, int64_t now, conf_actions_t 
 void conf_room_gone(conf_room_t *self, int member, const char *reason, conf_actions_t *out);
 /* The console. 0, or -1: no such member (kick, mute), or nobody in the room (lock). */
 int conf_room_kick(conf_room_t *self, int member, int64_t now, conf_actions_t *out);
-int conf_room_mute(conf_room_t *self, int member, bool muted, const char *by,
-                   conf_actions_t *out);
+int conf_room_mute(conf_room_t *self, int member, bool muted, const char *by, conf_actions_t *out);
 int conf_room_lock(conf_room_t *self, bool locked, const char *by, conf_actions_t *out);
 void conf_room_talking(conf_room_t *self, int member, bool talking);
 
