@@ -348,7 +348,7 @@ int cc_dialplan_add(cc_dialplan_t *self, const cc_route_t *route)
         return -1;
     if (s_compile(route->pattern, &entry.pat, NULL, 0) != 0)
         return -1;
-    if ((unsigned)route->kind > CC_TARGET_TRUNK || route->strip < 0 ||
+    if ((unsigned)route->kind > CC_TARGET_CONF || route->strip < 0 ||
         memchr(route->target, '\0', sizeof route->target) == NULL ||
         memchr(route->prefix, '\0', sizeof route->prefix) == NULL)
         return -1;
