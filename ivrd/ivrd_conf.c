@@ -28,11 +28,11 @@ typedef struct {
     char caller[64];
     char room_name[CONF_NAME_MAX];
     int endpoint_id;
-    int member;                 /* id in the room, 0 until it arrived */
-    unsigned play;              /* the core's id of what plays (0: nothing) */
-    cc_bus_handle_t play_req;   /* its play.start while unanswered */
-    json_int_t md_play;         /* mediad's id for it */
-    json_int_t finished;        /* a play reported done before its reply */
+    int member;               /* id in the room, 0 until it arrived */
+    unsigned play;            /* the core's id of what plays (0: nothing) */
+    cc_bus_handle_t play_req; /* its play.start while unanswered */
+    json_int_t md_play;       /* mediad's id for it */
+    json_int_t finished;      /* a play reported done before its reply */
     char finished_reason[16];
     int timer_id;
     bool join_pending; /* waits for the room's mix */
@@ -81,9 +81,8 @@ static int64_t s_now(const ivrd_conf_t *self)
 static cc_bus_handle_t s_request(s_member_t *m, const char *target, const char *cmd, json_t *args,
                                  cc_bus_reply_fn *on_reply)
 {
-    cc_bus_handle_t h =
-        cc_bus_request(s_bus(m->owner), on_reply ? &m->requests : NULL, target, cmd, args,
-                       S_CMD_TIMEOUT_MS, on_reply, on_reply ? m : NULL);
+    cc_bus_handle_t h = cc_bus_request(s_bus(m->owner), on_reply ? &m->requests : NULL, target, cmd,
+                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? m : NULL);
     if (!h)
         cc_warn("conf.send_failed", "cmd=%s target=%s", cmd, target);
     return h;
@@ -156,11 +155,11 @@ static void s_play(s_member_t *m, const conf_action_t *a)
     m->play = a->play;
     m->md_play = 0;
     m->finished = 0;
-    m->play_req = s_request(m, "mediad", "play.start",
-                            json_pack("{s:i, s:o, s:s, s:b, s:b}", "endpoint_id", m->endpoint_id,
-                                      "prompts", prompts, "language", "en", "loop", a->loop,
-                                      "barge_in", a->barge_in),
-                            s_on_play_reply);
+    m->play_req =
+        s_request(m, "mediad", "play.start",
+                  json_pack("{s:i, s:o, s:s, s:b, s:b}", "endpoint_id", m->endpoint_id, "prompts",
+                            prompts, "language", "en", "loop", a->loop, "barge_in", a->barge_in),
+                  s_on_play_reply);
 }
 
 static void s_stop(s_member_t *m)
@@ -200,8 +199,8 @@ static void s_send_join(s_member_t *m)
     const conf_member_t *cm = conf_room_member(m->room->core, m->member);
     m->join_pending = false;
     s_request(m, "mediad", "mix.join",
-              json_pack("{s:I, s:i, s:b}", "mix_id", m->room->mix_id, "endpoint_id",
-                        m->endpoint_id, "muted", cm && cm->muted),
+              json_pack("{s:I, s:i, s:b}", "mix_id", m->room->mix_id, "endpoint_id", m->endpoint_id,
+                        "muted", cm && cm->muted),
               s_on_join_reply);
 }
 
@@ -281,9 +280,8 @@ static void s_hangup(s_member_t *m, const char *reason)
     m->hangup_sent = true;
     char why[64];
     snprintf(why, sizeof why, "conference: %s", reason ? reason : "hangup");
-    s_request(m, "sipproxy", "call.hangup", json_pack("{s:s, s:s}", "call_id", m->call_id, "reason",
-                                                      why),
-              NULL);
+    s_request(m, "sipproxy", "call.hangup",
+              json_pack("{s:s, s:s}", "call_id", m->call_id, "reason", why), NULL);
 }
 
 static void s_publish(s_room_t *room, const conf_action_t *a, s_member_t *m)
@@ -320,9 +318,9 @@ static void s_publish(s_room_t *room, const conf_action_t *a, s_member_t *m)
         break;
     case CONF_ACT_LOCKED:
         cc_info("conf.locked", "room=%s locked=%d by=%s", cc_logq(room->name), a->locked, a->by);
-        cc_bus_publish(bus, "conf.locked", NULL,
-                       json_pack("{s:s, s:b, s:s}", "room", room->name, "locked", a->locked, "by",
-                                 a->by));
+        cc_bus_publish(
+            bus, "conf.locked", NULL,
+            json_pack("{s:s, s:b, s:s}", "room", room->name, "locked", a->locked, "by", a->by));
         break;
     default:
         break;
@@ -353,8 +351,7 @@ static void s_apply(s_room_t *room, s_member_t *hint)
         case CONF_ACT_MUTE:
             if (m && !m->join_pending)
                 s_request(m, "mediad", "mix.set",
-                          json_pack("{s:i, s:b}", "endpoint_id", m->endpoint_id, "muted",
-                                    a->muted),
+                          json_pack("{s:i, s:b}", "endpoint_id", m->endpoint_id, "muted", a->muted),
                           NULL);
             break;
         case CONF_ACT_TIMER:
@@ -586,15 +583,15 @@ static json_t *s_room_json(s_room_t *room)
     json_t *members = json_array();
     for (size_t i = 0; i < conf_room_slots(room->core); i++) {
         const conf_member_t *cm = conf_room_member_at(room->core, i);
-        json_array_append_new(
-            members, json_pack("{s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:I}", "member", cm->id,
-                               "call_id", cm->call_id, "caller", cm->caller, "state",
-                               conf_member_state_name(cm->state), "moderator", cm->moderator,
-                               "muted", cm->muted, "talking", cm->talking, "joined",
-                               (json_int_t)(cm->joined_at / 1000)));
+        json_array_append_new(members,
+                              json_pack("{s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:I}", "member",
+                                        cm->id, "call_id", cm->call_id, "caller", cm->caller,
+                                        "state", conf_member_state_name(cm->state), "moderator",
+                                        cm->moderator, "muted", cm->muted, "talking", cm->talking,
+                                        "joined", (json_int_t)(cm->joined_at / 1000)));
     }
-    return json_pack("{s:s, s:b, s:o}", "room", room->name, "locked",
-                     conf_room_locked(room->core), "members", members);
+    return json_pack("{s:s, s:b, s:o}", "room", room->name, "locked", conf_room_locked(room->core),
+                     "members", members);
 }
 
 static void s_on_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
