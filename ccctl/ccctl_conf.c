@@ -103,9 +103,9 @@ static int s_add_rows(ccctl_t *ctx, const s_room_t *r)
 {
     PGresult *res = NULL;
     const char *pn[] = {r->number};
-    int rc = s_exec(ctx, "checking the dialplan",
-                    "SELECT target_kind || ':' || target FROM dialplan WHERE pattern = $1", 1, pn,
-                    &res);
+    int rc =
+        s_exec(ctx, "checking the dialplan",
+               "SELECT target_kind || ':' || target FROM dialplan WHERE pattern = $1", 1, pn, &res);
     if (rc)
         return rc;
     if (PQntuples(res) > 0)
@@ -170,8 +170,8 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
         return ccctl_db_fail(ctx, "BEGIN failed");
     const char *p[] = {args.pos[0]};
     PGresult *res = NULL;
-    rc = s_exec(ctx, "deleting the room", "DELETE FROM conferences WHERE name = $1 RETURNING number",
-                1, p, &res);
+    rc = s_exec(ctx, "deleting the room",
+                "DELETE FROM conferences WHERE name = $1 RETURNING number", 1, p, &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no room '%s'", args.pos[0]);
     PQclear(res);
@@ -184,8 +184,7 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     }
     if (cc_pg_commit(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "COMMIT failed");
-    printf("deleted room %s and its route (callers in it stay until they hang up)\n",
-           args.pos[0]);
+    printf("deleted room %s and its route (callers in it stay until they hang up)\n", args.pos[0]);
     return CCCTL_EXIT_OK;
 }
 
@@ -195,15 +194,15 @@ static json_t *s_live_room(json_t *live, const char *name)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(live, i, r) if (!strcmp(json_string_value(json_object_get(r, "room")), name))
-        return r;
+    json_array_foreach(
+        live, i, r) if (!strcmp(json_string_value(json_object_get(r, "room")), name)) return r;
     return NULL;
 }
 
 static void s_print_members(json_t *live)
 {
-    static const char *const headers[] = {"ROOM",  "ID",      "CALLER", "STATE",
-                                          "MODERATOR", "MUTED", "TALKING", "CALL", NULL};
+    static const char *const headers[] = {"ROOM",  "ID",      "CALLER", "STATE", "MODERATOR",
+                                          "MUTED", "TALKING", "CALL",   NULL};
     ccctl_table_t *t = ccctl_table_new(headers);
     size_t i, j;
     json_t *r, *m;
@@ -214,15 +213,14 @@ static void s_print_members(json_t *live)
             char id[16];
             snprintf(id, sizeof id, "%lld",
                      (long long)json_integer_value(json_object_get(m, "member")));
-            const char *cells[] = {
-                json_string_value(json_object_get(r, "room")),
-                id,
-                json_string_value(json_object_get(m, "caller")),
-                json_string_value(json_object_get(m, "state")),
-                json_is_true(json_object_get(m, "moderator")) ? "yes" : "no",
-                json_is_true(json_object_get(m, "muted")) ? "yes" : "no",
-                json_is_true(json_object_get(m, "talking")) ? "yes" : "no",
-                json_string_value(json_object_get(m, "call_id"))};
+            const char *cells[] = {json_string_value(json_object_get(r, "room")),
+                                   id,
+                                   json_string_value(json_object_get(m, "caller")),
+                                   json_string_value(json_object_get(m, "state")),
+                                   json_is_true(json_object_get(m, "moderator")) ? "yes" : "no",
+                                   json_is_true(json_object_get(m, "muted")) ? "yes" : "no",
+                                   json_is_true(json_object_get(m, "talking")) ? "yes" : "no",
+                                   json_string_value(json_object_get(m, "call_id"))};
             if (t)
                 ccctl_table_add(t, cells);
         }
@@ -248,28 +246,27 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     if (!res)
         return ccctl_db_fail(ctx, "listing the rooms failed");
     int live_rc;
-    json_t *reply = PQntuples(res) > 0 ? ccctl_daemon_call(ctx, "ivrd", "conf.list", NULL, &live_rc)
-                                       : NULL;
+    json_t *reply =
+        PQntuples(res) > 0 ? ccctl_daemon_call(ctx, "ivrd", "conf.list", NULL, &live_rc) : NULL;
     json_t *live = json_object_get(reply, "rooms");
     json_t *rooms = json_array();
     for (int r = 0; r < PQntuples(res); r++) {
         const char *name = PQgetvalue(res, r, 0);
         json_t *lr = s_live_room(live, name);
         json_array_append_new(
-            rooms,
-            json_pack("{s:s, s:s, s:b, s:b, s:i, s:b, s:o}", "room", name, "number",
-                      PQgetvalue(res, r, 1), "pin", PQgetvalue(res, r, 2)[0] == 't',
-                      "moderator_pin", PQgetvalue(res, r, 3)[0] == 't', "max",
-                      atoi(PQgetvalue(res, r, 4)), "locked",
-                      json_is_true(json_object_get(lr, "locked")), "members",
-                      lr ? json_incref(json_object_get(lr, "members")) : json_array()));
+            rooms, json_pack("{s:s, s:s, s:b, s:b, s:i, s:b, s:o}", "room", name, "number",
+                             PQgetvalue(res, r, 1), "pin", PQgetvalue(res, r, 2)[0] == 't',
+                             "moderator_pin", PQgetvalue(res, r, 3)[0] == 't', "max",
+                             atoi(PQgetvalue(res, r, 4)), "locked",
+                             json_is_true(json_object_get(lr, "locked")), "members",
+                             lr ? json_incref(json_object_get(lr, "members")) : json_array()));
     }
     if (ccctl_flag(&args, "--json")) {
         ccctl_json_print(rooms, stdout); /* takes it */
         rooms = NULL;
     } else {
-        static const char *const headers[] = {"ROOM",   "NUMBER", "PIN",  "MODERATOR PIN",
-                                              "MAX",    "LOCKED", "IN",   NULL};
+        static const char *const headers[] = {"ROOM", "NUMBER", "PIN", "MODERATOR PIN",
+                                              "MAX",  "LOCKED", "IN",  NULL};
         ccctl_table_t *t = ccctl_table_new(headers);
         size_t i;
         json_t *o;
@@ -338,14 +335,14 @@ static int s_kick(ccctl_t *ctx, int argc, char **argv)
 
 static int s_mute(ccctl_t *ctx, int argc, char **argv)
 {
-    return s_to_ivrd(ctx, argc, argv, 2, "ROOM WHO", "conf.mute",
-                     json_pack("{s:b}", "muted", 1), "muted");
+    return s_to_ivrd(ctx, argc, argv, 2, "ROOM WHO", "conf.mute", json_pack("{s:b}", "muted", 1),
+                     "muted");
 }
 
 static int s_unmute(ccctl_t *ctx, int argc, char **argv)
 {
-    return s_to_ivrd(ctx, argc, argv, 2, "ROOM WHO", "conf.mute",
-                     json_pack("{s:b}", "muted", 0), "unmuted");
+    return s_to_ivrd(ctx, argc, argv, 2, "ROOM WHO", "conf.mute", json_pack("{s:b}", "muted", 0),
+                     "unmuted");
 }
 
 static int s_lock(ccctl_t *ctx, int argc, char **argv)
@@ -363,9 +360,9 @@ static int s_unlock(ccctl_t *ctx, int argc, char **argv)
 int ccctl_conf_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},   {"del", s_del},       {"list", s_list}, {"kick", s_kick},
-        {"mute", s_mute}, {"unmute", s_unmute}, {"lock", s_lock}, {"unlock", s_unlock},
-        {NULL, NULL},
+        {"add", s_add},   {"del", s_del},       {"list", s_list},
+        {"kick", s_kick}, {"mute", s_mute},     {"unmute", s_unmute},
+        {"lock", s_lock}, {"unlock", s_unlock}, {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_conf_usage);
 }
