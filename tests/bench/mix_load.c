@@ -108,7 +108,8 @@ int main(int argc, char **argv)
     int64_t t0 = s_now_ns();
     for (int i = 0; i < s_n; i++)
         s_m[i].next_ns = t0 + (int64_t)i * 20000000 / s_n;
-    int64_t measure_from = t0 + (int64_t)(warm * 1e9), measure_to = measure_from + (int64_t)(dur * 1e9);
+    int64_t measure_from = t0 + (int64_t)(warm * 1e9),
+            measure_to = measure_from + (int64_t)(dur * 1e9);
     double cpu0 = -1, cpu1 = -1;
     uint64_t sent = 0, late_send = 0;
     uint8_t pkt[172], buf[2048];
@@ -166,9 +167,9 @@ int main(int argc, char **argv)
     printf("members=%d dur=%.0fs sent=%llu received=%llu expected=%llu loss=%.3f%% "
            "gap_dev_p50=%lluus p99=%lluus max=%lluus mediad_cpu=%.1f%% "
            "mediad_us_per_member_s=%.1f late_sends=%llu\n",
-           s_n, dur, (unsigned long long)sent, (unsigned long long)rx,
-           (unsigned long long)expected, loss, (unsigned long long)s_pct(0.5),
-           (unsigned long long)s_pct(0.99), (unsigned long long)s_max_us, 100.0 * cpu / dur,
-           cpu / (dur * s_n) * 1e6, (unsigned long long)late_send);
+           s_n, dur, (unsigned long long)sent, (unsigned long long)rx, (unsigned long long)expected,
+           loss, (unsigned long long)s_pct(0.5), (unsigned long long)s_pct(0.99),
+           (unsigned long long)s_max_us, 100.0 * cpu / dur, cpu / (dur * s_n) * 1e6,
+           (unsigned long long)late_send);
     return 0;
 }
