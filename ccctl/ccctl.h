@@ -113,6 +113,10 @@ int ccctl_ivr_demo(ccctl_t *ctx);
 int ccctl_recording_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_recording_usage(FILE *out);
 
+/* Conference rooms (ccctl_conf.c). */
+int ccctl_conf_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_conf_usage(FILE *out);
+
 /* Live calls (ccctl_calls.c): `ccctl call hangup`. */
 int ccctl_call_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_call_usage(FILE *out);

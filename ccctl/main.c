@@ -28,6 +28,8 @@ static const struct {
     {"agent", ccctl_agent_main, ccctl_agent_usage,
      "ACD agents: add, del, login, logout, ready, pause, list"},
     {"call", ccctl_call_main, ccctl_call_usage, "live calls: hangup"},
+    {"conf", ccctl_conf_main, ccctl_conf_usage,
+     "conference rooms: add, del, list, kick, mute, unmute, lock, unlock"},
     {"web", ccctl_web_main, ccctl_web_usage,
      "web gateway: users, API tokens, alert thresholds, audit log"},
     {"recording", ccctl_recording_main, ccctl_recording_usage,

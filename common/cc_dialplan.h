@@ -17,7 +17,7 @@
  * a deleted one stops, and only a table row with exactly that pattern sends the number
  * elsewhere (wildcards never hide an extension).
  *
- * Targets: "ext:1001", "queue:support", "ivr:main", "trunk:pstn". */
+ * Targets: "ext:1001", "queue:support", "ivr:main", "trunk:pstn", "conf:sales-weekly". */
 #ifndef CC_DIALPLAN_H
 #define CC_DIALPLAN_H
 
@@ -32,14 +32,15 @@ typedef enum {
     CC_TARGET_EXT = 0,
     CC_TARGET_QUEUE,
     CC_TARGET_IVR,
-    CC_TARGET_TRUNK
+    CC_TARGET_TRUNK,
+    CC_TARGET_CONF /* a conference room (ivrd) */
 } cc_target_kind_t;
 
 typedef struct {
     long id; /* row id, also the tie-breaker: lower wins */
     char pattern[CC_PATTERN_MAX];
     cc_target_kind_t kind;
-    char target[CC_TARGET_NAME_MAX]; /* "1001", "support", "main", "pstn" */
+    char target[CC_TARGET_NAME_MAX]; /* "1001", "support", "main", "pstn", a room */
     int strip;                       /* leading characters removed before dialling out */
     char prefix[CC_NUMBER_MAX];      /* then prepended */
     bool implicit;                   /* a user's extension, not a table row (id 0) */

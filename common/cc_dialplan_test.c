@@ -331,6 +331,20 @@ CC_TEST(dialplan_targets)
     CC_CHECK_INT(cc_target_parse("trunk:pstn-1_a.b", &kind, name, sizeof name, err, sizeof err), 0);
     CC_CHECK_INT(kind, CC_TARGET_TRUNK);
     CC_CHECK_STR(name, "pstn-1_a.b");
+    CC_CHECK_INT(cc_target_parse("conf:board-room", &kind, name, sizeof name, err, sizeof err), 0);
+    CC_CHECK_INT(kind, CC_TARGET_CONF);
+    CC_CHECK_STR(name, "board-room");
+    CC_CHECK_STR(cc_target_kind_name(CC_TARGET_CONF), "conf");
+    /* and such a route is taken and matched (sipproxy and ccctl route test) */
+    cc_dialplan_t *dp = cc_dialplan_new();
+    cc_route_t room = {.id = 1, .kind = CC_TARGET_CONF};
+    snprintf(room.pattern, sizeof room.pattern, "700");
+    snprintf(room.target, sizeof room.target, "board-room");
+    CC_CHECK_INT(cc_dialplan_add(dp, &room), 0);
+    const cc_route_t *m = cc_dialplan_match(dp, "700");
+    bool found = m && m->kind == CC_TARGET_CONF;
+    cc_dialplan_destroy(&dp);
+    CC_CHECK(found);
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_EXT), "ext");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_QUEUE), "queue");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_IVR), "ivr");

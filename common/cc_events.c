@@ -42,6 +42,7 @@ static const s_row_t s_rows[] = {
 #include "events/ivr.def"
 #include "events/rec.def"
 #include "events/web.def"
+#include "events/conf.def"
     /* ---- end of catalogue ------------------------------------------------------------ */
 };
 

@@ -4,6 +4,8 @@
  *                 survey writes in batches; answers come back to the loop through a pipe
  *   ivrd_call.c   calls: ivr.start, the bus events of a call, the interpreter's actions
  *                 turned into call.* / play.* / queue.enter commands
+ *   ivrd_conf.c   conference rooms: conf.start, the room core's (conf_room.c) actions turned
+ *                 into play.* / mix.* / call.hangup, conf.* events and commands
  * Everything but the worker runs on the loop thread. */
 #ifndef IVRD_H
 #define IVRD_H
@@ -18,12 +20,14 @@
 typedef struct ivrd_flows ivrd_flows_t;
 typedef struct ivrd_db ivrd_db_t;
 typedef struct ivrd_calls ivrd_calls_t;
+typedef struct ivrd_conf ivrd_conf_t;
 
 typedef struct {
     cc_daemon_t *daemon;
     ivrd_flows_t *flows;
     ivrd_db_t *db;
     ivrd_calls_t *calls;
+    ivrd_conf_t *conf;
     int64_t clock_offset_ms;
 } ivrd_t;
 
@@ -74,5 +78,16 @@ void ivrd_calls_lookup_result(ivrd_t *ivrd, const char *call_id, uint64_t serial
                               size_t var_count);
 /* SIGTERM: hang up every call (best effort) and record the path. */
 void ivrd_calls_stop(ivrd_calls_t *self);
+
+/* ---- conference rooms -------------------------------------------------------------- */
+
+/* Loads the rooms (NULL: the database could not be read, or no memory) and serves conf.*. */
+ivrd_conf_t *ivrd_conf_new(ivrd_t *ivrd);
+void ivrd_conf_destroy(ivrd_conf_t **self_p);
+/* Reads `conferences` again (on NOTIFY cc_config 'conferences'). 0 or -1 (old kept). */
+int ivrd_conf_reload(ivrd_conf_t *self);
+void ivrd_conf_status(const ivrd_conf_t *self, json_t *details);
+/* SIGTERM: hang up every participant. */
+void ivrd_conf_stop(ivrd_conf_t *self);
 
 #endif

@@ -83,17 +83,22 @@ static void s_take(ivrd_flows_t *self, const char *name, long version, const cha
                    json_pack("{s:s, s:I}", "flow", name, "version", (json_int_t)version));
 }
 
-/* Takes the notifications libpq holds; true if one says the live flows changed. */
+/* Takes the notifications libpq holds; true if one says the live flows changed. One about
+ * the conference rooms reloads those (the NOTIFY socket is this file's). */
 static bool s_drain(ivrd_flows_t *self)
 {
     PGconn *conn = cc_pg_conn(self->ivrd->daemon->pg);
     PGnotify *n;
-    bool changed = false;
+    bool changed = false, rooms = false;
     while (conn && (n = PQnotifies(conn)) != NULL) {
         if (strcmp(n->relname, "cc_config") == 0 && strcmp(n->extra, "ivr_flows_live") == 0)
             changed = true;
+        if (strcmp(n->relname, "cc_config") == 0 && strcmp(n->extra, "conferences") == 0)
+            rooms = true;
         PQfreemem(n);
     }
+    if (rooms && self->ivrd->conf)
+        ivrd_conf_reload(self->ivrd->conf);
     return changed;
 }
 
@@ -192,8 +197,11 @@ static void s_recheck(cc_loop_t *loop, int timer_id, void *arg)
             return;
     }
     s_listen(self);
-    if (self->listen_fd >= 0)
+    if (self->listen_fd >= 0) {
         ivrd_flows_reload(self);
+        if (self->ivrd->conf)
+            ivrd_conf_reload(self->ivrd->conf);
+    }
 }
 
 ivrd_flows_t *ivrd_flows_new(ivrd_t *ivrd)

@@ -437,7 +437,7 @@ static void s_controlled_ready(sp_call_t *c)
 static void s_route(sp_call_t *c, const cc_route_t *route)
 {
     sp_proxy_t *p = c->proxy;
-    bool controlled = route->kind == CC_TARGET_IVR || route->kind == CC_TARGET_QUEUE;
+    bool controlled = sp_callctl_controlled(route->kind);
     if (!controlled) {
         c->att.id = ++p->connect_seq;
         snprintf(c->answered_by, sizeof c->answered_by, "%s", route->target);
@@ -459,8 +459,7 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
     }
     free(probe);
     if (controlled) {
-        snprintf(c->controller, sizeof c->controller, "%s",
-                 route->kind == CC_TARGET_IVR ? "ivrd" : "acdd");
+        snprintf(c->controller, sizeof c->controller, "%s", sp_callctl_controller(route->kind));
         snprintf(c->answered_by, sizeof c->answered_by, "%s:%s", cc_target_kind_name(route->kind),
                  route->target);
         c->a_codec = sp_sdp_codec(&c->offer_info);

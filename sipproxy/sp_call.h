@@ -215,6 +215,9 @@ void sp_monitor_attach(sp_proxy_t *p);
 void sp_callctl_attach(sp_proxy_t *p);
 /* The caller's endpoint of a call routed to ivr:/queue: is ready: hand the call over. */
 void sp_callctl_handover(sp_call_t *c);
+/* Route kinds a controller drives (ivr, queue, conf), and which daemon that is. */
+bool sp_callctl_controlled(cc_target_kind_t kind);
+const char *sp_callctl_controller(cc_target_kind_t kind);
 /* The connected callee of an on_callee_hangup=return attempt left. */
 void sp_callctl_callee_left(sp_call_t *c, const char *reason);
 

@@ -1,7 +1,7 @@
 /* sp_callctl.c - the controller side of calls (common/events/callctl.def): the hand-over
- * of a call routed to ivr:/queue: (ivr.start to ivrd, queue.enter to acdd) and the
- * call.* commands a controller drives it with: answer, connect, connect_cancel, hangup,
- * originate. Argument checks and replies live here; the SIP work is sp_fork's and
+ * of a call routed to ivr:/conf:/queue: (ivr.start or conf.start to ivrd, queue.enter to
+ * acdd) and the call.* commands a controller drives it with: answer, connect,
+ * connect_cancel, hangup, originate. Argument checks and replies live here; the SIP work is sp_fork's and
  * sp_b2bua's. */
 #include "sp_call.h"
 
@@ -37,17 +37,38 @@ static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
     sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
 }
 
+/* The controller and its hand-over command for a route kind: ivrd runs IVR flows and
+ * conference rooms, acdd queues. */
+const char *sp_callctl_controller(cc_target_kind_t kind)
+{
+    return kind == CC_TARGET_IVR || kind == CC_TARGET_CONF ? "ivrd" : "acdd";
+}
+
+bool sp_callctl_controlled(cc_target_kind_t kind)
+{
+    return kind == CC_TARGET_IVR || kind == CC_TARGET_QUEUE || kind == CC_TARGET_CONF;
+}
+
 void sp_callctl_handover(sp_call_t *c)
 {
-    bool ivr = c->route_kind == CC_TARGET_IVR;
-    json_t *args =
-        ivr ? json_pack("{s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "flow", c->route_target,
-                        "caller", c->caller, "callee", c->callee, "endpoint_id", c->ea.id)
-            : json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
-                        "caller", c->caller, "endpoint_id", c->ea.id, "answered",
-                        c->state == SP_CALL_ANSWERED);
-    if (!cc_bus_request(c->proxy->bus, &c->bus, c->controller, ivr ? "ivr.start" : "queue.enter",
-                        args, c->proxy->set.controller_timeout_ms, s_on_handover, c)) {
+    json_t *args;
+    const char *cmd;
+    if (c->route_kind == CC_TARGET_IVR) {
+        cmd = "ivr.start";
+        args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "flow", c->route_target,
+                         "caller", c->caller, "callee", c->callee, "endpoint_id", c->ea.id);
+    } else if (c->route_kind == CC_TARGET_CONF) {
+        cmd = "conf.start";
+        args = json_pack("{s:s, s:s, s:s, s:i}", "call_id", c->id, "room", c->route_target,
+                         "caller", c->caller, "endpoint_id", c->ea.id);
+    } else {
+        cmd = "queue.enter";
+        args = json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,
+                         "caller", c->caller, "endpoint_id", c->ea.id, "answered",
+                         c->state == SP_CALL_ANSWERED);
+    }
+    if (!cc_bus_request(c->proxy->bus, &c->bus, c->controller, cmd, args,
+                        c->proxy->set.controller_timeout_ms, s_on_handover, c)) {
         snprintf(c->reason, sizeof c->reason, "%s did not take the call: request failed",
                  c->controller);
         sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);

@@ -106,13 +106,12 @@ static void s_blind(sp_call_t *c, const char *number)
     }
     cc_info("call.transfer", "number=%s route=%s:%s", number, cc_target_kind_name(route->kind),
             route->target);
-    if (route->kind == CC_TARGET_QUEUE || route->kind == CC_TARGET_IVR) {
+    if (sp_callctl_controlled(route->kind)) {
         s_referrer_leaves(c, 200);
         sp_fork_reset(c);
         c->route_kind = route->kind;
         snprintf(c->route_target, sizeof c->route_target, "%s", route->target);
-        snprintf(c->controller, sizeof c->controller, "%s",
-                 route->kind == CC_TARGET_IVR ? "ivrd" : "acdd");
+        snprintf(c->controller, sizeof c->controller, "%s", sp_callctl_controller(route->kind));
         sp_media_play_stop(c, c->ea.id);
         sp_callctl_handover(c);
         return;

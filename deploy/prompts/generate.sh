@@ -88,6 +88,19 @@ english() {
     s numbers/hundred "hundred"
     s numbers/thousand "thousand"
     s numbers/million "million"
+    # conference rooms (ivrd/conf_room.c)
+    s conf/enter_pin "Please enter the conference PIN, followed by the hash key."
+    s conf/wrong_pin "That PIN is not valid."
+    s conf/first "You are the first participant."
+    s conf/wait_moderator "The conference will begin when the moderator joins. Please wait."
+    s conf/locked "This conference is locked."
+    s conf/full "This conference is full."
+    s conf/muted "You are muted."
+    s conf/unmuted "You are no longer muted."
+    s conf/room_locked "The conference is now locked."
+    s conf/room_unlocked "The conference is now unlocked."
+    s conf/all_muted "All other participants are muted."
+    s conf/all_unmuted "All participants may speak again."
 }
 
 mandarin() {
@@ -179,6 +192,17 @@ music() {
     mv "$dest.part.wav" "$dest"
 }
 
+# OUT/tones/join.wav: what a caller hears on entering a conference room, a short rising
+# chirp (1200-1800 Hz, 250 ms)
+tones() {
+    dest="$OUT/tones/join.wav"
+    [ -e "$dest" ] && return 0
+    mkdir -p "$OUT/tones"
+    sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
+        synth 0.25 sine 1200:1800 fade 0.01 0.25 0.05 vol 0.5
+    mv "$dest.part.wav" "$dest"
+}
+
 silences() {
     mkdir -p "$OUT/silence"
     for ms in 250 500 1000 2000; do
@@ -197,6 +221,7 @@ en_pid=$!
 mandarin &
 cmn_pid=$!
 music
+tones
 silences
 wait "$en_pid"
 wait "$cmn_pid"
