@@ -272,6 +272,8 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
         return;
     if (c->mon.mode || c->monitored_by)
         sp_monitor_call_ending(c);
+    if (c->tw.mix_id || c->tw.partner[0])
+        sp_threeway_call_ending(c);
     sp_call_state_t prev = c->state;
     if (c->att.active && (c->att.from_controller || c->att.originate))
         sp_fork_publish_result(c, "cancelled", 487, c->att.fail_target, 0);
@@ -595,6 +597,8 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
         }
         break;
     case nua_i_bye:
+        if (c->tw.mix_id && sp_threeway_leg_left(c, leg))
+            break; /* the merging party left a three-way call: the others continue */
         if (leg->is_a)
             sp_call_end(c, SP_END_CALLER_BYE, 0);
         else if (leg == c->winner)

@@ -109,6 +109,12 @@ struct sp_call {
         int mix_id;
     } mon;
     int monitored_by; /* on a monitored call: supervisor calls listening now */
+    /* three-way calls (sp_threeway.c): this call and `partner` share one mix */
+    struct {
+        int mix_id; /* 0: not merged */
+        char partner[48];
+        char party[64]; /* the extension that merged them (in both calls) */
+    } tw;
 };
 
 /* sp_b2bua.c */
@@ -184,6 +190,14 @@ void sp_hold_music(sp_call_t *c, int ep);
 /* sp_transfer.c */
 void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip);
 void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_headers);
+/* Make `leaving` (a party of c) c's connected callee, so that the party that stays is
+ * leg A (what sp_transfer_move_leg expects). 0 or -1. */
+int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving);
+/* Leg x of call c2 and its endpoint move into c as its connected callee, in place of c's
+ * winner, which leaves (BYE; a REFER NOTIFY first when notify_code > 0); c's endpoints are
+ * connected; c2 then ends with c2_cause and c2_reason. 0, or -1 when out of memory. */
+int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int notify_code,
+                         sp_end_cause_t c2_cause, const char *c2_reason);
 
 /* sp_feature.c */
 /* "*45", "*46", "*471", "*48" -> code "45".., digits "" or the pause reason digit. */
@@ -210,6 +224,16 @@ void sp_monitor_call_ending(sp_call_t *c);
 void sp_monitor_media_restored(sp_call_t *c);
 /* Registers call.monitor (the web console's way in). */
 void sp_monitor_attach(sp_proxy_t *p);
+
+/* sp_threeway.c */
+/* c (the *33 call) asks to merge its caller's two answered calls into a three-way call.
+ * 0, or -1 when they are not exactly two (logged). */
+int sp_threeway_merge(sp_call_t *c);
+/* A leg of a merged call is leaving (BYE). True when this took care of it: the merging
+ * party left, and the other two stay connected in one call. */
+bool sp_threeway_leg_left(sp_call_t *c, struct sp_leg *leg);
+/* c is ending: its partner goes back to a plain call. */
+void sp_threeway_call_ending(sp_call_t *c);
 
 /* sp_callctl.c */
 void sp_callctl_attach(sp_proxy_t *p);

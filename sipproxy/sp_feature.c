@@ -1,5 +1,6 @@
 /* sp_feature.c - feature codes dialled from a phone (*45 log in, *46 log out, *47[digit]
- * pause, *48 ready), checked before the dialplan: sipproxy answers, asks acdd
+ * pause, *48 ready; *33 three-way, sp_threeway.c's), checked before the dialplan:
+ * sipproxy answers, asks acdd
  * (agent.feature), plays the prompt acdd names (or the configured ok/failed prompt) and
  * hangs up when it has played. Mid-call codes (*1, *2, ...) are DTMF, not dialled
  * numbers, and are recorderd's business. */
@@ -23,7 +24,8 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
         return false;
     char c[3] = {dialled[1], dialled[2], '\0'};
     const char *rest = dialled + 3;
-    bool known = !strcmp(c, "45") || !strcmp(c, "46") || !strcmp(c, "47") || !strcmp(c, "48");
+    bool known = !strcmp(c, "45") || !strcmp(c, "46") || !strcmp(c, "47") || !strcmp(c, "48") ||
+                 !strcmp(c, "33");
     size_t n = strlen(rest);
     if (!known || n > (strcmp(c, "47") == 0 ? 1u : 0u))
         return false;
@@ -98,6 +100,12 @@ static void s_ready(sp_call_t *c)
         c->att.timer = su_timer_create(su_root_task(c->proxy->root), 1000);
     if (c->att.timer)
         su_timer_set_interval(c->att.timer, s_on_timeout, c, S_FEATURE_MAX_MS);
+    if (strcmp(c->feature, "33") == 0) { /* three-way: sipproxy's own, not the ACD's */
+        bool ok = sp_threeway_merge(c) == 0;
+        snprintf(c->reason, sizeof c->reason, "feature code *33 %s", ok ? "done" : "failed");
+        s_play(c, ok ? c->proxy->set.feature_ok_prompt : c->proxy->set.feature_failed_prompt);
+        return;
+    }
     json_t *args = json_pack("{s:s, s:s, s:s}", "ext", c->caller, "code", c->feature, "digits",
                              c->feature_digits);
     if (!cc_bus_request(c->proxy->bus, &c->bus, "acdd", "agent.feature", args,

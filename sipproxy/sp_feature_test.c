@@ -18,6 +18,9 @@ CC_TEST(feature_codes_recognised)
     CC_CHECK_STR(digits, "1");
     CC_CHECK(sp_feature_match("*47", code, sizeof code, digits, sizeof digits));
     CC_CHECK(sp_feature_match("*48", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(sp_feature_match("*33", code, sizeof code, digits, sizeof digits));
+    CC_CHECK_STR(code, "33");
+    CC_CHECK(!sp_feature_match("*331", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*461", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*4712", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*1", code, sizeof code, digits, sizeof digits));

@@ -77,7 +77,8 @@ static void s_referrer_leaves(sp_call_t *c, int notify_code)
     struct sp_leg *r = c->winner;
     c->winner = NULL;
     if (r && r->nh) {
-        s_notify(r, notify_code);
+        if (notify_code > 0) /* it asked with REFER: tell it how that went */
+            s_notify(r, notify_code);
         nua_bye(r->nh, TAG_END());
         r->final = true;
         r->attempt = 0;
@@ -211,14 +212,29 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
         s_notify(from, 481);
         return;
     }
-    struct sp_leg *nx = calloc(1, sizeof *nx);
-    if (!nx || c->nb >= SP_MAX_LEGS || (from->is_a && s_swap(c) != 0)) {
-        free(nx);
+    if (c->nb >= SP_MAX_LEGS || (from->is_a && s_swap(c) != 0)) {
         s_notify(from, 500);
         return;
     }
     cc_info("call.transfer", "attended=%s", c2->id);
-    s_referrer_leaves(c, 200);
+    char why[128];
+    snprintf(why, sizeof why, "attended transfer into call %s", c->id);
+    if (sp_transfer_move_leg(c, c2, x, 200, SP_END_CONTROLLER_HANGUP, why) != 0)
+        cc_warn("call.transfer_failed", "reason=out_of_memory");
+}
+
+int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving)
+{
+    return leaving->is_a ? s_swap(c) : 0;
+}
+
+int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int notify_code,
+                         sp_end_cause_t c2_cause, const char *c2_reason)
+{
+    struct sp_leg *nx = calloc(1, sizeof *nx);
+    if (!nx || c->nb >= SP_MAX_LEGS)
+        return free(nx), -1;
+    s_referrer_leaves(c, notify_code);
     /* the target's leg and endpoint move from c2 to c */
     bool x_was_a = x == &c2->a;
     *nx = *x;
@@ -247,6 +263,7 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
     sp_media_play_stop(c, c->ea.id);
     sp_media_play_stop(c, c->eb.id);
     sp_media_connect(c);
-    snprintf(c2->reason, sizeof c2->reason, "attended transfer into call %s", c->id);
-    sp_call_end(c2, SP_END_CONTROLLER_HANGUP, 0);
+    snprintf(c2->reason, sizeof c2->reason, "%s", c2_reason);
+    sp_call_end(c2, c2_cause, 0);
+    return 0;
 }
