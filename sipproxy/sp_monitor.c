@@ -6,7 +6,8 @@
  *   listen   the supervisor is muted: hears both, heard by nobody
  *   whisper  the supervisor is heard, but the other party hears only the agent
  *   barge    everyone hears everyone
- * Keys on the supervisor's phone switch: 4 listen, 5 whisper, 6 barge. The supervisor
+ * Keys on the supervisor's phone switch: 4 listen, 5 whisper, 6 barge; 7 takes over (the
+ * agent's leg ends, the supervisor stays with the other party). The supervisor
  * hanging up deletes the mix and the call relays as before, untouched; the monitored call
  * ending ends the supervisor's. Every session, mode change and refusal is audited
  * (web_audit) and published (call.monitor, on the monitored call). */
@@ -314,12 +315,42 @@ void sp_monitor_attach(sp_proxy_t *p)
     cc_bus_on_command(p->bus, "call.monitor", s_on_monitor, p);
 }
 
+/* Key 7: the supervisor takes the agent's place. The mix goes, the agent's leg ends (its
+ * controller hears the connection ended, as after a transfer) and the supervisor's leg and
+ * endpoint move into the monitored call, connected to the other party. */
+static void s_take_over(sp_call_t *c)
+{
+    sp_call_t *t = sp_call_find(c->proxy, c->mon.target);
+    if (!t || t->state != SP_CALL_ANSWERED || !t->winner || !t->a.nh)
+        return;
+    bool agent_is_a = t->ea.id == c->mon.ep_agent;
+    cc_bus_request(c->proxy->bus, &c->proxy->mediad_owner, "mediad", "mix.delete",
+                   json_pack("{s:i}", "mix_id", c->mon.mix_id), c->proxy->set.media_timeout_ms,
+                   NULL, NULL);
+    c->mon.mix_id = 0;
+    if (agent_is_a && sp_transfer_take_a_side(t, &t->a) != 0)
+        return;
+    cc_info("call.monitor_takeover", "agent=%s target=%s", c->mon.agent, t->id);
+    s_audit(c, "monitor.takeover", "ok");
+    s_publish(c, "takeover");
+    c->mon.mode = 0; /* no longer a monitor: its end must not touch t */
+    if (t->monitored_by > 0)
+        t->monitored_by--;
+    char why[128];
+    snprintf(why, sizeof why, "the supervisor took over call %.47s", t->id);
+    sp_transfer_move_leg(t, c, &c->a, 0, SP_END_CONTROLLER_HANGUP, why);
+}
+
 void sp_monitor_media_event(sp_call_t *c, const char *type, json_t *body)
 {
     if (strcmp(type, "media.dtmf") != 0 || c->state != SP_CALL_ANSWERED || c->mon.mix_id <= 0 ||
         json_integer_value(json_object_get(body, "endpoint_id")) != c->ea.id)
         return;
     const char *digit = json_string_value(json_object_get(body, "digit"));
+    if (digit && strcmp(digit, "7") == 0) {
+        s_take_over(c);
+        return;
+    }
     int mode = !digit                    ? 0
                : strcmp(digit, "4") == 0 ? SP_MONITOR_LISTEN
                : strcmp(digit, "5") == 0 ? SP_MONITOR_WHISPER

@@ -178,8 +178,8 @@ bool sp_threeway_leg_left(sp_call_t *c, struct sp_leg *leg)
     char why[128];
     snprintf(why, sizeof why, "%.15s left the three-way call; the others go on in %.47s", party,
              other->id);
-    return sp_transfer_move_leg(other, c, x, 0,
-                                leg->is_a ? SP_END_CALLER_BYE : SP_END_CALLEE_BYE, why) == 0;
+    return sp_transfer_move_leg(other, c, x, 0, leg->is_a ? SP_END_CALLER_BYE : SP_END_CALLEE_BYE,
+                                why) == 0;
 }
 
 void sp_threeway_call_ending(sp_call_t *c)

@@ -165,7 +165,7 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     wd_app_t *app = arg;
     if (strcmp(ev->type, "call.monitor") == 0) { /* the agent shows as monitored */
         const char *action = s_str(ev->body, "action"), *user = s_str(ev->body, "supervisor_user");
-        bool stopped = action && strcmp(action, "stopped") == 0;
+        bool stopped = action && (!strcmp(action, "stopped") || !strcmp(action, "takeover"));
         if (wb_core_agent_monitor(app->core, s_str(ev->body, "agent"),
                                   user ? user : s_str(ev->body, "supervisor"),
                                   stopped ? NULL : s_str(ev->body, "mode")) == 0)

@@ -37,7 +37,9 @@ def build(work):
 
 
 def run(exe, work, rooms, size):
-    md = mr.MediadRelay(work / ("%dx%d" % (rooms, size)), name="mediad")
+    here = work / ("%dx%d" % (rooms, size))
+    here.mkdir()
+    md = mr.MediadRelay(here, name="mediad")
     try:
         n = rooms * size
         made = md.batch([("endpoint.create", {"call_id": "room-%d" % (i // size),
@@ -56,7 +58,7 @@ def run(exe, work, rooms, size):
                                "endpoint_id": made[i]["endpoint_id"]}) for i in range(n)]
         if None in md.batch(joins):
             raise SystemExit("mediad: mix.join failed")
-        members = work / ("members-%dx%d.txt" % (rooms, size))
+        members = here / "members.txt"
         members.write_text("".join("%d %d\n" % (p, m["port"]) for p, m in zip(gen_ports, made)))
         out = subprocess.run([str(exe), "-f", str(members), "-d", str(DUR), "-w", str(WARM),
                               "-p", str(md.pid)], capture_output=True, text=True,

@@ -230,3 +230,30 @@ def test_console_rings_the_supervisor_then_monitors(mon):
     rows = s.psql("SELECT actor, detail->>'via' FROM web_audit WHERE action = 'monitor.start' "
                   "AND result = 'ok' ORDER BY id DESC LIMIT 1")
     assert rows == [("sue", "console")], rows
+
+
+def test_take_over_leaves_the_supervisor_with_the_caller(mon):
+    s = mon
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    cid = start_call(s, sub, "1001", "1002")
+    caller, sup = s.ua["1001"], s.ua["2001"]
+    sup.dial("*241002")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=10)
+    assert ev and ev["action"] == "started", seen
+    sid = ev["supervisor_call_id"]
+    time.sleep(1.0)
+    sup.command("sndcode", "7")
+    ev, seen = wait_event(sub, "call.monitor", cid, timeout=5)
+    assert ev and ev["action"] == "takeover", seen
+    ended, seen = wait_event(sub, "call.ended", sid, timeout=10)
+    assert ended and "took over" in ended["reason"], seen
+    time.sleep(1.0)
+    check(caller, [1320], [440, 880], "after the takeover the caller hears the supervisor")
+    check(sup, [440], [880, 1320], "and the supervisor hears the caller")
+    caller.command("hangup")
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
+    assert ended and ended["disposition"] == "answered", seen
+    sub.close()
+    rows = s.psql("SELECT actor, result FROM web_audit WHERE action = 'monitor.takeover'")
+    assert rows == [("sue", "ok")], rows
