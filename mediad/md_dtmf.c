@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "md_g711.h"
+#include "md_stats.h"
 
 static const float s_freqs[8] = {697, 770, 852, 941, 1209, 1336, 1477, 1633};
 static const char s_keys[4][4] = {
@@ -222,35 +223,11 @@ int md_dtmf_pcm(md_dtmf_t *self, const int16_t *pcm, size_t len, md_dtmf_event_t
 
 /* ---- a whole packet ------------------------------------------------------------- */
 
-/* Where the payload of an RTP packet starts and how long it is; -1 if malformed. */
-static int s_payload(const uint8_t *pkt, size_t len, size_t *off, size_t *plen)
-{
-    if (len < 12 || (pkt[0] >> 6) != 2)
-        return -1;
-    size_t pos = 12 + 4u * (pkt[0] & 0x0f);
-    if ((pkt[0] & 0x10) != 0) { /* header extension */
-        if (pos + 4 > len)
-            return -1;
-        pos += 4 + 4u * (size_t)(pkt[pos + 2] << 8 | pkt[pos + 3]);
-    }
-    size_t end = len;
-    if ((pkt[0] & 0x20) != 0) { /* padding: its count is the last byte */
-        if (pkt[len - 1] > len)
-            return -1;
-        end -= pkt[len - 1];
-    }
-    if (pos > end)
-        return -1;
-    *off = pos;
-    *plen = end - pos;
-    return 0;
-}
-
 int md_dtmf_packet(md_dtmf_t *self, int te_pt, const uint8_t *pkt, size_t len, uint64_t now_us,
                    md_dtmf_event_t *out)
 {
     size_t off, plen;
-    if (s_payload(pkt, len, &off, &plen) < 0)
+    if (md_rtp_payload(pkt, len, &off, &plen) < 0)
         return 0;
     int n = 0;
     int pt = pkt[1] & 0x7f;

@@ -314,28 +314,6 @@ int md_mixer_members(md_mixer_t *self, uint32_t mix_id, md_mix_member_fn *fn, vo
 
 /* ---- incoming ----------------------------------------------------------------------- */
 
-/* Where the payload of an RTP packet starts and how long it is; -1 if there is none. */
-static int s_payload(const uint8_t *pkt, size_t len, size_t *off, size_t *plen)
-{
-    size_t pos = 12 + 4u * (pkt[0] & 0x0f);
-    if ((pkt[0] & 0x10) != 0) { /* header extension */
-        if (pos + 4 > len)
-            return -1;
-        pos += 4 + 4u * (size_t)(pkt[pos + 2] << 8 | pkt[pos + 3]);
-    }
-    size_t end = len;
-    if ((pkt[0] & 0x20) != 0) { /* padding: its count is the last byte */
-        if (pkt[len - 1] > len)
-            return -1;
-        end -= pkt[len - 1];
-    }
-    if (pos >= end)
-        return -1;
-    *off = pos;
-    *plen = end - pos;
-    return 0;
-}
-
 static void s_restart_in(s_member_t *m)
 {
     jitter_buffer_reset(m->jb);
@@ -352,7 +330,7 @@ void md_mixer_put(md_mixer_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_
     md_rtp_hdr_t h;
     size_t off, plen;
     if (!m || md_rtp_parse(pkt, len, &h) < 0 || (h.pt != MD_PT_PCMU && h.pt != MD_PT_PCMA) ||
-        s_payload(pkt, len, &off, &plen) < 0 || plen > MD_MIX_MAX_PAYLOAD)
+        md_rtp_payload(pkt, len, &off, &plen) < 0 || plen == 0 || plen > MD_MIX_MAX_PAYLOAD)
         return;
     if (m->have_in) {
         int32_t jump = (int32_t)(h.ts - m->in_ts);

@@ -29,6 +29,29 @@ int md_rtp_parse(const uint8_t *buf, size_t len, md_rtp_hdr_t *out)
     return 0;
 }
 
+int md_rtp_payload(const uint8_t *pkt, size_t len, size_t *off, size_t *plen)
+{
+    if (len < 12 || (pkt[0] >> 6) != 2)
+        return -1;
+    size_t pos = 12 + 4u * (pkt[0] & 0x0f);
+    if ((pkt[0] & 0x10) != 0) { /* header extension */
+        if (pos + 4 > len)
+            return -1;
+        pos += 4 + 4u * (size_t)(pkt[pos + 2] << 8 | pkt[pos + 3]);
+    }
+    size_t end = len;
+    if ((pkt[0] & 0x20) != 0) { /* padding: its count is the last byte */
+        if (pkt[len - 1] > len)
+            return -1;
+        end -= pkt[len - 1];
+    }
+    if (pos > end)
+        return -1;
+    *off = pos;
+    *plen = end - pos;
+    return 0;
+}
+
 bool md_rtp_is_rtcp(const uint8_t *buf, size_t len)
 {
     return len >= 8 && (buf[0] >> 6) == 2 && buf[1] >= 200 && buf[1] <= 207;

@@ -50,6 +50,9 @@ void md_stats_init(md_stats_t *self);
 /* Parse the fixed header of an RTP packet. Returns 0, or -1 if it is too short or not
  * version 2. */
 int md_rtp_parse(const uint8_t *buf, size_t len, md_rtp_hdr_t *out);
+/* Where an RTP packet's payload starts (after CSRCs and any header extension) and how
+ * long it is (padding excluded; may be 0). -1 if the packet is malformed. */
+int md_rtp_payload(const uint8_t *pkt, size_t len, size_t *off, size_t *plen);
 
 /* True if the datagram is RTCP (payload type byte 200-207 with version 2), e.g. rtcp-mux. */
 bool md_rtp_is_rtcp(const uint8_t *buf, size_t len);

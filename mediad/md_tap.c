@@ -30,15 +30,9 @@ int md_tap_add(md_tap_t *self, int party, const uint8_t *pkt, size_t len, uint64
     md_rtp_hdr_t rtp;
     if (md_rtp_parse(pkt, len, &rtp) < 0)
         return 1;
-    size_t off = 12 + 4u * (pkt[0] & 0x0f);
-    if ((pkt[0] & 0x10) && len >= off + 4) /* header extension */
-        off += 4 + 4u * (((size_t)pkt[off + 2] << 8) | pkt[off + 3]);
-    size_t end = len;
-    if ((pkt[0] & 0x20) && len > 0) /* padding */
-        end = pkt[len - 1] <= len ? len - pkt[len - 1] : 0;
-    if (off >= end)
+    size_t off, plen;
+    if (md_rtp_payload(pkt, len, &off, &plen) < 0 || plen == 0)
         return 1;
-    size_t plen = end - off;
     if (plen > MD_TAP_BUF - CC_TAP_HDR - CC_TAP_FRAME_HDR)
         return 1;
     if (self->len + CC_TAP_FRAME_HDR + plen > MD_TAP_BUF || self->nframes == UINT16_MAX)

@@ -333,6 +333,21 @@ void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *typ
     sp_call_end(c, SP_END_MEDIA_TIMEOUT, 0);
 }
 
+int sp_call_answer_here(sp_call_t *c)
+{
+    char *sdp =
+        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
+    if (!sdp)
+        return -1;
+    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    free(sdp);
+    c->a.final = true;
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
+    sp_call_publish_answered(c, NULL);
+    return 0;
+}
+
 char *sp_call_body(const sip_t *sip)
 {
     if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data || sip->sip_payload->pl_len == 0)

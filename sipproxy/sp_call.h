@@ -126,6 +126,9 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code);
 void sp_call_maybe_free(sp_call_t *c);
 void sp_call_try_finish(sp_call_t *c);
 void sp_call_publish_answered(sp_call_t *c, const char *contact);
+/* Answer the caller with the call's own endpoint (ea): 200 OK with its SDP, state answered,
+ * call.answered published. -1 (nothing sent) when the SDP cannot be made. */
+int sp_call_answer_here(sp_call_t *c);
 void sp_call_publish_created(sp_call_t *c, const char *route_kind, const char *route_target);
 char *sp_call_body(const sip_t *sip);
 

@@ -204,21 +204,13 @@ static void s_answer(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *
                            sp_call_state_name(c->state));
         return;
     }
-    char *sdp =
-        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
-    if (!sdp) {
-        cc_bus_reply_error(bus, req, "internal", "out of memory");
-        return;
-    }
-    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-    free(sdp);
-    c->a.final = true;
-    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
     const char *by = json_string_value(json_object_get(args, "answered_by"));
     if (by && by[0])
         snprintf(c->answered_by, sizeof c->answered_by, "%s", by);
-    sp_call_publish_answered(c, NULL);
+    if (sp_call_answer_here(c) != 0) {
+        cc_bus_reply_error(bus, req, "internal", "out of memory");
+        return;
+    }
     cc_bus_reply(bus, req, NULL);
 }
 

@@ -84,18 +84,10 @@ static void s_on_acdd(cc_bus_t *bus, int status, json_t *result, void *arg)
 static void s_ready(sp_call_t *c)
 {
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
-    char *sdp =
-        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
-    if (!sdp) {
+    if (sp_call_answer_here(c) != 0) {
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
     }
-    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-    free(sdp);
-    c->a.final = true;
-    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
-    sp_call_publish_answered(c, NULL);
     if (!c->att.timer)
         c->att.timer = su_timer_create(su_root_task(c->proxy->root), 1000);
     if (c->att.timer)

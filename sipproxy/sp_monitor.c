@@ -182,18 +182,10 @@ static void s_ready(sp_call_t *c)
         s_refuse(c, 480, "call_ended");
         return;
     }
-    char *sdp =
-        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
-    if (!sdp) {
+    if (sp_call_answer_here(c) != 0) {
         sp_call_end(c, SP_END_MEDIA_FAILED, 0);
         return;
     }
-    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-    free(sdp);
-    c->a.final = true;
-    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
-    sp_call_publish_answered(c, NULL);
     sp_media(c, "mix.create", json_pack("{s:s}", "call_id", target->id), s_on_mix_created);
 }
 
