@@ -10,9 +10,9 @@ import wave
 # ---- tones ------------------------------------------------------------------------------
 
 
-def make_tone(path, freq, seconds=30):
+def make_tone(path, freq, seconds=30, volume=0.5):
     subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth",
-                    str(seconds), "sine", str(freq), "vol", "0.5"], check=True)
+                    str(seconds), "sine", str(freq), "vol", str(volume)], check=True)
 
 
 def tone_share(path, freq, window=400):

@@ -1,6 +1,8 @@
 """baresip phones for the tests: Baresip (a headless UA registered with a Suite's sipproxy,
 playing a tone file and recording what it hears), the five-phone set several modules
-register, hanging up every phone, and one call from dial to hangup with its talk time."""
+register, phones that each play a tone of their own and what each of them hears (Goertzel
+powers, assert_hears), hanging up every phone, and one call from dial to hangup with its
+talk time."""
 
 import datetime
 import json
@@ -10,7 +12,7 @@ import subprocess
 import time
 
 import suite as sm
-from .audio import make_tone
+from .audio import goertzel, make_tone
 from .bus import wait_event
 
 
@@ -129,6 +131,42 @@ def five_phones(s, uas):
         uas.append(s.ua[ext])
     for ua in s.ua.values():
         assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
+
+
+def tone_phones(s, tones, uas, volume=0.5, seconds=60):
+    """{ext: Hz}: a phone per extension (the user must exist, password "secret"+ext,
+    auto-answer) playing a sine at its own frequency; s.ua maps ext -> phone. Each goes into
+    `uas` as soon as it runs (the caller stops them, also when registering fails)."""
+    if not hasattr(s, "ua"):
+        s.ua = {}
+    for ext, freq in tones.items():
+        tone = s.var_dir / ("tone%d-%g.wav" % (freq, volume))
+        if not tone.exists():
+            make_tone(tone, freq, seconds, volume)
+        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
+        uas.append(s.ua[ext])
+    for ext in tones:
+        ua = s.ua[ext]
+        assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text())
+
+
+def tone_powers(ua, freqs, seconds=1.5):
+    """Goertzel power at each of freqs in what ua hears over the next `seconds`."""
+    mark = ua.heard_mark()
+    time.sleep(seconds)
+    x = ua.heard_since(mark)
+    assert len(x) > 4000, "%s heard %d samples in %g s" % (ua.ext, len(x), seconds)
+    return {f: goertzel(x, f) for f in freqs}
+
+
+def assert_hears(ua, want, not_want, what, ratio=30, seconds=1.5):
+    """What ua hears holds every frequency in want, each `ratio` times stronger than the
+    strongest of not_want."""
+    p = tone_powers(ua, list(want) + list(not_want), seconds)
+    weakest = min(p[f] for f in want)
+    loudest = max([p[f] for f in not_want] or [0.0])
+    assert weakest > ratio * loudest, "%s: %s heard %s (want %s, not %s)" % (
+        what, ua.ext, {f: "%.3g" % v for f, v in p.items()}, want, not_want)
 
 
 def hangup_all(s):

@@ -14,15 +14,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
-from helpers.audio import goertzel, make_tone  # noqa: E402
-from helpers.bus import wait_event  # noqa: E402
-from helpers.bus import wait_until  # noqa: E402
-from helpers.phones import Baresip  # noqa: E402
+from helpers.bus import wait_event, wait_until  # noqa: E402
+from helpers.phones import assert_hears, tone_phones  # noqa: E402
 from helpers.webclient import Http, web_user  # noqa: E402
 
 DAEMONS = ["sipproxy", "mediad", "acdd", "cdrd", "webd"]
 PHONES = {"1001": 440, "1002": 880, "1003": 660, "2001": 1320, "2002": 1320}
-FREQS = (440, 880, 1320)
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +38,7 @@ def mon(pg_cluster, bin_dir):
                 "--ext", "2001", "--password", "-", input="sue-password-1\n", check=True)
         web_user(s, "nophone", "supervisor", "nophone-password", queues="*")
         s.start()
-        s.ua = {}
-        for ext, freq in PHONES.items():
-            tone = s.var_dir / ("tone%d.wav" % freq)
-            if not tone.exists():
-                make_tone(tone, freq)
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
-            uas.append(s.ua[ext])
-        for ua in s.ua.values():
-            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text())
+        tone_phones(s, PHONES, uas)
         yield s
     finally:
         for ua in uas:
@@ -57,21 +46,8 @@ def mon(pg_cluster, bin_dir):
         s.close()
 
 
-def heard(ua, seconds=1.5):
-    """Goertzel power at each test frequency of what ua hears over the next `seconds`."""
-    mark = ua.heard_mark()
-    time.sleep(seconds)
-    x = ua.heard_since(mark)
-    assert len(x) > 4000, "%s heard %d samples" % (ua.ext, len(x))
-    return {f: goertzel(x, f) for f in FREQS}
-
-
-def check(ua, want, not_want, what, p=None):
-    p = p or heard(ua)
-    weakest = min(p[f] for f in want)
-    loudest = max([p[f] for f in not_want] or [0.0])
-    assert weakest > 30 * loudest, "%s: %s heard %s (want %s, not %s)" % (
-        what, ua.ext, {f: "%.3g" % v for f, v in p.items()}, want, not_want)
+def check(ua, want, not_want, what):
+    assert_hears(ua, want, not_want, what)
 
 
 def start_call(s, sub, a, b):

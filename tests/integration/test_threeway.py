@@ -12,12 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
-from helpers.audio import goertzel, make_tone  # noqa: E402
 from helpers.bus import wait_event  # noqa: E402
-from helpers.phones import Baresip  # noqa: E402
+from helpers.phones import assert_hears, tone_phones  # noqa: E402
 
 PHONES = {"1001": 440, "1002": 880, "1003": 660}
-FREQS = (440, 660, 880)
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +26,7 @@ def tw(pg_cluster, bin_dir):
         for ext in PHONES:
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
         s.start()
-        s.ua = {}
-        for ext, freq in PHONES.items():
-            tone = s.var_dir / ("tone%d.wav" % freq)
-            make_tone(tone, freq)
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
-            uas.append(s.ua[ext])
-        for ua in s.ua.values():
-            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text())
+        tone_phones(s, PHONES, uas)
         yield s
     finally:
         for ua in uas:
@@ -43,20 +34,8 @@ def tw(pg_cluster, bin_dir):
         s.close()
 
 
-def heard(ua, seconds=1.5):
-    mark = ua.heard_mark()
-    time.sleep(seconds)
-    x = ua.heard_since(mark)
-    return {f: goertzel(x, f) for f in FREQS} if len(x) > 4000 else None
-
-
 def check(ua, want, not_want, what):
-    p = heard(ua)
-    assert p, "%s: %s heard nothing" % (what, ua.ext)
-    weakest = min(p[f] for f in want)
-    loudest = max([p[f] for f in not_want] or [0.0])
-    assert weakest > 30 * loudest, "%s: %s heard %s (want %s, not %s)" % (
-        what, ua.ext, {f: "%.3g" % v for f, v in p.items()}, want, not_want)
+    assert_hears(ua, want, not_want, what)
 
 
 def dial(s, sub, a, number):
