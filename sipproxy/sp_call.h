@@ -143,6 +143,10 @@ void sp_media_create(sp_call_t *c, bool caller_side, bool dtmf, const sp_sdp_inf
 /* A direct call's two endpoints in one command: the caller's pointed at its offer and
  * connected to the callee's. */
 void sp_media_create_pair(sp_call_t *c, void (*ready)(sp_call_t *c));
+/* A call sipproxy answers itself (feature codes, monitoring): the codec and
+ * telephone-event of the caller's offer, then the caller's endpoint (ready runs once it
+ * exists). False when the offer has no usable codec: the call has ended (488). */
+bool sp_media_answer_offer(sp_call_t *c, bool dtmf, void (*ready)(sp_call_t *c));
 void sp_media_delete(sp_call_t *c, bool caller_side);
 void sp_media_delete_all(sp_call_t *c);
 void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cc_log.h"
@@ -368,4 +369,19 @@ int sp_media_restore(sp_call_t *c)
     if (c->eb.id > 0)
         rc |= s_restore_one(c, s_restore_args(c, false));
     return rc;
+}
+
+bool sp_media_answer_offer(sp_call_t *c, bool dtmf, void (*ready)(sp_call_t *c))
+{
+    const char *why = NULL;
+    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
+    if (!probe) {
+        sp_call_end(c, SP_END_NO_CODEC, 0);
+        return false;
+    }
+    free(probe);
+    c->a_codec = sp_sdp_codec(&c->offer_info);
+    c->a_te = sp_sdp_te(&c->offer_info);
+    sp_media_create(c, true, dtmf, &c->offer_info, ready);
+    return true;
 }

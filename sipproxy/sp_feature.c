@@ -111,16 +111,7 @@ void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
     snprintf(c->feature_digits, sizeof c->feature_digits, "%s", digits);
     snprintf(c->answered_by, sizeof c->answered_by, "feature:*%s", code);
     cc_info("call.feature", "ext=%s code=%s digits=%s", c->caller, code, digits);
-    const char *why = NULL;
-    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
-    if (!probe) {
-        sp_call_end(c, SP_END_NO_CODEC, 0);
-        return;
-    }
-    free(probe);
-    c->a_codec = sp_sdp_codec(&c->offer_info);
-    c->a_te = sp_sdp_te(&c->offer_info);
-    sp_media_create(c, true, false, &c->offer_info, s_ready);
+    sp_media_answer_offer(c, false, s_ready);
 }
 
 void sp_feature_media_event(sp_call_t *c, const char *type)

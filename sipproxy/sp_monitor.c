@@ -230,16 +230,7 @@ void sp_monitor_start(sp_call_t *c, sp_monitor_mode_t mode, const char *agent)
         s_refuse(c, code, why);
         return;
     }
-    const char *bad = NULL;
-    char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &bad) : NULL;
-    if (!probe) {
-        sp_call_end(c, SP_END_NO_CODEC, 0);
-        return;
-    }
-    free(probe);
-    c->a_codec = sp_sdp_codec(&c->offer_info);
-    c->a_te = sp_sdp_te(&c->offer_info);
-    sp_media_create(c, true, true, &c->offer_info, s_ready);
+    sp_media_answer_offer(c, true, s_ready);
 }
 
 /* ---- call.monitor: the web console's way in ------------------------------------------ */
