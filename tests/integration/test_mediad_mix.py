@@ -2,7 +2,8 @@
 send G.711 tones of their own frequency and what each receives is checked with Goertzel.
 Supervisor monitoring as mix roles (listen, whisper, barge, and back to a plain call), a
 five-party conference with muting, a member whose stream arrives reordered and with 5%
-loss (the others hear no gap), talk events, and error replies.
+loss (the others hear no gap), a recording tap on mixed endpoints, talk events, and error
+replies.
 
 mediad needs no Postgres: helpers.media.Mediad starts it alone (temp var dir, generated
 cc.conf, stopped by PID)."""
@@ -128,6 +129,12 @@ def test_monitoring_modes_as_mix_roles(md):
         hears(got[sup], [440, 880], [1320], "supervisor listening")
         hears(got[caller], [880], [440, 1320], "caller, listen")
         hears(got[agent], [440], [880, 1320], "agent, listen")
+
+        # a recording tap on a member goes on taking what that member's phone sends
+        md.ok("tap.start", tap_id=77, caller_endpoint=caller.id, callee_endpoint=agent.id)
+        exchange([caller, agent, sup], frames=25)
+        tapped = md.ok("tap.stop", tap_id=77)
+        assert tapped["frames"] >= 40, "taps on mixed endpoints: %s" % tapped
 
         md.ok("mix.set", endpoint_id=sup.id, muted=False)
         md.ok("mix.set", endpoint_id=caller.id, hears=[agent.id])
