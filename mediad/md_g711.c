@@ -71,6 +71,9 @@ int16_t md_alaw_decode_slow(uint8_t code)
     return (int16_t)((code & 0x80) ? magnitude : -magnitude);
 }
 
+uint8_t md_ulaw_enc_table[65536];
+uint8_t md_alaw_enc_table[65536];
+
 void md_g711_init(void)
 {
     static bool done;
@@ -79,6 +82,10 @@ void md_g711_init(void)
     for (int i = 0; i < 256; i++) {
         md_ulaw_table[i] = md_ulaw_decode_slow((uint8_t)i);
         md_alaw_table[i] = md_alaw_decode_slow((uint8_t)i);
+    }
+    for (int i = 0; i < 65536; i++) {
+        md_ulaw_enc_table[i] = md_ulaw_encode((int16_t)(uint16_t)i);
+        md_alaw_enc_table[i] = md_alaw_encode((int16_t)(uint16_t)i);
     }
     done = true;
 }

@@ -20,6 +20,10 @@ int16_t md_alaw_decode_slow(uint8_t code);
 /* Decode tables, filled by md_g711_init() (idempotent; call before using them). */
 extern int16_t md_ulaw_table[256];
 extern int16_t md_alaw_table[256];
+/* Encode tables indexed by the sample as uint16_t (64 KiB each), for the mixer, which
+ * encodes every sample it sends: one load instead of a search for the segment. */
+extern uint8_t md_ulaw_enc_table[65536];
+extern uint8_t md_alaw_enc_table[65536];
 void md_g711_init(void);
 
 #endif

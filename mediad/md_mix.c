@@ -465,12 +465,6 @@ static uint64_t s_hears(const s_mix_t *mix, int self_i)
     return mask & all;
 }
 
-static uint8_t s_encode(int32_t v, int pt)
-{
-    int16_t s = v > 32767 ? 32767 : v < -32768 ? -32768 : (int16_t)v;
-    return pt == MD_PT_PCMA ? md_alaw_encode(s) : md_ulaw_encode(s);
-}
-
 /* The encoded payload of what `mask` hears, as payload type pt: computed once per frame.
  * total holds the sum of `heard` (every member heard this frame); a mask that is heard
  * minus one member is the total minus that member's frame. */
@@ -501,8 +495,11 @@ static const uint8_t *s_output(md_mixer_t *self, s_mix_t *mix, uint64_t mask, ui
                     self->sum[i] += mix->m[j]->frame[i];
         src = self->sum;
     }
-    for (int i = 0; i < MD_MIX_FRAME; i++)
-        out[i] = s_encode(src[i], pt);
+    const uint8_t *enc = pt == MD_PT_PCMA ? md_alaw_enc_table : md_ulaw_enc_table;
+    for (int i = 0; i < MD_MIX_FRAME; i++) { /* saturate, then encode */
+        int32_t v = src[i] > 32767 ? 32767 : src[i] < -32768 ? -32768 : src[i];
+        out[i] = enc[(uint16_t)(int16_t)v];
+    }
     self->stats.encodes++;
     return out;
 }

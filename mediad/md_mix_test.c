@@ -532,3 +532,13 @@ CC_TEST(mix_playing_member_is_sent_nothing_but_heard)
     md_mixer_destroy(&mx);
     free(fx.sent);
 }
+
+CC_TEST(mix_encode_tables_match_the_encoders)
+{
+    md_g711_init();
+    for (int i = 0; i < 65536; i++) {
+        int16_t s = (int16_t)(uint16_t)i;
+        CC_CHECK_INT(md_ulaw_enc_table[i], md_ulaw_encode(s));
+        CC_CHECK_INT(md_alaw_enc_table[i], md_alaw_encode(s));
+    }
+}
