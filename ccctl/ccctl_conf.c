@@ -17,6 +17,7 @@
 void ccctl_conf_usage(FILE *out)
 {
     fputs("usage: ccctl conf add ROOM --number N [--pin P] [--moderator-pin M] [--max N]\n"
+          "                        [--record]\n"
           "       ccctl conf del ROOM\n"
           "       ccctl conf list [--json]          rooms, and who is in them (from ivrd)\n"
           "       ccctl conf kick ROOM WHO          hang a participant up\n"
@@ -26,7 +27,8 @@ void ccctl_conf_usage(FILE *out)
           "  PINs: 1-12 digits (\"-\": read from standard input); with --moderator-pin,\n"
           "  callers wait with music until a moderator joins. --max: 1-64 participants.\n"
           "  WHO: the participant id `conf list` shows, the caller's number, or the call id.\n"
-          "  --record is not supported yet (conference recording is not implemented).\n",
+          "  --record: each session of the room (first caller in to last out) is one\n"
+          "  recording, mixed (`ccctl recording list`: call id conf-ROOM-..., callee conf:ROOM).\n",
           out);
 }
 
@@ -44,7 +46,7 @@ static int s_pin(const char *opt, const char *value, char *buf, size_t len)
 }
 
 typedef struct {
-    const char *name, *number;
+    const char *name, *number, *record;
     char pin[64], mod[64], max[16];
 } s_room_t;
 
@@ -55,10 +57,7 @@ static int s_check_add(const ccctl_args_t *a, s_room_t *r)
     if (!ccctl_acd_name_ok(r->name))
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad room name '%s': 1-63 letters, digits, _ . -",
                           r->name);
-    if (ccctl_flag(a, "--record"))
-        return ccctl_fail(CCCTL_EXIT_REFUSED,
-                          "--record: recording conferences is not implemented yet; "
-                          "add the room without it");
+    r->record = ccctl_flag(a, "--record") ? "true" : "false";
     r->number = ccctl_arg(a, "--number");
     if (!r->number)
         return ccctl_usage_fail(ccctl_conf_usage, "conf add: --number N is required");
@@ -118,11 +117,11 @@ static int s_add_rows(ccctl_t *ctx, const s_room_t *r)
         return rc;
     char what[128];
     snprintf(what, sizeof what, "room '%s'", r->name);
-    const char *p[] = {r->name, r->number, r->pin, r->mod, r->max};
+    const char *p[] = {r->name, r->number, r->pin, r->mod, r->max, r->record};
     rc = s_exec(ctx, what,
-                "INSERT INTO conferences (name, number, pin, moderator_pin, max_members) "
-                "VALUES ($1, $2, $3, $4, $5::integer)",
-                5, p, NULL);
+                "INSERT INTO conferences (name, number, pin, moderator_pin, max_members, record) "
+                "VALUES ($1, $2, $3, $4, $5::integer, $6::boolean)",
+                6, p, NULL);
     if (rc)
         return rc;
     const char *pr[] = {r->number, r->name};
@@ -154,9 +153,9 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     }
     if (cc_pg_commit(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "COMMIT failed");
-    printf("added room %s, number %s -> conf:%s (PIN %s, moderator PIN %s, at most %s)\n", r.name,
+    printf("added room %s, number %s -> conf:%s (PIN %s, moderator PIN %s, at most %s%s)\n", r.name,
            r.number, r.name, r.pin[0] ? "set" : "none", r.mod[0] ? "set" : "none",
-           strcmp(r.max, "0") ? r.max : "64");
+           strcmp(r.max, "0") ? r.max : "64", strcmp(r.record, "true") ? "" : ", recorded");
     return CCCTL_EXIT_OK;
 }
 
@@ -241,7 +240,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         return rc;
     PGresult *res = cc_pg_exec_params(ctx->pg,
                                       "SELECT name, number, pin <> '', moderator_pin <> '', "
-                                      "max_members FROM conferences ORDER BY name",
+                                      "max_members, record FROM conferences ORDER BY name",
                                       0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing the rooms failed");
@@ -254,19 +253,19 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         const char *name = PQgetvalue(res, r, 0);
         json_t *lr = s_live_room(live, name);
         json_array_append_new(
-            rooms, json_pack("{s:s, s:s, s:b, s:b, s:i, s:b, s:o}", "room", name, "number",
+            rooms, json_pack("{s:s, s:s, s:b, s:b, s:i, s:b, s:b, s:o}", "room", name, "number",
                              PQgetvalue(res, r, 1), "pin", PQgetvalue(res, r, 2)[0] == 't',
                              "moderator_pin", PQgetvalue(res, r, 3)[0] == 't', "max",
-                             atoi(PQgetvalue(res, r, 4)), "locked",
-                             json_is_true(json_object_get(lr, "locked")), "members",
+                             atoi(PQgetvalue(res, r, 4)), "record", PQgetvalue(res, r, 5)[0] == 't',
+                             "locked", json_is_true(json_object_get(lr, "locked")), "members",
                              lr ? json_incref(json_object_get(lr, "members")) : json_array()));
     }
     if (ccctl_flag(&args, "--json")) {
         ccctl_json_print(rooms, stdout); /* takes it */
         rooms = NULL;
     } else {
-        static const char *const headers[] = {"ROOM", "NUMBER", "PIN", "MODERATOR PIN",
-                                              "MAX",  "LOCKED", "IN",  NULL};
+        static const char *const headers[] = {
+            "ROOM", "NUMBER", "PIN", "MODERATOR PIN", "MAX", "RECORD", "LOCKED", "IN", NULL};
         ccctl_table_t *t = ccctl_table_new(headers);
         size_t i;
         json_t *o;
@@ -281,6 +280,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
                                    json_is_true(json_object_get(o, "pin")) ? "set" : "-",
                                    json_is_true(json_object_get(o, "moderator_pin")) ? "set" : "-",
                                    max,
+                                   json_is_true(json_object_get(o, "record")) ? "yes" : "no",
                                    json_is_true(json_object_get(o, "locked")) ? "yes" : "no",
                                    reply ? in : "?"};
             if (t)

@@ -35,6 +35,7 @@ typedef struct {
     char pin[CONF_PIN_MAX + 1];           /* "" none */
     char moderator_pin[CONF_PIN_MAX + 1]; /* "" none */
     int max_members;                      /* 0: CONF_MEMBERS_MAX */
+    bool record; /* recorded (by ivrd_conf.c: rec.start of the room's mix) */
 } conf_room_cfg_t;
 
 typedef enum {

@@ -47,6 +47,7 @@ struct s_room {
     cc_bus_owner_t requests;
     json_int_t mix_id;
     bool mix_creating;
+    char rec_call_id[96]; /* recorded: recorderd's id of the recording's "call" ("": none) */
 };
 
 struct ivrd_conf {
@@ -204,6 +205,51 @@ static void s_send_join(s_member_t *m)
               s_on_join_reply);
 }
 
+static void s_on_rec_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_room_t *room = arg;
+    const char *msg =
+        status == -EPROTO ? json_string_value(json_object_get(result, "message")) : "no reply";
+    if (status != 0)
+        cc_warn("conf.record_failed", "room=%s recording=%s error=%s", cc_logq(room->name),
+                cc_logq(room->rec_call_id), cc_logq(msg));
+    else
+        cc_info("conf.recording", "room=%s recording=%s recording_id=%lld", cc_logq(room->name),
+                cc_logq(room->rec_call_id),
+                (long long)json_integer_value(json_object_get(result, "recording_id")));
+}
+
+/* A recorded room's mix was made: recorderd records it, as one recording whose call id is
+ * conf-ROOM-<ms the first mix was made>. A mix made anew (mediad restarted) is the same
+ * recording, which follows the new mix. */
+static void s_record(s_room_t *room)
+{
+    if (!conf_room_cfg(room->core)->record)
+        return;
+    if (!room->rec_call_id[0])
+        snprintf(room->rec_call_id, sizeof room->rec_call_id, "conf-%s-%llu", room->name,
+                 (unsigned long long)(cc_wall_us() / 1000u));
+    char callee[96];
+    snprintf(callee, sizeof callee, "conf:%s", room->name);
+    cc_bus_request(s_bus(room->owner), &room->requests, "recorderd", "rec.start",
+                   json_pack("{s:s, s:I, s:s}", "call_id", room->rec_call_id, "mix_id",
+                             room->mix_id, "callee", callee),
+                   S_CMD_TIMEOUT_MS, s_on_rec_reply, room);
+}
+
+/* The room empties (or ivrd stops): its recording closes. */
+static void s_record_stop(s_room_t *room)
+{
+    if (!room->rec_call_id[0])
+        return;
+    cc_info("conf.recording_stop", "room=%s recording=%s", cc_logq(room->name),
+            cc_logq(room->rec_call_id));
+    cc_bus_request(s_bus(room->owner), NULL, "recorderd", "rec.stop",
+                   json_pack("{s:s}", "call_id", room->rec_call_id), S_CMD_TIMEOUT_MS, NULL, NULL);
+    room->rec_call_id[0] = '\0';
+}
+
 static void s_on_mix_created(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
@@ -215,6 +261,7 @@ static void s_on_mix_created(cc_bus_t *bus, int status, json_t *result, void *ar
     }
     room->mix_id = json_integer_value(json_object_get(result, "mix_id"));
     cc_info("conf.mix", "room=%s mix=%lld", cc_logq(room->name), (long long)room->mix_id);
+    s_record(room);
     for (size_t i = 0; i < conf_room_slots(room->core); i++) {
         const conf_member_t *cm = conf_room_member_at(room->core, i);
         s_member_t *m = cc_map_get(room->owner->by_call, cm->call_id);
@@ -382,6 +429,7 @@ static void s_gone(s_member_t *m, const char *reason)
             s_apply(room, m);
         }
         if (conf_room_slots(room->core) == 0) {
+            s_record_stop(room); /* before the mix goes: mix.delete ships the tap's last batch */
             if (room->mix_id)
                 cc_bus_request(s_bus(self), NULL, "mediad", "mix.delete",
                                json_pack("{s:I}", "mix_id", room->mix_id), S_CMD_TIMEOUT_MS, NULL,
@@ -590,8 +638,9 @@ static json_t *s_room_json(s_room_t *room)
                                         cm->moderator, "muted", cm->muted, "talking", cm->talking,
                                         "joined", (json_int_t)(cm->joined_at / 1000)));
     }
-    return json_pack("{s:s, s:b, s:o}", "room", room->name, "locked", conf_room_locked(room->core),
-                     "members", members);
+    return json_pack("{s:s, s:b, s:o, s:o}", "room", room->name, "locked",
+                     conf_room_locked(room->core), "members", members, "recording",
+                     room->rec_call_id[0] ? json_string(room->rec_call_id) : json_null());
 }
 
 static void s_on_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
@@ -686,7 +735,8 @@ int ivrd_conf_reload(ivrd_conf_t *self)
 {
     cc_pg_t *pg = self->ivrd->daemon->pg;
     PGresult *res = cc_pg_exec_params(
-        pg, "SELECT name, pin, moderator_pin, max_members FROM conferences ORDER BY name", 0, NULL);
+        pg, "SELECT name, pin, moderator_pin, max_members, record FROM conferences ORDER BY name",
+        0, NULL);
     if (!res) {
         cc_error("conf.rooms_read_failed", "error=%s", cc_logq(cc_pg_error(pg)));
         return -1;
@@ -700,6 +750,7 @@ int ivrd_conf_reload(ivrd_conf_t *self)
         snprintf(cfg->pin, sizeof cfg->pin, "%s", PQgetvalue(res, r, 1));
         snprintf(cfg->moderator_pin, sizeof cfg->moderator_pin, "%s", PQgetvalue(res, r, 2));
         cfg->max_members = atoi(PQgetvalue(res, r, 3));
+        cfg->record = PQgetvalue(res, r, 4)[0] == 't';
         if (cc_map_put(self->cfgs, cfg->name, cfg) != 0) {
             free(cfg);
             continue;
@@ -760,6 +811,9 @@ void ivrd_conf_stop(ivrd_conf_t *self)
         s_hangup(m, "ivrd stopping");
     }
     cc_log_set_call(NULL);
+    it = cc_map_iter(self->rooms);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));)
+        s_record_stop(cc_map_value(e));
 }
 
 void ivrd_conf_destroy(ivrd_conf_t **self_p)

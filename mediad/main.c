@@ -110,14 +110,16 @@ int main(int argc, char **argv)
     md_media_t *media = md_media_new(daemon->bus, daemon->loop, core, rtp, prompt_dir);
     if (!media)
         s_fail("cannot register the prompt and DTMF commands");
-    md_taps_t *taps = md_taps_new(daemon->bus, daemon->loop, core, rtp, cc_config_run_dir(cfg),
-                                  (int)cc_config_int(cfg, "mediad", "tap_batch_ms"),
-                                  (int)cc_config_int(cfg, "mediad", "tap_hwm"));
-    if (!taps)
-        s_fail("cannot set up the recording taps");
     md_mixes_t *mixes = md_mixes_new(daemon->bus, daemon->loop, core, rtp);
     if (!mixes)
         s_fail("cannot set up mixing");
+    /* after mixes, which it borrows (a tap can follow a mix), and destroyed before them */
+    md_taps_t *taps =
+        md_taps_new(daemon->bus, daemon->loop, core, rtp, mixes, cc_config_run_dir(cfg),
+                    (int)cc_config_int(cfg, "mediad", "tap_batch_ms"),
+                    (int)cc_config_int(cfg, "mediad", "tap_hwm"));
+    if (!taps)
+        s_fail("cannot set up the recording taps");
     s_parts_t parts = {.bus = bus, .media = media, .taps = taps, .mixes = mixes};
     cc_daemon_on_status(daemon, s_status, &parts);
 
@@ -144,8 +146,8 @@ int main(int argc, char **argv)
                 (unsigned long long)quarantine_ms);
     int rc = cc_daemon_run(daemon);
 
-    md_mixes_destroy(&mixes);
     md_taps_destroy(&taps);
+    md_mixes_destroy(&mixes);
     md_media_destroy(&media);
     md_bus_destroy(&bus);
     md_rtp_destroy(&rtp);

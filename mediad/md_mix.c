@@ -52,6 +52,10 @@ struct s_mix {
     int n;
     uint64_t due_us;
     uint64_t empty_since_us; /* when the last member left (or the mix was made) */
+    void *tap;               /* recorded (md_mixer_set_tap): its own stream */
+    uint32_t tap_ssrc, tap_ts;
+    uint16_t tap_seq;
+    bool tap_marker;
 };
 
 struct md_mixer {
@@ -63,6 +67,7 @@ struct md_mixer {
     uint64_t rng;
     md_mix_send_fn *send;
     md_mix_talk_fn *talk;
+    md_mix_tap_fn *tap;
     void *arg;
     md_mix_stats_t stats;
     /* scratch of one frame: the total, and the distinct outputs encoded so far */
@@ -312,6 +317,34 @@ int md_mixer_members(md_mixer_t *self, uint32_t mix_id, md_mix_member_fn *fn, vo
     return mix->n;
 }
 
+void md_mixer_on_tap(md_mixer_t *self, md_mix_tap_fn *fn)
+{
+    self->tap = fn;
+}
+
+int md_mixer_set_tap(md_mixer_t *self, uint32_t mix_id, void *tap)
+{
+    s_mix_t *mix = s_find(self, mix_id);
+    if (!mix)
+        return -ENOENT;
+    if (tap && !self->tap)
+        return -EINVAL;
+    if (tap && tap != mix->tap) { /* a new stream */
+        mix->tap_ssrc = s_random(self);
+        mix->tap_seq = (uint16_t)s_random(self);
+        mix->tap_ts = s_random(self);
+        mix->tap_marker = true;
+    }
+    mix->tap = tap;
+    return 0;
+}
+
+void *md_mixer_tap(const md_mixer_t *self, uint32_t mix_id)
+{
+    s_mix_t *mix = s_find(self, mix_id);
+    return mix ? mix->tap : NULL;
+}
+
 /* ---- incoming ----------------------------------------------------------------------- */
 
 static void s_restart_in(s_member_t *m)
@@ -504,24 +537,37 @@ static const uint8_t *s_output(md_mixer_t *self, s_mix_t *mix, uint64_t mask, ui
     return out;
 }
 
-static void s_put_header(uint8_t *h, const s_member_t *m, int pt)
+static void s_put_header(uint8_t *h, bool marker, int pt, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
     h[0] = 0x80;
-    h[1] = (uint8_t)((m->marker ? 0x80 : 0) | (pt & 0x7f));
-    h[2] = (uint8_t)(m->seq >> 8);
-    h[3] = (uint8_t)m->seq;
-    h[4] = (uint8_t)(m->ts >> 24);
-    h[5] = (uint8_t)(m->ts >> 16);
-    h[6] = (uint8_t)(m->ts >> 8);
-    h[7] = (uint8_t)m->ts;
-    h[8] = (uint8_t)(m->ssrc >> 24);
-    h[9] = (uint8_t)(m->ssrc >> 16);
-    h[10] = (uint8_t)(m->ssrc >> 8);
-    h[11] = (uint8_t)m->ssrc;
+    h[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
+    h[2] = (uint8_t)(seq >> 8);
+    h[3] = (uint8_t)seq;
+    h[4] = (uint8_t)(ts >> 24);
+    h[5] = (uint8_t)(ts >> 16);
+    h[6] = (uint8_t)(ts >> 8);
+    h[7] = (uint8_t)ts;
+    h[8] = (uint8_t)(ssrc >> 24);
+    h[9] = (uint8_t)(ssrc >> 16);
+    h[10] = (uint8_t)(ssrc >> 8);
+    h[11] = (uint8_t)ssrc;
 }
 
-/* One 20 ms frame of mix. Returns the packets sent. */
-static int s_mix_frame(md_mixer_t *self, s_mix_t *mix)
+/* The full mix of this frame to the mix's tap. */
+static void s_tap_frame(md_mixer_t *self, s_mix_t *mix, uint64_t heard, uint64_t due_us)
+{
+    uint8_t pkt[RTP_HEADER + MD_MIX_FRAME];
+    const uint8_t *payload = s_output(self, mix, heard, heard, MD_PT_PCMU);
+    s_put_header(pkt, mix->tap_marker, MD_PT_PCMU, mix->tap_seq, mix->tap_ts, mix->tap_ssrc);
+    memcpy(pkt + RTP_HEADER, payload, MD_MIX_FRAME);
+    self->tap(mix->id, mix->tap, pkt, sizeof pkt, due_us, self->arg);
+    mix->tap_marker = false;
+    mix->tap_seq++;
+    self->stats.tapped++;
+}
+
+/* One 20 ms frame of mix, due at due_us. Returns the packets sent. */
+static int s_mix_frame(md_mixer_t *self, s_mix_t *mix, uint64_t due_us)
 {
     uint64_t heard = 0;
     for (int j = 0; j < mix->n; j++) {
@@ -546,7 +592,7 @@ static int s_mix_frame(md_mixer_t *self, s_mix_t *mix)
         /* the stream runs on while a prompt plays, so it resumes without a jump */
         if (!m->ep->playing) {
             const uint8_t *payload = s_output(self, mix, s_hears(mix, j) & heard, heard, pt);
-            s_put_header(pkt, m, pt);
+            s_put_header(pkt, m->marker, pt, m->seq, m->ts, m->ssrc);
             memcpy(pkt + RTP_HEADER, payload, MD_MIX_FRAME);
             if (self->send(m->ep, pkt, sizeof pkt, self->arg) == 0) {
                 self->stats.packets++;
@@ -559,6 +605,8 @@ static int s_mix_frame(md_mixer_t *self, s_mix_t *mix)
         }
         m->ts += MD_MIX_FRAME;
     }
+    if (mix->tap)
+        s_tap_frame(self, mix, heard, due_us);
     return sent;
 }
 
@@ -574,11 +622,15 @@ int md_mixer_tick(md_mixer_t *self, uint64_t now_us)
             if (late > self->stats.late_max_us)
                 self->stats.late_max_us = late;
             if (mix->n > 0)
-                sent += s_mix_frame(self, mix);
+                sent += s_mix_frame(self, mix, mix->due_us);
+            if (mix->tap)
+                mix->tap_ts += MD_MIX_FRAME; /* also while empty: silence keeps its length */
             mix->due_us += MD_MIX_PERIOD_US;
         }
         while (mix->due_us <= now_us) { /* a long stall: take up the beat again from now */
             mix->due_us += MD_MIX_PERIOD_US;
+            if (mix->tap)
+                mix->tap_ts += MD_MIX_FRAME;
             self->stats.skipped++;
         }
     }

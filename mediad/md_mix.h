@@ -100,6 +100,22 @@ int md_mixer_members(md_mixer_t *self, uint32_t mix_id, md_mix_member_fn *fn, vo
 void md_mixer_put(md_mixer_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t len,
                   uint64_t now_us);
 
+/* Recording a mix: a mix given a tap (md_mixer_set_tap) hands it, every frame it mixes, the
+ * full mix (the total of every member heard: what a member who hears everyone would hear
+ * if it were not heard itself) as one PCMU RTP packet with a stream of its own (SSRC,
+ * sequence, timestamp; the marker on the first). `tap` is the caller's, opaque here;
+ * due_us is when the frame was due. While the mix is empty nothing is handed out but the
+ * timestamp runs on, so the silence keeps its length. A mix without a tap pays one pointer
+ * test per frame. */
+typedef void(md_mix_tap_fn)(uint32_t mix_id, void *tap, const uint8_t *pkt, size_t len,
+                            uint64_t due_us, void *arg);
+/* The tap handler (one, called with the mixer's arg); set it before giving a mix a tap. */
+void md_mixer_on_tap(md_mixer_t *self, md_mix_tap_fn *fn);
+/* tap (NULL: none) follows mix_id from its next frame. 0, -ENOENT (no such mix) or -EINVAL
+ * (no handler). md_mixer_delete forgets the tap without calling anything. */
+int md_mixer_set_tap(md_mixer_t *self, uint32_t mix_id, void *tap);
+void *md_mixer_tap(const md_mixer_t *self, uint32_t mix_id);
+
 /* Mix and send what is due by now_us. Returns the packets sent. */
 int md_mixer_tick(md_mixer_t *self, uint64_t now_us);
 /* When the next mix is due (0: no mix). */
@@ -119,6 +135,7 @@ typedef struct {
     uint64_t ticks;          /* mix frames computed (one per mix per 20 ms) */
     uint64_t encodes;        /* distinct outputs encoded */
     uint64_t packets;        /* mixed packets sent */
+    uint64_t tapped;         /* full-mix packets handed to taps */
     uint64_t send_failed;
     uint64_t late_1ms, late_5ms, late_max_us; /* frames mixed after their due time */
     uint64_t skipped;                         /* frames skipped after a long stall */

@@ -27,6 +27,12 @@ typedef struct {
     int talk_n;
     int talk_ep;
     bool talk_on;
+    /* what the tap callback was handed */
+    int ntap;
+    void *tap_seen;
+    uint32_t tap_mix;
+    uint64_t tap_due[64];
+    uint8_t tap_pkt[64][12 + MD_MIX_FRAME];
 } s_fx_t;
 
 static int s_send(md_endpoint_t *ep, const uint8_t *pkt, size_t len, void *arg)
@@ -50,6 +56,19 @@ static void s_talk(uint32_t mix_id, md_endpoint_t *ep, bool talking, void *arg)
     fx->talk_n++;
     fx->talk_ep = ep->id;
     fx->talk_on = talking;
+}
+
+static void s_tap(uint32_t mix_id, void *tap, const uint8_t *pkt, size_t len, uint64_t due_us,
+                  void *arg)
+{
+    s_fx_t *fx = arg;
+    if (fx->ntap < 64 && len == sizeof fx->tap_pkt[0]) {
+        memcpy(fx->tap_pkt[fx->ntap], pkt, len);
+        fx->tap_due[fx->ntap] = due_us;
+    }
+    fx->ntap++;
+    fx->tap_seen = tap;
+    fx->tap_mix = mix_id;
 }
 
 typedef struct {
@@ -529,6 +548,87 @@ CC_TEST(mix_playing_member_is_sent_nothing_but_heard)
         s_frame(mx, &fx, ps, 2, k);
     CC_CHECK_INT(s_heard(&fx, 1), -99999);
     CHECK_NEAR_LEVEL(s_heard(&fx, 2), 4000);
+    md_mixer_destroy(&mx);
+    free(fx.sent);
+}
+
+static uint32_t s_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A recorded mix hands its tap the total of everyone heard (a muted member is not in it),
+ * as PCMU on a stream of its own: one packet per frame, sequence +1, timestamp +160, the
+ * marker on the first only; while the mix is empty nothing, but the timestamp runs on. */
+CC_TEST(mix_tap_gets_the_full_mix_on_its_own_stream)
+{
+    s_fx_t fx;
+    md_mixer_t *mx = s_mixer(&fx);
+    s_party_t a, b, c;
+    s_party(&a, 1);
+    s_party(&b, 2);
+    s_party(&c, 3);
+    a.level = 1000, b.level = 2000, c.level = 4000;
+    c.pt = MD_PT_PCMA; /* what members send or are sent does not change the tap's PCMU */
+    uint32_t id, other;
+    md_mixer_create(mx, "conf-1", T0, &id);
+    md_mixer_create(mx, "call-2", T0, &other);
+    int tap_token = 7;
+    CC_CHECK_INT(md_mixer_set_tap(mx, id, &tap_token), -EINVAL); /* no handler yet */
+    md_mixer_on_tap(mx, s_tap);
+    CC_CHECK_INT(md_mixer_set_tap(mx, 999, &tap_token), -ENOENT);
+    CC_CHECK_INT(md_mixer_set_tap(mx, id, &tap_token), 0);
+    CC_CHECK(md_mixer_tap(mx, id) == &tap_token);
+    CC_CHECK(md_mixer_tap(mx, other) == NULL);
+    md_mix_role_t muted;
+    md_mix_role_default(&muted);
+    muted.muted = true;
+    md_mixer_join(mx, id, &a.ep, NULL, T0);
+    md_mixer_join(mx, id, &b.ep, NULL, T0);
+    md_mixer_join(mx, id, &c.ep, &muted, T0);
+    s_party_t *ps[] = {&a, &b, &c};
+    for (int k = 0; k < 10; k++)
+        s_frame(mx, &fx, ps, 3, k);
+    CC_CHECK_INT(fx.ntap, 10);
+    CC_CHECK(fx.tap_seen == &tap_token);
+    CC_CHECK_INT(fx.tap_mix, id);
+    const uint8_t *first = fx.tap_pkt[0], *last = fx.tap_pkt[9];
+    CC_CHECK_INT(first[0], 0x80);
+    CC_CHECK_INT(first[1], 0x80 | MD_PT_PCMU); /* the marker */
+    CC_CHECK_INT(last[1], MD_PT_PCMU);
+    CC_CHECK_INT((uint16_t)((last[2] << 8 | last[3]) - (first[2] << 8 | first[3])), 9);
+    CC_CHECK_INT(s_be32(last + 4) - s_be32(first + 4), 9 * MD_MIX_FRAME);
+    CC_CHECK_INT(s_be32(last + 8), s_be32(first + 8));
+    CC_CHECK(s_be32(first + 8) != 0x1001u && s_be32(first + 8) != 0x1002u);
+    CHECK_NEAR_LEVEL(md_ulaw_table[last[12 + 80]], 3000); /* a + b; c is muted */
+    CC_CHECK(fx.tap_due[9] - fx.tap_due[0] == 9 * 20 * MS);
+    /* unmuted, c is in it too */
+    md_mixer_set_role(mx, &c.ep, NULL);
+    for (int k = 10; k < 16; k++)
+        s_frame(mx, &fx, ps, 3, k);
+    CHECK_NEAR_LEVEL(md_ulaw_table[fx.tap_pkt[15][12 + 80]], 7000);
+    uint32_t ts_before = s_be32(fx.tap_pkt[15] + 4);
+    /* everyone leaves for 5 frames: nothing handed out, the clock runs on */
+    for (int i = 0; i < 3; i++)
+        md_mixer_leave(mx, &ps[i]->ep);
+    for (int k = 16; k < 21; k++)
+        s_frame(mx, &fx, ps, 0, k);
+    CC_CHECK_INT(fx.ntap, 16);
+    md_mixer_join(mx, id, &a.ep, NULL, T0);
+    s_frame(mx, &fx, ps, 1, 21);
+    CC_CHECK_INT(fx.ntap, 17);
+    CC_CHECK_INT(s_be32(fx.tap_pkt[16] + 4) - ts_before, 6 * MD_MIX_FRAME);
+    CC_CHECK_INT(fx.tap_pkt[16][1], MD_PT_PCMU); /* the same stream: no marker */
+    /* untapped: nothing more */
+    CC_CHECK_INT(md_mixer_set_tap(mx, id, NULL), 0);
+    s_frame(mx, &fx, ps, 1, 22);
+    CC_CHECK_INT(fx.ntap, 17);
+    /* a deleted mix forgets its tap without a call */
+    md_mixer_set_tap(mx, id, &tap_token);
+    CC_CHECK_INT(md_mixer_delete(mx, id), 0);
+    s_frame(mx, &fx, ps, 0, 23);
+    CC_CHECK_INT(fx.ntap, 17);
+    CC_CHECK_INT(md_mixer_stats(mx)->tapped, 17);
     md_mixer_destroy(&mx);
     free(fx.sent);
 }

@@ -23,6 +23,8 @@ struct md_mixes {
     int timer_fd;
     uint64_t armed_for; /* the due time the timerfd is set to (0: disarmed) */
     int scan_timer;
+    md_mixes_tap_fn *on_tap; /* md_taps */
+    void *on_tap_arg;
 };
 
 /* ---- mixer -> sockets and bus ------------------------------------------------------- */
@@ -43,6 +45,28 @@ static void s_talk(uint32_t mix_id, md_endpoint_t *ep, bool talking, void *arg)
                    json_pack("{s:I, s:i, s:s, s:b}", "mix_id", (json_int_t)mix_id, "endpoint_id",
                              ep->id, "leg", ep->leg, "talking", talking));
     cc_log_leave_call(&saved);
+}
+
+/* The full mix of a recorded mix's frame: into its tap's batch (a full batch is shipped
+ * first). */
+static void s_tap(uint32_t mix_id, void *tap, const uint8_t *pkt, size_t len, uint64_t due_us,
+                  void *arg)
+{
+    (void)mix_id;
+    md_mixes_t *self = arg;
+    if (md_tap_add(tap, 0, pkt, len, due_us) < 0 && self->on_tap) {
+        self->on_tap(tap, false, self->on_tap_arg);
+        md_tap_add(tap, 0, pkt, len, due_us);
+    }
+}
+
+/* mix_id goes: its tap ships what it holds and follows nothing. */
+static void s_delete(md_mixes_t *self, uint32_t mix_id)
+{
+    md_tap_t *tap = md_mixer_tap(self->mixer, mix_id);
+    if (tap && self->on_tap)
+        self->on_tap(tap, true, self->on_tap_arg);
+    md_mixer_delete(self->mixer, mix_id);
 }
 
 /* Aim the timerfd at the next mix due (absolute, on CLOCK_MONOTONIC as cc_mono_us). */
@@ -92,7 +116,7 @@ static void s_free_idle(uint32_t mix_id, void *arg)
     cc_log_enter_call(&saved, md_mixer_call_id(self->mixer, mix_id));
     cc_info("mix.freed_idle", "mix=%u: nobody in it for %llu s", mix_id,
             (unsigned long long)(S_EMPTY_US / 1000000u));
-    md_mixer_delete(self->mixer, mix_id);
+    s_delete(self, mix_id);
     cc_log_leave_call(&saved);
 }
 
@@ -250,7 +274,7 @@ static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     if (!mix_id)
         return;
     cc_log_set_call(md_mixer_call_id(self->mixer, mix_id));
-    md_mixer_delete(self->mixer, mix_id);
+    s_delete(self, mix_id);
     cc_info("mix.deleted", "mix=%u", mix_id);
     s_rearm(self);
     cc_bus_reply(bus, req, NULL);
@@ -334,7 +358,31 @@ md_mixes_t *md_mixes_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp
         }
     }
     md_rtp_on_mix(rtp, s_on_mix, self);
+    md_mixer_on_tap(self->mixer, s_tap);
     return self;
+}
+
+void md_mixes_on_tap(md_mixes_t *self, md_mixes_tap_fn *fn, void *arg)
+{
+    self->on_tap = fn;
+    self->on_tap_arg = arg;
+}
+
+int md_mixes_tap(md_mixes_t *self, uint32_t mix_id, md_tap_t *tap)
+{
+    if (tap && !self->on_tap)
+        return -EINVAL;
+    return md_mixer_set_tap(self->mixer, mix_id, tap);
+}
+
+md_tap_t *md_mixes_tap_of(const md_mixes_t *self, uint32_t mix_id)
+{
+    return md_mixer_tap(self->mixer, mix_id);
+}
+
+const char *md_mixes_call_id(const md_mixes_t *self, uint32_t mix_id)
+{
+    return md_mixer_call_id(self->mixer, mix_id);
 }
 
 void md_mixes_destroy(md_mixes_t **self_p)
@@ -358,12 +406,12 @@ void md_mixes_status(md_mixes_t *self, json_t *details)
     const md_mix_stats_t *st = md_mixer_stats(self->mixer);
     json_object_set_new(
         details, "mix",
-        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "mixes",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "mixes",
                   (json_int_t)st->mixes, "members", (json_int_t)st->members, "frames_in",
                   (json_int_t)st->frames_in, "frames_late", (json_int_t)st->frames_late,
                   "concealed", (json_int_t)st->concealed, "ticks", (json_int_t)st->ticks, "encodes",
                   (json_int_t)st->encodes, "packets", (json_int_t)st->packets, "send_failed",
                   (json_int_t)st->send_failed, "late_1ms", (json_int_t)st->late_1ms, "late_5ms",
                   (json_int_t)st->late_5ms, "late_max_us", (json_int_t)st->late_max_us, "skipped",
-                  (json_int_t)st->skipped));
+                  (json_int_t)st->skipped, "tapped", (json_int_t)st->tapped));
 }

@@ -17,6 +17,7 @@ typedef struct md_tap md_tap_t;
 struct md_tap {
     uint64_t id;
     int endpoint[2];    /* endpoint ids of party 0 and 1 (0: none) */
+    uint32_t mix_id;    /* or the mix it records (party 0: the full mix); 0: none */
     uint32_t batch_seq; /* of the last batch taken */
     uint16_t nframes;
     size_t len; /* bytes in buf, header included */

@@ -15,6 +15,7 @@ struct md_taps {
     cc_loop_t *loop;
     md_core_t *core;
     md_rtp_t *rtp;
+    md_mixes_t *mixes;
     zsock_t *push;
     int timer;
     int batch_ms;
@@ -57,6 +58,18 @@ static void s_on_tap(md_tap_t *tap, md_endpoint_t *ep, bool closing, void *arg)
     cc_log_leave_call(&saved);
 }
 
+/* From the mixing timer: tap's batch is full, or the mix it follows is being deleted. */
+static void s_on_mix_tap(md_tap_t *tap, bool mix_gone, void *arg)
+{
+    md_taps_t *self = arg;
+    cc_log_call_saved_t saved;
+    cc_log_enter_call(&saved, md_mixes_call_id(self->mixes, tap->mix_id));
+    s_ship(self, tap, 0);
+    if (mix_gone)
+        tap->mix_id = 0;
+    cc_log_leave_call(&saved);
+}
+
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
@@ -78,15 +91,35 @@ static md_tap_t *s_find(md_taps_t *self, uint64_t id, md_tap_t ***link)
     return NULL;
 }
 
-/* Detach every endpoint of tap (they stay open). */
+/* Detach every endpoint of tap (they stay open) and the mix it follows. */
 static void s_detach(md_taps_t *self, md_tap_t *tap)
 {
+    if (tap->mix_id && md_mixes_tap_of(self->mixes, tap->mix_id) == tap)
+        md_mixes_tap(self->mixes, tap->mix_id, NULL);
+    tap->mix_id = 0;
     for (int p = 0; p < 2; p++) {
         md_endpoint_t *ep = tap->endpoint[p] ? md_core_find(self->core, tap->endpoint[p]) : NULL;
         if (ep && md_rtp_tap_of(self->rtp, ep) == tap)
             md_rtp_tap(self->rtp, ep, NULL, 0);
         tap->endpoint[p] = 0;
     }
+}
+
+/* tap follows mix_id (re-aimed from whatever it followed; a tap that followed the mix
+ * before ships what it holds and follows nothing). */
+static void s_start_mix(md_taps_t *self, md_tap_t *tap, uint32_t mix_id)
+{
+    md_tap_t *old = md_mixes_tap_of(self->mixes, mix_id);
+    if (old && old != tap) {
+        s_ship(self, old, 0);
+        old->mix_id = 0;
+    }
+    if (old != tap) {
+        s_detach(self, tap);
+        md_mixes_tap(self->mixes, mix_id, tap);
+        tap->mix_id = mix_id;
+    }
+    cc_debug("tap.started", "tap=%llu mix=%u", (unsigned long long)tap->id, mix_id);
 }
 
 static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
@@ -112,11 +145,25 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
             return;
         }
     }
-    if (!eps[0] && !eps[1]) {
-        cc_bus_reply_error(bus, req, "bad_args", "give caller_endpoint and/or callee_endpoint");
+    json_int_t mix_id = json_integer_value(json_object_get(args, "mix_id"));
+    if (json_object_get(args, "mix_id") &&
+        (mix_id <= 0 || mix_id > UINT32_MAX || !md_mixes_call_id(self->mixes, (uint32_t)mix_id))) {
+        cc_bus_reply_error(bus, req, "unknown_mix", "no mix %lld", (long long)mix_id);
         return;
     }
-    cc_log_set_call(eps[0] ? eps[0]->call_id : eps[1]->call_id); /* cleared by the bus */
+    if (mix_id && (eps[0] || eps[1])) {
+        cc_bus_reply_error(bus, req, "bad_args", "give mix_id or endpoints, not both");
+        return;
+    }
+    if (!mix_id && !eps[0] && !eps[1]) {
+        cc_bus_reply_error(bus, req, "bad_args",
+                           "give caller_endpoint and/or callee_endpoint, or mix_id");
+        return;
+    }
+    /* cleared by the bus */
+    cc_log_set_call(mix_id   ? md_mixes_call_id(self->mixes, (uint32_t)mix_id)
+                    : eps[0] ? eps[0]->call_id
+                             : eps[1]->call_id);
     md_tap_t *tap = s_find(self, (uint64_t)id, NULL);
     if (!tap) {
         tap = md_tap_new((uint64_t)id);
@@ -128,6 +175,15 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
         self->taps = tap;
         self->count++;
     }
+    if (mix_id) {
+        s_start_mix(self, tap, (uint32_t)mix_id);
+        cc_bus_reply(bus, req,
+                     json_pack("{s:I, s:i}", "mono_us", (json_int_t)cc_mono_us(), "batch_ms",
+                               self->batch_ms));
+        return;
+    }
+    if (tap->mix_id) /* re-aimed from a mix at endpoints */
+        s_detach(self, tap);
     for (int p = 0; p < 2; p++) {
         if (!eps[p])
             continue;
@@ -164,6 +220,8 @@ static void s_on_stop(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         if (ep)
             cc_log_set_call(ep->call_id);
     }
+    if (tap->mix_id)
+        cc_log_set_call(md_mixes_call_id(self->mixes, tap->mix_id));
     s_ship(self, tap, CC_TAP_FLAG_LAST);
     s_detach(self, tap);
     *link = tap->next;
@@ -193,7 +251,7 @@ static void s_on_find(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
 }
 
 md_taps_t *md_taps_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t *rtp,
-                       const char *run_dir, int batch_ms, int hwm)
+                       md_mixes_t *mixes, const char *run_dir, int batch_ms, int hwm)
 {
     md_taps_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -202,6 +260,7 @@ md_taps_t *md_taps_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t
     self->loop = loop;
     self->core = core;
     self->rtp = rtp;
+    self->mixes = mixes;
     self->batch_ms = batch_ms;
     self->push = zsock_new(ZMQ_PUSH);
     char endpoint[4200];
@@ -232,6 +291,7 @@ md_taps_t *md_taps_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp_t
         }
     }
     md_rtp_on_tap(rtp, s_on_tap, self);
+    md_mixes_on_tap(mixes, s_on_mix_tap, self);
     return self;
 }
 
@@ -247,6 +307,7 @@ void md_taps_destroy(md_taps_t **self_p)
         md_tap_destroy(&t);
     }
     md_rtp_on_tap(self->rtp, NULL, NULL);
+    md_mixes_on_tap(self->mixes, NULL, NULL);
     if (self->timer > 0)
         cc_loop_timer_cancel(self->loop, self->timer);
     zsock_destroy(&self->push);

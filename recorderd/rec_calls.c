@@ -360,6 +360,20 @@ static rec_call_t *s_call_arg(rec_calls_t *self, cc_bus_req_t *req, json_t *args
     return c;
 }
 
+/* rec.start with mix_id: the call is a conference, recorded from mediad's mix. Asked again
+ * with another mix while it records (the controller made the mix anew after a mediad
+ * restart), the tap follows the new mix after a gap. */
+static void s_start_mixed(rec_calls_t *self, rec_call_t *c, uint32_t mix_id)
+{
+    uint32_t was = c->mix_id;
+    c->mix_id = mix_id;
+    if (c->mix && !c->stopping && was != mix_id) {
+        cc_info("rec.mix_changed", "recording=%lld mix=%u was=%u", (long long)c->rec_id, mix_id,
+                was);
+        rec_session_tap_restart(self, c);
+    }
+}
+
 static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
@@ -367,6 +381,17 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     rec_call_t *c = s_call_arg(self, req, args, true);
     if (!c)
         return;
+    json_int_t mix_id = json_integer_value(json_object_get(args, "mix_id"));
+    if (json_object_get(args, "mix_id") && (mix_id <= 0 || mix_id > UINT32_MAX)) {
+        cc_bus_reply_error(bus, req, "bad_args", "mix_id must be a mediad mix id");
+        return;
+    }
+    if (mix_id && (c->answered || c->caller_ep || c->callee_ep)) {
+        cc_bus_reply_error(bus, req, "bad_args", "call %s is a call, not a conference", c->call_id);
+        return;
+    }
+    if (mix_id)
+        s_start_mixed(self, c, (uint32_t)mix_id);
     s_take_endpoints(c, args);
     if (json_object_get(args, "caller"))
         s_copy(c->caller, json_string_value(json_object_get(args, "caller")));
@@ -384,13 +409,15 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     }
     if (c->decision.mode == REC_NEVER)
         c->decision.mode = REC_ON_DEMAND; /* asked for explicitly */
-    if (!c->caller_ep && !c->callee_ep) {
+    if (!c->caller_ep && !c->callee_ep && !c->mix_id) {
         c->pending_start = req;
         s_find_endpoints(self, c);
         return;
     }
     if (rec_session_start(self, c) < 0) {
         cc_bus_reply_error(bus, req, "internal", "cannot start recording (see log)");
+        if (c->mix_id) /* nothing else would ever free it */
+            rec_calls_call_free(self, c);
         return;
     }
     cc_bus_reply(bus, req,
@@ -409,6 +436,8 @@ static void s_cmd_simple(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
     }
     int64_t id = c->rec_id;
     if (!strcmp(cmd, "rec.stop")) {
+        if (c->mix_id) /* a conference: no call.ended will come, so it ends here */
+            c->ended = true;
         rec_session_stop(self, c);
     } else {
         rec_session_pause(self, c, !strcmp(cmd, "rec.pause"), "command");

@@ -22,6 +22,8 @@ struct rec_call {
     char call_id[256];
     char caller[TEXT_MAX], callee[TEXT_MAX], agent[TEXT_MAX], queue[TEXT_MAX], trunk[TEXT_MAX];
     int caller_ep, callee_ep;
+    uint32_t mix_id; /* a conference (rec.start with mix_id): mediad's mix is recorded, its
+                      * full mix in both channels; no call.* events, rec.stop ends it */
     bool answered, ended, finding;
     rec_decision_t decision;
     rec_fc_state_t fc;

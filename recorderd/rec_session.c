@@ -45,9 +45,11 @@ static void s_on_tap_started(cc_bus_t *bus, int status, json_t *result, void *ar
 void rec_session_tap_start(rec_calls_t *self, rec_call_t *c)
 {
     json_t *args = json_pack("{s:I}", "tap_id", (json_int_t)c->rec_id);
-    if (c->caller_ep)
+    if (c->mix_id)
+        json_object_set_new(args, "mix_id", json_integer(c->mix_id));
+    else if (c->caller_ep)
         json_object_set_new(args, "caller_endpoint", json_integer(c->caller_ep));
-    if (c->callee_ep)
+    if (c->callee_ep && !c->mix_id)
         json_object_set_new(args, "callee_endpoint", json_integer(c->callee_ep));
     if (!cc_bus_request(self->bus, &c->rec_requests, "mediad", "tap.start", args, 2000,
                         s_on_tap_started, c))
@@ -156,9 +158,9 @@ int rec_session_start(rec_calls_t *self, rec_call_t *c)
     rec_session_tap_start(self, c);
     cc_info("rec.started",
             "recording=%lld mode=%s policy=%s path=%s caller_endpoint=%d "
-            "callee_endpoint=%d",
+            "callee_endpoint=%d mix=%u",
             (long long)c->rec_id, rec_mode_name(c->decision.mode), cc_logq(c->decision.matched),
-            cc_logq(c->path), c->caller_ep, c->callee_ep);
+            cc_logq(c->path), c->caller_ep, c->callee_ep, c->mix_id);
     cc_bus_publish(self->bus, "rec.started", c->call_id,
                    json_pack("{s:I, s:s, s:s}", "recording_id", (json_int_t)c->rec_id, "mode",
                              c->decision.mode == REC_ALWAYS ? "always" : "on-demand", "path",
@@ -325,8 +327,10 @@ static void s_batch(rec_calls_t *self, const uint8_t *buf, size_t len)
     int r;
     while ((r = cc_tap_batch_next(buf, len, &off, &f)) == 1) {
         self->frames++;
-        rec_mix_frame(c->mix, f.party, f.pt, f.ts, f.ssrc,
-                      (uint64_t)((int64_t)f.arrival_us - c->offset_us), f.payload, f.len);
+        uint64_t arrival = (uint64_t)((int64_t)f.arrival_us - c->offset_us);
+        rec_mix_frame(c->mix, f.party, f.pt, f.ts, f.ssrc, arrival, f.payload, f.len);
+        if (c->mix_id && f.party == 0) /* a conference: the full mix in both channels */
+            rec_mix_frame(c->mix, 1, f.pt, f.ts, f.ssrc, arrival, f.payload, f.len);
     }
     if (r < 0)
         self->bad_batches++;

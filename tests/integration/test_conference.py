@@ -268,8 +268,6 @@ def test_ccctl_conf_checks(conf):
     ccctl_fails(s, 2, "conf", "add", "x", "--number", "710", "--pin", "55",
                 "--moderator-pin", "55", says="must differ")
     ccctl_fails(s, 2, "conf", "add", "x", "--number", "710", "--max", "0", says="bad --max")
-    ccctl_fails(s, 1, "conf", "add", "x", "--number", "710", "--record",
-                says="not implemented")
     ccctl_fails(s, 1, "conf", "add", "x", "--number", "700", says="already routed to conf:team")
     ccctl_fails(s, 1, "conf", "add", "team", "--number", "711", says="already exists")
     ccctl_fails(s, 2, "conf", "frobnicate")
