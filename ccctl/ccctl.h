@@ -75,6 +75,16 @@ void ccctl_where_hint(const ccctl_t *self);
 
 /* Report a failed statement ("<what>: <server message>") and return CCCTL_EXIT_REFUSED. */
 int ccctl_db_fail(ccctl_t *self, const char *what);
+/* Run one statement with parameters; the result in *out (NULL: cleared). On failure it
+ * reports "<what>: ..." (a unique violation as "<what>: already exists") and returns
+ * CCCTL_EXIT_REFUSED. */
+int ccctl_exec(ccctl_t *self, const char *what, const char *sql, int n, const char *const *p,
+               PGresult **out);
+/* Delete the row `name` of `table` (a constant: queues, conferences) and every dialplan
+ * route to kind:name, in one transaction. 0, or the exit code after reporting ("no <noun>
+ * 'NAME'" when there is none). */
+int ccctl_delete_routed(ccctl_t *self, const char *table, const char *kind, const char *name,
+                        const char *noun);
 
 /* Command groups: argv[0] is the group's name ("user"), argv[1] the sub-command. */
 typedef int(ccctl_cmd_fn)(ccctl_t *ctx, int argc, char **argv);

@@ -31,19 +31,6 @@ static bool s_ext_ok(const char *ext)
     return n >= 2 && n <= 15 && strspn(ext, "0123456789") == n;
 }
 
-static int s_exec(ccctl_t *ctx, const char *what, const char *sql, int n, const char *const *p,
-                  PGresult **out)
-{
-    PGresult *res = cc_pg_exec_params(ctx->pg, sql, n, p);
-    if (!res)
-        return ccctl_db_fail(ctx, what);
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
 static int s_check_add(const ccctl_acd_args_t *a)
 {
     char skill[64], err[160];
@@ -72,10 +59,10 @@ static int s_add_rows(ccctl_t *ctx, const ccctl_acd_args_t *a)
     const char *ext = a->pos[0], *name = ccctl_acd_arg(a, "--name");
     PGresult *res = NULL;
     const char *pe[] = {ext, name};
-    int rc = s_exec(ctx, "reading the extension",
-                    "SELECT name FROM sip_users WHERE ext = $1 "
-                    "FOR KEY SHARE",
-                    1, pe, &res);
+    int rc = ccctl_exec(ctx, "reading the extension",
+                        "SELECT name FROM sip_users WHERE ext = $1 "
+                        "FOR KEY SHARE",
+                        1, pe, &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED,
                         "unknown extension '%s': add it with `ccctl user "
@@ -83,17 +70,17 @@ static int s_add_rows(ccctl_t *ctx, const ccctl_acd_args_t *a)
                         ext);
     PQclear(res);
     if (rc == 0)
-        rc = s_exec(ctx, "adding the agent",
-                    "INSERT INTO agents (ext, name) SELECT ext, coalesce($2, name) FROM "
-                    "sip_users WHERE ext = $1 ON CONFLICT (ext) DO UPDATE SET name = "
-                    "coalesce($2, agents.name)",
-                    2, pe, NULL);
+        rc = ccctl_exec(ctx, "adding the agent",
+                        "INSERT INTO agents (ext, name) SELECT ext, coalesce($2, name) FROM "
+                        "sip_users WHERE ext = $1 ON CONFLICT (ext) DO UPDATE SET name = "
+                        "coalesce($2, agents.name)",
+                        2, pe, NULL);
     for (int i = 0; rc == 0 && i < ccctl_acd_count(a, "--queue"); i++) {
         const char *pq[] = {ccctl_acd_value(a, "--queue", i), ext};
-        rc = s_exec(ctx, "checking the queue",
-                    "SELECT 1 FROM queues WHERE name = $1 FOR KEY "
-                    "SHARE",
-                    1, pq, &res);
+        rc = ccctl_exec(ctx, "checking the queue",
+                        "SELECT 1 FROM queues WHERE name = $1 FOR KEY "
+                        "SHARE",
+                        1, pq, &res);
         if (rc == 0 && PQntuples(res) == 0)
             rc = ccctl_fail(CCCTL_EXIT_REFUSED,
                             "unknown queue '%s': add it with `ccctl queue "
@@ -101,10 +88,10 @@ static int s_add_rows(ccctl_t *ctx, const ccctl_acd_args_t *a)
                             pq[0]);
         PQclear(res);
         if (rc == 0)
-            rc = s_exec(ctx, "joining the queue",
-                        "INSERT INTO queue_members (queue, ext) "
-                        "VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        2, pq, NULL);
+            rc = ccctl_exec(ctx, "joining the queue",
+                            "INSERT INTO queue_members (queue, ext) "
+                            "VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                            2, pq, NULL);
     }
     for (int i = 0; rc == 0 && i < ccctl_acd_count(a, "--skill"); i++) {
         char skill[64], level[8];
@@ -112,11 +99,11 @@ static int s_add_rows(ccctl_t *ctx, const ccctl_acd_args_t *a)
         ccctl_acd_skill_parse(ccctl_acd_value(a, "--skill", i), skill, sizeof skill, &lv);
         snprintf(level, sizeof level, "%d", lv);
         const char *ps[] = {ext, skill, level};
-        rc = s_exec(ctx, "adding the skill",
-                    "INSERT INTO agent_skills (ext, skill, level) "
-                    "VALUES ($1, $2, $3::integer) ON CONFLICT (ext, skill) DO UPDATE SET "
-                    "level = EXCLUDED.level",
-                    3, ps, NULL);
+        rc = ccctl_exec(ctx, "adding the skill",
+                        "INSERT INTO agent_skills (ext, skill, level) "
+                        "VALUES ($1, $2, $3::integer) ON CONFLICT (ext, skill) DO UPDATE SET "
+                        "level = EXCLUDED.level",
+                        3, ps, NULL);
     }
     return rc;
 }
@@ -153,8 +140,8 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
         return rc;
     const char *p[] = {args.pos[0]};
     PGresult *res = NULL;
-    rc = s_exec(ctx, "deleting the agent", "DELETE FROM agents WHERE ext = $1 RETURNING ext", 1, p,
-                &res);
+    rc = ccctl_exec(ctx, "deleting the agent", "DELETE FROM agents WHERE ext = $1 RETURNING ext", 1,
+                    p, &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no agent '%s'", args.pos[0]);
     PQclear(res);

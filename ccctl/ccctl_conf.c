@@ -82,29 +82,13 @@ static int s_check_add(const ccctl_args_t *a, s_room_t *r)
 }
 
 /* A failed statement: "already exists" for a unique violation, else the server's words. */
-static int s_exec(ccctl_t *ctx, const char *what, const char *sql, int n, const char *const *p,
-                  PGresult **out)
-{
-    PGresult *res = cc_pg_exec_params(ctx->pg, sql, n, p);
-    if (!res) {
-        if (!strcmp(cc_pg_sqlstate(ctx->pg), "23505"))
-            return ccctl_fail(CCCTL_EXIT_REFUSED, "%s already exists", what);
-        return ccctl_db_fail(ctx, what);
-    }
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
 static int s_add_rows(ccctl_t *ctx, const s_room_t *r)
 {
     PGresult *res = NULL;
     const char *pn[] = {r->number};
-    int rc =
-        s_exec(ctx, "checking the dialplan",
-               "SELECT target_kind || ':' || target FROM dialplan WHERE pattern = $1", 1, pn, &res);
+    int rc = ccctl_exec(ctx, "checking the dialplan",
+                        "SELECT target_kind || ':' || target FROM dialplan WHERE pattern = $1", 1,
+                        pn, &res);
     if (rc)
         return rc;
     if (PQntuples(res) > 0)
@@ -118,16 +102,17 @@ static int s_add_rows(ccctl_t *ctx, const s_room_t *r)
     char what[128];
     snprintf(what, sizeof what, "room '%s'", r->name);
     const char *p[] = {r->name, r->number, r->pin, r->mod, r->max, r->record};
-    rc = s_exec(ctx, what,
-                "INSERT INTO conferences (name, number, pin, moderator_pin, max_members, record) "
-                "VALUES ($1, $2, $3, $4, $5::integer, $6::boolean)",
-                6, p, NULL);
+    rc = ccctl_exec(
+        ctx, what,
+        "INSERT INTO conferences (name, number, pin, moderator_pin, max_members, record) "
+        "VALUES ($1, $2, $3, $4, $5::integer, $6::boolean)",
+        6, p, NULL);
     if (rc)
         return rc;
     const char *pr[] = {r->number, r->name};
-    return s_exec(ctx, "a route for that number",
-                  "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'conf', $2)", 2,
-                  pr, NULL);
+    return ccctl_exec(ctx, "a route for that number",
+                      "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'conf', $2)",
+                      2, pr, NULL);
 }
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
@@ -165,24 +150,9 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     int rc = ccctl_parse(&args, argc, argv, NULL, 0, 1, 1, "ROOM", ccctl_conf_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
-    if (cc_pg_begin(ctx->pg) != 0)
-        return ccctl_db_fail(ctx, "BEGIN failed");
-    const char *p[] = {args.pos[0]};
-    PGresult *res = NULL;
-    rc = s_exec(ctx, "deleting the room",
-                "DELETE FROM conferences WHERE name = $1 RETURNING number", 1, p, &res);
-    if (rc == 0 && PQntuples(res) == 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no room '%s'", args.pos[0]);
-    PQclear(res);
-    if (rc == 0)
-        rc = s_exec(ctx, "deleting its routes",
-                    "DELETE FROM dialplan WHERE target_kind = 'conf' AND target = $1", 1, p, NULL);
-    if (rc != 0) {
-        cc_pg_rollback(ctx->pg);
+    rc = ccctl_delete_routed(ctx, "conferences", "conf", args.pos[0], "room");
+    if (rc != 0)
         return rc;
-    }
-    if (cc_pg_commit(ctx->pg) != 0)
-        return ccctl_db_fail(ctx, "COMMIT failed");
     printf("deleted room %s and its route (callers in it stay until they hang up)\n", args.pos[0]);
     return CCCTL_EXIT_OK;
 }

@@ -106,6 +106,49 @@ int ccctl_db_fail(ccctl_t *self, const char *what)
                       self->pg ? cc_pg_error(self->pg) : "not connected");
 }
 
+int ccctl_exec(ccctl_t *self, const char *what, const char *sql, int n, const char *const *p,
+               PGresult **out)
+{
+    PGresult *res = cc_pg_exec_params(self->pg, sql, n, p);
+    if (!res) {
+        if (!strcmp(cc_pg_sqlstate(self->pg), "23505"))
+            return ccctl_fail(CCCTL_EXIT_REFUSED, "%s: already exists", what);
+        return ccctl_db_fail(self, what);
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}
+
+int ccctl_delete_routed(ccctl_t *self, const char *table, const char *kind, const char *name,
+                        const char *noun)
+{
+    if (cc_pg_begin(self->pg) != 0)
+        return ccctl_db_fail(self, "BEGIN failed");
+    char sql[160], what[80];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE name = $1 RETURNING name", table);
+    snprintf(what, sizeof what, "deleting the %s", noun);
+    const char *p[] = {name};
+    PGresult *res = NULL;
+    int rc = ccctl_exec(self, what, sql, 1, p, &res);
+    if (rc == 0 && PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no %s '%s'", noun, name);
+    PQclear(res);
+    if (rc == 0)
+        rc = ccctl_exec(self, "deleting its routes",
+                        "DELETE FROM dialplan WHERE target_kind = $1 AND target = $2", 2,
+                        (const char *const[]){kind, name}, NULL);
+    if (rc != 0) {
+        cc_pg_rollback(self->pg);
+        return rc;
+    }
+    if (cc_pg_commit(self->pg) != 0)
+        return ccctl_db_fail(self, "COMMIT failed");
+    return 0;
+}
+
 cc_config_t *ccctl_config(ccctl_t *self)
 {
     if (self->cfg)

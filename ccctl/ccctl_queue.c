@@ -303,31 +303,14 @@ static int s_check_add(const ccctl_acd_args_t *a, s_queue_t *q)
     return 0;
 }
 
-static int s_exec(ccctl_t *ctx, const char *what, const char *sql, int n, const char *const *p,
-                  PGresult **out)
-{
-    PGresult *res = cc_pg_exec_params(ctx->pg, sql, n, p);
-    if (!res) {
-        const char *state = cc_pg_sqlstate(ctx->pg);
-        if (!strcmp(state, "23505"))
-            return ccctl_fail(CCCTL_EXIT_REFUSED, "%s: already exists", what);
-        return ccctl_db_fail(ctx, what);
-    }
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
 static int s_add_rows(ccctl_t *ctx, const s_queue_t *q, bool announce)
 {
     PGresult *res = NULL;
     int rc = 0;
     if (q->ext_target) {
         const char *p[] = {q->overflow_target};
-        rc = s_exec(ctx, "checking the overflow extension",
-                    "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE", 1, p, &res);
+        rc = ccctl_exec(ctx, "checking the overflow extension",
+                        "SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE", 1, p, &res);
         if (rc == 0 && PQntuples(res) == 0)
             rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown extension '%s' for --overflow",
                             q->overflow_target);
@@ -336,10 +319,10 @@ static int s_add_rows(ccctl_t *ctx, const s_queue_t *q, bool announce)
             return rc;
     }
     const char *pn[] = {q->number};
-    rc = s_exec(ctx, "checking the dialplan",
-                "SELECT target_kind || ':' || target FROM "
-                "dialplan WHERE pattern = $1",
-                1, pn, &res);
+    rc = ccctl_exec(ctx, "checking the dialplan",
+                    "SELECT target_kind || ':' || target FROM "
+                    "dialplan WHERE pattern = $1",
+                    1, pn, &res);
     if (rc == 0 && PQntuples(res) > 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED,
                         "number %s is already routed to %s: pick another "
@@ -366,19 +349,21 @@ static int s_add_rows(ccctl_t *ctx, const s_queue_t *q, bool announce)
                        q->callback_key ? q->callback_key : ""};
     char what[128];
     snprintf(what, sizeof what, "queue '%s'", q->name);
-    rc = s_exec(ctx, what,
-                "INSERT INTO queues (name, number, strategy, ring_timeout_s, wrapup_s, "
-                "max_wait_s, max_len, sl_threshold_s, overflow_kind, overflow_target, announce, "
-                "announce_every_s, skill, skill_level, aging_rate, callback_key) VALUES ($1, $2, "
-                "$3, $4::integer, $5::integer, $6::integer, $7::integer, $8::integer, $9, $10, "
-                "$11::boolean, $12::integer, $13, $14::integer, $15::double precision, $16)",
-                16, p, NULL);
+    rc = ccctl_exec(
+        ctx, what,
+        "INSERT INTO queues (name, number, strategy, ring_timeout_s, wrapup_s, "
+        "max_wait_s, max_len, sl_threshold_s, overflow_kind, overflow_target, announce, "
+        "announce_every_s, skill, skill_level, aging_rate, callback_key) VALUES ($1, $2, "
+        "$3, $4::integer, $5::integer, $6::integer, $7::integer, $8::integer, $9, $10, "
+        "$11::boolean, $12::integer, $13, $14::integer, $15::double precision, $16)",
+        16, p, NULL);
     if (rc)
         return rc;
     const char *pr[] = {q->number, q->name};
-    return s_exec(ctx, "adding the route",
-                  "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'queue', $2)", 2,
-                  pr, NULL);
+    return ccctl_exec(
+        ctx, "adding the route",
+        "INSERT INTO dialplan (pattern, target_kind, target) VALUES ($1, 'queue', $2)", 2, pr,
+        NULL);
 }
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
@@ -410,24 +395,9 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     int rc = ccctl_acd_parse(&args, argc, argv, NULL, 0, 1, "NAME", ccctl_queue_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
-    if (cc_pg_begin(ctx->pg) != 0)
-        return ccctl_db_fail(ctx, "BEGIN failed");
-    const char *p[] = {args.pos[0]};
-    PGresult *res = NULL;
-    rc = s_exec(ctx, "deleting the queue", "DELETE FROM queues WHERE name = $1 RETURNING number", 1,
-                p, &res);
-    if (rc == 0 && PQntuples(res) == 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s'", args.pos[0]);
-    PQclear(res);
-    if (rc == 0)
-        rc = s_exec(ctx, "deleting its routes",
-                    "DELETE FROM dialplan WHERE target_kind = 'queue' AND target = $1", 1, p, NULL);
-    if (rc != 0) {
-        cc_pg_rollback(ctx->pg);
+    rc = ccctl_delete_routed(ctx, "queues", "queue", args.pos[0], "queue");
+    if (rc != 0)
         return rc;
-    }
-    if (cc_pg_commit(ctx->pg) != 0)
-        return ccctl_db_fail(ctx, "COMMIT failed");
     printf("deleted queue %s and its routes\n", args.pos[0]);
     return CCCTL_EXIT_OK;
 }
@@ -562,28 +532,28 @@ int ccctl_acd_demo(ccctl_t *ctx)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof demo / sizeof demo[0]; i++) {
         const char *pq[] = {demo[i].name, demo[i].number, demo[i].strategy};
-        rc = s_exec(ctx, "adding a demo queue",
-                    "INSERT INTO queues (name, number, strategy, wrapup_s, announce_every_s) "
-                    "VALUES ($1, $2, $3, 10, 60) ON CONFLICT (name) DO NOTHING",
-                    3, pq, NULL);
+        rc = ccctl_exec(ctx, "adding a demo queue",
+                        "INSERT INTO queues (name, number, strategy, wrapup_s, announce_every_s) "
+                        "VALUES ($1, $2, $3, 10, 60) ON CONFLICT (name) DO NOTHING",
+                        3, pq, NULL);
         if (rc == 0)
-            rc = s_exec(ctx, "adding a demo route",
-                        "INSERT INTO dialplan (pattern, "
-                        "target_kind, target) VALUES ($2, 'queue', $1) ON CONFLICT (pattern) "
-                        "DO NOTHING",
-                        2, pq, NULL);
+            rc = ccctl_exec(ctx, "adding a demo route",
+                            "INSERT INTO dialplan (pattern, "
+                            "target_kind, target) VALUES ($2, 'queue', $1) ON CONFLICT (pattern) "
+                            "DO NOTHING",
+                            2, pq, NULL);
         for (int k = 0; rc == 0 && demo[i].agents[k]; k++) {
             const char *pa[] = {demo[i].agents[k], demo[i].name};
-            rc = s_exec(ctx, "adding a demo agent",
-                        "INSERT INTO agents (ext, name) SELECT "
-                        "ext, name FROM sip_users WHERE ext = $1 ON CONFLICT DO NOTHING",
-                        1, pa, NULL);
+            rc = ccctl_exec(ctx, "adding a demo agent",
+                            "INSERT INTO agents (ext, name) SELECT "
+                            "ext, name FROM sip_users WHERE ext = $1 ON CONFLICT DO NOTHING",
+                            1, pa, NULL);
             if (rc == 0)
-                rc = s_exec(ctx, "adding a demo member",
-                            "INSERT INTO queue_members (queue, "
-                            "ext) SELECT $2, $1 WHERE EXISTS (SELECT 1 FROM agents WHERE ext = "
-                            "$1) ON CONFLICT DO NOTHING",
-                            2, pa, NULL);
+                rc = ccctl_exec(ctx, "adding a demo member",
+                                "INSERT INTO queue_members (queue, "
+                                "ext) SELECT $2, $1 WHERE EXISTS (SELECT 1 FROM agents WHERE ext = "
+                                "$1) ON CONFLICT DO NOTHING",
+                                2, pa, NULL);
         }
     }
     return rc;

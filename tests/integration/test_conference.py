@@ -6,7 +6,6 @@ three tries; with a moderator PIN the first caller waits (music) until the moder
 Also ccctl conf's checks and exit codes, the conf:ROOM route, and the CDRs."""
 
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,9 +14,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
-from helpers.audio import goertzel  # noqa: E402
 from helpers.bus import wait_event, wait_until  # noqa: E402
-from helpers.phones import Baresip  # noqa: E402
+from helpers.phones import tone_phones, tone_powers  # noqa: E402
 
 DAEMONS = ["sipproxy", "mediad", "ivrd", "cdrd"]
 # frequencies off each other's simple intermodulation products; quiet enough that five
@@ -54,15 +52,7 @@ def conf(pg_cluster, bin_dir):
         s.ccctl("conf", "add", "board", "--number", "702", "--pin", "1234", "--moderator-pin",
                 "-", input="999\n", check=True)
         s.start()
-        s.ua = {}
-        for ext, freq in TONES.items():
-            tone = s.var_dir / ("tone%d.wav" % freq)
-            subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tone),
-                            "synth", "60", "sine", str(freq), "vol", "0.12"], check=True)
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
-            uas.append(s.ua[ext])
-        for ua in s.ua.values():
-            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text())
+        tone_phones(s, TONES, uas, volume=0.12)
         yield s
     finally:
         for ua in uas:
@@ -71,11 +61,7 @@ def conf(pg_cluster, bin_dir):
 
 
 def heard(ua, seconds=1.5):
-    mark = ua.heard_mark()
-    time.sleep(seconds)
-    x = ua.heard_since(mark)
-    assert len(x) > 4000, "%s heard %d samples" % (ua.ext, len(x))
-    return {f: goertzel(x, f) for f in TONES.values()}
+    return tone_powers(ua, TONES.values(), seconds)
 
 
 def check(ua, want, not_want, what):

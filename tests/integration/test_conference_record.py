@@ -4,7 +4,6 @@ with three tones join, talk and leave; the room's session is one recording in th
 channels, with all three tones in it (Goertzel)."""
 
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
 from helpers.audio import goertzel  # noqa: E402
 from helpers.bus import bus_ok, wait_event  # noqa: E402
-from helpers.phones import Baresip  # noqa: E402
+from helpers.phones import tone_phones  # noqa: E402
 from helpers.recording import channels, recording  # noqa: E402
 
 DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd"]
@@ -34,15 +33,7 @@ def conf(pg_cluster, bin_dir):
         assert "recorded" in r.stdout, r.stdout
         s.ccctl("conf", "add", "plain", "--number", "721", check=True)
         s.start()
-        s.ua = {}
-        for ext, freq in TONES.items():
-            tone = s.var_dir / ("tone%d.wav" % freq)
-            subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tone),
-                            "synth", "60", "sine", str(freq), "vol", "0.12"], check=True)
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
-            uas.append(s.ua[ext])
-        for ua in s.ua.values():
-            assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text())
+        tone_phones(s, TONES, uas, volume=0.12)
         yield s
     finally:
         for ua in uas:
