@@ -100,7 +100,7 @@ def loud_frames(path, threshold_dbfs=-40):
 @pytest.fixture(scope="module")
 def acdivr(pg_cluster, bin_dir):
     s = sm.Suite(pg_cluster, name="test_acd_ivr",
-                 daemons=["sipproxy", "mediad", "acdd", "ivrd", "recorderd"],
+                 daemons=["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd"],
                  config={"sipproxy.ring_timeout": "10", "mediad.media_timeout": "30",
                          "ivrd.path_flush_ms": "50"})
     uas = []
@@ -342,6 +342,16 @@ def test_survey_after_a_queued_call(acdivr):
         (QUEUE, PLAIN_AGENT, caller, True), rec
     with wave.open(rec["path"]) as w:
         assert w.getnchannels() == 2 and w.getnframes() / w.getframerate() > 4, rec
+    # the whole story in one row, as a BI user reads it
+    row = wait_until(lambda: s.psql(
+        "SELECT disposition, ivr_flow, ivr_path, ivr_last_node, queues, queue_outcome, agent, "
+        "recording_ids, survey_score, survey_agent FROM v_call_record WHERE call_id = %s",
+        (cid,), role="cc_bi"), what="the call record")[0]
+    assert row[0] == "answered" and row[1] == "acd-survey", row
+    assert row[2] == ("queue(route:queue:%s) > queue(route_ended) > rate > rate(score:4) > "
+                      "rate(end)" % QUEUE) and row[3] == "rate", row
+    assert (row[4], row[5], row[6]) == ([QUEUE], "answered", PLAIN_AGENT), row
+    assert row[7] == [rec["id"]] and row[8] == 4 and row[9] == "ext:" + PLAIN_AGENT, row
 
 
 def test_recording_started_by_the_caller_learns_its_queue(acdivr):
