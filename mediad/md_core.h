@@ -75,9 +75,16 @@ struct md_endpoint {
     bool pt_filter;
     uint8_t pt_allowed[16]; /* bitmap over payload types 0-127 */
     md_endpoint_t *peer;
-    bool playing;    /* a prompt plays to the remote: what the peer sends is not relayed */
-    bool mixing;     /* in a mix (md_mix): what it receives goes to the mix, not to its peer,
+    bool playing; /* a prompt plays to the remote: what the peer sends is not relayed */
+    bool mixing;  /* in a mix (md_mix): what it receives goes to the mix, not to its peer,
                         and it is sent the mix instead of what its peer sends */
+    /* the RTP stream last sent to the remote (relayed or generated): a mix it joins goes on
+     * with that SSRC and numbering, so the phone hears one stream going on, not a new source
+     * starting at a random sequence number (phones' jitter buffers drop those as late) */
+    bool sent_known;
+    uint16_t sent_seq;
+    uint32_t sent_ssrc, sent_ts;
+    uint64_t sent_us;
     uint8_t send_pt; /* payload type of generated audio: 0 PCMU (default) or 8 PCMA */
     uint8_t te_pt;   /* payload type of RFC 4733 telephone-events received (default 101) */
     bool has_remote; /* endpoint.remote was given: before it nothing is accepted */

@@ -225,7 +225,6 @@ static int s_check_role(const md_mix_role_t *role)
 int md_mixer_join(md_mixer_t *self, uint32_t mix_id, md_endpoint_t *ep, const md_mix_role_t *role,
                   uint64_t now_us)
 {
-    (void)now_us;
     s_mix_t *mix = s_find(self, mix_id);
     if (!mix)
         return -ENOENT;
@@ -252,9 +251,15 @@ int md_mixer_join(md_mixer_t *self, uint32_t mix_id, md_endpoint_t *ep, const md
         m->role = *role;
     else
         md_mix_role_default(&m->role);
-    m->ssrc = s_random(self);
-    m->seq = (uint16_t)s_random(self);
-    m->ts = s_random(self);
+    if (ep->sent_known) { /* go on with the stream the phone has been hearing */
+        m->ssrc = ep->sent_ssrc;
+        m->seq = (uint16_t)(ep->sent_seq + 1);
+        m->ts = ep->sent_ts + (uint32_t)((now_us > ep->sent_us ? now_us - ep->sent_us : 0) / 125u);
+    } else {
+        m->ssrc = s_random(self);
+        m->seq = (uint16_t)s_random(self);
+        m->ts = s_random(self);
+    }
     m->marker = true;
     mix->m[mix->n++] = m;
     self->by_slot[ep->slot] = m;

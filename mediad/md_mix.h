@@ -16,8 +16,10 @@
  * result saturates to 16 bits and is G.711-encoded once per distinct (heard set, payload
  * type), so ten listeners who hear the same thing cost one encode.
  *
- * The outgoing stream: each member gets its own SSRC, sequence and timestamp; the first
- * packet after joining carries the marker bit. While the endpoint plays a prompt
+ * The outgoing stream: a member goes on with the stream its phone was hearing (the SSRC,
+ * sequence and timestamp last sent to it, ep->sent_*), so joining is not a new source to
+ * the phone; an endpoint that was sent nothing yet gets a random start. The first packet
+ * after joining carries the marker bit. While the endpoint plays a prompt
  * (ep->playing) it is sent the prompt, not the mix, and still heard by the others.
  *
  * Pacing: each mix sends every 20 ms on its own phase (mixes are spread over the 20 ms by

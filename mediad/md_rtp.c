@@ -168,13 +168,26 @@ static ssize_t s_send_rtp_port(md_rtp_t *self, md_sock_t *s, const uint8_t *pkt,
     return s_sys_sendto(s->fd_rtp, pkt, len, to);
 }
 
+/* ep sent the RTP packet pkt at now_us: remember its stream (see md_endpoint_t). */
+static void s_note_sent(md_endpoint_t *ep, const uint8_t *pkt, uint64_t now_us)
+{
+    ep->sent_known = true;
+    ep->sent_seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+    ep->sent_ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
+    ep->sent_ssrc =
+        (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 | (uint32_t)pkt[10] << 8 | pkt[11];
+    ep->sent_us = now_us;
+}
+
 /* Relay self->buf (len bytes, received by `from`) to peer's remote. */
-static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len, bool rtp)
+static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len, bool rtp,
+                    uint64_t now_us)
 {
     ssize_t sent = s_send_rtp_port(self, &self->socks[peer->slot], self->buf, len, &peer->rtp.addr);
     if (sent == (ssize_t)len) {
         if (rtp) {
             md_stats_rtp_out(&peer->stats, len);
+            s_note_sent(peer, self->buf, now_us);
             self->relayed++;
         } else {
             peer->stats.rtcp_out++;
@@ -234,7 +247,7 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
         if (s->ep->stats.packets_in != accepted && self->on_mix)
             self->on_mix(s->ep, self->buf, (size_t)n, now, self->on_mix_arg);
     } else if (peer && !peer->playing && !peer->mixing) { /* those are sent something else */
-        s_relay(self, s->ep, peer, (size_t)n, s->ep->stats.packets_in != accepted);
+        s_relay(self, s->ep, peer, (size_t)n, s->ep->stats.packets_in != accepted, now);
     }
     if (s->dtmf && s->ep->stats.packets_in != accepted)
         s_detect(self, s, (size_t)n, now);
@@ -256,6 +269,8 @@ int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t le
         return -1;
     }
     md_stats_rtp_out(&ep->stats, len);
+    if (len >= 12)
+        s_note_sent(ep, pkt, cc_loop_now_us(self->loop));
     return 0;
 }
 

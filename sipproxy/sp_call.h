@@ -202,7 +202,8 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
 int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving);
 /* Leg x of call c2 and its endpoint move into c as its connected callee, in place of c's
  * winner, which leaves (BYE; a REFER NOTIFY first when notify_code > 0); c's endpoints are
- * connected; c2 then ends with c2_cause and c2_reason. 0, or -1 when out of memory. */
+ * connected; c2 then ends with c2_cause and c2_reason, and is freed at once when it has no
+ * leg left (do not touch c2 afterwards). 0, or -1 when out of memory. */
 int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int notify_code,
                          sp_end_cause_t c2_cause, const char *c2_reason);
 

@@ -298,24 +298,27 @@ void sp_monitor_attach(sp_proxy_t *p)
     cc_bus_on_command(p->bus, "call.monitor", s_on_monitor, p);
 }
 
-/* Key 7: the supervisor takes the agent's place. The mix goes, the agent's leg ends (its
- * controller hears the connection ended, as after a transfer) and the supervisor's leg and
- * endpoint move into the monitored call, connected to the other party. */
+/* Key 7: the supervisor takes the agent's place. The agent's leg ends (its controller
+ * hears the connection ended, as after a transfer) and the supervisor's leg and endpoint
+ * move into the monitored call. The mix stays, now the caller's and the supervisor's
+ * (everyone heard), so neither phone's stream changes source; it goes with the call. */
 static void s_take_over(sp_call_t *c)
 {
     sp_call_t *t = sp_call_find(c->proxy, c->mon.target);
     if (!t || t->state != SP_CALL_ANSWERED || !t->winner || !t->a.nh)
         return;
     bool agent_is_a = t->ea.id == c->mon.ep_agent;
-    cc_bus_request(c->proxy->bus, &c->proxy->mediad_owner, "mediad", "mix.delete",
-                   json_pack("{s:i}", "mix_id", c->mon.mix_id), c->proxy->set.media_timeout_ms,
-                   NULL, NULL);
-    c->mon.mix_id = 0;
     if (agent_is_a && sp_transfer_take_a_side(t, &t->a) != 0)
         return;
+    sp_media(c, "mix.set", json_pack("{s:i, s:b}", "endpoint_id", c->ea.id, "muted", 0),
+             s_on_mix_step);
+    sp_media(c, "mix.set", json_pack("{s:i, s:b}", "endpoint_id", c->mon.ep_other, "hears_all", 1),
+             s_on_mix_step);
     cc_info("call.monitor_takeover", "agent=%s target=%s", c->mon.agent, t->id);
     s_audit(c, "monitor.takeover", "ok");
     s_publish(c, "takeover");
+    t->tw.mix_id = c->mon.mix_id; /* deleted when t ends (sp_threeway_call_ending) */
+    c->mon.mix_id = 0;
     c->mon.mode = 0; /* no longer a monitor: its end must not touch t */
     if (t->monitored_by > 0)
         t->monitored_by--;

@@ -2,8 +2,9 @@
  * call, A with C), then dials *33: sipproxy puts B's endpoint, C's endpoint and A's
  * endpoint of the consultation into one mediad mix, where each hears the other two (hold
  * music to B stops). When A hangs up either call, B and C stay connected: C's leg moves
- * into B's call as an attended transfer would move it, A's other leg gets BYE, and the mix
- * goes. When B or C hangs up, the mix goes and the other call carries on as a plain call.
+ * into B's call as an attended transfer would move it, A's other leg gets BYE, and B and C
+ * stay in the mix until that call ends (their phones' streams do not change source). When
+ * B or C hangs up, the mix goes and the other call carries on as a plain call.
  * The *33 call itself is answered, hears the feature prompt and ends (sp_feature.c). */
 #include "sp_call.h"
 
@@ -171,9 +172,17 @@ bool sp_threeway_leg_left(sp_call_t *c, struct sp_leg *leg)
     struct sp_leg *x = leg->is_a ? c->winner : &c->a;
     char party[64];
     snprintf(party, sizeof party, "%s", c->tw.party);
-    s_unmerge(c, other);
-    if (!x || !x->nh || (other_a && sp_transfer_take_a_side(other, &other->a) != 0))
+    if (!x || !x->nh || (other_a && sp_transfer_take_a_side(other, &other->a) != 0)) {
+        s_unmerge(c, other);
         return false;
+    }
+    /* the mix stays, the two who remain its members (the merging party's endpoints leave
+     * it as they are deleted), so neither phone's stream changes source; it goes with the
+     * call that remains */
+    int mix_id = c->tw.mix_id;
+    memset(&c->tw, 0, sizeof c->tw);
+    memset(&other->tw, 0, sizeof other->tw);
+    other->tw.mix_id = mix_id;
     cc_info("call.threeway_left", "party=%s into=%s", party, other->id);
     char why[128];
     snprintf(why, sizeof why, "%.15s left the three-way call; the others go on in %.47s", party,

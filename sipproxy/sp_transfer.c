@@ -265,5 +265,6 @@ int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int noti
     sp_media_connect(c);
     snprintf(c2->reason, sizeof c2->reason, "%s", c2_reason);
     sp_call_end(c2, c2_cause, 0);
+    sp_call_maybe_free(c2); /* no leg left to report its end (a takeover): free it now */
     return 0;
 }
