@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
 from helpers.bus import wait_event, wait_until  # noqa: E402
 from helpers.phones import assert_hears, tone_phones  # noqa: E402
-from helpers.webclient import Http, web_user  # noqa: E402
+from helpers.webclient import Browser, Http, browser_available, web_user  # noqa: E402
 
 DAEMONS = ["sipproxy", "mediad", "acdd", "cdrd", "webd"]
 PHONES = {"1001": 440, "1002": 880, "1003": 660, "2001": 1320, "2002": 1320}
@@ -185,6 +185,16 @@ def test_console_rings_the_supervisor_then_monitors(mon):
                                 if a["ext"] == "1002" and a["monitored"]], timeout=5,
                        what="1002 shown as monitored")
     assert board[0]["monitored"] == {"by": "sue", "mode": "whisper"}, board
+    if browser_available():  # what the supervisor sees on the wallboard
+        b = Browser(env=s.env(), artifacts=sm.REPO / "build" / "test-artifacts" / "monitor")
+        try:
+            b.page("sup")
+            b.login("http://127.0.0.1:%d" % s.http_port, "sue", "sue-password-1", page="sup")
+            b.wait("document.querySelector('[data-agent=\"1002\"] [data-field=\"monitored\"]')"
+                   ".textContent === 'whisper · sue'", page="sup")
+            b.screenshot("whispered.png", page="sup")
+        finally:
+            b.close()
     time.sleep(1.0)
     check(agent, [440, 1320], [880], "console whisper: the agent hears the supervisor")
     check(caller, [880], [1320, 440], "console whisper: the caller does not")

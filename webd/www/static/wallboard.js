@@ -406,9 +406,6 @@
     call.append(el("span", "strong", a.call.caller || "unknown"),
       el("span", "muted small", " · " + a.call.queue + " · "));
     call.append(ticking(el("span", "mono small"), a.call.since));
-    if (a.monitored)
-      call.append(el("span", "badge badge-monitored",
-        (a.monitored.mode === "listen" ? "listened to" : a.monitored.mode) + " by " + a.monitored.by));
     call.append(actionButton("Hang up", "btn-danger", () =>
       post("/api/calls/" + encodeURIComponent(a.call.call_id) + "/hangup", {}, "Call hung up")));
     call.append(monitorSelect(a));
@@ -441,7 +438,9 @@
     tr.dataset.agent = a.ext;
     const who = el("div", "cell");
     const name = el("div", "strong");
-    who.append(name, el("div", "muted small", a.ext));
+    const monitored = el("span", "badge badge-monitored");
+    monitored.dataset.field = "monitored";
+    who.append(name, el("div", "muted small", a.ext), monitored);
     const st = el("div", "cell");
     const pillEl = el("span");
     pillEl.dataset.field = "state";
@@ -461,9 +460,12 @@
       setClass(pillEl, "state st-" + a.state);
       setText(pillEl, STATE_LABEL[a.state] || a.state);
       setText(reason, a.state === "not_ready" ? a.reason : "");
+      // a supervisor listening in, on a queue call or any other
+      setText(monitored, a.monitored ? a.monitored.mode + " · " + a.monitored.by : "");
+      monitored.title = a.monitored ? "Monitored by " + a.monitored.by + " (" + a.monitored.mode + ")" : "";
+      monitored.hidden = !a.monitored;
       ticking(since, a.state === "logged_out" ? 0 : a.since);
-      const callKey = a.call ? a.call.call_id + "/" + a.call.since + "/" +
-        (a.monitored ? a.monitored.mode + "/" + a.monitored.by : "") : "";
+      const callKey = a.call ? a.call.call_id + "/" + a.call.since : "";
       if (callKey !== shown.call) {
         const fresh = agentCall(a);
         call.replaceWith(fresh);
