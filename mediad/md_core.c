@@ -250,6 +250,17 @@ void md_core_disconnect(md_endpoint_t *ep)
     }
 }
 
+bool md_core_stream_next(const md_endpoint_t *ep, uint64_t now_us, uint32_t *ssrc, uint16_t *seq,
+                         uint32_t *ts)
+{
+    if (!ep->sent_known)
+        return false;
+    *ssrc = ep->sent_ssrc;
+    *seq = (uint16_t)(ep->sent_seq + 1);
+    *ts = ep->sent_ts + (uint32_t)((now_us > ep->sent_us ? now_us - ep->sent_us : 0) / 125u);
+    return true;
+}
+
 static bool s_same_source(const struct sockaddr_in *a, const struct sockaddr_in *b)
 {
     return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;

@@ -147,6 +147,13 @@ int md_core_connect(md_endpoint_t *a, md_endpoint_t *b);
 /* Unpair ep and its peer (no-op when not paired). */
 void md_core_disconnect(md_endpoint_t *ep);
 
+/* Where the stream ep's remote last heard goes on at now_us: its SSRC, the next sequence
+ * number and the timestamp moved on by the time since. A generator that takes over sending
+ * (a mix, a prompt after the mix) continues it, so the phone hears one stream and its
+ * jitter buffer does not drop the new packets as late. false when nothing was sent yet. */
+bool md_core_stream_next(const md_endpoint_t *ep, uint64_t now_us, uint32_t *ssrc, uint16_t *seq,
+                         uint32_t *ts);
+
 /* An RTP datagram of len bytes from src arrived on ep's RTP port at now_us. Returns the
  * endpoint that must send it on (ep's peer; the destination is peer->rtp.addr) or NULL to
  * drop it. rtcp_mux is set when it was an RTCP packet sent to the RTP port, to be relayed

@@ -43,6 +43,7 @@ typedef struct {
     uint16_t seq;
     uint32_t ts;
     bool marker;
+    bool held; /* a prompt was playing to it: the mix resumes the prompt's stream */
 } s_member_t;
 
 struct s_mix {
@@ -251,11 +252,7 @@ int md_mixer_join(md_mixer_t *self, uint32_t mix_id, md_endpoint_t *ep, const md
         m->role = *role;
     else
         md_mix_role_default(&m->role);
-    if (ep->sent_known) { /* go on with the stream the phone has been hearing */
-        m->ssrc = ep->sent_ssrc;
-        m->seq = (uint16_t)(ep->sent_seq + 1);
-        m->ts = ep->sent_ts + (uint32_t)((now_us > ep->sent_us ? now_us - ep->sent_us : 0) / 125u);
-    } else {
+    if (!md_core_stream_next(ep, now_us, &m->ssrc, &m->seq, &m->ts)) {
         m->ssrc = s_random(self);
         m->seq = (uint16_t)s_random(self);
         m->ts = s_random(self);
@@ -594,8 +591,15 @@ static int s_mix_frame(md_mixer_t *self, s_mix_t *mix, uint64_t due_us)
     for (int j = 0; j < mix->n; j++) {
         s_member_t *m = mix->m[j];
         int pt = m->ep->send_pt == MD_PT_PCMA ? MD_PT_PCMA : MD_PT_PCMU;
-        /* the stream runs on while a prompt plays, so it resumes without a jump */
-        if (!m->ep->playing) {
+        /* while a prompt plays the phone hears the player's stream; after it, that stream
+         * goes on (a return to the mix's own numbers, which stood still meanwhile, made
+         * phones drop the mix as late packets for as long as the prompt had lasted) */
+        if (m->ep->playing) {
+            m->held = true;
+        } else {
+            if (m->held && md_core_stream_next(m->ep, due_us, &m->ssrc, &m->seq, &m->ts))
+                m->marker = true;
+            m->held = false;
             const uint8_t *payload = s_output(self, mix, s_hears(mix, j) & heard, heard, pt);
             s_put_header(pkt, m->marker, pt, m->seq, m->ts, m->ssrc);
             memcpy(pkt + RTP_HEADER, payload, MD_MIX_FRAME);

@@ -681,3 +681,45 @@ CC_TEST(mix_goes_on_with_the_stream_the_phone_was_hearing)
     md_mixer_destroy(&mx);
     free(fx.sent);
 }
+
+/* After a prompt to a member (its join tone) the mix goes on with the prompt's stream, not
+ * with its own numbers, which stood still while the prompt played: phones dropped those as
+ * late packets for as long as the prompt had lasted. */
+CC_TEST(mix_after_a_prompt_goes_on_with_the_prompts_stream)
+{
+    s_fx_t fx;
+    md_mixer_t *mx = s_mixer(&fx);
+    s_party_t a, b;
+    s_party(&a, 1);
+    s_party(&b, 2);
+    b.level = 3000;
+    uint32_t id;
+    md_mixer_create(mx, NULL, T0, &id);
+    md_mixer_join(mx, id, &a.ep, NULL, T0);
+    md_mixer_join(mx, id, &b.ep, NULL, T0);
+    a.ep.playing = true;
+    s_party_t *ps[] = {&b};
+    for (int k = 1; k < 50; k++)
+        s_frame(mx, &fx, ps, 1, k);
+    /* the player's last packet, as md_rtp noted it */
+    a.ep.sent_known = true;
+    a.ep.sent_ssrc = 0xBEEF0001u;
+    a.ep.sent_seq = 700;
+    a.ep.sent_ts = 90000;
+    a.ep.sent_us = T0 + 49 * 20 * MS;
+    a.ep.playing = false;
+    int before = fx.n;
+    s_frame(mx, &fx, ps, 1, 50);
+    const uint8_t *first = NULL;
+    for (int i = before; i < fx.n && !first; i++)
+        if (fx.sent[i].ep_id == 1)
+            first = fx.sent[i].pkt;
+    CC_CHECK(first != NULL);
+    CC_CHECK_INT(s_be32(first + 8), 0xBEEF0001u);
+    CC_CHECK_INT(first[2] << 8 | first[3], 701);
+    CC_CHECK(s_be32(first + 4) - 90000u <= 3 * MD_MIX_FRAME);
+    CC_CHECK(first[1] & 0x80);
+    CHECK_NEAR_LEVEL(md_ulaw_table[first[12 + 80]], 3000);
+    md_mixer_destroy(&mx);
+    free(fx.sent);
+}

@@ -197,6 +197,10 @@ int md_play_start(md_play_t *self, md_endpoint_t *ep, md_prompt_t **prompts, siz
         p->seq = (uint16_t)s_random(self);
         p->ts = s_random(self);
         p->last_sent_us = 0;
+    } else if (ep->sent_known && ep->sent_ssrc == p->ssrc && ep->sent_us > p->last_sent_us) {
+        /* a mix went on with this player's stream since: go on from where the mix was */
+        md_core_stream_next(ep, now_us, &p->ssrc, &p->seq, &p->ts);
+        p->last_sent_us = ep->sent_us;
     } else if (p->last_sent_us && now_us > p->last_sent_us + MD_PLAY_PERIOD_US) {
         /* the clock ran on while nothing played */
         p->ts += (uint32_t)((now_us - p->last_sent_us - MD_PLAY_PERIOD_US) / 125u);

@@ -321,3 +321,40 @@ CC_TEST(play_late_ticks_catch_up)
     md_core_destroy(&core);
     free(fx.sent);
 }
+
+/* A mix went on with the player's stream after a prompt (md_mix): the next prompt goes on
+ * from where the mix left it, not from the player's own numbers, which the mix has already
+ * used (a phone drops repeated sequence numbers). */
+CC_TEST(play_goes_on_after_a_mix_continued_its_stream)
+{
+    s_fx_t fx = {.now = T0};
+    md_core_t *core = md_core_new(4);
+    md_endpoint_t *ep = md_core_create(core, 20000, "c", "caller", true);
+    md_play_t *play = md_play_new(4, 42, s_send, s_done, &fx);
+    md_prompt_t *a = s_prompt(3, 10);
+    md_prompt_t *one[1] = {md_prompt_ref(a)};
+    uint32_t id = 0;
+    CC_CHECK_INT(md_play_start(play, ep, one, 1, 0, false, false, fx.now, &id), 0);
+    s_run(play, &fx, T0 + 100 * MS, 1 * MS);
+    CC_CHECK_INT(fx.n, 3);
+    const uint8_t *last = fx.sent[2].pkt;
+    /* the mix sent 50 packets of the same stream (as md_rtp notes what goes out) */
+    fx.now += 1000 * MS;
+    ep->sent_known = true;
+    ep->sent_ssrc = s_u32(last + 8);
+    ep->sent_seq = (uint16_t)(s_seq(last) + 50);
+    ep->sent_ts = s_u32(last + 4) + 50 * 160;
+    ep->sent_us = fx.now;
+    one[0] = md_prompt_ref(a);
+    CC_CHECK_INT(md_play_start(play, ep, one, 1, 0, false, false, fx.now, &id), 0);
+    s_run(play, &fx, fx.now + 100 * MS, 1 * MS);
+    CC_CHECK_INT(fx.n, 6);
+    const uint8_t *p = fx.sent[3].pkt;
+    CC_CHECK_INT(s_u32(p + 8), ep->sent_ssrc);
+    CC_CHECK_INT(s_seq(p), (uint16_t)(ep->sent_seq + 1));
+    CC_CHECK((uint32_t)(s_u32(p + 4) - ep->sent_ts) <= 2 * 160u);
+    md_play_destroy(&play);
+    md_prompt_unref(&a);
+    md_core_destroy(&core);
+    free(fx.sent);
+}

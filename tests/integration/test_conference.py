@@ -102,6 +102,19 @@ def enter(s, sub, ext, number, pin=None):
     return cid, joined
 
 
+def prompts_over(plays, call_ids, timeout=15):
+    """Waits for mediad's media.play_done of each call: the join tone (and the first
+    caller's "you are the first participant") is over, so the phone hears the room. A fixed
+    sleep was not enough on a loaded machine."""
+    left = set(call_ids)
+    deadline = time.monotonic() + timeout
+    while left and time.monotonic() < deadline:
+        ev = plays.recv(max(0.05, deadline - time.monotonic()))
+        if ev is not None and ev[1].get("reason") == "finished":
+            left.discard(ev[1].get("call_id"))
+    assert not left, "no media.play_done for %s" % sorted(left)
+
+
 def ccctl_fails(s, code, *args, input=None, says=None):
     r = s.ccctl(*args, input=input)
     assert r.returncode == code, (args, r.returncode, r.stdout, r.stderr)
@@ -113,6 +126,7 @@ def ccctl_fails(s, code, *args, input=None, says=None):
 def test_five_participants_hear_each_other_mute_kick_lock(conf):
     s = conf
     sub = s.subscribe(["sipproxy", "ivrd"])
+    plays = s.subscribe(["mediad"], prefix="media.play_done")
     time.sleep(0.3)
     calls = {}
     for ext in TONES:
@@ -120,7 +134,8 @@ def test_five_participants_hear_each_other_mute_kick_lock(conf):
         assert joined["room"] == "team" and joined["caller"] == ext and not joined["waiting"]
         calls[ext] = (cid, joined["member"])
     assert joined["members"] == 5, joined
-    time.sleep(1.5)  # the join tone and "you are the first participant" are over
+    prompts_over(plays, [cid for cid, _ in calls.values()])
+    time.sleep(0.3)
     everyone = list(TONES)
     check_all(s, everyone, [], "five in the room")
 
@@ -225,9 +240,12 @@ def test_waiting_for_the_moderator(conf):
     assert joined["waiting"] and not joined["moderator"], joined
     time.sleep(5.0)  # "the conference will begin when the moderator joins", then music
     heard(s.ua["1003"])  # it hears something (the music) while it waits
+    plays = s.subscribe(["mediad"], prefix="media.play_done")
+    time.sleep(0.3)
     cid4, joined = enter(s, sub, "1004", "702", pin="999#")
     assert joined["moderator"] and not joined["waiting"], joined
-    time.sleep(1.5)
+    prompts_over(plays, [cid3, cid4])  # the music stops; both hear the join tone
+    time.sleep(0.3)
     check(s.ua["1003"], ["1004"], ["1003"], "the waiting participant is let in")
     check(s.ua["1004"], ["1003"], ["1004"], "the moderator hears the room")
     keys(s.ua["1004"], "7")  # the moderator locks the room
