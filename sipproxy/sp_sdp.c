@@ -143,6 +143,16 @@ static void s_conn_addr(const s_line_t *l, char *out, size_t outlen)
     out[n] = '\0';
 }
 
+/* A decimal number of 1-5 digits up to max (and nothing else in tok), or -1. */
+static int s_number(const char *tok, int max)
+{
+    size_t len = strlen(tok);
+    if (len == 0 || len > 5 || strspn(tok, "0123456789") != len)
+        return -1;
+    int v = atoi(tok);
+    return v <= max ? v : -1;
+}
+
 /* Classify the first audio stream's payload types: which to keep, from m= and rtpmaps. */
 static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend, sp_sdp_info_t *info)
 {
@@ -156,13 +166,20 @@ static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend, sp_sdp
     tok = strtok_r(NULL, " ", &save);          /* port */
     if (!tok)
         return -1;
-    info->port = atoi(tok);
+    char *count = strchr(tok, '/'); /* port/number-of-ports */
+    if (count)
+        *count = '\0';
+    info->port = s_number(tok, 65535);
+    if (info->port < 0)
+        return -1;
     tok = strtok_r(NULL, " ", &save); /* proto */
     if (!tok)
         return -1;
     int events = 0;
     while ((tok = strtok_r(NULL, " ", &save)) && info->npts < SP_SDP_MAX_PT) {
-        int pt = atoi(tok);
+        int pt = s_number(tok, 127);
+        if (pt < 0)
+            continue; /* not an RTP payload type: nothing we could keep */
         const char *enc = NULL;
         for (size_t i = mline + 1; i < mend; i++) {
             const char *rest;
@@ -203,42 +220,58 @@ const char *sp_sdp_dir_name(sp_sdp_dir_t dir)
     }
 }
 
+/* Whether line holds at least `want` space-separated words after its "x=", the first
+ * `digits` of them numbers (a port may be "port/count"). */
+static bool s_words(const s_line_t *l, int want, int digits)
+{
+    const char *p = l->p + 2, *end = l->p + l->len;
+    int words = 0;
+    while (p < end) {
+        while (p < end && *p == ' ')
+            p++;
+        if (p == end)
+            break;
+        const char *w = p;
+        while (p < end && *p != ' ')
+            p++;
+        if (words >= 1 && words <= digits) {
+            for (const char *c = w; c < p; c++)
+                if (!(*c >= '0' && *c <= '9') && !(*c == '/' && c > w))
+                    return false;
+        }
+        words++;
+    }
+    return words >= want;
+}
+
+/* m=<media> <port> <proto> <fmt...> written back with our port and the formats kept; a
+ * refused stream (keep NULL, port 0) keeps only its first format, as RFC 3264 asks of a
+ * rejected stream. Written piece by piece: no line is too long to answer. */
 static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_info_t *keep)
 {
-    /* m=<media> <port> <proto> <fmt...> */
-    const char *p = m->p + 2, *end = m->p + m->len;
-    const char *media = p;
-    while (p < end && *p != ' ')
-        p++;
-    size_t medialen = (size_t)(p - media);
-    while (p < end && *p == ' ')
-        p++;
-    while (p < end && *p != ' ') /* old port */
-        p++;
-    while (p < end && *p == ' ')
-        p++;
-    const char *proto = p;
-    while (p < end && *p != ' ')
-        p++;
-    size_t protolen = (size_t)(p - proto);
-    char line[512];
-    int n = snprintf(line, sizeof line, "m=%.*s %d %.*s", (int)medialen, media, port, (int)protolen,
-                     proto);
+    const char *p = m->p + 2, *end = m->p + m->len, *w[4];
+    size_t wl[4];
+    for (int k = 0; k < 4; k++) { /* media, port, proto, first format (s_words checked) */
+        while (p < end && *p == ' ')
+            p++;
+        w[k] = p;
+        while (p < end && *p != ' ')
+            p++;
+        wl[k] = (size_t)(p - w[k]);
+    }
+    char num[16];
+    s_put(o, "m=", 2);
+    s_put(o, w[0], wl[0]);
+    s_put(o, num, (size_t)snprintf(num, sizeof num, " %d ", port));
+    s_put(o, w[2], wl[2]);
     if (keep) {
-        for (int i = 0; i < keep->npts && n > 0 && (size_t)n < sizeof line; i++)
-            n += snprintf(line + n, sizeof line - (size_t)n, " %d", keep->pts[i]);
+        for (int i = 0; i < keep->npts; i++)
+            s_put(o, num, (size_t)snprintf(num, sizeof num, " %d", keep->pts[i]));
     } else {
-        size_t rest = (size_t)(end - p);
-        if (n > 0 && (size_t)n + rest < sizeof line) {
-            memcpy(line + n, p, rest);
-            n += (int)rest;
-        }
+        s_put(o, " ", 1);
+        s_put(o, w[3], wl[3]);
     }
-    if (n <= 0 || (size_t)n >= sizeof line) {
-        o->failed = true;
-        return;
-    }
-    s_putline(o, line, (size_t)n);
+    s_put(o, "\r\n", 2);
 }
 
 char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
@@ -261,8 +294,19 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
     /* locate the first audio m= line and the end of its section */
     size_t first_m = n, audio = n, audio_end = n;
     for (size_t i = 0; i < n; i++) {
+        /* o=<user> <sess-id> <sess-version> IN IP4 <addr>: we rewrite its address, and
+         * m=<media> <port> <proto> <fmt...>, ours or refused, we write back: a line we could
+         * not write back as valid SDP makes the body unusable, not half-rewritten */
+        if (s_starts(&lines[i], "o=") && !s_words(&lines[i], 6, 0)) {
+            *why = "bad o= line";
+            return NULL;
+        }
         if (!s_starts(&lines[i], "m="))
             continue;
+        if (!s_words(&lines[i], 4, 1)) {
+            *why = "bad m= line";
+            return NULL;
+        }
         if (first_m == n)
             first_m = i;
         if (audio == n && s_starts(&lines[i], "m=audio ")) {
@@ -331,13 +375,20 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
         }
         if (in_session) {
             if (s_starts(l, "o=")) {
-                /* o=<user> <sess-id> <sess-version> IN IP4 <addr> */
-                const char *p = l->p, *end = l->p + l->len;
-                int spaces = 0;
-                while (p < end && spaces < 3)
-                    if (*p++ == ' ')
-                        spaces++;
-                s_putf(&o, "%.*sIN IP4 %s", (int)(p - l->p), l->p, addr);
+                /* o=<user> <sess-id> <sess-version> IN IP4 <addr>: the first three words
+                 * kept (checked above to be there), the address ours */
+                const char *p = l->p + 2, *end = l->p + l->len, *w[3];
+                size_t wl[3];
+                for (int k = 0; k < 3; k++) {
+                    while (p < end && *p == ' ')
+                        p++;
+                    w[k] = p;
+                    while (p < end && *p != ' ')
+                        p++;
+                    wl[k] = (size_t)(p - w[k]);
+                }
+                s_putf(&o, "o=%.*s %.*s %.*s IN IP4 %s", (int)wl[0], w[0], (int)wl[1], w[1],
+                       (int)wl[2], w[2], addr);
             } else if (s_starts(l, "c=")) {
                 s_putf(&o, "c=IN IP4 %s", addr);
                 conn_written = true;

@@ -1,4 +1,5 @@
 /* sp_sdp_test.c - SDP rewriting: addresses, ports, codec filtering, attributes kept. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,4 +160,41 @@ CC_TEST(sdp_make_builds_a_parsable_body)
     sdp = sp_sdp_make("127.0.0.1", 20000, 0, 0, SP_DIR_SENDRECV, 1);
     CC_CHECK(sdp != NULL && strstr(sdp, "telephone-event") == NULL);
     free(sdp);
+}
+
+/* Found by fuzz/fuzz_sdp: bodies whose rewrite used to be invalid SDP (an o= line missing
+ * fields became "o=- xIN IP4 ..."; an m= line without a port was written back without
+ * one), formats that are not numbers taken for PCMU (atoi gave 0), and a refused stream's
+ * line too long for the old fixed buffer written without its formats. */
+CC_TEST(sdp_malformed_lines_are_refused_not_half_rewritten)
+{
+    sp_sdp_info_t info;
+    const char *why = NULL;
+    CC_CHECK(sp_sdp_rewrite("v=0\r\no=- 1.0.0.1\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n",
+                            "127.0.0.1", 20000, &info, &why) == NULL);
+    CC_CHECK_STR(why, "bad o= line");
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio\r\nm=audio 0 RTP/AVP 0\r\n",
+                            "127.0.0.1", 20000, &info, &why) == NULL);
+    CC_CHECK_STR(why, "bad m= line");
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4x00 RTP/AVP 0\r\n", "127.0.0.1",
+                            20000, &info, &why) == NULL);
+    /* formats that are not payload types are ignored, not read as 0 (PCMU) */
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP abc 99999999999\r\n",
+                            "127.0.0.1", 20000, &info, &why) == NULL);
+    CC_CHECK_STR(why, "no common codec (PCMU, PCMA)");
+    /* a refused stream keeps its media, port 0, proto and its first format, however long */
+    char body[2048];
+    int n = snprintf(body, sizeof body,
+                     "v=0\r\no=a  1   2 IN IP4 10.0.0.1\r\nc=IN IP4 10.0.0.1\r\n"
+                     "m=audio 4000/2 RTP/AVP 8\r\nm=video 5000 RTP/AVP 96");
+    for (int i = 0; i < 200; i++)
+        n += snprintf(body + n, sizeof body - (size_t)n, " %d", 96 + i % 30);
+    snprintf(body + n, sizeof body - (size_t)n, "\r\n");
+    char *out = sp_sdp_rewrite(body, "127.0.0.1", 20000, &info, &why);
+    CC_CHECK(out != NULL);
+    CC_CHECK_INT(info.port, 4000);
+    CC_CHECK(strstr(out, "o=a 1 2 IN IP4 127.0.0.1\r\n") != NULL);
+    CC_CHECK(strstr(out, "m=audio 20000 RTP/AVP 8\r\n") != NULL);
+    CC_CHECK(strstr(out, "m=video 0 RTP/AVP 96\r\n") != NULL);
+    free(out);
 }
