@@ -4,6 +4,7 @@
 #   make run        install deps, build, start the whole suite locally with demo data
 #   make test       install deps, build both variants, run unit + integration tests
 #   make bench      run the benchmarks under tests/bench (prints figures, not pass/fail)
+#   make fuzz       build the libFuzzer targets (fuzz/) and run each FUZZ_SECONDS (60)
 
 # Build order: common, then the library folders (which use common), then the daemons and
 # ccctl (which link both).
@@ -35,7 +36,19 @@ run: deps
 test: deps
 	$(MAKE) build
 	$(MAKE) build SAN=1
+	$(MAKE) fuzz-build
 	tests/run-tests.sh
+
+# libFuzzer: the libraries holding parsers of outside input, instrumented (FUZZ=1, clang),
+# then the targets in fuzz/. make test runs each for a few seconds (tests/test_fuzz.py).
+FUZZ_LIBS    := common ivrflow mediad sipproxy cdrd
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	@for d in $(FUZZ_LIBS); do $(MAKE) --no-print-directory -C $$d FUZZ=1 || exit 1; done
+	@$(MAKE) --no-print-directory -C fuzz
+
+fuzz: deps fuzz-build
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 # Quicker loop for development: no dependency check, no rebuild of the release variant.
 check:
@@ -55,4 +68,4 @@ format:
 clean:
 	rm -rf build bin
 
-.PHONY: all build deps run test check bench install format clean $(DIRS)
+.PHONY: all build deps run test check bench install format clean fuzz fuzz-build $(DIRS)

@@ -89,6 +89,10 @@ typedef struct {
 
 typedef void(cc_bus_event_fn)(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg);
 
+/* Fill `ev` from an event object as it came off the wire (its strings and body borrow from
+ * `body`); false if it lacks a usable envelope (type, id.pub, id.epoch, id.seq). */
+bool cc_bus_event_parse(json_t *body, cc_bus_event_t *ev, bool replayed);
+
 /* Best-effort subscription: live events of `publisher` whose type starts with prefix
  * ("" for all). Events published while not connected are simply missed. */
 int cc_bus_subscribe(cc_bus_t *self, const char *publisher, const char *type_prefix,

@@ -115,8 +115,7 @@ static void s_report_loss(cc_bus_t *self, cc_bus_handler_t *h, uint64_t epoch, u
         self->loss_fn(self, h->ss->publisher, epoch, first, last, self->loss_arg);
 }
 
-/* Fill `ev` from an event object; false if it lacks a usable envelope. */
-static bool s_event_parse(json_t *body, cc_bus_event_t *ev, bool replayed)
+bool cc_bus_event_parse(json_t *body, cc_bus_event_t *ev, bool replayed)
 {
     json_t *id = json_object_get(body, "id");
     ev->type = json_string_value(json_object_get(body, "type"));
@@ -181,7 +180,7 @@ static void s_on_replay(cc_bus_t *self, int status, json_t *result, void *arg)
     json_array_foreach(events, i, body)
     {
         cc_bus_event_t ev;
-        if (!s_event_parse(body, &ev, true) || ev.epoch != epoch || ev.seq <= h->cursor.seq)
+        if (!cc_bus_event_parse(body, &ev, true) || ev.epoch != epoch || ev.seq <= h->cursor.seq)
             continue;
         if (ev.seq != h->cursor.seq + 1) /* a ring never has holes; be safe anyway */
             s_report_loss(self, h, epoch, h->cursor.seq + 1, ev.seq - 1);
@@ -246,7 +245,7 @@ bool cc_bus_sub_drain(cc_bus_t *self, cc_bus_subsock_t *ss)
                    : NULL;
         cc_bus_close_frames(frames, n);
         cc_bus_event_t ev;
-        if (!body || !s_event_parse(body, &ev, false)) {
+        if (!body || !cc_bus_event_parse(body, &ev, false)) {
             cc_warn("bus.bad_event_received", "pub=%s", cc_logq(ss->publisher));
             json_decref(body);
             continue;

@@ -14,7 +14,7 @@ BUILD_PKGS=(build-essential pkg-config libsofia-sip-ua-dev libzmq3-dev libczmq-d
 RUN_PKGS=(postgresql postgresql-client sox espeak-ng)
 TEST_PKGS=(sip-tester baresip-core python3 python3-pytest python3-zmq
            python3-psycopg2 procps iproute2 systemd chromium openssl
-           clang-format git)
+           clang-format git clang libclang-rt-14-dev)
 BENCH_PKGS=(kamailio kamailio-extra-modules rtpengine wrk)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}")

@@ -16,7 +16,16 @@
 TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 DIR      := $(notdir $(CURDIR))
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+  # libFuzzer variant (make fuzz): libraries only, instrumented for coverage, built with
+  # clang; fuzz/ links its targets against them with -fsanitize=fuzzer
+  CC       := clang
+  VARIANT  := fuzz
+  BINDIR   := $(TOP)/build/fuzz/bin
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined
+  LDSAN    := -fsanitize=address,undefined
+else ifeq ($(SAN),1)
   VARIANT  := san
   BINDIR   := $(TOP)/build/san/bin
   OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -81,8 +90,12 @@ endif
 # Test fixtures of this folder and of the library folders it links (those that have any).
 TESTLIBS := $(foreach d,$(DIR) $(LIBS),$(if $(wildcard $(TOP)/$(d)/*_fixture.c),$(LIBDIR)/lib$(d)_fixture.a))
 
+ifeq ($(FUZZ),1)
+TARGETS := $(if $(LIB_SRCS),$(DIRLIB))
+else
 TARGETS := $(if $(LIB_SRCS),$(DIRLIB)) $(if $(FIX_SRCS),$(FIXLIB)) \
            $(if $(PROG),$(BINDIR)/$(PROG)) $(if $(TEST_SRCS),$(TESTDIR)/$(DIR)-unit)
+endif
 
 # Quiet by default (one line per file); `make V=1` shows the full commands.
 ifeq ($(V),1)
