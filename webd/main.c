@@ -16,13 +16,6 @@
 #include "cc_log.h"
 #include "wd_app.h"
 
-wb_rules_t wd_default_rules;
-
-int64_t wd_now_us(void)
-{
-    return (int64_t)cc_wall_us();
-}
-
 /* IANA names only ("Europe/Berlin", "UTC"), checked against the system's zone files. */
 static int s_zone_ok(const char *tz)
 {

@@ -189,6 +189,9 @@ void wd_console_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
 void wd_console_sweep(wd_app_t *app, int64_t now_us);
 void wd_console_free(wd_app_t *app);
 
+/* wd_app.c: the wall clock every part reads (one place to change it), and the alert rules
+ * of queues without their own, as main.c set them from the config. */
 int64_t wd_now_us(void);
+extern wb_rules_t wd_default_rules;
 
 #endif

@@ -100,8 +100,6 @@ static void s_apply_auth(wd_app_t *app, json_t *users, json_t *tokens)
         cc_warn("webd.tokens_skipped", "count=%d", skipped);
 }
 
-extern wb_rules_t wd_default_rules; /* main.c, from the config */
-
 /* ---- today's rows as events ------------------------------------------------------------------ */
 
 /* One row of the history query below as a figures-only event. */
