@@ -25,8 +25,9 @@ CC_TEST(secret_file_modes)
     CC_CHECK_INT(cc_secret_file_check(path, "test key", err, sizeof err), 0);
     chmod(path, 0644);
     CC_CHECK_INT(cc_secret_file_check(path, "test key", err, sizeof err), -1);
-    CC_CHECK(strstr(err, "test key") && strstr(err, path) && strstr(err, "readable by every user") &&
-             strstr(err, "mode 0644") && strstr(err, "chmod o-rwx"));
+    CC_CHECK(strstr(err, "test key") && strstr(err, path) &&
+             strstr(err, "readable by every user") && strstr(err, "mode 0644") &&
+             strstr(err, "chmod o-rwx"));
     chmod(path, 0602);
     CC_CHECK_INT(cc_secret_file_check(path, "test key", err, sizeof err), -1);
     CC_CHECK(strstr(err, "writable by every user (mode 0602)") != NULL);
