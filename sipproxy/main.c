@@ -2,16 +2,106 @@
  * Postgres), back-to-back user agent for calls with media anchored in mediad, trunks.
  * Wiring only: config -> settings, Postgres -> directory, then the proxy on the daemon
  * loop (see sp_proxy.c for how sofia's loop runs inside cc_loop). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cc_daemon.h"
 #include "cc_log.h"
+#include "cc_secret.h"
 #include "sp_db.h"
 #include "sp_proxy.h"
 
+/* Copies the file at `from` to the end of `out` (open); -1 with err set. */
+static int s_append_file(FILE *out, const char *from, char *err, size_t len)
+{
+    FILE *in = fopen(from, "r");
+    if (!in) {
+        snprintf(err, len, "cannot read %s: %s", from, strerror(errno));
+        return -1;
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    int rc = ferror(in) || ferror(out) ? -1 : 0;
+    if (rc)
+        snprintf(err, len, "cannot copy %s", from);
+    fclose(in);
+    explicit_bzero(buf, sizeof buf);
+    return rc;
+}
+
+/* sofia wants a directory holding agent.pem (key then certificate) and cafile.pem: made
+ * from [sipproxy] tls_key, tls_cert and tls_ca in <run_dir>/sipproxy-tls, private to this
+ * user (0700, files 0600). 0, or -1 with err set. */
+static int s_tls_dir(const cc_config_t *cfg, char *dir, size_t dirlen, char *err, size_t len)
+{
+    snprintf(dir, dirlen, "%s/sipproxy-tls", cc_config_run_dir(cfg));
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, len, "cannot create %.300s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (chmod(dir, 0700) != 0) {
+        snprintf(err, len, "cannot chmod %.300s: %s", dir, strerror(errno));
+        return -1;
+    }
+    static const char *const names[] = {"agent.pem", "cafile.pem"};
+    for (int i = 0; i < 2; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        const char *ca = cc_config_str(cfg, "sipproxy", "tls_ca");
+        if (i == 1 && !ca[0]) {
+            unlink(path);
+            continue;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!out) {
+            snprintf(err, len, "cannot write %.300s: %s", path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        int rc = i == 0 ? s_append_file(out, cc_config_str(cfg, "sipproxy", "tls_key"), err, len)
+                        : s_append_file(out, ca, err, len);
+        if (rc == 0 && i == 0)
+            rc = s_append_file(out, cc_config_str(cfg, "sipproxy", "tls_cert"), err, len);
+        if (fclose(out) != 0 && rc == 0) {
+            snprintf(err, len, "cannot write %.300s", path);
+            rc = -1;
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int s_check_config(const cc_config_t *cfg, char *err, size_t len)
 {
+    if (cc_config_int(cfg, "sipproxy", "tls_port") > 0) {
+        const char *cert = cc_config_str(cfg, "sipproxy", "tls_cert"),
+                   *key = cc_config_str(cfg, "sipproxy", "tls_key");
+        if (!cert[0] || !key[0]) {
+            snprintf(err, len, "[sipproxy] tls_port needs tls_cert and tls_key");
+            return -1;
+        }
+        if (cc_config_int(cfg, "sipproxy", "tls_port") ==
+            cc_config_int(cfg, "common", "sip_port")) {
+            snprintf(err, len, "[sipproxy] tls_port must differ from [common] sip_port");
+            return -1;
+        }
+        if (access(cert, R_OK) != 0) {
+            snprintf(err, len, "[sipproxy] tls_cert %s: %s", cert, strerror(errno));
+            return -1;
+        }
+        if (cc_secret_file_check(key, "[sipproxy] tls_key", err, len) != 0)
+            return -1;
+    }
     sp_digest_alg_t algs[2];
     int n;
     char why[160];
@@ -64,6 +154,8 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
     snprintf(s->realm, sizeof s->realm, "%s", cc_config_str(cfg, "common", "sip_domain"));
     snprintf(s->bind, sizeof s->bind, "%s", cc_config_str(cfg, "common", "bind"));
     s->sip_port = (int)cc_config_int(cfg, "common", "sip_port");
+    s->tls_port = (int)cc_config_int(cfg, "sipproxy", "tls_port");
+    s->tls_verify = cc_config_str(cfg, "sipproxy", "tls_ca")[0] != '\0';
 }
 
 static void s_restore(const sp_contact_t *c, void *arg)
@@ -109,7 +201,10 @@ int main(int argc, char **argv)
     sp_settings_t set = {0};
     s_settings(daemon->cfg, &set);
     s_app_t app = {0};
-    char why[160];
+    char why[512];
+    if (set.tls_port &&
+        s_tls_dir(daemon->cfg, set.tls_dir, sizeof set.tls_dir, why, sizeof why) != 0)
+        s_fail(&daemon, &app, 2, why);
 
     sp_directory_t *dir = sp_db_load_directory(daemon->pg, set.realm);
     if (!dir)

@@ -339,8 +339,8 @@ int sp_call_answer_here(sp_call_t *c)
         sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
     if (!sdp)
         return -1;
-    nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_respond(c->a.nh, SIP_200_OK, SP_LEG_CONTACT(&c->a, c->proxy),
+                SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
     free(sdp);
     c->a.final = true;
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
@@ -519,6 +519,8 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     }
     cc_log_set_call(c->id);
     c->a.nh = nh;
+    c->a.tls = sip->sip_via && sip->sip_via->v_protocol &&
+               strcasestr(sip->sip_via->v_protocol, "TLS") != NULL;
     nua_handle_bind(nh, &c->a);
     snprintf(c->invite_key, sizeof c->invite_key, "%s", key);
     sp_dedup_add(self->dedup, key, cc_mono_ms());

@@ -24,7 +24,16 @@ struct sp_leg {
     char target[80];  /* "ext:1002", "number:0049..." */
     char callid[128]; /* Call-ID of this dialog (attended transfer finds legs by it) */
     char contact[256];
+    bool tls; /* over TLS: our Contact on it is sip:...;transport=tls (SP_LEG_CONTACT) */
 };
+
+/* The Contact to put in what starts a dialog on a leg. With a TLS port sofia's own is a
+ * sips: URI on every leg, TLS or not, which phones that do not know the sips: scheme
+ * (baresip 1.0) answer by ending the call: so then we name ours, sip: with transport=tls
+ * on TLS legs, plain on the others. Without TLS sofia's is right and is left alone. */
+#define SP_LEG_CONTACT(leg, proxy)                                                                 \
+    TAG_IF((proxy)->tls_contact[0],                                                                \
+           SIPTAG_CONTACT_STR((leg)->tls ? (proxy)->tls_contact : (proxy)->plain_contact))
 
 /* A mediad endpoint of the call, with what is needed to create it again on the same id
  * and port if mediad restarts (sp_callmedia.c). */

@@ -46,10 +46,13 @@ static int s_resolve_ext(sp_call_t *c, const char *ext, const char *label)
         snprintf(d->url, sizeof d->url, "%s", t->uri);
         snprintf(d->to, sizeof d->to, "<sip:%s@%s>", ext, p->set.realm);
         snprintf(d->target, sizeof d->target, "%s", label);
-        /* behind NAT the Contact is not where the phone is: route to its source */
+        /* behind NAT the Contact is not where the phone is: route to its source. Over TCP
+         * and TLS that is the connection it registered on, which sofia reuses (a phone
+         * seldom accepts a new TLS connection, and behind NAT cannot) */
         if (t->source[0] && !strstr(t->uri, t->source))
-            snprintf(d->route, sizeof d->route, "<sip:%s;lr%s>", t->source,
-                     strcmp(t->transport, "tcp") == 0 ? ";transport=tcp" : "");
+            snprintf(d->route, sizeof d->route, "<sip:%s;lr%s%s>", t->source,
+                     strcmp(t->transport, "udp") != 0 ? ";transport=" : "",
+                     strcmp(t->transport, "udp") != 0 ? t->transport : "");
         added++;
     }
     return added > 0 ? 0 : 480;
@@ -176,7 +179,8 @@ void sp_fork_send(sp_call_t *c)
             leg->final = true;
             continue;
         }
-        nua_invite(leg->nh, TAG_IF(d->route[0], SIPTAG_ROUTE_STR(d->route)),
+        leg->tls = strcasestr(d->url, "transport=tls") != NULL;
+        nua_invite(leg->nh, SP_LEG_CONTACT(leg, p), TAG_IF(d->route[0], SIPTAG_ROUTE_STR(d->route)),
                    TAG_IF(att->headers[0], SIPTAG_HEADER_STR(att->headers)),
                    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         sent++;
@@ -285,7 +289,7 @@ static void s_provisional(sp_call_t *c, int status, const sip_t *sip)
     if (c->att.originate || !c->a.nh || c->a.final)
         return;
     if (c->controller[0]) { /* the caller is not connected to the target yet */
-        nua_respond(c->a.nh, SIP_180_RINGING, TAG_END());
+        nua_respond(c->a.nh, SIP_180_RINGING, SP_LEG_CONTACT(&c->a, c->proxy), TAG_END());
         return;
     }
     char *body = sp_call_body(sip);
@@ -300,7 +304,7 @@ static void s_provisional(sp_call_t *c, int status, const sip_t *sip)
                     SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         free(sdp);
     } else {
-        nua_respond(c->a.nh, SIP_180_RINGING, TAG_END());
+        nua_respond(c->a.nh, SIP_180_RINGING, SP_LEG_CONTACT(&c->a, c->proxy), TAG_END());
     }
 }
 
@@ -366,8 +370,8 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
         sp_media_connect(c);
     }
     if (c->a.nh && !c->a.final) {
-        nua_respond(c->a.nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+        nua_respond(c->a.nh, SIP_200_OK, SP_LEG_CONTACT(&c->a, c->proxy),
+                    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         c->a.final = true;
         c->a_codec = sp_sdp_codec(&info);
         c->a_te = sp_sdp_te(&info) ? sp_sdp_te(&info) : 101;

@@ -26,6 +26,7 @@
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 #include "cc_log.h"
@@ -55,8 +56,13 @@ void sp_source_of(nua_t *nua, sp_source_t *out)
             inet_ntop(AF_INET6, &sin6->sin6_addr, out->ip, sizeof out->ip);
             out->port = ntohs(sin6->sin6_port);
         }
-        if (ai->ai_protocol == IPPROTO_TCP)
-            snprintf(out->transport, sizeof out->transport, "tcp");
+        if (ai->ai_protocol == IPPROTO_TCP) {
+            /* TCP or TLS: the topmost Via says which (the phone put it there) */
+            sip_t const *sip = sip_object(msg);
+            bool tls = sip && sip->sip_via && sip->sip_via->v_protocol &&
+                       strcasestr(sip->sip_via->v_protocol, "TLS");
+            snprintf(out->transport, sizeof out->transport, "%s", tls ? "tls" : "tcp");
+        }
     }
     if (!out->ip[0])
         snprintf(out->ip, sizeof out->ip, "0.0.0.0");
@@ -480,14 +486,27 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     if (!self->reg || !self->throttle || !self->nonce_counts || !self->root || !self->dedup)
         goto fail;
     su_root_threading(self->root, 0);
-    char url[128];
+    char url[128], sips[128];
     snprintf(url, sizeof url, "sip:%s:%d", settings->bind, settings->sip_port);
+    snprintf(sips, sizeof sips, "sips:%s:%d", settings->bind, settings->tls_port);
+    if (settings->tls_port) {
+        snprintf(self->tls_contact, sizeof self->tls_contact, "<sip:%s:%d;transport=tls>",
+                 settings->bind, settings->tls_port);
+        snprintf(self->plain_contact, sizeof self->plain_contact, "<sip:%s:%d>", settings->bind,
+                 settings->sip_port);
+    }
     self->nua = nua_create(
         self->root, s_nua_cb, self, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_ALLOW("REGISTER"),
         NUTAG_APPL_METHOD("REGISTER"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
         NUTAG_ENABLEINVITE(1), NUTAG_SESSION_TIMER(0), NUTAG_EARLY_MEDIA(0),
         SIPTAG_SUPPORTED_STR("replaces"), SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
-        NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768), TAG_END());
+        NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768),
+        TAG_IF(settings->tls_port, NUTAG_SIPS_URL(sips)),
+        TAG_IF(settings->tls_port, TPTAG_CERTIFICATE(settings->tls_dir)),
+        TAG_IF(
+            settings->tls_port,
+            TPTAG_TLS_VERIFY_POLICY(settings->tls_verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE)),
+        TAG_END());
     if (!self->nua) {
         cc_error("sip.bind_failed", "url=%s reason=%s", url,
                  cc_logq("nua_create failed (port in use or address not local?)"));
@@ -498,7 +517,11 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     *directory_p = NULL;
     sp_callctl_attach(self);
     sp_monitor_attach(self);
-    cc_info("sip.listening", "url=%s transports=udp,tcp", url);
+    if (settings->tls_port)
+        cc_info("sip.listening", "url=%s transports=udp,tcp tls=%s verify=%d", url, sips,
+                settings->tls_verify);
+    else
+        cc_info("sip.listening", "url=%s transports=udp,tcp", url);
     return self;
 fail:
     sp_proxy_destroy(&self);

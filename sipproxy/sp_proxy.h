@@ -37,6 +37,9 @@ typedef struct {
     char feature_ok_prompt[64], feature_failed_prompt[64];
     char bind[64];
     int sip_port;
+    int tls_port;       /* 0: no TLS */
+    char tls_dir[4096]; /* agent.pem (key + certificate) and cafile.pem, for sofia */
+    bool tls_verify;    /* [sipproxy] tls_ca set: verify the peers' certificates */
 } sp_settings_t;
 
 /* Build the proxy: sofia root and NUA bound to bind:sip_port (UDP and TCP), the bus

@@ -14,7 +14,7 @@ typedef struct {
     char ext[16];
     char uri[256];     /* Contact URI as registered */
     char source[64];   /* "ip:port" the REGISTER came from */
-    char transport[8]; /* udp, tcp */
+    char transport[8]; /* udp, tcp, tls */
     char user_agent[128];
     char call_id[128];
     uint32_t cseq;

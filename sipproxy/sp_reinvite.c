@@ -43,11 +43,11 @@ void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const si
     free(body);
     if (sdp) {
         sp_media_remote(c, asker_is_a ? c->eb.id : c->ea.id, &info);
-        nua_respond(asker->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+        nua_respond(asker->nh, SIP_200_OK, SP_LEG_CONTACT(asker, c->proxy),
+                    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
         free(sdp);
     } else {
-        nua_respond(asker->nh, SIP_200_OK, TAG_END());
+        nua_respond(asker->nh, SIP_200_OK, SP_LEG_CONTACT(asker, c->proxy), TAG_END());
     }
 }
 
@@ -65,8 +65,8 @@ void sp_reinvite_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_inf
         nua_respond(from->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
         return;
     }
-    nua_respond(from->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-                SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_respond(from->nh, SIP_200_OK, SP_LEG_CONTACT(from, c->proxy),
+                SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
     free(sdp);
 }
 
@@ -109,7 +109,8 @@ void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
         return;
     }
     to->reinvite = true;
-    nua_invite(to->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+    nua_invite(to->nh, SP_LEG_CONTACT(to, c->proxy),
+               TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
                TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
     free(sdp);
 }

@@ -42,6 +42,8 @@ struct sp_proxy {
     uint64_t nonces_made;            /* makes each challenge's nonce unique */
     sp_db_t *db;
     char secret[SP_SECRET_LEN];
+    char tls_contact[160];   /* "<sip:BIND:TLS_PORT;transport=tls>", "" without TLS */
+    char plain_contact[160]; /* "<sip:BIND:SIP_PORT>", used beside it (SP_LEG_CONTACT) */
     uint64_t last_expire_s;
     int loop_wait; /* su_root registration of cc_loop's epoll fd */
     /* calls */

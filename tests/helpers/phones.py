@@ -20,7 +20,9 @@ class Baresip:
     """A headless baresip UA in its own directory: registers as `ext`, plays `tone` as its
     microphone, records what it hears (sndfile), controlled over ctrl_tcp."""
 
-    def __init__(self, suite, ext, password, tone, answer="auto"):
+    def __init__(self, suite, ext, password, tone, answer="auto", tls_port=None, cafile=None):
+        """tls_port: register and call over TLS to sipproxy's TLS port, verifying its
+        certificate against `cafile`."""
         self.suite, self.ext = suite, ext
         self.dir = suite.var_dir / ("ua-%s" % ext)
         self.dir.mkdir(exist_ok=True)
@@ -41,11 +43,14 @@ class Baresip:
             "ausrc_srate 8000", "auplay_srate 8000", "ausrc_channels 1", "auplay_channels 1",
             "audio_buffer 20-160",
             "rtp_timeout 0",
+            "sip_cafile %s" % cafile if cafile else "",
             "", ]))
+        self.server = ("127.0.0.1:%d;transport=tls" % tls_port if tls_port
+                       else "127.0.0.1:%d" % suite.sip_port)
         (self.dir / "accounts").write_text(
-            "<sip:%s@127.0.0.1:%d>;auth_user=%s;auth_pass=%s;answermode=%s;"
+            "<sip:%s@%s>;auth_user=%s;auth_pass=%s;answermode=%s;"
             "audio_codecs=pcmu;regint=600;ptime=20\n"
-            % (ext, suite.sip_port, ext, password, answer))
+            % (ext, self.server, ext, password, answer))
         self.log_path = self.dir / "baresip.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], cwd=str(self.dir),
@@ -81,7 +86,8 @@ class Baresip:
                 return b""
 
     def dial(self, number):
-        return self.command("dial", "sip:%s@127.0.0.1:%d" % (number, self.suite.sip_port))
+        # (the account's transport parameter is added by baresip itself)
+        return self.command("dial", "sip:%s@%s" % (number, self.server.split(";")[0]))
 
     def recordings(self, kind="dec"):
         return sorted(self.dir.glob("dump-*-%s.wav" % kind))
