@@ -1,4 +1,4 @@
--- 012_digest_algorithms.sql - schema version 12: per-user digest algorithms. SHA-256
+-- 013_digest_algorithms.sql - schema version 13: per-user digest algorithms. SHA-256
 -- digest (RFC 8760) is offered to the users whose phones speak it; the rest keep the
 -- [sipproxy] digest_algorithms default. Phones that do not know SHA-256 (baresip 1.0's
 -- libre, sipp 3.6) refuse a challenge that offers it at all, so it cannot simply be offered
