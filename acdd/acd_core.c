@@ -564,6 +564,11 @@ int acd_core_call_info(const acd_core_t *self, const char *call_id, acd_call_inf
     out->position = out->offered ? 0 : (int)acd_queue_position(call);
     out->enqueued_ms = call->enq_ms;
     out->priority = call->priority;
+    out->entry_position = call->entry_position;
+    out->entry_wait_s = call->entry_wait_s;
+    if (call->skill >= 0)
+        acd_copy(out->skill, sizeof out->skill, self->skill_names[call->skill]);
+    out->min_level = call->min_level;
     return 0;
 }
 

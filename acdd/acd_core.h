@@ -148,6 +148,13 @@ typedef struct {
     int position; /* 1 = next; 0 while offered */
     int64_t enqueued_ms;
     int priority;
+    /* When it entered its current queue (for the reports): its position then (0: offered
+     * at once) and the wait expected then, announced or not (-1: no estimate, because it
+     * was offered at once or no member was logged in). */
+    int entry_position;
+    int entry_wait_s;
+    char skill[ACD_NAME_MAX]; /* the skill it needs ("" none) and its minimum level */
+    int min_level;
 } acd_call_info_t;
 
 typedef struct {
