@@ -38,7 +38,7 @@ SELECT e.call_id, e.queue, e.ts AS entered_at, e.caller, e.priority,
        e.skill,
        e.skill_level,
        o.wait_s AS overflow_wait_s,
-       a.detail = 'callback' AS callback,
+       coalesce(a.detail = 'callback', false) AS callback,
        e.detail AS entered_by
   FROM queue_log e
   -- what follows this entry, up to the call's next entry into the same queue (an agent
@@ -107,7 +107,7 @@ SELECT call_id, queue, entered_at, entry_position AS position, expected_wait_s, 
        CASE WHEN outcome = 'answered' THEN abs(expected_wait_s - answer_wait_s) END
            AS abs_error_s
   FROM v_queue_calls
- WHERE expected_wait_s IS NOT NULL AND NOT coalesce(callback, false);
+ WHERE expected_wait_s IS NOT NULL AND NOT callback;
 COMMENT ON VIEW v_wait_estimate_accuracy IS
     'One row per caller who had to wait in a queue and was given (or would have been given) '
     'an expected wait on entry: the estimate and what happened. error_s = expected - actual '
