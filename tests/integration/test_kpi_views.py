@@ -41,8 +41,6 @@ def cc(pg_cluster, bin_dir):
     try:
         for ext in AGENTS + CALLERS:
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
-        s.sipp_port = sm.free_port()
-        s.ccctl("trunk", "add", "carrier", "--host", "127.0.0.1:%d" % s.sipp_port, check=True)
         s.ccctl("queue", "add", "sales", "--number", SALES["number"], "--strategy", "skills",
                 "--skill", "%s:1" % SALES["skill"], "--ring-timeout", "4",
                 "--wrapup", str(SALES["wrapup"]), "--sl", str(SALES["sl"]),
@@ -260,21 +258,26 @@ def play_day(s, led):
 
 def sipp_burst(s, led):
     before = {e["call_id"] for e in led.all("queue.entered")}
-    media = sm.free_port(udp=True, span=2, align=2)
+    # the carrier's port is picked now, so that nothing else on the machine took it since
+    port, media = sm.free_port(), sm.free_port(udp=True, span=2, align=2)
+    s.ccctl("trunk", "add", "carrier", "--host", "127.0.0.1:%d" % port, check=True)
+    time.sleep(0.5)  # sipproxy reloads its directory on NOTIFY
+    err = s.var_dir / "sipp-burst.err"
     sipp = subprocess.Popen(
         ["sipp", "-sf", str(sm.REPO / "tests" / "sipp" / "queue_caller.xml"), "-s",
-         SALES["number"], "-i", "127.0.0.1", "-p", str(s.sipp_port), "-mp", str(media),
+         SALES["number"], "-i", "127.0.0.1", "-p", str(port), "-mp", str(media),
          "-m", str(BURST), "-r", "20", "-d", "60000", "-timeout", "90", "-nostdin",
          "127.0.0.1:%d" % s.sip_port],
         cwd=str(s.var_dir), env=s.env(), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        stderr=open(err, "wb"), start_new_session=True)
     s.all_pids.append(sipp.pid)
+
+    def entered():
+        new = [e["call_id"] for e in led.all("queue.entered") if e["call_id"] not in before]
+        assert sipp.poll() is None, "sipp exited: %s" % err.read_text()[-2000:]
+        return new if len(new) >= BURST else None
     try:
-        calls = wait_until(lambda: [e["call_id"] for e in led.all("queue.entered")
-                                    if e["call_id"] not in before][:BURST]
-                           if len([e for e in led.all("queue.entered")
-                                   if e["call_id"] not in before]) >= BURST else None,
-                           what="the burst in the queue")
+        calls = wait_until(entered, timeout=15, what="the burst in the queue")
         hung = set()
         deadline = time.monotonic() + 40
         while len(hung) < BURST and time.monotonic() < deadline:
