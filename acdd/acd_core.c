@@ -61,6 +61,7 @@ acd_action_t *acd_emit(acd_core_t *core, acd_action_kind_t kind, const acd_call_
     memset(act, 0, sizeof *act);
     act->kind = kind;
     act->expected_wait_s = -1;
+    act->at_ms = core->now_ms;
     if (call) {
         acd_copy(act->call_id, sizeof act->call_id, call->id);
         acd_copy(act->queue, sizeof act->queue, call->queue->cfg.name);

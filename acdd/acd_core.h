@@ -121,6 +121,7 @@ typedef struct {
     int expected_wait_s;
     acd_overflow_kind_t overflow;
     char target[ACD_NAME_MAX];
+    int64_t at_ms; /* the core's time when it decided this (a timer's own deadline) */
 } acd_action_t;
 
 /* The caller owns it and passes it to every step; each step clears it first. Its array
