@@ -371,13 +371,17 @@ def entries_of(led, sl_of):
     return out
 
 
+def since_of(e):
+    """An agent.state event's `since` as seconds since the epoch."""
+    since = datetime.datetime.strptime(e["since"].rstrip("Z")[:26], "%Y-%m-%dT%H:%M:%S.%f")
+    return since.replace(tzinfo=UTC).timestamp()
+
+
 def state_periods(led):
     """(ext, state, reason, start, end) of every agent state that ended, from agent.state."""
     by_ext = collections.defaultdict(list)
     for e in led.all("agent.state"):
-        since = datetime.datetime.strptime(e["since"].rstrip("Z")[:26], "%Y-%m-%dT%H:%M:%S.%f")
-        by_ext[e["ext"]].append((since.replace(tzinfo=UTC).timestamp(), e["state"],
-                                 e.get("reason", "")))
+        by_ext[e["ext"]].append((since_of(e), e["state"], e.get("reason", "")))
     out = []
     for ext, evs in by_ext.items():
         for (t0, st, why), (t1, _, _) in zip(evs, evs[1:]):
@@ -591,6 +595,31 @@ def test_a_scripted_day_equals_every_kpi_view(cc):
                     avg_talk_s=r1(avg(v["talks"]))) for k, v in hourly.items()}
     got = view(s, "SELECT * FROM v_agent_stats_hourly", ("ext", "queue", "hour"))
     assert_rows("v_agent_stats_hourly", want, got, exact=COUNTS)
+
+    # the rows behind them: calls finished, state changes, the state each agent is in
+    want = {(x["call_id"], x["queue"]): dict(agent=x["agent"], completed_at=x["completed"],
+                                             talk_s=x["talk"]) for x in done}
+    got = view(s, "SELECT * FROM v_agent_calls", ("call_id", "queue"))
+    assert_rows("v_agent_calls", want, got, tol=0.05)
+    changes = collections.defaultdict(list)
+    for e in led.all("agent.state"):
+        changes[e["ext"]].append(e)
+    want, last = {}, {}
+    for ext, evs in changes.items():
+        for i, e in enumerate(evs):  # keyed by time: changes in one step share a millisecond
+            t = since_of(e)
+            k = (ext, round(t * 1000), e["state"])
+            want[k] = dict(reason=e.get("reason", ""), previous=e["previous"])
+            if i:  # the first follows a logged_out that began before the day
+                want[k]["previous_s"] = t - since_of(evs[i - 1])
+        last[(ext,)] = dict(state=evs[-1]["state"], reason=evs[-1].get("reason", ""),
+                            since=since_of(evs[-1]))
+    rows = view(s, "SELECT ext, round(extract(epoch FROM started_at) * 1000)::bigint AS ms, "
+                "state, reason, previous, previous_s FROM v_agent_state_changes",
+                ("ext", "ms", "state"))
+    assert_rows("v_agent_state_changes", want, rows, tol=0.002)
+    got = view(s, "SELECT ext, state, reason, since FROM v_agent_states", ("ext",))
+    assert_rows("v_agent_states", last, got, tol=0.002)
 
     # queue handle time: each wrap-up counts for the queue of the agent's last call
     handle = collections.defaultdict(lambda: dict(handled=0, talk=0.0, wrap=0.0))
