@@ -181,6 +181,9 @@ void acd_hangup(acd_app_t *app, const char *call_id, const char *reason);
 void acd_log_queue(acd_app_t *app, const char *call_id, const char *queue, const char *event,
                    const char *agent, const char *caller, int priority, double wait_s,
                    double talk_s, int position, int in_sl, const char *detail);
+/* The 'entered' row of a call the core has just placed in its queue: position, expected
+ * wait and skill as the core saw them on entry. detail: NULL, or how it came (overflow). */
+void acd_log_entered(acd_app_t *app, const acd_call_t *call, const char *detail);
 /* The queue_calls row of a call entering (a new seq for its order), in state db_state. */
 void acd_qcall_insert(acd_app_t *app, acd_call_t *call, const char *db_state);
 void acd_qcall_update(acd_app_t *app, const acd_call_t *call, const char *state);

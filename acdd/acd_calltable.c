@@ -131,6 +131,29 @@ void acd_log_queue(acd_app_t *app, const char *call_id, const char *queue, const
     acd_db_write(app->db, ACD_DB_QLOG_INSERT, p);
 }
 
+void acd_log_entered(acd_app_t *app, const acd_call_t *call, const char *detail)
+{
+    acd_call_info_t info;
+    bool known = acd_core_call_info(app->core, call->id, &info) == 0;
+    if (!known) { /* gone in the step that placed it (a full queue): no figures */
+        memset(&info, 0, sizeof info);
+        info.entry_wait_s = -1;
+    }
+    char ts[24], pr[16], pos[16], ew[16], lv[16];
+    const char *p[10] = {acd_fmt_int(ts, sizeof ts, acd_now_ms()),
+                         call->id,
+                         call->queue,
+                         call->caller,
+                         acd_fmt_int(pr, sizeof pr, call->priority),
+                         known ? acd_fmt_int(pos, sizeof pos, info.entry_position) : NULL,
+                         detail,
+                         info.entry_wait_s >= 0 ? acd_fmt_int(ew, sizeof ew, info.entry_wait_s)
+                                                : NULL,
+                         info.skill,
+                         info.skill[0] ? acd_fmt_int(lv, sizeof lv, info.min_level) : NULL};
+    acd_db_write(app->db, ACD_DB_QLOG_ENTERED, p);
+}
+
 void acd_qcall_update(acd_app_t *app, const acd_call_t *call, const char *state)
 {
     char cid[24], pr[16];

@@ -61,6 +61,7 @@ acd_action_t *acd_emit(acd_core_t *core, acd_action_kind_t kind, const acd_call_
     memset(act, 0, sizeof *act);
     act->kind = kind;
     act->expected_wait_s = -1;
+    act->at_ms = core->now_ms;
     if (call) {
         acd_copy(act->call_id, sizeof act->call_id, call->id);
         acd_copy(act->queue, sizeof act->queue, call->queue->cfg.name);
@@ -564,6 +565,11 @@ int acd_core_call_info(const acd_core_t *self, const char *call_id, acd_call_inf
     out->position = out->offered ? 0 : (int)acd_queue_position(call);
     out->enqueued_ms = call->enq_ms;
     out->priority = call->priority;
+    out->entry_position = call->entry_position;
+    out->entry_wait_s = call->entry_wait_s;
+    if (call->skill >= 0)
+        acd_copy(out->skill, sizeof out->skill, self->skill_names[call->skill]);
+    out->min_level = call->min_level;
     return 0;
 }
 

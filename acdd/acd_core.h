@@ -121,6 +121,7 @@ typedef struct {
     int expected_wait_s;
     acd_overflow_kind_t overflow;
     char target[ACD_NAME_MAX];
+    int64_t at_ms; /* the core's time when it decided this (a timer's own deadline) */
 } acd_action_t;
 
 /* The caller owns it and passes it to every step; each step clears it first. Its array
@@ -148,6 +149,13 @@ typedef struct {
     int position; /* 1 = next; 0 while offered */
     int64_t enqueued_ms;
     int priority;
+    /* When it entered its current queue (for the reports): its position then (0: offered
+     * at once) and the wait expected then, announced or not (-1: no estimate, because it
+     * was offered at once or no member was logged in). */
+    int entry_position;
+    int entry_wait_s;
+    char skill[ACD_NAME_MAX]; /* the skill it needs ("" none) and its minimum level */
+    int min_level;
 } acd_call_info_t;
 
 typedef struct {

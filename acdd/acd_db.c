@@ -59,6 +59,12 @@ static const struct {
          "EXCLUDED.attempts, last_attempt = coalesce(EXCLUDED.last_attempt, "
          "callbacks.last_attempt), agent = coalesce(EXCLUDED.agent, callbacks.agent), "
          "result = EXCLUDED.result, updated_at = now()"},
+    [ACD_DB_QLOG_ENTERED] =
+        {"acd_qlog_entered", 10,
+         "INSERT INTO queue_log (ts, call_id, queue, event, caller, priority, position, detail, "
+         "expected_wait_s, skill, skill_level) VALUES (to_timestamp($1::double precision / "
+         "1000), $2, $3, 'entered', $4, $5::integer, $6::integer, $7, $8::integer, "
+         "nullif($9, ''), $10::integer)"},
 };
 
 typedef struct s_op {

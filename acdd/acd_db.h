@@ -79,6 +79,8 @@ typedef enum {
                                 wait_s, talk_s, position, in_sl, detail */
     ACD_DB_CALLBACK_UPSERT,  /* call_id, queue, number, requested_ms, attempts, agent,
                                 result */
+    ACD_DB_QLOG_ENTERED,     /* ts_ms, call_id, queue, caller, priority, position, detail,
+                                expected_wait_s, skill, skill_level: an 'entered' row */
     ACD_DB_N_STMTS
 } acd_db_stmt_t;
 

@@ -302,10 +302,9 @@ void acd_call_on_connect_result(acd_app_t *app, acd_call_t *call, const char *ca
 void acd_act_agent_state(acd_app_t *app, const acd_action_t *a)
 {
     acd_agent_meta_t *meta = cc_map_get(app->agents, a->agent);
-    int64_t now = acd_now_ms();
-    acd_agent_info_t info;
-    if (acd_core_agent_info(app->core, a->agent, &info) == 0 && info.state == a->to)
-        now = info.state_since_ms;
+    /* the core's time of the change: changes made in one step (ready, then at once
+     * reserved for a waiting call) share it, so the history keeps their order */
+    int64_t now = a->at_ms > 0 ? a->at_ms : acd_now_ms();
     double prev_s = meta && meta->since_ms > 0 ? (double)(now - meta->since_ms) / 1000.0 : 0;
     if (prev_s < 0)
         prev_s = 0;

@@ -46,6 +46,8 @@ struct acd_call {
     acd_timer_t timer;   /* armed while waiting */
     int64_t deadline_ms; /* max wait, or INT64_MAX */
     int64_t announce_ms; /* next periodic announcement, or INT64_MAX */
+    int entry_position;  /* when it entered this queue: 0 if offered at once */
+    int entry_wait_s;    /* the expected wait then, -1: none (offered at once, nobody in) */
     acd_agent_t *offers; /* agents ringing with it, linked by offer_next */
     acd_call_t *free_next;
 };

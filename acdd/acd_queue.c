@@ -226,9 +226,15 @@ static void s_place(acd_core_t *core, acd_call_t *call, bool announce)
     call->deadline_ms =
         queue->cfg.max_wait_s > 0 ? call->enq_ms + queue->cfg.max_wait_s * 1000LL : INT64_MAX;
     call->announce_ms = INT64_MAX;
+    call->entry_position = 0;
+    call->entry_wait_s = -1;
     acd_queue_link(core, call);
     if (acd_route_call(core, call))
         return;
+    /* the estimate is kept whether or not it is announced, so the reports can tell how
+     * good it was (v_wait_estimate_accuracy) */
+    call->entry_position = (int)acd_queue_position(call);
+    call->entry_wait_s = acd_queue_expected_wait_s(call);
     if (queue->cfg.max_len > 0 && acd_oset_size(&queue->calls) > (size_t)queue->cfg.max_len) {
         s_overflow(core, call, "full");
         return;

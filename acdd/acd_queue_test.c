@@ -256,6 +256,66 @@ CC_TEST(acd_announcements)
     fx_fini(&fx);
 }
 
+/* The reports compare the wait expected on entry with the real one, so the core keeps it
+ * for every call that waits, announced or not; a call offered at once has none. */
+CC_TEST(acd_entry_estimate_kept_without_announcement)
+{
+    acd_fx_t fx;
+    fx_init(&fx);
+    acd_queue_cfg_t cfg = fx_qcfg("q", ACD_STRATEGY_LONGEST_IDLE);
+    cfg.announce = false;
+    cfg.default_handle_s = 90;
+    cfg.skill_level = 3;
+    snprintf(cfg.skill, sizeof cfg.skill, "billing");
+    CC_CHECK_INT(acd_core_queue_set(fx.core, &cfg), 0);
+    CC_CHECK_INT(fx_agent(&fx, "a", "q"), 0);
+    CC_CHECK_INT(fx_enqueue(&fx, "c1", "q", 0), 0);
+    acd_call_info_t info;
+    CC_CHECK_INT(acd_core_call_info(fx.core, "c1", &info), 0);
+    CC_CHECK(info.offered);
+    CC_CHECK_INT(info.entry_position, 0);
+    CC_CHECK_INT(info.entry_wait_s, -1);
+    CC_CHECK_STR(info.skill, "billing");
+    CC_CHECK_INT(info.min_level, 3);
+    CC_CHECK_INT(fx_offer_ev(&fx, ACD_EV_OFFER_ANSWERED, "c1", "a"), 0);
+    CC_CHECK_INT(fx_enqueue(&fx, "c2", "q", 0), 0);
+    CC_CHECK_INT(fx_enqueue(&fx, "c3", "q", 0), 0);
+    CC_CHECK_INT(fx_count(&fx, ACD_ACT_ANNOUNCE), 0);
+    CC_CHECK_INT(acd_core_call_info(fx.core, "c3", &info), 0);
+    CC_CHECK_INT(info.entry_position, 2);
+    CC_CHECK_INT(info.entry_wait_s, 180); /* 2 * 90 s / 1 agent */
+    /* it stays what was expected on entry while the call moves up */
+    CC_CHECK_INT(fx_step(&fx, (acd_event_t){.kind = ACD_EV_CALL_ABANDONED, .call_id = "c2"}), 0);
+    CC_CHECK_INT(acd_core_call_info(fx.core, "c3", &info), 0);
+    CC_CHECK_INT(info.position, 1);
+    CC_CHECK_INT(info.entry_wait_s, 180);
+    fx_fini(&fx);
+}
+
+/* Every action carries the core's time of the decision: a wrap-up that ends on its timer
+ * inside a later tick is stamped with its deadline, and the state changes of one step (ready,
+ * then at once reserved for the waiting call) share it, so the history keeps their order. */
+CC_TEST(acd_actions_carry_the_time_of_the_decision)
+{
+    acd_fx_t fx;
+    fx_init(&fx);
+    acd_queue_cfg_t cfg = fx_qcfg("q", ACD_STRATEGY_LONGEST_IDLE);
+    cfg.wrapup_s = 30;
+    CC_CHECK_INT(acd_core_queue_set(fx.core, &cfg), 0);
+    CC_CHECK_INT(fx_agent(&fx, "a", "q"), 0);
+    CC_CHECK_INT(fx_enqueue(&fx, "c1", "q", 0), 0);
+    CC_CHECK_INT(fx_offer_ev(&fx, ACD_EV_OFFER_ANSWERED, "c1", "a"), 0);
+    CC_CHECK_INT(fx_offer_ev(&fx, ACD_EV_CALL_ENDED, "c1", "a"), 0);
+    int64_t wrap_end = fx.now + 30000;
+    CC_CHECK_INT(fx_enqueue(&fx, "c2", "q", 0), 0);
+    CC_CHECK_INT(fx_tick(&fx, 30500), 0);
+    CC_CHECK_INT(fx_count(&fx, ACD_ACT_AGENT_STATE), 2);
+    for (size_t i = 0; i < fx.out.count; i++)
+        CC_CHECK_INT(fx.out.items[i].at_ms, wrap_end);
+    CC_CHECK_INT(fx_state(&fx, "a"), ACD_AGENT_RESERVED);
+    fx_fini(&fx);
+}
+
 CC_TEST(acd_logout_and_pause_while_ringing)
 {
     acd_fx_t fx;

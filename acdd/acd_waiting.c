@@ -190,19 +190,22 @@ int acd_call_enqueue(acd_app_t *app, acd_call_t *call, bool restored, const char
         return rc;
     }
     acd_call_info_t info;
-    int position = 0;
-    if (acd_core_call_info(app->core, call->id, &info) == 0)
+    int position = 0, expected = -1;
+    if (acd_core_call_info(app->core, call->id, &info) == 0) {
         position = info.position;
+        expected = restored ? -1 : info.entry_wait_s;
+    }
     json_t *e = json_pack("{s:s, s:s, s:i, s:i}", "queue", call->queue, "caller", call->caller,
                           "priority", call->priority, "position", position);
+    if (expected >= 0)
+        json_object_set_new(e, "expected_wait_s", json_integer(expected));
     if (call->skill[0])
         json_object_set_new(e, "skill", json_string(call->skill));
     if (restored)
         json_object_set_new(e, "restored", json_true());
     cc_bus_publish(app->bus, "queue.entered", call->id, e);
     if (!restored)
-        acd_log_queue(app, call->id, call->queue, "entered", NULL, call->caller, call->priority, -1,
-                      -1, position, -1, NULL);
+        acd_log_entered(app, call, NULL);
     return 0;
 }
 
@@ -258,8 +261,7 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
     if (a->overflow == ACD_OVERFLOW_QUEUE) { /* the core moved it already */
         acd_text_copy(call->queue, sizeof call->queue, a->target);
         call->enqueued_ms = acd_now_ms();
-        acd_log_queue(app, call->id, a->target, "entered", NULL, call->caller, call->priority, -1,
-                      -1, -1, -1, "overflow");
+        acd_log_entered(app, call, "overflow");
         acd_qcall_update(app, call, "waiting");
         return;
     }
