@@ -149,7 +149,9 @@ def test_kill9_each_daemon_under_load_one_cdr_per_call(trunk_suite, tmp_path):
     for cid, (kind, done) in placed.items():
         _check_record(cid, kind, done, cdrs[cid], kills, t_start)
     counts = Counter(r[1] for r in cdrs.values())
-    print("placed=%d failed=%d cdrs=%s sipp=%s" % (len(placed), failed, dict(counts), res))
+    why = Counter(r[3] for r in cdrs.values() if r[1] == CRASH)
+    print("placed=%d failed=%d cdrs=%s interrupted=%s sipp=%s"
+          % (len(placed), failed, dict(counts), dict(why), res))
     assert "event=bus.loss" not in s.log("cdrd"), "cdrd lost events"
 
 
