@@ -168,6 +168,13 @@ static void s_release(struct sp_leg *leg)
     }
 }
 
+/* Call ids: this sipproxy's epoch and a count, unique across restarts. */
+static void s_next_call_id(sp_proxy_t *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llx-%llu", (unsigned long long)cc_bus_epoch(p->bus),
+             (unsigned long long)++p->call_seq);
+}
+
 sp_call_t *sp_call_new(sp_proxy_t *p)
 {
     sp_call_t *c = calloc(1, sizeof *c);
@@ -175,8 +182,7 @@ sp_call_t *sp_call_new(sp_proxy_t *p)
         return NULL;
     c->proxy = p;
     c->state = SP_CALL_MEDIA;
-    snprintf(c->id, sizeof c->id, "%llx-%llu", (unsigned long long)cc_bus_epoch(p->bus),
-             (unsigned long long)++p->call_seq);
+    s_next_call_id(p, c->id, sizeof c->id);
     c->a.call = c;
     c->a.is_a = true;
     c->a_te = 101;
@@ -395,8 +401,7 @@ static bool s_repeated(sp_proxy_t *self, nua_handle_t *nh, const char *key)
 static void s_record_turned_away(sp_proxy_t *self, const sip_t *sip, const sp_source_t *src)
 {
     char id[sizeof((sp_call_t *)0)->id];
-    snprintf(id, sizeof id, "%llx-%llu", (unsigned long long)cc_bus_epoch(self->bus),
-             (unsigned long long)++self->call_seq);
+    s_next_call_id(self, id, sizeof id);
     const sp_trunk_t *trunk = sp_directory_trunk_at(self->dir, src->ip, src->port);
     const char *from = sip->sip_from->a_url->url_user, *to = sip->sip_request->rq_url->url_user;
     const char *sip_call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
