@@ -18,6 +18,7 @@ struct cdr_bus {
     cdr_batch_t *batch;
     cdr_flush_t *flush;
     uint64_t epoch, seq; /* last event taken */
+    int64_t alive_us;    /* ts of the newest event of `epoch` seen: its last sign of life */
     uint64_t events, ignored, bad, lost, orphans;
 };
 
@@ -73,19 +74,27 @@ static void s_on_orphan(cdr_row_t *row, void *arg)
     cc_log_leave_call(&handling);
 }
 
-/* sipproxy restarted: its calls died with it. Close them at the new epoch's first ts. */
-static void s_new_epoch(cdr_bus_t *self, const cc_bus_event_t *ev)
+static int64_t s_event_ts(const cc_bus_event_t *ev)
 {
     int64_t ts_us = 0;
-    const char *ts = json_string_value(json_object_get(ev->body, "ts"));
-    if (cdr_parse_ts(ts, &ts_us) != 0)
-        ts_us = 0;
+    if (cdr_parse_ts(json_string_value(json_object_get(ev->body, "ts")), &ts_us) != 0)
+        return 0;
+    return ts_us;
+}
+
+/* sipproxy restarted: its calls died with it. Close them at the old epoch's last sign of
+ * life (its events come first, from its journal, so that is within a heartbeat of its
+ * end); if none was seen since cdrd started, at the new epoch's first event. */
+static void s_new_epoch(cdr_bus_t *self, const cc_bus_event_t *ev)
+{
+    int64_t ts_us = self->alive_us ? self->alive_us : s_event_ts(ev);
     char trigger[96];
     snprintf(trigger, sizeof trigger, "%s:%" PRIu64 ":%" PRIu64, ev->pub, ev->epoch, ev->seq);
     size_t n = cdr_core_end_orphans(self->core, ev->epoch, ts_us, trigger, s_on_orphan, self);
     cc_info("cdr.publisher_restarted",
-            "publisher=%s old_epoch=%" PRIu64 " epoch=%" PRIu64 " calls_closed=%zu", ev->pub,
-            self->epoch, ev->epoch, n);
+            "publisher=%s old_epoch=%" PRIu64 " epoch=%" PRIu64
+            " calls_closed=%zu last_alive_us=%" PRId64,
+            ev->pub, self->epoch, ev->epoch, n, ts_us);
 }
 
 static void s_apply(cdr_bus_t *self, const cdr_event_t *cev, const cc_bus_event_t *ev)
@@ -117,6 +126,11 @@ static void s_on_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     self->events++;
     if (ev->epoch != self->epoch && cdr_core_active(self->core) > 0)
         s_new_epoch(self, ev);
+    if (ev->epoch != self->epoch)
+        self->alive_us = 0;
+    int64_t ts_us = s_event_ts(ev);
+    if (ts_us > self->alive_us)
+        self->alive_us = ts_us;
     self->epoch = ev->epoch;
     self->seq = ev->seq;
 

@@ -18,8 +18,8 @@ struct cdr_core {
 
 /* What call.ended may say. cdrd itself adds "abandoned" (see cdr_core.h). */
 static const char *const s_dispositions[] = {
-    "answered",    "busy",      "no_answer", "cancelled",     "declined",
-    "unavailable", "not_found", "failed",    "media_timeout", NULL,
+    "answered",  "busy",   "no_answer",     "cancelled",   "declined", "unavailable",
+    "not_found", "failed", "media_timeout", "interrupted", NULL,
 };
 
 static bool s_one_of(const char *text, const char *const *set)
@@ -451,8 +451,8 @@ size_t cdr_core_end_orphans(cdr_core_t *self, uint64_t current_epoch, int64_t ts
         int64_t ended_us = ts_us;
         if (call->updated_us != CDR_UNKNOWN && ended_us < call->updated_us)
             ended_us = call->updated_us;
-        cdr_row_t *row = s_row_build(call, call->call_id, ended_us, event_id, "failed", "system", 0,
-                                     "call state lost: sipproxy restarted");
+        cdr_row_t *row = s_row_build(call, call->call_id, ended_us, event_id, "interrupted",
+                                     "system", 0, CDR_ORPHAN_REASON);
         s_remember_ended(self, call->call_id);
         cc_map_delete(self->calls, cc_map_key(e)); /* the entry just returned: allowed */
         if (row) {

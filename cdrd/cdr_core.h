@@ -126,9 +126,12 @@ int cdr_core_step(cdr_core_t *self, const cdr_event_t *ev, cdr_step_t *out);
 int cdr_core_restore(cdr_core_t *self, const cdr_call_t *call);
 
 /* The publisher restarted: every call of an older epoch is gone with it. Ends each one as
- * disposition "failed", hangup side "system", at ts_us; `trigger_id` (the new epoch's
- * first event id) makes the rows' event ids unique. Calls `fn` with each row (caller
- * owns it). Returns how many calls were ended. */
+ * disposition "interrupted", hangup side "system", sip_code 0, reason CDR_ORPHAN_REASON,
+ * at ts_us: the last moment the old publisher was known alive (its last event, a
+ * heartbeat at worst), or the call's own last event if that is later. `trigger_id` (the
+ * new epoch's first event id) makes the rows' event ids unique. Calls `fn` with each row
+ * (caller owns it). Returns how many calls were ended. */
+#define CDR_ORPHAN_REASON "sipproxy stopped during the call; ended at its last sign of life"
 typedef void(cdr_row_fn)(cdr_row_t *row, void *arg);
 size_t cdr_core_end_orphans(cdr_core_t *self, uint64_t current_epoch, int64_t ts_us,
                             const char *trigger_id, cdr_row_fn *fn, void *arg);

@@ -443,8 +443,11 @@ CC_TEST(cdr_restore_and_orphans_of_an_old_epoch)
                  1);
     CC_CHECK(rows[0] != NULL && rows[1] == NULL);
     CC_CHECK_STR(rows[0]->call_id, "old1");
-    CC_CHECK_STR(rows[0]->disposition, "failed");
+    CC_CHECK_STR(rows[0]->disposition, "interrupted");
     CC_CHECK_STR(rows[0]->hangup_side, "system");
+    CC_CHECK_STR(rows[0]->reason, CDR_ORPHAN_REASON);
+    CC_CHECK_INT(rows[0]->created_us, T0);
+    CC_CHECK_INT(rows[0]->ended_us, T0 + 9000000);
     CC_CHECK_STR(rows[0]->event_id, "sipproxy:42:1/orphan/old1");
     CC_CHECK_INT(rows[0]->talk_ms, 8000);
     CC_CHECK_INT(rows[0]->ring_ms, 1000);
@@ -490,4 +493,37 @@ CC_TEST(cdr_orphans_among_many_calls_all_end_and_the_rest_stay)
     CC_CHECK_INT(s_step(core, s_ended("c1", T0 + 2000, "answered", "caller", 200), &st),
                  CDR_STEP_IGNORED);
     cdr_core_destroy(&core);
+}
+
+CC_TEST(cdr_orphan_never_ends_before_its_own_last_event)
+{
+    /* The publisher's last sign of life can be older than a call's last event (a heartbeat
+     * before call.answered): the call ends at the later of the two, never before it began. */
+    cdr_core_t *core = cdr_core_new(0);
+    cdr_call_t saved = {.call_id = "c1",
+                        .caller = "1001",
+                        .callee = "1002",
+                        .direction = "internal",
+                        .created_us = T0,
+                        .ringing_us = CDR_UNKNOWN,
+                        .answered_us = T0 + 2000000,
+                        .updated_us = T0 + 2000000,
+                        .epoch = 7,
+                        .seen_created = true};
+    CC_CHECK_INT(cdr_core_restore(core, &saved), 0);
+    cdr_row_t *rows[2] = {0};
+    CC_CHECK_INT(cdr_core_end_orphans(core, EPOCH, T0 + 1500000, "sipproxy:42:1", s_collect, rows),
+                 1);
+    CC_CHECK_STR(rows[0]->disposition, "interrupted");
+    CC_CHECK_INT(rows[0]->ended_us, T0 + 2000000);
+    CC_CHECK_INT(rows[0]->talk_ms, 0);
+    CC_CHECK_INT(rows[0]->ring_ms, 2000);
+    cdr_row_destroy(&rows[0]);
+    cdr_core_destroy(&core);
+}
+
+CC_TEST(cdr_interrupted_is_a_disposition_call_ended_may_carry)
+{
+    CC_CHECK(cdr_disposition_valid("interrupted"));
+    CC_CHECK(!cdr_disposition_valid("crashed"));
 }

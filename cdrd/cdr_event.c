@@ -147,6 +147,11 @@ int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, s
         out->answered_by = s_str(body, "target");
         break;
     case CDR_EV_ENDED: {
+        /* The hang-up itself, when sipproxy says (the event may come much later: it waits
+         * for mediad's statistics); else the event's time. */
+        int64_t ended_us;
+        if (cdr_parse_ts(s_str(body, "ended_at"), &ended_us) == 0 && ended_us <= out->ts_us)
+            out->ts_us = ended_us;
         out->disposition = s_str(body, "disposition");
         out->hangup_side = s_str(body, "hangup_side");
         out->reason = s_str(body, "reason");

@@ -116,6 +116,34 @@ CC_TEST(cdr_decode_ended_without_media)
     json_decref(body);
 }
 
+CC_TEST(cdr_decode_ended_at_the_hang_up_not_the_event)
+{
+    /* call.ended waited 2.5 s for mediad's statistics: the call ended at ended_at. */
+    cdr_event_t ev;
+    char id[64];
+    json_t *body;
+    int rc = s_decode("call.ended",
+                      "{\"ts\":\"2026-11-21T13:18:03.500000Z\",\"call_id\":\"x\","
+                      "\"disposition\":\"answered\",\"hangup_side\":\"caller\",\"sip_code\":200,"
+                      "\"reason\":\"caller hung up\",\"ended_at\":\"2026-11-21T13:18:01.000001Z\"}",
+                      &ev, id, &body);
+    CC_CHECK_INT(rc, 1);
+    int64_t at;
+    CC_CHECK_INT(cdr_parse_ts("2026-11-21T13:18:01.000001Z", &at), 0);
+    CC_CHECK(ev.ts_us == at);
+    json_decref(body);
+    /* One later than the event itself, or unreadable, is not believed. */
+    rc = s_decode("call.ended",
+                  "{\"ts\":\"2026-11-21T13:18:03Z\",\"call_id\":\"x\",\"disposition\":\"answered\","
+                  "\"hangup_side\":\"caller\",\"sip_code\":200,\"reason\":\"r\","
+                  "\"ended_at\":\"2026-11-21T13:18:09Z\"}",
+                  &ev, id, &body);
+    CC_CHECK_INT(rc, 1);
+    CC_CHECK_INT(cdr_parse_ts("2026-11-21T13:18:03Z", &at), 0);
+    CC_CHECK(ev.ts_us == at);
+    json_decref(body);
+}
+
 CC_TEST(cdr_decode_answered_and_ringing)
 {
     cdr_event_t ev;

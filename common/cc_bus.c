@@ -148,6 +148,7 @@ cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth)
     self->run_dir = strdup(run_dir);
     self->epoch = s_wall_us();
     self->dirty = true;
+    self->journal_fd = -1;
     self->ring_cap = replay_depth > 0 ? (size_t)replay_depth : 0;
     if (self->ring_cap) {
         self->ring = calloc(self->ring_cap, sizeof *self->ring);
@@ -191,6 +192,7 @@ void cc_bus_destroy(cc_bus_t **self_p)
      * exit can beat: remove ours so `ccctl status` doesn't mistake them for a live daemon. */
     if (self->bound)
         s_unlink_ipc_files(self);
+    cc_bus_journal_close(self);
     for (size_t i = 0; i < self->ring_cap; i++)
         free(self->ring[i]);
     free(self->ring);
@@ -229,6 +231,9 @@ int cc_bus_bind(cc_bus_t *self)
     if (zsock_bind(self->router, "%s", ep) < 0)
         goto fail;
     self->bound = true;
+    if (cc_bus_journal_open(self) != 0) /* logged; the bus works on without one */
+        cc_warn("bus.no_journal", "name=%s effect=\"a crash loses events not yet delivered\"",
+                cc_logq(self->name));
     cc_info("bus.bound", "name=%s epoch=%" PRIu64 " dir=%s", cc_logq(self->name), self->epoch,
             cc_logq(self->run_dir));
     return 0;
@@ -292,15 +297,6 @@ void cc_bus_on_loss(cc_bus_t *self, cc_bus_loss_fn *fn, void *arg)
 
 /* ---- publishing ------------------------------------------------------------------ */
 
-static void s_format_ts(char *buf, size_t len, uint64_t wall_us)
-{
-    time_t secs = (time_t)(wall_us / 1000000u);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%06uZ", (unsigned)(wall_us % 1000000u));
-}
-
 static void s_ring_store(cc_bus_t *self, uint64_t seq, char *text, size_t len)
 {
     if (!self->ring_cap) {
@@ -335,7 +331,7 @@ int cc_bus_publish(cc_bus_t *self, const char *type, const char *call_id, json_t
     }
     char ts[40];
     uint64_t seq = self->seq + 1;
-    s_format_ts(ts, sizeof ts, s_wall_us());
+    cc_wall_format(ts, sizeof ts, s_wall_us());
     json_t *ev = json_object();
     json_object_set_new(ev, "type", json_string(type));
     json_object_set_new(ev, "id",
@@ -366,6 +362,7 @@ int cc_bus_publish(cc_bus_t *self, const char *type, const char *call_id, json_t
     /* The event counts as published once it is in the ring, even if the send fails:
      * subscribers then see a gap and replay it. */
     self->seq = seq;
+    cc_bus_journal_append(self, text, len); /* on disk before any subscriber has it */
     void *handle = zsock_resolve(self->pub);
     int rc = zmq_send(handle, type, strlen(type), ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
@@ -469,20 +466,38 @@ void cc_bus_reply_error(cc_bus_t *self, cc_bus_req_t *req, const char *code, con
     s_send_reply_json(self, req, reply);
 }
 
+/* Events to replay from: this epoch's ring, or the predecessor's tail from its journal.
+ * Sequence s is in slot (s - 1) % cap of both. */
+typedef struct {
+    uint64_t epoch, first, last;
+    char **texts;
+    size_t *lens;
+    size_t cap;
+} s_replay_src_t;
+
 /* bus.replay: the reply is assembled as text from the ring's stored events, so a page of
- * 1000 events costs one allocation rather than 1000 parses. */
+ * 1000 events costs one allocation rather than 1000 parses. A subscriber still in the
+ * predecessor's epoch gets the rest of it first (with more=true, so it asks again and
+ * then moves on to this epoch). */
 static void s_serve_replay(cc_bus_t *self, cc_bus_req_t *req, json_t *args)
 {
     uint64_t epoch = (uint64_t)json_integer_value(json_object_get(args, "epoch"));
     json_int_t after = json_integer_value(json_object_get(args, "after_seq"));
-    uint64_t last = self->seq, first = s_ring_first(self);
-    uint64_t from = epoch == self->epoch && after > 0 ? (uint64_t)after + 1 : 1;
+    s_replay_src_t src = {self->epoch, s_ring_first(self), self->seq,
+                          self->ring,  self->ring_len,     self->ring_cap};
+    bool prev = self->prev_last && epoch == self->prev_epoch && after >= 0 &&
+                (uint64_t)after < self->prev_last;
+    if (prev)
+        src = (s_replay_src_t){self->prev_epoch, self->prev_first, self->prev_last,
+                               self->prev,       self->prev_len,   self->ring_cap};
+    uint64_t last = src.last, first = src.first;
+    uint64_t from = epoch == src.epoch && after > 0 ? (uint64_t)after + 1 : 1;
     if (from < first)
         from = first;
     uint64_t count = last >= from ? last - from + 1 : 0;
     if (count > CC_BUS_REPLAY_PAGE)
         count = CC_BUS_REPLAY_PAGE;
-    bool more = from + count <= last;
+    bool more = prev || from + count <= last;
 
     json_t *idj = req->id ? json_string(req->id) : json_null();
     char *id = json_dumps(idj, JSON_ENCODE_ANY);
@@ -491,10 +506,10 @@ static void s_serve_replay(cc_bus_t *self, cc_bus_req_t *req, json_t *args)
     int hlen = snprintf(head, sizeof head,
                         ",\"ok\":true,\"result\":{\"epoch\":%" PRIu64 ",\"first_seq\":%" PRIu64
                         ",\"last_seq\":%" PRIu64 ",\"more\":%s,\"events\":[",
-                        self->epoch, first, last, more ? "true" : "false");
+                        src.epoch, first, last, more ? "true" : "false");
     size_t size = 8 + (id ? strlen(id) : 4) + (size_t)hlen + 4;
     for (uint64_t s = from; s < from + count; s++)
-        size += self->ring_len[(s - 1) % self->ring_cap] + 1;
+        size += src.lens[(s - 1) % src.cap] + 1;
     char *body = malloc(size);
     if (!body) {
         free(id);
@@ -503,11 +518,11 @@ static void s_serve_replay(cc_bus_t *self, cc_bus_req_t *req, json_t *args)
     }
     size_t n = (size_t)snprintf(body, size, "{\"req\":%s%s", id ? id : "null", head);
     for (uint64_t s = from; s < from + count; s++) {
-        size_t slot = (size_t)((s - 1) % self->ring_cap);
+        size_t slot = (size_t)((s - 1) % src.cap);
         if (s > from)
             body[n++] = ',';
-        memcpy(body + n, self->ring[slot], self->ring_len[slot]);
-        n += self->ring_len[slot];
+        memcpy(body + n, src.texts[slot], src.lens[slot]);
+        n += src.lens[slot];
     }
     memcpy(body + n, "]}}", 3);
     n += 3;

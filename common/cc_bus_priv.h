@@ -1,6 +1,7 @@
 /* cc_bus_priv.h - the inside of cc_bus_t, shared by the bus's own files only:
  * cc_bus.c (lifecycle, dispatch, publishing, serving commands, replay ring),
- * cc_bus_req.c (DEALERs and requests), cc_bus_sub.c (SUB sockets, reliable delivery).
+ * cc_bus_req.c (DEALERs and requests), cc_bus_sub.c (SUB sockets, reliable delivery),
+ * cc_bus_journal.c (events on disk, the predecessor's tail).
  * Nothing outside common/cc_bus*.c includes this. */
 #ifndef CC_BUS_PRIV_H
 #define CC_BUS_PRIV_H
@@ -93,6 +94,14 @@ struct cc_bus {
     char **ring;
     size_t *ring_len;
     size_t ring_cap;
+    /* The journal (cc_bus_journal.c) and the predecessor's tail loaded from it, laid out
+     * as the ring is: sequence s of prev_epoch in slot (s - 1) % ring_cap. */
+    int journal_fd; /* -1: none */
+    size_t journal_lines;
+    char *journal_path, *journal_old;
+    char **prev;
+    size_t *prev_len;
+    uint64_t prev_epoch, prev_first, prev_last; /* prev_last 0: nothing loaded */
     cc_bus_cmd_t *cmds;
     size_t ncmds, cmds_cap;
     cc_bus_subsock_t **subs;
@@ -114,6 +123,12 @@ struct cc_bus {
     size_t nwatches, watches_cap;
     cc_bus_owner_t watch_owner; /* the pings in flight */
 };
+
+/* cc_bus_journal.c: open at bind (loading the predecessor's tail), one line per event
+ * published, close at destroy. */
+int cc_bus_journal_open(cc_bus_t *self);
+void cc_bus_journal_append(cc_bus_t *self, const char *text, size_t len);
+void cc_bus_journal_close(cc_bus_t *self);
 
 /* cc_bus.c */
 static inline void cc_bus_mark_dirty(cc_bus_t *self)

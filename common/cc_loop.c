@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -92,6 +93,15 @@ uint64_t cc_wall_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void cc_wall_format(char *buf, size_t len, uint64_t wall_us)
+{
+    time_t secs = (time_t)(wall_us / 1000000u);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%06uZ", (unsigned)(wall_us % 1000000u));
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */

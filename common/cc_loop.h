@@ -65,5 +65,7 @@ uint64_t cc_loop_now_us(const cc_loop_t *self);
 uint64_t cc_mono_ms(void);
 uint64_t cc_mono_us(void);
 uint64_t cc_wall_us(void);
+/* A wall-clock time as the bus stamps events: "2026-11-21T13:17:03.123456Z" (buf >= 32). */
+void cc_wall_format(char *buf, size_t len, uint64_t wall_us);
 
 #endif

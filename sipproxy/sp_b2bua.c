@@ -168,6 +168,13 @@ static void s_release(struct sp_leg *leg)
     }
 }
 
+/* Call ids: this sipproxy's epoch and a count, unique across restarts. */
+static void s_next_call_id(sp_proxy_t *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llx-%llu", (unsigned long long)cc_bus_epoch(p->bus),
+             (unsigned long long)++p->call_seq);
+}
+
 sp_call_t *sp_call_new(sp_proxy_t *p)
 {
     sp_call_t *c = calloc(1, sizeof *c);
@@ -175,8 +182,7 @@ sp_call_t *sp_call_new(sp_proxy_t *p)
         return NULL;
     c->proxy = p;
     c->state = SP_CALL_MEDIA;
-    snprintf(c->id, sizeof c->id, "%llx-%llu", (unsigned long long)cc_bus_epoch(p->bus),
-             (unsigned long long)++p->call_seq);
+    s_next_call_id(p, c->id, sizeof c->id);
     c->a.call = c;
     c->a.is_a = true;
     c->a_te = 101;
@@ -232,8 +238,11 @@ void sp_call_publish_answered(sp_call_t *c, const char *contact)
 static void s_publish_ended(sp_call_t *c)
 {
     const sp_outcome_t *o = &c->outcome;
-    json_t *f = json_pack("{s:s, s:s, s:i, s:s}", "disposition", o->disposition, "hangup_side",
-                          o->hangup_side, "sip_code", o->sip_code, "reason", o->reason);
+    char ended_at[40];
+    cc_wall_format(ended_at, sizeof ended_at, c->ended_us ? c->ended_us : cc_wall_us());
+    json_t *f = json_pack("{s:s, s:s, s:i, s:s, s:s}", "disposition", o->disposition, "hangup_side",
+                          o->hangup_side, "sip_code", o->sip_code, "reason", o->reason, "ended_at",
+                          ended_at);
     if (!f)
         return;
     if (c->stats && json_object_size(c->stats) > 0)
@@ -279,6 +288,7 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
         sp_fork_publish_result(c, "cancelled", 487, c->att.fail_target, 0);
     sp_fork_reset(c);
     c->outcome = sp_call_outcome(prev, cause, code);
+    c->ended_us = cc_wall_us();
     if (c->reason[0])
         c->outcome.reason = c->reason;
     c->state = SP_CALL_ENDING;
@@ -384,9 +394,44 @@ static bool s_repeated(sp_proxy_t *self, nua_handle_t *nh, const char *key)
     return true;
 }
 
+/* An INVITE turned away because mediad is down or has just restarted is a call that a
+ * crash cost: it gets a call id, call.created and call.ended ("interrupted", 503), so its
+ * CDR says so, as a call that failed in set-up for the same reason does. INVITEs shed for
+ * overload are not calls (status counts them) and stay that cheap. */
+static void s_record_turned_away(sp_proxy_t *self, const sip_t *sip, const sp_source_t *src)
+{
+    char id[sizeof((sp_call_t *)0)->id];
+    s_next_call_id(self, id, sizeof id);
+    const sp_trunk_t *trunk = sp_directory_trunk_at(self->dir, src->ip, src->port);
+    const char *from = sip->sip_from->a_url->url_user, *to = sip->sip_request->rq_url->url_user;
+    const char *sip_call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+    const char *reason = "turned away: media server down or restarting";
+    cc_log_call_saved_t handling;
+    cc_log_enter_call(&handling, id);
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s}", "caller", from ? from : "anonymous",
+                          "callee", to ? to : "", "direction", trunk ? "inbound" : "internal",
+                          "source", src->hostport, "sip_call_id", sip_call_id);
+    if (f && trunk)
+        json_object_set_new(f, "trunk", json_string(trunk->name));
+    cc_bus_publish(self->bus, "call.created", id, f);
+    cc_info("call.created", "caller=%s callee=%s source=%s route=none sip_call_id=%s",
+            cc_logq(from ? from : "anonymous"), cc_logq(to ? to : ""), src->hostport,
+            cc_logq(sip_call_id));
+    char ended_at[40];
+    cc_wall_format(ended_at, sizeof ended_at, cc_wall_us());
+    cc_bus_publish(self->bus, "call.ended", id,
+                   json_pack("{s:s, s:s, s:i, s:s, s:s}", "disposition", "interrupted",
+                             "hangup_side", "system", "sip_code", 503, "reason", reason, "ended_at",
+                             ended_at));
+    cc_info("call.ended", "disposition=interrupted hangup_side=system sip_code=503 reason=%s",
+            cc_logq(reason));
+    cc_log_leave_call(&handling);
+}
+
 /* Overload control: judge a new INVITE before any work is done for it. A shed INVITE is
  * remembered like a call's, so its retransmissions get the same 503 and never a call. */
-static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
+static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key, const sip_t *sip,
+                   const sp_source_t *src)
 {
     sp_load_t load = {
         .queue_delay_ms = self->limits.delay_target_ms ? sp_proxy_queue_delay_ms(self) : -1,
@@ -412,6 +457,9 @@ static bool s_shed(sp_proxy_t *self, nua_handle_t *nh, const char *key)
         return false;
     if (sp_dedup_add(self->dedup, key, now) == 0)
         sp_dedup_final(self->dedup, key, 503);
+    if ((load.media_down || load.media_restoring || load.media_exhausted) &&
+        sp_mediad_crashed(self))
+        s_record_turned_away(self, sip, src);
     char after[8];
     snprintf(after, sizeof after, "%d", retry);
     nua_handle_bind(nh, &sp_orphan_leg);
@@ -502,7 +550,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     char key[sizeof((sp_call_t *)0)->invite_key];
     sp_dedup_key(key, sizeof key, sip->sip_call_id ? sip->sip_call_id->i_id : NULL,
                  sip->sip_from->a_tag, sip->sip_cseq ? sip->sip_cseq->cs_seq : 0);
-    if (s_repeated(self, nh, key) || s_shed(self, nh, key))
+    if (s_repeated(self, nh, key) || s_shed(self, nh, key, sip, &src))
         return;
     const sp_trunk_t *trunk_in = sp_directory_trunk_at(self->dir, src.ip, src.port);
     const sp_user_t *user = NULL;

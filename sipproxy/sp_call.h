@@ -104,6 +104,7 @@ struct sp_call {
     unsigned long sdp_version;
     su_timer_t *reap_timer;
     sp_outcome_t outcome;
+    uint64_t ended_us; /* wall clock when it ended (call.ended's ended_at) */
     json_t *stats;
     bool hold_a, hold_b; /* that side holds the other (answered here, music played) */
     /* supervisor monitoring (sp_monitor.c). On the supervisor's call: */

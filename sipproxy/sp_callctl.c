@@ -34,7 +34,7 @@ static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
              status == -ETIMEDOUT ? "timeout" : (code ? code : "error"), msg ? ": " : "",
              msg ? msg : "");
     cc_warn("call.handover_failed", "controller=%s reason=%s", c->controller, cc_logq(c->reason));
-    sp_call_end(c, SP_END_CONTROLLER_FAILED, 0);
+    sp_call_end(c, status == -ETIMEDOUT ? SP_END_CONTROLLER_DOWN : SP_END_CONTROLLER_FAILED, 0);
 }
 
 /* The controller and its hand-over command for a route kind: ivrd runs IVR flows and

@@ -124,7 +124,7 @@ static void s_on_created(sp_call_t *c, bool caller_side, bool pair, int status, 
     if (!ok) {
         cc_warn("call.media_unavailable", "status=%d error=%s", status,
                 cc_logq(s_error(status, result)));
-        sp_call_end(c, SP_END_MEDIA_FAILED, 0);
+        sp_call_end(c, sp_mediad_crashed(c->proxy) ? SP_END_MEDIA_DOWN : SP_END_MEDIA_FAILED, 0);
         return;
     }
     if (ready)

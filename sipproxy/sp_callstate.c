@@ -62,8 +62,10 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
                      "media timeout");
     case SP_END_MEDIA_FAILED:
         return s_out("failed", "system", 503, 503, "media server unavailable");
+    case SP_END_MEDIA_DOWN: /* "interrupted": a daemon's crash cost this call */
+        return s_out("interrupted", "system", 503, 503, "media server down or restarting");
     case SP_END_MEDIA_LOST:
-        return s_out(answered ? "answered" : "failed", "system", answered ? 200 : 503, 503,
+        return s_out("interrupted", "system", answered ? 200 : 503, 503,
                      "media server restarted; the call's media could not be restored");
     case SP_END_SHUTDOWN:
         return s_out(answered ? "answered" : "failed", "system", answered ? 200 : 503, 503,
@@ -72,6 +74,8 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
         return s_out("failed", "system", 501, 501, "route kind not served yet");
     case SP_END_CONTROLLER_FAILED:
         return s_out("failed", "system", 503, 503, "controller unavailable");
+    case SP_END_CONTROLLER_DOWN:
+        return s_out("interrupted", "system", 503, 503, "controller did not answer");
     case SP_END_CONTROLLER_HANGUP: {
         if (answered)
             return s_out("answered", "system", 200, 0, "hung up by the controller");

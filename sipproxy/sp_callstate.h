@@ -34,10 +34,12 @@ typedef enum {
     SP_END_NO_CODEC,    /* offer or answer without PCMU/PCMA */
     SP_END_MEDIA_TIMEOUT,
     SP_END_MEDIA_FAILED, /* mediad did not answer or refused */
+    SP_END_MEDIA_DOWN,   /* the same while mediad is down or just restarted (a crash) */
     SP_END_MEDIA_LOST,   /* mediad restarted and the call's endpoints could not be restored */
     SP_END_SHUTDOWN,
     SP_END_UNSUPPORTED,       /* route kind sipproxy cannot serve yet */
-    SP_END_CONTROLLER_FAILED, /* ivrd/acdd refused the hand-over or did not answer */
+    SP_END_CONTROLLER_FAILED, /* ivrd/acdd refused the hand-over */
+    SP_END_CONTROLLER_DOWN,   /* ivrd/acdd did not answer the hand-over (down) */
     SP_END_CONTROLLER_HANGUP, /* call.hangup; code = sip_code for an unanswered caller */
 } sp_end_cause_t;
 

@@ -96,11 +96,24 @@ CC_TEST(connect_results_and_controller_endings)
 CC_TEST(callstate_media_lost_after_a_mediad_restart)
 {
     sp_outcome_t o = sp_call_outcome(SP_CALL_ANSWERED, SP_END_MEDIA_LOST, 0);
-    CC_CHECK_STR(o.disposition, "answered");
+    CC_CHECK_STR(o.disposition, "interrupted");
     CC_CHECK_STR(o.hangup_side, "system");
     CC_CHECK_INT(o.sip_code, 200);
     CC_CHECK(strstr(o.reason, "restored") != NULL);
     o = sp_call_outcome(SP_CALL_RINGING, SP_END_MEDIA_LOST, 0);
+    CC_CHECK_STR(o.disposition, "interrupted");
+    CC_CHECK_INT(o.caller_response, 503);
+}
+
+CC_TEST(callstate_a_daemon_down_interrupts_the_call)
+{
+    sp_outcome_t o = sp_call_outcome(SP_CALL_MEDIA, SP_END_MEDIA_DOWN, 0);
+    CC_CHECK_STR(o.disposition, "interrupted");
+    CC_CHECK_STR(o.hangup_side, "system");
+    CC_CHECK_INT(o.caller_response, 503);
+    o = sp_call_outcome(SP_CALL_MEDIA, SP_END_MEDIA_FAILED, 0);
     CC_CHECK_STR(o.disposition, "failed");
+    o = sp_call_outcome(SP_CALL_CALLING, SP_END_CONTROLLER_DOWN, 0);
+    CC_CHECK_STR(o.disposition, "interrupted");
     CC_CHECK_INT(o.caller_response, 503);
 }

@@ -20,6 +20,16 @@
 #include "cc_log.h"
 
 #define S_WATCH_MS 300
+/* After a restart mediad holds every port pair in quarantine before it is ready
+ * ([mediad] port_quarantine_ms) and sipproxy restores its calls' endpoints: a call that
+ * finds no port this soon after was turned away by the crash. */
+#define S_AFTERMATH_MS 5000
+
+bool sp_mediad_crashed(const sp_proxy_t *p)
+{
+    return p->media_down || p->media_restoring > 0 ||
+           (p->media_back_ms && cc_mono_ms() - p->media_back_ms < S_AFTERMATH_MS);
+}
 
 /* ---- restore ------------------------------------------------------------------------- */
 
@@ -98,6 +108,7 @@ static void s_on_watch(cc_bus_t *bus, const char *target, uint64_t old_epoch, ui
     }
     if (!p->media_lost_ms) /* back before its pings were missed */
         p->media_lost_ms = last_seen ? last_seen : cc_mono_ms();
+    p->media_back_ms = cc_mono_ms();
     p->media_restored_calls = p->media_lost_calls = 0;
     cc_warn("media.restarted", "epoch=%llu calls=%zu", (unsigned long long)new_epoch,
             sp_b2bua_count(p));

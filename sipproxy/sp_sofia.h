@@ -64,6 +64,7 @@ struct sp_proxy {
     bool media_down;                   /* it stopped answering */
     size_t media_restoring;            /* calls whose endpoints are being created again */
     uint64_t media_lost_ms;            /* when it was found down or restarted (0: it is fine) */
+    uint64_t media_back_ms;            /* when it last came back with a new epoch */
     uint64_t media_exhausted_until_ms; /* it said no_ports: shed new calls until then */
     uint64_t media_restored_calls, media_lost_calls;
     cc_bus_owner_t mediad_owner; /* sync and orphan deletes in flight */
@@ -108,6 +109,9 @@ int sp_mediad_attach(sp_proxy_t *self);
 void sp_mediad_detach(sp_proxy_t *self);
 /* Tell mediad every endpoint our calls hold; it frees our others. */
 void sp_mediad_sync(sp_proxy_t *self);
+/* mediad is down, being restored, or came back moments ago: what fails for want of it
+ * now was cost by its crash (disposition "interrupted"). */
+bool sp_mediad_crashed(const sp_proxy_t *self);
 
 /* a handle bound to this is an INVITE we rejected before it became a call */
 extern struct sp_leg sp_orphan_leg;

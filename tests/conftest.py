@@ -85,13 +85,13 @@ def make_suite(request, pg_cluster, bin_dir):
 
 @pytest.fixture
 def trunk_suite(make_suite, tmp_path):
-    """Factory: sipproxy + mediad + cdrd started with two sipp trunks (helpers.trunks);
-    keyword arguments are config overrides. Returns (suite, trunks); the sipp UAS is
-    stopped afterwards."""
+    """Factory: sipproxy + mediad + cdrd (or `daemons`) started with two sipp trunks
+    (helpers.trunks); other keyword arguments are config overrides. Returns (suite,
+    trunks); the sipp UAS is stopped afterwards."""
     from helpers.trunks import Trunks
     made = []
 
-    def factory(**config):
+    def factory(daemons=("sipproxy", "mediad", "cdrd"), **config):
         # 500 RTP/RTCP pairs, two per call. A call's pairs stay out of use for the
         # quarantine after it ends, so at 100 calls a second 500 ms holds 100 pairs, and
         # loss stretches calls: with fewer pairs mediad runs out and sipproxy rightly
@@ -99,7 +99,7 @@ def trunk_suite(make_suite, tmp_path):
         conf = {"common.log_level": "info", "common.rtp_ports": sm.free_port_range(1000),
                 "mediad.port_quarantine_ms": "500"}
         conf.update(config)
-        s = make_suite(daemons=["sipproxy", "mediad", "cdrd"], config=conf)
+        s = make_suite(daemons=list(daemons), config=conf)
         t = Trunks(s, tmp_path)
         made.append((t, conf["common.rtp_ports"]))
         s.start()

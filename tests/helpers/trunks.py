@@ -32,16 +32,18 @@ class Trunks:
         time.sleep(0.3)
         assert self.uas.poll() is None, "the sipp UAS did not start"
 
-    def place(self, rate, calls, *extra, timeout=300):
-        """Run the UAC; returns sipp's final statistics {created, ok, failed}."""
-        stat = self.work / "uac_stat.csv"
+    def place(self, rate, calls, *extra, timeout=300, number="9000", port=None, name="uac"):
+        """Run the UAC (from `port`, default the trunk 'near', dialling `number`); returns
+        sipp's final statistics {created, ok, failed}. Two UACs at once need their own
+        port and `name` (their statistics file)."""
+        stat = self.work / ("%s_stat.csv" % name)
         r = subprocess.run(
             ["sipp", "127.0.0.1:%d" % self.s.sip_port, "-sf", str(SIPP_DIR / "load_uac.xml"),
-             "-s", "9000", "-i", "127.0.0.1", "-p", str(self.uac_port), "-r", str(rate),
+             "-s", number, "-i", "127.0.0.1", "-p", str(port or self.uac_port), "-r", str(rate),
              "-m", str(calls), "-l", "50000", "-buff_size", "4194304", "-nostdin",
              "-recv_timeout", "40000", "-timeout", str(timeout), "-trace_stat",
              "-stf", str(stat), "-fd", "1", "-trace_err", "-error_file",
-             str(self.work / "uac_err.log")] + list(extra),
+             str(self.work / ("%s_err.log" % name))] + list(extra),
             cwd=self.work, capture_output=True, text=True, timeout=timeout + 30)
         lines = [ln for ln in stat.read_text().splitlines() if ln.strip()]
         head, last = lines[0].split(";"), lines[-1].split(";")
@@ -59,13 +61,42 @@ def cdr_counts(s):
     return dict(s.psql("SELECT disposition, count(*) FROM cdrs GROUP BY 1"))
 
 
-def sip_call_ids(s):
-    """The caller's SIP Call-ID of every call sipproxy created (from its log)."""
-    ids = []
+def sip_calls(s):
+    """[(call id, the caller's SIP Call-ID)] of every call sipproxy created (from its log,
+    every run of it)."""
+    out = []
     for line in s.log("sipproxy").splitlines():
         if "event=call.created" in line and "sip_call_id=" in line:
-            ids.append(line.split("sip_call_id=", 1)[1].split()[0])
-    return ids
+            cid = line.split(" call=", 1)[1].split()[0] if " call=" in line else None
+            out.append((cid, line.split("sip_call_id=", 1)[1].split()[0]))
+    return out
+
+
+def sip_call_ids(s):
+    """The caller's SIP Call-ID of every call sipproxy created (from its log)."""
+    return [sip for _, sip in sip_calls(s)]
+
+
+def short_trace(path):
+    """sipp arguments that write every message it sends and receives, one line each, to
+    `path` (read back with traced_calls)."""
+    return ("-trace_shortmsg", "-shortmessage_file", str(path))
+
+
+def traced_calls(path):
+    """{SIP Call-ID: completed} of every call a UAC placed, from its short_trace file:
+    completed means the 200 to its BYE came back."""
+    calls = {}
+    for line in Path(path).read_text(errors="replace").splitlines():
+        parts = line.split("\t")  # date, time, seconds, S/R, Call-ID, CSeq, first line
+        if len(parts) < 7:
+            continue
+        direction, cid, cseq, first = parts[3], parts[4], parts[5], parts[6]
+        if direction == "S" and first.startswith("INVITE"):
+            calls.setdefault(cid, False)
+        elif direction == "R" and first.startswith("SIP/2.0 200") and cseq.endswith("BYE"):
+            calls[cid] = True
+    return calls
 
 
 def drained(s, expected, timeout=90):
