@@ -39,9 +39,24 @@ CRASH = "interrupted"
 ORPHAN = "sipproxy stopped during the call; ended at its last sign of life"
 
 
-def _cdrs_by_sip_call(s, placed):
+def _shed(tmp_path, names):
+    """SIP Call-IDs whose INVITE was answered 503 (overload control, or a turned-away call
+    while mediad was down), from the sipp traces."""
+    out = set()
+    for name in names:
+        for line in (tmp_path / ("%s_msgs.log" % name)).read_text(errors="replace").splitlines():
+            parts = line.split("\t")
+            if (len(parts) >= 7 and parts[3] == "R" and parts[5].endswith("INVITE")
+                    and parts[6].startswith("SIP/2.0 503")):
+                out.add(parts[4])
+    return out
+
+
+def _cdrs_by_sip_call(s, placed, shed=frozenset()):
     """{SIP Call-ID: [CDR row]} for every CDR, after checking that each call placed has
-    exactly one and no CDR belongs to a call nobody placed."""
+    exactly one and no CDR belongs to a call nobody placed. An INVITE that overload control
+    turned away (`shed`: 503 before any work, issue 9) never became a call: it may have no
+    CDR (one turned away because mediad was down has one)."""
     sip_of = dict(sip_calls(s))
     rows = s.psql("SELECT call_id, disposition, hangup_side, reason, answered_by, "
                   "extract(epoch FROM created_at)::float8, "
@@ -50,7 +65,7 @@ def _cdrs_by_sip_call(s, placed):
     by_sip = defaultdict(list)
     for r in rows:
         by_sip[sip_of.get(r[0], "(no call.created logged for %s)" % r[0])].append(r)
-    missing = [c for c in placed if c not in by_sip]
+    missing = [c for c in placed if c not in by_sip and c not in shed]
     doubled = {c: v for c, v in by_sip.items() if len(v) > 1}
     extra = {c: v for c, v in by_sip.items() if c not in placed}
     assert not missing and not doubled and not extra, (
@@ -145,13 +160,22 @@ def test_kill9_each_daemon_under_load_one_cdr_per_call(trunk_suite, tmp_path):
     failed = sum(not done for _, done in placed.values())
     # every kill cost calls, but most went through
     assert 0 < failed < len(placed) // 4, (failed, res)
-    cdrs = _cdrs_by_sip_call(s, placed)
+    shed = _shed(tmp_path, ("trunk", "queue"))
+    cdrs = _cdrs_by_sip_call(s, placed, shed)
+    not_calls = [c for c in shed if c not in cdrs]
+    # a loaded machine makes sipproxy shed a few INVITEs (sip_delay, media_exhausted after
+    # the restart): they are refused before any work and never calls; each such episode
+    # is logged. Never many.
+    assert len(not_calls) <= len(placed) // 20, (len(not_calls), len(placed))
+    if not_calls:
+        assert "state=shedding" in s.log("sipproxy"), not_calls[:5]
     for cid, (kind, done) in placed.items():
-        _check_record(cid, kind, done, cdrs[cid], kills, t_start)
+        if cid in cdrs:
+            _check_record(cid, kind, done, cdrs[cid], kills, t_start)
     counts = Counter(r[1] for r in cdrs.values())
     why = Counter(r[3] for r in cdrs.values() if r[1] == CRASH)
-    print("placed=%d failed=%d cdrs=%s interrupted=%s sipp=%s"
-          % (len(placed), failed, dict(counts), dict(why), res))
+    print("placed=%d failed=%d shed_without_call=%d cdrs=%s interrupted=%s sipp=%s"
+          % (len(placed), failed, len(not_calls), dict(counts), dict(why), res))
     assert "event=bus.loss" not in s.log("cdrd"), "cdrd lost events"
 
 

@@ -189,8 +189,9 @@ def test_conference_of_five_with_mute(md):
         assert md.ok("mix.leave", endpoint_id=phones[0].id)["mix_id"] == mix
         got = exchange(phones)
         hears(got[phones[1]], [1300, 1700], [400, 700, 1000], "after one left")
-        # one frame may have been on its way while mix.leave was
-        assert len(got[phones[0]]) <= 2, "an endpoint that left (no peer) is sent nothing"
+        # frames already sent may still be on their way while mix.leave was: one, or up to
+        # MD_MIX_CATCH_UP (3) when a late tick caught up on a loaded machine, plus one
+        assert len(got[phones[0]]) <= 4, "an endpoint that left (no peer) is sent nothing"
         md.ok("mix.delete", mix_id=mix)
     finally:
         for p in phones:
