@@ -38,10 +38,11 @@ struct sp_db {
     uint64_t last_expire_ms; /* worker thread only */
 };
 
-static const char *S_SQL_USERS = "SELECT ext, name, ha1, enabled FROM sip_users WHERE realm = $1";
+static const char *S_SQL_USERS =
+    "SELECT ext, name, ha1, enabled, srtp FROM sip_users WHERE realm = $1";
 static const char *S_SQL_TRUNKS =
     "SELECT name, host, port, coalesce(username, ''), coalesce(password, ''), transport, "
-    "enabled FROM trunks";
+    "enabled, srtp FROM trunks";
 static const char *S_SQL_DIALPLAN =
     "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id";
 /* supervisors' phones and the queues their agents are in: who may monitor whom */
@@ -94,6 +95,7 @@ static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir, cc_
         s_copy(u.name, sizeof u.name, PQgetvalue(r, i, 1));
         s_copy(u.ha1, sizeof u.ha1, PQgetvalue(r, i, 2));
         u.enabled = PQgetvalue(r, i, 3)[0] == 't';
+        (void)sp_srtp_policy_parse(PQgetvalue(r, i, 4), &u.srtp); /* else optional */
         sp_directory_add_user(dir, &u);
         if (u.enabled && cc_dialplan_add_extension(dp, u.ext) != 0)
             cc_warn("sip.extension_not_routed", "ext=%s reason=\"not 2-15 digits\"",
@@ -117,6 +119,7 @@ static int s_load_trunks(cc_pg_t *pg, sp_directory_t *dir)
         s_copy(t.password, sizeof t.password, PQgetvalue(r, i, 4));
         s_copy(t.transport, sizeof t.transport, PQgetvalue(r, i, 5));
         t.enabled = PQgetvalue(r, i, 6)[0] == 't';
+        (void)sp_srtp_policy_parse(PQgetvalue(r, i, 7), &t.srtp); /* else optional */
         sp_directory_add_trunk(dir, &t);
     }
     PQclear(r);

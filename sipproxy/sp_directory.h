@@ -9,12 +9,14 @@
 
 #include "cc_dialplan.h"
 #include "sp_monitor_acl.h"
+#include "sp_srtp.h"
 
 typedef struct {
     char ext[16];
     char name[64];
     char ha1[40];
     bool enabled;
+    sp_srtp_policy_t srtp;
 } sp_user_t;
 
 typedef struct {
@@ -25,6 +27,7 @@ typedef struct {
     char password[64];
     char transport[8];
     bool enabled;
+    sp_srtp_policy_t srtp;
 } sp_trunk_t;
 
 typedef struct sp_directory sp_directory_t;
