@@ -4,6 +4,8 @@
  * Owns the keys; wipes them when freed. Never logs a key. */
 #include "md_srtp.h"
 
+#include "md_srtp_ossl.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <srtp2/srtp.h>
@@ -22,7 +24,7 @@ int md_srtp_init(void)
 {
     static bool s_ready; /* libsrtp's state is process-wide and refuses a second init */
     if (!s_ready)
-        s_ready = srtp_init() == srtp_err_status_ok;
+        s_ready = srtp_init() == srtp_err_status_ok && md_srtp_ossl_register() == 0;
     return s_ready ? 0 : -1;
 }
 
