@@ -396,20 +396,24 @@ bool sp_media_srtp_caller(sp_call_t *c)
     return true;
 }
 
-/* Our a=crypto lines for e's party (see sp_media_sdp): how many in out. */
-static int s_crypto_lines(const sp_endpoint_t *e, sp_sdp_crypto_t out[2])
+/* Our a=crypto lines for e's party (see sp_media_sdp): how many in out; *best_effort when
+ * the party offered them on RTP/AVP (so the answer keeps RTP/AVP). */
+static int s_crypto_lines(const sp_endpoint_t *e, sp_sdp_crypto_t out[2], bool *best_effort)
 {
+    *best_effort = false;
     if (!e->srtp || !e->srtp_key[0])
         return 0;
     bool answering = e->has_remote && e->remote.ncrypto > 0;
+    *best_effort = answering && !e->remote.savp;
     return sp_srtp_lines(e->srtp_key, answering ? &e->remote.crypto[0] : NULL, out);
 }
 
 char *sp_media_sdp(const sp_endpoint_t *e, const char *in, sp_sdp_info_t *info, const char **why)
 {
     sp_sdp_crypto_t lines[2];
-    int n = s_crypto_lines(e, lines);
-    char *sdp = sp_sdp_rewrite_srtp(in, e->addr, e->port, lines, n, info, why);
+    bool best_effort;
+    int n = s_crypto_lines(e, lines, &best_effort);
+    char *sdp = sp_sdp_rewrite_srtp(in, e->addr, e->port, lines, n, best_effort, info, why);
     explicit_bzero(lines, sizeof lines);
     return sdp;
 }
@@ -417,8 +421,10 @@ char *sp_media_sdp(const sp_endpoint_t *e, const char *in, sp_sdp_info_t *info, 
 char *sp_media_sdp_make(sp_call_t *c, const sp_endpoint_t *e, int pt, int te, sp_sdp_dir_t dir)
 {
     sp_sdp_crypto_t lines[2];
-    int n = s_crypto_lines(e, lines);
-    char *sdp = sp_sdp_make_srtp(e->addr, e->port, pt, te, dir, ++c->sdp_version, lines, n);
+    bool best_effort;
+    int n = s_crypto_lines(e, lines, &best_effort);
+    char *sdp =
+        sp_sdp_make_srtp(e->addr, e->port, pt, te, dir, ++c->sdp_version, lines, n, best_effort);
     explicit_bzero(lines, sizeof lines);
     return sdp;
 }

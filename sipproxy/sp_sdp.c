@@ -350,11 +350,11 @@ static void s_put_crypto(s_out_t *o, const sp_sdp_crypto_t *crypto, int ncrypto)
 char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
                      const char **why)
 {
-    return sp_sdp_rewrite_srtp(in, addr, port, NULL, 0, info, why);
+    return sp_sdp_rewrite_srtp(in, addr, port, NULL, 0, false, info, why);
 }
 
 char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_sdp_crypto_t *crypto,
-                          int ncrypto, sp_sdp_info_t *info, const char **why)
+                          int ncrypto, bool best_effort, sp_sdp_info_t *info, const char **why)
 {
     s_line_t lines[SP_SDP_MAX_LINES];
     const char *dummy;
@@ -445,7 +445,7 @@ char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_s
         bool in_session = i < first_m;
         bool in_audio = i > audio && i < audio_end;
         if (i == audio) {
-            s_write_mline(&o, l, port, info, ncrypto > 0);
+            s_write_mline(&o, l, port, info, ncrypto > 0 && !best_effort);
             if (!conn_written) { /* session had no c=: give the stream one */
                 s_putf(&o, "c=IN IP4 %s", addr);
                 conn_written = true;
@@ -514,13 +514,14 @@ char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_s
 char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
                   unsigned long version)
 {
-    return sp_sdp_make_srtp(addr, port, pt, te_pt, dir, version, NULL, 0);
+    return sp_sdp_make_srtp(addr, port, pt, te_pt, dir, version, NULL, 0, false);
 }
 
 char *sp_sdp_make_srtp(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
-                       unsigned long version, const sp_sdp_crypto_t *crypto, int ncrypto)
+                       unsigned long version, const sp_sdp_crypto_t *crypto, int ncrypto,
+                       bool best_effort)
 {
-    const char *proto = ncrypto > 0 ? "RTP/SAVP" : "RTP/AVP";
+    const char *proto = ncrypto > 0 && !best_effort ? "RTP/SAVP" : "RTP/AVP";
     s_out_t o = {0};
     bool te = te_pt >= 96 && te_pt <= 127;
     s_putline(&o, "v=0", 3);

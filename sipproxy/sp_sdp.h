@@ -60,10 +60,12 @@ typedef struct {
 char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
                      const char **why);
 /* The same, for a party that speaks SRTP with us when ncrypto > 0: the stream becomes
- * RTP/SAVP with our a=crypto lines (crypto[0..ncrypto)); with none it is RTP/AVP (an
- * RTP/SAVP stream of `in` too: the party it goes to speaks plain RTP with us). */
+ * RTP/SAVP with our a=crypto lines (crypto[0..ncrypto)), or stays RTP/AVP with them when
+ * best_effort (answering an RTP/AVP offer that carried a=crypto, as some phones offer SRTP
+ * when they may fall back); with none it is RTP/AVP (an RTP/SAVP stream of `in` too: the
+ * party it goes to speaks plain RTP with us). */
 char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_sdp_crypto_t *crypto,
-                          int ncrypto, sp_sdp_info_t *info, const char **why);
+                          int ncrypto, bool best_effort, sp_sdp_info_t *info, const char **why);
 
 /* "AES_CM_128_HMAC_SHA1_80" -> suite (NONE for any other) and back ("" for NONE). */
 sp_sdp_suite_t sp_sdp_suite_parse(const char *name, size_t len);
@@ -77,9 +79,11 @@ const char *sp_sdp_dir_name(sp_sdp_dir_t dir);
  * `version` goes into o=. malloc'd, CRLF lines; NULL when out of memory. */
 char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
                   unsigned long version);
-/* The same with RTP/SAVP and our a=crypto lines when ncrypto > 0. */
+/* The same with RTP/SAVP (RTP/AVP when best_effort) and our a=crypto lines when
+ * ncrypto > 0. */
 char *sp_sdp_make_srtp(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
-                       unsigned long version, const sp_sdp_crypto_t *crypto, int ncrypto);
+                       unsigned long version, const sp_sdp_crypto_t *crypto, int ncrypto,
+                       bool best_effort);
 
 /* The first audio codec (0 or 8) of parsed info, and its telephone-event type (0: none). */
 int sp_sdp_codec(const sp_sdp_info_t *info);

@@ -59,7 +59,7 @@ CC_TEST(sdp_rewrite_and_make_write_our_crypto)
     sp_sdp_crypto_t ours[2];
     CC_CHECK_INT(sp_srtp_lines(S_KEY2, NULL, ours), 2);
     sp_sdp_info_t info;
-    char *out = sp_sdp_rewrite_srtp(S_AVP, "127.0.0.1", 20000, ours, 2, &info, NULL);
+    char *out = sp_sdp_rewrite_srtp(S_AVP, "127.0.0.1", 20000, ours, 2, false, &info, NULL);
     CC_CHECK(out != NULL);
     bool savp = strstr(out, "m=audio 20000 RTP/SAVP 0\r\n") != NULL;
     bool l1 = strstr(out, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" S_KEY2 "\r\n") != NULL;
@@ -74,12 +74,18 @@ CC_TEST(sdp_rewrite_and_make_write_our_crypto)
 
     sp_sdp_crypto_t chosen = {.tag = 7, .suite = SP_SUITE_AES_CM_128_HMAC_SHA1_32};
     CC_CHECK_INT(sp_srtp_lines(S_KEY, &chosen, ours), 1);
-    char *made = sp_sdp_make_srtp("127.0.0.1", 30000, 0, 101, SP_DIR_SENDRECV, 3, ours, 1);
+    char *made = sp_sdp_make_srtp("127.0.0.1", 30000, 0, 101, SP_DIR_SENDRECV, 3, ours, 1, false);
     CC_CHECK(made != NULL);
     bool m = strstr(made, "m=audio 30000 RTP/SAVP 0 101\r\n") != NULL;
     bool c = strstr(made, "a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:" S_KEY "\r\n") != NULL;
     free(made);
     CC_CHECK(m && c);
+    /* answering best-effort SRTP (RTP/AVP with a=crypto): RTP/AVP kept, our line added */
+    char *be = sp_sdp_make_srtp("127.0.0.1", 30000, 0, 0, SP_DIR_SENDRECV, 4, ours, 1, true);
+    bool be_ok = be && strstr(be, "m=audio 30000 RTP/AVP 0\r\n") &&
+                 strstr(be, "a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:" S_KEY "\r\n");
+    free(be);
+    CC_CHECK(be_ok);
     char *plain = sp_sdp_make("127.0.0.1", 30000, 0, 0, SP_DIR_SENDRECV, 3);
     bool avp = plain && strstr(plain, "RTP/AVP") && !strstr(plain, "crypto");
     free(plain);

@@ -3,8 +3,9 @@ mediaenc=srtp-mand calls a plain phone; each hears the other's tone; a capture o
 loopback shows encrypted payloads on the SRTP leg and the G.711 tone on the plain one; a
 tampered and a replayed SRTP packet sent to mediad are dropped and counted in the leg's
 stats (endpoint.stats and call.ended); a plain offer from an SRTP-required user gets 488;
-two SRTP phones talk through mediad (two keys each way); prompts, DTMF detection and a
-mix work on an SRTP leg."""
+two SRTP phones talk through mediad (two keys each way); a best-effort SRTP offer (RTP/AVP
+with a=crypto) is answered with SRTP; prompts, DTMF detection and a mix work on an SRTP
+leg."""
 
 import socket
 import struct
@@ -34,11 +35,12 @@ def srtp(pg_cluster, bin_dir):
                 check=True)
         s.ccctl("user", "add", "2004", "--password", "secret2004", "--srtp", "required",
                 check=True)
+        s.ccctl("user", "add", "2005", "--password", "secret2005", check=True)
         r = s.ccctl("user", "add", "2009", "--password", "secret2009", "--srtp", "maybe")
         assert r.returncode != 0 and "--srtp" in r.stderr, (r.stdout, r.stderr)
         s.start()
-        tone_phones(s, {"2001": 440, "2002": 880, "2003": 660, "2004": 1200}, uas,
-                    mediaenc={"2001": "srtp-mand", "2004": "srtp-mand"})
+        tone_phones(s, {"2001": 440, "2002": 880, "2003": 660, "2004": 1200, "2005": 520}, uas,
+                    mediaenc={"2001": "srtp-mand", "2004": "srtp-mand", "2005": "srtp"})
         yield s
     finally:
         for ua in uas:
@@ -243,3 +245,24 @@ def test_prompt_dtmf_and_mix_on_an_srtp_leg(srtp):
     bus_ok(s, "mediad", "mix.delete", {"mix_id": mix})
     ended = _hangup(s, sub, "2001", cid)
     assert ended["media"]["caller"]["srtp_auth_failed"] == 0, ended
+
+
+def test_best_effort_srtp_offer_gets_srtp(srtp):
+    """baresip's mediaenc=srtp offers RTP/AVP with a=crypto: answered RTP/AVP with our
+    a=crypto, and the leg is SRTP (packets carry the tag)."""
+    s = srtp
+    sub, cid = _answered_call(s, "2005", "2002")
+    assert_hears(s.ua["2002"], [520], [880], "plain callee hears the best-effort caller")
+    assert_hears(s.ua["2005"], [880], [520], "best-effort caller hears the plain callee")
+    port = endpoints(s, cid)["caller"]["port"]
+    cap = Capture()
+    try:
+        pkts = cap.collect(1.0)
+    finally:
+        cap.close()
+    to_leg = [p for sp, dp, p in pkts if dp == port and len(p) >= 172]
+    assert len(to_leg) > 20, len(to_leg)
+    assert all(len(p) in (176, 182) for p in to_leg), sorted({len(p) for p in to_leg})
+    share, _ = g711_share(to_leg, 520)
+    assert share < 0.2, "best-effort SRTP leg: 520 Hz readable in %.2f" % share
+    _hangup(s, sub, "2005", cid)
