@@ -3,29 +3,12 @@
 #include "ccctl_digest.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int ccctl_digest_hex(const char *algo, const char *data, size_t len, char *out, size_t outlen)
-{
-    const EVP_MD *md = EVP_get_digestbyname(algo);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int dlen = 0;
-    if (!md || EVP_Digest(data, len, digest, &dlen, md, NULL) != 1)
-        return -1;
-    if (outlen < 2 * (size_t)dlen + 1)
-        return -1;
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < dlen; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 0x0f];
-    }
-    out[2 * dlen] = '\0';
-    return 0;
-}
+#include "cc_digest.h"
 
 int ccctl_ha1(const char *user, const char *realm, const char *password,
               char md5_hex[CCCTL_MD5_HEX_LEN + 1], char sha256_hex[CCCTL_SHA256_HEX_LEN + 1])
@@ -34,8 +17,8 @@ int ccctl_ha1(const char *user, const char *realm, const char *password,
     int n = snprintf(buf, sizeof buf, "%s:%s:%s", user, realm, password);
     int rc = -1;
     if (n > 0 && (size_t)n < sizeof buf &&
-        ccctl_digest_hex("MD5", buf, (size_t)n, md5_hex, CCCTL_MD5_HEX_LEN + 1) == 0 &&
-        ccctl_digest_hex("SHA256", buf, (size_t)n, sha256_hex, CCCTL_SHA256_HEX_LEN + 1) == 0)
+        cc_digest_hex("MD5", buf, (size_t)n, md5_hex, CCCTL_MD5_HEX_LEN + 1) == 0 &&
+        cc_digest_hex("SHA256", buf, (size_t)n, sha256_hex, CCCTL_SHA256_HEX_LEN + 1) == 0)
         rc = 0;
     explicit_bzero(buf, sizeof buf);
     return rc;

@@ -9,10 +9,6 @@
 #define CCCTL_MD5_HEX_LEN 32
 #define CCCTL_SHA256_HEX_LEN 64
 
-/* Lower-case hex digest of `data` with the EVP digest named `algo` ("MD5", "SHA256") into
- * out (at least 2 * digest size + 1 bytes). 0 or -1. */
-int ccctl_digest_hex(const char *algo, const char *data, size_t len, char *out, size_t outlen);
-
 /* Both HA1s of user:realm:password. 0 or -1. */
 int ccctl_ha1(const char *user, const char *realm, const char *password,
               char md5_hex[CCCTL_MD5_HEX_LEN + 1], char sha256_hex[CCCTL_SHA256_HEX_LEN + 1]);

@@ -21,16 +21,6 @@ CC_TEST(ha1_matches_rfc7616_example)
     CC_CHECK_STR(sha, "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232");
 }
 
-CC_TEST(digest_hex_refuses_short_buffer_and_unknown_algorithm)
-{
-    char out[16];
-    CC_CHECK_INT(ccctl_digest_hex("MD5", "x", 1, out, sizeof out), -1);
-    char big[200];
-    CC_CHECK_INT(ccctl_digest_hex("NO-SUCH-DIGEST", "x", 1, big, sizeof big), -1);
-    CC_CHECK_INT(ccctl_digest_hex("SHA256", "abc", 3, big, sizeof big), 0);
-    CC_CHECK_STR(big, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
 CC_TEST(ha1_refuses_inputs_too_long_to_hash)
 {
     char md5[CCCTL_MD5_HEX_LEN + 1], sha[CCCTL_SHA256_HEX_LEN + 1], pw[600];

@@ -18,11 +18,15 @@ void ccctl_user_usage(FILE *out)
           "                        [--srtp required|optional|off]\n"
           "       ccctl user passwd EXT --password PW\n"
           "       ccctl user del EXT\n"
+          "       ccctl user digest EXT ALGORITHMS|default\n"
           "       ccctl user list [--json]\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
-          "  (the default: SRTP when the phone offers it) or off (plain RTP only).\n",
+          "  (the default: SRTP when the phone offers it) or off (plain RTP only).\n"
+          "  ALGORITHMS: the digest challenges sipproxy sends this user, preferred first:\n"
+          "  \"SHA-256 MD5\", \"MD5 SHA-256\", SHA-256 or MD5 (SHA-256 needs a phone that speaks\n"
+          "  RFC 8760); default: [sipproxy] digest_algorithms.\n",
           out);
 }
 
@@ -193,6 +197,42 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     return CCCTL_EXIT_OK;
 }
 
+/* `user digest EXT ALGS|default`: which digest challenges this user gets. */
+static int s_digest(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "EXT ALGORITHMS", ccctl_user_usage);
+    if (rc != 0)
+        return rc;
+    const char *ext = args.pos[0], *algs = args.pos[1];
+    static const char *const valid[] = {"SHA-256", "MD5", "SHA-256 MD5", "MD5 SHA-256", "default"};
+    bool ok = false;
+    for (size_t i = 0; i < N_OPTS(valid); i++)
+        ok = ok || strcmp(algs, valid[i]) == 0;
+    if (!ok)
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad algorithms '%s': \"SHA-256 MD5\", \"MD5 SHA-256\", SHA-256, MD5 "
+                          "or default",
+                          algs);
+    if ((rc = s_check_ext(ext)) != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    bool dflt = strcmp(algs, "default") == 0;
+    const char *params[] = {ext, dflt ? NULL : algs};
+    PGresult *res = cc_pg_exec_params(
+        ctx->pg, "UPDATE sip_users SET digest_algorithms = $2 WHERE ext = $1", 2, params);
+    if (!res)
+        return ccctl_db_fail(ctx, "setting the digest algorithms failed");
+    bool found = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (!found)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no extension %s", ext);
+    if (dflt)
+        printf("extension %s is challenged with [sipproxy] digest_algorithms\n", ext);
+    else
+        printf("extension %s is challenged with %s\n", ext, algs);
+    return CCCTL_EXIT_OK;
+}
+
 static json_t *s_user_json(PGresult *res, int row)
 {
     return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s}", "ext", PQgetvalue(res, row, 0), "name",
@@ -259,7 +299,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add}, {"passwd", s_passwd}, {"del", s_del}, {"list", s_list}, {NULL, NULL},
+        {"add", s_add},       {"passwd", s_passwd}, {"del", s_del},
+        {"digest", s_digest}, {"list", s_list},     {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }

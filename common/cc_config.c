@@ -2,6 +2,7 @@
  * validation, environment overrides, derived paths and the generated example/help text.
  * It does not know what any key means; daemons read typed values through the getters. */
 #include "cc_config.h"
+#include "cc_secret.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -381,6 +382,14 @@ static int s_load_file(cc_config_t *self, const char *path, char *err, size_t er
     if (rc == 0 && ferror(f)) {
         snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
         rc = -1;
+    }
+    /* a file that holds a password is a secret file: others must not read it */
+    for (size_t i = 0; rc == 0 && i < S_KEY_COUNT; i++) {
+        const s_value_t *v = &self->values[i];
+        if (v->line && v->text && *v->text && strstr(s_keys[i].key, "password") &&
+            cc_secret_fd_check(fileno(f), path, "config file (it holds a password)", err, errlen) !=
+                0)
+            rc = -1;
     }
     free(line);
     fclose(f);

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,7 +29,8 @@ static void s_remove_dir(void)
         nftw(s_dir, s_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Writes text into a new file of the temp dir; returns its path (static ring). */
+/* Writes text into a new file of the temp dir, mode 0600 as configs holding passwords
+ * must be; returns its path (static ring). */
 static const char *s_write(const char *text)
 {
     static char paths[4][PATH_MAX + 32];
@@ -48,6 +50,7 @@ static const char *s_write(const char *text)
         return NULL;
     fputs(text, f);
     fclose(f);
+    chmod(path, 0600);
     return path;
 }
 
@@ -560,4 +563,27 @@ CC_TEST(config_every_type_validates)
             CC_CHECK_STR(stored, cases[c].stored);
         }
     }
+}
+
+/* A config file holding a password is a secret file: open to every user it is refused,
+ * naming the file and the fix; without a password its mode does not matter. */
+CC_TEST(config_with_a_password_must_not_be_world_readable)
+{
+    char err[512] = "";
+    s_clear_env();
+    const char *path = s_write("[cdrd]\npg_password = \"s3cret-value\"\n");
+    chmod(path, 0644);
+    cc_config_t *cfg = cc_config_load(path, err, sizeof err);
+    CC_CHECK(cfg == NULL);
+    CC_CHECK(strstr(err, path) && strstr(err, "holds a password") && strstr(err, "mode 0644"));
+    CC_CHECK(strstr(err, "s3cret") == NULL);
+    chmod(path, 0640);
+    cfg = cc_config_load(path, err, sizeof err);
+    CC_CHECK(cfg != NULL);
+    cc_config_destroy(&cfg);
+    path = s_write("[cdrd]\npg_password = \"\"\n[common]\nsip_port = 5070\n");
+    chmod(path, 0644);
+    cfg = cc_config_load(path, err, sizeof err);
+    CC_CHECK(cfg != NULL);
+    cc_config_destroy(&cfg);
 }

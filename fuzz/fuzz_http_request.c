@@ -67,8 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             wd_principal_t who = {.authenticated = roles[i] != 0, .role = roles[i]};
             snprintf(who.csrf, sizeof who.csrf, "%s", "0123456789abcdef");
             const char *why = NULL;
-            int a = wd_route_authorize(route, &who, rest[0] ? rest : NULL, "0123456789abcdef",
-                                       &why);
+            int a =
+                wd_route_authorize(route, &who, rest[0] ? rest : NULL, "0123456789abcdef", &why);
             if (a != 0 && a != 401 && a != 403)
                 abort();
             if (!who.authenticated && route->roles && a == 0)

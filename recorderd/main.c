@@ -28,11 +28,12 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     rec_calls_status(arg, details);
 }
 
-static void s_fail(const char *what)
+/* exit 2: the config (or a file it names) is wrong, restarting will not help; 1: other */
+static void s_fail(int code, const char *what)
 {
     fprintf(stderr, "recorderd: %s\n", what);
     cc_error("daemon.start_failed", "reason=%s", cc_logq(what));
-    exit(1);
+    exit(code);
 }
 
 int main(int argc, char **argv)
@@ -55,9 +56,9 @@ int main(int argc, char **argv)
         .feature_codes = cc_config_bool(cfg, "recorderd", "feature_codes"),
     };
     if (rec_mode_parse(cc_config_str(cfg, "recorderd", "default_mode"), &rc.default_mode) < 0)
-        s_fail("[recorderd] default_mode must be always, never or on-demand");
+        s_fail(2, "[recorderd] default_mode must be always, never or on-demand");
     if (rc.flush_ms >= 4000)
-        s_fail("[recorderd] flush_ms must be below 4000");
+        s_fail(2, "[recorderd] flush_ms must be below 4000");
     uint8_t master[REC_KEY_LEN];
     const char *k = cc_config_str(cfg, "recorderd", "master_key_file");
     if (*k)
@@ -69,14 +70,14 @@ int main(int argc, char **argv)
     bool have_key =
         rec_master_key_load(key_path, rc.encrypt, master, &created, err, sizeof err) == 0;
     if (rc.encrypt && !have_key)
-        s_fail(err);
+        s_fail(2, err); /* unreadable, malformed or open to every user */
     if (created)
         cc_warn("rec.master_key_created", "path=%s mode=0600 note=%s", cc_logq(key_path),
                 cc_logq("back it up: without it encrypted recordings cannot be read"));
     rc.master = have_key ? master : NULL;
     rec_calls_t *calls = rec_calls_new(daemon->bus, daemon->loop, daemon->pg, &rc);
     if (!calls)
-        s_fail("cannot set up recording (tap socket or database statements)");
+        s_fail(1, "cannot set up recording (tap socket or database statements)");
     int recovered = rec_recovery_run(calls);
     cc_daemon_on_status(daemon, s_status, calls);
     cc_info("recorderd.config",

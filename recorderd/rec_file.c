@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc_secret.h"
+
 #define CHUNK_BYTES (REC_RATE * REC_CHANNELS * 2) /* one second of audio per chunk */
 
 struct rec_file {
@@ -307,6 +309,13 @@ int rec_master_key_load(const char *path, bool create, uint8_t key[REC_KEY_LEN],
     *created = false;
     uint8_t *buf;
     size_t len;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) { /* a key others could read protects nothing: refuse it */
+        int ok = cc_secret_fd_check(fd, path, "recording master key", err, errlen);
+        close(fd);
+        if (ok != 0)
+            return -1;
+    }
     if (rec_file_slurp(path, &buf, &len) == 0) {
         char text[256];
         snprintf(text, sizeof text, "%.*s", (int)(len < 255 ? len : 255), (const char *)buf);
@@ -339,7 +348,7 @@ int rec_master_key_load(const char *path, bool create, uint8_t key[REC_KEY_LEN],
     for (int i = 0; i < REC_KEY_LEN; i++)
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
     hex[2 * REC_KEY_LEN] = '\n';
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || s_write_all(fd, (const uint8_t *)hex, 2 * REC_KEY_LEN + 1) < 0 || fsync(fd) < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         if (fd >= 0)

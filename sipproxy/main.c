@@ -10,10 +10,24 @@
 #include "sp_db.h"
 #include "sp_proxy.h"
 
+static int s_check_config(const cc_config_t *cfg, char *err, size_t len)
+{
+    sp_digest_alg_t algs[2];
+    int n;
+    char why[160];
+    if (sp_digest_algs_parse(cc_config_str(cfg, "sipproxy", "digest_algorithms"), algs, &n, why,
+                             sizeof why) != 0) {
+        snprintf(err, len, "[sipproxy] digest_algorithms: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 static const cc_daemon_spec_t s_spec = {
     .name = "sipproxy",
     .summary = "SIP registrar, B2BUA and trunks (sofia-sip)",
     .uses_postgres = true,
+    .check_config = s_check_config,
 };
 
 typedef struct {
@@ -28,6 +42,9 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
     s->reg_min_expires = (int)cc_config_int(cfg, "sipproxy", "reg_min_expires");
     s->reg_max_expires = (int)cc_config_int(cfg, "sipproxy", "reg_max_expires");
     s->nonce_ttl_s = (int)cc_config_int(cfg, "sipproxy", "nonce_ttl");
+    char why[160]; /* checked by s_check_config before */
+    sp_digest_algs_parse(cc_config_str(cfg, "sipproxy", "digest_algorithms"), s->digest_algs,
+                         &s->digest_nalgs, why, sizeof why);
     s->auth_fail_limit = (int)cc_config_int(cfg, "sipproxy", "auth_fail_limit");
     s->auth_fail_window_s = (int)cc_config_int(cfg, "sipproxy", "auth_fail_window");
     s->media_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "media_request_timeout");

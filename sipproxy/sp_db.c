@@ -39,7 +39,8 @@ struct sp_db {
 };
 
 static const char *S_SQL_USERS =
-    "SELECT ext, name, ha1, enabled, srtp FROM sip_users WHERE realm = $1";
+    "SELECT ext, name, ha1, enabled, ha1_sha256, coalesce(digest_algorithms, ''), srtp "
+    "FROM sip_users WHERE realm = $1";
 static const char *S_SQL_TRUNKS =
     "SELECT name, host, port, coalesce(username, ''), coalesce(password, ''), transport, "
     "enabled, srtp FROM trunks";
@@ -95,7 +96,13 @@ static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir, cc_
         s_copy(u.name, sizeof u.name, PQgetvalue(r, i, 1));
         s_copy(u.ha1, sizeof u.ha1, PQgetvalue(r, i, 2));
         u.enabled = PQgetvalue(r, i, 3)[0] == 't';
-        (void)sp_srtp_policy_parse(PQgetvalue(r, i, 4), &u.srtp); /* else optional */
+        s_copy(u.ha1_sha256, sizeof u.ha1_sha256, PQgetvalue(r, i, 4));
+        const char *algs = PQgetvalue(r, i, 5);
+        char why[160];
+        if (!algs[0] ||
+            sp_digest_algs_parse(algs, u.digest_algs, &u.digest_nalgs, why, sizeof why) != 0)
+            u.digest_nalgs = 0; /* the default; the table's CHECK keeps out anything else */
+        (void)sp_srtp_policy_parse(PQgetvalue(r, i, 6), &u.srtp); /* else optional */
         sp_directory_add_user(dir, &u);
         if (u.enabled && cc_dialplan_add_extension(dp, u.ext) != 0)
             cc_warn("sip.extension_not_routed", "ext=%s reason=\"not 2-15 digits\"",

@@ -7,24 +7,54 @@
 #include <string.h>
 #include <strings.h>
 
-void sp_md5_hex(const char *data, size_t len, char out[SP_MD5_HEX])
+#include "cc_digest.h"
+#include "cc_map.h"
+
+int sp_digest_alg_parse(const char *name, sp_digest_alg_t *out)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    static const char hex[] = "0123456789abcdef";
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL) || mdlen != 16) {
-        memset(out, '0', 32);
-        out[32] = '\0';
-        return;
-    }
-    for (unsigned i = 0; i < 16; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[32] = '\0';
+    if (!name[0] || strcasecmp(name, "MD5") == 0)
+        *out = SP_DIGEST_MD5;
+    else if (strcasecmp(name, "SHA-256") == 0)
+        *out = SP_DIGEST_SHA256;
+    else
+        return -1;
+    return 0;
 }
 
-static void s_md5_join(char out[SP_MD5_HEX], int count, const char *const *parts)
+const char *sp_digest_alg_name(sp_digest_alg_t alg)
+{
+    return alg == SP_DIGEST_SHA256 ? "SHA-256" : "MD5";
+}
+
+int sp_digest_algs_parse(const char *text, sp_digest_alg_t algs[2], int *n, char *err,
+                         size_t errlen)
+{
+    char copy[128], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", text);
+    *n = 0;
+    for (char *tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+        sp_digest_alg_t a;
+        if (sp_digest_alg_parse(tok, &a) != 0) {
+            snprintf(err, errlen, "'%s' is not a digest algorithm (SHA-256, MD5)", tok);
+            return -1;
+        }
+        for (int i = 0; i < *n; i++)
+            if (algs[i] == a) {
+                snprintf(err, errlen, "%s is listed twice", sp_digest_alg_name(a));
+                return -1;
+            }
+        algs[(*n)++] = a;
+    }
+    if (*n == 0) {
+        snprintf(err, errlen, "at least one algorithm (SHA-256, MD5)");
+        return -1;
+    }
+    return 0;
+}
+
+/* H(parts joined by ':') in hex. */
+static void s_join_hash(sp_digest_alg_t alg, char out[SP_DIGEST_HEX], int count,
+                        const char *const *parts)
 {
     char buf[1024];
     size_t n = 0;
@@ -37,56 +67,84 @@ static void s_md5_join(char out[SP_MD5_HEX], int count, const char *const *parts
         memcpy(buf + n, parts[i], l);
         n += l;
     }
-    sp_md5_hex(buf, n, out);
+    if (cc_digest_hex(alg == SP_DIGEST_SHA256 ? "SHA256" : "MD5", buf, n, out, SP_DIGEST_HEX) != 0)
+        out[0] = '\0'; /* matches no response */
+    explicit_bzero(buf, sizeof buf);
 }
 
-void sp_digest_ha1(const char *user, const char *realm, const char *password, char out[SP_MD5_HEX])
+void sp_digest_ha1(sp_digest_alg_t alg, const char *user, const char *realm, const char *password,
+                   char out[SP_DIGEST_HEX])
 {
     const char *parts[] = {user, realm, password};
-    s_md5_join(out, 3, parts);
+    s_join_hash(alg, out, 3, parts);
 }
 
-void sp_digest_response(const char *ha1, const char *method, const sp_digest_cred_t *c,
-                        char out[SP_MD5_HEX])
+void sp_digest_response(sp_digest_alg_t alg, const char *ha1, const char *method,
+                        const sp_digest_cred_t *c, char out[SP_DIGEST_HEX])
 {
-    char ha2[SP_MD5_HEX];
+    char ha2[SP_DIGEST_HEX];
     const char *a2[] = {method, c->uri};
-    s_md5_join(ha2, 2, a2);
+    s_join_hash(alg, ha2, 2, a2);
     if (c->qop[0]) {
         const char *parts[] = {ha1, c->nonce, c->nc, c->cnonce, c->qop, ha2};
-        s_md5_join(out, 6, parts);
+        s_join_hash(alg, out, 6, parts);
     } else {
         const char *parts[] = {ha1, c->nonce, ha2};
-        s_md5_join(out, 3, parts);
+        s_join_hash(alg, out, 3, parts);
     }
 }
 
-static void s_nonce_mac(const char *secret, const char *stamp, char out[SP_MD5_HEX])
+/* HMAC-SHA256(secret, stamp), first 16 bytes in hex. */
+static void s_nonce_mac(const char *secret, const char *stamp, char out[33])
 {
-    const char *parts[] = {secret, stamp};
-    s_md5_join(out, 2, parts);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t len = 0;
+    static const char hex[] = "0123456789abcdef";
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
+                   (const unsigned char *)stamp, strlen(stamp), mac, sizeof mac, &len) ||
+        len < 16) {
+        memset(out, 'x', 32); /* never a hex MAC: every nonce fails */
+        out[32] = '\0';
+        return;
+    }
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[32] = '\0';
 }
 
-void sp_nonce_make(const char *secret, uint64_t now_s, char *out, size_t outlen)
+void sp_nonce_make(const char *secret, uint64_t now_s, uint64_t counter, char *out, size_t outlen)
 {
-    char stamp[24], mac[SP_MD5_HEX];
-    snprintf(stamp, sizeof stamp, "%llx", (unsigned long long)now_s);
+    char stamp[40], mac[33];
+    snprintf(stamp, sizeof stamp, "%llx.%llx", (unsigned long long)now_s,
+             (unsigned long long)counter);
     s_nonce_mac(secret, stamp, mac);
     snprintf(out, outlen, "%s-%s", stamp, mac);
 }
 
+/* The seconds a nonce was made at; false if it does not start "<hex>.<hex>-". */
+static bool s_nonce_time(const char *nonce, uint64_t *t_out)
+{
+    const char *dash = strchr(nonce, '-'), *dot = strchr(nonce, '.');
+    if (!dash || !dot || dot > dash || dot == nonce || dash == dot + 1 || dash - nonce > 33)
+        return false;
+    if (strspn(nonce, "0123456789abcdef") != (size_t)(dot - nonce) ||
+        strspn(dot + 1, "0123456789abcdef") != (size_t)(dash - dot - 1) || dot - nonce > 16)
+        return false;
+    *t_out = strtoull(nonce, NULL, 16);
+    return true;
+}
+
 int sp_nonce_check(const char *secret, const char *nonce, uint64_t now_s, uint64_t max_age_s)
 {
-    const char *dash = strchr(nonce, '-');
-    if (!dash || dash == nonce || dash - nonce > 16)
+    uint64_t t;
+    if (!s_nonce_time(nonce, &t))
         return -1;
-    char stamp[24], mac[SP_MD5_HEX];
+    const char *dash = strchr(nonce, '-');
+    char stamp[40], mac[33];
     memcpy(stamp, nonce, (size_t)(dash - nonce));
     stamp[dash - nonce] = '\0';
-    char *end = NULL;
-    unsigned long long t = strtoull(stamp, &end, 16);
-    if (!end || *end)
-        return -1;
     s_nonce_mac(secret, stamp, mac);
     if (strcmp(mac, dash + 1) != 0)
         return -1;
@@ -136,20 +194,109 @@ int sp_digest_parse(const char *const *params, sp_digest_cred_t *out)
 }
 
 int sp_digest_verify(const sp_digest_cred_t *c, const char *method, const char *realm,
-                     const char *ha1, const char *secret, uint64_t now_s, uint64_t max_age_s)
+                     const char *ha1_md5, const char *ha1_sha256, const char *secret,
+                     uint64_t now_s, uint64_t max_age_s)
 {
-    if (strcmp(c->realm, realm) != 0)
+    sp_digest_alg_t alg;
+    if (strcmp(c->realm, realm) != 0 || sp_digest_alg_parse(c->algorithm, &alg) != 0)
         return -1;
-    if (c->algorithm[0] && strcasecmp(c->algorithm, "MD5") != 0)
+    const char *ha1 = alg == SP_DIGEST_SHA256 ? ha1_sha256 : ha1_md5;
+    if (!ha1 || !ha1[0])
         return -1;
     if (c->qop[0] && (strcasecmp(c->qop, "auth") != 0 || !c->nc[0] || !c->cnonce[0]))
         return -1;
     int n = sp_nonce_check(secret, c->nonce, now_s, max_age_s);
     if (n < 0)
         return -1;
-    char expect[SP_MD5_HEX];
-    sp_digest_response(ha1, method, c, expect);
-    if (strcasecmp(expect, c->response) != 0)
+    char expect[SP_DIGEST_HEX];
+    sp_digest_response(alg, ha1, method, c, expect);
+    if (!expect[0] || strcasecmp(expect, c->response) != 0)
         return -1;
     return n; /* right password but stale nonce: challenge again with stale=true */
+}
+
+/* ---- nonce counts ----------------------------------------------------------------- */
+
+struct sp_nonce_counts {
+    cc_map_t *seen; /* "user\nnonce" -> s_count_t */
+    size_t capacity;
+    uint64_t floor_s; /* nonces made at or before this may have been forgotten */
+};
+
+typedef struct {
+    uint64_t made_s;
+    unsigned long nc;
+} s_count_t;
+
+sp_nonce_counts_t *sp_nonce_counts_new(size_t capacity)
+{
+    sp_nonce_counts_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->seen = cc_map_new(free))) {
+        free(self);
+        return NULL;
+    }
+    self->capacity = capacity ? capacity : 1;
+    return self;
+}
+
+void sp_nonce_counts_destroy(sp_nonce_counts_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cc_map_destroy(&(*self_p)->seen);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+size_t sp_nonce_counts_size(const sp_nonce_counts_t *self)
+{
+    return cc_map_size(self->seen);
+}
+
+int sp_nonce_counts_use(sp_nonce_counts_t *self, const char *user, const char *nonce,
+                        const char *nc, uint64_t now_s, uint64_t max_age_s)
+{
+    unsigned long count = 1;
+    if (nc[0]) {
+        char *end = NULL;
+        if (strlen(nc) > 8 || strspn(nc, "0123456789abcdefABCDEF") != strlen(nc))
+            return -1;
+        count = strtoul(nc, &end, 16);
+    }
+    uint64_t made;
+    if (!s_nonce_time(nonce, &made))
+        return -1;
+    char key[256];
+    snprintf(key, sizeof key, "%s\n%s", user, nonce);
+    s_count_t *c = cc_map_get(self->seen, key);
+    if (c) {
+        if (count <= c->nc)
+            return -1;
+        c->nc = count;
+        return 0;
+    }
+    if (made <= self->floor_s)
+        return 1; /* we may have forgotten what it was used with */
+    if (cc_map_size(self->seen) >= self->capacity) {
+        cc_map_iter_t it = cc_map_iter(self->seen);
+        for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+            const s_count_t *old = cc_map_value(e);
+            if (old->made_s + max_age_s < now_s)
+                cc_map_delete(self->seen, cc_map_key(e));
+        }
+    }
+    if (cc_map_size(self->seen) >= self->capacity) {
+        cc_map_clear(self->seen);
+        self->floor_s = now_s;
+        return 1;
+    }
+    if (!(c = malloc(sizeof *c)))
+        return 1;
+    c->made_s = made;
+    c->nc = count;
+    if (cc_map_insert(self->seen, key, c) != 0) {
+        free(c);
+        return 1;
+    }
+    return 0;
 }

@@ -8,13 +8,17 @@
 #include <stddef.h>
 
 #include "cc_dialplan.h"
+#include "sp_digest.h"
 #include "sp_monitor_acl.h"
 #include "sp_srtp.h"
 
 typedef struct {
     char ext[16];
     char name[64];
-    char ha1[40];
+    char ha1[40];        /* MD5(ext:realm:password) */
+    char ha1_sha256[72]; /* SHA-256 of the same: RFC 8760 clients */
+    int digest_nalgs;    /* challenged with these; 0: [sipproxy] digest_algorithms */
+    sp_digest_alg_t digest_algs[2];
     bool enabled;
     sp_srtp_policy_t srtp;
 } sp_user_t;

@@ -63,18 +63,33 @@ void sp_source_of(nua_t *nua, sp_source_t *out)
     snprintf(out->hostport, sizeof out->hostport, "%s:%d", out->ip, out->port);
 }
 
-static void s_challenge(sp_proxy_t *self, nua_handle_t *nh, bool proxy_auth, bool stale)
+/* A challenge per digest algorithm of the user (ccctl user digest) or else of [sipproxy]
+ * digest_algorithms, in that order (RFC 8760: the preferred first; a client answers the
+ * first it supports), each with its own nonce. `user` is who the request says it is
+ * (From), NULL if unknown. */
+static void s_challenge(sp_proxy_t *self, nua_handle_t *nh, const sp_user_t *user, bool proxy_auth,
+                        bool stale)
 {
-    char nonce[96], hdr[320];
-    sp_nonce_make(self->secret, s_now_s(), nonce, sizeof nonce);
-    snprintf(hdr, sizeof hdr, "Digest realm=\"%s\", nonce=\"%s\", qop=\"auth\", algorithm=MD5%s",
-             self->set.realm, nonce, stale ? ", stale=true" : "");
+    char hdr[2][320];
+    int n = 0;
+    int nalgs = user && user->digest_nalgs ? user->digest_nalgs : self->set.digest_nalgs;
+    for (int i = 0; i < nalgs && n < 2; i++) {
+        sp_digest_alg_t alg =
+            user && user->digest_nalgs ? user->digest_algs[i] : self->set.digest_algs[i];
+        char nonce[96];
+        sp_nonce_make(self->secret, s_now_s(), ++self->nonces_made, nonce, sizeof nonce);
+        snprintf(hdr[n++], sizeof hdr[0],
+                 "Digest realm=\"%s\", nonce=\"%s\", qop=\"auth\", algorithm=%s%s", self->set.realm,
+                 nonce, sp_digest_alg_name(alg), stale ? ", stale=true" : "");
+    }
     if (proxy_auth)
         nua_respond(nh, SIP_407_PROXY_AUTH_REQUIRED, NUTAG_WITH_THIS(self->nua),
-                    SIPTAG_PROXY_AUTHENTICATE_STR(hdr), TAG_END());
+                    SIPTAG_PROXY_AUTHENTICATE_STR(hdr[0]),
+                    TAG_IF(n > 1, SIPTAG_PROXY_AUTHENTICATE_STR(hdr[1])), TAG_END());
     else
         nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(self->nua),
-                    SIPTAG_WWW_AUTHENTICATE_STR(hdr), TAG_END());
+                    SIPTAG_WWW_AUTHENTICATE_STR(hdr[0]),
+                    TAG_IF(n > 1, SIPTAG_WWW_AUTHENTICATE_STR(hdr[1])), TAG_END());
 }
 
 static void s_auth_failed(sp_proxy_t *self, nua_handle_t *nh, const sp_source_t *src,
@@ -112,7 +127,9 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
         }
     }
     if (!have) {
-        s_challenge(self, nh, proxy_auth, false);
+        const sip_from_t *from = sip->sip_from;
+        const char *who = from && from->a_url->url_user ? from->a_url->url_user : "";
+        s_challenge(self, nh, sp_directory_user(self->dir, who), proxy_auth, false);
         return -1;
     }
     const sp_user_t *user = sp_directory_user(self->dir, cred.username);
@@ -121,14 +138,27 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
         return -1;
     }
     const char *method = sip->sip_request ? sip->sip_request->rq_method_name : "";
-    int rc = sp_digest_verify(&cred, method, self->set.realm, user->ha1, self->secret, s_now_s(),
-                              (uint64_t)self->set.nonce_ttl_s);
+    int rc = sp_digest_verify(&cred, method, self->set.realm, user->ha1, user->ha1_sha256,
+                              self->secret, s_now_s(), (uint64_t)self->set.nonce_ttl_s);
     if (rc == 1) {
-        s_challenge(self, nh, proxy_auth, true);
+        s_challenge(self, nh, user, proxy_auth, true);
         return -1;
     }
     if (rc < 0) {
         s_auth_failed(self, nh, src, cred.username, "bad_credentials");
+        return -1;
+    }
+    /* right credentials; a count already used under this nonce is a captured request
+     * played again: a fresh challenge, which only the password's holder can answer */
+    rc = sp_nonce_counts_use(self->nonce_counts, user->ext, cred.nonce, cred.nc, s_now_s(),
+                             (uint64_t)self->set.nonce_ttl_s);
+    if (rc < 0) {
+        self->auth_replays++;
+        cc_warn("sip.auth_replay", "source=%s user=%s nc=%s", src->hostport, cc_logq(user->ext),
+                cc_logq(cred.nc));
+    }
+    if (rc != 0) {
+        s_challenge(self, nh, user, proxy_auth, true);
         return -1;
     }
     *user_out = user;
@@ -443,10 +473,11 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     self->reg = sp_registry_new();
     self->throttle = sp_throttle_new(settings->auth_fail_limit,
                                      (uint64_t)settings->auth_fail_window_s * 1000u, 4096);
+    self->nonce_counts = sp_nonce_counts_new(1u << 16);
     if (self->reg)
         sp_registry_on_removed(self->reg, s_on_reg_removed, self);
     self->root = su_root_create(self);
-    if (!self->reg || !self->throttle || !self->root || !self->dedup)
+    if (!self->reg || !self->throttle || !self->nonce_counts || !self->root || !self->dedup)
         goto fail;
     su_root_threading(self->root, 0);
     char url[128];
@@ -490,6 +521,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     sp_directory_destroy(&self->dir);
     sp_registry_destroy(&self->reg);
     sp_throttle_destroy(&self->throttle);
+    sp_nonce_counts_destroy(&self->nonce_counts);
     sp_dedup_destroy(&self->dedup);
     cc_map_destroy(&self->calls);
     cc_map_destroy(&self->ended);
@@ -551,6 +583,7 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
     json_object_set_new(details, "registers_ok", json_integer((json_int_t)self->registers_ok));
     json_object_set_new(details, "auth_failures", json_integer((json_int_t)self->auth_failures));
     json_object_set_new(details, "auth_throttled", json_integer((json_int_t)self->auth_throttled));
+    json_object_set_new(details, "auth_replays", json_integer((json_int_t)self->auth_replays));
     json_object_set_new(details, "invites_shed",
                         json_integer((json_int_t)self->admission.shed_total));
     json_object_set_new(details, "invites_repeated",

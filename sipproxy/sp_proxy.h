@@ -11,6 +11,7 @@
 #include "cc_daemon.h"
 #include "sp_directory.h"
 #include "sp_registry.h"
+#include "sp_digest.h"
 #include "sp_throttle.h"
 
 typedef struct sp_proxy sp_proxy_t;
@@ -21,6 +22,8 @@ typedef struct {
     int ring_timeout_s;
     int reg_default_expires, reg_min_expires, reg_max_expires;
     int nonce_ttl_s;
+    sp_digest_alg_t digest_algs[2]; /* offered in this order */
+    int digest_nalgs;
     int auth_fail_limit, auth_fail_window_s;
     int media_timeout_ms;
     int controller_timeout_ms;

@@ -39,6 +39,8 @@ struct sp_proxy {
     sp_directory_t *dir;
     sp_registry_t *reg;
     sp_throttle_t *throttle;
+    sp_nonce_counts_t *nonce_counts; /* replays of digest credentials refused */
+    uint64_t nonces_made;            /* makes each challenge's nonce unique */
     sp_db_t *db;
     char secret[SP_SECRET_LEN];
     uint64_t last_expire_s;
@@ -66,7 +68,7 @@ struct sp_proxy {
     cc_bus_owner_t mediad_owner; /* sync and orphan deletes in flight */
     int sync_timer;
     /* counters for status */
-    uint64_t registers_ok, auth_failures, auth_throttled, invites_repeated;
+    uint64_t registers_ok, auth_failures, auth_throttled, auth_replays, invites_repeated;
 };
 
 /* Where a request came from: ip and port from the transport, and udp/tcp. */

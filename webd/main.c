@@ -14,6 +14,7 @@
 
 #include "cc_daemon.h"
 #include "cc_log.h"
+#include "cc_secret.h"
 #include "wd_app.h"
 
 /* IANA names only ("Europe/Berlin", "UTC"), checked against the system's zone files. */
@@ -47,6 +48,9 @@ static int s_check_config(const cc_config_t *cfg, char *err, size_t len)
         snprintf(err, len, "[webd] tls_cert and tls_key go together");
         return -1;
     }
+    const char *key = cc_config_str(cfg, "webd", "tls_key");
+    if (key[0] && cc_secret_file_check(key, "[webd] tls_key", err, len) != 0)
+        return -1; /* missing, or open to every user */
     return 0;
 }
 

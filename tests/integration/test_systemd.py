@@ -93,3 +93,22 @@ def test_systemd_analyze_verify(tmp_path, bin_dir):
             if any(Path(c).name in line for c in copies) or str(tmp_path) in line]
     assert r.returncode == 0 and not ours, \
         "systemd-analyze verify: exit %d\n%s" % (r.returncode, out)
+
+
+def test_every_unit_scores_ok_in_systemd_analyze_security(tmp_path):
+    """`systemd-analyze security` rates each unit's exposure 0-10; 2.0 or lower is "OK".
+    Offline, on the unit files themselves (nothing installed). The scores are printed."""
+    tool = shutil.which("systemd-analyze")
+    assert tool, "systemd-analyze is not installed (deploy/install-deps.sh installs systemd)"
+    scores = {}
+    for daemon in DAEMONS:
+        unit = tmp_path / ("cc-%s.service" % daemon)
+        unit.write_text((UNIT_DIR / unit.name).read_text())
+        r = subprocess.run([tool, "security", "--offline=true", "--no-pager", str(unit)],
+                           capture_output=True, text=True, cwd=tmp_path)
+        m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout + r.stderr)
+        assert m, "no score for %s: %s %s" % (unit.name, r.stdout[-500:], r.stderr[-500:])
+        scores[daemon] = float(m.group(1))
+    print("systemd-analyze security:", scores)
+    worst = {d: s for d, s in scores.items() if s > 2.0}
+    assert not worst, "units above 2.0 (OK): %s" % worst
