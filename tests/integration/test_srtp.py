@@ -266,3 +266,47 @@ def test_best_effort_srtp_offer_gets_srtp(srtp):
     share, _ = g711_share(to_leg, 520)
     assert share < 0.2, "best-effort SRTP leg: 520 Hz readable in %.2f" % share
     _hangup(s, sub, "2005", cid)
+
+
+def test_hold_and_resume_on_an_srtp_call(srtp):
+    """Re-INVITEs on an SRTP call: the plain callee holds (sipproxy answers it, and the SRTP
+    caller hears the music, encrypted for it) and resumes; then the SRTP caller holds (its
+    re-INVITE with a=crypto answered by sipproxy with ours) and resumes; after each resume
+    the other side hears the tone again. (A baresip that held stops recording what it
+    hears, so after that its side is checked on the wire.)"""
+    s = srtp
+    a, b = s.ua["2001"], s.ua["2002"]
+    sub, cid = _answered_call(s, "2001", "2002")
+    b.command("hold")
+    assert s.wait_log("sipproxy", "event=call.hold [^\\n]*call=%s by=callee" % cid, timeout=5)
+    time.sleep(1.0)
+    mark = a.heard_mark()  # the music, encrypted for A and decrypted by it; not B's tone
+    time.sleep(1.5)
+    x = a.heard_since(mark)
+    assert len(x) > 4000, "SRTP caller heard %d samples of music in 1.5 s" % len(x)
+    share, _ = tone_share_samples(x, 880)
+    assert share < 0.3, "SRTP caller heard the callee's tone while held (%.2f)" % share
+    b.command("resume")
+    assert s.wait_log("sipproxy", "event=call.resume [^\\n]*call=%s by=callee" % cid, timeout=5)
+    time.sleep(1.0)
+    assert_hears(a, [880], [440], "SRTP caller hears the callee after the callee's resume")
+    a.command("hold")
+    assert s.wait_log("sipproxy", "event=call.hold [^\\n]*call=%s by=caller" % cid, timeout=5)
+    time.sleep(1.0)
+    a.command("resume")
+    assert s.wait_log("sipproxy", "event=call.resume [^\\n]*call=%s by=caller" % cid, timeout=5)
+    time.sleep(1.0)
+    # B held before, so its recording stopped: read what mediad sends it on the wire
+    plain_port = endpoints(s, cid)["callee"]["port"]
+    cap = Capture()
+    try:
+        pkts = cap.collect(1.5)
+    finally:
+        cap.close()
+    to_b = [p for sp, dp, p in pkts if sp == plain_port and len(p) >= 172]
+    share, _ = g711_share(to_b, 440)
+    assert len(to_b) > 30 and share > 0.8, (
+        "after the SRTP caller's resume mediad sent the callee %d packets, 440 Hz in %.2f"
+        % (len(to_b), share))
+    ended = _hangup(s, sub, "2001", cid)
+    assert ended["media"]["caller"]["srtp_auth_failed"] == 0, ended
