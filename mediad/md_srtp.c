@@ -138,17 +138,25 @@ int md_srtp_set_remote(md_srtp_t *self, md_srtp_suite_t suite, const char *remot
         OPENSSL_cleanse(key, sizeof key);
         return 0; /* the same again (a session refresh): keep the replay state */
     }
+    /* the far party re-keyed (same suite): what we send goes on in the same session, so
+     * its rollover counter and the party's replay window stay in step */
+    bool keep_tx = self->tx && suite == self->suite;
     srtp_t rx = s_session(suite, key, true);
-    srtp_t tx = rx ? s_session(suite, self->local, false) : NULL;
-    if (!tx) {
+    srtp_t tx = rx && !keep_tx ? s_session(suite, self->local, false) : NULL;
+    if (!rx || (!keep_tx && !tx)) {
         if (rx)
             srtp_dealloc(rx);
         OPENSSL_cleanse(key, sizeof key);
         return -1;
     }
-    s_sessions_free(self);
-    self->rx = rx;
-    self->tx = tx;
+    if (keep_tx) {
+        srtp_dealloc(self->rx);
+        self->rx = rx;
+    } else {
+        s_sessions_free(self);
+        self->rx = rx;
+        self->tx = tx;
+    }
     self->suite = suite;
     memcpy(self->remote, key, sizeof key);
     OPENSSL_cleanse(key, sizeof key);

@@ -48,8 +48,9 @@ void md_srtp_destroy(md_srtp_t **self_p);
 void md_srtp_local_key(const md_srtp_t *self, char out[MD_SRTP_KEY_B64_LEN]);
 
 /* The suite both directions use and the far party's key (base64 of 30 bytes, as in
- * a=crypto's inline:). Re-keys both directions when either changed. 0, or -1 when the
- * suite or key is not usable (the context keeps what it had). */
+ * a=crypto's inline:). The same again changes nothing (replay state kept); a new key with
+ * the same suite re-keys what we receive only; a new suite both directions. 0, or -1 when
+ * the suite or key is not usable (the context keeps what it had). */
 int md_srtp_set_remote(md_srtp_t *self, md_srtp_suite_t suite, const char *remote_b64);
 bool md_srtp_ready(const md_srtp_t *self);
 

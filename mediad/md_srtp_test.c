@@ -125,3 +125,41 @@ CC_TEST(srtcp_round_trip)
     CC_CHECK_INT((int)st, MD_SRTP_OK);
     CC_CHECK_INT((int)len, 8);
 }
+
+CC_TEST(srtp_far_party_rekeys_and_our_stream_goes_on)
+{
+    md_srtp_t *a = NULL, *b = NULL;
+    CC_CHECK(s_pair(&a, &b, MD_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+    uint8_t pkt[12 + 160 + MD_SRTP_TRAILER];
+    /* b re-keys (a new context, as a phone's new a=crypto): a takes b's new key */
+    md_srtp_t *b2 = md_srtp_new(NULL);
+    char kb2[MD_SRTP_KEY_B64_LEN], ka[MD_SRTP_KEY_B64_LEN];
+    int rc = b2 ? 0 : -1;
+    size_t len = s_rtp(pkt, 10);
+    if (rc == 0)
+        rc = md_srtp_protect(a, pkt, &len, false); /* a's stream before the re-key */
+    md_srtp_status_t before = rc == 0 ? md_srtp_unprotect(b, pkt, &len, false) : MD_SRTP_BAD;
+    if (rc == 0) {
+        md_srtp_local_key(b2, kb2);
+        md_srtp_local_key(a, ka);
+        rc = md_srtp_set_remote(a, MD_SRTP_AES_CM_128_HMAC_SHA1_80, kb2) ||
+             md_srtp_set_remote(b2, MD_SRTP_AES_CM_128_HMAC_SHA1_80, ka);
+    }
+    /* b2 sends under its new key: a takes it */
+    len = s_rtp(pkt, 500);
+    if (rc == 0)
+        rc = md_srtp_protect(b2, pkt, &len, false);
+    md_srtp_status_t rekeyed = rc == 0 ? md_srtp_unprotect(a, pkt, &len, false) : MD_SRTP_BAD;
+    /* a's stream goes on: the old receiver still takes it, the next index, not a replay */
+    len = s_rtp(pkt, 11);
+    if (rc == 0)
+        rc = md_srtp_protect(a, pkt, &len, false);
+    md_srtp_status_t after = rc == 0 ? md_srtp_unprotect(b, pkt, &len, false) : MD_SRTP_BAD;
+    md_srtp_destroy(&b2);
+    md_srtp_destroy(&a);
+    md_srtp_destroy(&b);
+    CC_CHECK_INT(rc, 0);
+    CC_CHECK_INT((int)before, MD_SRTP_OK);
+    CC_CHECK_INT((int)rekeyed, MD_SRTP_OK);
+    CC_CHECK_INT((int)after, MD_SRTP_OK);
+}
