@@ -15,12 +15,14 @@
 void ccctl_trunk_usage(FILE *out)
 {
     fputs("usage: ccctl trunk add NAME --host HOST[:PORT] [--user U --password P]\n"
-          "                           [--transport udp|tcp]\n"
+          "                           [--transport udp|tcp] [--srtp required|optional|off]\n"
           "       ccctl trunk del NAME\n"
           "       ccctl trunk list [--json]\n"
           "  NAME: 1-63 of A-Z a-z 0-9 _ . -; PORT defaults to 5060, IPv6 as [addr]:port.\n"
           "  --user and --password (\"-\": read from standard input) go together: they answer\n"
-          "  the far side's digest challenge. Passwords are never printed.\n",
+          "  the far side's digest challenge. Passwords are never printed.\n"
+          "  --srtp: SRTP on the trunk's calls: required (our offers are RTP/SAVP, a plain\n"
+          "  offer gets 488), optional (the default: SRTP when the far side offers it), off.\n",
           out);
 }
 
@@ -31,6 +33,7 @@ typedef struct {
     const char *user;
     char password[256];
     const char *transport;
+    const char *srtp;
 } s_trunk_t;
 
 static int s_check_add(const ccctl_args_t *args, s_trunk_t *t)
@@ -42,6 +45,9 @@ static int s_check_add(const ccctl_args_t *args, s_trunk_t *t)
     t->name = args->pos[0];
     t->user = ccctl_arg(args, "--user");
     t->transport = ccctl_arg(args, "--transport") ? ccctl_arg(args, "--transport") : "udp";
+    t->srtp = ccctl_arg(args, "--srtp") ? ccctl_arg(args, "--srtp") : "optional";
+    if (strcmp(t->srtp, "required") && strcmp(t->srtp, "optional") && strcmp(t->srtp, "off"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --srtp '%s': required, optional or off", t->srtp);
     /* The same name rule as a "trunk:NAME" dialplan target, so every trunk is routable. */
     snprintf(target, sizeof target, "trunk:%s", t->name);
     if (strlen(t->name) >= CC_TARGET_NAME_MAX ||
@@ -68,21 +74,24 @@ static int s_check_add(const ccctl_args_t *args, s_trunk_t *t)
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
 {
-    static const ccctl_opt_t opts[] = {
-        {"--host", true}, {"--user", true}, {"--password", true}, {"--transport", true}};
+    static const ccctl_opt_t opts[] = {{"--host", true},
+                                       {"--user", true},
+                                       {"--password", true},
+                                       {"--transport", true},
+                                       {"--srtp", true}};
     ccctl_args_t args;
     s_trunk_t t = {0};
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NAME", ccctl_trunk_usage);
     if (rc == 0)
         rc = s_check_add(&args, &t);
     if (rc == 0 && ccctl_db(ctx, true, &rc)) {
-        const char *params[] = {t.name,     t.host, t.port, t.user, t.user ? t.password : NULL,
-                                t.transport};
+        const char *params[] = {t.name,      t.host, t.port, t.user, t.user ? t.password : NULL,
+                                t.transport, t.srtp};
         PGresult *res = cc_pg_exec_params(
             ctx->pg,
-            "INSERT INTO trunks (name, host, port, username, password, transport) "
-            "VALUES ($1, $2, $3, $4, $5, $6)",
-            6, params);
+            "INSERT INTO trunks (name, host, port, username, password, transport, srtp) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            7, params);
         if (!res && strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
             rc = ccctl_fail(CCCTL_EXIT_REFUSED, "trunk %s already exists", t.name);
         else if (!res)

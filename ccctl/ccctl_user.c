@@ -15,12 +15,15 @@
 void ccctl_user_usage(FILE *out)
 {
     fputs("usage: ccctl user add EXT --password PW [--name NAME]\n"
+          "                        [--srtp required|optional|off]\n"
           "       ccctl user passwd EXT --password PW\n"
           "       ccctl user del EXT\n"
           "       ccctl user digest EXT ALGORITHMS|default\n"
           "       ccctl user list [--json]\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
+          "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
+          "  (the default: SRTP when the phone offers it) or off (plain RTP only).\n"
           "  ALGORITHMS: the digest challenges sipproxy sends this user, preferred first:\n"
           "  \"SHA-256 MD5\", \"MD5 SHA-256\", SHA-256 or MD5 (SHA-256 needs a phone that speaks\n"
           "  RFC 8760); default: [sipproxy] digest_algorithms.\n",
@@ -63,15 +66,18 @@ static int s_hash(ccctl_t *ctx, const char *ext, const char *pw, const char **re
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
 {
-    static const ccctl_opt_t opts[] = {{"--password", true}, {"--name", true}};
+    static const ccctl_opt_t opts[] = {{"--password", true}, {"--name", true}, {"--srtp", true}};
     ccctl_args_t args;
     char pw[CCCTL_PASSWORD_MAX + 2], err[160], md5[CCCTL_MD5_HEX_LEN + 1],
         sha[CCCTL_SHA256_HEX_LEN + 1];
     const char *realm = NULL;
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "EXT", ccctl_user_usage);
     const char *ext = args.pos[0], *name = ccctl_arg(&args, "--name");
+    const char *srtp = ccctl_arg(&args, "--srtp") ? ccctl_arg(&args, "--srtp") : "optional";
     if (rc == 0)
         rc = s_check_ext(ext);
+    if (rc == 0 && strcmp(srtp, "required") && strcmp(srtp, "optional") && strcmp(srtp, "off"))
+        rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad --srtp '%s': required, optional or off", srtp);
     if (rc == 0 && name && ccctl_name_check(name, err, sizeof err) != 0)
         rc = ccctl_fail(CCCTL_EXIT_USAGE, "%s", err);
     if (rc == 0)
@@ -83,11 +89,11 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     explicit_bzero(pw, sizeof pw);
     if (rc != 0)
         return rc;
-    const char *params[] = {ext, name ? name : "", realm, md5, sha};
-    PGresult *res = cc_pg_exec_params(
-        ctx->pg,
-        "INSERT INTO sip_users (ext, name, realm, ha1, ha1_sha256) VALUES ($1, $2, $3, $4, $5)", 5,
-        params);
+    const char *params[] = {ext, name ? name : "", realm, md5, sha, srtp};
+    PGresult *res = cc_pg_exec_params(ctx->pg,
+                                      "INSERT INTO sip_users (ext, name, realm, ha1, ha1_sha256, "
+                                      "srtp) VALUES ($1, $2, $3, $4, $5, $6)",
+                                      6, params);
     if (!res) {
         if (strcmp(cc_pg_sqlstate(ctx->pg), "23505") == 0)
             return ccctl_fail(CCCTL_EXIT_REFUSED, "extension %s already exists", ext);

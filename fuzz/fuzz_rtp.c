@@ -1,7 +1,8 @@
 /* fuzz_rtp.c - libFuzzer target: datagrams on a mediad endpoint's RTP and RTCP ports, as a
  * phone or an attacker may send them: the endpoint's checks and latching (md_core), RFC 4733
  * and in-band DTMF detection (md_dtmf), and a mix member's jitter buffer (md_mixer_put, then
- * a tick). The input is a sequence of datagrams, each preceded by a 2-byte length and a
+ * a tick); and on an SRTP leg (md_srtp, fixed keys): SRTP/SRTCP unprotect of every datagram
+ * (tampered, replayed, truncated) and protect of what the endpoint accepted. The input is a sequence of datagrams, each preceded by a 2-byte length and a
  * flags byte (bit 0: RTCP port, bit 1: from a second source address, bits 2-7: ms since the
  * previous one), so the fuzzer can build streams, not only single packets. */
 #include <arpa/inet.h>
@@ -13,6 +14,10 @@
 #include "md_dtmf.h"
 #include "md_g711.h"
 #include "md_mix.h"
+#include "md_srtp.h"
+
+#define S_KEY_A "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+#define S_KEY_B "PS1uQCVeeCFCR3duMy4wLjguOTAuMS4yLjQuNjY4"
 
 static int s_send(md_endpoint_t *ep, const uint8_t *pkt, size_t len, void *arg)
 {
@@ -30,8 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static bool ready;
     if (!ready) {
         md_g711_init();
+        md_srtp_init();
         ready = true;
     }
+    static uint8_t sbuf[65536 + MD_SRTP_TRAILER];
+    md_srtp_t *srtp = md_srtp_new(S_KEY_A);
+    if (srtp && md_srtp_set_remote(srtp,
+                                   data && size && (data[0] & 1) ? MD_SRTP_AES_CM_128_HMAC_SHA1_32
+                                                                 : MD_SRTP_AES_CM_128_HMAC_SHA1_80,
+                                   S_KEY_B) < 0)
+        md_srtp_destroy(&srtp);
     md_core_t *core = md_core_new(4);
     md_mixer_t *mx = md_mixer_new(4, 1, s_send, s_talk, NULL);
     md_endpoint_t *a = md_core_create(core, 20000, "fuzz", "caller", true);
@@ -64,6 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         at += len;
         now += (uint64_t)(flags >> 2) * 1000u;
         const struct sockaddr_in *from = &src[(flags >> 1) & 1];
+        if (srtp) { /* what an SRTP leg does first with any datagram */
+            size_t n = len;
+            memcpy(sbuf, pkt, len);
+            md_srtp_unprotect(srtp, sbuf, &n, flags & 1);
+        }
         if (flags & 1) {
             md_core_rtcp_in(a, from, len, now);
             continue;
@@ -71,12 +89,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (md_core_rtp_in(a, from, pkt, len, now)) {
             md_dtmf_packet(&dtmf, 101, pkt, len, now, ev);
             md_mixer_put(mx, c, pkt, len, now);
+            if (srtp) { /* what is sent to an SRTP leg is protected last */
+                size_t n = len;
+                memcpy(sbuf, pkt, len);
+                md_srtp_protect(srtp, sbuf, &n, md_rtp_is_rtcp(pkt, len));
+            }
         }
         md_te_payload_t te;
         if (len > 12)
             md_te_parse(pkt + 12, len - 12, &te);
         md_mixer_tick(mx, now);
     }
+    md_srtp_destroy(&srtp);
     md_mixer_destroy(&mx);
     md_core_destroy(&core);
     return 0;

@@ -90,6 +90,8 @@ int main(int argc, char **argv)
                                (int)cc_config_int(cfg, "mediad", "rtp_tos"));
     if (!rtp)
         s_fail("[common] bind is not an IPv4 address");
+    if (md_srtp_init() < 0)
+        s_fail("libsrtp2 failed to initialise");
 
     const char *address = cc_config_str(cfg, "mediad", "media_address");
     md_bus_cfg_t bus_cfg = {

@@ -32,15 +32,16 @@ struct md_bus {
 
 json_t *md_bus_stats_json(const md_stats_t *st)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "packets_in",
-                     (json_int_t)st->packets_in, "bytes_in", (json_int_t)st->bytes_in,
-                     "packets_out", (json_int_t)st->packets_out, "bytes_out",
-                     (json_int_t)st->bytes_out, "lost", (json_int_t)md_stats_lost(st),
-                     "out_of_order", (json_int_t)st->out_of_order, "jitter_ms",
-                     round(md_stats_jitter_ms(st) * 1000.0) / 1000.0, "max_gap_ms",
-                     round(md_stats_max_gap_ms(st) * 1000.0) / 1000.0, "dropped",
-                     (json_int_t)st->dropped, "expected", (json_int_t)md_stats_expected(st),
-                     "rtcp_in", (json_int_t)st->rtcp_in, "rtcp_out", (json_int_t)st->rtcp_out);
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "packets_in",
+        (json_int_t)st->packets_in, "bytes_in", (json_int_t)st->bytes_in, "packets_out",
+        (json_int_t)st->packets_out, "bytes_out", (json_int_t)st->bytes_out, "lost",
+        (json_int_t)md_stats_lost(st), "out_of_order", (json_int_t)st->out_of_order, "jitter_ms",
+        round(md_stats_jitter_ms(st) * 1000.0) / 1000.0, "max_gap_ms",
+        round(md_stats_max_gap_ms(st) * 1000.0) / 1000.0, "dropped", (json_int_t)st->dropped,
+        "expected", (json_int_t)md_stats_expected(st), "rtcp_in", (json_int_t)st->rtcp_in,
+        "rtcp_out", (json_int_t)st->rtcp_out, "srtp_auth_failed", (json_int_t)st->srtp_auth_failed,
+        "srtp_replayed", (json_int_t)st->srtp_replayed);
 }
 
 md_endpoint_t *md_bus_endpoint_arg(cc_bus_t *bus, md_core_t *core, cc_bus_req_t *req, json_t *args,
@@ -84,6 +85,8 @@ static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason, cc_
 
 /* ---- arguments shared by endpoint.remote and endpoint.create ------------------------ */
 
+static bool s_given(json_t *v);
+
 /* endpoint.remote's arguments, checked. */
 typedef struct {
     struct in_addr addr;
@@ -91,8 +94,10 @@ typedef struct {
     int pts[128];
     size_t npts;
     const char *direction;
-    int send_pt; /* -1: not given */
-    int te_pt;   /* -1: not given */
+    int send_pt;                /* -1: not given */
+    int te_pt;                  /* -1: not given */
+    md_srtp_suite_t srtp_suite; /* MD_SRTP_NONE: srtp not given */
+    const char *srtp_key;       /* the far party's key (borrowed from the arguments) */
 } s_remote_t;
 
 /* Check a nested object (endpoint.create's remote or pair) against the declared args of
@@ -163,6 +168,38 @@ static int s_remote_parse(json_t *args, s_remote_t *r, char *err, size_t len)
     }
     r->send_pt = send_pt ? (int)json_integer_value(send_pt) : -1;
     r->te_pt = te_pt ? (int)json_integer_value(te_pt) : -1;
+    json_t *srtp = json_object_get(args, "srtp");
+    if (s_given(srtp)) {
+        uint8_t key[MD_SRTP_KEY_LEN];
+        r->srtp_suite = md_srtp_suite_parse(json_string_value(json_object_get(srtp, "suite")));
+        r->srtp_key = json_string_value(json_object_get(srtp, "key"));
+        if (r->srtp_suite == MD_SRTP_NONE || md_srtp_key_decode(r->srtp_key, key) < 0) {
+            snprintf(err, len,
+                     "srtp needs suite (AES_CM_128_HMAC_SHA1_80 or _32) and key "
+                     "(base64 of 30 bytes)");
+            return -1;
+        }
+        memset(key, 0, sizeof key);
+    }
+    return 0;
+}
+
+/* The far party's SRTP key and suite, on an endpoint created for SRTP: 0, or -1 with the
+ * bad_args message in err. */
+static int s_remote_srtp(md_rtp_t *rtp, md_endpoint_t *ep, const s_remote_t *r, char *err,
+                         size_t len)
+{
+    md_srtp_t *srtp = md_rtp_srtp_of(rtp, ep);
+    if (r->srtp_suite == MD_SRTP_NONE)
+        return 0;
+    if (!srtp) {
+        snprintf(err, len, "srtp given for an endpoint created without srtp");
+        return -1;
+    }
+    if (md_srtp_set_remote(srtp, r->srtp_suite, r->srtp_key) < 0) {
+        snprintf(err, len, "cannot use the srtp key");
+        return -1;
+    }
     return 0;
 }
 
@@ -209,6 +246,8 @@ typedef struct {
     s_remote_t remote;
     bool has_restore;
     md_restore_t restore;
+    bool srtp;
+    const char *srtp_local; /* restore: the key this endpoint had (borrowed) */
 } s_leg_t;
 
 static bool s_given(json_t *v)
@@ -249,6 +288,21 @@ static int s_leg_parse(json_t *obj, s_leg_t *leg, char *err, size_t len)
         leg->has_restore = true;
         leg->restore.id = (int)json_integer_value(id);
         leg->restore.port = (int)json_integer_value(port);
+    }
+    json_t *srtp = json_object_get(obj, "srtp");
+    if (s_given(srtp)) {
+        uint8_t key[MD_SRTP_KEY_LEN];
+        leg->srtp = true;
+        leg->srtp_local = json_string_value(json_object_get(srtp, "key"));
+        if (leg->srtp_local && md_srtp_key_decode(leg->srtp_local, key) < 0) {
+            snprintf(err, len, "srtp key must be base64 of 30 bytes");
+            return -1;
+        }
+        memset(key, 0, sizeof key);
+    }
+    if (leg->has_remote && leg->remote.srtp_suite != MD_SRTP_NONE && !leg->srtp) {
+        snprintf(err, len, "remote srtp given for an endpoint created without srtp");
+        return -1;
     }
     return 0;
 }
@@ -305,6 +359,19 @@ static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const 
         md_rtp_close(self->rtp, *out);
         rc = -ENOMEM;
     }
+    if (rc == 0 && leg->srtp) {
+        md_srtp_t *srtp = md_srtp_new(leg->srtp_local);
+        if (srtp && leg->has_remote && leg->remote.srtp_suite != MD_SRTP_NONE &&
+            md_srtp_set_remote(srtp, leg->remote.srtp_suite, leg->remote.srtp_key) < 0)
+            md_srtp_destroy(&srtp);
+        if (!srtp) {
+            md_rtp_close(self->rtp, *out);
+            cc_error("endpoint.srtp_failed", "leg=%s", cc_logq(leg->leg));
+            cc_bus_reply_error(self->bus, req, "internal", "cannot set up SRTP");
+            return -1;
+        }
+        md_rtp_set_srtp(self->rtp, *out, &srtp);
+    }
     if (rc == 0)
         return 0;
     if (leg->has_restore && (rc == -EBUSY || rc == -ENOENT)) {
@@ -327,6 +394,22 @@ static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const 
                            strerror(-rc));
     }
     return -1;
+}
+
+/* {endpoint_id, address, port, srtp_key}: what the owner puts in its SDP. The key is the
+ * endpoint's own (what it sends with); it leaves mediad here and nowhere else. */
+static json_t *s_created_json(md_bus_t *self, md_endpoint_t *ep)
+{
+    json_t *o = json_pack("{s:i, s:s, s:i}", "endpoint_id", ep->id, "address", self->address,
+                          "port", ep->port);
+    md_srtp_t *srtp = md_rtp_srtp_of(self->rtp, ep);
+    if (srtp) {
+        char key[MD_SRTP_KEY_B64_LEN];
+        md_srtp_local_key(srtp, key);
+        json_object_set_new(o, "srtp_key", json_string(key));
+        memset(key, 0, sizeof key);
+    }
+    return o;
 }
 
 static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
@@ -370,16 +453,13 @@ static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
             md_core_set_owner(eps[i], owner, epoch, now);
         if (legs[i].has_remote)
             s_remote_apply(eps[i], &legs[i].remote);
-        cc_debug("endpoint.created", "endpoint=%d leg=%s port=%d restored=%d", eps[i]->id,
-                 cc_logq(eps[i]->leg), eps[i]->port, legs[i].has_restore);
+        cc_debug("endpoint.created", "endpoint=%d leg=%s port=%d restored=%d srtp=%d", eps[i]->id,
+                 cc_logq(eps[i]->leg), eps[i]->port, legs[i].has_restore, legs[i].srtp);
     }
-    json_t *result = json_pack("{s:i, s:s, s:i}", "endpoint_id", eps[0]->id, "address",
-                               self->address, "port", eps[0]->port);
+    json_t *result = s_created_json(self, eps[0]);
     if (n == 2) {
         md_core_connect(eps[0], eps[1]);
-        json_object_set_new(result, "pair",
-                            json_pack("{s:i, s:s, s:i}", "endpoint_id", eps[1]->id, "address",
-                                      self->address, "port", eps[1]->port));
+        json_object_set_new(result, "pair", s_created_json(self, eps[1]));
     }
     cc_bus_reply(bus, req, result);
 }
@@ -395,7 +475,8 @@ static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         return;
     s_remote_t remote;
     char err[256];
-    if (s_remote_parse(args, &remote, err, sizeof err) < 0) {
+    if (s_remote_parse(args, &remote, err, sizeof err) < 0 ||
+        s_remote_srtp(self->rtp, ep, &remote, err, sizeof err) < 0) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }

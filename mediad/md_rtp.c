@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cc_log.h"
+#include "md_srtp.h"
 
 #define MD_BUF_SIZE 8192 /* larger than any RTP packet; longer datagrams are dropped */
 
@@ -38,6 +39,7 @@ typedef struct {
     md_dtmf_t *dtmf;            /* NULL: detection off */
     md_tap_t *tap;              /* NULL: not recorded */
     int tap_party;
+    md_srtp_t *srtp; /* NULL: plain RTP on this leg */
 } md_sock_t;
 
 struct md_rtp {
@@ -59,6 +61,9 @@ struct md_rtp {
     md_rtp_tap_fn *on_tap;
     void *on_tap_arg;
     uint8_t buf[MD_BUF_SIZE] __attribute__((aligned(16)));
+    /* what is sent to an SRTP leg is protected here, so buf stays plain for the taps,
+     * DTMF detection and mixes that read it after the relay */
+    uint8_t sbuf[MD_BUF_SIZE + MD_SRTP_TRAILER] __attribute__((aligned(16)));
 };
 
 md_rtp_t *md_rtp_new(cc_loop_t *loop, md_core_t *core, md_ports_t *ports, const char *bind_addr,
@@ -180,11 +185,34 @@ static void s_note_sent(md_endpoint_t *ep, const uint8_t *pkt, uint64_t now_us)
 }
 
 /* Relay self->buf (len bytes, received by `from`) to peer's remote. */
+/* pkt (len bytes, plain) protected for s's SRTP leg into self->sbuf: its new length, or 0
+ * when it cannot be (counted by the caller as dropped). Off the plain path. */
+static size_t s_protect(md_rtp_t *self, md_sock_t *s, const uint8_t *pkt, size_t len, bool rtcp)
+{
+    if (len > MD_BUF_SIZE)
+        return 0;
+    memcpy(self->sbuf, pkt, len);
+    if (md_srtp_protect(s->srtp, self->sbuf, &len, rtcp) < 0)
+        return 0;
+    return len;
+}
+
 static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len, bool rtp,
                     uint64_t now_us)
 {
-    ssize_t sent = s_send_rtp_port(self, &self->socks[peer->slot], self->buf, len, &peer->rtp.addr);
-    if (sent == (ssize_t)len) {
+    md_sock_t *ps = &self->socks[peer->slot];
+    const uint8_t *out = self->buf;
+    size_t out_len = len;
+    if (ps->srtp) { /* the one test the plain path pays on sending */
+        out = self->sbuf;
+        out_len = s_protect(self, ps, self->buf, len, rtp ? false : md_rtp_is_rtcp(self->buf, len));
+        if (out_len == 0) {
+            from->stats.dropped++;
+            return;
+        }
+    }
+    ssize_t sent = s_send_rtp_port(self, ps, out, out_len, &peer->rtp.addr);
+    if (sent == (ssize_t)out_len) {
         if (rtp) {
             md_stats_rtp_out(&peer->stats, len);
             s_note_sent(peer, self->buf, now_us);
@@ -201,8 +229,17 @@ static void s_relay(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, si
 static void s_relay_rtcp(md_rtp_t *self, md_endpoint_t *from, md_endpoint_t *peer, size_t len)
 {
     const struct sockaddr_in *to = &peer->rtcp.addr;
-    ssize_t sent = sendto(self->socks[peer->slot].fd_rtcp, self->buf, len, 0,
-                          (const struct sockaddr *)to, sizeof *to);
+    md_sock_t *ps = &self->socks[peer->slot];
+    const uint8_t *out = self->buf;
+    if (ps->srtp) {
+        out = self->sbuf;
+        len = s_protect(self, ps, self->buf, len, true);
+        if (len == 0) {
+            from->stats.dropped++;
+            return;
+        }
+    }
+    ssize_t sent = sendto(ps->fd_rtcp, out, len, 0, (const struct sockaddr *)to, sizeof *to);
     if (sent == (ssize_t)len) {
         peer->stats.rtcp_out++;
     } else {
@@ -229,6 +266,24 @@ static void s_detect(md_rtp_t *self, md_sock_t *s, size_t len, uint64_t now_us)
         self->on_dtmf(s->ep, &evs[i], self->on_dtmf_arg);
 }
 
+/* An SRTP leg's datagram (n bytes in self->buf) made plain in place, before anything
+ * else looks at it: its plain length, or -1 when it is dropped (counted: a tag that does
+ * not verify, a replay, or no key yet). Off the plain path. */
+static ssize_t s_unprotect(md_rtp_t *self, md_sock_t *s, ssize_t n, bool rtcp)
+{
+    size_t len = (size_t)n;
+    md_srtp_status_t st = md_srtp_unprotect(s->srtp, self->buf, &len, rtcp);
+    if (st == MD_SRTP_OK)
+        return (ssize_t)len;
+    md_stats_t *stats = &s->ep->stats;
+    stats->dropped++;
+    if (st == MD_SRTP_AUTH_FAILED)
+        stats->srtp_auth_failed++;
+    else if (st == MD_SRTP_REPLAYED)
+        stats->srtp_replayed++;
+    return -1;
+}
+
 static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
 {
     (void)loop;
@@ -238,7 +293,12 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     struct sockaddr_in src;
     ssize_t n = s_recv(self, fd, &src);
     if (n < 0)
-        return; /* EAGAIN, an ICMP error, or an oversized datagram */
+        return;    /* EAGAIN, an ICMP error, or an oversized datagram */
+    if (s->srtp) { /* the one test the plain path pays on receiving */
+        n = s_unprotect(self, s, n, md_rtp_is_rtcp(self->buf, (size_t)n));
+        if (n < 0)
+            return;
+    }
     /* the wake-up's clock: every datagram of this batch was queued before it */
     uint64_t now = cc_loop_now_us(self->loop);
     uint64_t accepted = s->ep->stats.packets_in;
@@ -263,8 +323,18 @@ int md_rtp_send(md_rtp_t *self, md_endpoint_t *ep, const uint8_t *pkt, size_t le
     md_sock_t *s = &self->socks[ep->slot];
     if (ep->rtp.addr.sin_port == 0 || ep->rtp.addr.sin_addr.s_addr == INADDR_ANY || s->fd_rtp < 0)
         return 0;
-    ssize_t sent = s_send_rtp_port(self, s, pkt, len, &ep->rtp.addr);
-    if (sent != (ssize_t)len) {
+    const uint8_t *out = pkt;
+    size_t out_len = len;
+    if (s->srtp) {
+        out = self->sbuf;
+        out_len = s_protect(self, s, pkt, len, false);
+        if (out_len == 0) {
+            self->send_errors++;
+            return -1;
+        }
+    }
+    ssize_t sent = s_send_rtp_port(self, s, out, out_len, &ep->rtp.addr);
+    if (sent != (ssize_t)out_len) {
         self->send_errors++;
         return -1;
     }
@@ -345,6 +415,20 @@ md_tap_t *md_rtp_tap_of(const md_rtp_t *self, const md_endpoint_t *ep)
     return self->socks[ep->slot].tap;
 }
 
+void md_rtp_set_srtp(md_rtp_t *self, md_endpoint_t *ep, md_srtp_t **srtp_p)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    md_srtp_destroy(&s->srtp);
+    s->srtp = srtp_p ? *srtp_p : NULL;
+    if (srtp_p)
+        *srtp_p = NULL;
+}
+
+md_srtp_t *md_rtp_srtp_of(const md_rtp_t *self, const md_endpoint_t *ep)
+{
+    return self->socks[ep->slot].srtp;
+}
+
 static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
 {
     (void)loop;
@@ -354,6 +438,8 @@ static void s_on_rtcp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     struct sockaddr_in src;
     ssize_t n = s_recv(self, fd, &src);
     if (n < 0)
+        return;
+    if (s->srtp && (n = s_unprotect(self, s, n, true)) < 0)
         return;
     md_endpoint_t *peer = md_core_rtcp_in(s->ep, &src, (size_t)n, cc_loop_now_us(self->loop));
     if (peer && !s->ep->mixing && !peer->mixing) /* reports on a stream the mix replaced */
@@ -523,6 +609,7 @@ void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
     if (s->tap && self->on_tap)
         self->on_tap(s->tap, ep, true, self->on_tap_arg);
     free(s->dtmf);
+    md_srtp_destroy(&s->srtp);
     if (s->fd_rtp >= 0) {
         cc_loop_fd_remove(self->loop, s->fd_rtp);
         close(s->fd_rtp);

@@ -14,6 +14,7 @@
 #include "md_core.h"
 #include "md_dtmf.h"
 #include "md_ports.h"
+#include "md_srtp.h"
 #include "md_tap.h"
 
 typedef struct md_rtp md_rtp_t;
@@ -75,6 +76,13 @@ typedef void(md_rtp_tap_fn)(md_tap_t *tap, md_endpoint_t *ep, bool closing, void
 void md_rtp_on_tap(md_rtp_t *self, md_rtp_tap_fn *fn, void *arg);
 void md_rtp_tap(md_rtp_t *self, md_endpoint_t *ep, md_tap_t *tap, int party);
 md_tap_t *md_rtp_tap_of(const md_rtp_t *self, const md_endpoint_t *ep);
+
+/* SRTP on ep's leg (md_srtp): takes *srtp_p (NULL: plain again). What ep receives is
+ * unprotected before anything else sees it (a packet that fails is dropped and counted
+ * in srtp_auth_failed or srtp_replayed), what is sent to its remote is protected after
+ * everything else. A plain endpoint's packets pay one pointer test on each side. */
+void md_rtp_set_srtp(md_rtp_t *self, md_endpoint_t *ep, md_srtp_t **srtp_p);
+md_srtp_t *md_rtp_srtp_of(const md_rtp_t *self, const md_endpoint_t *ep);
 
 uint64_t md_rtp_relayed(const md_rtp_t *self); /* RTP packets sent on */
 uint64_t md_rtp_send_errors(const md_rtp_t *self);

@@ -27,6 +27,8 @@ typedef struct {
     uint64_t out_of_order;           /* arrived with a sequence number not above the highest
                                         seen so far (late or duplicate) */
     uint64_t rtcp_in, rtcp_out;
+    uint64_t srtp_auth_failed; /* SRTP/SRTCP whose tag did not verify (also in dropped) */
+    uint64_t srtp_replayed;    /* SRTP/SRTCP refused by the replay window (also in dropped) */
     /* sequence state (RFC 3550 A.1, without probation) */
     bool seq_init;
     uint16_t max_seq;

@@ -345,8 +345,7 @@ void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *typ
 
 int sp_call_answer_here(sp_call_t *c)
 {
-    char *sdp =
-        sp_sdp_make(c->ea.addr, c->ea.port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
+    char *sdp = sp_media_sdp_make(c, &c->ea, c->a_codec, c->a_te, SP_DIR_SENDRECV);
     if (!sdp)
         return -1;
     nua_respond(c->a.nh, SIP_200_OK, SP_LEG_CONTACT(&c->a, c->proxy),
@@ -499,6 +498,21 @@ static void s_controlled_ready(sp_call_t *c)
     sp_callctl_handover(c);
 }
 
+/* The SRTP policy of the user or trunk a direct call's route rings (optional when it
+ * names neither). */
+static sp_srtp_policy_t s_callee_srtp(sp_proxy_t *p, const cc_route_t *route)
+{
+    if (route->kind == CC_TARGET_EXT) {
+        const sp_user_t *u = sp_directory_user(p->dir, route->target);
+        return u ? u->srtp : SP_SRTP_OPTIONAL;
+    }
+    if (route->kind == CC_TARGET_TRUNK) {
+        const sp_trunk_t *t = sp_directory_trunk(p->dir, route->target);
+        return t ? t->srtp : SP_SRTP_OPTIONAL;
+    }
+    return SP_SRTP_OPTIONAL;
+}
+
 static void s_route(sp_call_t *c, const cc_route_t *route)
 {
     sp_proxy_t *p = c->proxy;
@@ -523,6 +537,10 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
         return;
     }
     free(probe);
+    if (!sp_media_srtp_caller(c))
+        return;
+    if (!controlled) /* the callee's leg: SRTP when its policy requires it */
+        c->eb.srtp = sp_srtp_offer(s_callee_srtp(p, route));
     if (controlled) {
         snprintf(c->controller, sizeof c->controller, "%s", sp_callctl_controller(route->kind));
         snprintf(c->answered_by, sizeof c->answered_by, "%s:%s", cc_target_kind_name(route->kind),
@@ -582,6 +600,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     snprintf(c->source, sizeof c->source, "%s", src.hostport);
     if (trunk_in)
         snprintf(c->trunk, sizeof c->trunk, "%s", trunk_in->name);
+    c->srtp_a = user ? user->srtp : trunk_in ? trunk_in->srtp : SP_SRTP_OPTIONAL;
     c->offer = sp_call_body(sip);
     char code[4], digits[4], agent[16];
     sp_monitor_mode_t mode;

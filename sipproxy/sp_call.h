@@ -43,7 +43,9 @@ typedef struct {
     int port;
     bool dtmf; /* created with DTMF detection */
     bool has_remote;
-    sp_sdp_info_t remote; /* what the last endpoint.remote said */
+    sp_sdp_info_t remote;          /* what the last endpoint.remote said */
+    bool srtp;                     /* an SRTP leg: mediad protects what it sends its party */
+    char srtp_key[SP_SDP_KEY_MAX]; /* its own key (from mediad) for our a=crypto; a secret */
 } sp_endpoint_t;
 
 /* Where one leg of an attempt is sent. */
@@ -92,9 +94,10 @@ struct sp_call {
     char invite_key[200]; /* the caller's INVITE in sp_dedup ("" for originated calls) */
     char *offer;          /* the caller's SDP offer (or our own for call.originate) */
     sp_sdp_info_t offer_info;
-    int a_codec, a_te;    /* what leg A speaks once answered by sipproxy */
-    sp_endpoint_t ea, eb; /* mediad endpoints facing leg A (the caller) and the callee */
-    bool media_connected; /* ea and eb relay to each other */
+    int a_codec, a_te;       /* what leg A speaks once answered by sipproxy */
+    sp_srtp_policy_t srtp_a; /* the caller's (user's or trunk's) SRTP policy */
+    sp_endpoint_t ea, eb;    /* mediad endpoints facing leg A (the caller) and the callee */
+    bool media_connected;    /* ea and eb relay to each other */
     int creates_pending, deletes_pending; /* mediad replies the call's end waits for */
     int restores_pending;                 /* endpoint.create restores in flight */
     bool restore_failed;
@@ -157,6 +160,14 @@ void sp_media_create_pair(sp_call_t *c, void (*ready)(sp_call_t *c));
  * telephone-event of the caller's offer, then the caller's endpoint (ready runs once it
  * exists). False when the offer has no usable codec: the call has ended (488). */
 bool sp_media_answer_offer(sp_call_t *c, bool dtmf, void (*ready)(sp_call_t *c));
+/* The caller's offer (c->offer_info, parsed) under c->srtp_a: whether ea is an SRTP leg.
+ * False when it is refused: the call has ended (488, the reason says why). */
+bool sp_media_srtp_caller(sp_call_t *c);
+/* SDP for the party endpoint e faces: `in` re-pointed at e, or one of our own; RTP/SAVP
+ * with e's a=crypto when e is an SRTP leg (answering the crypto line e's party chose, or
+ * offering every suite we do), plain RTP/AVP otherwise. As sp_sdp_rewrite/sp_sdp_make. */
+char *sp_media_sdp(const sp_endpoint_t *e, const char *in, sp_sdp_info_t *info, const char **why);
+char *sp_media_sdp_make(sp_call_t *c, const sp_endpoint_t *e, int pt, int te, sp_sdp_dir_t dir);
 void sp_media_delete(sp_call_t *c, bool caller_side);
 void sp_media_delete_all(sp_call_t *c);
 void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info);

@@ -48,7 +48,7 @@ sp_endpoint_t *sp_media_endpoint(sp_call_t *c, int id)
 
 /* endpoint.remote's arguments for the far party's SDP; NULL when it names no address
  * (0.0.0.0 or port 0: nothing to send to yet). */
-static json_t *s_remote_args(const sp_sdp_info_t *info)
+static json_t *s_remote_args(const sp_sdp_info_t *info, bool srtp)
 {
     if (info->port <= 0 || strcmp(info->address, "0.0.0.0") == 0)
         return NULL;
@@ -60,6 +60,11 @@ static json_t *s_remote_args(const sp_sdp_info_t *info)
     int te = sp_sdp_te(info);
     if (args && te)
         json_object_set_new(args, "telephone_event", json_integer(te));
+    if (args && srtp && info->ncrypto > 0) /* the party's chosen line: the key it sends with */
+        json_object_set_new(args, "srtp",
+                            json_pack("{s:s, s:s}", "suite",
+                                      sp_sdp_suite_name(info->crypto[0].suite), "key",
+                                      info->crypto[0].key));
     return args;
 }
 
@@ -77,7 +82,10 @@ static json_t *s_create_args(sp_call_t *c, bool caller_side, bool dtmf, const sp
     e->dtmf = dtmf;
     if (dtmf)
         json_object_set_new(args, "dtmf", json_true());
-    json_t *r = remote ? s_remote_args(remote) : NULL;
+    if (e->srtp) /* a key of its own, or (restoring) the one it had */
+        json_object_set_new(
+            args, "srtp", e->srtp_key[0] ? json_pack("{s:s}", "key", e->srtp_key) : json_object());
+    json_t *r = remote ? s_remote_args(remote, e->srtp) : NULL;
     e->has_remote = r != NULL;
     if (r) {
         e->remote = *remote;
@@ -92,7 +100,9 @@ static void s_take(sp_endpoint_t *e, json_t *result)
     e->id = (int)json_integer_value(json_object_get(result, "endpoint_id"));
     e->port = (int)json_integer_value(json_object_get(result, "port"));
     snprintf(e->addr, sizeof e->addr, "%s", addr ? addr : "");
-    if (!addr || e->port <= 0)
+    const char *key = json_string_value(json_object_get(result, "srtp_key"));
+    snprintf(e->srtp_key, sizeof e->srtp_key, "%s", key ? key : "");
+    if (!addr || e->port <= 0 || (e->srtp && strlen(e->srtp_key) != SP_SDP_KEY_MAX - 1))
         e->id = 0;
 }
 
@@ -264,10 +274,10 @@ void sp_media_delete_all(sp_call_t *c)
 
 void sp_media_remote(sp_call_t *c, int ep, const sp_sdp_info_t *info)
 {
-    json_t *args = ep > 0 ? s_remote_args(info) : NULL;
+    sp_endpoint_t *e = sp_media_endpoint(c, ep);
+    json_t *args = ep > 0 ? s_remote_args(info, e && e->srtp) : NULL;
     if (!args)
         return;
-    sp_endpoint_t *e = sp_media_endpoint(c, ep);
     if (e) {
         e->remote = *info;
         e->has_remote = true;
@@ -371,6 +381,54 @@ int sp_media_restore(sp_call_t *c)
     return rc;
 }
 
+bool sp_media_srtp_caller(sp_call_t *c)
+{
+    const char *why = NULL;
+    sp_srtp_use_t use = sp_srtp_answer(c->srtp_a, &c->offer_info, &why);
+    if (use == SP_SRTP_REFUSE) {
+        cc_info("call.offer_refused", "reason=%s srtp=%s", cc_logq(why),
+                sp_srtp_policy_name(c->srtp_a));
+        snprintf(c->reason, sizeof c->reason, "%s", why);
+        sp_call_end(c, SP_END_NO_CODEC, 0);
+        return false;
+    }
+    c->ea.srtp = use == SP_SRTP_SECURE;
+    return true;
+}
+
+/* Our a=crypto lines for e's party (see sp_media_sdp): how many in out; *best_effort when
+ * the party offered them on RTP/AVP (so the answer keeps RTP/AVP). */
+static int s_crypto_lines(const sp_endpoint_t *e, sp_sdp_crypto_t out[2], bool *best_effort)
+{
+    *best_effort = false;
+    if (!e->srtp || !e->srtp_key[0])
+        return 0;
+    bool answering = e->has_remote && e->remote.ncrypto > 0;
+    *best_effort = answering && !e->remote.savp;
+    return sp_srtp_lines(e->srtp_key, answering ? &e->remote.crypto[0] : NULL, out);
+}
+
+char *sp_media_sdp(const sp_endpoint_t *e, const char *in, sp_sdp_info_t *info, const char **why)
+{
+    sp_sdp_crypto_t lines[2];
+    bool best_effort;
+    int n = s_crypto_lines(e, lines, &best_effort);
+    char *sdp = sp_sdp_rewrite_srtp(in, e->addr, e->port, lines, n, best_effort, info, why);
+    explicit_bzero(lines, sizeof lines);
+    return sdp;
+}
+
+char *sp_media_sdp_make(sp_call_t *c, const sp_endpoint_t *e, int pt, int te, sp_sdp_dir_t dir)
+{
+    sp_sdp_crypto_t lines[2];
+    bool best_effort;
+    int n = s_crypto_lines(e, lines, &best_effort);
+    char *sdp =
+        sp_sdp_make_srtp(e->addr, e->port, pt, te, dir, ++c->sdp_version, lines, n, best_effort);
+    explicit_bzero(lines, sizeof lines);
+    return sdp;
+}
+
 bool sp_media_answer_offer(sp_call_t *c, bool dtmf, void (*ready)(sp_call_t *c))
 {
     const char *why = NULL;
@@ -380,6 +438,8 @@ bool sp_media_answer_offer(sp_call_t *c, bool dtmf, void (*ready)(sp_call_t *c))
         return false;
     }
     free(probe);
+    if (!sp_media_srtp_caller(c))
+        return false;
     c->a_codec = sp_sdp_codec(&c->offer_info);
     c->a_te = sp_sdp_te(&c->offer_info);
     sp_media_create(c, true, dtmf, &c->offer_info, ready);

@@ -39,11 +39,11 @@ struct sp_db {
 };
 
 static const char *S_SQL_USERS =
-    "SELECT ext, name, ha1, enabled, ha1_sha256, coalesce(digest_algorithms, '') "
+    "SELECT ext, name, ha1, enabled, ha1_sha256, coalesce(digest_algorithms, ''), srtp "
     "FROM sip_users WHERE realm = $1";
 static const char *S_SQL_TRUNKS =
     "SELECT name, host, port, coalesce(username, ''), coalesce(password, ''), transport, "
-    "enabled FROM trunks";
+    "enabled, srtp FROM trunks";
 static const char *S_SQL_DIALPLAN =
     "SELECT id, pattern, target_kind, target, strip, prefix FROM dialplan ORDER BY id";
 /* supervisors' phones and the queues their agents are in: who may monitor whom */
@@ -102,6 +102,7 @@ static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir, cc_
         if (!algs[0] ||
             sp_digest_algs_parse(algs, u.digest_algs, &u.digest_nalgs, why, sizeof why) != 0)
             u.digest_nalgs = 0; /* the default; the table's CHECK keeps out anything else */
+        (void)sp_srtp_policy_parse(PQgetvalue(r, i, 6), &u.srtp); /* else optional */
         sp_directory_add_user(dir, &u);
         if (u.enabled && cc_dialplan_add_extension(dp, u.ext) != 0)
             cc_warn("sip.extension_not_routed", "ext=%s reason=\"not 2-15 digits\"",
@@ -125,6 +126,7 @@ static int s_load_trunks(cc_pg_t *pg, sp_directory_t *dir)
         s_copy(t.password, sizeof t.password, PQgetvalue(r, i, 4));
         s_copy(t.transport, sizeof t.transport, PQgetvalue(r, i, 5));
         t.enabled = PQgetvalue(r, i, 6)[0] == 't';
+        (void)sp_srtp_policy_parse(PQgetvalue(r, i, 7), &t.srtp); /* else optional */
         sp_directory_add_trunk(dir, &t);
     }
     PQclear(r);

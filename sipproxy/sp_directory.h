@@ -10,6 +10,7 @@
 #include "cc_dialplan.h"
 #include "sp_digest.h"
 #include "sp_monitor_acl.h"
+#include "sp_srtp.h"
 
 typedef struct {
     char ext[16];
@@ -19,6 +20,7 @@ typedef struct {
     int digest_nalgs;    /* challenged with these; 0: [sipproxy] digest_algorithms */
     sp_digest_alg_t digest_algs[2];
     bool enabled;
+    sp_srtp_policy_t srtp;
 } sp_user_t;
 
 typedef struct {
@@ -29,6 +31,7 @@ typedef struct {
     char password[64];
     char transport[8];
     bool enabled;
+    sp_srtp_policy_t srtp;
 } sp_trunk_t;
 
 typedef struct sp_directory sp_directory_t;

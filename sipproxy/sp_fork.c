@@ -152,14 +152,13 @@ void sp_fork_send(sp_call_t *c)
     sp_proxy_t *p = c->proxy;
     sp_attempt_t *att = &c->att;
     bool use_a = att->originate;
-    const char *addr = use_a ? c->ea.addr : c->eb.addr;
-    int port = use_a ? c->ea.port : c->eb.port;
+    const sp_endpoint_t *e = use_a ? &c->ea : &c->eb;
     char *sdp;
     if (!c->controller[0] && c->offer && !att->transfer) { /* the caller's offer, re-pointed */
         sp_sdp_info_t info;
-        sdp = sp_sdp_rewrite(c->offer, addr, port, &info, NULL);
+        sdp = sp_media_sdp(e, c->offer, &info, NULL);
     } else {
-        sdp = sp_sdp_make(addr, port, c->a_codec, c->a_te, SP_DIR_SENDRECV, ++c->sdp_version);
+        sdp = sp_media_sdp_make(c, e, c->a_codec, c->a_te, SP_DIR_SENDRECV);
     }
     if (!sdp) {
         sp_fork_failed(c, 488, SP_END_NO_CODEC);
@@ -296,8 +295,12 @@ static void s_provisional(sp_call_t *c, int status, const sip_t *sip)
     char *sdp = NULL;
     sp_sdp_info_t info;
     if (body)
-        sdp = sp_sdp_rewrite(body, c->ea.addr, c->ea.port, &info, NULL);
+        sdp = sp_media_sdp(&c->ea, body, &info, NULL);
     free(body);
+    if (sdp && sp_srtp_answered(c->eb.srtp, &info, NULL) == SP_SRTP_REFUSE) {
+        free(sdp); /* early media we could not decrypt: ringing without it */
+        sdp = NULL;
+    }
     if (sdp) {
         sp_media_remote(c, c->eb.id, &info);
         nua_respond(c->a.nh, status, sip_status_phrase(status),
@@ -341,8 +344,14 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
     sp_attempt_t *att = &c->att;
     char *body = sp_call_body(sip);
     sp_sdp_info_t info;
-    char *sdp = body ? sp_sdp_rewrite(body, c->ea.addr, c->ea.port, &info, NULL) : NULL;
+    char *sdp = body ? sp_media_sdp(&c->ea, body, &info, NULL) : NULL;
     free(body);
+    const char *why = NULL;
+    if (sdp && !att->originate && sp_srtp_answered(c->eb.srtp, &info, &why) == SP_SRTP_REFUSE) {
+        cc_info("call.answer_refused", "reason=%s", cc_logq(why));
+        free(sdp);
+        sdp = NULL;
+    }
     if (!sdp) {
         nua_bye(leg->nh, TAG_END());
         sp_fork_leg_failed(c, leg, 488);

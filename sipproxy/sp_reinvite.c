@@ -37,9 +37,7 @@ void sp_reinvite_answered(sp_call_t *c, struct sp_leg *leg, int status, const si
     bool asker_is_a = asker->is_a;
     char *body = sp_call_body(sip);
     sp_sdp_info_t info;
-    char *sdp = body ? sp_sdp_rewrite(body, asker_is_a ? c->ea.addr : c->eb.addr,
-                                      asker_is_a ? c->ea.port : c->eb.port, &info, NULL)
-                     : NULL;
+    char *sdp = body ? sp_media_sdp(asker_is_a ? &c->ea : &c->eb, body, &info, NULL) : NULL;
     free(body);
     if (sdp) {
         sp_media_remote(c, asker_is_a ? c->eb.id : c->ea.id, &info);
@@ -55,12 +53,10 @@ void sp_reinvite_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_inf
                              bool have_offer)
 {
     bool a = from->is_a;
-    const char *addr = a ? c->ea.addr : c->eb.addr;
-    int port = a ? c->ea.port : c->eb.port;
     int codec = have_offer ? sp_sdp_codec(info) : c->a_codec;
     int te = have_offer ? sp_sdp_te(info) : c->a_te;
     sp_sdp_dir_t dir = have_offer ? s_reverse(info->dir) : SP_DIR_SENDRECV;
-    char *sdp = sp_sdp_make(addr, port, codec, te, dir, ++c->sdp_version);
+    char *sdp = sp_media_sdp_make(c, a ? &c->ea : &c->eb, codec, te, dir);
     if (!sdp) {
         nua_respond(from->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
         return;
@@ -83,9 +79,13 @@ void sp_reinvite(sp_call_t *c, struct sp_leg *from, const sip_t *sip)
     memset(&info, 0, sizeof info);
     char *sdp = NULL;
     if (body) {
-        sdp = sp_sdp_rewrite(body, from->is_a ? c->eb.addr : c->ea.addr,
-                             from->is_a ? c->eb.port : c->ea.port, &info, NULL);
+        const sp_endpoint_t *from_ep = from->is_a ? &c->ea : &c->eb;
+        sdp = sp_media_sdp(from->is_a ? &c->eb : &c->ea, body, &info, NULL);
         free(body);
+        if (sdp && from_ep->srtp && info.ncrypto == 0) { /* an SRTP leg stays SRTP */
+            free(sdp);
+            sdp = NULL;
+        }
         if (!sdp) {
             nua_respond(from->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
             return;

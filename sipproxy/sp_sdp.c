@@ -175,6 +175,7 @@ static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend, sp_sdp
     tok = strtok_r(NULL, " ", &save); /* proto */
     if (!tok)
         return -1;
+    info->savp = strncasecmp(tok, "RTP/SAVP", 8) == 0;
     int events = 0;
     while ((tok = strtok_r(NULL, " ", &save)) && info->npts < SP_SDP_MAX_PT) {
         int pt = s_number(tok, 127);
@@ -203,6 +204,65 @@ static int s_choose_pts(const s_line_t *lines, size_t mline, size_t mend, sp_sdp
             events++;
         }
     }
+    return 0;
+}
+
+sp_sdp_suite_t sp_sdp_suite_parse(const char *name, size_t len)
+{
+    static const char *const names[] = {"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"};
+    for (int i = 0; i < 2; i++)
+        if (len == strlen(names[i]) && strncmp(name, names[i], len) == 0)
+            return (sp_sdp_suite_t)(i + 1);
+    return SP_SUITE_NONE;
+}
+
+const char *sp_sdp_suite_name(sp_sdp_suite_t suite)
+{
+    return suite == SP_SUITE_AES_CM_128_HMAC_SHA1_80   ? "AES_CM_128_HMAC_SHA1_80"
+           : suite == SP_SUITE_AES_CM_128_HMAC_SHA1_32 ? "AES_CM_128_HMAC_SHA1_32"
+                                                       : "";
+}
+
+/* a=crypto:<tag> <suite> inline:<key>[|<lifetime>] (RFC 4568 9.1), one we can use: 0 with
+ * *out filled, or -1 (another suite, an MKI, several keys, session parameters, a key
+ * that is not 40 base64 characters). */
+static int s_parse_crypto(const s_line_t *l, sp_sdp_crypto_t *out)
+{
+    const char *p = l->p + 9, *end = l->p + l->len; /* after "a=crypto:" */
+    int tag = 0, digits = 0;
+    while (p < end && isdigit((unsigned char)*p) && digits < 9) {
+        tag = tag * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (digits == 0 || p >= end || *p != ' ')
+        return -1;
+    while (p < end && *p == ' ')
+        p++;
+    const char *suite = p;
+    while (p < end && *p != ' ')
+        p++;
+    out->suite = sp_sdp_suite_parse(suite, (size_t)(p - suite));
+    while (p < end && *p == ' ')
+        p++;
+    if (out->suite == SP_SUITE_NONE || (size_t)(end - p) < 7 || strncmp(p, "inline:", 7) != 0)
+        return -1;
+    p += 7;
+    const char *key = p;
+    while (p < end && (isalnum((unsigned char)*p) || *p == '+' || *p == '/' || *p == '='))
+        p++;
+    if (p - key != SP_SDP_KEY_MAX - 1)
+        return -1;
+    const char *rest = p;
+    if (p < end && *p == '|') { /* a lifetime may follow, an MKI (n:len) may not */
+        p++;
+        while (p < end && *p != ' ' && *p != ':' && *p != ';')
+            p++;
+    }
+    if (p != end || (rest < end && memchr(rest, ':', (size_t)(end - rest))))
+        return -1;
+    out->tag = tag;
+    memcpy(out->key, key, SP_SDP_KEY_MAX - 1);
+    out->key[SP_SDP_KEY_MAX - 1] = '\0';
     return 0;
 }
 
@@ -247,7 +307,8 @@ static bool s_words(const s_line_t *l, int want, int digits)
 /* m=<media> <port> <proto> <fmt...> written back with our port and the formats kept; a
  * refused stream (keep NULL, port 0) keeps only its first format, as RFC 3264 asks of a
  * rejected stream. Written piece by piece: no line is too long to answer. */
-static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_info_t *keep)
+static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_info_t *keep,
+                          bool srtp)
 {
     const char *p = m->p + 2, *end = m->p + m->len, *w[4];
     size_t wl[4];
@@ -263,7 +324,12 @@ static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_
     s_put(o, "m=", 2);
     s_put(o, w[0], wl[0]);
     s_put(o, num, (size_t)snprintf(num, sizeof num, " %d ", port));
-    s_put(o, w[2], wl[2]);
+    if (keep && srtp)
+        s_put(o, "RTP/SAVP", 8);
+    else if (keep && wl[2] >= 7 && strncasecmp(w[2], "RTP/SAV", 7) == 0)
+        s_put(o, "RTP/AVP", 7); /* the party this goes to speaks plain RTP with us */
+    else
+        s_put(o, w[2], wl[2]);
     if (keep) {
         for (int i = 0; i < keep->npts; i++)
             s_put(o, num, (size_t)snprintf(num, sizeof num, " %d", keep->pts[i]));
@@ -274,8 +340,21 @@ static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_
     s_put(o, "\r\n", 2);
 }
 
+static void s_put_crypto(s_out_t *o, const sp_sdp_crypto_t *crypto, int ncrypto)
+{
+    for (int i = 0; i < ncrypto; i++)
+        s_putf(o, "a=crypto:%d %s inline:%s", crypto[i].tag, sp_sdp_suite_name(crypto[i].suite),
+               crypto[i].key);
+}
+
 char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
                      const char **why)
+{
+    return sp_sdp_rewrite_srtp(in, addr, port, NULL, 0, false, info, why);
+}
+
+char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_sdp_crypto_t *crypto,
+                          int ncrypto, bool best_effort, sp_sdp_info_t *info, const char **why)
 {
     s_line_t lines[SP_SDP_MAX_LINES];
     const char *dummy;
@@ -339,6 +418,10 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
                 s_conn_addr(&lines[i], sess_addr, sizeof sess_addr);
             else if (in_audio)
                 s_conn_addr(&lines[i], media_addr, sizeof media_addr);
+        } else if (in_audio && s_starts(&lines[i], "a=crypto:")) {
+            if (info->ncrypto < SP_SDP_MAX_CRYPTO &&
+                s_parse_crypto(&lines[i], &info->crypto[info->ncrypto]) == 0)
+                info->ncrypto++;
         } else if (s_is_dir(&lines[i], &d)) {
             if (in_session)
                 sess_dir = d;
@@ -362,15 +445,16 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
         bool in_session = i < first_m;
         bool in_audio = i > audio && i < audio_end;
         if (i == audio) {
-            s_write_mline(&o, l, port, info);
+            s_write_mline(&o, l, port, info, ncrypto > 0 && !best_effort);
             if (!conn_written) { /* session had no c=: give the stream one */
                 s_putf(&o, "c=IN IP4 %s", addr);
                 conn_written = true;
             }
+            s_put_crypto(&o, crypto, ncrypto);
             continue;
         }
         if (s_starts(l, "m=")) { /* any other stream: refused */
-            s_write_mline(&o, l, 0, NULL);
+            s_write_mline(&o, l, 0, NULL, false);
             continue;
         }
         if (in_session) {
@@ -430,6 +514,14 @@ char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *
 char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
                   unsigned long version)
 {
+    return sp_sdp_make_srtp(addr, port, pt, te_pt, dir, version, NULL, 0, false);
+}
+
+char *sp_sdp_make_srtp(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
+                       unsigned long version, const sp_sdp_crypto_t *crypto, int ncrypto,
+                       bool best_effort)
+{
+    const char *proto = ncrypto > 0 && !best_effort ? "RTP/SAVP" : "RTP/AVP";
     s_out_t o = {0};
     bool te = te_pt >= 96 && te_pt <= 127;
     s_putline(&o, "v=0", 3);
@@ -438,9 +530,10 @@ char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t di
     s_putf(&o, "c=IN IP4 %s", addr);
     s_putline(&o, "t=0 0", 5);
     if (te)
-        s_putf(&o, "m=audio %d RTP/AVP %d %d", port, pt, te_pt);
+        s_putf(&o, "m=audio %d %s %d %d", port, proto, pt, te_pt);
     else
-        s_putf(&o, "m=audio %d RTP/AVP %d", port, pt);
+        s_putf(&o, "m=audio %d %s %d", port, proto, pt);
+    s_put_crypto(&o, crypto, ncrypto);
     s_putf(&o, "a=rtpmap:%d %s/8000", pt, pt == 8 ? "PCMA" : "PCMU");
     if (te) {
         s_putf(&o, "a=rtpmap:%d telephone-event/8000", te_pt);

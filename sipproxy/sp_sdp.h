@@ -9,6 +9,23 @@
 
 #define SP_SDP_MAX_PT 8
 #define SP_SDP_ADDR_MAX 64
+#define SP_SDP_MAX_CRYPTO 4
+#define SP_SDP_KEY_MAX 41 /* base64 of a 30-byte master key and salt, and NUL */
+
+/* The SRTP crypto suites of RFC 4568 we do (AES_CM_128 keys, 80- or 32-bit tags). */
+typedef enum {
+    SP_SUITE_NONE = 0,
+    SP_SUITE_AES_CM_128_HMAC_SHA1_80,
+    SP_SUITE_AES_CM_128_HMAC_SHA1_32
+} sp_sdp_suite_t;
+
+/* One a=crypto line: tag, suite and inline key (base64, no lifetime or MKI). The key is a
+ * secret: never logged. */
+typedef struct {
+    int tag;
+    sp_sdp_suite_t suite;
+    char key[SP_SDP_KEY_MAX];
+} sp_sdp_crypto_t;
 
 typedef enum {
     SP_DIR_SENDRECV = 0,
@@ -25,6 +42,11 @@ typedef struct {
     int npts;
     int ncodecs; /* how many of pts are audio codecs (not events) */
     sp_sdp_dir_t dir;
+    bool savp; /* proto RTP/SAVP (SRTP only) */
+    /* the stream's a=crypto lines we could use, in the SDP's order (suites we do, an
+     * inline key of the right length, no MKI or session parameters); others are skipped */
+    sp_sdp_crypto_t crypto[SP_SDP_MAX_CRYPTO];
+    int ncrypto;
 } sp_sdp_info_t;
 
 /* Rewrite `in` (an SDP body, CRLF or LF lines) so its first audio stream uses
@@ -37,6 +59,17 @@ typedef struct {
  * (the caller answers 488); *why says which. */
 char *sp_sdp_rewrite(const char *in, const char *addr, int port, sp_sdp_info_t *info,
                      const char **why);
+/* The same, for a party that speaks SRTP with us when ncrypto > 0: the stream becomes
+ * RTP/SAVP with our a=crypto lines (crypto[0..ncrypto)), or stays RTP/AVP with them when
+ * best_effort (answering an RTP/AVP offer that carried a=crypto, as some phones offer SRTP
+ * when they may fall back); with none it is RTP/AVP (an RTP/SAVP stream of `in` too: the
+ * party it goes to speaks plain RTP with us). */
+char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_sdp_crypto_t *crypto,
+                          int ncrypto, bool best_effort, sp_sdp_info_t *info, const char **why);
+
+/* "AES_CM_128_HMAC_SHA1_80" -> suite (NONE for any other) and back ("" for NONE). */
+sp_sdp_suite_t sp_sdp_suite_parse(const char *name, size_t len);
+const char *sp_sdp_suite_name(sp_sdp_suite_t suite);
 
 const char *sp_sdp_dir_name(sp_sdp_dir_t dir);
 
@@ -46,6 +79,11 @@ const char *sp_sdp_dir_name(sp_sdp_dir_t dir);
  * `version` goes into o=. malloc'd, CRLF lines; NULL when out of memory. */
 char *sp_sdp_make(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
                   unsigned long version);
+/* The same with RTP/SAVP (RTP/AVP when best_effort) and our a=crypto lines when
+ * ncrypto > 0. */
+char *sp_sdp_make_srtp(const char *addr, int port, int pt, int te_pt, sp_sdp_dir_t dir,
+                       unsigned long version, const sp_sdp_crypto_t *crypto, int ncrypto,
+                       bool best_effort);
 
 /* The first audio codec (0 or 8) of parsed info, and its telephone-event type (0: none). */
 int sp_sdp_codec(const sp_sdp_info_t *info);

@@ -25,6 +25,7 @@ struct sp_leg;
 #include "sp_dedup.h"
 #include "sp_proxy.h"
 #include "sp_sdp.h"
+#include "sp_srtp.h"
 
 #define SP_SECRET_LEN 33
 

@@ -12,6 +12,7 @@ declare -A BENCH=(
     [acd]="tests/bench/acd_bench.sh"
     [acd_e2e]="$PY tests/bench/acd_e2e.py"
     [mediad]="$PY tests/bench/mediad_relay.py"
+    [srtp]="$PY tests/bench/srtp_relay.py"
     [ivr_media]="$PY tests/bench/ivr_media.py"
     [sip]="$PY tests/bench/sip_bench.py"
     [rtp_sip]="$PY tests/bench/rtp_sip_bench.py"
@@ -20,7 +21,7 @@ declare -A BENCH=(
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
     [webd]="$PY tests/bench/webd_bench.py"
 )
-ORDER=(acd acd_e2e mediad ivr_media ivr_calls sip rtp_sip rec webd recovery)
+ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip rtp_sip rec webd recovery)
 
 deploy/install-deps.sh --bench
 wanted=("$@")

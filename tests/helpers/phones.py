@@ -18,9 +18,11 @@ from .bus import wait_event
 
 class Baresip:
     """A headless baresip UA in its own directory: registers as `ext`, plays `tone` as its
-    microphone, records what it hears (sndfile), controlled over ctrl_tcp."""
+    microphone, records what it hears (sndfile), controlled over ctrl_tcp. mediaenc
+    ("srtp-mand", "srtp"): SRTP with SDES keys (baresip's srtp module) on its calls."""
 
-    def __init__(self, suite, ext, password, tone, answer="auto", tls_port=None, cafile=None):
+    def __init__(self, suite, ext, password, tone, answer="auto", mediaenc=None, tls_port=None,
+                 cafile=None):
         """tls_port: register and call over TLS to sipproxy's TLS port, verifying its
         certificate against `cafile`."""
         self.suite, self.ext = suite, ext
@@ -35,6 +37,7 @@ class Baresip:
             "sip_trans_def udp",
             "module_path /usr/lib/baresip/modules",
             "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
+            "module srtp.so" if mediaenc else "",
             "module_app account.so", "module_app menu.so", "module_app ctrl_tcp.so",
             "ctrl_tcp_listen 127.0.0.1:%d" % self.ctrl_port,
             "audio_source aufile,%s" % tone,
@@ -49,8 +52,9 @@ class Baresip:
                        else "127.0.0.1:%d" % suite.sip_port)
         (self.dir / "accounts").write_text(
             "<sip:%s@%s>;auth_user=%s;auth_pass=%s;answermode=%s;"
-            "audio_codecs=pcmu;regint=600;ptime=20\n"
-            % (ext, self.server, ext, password, answer))
+            "audio_codecs=pcmu;regint=600;ptime=20%s\n"
+            % (ext, self.server, ext, password, answer,
+               ";mediaenc=%s" % mediaenc if mediaenc else ""))
         self.log_path = self.dir / "baresip.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], cwd=str(self.dir),
@@ -139,17 +143,19 @@ def five_phones(s, uas):
         assert ua.wait_log("200 OK", 10), "%s did not register:\n%s" % (ua.ext, ua.text()[-2000:])
 
 
-def tone_phones(s, tones, uas, volume=0.5, seconds=60):
+def tone_phones(s, tones, uas, volume=0.5, seconds=60, mediaenc=None):
     """{ext: Hz}: a phone per extension (the user must exist, password "secret"+ext,
     auto-answer) playing a sine at its own frequency; s.ua maps ext -> phone. Each goes into
-    `uas` as soon as it runs (the caller stops them, also when registering fails)."""
+    `uas` as soon as it runs (the caller stops them, also when registering fails).
+    mediaenc: {ext: baresip mediaenc} for phones that speak SRTP."""
     if not hasattr(s, "ua"):
         s.ua = {}
     for ext, freq in tones.items():
         tone = s.var_dir / ("tone%d-%g.wav" % (freq, volume))
         if not tone.exists():
             make_tone(tone, freq, seconds, volume)
-        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
+        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone,
+                            mediaenc=(mediaenc or {}).get(ext))
         uas.append(s.ua[ext])
     for ext in tones:
         ua = s.ua[ext]
