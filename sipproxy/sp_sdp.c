@@ -307,6 +307,18 @@ static bool s_words(const s_line_t *l, int want, int digits)
 /* m=<media> <port> <proto> <fmt...> written back with our port and the formats kept; a
  * refused stream (keep NULL, port 0) keeps only its first format, as RFC 3264 asks of a
  * rejected stream. Written piece by piece: no line is too long to answer. */
+/* Whether m= line l is of media `kind`: its first word, as s_words and s_write_mline read
+ * it (spaces before it allowed), so a line is the same stream when we read back what we
+ * wrote. */
+static bool s_media_is(const s_line_t *l, const char *kind)
+{
+    const char *p = l->p + 2, *end = l->p + l->len;
+    while (p < end && *p == ' ')
+        p++;
+    size_t k = strlen(kind);
+    return (size_t)(end - p) > k && memcmp(p, kind, k) == 0 && p[k] == ' ';
+}
+
 static void s_write_mline(s_out_t *o, const s_line_t *m, int port, const sp_sdp_info_t *keep,
                           bool srtp)
 {
@@ -388,7 +400,7 @@ char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_s
         }
         if (first_m == n)
             first_m = i;
-        if (audio == n && s_starts(&lines[i], "m=audio ")) {
+        if (audio == n && s_media_is(&lines[i], "audio")) {
             audio = i;
         } else if (audio != n && audio_end == n) {
             audio_end = i;

@@ -182,6 +182,12 @@ CC_TEST(sdp_malformed_lines_are_refused_not_half_rewritten)
     CC_CHECK(sp_sdp_rewrite("v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP abc 99999999999\r\n",
                             "127.0.0.1", 20000, &info, &why) == NULL);
     CC_CHECK_STR(why, "no common codec (PCMU, PCMA)");
+    /* an m= line with spaces before its media is that media: the same stream whether read
+     * in the offer or in our rewrite of it (found by the fuzzer after 6.7M inputs) */
+    CC_CHECK(sp_sdp_rewrite("v=0\r\nc=IN IP4 10.0.0.1\r\nm=  audio 4000 RTP/AVP 5\r\n"
+                            "m=audio 5000 RTP/AVP 0\r\n",
+                            "127.0.0.1", 20000, &info, &why) == NULL);
+    CC_CHECK_STR(why, "no common codec (PCMU, PCMA)");
     /* a refused stream keeps its media, port 0, proto and its first format, however long */
     char body[2048];
     int n = snprintf(body, sizeof body,
