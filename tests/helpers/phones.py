@@ -217,3 +217,19 @@ def event_time(ev):
     """An event's envelope ts (UTC, microseconds) as seconds since the epoch."""
     when = datetime.datetime.strptime(ev["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
     return when.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def agent_and_caller_phones(s, agents, callers, uas):
+    """Phones for a queue test (users exist, password "secret"+ext), all sending 440 Hz:
+    agents answer at once, callers by hand. s.ua maps ext -> phone; each goes into `uas` as
+    soon as it runs (the caller stops them, also when registering fails)."""
+    tone = s.var_dir / "tone.wav"
+    make_tone(tone, 440, 120)
+    s.ua = {}
+    for ext in agents:
+        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="auto")
+    for ext in callers:
+        s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="manual")
+    uas.extend(s.ua.values())
+    for ua in uas:
+        assert ua.wait_log("200 OK", 10), "%s did not register" % ua.ext

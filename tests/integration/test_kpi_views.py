@@ -19,9 +19,8 @@ import time
 import pytest
 
 import suite as sm
-from helpers.audio import make_tone
 from helpers.bus import bus_ok, set_agents, wait_until
-from helpers.phones import Baresip, event_time
+from helpers.phones import agent_and_caller_phones, event_time
 
 AGENTS = ("1002", "1003", "1004")
 CALLERS = ("2001", "2002", "2003", "2004")
@@ -53,16 +52,7 @@ def cc(pg_cluster, bin_dir):
             s.ccctl("agent", "add", ext, "--queue", "sales", "--skill", "billing:5", check=True)
         s.ccctl("agent", "add", "1004", "--queue", "support", check=True)
         s.start()
-        tone = s.var_dir / "tone.wav"
-        make_tone(tone, 440, 120)
-        s.ua = {}
-        for ext in AGENTS:
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="auto")
-        for ext in CALLERS:
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="manual")
-        uas.extend(s.ua.values())
-        for ua in uas:
-            assert ua.wait_log("200 OK", 10), "%s did not register" % ua.ext
+        agent_and_caller_phones(s, AGENTS, CALLERS, uas)
         yield s
     finally:
         for ua in uas:

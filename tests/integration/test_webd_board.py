@@ -11,8 +11,7 @@ import time
 import pytest
 
 import suite as sm
-from helpers.audio import make_tone
-from helpers.phones import Baresip
+from helpers.phones import agent_and_caller_phones
 from helpers.bus import wait_until as wait_for
 from helpers.webclient import Http, Sse, web_user
 
@@ -41,16 +40,7 @@ def cc(pg_cluster, bin_dir):
         s.ccctl("agent", "add", "1004", "--queue", "q2", check=True)
         web_user(s, "sup", "supervisor", PW, queues="*")
         s.start()
-        tone = s.var_dir / "tone.wav"
-        make_tone(tone, 440, 120)
-        s.ua = {}
-        for ext in AGENTS:
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="auto")
-        for ext in CALLERS:
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="manual")
-        uas.extend(s.ua.values())
-        for ua in uas:
-            assert ua.wait_log("200 OK", 10), "%s did not register" % ua.ext
+        agent_and_caller_phones(s, AGENTS, CALLERS, uas)
         s.web = Http(s.http_port)
         s.web.login("sup", PW)
         yield s
