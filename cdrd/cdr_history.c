@@ -41,8 +41,7 @@ cdr_history_t *cdr_history_new(cc_loop_t *loop, cc_pg_t *pg, const cdr_history_c
                       "SELECT action, relation, rows_affected FROM cc_history_maintain($1, $2)",
                       2) != 0)
         goto fail;
-    self->timer =
-        cc_loop_timer_add(loop, (uint64_t)cfg->check_s * 1000,
+    self->timer = cc_loop_timer_add(loop, (uint64_t)cfg->check_s * 1000,
                                     (uint64_t)cfg->check_s * 1000, s_on_timer, self);
     if (self->timer <= 0)
         goto fail;
@@ -84,8 +83,8 @@ int cdr_history_run(cdr_history_t *self)
             self->created++;
         else if (!strcmp(action, "dropped"))
             self->dropped++;
-        cc_info("cdr.history_partition", "action=%s relation=%s rows=%s history_months=%d",
-                action, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), self->cfg.keep_months);
+        cc_info("cdr.history_partition", "action=%s relation=%s rows=%s history_months=%d", action,
+                PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), self->cfg.keep_months);
     }
     PQclear(res);
     self->last_error[0] = '\0';
