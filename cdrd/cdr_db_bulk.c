@@ -23,15 +23,24 @@ static const struct {
      "route_target, answered_by, created_at, ringing_at, answered_at, updated_at, bus_epoch) "
      "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("ru") ", " S_TS(
          "au") ", COALESCE(" S_TS("uu") ", now()), ep "
-               "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-               "$6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], "
-               "$12::bigint[], $13::bigint[]) AS u(c, cr, ce, d, tr, rk, rt, ab, cu, ru, au, uu, "
-               "ep) ON CONFLICT (call_id) DO UPDATE SET caller = EXCLUDED.caller, "
-               "callee = EXCLUDED.callee, direction = EXCLUDED.direction, trunk = EXCLUDED.trunk, "
-               "route_kind = EXCLUDED.route_kind, route_target = EXCLUDED.route_target, "
-               "answered_by = EXCLUDED.answered_by, created_at = EXCLUDED.created_at, "
-               "ringing_at = EXCLUDED.ringing_at, answered_at = EXCLUDED.answered_at, "
-               "updated_at = EXCLUDED.updated_at, bus_epoch = EXCLUDED.bus_epoch",
+                                        "FROM unnest($1::text[], $2::text[], $3::text[], "
+                                        "$4::text[], $5::text[], "
+                                        "$6::text[], $7::text[], $8::text[], $9::bigint[], "
+                                        "$10::bigint[], $11::bigint[], "
+                                        "$12::bigint[], $13::bigint[]) AS u(c, cr, ce, d, tr, rk, "
+                                        "rt, ab, cu, ru, au, uu, "
+                                        "ep) ON CONFLICT (call_id) DO UPDATE SET caller = "
+                                        "EXCLUDED.caller, "
+                                        "callee = EXCLUDED.callee, direction = EXCLUDED.direction, "
+                                        "trunk = EXCLUDED.trunk, "
+                                        "route_kind = EXCLUDED.route_kind, route_target = "
+                                        "EXCLUDED.route_target, "
+                                        "answered_by = EXCLUDED.answered_by, created_at = "
+                                        "EXCLUDED.created_at, "
+                                        "ringing_at = EXCLUDED.ringing_at, answered_at = "
+                                        "EXCLUDED.answered_at, "
+                                        "updated_at = EXCLUDED.updated_at, bus_epoch = "
+                                        "EXCLUDED.bus_epoch",
      13},
     {"cdr_bulk_active_del", "DELETE FROM calls_active WHERE call_id = ANY ($1::text[])", 1},
     /* No conflict target: a replayed call.ended hits (call_id, created_at) or (event_id,
@@ -189,8 +198,8 @@ static PGresult *s_cols_exec(cc_pg_t *pg, const char *name, s_cols_t *cols)
 int cdr_db_bulk_prepare(cc_pg_t *pg)
 {
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (cc_pg_prepare(pg, s_statements[i].name, s_statements[i].sql,
-                          s_statements[i].nparams) != 0)
+        if (cc_pg_prepare(pg, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams) !=
+            0)
             return -1;
     return 0;
 }

@@ -1,6 +1,5 @@
 -- 014_history_partitions.sql - schema version 14: the history tables (cdrs, cdr_legs,
--- queue_log, agent_state_history) partitioned by month of the call's start or the event's
--- time, so that a month of history is dropped whole (cdrd does it on a timer, [cdrd]
+-- agent_state_history) partitioned by month of the call's start or the event's time, so that a month of history is dropped whole (cdrd does it on a timer, [cdrd]
 -- history_months) and a time range reads only the months it covers.
 --
 -- Generic on purpose: each table is rebuilt from itself (CREATE TABLE ... (LIKE old ...)
@@ -28,8 +27,11 @@ COMMENT ON TABLE history_tables IS
     'plus <name>_default for rows outside the monthly partitions. cdrd keeps months ahead '
     'and drops those older than [cdrd] history_months through cc_history_maintain().';
 INSERT INTO history_tables VALUES
-    ('cdrs', 'created_at'), ('cdr_legs', 'created_at'),
-    ('queue_log', 'ts'), ('agent_state_history', 'started_at');
+    ('cdrs', 'created_at'), ('cdr_legs', 'created_at'), ('agent_state_history', 'started_at');
+-- Not queue_log (yet): v_queue_calls looks up each call's later events by call_id and
+-- ts >= the entry, which a partitioned queue_log answers by probing every later month;
+-- over a year that made the queue reports several times slower (docs/REPORTS.md). It
+-- joins when those lookups can name the call's month.
 
 -- ---- one month's partition --------------------------------------------------------
 
@@ -369,6 +371,28 @@ BEGIN
     END LOOP;
 END
 $rebuild$;
+
+-- ---- v_cdr finds a call's legs in its CDR's month -----------------------------------
+
+-- Joined on call_id alone, each CDR's legs would be looked for in every month's partition;
+-- with the CDR's created_at too, in one. The view is changed in its saved definition, so
+-- columns added since 001 stay; if that definition no longer joins the legs this way,
+-- it is left as it is and the notice says so.
+DO $vcdr$
+DECLARE
+    def text := pg_get_viewdef('v_cdr'::regclass);
+    fixed text;
+BEGIN
+    fixed := replace(replace(def,
+        '(a.call_id = c.call_id)', '(a.call_id = c.call_id) AND (a.created_at = c.created_at)'),
+        '(b.call_id = c.call_id)', '(b.call_id = c.call_id) AND (b.created_at = c.created_at)');
+    IF fixed = def THEN
+        RAISE NOTICE '014: v_cdr does not join cdr_legs a and b on call_id; left unchanged';
+    ELSE
+        EXECUTE 'CREATE OR REPLACE VIEW v_cdr AS ' || fixed;
+    END IF;
+END
+$vcdr$;
 
 -- ---- indexes for the reports --------------------------------------------------------
 

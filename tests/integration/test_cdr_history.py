@@ -16,7 +16,7 @@ from helpers.fake_pub import FakePublisher, call_events  # noqa: E402
 
 KEEP = 12
 AHEAD = 5
-TABLES = ["agent_state_history", "cdr_legs", "cdrs", "queue_log"]
+TABLES = ["agent_state_history", "cdr_legs", "cdrs"]
 
 
 def month_add(ym, k):
@@ -49,9 +49,9 @@ def test_retention_months_and_replays(make_suite):
         for ym in old:
             s.psql("SELECT cc_history_add_month(%s, %s, %s::date)",
                    (table, key, "%04d-%02d-01" % ym))
-    s.psql("INSERT INTO queue_log (ts, call_id, queue, event) VALUES "
-           "(to_timestamp(%s / 1e6), 'old-kept', 'q', 'entered'), "
-           "(to_timestamp(%s / 1e6), 'old-gone', 'q', 'entered')",
+    s.psql("INSERT INTO agent_state_history (ext, state, previous, started_at) VALUES "
+           "('old-kept', 'ready', 'logged_out', to_timestamp(%s / 1e6)), "
+           "('old-gone', 'ready', 'logged_out', to_timestamp(%s / 1e6))",
            (month_us(month_add(this, -KEEP)), month_us(month_add(this, -KEEP - 1))))
 
     pub = FakePublisher(s.run_dir)
@@ -73,7 +73,7 @@ def test_retention_months_and_replays(make_suite):
                 assert "action=dropped relation=%s " % name in log, (name, log[-2000:])
         for name in names(month_add(this, AHEAD)):
             assert "action=created relation=%s " % name in log, (name, log[-2000:])
-        assert [r[0] for r in s.psql("SELECT call_id FROM queue_log ORDER BY 1")] == \
+        assert [r[0] for r in s.psql("SELECT ext FROM agent_state_history ORDER BY 1")] == \
             ["old-kept"]
 
         # A call in any month: kept past, this month, a coming one, and far off both ways.
