@@ -26,6 +26,7 @@ figures; no pass/fail.
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -144,9 +145,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     cluster = sm.PgCluster().start()
+    old = Path(tempfile.mkdtemp(prefix="cc-kpi-mig-"))
     try:
         s = sm.Suite(cluster, name="kpi_history", daemons=[], migrate=False)
-        old = Path(tempfile.mkdtemp(prefix="cc-kpi-mig-"))
         for f in sorted((REPO / "deploy" / "migrations").glob("*.sql")):
             if int(f.name.split("_")[0]) < 14:
                 (old / f.name).symlink_to(f)
@@ -178,6 +179,7 @@ def main():
         s.close()
     finally:
         cluster.cleanup()
+        shutil.rmtree(old, ignore_errors=True)
 
 
 if __name__ == "__main__":
