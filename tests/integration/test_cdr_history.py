@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import suite as sm  # noqa: E402
 from helpers.bus import wait_until  # noqa: E402
 from helpers.fake_pub import FakePublisher, call_events  # noqa: E402
 
