@@ -1,7 +1,8 @@
 /* cdr_db.c - cdrd's Postgres adapter: prepared statements for the cursor, calls_active,
- * cdrs and cdr_legs; loading state at start; writing a batch as one transaction with an
- * optional savepoint-per-write mode for rows the database refuses. Knows nothing of the
- * bus or of when to flush. Times travel as bigint microseconds and are converted by SQL. */
+ * cdrs and cdr_legs; loading state at start; writing a batch as one transaction, its rows
+ * in a few array statements (cdr_db_bulk.c), or, for a batch the database refused, row by
+ * row with a savepoint per write, so the refused rows are logged and skipped. Knows
+ * nothing of the bus or of when to flush. Times travel as bigint microseconds. */
 #include "cdr_db.h"
 
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "cc_log.h"
+#include "cdr_db_bulk.h"
 
 struct cdr_db {
     cc_pg_t *pg;
@@ -63,9 +65,9 @@ static const struct {
      18},
     {"cdr_leg_insert",
      "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, "
-     "lost, out_of_order, jitter_ms, max_gap_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-     "$9, $10) ON CONFLICT DO NOTHING",
-     10},
+     "lost, out_of_order, jitter_ms, max_gap_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
+     "$7, $8, $9, $10, " S_TS(11) ") ON CONFLICT DO NOTHING",
+     11},
 };
 
 /* Text parameters for one statement: numbers are printed into fixed slots. */
@@ -117,6 +119,8 @@ cdr_db_t *cdr_db_new(cc_pg_t *pg, const char *consumer, const char *publisher)
         if (cc_pg_prepare(pg, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams) !=
             0)
             goto fail;
+    if (cdr_db_bulk_prepare(pg) != 0)
+        goto fail;
     return self;
 fail:
     cdr_db_destroy(&self);
@@ -267,6 +271,7 @@ static int s_insert_leg(cdr_db_t *self, const cdr_row_t *r, cdr_leg_t leg, PGres
     p.values[p.count] = p.numbers[p.count];
     p.count++;
     s_int(&p, st->max_gap_ms);
+    s_int(&p, r->created_us); /* the CDR's partition key, so legs live in its month */
     *res = s_exec(self, "cdr_leg_insert", &p);
     return *res ? 0 : -1;
 }
@@ -370,8 +375,14 @@ int cdr_db_write(cdr_db_t *self, cdr_batch_t *batch, bool careful, cdr_db_result
     s_tx_t tx = {.db = self, .careful = careful, .result = result};
     if (cc_pg_begin(self->pg) != 0)
         return CDR_DB_RETRY;
-    s_write_calls(&tx, batch);
-    s_write_rows(&tx, batch);
+    if (careful) {
+        s_write_calls(&tx, batch);
+        s_write_rows(&tx, batch);
+    } else if (cdr_db_bulk_calls(self->pg, batch) != 0 ||
+               cdr_db_bulk_rows(self->pg, batch, &result->cdrs_inserted, &result->cdrs_existing) !=
+                   0) {
+        tx.failure = s_bad_data(cc_pg_sqlstate(self->pg)) ? CDR_DB_BAD_DATA : CDR_DB_RETRY;
+    }
     if (!tx.failure) {
         uint64_t epoch, seq;
         cdr_batch_cursor(batch, &epoch, &seq);

@@ -1,7 +1,7 @@
 /* cdrd/main.c - cdrd: turns sipproxy's call events into one CDR per call in Postgres.
  * Wiring only: the daemon skeleton, the stored cursor and calls in progress loaded back,
- * the core (cdr_core.c), the batch and its flusher (cdr_batch.c, cdr_flush.c, cdr_db.c)
- * and the reliable subscription (cdr_bus.c). */
+ * the core (cdr_core.c), the batch and its flusher (cdr_batch.c, cdr_flush.c, cdr_db.c),
+ * the reliable subscription (cdr_bus.c) and the history retention timer (cdr_history.c). */
 #include <inttypes.h>
 #include <stdlib.h>
 
@@ -12,6 +12,7 @@
 #include "cdr_core.h"
 #include "cdr_db.h"
 #include "cdr_flush.h"
+#include "cdr_history.h"
 
 #define S_PUBLISHER "sipproxy"
 
@@ -27,6 +28,7 @@ typedef struct {
     cdr_db_t *db;
     cdr_flush_t *flush;
     cdr_bus_t *intake;
+    cdr_history_t *history;
 } s_cdrd_t;
 
 static void s_status(cc_daemon_t *d, json_t *details, void *arg)
@@ -35,6 +37,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     s_cdrd_t *app = arg;
     cdr_bus_status(app->intake, details);
     cdr_flush_status(app->flush, details);
+    cdr_history_status(app->history, details);
 }
 
 static void s_stop(cc_daemon_t *d, void *arg)
@@ -84,6 +87,15 @@ int main(int argc, char **argv)
     app.intake = cdr_bus_new(daemon->bus, S_PUBLISHER, cursor, app.core, app.batch, app.flush);
     if (!app.flush || !app.intake || cdr_bus_start(app.intake) != 0)
         s_fail(&daemon, "cannot subscribe to sipproxy's events");
+    cdr_history_cfg_t hcfg = {
+        .keep_months = (int)cc_config_int(daemon->cfg, "cdrd", "history_months"),
+        .ahead_months = (int)cc_config_int(daemon->cfg, "cdrd", "history_months_ahead"),
+        .check_s = (int)cc_config_int(daemon->cfg, "cdrd", "history_check_s"),
+    };
+    app.history = cdr_history_new(daemon->loop, daemon->pg, &hcfg);
+    if (!app.history)
+        s_fail(&daemon, "cannot prepare the history retention");
+    cdr_history_run(app.history); /* failures are logged and retried on the timer */
     cc_info("cdr.resumed", "publisher=%s epoch=%" PRIu64 " seq=%" PRIu64 " calls_active=%d",
             S_PUBLISHER, cursor.epoch, cursor.seq, loaded);
 
@@ -92,6 +104,7 @@ int main(int argc, char **argv)
     cc_daemon_ready(daemon);
     int rc = cc_daemon_run(daemon);
     cdr_flush_destroy(&app.flush); /* cancels its timer: before the loop goes */
+    cdr_history_destroy(&app.history);
     cc_daemon_destroy(&daemon);
     cdr_bus_destroy(&app.intake); /* after the bus, which calls into it */
     cdr_db_destroy(&app.db);

@@ -20,8 +20,10 @@ declare -A BENCH=(
     [recovery]="$PY tests/bench/recovery_bench.py"
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
     [webd]="$PY tests/bench/webd_bench.py"
+    [cdr_ingest]="$PY tests/bench/cdr_ingest.py"
+    [kpi_history]="$PY tests/bench/kpi_history.py"
 )
-ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip rtp_sip rec webd recovery)
+ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip rtp_sip rec webd recovery cdr_ingest kpi_history)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
