@@ -382,6 +382,12 @@ char *sp_sdp_rewrite_srtp(const char *in, const char *addr, int port, const sp_s
         *why = "not SDP";
         return NULL;
     }
+    /* room for what a rewrite adds (a=crypto, c=), so that what we write is read whole:
+     * real bodies have a few dozen lines (found by fuzz_sdp: a longer one was cut) */
+    if (n > SP_SDP_MAX_LINES - 16) {
+        *why = "too many lines";
+        return NULL;
+    }
     /* locate the first audio m= line and the end of its section */
     size_t first_m = n, audio = n, audio_end = n;
     for (size_t i = 0; i < n; i++) {

@@ -188,6 +188,14 @@ CC_TEST(sdp_malformed_lines_are_refused_not_half_rewritten)
                             "m=audio 5000 RTP/AVP 0\r\n",
                             "127.0.0.1", 20000, &info, &why) == NULL);
     CC_CHECK_STR(why, "no common codec (PCMU, PCMA)");
+    /* more lines than a rewrite could add to and read back whole: refused, not cut */
+    char *many = malloc(300 * 24 + 64);
+    int m = sprintf(many, "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n");
+    for (int i = 0; i < 250; i++)
+        m += sprintf(many + m, "a=x-filler:%d\r\n", i);
+    CC_CHECK(sp_sdp_rewrite(many, "127.0.0.1", 20000, &info, &why) == NULL);
+    CC_CHECK_STR(why, "too many lines");
+    free(many);
     /* a refused stream keeps its media, port 0, proto and its first format, however long */
     char body[2048];
     int n = snprintf(body, sizeof body,
