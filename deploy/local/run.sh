@@ -12,6 +12,7 @@
 #   CC_VAR_DIR   [<repo>/var]  state: database, sockets, logs, demo credentials
 #   CC_BIND      [127.0.0.1]   address SIP, HTTP, RTP and Postgres (TCP) listen on
 #   CC_SIP_PORT  [5060]   CC_HTTP_PORT [8080]   CC_RTP_PORTS [20000-29999]
+#   CC_SIP_TLS_PORT [5061]  SIP over TLS, with a local CA and certificate made in var/tls
 #   CC_PG_PORT   [5432, or the next free port when 5432 is taken]
 #   CC_BIN_DIR   [<repo>/bin]  where the daemons and ccctl are
 set -euo pipefail
@@ -28,6 +29,7 @@ export CC_VAR_DIR
 export CC_BIND=${CC_BIND:-127.0.0.1}
 export CC_SIP_PORT=${CC_SIP_PORT:-5060}
 export CC_HTTP_PORT=${CC_HTTP_PORT:-8080}
+export CC_SIP_TLS_PORT=${CC_SIP_TLS_PORT:-5061}
 export CC_RTP_PORTS=${CC_RTP_PORTS:-20000-29999}
 # not under a service manager here: daemons must not talk to one we might inherit
 unset NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID
@@ -143,7 +145,22 @@ say "Postgres: initialising/starting in $CC_VAR_DIR/pg (port $CC_PG_PORT)"
 "$PG" init "$CC_VAR_DIR"
 PG_STARTED=1
 PG_PID=$("$PG" start "$CC_VAR_DIR")
-"$PG" conf "$CC_VAR_DIR"
+# A local CA and a certificate for SIP over TLS (made once; point phones at var/tls/ca.pem)
+TLS=$CC_VAR_DIR/tls
+if [[ ! -s "$TLS/sip.pem" || ! -s "$TLS/sip.key" ]]; then
+    (umask 077; mkdir -p "$TLS")
+    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=call center local CA" \
+        -keyout "$TLS/ca.key" -out "$TLS/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$CC_BIND" -keyout "$TLS/sip.key" \
+        -out "$TLS/sip.csr" 2>/dev/null
+    printf 'subjectAltName=IP:%s,DNS:localhost\n' "$CC_BIND" >"$TLS/sip.ext"
+    openssl x509 -req -in "$TLS/sip.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+        -CAcreateserial -days 825 -extfile "$TLS/sip.ext" -out "$TLS/sip.pem" 2>/dev/null
+    chmod 0600 "$TLS/ca.key" "$TLS/sip.key"
+    say "TLS: local CA $TLS/ca.pem and certificate for $CC_BIND made"
+fi
+"$PG" conf "$CC_VAR_DIR" "sipproxy.tls_port=$CC_SIP_TLS_PORT" "sipproxy.tls_cert=$TLS/sip.pem" \
+    "sipproxy.tls_key=$TLS/sip.key"
 say "Postgres running (pid $PG_PID); config written to $CC_VAR_DIR/cc.conf"
 
 "$CCCTL" migrate
@@ -211,7 +228,7 @@ cat <<EOF
  Call-center suite is running (instance $CC_VAR_DIR)
 
  Point a softphone at:
-   SIP server  $CC_BIND:$CC_SIP_PORT (UDP or TCP)
+   SIP server  $CC_BIND:$CC_SIP_PORT (UDP or TCP), TLS on $CC_BIND:$CC_SIP_TLS_PORT (CA: $TLS/ca.pem)
    Domain      $DOMAIN   (if it does not resolve, use $CC_BIND:$CC_SIP_PORT as outbound proxy)
    Users       extensions 1000-1009, user name = extension, passwords in
                $CREDS

@@ -31,6 +31,7 @@ class RunSh:
         self.env = sm.clean_env(
             CC_VAR_DIR=str(var_dir), CC_BIN_DIR=str(sm.BIN_DIR),
             CC_SIP_PORT=sm.free_port(), CC_HTTP_PORT=sm.free_port(udp=False),
+            CC_SIP_TLS_PORT=sm.free_port(udp=False),
             CC_RTP_PORTS=sm.free_port_range(100),
             CC_PG_PORT=sm.free_port(udp=False), CC_BIND="127.0.0.1",
             **{sm.TOKEN_VAR: self.token})
@@ -125,6 +126,10 @@ def test_make_run_smoke(run_var):
         assert run.wait_banner(), "no banner from run.sh; output:\n%s" % run.text()
         out = run.text()
         assert "%s:%s" % ("127.0.0.1", run.env["CC_SIP_PORT"]) in out
+        # SIP over TLS with the local CA make run made
+        assert "TLS on 127.0.0.1:%s" % run.env["CC_SIP_TLS_PORT"] in out, out
+        assert (run_var / "tls" / "ca.pem").exists()
+        assert (run_var / "tls" / "sip.key").stat().st_mode & 0o077 == 0
         for number in ("500", "600", "601", "1000"):
             assert number in out
         # the wallboard is where the banner says, and the demo's supervisor can sign in
