@@ -146,6 +146,9 @@ def main():
             if mode != "plain" and base > 0:
                 mr.log("ratio calls=%d %s/plain us_per_pkt=%.2f (+%.2f us)" % (
                     n, mode, m["us_per_pkt"] / base, m["us_per_pkt"] - base))
+    # a run that measured nothing is a failure, not a report
+    if not any(r.get("us_per_pkt", -1) > 0 for runs in results.values() for r in runs):
+        raise SystemExit("srtp_relay: no figures measured")
 
 
 if __name__ == "__main__":
