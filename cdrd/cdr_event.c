@@ -67,10 +67,15 @@ int cdr_parse_ts(const char *text, int64_t *us_out)
     return 0;
 }
 
+/* A counter of the stats object; a real is truncated, one out of int64's range (or NaN)
+ * counts as absent: converting it would be undefined (found by fuzz_bus_messages). */
 static int64_t s_int(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
-    return json_is_number(v) ? (int64_t)json_number_value(v) : 0;
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    double d = json_is_real(v) ? json_real_value(v) : 0.0;
+    return d > -9.2e18 && d < 9.2e18 ? (int64_t)d : 0;
 }
 
 void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)

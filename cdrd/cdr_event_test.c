@@ -205,3 +205,19 @@ CC_TEST(cdr_decode_not_ours_and_unusable)
                  -1);
     json_decref(body);
 }
+
+/* Counters arrive from another process: reals are truncated, and one beyond int64 (or
+ * NaN-like garbage) counts as absent instead of an undefined conversion (found by
+ * fuzz/fuzz_bus_messages: 1e90 packets). */
+CC_TEST(cdr_leg_stats_out_of_range_numbers)
+{
+    json_t *stats = json_loads(
+        "{\"packets_in\": 1e90, \"bytes_in\": 12.9, \"packets_out\": -1e300, \"lost\": 7}", 0,
+        NULL);
+    cdr_leg_stats_t st;
+    cdr_leg_stats_read(stats, &st);
+    CC_CHECK_INT(st.packets_in, 0);
+    CC_CHECK_INT(st.bytes_in, 12);
+    CC_CHECK_INT(st.packets_out, 0);
+    json_decref(stats);
+}
