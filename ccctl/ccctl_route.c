@@ -19,7 +19,8 @@ void ccctl_route_usage(FILE *out)
           "       ccctl route test NUMBER [--json]\n"
           "  PATTERN: digits * # + literally, X any digit, Z 1-9, N 2-9, [1-5] a set,\n"
           "           a final . one or more characters, a final ! zero or more.\n"
-          "  TARGET:  ext:EXT | queue:NAME | ivr:NAME | trunk:NAME | conf:ROOM (must exist).\n"
+          "  TARGET:  ext:EXT | queue:NAME | ivr:NAME | trunk:NAME | conf:ROOM | vm:MAILBOX\n"
+          "           (must exist; a mailbox is an extension's or a queue's).\n"
           "  --strip N removes N leading characters, then --prefix P is prepended (trunks).\n"
           "  Every user's extension is dialable without a route; a route with exactly the\n"
           "  extension as its pattern sends that number elsewhere. `route test` shows both.\n",
@@ -67,6 +68,12 @@ static int s_target_exists(ccctl_t *ctx, cc_target_kind_t kind, const char *name
         [CC_TARGET_CONF] = {"conference room",
                             "SELECT 1 FROM conferences WHERE name = $1 FOR KEY SHARE",
                             "add it with `ccctl conf add` first"},
+        [CC_TARGET_VOICEMAIL] =
+            {"mailbox",
+             "WITH u AS (SELECT 1 FROM sip_users WHERE ext = $1 FOR KEY SHARE), "
+             "q AS (SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE) "
+             "SELECT 1 FROM u UNION ALL SELECT 1 FROM q",
+             "a mailbox is an extension's or a queue's"},
     };
     if ((unsigned)kind >= sizeof checks / sizeof checks[0])
         return ccctl_fail(CCCTL_EXIT_USAGE, "unknown target kind");

@@ -17,7 +17,8 @@
  * a deleted one stops, and only a table row with exactly that pattern sends the number
  * elsewhere (wildcards never hide an extension).
  *
- * Targets: "ext:1001", "queue:support", "ivr:main", "trunk:pstn", "conf:sales-weekly". */
+ * Targets: "ext:1001", "queue:support", "ivr:main", "trunk:pstn", "conf:sales-weekly",
+ * "vm:1001" (a mailbox: an extension's, or a queue's by its name). */
 #ifndef CC_DIALPLAN_H
 #define CC_DIALPLAN_H
 
@@ -33,7 +34,8 @@ typedef enum {
     CC_TARGET_QUEUE,
     CC_TARGET_IVR,
     CC_TARGET_TRUNK,
-    CC_TARGET_CONF /* a conference room (ivrd) */
+    CC_TARGET_CONF,     /* a conference room (ivrd) */
+    CC_TARGET_VOICEMAIL /* a mailbox: leave a message (ivrd) */
 } cc_target_kind_t;
 
 typedef struct {

@@ -335,6 +335,10 @@ CC_TEST(dialplan_targets)
     CC_CHECK_INT(kind, CC_TARGET_CONF);
     CC_CHECK_STR(name, "board-room");
     CC_CHECK_STR(cc_target_kind_name(CC_TARGET_CONF), "conf");
+    CC_CHECK_INT(cc_target_parse("vm:1001", &kind, name, sizeof name, err, sizeof err), 0);
+    CC_CHECK_INT(kind, CC_TARGET_VOICEMAIL);
+    CC_CHECK_STR(name, "1001");
+    CC_CHECK_STR(cc_target_kind_name(CC_TARGET_VOICEMAIL), "vm");
     /* and such a route is taken and matched (sipproxy and ccctl route test) */
     cc_dialplan_t *dp = cc_dialplan_new();
     cc_route_t room = {.id = 1, .kind = CC_TARGET_CONF};

@@ -91,8 +91,9 @@ struct sp_call {
     char controller[16]; /* "ivrd", "acdd": who drives the call; "" for direct calls */
     char feature[4], feature_digits[4]; /* a dialled feature code (*45 ...): "45", "1" */
     char reason[128];                   /* overrides the outcome's reason when set */
-    char invite_key[200]; /* the caller's INVITE in sp_dedup ("" for originated calls) */
-    char *offer;          /* the caller's SDP offer (or our own for call.originate) */
+    char divert_reason[16]; /* why a call was sent on to vm:/another target: "busy" ... */
+    char invite_key[200];   /* the caller's INVITE in sp_dedup ("" for originated calls) */
+    char *offer;            /* the caller's SDP offer (or our own for call.originate) */
     sp_sdp_info_t offer_info;
     int a_codec, a_te;       /* what leg A speaks once answered by sipproxy */
     sp_srtp_policy_t srtp_a; /* the caller's (user's or trunk's) SRTP policy */

@@ -37,16 +37,18 @@ static void s_on_handover(cc_bus_t *bus, int status, json_t *result, void *arg)
     sp_call_end(c, status == -ETIMEDOUT ? SP_END_CONTROLLER_DOWN : SP_END_CONTROLLER_FAILED, 0);
 }
 
-/* The controller and its hand-over command for a route kind: ivrd runs IVR flows and
- * conference rooms, acdd queues. */
+/* The controller and its hand-over command for a route kind: ivrd runs IVR flows,
+ * conference rooms and mailboxes, acdd queues. */
 const char *sp_callctl_controller(cc_target_kind_t kind)
 {
-    return kind == CC_TARGET_IVR || kind == CC_TARGET_CONF ? "ivrd" : "acdd";
+    return kind == CC_TARGET_IVR || kind == CC_TARGET_CONF || kind == CC_TARGET_VOICEMAIL ? "ivrd"
+                                                                                          : "acdd";
 }
 
 bool sp_callctl_controlled(cc_target_kind_t kind)
 {
-    return kind == CC_TARGET_IVR || kind == CC_TARGET_QUEUE || kind == CC_TARGET_CONF;
+    return kind == CC_TARGET_IVR || kind == CC_TARGET_QUEUE || kind == CC_TARGET_CONF ||
+           kind == CC_TARGET_VOICEMAIL;
 }
 
 void sp_callctl_handover(sp_call_t *c)
@@ -61,6 +63,14 @@ void sp_callctl_handover(sp_call_t *c)
         cmd = "conf.start";
         args = json_pack("{s:s, s:s, s:s, s:i}", "call_id", c->id, "room", c->route_target,
                          "caller", c->caller, "endpoint_id", c->ea.id);
+    } else if (c->route_kind == CC_TARGET_VOICEMAIL) {
+        /* why the caller is here decides the greeting: "direct" (dialled the mailbox),
+         * or a diversion's "busy", "noanswer", "unavailable", "dnd" */
+        cmd = "vm.deposit";
+        args =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "call_id", c->id, "mailbox",
+                      c->route_target, "reason", c->divert_reason[0] ? c->divert_reason : "direct",
+                      "caller", c->caller, "callee", c->callee, "endpoint_id", c->ea.id);
     } else {
         cmd = "queue.enter";
         args = json_pack("{s:s, s:s, s:s, s:i, s:b}", "call_id", c->id, "queue", c->route_target,

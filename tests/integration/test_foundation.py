@@ -142,6 +142,10 @@ def test_route_add_list_and_bad_input(suite):
     assert r.returncode == 0, r.stderr
     r = suite.ccctl("route", "list")
     assert r.returncode == 0 and "23XX" in r.stdout and "2300" in r.stdout
+    # a number may lead straight to an extension's mailbox
+    suite.ccctl("route", "add", "*2300", "vm:2300", check=True)
+    r = suite.ccctl("route", "test", "*2300")
+    assert r.returncode == 0 and "vm:2300" in r.stdout, r.stdout
     before = table_rows(suite, "dialplan")
     for args, words in [
         (["route", "add", "9[1-", "ext:2300"], ["pattern"]),
@@ -154,6 +158,7 @@ def test_route_add_list_and_bad_input(suite):
         (["route", "add", "778", "trunk:nosuch"], ["nosuch"]),
         (["route", "add", "700", "queue:nosuch"], ["unknown queue 'nosuch'", "queue add"]),
         (["route", "add", "701", "ivr:nosuch"], ["unknown IVR flow 'nosuch'", "ivr load"]),
+        (["route", "add", "702", "vm:9999"], ["unknown mailbox '9999'"]),
         (["route", "add", "777"], []),
     ]:
         r = suite.ccctl(*args)
