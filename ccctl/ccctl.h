@@ -98,6 +98,7 @@ int ccctl_status_main(ccctl_t *ctx, int argc, char **argv);
 int ccctl_migrate_main(ccctl_t *ctx, int argc, char **argv);
 int ccctl_demo_main(ccctl_t *ctx, int argc, char **argv);
 int ccctl_config_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_bus_main(ccctl_t *ctx, int argc, char **argv);
 int ccctl_events_main(ccctl_t *ctx, int argc, char **argv);
 
 void ccctl_user_usage(FILE *out);
@@ -108,6 +109,7 @@ void ccctl_status_usage(FILE *out);
 void ccctl_migrate_usage(FILE *out);
 void ccctl_demo_usage(FILE *out);
 void ccctl_config_usage(FILE *out);
+void ccctl_bus_usage(FILE *out);
 void ccctl_events_usage(FILE *out);
 
 /* IVR flows (ccctl_ivr.c): the group, and loading one file (also for `demo seed`, which

@@ -112,13 +112,12 @@ static void s_prompts_free(s_prompts_t *p)
 static int s_check_with_mediad(s_prompts_t *p)
 {
     cc_config_t *cfg = p->ctx->cfg;
-    char endpoint[4200], name[64], err[256];
-    struct stat st;
-    cc_bus_endpoint(endpoint, sizeof endpoint, cc_config_run_dir(cfg), "mediad", "cmd");
-    if (strncmp(endpoint, "ipc://", 6) != 0 || stat(endpoint + 6, &st) != 0)
+    char name[64], err[256];
+    if (cc_bus_config_surely_down(cfg, "mediad"))
         return -1;
     snprintf(name, sizeof name, "ccctl-%d", (int)getpid());
-    cc_bus_t *bus = cc_bus_new(name, cc_config_run_dir(cfg), 0);
+    char berr[256];
+    cc_bus_t *bus = cc_bus_from_config(name, cfg, 0, berr, sizeof berr);
     if (!bus)
         return -1;
     int rc = 0;

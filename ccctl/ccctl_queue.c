@@ -130,22 +130,19 @@ json_t *ccctl_daemon_call(ccctl_t *ctx, const char *daemon, const char *cmd, jso
         *exit_code = CCCTL_EXIT_USAGE;
         return NULL;
     }
-    const char *run_dir = cc_config_run_dir(cfg);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.cmd", run_dir, daemon);
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    if (cc_bus_config_surely_down(cfg, daemon)) {
         json_decref(args);
-        ccctl_fail(CCCTL_EXIT_REFUSED, "%s is not running (no %s): start it first", daemon, path);
+        ccctl_fail(CCCTL_EXIT_REFUSED, "%s is not running (no %s/%s.cmd): start it first", daemon,
+                   cc_config_run_dir(cfg), daemon);
         ccctl_where_hint(ctx);
         return NULL;
     }
     char name[64], err[256];
     snprintf(name, sizeof name, "ccctl-%d", (int)getpid());
-    cc_bus_t *bus = cc_bus_new(name, run_dir, 0);
+    cc_bus_t *bus = cc_bus_from_config(name, cfg, 0, err, sizeof err);
     if (!bus) {
         json_decref(args);
-        ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create a bus client");
+        ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create a bus client: %s", err);
         return NULL;
     }
     long timeout = cc_config_int(cfg, "ccctl", "status_timeout_ms");
@@ -406,14 +403,11 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
 static json_t *s_live(ccctl_t *ctx)
 {
     cc_config_t *cfg = ccctl_config(ctx);
-    char path[4096];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/acdd.cmd", cfg ? cc_config_run_dir(cfg) : "");
-    if (!cfg || stat(path, &st) != 0)
+    if (!cfg || cc_bus_config_surely_down(cfg, "acdd"))
         return NULL;
     char name[64], err[256];
     snprintf(name, sizeof name, "ccctl-%d", (int)getpid());
-    cc_bus_t *bus = cc_bus_new(name, cc_config_run_dir(cfg), 0);
+    cc_bus_t *bus = cc_bus_from_config(name, cfg, 0, err, sizeof err);
     json_t *res = bus ? cc_bus_call(bus, "acdd", "queue.list", NULL, 1000, err, sizeof err) : NULL;
     cc_bus_destroy(&bus);
     json_t *by = json_object();

@@ -492,9 +492,9 @@ static int s_control(ccctl_t *ctx, const char *sub, int argc, char **argv)
     char name[64], cmd[32], err[512];
     snprintf(name, sizeof name, "ccctl-%d", (int)getpid());
     snprintf(cmd, sizeof cmd, "rec.%s", sub);
-    cc_bus_t *bus = cc_bus_new(name, cc_config_run_dir(ctx->cfg), 0);
+    cc_bus_t *bus = cc_bus_from_config(name, ctx->cfg, 0, err, sizeof err);
     if (!bus)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create the bus client");
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create the bus client: %s", err);
     json_t *res = cc_bus_call(bus, "recorderd", cmd, json_pack("{s:s}", "call_id", args.pos[0]),
                               5000, err, sizeof err);
     cc_bus_destroy(&bus);

@@ -84,12 +84,9 @@ static void s_wait(cc_bus_t *bus, s_gather_t *g)
 
 /* A daemon that is not running has no command socket: say so at once instead of waiting
  * for the timeout. A stale socket (after a crash) still costs the full wait. */
-static bool s_no_socket(const char *run_dir, ccctl_daemon_status_t *st)
+static bool s_no_socket(const cc_config_t *cfg, ccctl_daemon_status_t *st)
 {
-    char endpoint[PATH_MAX + 16];
-    struct stat sb;
-    cc_bus_endpoint(endpoint, sizeof endpoint, run_dir, st->daemon, "cmd");
-    if (strncmp(endpoint, "ipc://", 6) != 0 || stat(endpoint + 6, &sb) == 0)
+    if (!cc_bus_config_surely_down(cfg, st->daemon))
         return false;
     st->done = true;
     snprintf(st->error, sizeof st->error, "not running (no %s.cmd socket)", st->daemon);
@@ -100,14 +97,15 @@ static int s_gather(ccctl_t *ctx, s_gather_t *g)
 {
     char name[64];
     snprintf(name, sizeof name, "ccctl-%d", (int)getpid());
-    cc_bus_t *bus = cc_bus_new(name, cc_config_run_dir(ctx->cfg), 0);
+    char err[512];
+    cc_bus_t *bus = cc_bus_from_config(name, ctx->cfg, 0, err, sizeof err);
     if (!bus)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create the bus client");
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "cannot create the bus client: %s", err);
     cc_bus_set_fd_watcher(bus, s_watch_fd, g);
     for (size_t i = 0; i < N_DAEMONS; i++) {
         g->st[i].daemon = s_daemons[i];
         g->st[i].timeout_ms = g->timeout_ms;
-        if (s_no_socket(cc_config_run_dir(ctx->cfg), &g->st[i])) {
+        if (s_no_socket(ctx->cfg, &g->st[i])) {
             g->no_socket++;
             continue;
         }

@@ -22,6 +22,7 @@ static const struct {
     {"status", ccctl_status_main, ccctl_status_usage, "ask every daemon whether it is up"},
     {"demo", ccctl_demo_main, ccctl_demo_usage, "seed demo users and routes"},
     {"config", ccctl_config_main, ccctl_config_usage, "print an example config, or check one"},
+    {"bus", ccctl_bus_main, ccctl_bus_usage, "CURVE key pairs for the bus across hosts"},
     {"events", ccctl_events_main, ccctl_events_usage, "print the bus catalogue as Markdown"},
     {"ivr", ccctl_ivr_main, ccctl_ivr_usage, "IVR flows: load, check, list, show"},
     {"queue", ccctl_queue_main, ccctl_queue_usage, "ACD queues: add, del, list"},

@@ -193,6 +193,7 @@ void cc_bus_destroy(cc_bus_t **self_p)
     if (self->bound)
         s_unlink_ipc_files(self);
     cc_bus_journal_close(self);
+    cc_bus_net_free(self);
     for (size_t i = 0; i < self->ring_cap; i++)
         free(self->ring[i]);
     free(self->ring);
@@ -220,15 +221,13 @@ int cc_bus_bind(cc_bus_t *self)
     if (!self->pub)
         goto fail;
     zsock_set_sndhwm(self->pub, S_PUB_HWM);
-    cc_bus_endpoint(ep, sizeof ep, self->run_dir, self->name, "pub");
-    if (zsock_bind(self->pub, "%s", ep) < 0)
+    if (cc_bus_net_bind(self, self->pub, "pub", ep, sizeof ep) < 0)
         goto fail;
     self->router = cc_bus_socket_new(self, ZMQ_ROUTER, &fd);
     if (!self->router)
         goto fail;
     zsock_set_maxmsgsize(self->router, S_MAX_MSG);
-    cc_bus_endpoint(ep, sizeof ep, self->run_dir, self->name, "cmd");
-    if (zsock_bind(self->router, "%s", ep) < 0)
+    if (cc_bus_net_bind(self, self->router, "cmd", ep, sizeof ep) < 0)
         goto fail;
     self->bound = true;
     if (cc_bus_journal_open(self) != 0) /* logged; the bus works on without one */

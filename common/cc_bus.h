@@ -42,6 +42,31 @@ typedef struct cc_bus cc_bus_t;
 cc_bus_t *cc_bus_new(const char *name, const char *run_dir, int replay_depth);
 void cc_bus_destroy(cc_bus_t **self_p);
 
+/* Across hosts: the daemons named in `peers` ("mediad=tcp://10.0.0.2:7700 cdrd=tcp://...",
+ * spaces or commas between) are reached over TCP, PORT for events and PORT+1 for commands,
+ * instead of ipc in run_dir; a bus whose own name is listed binds there. Every TCP socket
+ * is CURVE-encrypted and authenticated: this bus's key pair is keys_dir/KEY.cert_secret
+ * (KEY = the bus name up to its first '-', so "ccctl-123" uses ccctl's), a peer's public
+ * certificate allow_dir/PEER.cert, and a client may connect only when its public
+ * certificate is in allow_dir. Call before cc_bus_bind and before any request or
+ * subscription. 0, or -1 with err naming what is wrong. */
+typedef struct {
+    const char *peers;     /* "" or NULL: ipc only, keys not needed */
+    const char *keys_dir;  /* this host's NAME.cert_secret files */
+    const char *allow_dir; /* public NAME.cert of every allowed peer */
+} cc_bus_network_t;
+int cc_bus_set_network(cc_bus_t *self, const cc_bus_network_t *net, char *err, size_t errlen);
+
+/* cc_bus_new + cc_bus_set_network from the instance's config ([common] run_dir, bus_peers,
+ * bus_keys_dir, bus_allow_dir): how daemons and ccctl make their bus. NULL with err. */
+struct cc_config;
+cc_bus_t *cc_bus_from_config(const char *name, const struct cc_config *cfg, int replay_depth,
+                             char *err, size_t errlen);
+/* True when `daemon` is certainly not running: it is reached by ipc and its command socket
+ * file is missing (say so at once instead of waiting for a timeout). False when it may be
+ * running, including every daemon reached over TCP. */
+bool cc_bus_config_surely_down(const struct cc_config *cfg, const char *daemon);
+
 /* Bind PUB and ROUTER. Returns 0, or -errno with an error logged (event=bus.bind_failed). */
 int cc_bus_bind(cc_bus_t *self);
 

@@ -20,6 +20,7 @@
 #define CC_BUS_REQ_ID_MAX 128
 
 typedef struct cc_bus_subsock cc_bus_subsock_t;
+typedef struct cc_bus_net cc_bus_net_t;
 
 /* One subscription on a publisher's SUB socket. */
 typedef struct {
@@ -122,6 +123,7 @@ struct cc_bus {
     cc_bus_watch_t **watches; /* daemons pinged for their epoch (cc_bus_watch.c) */
     size_t nwatches, watches_cap;
     cc_bus_owner_t watch_owner; /* the pings in flight */
+    cc_bus_net_t *net;          /* TCP peers and CURVE keys (cc_bus_net.c); NULL: ipc only */
 };
 
 /* cc_bus_journal.c: open at bind (loading the predecessor's tail), one line per event
@@ -161,6 +163,14 @@ bool cc_bus_sub_drain(cc_bus_t *self, cc_bus_subsock_t *ss);
 bool cc_bus_sub_timers(cc_bus_t *self, uint64_t now_ms);
 int cc_bus_sub_next_ms(cc_bus_t *self, uint64_t now_ms);
 void cc_bus_subs_free(cc_bus_t *self);
+
+/* cc_bus_net.c: where a socket binds or connects, with CURVE on TCP. kind "pub"/"cmd".
+ * The endpoint used is written to ep (for logs). 0, or -1 with errno set and the reason
+ * logged. */
+int cc_bus_net_bind(cc_bus_t *self, zsock_t *sock, const char *kind, char *ep, size_t eplen);
+int cc_bus_net_connect(cc_bus_t *self, zsock_t *sock, const char *peer, const char *kind, char *ep,
+                       size_t eplen);
+void cc_bus_net_free(cc_bus_t *self);
 
 /* Grow an array of `*cap` elements of `size` bytes to hold one more. 0 or -ENOMEM. */
 int cc_bus_grow(void **array, size_t *cap, size_t count, size_t size);

@@ -35,9 +35,8 @@ static cc_bus_dealer_t *s_dealer_get(cc_bus_t *self, const char *target)
     if (!d->sock)
         goto fail;
     char ep[512];
-    cc_bus_endpoint(ep, sizeof ep, self->run_dir, target, "cmd");
-    /* connect() on ipc succeeds even before the target binds; requests queue meanwhile. */
-    if (zsock_connect(d->sock, "%s", ep) < 0) {
+    /* connect() succeeds even before the target binds; requests queue meanwhile. */
+    if (cc_bus_net_connect(self, d->sock, target, "cmd", ep, sizeof ep) < 0) {
         cc_error("bus.connect_failed", "endpoint=%s err=%s", cc_logq(ep),
                  cc_logq(zmq_strerror(errno)));
         cc_bus_socket_destroy(self, &d->sock, d->fd);

@@ -28,8 +28,7 @@ static cc_bus_subsock_t *s_subsock_get(cc_bus_t *self, const char *publisher)
         goto fail;
     zsock_set_rcvhwm(ss->sock, 100000);
     char ep[512];
-    cc_bus_endpoint(ep, sizeof ep, self->run_dir, publisher, "pub");
-    if (zsock_connect(ss->sock, "%s", ep) < 0) {
+    if (cc_bus_net_connect(self, ss->sock, publisher, "pub", ep, sizeof ep) < 0) {
         cc_error("bus.connect_failed", "endpoint=%s err=%s", cc_logq(ep),
                  cc_logq(zmq_strerror(errno)));
         cc_bus_socket_destroy(self, &ss->sock, ss->fd);

@@ -228,9 +228,10 @@ static void s_start_bus(cc_daemon_t *self)
     if (rc)
         s_fail(self, 1, "cannot create run directory %s: %s", run_dir, strerror(-rc));
     int depth = (int)cc_config_int(self->cfg, "common", "bus_replay_depth");
-    self->bus = cc_bus_new(self->spec->name, run_dir, depth);
-    if (!self->bus)
-        s_fail(self, 1, "cannot create the bus");
+    char err[512] = "";
+    self->bus = cc_bus_from_config(self->spec->name, self->cfg, depth, err, sizeof err);
+    if (!self->bus) /* a configuration problem (keys, peers): fix the config, not a retry */
+        s_fail(self, 2, "cannot set up the bus: %s", err);
     rc = cc_bus_bind(self->bus);
     if (rc)
         s_fail(self, 1, "cannot bind the bus in %s: %s", run_dir, strerror(-rc));

@@ -541,17 +541,19 @@ class Suite:
 
     # -- daemons
 
-    def start(self, *names, wait=True, timeout=30, conf=None, env=None, args=None):
-        """Start daemons (default: the suite's list) and wait until each sent READY=1."""
+    def start(self, *names, wait=True, timeout=30, conf=None, env=None, args=None, wrap=None):
+        """Start daemons (default: the suite's list) and wait until each sent READY=1.
+        `wrap` is a command the daemon runs under, e.g. ["ip", "netns", "exec", NS]: it
+        must exec the daemon, so the PID stays the daemon's."""
         names = list(names) or self.daemons_wanted
         for n in names:
-            self._spawn(n, conf=conf, env=env, args=args)
+            self._spawn(n, conf=conf, env=env, args=args, wrap=wrap)
         if wait:
             for n in names:
                 self.wait_ready(n, timeout=timeout)
         return self
 
-    def _spawn(self, name, conf=None, env=None, args=None):
+    def _spawn(self, name, conf=None, env=None, args=None, wrap=None):
         if name in self.procs and self.procs[name].proc.poll() is None:
             raise HarnessError("%s is already running (pid %d)" % (name, self.procs[name].pid))
         notify = self.notify.add(name)
@@ -560,7 +562,8 @@ class Suite:
             e["WATCHDOG_USEC"] = str(self.watchdog_usec)
         e.update(env or {})
         log_path = self.log_dir / ("%s.log" % name)
-        cmd = [str(BIN_DIR / name), "-c", str(conf or self.conf_path)] + list(args or [])
+        cmd = list(wrap or []) + [str(BIN_DIR / name), "-c", str(conf or self.conf_path)] + \
+            list(args or [])
         with open(log_path, "ab") as log:
             log.write(("---- start %s\n" % " ".join(cmd)).encode())
             log.flush()
