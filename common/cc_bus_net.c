@@ -32,8 +32,8 @@ struct cc_bus_net {
     s_peer_t *peers;
     size_t npeers;
     char *keys_dir, *allow_dir;
-    zcert_t *own;    /* this bus's key pair */
-    zactor_t *auth;  /* ZAP handler, while this bus binds TCP */
+    zcert_t *own;   /* this bus's key pair */
+    zactor_t *auth; /* ZAP handler, while this bus binds TCP */
 };
 
 static const s_peer_t *s_peer(const cc_bus_net_t *net, const char *name)
@@ -92,8 +92,8 @@ static int s_parse_peer(const char *tok, size_t len, s_peer_t *p, char *err, siz
     }
     if (port < 1 || port > 65534) {
         cc_errf(err, errlen,
-                "bus_peers: %s's port '%.*s' is not 1-65534 (it takes PORT and PORT+1)",
-                p->name, (int)dlen, colon + 1);
+                "bus_peers: %s's port '%.*s' is not 1-65534 (it takes PORT and PORT+1)", p->name,
+                (int)dlen, colon + 1);
         return -1;
     }
     p->port = (int)port;

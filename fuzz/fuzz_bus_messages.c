@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "cc_bus.h"
 #include "cc_events.h"
 #include "cc_log.h"
@@ -52,11 +53,7 @@ static void s_as_command(json_t *msg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool ready;
-    if (!ready) {
-        cc_log_init("fuzz", (cc_log_level_t)(CC_LOG_ERROR + 1)); /* quiet */
-        ready = true;
-    }
+    fuzz_quiet();
     cdr_core_t *core = cdr_core_new(16);
     size_t at = 0;
     while (at < size) {

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_input.h"
 #include "cc_config.h"
 #include "cc_log.h"
 
@@ -15,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int fd = -1;
     static char path[64];
     if (fd < 0) {
-        cc_log_init("fuzz", (cc_log_level_t)(CC_LOG_ERROR + 1)); /* quiet */
+        fuzz_quiet();
         fd = memfd_create("fuzz-config", 0);
         if (fd < 0)
             abort();

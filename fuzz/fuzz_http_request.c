@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "cc_log.h"
 #include "wd_route.h"
 
@@ -33,16 +34,10 @@ static json_t *s_query(const char *q)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool ready;
-    if (!ready) {
-        cc_log_init("fuzz", (cc_log_level_t)(CC_LOG_ERROR + 1)); /* quiet */
-        ready = true;
-    }
-    char *text = malloc(size + 1);
+    fuzz_quiet();
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char *nl = strchr(text, '\n');
     const char *rest = nl ? nl + 1 : "";
     if (nl)

@@ -5,21 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "cc_log.h"
 #include "ivr_flow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool ready;
-    if (!ready) {
-        cc_log_init("fuzz", (cc_log_level_t)(CC_LOG_ERROR + 1)); /* quiet */
-        ready = true;
-    }
-    char *text = malloc(size + 1);
+    fuzz_quiet();
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     ivr_flow_errors_t errors;
     ivr_flow_t *flow = ivr_flow_parse(text, NULL, &errors);
     if (flow) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "sp_sdp.h"
 #include "sp_srtp.h"
 
@@ -14,11 +15,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *in = malloc(size + 1);
+    char *in = fuzz_text(data, size);
     if (!in)
         return 0;
-    memcpy(in, data, size);
-    in[size] = '\0';
     sp_sdp_info_t info, again;
     const char *why = NULL;
     char *out = sp_sdp_rewrite(in, "192.0.2.7", 30000, &info, &why);
