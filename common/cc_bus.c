@@ -624,7 +624,7 @@ bool cc_bus_dispatch(cc_bus_t *self)
      * socket until one whole pass finds nothing to read. */
     bool progress;
     do {
-        progress = false;
+        progress = cc_bus_net_drain(self);
         if (self->router)
             progress = s_drain_router(self) || progress;
         for (size_t i = 0; i < self->nsubs; i++)

@@ -1,13 +1,15 @@
 /* cc_bus_net.c - the bus across hosts: which daemons are reached over TCP rather than ipc,
  * and CURVE on every TCP socket. A bus that binds TCP is a CURVE server with this host's
- * key pair and runs a ZAP handler (czmq's zauth) that admits only the public keys found in
- * the allow directory, so a process without an allowed key can neither subscribe to
- * events nor send commands. A bus that connects over TCP is a CURVE client that knows the
+ * key pair and answers ZAP (RFC 27) itself, on its own loop: it admits only the public keys
+ * found in the allow directory, so a process without an allowed key can neither subscribe
+ * to events nor send commands, and it logs who was admitted or refused, from where and with
+ * which key, so an operator sees a misconfigured host at once. A bus that connects over TCP is a CURVE client that knows the
  * server's public key from the same directory, so it cannot be fooled by an impostor
  * either. ipc stays as it was: on one host the run directory's permissions guard it. */
 #include "cc_bus_priv.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +30,32 @@ typedef struct {
     int port; /* events; commands on port + 1 */
 } s_peer_t;
 
+/* A public key from the allow directory. */
+typedef struct {
+    char name[S_NAME_MAX]; /* the file's name without .cert */
+    uint8_t key[32];
+} s_allowed_t;
+
+#define S_REFUSALS 32 /* refused keys remembered, so a peer retrying does not flood the log */
+
+typedef struct {
+    uint8_t key[32];
+    uint64_t logged_ms; /* when last logged */
+    unsigned unlogged;  /* refusals since */
+} s_refusal_t;
+
 struct cc_bus_net {
     s_peer_t *peers;
     size_t npeers;
     char *keys_dir, *allow_dir;
-    zcert_t *own;   /* this bus's key pair */
-    zactor_t *auth; /* ZAP handler, while this bus binds TCP */
+    zcert_t *own; /* this bus's key pair */
+    zsock_t *zap; /* the ZAP handler's socket, while this bus binds TCP */
+    int zap_fd;
+    s_allowed_t *allowed;
+    size_t nallowed;
+    struct timespec allow_mtime; /* of the directory when it was read */
+    bool allow_read;
+    s_refusal_t refusals[S_REFUSALS];
 };
 
 static const s_peer_t *s_peer(const cc_bus_net_t *net, const char *name)
@@ -201,8 +223,10 @@ void cc_bus_net_free(cc_bus_t *self)
     cc_bus_net_t *net = self->net;
     if (!net)
         return;
-    zactor_destroy(&net->auth);
+    if (net->zap)
+        cc_bus_socket_destroy(self, &net->zap, net->zap_fd);
     zcert_destroy(&net->own);
+    free(net->allowed);
     free(net->peers);
     free(net->keys_dir);
     free(net->allow_dir);
@@ -215,20 +239,171 @@ static void s_tcp_endpoint(const s_peer_t *p, const char *kind, char *ep, size_t
     snprintf(ep, eplen, "tcp://%s:%d", p->host, p->port + (strcmp(kind, "cmd") == 0 ? 1 : 0));
 }
 
-/* The ZAP handler: admits CURVE clients whose public key is in allow_dir (re-read when
- * the directory changes, so a key added or removed takes effect without a restart). */
-static int s_start_auth(cc_bus_t *self)
+/* ---- the ZAP handler --------------------------------------------------------------- */
+
+/* (Re)read the allow directory when it changed since the last read: a key added or
+ * removed takes effect for the next connection, without a restart. */
+static void s_load_allowed(cc_bus_net_t *net)
 {
-    if (self->net->auth)
+    struct stat st;
+    if (stat(net->allow_dir, &st) != 0) {
+        cc_error("bus.allow_dir_unreadable", "dir=%s err=%s", cc_logq(net->allow_dir),
+                 cc_logq(strerror(errno)));
+        net->nallowed = 0;
+        return;
+    }
+    if (net->allow_read && st.st_mtim.tv_sec == net->allow_mtime.tv_sec &&
+        st.st_mtim.tv_nsec == net->allow_mtime.tv_nsec)
+        return;
+    net->allow_mtime = st.st_mtim;
+    net->allow_read = true;
+    net->nallowed = 0;
+    DIR *dir = opendir(net->allow_dir);
+    struct dirent *de;
+    while (dir && (de = readdir(dir)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n <= 5 || strcmp(de->d_name + n - 5, ".cert") != 0 || n - 5 >= S_NAME_MAX)
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", net->allow_dir, de->d_name);
+        zcert_t *cert = zcert_load(path);
+        if (!cert) {
+            cc_warn("bus.allow_cert_unreadable", "path=%s", cc_logq(path));
+            continue;
+        }
+        s_allowed_t *grown = realloc(net->allowed, (net->nallowed + 1) * sizeof *grown);
+        if (grown) {
+            net->allowed = grown;
+            s_allowed_t *a = &net->allowed[net->nallowed++];
+            snprintf(a->name, sizeof a->name, "%.*s", (int)(n - 5), de->d_name);
+            memcpy(a->key, zcert_public_key(cert), sizeof a->key);
+        }
+        zcert_destroy(&cert);
+    }
+    if (dir)
+        closedir(dir);
+    cc_info("bus.allow_list", "dir=%s keys=%zu", cc_logq(net->allow_dir), net->nallowed);
+}
+
+static const s_allowed_t *s_allowed(cc_bus_net_t *net, const uint8_t *key)
+{
+    s_load_allowed(net);
+    for (size_t i = 0; i < net->nallowed; i++)
+        if (!memcmp(net->allowed[i].key, key, 32))
+            return &net->allowed[i];
+    return NULL;
+}
+
+/* A refusal is logged the first time a key is refused, then at most once a minute with
+ * how many refusals the log did not show. */
+static void s_log_refusal(cc_bus_net_t *net, const char *address, const uint8_t *key,
+                          const char *why)
+{
+    uint64_t now = cc_bus_now_ms();
+    s_refusal_t *slot = NULL, *oldest = &net->refusals[0];
+    for (size_t i = 0; i < S_REFUSALS; i++) {
+        if (!memcmp(net->refusals[i].key, key, 32) && net->refusals[i].logged_ms) {
+            slot = &net->refusals[i];
+            break;
+        }
+        if (net->refusals[i].logged_ms < oldest->logged_ms)
+            oldest = &net->refusals[i];
+    }
+    if (slot && now - slot->logged_ms < 60000) {
+        slot->unlogged++;
+        return;
+    }
+    unsigned unlogged = slot ? slot->unlogged : 0;
+    if (!slot) {
+        slot = oldest;
+        memcpy(slot->key, key, 32);
+    }
+    slot->logged_ms = now ? now : 1;
+    slot->unlogged = 0;
+    char z85[41] = "";
+    zmq_z85_encode(z85, key, 32);
+    cc_warn("bus.peer_refused",
+            "address=%s key=%s reason=%s refused_since_last_log=%u fix=\"put the peer's NAME.cert "
+            "in %s\"",
+            cc_logq(address), z85, cc_logq(why), unlogged, net->allow_dir);
+}
+
+static void s_zap_reply(zsock_t *sock, const zmq_msg_t *request_id, const char *code,
+                        const char *text, const char *user)
+{
+    void *s = zsock_resolve(sock);
+    zmq_send(s, "1.0", 3, ZMQ_SNDMORE);
+    zmq_send(s, zmq_msg_data((zmq_msg_t *)request_id), zmq_msg_size((zmq_msg_t *)request_id),
+             ZMQ_SNDMORE);
+    zmq_send(s, code, strlen(code), ZMQ_SNDMORE);
+    zmq_send(s, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(s, user, strlen(user), ZMQ_SNDMORE);
+    zmq_send(s, "", 0, 0);
+}
+
+static bool s_frame_is(zmq_msg_t *m, const char *text)
+{
+    return zmq_msg_size(m) == strlen(text) && !memcmp(zmq_msg_data(m), text, strlen(text));
+}
+
+/* One ZAP request: [version][request id][domain][address][routing id][mechanism][key]. */
+static void s_zap_answer(cc_bus_t *self, zmq_msg_t *f, int n)
+{
+    cc_bus_net_t *net = self->net;
+    char address[64] = "?";
+    if (n >= 4)
+        snprintf(address, sizeof address, "%.*s", (int)zmq_msg_size(&f[3]),
+                 (const char *)zmq_msg_data(&f[3]));
+    if (n < 7 || !s_frame_is(&f[0], "1.0") || !s_frame_is(&f[5], "CURVE") ||
+        zmq_msg_size(&f[6]) != 32) {
+        cc_warn("bus.peer_refused", "address=%s reason=\"not a CURVE client\"", cc_logq(address));
+        if (n >= 2)
+            s_zap_reply(net->zap, &f[1], "400", "CURVE only", "");
+        return;
+    }
+    const uint8_t *key = zmq_msg_data(&f[6]);
+    const s_allowed_t *a = s_allowed(net, key);
+    if (!a) {
+        s_log_refusal(net, address, key, "key not in the allow list");
+        s_zap_reply(net->zap, &f[1], "400", "key not allowed", "");
+        return;
+    }
+    cc_info("bus.peer_admitted", "name=%s address=%s", cc_logq(a->name), cc_logq(address));
+    s_zap_reply(net->zap, &f[1], "200", "OK", a->name);
+}
+
+bool cc_bus_net_drain(cc_bus_t *self)
+{
+    if (!self->net || !self->net->zap)
+        return false;
+    bool any = false;
+    while (cc_bus_readable(self->net->zap)) {
+        zmq_msg_t frames[8];
+        int n = cc_bus_recv_frames(self->net->zap, frames, 8);
+        if (n == 0)
+            break;
+        s_zap_answer(self, frames, n);
+        cc_bus_close_frames(frames, n);
+        any = true;
+    }
+    return any;
+}
+
+/* The ZAP handler must be there before the first CURVE socket binds: without one,
+ * libzmq lets every client in. */
+static int s_start_zap(cc_bus_t *self)
+{
+    cc_bus_net_t *net = self->net;
+    if (net->zap)
         return 0;
-    self->net->auth = zactor_new(zauth, NULL);
-    if (!self->net->auth)
+    net->zap = cc_bus_socket_new(self, ZMQ_REP, &net->zap_fd);
+    if (!net->zap)
         return -1;
-    if (zstr_sendx(self->net->auth, "CURVE", self->net->allow_dir, NULL) != 0 ||
-        zsock_wait(self->net->auth) != 0) {
-        zactor_destroy(&self->net->auth);
+    if (zsock_bind(net->zap, "inproc://zeromq.zap.01") < 0) {
+        cc_bus_socket_destroy(self, &net->zap, net->zap_fd);
         return -1;
     }
+    s_load_allowed(net);
     return 0;
 }
 
@@ -240,7 +415,7 @@ int cc_bus_net_bind(cc_bus_t *self, zsock_t *sock, const char *kind, char *ep, s
         return zsock_bind(sock, "%s", ep) < 0 ? -1 : 0;
     }
     s_tcp_endpoint(me, kind, ep, eplen);
-    if (s_start_auth(self) != 0) {
+    if (s_start_zap(self) != 0) {
         cc_error("bus.auth_failed", "endpoint=%s reason=\"cannot start the ZAP handler\"",
                  cc_logq(ep));
         errno = EIO;

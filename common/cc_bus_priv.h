@@ -171,6 +171,8 @@ int cc_bus_net_bind(cc_bus_t *self, zsock_t *sock, const char *kind, char *ep, s
 int cc_bus_net_connect(cc_bus_t *self, zsock_t *sock, const char *peer, const char *kind, char *ep,
                        size_t eplen);
 void cc_bus_net_free(cc_bus_t *self);
+/* Answer the ZAP requests waiting (a bus that binds TCP); true if there were any. */
+bool cc_bus_net_drain(cc_bus_t *self);
 
 /* Grow an array of `*cap` elements of `size` bytes to hold one more. 0 or -ENOMEM. */
 int cc_bus_grow(void **array, size_t *cap, size_t count, size_t size);

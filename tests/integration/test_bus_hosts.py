@@ -102,6 +102,9 @@ def test_cdrd_on_another_host_over_curve(make_suite, tmp_path, other_host):
         assert res["ok"] == 5, res
         time.sleep(3)
         assert _cdrs(s) == 10, "a cdrd without an allowed key got events"
+        # sipproxy's log says who was turned away, from where, and what to do
+        refused = [ln for ln in s.log("sipproxy").splitlines() if "bus.peer_refused" in ln]
+        assert refused and "address=%s" % there in refused[0] and "fix=" in refused[0], refused
 
         # back with its own key, it catches up from sipproxy's replay: nothing lost
         s.stop("cdrd")
