@@ -32,6 +32,7 @@ typedef struct {
     int64_t packets_in, bytes_in, packets_out, bytes_out, lost, out_of_order;
     double jitter_ms;
     int64_t max_gap_ms;
+    int64_t srtp_auth_failed, srtp_replayed; /* SRTP packets refused (0 on a plain leg) */
 } cdr_leg_stats_t;
 
 typedef enum {

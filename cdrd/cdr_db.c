@@ -65,9 +65,10 @@ static const struct {
      18},
     {"cdr_leg_insert",
      "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, "
-     "lost, out_of_order, jitter_ms, max_gap_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
-     "$7, $8, $9, $10, " S_TS(11) ") ON CONFLICT DO NOTHING",
-     11},
+     "lost, out_of_order, jitter_ms, max_gap_ms, srtp_auth_failed, srtp_replayed, created_at) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, " S_TS(
+         13) ") ON CONFLICT DO NOTHING",
+     13},
 };
 
 /* Text parameters for one statement: numbers are printed into fixed slots. */
@@ -271,6 +272,8 @@ static int s_insert_leg(cdr_db_t *self, const cdr_row_t *r, cdr_leg_t leg, PGres
     p.values[p.count] = p.numbers[p.count];
     p.count++;
     s_int(&p, st->max_gap_ms);
+    s_int(&p, st->srtp_auth_failed > 0 ? st->srtp_auth_failed : 0);
+    s_int(&p, st->srtp_replayed > 0 ? st->srtp_replayed : 0);
     s_int(&p, r->created_us); /* the CDR's partition key, so legs live in its month */
     *res = s_exec(self, "cdr_leg_insert", &p);
     return *res ? 0 : -1;

@@ -12,6 +12,7 @@
 #include "cc_map.h"
 
 /* bigint[] of microseconds -> timestamptz, exactly. */
+#define S_LEG_COLS 13 /* cdr_bulk_leg_insert's arrays, filled by s_add_leg */
 #define S_TS(col) "(to_timestamp(0) + " col " * interval '1 microsecond')"
 
 static const struct {
@@ -59,13 +60,13 @@ static const struct {
      18},
     {"cdr_bulk_leg_insert",
      "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, lost, "
-     "out_of_order, jitter_ms, max_gap_ms, created_at) "
-     "SELECT c, l, pi, bi, po, bo, lo, oo, j, g, " S_TS(
+     "out_of_order, jitter_ms, max_gap_ms, srtp_auth_failed, srtp_replayed, created_at) "
+     "SELECT c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, " S_TS(
          "cu") " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], "
                "$6::bigint[], $7::bigint[], $8::bigint[], $9::real[], $10::integer[], "
-               "$11::bigint[]) AS u(c, l, pi, bi, po, bo, lo, oo, j, g, cu) "
-               "ON CONFLICT DO NOTHING",
-     11},
+               "$11::bigint[], $12::bigint[], $13::bigint[]) "
+               "AS u(c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, cu) ON CONFLICT DO NOTHING",
+     S_LEG_COLS},
 };
 
 /* One column: a Postgres array literal, "{...}", growing as elements are added. */
@@ -281,7 +282,9 @@ static void s_add_leg(s_cols_t *p, const cdr_row_t *r, cdr_leg_t leg)
     s_int(&p->cols[7], st->out_of_order);
     s_fmt(&p->cols[8], "%.3f", st->jitter_ms);
     s_int(&p->cols[9], st->max_gap_ms);
-    s_int(&p->cols[10], r->created_us);
+    s_int(&p->cols[10], st->srtp_auth_failed > 0 ? st->srtp_auth_failed : 0);
+    s_int(&p->cols[11], st->srtp_replayed > 0 ? st->srtp_replayed : 0);
+    s_int(&p->cols[12], r->created_us);
 }
 
 /* Which rows the insert returned: mark them stored (a call id once per batch). */
@@ -314,7 +317,7 @@ int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *
         return 0;
     s_cols_t cdrs, legs;
     s_cols_init(&cdrs, 18);
-    s_cols_init(&legs, 11);
+    s_cols_init(&legs, S_LEG_COLS);
     for (cdr_row_t *row = cdr_batch_first_row(batch); row; row = cdr_batch_next_row(batch))
         s_add_row(&cdrs, row);
     PGresult *res = s_cols_exec(pg, "cdr_bulk_insert", &cdrs);

@@ -93,6 +93,8 @@ void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)
     json_t *jitter = json_object_get(stats, "jitter_ms");
     out->jitter_ms = json_is_number(jitter) ? json_number_value(jitter) : 0.0;
     out->max_gap_ms = s_int(stats, "max_gap_ms");
+    out->srtp_auth_failed = s_int(stats, "srtp_auth_failed");
+    out->srtp_replayed = s_int(stats, "srtp_replayed");
 }
 
 static const char *s_str(json_t *body, const char *key)

@@ -75,7 +75,8 @@ CC_TEST(cdr_decode_ended_with_media)
         "\"hangup_side\":\"callee\",\"sip_code\":200,\"reason\":\"callee hung up\","
         "\"media\":{\"caller\":{\"packets_in\":3000,\"bytes_in\":516000,\"packets_out\":2990,"
         "\"bytes_out\":514280,\"lost\":3,\"out_of_order\":1,\"jitter_ms\":2.5,"
-        "\"max_gap_ms\":80,\"dropped\":0},\"callee\":{\"packets_in\":2990,\"jitter_ms\":1}}}",
+        "\"max_gap_ms\":80,\"dropped\":5,\"srtp_auth_failed\":4,\"srtp_replayed\":1},\"callee\":{"
+        "\"packets_in\":2990,\"jitter_ms\":1}}}",
         &ev, id, &body);
     CC_CHECK_INT(rc, 1);
     CC_CHECK_INT(ev.kind, CDR_EV_ENDED);
@@ -93,7 +94,10 @@ CC_TEST(cdr_decode_ended_with_media)
     CC_CHECK_INT(a->out_of_order, 1);
     CC_CHECK_NEAR(a->jitter_ms, 2.5, 1e-9);
     CC_CHECK_INT(a->max_gap_ms, 80);
+    CC_CHECK_INT(a->srtp_auth_failed, 4);
+    CC_CHECK_INT(a->srtp_replayed, 1);
     CC_CHECK_INT(b->packets_in, 2990);
+    CC_CHECK_INT(b->srtp_auth_failed, 0);   /* a plain leg */
     CC_CHECK_INT(b->bytes_out, 0);          /* absent keys are 0 */
     CC_CHECK_NEAR(b->jitter_ms, 1.0, 1e-9); /* an integer where a real is expected */
     json_decref(body);

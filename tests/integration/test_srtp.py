@@ -15,10 +15,10 @@ import pytest
 
 import suite as sm
 from helpers.audio import make_tone, tone_share_samples, ulaw_decode
-from helpers.bus import bus_ok, wait_event
+from helpers.bus import bus_ok, wait_event, wait_until
 from helpers.phones import assert_hears, tone_phones
 
-DAEMONS = ["sipproxy", "mediad"]
+DAEMONS = ["sipproxy", "mediad", "cdrd"]
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 
@@ -161,6 +161,17 @@ def test_srtp_phone_calls_plain_phone(srtp):
     assert caller.get("srtp_auth_failed", 0) >= 3 and caller.get("srtp_replayed", 0) >= 3, ended
     assert (ended["media"]["callee"]["srtp_auth_failed"],
             ended["media"]["callee"]["srtp_replayed"]) == (0, 0), ended
+    # and the CDR keeps them per leg, as mediad counted them
+    legs = {}
+
+    def stored():
+        legs.update({r[0]: r[1:] for r in s.psql(
+            "SELECT leg, srtp_auth_failed, srtp_replayed FROM cdr_legs WHERE call_id = %s",
+            (cid,))})
+        return len(legs) == 2
+    wait_until(stored, timeout=10, what="the call's legs in cdr_legs")
+    assert legs["caller"] == (caller["srtp_auth_failed"], caller["srtp_replayed"]), legs
+    assert legs["callee"] == (0, 0), legs
     # no key in any log line
     for d in DAEMONS:
         assert "inline:" not in s.log(d), "%s logged an SRTP key" % d
