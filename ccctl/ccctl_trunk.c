@@ -15,7 +15,7 @@
 void ccctl_trunk_usage(FILE *out)
 {
     fputs("usage: ccctl trunk add NAME --host HOST[:PORT] [--user U --password P]\n"
-          "                           [--transport udp|tcp] [--srtp required|optional|off]\n"
+          "                           [--transport udp|tcp|tls] [--srtp required|optional|off]\n"
           "       ccctl trunk del NAME\n"
           "       ccctl trunk list [--json]\n"
           "  NAME: 1-63 of A-Z a-z 0-9 _ . -; PORT defaults to 5060, IPv6 as [addr]:port.\n"
@@ -59,8 +59,9 @@ static int s_check_add(const ccctl_args_t *args, s_trunk_t *t)
     if (ccctl_hostport_parse(hostport, 5060, t->host, sizeof t->host, &port, err, sizeof err))
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --host: %s", err);
     snprintf(t->port, sizeof t->port, "%d", port);
-    if (strcmp(t->transport, "udp") != 0 && strcmp(t->transport, "tcp") != 0)
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --transport '%s': udp or tcp", t->transport);
+    if (strcmp(t->transport, "udp") != 0 && strcmp(t->transport, "tcp") != 0 &&
+        strcmp(t->transport, "tls") != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --transport '%s': udp, tcp or tls", t->transport);
     if (!t->user != !pw)
         return ccctl_usage_fail(ccctl_trunk_usage, "--user and --password go together");
     if (t->user && !t->user[0])

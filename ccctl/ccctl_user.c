@@ -19,6 +19,7 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user passwd EXT --password PW\n"
           "       ccctl user del EXT\n"
           "       ccctl user digest EXT ALGORITHMS|default\n"
+          "       ccctl user tls EXT required|optional|off\n"
           "       ccctl user list [--json]\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
@@ -26,7 +27,9 @@ void ccctl_user_usage(FILE *out)
           "  (the default: SRTP when the phone offers it) or off (plain RTP only).\n"
           "  ALGORITHMS: the digest challenges sipproxy sends this user, preferred first:\n"
           "  \"SHA-256 MD5\", \"MD5 SHA-256\", SHA-256 or MD5 (SHA-256 needs a phone that speaks\n"
-          "  RFC 8760); default: [sipproxy] digest_algorithms.\n",
+          "  RFC 8760); default: [sipproxy] digest_algorithms.\n"
+          "  tls: required (REGISTER and calls only over TLS, only TLS registrations rung),\n"
+          "  optional (the default) or off (a request over TLS gets 403).\n",
           out);
 }
 
@@ -197,6 +200,32 @@ static int s_del(ccctl_t *ctx, int argc, char **argv)
     return CCCTL_EXIT_OK;
 }
 
+/* `user tls EXT POLICY`: whether the phone must, may or must not use TLS. */
+static int s_tls(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "EXT POLICY", ccctl_user_usage);
+    if (rc != 0)
+        return rc;
+    const char *ext = args.pos[0], *policy = args.pos[1];
+    if (strcmp(policy, "required") && strcmp(policy, "optional") && strcmp(policy, "off"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad TLS policy '%s': required, optional or off",
+                          policy);
+    if ((rc = s_check_ext(ext)) != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *params[] = {ext, policy};
+    PGresult *res =
+        cc_pg_exec_params(ctx->pg, "UPDATE sip_users SET tls = $2 WHERE ext = $1", 2, params);
+    if (!res)
+        return ccctl_db_fail(ctx, "setting the TLS policy failed");
+    bool found = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (!found)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no extension %s", ext);
+    printf("extension %s: TLS %s\n", ext, policy);
+    return CCCTL_EXIT_OK;
+}
+
 /* `user digest EXT ALGS|default`: which digest challenges this user gets. */
 static int s_digest(ccctl_t *ctx, int argc, char **argv)
 {
@@ -299,8 +328,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},       {"passwd", s_passwd}, {"del", s_del},
-        {"digest", s_digest}, {"list", s_list},     {NULL, NULL},
+        {"add", s_add},   {"passwd", s_passwd}, {"del", s_del}, {"digest", s_digest},
+        {"list", s_list}, {"tls", s_tls},       {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }

@@ -39,7 +39,7 @@ struct sp_db {
 };
 
 static const char *S_SQL_USERS =
-    "SELECT ext, name, ha1, enabled, ha1_sha256, coalesce(digest_algorithms, ''), srtp "
+    "SELECT ext, name, ha1, enabled, ha1_sha256, coalesce(digest_algorithms, ''), srtp, tls "
     "FROM sip_users WHERE realm = $1";
 static const char *S_SQL_TRUNKS =
     "SELECT name, host, port, coalesce(username, ''), coalesce(password, ''), transport, "
@@ -103,6 +103,7 @@ static int s_load_users(cc_pg_t *pg, const char *realm, sp_directory_t *dir, cc_
             sp_digest_algs_parse(algs, u.digest_algs, &u.digest_nalgs, why, sizeof why) != 0)
             u.digest_nalgs = 0; /* the default; the table's CHECK keeps out anything else */
         (void)sp_srtp_policy_parse(PQgetvalue(r, i, 6), &u.srtp); /* else optional */
+        (void)sp_tls_policy_parse(PQgetvalue(r, i, 7), &u.tls);   /* else optional */
         sp_directory_add_user(dir, &u);
         if (u.enabled && cc_dialplan_add_extension(dp, u.ext) != 0)
             cc_warn("sip.extension_not_routed", "ext=%s reason=\"not 2-15 digits\"",

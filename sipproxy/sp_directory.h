@@ -11,6 +11,7 @@
 #include "sp_digest.h"
 #include "sp_monitor_acl.h"
 #include "sp_srtp.h"
+#include "sp_tls_policy.h"
 
 typedef struct {
     char ext[16];
@@ -21,6 +22,7 @@ typedef struct {
     sp_digest_alg_t digest_algs[2];
     bool enabled;
     sp_srtp_policy_t srtp;
+    sp_tls_policy_t tls;
 } sp_user_t;
 
 typedef struct {

@@ -37,9 +37,12 @@ static int s_resolve_ext(sp_call_t *c, const char *ext, const char *label)
     sp_proxy_t *p = c->proxy;
     sp_contact_t found[SP_MAX_CONTACTS];
     size_t n = sp_registry_lookup(p->reg, ext, (uint64_t)time(NULL), found, SP_MAX_CONTACTS);
+    const sp_user_t *user = sp_directory_user(p->dir, ext);
     int added = 0;
     for (size_t i = 0; i < n; i++) {
         const sp_contact_t *t = &found[i];
+        if (user && !sp_tls_policy_contact_ok(user->tls, t->transport))
+            continue; /* registered before the policy changed: not rung */
         sp_dial_t *d = s_dial_new(c);
         if (!d)
             break;

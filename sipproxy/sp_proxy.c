@@ -167,6 +167,17 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
         s_challenge(self, nh, user, proxy_auth, true);
         return -1;
     }
+    bool over_tls = sip->sip_via && sip->sip_via->v_protocol &&
+                    strcasestr(sip->sip_via->v_protocol, "TLS") != NULL;
+    const char *refusal = sp_tls_policy_refusal(user->tls, over_tls);
+    if (refusal) { /* the password was right: not an attack, so not throttled */
+        self->tls_policy_refused++;
+        cc_info("sip.tls_policy_refused", "source=%s user=%s method=%s policy=%s over_tls=%s",
+                src->hostport, cc_logq(user->ext), method, sp_tls_policy_name(user->tls),
+                over_tls ? "yes" : "no");
+        nua_respond(nh, 403, refusal, NUTAG_WITH_THIS(self->nua), TAG_END());
+        return -1;
+    }
     *user_out = user;
     return 0;
 }
@@ -607,6 +618,8 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
     json_object_set_new(details, "auth_failures", json_integer((json_int_t)self->auth_failures));
     json_object_set_new(details, "auth_throttled", json_integer((json_int_t)self->auth_throttled));
     json_object_set_new(details, "auth_replays", json_integer((json_int_t)self->auth_replays));
+    json_object_set_new(details, "tls_policy_refused",
+                        json_integer((json_int_t)self->tls_policy_refused));
     json_object_set_new(details, "invites_shed",
                         json_integer((json_int_t)self->admission.shed_total));
     json_object_set_new(details, "invites_repeated",

@@ -72,6 +72,7 @@ struct sp_proxy {
     int sync_timer;
     /* counters for status */
     uint64_t registers_ok, auth_failures, auth_throttled, auth_replays, invites_repeated;
+    uint64_t tls_policy_refused; /* right password, wrong transport for the user's TLS policy */
 };
 
 /* Where a request came from: ip and port from the transport, and udp/tcp. */

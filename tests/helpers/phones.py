@@ -22,9 +22,11 @@ class Baresip:
     ("srtp-mand", "srtp"): SRTP with SDES keys (baresip's srtp module) on its calls."""
 
     def __init__(self, suite, ext, password, tone, answer="auto", mediaenc=None, tls_port=None,
-                 cafile=None):
+                 cafile=None, certificate=None):
         """tls_port: register and call over TLS to sipproxy's TLS port, verifying its
-        certificate against `cafile`."""
+        certificate against `cafile`. password None: a far end behind a trunk that does not
+        register (sip:EXT@127.0.0.1), answering on UDP/TCP at sip_port and TLS at
+        sip_port + 1 with `certificate` (PEM, certificate and key)."""
         self.suite, self.ext = suite, ext
         self.dir = suite.var_dir / ("ua-%s" % ext)
         self.dir.mkdir(exist_ok=True)
@@ -47,14 +49,16 @@ class Baresip:
             "audio_buffer 20-160",
             "rtp_timeout 0",
             "sip_cafile %s" % cafile if cafile else "",
+            "sip_certificate %s" % certificate if certificate else "",
             "", ]))
         self.server = ("127.0.0.1:%d;transport=tls" % tls_port if tls_port
                        else "127.0.0.1:%d" % suite.sip_port)
+        account = ("<sip:%s@127.0.0.1>;regint=0" % ext if password is None else
+                   "<sip:%s@%s>;auth_user=%s;auth_pass=%s;regint=600"
+                   % (ext, self.server, ext, password))
         (self.dir / "accounts").write_text(
-            "<sip:%s@%s>;auth_user=%s;auth_pass=%s;answermode=%s;"
-            "audio_codecs=pcmu;regint=600;ptime=20%s\n"
-            % (ext, self.server, ext, password, answer,
-               ";mediaenc=%s" % mediaenc if mediaenc else ""))
+            "%s;answermode=%s;audio_codecs=pcmu;ptime=20%s\n"
+            % (account, answer, ";mediaenc=%s" % mediaenc if mediaenc else ""))
         self.log_path = self.dir / "baresip.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], cwd=str(self.dir),

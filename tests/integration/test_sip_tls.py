@@ -31,6 +31,12 @@ def make_certs(d):
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
         "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
     os.chmod(d / "server.key", 0o600)
+    # a SIP peer behind a trunk: the CA's certificate with its key, as baresip wants it; and
+    # an impostor with a certificate of its own making for the same address
+    (d / "peer.pem").write_bytes((d / "server.pem").read_bytes() + (d / "server.key").read_bytes())
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "rogue.key", "-out", "rogue.crt")
+    (d / "rogue.pem").write_bytes((d / "rogue.crt").read_bytes() + (d / "rogue.key").read_bytes())
     return d / "ca.pem", d / "server.pem", d / "server.key"
 
 
@@ -81,7 +87,7 @@ def s(pg_cluster, bin_dir, tmp_path_factory):
     s.tls_port = sm.free_port(udp=False)
     s.ca, s.cert, s.key = ca, cert, key
     s.extra_config.update({"sipproxy.tls_port": str(s.tls_port), "sipproxy.tls_cert": str(cert),
-                           "sipproxy.tls_key": str(key)})
+                           "sipproxy.tls_key": str(key), "sipproxy.tls_ca": str(ca)})
     s.write_config()
     uas = []
     try:
@@ -112,7 +118,7 @@ def s(pg_cluster, bin_dir, tmp_path_factory):
         s.close()
 
 
-TONE = {"1001": 600, "1002": 1100}
+TONE = {"1001": 600, "1002": 1100, "5551234": 900}
 
 
 def established(ua, before):
@@ -159,3 +165,77 @@ def test_bad_tls_settings_refuse_to_start(s, tmp_path):
     s.write_config(extra={"sipproxy.tls_cert": ""}, path=path)
     r = s.run_daemon("sipproxy", conf=path)
     assert r.returncode == 2 and "tls_port needs tls_cert and tls_key" in r.stderr, r.stderr
+
+
+def _wait_registered(ua, what):
+    assert ua.wait_log("200 OK", 15) or ua.wait_log("403", 1), "%s: no answer\n%s" % (
+        what, ua.text())
+
+
+def test_tls_policy_per_user(s):
+    """required: over UDP refused (403 TLS Required), over TLS registers and calls;
+    off: over TLS refused (403 TLS Not Allowed). Refusals are counted in the status."""
+    for ext, policy in (("1003", "required"), ("1004", "required"), ("1005", "off")):
+        s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
+        r = s.ccctl("user", "tls", ext, policy)
+        assert r.returncode == 0 and policy in r.stdout, r.stderr
+    assert s.ccctl("user", "tls", "1003", "always").returncode == 2
+    assert s.ccctl("user", "tls", "1999", "off").returncode == 1
+    time.sleep(1.0)  # sipproxy reloads users on NOTIFY
+    before = s.bus_call("sipproxy", "status")["result"]["details"]["tls_policy_refused"]
+    plain = Baresip(s, "1003", "secret1003", s.tone1)
+    tls_ok = Baresip(s, "1004", "secret1004", s.tone1, tls_port=s.tls_port, cafile=s.ca)
+    tls_no = Baresip(s, "1005", "secret1005", s.tone1, tls_port=s.tls_port, cafile=s.ca)
+    try:
+        assert plain.wait_log("403 TLS Required", 15), plain.text()
+        assert tls_no.wait_log("403 TLS Not Allowed", 15), tls_no.text()
+        assert tls_ok.wait_log("200 OK", 15), tls_ok.text()
+        rows = dict(s.psql("SELECT ext, count(*) FROM sip_contacts WHERE ext IN "
+                           "('1003', '1004', '1005') GROUP BY 1"))
+        assert rows == {"1004": 1}, rows
+        after = s.bus_call("sipproxy", "status")["result"]["details"]["tls_policy_refused"]
+        assert after - before >= 2, (before, after)
+        # the TLS-required phone calls the UDP phone: tones both ways
+        s.ua["1004"] = tls_ok
+        TONE["1004"] = 600
+        talk(s, "1004", "1002")
+    finally:
+        s.ua.pop("1004", None)
+        for ua in (plain, tls_ok, tls_no):
+            ua.stop()
+
+
+def test_tls_trunk_verifies_the_peer(s):
+    """A trunk with transport tls reaches a peer whose certificate the CA in tls_ca signed:
+    tones both ways; a peer with a certificate of its own making gets no call at all."""
+    d = s.ca.parent
+    peer = Baresip(s, "5551234", None, s.var_dir / "t900.wav", certificate=d / "peer.pem")
+    rogue = Baresip(s, "5559999", None, s.var_dir / "t900.wav", certificate=d / "rogue.pem")
+    make_tone(s.var_dir / "t900.wav", 900, 60, 0.5)
+    try:
+        for name, ua, number in (("tlspeer", peer, "5551234"), ("tlsrogue", rogue, "5559999")):
+            s.ccctl("trunk", "add", name, "--host", "127.0.0.1:%d" % (ua.sip_port + 1),
+                    "--transport", "tls", check=True)
+            s.ccctl("route", "add", number, "trunk:%s" % name, check=True)
+        time.sleep(1.0)
+        s.ua["5551234"] = peer
+        before = s.ua["1002"].text().count("Call established")
+        s.ua["1002"].dial("5551234")
+        established(s.ua["1002"], before)
+        time.sleep(1.0)
+        assert_hears(s.ua["1002"], [900], [1100], "1002 hears the TLS trunk's peer")
+        assert_hears(peer, [1100], [900], "the TLS trunk's peer hears 1002")
+        hangup_all(s)
+        # the impostor: sofia refuses its certificate, so no INVITE ever reaches it
+        s.ua["1002"].dial("5559999")
+        rows = []
+        wait_until(lambda: rows.extend(s.psql(
+            "SELECT disposition, reason FROM cdrs WHERE callee = '5559999'")) or rows, 45,
+            what="the call to the impostor ended")
+        assert rows[0][0] != "answered", rows
+        assert "INVITE" not in rogue.text() and "Incoming call" not in rogue.text(), rogue.text()
+        hangup_all(s)
+    finally:
+        s.ua.pop("5551234", None)
+        peer.stop()
+        rogue.stop()
