@@ -498,21 +498,6 @@ static void s_controlled_ready(sp_call_t *c)
     sp_callctl_handover(c);
 }
 
-/* The SRTP policy of the user or trunk a direct call's route rings (optional when it
- * names neither). */
-static sp_srtp_policy_t s_callee_srtp(sp_proxy_t *p, const cc_route_t *route)
-{
-    if (route->kind == CC_TARGET_EXT) {
-        const sp_user_t *u = sp_directory_user(p->dir, route->target);
-        return u ? u->srtp : SP_SRTP_OPTIONAL;
-    }
-    if (route->kind == CC_TARGET_TRUNK) {
-        const sp_trunk_t *t = sp_directory_trunk(p->dir, route->target);
-        return t ? t->srtp : SP_SRTP_OPTIONAL;
-    }
-    return SP_SRTP_OPTIONAL;
-}
-
 static void s_route(sp_call_t *c, const cc_route_t *route)
 {
     sp_proxy_t *p = c->proxy;
@@ -540,7 +525,7 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
     if (!sp_media_srtp_caller(c))
         return;
     if (!controlled) /* the callee's leg: SRTP when its policy requires it */
-        c->eb.srtp = sp_srtp_offer(s_callee_srtp(p, route));
+        c->eb.srtp = sp_srtp_offer(sp_fork_route_srtp(p, route));
     if (controlled) {
         snprintf(c->controller, sizeof c->controller, "%s", sp_callctl_controller(route->kind));
         snprintf(c->answered_by, sizeof c->answered_by, "%s:%s", cc_target_kind_name(route->kind),

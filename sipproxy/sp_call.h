@@ -186,6 +186,13 @@ void sp_mediad_call_restored(sp_call_t *c, bool ok);
 /* Resolve targets ("ext:X", "number:N") into dials for c->att. Returns 0, or the SIP code
  * of why nothing can be rung (404 no route, 480 not registered, 501 not servable). */
 int sp_fork_resolve_target(sp_call_t *c, const char *target);
+/* The SRTP policy of whom a route or a target ("ext:1001", "number:0123") rings: its user's
+ * or trunk's, optional when it names neither (or nothing). */
+sp_srtp_policy_t sp_fork_route_srtp(sp_proxy_t *p, const cc_route_t *route);
+sp_srtp_policy_t sp_fork_target_srtp(sp_proxy_t *p, const char *target);
+/* Whether our offer to these targets (a JSON array of target strings) is SRTP: when any of
+ * them requires it (one offer goes to all of them). */
+bool sp_fork_targets_want_srtp(sp_proxy_t *p, json_t *targets);
 int sp_fork_resolve_route(sp_call_t *c, const cc_route_t *route, const char *number,
                           const char *target);
 /* Send the INVITEs of c->att (its endpoint is ready). */

@@ -298,6 +298,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     int id = c->att.id;
     cc_info("call.connect", "connect_id=%d targets=%zu", id, json_array_size(targets));
     cc_bus_reply(bus, req, json_pack("{s:i}", "connect_id", id));
+    c->eb.srtp = sp_fork_targets_want_srtp(p, targets); /* an agent that requires SRTP */
     sp_media_create(c, false, false, NULL, s_connect_ready);
 }
 
@@ -405,6 +406,8 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     c->a_te = 101;
     sp_call_publish_created(c, kind, rtarget);
     cc_bus_reply(bus, req, json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
+    c->ea.srtp = sp_srtp_offer(sp_fork_target_srtp(p, target)); /* it becomes leg A */
+    c->srtp_a = sp_fork_target_srtp(p, target);
     sp_media_create(c, true, true, NULL, s_originate_ready);
 }
 

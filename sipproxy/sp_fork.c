@@ -103,6 +103,44 @@ int sp_fork_resolve_target(sp_call_t *c, const char *target)
     return 404;
 }
 
+sp_srtp_policy_t sp_fork_route_srtp(sp_proxy_t *p, const cc_route_t *route)
+{
+    if (route && route->kind == CC_TARGET_EXT) {
+        const sp_user_t *u = sp_directory_user(p->dir, route->target);
+        return u ? u->srtp : SP_SRTP_OPTIONAL;
+    }
+    if (route && route->kind == CC_TARGET_TRUNK) {
+        const sp_trunk_t *t = sp_directory_trunk(p->dir, route->target);
+        return t ? t->srtp : SP_SRTP_OPTIONAL;
+    }
+    return SP_SRTP_OPTIONAL;
+}
+
+sp_srtp_policy_t sp_fork_target_srtp(sp_proxy_t *p, const char *target)
+{
+    if (!target)
+        return SP_SRTP_OPTIONAL;
+    if (strncmp(target, "ext:", 4) == 0) {
+        const sp_user_t *u = sp_directory_user(p->dir, target + 4);
+        return u ? u->srtp : SP_SRTP_OPTIONAL;
+    }
+    if (strncmp(target, "number:", 7) == 0)
+        return sp_fork_route_srtp(p, cc_dialplan_match(sp_directory_dialplan(p->dir), target + 7));
+    return SP_SRTP_OPTIONAL;
+}
+
+bool sp_fork_targets_want_srtp(sp_proxy_t *p, json_t *targets)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(targets, i, t)
+    {
+        if (sp_srtp_offer(sp_fork_target_srtp(p, json_string_value(t))))
+            return true;
+    }
+    return false;
+}
+
 /* ---- sending ------------------------------------------------------------------------ */
 
 static struct sp_leg *s_new_leg(sp_call_t *c, const sp_dial_t *d)
@@ -350,7 +388,8 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
     char *sdp = body ? sp_media_sdp(&c->ea, body, &info, NULL) : NULL;
     free(body);
     const char *why = NULL;
-    if (sdp && !att->originate && sp_srtp_answered(c->eb.srtp, &info, &why) == SP_SRTP_REFUSE) {
+    bool offered_srtp = att->originate ? c->ea.srtp : c->eb.srtp; /* whom we offered to */
+    if (sdp && sp_srtp_answered(offered_srtp, &info, &why) == SP_SRTP_REFUSE) {
         cc_info("call.answer_refused", "reason=%s", cc_logq(why));
         free(sdp);
         sdp = NULL;

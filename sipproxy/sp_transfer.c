@@ -141,6 +141,7 @@ static void s_blind(sp_call_t *c, const char *number)
     s_referrer_leaves(c, 200);
     att->active = true;
     sp_hold_music(c, c->ea.id);
+    c->eb.srtp = sp_srtp_offer(sp_fork_route_srtp(p, route)); /* the new party's policy */
     sp_media_create(c, false, false, NULL, s_transfer_ready);
 }
 

@@ -7,6 +7,7 @@ two SRTP phones talk through mediad (two keys each way); a best-effort SRTP offe
 with a=crypto) is answered with SRTP; prompts, DTMF detection and a mix work on an SRTP
 leg."""
 
+import json
 import socket
 import struct
 import time
@@ -18,7 +19,7 @@ from helpers.audio import make_tone, tone_share_samples, ulaw_decode
 from helpers.bus import bus_ok, wait_event, wait_until
 from helpers.phones import assert_hears, tone_phones
 
-DAEMONS = ["sipproxy", "mediad", "cdrd"]
+DAEMONS = ["sipproxy", "mediad", "cdrd", "ivrd"]
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 
@@ -321,3 +322,47 @@ def test_hold_and_resume_on_an_srtp_call(srtp):
         % (len(to_b), share))
     ended = _hangup(s, sub, "2001", cid)
     assert ended["media"]["caller"]["srtp_auth_failed"] == 0, ended
+
+
+def _established_more(ua, before, timeout=15):
+    wait_until(lambda: ua.text().count("Call established") > before, timeout,
+               what="%s: a new call established" % ua.ext)
+
+
+def test_blind_transfer_to_an_srtp_required_phone(srtp):
+    """A plain call (2002 -> 2005) that 2005 transfers to 2004, who requires SRTP: the new
+    leg is offered RTP/SAVP with mediad's key (2004's srtp-mand phone would refuse a plain
+    offer), and 2002 and 2004 hear each other."""
+    s = srtp
+    sub, cid = _answered_call(s, "2002", "2005")
+    before = s.ua["2004"].text().count("Call established")
+    s.ua["2005"].command("transfer", "sip:2004@127.0.0.1:%d" % s.sip_port)
+    _established_more(s.ua["2004"], before)
+    time.sleep(1.5)
+    assert_hears(s.ua["2004"], [880], [1200], "the SRTP phone hears the transferred caller")
+    assert_hears(s.ua["2002"], [1200], [880], "the transferred caller hears the SRTP phone")
+    _hangup(s, sub, "2002", cid)
+
+
+def test_ivr_connects_a_caller_to_an_srtp_required_phone(srtp):
+    """A controller (ivrd, a route node) rings 2004, who requires SRTP: call.connect's leg is
+    offered SRTP too, and the plain caller and 2004 hear each other."""
+    s = srtp
+    flow = s.var_dir / "srtp-route.json"
+    flow.write_text(json.dumps({
+        "name": "srtp-route", "language": "en", "start": "agent",
+        "nodes": {"agent": {"kind": "route", "to": "ext", "target": "2004"}}}))
+    s.ccctl("ivr", "load", flow, check=True)
+    s.ccctl("route", "add", "7004", "ivr:srtp-route", check=True)
+    time.sleep(1.0)  # sipproxy and ivrd reload on NOTIFY
+    sub = s.subscribe(["sipproxy"])
+    time.sleep(0.3)
+    before = s.ua["2004"].text().count("Call established")
+    s.ua["2002"].dial("7004")
+    _established_more(s.ua["2004"], before)
+    created, seen = wait_event(sub, "call.created", timeout=5)
+    assert created, seen
+    time.sleep(1.5)
+    assert_hears(s.ua["2004"], [880], [1200], "the SRTP phone hears the IVR's caller")
+    assert_hears(s.ua["2002"], [1200], [880], "the IVR's caller hears the SRTP phone")
+    _hangup(s, sub, "2002", created["call_id"])
