@@ -12,7 +12,7 @@ BUILD_PKGS=(build-essential pkg-config libsofia-sip-ua-dev libzmq3-dev libczmq-d
             libpq-dev libsrtp2-dev libspeexdsp-dev libjansson-dev libsystemd-dev
             libssl-dev libmicrohttpd-dev libsodium-dev)
 RUN_PKGS=(postgresql postgresql-client sox espeak-ng)
-TEST_PKGS=(sip-tester baresip-core python3 python3-pytest python3-zmq
+TEST_PKGS=(sip-tester baresip-core python3 python3-pytest python3-pytest-xdist python3-zmq
            python3-psycopg2 procps iproute2 systemd chromium openssl
            clang-format git clang libclang-rt-14-dev)
 BENCH_PKGS=(kamailio kamailio-extra-modules rtpengine wrk)

@@ -5,6 +5,10 @@
 # summary ("N passed, N failed in ..."); the exit status is pytest's.
 #   CC_BIN_DIR   binaries to test (default build/san/bin)
 #   CC_TEST_KEEP=1 keeps the temp dirs of the suites (for post-mortems)
+#   CC_TEST_JOBS workers for a whole run (default 2; 1: one process, as before). A whole
+#                run goes in two parts: the tests marked serial (load, CPU-heavy, page
+#                timing) alone, then the rest with pytest-xdist, a test file per worker.
+#                Naming test files or directories runs just those, in one process.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,5 +33,26 @@ for arg in "$@"; do
     fi
 done
 
-exec "$PYTHON" -m pytest -p no:cacheprovider -rfE --tb=short --color=no \
-    --rootdir "$REPO/tests" -c "$REPO/tests/pytest.ini" "${targets[@]}" "$@"
+PYTEST=("$PYTHON" -m pytest -p no:cacheprovider -rfE --tb=short --color=no
+        --rootdir "$REPO/tests" -c "$REPO/tests/pytest.ini")
+JOBS=${CC_TEST_JOBS:-2}
+if [[ ${#targets[@]} -eq 0 || "$JOBS" -le 1 ]] || ! "$PYTHON" -c "import xdist" 2>/dev/null; then
+    exec "${PYTEST[@]}" "${targets[@]}" "$@"
+fi
+
+# A whole run: the serial part, then the parallel part; each one's summary is kept for
+# the last line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"${PYTEST[@]}" -m serial "${targets[@]}" "$@" | tee "$log"
+rc_serial=${PIPESTATUS[0]}
+serial_summary=$(tail -n 1 "$log")
+"${PYTEST[@]}" -m "not serial" -n "$JOBS" --dist loadfile "${targets[@]}" "$@" | tee "$log"
+rc_parallel=${PIPESTATUS[0]}
+parallel_summary=$(tail -n 1 "$log")
+echo "serial part: ${serial_summary//=/}; parallel part (${JOBS} workers): ${parallel_summary//=/}"
+# pytest's 5 (nothing collected) in a part is not a failure of the run
+for rc in $rc_serial $rc_parallel; do
+    [[ $rc -ne 0 && $rc -ne 5 ]] && exit "$rc"
+done
+exit 0

@@ -95,6 +95,23 @@ SHORT_PORTS = (10000, 20000)
 RANGE_PORTS = (20000, 32000)
 
 
+def _worker_slice(region):
+    """Under pytest-xdist each worker draws from its own slice of a region, so two
+    processes never pick the same port or RTP range (first-fit would make them collide:
+    a range is only bound once mediad uses it)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count <= 1:
+        return region
+    k = int(worker[2:]) % count
+    width = (region[1] - region[0]) // count
+    return (region[0] + k * width, region[0] + (k + 1) * width)
+
+
+SHORT_PORTS = _worker_slice(SHORT_PORTS)
+RANGE_PORTS = _worker_slice(RANGE_PORTS)
+
+
 def free_port(udp=True, tcp=True, span=1, align=1):
     """A port (or the first of `span` consecutive ports, the first a multiple of `align`)
     free for TCP and UDP on 127.0.0.1 and not held by a live suite of this session. Ports

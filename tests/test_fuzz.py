@@ -12,6 +12,8 @@ import suite as sm
 
 SECONDS_EACH = int(os.environ.get("CC_FUZZ_SECONDS", "4"))
 
+pytestmark = pytest.mark.serial  # uses every core it gets: alone, before the parallel part
+
 
 def test_every_fuzz_target_runs_clean_from_its_seeds():
     bin_dir = sm.REPO / "build" / "fuzz" / "bin"

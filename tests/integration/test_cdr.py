@@ -16,6 +16,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import suite as sm  # noqa: E402
 
+# alone, before the parallel part: load and timing that other tests would disturb
+pytestmark = pytest.mark.serial
+
 CALLS = 50
 RATE = 5            # calls per second
 TALK_MS = 1500      # the UAC hangs up this long after its ACK

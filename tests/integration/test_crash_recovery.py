@@ -19,6 +19,10 @@ import time
 from helpers.audio import make_tone, tone_share_samples
 from helpers.bus import wait_event, wait_until
 from helpers.phones import Baresip
+import pytest  # noqa: E402
+
+# alone, before the parallel part: load and timing that other tests would disturb
+pytestmark = pytest.mark.serial
 
 
 

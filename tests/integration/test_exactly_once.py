@@ -28,6 +28,10 @@ from collections import Counter, defaultdict
 import suite as sm
 from helpers.bus import wait_until
 from helpers.trunks import short_trace, sip_calls, traced_calls
+import pytest  # noqa: E402
+
+# alone, before the parallel part: load and timing that other tests would disturb
+pytestmark = pytest.mark.serial
 
 TRUNK_RATE, QUEUE_RATE = 20, 4  # calls per second
 RUN_S = 40                      # how long each UAC places calls

@@ -22,6 +22,9 @@ import suite as sm
 from helpers.bus import bus_ok, set_agents, wait_until
 from helpers.phones import agent_and_caller_phones, event_time
 
+# alone, before the parallel part: load and timing that other tests would disturb
+pytestmark = pytest.mark.serial
+
 AGENTS = ("1002", "1003", "1004")
 CALLERS = ("2001", "2002", "2003", "2004")
 SALES = dict(number="630", sl=3, wrapup=2, max_wait=14, skill="billing")

@@ -22,6 +22,9 @@ import suite as sm  # noqa: E402
 from helpers.bus import wait_until  # noqa: E402
 from helpers.media import Mediad, Party, assert_heard, rtp, talk, tone_frames  # noqa: E402
 
+# alone, before the parallel part: load and timing that other tests would disturb
+pytestmark = pytest.mark.serial
+
 QUARANTINE_MS = 1500
 SYNC_GRACE_MS = 400
 EPOCH = 1_700_000_000_000_000  # a bus epoch: the owner's start time in microseconds

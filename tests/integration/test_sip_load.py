@@ -21,6 +21,9 @@ import pytest
 
 from helpers.trunks import cdr_counts, drained, sip_call_ids
 
+# alone, before the parallel part: load and timing that other tests would disturb
+pytestmark = pytest.mark.serial
+
 
 def test_ten_percent_loss_one_cdr_per_call(trunk_suite):
     s, t = trunk_suite()

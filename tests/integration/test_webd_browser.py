@@ -18,9 +18,10 @@ from helpers.phones import Baresip
 from helpers.bus import wait_until as wait_for
 from helpers.webclient import Browser, Http, browser_available, web_user
 
-pytestmark = pytest.mark.skipif(not browser_available(),
-                                reason="chromium or playwright-core missing: "
-                                       "run deploy/install-deps.sh")
+pytestmark = [pytest.mark.skipif(not browser_available(),
+                                 reason="chromium or playwright-core missing: "
+                                        "run deploy/install-deps.sh"),
+              pytest.mark.serial]  # timing on the page: alone, before the parallel part
 
 PW = "pw-for-browser-1"
 ART = sm.REPO / "build" / "test-artifacts" / "webd"
