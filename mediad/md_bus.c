@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cc_events.h"
+#include "md_args.h"
 #include "cc_log.h"
 
 #define MD_OWNER_MAX 64
@@ -83,110 +84,11 @@ static json_t *s_free(md_bus_t *self, md_endpoint_t *ep, const char *reason, cc_
     return stats;
 }
 
-/* ---- arguments shared by endpoint.remote and endpoint.create ------------------------ */
-
-static bool s_given(json_t *v);
-
-/* endpoint.remote's arguments, checked. */
-typedef struct {
-    struct in_addr addr;
-    int port;
-    int pts[128];
-    size_t npts;
-    const char *direction;
-    int send_pt;                /* -1: not given */
-    int te_pt;                  /* -1: not given */
-    md_srtp_suite_t srtp_suite; /* MD_SRTP_NONE: srtp not given */
-    const char *srtp_key;       /* the far party's key (borrowed from the arguments) */
-} s_remote_t;
-
-/* Check a nested object (endpoint.create's remote or pair) against the declared args of
- * the command it stands for, as the bus checks a command's top level and with the same
- * messages; `fill` is the one required arg the nested form leaves out (stolen). */
-static int s_check_nested(json_t *obj, const char *cmd, const char *key, json_t *fill, char *err,
-                          size_t len)
-{
-    json_t *copy = json_copy(obj);
-    int rc = copy && json_object_set_new(copy, key, fill) == 0 ? 0 : -1;
-    if (!copy)
-        json_decref(fill);
-    if (rc < 0)
-        snprintf(err, len, "out of memory");
-    else
-        rc = cc_events_check(CC_PART_ARG, cmd, copy, err, len);
-    json_decref(copy);
-    return rc;
-}
-
-/* Parse endpoint.remote's arguments (also the remote object of endpoint.create): 0, or -1
- * with the bad_args message in err. */
-static int s_remote_parse(json_t *args, s_remote_t *r, char *err, size_t len)
-{
-    const char *address = json_string_value(json_object_get(args, "address"));
-    json_int_t port = json_integer_value(json_object_get(args, "port"));
-    json_t *pts = json_object_get(args, "payload_types");
-    json_t *send_pt = json_object_get(args, "payload_type");
-    json_t *te_pt = json_object_get(args, "telephone_event");
-    const char *direction = json_string_value(json_object_get(args, "direction"));
-    memset(r, 0, sizeof *r);
-    if (!address || inet_pton(AF_INET, address, &r->addr) != 1) {
-        snprintf(err, len, "address must be an IPv4 address");
-        return -1;
-    }
-    if (port < 0 || port > 65534) {
-        snprintf(err, len, "port must be 0-65534");
-        return -1;
-    }
-    r->port = (int)port;
-    if (direction && strcmp(direction, "sendrecv") && strcmp(direction, "sendonly") &&
-        strcmp(direction, "recvonly") && strcmp(direction, "inactive")) {
-        snprintf(err, len, "direction must be sendrecv, sendonly, recvonly or inactive");
-        return -1;
-    }
-    r->direction = direction ? direction : "sendrecv";
-    if (json_array_size(pts) > 128) {
-        snprintf(err, len, "at most 128 payload types");
-        return -1;
-    }
-    json_t *v;
-    size_t i;
-    json_array_foreach(pts, i, v)
-    {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 127) {
-            snprintf(err, len, "payload_types must be integers 0-127");
-            return -1;
-        }
-        r->pts[r->npts++] = (int)json_integer_value(v);
-    }
-    if (send_pt && json_integer_value(send_pt) != 0 && json_integer_value(send_pt) != 8) {
-        snprintf(err, len, "payload_type must be 0 (PCMU) or 8 (PCMA)");
-        return -1;
-    }
-    if (te_pt && (json_integer_value(te_pt) < 96 || json_integer_value(te_pt) > 127)) {
-        snprintf(err, len, "telephone_event must be 96-127");
-        return -1;
-    }
-    r->send_pt = send_pt ? (int)json_integer_value(send_pt) : -1;
-    r->te_pt = te_pt ? (int)json_integer_value(te_pt) : -1;
-    json_t *srtp = json_object_get(args, "srtp");
-    if (s_given(srtp)) {
-        uint8_t key[MD_SRTP_KEY_LEN];
-        r->srtp_suite = md_srtp_suite_parse(json_string_value(json_object_get(srtp, "suite")));
-        r->srtp_key = json_string_value(json_object_get(srtp, "key"));
-        if (r->srtp_suite == MD_SRTP_NONE || md_srtp_key_decode(r->srtp_key, key) < 0) {
-            snprintf(err, len,
-                     "srtp needs suite (AES_CM_128_HMAC_SHA1_80 or _32) and key "
-                     "(base64 of 30 bytes)");
-            return -1;
-        }
-        memset(key, 0, sizeof key);
-    }
-    return 0;
-}
+/* ---- endpoint.remote ---------------------------------------------------------------- */
 
 /* The far party's SRTP key and suite, on an endpoint created for SRTP: 0, or -1 with the
  * bad_args message in err. */
-static int s_remote_srtp(md_rtp_t *rtp, md_endpoint_t *ep, const s_remote_t *r, char *err,
+static int s_remote_srtp(md_rtp_t *rtp, md_endpoint_t *ep, const md_remote_args_t *r, char *err,
                          size_t len)
 {
     md_srtp_t *srtp = md_rtp_srtp_of(rtp, ep);
@@ -203,7 +105,7 @@ static int s_remote_srtp(md_rtp_t *rtp, md_endpoint_t *ep, const s_remote_t *r, 
     return 0;
 }
 
-static void s_remote_apply(md_endpoint_t *ep, const s_remote_t *r)
+static void s_remote_apply(md_endpoint_t *ep, const md_remote_args_t *r)
 {
     /* what generated audio is sent as: as told, else the first G.711 type offered */
     if (r->send_pt >= 0) {
@@ -237,76 +139,6 @@ static void s_remote_apply(md_endpoint_t *ep, const s_remote_t *r)
 
 /* ---- endpoint.create ---------------------------------------------------------------- */
 
-/* One endpoint to create: the top level of endpoint.create, or its pair. */
-typedef struct {
-    const char *leg;
-    bool symmetric;
-    bool dtmf;
-    bool has_remote;
-    s_remote_t remote;
-    bool has_restore;
-    md_restore_t restore;
-    bool srtp;
-    const char *srtp_local; /* restore: the key this endpoint had (borrowed) */
-} s_leg_t;
-
-static bool s_given(json_t *v)
-{
-    return v && !json_is_null(v);
-}
-
-/* leg, symmetric, dtmf, remote and restore of obj: 0, or -1 with the bad_args message. */
-static int s_leg_parse(json_t *obj, s_leg_t *leg, char *err, size_t len)
-{
-    memset(leg, 0, sizeof *leg);
-    leg->leg = json_string_value(json_object_get(obj, "leg"));
-    if (!leg->leg || !*leg->leg || strlen(leg->leg) >= MD_LEG_MAX) {
-        snprintf(err, len, "leg must be 1-%d characters", MD_LEG_MAX - 1);
-        return -1;
-    }
-    json_t *sym = json_object_get(obj, "symmetric");
-    leg->symmetric = s_given(sym) ? json_is_true(sym) : true;
-    leg->dtmf = json_is_true(json_object_get(obj, "dtmf"));
-    json_t *remote = json_object_get(obj, "remote");
-    if (s_given(remote)) {
-        if (s_check_nested(remote, "endpoint.remote", "endpoint_id", json_integer(1), err, len) <
-                0 ||
-            s_remote_parse(remote, &leg->remote, err, len) < 0)
-            return -1;
-        leg->has_remote = true;
-    }
-    json_t *restore = json_object_get(obj, "restore");
-    if (s_given(restore)) {
-        json_t *id = json_object_get(restore, "endpoint_id"),
-               *port = json_object_get(restore, "port");
-        if (!json_is_integer(id) || json_integer_value(id) <= 0 ||
-            json_integer_value(id) > INT32_MAX || !json_is_integer(port) ||
-            json_integer_value(port) < 1 || json_integer_value(port) > 65535) {
-            snprintf(err, len, "restore needs endpoint_id (an id above 0) and port (1-65535)");
-            return -1;
-        }
-        leg->has_restore = true;
-        leg->restore.id = (int)json_integer_value(id);
-        leg->restore.port = (int)json_integer_value(port);
-    }
-    json_t *srtp = json_object_get(obj, "srtp");
-    if (s_given(srtp)) {
-        uint8_t key[MD_SRTP_KEY_LEN];
-        leg->srtp = true;
-        leg->srtp_local = json_string_value(json_object_get(srtp, "key"));
-        if (leg->srtp_local && md_srtp_key_decode(leg->srtp_local, key) < 0) {
-            snprintf(err, len, "srtp key must be base64 of 30 bytes");
-            return -1;
-        }
-        memset(key, 0, sizeof key);
-    }
-    if (leg->has_remote && leg->remote.srtp_suite != MD_SRTP_NONE && !leg->srtp) {
-        snprintf(err, len, "remote srtp given for an endpoint created without srtp");
-        return -1;
-    }
-    return 0;
-}
-
 static void s_free_orphan(md_endpoint_t *ep, void *arg)
 {
     md_bus_t *self = arg;
@@ -324,7 +156,7 @@ static int s_owner_arg(md_bus_t *self, cc_bus_req_t *req, json_t *args, bool req
     const char *name = json_string_value(json_object_get(args, "owner"));
     json_t *ep = json_object_get(args, "owner_epoch");
     *owner = NULL;
-    if (!name && !s_given(ep) && !required)
+    if (!name && !md_args_given(ep) && !required)
         return 0;
     if (!name || !*name || strlen(name) >= MD_OWNER_MAX || json_integer_value(ep) <= 0) {
         cc_bus_reply_error(self->bus, req, "bad_args",
@@ -350,7 +182,7 @@ static int s_owner_arg(md_bus_t *self, cc_bus_req_t *req, json_t *args, bool req
 }
 
 /* Open one endpoint as leg says: 0, or -1 after replying. */
-static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const s_leg_t *leg,
+static int s_open(md_bus_t *self, cc_bus_req_t *req, const char *call_id, const md_leg_args_t *leg,
                   md_endpoint_t **out)
 {
     int rc = md_rtp_open(self->rtp, call_id, leg->leg, leg->symmetric,
@@ -423,14 +255,14 @@ static void s_on_create(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         return;
     }
     /* everything is checked before anything is created: all or nothing */
-    s_leg_t legs[2];
+    md_leg_args_t legs[2];
     int n = 1;
     char err[256];
     json_t *pair = json_object_get(args, "pair");
-    if (s_leg_parse(args, &legs[0], err, sizeof err) < 0 ||
-        (s_given(pair) && (s_check_nested(pair, "endpoint.create", "call_id", json_string(call_id),
-                                          err, sizeof err) < 0 ||
-                           s_leg_parse(pair, &legs[n++], err, sizeof err) < 0))) {
+    if (md_args_leg_parse(args, &legs[0], err, sizeof err) < 0 ||
+        (md_args_given(pair) && (md_args_check_nested(pair, "endpoint.create", "call_id",
+                                                      json_string(call_id), err, sizeof err) < 0 ||
+                                 md_args_leg_parse(pair, &legs[n++], err, sizeof err) < 0))) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
@@ -473,9 +305,9 @@ static void s_on_remote(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     md_endpoint_t *ep = s_endpoint_arg(self, req, args, "endpoint_id");
     if (!ep)
         return;
-    s_remote_t remote;
+    md_remote_args_t remote;
     char err[256];
-    if (s_remote_parse(args, &remote, err, sizeof err) < 0 ||
+    if (md_args_remote_parse(args, &remote, err, sizeof err) < 0 ||
         s_remote_srtp(self->rtp, ep, &remote, err, sizeof err) < 0) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
@@ -562,11 +394,11 @@ static void s_on_delete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     (void)cmd;
     md_bus_t *self = arg;
     json_t *list = json_object_get(args, "endpoint_ids");
-    if (s_given(json_object_get(args, "endpoint_id")) == s_given(list)) {
+    if (md_args_given(json_object_get(args, "endpoint_id")) == md_args_given(list)) {
         cc_bus_reply_error(bus, req, "bad_args", "give endpoint_id or endpoint_ids");
         return;
     }
-    if (!s_given(list)) {
+    if (!md_args_given(list)) {
         md_endpoint_t *ep = s_endpoint_arg(self, req, args, "endpoint_id");
         if (ep)
             cc_bus_reply(bus, req,
