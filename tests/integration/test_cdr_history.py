@@ -52,6 +52,15 @@ def test_retention_months_and_replays(make_suite):
            "('old-kept', 'ready', 'logged_out', to_timestamp(%s / 1e6)), "
            "('old-gone', 'ready', 'logged_out', to_timestamp(%s / 1e6))",
            (month_us(month_add(this, -KEEP)), month_us(month_add(this, -KEEP - 1))))
+    # and the history kept in whole tables (migration 021): rows as old lose the same way
+    kept, gone = (month_us(month_add(this, -KEEP)), month_us(month_add(this, -KEEP - 1)))
+    for tag, us in (("kept", kept), ("gone", gone)):
+        s.psql("INSERT INTO queue_log (ts, call_id, queue, event) "
+               "VALUES (to_timestamp(%s / 1e6), %s, 'q', 'entered')", (us, "old-" + tag))
+        s.psql("INSERT INTO ivr_path (call_id, seq, flow, version, node, input, at) "
+               "VALUES (%s, 1, 'f', 1, 'n', '', to_timestamp(%s / 1e6))", ("old-" + tag, us))
+        s.psql("INSERT INTO survey_results (call_id, flow, version, question, score, at) "
+               "VALUES (%s, 'f', 1, 'q', 5, to_timestamp(%s / 1e6))", ("old-" + tag, us))
 
     pub = FakePublisher(s.run_dir)
     try:
@@ -74,6 +83,10 @@ def test_retention_months_and_replays(make_suite):
             assert "action=created relation=%s " % name in log, (name, log[-2000:])
         assert [r[0] for r in s.psql("SELECT ext FROM agent_state_history ORDER BY 1")] == \
             ["old-kept"]
+        for table in ("queue_log", "ivr_path", "survey_results"):
+            assert [r[0] for r in s.psql("SELECT call_id FROM %s ORDER BY 1" % table)] == \
+                ["old-kept"], table
+            assert "action=deleted relation=%s rows=1 " % table in log, (table, log[-2000:])
 
         # A call in any month: kept past, this month, a coming one, and far off both ways.
         months = [month_add(this, -KEEP), this, month_add(this, AHEAD), (1999, 7), (2071, 3)]
