@@ -15,6 +15,7 @@ declare -A BENCH=(
     [srtp]="$PY tests/bench/srtp_relay.py"
     [ivr_media]="$PY tests/bench/ivr_media.py"
     [sip]="$PY tests/bench/sip_bench.py"
+    [tls]="$PY tests/bench/tls_bench.py"
     [rtp_sip]="$PY tests/bench/rtp_sip_bench.py"
     [rec]="$PY tests/bench/rec_load.py"
     [recovery]="$PY tests/bench/recovery_bench.py"
@@ -23,7 +24,7 @@ declare -A BENCH=(
     [cdr_ingest]="$PY tests/bench/cdr_ingest.py"
     [kpi_history]="$PY tests/bench/kpi_history.py"
 )
-ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip rtp_sip rec webd recovery cdr_ingest kpi_history)
+ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip tls rtp_sip rec webd recovery cdr_ingest kpi_history)
 
 deploy/install-deps.sh --bench
 wanted=("$@")
