@@ -84,7 +84,6 @@ import re
 import resource
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,6 +97,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import suite as sm  # noqa: E402
 import sip_load_lib as ll  # noqa: E402
+from sip_load_lib import fmt, med, say  # noqa: E402
 
 ANCHORS = ll.anchors_dir(REPO)
 UAS_PORT = int(os.environ.get("UAS_PORT", "5062"))
@@ -116,19 +116,6 @@ ANCHOR_GROUPS = ("kamailio", "rtpengine")
 LABEL = {"suite": "suite", "anchor": "kamailio+rtpengine"}
 # sipproxy keeps finished transactions this long ([sipproxy] transaction_linger default)
 LINGER_S = 8.0
-
-
-def say(msg=""):
-    print(msg, flush=True)
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def fmt(v, spec="%.0f"):
-    return "-" if v is None else spec % v
 
 
 class Failed(Exception):

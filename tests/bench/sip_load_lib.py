@@ -11,6 +11,8 @@
             fixed-rate run, read_stat()/stat_summary() for sipp's -trace_stat files
   bus:      CallWatcher: a SUB on sipproxy's PUB, keeping the sip_call_id of every
             call.created, so a run can count calls and duplicate SIP Call-IDs
+  output:   say() (flushed at once), med() (median of what was measured), fmt() ("-"
+            for a figure that is missing)
 """
 
 import json
@@ -18,12 +20,26 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def say(msg=""):
+    print(msg, flush=True)
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(v, spec="%.0f"):
+    return "-" if v is None else spec % v
 
 
 def anchors_dir(repo):

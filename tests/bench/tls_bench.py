@@ -47,8 +47,6 @@ import resource
 import shutil
 import signal
 import ssl
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,7 +55,9 @@ REPO = Path(__file__).resolve().parent.parent.parent
 os.environ.setdefault("CC_BIN_DIR", str(REPO / "bin"))
 sys.path.insert(0, str(REPO / "tests"))
 import suite as sm  # noqa: E402
+from helpers.tlscerts import make_certs  # noqa: E402
 from helpers.trunks import Trunks  # noqa: E402
+from sip_load_lib import fmt, med, rss_kb, say  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 REALM = "cc.local"  # [common] sip_domain's default
@@ -68,27 +68,7 @@ IDLE_S = 4
 MEM_LINGER_MS = 500  # [sipproxy] transaction_linger while memory is measured (its minimum)
 
 
-def say(msg=""):
-    print(msg, flush=True)
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def fmt(v, spec="%.0f"):
-    return "-" if v is None else spec % v
-
-
 # ---- the process being measured ---------------------------------------------------------
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
 
 
 def cpu_ticks(pid):
@@ -113,21 +93,6 @@ def raise_nofile(want):
         except (ValueError, OSError):
             pass
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def make_certs(d):
-    """A CA and a certificate for 127.0.0.1 it signed (as tests/integration/test_sip_tls.py)."""
-    def run(*args):
-        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench CA",
-        "-keyout", "ca.key", "-out", "ca.pem")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
-        "server.key", "-out", "server.csr")
-    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
-    os.chmod(d / "server.key", 0o600)
-    return d / "ca.pem", d / "server.pem", d / "server.key"
 
 
 # ---- a small SIP client -----------------------------------------------------------------

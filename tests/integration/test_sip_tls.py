@@ -15,22 +15,17 @@ import pytest
 import suite as sm
 from helpers.bus import wait_until
 from helpers.phones import Baresip, assert_hears, hangup_all, make_tone
+from helpers.tlscerts import make_certs as make_test_certs
 
 DAEMONS = ["sipproxy", "mediad", "cdrd"]
 
 
 def make_certs(d):
-    """A CA and a server certificate for 127.0.0.1 it signed; the key 0600."""
+    """The CA and server certificate (helpers.tlscerts); besides them a SIP peer's PEM
+    signed by that CA and an impostor's of its own making."""
     def run(*args):
         subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA",
-        "-keyout", "ca.key", "-out", "ca.pem")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
-        "server.key", "-out", "server.csr")
-    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
-    os.chmod(d / "server.key", 0o600)
+    make_test_certs(d)
     # a SIP peer behind a trunk: the CA's certificate with its key, as baresip wants it; and
     # an impostor with a certificate of its own making for the same address
     (d / "peer.pem").write_bytes((d / "server.pem").read_bytes() + (d / "server.key").read_bytes())
