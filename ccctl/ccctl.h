@@ -147,4 +147,15 @@ void ccctl_agent_usage(FILE *out);
  * `demo seed`, inside its transaction (the users exist; routes 600/601 may exist). */
 int ccctl_acd_demo(ccctl_t *ctx);
 
+/* Screening and calling permissions (ccctl_screen.c): block/allow lists, classes of
+ * service, caller-prefix routes, and `user cos`. */
+int ccctl_block_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_allow_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_block_usage(FILE *out);
+int ccctl_cos_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_cos_usage(FILE *out);
+int ccctl_caller_route_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_caller_route_usage(FILE *out);
+int ccctl_user_cos(ccctl_t *ctx, int argc, char **argv);
+
 #endif

@@ -113,8 +113,8 @@ static int s_parse(const char *text, const char *const *names, int *out)
 
 static const char *const s_actions[] = {"busy", "message", NULL};
 static const char *const s_lists[] = {"block", "allow", NULL};
-static const char *const s_classes[] = {"internal", "local", "national", "international",
-                                        "emergency", NULL};
+static const char *const s_classes[] = {"internal",      "local",     "national",
+                                        "international", "emergency", NULL};
 
 int cc_screen_action_parse(const char *text, cc_screen_action_t *out)
 {
@@ -178,8 +178,8 @@ int cc_screen_add_caller_route(cc_screen_t *self, const char *number, const char
 {
     char err[120];
     if (cc_screen_prefix_validate(number, err, sizeof err) != 0 ||
-        cc_screen_prefix_validate(caller_prefix, err, sizeof err) != 0 || !target ||
-        !target[0] || strlen(target) >= sizeof((s_caller_route_t *)0)->target)
+        cc_screen_prefix_validate(caller_prefix, err, sizeof err) != 0 || !target || !target[0] ||
+        strlen(target) >= sizeof((s_caller_route_t *)0)->target)
         return -1;
     s_caller_route_t *slot = s_push((void **)&self->routes, &self->nroutes, sizeof *slot);
     if (!slot)
@@ -285,7 +285,8 @@ static bool s_emergency(const cc_screen_t *self, const char *number)
         if (strcmp(number, s_builtin_emergency[i]) == 0)
             return true;
     for (size_t i = 0; self && i < self->nprefixes; i++)
-        if (self->prefixes[i].cos == CC_COS_EMERGENCY && strcmp(number, self->prefixes[i].prefix) == 0)
+        if (self->prefixes[i].cos == CC_COS_EMERGENCY &&
+            strcmp(number, self->prefixes[i].prefix) == 0)
             return true;
     return false;
 }

@@ -22,8 +22,14 @@
 #define CC_SCREEN_PATTERN_MAX 40
 #define CC_SCREEN_REASON_MAX 120
 
-typedef enum { CC_SCREEN_BLOCK = 0, CC_SCREEN_ALLOW } cc_screen_list_t;
-typedef enum { CC_SCREEN_BUSY = 0, CC_SCREEN_MESSAGE } cc_screen_action_t;
+typedef enum {
+    CC_SCREEN_BLOCK = 0,
+    CC_SCREEN_ALLOW
+} cc_screen_list_t;
+typedef enum {
+    CC_SCREEN_BUSY = 0,
+    CC_SCREEN_MESSAGE
+} cc_screen_action_t;
 
 typedef enum {
     CC_COS_INTERNAL = 0,
@@ -90,7 +96,6 @@ bool cc_screen_may_dial(const cc_screen_t *self, cc_cos_t user_cos, const char *
 
 /* The target for a call to `number` from `caller` by caller prefix (longest wins), or
  * NULL (borrowed). */
-const char *cc_screen_caller_route(const cc_screen_t *self, const char *number,
-                                   const char *caller);
+const char *cc_screen_caller_route(const cc_screen_t *self, const char *number, const char *caller);
 
 #endif

@@ -33,8 +33,7 @@ CC_TEST(screen_patterns)
     CC_CHECK(strstr(err, "'+'") != NULL);
     CC_CHECK(cc_screen_pattern_validate("12a*", err, sizeof err) != 0);
     CC_CHECK(cc_screen_pattern_validate("Anonymous", err, sizeof err) != 0);
-    CC_CHECK(cc_screen_pattern_validate("123456789012345678901234567890123", err, sizeof err) !=
-             0);
+    CC_CHECK(cc_screen_pattern_validate("123456789012345678901234567890123", err, sizeof err) != 0);
     cc_cos_t cos;
     CC_CHECK(cc_cos_parse("national", &cos) == 0 && cos == CC_COS_NATIONAL);
     CC_CHECK(cc_cos_parse("world", &cos) != 0);

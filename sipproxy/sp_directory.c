@@ -14,6 +14,7 @@ struct sp_directory {
     size_t trunk_cap, trunk_count;
     cc_dialplan_t *dialplan;
     sp_monitor_acl_t *monitor_acl;
+    cc_screen_t *screen;
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -43,6 +44,7 @@ void sp_directory_destroy(sp_directory_t **self_p)
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
     sp_monitor_acl_destroy(&self->monitor_acl);
+    cc_screen_destroy(&self->screen);
     free(self);
     *self_p = NULL;
 }
@@ -138,4 +140,16 @@ size_t sp_directory_user_count(const sp_directory_t *self)
 size_t sp_directory_trunk_count(const sp_directory_t *self)
 {
     return self->trunk_count;
+}
+
+void sp_directory_set_screen(sp_directory_t *self, cc_screen_t **screen_p)
+{
+    cc_screen_destroy(&self->screen);
+    self->screen = *screen_p;
+    *screen_p = NULL;
+}
+
+const cc_screen_t *sp_directory_screen(const sp_directory_t *self)
+{
+    return self->screen;
 }
