@@ -73,8 +73,9 @@ static int s_ext_arg(ccctl_t *ctx, const ccctl_args_t *args, const char **ext)
     int rc = ccctl_exec(ctx, "checking the extension", "SELECT 1 FROM sip_users WHERE ext = $1", 1,
                         p, &res);
     if (rc == 0 && PQntuples(res) == 0)
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown extension '%s': add it with `ccctl user "
-                                            "add` first",
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "unknown extension '%s': add it with `ccctl user "
+                        "add` first",
                         *ext);
     PQclear(res);
     return rc;
@@ -85,8 +86,7 @@ static int s_rule_add(ccctl_t *ctx, int argc, char **argv, const char *list)
     bool block = strcmp(list, "block") == 0;
     static const ccctl_opt_t opts[] = {{"--ext", true}, {"--action", true}};
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, opts, block ? 2 : 1, 1, 1, "NUMBER",
-                         ccctl_block_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, block ? 2 : 1, 1, 1, "NUMBER", ccctl_block_usage);
     if (rc != 0)
         return rc;
     char err[128];
@@ -107,8 +107,8 @@ static int s_rule_add(ccctl_t *ctx, int argc, char **argv, const char *list)
                     4, p, NULL);
     if (rc == 0)
         printf("%s %s%s%s%s%s\n", block ? "blocked" : "allowed", pattern,
-               ext[0] ? " for ext " : " for every call", ext,
-               block ? ", action " : "", block ? p[3] : "");
+               ext[0] ? " for ext " : " for every call", ext, block ? ", action " : "",
+               block ? p[3] : "");
     return rc;
 }
 
@@ -245,8 +245,8 @@ static int s_cos_add(ccctl_t *ctx, int argc, char **argv)
     rc = ccctl_exec(ctx, "adding the prefix",
                     "INSERT INTO cos_prefixes (class, prefix) VALUES ($1, $2)", 2, p, NULL);
     if (rc == 0)
-        printf("%s %s: %s\n", cos == CC_COS_EMERGENCY ? "emergency number" : "prefix",
-               args.pos[1], args.pos[0]);
+        printf("%s %s: %s\n", cos == CC_COS_EMERGENCY ? "emergency number" : "prefix", args.pos[1],
+               args.pos[0]);
     return rc;
 }
 
@@ -277,8 +277,7 @@ static int s_cos_list(ccctl_t *ctx, int argc, char **argv)
         return rc;
     PGresult *res = NULL;
     rc = ccctl_exec(ctx, "listing the prefixes",
-                    "SELECT prefix, class FROM cos_prefixes ORDER BY class, prefix", 0, NULL,
-                    &res);
+                    "SELECT prefix, class FROM cos_prefixes ORDER BY class, prefix", 0, NULL, &res);
     if (rc != 0)
         return rc;
     static const char *const headers[] = {"PREFIX", "CLASS", NULL};
@@ -313,8 +312,9 @@ int ccctl_user_cos(ccctl_t *ctx, int argc, char **argv)
         return rc;
     const char *p[] = {args.pos[0], args.pos[1]};
     PGresult *res = NULL;
-    rc = ccctl_exec(ctx, "setting the class", "UPDATE sip_users SET cos = $2 WHERE ext = $1 "
-                                              "RETURNING ext",
+    rc = ccctl_exec(ctx, "setting the class",
+                    "UPDATE sip_users SET cos = $2 WHERE ext = $1 "
+                    "RETURNING ext",
                     2, p, &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no user '%s'", args.pos[0]);

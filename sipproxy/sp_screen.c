@@ -106,9 +106,8 @@ static void s_refuse(sp_call_t *c, int code, bool message, const char *reason)
 {
     c->screen_code = code;
     snprintf(c->reason, sizeof c->reason, "%s", reason);
-    cc_info("call.screened", "caller=%s callee=%s code=%d action=%s reason=%s",
-            cc_logq(c->caller), cc_logq(c->callee), code, message ? "message" : "busy",
-            cc_logq(reason));
+    cc_info("call.screened", "caller=%s callee=%s code=%d action=%s reason=%s", cc_logq(c->caller),
+            cc_logq(c->callee), code, message ? "message" : "busy", cc_logq(reason));
     if (!message || !c->offer) {
         sp_call_end(c, SP_END_SCREENED, code);
         return;
