@@ -10,9 +10,10 @@ block and the call reaches the phone; each refused call is a CDR with dispositio
 blocked and the rule as reason. A local-only extension dialling an international number
 gets the not-permitted prompt and 403, while an emergency number reaches the trunk's sipp
 UAS. Caller-prefix routing sends a +44 caller of 7000 to 1002 while others get the
-number's own route. ccctl refuses bad input with exit 2 naming the field."""
+number's own route, and an IVR branch on the caller's prefix does the same in a flow. ccctl refuses bad input with exit 2 naming the field."""
 
 import hashlib
+import json
 import math
 import re
 import select
@@ -180,7 +181,7 @@ def cdr_of(s, caller, since):
 
 @pytest.fixture(scope="module")
 def scr(pg_cluster, bin_dir):
-    s = sm.Suite(pg_cluster, name="test_pbx_screening", daemons=["sipproxy", "mediad", "cdrd"],
+    s = sm.Suite(pg_cluster, name="test_pbx_screening", daemons=["sipproxy", "mediad", "cdrd", "ivrd"],
                  config={"sipproxy.ring_timeout": "5", "mediad.media_timeout": "10"})
     ua = None
     s.near_port, s.far_port = sm.free_port(), sm.free_port()
@@ -397,3 +398,42 @@ def test_caller_prefix_routing(scr):
     targets = {e["caller"]: e.get("route_target") for e in created}
     assert targets.get("+447700900123") == PHONE, created
     assert targets.get("+33612345678") == NOBODY, created
+
+
+def test_ivr_branch_on_the_callers_prefix(scr):
+    s = scr
+    flow = {"name": "by-caller", "language": "en", "start": "by", "nodes": {
+        "by": {"kind": "branch", "variable": "caller", "match": "prefix",
+               "cases": {"+44": "uk", "+4420": "london"}, "default": "bye"},
+        "london": {"kind": "route", "to": "ext", "target": PHONE},
+        "uk": {"kind": "route", "to": "ext", "target": NOBODY},
+        "bye": {"kind": "hangup", "prompts": "goodbye"}}}
+    path = s.var_dir / "by-caller.json"
+    bad = dict(flow, nodes=dict(flow["nodes"], by=dict(flow["nodes"]["by"], cases={"4x": "uk"})))
+    path.write_text(json.dumps(bad))
+    r = s.ccctl("ivr", "load", str(path), "--number", "7200")
+    assert r.returncode != 0 and "not a number prefix" in (r.stderr + r.stdout), r
+    path.write_text(json.dumps(flow))
+    s.ccctl("ivr", "load", str(path), "--number", "7200", check=True)
+    time.sleep(1.0)
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    time.sleep(0.3)
+    c = outside(s)
+    try:
+        c.call("7200", caller="+442079460000", talk=1.0)
+        c.call("7200", caller="+33612345678", talk=0.5)
+    finally:
+        c.close()
+    events = [obj for _, obj, _ in sub.collect(3)]
+    sub.close()
+    ids = {e["caller"]: e["call_id"] for e in events if e["type"] == "call.created"}
+    assert set(ids) == {"+442079460000", "+33612345678"}, events
+    # the London caller was connected to the phone by the flow
+    results = [e for e in events if e["type"] == "call.connect_result"
+               and e["call_id"] == ids["+442079460000"]]
+    assert results and results[-1]["result"] == "answered", events
+    steps = lambda cid: wait_until(lambda: s.psql(
+        "SELECT node, input FROM ivr_path WHERE call_id = %s AND input <> '' ORDER BY seq",
+        (cid,)), timeout=10, what="the IVR path")
+    assert ("by", "case:+4420") in [tuple(r) for r in steps(ids["+442079460000"])]
+    assert ("by", "default") in [tuple(r) for r in steps(ids["+33612345678"])]
