@@ -157,5 +157,10 @@ void ccctl_cos_usage(FILE *out);
 int ccctl_caller_route_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_caller_route_usage(FILE *out);
 int ccctl_user_cos(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_moh(ccctl_t *ctx, int argc, char **argv);
+int ccctl_queue_moh(ccctl_t *ctx, int argc, char **argv);
+/* Custom prompts and music on hold (ccctl_prompt.c). */
+int ccctl_prompt_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_prompt_usage(FILE *out);
 
 #endif

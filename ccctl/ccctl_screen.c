@@ -324,6 +324,61 @@ int ccctl_user_cos(ccctl_t *ctx, int argc, char **argv)
     return rc;
 }
 
+/* ---- music on hold ------------------------------------------------------------------ */
+
+/* A prompt name for music on hold, or "default" (stored as ''). NULL if invalid. */
+static const char *s_music_arg(const char *text)
+{
+    if (strcmp(text, "default") == 0)
+        return "";
+    size_t n = strlen(text);
+    if (n == 0 || n > 120 || text[0] == '/' || text[n - 1] == '/' || strstr(text, "//"))
+        return NULL;
+    for (const char *p = text; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/", *p))
+            return NULL;
+    return text;
+}
+
+static int s_set_music(ccctl_t *ctx, int argc, char **argv, bool queue)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, queue ? "QUEUE PROMPT" : "EXT PROMPT",
+                         queue ? ccctl_queue_usage : ccctl_user_usage);
+    if (rc != 0)
+        return rc;
+    const char *music = s_music_arg(args.pos[1]);
+    if (!music)
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad PROMPT '%s': a prompt name (letters, digits, _ - and /) or default",
+                          args.pos[1]);
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {args.pos[0], music};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "setting the music",
+                    queue ? "UPDATE queues SET music = $2 WHERE name = $1 RETURNING name"
+                          : "UPDATE sip_users SET moh = $2 WHERE ext = $1 RETURNING ext",
+                    2, p, &res);
+    if (rc == 0 && PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no %s '%s'", queue ? "queue" : "user", args.pos[0]);
+    else if (rc == 0)
+        printf("%s %s: music on hold %s\n", queue ? "queue" : "user", args.pos[0],
+               music[0] ? music : "default");
+    PQclear(res);
+    return rc;
+}
+
+int ccctl_user_moh(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_set_music(ctx, argc, argv, false);
+}
+
+int ccctl_queue_moh(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_set_music(ctx, argc, argv, true);
+}
+
 /* ---- caller-prefix routes ---------------------------------------------------------- */
 
 static int s_cr_add(ccctl_t *ctx, int argc, char **argv)

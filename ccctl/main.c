@@ -39,6 +39,7 @@ static const struct {
     {"cos", ccctl_cos_main, ccctl_cos_usage, "classes of service: prefixes, emergency numbers"},
     {"caller-route", ccctl_caller_route_main, ccctl_caller_route_usage,
      "routing by the caller's prefix: add, del, list"},
+    {"prompt", ccctl_prompt_main, ccctl_prompt_usage, "custom prompts and music: upload"},
 };
 #define N_GROUPS (sizeof s_groups / sizeof s_groups[0])
 

@@ -55,6 +55,8 @@ static const char *S_SQL_SCREEN_RULES = "SELECT ext, list, pattern, action FROM 
 static const char *S_SQL_COS_PREFIXES = "SELECT class, prefix FROM cos_prefixes";
 static const char *S_SQL_USER_COS =
     "SELECT ext, cos FROM sip_users WHERE realm = $1 AND cos <> 'international'";
+static const char *S_SQL_USER_MUSIC =
+    "SELECT ext, moh FROM sip_users WHERE realm = $1 AND moh <> ''";
 static const char *S_SQL_CALLER_ROUTES =
     "SELECT number, caller_prefix, target_kind || ':' || target FROM caller_routes";
 static const char *S_SQL_MEMBERS = "SELECT queue, ext FROM queue_members";
@@ -252,6 +254,13 @@ static int s_load_screen(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
         return -1;
     }
     sp_directory_set_screen(dir, &screen);
+    const char *params[] = {realm}; /* each extension's own music on hold */
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_USER_MUSIC, 1, params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        sp_directory_set_user_music(dir, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
     return 0;
 }
 

@@ -15,6 +15,7 @@ struct sp_directory {
     cc_dialplan_t *dialplan;
     sp_monitor_acl_t *monitor_acl;
     cc_screen_t *screen;
+    cc_map_t *music; /* ext -> its music on hold (owned strings); NULL until one is set */
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -45,6 +46,7 @@ void sp_directory_destroy(sp_directory_t **self_p)
     cc_dialplan_destroy(&self->dialplan);
     sp_monitor_acl_destroy(&self->monitor_acl);
     cc_screen_destroy(&self->screen);
+    cc_map_destroy(&self->music);
     free(self);
     *self_p = NULL;
 }
@@ -152,4 +154,21 @@ void sp_directory_set_screen(sp_directory_t *self, cc_screen_t **screen_p)
 const cc_screen_t *sp_directory_screen(const sp_directory_t *self)
 {
     return self->screen;
+}
+
+int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const char *music)
+{
+    if (!self->music && !(self->music = cc_map_new(free)))
+        return -1;
+    char *copy = strdup(music);
+    if (!copy || cc_map_put(self->music, ext, copy) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+const char *sp_directory_user_music(const sp_directory_t *self, const char *ext)
+{
+    return self->music && ext ? cc_map_get(self->music, ext) : NULL;
 }

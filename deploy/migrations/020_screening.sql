@@ -3,6 +3,7 @@
 -- each extension and the prefixes that define the classes, extra emergency numbers, and
 -- routing by the caller's prefix. ccctl writes them; sipproxy reads them with the
 -- directory and reloads on NOTIFY cc_config. The matching is common/cc_screen.h's.
+-- Music on hold per extension (sip_users.moh) and per queue (queues.music).
 -- cdrs.disposition gains 'blocked'.
 --
 -- Run by `ccctl migrate` as the owner role in one transaction (no BEGIN/COMMIT here).
@@ -41,6 +42,16 @@ ALTER TABLE sip_users ADD COLUMN cos text NOT NULL DEFAULT 'international'
 COMMENT ON COLUMN sip_users.cos IS
     'class of service: the widest class of number this extension may dial out (internal: no '
     'trunk calls but emergency numbers); a refused call gets 403 and the not-permitted prompt';
+
+-- music on hold per extension and per queue: a prompt name (ccctl prompt upload)
+ALTER TABLE sip_users ADD COLUMN moh text NOT NULL DEFAULT ''
+    CHECK (moh ~ '^([A-Za-z0-9_-]{1,63}(/[A-Za-z0-9_-]{1,63})*)?$');
+COMMENT ON COLUMN sip_users.moh IS
+    'prompt the party this extension puts on hold hears, looped; '''' = [sipproxy] hold_music';
+ALTER TABLE queues ADD COLUMN music text NOT NULL DEFAULT ''
+    CHECK (music ~ '^([A-Za-z0-9_-]{1,63}(/[A-Za-z0-9_-]{1,63})*)?$');
+COMMENT ON COLUMN queues.music IS
+    'prompt looped to this queue''s waiting callers; '''' = [acdd] music';
 
 CREATE TABLE caller_routes (
     number       text NOT NULL CHECK (number ~ '^\+?[0-9*#]{1,32}$'),

@@ -10,13 +10,17 @@ block and the call reaches the phone; each refused call is a CDR with dispositio
 blocked and the rule as reason. A local-only extension dialling an international number
 gets the not-permitted prompt and 403, while an emergency number reaches the trunk's sipp
 UAS. Caller-prefix routing sends a +44 caller of 7000 to 1002 while others get the
-number's own route, and an IVR branch on the caller's prefix does the same in a flow. ccctl refuses bad input with exit 2 naming the field."""
+number's own route, and an IVR branch on the caller's prefix does the same in a flow.
+Music on hold: WAVs in odd formats uploaded with `ccctl prompt upload` (resampled to
+8 kHz mono) play to the callers of a queue that has them as its music, and to a party the
+extension with them as its own music puts on hold. ccctl refuses bad input with exit 2 naming the field."""
 
 import hashlib
 import json
 import math
 import re
 import select
+import shutil
 import socket
 import struct
 import subprocess
@@ -28,7 +32,7 @@ from pathlib import Path
 import pytest
 
 import suite as sm
-from helpers.audio import make_tone, ulaw_decode
+from helpers.audio import make_tone, tone_share_samples, ulaw_decode
 from helpers.bus import wait_until
 from helpers.phones import Baresip
 
@@ -94,8 +98,10 @@ class Caller:
                 'algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee"'
                 % (self.ext, ch["realm"], ch["nonce"], d["uri"], resp))
 
-    def call(self, number, caller="5550000", extra="", talk=1.0, timeout=25):
-        """Returns (final code, [responses], RTP payloads received before the end)."""
+    def call(self, number, caller="5550000", extra="", talk=1.0, timeout=25, during=None):
+        """Returns (final code, [responses], RTP payloads received before the end). After
+        a 200, during() runs (if given) and what is heard while talking is in self.talked."""
+        self.talked = []
         user = self.ext or caller
         d = {"uri": "sip:%s@127.0.0.1:%d" % (number, self.s.sip_port),
              "from": "<sip:%s@%s>" % (user, "anonymous.invalid" if user == "anonymous"
@@ -132,10 +138,14 @@ class Caller:
                 self._ack(d, to)
             else:
                 self._ack(d, to, branch="z9hG4bK" + uuid.uuid4().hex[:12])
+                if during:
+                    during()
                 end = time.monotonic() + talk
                 while time.monotonic() < end:
                     if select.select([self.rtp], [], [], 0.1)[0]:
-                        self.rtp.recv(2048)
+                        pkt = self.rtp.recv(2048)
+                        if len(pkt) > 12 and pkt[1] & 0x7F == 0:
+                            self.talked.append(pkt[12:])
                 self._ack(d, to, method="BYE", branch="z9hG4bK" + uuid.uuid4().hex[:12])
                 time.sleep(0.3)
         return code, responses, payloads
@@ -145,16 +155,16 @@ def pcm(payloads):
     return [ulaw_decode(b) for p in payloads for b in p]
 
 
-def prompt_samples(name, lang="en"):
-    with wave.open(str(sm.prompts_dir() / lang / (name + ".wav"))) as w:
+def prompt_samples(s, name, lang="en"):
+    with wave.open(str(s.prompts / lang / (name + ".wav"))) as w:
         frames = w.readframes(w.getnframes())
     return list(struct.unpack("<%dh" % (len(frames) // 2), frames))
 
 
-def assert_heard_prompt(payloads, name):
+def assert_heard_prompt(s, payloads, name):
     """What the caller received is the prompt: as long as it, and correlated with it at
     the best of a few alignments (the first packets may be lost to the SDP race)."""
-    want = prompt_samples(name)
+    want = prompt_samples(s, name)
     got = pcm(payloads)
     assert len(got) >= len(want) * 0.8, "heard %d samples of %s's %d" % (
         len(got), name, len(want))
@@ -181,8 +191,14 @@ def cdr_of(s, caller, since):
 
 @pytest.fixture(scope="module")
 def scr(pg_cluster, bin_dir):
-    s = sm.Suite(pg_cluster, name="test_pbx_screening", daemons=["sipproxy", "mediad", "cdrd", "ivrd"],
-                 config={"sipproxy.ring_timeout": "5", "mediad.media_timeout": "10"})
+    # a private copy of the prompt set: `ccctl prompt upload` writes into it
+    prompts = sm.make_tempdir("cc-screen-prompts-")
+    shutil.copytree(sm.prompts_dir(), prompts, symlinks=True, dirs_exist_ok=True)
+    s = sm.Suite(pg_cluster, name="test_pbx_screening",
+                 daemons=["sipproxy", "mediad", "cdrd", "ivrd", "acdd"],
+                 config={"sipproxy.ring_timeout": "5", "mediad.media_timeout": "10",
+                         "mediad.prompt_dir": str(prompts)})
+    s.prompts = prompts
     ua = None
     s.near_port, s.far_port = sm.free_port(), sm.free_port()
     try:
@@ -204,6 +220,7 @@ def scr(pg_cluster, bin_dir):
         if ua:
             ua.stop()
         s.close()
+        shutil.rmtree(str(prompts), ignore_errors=True)
 
 
 def outside(s):
@@ -254,7 +271,7 @@ def test_blocked_prefix_hears_the_message_and_allow_wins(scr):
     finally:
         c.close()
     assert code == 486 and 183 in responses, (code, responses, s.log_tail("sipproxy"))
-    assert_heard_prompt(payloads, "call_blocked")
+    assert_heard_prompt(s, payloads, "call_blocked")
     disp, sip_code, reason, _ = cdr_of(s, "+441612345", t0)
     assert (disp, sip_code, reason) == ("blocked", 486, "blocked: ext %s list +4416*" % PHONE)
     # the rule is the phone's: another extension's callers are not screened by it
@@ -287,7 +304,7 @@ def test_anonymous_callers_hear_the_message(scr):
         finally:
             c.close()
         assert code == 486 and 183 in responses, (caller, code, responses)
-        assert_heard_prompt(payloads, "call_blocked")
+        assert_heard_prompt(s, payloads, "call_blocked")
         disp, _, reason, _ = cdr_of(s, caller, t0)
         assert (disp, reason) == ("blocked", "blocked: global list anonymous"), caller
     # a number without privacy is not anonymous
@@ -345,7 +362,7 @@ def test_local_extension_refused_international_and_allowed_emergency(scr):
     finally:
         c.close()
     assert code == 403 and 183 in responses, (code, responses, s.log_tail("sipproxy"))
-    assert_heard_prompt(payloads, "not_permitted")
+    assert_heard_prompt(s, payloads, "not_permitted")
     disp, sip_code, reason, callee = cdr_of(s, CALLER, t0)
     assert (disp, sip_code, callee) == ("blocked", 403, "90044207946")
     assert reason == "not permitted: international number for a local extension", reason
@@ -437,3 +454,63 @@ def test_ivr_branch_on_the_callers_prefix(scr):
         (cid,)), timeout=10, what="the IVR path")
     assert ("by", "case:+4420") in [tuple(r) for r in steps(ids["+442079460000"])]
     assert ("by", "default") in [tuple(r) for r in steps(ids["+33612345678"])]
+
+
+# ---- music on hold ---------------------------------------------------------------------------
+
+
+def upload(s, name, freq, rate, channels, bits):
+    src = s.var_dir / ("src-%s.wav" % name.replace("/", "-"))
+    subprocess.run(["sox", "-q", "-n", "-r", str(rate), "-c", str(channels), "-b", str(bits),
+                    str(src), "synth", "3", "sine", str(freq), "vol", "0.5"], check=True,
+                   timeout=30)
+    r = s.ccctl("prompt", "upload", name, str(src), check=True)
+    assert "8 kHz mono" in r.stdout, r.stdout
+    with wave.open(str(s.prompts / (name + ".wav"))) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
+        assert abs(w.getnframes() - 24000) < 100
+
+
+def test_prompt_upload_refuses_bad_input(scr):
+    s = scr
+    text = s.var_dir / "not.wav"
+    text.write_text("not a wav file")
+    for args, field in ((("prompt", "upload", "moh/x", str(text)), "FILE"),
+                        (("prompt", "upload", "../etc", str(text)), "NAME"),
+                        (("prompt", "upload", "moh/x", str(s.var_dir / "none.wav")), "FILE"),
+                        (("prompt", "upload", "x", str(text), "--language", "e/n"), "--language"),
+                        (("user", "moh", PHONE, "a//b"), "PROMPT"),
+                        (("queue", "moh", "nosuch", "moh/x"), "no queue")):
+        r = s.ccctl(*args)
+        assert r.returncode in (1, 2) and field in r.stderr, (args, r.returncode, r.stderr)
+    assert not (s.prompts / "moh" / "x.wav").exists()
+
+
+def test_queue_and_extension_music_on_hold(scr):
+    s = scr
+    # into the suite's private copy of the prompt set (see the fixture)
+    upload(s, "moh/screening-queue", 660, 44100, 2, 24)
+    upload(s, "moh/screening-ext", 500, 16000, 1, 16)
+    s.ccctl("queue", "add", "mohq", "--number", "7300", "--no-announce", check=True)
+    s.ccctl("queue", "moh", "mohq", "moh/screening-queue", check=True)
+    s.ccctl("user", "moh", PHONE, "moh/screening-ext", check=True)
+    reload_settles()
+    c = outside(s)
+    try:
+        code, _, _ = c.call("7300", caller="5557300", talk=4.0)
+        assert code == 200, s.log_tail("acdd")
+        share, loud = tone_share_samples(pcm(c.talked), 660)
+        assert loud > 30 and share > 0.8, "queue music: 660 Hz in %.2f of %d windows" % (
+            share, loud)
+        # the phone answers, then holds: the caller hears the phone's own music
+        holding = lambda: (time.sleep(1.0), s.phone.command("hold"))
+        code, _, _ = c.call(PHONE, caller="5551002", talk=4.0, during=holding)
+        assert code == 200
+        s.phone.command("hangup")
+        tail = pcm(c.talked)[-8000 * 2:]   # the last two seconds: on hold
+        share, loud = tone_share_samples(tail, 500)
+        assert loud > 20 and share > 0.8, "hold music: 500 Hz in %.2f of %d windows\n%s" % (
+            share, loud, s.log_tail("sipproxy"))
+    finally:
+        c.close()
+    s.ccctl("user", "moh", PHONE, "default", check=True)
