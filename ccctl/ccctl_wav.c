@@ -1,17 +1,18 @@
 /* ccctl_wav.c - any PCM/float WAV to an 8 kHz mono 16-bit prompt (see ccctl_wav.h):
- * parse the chunks, mix the channels down to one, resample with speexdsp, write a plain
- * 44-byte-header WAV. */
+ * parse the chunks, mix the channels down to one, resample with common/cc_resample.c
+ * (speexdsp, as mediad), write a plain 44-byte-header WAV. */
 #include "ccctl_wav.h"
 
+#include "cc_bytes.h"
+#include "cc_resample.h"
+
 #include <math.h>
-#include <speex/speex_resampler.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_RATE 8000
-#define S_QUALITY 8 /* as mediad: done once per file */
 #define S_MAX_FRAMES (60u * 60u * 192000u) /* an hour at the highest rate */
 
 typedef struct {
@@ -24,12 +25,12 @@ typedef struct {
 
 static uint32_t s_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (uint32_t)cc_le_get(p, 4);
 }
 
 static unsigned s_le16(const uint8_t *p)
 {
-    return (unsigned)(p[0] | p[1] << 8);
+    return (unsigned)cc_le_get(p, 2);
 }
 
 static int s_fmt(const uint8_t *p, uint32_t size, s_wav_t *w, char *err, size_t errlen)
@@ -145,49 +146,17 @@ static int16_t *s_mono(const s_wav_t *w)
     return out;
 }
 
-static int16_t *s_resample(const int16_t *in, size_t n, uint32_t rate, size_t *out_n)
+/* At 8 kHz already: a copy; else cc_resample (the resampler mediad uses). */
+static int16_t *s_to_8k(const int16_t *in, size_t n, uint32_t rate, size_t *out_n, char *err,
+                        size_t errlen)
 {
-    if (rate == S_RATE) {
-        int16_t *copy = malloc(n * sizeof *copy);
-        if (copy)
-            memcpy(copy, in, n * sizeof *copy);
-        *out_n = n;
-        return copy;
-    }
-    int rc = 0;
-    SpeexResamplerState *st = speex_resampler_init(1, rate, S_RATE, S_QUALITY, &rc);
-    if (!st)
-        return NULL;
-    speex_resampler_skip_zeros(st);
-    size_t want = (size_t)(((uint64_t)n * S_RATE + rate - 1) / rate);
-    size_t latency = (size_t)speex_resampler_get_input_latency(st);
-    int16_t *out = calloc(want + 1, sizeof *out), *tail = calloc(latency + 1, sizeof *tail);
-    size_t done = 0;
-    const int16_t *src = in;
-    size_t left = n;
-    for (int pass = 0; out && tail && pass < 2; pass++) { /* the audio, then zeros to flush */
-        while (left > 0 && done < want) {
-            spx_uint32_t in_len = left > 1u << 20 ? 1u << 20 : (spx_uint32_t)left;
-            spx_uint32_t out_len = (spx_uint32_t)(want - done);
-            speex_resampler_process_int(st, 0, src, &in_len, out + done, &out_len);
-            if (in_len == 0 && out_len == 0)
-                break;
-            src += in_len;
-            left -= in_len;
-            done += out_len;
-        }
-        src = tail;
-        left = latency;
-    }
-    speex_resampler_destroy(st);
-    free(tail);
-    *out_n = done;
-    return out;
-}
-
-static void s_put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+    if (rate != S_RATE)
+        return cc_resample_to_8k(in, n, rate, out_n, err, errlen);
+    int16_t *copy = malloc(n * sizeof *copy);
+    if (copy)
+        memcpy(copy, in, n * sizeof *copy);
+    *out_n = n;
+    return copy;
 }
 
 int ccctl_wav_to_prompt(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen,
@@ -198,19 +167,19 @@ int ccctl_wav_to_prompt(const uint8_t *in, size_t inlen, uint8_t **out, size_t *
         return -1;
     size_t n = 0;
     int16_t *mono = s_mono(&w);
-    int16_t *pcm = mono ? s_resample(mono, w.frames, w.rate, &n) : NULL;
+    snprintf(err, errlen, "out of memory");
+    int16_t *pcm = mono ? s_to_8k(mono, w.frames, w.rate, &n, err, errlen) : NULL;
     free(mono);
     uint8_t *file = pcm ? malloc(44 + n * 2) : NULL;
     if (!file) {
         free(pcm);
-        snprintf(err, errlen, "out of memory (or the resampler refused the rate)");
         return -1;
     }
     memcpy(file, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\0\0\0\0\0\0\0\0\x02\0\x10\0data", 40);
-    s_put32(file + 4, (uint32_t)(36 + n * 2));
-    s_put32(file + 24, S_RATE);
-    s_put32(file + 28, S_RATE * 2);
-    s_put32(file + 40, (uint32_t)(n * 2));
+    cc_le_put(file + 4, 36 + n * 2, 4);
+    cc_le_put(file + 24, S_RATE, 4);
+    cc_le_put(file + 28, S_RATE * 2, 4);
+    cc_le_put(file + 40, n * 2, 4);
     for (size_t i = 0; i < n; i++) {
         file[44 + 2 * i] = (uint8_t)(pcm[i] & 0xff);
         file[45 + 2 * i] = (uint8_t)((uint16_t)pcm[i] >> 8);

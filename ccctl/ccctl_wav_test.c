@@ -71,9 +71,9 @@ CC_TEST(wav_converts_stereo_24bit_44k)
     CC_CHECK(ccctl_wav_to_prompt(in, len, &out, &outlen, &seconds, err, sizeof err) == 0);
     free(in);
     CC_CHECK(memcmp(out, "RIFF", 4) == 0 && memcmp(out + 8, "WAVEfmt ", 8) == 0);
-    CC_CHECK_INT(out[22], 1);                                 /* mono */
-    CC_CHECK_INT(out[24] | out[25] << 8, 8000);               /* 8 kHz */
-    CC_CHECK_INT(out[34], 16);                                /* 16-bit */
+    CC_CHECK_INT(out[22], 1);                                     /* mono */
+    CC_CHECK_INT(out[24] | out[25] << 8, 8000);                   /* 8 kHz */
+    CC_CHECK_INT(out[34], 16);                                    /* 16-bit */
     CC_CHECK(outlen >= 44 + 2 * 7900 && outlen <= 44 + 2 * 8100); /* one second */
     CC_CHECK_NEAR(seconds, 1.0, 0.02);
     CC_CHECK(s_share(out, outlen, 1000) > 0.95);
