@@ -120,6 +120,7 @@ void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
         acd_text_copy(m->name, sizeof m->name, q->cfg.name);
         acd_text_copy(m->number, sizeof m->number, q->number);
         acd_text_copy(m->callback_key, sizeof m->callback_key, q->callback_key);
+        acd_text_copy(m->music, sizeof m->music, q->music);
         m->sl_threshold_s = q->cfg.sl_threshold_s;
         m->strategy = q->cfg.strategy;
     }

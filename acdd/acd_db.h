@@ -17,6 +17,7 @@ typedef struct {
     acd_queue_cfg_t cfg;
     char number[32];
     char callback_key[4];
+    char music[128]; /* music on hold of this queue; "" = [acdd] music */
 } acd_db_queue_t;
 
 typedef struct {

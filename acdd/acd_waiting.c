@@ -32,7 +32,9 @@ void acd_call_start_music(acd_app_t *app, acd_call_t *call)
         return;
     call->announce_play_id = 0;
     call->media_started = true;
-    acd_call_play(app, call, json_pack("[s]", app->music), true, NULL);
+    const acd_qmeta_t *q = acd_queue_meta(app, call->queue); /* its own music, if set */
+    acd_call_play(app, call, json_pack("[s]", q && q->music[0] ? q->music : app->music), true,
+                  NULL);
 }
 
 void acd_call_play_stop(acd_app_t *app, acd_call_t *call)

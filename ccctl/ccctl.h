@@ -149,4 +149,20 @@ void ccctl_agent_usage(FILE *out);
  * `demo seed`, inside its transaction (the users exist; routes 600/601 may exist). */
 int ccctl_acd_demo(ccctl_t *ctx);
 
+/* Screening and calling permissions (ccctl_screen.c): block/allow lists, classes of
+ * service, caller-prefix routes, and `user cos`. */
+int ccctl_block_main(ccctl_t *ctx, int argc, char **argv);
+int ccctl_allow_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_block_usage(FILE *out);
+int ccctl_cos_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_cos_usage(FILE *out);
+int ccctl_caller_route_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_caller_route_usage(FILE *out);
+int ccctl_user_cos(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_moh(ccctl_t *ctx, int argc, char **argv);
+int ccctl_queue_moh(ccctl_t *ctx, int argc, char **argv);
+/* Custom prompts and music on hold (ccctl_prompt.c). */
+int ccctl_prompt_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_prompt_usage(FILE *out);
+
 #endif

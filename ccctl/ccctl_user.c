@@ -21,6 +21,8 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user digest EXT ALGORITHMS|default\n"
           "       ccctl user tls EXT required|optional|off\n"
           "       ccctl user list [--json]\n"
+          "       ccctl user cos EXT internal|local|national|international\n"
+          "       ccctl user moh EXT PROMPT|default\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
@@ -29,7 +31,9 @@ void ccctl_user_usage(FILE *out)
           "  \"SHA-256 MD5\", \"MD5 SHA-256\", SHA-256 or MD5 (SHA-256 needs a phone that speaks\n"
           "  RFC 8760); default: [sipproxy] digest_algorithms.\n"
           "  tls: required (REGISTER and calls only over TLS, only TLS registrations rung),\n"
-          "  optional (the default) or off (a request over TLS gets 403).\n",
+          "  optional (the default) or off (a request over TLS gets 403).\n"
+          "  cos: the class of numbers the extension may dial out (see ccctl cos --help).\n"
+          "  moh: what a party this extension puts on hold hears (ccctl prompt upload).\n",
           out);
 }
 
@@ -328,8 +332,9 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},   {"passwd", s_passwd}, {"del", s_del}, {"digest", s_digest},
-        {"list", s_list}, {"tls", s_tls},       {NULL, NULL},
+        {"add", s_add},          {"passwd", s_passwd}, {"del", s_del},
+        {"digest", s_digest},    {"list", s_list},     {"cos", ccctl_user_cos},
+        {"moh", ccctl_user_moh}, {"tls", s_tls},       {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }

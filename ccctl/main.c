@@ -35,6 +35,12 @@ static const struct {
      "web gateway: users, API tokens, alert thresholds, audit log"},
     {"recording", ccctl_recording_main, ccctl_recording_usage,
      "call recordings: policy, list, export, start/stop/pause/resume, hold"},
+    {"block", ccctl_block_main, ccctl_block_usage, "blocked callers: add, del, list"},
+    {"allow", ccctl_allow_main, ccctl_block_usage, "allowed callers (win over blocks)"},
+    {"cos", ccctl_cos_main, ccctl_cos_usage, "classes of service: prefixes, emergency numbers"},
+    {"caller-route", ccctl_caller_route_main, ccctl_caller_route_usage,
+     "routing by the caller's prefix: add, del, list"},
+    {"prompt", ccctl_prompt_main, ccctl_prompt_usage, "custom prompts and music: upload"},
 };
 #define N_GROUPS (sizeof s_groups / sizeof s_groups[0])
 

@@ -19,7 +19,7 @@ struct cdr_core {
 /* What call.ended may say. cdrd itself adds "abandoned" (see cdr_core.h). */
 static const char *const s_dispositions[] = {
     "answered",  "busy",   "no_answer",     "cancelled",   "declined", "unavailable",
-    "not_found", "failed", "media_timeout", "interrupted", NULL,
+    "not_found", "failed", "media_timeout", "interrupted", "blocked",  NULL,
 };
 
 static bool s_one_of(const char *text, const char *const *set)

@@ -527,3 +527,8 @@ CC_TEST(cdr_interrupted_is_a_disposition_call_ended_may_carry)
     CC_CHECK(cdr_disposition_valid("interrupted"));
     CC_CHECK(!cdr_disposition_valid("crashed"));
 }
+
+CC_TEST(cdr_blocked_is_a_disposition_call_ended_may_carry)
+{
+    CC_CHECK(cdr_disposition_valid("blocked"));
+}

@@ -75,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 json_t *pair = json_object_get(args, "pair");
                 const char *call_id = json_string_value(json_object_get(args, "call_id"));
                 if (md_args_given(pair) && call_id &&
-                    md_args_check_nested(pair, "endpoint.create", "call_id",
-                                         json_string(call_id), err, sizeof err) == 0 &&
+                    md_args_check_nested(pair, "endpoint.create", "call_id", json_string(call_id),
+                                         err, sizeof err) == 0 &&
                     md_args_leg_parse(pair, &legs[1], err, sizeof err) == 0)
                     s_check_leg(&legs[1]);
             }

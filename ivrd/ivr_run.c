@@ -192,16 +192,34 @@ static int s_enter_lookup(ivr_run_t *self, const ivr_node_t *node, int64_t now, 
     return S_WAIT;
 }
 
+/* The case a branch takes for value: an exact match, or with "match": "prefix" the
+ * longest case value starts with. -1 for none. */
+static int s_branch_case(const ivr_node_t *node, const char *value)
+{
+    int best = -1;
+    size_t best_len = 0;
+    for (size_t i = 0; value && i < node->u.branch.case_count; i++) {
+        const char *c = node->u.branch.cases[i].value;
+        size_t len = strlen(c);
+        if (!node->u.branch.prefix && strcmp(c, value) == 0)
+            return (int)i;
+        if (node->u.branch.prefix && len > best_len && strncmp(c, value, len) == 0) {
+            best = (int)i;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
 static int s_enter_branch(ivr_run_t *self, const ivr_node_t *node, int64_t now, ivr_actions_t *out)
 {
     const char *value = ivr_vars_get(self->vars, node->u.branch.variable);
-    for (size_t i = 0; value && i < node->u.branch.case_count; i++) {
-        if (strcmp(node->u.branch.cases[i].value, value) == 0) {
-            char input[IVR_VAR_VALUE_MAX + 8];
-            snprintf(input, sizeof input, "case:%s", value);
-            ivr_run_step(self, input, now, out);
-            return node->u.branch.cases[i].next;
-        }
+    int i = s_branch_case(node, value);
+    if (i >= 0) { /* the path records the case taken (the prefix, for a prefix match) */
+        char input[IVR_VAR_VALUE_MAX + 8];
+        snprintf(input, sizeof input, "case:%s", node->u.branch.cases[i].value);
+        ivr_run_step(self, input, now, out);
+        return node->u.branch.cases[i].next;
     }
     ivr_run_step(self, "default", now, out);
     return node->u.branch.otherwise;

@@ -389,3 +389,22 @@ CC_TEST(ivr_run_media_restored_leaves_lookups_and_routes_alone)
     CC_CHECK_STR(ivr_fx_path(c.run), "who:- who:not_found std:- q:route:queue:support");
     s_hang(&c);
 }
+
+/* Routing by the caller's prefix: a branch with "match": "prefix" takes the longest case
+ * the value starts with (the caller 5551234 here, a set variable after). */
+#define S_PREFIX_FLOW                                                                              \
+    "{\"name\":\"p\",\"start\":\"by\",\"nodes\":{"                                                 \
+    "\"by\":{\"kind\":\"branch\",\"variable\":\"caller\",\"match\":\"prefix\","                    \
+    "  \"cases\":{\"555\":\"wide\",\"5551\":\"near\",\"+44\":\"uk\"},\"default\":\"far\"},"        \
+    "\"near\":{\"kind\":\"set\",\"variable\":\"x\",\"value\":\"+442071\",\"next\":\"by2\"},"       \
+    "\"by2\":{\"kind\":\"branch\",\"variable\":\"x\",\"match\":\"prefix\","                        \
+    "  \"cases\":{\"555\":\"wide\",\"+44\":\"uk\"},\"default\":\"far\"},"                          \
+    "\"wide\":{\"kind\":\"hangup\"},\"uk\":{\"kind\":\"hangup\"},\"far\":{\"kind\":\"hangup\"}}}"
+
+CC_TEST(ivr_run_branch_on_the_callers_prefix)
+{
+    s_call_t c;
+    CC_CHECK(s_call(&c, S_PREFIX_FLOW, NULL, 0));
+    CC_CHECK_STR(ivr_fx_path(c.run), "by:case:5551 near:- by2:case:+44 uk:- uk:end");
+    s_hang(&c);
+}

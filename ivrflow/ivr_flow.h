@@ -105,6 +105,7 @@ typedef struct {
             ivr_case_t *cases;
             size_t case_count;
             int otherwise; /* "default" */
+            bool prefix;   /* "match": "prefix": the longest case the value starts with */
         } branch;
         struct {
             char *variable;

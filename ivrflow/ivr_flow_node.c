@@ -220,12 +220,44 @@ static int s_lookup(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *pat
     return rc || !node->u.lookup.key ? -1 : 0;
 }
 
+/* "match": "exact" (the default) or "prefix" (a number's prefix, e.g. the caller's
+ * country or area code: + first, then 0-9 * #). */
+static int s_branch_match(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
+{
+    char *match = NULL;
+    if (ivr_fp_string(fp, obj, "match", path, false, &match) != 0)
+        return -1;
+    int rc = 0;
+    if (match && strcmp(match, "prefix") == 0)
+        node->u.branch.prefix = true;
+    else if (match && strcmp(match, "exact") != 0) {
+        char p[192];
+        ivr_fp_path(p, sizeof p, path, "match");
+        ivr_fp_error(fp, p, "must be exact or prefix, not '%s'", match);
+        rc = -1;
+    }
+    free(match);
+    return rc;
+}
+
+static bool s_number_prefix(const char *text)
+{
+    size_t len = strlen(text);
+    if (len == 0 || len > 32)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("0123456789*#", text[i]) && !(text[i] == '+' && i == 0))
+            return false;
+    return true;
+}
+
 static int s_branch(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {"variable", "cases", "default", NULL};
+    static const char *const keys[] = {"variable", "cases", "default", "match", NULL};
     ivr_fp_known_keys(fp, obj, path, keys);
     int rc = ivr_fp_variable(fp, obj, "variable", path, true, &node->u.branch.variable);
     rc |= ivr_fp_link(fp, obj, "default", path, true, &node->u.branch.otherwise);
+    rc |= s_branch_match(fp, obj, node, path);
     char p[192];
     json_t *cases = json_object_get(obj, "cases");
     ivr_fp_path(p, sizeof p, path, "cases");
@@ -249,6 +281,10 @@ static int s_branch(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *pat
         ivr_fp_path(cp, sizeof cp, p, key);
         c->value = strdup(key);
         rc |= ivr_fp_link_value(fp, value, cp, &c->next);
+        if (node->u.branch.prefix && !s_number_prefix(key)) {
+            ivr_fp_error(fp, cp, "not a number prefix (1-32 of 0-9 * # after an optional +)");
+            rc = -1;
+        }
     }
     return rc ? -1 : 0;
 }

@@ -230,3 +230,24 @@ CC_TEST(ivr_flow_reference_outlives_the_owner)
     ivr_flow_destroy(&held_by_call);
     ivr_flow_destroy(&held_by_call); /* NULL: nothing */
 }
+
+CC_TEST(ivr_flow_branch_prefix_match_is_checked)
+{
+    ivr_flow_t *ok = ivr_fx_flow(
+        S_HEAD "\"a\":{\"kind\":\"branch\",\"variable\":\"caller\",\"match\":\"prefix\","
+               "  \"cases\":{\"+44\":\"b\",\"030\":\"b\"},\"default\":\"b\"},"
+               "\"b\":{\"kind\":\"hangup\"}}}");
+    CC_CHECK(ok != NULL);
+    CC_CHECK(ivr_flow_node(ok, 0)->u.branch.prefix);
+    ivr_flow_destroy(&ok);
+    const ivr_flow_errors_t *e =
+        s_refuse(S_HEAD "\"a\":{\"kind\":\"branch\",\"variable\":\"caller\",\"match\":\"prefix\","
+                        "  \"cases\":{\"4+4\":\"b\"},\"default\":\"b\"},"
+                        "\"b\":{\"kind\":\"hangup\"}}}");
+    CC_CHECK_STR(s_reason(e, "/nodes/a/cases/4+4"),
+                 "not a number prefix (1-32 of 0-9 * # after an optional +)");
+    e = s_refuse(S_HEAD "\"a\":{\"kind\":\"branch\",\"variable\":\"caller\",\"match\":\"glob\","
+                        "  \"cases\":{\"1\":\"b\"},\"default\":\"b\"},"
+                        "\"b\":{\"kind\":\"hangup\"}}}");
+    CC_CHECK_STR(s_reason(e, "/nodes/a/match"), "must be exact or prefix, not 'glob'");
+}

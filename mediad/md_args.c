@@ -12,7 +12,7 @@
  * the command it stands for, as the bus checks a command's top level and with the same
  * messages; `fill` is the one required arg the nested form leaves out (stolen). */
 int md_args_check_nested(json_t *obj, const char *cmd, const char *key, json_t *fill, char *err,
-                          size_t len)
+                         size_t len)
 {
     json_t *copy = json_copy(obj);
     int rc = copy && json_object_set_new(copy, key, fill) == 0 ? 0 : -1;
@@ -111,8 +111,8 @@ int md_args_leg_parse(json_t *obj, md_leg_args_t *leg, char *err, size_t len)
     leg->dtmf = json_is_true(json_object_get(obj, "dtmf"));
     json_t *remote = json_object_get(obj, "remote");
     if (md_args_given(remote)) {
-        if (md_args_check_nested(remote, "endpoint.remote", "endpoint_id", json_integer(1), err, len) <
-                0 ||
+        if (md_args_check_nested(remote, "endpoint.remote", "endpoint_id", json_integer(1), err,
+                                 len) < 0 ||
             md_args_remote_parse(remote, &leg->remote, err, len) < 0)
             return -1;
         leg->has_remote = true;
@@ -148,4 +148,3 @@ int md_args_leg_parse(json_t *obj, md_leg_args_t *leg, char *err, size_t len)
     }
     return 0;
 }
-

@@ -3,14 +3,12 @@
  * the files. */
 #include "md_prompt.h"
 
-#include <speex/speex_resampler.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_resample.h"
 #include "md_g711.h"
-
-#define RESAMPLE_QUALITY 8 /* 0-10; done once per file, so take a good one */
 
 static uint32_t s_le32(const uint8_t *p)
 {
@@ -112,59 +110,12 @@ void md_prompt_unref(md_prompt_t **self_p)
 }
 
 /* Resample n samples at rate to 8 kHz into a new buffer; *out_n gets its length. */
-static int16_t *s_resample(const int16_t *pcm, size_t n, uint32_t rate, size_t *out_n, char *err,
-                           size_t errlen)
-{
-    int rc = 0;
-    SpeexResamplerState *st = speex_resampler_init(1, rate, 8000, RESAMPLE_QUALITY, &rc);
-    if (!st) {
-        snprintf(err, errlen, "resampler: %s", speex_resampler_strerror(rc));
-        return NULL;
-    }
-    speex_resampler_skip_zeros(st); /* drop the filter's leading delay */
-    size_t want = (size_t)(((uint64_t)n * 8000 + rate - 1) / rate);
-    size_t latency = (size_t)speex_resampler_get_input_latency(st);
-    int16_t *out = calloc(want + 1, sizeof *out);
-    int16_t *tail = calloc(latency + 1, sizeof *tail); /* zeros that flush the filter */
-    size_t done = 0;
-    if (!out || !tail) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    /* in chunks, since the resampler takes 32-bit lengths */
-    const int16_t *src = pcm;
-    size_t left = n;
-    for (int pass = 0; pass < 2; pass++) {
-        while (left > 0 && done < want) {
-            spx_uint32_t in_len = left > 1u << 20 ? 1u << 20 : (spx_uint32_t)left;
-            spx_uint32_t out_len = (spx_uint32_t)(want - done);
-            speex_resampler_process_int(st, 0, src, &in_len, out + done, &out_len);
-            if (in_len == 0 && out_len == 0)
-                break;
-            src += in_len;
-            left -= in_len;
-            done += out_len;
-        }
-        src = tail; /* second pass: push the filter's tail out */
-        left = latency;
-    }
-    speex_resampler_destroy(st);
-    free(tail);
-    *out_n = done;
-    return out;
-fail:
-    speex_resampler_destroy(st);
-    free(out);
-    free(tail);
-    return NULL;
-}
-
 md_prompt_t *md_prompt_from_pcm(const int16_t *pcm, size_t n, uint32_t rate, const char *path,
                                 char *err, size_t errlen)
 {
     int16_t *resampled = NULL;
     if (rate != 8000) {
-        resampled = s_resample(pcm, n, rate, &n, err, errlen);
+        resampled = cc_resample_to_8k(pcm, n, rate, &n, err, errlen);
         if (!resampled)
             return NULL;
         pcm = resampled;

@@ -151,6 +151,10 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
              cc_config_str(cfg, "sipproxy", "feature_ok_prompt"));
     snprintf(s->feature_failed_prompt, sizeof s->feature_failed_prompt, "%s",
              cc_config_str(cfg, "sipproxy", "feature_failed_prompt"));
+    snprintf(s->blocked_prompt, sizeof s->blocked_prompt, "%s",
+             cc_config_str(cfg, "sipproxy", "blocked_prompt"));
+    snprintf(s->not_permitted_prompt, sizeof s->not_permitted_prompt, "%s",
+             cc_config_str(cfg, "sipproxy", "not_permitted_prompt"));
     snprintf(s->realm, sizeof s->realm, "%s", cc_config_str(cfg, "common", "sip_domain"));
     snprintf(s->bind, sizeof s->bind, "%s", cc_config_str(cfg, "common", "bind"));
     s->sip_port = (int)cc_config_int(cfg, "common", "sip_port");

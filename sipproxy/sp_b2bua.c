@@ -288,6 +288,8 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
         sp_fork_publish_result(c, "cancelled", 487, c->att.fail_target, 0);
     sp_fork_reset(c);
     c->outcome = sp_call_outcome(prev, cause, code);
+    if (c->screen_code) /* refused by screening, however the caller left */
+        c->outcome.disposition = "blocked";
     c->ended_us = cc_wall_us();
     if (c->reason[0])
         c->outcome.reason = c->reason;
@@ -335,6 +337,10 @@ void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *typ
     }
     if (c && c->feature[0]) {
         sp_feature_media_event(c, type);
+        return;
+    }
+    if (c && c->screen_code) {
+        sp_screen_media_event(c, type);
         return;
     }
     if (!c || strcmp(type, "media.timeout") != 0)
@@ -607,6 +613,8 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     }
     const cc_route_t *route =
         c->callee[0] ? cc_dialplan_match(sp_directory_dialplan(self->dir), c->callee) : NULL;
+    cc_route_t by_caller;
+    route = sp_screen_reroute(c, route, &by_caller);
     if (trunk_in)
         snprintf(c->direction, sizeof c->direction, "inbound");
     else if (route && route->kind == CC_TARGET_TRUNK)
@@ -621,6 +629,8 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         sp_call_end(c, SP_END_NOT_FOUND, 0);
         return;
     }
+    if (sp_screen_refuse(c, sip, user, route))
+        return;
     c->route_kind = route->kind;
     snprintf(c->route_target, sizeof c->route_target, "%s", route->target);
     s_route(c, route);

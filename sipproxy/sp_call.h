@@ -91,6 +91,7 @@ struct sp_call {
     char controller[16]; /* "ivrd", "acdd": who drives the call; "" for direct calls */
     char feature[4], feature_digits[4]; /* a dialled feature code (*45 ...): "45", "1" */
     char reason[128];                   /* overrides the outcome's reason when set */
+    int screen_code;        /* refused by screening (sp_screen.c): its final status, 486 or 403 */
     char divert_reason[16]; /* why a call was sent on to vm:/another target: "busy" ... */
     char invite_key[200];   /* the caller's INVITE in sp_dedup ("" for originated calls) */
     char *offer;            /* the caller's SDP offer (or our own for call.originate) */
@@ -235,6 +236,16 @@ int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving);
  * leg left (do not touch c2 afterwards). 0, or -1 when out of memory. */
 int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int notify_code,
                          sp_end_cause_t c2_cause, const char *c2_reason);
+
+/* sp_screen.c: screening and calling permissions, before the call is routed */
+/* The route a caller-prefix rule gives this call instead of `route` (written into buf),
+ * else route itself. */
+const cc_route_t *sp_screen_reroute(sp_call_t *c, const cc_route_t *route, cc_route_t *buf);
+/* Refuse the call when the caller is blocked or the extension may not dial the number:
+ * true when refused (the call is ending, or hears its message first). */
+bool sp_screen_refuse(sp_call_t *c, const sip_t *sip, const sp_user_t *user,
+                      const cc_route_t *route);
+void sp_screen_media_event(sp_call_t *c, const char *type);
 
 /* sp_feature.c */
 /* "*45", "*46", "*471", "*48" -> code "45".., digits "" or the pause reason digit. */

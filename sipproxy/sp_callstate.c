@@ -86,6 +86,10 @@ sp_outcome_t sp_call_outcome(sp_call_state_t state, sp_end_cause_t cause, int co
                                                         : "failed";
         return s_out(disp, "system", resp, resp, "hung up by the controller");
     }
+    case SP_END_SCREENED: {
+        int resp = code == 403 ? 403 : 486;
+        return s_out("blocked", "system", resp, resp, "refused by screening");
+    }
     }
     return s_out("failed", "system", 500, 500, "unknown");
 }

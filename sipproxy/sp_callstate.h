@@ -41,6 +41,7 @@ typedef enum {
     SP_END_CONTROLLER_FAILED, /* ivrd/acdd refused the hand-over */
     SP_END_CONTROLLER_DOWN,   /* ivrd/acdd did not answer the hand-over (down) */
     SP_END_CONTROLLER_HANGUP, /* call.hangup; code = sip_code for an unanswered caller */
+    SP_END_SCREENED,          /* blocked caller or not permitted number; code = 486 or 403 */
 } sp_end_cause_t;
 
 typedef struct {

@@ -117,3 +117,15 @@ CC_TEST(callstate_a_daemon_down_interrupts_the_call)
     CC_CHECK_STR(o.disposition, "interrupted");
     CC_CHECK_INT(o.caller_response, 503);
 }
+
+CC_TEST(callstate_screened_calls_end_blocked)
+{
+    sp_outcome_t o = sp_call_outcome(SP_CALL_MEDIA, SP_END_SCREENED, 486);
+    CC_CHECK_STR(o.disposition, "blocked");
+    CC_CHECK_STR(o.hangup_side, "system");
+    CC_CHECK_INT(o.caller_response, 486);
+    o = sp_call_outcome(SP_CALL_CALLING, SP_END_SCREENED, 403);
+    CC_CHECK_STR(o.disposition, "blocked");
+    CC_CHECK_INT(o.caller_response, 403);
+    CC_CHECK_INT(o.sip_code, 403);
+}

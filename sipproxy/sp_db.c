@@ -50,6 +50,15 @@ static const char *S_SQL_DIALPLAN =
 static const char *S_SQL_SUPERVISORS =
     "SELECT ext, name, role = 'admin', array_to_string(queues, ',') FROM web_users "
     "WHERE ext IS NOT NULL AND NOT disabled AND role IN ('supervisor', 'admin')";
+/* screening (022): rules, classes of service, users' classes, caller-prefix routes */
+static const char *S_SQL_SCREEN_RULES = "SELECT ext, list, pattern, action FROM screen_rules";
+static const char *S_SQL_COS_PREFIXES = "SELECT class, prefix FROM cos_prefixes";
+static const char *S_SQL_USER_COS =
+    "SELECT ext, cos FROM sip_users WHERE realm = $1 AND cos <> 'international'";
+static const char *S_SQL_USER_MUSIC =
+    "SELECT ext, moh FROM sip_users WHERE realm = $1 AND moh <> ''";
+static const char *S_SQL_CALLER_ROUTES =
+    "SELECT number, caller_prefix, target_kind || ':' || target FROM caller_routes";
 static const char *S_SQL_MEMBERS = "SELECT queue, ext FROM queue_members";
 static const char *S_SQL_CONTACTS =
     "SELECT ext, contact, coalesce(source, ''), coalesce(transport, 'udp'), "
@@ -186,6 +195,76 @@ static int s_load_monitor_acl(cc_pg_t *pg, sp_directory_t *dir)
     return 0;
 }
 
+/* One query of the screening tables; fn per row. 0 or -1. */
+static int s_rows(cc_pg_t *pg, const char *sql, const char *realm, cc_screen_t *screen,
+                  int (*fn)(cc_screen_t *screen, PGresult *r, int row))
+{
+    const char *params[] = {realm};
+    PGresult *r = cc_pg_exec_params(pg, sql, realm ? 1 : 0, realm ? params : NULL);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        if (fn(screen, r, i) != 0)
+            cc_warn("sip.screen_row_skipped", "value=%s reason=invalid",
+                    cc_logq(PQgetvalue(r, i, 1)));
+    PQclear(r);
+    return 0;
+}
+
+static int s_screen_rule(cc_screen_t *screen, PGresult *r, int i)
+{
+    cc_screen_rule_t rule = {0};
+    s_copy(rule.ext, sizeof rule.ext, PQgetvalue(r, i, 0));
+    s_copy(rule.pattern, sizeof rule.pattern, PQgetvalue(r, i, 2));
+    if (cc_screen_list_parse(PQgetvalue(r, i, 1), &rule.list) != 0 ||
+        cc_screen_action_parse(PQgetvalue(r, i, 3), &rule.action) != 0)
+        return -1;
+    return cc_screen_add_rule(screen, &rule);
+}
+
+static int s_cos_prefix(cc_screen_t *screen, PGresult *r, int i)
+{
+    cc_cos_t cos;
+    if (cc_cos_parse(PQgetvalue(r, i, 0), &cos) != 0)
+        return -1;
+    return cc_screen_add_cos_prefix(screen, cos, PQgetvalue(r, i, 1));
+}
+
+static int s_user_cos(cc_screen_t *screen, PGresult *r, int i)
+{
+    cc_cos_t cos;
+    if (cc_cos_parse(PQgetvalue(r, i, 1), &cos) != 0)
+        return -1;
+    return cc_screen_set_user_cos(screen, PQgetvalue(r, i, 0), cos);
+}
+
+static int s_caller_route(cc_screen_t *screen, PGresult *r, int i)
+{
+    return cc_screen_add_caller_route(screen, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                      PQgetvalue(r, i, 2));
+}
+
+static int s_load_screen(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
+{
+    cc_screen_t *screen = cc_screen_new();
+    if (!screen || s_rows(pg, S_SQL_SCREEN_RULES, NULL, screen, s_screen_rule) ||
+        s_rows(pg, S_SQL_COS_PREFIXES, NULL, screen, s_cos_prefix) ||
+        s_rows(pg, S_SQL_USER_COS, realm, screen, s_user_cos) ||
+        s_rows(pg, S_SQL_CALLER_ROUTES, NULL, screen, s_caller_route)) {
+        cc_screen_destroy(&screen);
+        return -1;
+    }
+    sp_directory_set_screen(dir, &screen);
+    const char *params[] = {realm}; /* each extension's own music on hold */
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_USER_MUSIC, 1, params);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        sp_directory_set_user_music(dir, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    return 0;
+}
+
 sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
 {
     sp_directory_t *dir = sp_directory_new();
@@ -196,7 +275,7 @@ sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
         return NULL;
     }
     if (s_load_users(pg, realm, dir, dp) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dp) ||
-        s_load_monitor_acl(pg, dir)) {
+        s_load_monitor_acl(pg, dir) || s_load_screen(pg, realm, dir)) {
         cc_error("sip.directory_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
         cc_dialplan_destroy(&dp);
         sp_directory_destroy(&dir);

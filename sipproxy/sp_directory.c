@@ -14,6 +14,8 @@ struct sp_directory {
     size_t trunk_cap, trunk_count;
     cc_dialplan_t *dialplan;
     sp_monitor_acl_t *monitor_acl;
+    cc_screen_t *screen;
+    cc_map_t *music; /* ext -> its music on hold (owned strings); NULL until one is set */
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -43,6 +45,8 @@ void sp_directory_destroy(sp_directory_t **self_p)
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
     sp_monitor_acl_destroy(&self->monitor_acl);
+    cc_screen_destroy(&self->screen);
+    cc_map_destroy(&self->music);
     free(self);
     *self_p = NULL;
 }
@@ -138,4 +142,33 @@ size_t sp_directory_user_count(const sp_directory_t *self)
 size_t sp_directory_trunk_count(const sp_directory_t *self)
 {
     return self->trunk_count;
+}
+
+void sp_directory_set_screen(sp_directory_t *self, cc_screen_t **screen_p)
+{
+    cc_screen_destroy(&self->screen);
+    self->screen = *screen_p;
+    *screen_p = NULL;
+}
+
+const cc_screen_t *sp_directory_screen(const sp_directory_t *self)
+{
+    return self->screen;
+}
+
+int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const char *music)
+{
+    if (!self->music && !(self->music = cc_map_new(free)))
+        return -1;
+    char *copy = strdup(music);
+    if (!copy || cc_map_put(self->music, ext, copy) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+const char *sp_directory_user_music(const sp_directory_t *self, const char *ext)
+{
+    return self->music && ext ? cc_map_get(self->music, ext) : NULL;
 }

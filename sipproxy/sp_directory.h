@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cc_dialplan.h"
+#include "cc_screen.h"
 #include "sp_digest.h"
 #include "sp_monitor_acl.h"
 #include "sp_srtp.h"
@@ -54,6 +55,13 @@ const cc_dialplan_t *sp_directory_dialplan(const sp_directory_t *self);
 /* Who may monitor whom (empty until set; takes ownership). */
 void sp_directory_set_monitor_acl(sp_directory_t *self, sp_monitor_acl_t **acl_p);
 const sp_monitor_acl_t *sp_directory_monitor_acl(const sp_directory_t *self);
+/* Screening rules, classes of service and caller routes (NULL until set; takes
+ * ownership). */
+void sp_directory_set_screen(sp_directory_t *self, cc_screen_t **screen_p);
+/* An extension's own music on hold (sip_users.moh), or NULL for the default. */
+int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const char *music);
+const char *sp_directory_user_music(const sp_directory_t *self, const char *ext);
+const cc_screen_t *sp_directory_screen(const sp_directory_t *self);
 
 size_t sp_directory_user_count(const sp_directory_t *self);
 size_t sp_directory_trunk_count(const sp_directory_t *self);

@@ -35,6 +35,7 @@ typedef struct {
     char realm[128];
     char hold_music[128];
     char feature_ok_prompt[64], feature_failed_prompt[64];
+    char blocked_prompt[64], not_permitted_prompt[64]; /* sp_screen.c */
     char bind[64];
     int sip_port;
     int tls_port;       /* 0: no TLS */

@@ -101,6 +101,9 @@ english() {
     s conf/room_unlocked "The conference is now unlocked."
     s conf/all_muted "All other participants are muted."
     s conf/all_unmuted "All participants may speak again."
+    # screening and calling permissions (sipproxy/sp_screen.c)
+    s call_blocked "The person you are calling does not accept calls from your number."
+    s not_permitted "You are not permitted to call this number."
 }
 
 mandarin() {
@@ -117,6 +120,8 @@ mandarin() {
     s thanks "谢谢。"
     s enter_account "请输入您的账号，以井号键结束。"
     s you_entered "您输入的是"
+    s call_blocked "您呼叫的用户不接受来自您号码的呼叫。"
+    s not_permitted "您无权拨打此号码。"
     # Mandarin says "you are in the queue at number N": the pieces keep the English order
     s queue/you_are_number "您在队列中排第"
     s queue/in_queue "位。"
