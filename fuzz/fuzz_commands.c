@@ -1,18 +1,22 @@
-/* fuzz_commands.c - libFuzzer target: the arguments of mediad's endpoint commands as
- * another process sends them, through the same path the handlers take: the catalogue's
- * check of the top level (cc_events_check, what the bus does before a handler runs), then
- * md_args's decoding of endpoint.create (its remote, restore, srtp and pair) and
- * endpoint.remote. Beyond "no crash": whatever was accepted is within what the handlers
- * rely on (ports, payload types, directions, an SRTP key that decodes, a pair only as one
- * level deep). The first byte picks the command; the rest is its JSON arguments. */
+/* fuzz_commands.c - libFuzzer target: command arguments as another process sends them,
+ * through the same path the handlers take: the catalogue's check of the top level
+ * (cc_events_check, what the bus does before a handler runs), then the daemon's own
+ * decoding: mediad's endpoint.create (its remote, restore, srtp and pair) and
+ * endpoint.remote (md_args), sipproxy's call.connect and call.originate (sp_callargs).
+ * Beyond "no crash": whatever was accepted is within what the handlers rely on (ports,
+ * payload types, directions, an SRTP key that decodes; headers that cannot end a SIP
+ * header line or name anything but X-CC-*). The first byte picks the command (its low two
+ * bits); the rest is its JSON arguments. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz_input.h"
 #include "cc_events.h"
 #include "md_args.h"
+#include "sp_callargs.h"
 
 static void s_check_remote(const md_remote_args_t *r)
 {
@@ -50,18 +54,64 @@ static void s_check_leg(const md_leg_args_t *leg)
         abort();
 }
 
+/* Headers we would put on an INVITE: "X-CC-...: value" lines joined by CRLF, no other
+ * CR or LF anywhere. */
+static void s_check_headers(const char *h)
+{
+    if (!*h)
+        return;
+    for (const char *line = h;;) {
+        if (strncasecmp(line, "X-CC-", 5) != 0)
+            abort();
+        const char *end = strstr(line, "\r\n");
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (memchr(line, '\r', n) || memchr(line, '\n', n))
+            abort();
+        if (!end)
+            break;
+        line = end + 2;
+    }
+}
+
+static void s_call_control(json_t *args, bool originate)
+{
+    char err[256], headers[1024];
+    if (cc_events_check(CC_PART_ARG, originate ? "call.originate" : "call.connect", args, err,
+                        sizeof err) != 0)
+        return;
+    if (originate) {
+        if (!sp_callargs_target_ok(json_string_value(json_object_get(args, "target"))))
+            return;
+    } else if (sp_callargs_targets(json_object_get(args, "targets"), 8, err, sizeof err) != 0) {
+        return;
+    }
+    int timeout;
+    bool ret;
+    if (sp_callargs_attempt(args, headers, sizeof headers, &timeout, &ret, err, sizeof err) != 0)
+        return;
+    if (timeout < 0 || timeout > 600)
+        abort();
+    s_check_headers(headers);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
     if (size < 1)
         return 0;
-    bool create = data[0] & 1;
+    int which = data[0] & 3; /* 0 endpoint.remote, 1 endpoint.create, 2 connect, 3 originate */
+    bool create = which == 1;
     char *text = fuzz_text(data + 1, size - 1);
     if (!text)
         return 0;
     json_t *args = json_loads(text, JSON_DECODE_ANY, NULL);
     free(text);
     if (!json_is_object(args)) {
+        json_decref(args);
+        return 0;
+    }
+    if (which >= 2) {
+        s_call_control(args, which == 3);
         json_decref(args);
         return 0;
     }

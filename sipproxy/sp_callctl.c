@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cc_log.h"
+#include "sp_callargs.h"
 
 /* ---- hand-over ---------------------------------------------------------------------- */
 
@@ -96,80 +97,17 @@ void sp_callctl_callee_left(sp_call_t *c, const char *reason)
     sp_media_delete(c, false);
 }
 
-/* ---- argument checks ---------------------------------------------------------------- */
-
-static bool s_target_ok(const char *t)
-{
-    if (!t)
-        return false;
-    const char *v = strncmp(t, "ext:", 4) == 0      ? t + 4
-                    : strncmp(t, "number:", 7) == 0 ? t + 7
-                                                    : NULL;
-    if (!v || !*v || strlen(t) >= 80)
-        return false;
-    for (; *v; v++)
-        if (!isdigit((unsigned char)*v) && !strchr("*#+", *v))
-            return false;
-    return true;
-}
-
-/* X-CC-* headers -> "Name: value\r\n..." (without the last CRLF). 0 or -1 with err. */
-static int s_headers(json_t *obj, char *out, size_t len, char *err, size_t errlen)
-{
-    out[0] = '\0';
-    if (!obj)
-        return 0;
-    size_t n = 0;
-    const char *key;
-    json_t *val;
-    json_object_foreach(obj, key, val)
-    {
-        if (strncasecmp(key, "X-CC-", 5) != 0 || !key[5]) {
-            snprintf(err, errlen, "header '%s' not allowed (only X-CC-*)", key);
-            return -1;
-        }
-        for (const char *k = key; *k; k++)
-            if (!isalnum((unsigned char)*k) && *k != '-') {
-                snprintf(err, errlen, "header name '%s' is not a token", key);
-                return -1;
-            }
-        const char *v = json_string_value(val);
-        if (!v) {
-            snprintf(err, errlen, "header '%s' must be a string", key);
-            return -1;
-        }
-        for (const char *s = v; *s; s++)
-            if ((unsigned char)*s < 0x20 && *s != '\t') {
-                snprintf(err, errlen, "header '%s' has a control character", key);
-                return -1;
-            }
-        int w = snprintf(out + n, len - n, "%s%s: %s", n ? "\r\n" : "", key, v);
-        if (w < 0 || (size_t)w >= len - n) {
-            snprintf(err, errlen, "headers too long");
-            return -1;
-        }
-        n += (size_t)w;
-    }
-    return 0;
-}
+/* ---- argument checks (sp_callargs.c) --------------------------------------------- */
 
 /* Options shared by call.connect and call.originate into c->att (not yet active). */
 static int s_attempt_args(sp_call_t *c, json_t *args, char *err, size_t errlen)
 {
     char headers[sizeof c->att.headers];
-    if (s_headers(json_object_get(args, "headers"), headers, sizeof headers, err, errlen))
+    int timeout;
+    bool on_hangup_return;
+    if (sp_callargs_attempt(args, headers, sizeof headers, &timeout, &on_hangup_return, err,
+                            errlen) != 0)
         return -1;
-    json_t *t = json_object_get(args, "timeout_s");
-    int timeout = t ? (int)json_integer_value(t) : 0;
-    if (t && (timeout < 1 || timeout > 600)) {
-        snprintf(err, errlen, "timeout_s must be 1-600");
-        return -1;
-    }
-    const char *och = json_string_value(json_object_get(args, "on_callee_hangup"));
-    if (och && strcmp(och, "end") != 0 && strcmp(och, "return") != 0) {
-        snprintf(err, errlen, "on_callee_hangup must be end or return");
-        return -1;
-    }
     if (!c)
         return 0; /* checking only */
     sp_attempt_t *att = &c->att;
@@ -180,7 +118,7 @@ static int s_attempt_args(sp_call_t *c, json_t *args, char *err, size_t errlen)
     att->originate = false;
     att->best_code = 0;
     att->timeout_s = timeout;
-    att->on_hangup_return = och && strcmp(och, "return") == 0;
+    att->on_hangup_return = on_hangup_return;
     snprintf(att->caller_name, sizeof att->caller_name, "%s", name ? name : "");
     snprintf(att->headers, sizeof att->headers, "%s", headers);
     att->fail_target[0] = '\0';
@@ -248,22 +186,6 @@ static void s_connect_ready(sp_call_t *c)
     sp_fork_send(c);
 }
 
-static int s_targets(json_t *targets, char *err, size_t errlen)
-{
-    size_t n = json_array_size(targets), i;
-    json_t *t;
-    if (n < 1 || n > SP_MAX_DIALS) {
-        snprintf(err, errlen, "targets must hold 1-%d entries", SP_MAX_DIALS);
-        return -1;
-    }
-    json_array_foreach(targets, i, t) if (!s_target_ok(json_string_value(t)))
-    {
-        snprintf(err, errlen, "target %zu must be \"ext:DIGITS\" or \"number:DIGITS\"", i);
-        return -1;
-    }
-    return 0;
-}
-
 static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
@@ -273,7 +195,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         return;
     char err[160];
     json_t *targets = json_object_get(args, "targets");
-    if (s_targets(targets, err, sizeof err)) {
+    if (sp_callargs_targets(targets, SP_MAX_DIALS, err, sizeof err)) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
@@ -356,7 +278,7 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     const char *target = json_string_value(json_object_get(args, "target"));
     const char *caller = json_string_value(json_object_get(args, "caller"));
     const char *controller = json_string_value(json_object_get(args, "controller"));
-    if (!s_target_ok(target)) {
+    if (!sp_callargs_target_ok(target)) {
         cc_bus_reply_error(bus, req, "bad_args",
                            "target must be \"ext:DIGITS\" or \"number:DIGITS\"");
         return;
