@@ -101,6 +101,14 @@ english() {
     s conf/room_unlocked "The conference is now unlocked."
     s conf/all_muted "All other participants are muted."
     s conf/all_unmuted "All participants may speak again."
+    # voicemail (ivrd/vm_core.c)
+    s vm/person_at "The person at extension"
+    s vm/is_unavailable "is not available."
+    s vm/is_busy "is on another call."
+    s vm/nobody_available "Nobody is available to take your call."
+    s vm/leave_message "Please leave a message after the tone. Press hash when you are done."
+    s vm/message_saved "Your message has been saved."
+    s vm/too_short "Your message was too short and has not been kept."
 }
 
 mandarin() {
@@ -138,6 +146,13 @@ mandarin() {
     s numbers/thousand "千"
     s numbers/wan "万"
     s numbers/yi "亿"
+    s vm/person_at "您拨打的分机"
+    s vm/is_unavailable "暂时无人接听。"
+    s vm/is_busy "正在通话中。"
+    s vm/nobody_available "现在没有人可以接听您的电话。"
+    s vm/leave_message "请在提示音后留言，结束请按井号键。"
+    s vm/message_saved "您的留言已保存。"
+    s vm/too_short "您的留言太短，没有保存。"
 }
 
 # Names ivrd's flows and number reader use (deploy/ivr/*.json, ivrflow/ivr_say.c), as links
@@ -193,14 +208,21 @@ music() {
 }
 
 # OUT/tones/join.wav: what a caller hears on entering a conference room, a short rising
-# chirp (1200-1800 Hz, 250 ms)
+# chirp (1200-1800 Hz, 250 ms); OUT/tones/beep.wav: the voicemail beep (1000 Hz, 400 ms)
 tones() {
-    dest="$OUT/tones/join.wav"
-    [ -e "$dest" ] && return 0
     mkdir -p "$OUT/tones"
-    sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
-        synth 0.25 sine 1200:1800 fade 0.01 0.25 0.05 vol 0.5
-    mv "$dest.part.wav" "$dest"
+    dest="$OUT/tones/join.wav"
+    if [ ! -e "$dest" ]; then
+        sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
+            synth 0.25 sine 1200:1800 fade 0.01 0.25 0.05 vol 0.5
+        mv "$dest.part.wav" "$dest"
+    fi
+    dest="$OUT/tones/beep.wav"
+    if [ ! -e "$dest" ]; then
+        sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
+            synth 0.4 sine 1000 fade 0.01 0.4 0.02 vol 0.5
+        mv "$dest.part.wav" "$dest"
+    fi
 }
 
 silences() {

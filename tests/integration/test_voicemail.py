@@ -1,0 +1,178 @@
+"""Voicemail with real baresip phones: a caller routed to vm:1001 hears the greeting and
+the beep, then recorderd records its tone; # (or 2 s of silence) ends the message, which is
+indexed in voicemail_messages, announced by vm.message with the box's counts, and whose
+recording's caller channel holds the caller's tone. A caller who hangs up at once leaves
+nothing. Also ccctl voicemail's checks and exit codes, and vm.deposit refusing an unknown
+mailbox."""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+import suite as sm
+from helpers.audio import tone_share_samples
+from helpers.bus import wait_event
+from helpers.phones import Baresip
+from helpers.recording import channels
+
+DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd"]
+
+
+def tone_then_silence(path, freq, tone_s, silence_s):
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth",
+                    str(tone_s), "sine", str(freq), "vol", "0.5", "pad", "0", str(silence_s)],
+                   check=True)
+
+
+@pytest.fixture(scope="module")
+def vm(pg_cluster, bin_dir):
+    s = sm.Suite(pg_cluster, name="test_voicemail", daemons=DAEMONS,
+                 config={"voicemail.silence_s": "2", "mediad.media_timeout": "0"})
+    uas = []
+    try:
+        for ext in ("1001", "1002", "1003"):
+            s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
+        s.ccctl("voicemail", "add", "1001", "--pin", "-", input="2468\n", check=True)
+        s.ccctl("route", "add", "81001", "vm:1001", check=True)
+        s.start()
+        s.ua = {}
+        t1002, t1003 = s.var_dir / "t1002.wav", s.var_dir / "t1003.wav"
+        # 1002: a tone that stops after 16 s (the message then ends by silence)
+        tone_then_silence(t1002, 520, 16, 120)
+        tone_then_silence(t1003, 660, 150, 1)
+        for ext, tone in (("1002", t1002), ("1003", t1003)):
+            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
+            uas.append(s.ua[ext])
+        for ua in uas:
+            assert ua.wait_log("200 OK", 10), ua.text()[-2000:]
+        yield s
+    finally:
+        for ua in uas:
+            ua.stop()
+        s.close()
+
+
+def messages(s, box="1001"):
+    return json.loads(s.ccctl("voicemail", "messages", box, "--json", check=True).stdout)
+
+
+def deposit(s, ext, number="81001"):
+    """ext dials number; returns (call_id, subscriber) once recorderd records the message."""
+    sub = s.subscribe(["sipproxy", "ivrd", "recorderd"])
+    time.sleep(0.3)
+    s.ua[ext].dial(number)
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    cid = created["call_id"]
+    answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
+    assert answered and answered["answered_by"] == "vm:1001", seen
+    started, seen = wait_event(sub, "rec.started", cid, timeout=30)
+    assert started, ([e.get("type") for e in seen], s.log_tail("ivrd"))
+    return cid, sub
+
+
+def test_message_ended_by_hash_is_indexed_and_holds_the_tone(vm):
+    s = vm
+    before = len(messages(s))
+    cid, sub = deposit(s, "1003")
+    time.sleep(3.0)
+    s.ua["1003"].command("sndcode", "#")
+    ev, seen = wait_event(sub, "vm.message", cid, timeout=15)
+    assert ev, ([e.get("type") for e in seen], s.log_tail("ivrd"))
+    assert ev["mailbox"] == "1001" and ev["new"] == before + 1 and ev["saved"] == 0, ev
+    assert ev["caller"] == "1003" and 2500 < ev["duration_ms"] < 6000, ev
+    # ivrd says "saved" and hangs up itself
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
+    assert ended, [e.get("type") for e in seen]
+    rows = messages(s)
+    assert len(rows) == before + 1
+    m = rows[-1]
+    assert m["id"] == ev["message_id"] and m["caller"] == "1003" and m["folder"] == "new", m
+    assert m["reason"] == "direct" and m["email_state"] == "none", m
+    rec = s.psql("SELECT path, callee, ended_at IS NOT NULL FROM recordings WHERE id = %s",
+                 (m["recording_id"],))
+    deadline = time.monotonic() + 10
+    while not rec[0][2] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        rec = s.psql("SELECT path, callee, ended_at IS NOT NULL FROM recordings WHERE id = %s",
+                     (m["recording_id"],))
+    assert rec[0][0] == m["path"] and rec[0][1] == "vm:1001" and rec[0][2], rec
+    left, _ = channels(m["path"])
+    share, loud = tone_share_samples(left, 660)
+    assert loud > 40 and share > 0.8, (share, loud)
+
+
+def test_silence_ends_the_message(vm):
+    s = vm
+    before = len(messages(s))
+    cid, sub = deposit(s, "1002")
+    ev, seen = wait_event(sub, "vm.message", cid, timeout=40)
+    assert ev, ([e.get("type") for e in seen], s.log_tail("ivrd"))
+    assert ev["new"] == before + 1 and ev["caller"] == "1002", ev
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
+    assert ended, [e.get("type") for e in seen]
+    assert "reason=silence" in s.log_tail("ivrd", 80)
+    left, _ = channels(messages(s)[-1]["path"])
+    share, loud = tone_share_samples(left, 520)
+    assert loud > 20 and share > 0.8, (share, loud)
+
+
+def test_hangup_at_the_beep_keeps_nothing(vm):
+    s = vm
+    before = len(messages(s))
+    cid, sub = deposit(s, "1003")
+    s.ua["1003"].command("hangup")
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
+    assert ended, seen
+    ev, _ = wait_event(sub, "vm.message", cid, timeout=2)
+    assert ev is None, ev
+    assert len(messages(s)) == before
+    assert "keep=0" in s.log_tail("ivrd", 40)
+
+
+def test_unknown_mailbox_refused_on_the_bus(vm):
+    r = vm.bus_call("ivrd", "vm.deposit", {"call_id": "x1", "mailbox": "4444", "reason": "busy",
+                                           "caller": "1", "endpoint_id": 5})
+    assert not r["ok"] and r["error"]["code"] == "unknown_mailbox", r
+    r = vm.bus_call("ivrd", "vm.deposit", {"call_id": "x1", "mailbox": "1001",
+                                           "reason": "because", "caller": "1",
+                                           "endpoint_id": 5})
+    assert not r["ok"] and r["error"]["code"] == "bad_args", r
+
+
+def test_ccctl_voicemail_checks(vm):
+    s = vm
+    before = s.psql("SELECT mailbox, pin_hash FROM mailboxes ORDER BY mailbox")
+    assert before[0][1].startswith("$argon2id$") and "2468" not in before[0][1]
+    for code, args, says in [
+        (2, ["voicemail", "add", "bad box!"], "bad mailbox"),
+        (2, ["voicemail", "add", "1002", "--pin", "12"], "bad PIN"),
+        (2, ["voicemail", "add", "1002", "--pin", "12ab"], "bad PIN"),
+        (2, ["voicemail", "add", "1002", "--email", "not-an-address"], "bad --email"),
+        (2, ["voicemail", "add", "1002", "--max-seconds", "2"], "bad --max-seconds"),
+        (2, ["voicemail", "add", "1002", "--language", "xx"], "bad --language"),
+        (2, ["voicemail", "frobnicate"], ""),
+        (1, ["voicemail", "add", "7777"], "no extension or queue '7777'"),
+        (1, ["voicemail", "add", "1001"], "exists"),
+        (1, ["voicemail", "del", "7777"], "no mailbox '7777'"),
+        (1, ["voicemail", "pin", "7777", "1234"], "no mailbox '7777'"),
+        (1, ["voicemail", "messages", "7777"], "no mailbox '7777'"),
+    ]:
+        r = s.ccctl(*args)
+        assert r.returncode == code, (args, r.returncode, r.stdout, r.stderr)
+        assert says in r.stderr, (args, r.stderr)
+    assert s.psql("SELECT mailbox, pin_hash FROM mailboxes ORDER BY mailbox") == before
+    # add, list with counts, PIN change, del
+    s.ccctl("voicemail", "add", "1002", "--email", "bob@example.org", "--delete-after-email",
+            check=True)
+    rows = json.loads(s.ccctl("voicemail", "list", "--json", check=True).stdout)
+    by = {r["mailbox"]: r for r in rows}
+    assert by["1002"]["email"] == "bob@example.org" and not by["1002"]["pin"], by
+    assert by["1001"]["pin"] and by["1001"]["new"] >= 1, by
+    s.ccctl("voicemail", "pin", "1002", "-", input="97531\n", check=True)
+    h = s.psql("SELECT pin_hash FROM mailboxes WHERE mailbox = '1002'")[0][0]
+    assert h.startswith("$argon2id$")
+    s.ccctl("voicemail", "del", "1002", check=True)
+    assert not s.psql("SELECT 1 FROM mailboxes WHERE mailbox = '1002'")
