@@ -100,8 +100,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
                                        {"--language", true},
                                        {"--max-seconds", true}};
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "MAILBOX",
-                         ccctl_voicemail_usage);
+    int rc =
+        ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "MAILBOX", ccctl_voicemail_usage);
     if (rc)
         return rc;
     const char *box = args.pos[0];
@@ -171,8 +171,7 @@ static int s_one_box(ccctl_t *ctx, const char *sql, int n, const char *const *p,
 static int s_del(ccctl_t *ctx, int argc, char **argv)
 {
     ccctl_args_t args;
-    int rc =
-        ccctl_parse(&args, argc, argv, NULL, 0, 1, 1, "MAILBOX", ccctl_voicemail_usage);
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 1, 1, "MAILBOX", ccctl_voicemail_usage);
     if (rc == 0 && !ccctl_acd_name_ok(args.pos[0]))
         rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad mailbox '%s'", args.pos[0]);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
@@ -199,8 +198,7 @@ static int s_set_pin(ccctl_t *ctx, int argc, char **argv)
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     const char *p[] = {args.pos[0], hash};
-    rc = s_one_box(ctx, "UPDATE mailboxes SET pin_hash = $2 WHERE mailbox = $1", 2, p,
-                   args.pos[0]);
+    rc = s_one_box(ctx, "UPDATE mailboxes SET pin_hash = $2 WHERE mailbox = $1", 2, p, args.pos[0]);
     if (rc)
         return rc;
     printf("PIN of mailbox %s set\n", args.pos[0]);
@@ -235,20 +233,20 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     PGresult *res = NULL;
-    rc = ccctl_exec(
-        ctx, "listing the mailboxes",
-        "SELECT b.mailbox, b.owner_kind AS owner, b.pin_hash IS NOT NULL AS pin, "
-        "b.pin_required, b.email, b.delete_after_email, b.language, b.max_message_s, "
-        "count(m.id) FILTER (WHERE m.folder = 'new') AS new, "
-        "count(m.id) FILTER (WHERE m.folder = 'saved') AS saved "
-        "FROM mailboxes b LEFT JOIN voicemail_messages m USING (mailbox) "
-        "GROUP BY b.mailbox ORDER BY b.mailbox",
-        0, NULL, &res);
+    rc = ccctl_exec(ctx, "listing the mailboxes",
+                    "SELECT b.mailbox, b.owner_kind AS owner, b.pin_hash IS NOT NULL AS pin, "
+                    "b.pin_required, b.email, b.delete_after_email, b.language, b.max_message_s, "
+                    "count(m.id) FILTER (WHERE m.folder = 'new') AS new, "
+                    "count(m.id) FILTER (WHERE m.folder = 'saved') AS saved "
+                    "FROM mailboxes b LEFT JOIN voicemail_messages m USING (mailbox) "
+                    "GROUP BY b.mailbox ORDER BY b.mailbox",
+                    0, NULL, &res);
     if (rc)
         return rc;
-    static const char *const headers[] = {"MAILBOX", "OWNER", "PIN",      "PIN AT OWN PHONE",
-                                          "EMAIL",   "DELETE MAILED", "LANGUAGE", "MAX S",
-                                          "NEW",     "SAVED",   NULL};
+    static const char *const headers[] = {
+        "MAILBOX", "OWNER",         "PIN",      "PIN AT OWN PHONE",
+        "EMAIL",   "DELETE MAILED", "LANGUAGE", "MAX S",
+        "NEW",     "SAVED",         NULL};
     rc = s_print(res, ccctl_flag(&args, "--json"), headers);
     PQclear(res);
     return rc;
@@ -258,8 +256,8 @@ static int s_messages(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_opt_t opts[] = {{"--json", false}};
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "MAILBOX",
-                         ccctl_voicemail_usage);
+    int rc =
+        ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "MAILBOX", ccctl_voicemail_usage);
     if (rc == 0 && !ccctl_acd_name_ok(args.pos[0]))
         rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad mailbox '%s'", args.pos[0]);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
@@ -273,7 +271,8 @@ static int s_messages(ccctl_t *ctx, int argc, char **argv)
     bool found = PQntuples(res) > 0;
     PQclear(res);
     if (!found)
-        return ccctl_fail(CCCTL_EXIT_REFUSED, "no mailbox '%s' (ccctl voicemail list)", args.pos[0]);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no mailbox '%s' (ccctl voicemail list)",
+                          args.pos[0]);
     rc = ccctl_exec(ctx, "listing the messages",
                     "SELECT id, caller, to_char(received_at, 'YYYY-MM-DD HH24:MI:SSOF') AS "
                     "received, duration_ms, folder, reason, email_state, recording_id, path "

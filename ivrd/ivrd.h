@@ -8,6 +8,7 @@
  *                 into play.* / mix.* / call.hangup, conf.* events and commands
  *   ivrd_vm.c     voicemail: vm.deposit, the deposit core's (vm_core.c) actions turned into
  *                 play.* / mix.* / rec.* commands, the message's row and vm.message
+ *   ivrd_vmmenu.c the mailbox menu by phone (vm.menu: *97, *98), vm_menu.c's actions
  * Everything but the worker runs on the loop thread. */
 #ifndef IVRD_H
 #define IVRD_H
@@ -24,6 +25,7 @@ typedef struct ivrd_db ivrd_db_t;
 typedef struct ivrd_calls ivrd_calls_t;
 typedef struct ivrd_conf ivrd_conf_t;
 typedef struct ivrd_vm ivrd_vm_t;
+typedef struct ivrd_vmmenu ivrd_vmmenu_t;
 
 typedef struct {
     cc_daemon_t *daemon;
@@ -32,6 +34,7 @@ typedef struct {
     ivrd_calls_t *calls;
     ivrd_conf_t *conf;
     ivrd_vm_t *vm;
+    ivrd_vmmenu_t *vmmenu;
     int64_t clock_offset_ms;
 } ivrd_t;
 
@@ -106,5 +109,11 @@ void ivrd_vm_stop(ivrd_vm_t *self);
 int ivrd_vm_counts(ivrd_vm_t *self, const char *mailbox, int *new_count, int *saved_count);
 /* Publishes vm.message with the box's counts and the fields of extra (taken; may be NULL). */
 void ivrd_vm_publish(ivrd_vm_t *self, const char *mailbox, const char *call_id, json_t *extra);
+
+/* The mailbox menu (vm.menu from sipproxy for *97 / *98). */
+ivrd_vmmenu_t *ivrd_vmmenu_new(ivrd_t *ivrd, ivrd_vm_t *vm);
+void ivrd_vmmenu_destroy(ivrd_vmmenu_t **self_p);
+void ivrd_vmmenu_status(const ivrd_vmmenu_t *self, json_t *details);
+void ivrd_vmmenu_stop(ivrd_vmmenu_t *self);
 
 #endif

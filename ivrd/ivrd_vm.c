@@ -68,8 +68,8 @@ static int64_t s_now(const ivrd_vm_t *self)
 static cc_bus_handle_t s_request(s_dep_t *d, const char *target, const char *cmd, json_t *args,
                                  cc_bus_reply_fn *on_reply)
 {
-    cc_bus_handle_t h = cc_bus_request(s_bus(d->owner), on_reply ? &d->requests : NULL, target,
-                                       cmd, args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? d : NULL);
+    cc_bus_handle_t h = cc_bus_request(s_bus(d->owner), on_reply ? &d->requests : NULL, target, cmd,
+                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? d : NULL);
     if (!h)
         cc_warn("vm.send_failed", "cmd=%s target=%s", cmd, target);
     return h;
@@ -212,10 +212,10 @@ static void s_on_mix_created(cc_bus_t *bus, int status, json_t *result, void *ar
         return;
     }
     /* deaf: the caller hears nothing from the (empty) mix; its talk is measured */
-    s_request(d, "mediad", "mix.join",
-              json_pack("{s:I, s:i, s:b}", "mix_id", d->mix_id, "endpoint_id", d->endpoint_id,
-                        "deaf", 1),
-              s_on_mix_joined);
+    s_request(
+        d, "mediad", "mix.join",
+        json_pack("{s:I, s:i, s:b}", "mix_id", d->mix_id, "endpoint_id", d->endpoint_id, "deaf", 1),
+        s_on_mix_joined);
 }
 
 static void s_record(s_dep_t *d)
@@ -462,8 +462,7 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
     cc_log_set_call(NULL);
 }
 
-static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     ivrd_vm_t *self = arg;

@@ -34,6 +34,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     ivrd_db_stats(self->db, details);
     ivrd_conf_status(self->conf, details);
     ivrd_vm_status(self->vm, details);
+    ivrd_vmmenu_status(self->vmmenu, details);
 }
 
 static void s_stop(cc_daemon_t *d, void *arg)
@@ -42,6 +43,7 @@ static void s_stop(cc_daemon_t *d, void *arg)
     ivrd_calls_stop(((ivrd_t *)arg)->calls);
     ivrd_conf_stop(((ivrd_t *)arg)->conf);
     ivrd_vm_stop(((ivrd_t *)arg)->vm);
+    ivrd_vmmenu_stop(((ivrd_t *)arg)->vmmenu);
 }
 
 int main(int argc, char **argv)
@@ -64,7 +66,9 @@ int main(int argc, char **argv)
     ivrd.calls = ivrd.db ? ivrd_calls_new(&ivrd) : NULL;
     ivrd.conf = ivrd.calls ? ivrd_conf_new(&ivrd) : NULL;
     ivrd.vm = ivrd.conf ? ivrd_vm_new(&ivrd) : NULL;
-    if (!ivrd.vm) {
+    ivrd.vmmenu = ivrd.vm ? ivrd_vmmenu_new(&ivrd, ivrd.vm) : NULL;
+    if (!ivrd.vmmenu) {
+        ivrd_vm_destroy(&ivrd.vm);
         ivrd_conf_destroy(&ivrd.conf);
         ivrd_calls_destroy(&ivrd.calls);
         fprintf(stderr, "ivrd: cannot set up (database worker, conference rooms, voicemail, bus "
@@ -79,6 +83,7 @@ int main(int argc, char **argv)
     cc_info("ivr.started", "flows=%zu", ivrd_flows_count(ivrd.flows));
     cc_daemon_ready(ivrd.daemon);
     int rc = cc_daemon_run(ivrd.daemon);
+    ivrd_vmmenu_destroy(&ivrd.vmmenu);
     ivrd_vm_destroy(&ivrd.vm);
     ivrd_conf_destroy(&ivrd.conf);
     ivrd_calls_destroy(&ivrd.calls);

@@ -26,7 +26,7 @@
 
 typedef struct {
     char mailbox[VM_NAME_MAX];
-    bool is_queue;                      /* a queue's box: no extension to read out */
+    bool is_queue;                          /* a queue's box: no extension to read out */
     char greeting_unavailable[VM_PATH_MAX]; /* "" none */
     char greeting_busy[VM_PATH_MAX];
     char greeting_name[VM_PATH_MAX];

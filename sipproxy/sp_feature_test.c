@@ -25,6 +25,10 @@ CC_TEST(feature_codes_recognised)
     CC_CHECK(!sp_feature_match("*4712", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*1", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*99", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(sp_feature_match("*97", code, sizeof code, digits, sizeof digits));
+    CC_CHECK_STR(code, "97");
+    CC_CHECK(sp_feature_match("*98", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(!sp_feature_match("*971", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("45", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*47#", code, sizeof code, digits, sizeof digits));
 }

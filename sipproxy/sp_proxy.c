@@ -101,7 +101,7 @@ static void s_challenge(sp_proxy_t *self, nua_handle_t *nh, const sp_user_t *use
 static void s_auth_failed(sp_proxy_t *self, nua_handle_t *nh, const sp_source_t *src,
                           const char *user, const char *why)
 {
-    sp_throttle_fail(self->throttle, src->ip, cc_mono_ms());
+    cc_throttle_fail(self->throttle, src->ip, cc_mono_ms());
     self->auth_failures++;
     cc_info("sip.auth_failed", "source=%s user=%s reason=%s", src->hostport,
             cc_logq(user ? user : ""), why);
@@ -112,7 +112,7 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
                   bool proxy_auth, const sp_user_t **user_out)
 {
     bool first = false;
-    if (sp_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
+    if (cc_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
         self->auth_throttled++;
         if (first)
             cc_warn("sip.auth_throttled", "source=%s reason=%s", src->ip,
@@ -477,7 +477,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(self->secret + 2 * i, 3, "%02x", rnd[i]);
     self->reg = sp_registry_new();
-    self->throttle = sp_throttle_new(settings->auth_fail_limit,
+    self->throttle = cc_throttle_new(settings->auth_fail_limit,
                                      (uint64_t)settings->auth_fail_window_s * 1000u, 4096);
     self->nonce_counts = sp_nonce_counts_new(1u << 16);
     if (self->reg)
@@ -543,7 +543,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     }
     sp_directory_destroy(&self->dir);
     sp_registry_destroy(&self->reg);
-    sp_throttle_destroy(&self->throttle);
+    cc_throttle_destroy(&self->throttle);
     sp_nonce_counts_destroy(&self->nonce_counts);
     sp_dedup_destroy(&self->dedup);
     cc_map_destroy(&self->calls);

@@ -38,7 +38,7 @@ struct sp_proxy {
     nua_t *nua;
     sp_directory_t *dir;
     sp_registry_t *reg;
-    sp_throttle_t *throttle;
+    cc_throttle_t *throttle;
     sp_nonce_counts_t *nonce_counts; /* replays of digest credentials refused */
     uint64_t nonces_made;            /* makes each challenge's nonce unique */
     sp_db_t *db;

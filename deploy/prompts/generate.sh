@@ -109,6 +109,28 @@ english() {
     s vm/leave_message "Please leave a message after the tone. Press hash when you are done."
     s vm/message_saved "Your message has been saved."
     s vm/too_short "Your message was too short and has not been kept."
+    # the mailbox menu (ivrd/vm_menu.c: *97, *98)
+    s vm/enter_mailbox "Please enter your mailbox number, followed by the hash key."
+    s vm/enter_pin "Please enter your PIN, followed by the hash key."
+    s vm/wrong_pin "That PIN is not valid."
+    s vm/no_mailbox "There is no mailbox here."
+    s vm/you_have "You have"
+    s vm/new_messages "new messages"
+    s vm/and "and"
+    s vm/saved_messages "saved messages."
+    s vm/main_menu "To listen to your messages, press 1. To record your greetings, press 3. To change your PIN, press 4. To hang up, press star."
+    s vm/message "Message."
+    s vm/message_menu "To hear it again, press 1. To save it, press 2. To delete it, press 3. For the next message, press 6. For the main menu, press star."
+    s vm/saved "Message saved."
+    s vm/deleted "Message deleted."
+    s vm/no_messages "You have no messages."
+    s vm/no_more_messages "There are no more messages."
+    s vm/greeting_menu "To record the greeting for when you are not available, press 1. For when you are busy, press 2. To record your name, press 3. For the main menu, press star."
+    s vm/record_greeting "Record after the tone, then press hash."
+    s vm/greeting_saved "Your greeting has been saved."
+    s vm/enter_new_pin "Please enter your new PIN of 4 to 12 digits, followed by the hash key."
+    s vm/pin_changed "Your PIN has been changed."
+    s vm/pin_invalid "A PIN must have 4 to 12 digits. Your PIN has not been changed."
 }
 
 mandarin() {

@@ -14,7 +14,7 @@ import pytest
 import suite as sm
 from helpers.audio import tone_share_samples
 from helpers.bus import wait_event
-from helpers.phones import Baresip
+from helpers.phones import Baresip, tone_powers
 from helpers.recording import channels
 
 DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd"]
@@ -42,7 +42,9 @@ def vm(pg_cluster, bin_dir):
         # 1002: a tone that stops after 16 s (the message then ends by silence)
         tone_then_silence(t1002, 520, 16, 120)
         tone_then_silence(t1003, 660, 150, 1)
-        for ext, tone in (("1002", t1002), ("1003", t1003)):
+        t1001 = s.var_dir / "t1001.wav"
+        tone_then_silence(t1001, 300, 150, 1)
+        for ext, tone in (("1001", t1001), ("1002", t1002), ("1003", t1003)):
             s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
             uas.append(s.ua[ext])
         for ua in uas:
@@ -104,13 +106,87 @@ def test_message_ended_by_hash_is_indexed_and_holds_the_tone(vm):
     assert loud > 40 and share > 0.8, (share, loud)
 
 
+def keys(ua, digits):
+    for d in digits:
+        ua.command("sndcode", d)
+        time.sleep(0.35)
+
+
+def wait_log(s, daemon, needle, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if needle in s.log_tail(daemon, 200):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_star97_menu_plays_the_message_and_saves_it(vm):
+    """The owner dials *97, keys the PIN, hears the counts, presses 1 and hears the
+    caller's tone; 2 saves it (vm.message: one new fewer, one saved more)."""
+    s = vm
+    rows = messages(s)
+    assert rows and rows[0]["folder"] == "new", rows
+    sub = s.subscribe(["sipproxy", "ivrd"])
+    time.sleep(0.3)
+    ua = s.ua["1001"]
+    ua.dial("*97")
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    cid = created["call_id"]
+    answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
+    assert answered and answered["answered_by"] == "vm:menu", seen
+    time.sleep(1.0)
+    keys(ua, "1357#")  # wrong first
+    assert wait_log(s, "ivrd", "mailbox=1001 ok=0 caller"), s.log_tail("ivrd")
+    time.sleep(0.5)
+    keys(ua, "2468#")
+    assert wait_log(s, "ivrd", "mailbox=1001 ok=1 caller"), s.log_tail("ivrd")
+    time.sleep(1.0)
+    keys(ua, "1")  # listen: "Message." then the oldest new message (660 Hz)
+    time.sleep(1.2)
+    p = tone_powers(ua, [660, 300, 520], 1.5)
+    assert p[660] > 20 * max(p[300], p[520]), p
+    keys(ua, "2")
+    ev, seen = wait_event(sub, "vm.message", cid, timeout=10)
+    assert ev and ev["mailbox"] == "1001" and ev["saved"] == 1, (ev, s.log_tail("ivrd"))
+    assert ev["new"] == len(rows) - 1, ev
+    assert messages(s)[0]["folder"] == "saved"
+    ua.command("hangup")
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
+    assert ended, seen
+
+
+def test_star98_any_box_wrong_pins_hang_up(vm):
+    s = vm
+    sub = s.subscribe(["sipproxy", "ivrd"])
+    time.sleep(0.3)
+    ua = s.ua["1003"]
+    ua.dial("*98")
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    cid = created["call_id"]
+    time.sleep(1.5)
+    keys(ua, "1001#")
+    assert wait_log(s, "ivrd", "mailbox=1001 found=1 own=0"), s.log_tail("ivrd")
+    for _ in range(3):
+        time.sleep(0.8)
+        keys(ua, "0000#")
+        time.sleep(0.5)
+    # three wrong PINs: "not valid, goodbye", and ivrd hangs up
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
+    assert ended, ([e.get("type") for e in seen], s.log_tail("ivrd"))
+    assert s.log_tail("ivrd", 100).count("mailbox=1001 ok=0 caller") >= 3
+
+
 def test_silence_ends_the_message(vm):
     s = vm
-    before = len(messages(s))
+    before = [m["folder"] for m in messages(s)]
     cid, sub = deposit(s, "1002")
     ev, seen = wait_event(sub, "vm.message", cid, timeout=40)
     assert ev, ([e.get("type") for e in seen], s.log_tail("ivrd"))
-    assert ev["new"] == before + 1 and ev["caller"] == "1002", ev
+    assert ev["new"] == before.count("new") + 1 and ev["saved"] == before.count("saved"), ev
+    assert ev["caller"] == "1002", ev
     ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
     assert ended, [e.get("type") for e in seen]
     assert "reason=silence" in s.log_tail("ivrd", 80)
