@@ -21,8 +21,8 @@
 
 #define S_CMD_TIMEOUT_MS 3000
 #define S_REAP_MS 20000
-#define S_PIN_FAILS 5             /* wrong PINs per mailbox ... */
-#define S_PIN_WINDOW_MS 600000    /* ... in 10 minutes, then the box refuses PINs until then */
+#define S_PIN_FAILS 5          /* wrong PINs per mailbox ... */
+#define S_PIN_WINDOW_MS 600000 /* ... in 10 minutes, then the box refuses PINs until then */
 
 typedef struct {
     ivrd_vmmenu_t *owner;
@@ -35,7 +35,7 @@ typedef struct {
     json_int_t md_play, finished;
     int timer_id, reap_timer;
     bool hangup_sent, ended;
-    char greeting[16];       /* the greeting being recorded ("": none) */
+    char greeting[16]; /* the greeting being recorded ("": none) */
     char rec_path[VM_PATH_MAX];
     bool greet_keep, greet_stopping;
 } s_sess_t;
@@ -77,8 +77,8 @@ static int64_t s_now(const ivrd_vmmenu_t *self)
 static cc_bus_handle_t s_request(s_sess_t *s, const char *target, const char *cmd, json_t *args,
                                  cc_bus_reply_fn *on_reply)
 {
-    cc_bus_handle_t h = cc_bus_request(s_bus(s->owner), on_reply ? &s->requests : NULL, target,
-                                       cmd, args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? s : NULL);
+    cc_bus_handle_t h = cc_bus_request(s_bus(s->owner), on_reply ? &s->requests : NULL, target, cmd,
+                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? s : NULL);
     if (!h)
         cc_warn("vm.send_failed", "cmd=%s target=%s", cmd, target);
     return h;
@@ -143,8 +143,8 @@ static void s_check_pin(s_sess_t *s, const char *box, const char *pin)
     }
     const char *p[] = {box};
     PGresult *res = cc_pg_exec_params(
-        s_pg(self), "SELECT pin_hash FROM mailboxes WHERE mailbox = $1 AND pin_hash IS NOT NULL",
-        1, p);
+        s_pg(self), "SELECT pin_hash FROM mailboxes WHERE mailbox = $1 AND pin_hash IS NOT NULL", 1,
+        p);
     bool ok = res && PQntuples(res) == 1 &&
               crypto_pwhash_str_verify(PQgetvalue(res, 0, 0), pin, strlen(pin)) == 0;
     if (res)
@@ -253,8 +253,8 @@ static void s_on_greet_stopped(cc_bus_t *bus, int status, json_t *result, void *
     s->greet_stopping = false;
     if (s->greet_keep && s->rec_path[0]) {
         char out[VM_PATH_MAX], err[256];
-        snprintf(out, sizeof out, "%s/greeting-%s-%s-%llu.wav", self->dir, s->core.box,
-                 s->greeting, (unsigned long long)(cc_wall_us() / 1000));
+        snprintf(out, sizeof out, "%s/greeting-%s-%s-%llu.wav", self->dir, s->core.box, s->greeting,
+                 (unsigned long long)(cc_wall_us() / 1000));
         if (vm_audio_extract(s->rec_path, self->have_master ? self->master : NULL, out, err,
                              sizeof err) != 0) {
             cc_warn("vm.greeting_failed", "mailbox=%s error=%s", cc_logq(s->core.box),
@@ -271,8 +271,8 @@ static void s_on_greet_stopped(cc_bus_t *bus, int status, json_t *result, void *
             PGresult *res = cc_pg_exec_params(s_pg(self), sql[k], 2, p);
             if (res)
                 PQclear(res);
-            cc_info("vm.greeting_set", "mailbox=%s greeting=%s path=%s ok=%d",
-                    cc_logq(s->core.box), s->greeting, cc_logq(out), res != NULL);
+            cc_info("vm.greeting_set", "mailbox=%s greeting=%s path=%s ok=%d", cc_logq(s->core.box),
+                    s->greeting, cc_logq(out), res != NULL);
         }
     }
     s->greeting[0] = '\0';
@@ -343,11 +343,11 @@ static void s_play(s_sess_t *s, const vm_menu_action_t *a)
         json_array_append_new(prompts, json_string(a->prompts[i]));
     s->md_play = 0;
     s->finished = 0;
-    s->play_req = s_request(s, "mediad", "play.start",
-                            json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", s->endpoint_id,
-                                      "prompts", prompts, "language", "en", "barge_in",
-                                      a->barge_in),
-                            s_on_play_reply);
+    s->play_req =
+        s_request(s, "mediad", "play.start",
+                  json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", s->endpoint_id, "prompts",
+                            prompts, "language", "en", "barge_in", a->barge_in),
+                  s_on_play_reply);
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)

@@ -6,8 +6,8 @@
 
 const char *vm_menu_state_name(vm_menu_state_t s)
 {
-    static const char *const names[] = {"box",  "lookup",  "pin",       "check",  "loading", "main",
-                                        "msg",  "greet",   "greet_rec", "newpin", "bye"};
+    static const char *const names[] = {"box", "lookup", "pin",       "check",  "loading", "main",
+                                        "msg", "greet",  "greet_rec", "newpin", "bye"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 

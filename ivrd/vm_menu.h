@@ -39,16 +39,16 @@ typedef enum {
 } vm_menu_state_t;
 
 typedef enum {
-    VM_MA_PLAY = 0,    /* prompts (id play, barge_in): report vm_menu_play_done(play) */
-    VM_MA_TIMER,       /* (re)arm the one timer at `at`; 0 cancels */
-    VM_MA_LOOKUP,      /* find mailbox `box`: answer vm_menu_box */
-    VM_MA_CHECK_PIN,   /* check `digits` against box's PIN (throttled): vm_menu_pin_result */
-    VM_MA_LOAD,        /* the box's messages and counts: vm_menu_loaded */
-    VM_MA_SAVE,        /* message `id` to saved */
-    VM_MA_DELETE,      /* message `id` deleted */
-    VM_MA_SET_PIN,     /* box's PIN becomes `digits` */
-    VM_MA_REC_GREET,   /* start recording greeting `greeting` (unavailable, busy, name) */
-    VM_MA_STOP_GREET,  /* stop it and make it the box's (keep) or drop it */
+    VM_MA_PLAY = 0,   /* prompts (id play, barge_in): report vm_menu_play_done(play) */
+    VM_MA_TIMER,      /* (re)arm the one timer at `at`; 0 cancels */
+    VM_MA_LOOKUP,     /* find mailbox `box`: answer vm_menu_box */
+    VM_MA_CHECK_PIN,  /* check `digits` against box's PIN (throttled): vm_menu_pin_result */
+    VM_MA_LOAD,       /* the box's messages and counts: vm_menu_loaded */
+    VM_MA_SAVE,       /* message `id` to saved */
+    VM_MA_DELETE,     /* message `id` deleted */
+    VM_MA_SET_PIN,    /* box's PIN becomes `digits` */
+    VM_MA_REC_GREET,  /* start recording greeting `greeting` (unavailable, busy, name) */
+    VM_MA_STOP_GREET, /* stop it and make it the box's (keep) or drop it */
     VM_MA_HANGUP
 } vm_menu_act_kind_t;
 

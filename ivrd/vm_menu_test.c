@@ -162,8 +162,8 @@ CC_TEST(vm_audio_left_channel)
     rec_wav_header(wav, 16);
     int16_t *frames = (int16_t *)(wav + REC_WAV_HDR);
     for (int i = 0; i < 4; i++) {
-        frames[2 * i] = (int16_t)(100 + i);  /* caller */
-        frames[2 * i + 1] = (int16_t)(-7);   /* other party */
+        frames[2 * i] = (int16_t)(100 + i); /* caller */
+        frames[2 * i + 1] = (int16_t)(-7);  /* other party */
     }
     uint8_t *out = NULL;
     size_t len = 0;

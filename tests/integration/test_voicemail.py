@@ -17,7 +17,7 @@ from helpers.bus import wait_event
 from helpers.phones import Baresip, tone_powers
 from helpers.recording import channels
 
-DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd"]
+DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd", "acdd"]
 
 
 def tone_then_silence(path, freq, tone_s, silence_s):
@@ -36,6 +36,10 @@ def vm(pg_cluster, bin_dir):
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
         s.ccctl("voicemail", "add", "1001", "--pin", "-", input="2468\n", check=True)
         s.ccctl("route", "add", "81001", "vm:1001", check=True)
+        # a queue nobody answers: after 3 s its callers go to the queue's own mailbox
+        s.ccctl("queue", "add", "sales", "--number", "600", "--max-wait", "3", "--overflow",
+                "voicemail", "--no-announce", check=True)
+        s.ccctl("voicemail", "add", "sales", check=True)
         s.start()
         s.ua = {}
         t1002, t1003 = s.var_dir / "t1002.wav", s.var_dir / "t1003.wav"
@@ -60,7 +64,7 @@ def messages(s, box="1001"):
     return json.loads(s.ccctl("voicemail", "messages", box, "--json", check=True).stdout)
 
 
-def deposit(s, ext, number="81001"):
+def deposit(s, ext, number="81001", box="1001"):
     """ext dials number; returns (call_id, subscriber) once recorderd records the message."""
     sub = s.subscribe(["sipproxy", "ivrd", "recorderd"])
     time.sleep(0.3)
@@ -69,7 +73,7 @@ def deposit(s, ext, number="81001"):
     assert created, seen
     cid = created["call_id"]
     answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
-    assert answered and answered["answered_by"] == "vm:1001", seen
+    assert answered and answered["answered_by"] in ("vm:" + box, "queue:" + box), seen
     started, seen = wait_event(sub, "rec.started", cid, timeout=30)
     assert started, ([e.get("type") for e in seen], s.log_tail("ivrd"))
     return cid, sub
@@ -206,6 +210,20 @@ def test_hangup_at_the_beep_keeps_nothing(vm):
     assert ev is None, ev
     assert len(messages(s)) == before
     assert "keep=0" in s.log_tail("ivrd", 40)
+
+
+def test_queue_overflow_goes_to_the_queues_mailbox(vm):
+    s = vm
+    cid, sub = deposit(s, "1003", "600", "sales")
+    time.sleep(2.0)
+    s.ua["1003"].command("sndcode", "#")
+    ev, seen = wait_event(sub, "vm.message", cid, timeout=15)
+    assert ev, ([e.get("type") for e in seen], s.log_tail("ivrd"), s.log_tail("acdd"))
+    assert ev["mailbox"] == "sales" and ev["new"] == 1, ev
+    m = messages(s, "sales")[-1]
+    assert m["reason"] == "overflow" and m["caller"] == "1003", m
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
+    assert ended, [e.get("type") for e in seen]
 
 
 def test_unknown_mailbox_refused_on_the_bus(vm):
