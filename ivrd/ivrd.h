@@ -9,6 +9,7 @@
  *   ivrd_vm.c     voicemail: vm.deposit, the deposit core's (vm_core.c) actions turned into
  *                 play.* / mix.* / rec.* commands, the message's row and vm.message
  *   ivrd_vmmenu.c the mailbox menu by phone (vm.menu: *97, *98), vm_menu.c's actions
+ *   ivrd_vmmail.c voicemail to e-mail: a worker thread sending pending messages by SMTP
  * Everything but the worker runs on the loop thread. */
 #ifndef IVRD_H
 #define IVRD_H
@@ -26,6 +27,7 @@ typedef struct ivrd_calls ivrd_calls_t;
 typedef struct ivrd_conf ivrd_conf_t;
 typedef struct ivrd_vm ivrd_vm_t;
 typedef struct ivrd_vmmenu ivrd_vmmenu_t;
+typedef struct ivrd_vmmail ivrd_vmmail_t;
 
 typedef struct {
     cc_daemon_t *daemon;
@@ -35,6 +37,7 @@ typedef struct {
     ivrd_conf_t *conf;
     ivrd_vm_t *vm;
     ivrd_vmmenu_t *vmmenu;
+    ivrd_vmmail_t *vmmail;
     int64_t clock_offset_ms;
 } ivrd_t;
 
@@ -115,5 +118,12 @@ ivrd_vmmenu_t *ivrd_vmmenu_new(ivrd_t *ivrd, ivrd_vm_t *vm);
 void ivrd_vmmenu_destroy(ivrd_vmmenu_t **self_p);
 void ivrd_vmmenu_status(const ivrd_vmmenu_t *self, json_t *details);
 void ivrd_vmmenu_stop(ivrd_vmmenu_t *self);
+
+/* Voicemail to e-mail ([voicemail] smtp_url; off when empty). NULL: could not start. */
+ivrd_vmmail_t *ivrd_vmmail_new(ivrd_t *ivrd, ivrd_vm_t *vm);
+void ivrd_vmmail_destroy(ivrd_vmmail_t **self_p);
+void ivrd_vmmail_status(const ivrd_vmmail_t *self, json_t *details);
+/* A message was indexed: look for pending mails now (NULL-safe). */
+void ivrd_vmmail_kick(ivrd_vmmail_t *self);
 
 #endif

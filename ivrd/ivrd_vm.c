@@ -162,6 +162,7 @@ static void s_index(s_dep_t *d)
     ivrd_vm_publish(self, d->core.box.mailbox, d->call_id,
                     json_pack("{s:I, s:s, s:I}", "message_id", (json_int_t)id, "caller", d->caller,
                               "duration_ms", (json_int_t)d->duration_ms));
+    ivrd_vmmail_kick(self->ivrd->vmmail);
 }
 
 /* ---- recording ---------------------------------------------------------------------------- */

@@ -35,6 +35,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     ivrd_conf_status(self->conf, details);
     ivrd_vm_status(self->vm, details);
     ivrd_vmmenu_status(self->vmmenu, details);
+    ivrd_vmmail_status(self->vmmail, details);
 }
 
 static void s_stop(cc_daemon_t *d, void *arg)
@@ -67,7 +68,9 @@ int main(int argc, char **argv)
     ivrd.conf = ivrd.calls ? ivrd_conf_new(&ivrd) : NULL;
     ivrd.vm = ivrd.conf ? ivrd_vm_new(&ivrd) : NULL;
     ivrd.vmmenu = ivrd.vm ? ivrd_vmmenu_new(&ivrd, ivrd.vm) : NULL;
-    if (!ivrd.vmmenu) {
+    ivrd.vmmail = ivrd.vmmenu ? ivrd_vmmail_new(&ivrd, ivrd.vm) : NULL;
+    if (!ivrd.vmmail) {
+        ivrd_vmmenu_destroy(&ivrd.vmmenu);
         ivrd_vm_destroy(&ivrd.vm);
         ivrd_conf_destroy(&ivrd.conf);
         ivrd_calls_destroy(&ivrd.calls);
@@ -83,6 +86,7 @@ int main(int argc, char **argv)
     cc_info("ivr.started", "flows=%zu", ivrd_flows_count(ivrd.flows));
     cc_daemon_ready(ivrd.daemon);
     int rc = cc_daemon_run(ivrd.daemon);
+    ivrd_vmmail_destroy(&ivrd.vmmail);
     ivrd_vmmenu_destroy(&ivrd.vmmenu);
     ivrd_vm_destroy(&ivrd.vm);
     ivrd_conf_destroy(&ivrd.conf);

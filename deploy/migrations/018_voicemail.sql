@@ -53,6 +53,7 @@ CREATE TABLE voicemail_messages (
                    CHECK (email_state IN ('none', 'pending', 'sent', 'failed')),
     email_attempts integer NOT NULL DEFAULT 0,
     email_error    text,
+    email_next_at  timestamptz,
     emailed_at     timestamptz
 );
 COMMENT ON TABLE voicemail_messages IS
@@ -67,7 +68,9 @@ COMMENT ON COLUMN voicemail_messages.email_state IS
     'none (box has no address), pending (to be sent, or retried after a failure: see '
     'email_attempts, email_error), sent, failed (given up: the message stays in the box)';
 CREATE INDEX voicemail_messages_mailbox_idx ON voicemail_messages (mailbox, folder);
-CREATE INDEX voicemail_messages_email_idx ON voicemail_messages (id)
+COMMENT ON COLUMN voicemail_messages.email_next_at IS
+    'when a pending e-mail is tried next ([voicemail] mail_retry_s, doubling per failure)';
+CREATE INDEX voicemail_messages_email_idx ON voicemail_messages (email_next_at)
     WHERE email_state = 'pending';
 
 GRANT SELECT, UPDATE ON mailboxes TO cc_ivrd;

@@ -5,9 +5,13 @@ recording's caller channel holds the caller's tone. A caller who hangs up at onc
 nothing. Also ccctl voicemail's checks and exit codes, and vm.deposit refusing an unknown
 mailbox."""
 
+import email
+import io
 import json
+import os
 import subprocess
 import time
+import wave
 
 import pytest
 
@@ -18,6 +22,9 @@ from helpers.phones import Baresip, tone_powers
 from helpers.recording import channels
 
 DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd", "acdd"]
+# Debian's python3-aiosmtpd (deploy/install-deps.sh) is the system interpreter's module;
+# the tests may run under another python3
+SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 
 
 def tone_then_silence(path, freq, tone_s, silence_s):
@@ -28,8 +35,12 @@ def tone_then_silence(path, freq, tone_s, silence_s):
 
 @pytest.fixture(scope="module")
 def vm(pg_cluster, bin_dir):
+    smtp_port = sm.free_port(udp=False)
     s = sm.Suite(pg_cluster, name="test_voicemail", daemons=DAEMONS,
-                 config={"voicemail.silence_s": "2", "mediad.media_timeout": "0"})
+                 config={"voicemail.silence_s": "2", "mediad.media_timeout": "0",
+                         "voicemail.smtp_url": "smtp://127.0.0.1:%d" % smtp_port,
+                         "voicemail.from": "pbx@test.example", "voicemail.mail_retry_s": "1"})
+    s.smtp_port = smtp_port
     uas = []
     try:
         for ext in ("1001", "1002", "1003"):
@@ -40,6 +51,10 @@ def vm(pg_cluster, bin_dir):
         s.ccctl("queue", "add", "sales", "--number", "600", "--max-wait", "3", "--overflow",
                 "voicemail", "--no-announce", check=True)
         s.ccctl("voicemail", "add", "sales", check=True)
+        # 1002's messages are mailed (and removed from the box once mailed)
+        s.ccctl("voicemail", "add", "1002", "--email", "bob@example.org", "--delete-after-email",
+                check=True)
+        s.ccctl("route", "add", "81002", "vm:1002", check=True)
         s.start()
         s.ua = {}
         t1002, t1003 = s.var_dir / "t1002.wav", s.var_dir / "t1003.wav"
@@ -226,6 +241,57 @@ def test_queue_overflow_goes_to_the_queues_mailbox(vm):
     assert ended, [e.get("type") for e in seen]
 
 
+def test_mail_waits_for_the_relay_then_arrives_with_the_wav(vm, tmp_path):
+    """The relay is down when the message is left: the message stays pending (vm.mail
+    retry); once an SMTP server listens, the mail arrives with the caller's tone as a WAV
+    attachment, and delete_after_email removes the message from the box."""
+    s = vm
+    mails = s.subscribe(["ivrd"], prefix="vm.mail")
+    cid, sub = deposit(s, "1003", "81002", "1002")
+    time.sleep(2.5)
+    s.ua["1003"].command("sndcode", "#")
+    ev, seen = wait_event(sub, "vm.message", cid, timeout=15)
+    assert ev and ev["mailbox"] == "1002", ([e.get("type") for e in seen], s.log_tail("ivrd"))
+    retry, seen = wait_event(mails, "vm.mail", timeout=15)
+    assert retry and retry["state"] == "retry" and retry["message_id"] == ev["message_id"], seen
+    assert "error" in retry, retry
+    rows = messages(s, "1002")
+    assert len(rows) == 1 and rows[0]["email_state"] == "pending", rows  # kept
+    maildir = tmp_path / "maildir"
+    smtpd = subprocess.Popen([SYSTEM_PYTHON, "-m", "aiosmtpd", "-n", "-l",
+                              "127.0.0.1:%d" % s.smtp_port, "-c", "aiosmtpd.handlers.Mailbox",
+                              str(maildir)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    s.all_pids.append(smtpd.pid)
+    try:
+        sent = None
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not sent:
+            e, _ = wait_event(mails, "vm.mail", timeout=max(0.1, deadline - time.monotonic()))
+            if e and e["state"] == "sent":
+                sent = e
+        assert sent and sent["message_id"] == ev["message_id"] and sent["deleted"], \
+            (sent, s.log_tail("ivrd"))
+        files = list((maildir / "new").glob("*"))
+        assert len(files) == 1, files
+        msg = email.message_from_bytes(files[0].read_bytes())
+        assert msg["To"] == "<bob@example.org>" and "1003" in msg["Subject"], dict(msg)
+        parts = [p for p in msg.walk() if p.get_content_type() == "audio/wav"]
+        text = [p for p in msg.walk() if p.get_content_type() == "text/plain"][0]
+        assert "1003" in text.get_payload(decode=True).decode(), text
+        assert len(parts) == 1
+        with wave.open(io.BytesIO(parts[0].get_payload(decode=True))) as w:
+            assert w.getnchannels() == 1 and w.getframerate() == 8000
+            n = w.getnframes()
+            x = list(memoryview(w.readframes(n)).cast("h"))
+        share, loud = tone_share_samples(x, 660)
+        assert loud > 20 and share > 0.8, (share, loud)
+        assert messages(s, "1002") == []  # delete_after_email
+    finally:
+        smtpd.terminate()
+        smtpd.wait(5)
+
+
 def test_unknown_mailbox_refused_on_the_bus(vm):
     r = vm.bus_call("ivrd", "vm.deposit", {"call_id": "x1", "mailbox": "4444", "reason": "busy",
                                            "caller": "1", "endpoint_id": 5})
@@ -242,11 +308,11 @@ def test_ccctl_voicemail_checks(vm):
     assert before[0][1].startswith("$argon2id$") and "2468" not in before[0][1]
     for code, args, says in [
         (2, ["voicemail", "add", "bad box!"], "bad mailbox"),
-        (2, ["voicemail", "add", "1002", "--pin", "12"], "bad PIN"),
-        (2, ["voicemail", "add", "1002", "--pin", "12ab"], "bad PIN"),
-        (2, ["voicemail", "add", "1002", "--email", "not-an-address"], "bad --email"),
-        (2, ["voicemail", "add", "1002", "--max-seconds", "2"], "bad --max-seconds"),
-        (2, ["voicemail", "add", "1002", "--language", "xx"], "bad --language"),
+        (2, ["voicemail", "add", '1003', "--pin", "12"], "bad PIN"),
+        (2, ["voicemail", "add", '1003', "--pin", "12ab"], "bad PIN"),
+        (2, ["voicemail", "add", '1003', "--email", "not-an-address"], "bad --email"),
+        (2, ["voicemail", "add", '1003', "--max-seconds", "2"], "bad --max-seconds"),
+        (2, ["voicemail", "add", '1003', "--language", "xx"], "bad --language"),
         (2, ["voicemail", "frobnicate"], ""),
         (1, ["voicemail", "add", "7777"], "no extension or queue '7777'"),
         (1, ["voicemail", "add", "1001"], "exists"),
@@ -259,14 +325,14 @@ def test_ccctl_voicemail_checks(vm):
         assert says in r.stderr, (args, r.stderr)
     assert s.psql("SELECT mailbox, pin_hash FROM mailboxes ORDER BY mailbox") == before
     # add, list with counts, PIN change, del
-    s.ccctl("voicemail", "add", "1002", "--email", "bob@example.org", "--delete-after-email",
+    s.ccctl("voicemail", "add", '1003', "--email", "bob@example.org", "--delete-after-email",
             check=True)
     rows = json.loads(s.ccctl("voicemail", "list", "--json", check=True).stdout)
     by = {r["mailbox"]: r for r in rows}
-    assert by["1002"]["email"] == "bob@example.org" and not by["1002"]["pin"], by
-    assert by["1001"]["pin"] and by["1001"]["new"] >= 1, by
-    s.ccctl("voicemail", "pin", "1002", "-", input="97531\n", check=True)
-    h = s.psql("SELECT pin_hash FROM mailboxes WHERE mailbox = '1002'")[0][0]
+    assert by['1003']["email"] == "bob@example.org" and not by['1003']["pin"], by
+    assert by["1001"]["pin"] and by["1001"]["new"] >= 0 and "saved" in by["1001"], by
+    s.ccctl("voicemail", "pin", '1003', "-", input="97531\n", check=True)
+    h = s.psql("SELECT pin_hash FROM mailboxes WHERE mailbox = '1003'")[0][0]
     assert h.startswith("$argon2id$")
-    s.ccctl("voicemail", "del", "1002", check=True)
-    assert not s.psql("SELECT 1 FROM mailboxes WHERE mailbox = '1002'")
+    s.ccctl("voicemail", "del", '1003', check=True)
+    assert not s.psql("SELECT 1 FROM mailboxes WHERE mailbox = '1003'")
