@@ -577,6 +577,26 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     cc_log_set_call(NULL);
 }
 
+static void s_on_counts(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    (void)cmd;
+    ivrd_vm_t *self = arg;
+    const char *box = json_string_value(json_object_get(args, "mailbox"));
+    const char *p[] = {box};
+    PGresult *res = cc_pg_exec_params(self->ivrd->daemon->pg,
+                                      "SELECT 1 FROM mailboxes WHERE mailbox = $1", 1, p);
+    bool found = res && PQntuples(res) == 1;
+    if (res)
+        PQclear(res);
+    int n = 0, s = 0;
+    if (!found)
+        cc_bus_reply_error(bus, req, "unknown_mailbox", "no mailbox '%s'", box);
+    else if (ivrd_vm_counts(self, box, &n, &s) != 0)
+        cc_bus_reply_error(bus, req, "internal", "cannot count the messages");
+    else
+        cc_bus_reply(bus, req, json_pack("{s:i, s:i}", "new", n, "saved", s));
+}
+
 /* ---- life --------------------------------------------------------------------------------- */
 
 ivrd_vm_t *ivrd_vm_new(ivrd_t *ivrd)
@@ -590,6 +610,7 @@ ivrd_vm_t *ivrd_vm_new(ivrd_t *ivrd)
     self->by_call = cc_map_new(NULL);
     cc_bus_t *bus = ivrd->daemon->bus;
     if (!self->by_call || cc_bus_on_command(bus, "vm.deposit", s_on_deposit, self) != 0 ||
+        cc_bus_on_command(bus, "vm.counts", s_on_counts, self) != 0 ||
         cc_bus_subscribe(bus, "mediad", "media.", s_on_media, self) != 0 ||
         cc_bus_subscribe(bus, "sipproxy", "call.", s_on_call, self) != 0) {
         ivrd_vm_destroy(&self);

@@ -92,8 +92,8 @@ static int s_send(ivrd_vmmail_t *self, const char *to, const char *mail, size_t 
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, s_read_cb);
     curl_easy_setopt(curl, CURLOPT_READDATA, &r);
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_USE_SSL, self->require_tls ? (long)CURLUSESSL_ALL
-                                                              : (long)CURLUSESSL_TRY);
+    curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                     self->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
@@ -193,10 +193,11 @@ static void s_one(ivrd_vmmail_t *self, cc_pg_t *pg, PGresult *res, int r)
         const char *p[] = {id};
         PGresult *u = cc_pg_exec_params(
             pg,
-            delete_after ? "DELETE FROM voicemail_messages WHERE id = $1::bigint"
-                         : "UPDATE voicemail_messages SET email_state = 'sent', emailed_at = now(), "
-                           "email_attempts = email_attempts + 1, email_error = NULL, "
-                           "email_next_at = NULL WHERE id = $1::bigint",
+            delete_after
+                ? "DELETE FROM voicemail_messages WHERE id = $1::bigint"
+                : "UPDATE voicemail_messages SET email_state = 'sent', emailed_at = now(), "
+                  "email_attempts = email_attempts + 1, email_error = NULL, "
+                  "email_next_at = NULL WHERE id = $1::bigint",
             1, p);
         if (u)
             PQclear(u);

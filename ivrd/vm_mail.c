@@ -82,8 +82,7 @@ static void s_base64(s_str_t *s, const uint8_t *in, size_t n)
     }
 }
 
-int vm_mail_build(const vm_mail_t *m, const uint8_t *wav, size_t wav_len, char **out,
-                  size_t *len)
+int vm_mail_build(const vm_mail_t *m, const uint8_t *wav, size_t wav_len, char **out, size_t *len)
 {
     if (!s_clean(m->from) || !s_clean(m->to) || !s_clean(m->mailbox) || !s_clean(m->caller) ||
         !s_clean(m->received) || !s_clean(m->date) || !s_clean(m->boundary) ||
@@ -96,14 +95,18 @@ int vm_mail_build(const vm_mail_t *m, const uint8_t *wav, size_t wav_len, char *
     s_printf(&s, "Subject: Voicemail from %s (%ld s)\r\n", caller, secs);
     s_printf(&s, "Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n", m->date, m->message_id);
     s_printf(&s, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", m->boundary);
-    s_printf(&s, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                 "Content-Transfer-Encoding: 8bit\r\n\r\n", m->boundary);
-    s_printf(&s, "New voicemail in mailbox %s.\r\n\r\nFrom:     %s\r\nReceived: %s\r\n"
-                 "Length:   %ld:%02ld (%lld ms)\r\n\r\nThe message is attached as a WAV file.\r\n",
+    s_printf(&s,
+             "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\n",
+             m->boundary);
+    s_printf(&s,
+             "New voicemail in mailbox %s.\r\n\r\nFrom:     %s\r\nReceived: %s\r\n"
+             "Length:   %ld:%02ld (%lld ms)\r\n\r\nThe message is attached as a WAV file.\r\n",
              m->mailbox, caller, m->received, secs / 60, secs % 60, (long long)m->duration_ms);
-    s_printf(&s, "\r\n--%s\r\nContent-Type: audio/wav; name=\"voicemail-%lld.wav\"\r\n"
-                 "Content-Transfer-Encoding: base64\r\n"
-                 "Content-Disposition: attachment; filename=\"voicemail-%lld.wav\"\r\n\r\n",
+    s_printf(&s,
+             "\r\n--%s\r\nContent-Type: audio/wav; name=\"voicemail-%lld.wav\"\r\n"
+             "Content-Transfer-Encoding: base64\r\n"
+             "Content-Disposition: attachment; filename=\"voicemail-%lld.wav\"\r\n\r\n",
              m->boundary, m->id, m->id);
     s_base64(&s, wav, wav_len);
     s_printf(&s, "\r\n--%s--\r\n", m->boundary);

@@ -10,9 +10,9 @@
 typedef struct {
     const char *from, *to;
     const char *mailbox, *caller;
-    const char *received;  /* "2026-12-03 01:45:12+00" as Postgres gives it */
-    const char *date;      /* RFC 5322 Date header value */
-    const char *boundary;  /* unique: must not occur in the text */
+    const char *received; /* "2026-12-03 01:45:12+00" as Postgres gives it */
+    const char *date;     /* RFC 5322 Date header value */
+    const char *boundary; /* unique: must not occur in the text */
     const char *message_id;
     int64_t duration_ms;
     long long id;
@@ -20,7 +20,6 @@ typedef struct {
 
 /* The whole mail, CRLF line ends, in *out (malloc'd, NUL-terminated); *len its length.
  * 0, or -1 (no memory, or a header value holding CR/LF). */
-int vm_mail_build(const vm_mail_t *m, const uint8_t *wav, size_t wav_len, char **out,
-                  size_t *len);
+int vm_mail_build(const vm_mail_t *m, const uint8_t *wav, size_t wav_len, char **out, size_t *len);
 
 #endif

@@ -7,10 +7,16 @@
 
 CC_TEST(vm_mail_mime_parts_and_base64)
 {
-    vm_mail_t m = {.from = "vm@pbx.example", .to = "ann@example.org", .mailbox = "1001",
-                   .caller = "1003", .received = "2026-12-03 01:45:12+00",
-                   .date = "Thu, 03 Dec 2026 01:45:14 +0000", .boundary = "b-42",
-                   .message_id = "vm-42@pbx.example", .duration_ms = 65400, .id = 42};
+    vm_mail_t m = {.from = "vm@pbx.example",
+                   .to = "ann@example.org",
+                   .mailbox = "1001",
+                   .caller = "1003",
+                   .received = "2026-12-03 01:45:12+00",
+                   .date = "Thu, 03 Dec 2026 01:45:14 +0000",
+                   .boundary = "b-42",
+                   .message_id = "vm-42@pbx.example",
+                   .duration_ms = 65400,
+                   .id = 42};
     const uint8_t wav[] = {'R', 'I', 'F', 'F', 0, 1, 2, 3, 250, 251};
     char *out = NULL;
     size_t len = 0;

@@ -308,6 +308,12 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
         s_on_register(self, nh, sip);
         nua_handle_destroy(nh);
         return;
+    case nua_i_subscribe:
+        if (!leg || leg == &sp_mwi_leg) {
+            sp_mwi_subscribe(self, nh, sip);
+            return;
+        }
+        break;
     case nua_i_options:
         if (!leg)
             nua_handle_destroy(nh);
@@ -325,6 +331,10 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
         break;
     default:
         break;
+    }
+    if (leg == &sp_mwi_leg) {
+        sp_mwi_event(self, event, status, nh, sip, tags);
+        return;
     }
     if (leg == &sp_orphan_leg) {
         if (event == nua_i_state) {
@@ -497,7 +507,8 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     }
     self->nua = nua_create(
         self->root, s_nua_cb, self, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_ALLOW("REGISTER"),
-        NUTAG_APPL_METHOD("REGISTER"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
+        NUTAG_APPL_METHOD("REGISTER"), NUTAG_ALLOW("SUBSCRIBE"), NUTAG_APPL_METHOD("SUBSCRIBE"),
+        SIPTAG_ALLOW_EVENTS_STR("message-summary"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
         NUTAG_ENABLEINVITE(1), NUTAG_SESSION_TIMER(0), NUTAG_EARLY_MEDIA(0),
         SIPTAG_SUPPORTED_STR("replaces"), SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
         NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768),
@@ -517,6 +528,8 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     *directory_p = NULL;
     sp_callctl_attach(self);
     sp_monitor_attach(self);
+    if (sp_mwi_attach(self) != 0)
+        goto fail;
     if (settings->tls_port)
         cc_info("sip.listening", "url=%s transports=udp,tcp tls=%s verify=%d", url, sips,
                 settings->tls_verify);
@@ -536,6 +549,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     sp_mediad_detach(self);
     if (self->nua)
         nua_destroy(self->nua);
+    sp_mwi_detach(self); /* after nua: its handles went with it */
     if (self->root) {
         if (self->loop_wait > 0)
             su_root_deregister(self->root, self->loop_wait);

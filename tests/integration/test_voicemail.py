@@ -20,6 +20,7 @@ from helpers.audio import tone_share_samples
 from helpers.bus import wait_event
 from helpers.phones import Baresip, tone_powers
 from helpers.recording import channels
+from helpers.sipwire import SipWire
 
 DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd", "acdd"]
 # Debian's python3-aiosmtpd (deploy/install-deps.sh) is the system interpreter's module;
@@ -64,7 +65,8 @@ def vm(pg_cluster, bin_dir):
         t1001 = s.var_dir / "t1001.wav"
         tone_then_silence(t1001, 300, 150, 1)
         for ext, tone in (("1001", t1001), ("1002", t1002), ("1003", t1003)):
-            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone)
+            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone,
+                                modules=("mwi",) if ext == "1001" else ())
             uas.append(s.ua[ext])
         for ua in uas:
             assert ua.wait_log("200 OK", 10), ua.text()[-2000:]
@@ -123,6 +125,30 @@ def test_message_ended_by_hash_is_indexed_and_holds_the_tone(vm):
     left, _ = channels(m["path"])
     share, loud = tone_share_samples(left, 660)
     assert loud > 40 and share > 0.8, (share, loud)
+
+
+def test_message_waiting_notify_follows_the_counts(vm):
+    """1001's baresip (mwi module) subscribed to message-summary when it registered; a
+    message left in 1001's box makes sipproxy NOTIFY it with the new count."""
+    s = vm
+    assert wait_log(s, "sipproxy", "mwi_subscribed daemon=sipproxy user=1001"), s.log_tail("sipproxy", 60)
+    assert wait_log(s, "sipproxy", "mwi_notify daemon=sipproxy user=1001 new=0"), s.log_tail("sipproxy", 60)
+    n_new = [m["folder"] for m in messages(s)].count("new")
+    with SipWire(s.sip_port) as wire:
+        cid, sub = deposit(s, "1003")
+        time.sleep(2.0)
+        s.ua["1003"].command("sndcode", "#")
+        ev, seen = wait_event(sub, "vm.message", cid, timeout=15)
+        assert ev and ev["new"] == n_new + 1, ev
+        want = "Voice-Message: %d/%d" % (ev["new"], ev["saved"])
+        notify = wire.wait(lambda m: m.startswith("NOTIFY ") and want in m, timeout=10)
+        assert notify, (want, [m[:300] for m in wire.messages if "NOTIFY" in m[:10]])
+        assert "Messages-Waiting: yes" in notify and "Event: message-summary" in notify
+        assert "application/simple-message-summary" in notify
+        ok = wire.wait(lambda m: m.startswith("SIP/2.0 200") and "NOTIFY" in m, timeout=5)
+        assert ok, "the phone did not accept the NOTIFY"
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
+    assert ended
 
 
 def keys(ua, digits):
