@@ -4,6 +4,7 @@
  * overflow, abandon, the caller hanging up; then the agent's part ending (wrap-up, the
  * completed row); after a mediad restart, what the caller should hear plays again. Offers
  * are in acd_offer.c, callbacks in acd_callback.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,47 @@ static const char *s_overflow_kind(acd_overflow_kind_t kind)
     return "hangup";
 }
 
+typedef struct {
+    acd_app_t *app;
+    char call_id[ACD_ID_MAX];
+} s_vm_handover_t;
+
+/* ivrd's answer to a voicemail overflow: without a mailbox (or ivrd), the caller is hung
+ * up as before. acdd has let go of the call: the request carries its id. */
+static void s_on_vm_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_vm_handover_t *h = arg;
+    if (status != 0) {
+        const char *msg = status == -EPROTO ? json_string_value(json_object_get(result, "message"))
+                                            : "ivrd did not answer";
+        cc_warn("acd.overflow_voicemail_failed", "error=%s", cc_logq(msg));
+        acd_hangup(h->app, h->call_id, "queue overflow: no mailbox");
+    }
+    free(h);
+}
+
+/* Overflow to voicemail: ivrd takes the caller into the queue's mailbox (the target, or
+ * the queue's own name). */
+static void s_overflow_voicemail(acd_app_t *app, acd_call_t *call, const acd_action_t *a)
+{
+    const char *box = a->target[0] ? a->target : a->queue;
+    s_vm_handover_t *id = calloc(1, sizeof *id);
+    if (id) {
+        id->app = app;
+        acd_text_copy(id->call_id, sizeof id->call_id, call->id);
+    }
+    acd_call_play_stop(app, call);
+    json_t *args =
+        json_pack("{s:s, s:s, s:s, s:s, s:I}", "call_id", call->id, "mailbox", box, "reason",
+                  "overflow", "caller", call->caller, "endpoint_id", (json_int_t)call->endpoint_id);
+    if (!id || !cc_bus_request(app->bus, NULL, "ivrd", "vm.deposit", args, app->req_timeout_ms,
+                               s_on_vm_reply, id)) {
+        free(id);
+        acd_hangup(app, call->id, "queue overflow: no mailbox");
+    }
+}
+
 void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
 {
     acd_call_t *call = acd_call_find(app, a->call_id);
@@ -287,6 +329,10 @@ void acd_act_overflow(acd_app_t *app, const acd_action_t *a)
                     json_pack("{s:s, s:[s], s:s}", "call_id", call->id, "targets", target,
                               "caller_name", acd_call_caller_name(call)),
                     NULL);
+        return;
+    }
+    if (a->overflow == ACD_OVERFLOW_VOICEMAIL) {
+        s_overflow_voicemail(app, call, a);
         return;
     }
     acd_hangup(app, call->id, a->reason[0] == 'f' ? "queue full" : "queue max wait");

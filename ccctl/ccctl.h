@@ -128,6 +128,8 @@ void ccctl_recording_usage(FILE *out);
 /* Conference rooms (ccctl_conf.c). */
 int ccctl_conf_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_conf_usage(FILE *out);
+int ccctl_voicemail_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_voicemail_usage(FILE *out);
 
 /* Live calls (ccctl_calls.c): `ccctl call hangup`. */
 int ccctl_call_main(ccctl_t *ctx, int argc, char **argv);

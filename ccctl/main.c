@@ -31,6 +31,8 @@ static const struct {
     {"call", ccctl_call_main, ccctl_call_usage, "live calls: hangup"},
     {"conf", ccctl_conf_main, ccctl_conf_usage,
      "conference rooms: add, del, list, kick, mute, unmute, lock, unlock"},
+    {"voicemail", ccctl_voicemail_main, ccctl_voicemail_usage,
+     "mailboxes: add, del, pin, list, messages"},
     {"web", ccctl_web_main, ccctl_web_usage,
      "web gateway: users, API tokens, alert thresholds, audit log"},
     {"recording", ccctl_recording_main, ccctl_recording_usage,

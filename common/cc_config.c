@@ -24,6 +24,7 @@ static const cc_cfg_key_t s_keys[] = {
 #include "config/mediad.def"
 #include "config/acdd.def"
 #include "config/ivrd.def"
+#include "config/voicemail.def"
 #include "config/recorderd.def"
 #include "config/cdrd.def"
 #include "config/webd.def"
@@ -35,7 +36,8 @@ static const cc_cfg_key_t s_keys[] = {
 
 /* Sections exist even without keys yet ([mediad]), so a file may carry them. */
 static const char *s_sections[] = {
-    "common", "sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd", "ccctl",
+    "common",    "sipproxy",  "mediad", "acdd", "ivrd",
+    "voicemail", "recorderd", "cdrd",   "webd", "ccctl",
 };
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
 

@@ -182,8 +182,7 @@ CC_TEST(config_file_errors)
     s_clear_env();
     s_expect_file_error("[sipproxy]\n\n# c\nring_timout = 30\n",
                         "4: unknown key 'ring_timout' in [sipproxy]", __LINE__);
-    s_expect_file_error("[common]\nsip_port = 1\n[voicemail]\n", "3: unknown section [voicemail]",
-                        __LINE__);
+    s_expect_file_error("[common]\nsip_port = 1\n[fax]\n", "3: unknown section [fax]", __LINE__);
     s_expect_file_error("sip_port = 5060\n", "1: key 'sip_port' outside any [section]", __LINE__);
     s_expect_file_error("[common]\njust words\n", "2: expected 'key = value', saw 'just words'",
                         __LINE__);

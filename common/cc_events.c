@@ -43,6 +43,7 @@ static const s_row_t s_rows[] = {
 #include "events/rec.def"
 #include "events/web.def"
 #include "events/conf.def"
+#include "events/vm.def"
     /* ---- end of catalogue ------------------------------------------------------------ */
 };
 

@@ -6,6 +6,10 @@
  *                 turned into call.* / play.* / queue.enter commands
  *   ivrd_conf.c   conference rooms: conf.start, the room core's (conf_room.c) actions turned
  *                 into play.* / mix.* / call.hangup, conf.* events and commands
+ *   ivrd_vm.c     voicemail: vm.deposit, the deposit core's (vm_core.c) actions turned into
+ *                 play.* / mix.* / rec.* commands, the message's row and vm.message
+ *   ivrd_vmmenu.c the mailbox menu by phone (vm.menu: *97, *98), vm_menu.c's actions
+ *   ivrd_vmmail.c voicemail to e-mail: a worker thread sending pending messages by SMTP
  * Everything but the worker runs on the loop thread. */
 #ifndef IVRD_H
 #define IVRD_H
@@ -21,6 +25,9 @@ typedef struct ivrd_flows ivrd_flows_t;
 typedef struct ivrd_db ivrd_db_t;
 typedef struct ivrd_calls ivrd_calls_t;
 typedef struct ivrd_conf ivrd_conf_t;
+typedef struct ivrd_vm ivrd_vm_t;
+typedef struct ivrd_vmmenu ivrd_vmmenu_t;
+typedef struct ivrd_vmmail ivrd_vmmail_t;
 
 typedef struct {
     cc_daemon_t *daemon;
@@ -28,6 +35,9 @@ typedef struct {
     ivrd_db_t *db;
     ivrd_calls_t *calls;
     ivrd_conf_t *conf;
+    ivrd_vm_t *vm;
+    ivrd_vmmenu_t *vmmenu;
+    ivrd_vmmail_t *vmmail;
     int64_t clock_offset_ms;
 } ivrd_t;
 
@@ -89,5 +99,31 @@ int ivrd_conf_reload(ivrd_conf_t *self);
 void ivrd_conf_status(const ivrd_conf_t *self, json_t *details);
 /* SIGTERM: hang up every participant. */
 void ivrd_conf_stop(ivrd_conf_t *self);
+
+/* ---- voicemail ----------------------------------------------------------------------- */
+
+/* Serves vm.deposit (NULL: no memory, or the bus handlers could not be set). */
+ivrd_vm_t *ivrd_vm_new(ivrd_t *ivrd);
+void ivrd_vm_destroy(ivrd_vm_t **self_p);
+void ivrd_vm_status(const ivrd_vm_t *self, json_t *details);
+/* SIGTERM: stop recording and hang up every caller leaving a message. */
+void ivrd_vm_stop(ivrd_vm_t *self);
+/* A mailbox's new and saved counts from Postgres. 0 or -1 (logged). */
+int ivrd_vm_counts(ivrd_vm_t *self, const char *mailbox, int *new_count, int *saved_count);
+/* Publishes vm.message with the box's counts and the fields of extra (taken; may be NULL). */
+void ivrd_vm_publish(ivrd_vm_t *self, const char *mailbox, const char *call_id, json_t *extra);
+
+/* The mailbox menu (vm.menu from sipproxy for *97 / *98). */
+ivrd_vmmenu_t *ivrd_vmmenu_new(ivrd_t *ivrd, ivrd_vm_t *vm);
+void ivrd_vmmenu_destroy(ivrd_vmmenu_t **self_p);
+void ivrd_vmmenu_status(const ivrd_vmmenu_t *self, json_t *details);
+void ivrd_vmmenu_stop(ivrd_vmmenu_t *self);
+
+/* Voicemail to e-mail ([voicemail] smtp_url; off when empty). NULL: could not start. */
+ivrd_vmmail_t *ivrd_vmmail_new(ivrd_t *ivrd, ivrd_vm_t *vm);
+void ivrd_vmmail_destroy(ivrd_vmmail_t **self_p);
+void ivrd_vmmail_status(const ivrd_vmmail_t *self, json_t *details);
+/* A message was indexed: look for pending mails now (NULL-safe). */
+void ivrd_vmmail_kick(ivrd_vmmail_t *self);
 
 #endif

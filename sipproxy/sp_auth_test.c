@@ -4,7 +4,7 @@
 
 #include "cc_test.h"
 #include "sp_digest.h"
-#include "sp_throttle.h"
+#include "cc_throttle.h"
 
 CC_TEST(digest_rfc2617_example)
 {
@@ -178,36 +178,36 @@ CC_TEST(nonce_counts_refuse_replays)
 
 CC_TEST(throttle_blocks_one_source_only)
 {
-    sp_throttle_t *t = sp_throttle_new(3, 60000, 64);
+    cc_throttle_t *t = cc_throttle_new(3, 60000, 64);
     CC_CHECK(t != NULL);
     bool first = false;
     for (int i = 0; i < 3; i++) {
-        CC_CHECK(!sp_throttle_blocked(t, "10.0.0.1", 1000 + (uint64_t)i, &first));
-        sp_throttle_fail(t, "10.0.0.1", 1000 + (uint64_t)i);
+        CC_CHECK(!cc_throttle_blocked(t, "10.0.0.1", 1000 + (uint64_t)i, &first));
+        cc_throttle_fail(t, "10.0.0.1", 1000 + (uint64_t)i);
     }
-    CC_CHECK(sp_throttle_blocked(t, "10.0.0.1", 2000, &first));
+    CC_CHECK(cc_throttle_blocked(t, "10.0.0.1", 2000, &first));
     CC_CHECK(first);
-    CC_CHECK(sp_throttle_blocked(t, "10.0.0.1", 3000, &first));
+    CC_CHECK(cc_throttle_blocked(t, "10.0.0.1", 3000, &first));
     CC_CHECK(!first); /* logged once per window */
-    CC_CHECK(!sp_throttle_blocked(t, "10.0.0.2", 3000, &first));
-    CC_CHECK_INT(sp_throttle_blocked_count(t, 3000), 1);
+    CC_CHECK(!cc_throttle_blocked(t, "10.0.0.2", 3000, &first));
+    CC_CHECK_INT(cc_throttle_blocked_count(t, 3000), 1);
     /* the window ends: allowed again */
-    CC_CHECK(!sp_throttle_blocked(t, "10.0.0.1", 61001, &first));
-    sp_throttle_destroy(&t);
+    CC_CHECK(!cc_throttle_blocked(t, "10.0.0.1", 61001, &first));
+    cc_throttle_destroy(&t);
     CC_CHECK(t == NULL);
-    sp_throttle_destroy(&t);
+    cc_throttle_destroy(&t);
 }
 
 CC_TEST(throttle_table_full_evicts_without_harm)
 {
-    sp_throttle_t *t = sp_throttle_new(2, 1000, 4);
+    cc_throttle_t *t = cc_throttle_new(2, 1000, 4);
     char addr[32];
     for (int i = 0; i < 100; i++) {
         snprintf(addr, sizeof addr, "10.0.%d.%d", i / 250, i % 250);
-        sp_throttle_fail(t, addr, (uint64_t)i);
-        sp_throttle_fail(t, addr, (uint64_t)i);
-        CC_CHECK(sp_throttle_blocked(t, addr, (uint64_t)i, NULL));
+        cc_throttle_fail(t, addr, (uint64_t)i);
+        cc_throttle_fail(t, addr, (uint64_t)i);
+        CC_CHECK(cc_throttle_blocked(t, addr, (uint64_t)i, NULL));
     }
-    CC_CHECK(!sp_throttle_blocked(t, "192.168.0.1", 100, NULL));
-    sp_throttle_destroy(&t);
+    CC_CHECK(!cc_throttle_blocked(t, "192.168.0.1", 100, NULL));
+    cc_throttle_destroy(&t);
 }

@@ -45,15 +45,14 @@ CC_TEST(callargs_targets_and_options)
     int timeout = -1;
     bool ret = true;
     json_t *args = json_loads("{\"timeout_s\": 4294967301}", 0, NULL); /* 2^32 + 5 */
-    CC_CHECK_INT(sp_callargs_attempt(args, headers, sizeof headers, &timeout, &ret, err,
-                                     sizeof err),
-                 -1); /* not read as 5 */
+    CC_CHECK_INT(
+        sp_callargs_attempt(args, headers, sizeof headers, &timeout, &ret, err, sizeof err),
+        -1); /* not read as 5 */
     CC_CHECK_STR(err, "timeout_s must be 1-600");
     json_decref(args);
     args = json_loads("{\"timeout_s\": 30, \"on_callee_hangup\": \"return\"}", 0, NULL);
-    CC_CHECK_INT(sp_callargs_attempt(args, headers, sizeof headers, &timeout, &ret, err,
-                                     sizeof err),
-                 0);
+    CC_CHECK_INT(
+        sp_callargs_attempt(args, headers, sizeof headers, &timeout, &ret, err, sizeof err), 0);
     CC_CHECK_INT(timeout, 30);
     CC_CHECK(ret);
     json_decref(args);

@@ -64,6 +64,11 @@ void sp_callctl_handover(sp_call_t *c)
         cmd = "conf.start";
         args = json_pack("{s:s, s:s, s:s, s:i}", "call_id", c->id, "room", c->route_target,
                          "caller", c->caller, "endpoint_id", c->ea.id);
+    } else if (c->route_kind == CC_TARGET_VOICEMAIL && c->feature[0]) {
+        /* *97 (own box: route_target is the caller's extension) or *98 (asks) */
+        cmd = "vm.menu";
+        args = json_pack("{s:s, s:s, s:s, s:i}", "call_id", c->id, "mailbox", c->route_target,
+                         "caller", c->caller, "endpoint_id", c->ea.id);
     } else if (c->route_kind == CC_TARGET_VOICEMAIL) {
         /* why the caller is here decides the greeting: "direct" (dialled the mailbox),
          * or a diversion's "busy", "noanswer", "unavailable", "dnd" */

@@ -1,5 +1,6 @@
 /* sp_feature.c - feature codes dialled from a phone (*45 log in, *46 log out, *47[digit]
- * pause, *48 ready; *33 three-way, sp_threeway.c's), checked before the dialplan:
+ * pause, *48 ready; *33 three-way, sp_threeway.c's; *97 own mailbox, *98 any mailbox,
+ * handed to ivrd's voicemail menu like a controlled call), checked before the dialplan:
  * sipproxy answers, asks acdd
  * (agent.feature), plays the prompt acdd names (or the configured ok/failed prompt) and
  * hangs up when it has played. Mid-call codes (*1, *2, ...) are DTMF, not dialled
@@ -25,7 +26,7 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
     char c[3] = {dialled[1], dialled[2], '\0'};
     const char *rest = dialled + 3;
     bool known = !strcmp(c, "45") || !strcmp(c, "46") || !strcmp(c, "47") || !strcmp(c, "48") ||
-                 !strcmp(c, "33");
+                 !strcmp(c, "33") || !strcmp(c, "97") || !strcmp(c, "98");
     size_t n = strlen(rest);
     if (!known || n > (strcmp(c, "47") == 0 ? 1u : 0u))
         return false;
@@ -105,8 +106,25 @@ static void s_ready(sp_call_t *c)
         s_play(c, c->proxy->set.feature_failed_prompt);
 }
 
+/* *97 / *98: the caller's endpoint exists: ivrd runs the mailbox menu (vm.menu). */
+static void s_vm_ready(sp_call_t *c)
+{
+    c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
+    sp_callctl_handover(c);
+}
+
 void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
 {
+    if (strcmp(code, "97") == 0 || strcmp(code, "98") == 0) {
+        snprintf(c->feature, sizeof c->feature, "%s", code);
+        c->route_kind = CC_TARGET_VOICEMAIL;
+        snprintf(c->route_target, sizeof c->route_target, "%s", code[1] == '7' ? c->caller : "");
+        snprintf(c->controller, sizeof c->controller, "ivrd");
+        snprintf(c->answered_by, sizeof c->answered_by, "vm:menu");
+        cc_info("call.feature", "ext=%s code=%s", c->caller, code);
+        sp_media_answer_offer(c, true, s_vm_ready);
+        return;
+    }
     snprintf(c->feature, sizeof c->feature, "%s", code);
     snprintf(c->feature_digits, sizeof c->feature_digits, "%s", digits);
     snprintf(c->answered_by, sizeof c->answered_by, "feature:*%s", code);
@@ -116,6 +134,11 @@ void sp_feature_start(sp_call_t *c, const char *code, const char *digits)
 
 void sp_feature_media_event(sp_call_t *c, const char *type)
 {
+    if (c->controller[0]) { /* the mailbox menu: ivrd's prompts are ivrd's business */
+        if (strcmp(type, "media.timeout") == 0)
+            sp_call_end(c, SP_END_MEDIA_TIMEOUT, 0);
+        return;
+    }
     if (strcmp(type, "media.play_done") == 0 && c->state == SP_CALL_ANSWERED)
         sp_call_end(c, SP_END_CONTROLLER_HANGUP, 0);
 }

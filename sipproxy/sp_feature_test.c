@@ -1,8 +1,12 @@
-/* sp_feature_test.c - which dialled numbers are agent feature codes. */
+/* sp_feature_test.c - which dialled numbers are feature codes; the message-summary body
+ * sp_mwi.c notifies. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "cc_test.h"
+
+int sp_mwi_body(char *buf, size_t len, const char *account, int new_count, int old_count);
 
 bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *digits,
                       size_t digitslen);
@@ -25,6 +29,23 @@ CC_TEST(feature_codes_recognised)
     CC_CHECK(!sp_feature_match("*4712", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*1", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*99", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(sp_feature_match("*97", code, sizeof code, digits, sizeof digits));
+    CC_CHECK_STR(code, "97");
+    CC_CHECK(sp_feature_match("*98", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(!sp_feature_match("*971", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("45", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*47#", code, sizeof code, digits, sizeof digits));
+}
+
+CC_TEST(mwi_message_summary_body)
+{
+    char buf[200];
+    int n = sp_mwi_body(buf, sizeof buf, "sip:1001@pbx", 2, 5);
+    CC_CHECK(n > 0);
+    CC_CHECK_STR(buf, "Messages-Waiting: yes\r\nMessage-Account: sip:1001@pbx\r\n"
+                      "Voice-Message: 2/5\r\n");
+    sp_mwi_body(buf, sizeof buf, "sip:1001@pbx", 0, 1);
+    CC_CHECK(strstr(buf, "Messages-Waiting: no\r\n") == buf);
+    CC_CHECK(strstr(buf, "Voice-Message: 0/1\r\n") != NULL);
+    CC_CHECK_INT(sp_mwi_body(buf, 10, "sip:1001@pbx", 0, 1), -1);
 }

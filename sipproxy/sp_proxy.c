@@ -101,7 +101,7 @@ static void s_challenge(sp_proxy_t *self, nua_handle_t *nh, const sp_user_t *use
 static void s_auth_failed(sp_proxy_t *self, nua_handle_t *nh, const sp_source_t *src,
                           const char *user, const char *why)
 {
-    sp_throttle_fail(self->throttle, src->ip, cc_mono_ms());
+    cc_throttle_fail(self->throttle, src->ip, cc_mono_ms());
     self->auth_failures++;
     cc_info("sip.auth_failed", "source=%s user=%s reason=%s", src->hostport,
             cc_logq(user ? user : ""), why);
@@ -112,7 +112,7 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
                   bool proxy_auth, const sp_user_t **user_out)
 {
     bool first = false;
-    if (sp_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
+    if (cc_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
         self->auth_throttled++;
         if (first)
             cc_warn("sip.auth_throttled", "source=%s reason=%s", src->ip,
@@ -319,6 +319,12 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
         s_on_register(self, nh, sip);
         nua_handle_destroy(nh);
         return;
+    case nua_i_subscribe:
+        if (!leg || leg == &sp_mwi_leg) {
+            sp_mwi_subscribe(self, nh, sip);
+            return;
+        }
+        break;
     case nua_i_options:
         if (!leg)
             nua_handle_destroy(nh);
@@ -336,6 +342,10 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
         break;
     default:
         break;
+    }
+    if (leg == &sp_mwi_leg) {
+        sp_mwi_event(self, event, status, nh, sip, tags);
+        return;
     }
     if (leg == &sp_orphan_leg) {
         if (event == nua_i_state) {
@@ -488,7 +498,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(self->secret + 2 * i, 3, "%02x", rnd[i]);
     self->reg = sp_registry_new();
-    self->throttle = sp_throttle_new(settings->auth_fail_limit,
+    self->throttle = cc_throttle_new(settings->auth_fail_limit,
                                      (uint64_t)settings->auth_fail_window_s * 1000u, 4096);
     self->nonce_counts = sp_nonce_counts_new(1u << 16);
     if (self->reg)
@@ -508,7 +518,8 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     }
     self->nua = nua_create(
         self->root, s_nua_cb, self, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_ALLOW("REGISTER"),
-        NUTAG_APPL_METHOD("REGISTER"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
+        NUTAG_APPL_METHOD("REGISTER"), NUTAG_ALLOW("SUBSCRIBE"), NUTAG_APPL_METHOD("SUBSCRIBE"),
+        SIPTAG_ALLOW_EVENTS_STR("message-summary"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
         NUTAG_ENABLEINVITE(1), NUTAG_SESSION_TIMER(0), NUTAG_EARLY_MEDIA(0),
         SIPTAG_SUPPORTED_STR("replaces"), SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
         NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768),
@@ -528,6 +539,8 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     *directory_p = NULL;
     sp_callctl_attach(self);
     sp_monitor_attach(self);
+    if (sp_mwi_attach(self) != 0)
+        goto fail;
     if (settings->tls_port)
         cc_info("sip.listening", "url=%s transports=udp,tcp tls=%s verify=%d", url, sips,
                 settings->tls_verify);
@@ -547,6 +560,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     sp_mediad_detach(self);
     if (self->nua)
         nua_destroy(self->nua);
+    sp_mwi_detach(self); /* after nua: its handles went with it */
     if (self->root) {
         if (self->loop_wait > 0)
             su_root_deregister(self->root, self->loop_wait);
@@ -554,7 +568,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
     }
     sp_directory_destroy(&self->dir);
     sp_registry_destroy(&self->reg);
-    sp_throttle_destroy(&self->throttle);
+    cc_throttle_destroy(&self->throttle);
     sp_nonce_counts_destroy(&self->nonce_counts);
     sp_dedup_destroy(&self->dedup);
     cc_map_destroy(&self->calls);

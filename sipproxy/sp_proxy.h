@@ -1,6 +1,6 @@
 /* sp_proxy.h - the sipproxy object shared by its adapters: the sofia stack (root, nua),
  * the bus, the current directory snapshot, the registry and the live calls. Internal to
- * sipproxy; the pure cores (sp_sdp, sp_digest, sp_throttle, sp_registry, sp_directory,
+ * sipproxy; the pure cores (sp_sdp, sp_digest, cc_throttle, sp_registry, sp_directory,
  * sp_callstate) never include it. Sofia types appear only in the adapters' .c files. */
 #ifndef SP_PROXY_H
 #define SP_PROXY_H
@@ -12,7 +12,7 @@
 #include "sp_directory.h"
 #include "sp_registry.h"
 #include "sp_digest.h"
-#include "sp_throttle.h"
+#include "cc_throttle.h"
 
 typedef struct sp_proxy sp_proxy_t;
 typedef struct sp_db sp_db_t;

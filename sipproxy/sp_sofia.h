@@ -38,7 +38,8 @@ struct sp_proxy {
     nua_t *nua;
     sp_directory_t *dir;
     sp_registry_t *reg;
-    sp_throttle_t *throttle;
+    cc_throttle_t *throttle;
+    cc_map_t *mwi_subs;              /* message-summary subscriptions (sp_mwi.c) */
     sp_nonce_counts_t *nonce_counts; /* replays of digest credentials refused */
     uint64_t nonces_made;            /* makes each challenge's nonce unique */
     sp_db_t *db;
@@ -117,5 +118,15 @@ bool sp_mediad_crashed(const sp_proxy_t *self);
 
 /* a handle bound to this is an INVITE we rejected before it became a call */
 extern struct sp_leg sp_orphan_leg;
+
+/* sp_mwi.c: message waiting (RFC 3842) */
+extern struct sp_leg sp_mwi_leg; /* a handle bound to this is a subscription */
+int sp_mwi_attach(sp_proxy_t *self);
+void sp_mwi_detach(sp_proxy_t *self);
+void sp_mwi_subscribe(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip);
+void sp_mwi_event(sp_proxy_t *self, nua_event_t event, int status, nua_handle_t *nh,
+                  const sip_t *sip, tagi_t tags[]);
+/* The application/simple-message-summary body; its length, or -1 if len is too small. */
+int sp_mwi_body(char *buf, size_t len, const char *account, int new_count, int old_count);
 
 #endif

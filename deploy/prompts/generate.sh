@@ -104,6 +104,36 @@ english() {
     # screening and calling permissions (sipproxy/sp_screen.c)
     s call_blocked "The person you are calling does not accept calls from your number."
     s not_permitted "You are not permitted to call this number."
+    # voicemail (ivrd/vm_core.c)
+    s vm/person_at "The person at extension"
+    s vm/is_unavailable "is not available."
+    s vm/is_busy "is on another call."
+    s vm/nobody_available "Nobody is available to take your call."
+    s vm/leave_message "Please leave a message after the tone. Press hash when you are done."
+    s vm/message_saved "Your message has been saved."
+    s vm/too_short "Your message was too short and has not been kept."
+    # the mailbox menu (ivrd/vm_menu.c: *97, *98)
+    s vm/enter_mailbox "Please enter your mailbox number, followed by the hash key."
+    s vm/enter_pin "Please enter your PIN, followed by the hash key."
+    s vm/wrong_pin "That PIN is not valid."
+    s vm/no_mailbox "There is no mailbox here."
+    s vm/you_have "You have"
+    s vm/new_messages "new messages"
+    s vm/and "and"
+    s vm/saved_messages "saved messages."
+    s vm/main_menu "To listen to your messages, press 1. To record your greetings, press 3. To change your PIN, press 4. To hang up, press star."
+    s vm/message "Message."
+    s vm/message_menu "To hear it again, press 1. To save it, press 2. To delete it, press 3. For the next message, press 6. For the main menu, press star."
+    s vm/saved "Message saved."
+    s vm/deleted "Message deleted."
+    s vm/no_messages "You have no messages."
+    s vm/no_more_messages "There are no more messages."
+    s vm/greeting_menu "To record the greeting for when you are not available, press 1. For when you are busy, press 2. To record your name, press 3. For the main menu, press star."
+    s vm/record_greeting "Record after the tone, then press hash."
+    s vm/greeting_saved "Your greeting has been saved."
+    s vm/enter_new_pin "Please enter your new PIN of 4 to 12 digits, followed by the hash key."
+    s vm/pin_changed "Your PIN has been changed."
+    s vm/pin_invalid "A PIN must have 4 to 12 digits. Your PIN has not been changed."
 }
 
 mandarin() {
@@ -143,6 +173,13 @@ mandarin() {
     s numbers/thousand "千"
     s numbers/wan "万"
     s numbers/yi "亿"
+    s vm/person_at "您拨打的分机"
+    s vm/is_unavailable "暂时无人接听。"
+    s vm/is_busy "正在通话中。"
+    s vm/nobody_available "现在没有人可以接听您的电话。"
+    s vm/leave_message "请在提示音后留言，结束请按井号键。"
+    s vm/message_saved "您的留言已保存。"
+    s vm/too_short "您的留言太短，没有保存。"
 }
 
 # Names ivrd's flows and number reader use (deploy/ivr/*.json, ivrflow/ivr_say.c), as links
@@ -198,14 +235,21 @@ music() {
 }
 
 # OUT/tones/join.wav: what a caller hears on entering a conference room, a short rising
-# chirp (1200-1800 Hz, 250 ms)
+# chirp (1200-1800 Hz, 250 ms); OUT/tones/beep.wav: the voicemail beep (1000 Hz, 400 ms)
 tones() {
-    dest="$OUT/tones/join.wav"
-    [ -e "$dest" ] && return 0
     mkdir -p "$OUT/tones"
-    sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
-        synth 0.25 sine 1200:1800 fade 0.01 0.25 0.05 vol 0.5
-    mv "$dest.part.wav" "$dest"
+    dest="$OUT/tones/join.wav"
+    if [ ! -e "$dest" ]; then
+        sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
+            synth 0.25 sine 1200:1800 fade 0.01 0.25 0.05 vol 0.5
+        mv "$dest.part.wav" "$dest"
+    fi
+    dest="$OUT/tones/beep.wav"
+    if [ ! -e "$dest" ]; then
+        sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$dest.part.wav" \
+            synth 0.4 sine 1000 fade 0.01 0.4 0.02 vol 0.5
+        mv "$dest.part.wav" "$dest"
+    fi
 }
 
 silences() {

@@ -22,11 +22,12 @@ class Baresip:
     ("srtp-mand", "srtp"): SRTP with SDES keys (baresip's srtp module) on its calls."""
 
     def __init__(self, suite, ext, password, tone, answer="auto", mediaenc=None, tls_port=None,
-                 cafile=None, certificate=None):
+                 cafile=None, certificate=None, modules=()):
         """tls_port: register and call over TLS to sipproxy's TLS port, verifying its
         certificate against `cafile`. password None: a far end behind a trunk that does not
         register (sip:EXT@127.0.0.1), answering on UDP/TCP at sip_port and TLS at
-        sip_port + 1 with `certificate` (PEM, certificate and key)."""
+        sip_port + 1 with `certificate` (PEM, certificate and key). modules: more baresip
+        modules to load ("mwi")."""
         self.suite, self.ext = suite, ext
         self.dir = suite.var_dir / ("ua-%s" % ext)
         self.dir.mkdir(exist_ok=True)
@@ -40,6 +41,7 @@ class Baresip:
             "module_path /usr/lib/baresip/modules",
             "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
             "module srtp.so" if mediaenc else "",
+            *["module %s.so" % m for m in modules],
             "module_app account.so", "module_app menu.so", "module_app ctrl_tcp.so",
             "ctrl_tcp_listen 127.0.0.1:%d" % self.ctrl_port,
             "audio_source aufile,%s" % tone,

@@ -1,7 +1,7 @@
-/* sp_throttle.c - failed-authentication counter per source address (see sp_throttle.h):
+/* cc_throttle.c - failed-authentication counter per source address (see cc_throttle.h):
  * a cc_map from address to its window, and the same entries on a list ordered by window
  * start, whose head is the one to evict when `capacity` addresses are tracked. */
-#include "sp_throttle.h"
+#include "cc_throttle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@ typedef struct s_entry {
     struct s_entry *older, *newer; /* by window_start */
 } s_entry_t;
 
-struct sp_throttle {
+struct cc_throttle {
     int limit;
     uint64_t window_ms;
     size_t capacity;
@@ -27,11 +27,11 @@ struct sp_throttle {
     s_entry_t *oldest, *newest;
 };
 
-sp_throttle_t *sp_throttle_new(int limit, uint64_t window_ms, int capacity)
+cc_throttle_t *cc_throttle_new(int limit, uint64_t window_ms, int capacity)
 {
     if (limit < 1 || window_ms == 0 || capacity < 1)
         return NULL;
-    sp_throttle_t *self = calloc(1, sizeof *self);
+    cc_throttle_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->entries = cc_map_new(free);
@@ -45,7 +45,7 @@ sp_throttle_t *sp_throttle_new(int limit, uint64_t window_ms, int capacity)
     return self;
 }
 
-void sp_throttle_destroy(sp_throttle_t **self_p)
+void cc_throttle_destroy(cc_throttle_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -54,7 +54,7 @@ void sp_throttle_destroy(sp_throttle_t **self_p)
     *self_p = NULL;
 }
 
-static void s_unlink(sp_throttle_t *self, s_entry_t *e)
+static void s_unlink(cc_throttle_t *self, s_entry_t *e)
 {
     if (e->older)
         e->older->newer = e->newer;
@@ -67,7 +67,7 @@ static void s_unlink(sp_throttle_t *self, s_entry_t *e)
     e->older = e->newer = NULL;
 }
 
-static void s_append(sp_throttle_t *self, s_entry_t *e)
+static void s_append(cc_throttle_t *self, s_entry_t *e)
 {
     e->older = self->newest;
     e->newer = NULL;
@@ -79,7 +79,7 @@ static void s_append(sp_throttle_t *self, s_entry_t *e)
 }
 
 /* Find addr's entry; with create, make one, evicting the oldest window when full. */
-static s_entry_t *s_find(sp_throttle_t *self, const char *addr, uint64_t now, bool create)
+static s_entry_t *s_find(cc_throttle_t *self, const char *addr, uint64_t now, bool create)
 {
     char key[SP_ADDR_KEY];
     snprintf(key, sizeof key, "%s", addr);
@@ -104,7 +104,7 @@ static s_entry_t *s_find(sp_throttle_t *self, const char *addr, uint64_t now, bo
     return e;
 }
 
-static void s_roll(sp_throttle_t *self, s_entry_t *e, uint64_t now)
+static void s_roll(cc_throttle_t *self, s_entry_t *e, uint64_t now)
 {
     if (now - e->window_start >= self->window_ms) {
         e->window_start = now;
@@ -115,7 +115,7 @@ static void s_roll(sp_throttle_t *self, s_entry_t *e, uint64_t now)
     }
 }
 
-bool sp_throttle_blocked(sp_throttle_t *self, const char *addr, uint64_t now_ms,
+bool cc_throttle_blocked(cc_throttle_t *self, const char *addr, uint64_t now_ms,
                          bool *first_in_window)
 {
     if (first_in_window)
@@ -134,7 +134,7 @@ bool sp_throttle_blocked(sp_throttle_t *self, const char *addr, uint64_t now_ms,
     return true;
 }
 
-void sp_throttle_fail(sp_throttle_t *self, const char *addr, uint64_t now_ms)
+void cc_throttle_fail(cc_throttle_t *self, const char *addr, uint64_t now_ms)
 {
     s_entry_t *e = s_find(self, addr, now_ms, true);
     if (!e) /* out of memory: this failure goes uncounted */
@@ -143,7 +143,7 @@ void sp_throttle_fail(sp_throttle_t *self, const char *addr, uint64_t now_ms)
     e->failures++;
 }
 
-int sp_throttle_blocked_count(const sp_throttle_t *self, uint64_t now_ms)
+int cc_throttle_blocked_count(const cc_throttle_t *self, uint64_t now_ms)
 {
     int n = 0;
     for (const s_entry_t *e = self->newest; e; e = e->older)
