@@ -177,6 +177,7 @@ void ccctl_queue_usage(FILE *out)
           "                                                  talking, callbacks\n"
           "       ccctl queue move CALL_ID [--queue NAME] [--priority 0-100]\n"
           "       ccctl queue callback NAME NUMBER           schedule a callback to NUMBER\n"
+          "       ccctl queue disposition add|list|del|require ...  wrap-up codes (agent desktop)\n"
           "  S (strategy): ring-all, round-robin, longest-idle (default), fewest-calls, skills.\n"
           "  add also routes the dialled number N to queue:NAME. Times are in seconds;\n"
           "  --max-wait/--max-len 0 mean no limit; --sl is the service-level threshold\n"
@@ -513,6 +514,7 @@ int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv)
         {"calls", ccctl_queue_calls},
         {"move", ccctl_queue_move},
         {"callback", ccctl_queue_callback},
+        {"disposition", ccctl_queue_disposition},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_queue_usage);

@@ -147,6 +147,7 @@ static int s_build(wd_app_t *app, wb_sl_formula_t formula)
 static void s_free(wd_app_t *app)
 {
     wd_console_free(app);
+    wd_desk_free(app);
     cc_map_destroy(&app->reqs);
     cc_map_destroy(&app->queue_text);
     wd_streams_destroy(&app->streams);

@@ -71,6 +71,7 @@ typedef struct wd_app {
     cc_map_t *originates;    /* click-to-call: originated call id -> what to connect it to */
     cc_map_t *queue_text;    /* queue name -> its document as JSON text (wd_board.c) */
     int64_t originate_at_us; /* the last click-to-call sent */
+    cc_map_t *offers;        /* agent ext -> the last queue.offered to it (the screen pop) */
     char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 
@@ -188,6 +189,14 @@ void wd_audit(wd_req_t *req, const char *result);
 void wd_console_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
 void wd_console_sweep(wd_app_t *app, int64_t now_us);
 void wd_console_free(wd_app_t *app);
+
+/* ---- wd_desk.c: the agent desktop ------------------------------------------------------ */
+
+wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangup, wd_h_me_dial,
+    wd_h_me_today;
+/* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one). */
+void wd_desk_offered(wd_app_t *app, json_t *body);
+void wd_desk_free(wd_app_t *app);
 
 /* wd_app.c: the wall clock every part reads (one place to change it), and the alert rules
  * of queues without their own, as main.c set them from the config. */

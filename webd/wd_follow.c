@@ -115,6 +115,8 @@ static void s_apply(wd_app_t *app, json_t *body, uint64_t epoch, uint64_t seq)
     app->cursor.k = (uint32_t)-1; /* the first frame of this event is k = 0 */
     if (!s_event(body, &ev))
         return;
+    if (ev.kind == WB_EV_OFFERED)
+        wd_desk_offered(app, body);
     ev.live = !(epoch == app->follow.snap_epoch && seq <= app->follow.snap_seq);
     app->last_event_ts_us = ev.ts_us;
     int rc = wb_core_apply(app->core, &ev);

@@ -178,6 +178,8 @@ static bool s_char_ok(wd_charset_t cs, unsigned char c)
         return isdigit(c);
     case WD_CS_NUMBER:
         return isdigit(c) || c == '*' || c == '#' || c == '+';
+    case WD_CS_NOTES:
+        return c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f);
     case WD_CS_TEXT:
     default:
         return c >= 0x20 && c != 0x7f;

@@ -50,6 +50,7 @@ typedef enum {
     WD_CS_USER,     /* A-Z a-z 0-9 _ . @ - */
     WD_CS_DIGITS,   /* extensions */
     WD_CS_NUMBER,   /* dialled numbers: 0-9 * # + */
+    WD_CS_NOTES,    /* as TEXT, and newlines and tabs (an agent's notes) */
 } wd_charset_t;
 
 typedef struct {
