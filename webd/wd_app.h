@@ -194,8 +194,11 @@ void wd_console_free(wd_app_t *app);
 
 wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangup, wd_h_me_dial,
     wd_h_me_today;
-/* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one). */
-void wd_desk_offered(wd_app_t *app, json_t *body);
+/* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one) and,
+ * for a live one, tell the agent's pages; the same for sipproxy's call.created of a call
+ * dialled to an agent's extension. */
+void wd_desk_offered(wd_app_t *app, json_t *body, bool live);
+void wd_desk_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
 void wd_desk_free(wd_app_t *app);
 
 /* wd_app.c: the wall clock every part reads (one place to change it), and the alert rules

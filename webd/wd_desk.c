@@ -24,18 +24,66 @@ static void s_json_free(void *p)
     json_decref(p);
 }
 
-void wd_desk_offered(wd_app_t *app, json_t *body)
+/* Tell the agent's open pages that a call pops: an event without an id (like the
+ * keep-alive), so it never moves a page's place in acdd's stream; the page then asks for
+ * the pop itself (GET /api/me/pop). */
+static void s_push(wd_app_t *app, const char *ext, const char *call_id, const char *kind)
 {
-    const char *agent = s_str(body, "agent");
-    if (!agent || !*agent || !s_str(body, "call_id"))
+    json_t *o = json_pack("{s:s, s:s}", "call_id", call_id, "kind", kind);
+    char *data = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!data)
         return;
-    if (!app->offers && !(app->offers = cc_map_new(s_json_free)))
+    char frame[512];
+    int len = snprintf(frame, sizeof frame, "event: pop\ndata: %s\n\n", data);
+    free(data);
+    if (len <= 0 || (size_t)len >= sizeof frame)
         return;
-    json_t *pop = json_deep_copy(body);
-    json_object_set_new(pop, "offered_at_ms", json_integer(wd_now_us() / 1000));
-    cc_map_delete(app->offers, agent);
-    if (cc_map_insert(app->offers, agent, pop) != 0)
+    for (size_t i = 0; i < wd_streams_count(app->streams); i++) {
+        wd_stream_t *st = wd_streams_at(app->streams, i);
+        const wd_principal_t *who = wd_stream_who(st);
+        if (who->role == WD_ROLE_AGENT && !strcmp(who->ext, ext))
+            wd_stream_send(app->streams, st, frame, (size_t)len);
+    }
+}
+
+static void s_keep(wd_app_t *app, const char *ext, json_t *pop /* stolen */)
+{
+    if (!app->offers && !(app->offers = cc_map_new(s_json_free))) {
         json_decref(pop);
+        return;
+    }
+    json_object_set_new(pop, "offered_at_ms", json_integer(wd_now_us() / 1000));
+    cc_map_delete(app->offers, ext);
+    if (cc_map_insert(app->offers, ext, pop) != 0)
+        json_decref(pop);
+}
+
+void wd_desk_offered(wd_app_t *app, json_t *body, bool live)
+{
+    const char *agent = s_str(body, "agent"), *call_id = s_str(body, "call_id");
+    if (!agent || !*agent || !call_id)
+        return;
+    s_keep(app, agent, json_deep_copy(body));
+    if (live)
+        s_push(app, agent, call_id, "queue");
+}
+
+/* A call dialled straight to an agent's extension pops too: the caller's number, its
+ * customer record and history (no queue, no IVR). */
+void wd_desk_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
+{
+    if (strcmp(ev->type, "call.created") != 0 || !ev->call_id)
+        return;
+    const char *kind = s_str(ev->body, "route_kind"), *ext = s_str(ev->body, "route_target");
+    const char *caller = s_str(ev->body, "caller");
+    if (!kind || strcmp(kind, "ext") != 0 || !ext || !caller || !wb_core_agent(app->core, ext))
+        return;
+    s_keep(app, ext,
+           json_pack("{s:s, s:s, s:s, s:s, s:b}", "call_id", ev->call_id, "agent", ext, "caller",
+                     caller, "callee", s_str(ev->body, "callee") ? s_str(ev->body, "callee") : ext,
+                     "direct", 1));
+    s_push(app, ext, ev->call_id, "direct");
 }
 
 void wd_desk_free(wd_app_t *app)
@@ -130,10 +178,10 @@ static void s_me_rows(wd_req_t *req, json_t *rows)
 {
     json_t *row = s_first(rows);
     const wb_agent_t *a = s_me(req);
-    json_t *doc = json_pack("{s:s, s:s, s:o, s:O, s:O}", "name", req->who.name, "ext", req->who.ext,
-                            "agent", a ? wb_json_agent(req->app->core, a) : json_null(),
-                            "reasons", json_object_get(row, "reasons"), "queues",
-                            json_object_get(row, "queues"));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:o, s:O, s:O}", "name", req->who.name, "ext", req->who.ext, "agent",
+                  a ? wb_json_agent(req->app->core, a) : json_null(), "reasons",
+                  json_object_get(row, "reasons"), "queues", json_object_get(row, "queues"));
     json_t *offer = s_offer(req);
     json_object_set_new(doc, "last_offer", offer ? json_deep_copy(offer) : json_null());
     wd_reply_json(req, 200, doc);
@@ -212,9 +260,8 @@ void wd_h_me_state(wd_req_t *req)
             return;
         }
         const char *p[1] = {reason};
-        s_query(req,
-                "SELECT EXISTS (SELECT 1 FROM agent_pause_reasons WHERE name = $1) AS ok", 1, p,
-                s_reason_checked);
+        s_query(req, "SELECT EXISTS (SELECT 1 FROM agent_pause_reasons WHERE name = $1) AS ok", 1,
+                p, s_reason_checked);
         return;
     }
     /* going ready from wrap-up: the queue may want a code saved with the call first */
@@ -251,7 +298,7 @@ static void s_pop_rows(wd_req_t *req, json_t *rows)
     if (!name && json_is_object(customer))
         name = s_str(customer, "name");
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:O, s:I, s:O, s:O, s:O, s:O, s:O, s:O}", "call_id",
+        "{s:s, s:s?, s:s, s:s?, s:O, s:I, s:O, s:O, s:O, s:O, s:O, s:O}", "call_id",
         s_str(offer, "call_id"), "queue", s_str(offer, "queue"), "caller", s_str(offer, "caller"),
         "caller_name", name && *name ? name : NULL, "wait_s",
         json_object_get(offer, "wait_s") ? json_object_get(offer, "wait_s") : json_null(),
@@ -260,13 +307,14 @@ static void s_pop_rows(wd_req_t *req, json_t *rows)
         json_is_true(json_object_get(offer, "callback")) ? json_true() : json_false(), "customer",
         customer ? customer : json_null(), "ivr_path",
         json_object_get(row, "ivr_path") ? json_object_get(row, "ivr_path") : json_null(),
-        "history",
-        json_object_get(row, "history") ? json_object_get(row, "history") : json_null(),
+        "history", json_object_get(row, "history") ? json_object_get(row, "history") : json_null(),
         "wrapup", json_object_get(row, "wrapup") ? json_object_get(row, "wrapup") : json_null());
     if (!doc) {
         wd_reply_error(req, 500, "internal", NULL, "cannot build the pop");
         return;
     }
+    json_object_set_new(doc, "direct",
+                        json_boolean(json_is_true(json_object_get(offer, "direct"))));
     wd_reply_json(req, 200, doc);
 }
 
@@ -319,8 +367,8 @@ void wd_h_me_wrapup(wd_req_t *req)
         return;
     }
     const char *code = s_str(req->body, "code"), *notes = s_str(req->body, "notes");
-    const char *p[6] = {call_id, s_str(offer, "queue"), req->who.ext, code, notes ? notes : "",
-                        req->who.name};
+    const char *p[6] = {call_id, s_str(offer, "queue"), req->who.ext,
+                        code,    notes ? notes : "",    req->who.name};
     s_query(req,
             "INSERT INTO call_wrapups (call_id, queue, agent, code, notes, saved_by) "
             "SELECT $1, $2, $3, $4, $5, $6 WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM "

@@ -6,7 +6,8 @@ hands it to the queue: the pop shows the caller, the customer record, the IVR pa
 variables before the agent answers; the agent answers on the phone and hangs up from the
 page; the queue requires a wrap-up code before ready; the code and notes are saved with the
 call (call_wrapups, v_call_wrapups, /api/cdrs) and shown in the caller's next pop.
-Click-to-dial rings the agent's phone, then the number. Also the API's bad input (4xx
+Click-to-dial rings the agent's phone, then the number; a call dialled straight to the
+extension pops too. Also the API's bad input (4xx
 naming the field, nothing changed), the role checks (an agent acts on itself only) and
 ccctl's validation. Screenshots land in build/test-artifacts/desk/."""
 
@@ -355,6 +356,17 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         for ext in (AGENT, DIALLED):
             s.ua[ext].command("hangup")
         b.screenshot("07-after-dial.png")
+        # a call dialled straight to the extension pops too (no queue, no customer record)
+        time.sleep(1)
+        mark = len(s.ua[AGENT].text())
+        s.ua[DIALLED].dial(AGENT)
+        b.wait("document.getElementById('pop-caller').textContent === '%s' && "
+               "document.getElementById('pop-badge').textContent === 'Direct call'" % DIALLED)
+        wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=10,
+                   what="the agent's phone to ring")
+        assert b.eval("document.getElementById('pop-customer-none').hidden") is False
+        b.screenshot("08-direct-call-pop.png")
+        s.ua[DIALLED].command("hangup")
         # logged out from the page
         b.cmd("click", selector="#btn-logout")
         wait_state(b, "logged_out")

@@ -13,7 +13,7 @@
   };
   const OUTCOME = { answered: "Answered", abandoned: "Abandoned", overflowed: "Overflowed", open: "Open" };
   let session = null, me = null, agent = null, pop = null, source = null, lastEventId = "";
-  let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0;
+  let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null;
   const probe = (window.__desk = { connected: false, pops: 0, popAt: 0, offeredAt: 0 });
 
   function el(tag, cls, text) {
@@ -109,9 +109,10 @@
   // ---- the screen pop -------------------------------------------------------------------------
 
   // The offer and the state change are two events: ask again until the pop is the new call.
-  async function loadPop(fresh) {
+  // webd's "pop" event names the call (want); a state change alone does not.
+  async function loadPop(fresh, want) {
     clearTimeout(popTimer);
-    if (fresh) popTry = 0;
+    if (fresh) { popTry = 0; popWant = want || null; }
     const previous = pop ? pop.call_id : null;
     let r;
     try {
@@ -119,9 +120,10 @@
     } catch (e) {
       return;
     }
-    const wanted = agent && agent.call ? agent.call.call_id : null;
+    const ringing = agent && (agent.state === "reserved" || agent.state === "on_call");
+    const wanted = popWant || (agent && agent.call ? agent.call.call_id : null);
     const stale = !r.ok || (wanted ? r.doc.call_id !== wanted : r.doc.call_id === previous);
-    if (stale && popTry++ < 20 && agent && (agent.state === "reserved" || agent.state === "on_call")) {
+    if (stale && popTry++ < 20 && (popWant || ringing)) {
       popTimer = setTimeout(() => loadPop(false), 250);
       return;
     }
@@ -149,6 +151,11 @@
 
   function renderPopBadge() {
     const b = $("pop-badge");
+    if (pop.direct) {
+      b.textContent = "Direct call";
+      b.className = "state st-reserved";
+      return;
+    }
     const mine = agent && agent.call && agent.call.call_id === pop.call_id;
     const st = mine ? agent.state : agent && agent.state === "reserved" ? "reserved" : "wrap_up";
     b.textContent = mine || st === "reserved" ? STATE_LABEL[st] : "Ended";
@@ -166,7 +173,7 @@
     box.dataset.callId = p.call_id;
     $("pop-name").textContent = p.caller_name || (p.customer && p.customer.name) || "Unknown caller";
     $("pop-caller").textContent = p.caller;
-    $("pop-queue").textContent = p.queue;
+    $("pop-queue").textContent = p.queue || "none (direct)";
     $("pop-wait").textContent = p.wait_s === null ? "–" : seconds(p.wait_s);
     renderPopBadge();
     const c = p.customer;
@@ -264,6 +271,11 @@
       lastEventId = e.lastEventId;
       const m = JSON.parse(e.data);
       if (m.t === "agent" && m.v.ext === session.ext) onAgent(m.v);
+    });
+    source.addEventListener("pop", (e) => {
+      const m = JSON.parse(e.data);
+      probe.offeredAt = Date.now();
+      loadPop(true, m.call_id);
     });
     source.addEventListener("ping", (e) => {
       offset = JSON.parse(e.data).now - Date.now();
