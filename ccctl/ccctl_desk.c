@@ -88,8 +88,8 @@ static int s_reason_add(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_acd_opt_t opts[] = {{"--label", true, false}};
     ccctl_acd_args_t a;
-    int rc = ccctl_acd_parse(&a, argc, argv, opts, N_OPTS(opts), 1, "NAME",
-                             ccctl_agent_reason_usage);
+    int rc =
+        ccctl_acd_parse(&a, argc, argv, opts, N_OPTS(opts), 1, "NAME", ccctl_agent_reason_usage);
     if (rc != 0)
         return rc;
     const char *name = a.pos[0], *label = ccctl_acd_arg(&a, "--label");
@@ -158,8 +158,8 @@ static int s_queue_exists(ccctl_t *ctx, const char *queue)
 {
     const char *p[] = {queue};
     PGresult *res = NULL;
-    int rc = ccctl_exec(ctx, "checking the queue", "SELECT 1 FROM queues WHERE name = $1", 1, p,
-                        &res);
+    int rc =
+        ccctl_exec(ctx, "checking the queue", "SELECT 1 FROM queues WHERE name = $1", 1, p, &res);
     if (rc == 0 && PQntuples(res) == 0)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown queue '%s'", queue);
     PQclear(res);
@@ -182,8 +182,8 @@ static int s_disp_add(ccctl_t *ctx, int argc, char **argv)
         return rc;
     const char *p[] = {a.pos[0], a.pos[1], a.pos[2]};
     rc = ccctl_exec(ctx, "adding the wrap-up code",
-                    "INSERT INTO queue_wrapup_codes (queue, code, label) VALUES ($1, $2, $3)", 3,
-                    p, NULL);
+                    "INSERT INTO queue_wrapup_codes (queue, code, label) VALUES ($1, $2, $3)", 3, p,
+                    NULL);
     if (rc == 0)
         printf("queue %s: wrap-up code %s added\n", a.pos[0], a.pos[1]);
     return rc;
@@ -220,8 +220,8 @@ static int s_disp_list(ccctl_t *ctx, int argc, char **argv)
 static int s_disp_del(ccctl_t *ctx, int argc, char **argv)
 {
     ccctl_acd_args_t a;
-    int rc = ccctl_acd_parse(&a, argc, argv, NULL, 0, 2, "QUEUE CODE",
-                             ccctl_queue_disposition_usage);
+    int rc =
+        ccctl_acd_parse(&a, argc, argv, NULL, 0, 2, "QUEUE CODE", ccctl_queue_disposition_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     const char *p[] = {a.pos[0], a.pos[1]};
@@ -241,8 +241,8 @@ static int s_disp_del(ccctl_t *ctx, int argc, char **argv)
 static int s_disp_require(ccctl_t *ctx, int argc, char **argv)
 {
     ccctl_acd_args_t a;
-    int rc = ccctl_acd_parse(&a, argc, argv, NULL, 0, 2, "QUEUE yes|no",
-                             ccctl_queue_disposition_usage);
+    int rc =
+        ccctl_acd_parse(&a, argc, argv, NULL, 0, 2, "QUEUE yes|no", ccctl_queue_disposition_usage);
     if (rc != 0)
         return rc;
     const char *yn = a.pos[1];
