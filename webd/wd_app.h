@@ -193,7 +193,7 @@ void wd_console_free(wd_app_t *app);
 /* ---- wd_desk.c: the agent desktop ------------------------------------------------------ */
 
 wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangup, wd_h_me_dial,
-    wd_h_me_today;
+    wd_h_me_today, wd_h_me_recording;
 /* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one) and,
  * for a live one, tell the agent's pages; the same for sipproxy's call.created of a call
  * dialled to an agent's extension. */

@@ -2,7 +2,8 @@
  * no route takes an extension: it is always the session's own (wd_principal_t.ext). Its
  * state changes are acdd's agent.* commands (what the page shows comes back through the
  * same live stream as the wallboard's), hang-up and click-to-dial are sipproxy's
- * call.hangup and call.originate as the supervisor console sends them. What Postgres keeps
+ * call.hangup and call.originate as the supervisor console sends them, pausing the
+ * recording is recorderd's rec.pause / rec.resume. What Postgres keeps
  * (pause reasons, wrap-up codes, the wrap-up saved with a call, the caller's history and
  * customer record) is read and written on the database worker (wd_db.c). The screen pop
  * is acdd's queue.offered event, kept per agent as it passes (wd_desk_offered). */
@@ -392,6 +393,20 @@ void wd_h_me_hangup(wd_req_t *req)
     snprintf(reason, sizeof reason, "hung up by agent %s (desktop)", req->who.ext);
     s_send(req, "sipproxy", "call.hangup",
            json_pack("{s:s, s:s}", "call_id", a->call_id, "reason", reason));
+}
+
+/* Pause the recording of my call while the caller reads a card number out, then resume:
+ * recorderd writes silence meanwhile and marks the span (rec.pause / rec.resume). */
+void wd_h_me_recording(wd_req_t *req)
+{
+    const wb_agent_t *a = s_me(req);
+    if (!a || !a->call_id[0] || a->state != WB_AGENT_ON_CALL) {
+        wd_reply_error(req, 409, "no_call", NULL, "you are not talking on a queue call");
+        return;
+    }
+    const char *action = s_str(req->body, "action");
+    s_send(req, "recorderd", !strcmp(action, "pause") ? "rec.pause" : "rec.resume",
+           json_pack("{s:s}", "call_id", a->call_id));
 }
 
 void wd_h_me_dial(wd_req_t *req)

@@ -43,6 +43,9 @@ static const wd_field_t s_me_wrapup[] = {{"call_id", WD_F_STRING, true, 1, 63, W
                                          {"code", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
                                          {"notes", WD_F_STRING, false, 0, 2000, WD_CS_NOTES, NULL},
                                          F_END};
+static const char *const s_rec_actions[] = {"pause", "resume", NULL};
+static const wd_field_t s_me_recording[] = {
+    {"action", WD_F_STRING, true, 1, 8, WD_CS_NAME, s_rec_actions}, F_END};
 static const wd_field_t s_me_dial[] = {{"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                        F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
@@ -111,6 +114,8 @@ static const wd_route_t s_routes[] = {
     {"GET", "/api/me/pop", AGENT, 0, 0, s_none, NULL, wd_h_me_pop},
     {"POST", "/api/me/wrapup", AGENT, WD_R_CSRF, 0, s_me_wrapup, "me.wrapup", wd_h_me_wrapup},
     {"POST", "/api/me/hangup", AGENT, WD_R_CSRF, 0, s_none, "me.hangup", wd_h_me_hangup},
+    {"POST", "/api/me/recording", AGENT, WD_R_CSRF, 0, s_me_recording, "me.recording",
+     wd_h_me_recording},
     {"POST", "/api/me/dial", AGENT, WD_R_CSRF, 0, s_me_dial, "me.dial", wd_h_me_dial},
     {"GET", "/api/me/today", AGENT, 0, 0, s_none, NULL, wd_h_me_today},
     /* history */

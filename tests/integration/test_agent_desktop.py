@@ -3,8 +3,8 @@ logged in as agent 1002 while baresip is registered as 1002. The page logs in to
 goes ready and pauses with a reason from Postgres; a change made by a supervisor on the bus
 shows at once. A baresip caller known in customers dials the IVR, which looks it up and
 hands it to the queue: the pop shows the caller, the customer record, the IVR path and
-variables before the agent answers; the agent answers on the phone and hangs up from the
-page; the queue requires a wrap-up code before ready; the code and notes are saved with the
+variables before the agent answers; the agent answers on the phone, pauses and resumes the
+recording and hangs up from the page; the queue requires a wrap-up code before ready; the code and notes are saved with the
 call (call_wrapups, v_call_wrapups, /api/cdrs) and shown in the caller's next pop.
 Click-to-dial rings the agent's phone, then the number; a call dialled straight to the
 extension pops too. Also the API's bad input (4xx
@@ -40,7 +40,7 @@ FLOW = {
 @pytest.fixture(scope="module")
 def desk(pg_cluster, bin_dir):
     s = sm.Suite(pg_cluster, name="test_agent_desktop",
-                 daemons=["sipproxy", "mediad", "acdd", "ivrd", "cdrd", "webd"],
+                 daemons=["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd"],
                  config={"sipproxy.ring_timeout": "20", "mediad.media_timeout": "60",
                          "ivrd.path_flush_ms": "50"})
     uas = []
@@ -57,6 +57,7 @@ def desk(pg_cluster, bin_dir):
         s.ccctl("queue", "disposition", "add", QUEUE, "sale", "Sale made", check=True)
         s.ccctl("queue", "disposition", "add", QUEUE, "info", "Information only", check=True)
         s.ccctl("queue", "disposition", "require", QUEUE, "yes", check=True)
+        s.ccctl("recording", "policy", "queue:" + QUEUE, "always", check=True)
         s.psql("INSERT INTO customers (number, name, tier, account) "
                "VALUES (%s, 'Grace Customer', 'gold', 'AC-4711')", (CALLER,))
         web_user(s, "ada", "agent", PW, ext=AGENT)
@@ -158,12 +159,15 @@ def test_bad_input_names_the_field_and_changes_nothing(desk):
         ("/api/me/wrapup", {"call_id": "x", "code": "b@d"}, 400, "code"),
         ("/api/me/dial", {"number": "abc"}, 400, "number"),
         ("/api/me/dial", {}, 400, "number"),
+        ("/api/me/recording", {"action": "stop"}, 400, "action"),
+        ("/api/me/recording", {"action": "pause", "call_id": "x"}, 400, "call_id"),
     ]
     for path, body, status, field in cases:
         r = c.post(path, body)
         assert r.status == status and r.json["error"]["field"] == field, (path, body, r)
-    r = c.post("/api/me/hangup")
-    assert r.status == 409 and r.json["error"]["code"] == "no_call", r
+    for path, body in (("/api/me/hangup", {}), ("/api/me/recording", {"action": "pause"})):
+        r = c.post(path, body)
+        assert r.status == 409 and r.json["error"]["code"] == "no_call", (path, r)
     assert agent_of(s, AGENT)["state"] == "logged_out"
     assert s.psql("SELECT count(*) FROM call_wrapups")[0][0] == 0
 
@@ -272,6 +276,16 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         b.wait("!document.getElementById('btn-hangup').disabled")
         time.sleep(1)
         b.screenshot("04-on-call.png")
+        # the recording paused (a card number) and resumed from the page: recorderd says so
+        sub = s.subscribe(["recorderd"], prefix="rec.")
+        time.sleep(0.3)
+        b.cmd("click", selector="#btn-rec-pause")
+        got = sub.collect(10, until=lambda evs: any(e[0] == "rec.paused" for e in evs))
+        assert any(e[0] == "rec.paused" and e[1].get("call_id") == call_id for e in got), got
+        b.cmd("click", selector="#btn-rec-resume")
+        got = sub.collect(10, until=lambda evs: any(e[0] == "rec.resumed" for e in evs))
+        assert any(e[0] == "rec.resumed" and e[1].get("call_id") == call_id for e in got), got
+        sub.close()
         mark = len(s.ua[CALLER].text())
         b.cmd("click", selector="#btn-hangup")
         wait_until(lambda: "terminated" in s.ua[CALLER].text()[mark:]

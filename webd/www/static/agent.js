@@ -90,6 +90,7 @@
     $("btn-endwrap").hidden = st !== "wrap_up";
     $("btn-pause").disabled = out || !$("sel-reason").value;
     $("btn-hangup").disabled = !(a && a.call && st === "on_call");
+    $("btn-rec-pause").disabled = $("btn-rec-resume").disabled = $("btn-hangup").disabled;
     if (pop) renderPopBadge();
     document.body.dataset.state = st;
   }
@@ -337,6 +338,10 @@
     $("btn-pause").addEventListener("click", () =>
       act("/api/me/state", { state: "pause", reason: sel.value }, "Paused"));
     $("btn-hangup").addEventListener("click", () => act("/api/me/hangup", {}, "Hung up"));
+    $("btn-rec-pause").addEventListener("click", () =>
+      act("/api/me/recording", { action: "pause" }, "Recording paused"));
+    $("btn-rec-resume").addEventListener("click", () =>
+      act("/api/me/recording", { action: "resume" }, "Recording resumed"));
     $("dial-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const n = $("dial-number").value.trim();
