@@ -78,6 +78,12 @@ static void s_settings(wd_app_t *app, const cc_config_t *cfg, wb_sl_formula_t *f
     s->request_timeout_ms = (int)cc_config_int(cfg, "webd", "request_timeout_ms");
     s->abandoned_max = (int)cc_config_int(cfg, "webd", "abandoned_max");
     s->stream_ring = (size_t)cc_config_int(cfg, "webd", "stream_ring");
+    const char *key = cc_config_str(cfg, "recorderd", "master_key_file");
+    if (*key)
+        snprintf(s->rec_key_path, sizeof s->rec_key_path, "%s", key);
+    else
+        snprintf(s->rec_key_path, sizeof s->rec_key_path, "%s/secrets/recording-master.key",
+                 cc_config_var_dir(cfg));
     wd_default_rules = (wb_rules_t){
         .sl_target_pct = (int)cc_config_int(cfg, "webd", "alert_sl_target_pct"),
         .max_wait_s = (int)cc_config_int(cfg, "webd", "alert_max_wait_s"),

@@ -36,6 +36,7 @@ typedef struct {
     int request_timeout_ms;
     int abandoned_max;
     size_t stream_ring;
+    char rec_key_path[1024]; /* recorderd's master key, to play recordings */
 } wd_settings_t;
 
 /* Following acdd: the live snapshot and the reliable subscription (wd_follow.c). */
@@ -104,6 +105,9 @@ struct wd_req {
     char location[128];
     char allow[64];
     int retry_after;
+    bool accept_ranges;     /* a file that may be fetched in parts (recordings) */
+    char content_range[96]; /* of a 206 or 416 */
+    char disposition[96];   /* Content-Disposition (a download) */
     /* audit */
     char actor[80]; /* who, when not the principal (a login attempt) */
     char target[200];
@@ -116,6 +120,8 @@ struct wd_req {
 void wd_reply_json(wd_req_t *req, int status, json_t *body /* stolen */);
 /* A JSON document already printed (stolen; NULL: out of memory, 500). */
 void wd_reply_text(wd_req_t *req, int status, char *json);
+/* Bytes of any type (stolen; e.g. audio). */
+void wd_reply_bytes(wd_req_t *req, int status, const char *ctype, char *buf, size_t len);
 void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
 /* The handler started something asynchronous: the reply comes later. */
@@ -192,6 +198,7 @@ void wd_console_free(wd_app_t *app);
 
 /* ---- wd_desk.c: the agent desktop ------------------------------------------------------ */
 
+wd_handler_fn wd_h_recording_audio, wd_h_me_recordings;
 wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangup, wd_h_me_dial,
     wd_h_me_today, wd_h_me_recording;
 /* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one) and,

@@ -46,6 +46,8 @@ static const wd_field_t s_me_wrapup[] = {{"call_id", WD_F_STRING, true, 1, 63, W
 static const char *const s_rec_actions[] = {"pause", "resume", NULL};
 static const wd_field_t s_me_recording[] = {
     {"action", WD_F_STRING, true, 1, 8, WD_CS_NAME, s_rec_actions}, F_END};
+static const wd_field_t s_me_recordings[] = {{"limit", WD_F_INT, false, 1, 200, 0, NULL}, F_END};
+static const wd_field_t s_audio[] = {{"download", WD_F_BOOL, false, 0, 0, 0, NULL}, F_END};
 static const wd_field_t s_me_dial[] = {{"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                        F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
@@ -118,6 +120,11 @@ static const wd_route_t s_routes[] = {
      wd_h_me_recording},
     {"POST", "/api/me/dial", AGENT, WD_R_CSRF, 0, s_me_dial, "me.dial", wd_h_me_dial},
     {"GET", "/api/me/today", AGENT, 0, 0, s_none, NULL, wd_h_me_today},
+    {"GET", "/api/me/recordings", AGENT, 0, 0, s_me_recordings, NULL, wd_h_me_recordings},
+    /* a recording's audio: an agent its own calls', a supervisor its queues' (every fetch is
+     * audited) */
+    {"GET", "/api/recordings/{id}/audio", ANY, 0, 0, s_audio, "recording.listen",
+     wd_h_recording_audio},
     /* history */
     {"GET", "/api/cdrs", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_cdrs, NULL, wd_h_cdrs},
     {"GET", "/api/recordings", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_recordings, NULL, wd_h_recordings},

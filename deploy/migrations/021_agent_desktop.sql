@@ -55,6 +55,9 @@ COMMENT ON VIEW v_call_wrapups IS
     'Each saved wrap-up with its code''s label and the call''s CDR columns (NULL until cdrd '
     'wrote the CDR). disposition is the CDR''s outcome; code is the agent''s wrap-up code.';
 
+-- recordings in the browser: webd finds the file of a recording the principal may hear
+GRANT SELECT (id, path, encrypted, sha256, agent, queue, deleted_at, complete, ended_at)
+    ON recordings TO cc_webd;
 GRANT SELECT ON agent_pause_reasons, queue_wrapup_codes, queues, customers, ivr_path TO cc_webd;
 GRANT SELECT, INSERT, UPDATE ON call_wrapups TO cc_webd;
 GRANT SELECT ON v_call_wrapups TO cc_webd, cc_bi;

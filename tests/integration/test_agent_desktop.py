@@ -7,7 +7,8 @@ variables before the agent answers; the agent answers on the phone, pauses and r
 recording and hangs up from the page; the queue requires a wrap-up code before ready; the code and notes are saved with the
 call (call_wrapups, v_call_wrapups, /api/cdrs) and shown in the caller's next pop.
 Click-to-dial rings the agent's phone, then the number; a call dialled straight to the
-extension pops too. Also the API's bad input (4xx
+extension pops too. The agent's recording plays in the page (range requests, seeking);
+another agent's recording answers 404; every fetch is audited. Also the API's bad input (4xx
 naming the field, nothing changed), the role checks (an agent acts on itself only) and
 ccctl's validation. Screenshots land in build/test-artifacts/desk/."""
 
@@ -326,6 +327,45 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         mine = [c for c in cdrs if c["call_id"] == call_id]
         assert mine and mine[0]["wrapup_code"] == "sale" and \
             mine[0]["wrapup_notes"].startswith("Wants"), cdrs
+
+        # the call's recording: the agent's own, fetched in parts; nobody else's
+        rec = wait_until(lambda: s.psql("SELECT id, size FROM recordings WHERE call_id = %s "
+                                        "AND ended_at IS NOT NULL", (call_id,)),
+                         timeout=15, what="the recording to be indexed")
+        rec_id = rec[0][0]
+        listed = api.get("/api/me/recordings")
+        assert listed.status == 200, listed
+        listed = listed.json["recordings"]
+        assert [x["id"] for x in listed] == [rec_id], listed
+        path = "/api/recordings/%d/audio" % rec_id
+        whole = api.get(path)
+        assert whole.status == 200 and whole.headers["Content-Type"] == "audio/wav", whole
+        assert whole.headers["Accept-Ranges"] == "bytes" and whole.body.startswith("RIFF")
+        size = int(whole.headers["Content-Length"])
+        assert size > 8000, size  # seconds of 8 kHz stereo, decrypted
+        part = api.get(path, headers={"Range": "bytes=0-99"})
+        assert part.status == 206 and part.headers["Content-Length"] == "100", part
+        assert part.headers["Content-Range"] == "bytes 0-99/%d" % size, part.headers
+        tail = api.get(path, headers={"Range": "bytes=-10"})
+        assert tail.headers["Content-Range"] == "bytes %d-%d/%d" % (size - 10, size - 1, size)
+        r = api.get(path, headers={"Range": "bytes=%d-" % size})
+        assert r.status == 416 and r.headers["Content-Range"] == "bytes */%d" % size, r
+        for who, want in (("bob", 404), ("sup", 200)):
+            assert client(s, who).get(path).status == want, who
+        assert api.get("/api/recordings/999999/audio").status == 404
+        listens = s.psql("SELECT actor, result FROM web_audit WHERE action = 'recording.listen' "
+                         "AND target = %s ORDER BY id", ("id:%d" % rec_id,))
+        assert [a for a, _ in listens] == ["ada"] * 4 + ["bob", "sup"], listens
+        # the page's player loads the recording and seeks in it (range requests)
+        b.wait("document.querySelector('#recs tr[data-recording=\"%d\"]') !== null" % rec_id)
+        b.cmd("click", selector="#recs tr[data-recording=\"%d\"] button" % rec_id)
+        b.wait("document.getElementById('player').readyState >= 1 && "
+               "document.getElementById('player').duration > 1")
+        b.eval("(() => { const p = document.getElementById('player'); p.pause(); "
+               "p.currentTime = 1.0; return true; })()")
+        b.wait("(() => { const p = document.getElementById('player'); return !p.seeking && "
+               "p.currentTime >= 0.99; })()")
+        b.screenshot("05b-recording-player.png")
 
         # the caller calls again: the pop shows the last call with its disposition and notes
         time.sleep(1)

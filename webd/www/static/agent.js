@@ -103,7 +103,7 @@
     else if (a.state === "on_call" && before !== "on_call") loadPop(true);
     if (a.state !== before) {
       clearTimeout(todayTimer);
-      todayTimer = setTimeout(loadToday, 600);
+      todayTimer = setTimeout(() => { loadToday(); loadRecordings(); }, 600);
     }
   }
 
@@ -247,6 +247,41 @@
     }
   }
 
+  // ---- my recordings ---------------------------------------------------------------------------
+
+  async function loadRecordings() {
+    let r;
+    try {
+      r = await api("GET", "/api/me/recordings?limit=10");
+    } catch (e) {
+      return;
+    }
+    if (!r.ok) return;
+    const body = $("recs");
+    body.replaceChildren();
+    for (const x of r.doc.recordings) {
+      const tr = el("tr");
+      tr.dataset.recording = x.id;
+      const play = el("button", "btn btn-small", "Play");
+      play.type = "button";
+      play.addEventListener("click", () => {
+        const p = $("player");
+        p.hidden = false;
+        p.src = "/api/recordings/" + x.id + "/audio";
+        p.play().catch(() => {});
+      });
+      const dl = el("a", "btn btn-small btn-ghost", "Download");
+      dl.href = "/api/recordings/" + x.id + "/audio?download=true";
+      const cell = el("td", "actions");
+      cell.append(play, dl);
+      tr.append(el("td", "mono", new Date(x.started_at).toLocaleTimeString([], {
+        hour: "2-digit", minute: "2-digit",
+      })), el("td", null, x.caller), el("td", "num", seconds(x.duration_s)), cell);
+      body.append(tr);
+    }
+    $("recs-empty").hidden = r.doc.recordings.length > 0;
+  }
+
   // ---- the live stream ----------------------------------------------------------------------
 
   function setLive(ok, text) {
@@ -362,6 +397,7 @@
     renderState();
     connect();
     loadToday();
+    loadRecordings();
     setInterval(tick, 1000);
     tick();
   }
