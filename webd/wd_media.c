@@ -25,11 +25,11 @@
 
 typedef struct {
     char id[24];
-    char agent[32];        /* an agent's own extension, or "" */
-    char queues[1024];     /* a supervisor's queues as an array literal, or "" (all) */
+    char agent[32];    /* an agent's own extension, or "" */
+    char queues[1024]; /* a supervisor's queues as an array literal, or "" (all) */
     char key_path[1024];
     /* results */
-    int status;            /* 0, or the HTTP status to answer */
+    int status; /* 0, or the HTTP status to answer */
     const char *code;
     char message[256];
     uint8_t *wav;
@@ -175,43 +175,6 @@ static void s_audio_run(cc_pg_t *pg, wd_job_t *job)
     a->len = plen;
 }
 
-/* "bytes=A-B", "bytes=A-", "bytes=-N" against len: 1 (a range: *from, *to inclusive),
- * 0 (no usable Range: the whole file), -1 (not satisfiable). Several ranges: the whole. */
-static int s_range(const char *h, size_t len, size_t *from, size_t *to)
-{
-    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
-        return 0;
-    const char *s = h + 6;
-    char *end;
-    if (*s == '-') {
-        errno = 0;
-        unsigned long long n = strtoull(s + 1, &end, 10);
-        if (errno || end == s + 1 || *end)
-            return 0;
-        if (n == 0 || len == 0)
-            return -1;
-        *from = n >= len ? 0 : len - (size_t)n;
-        *to = len - 1;
-        return 1;
-    }
-    errno = 0;
-    unsigned long long a = strtoull(s, &end, 10);
-    if (errno || end == s || *end != '-')
-        return 0;
-    const char *bs = end + 1;
-    unsigned long long b = len ? len - 1 : 0;
-    if (*bs) {
-        b = strtoull(bs, &end, 10);
-        if (errno || *end || b < a)
-            return 0;
-    }
-    if (a >= len)
-        return -1;
-    *from = (size_t)a;
-    *to = b >= len ? len - 1 : (size_t)b;
-    return 1;
-}
-
 static void s_audio_done(wd_job_t *job, void *app)
 {
     wd_req_t *req = wd_req_find(app, job->req_id);
@@ -227,7 +190,7 @@ static void s_audio_done(wd_job_t *job, void *app)
         snprintf(req->disposition, sizeof req->disposition,
                  "attachment; filename=\"recording-%s.wav\"", a->id);
     size_t from = 0, to = 0;
-    int r = s_range(wd_req_header(req, "Range"), a->len, &from, &to);
+    int r = wd_range_parse(wd_req_header(req, "Range"), a->len, &from, &to);
     if (r < 0) {
         snprintf(req->content_range, sizeof req->content_range, "bytes */%zu", a->len);
         wd_reply_error(req, 416, "bad_range", NULL, "the recording has %zu bytes", a->len);

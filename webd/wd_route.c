@@ -349,3 +349,44 @@ int wd_fields_check(const wd_field_t *fields, json_t *obj, bool from_query, cons
     }
     return 0;
 }
+
+int wd_range_parse(const char *h, size_t len, size_t *from, size_t *to)
+{
+    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+        return 0;
+    const char *s = h + 6;
+    char *end;
+    if (*s == '-') { /* the last N bytes */
+        if (!isdigit((unsigned char)s[1]))
+            return 0;
+        errno = 0;
+        unsigned long long n = strtoull(s + 1, &end, 10);
+        if (errno || *end)
+            return 0;
+        if (n == 0 || len == 0)
+            return -1;
+        *from = n >= len ? 0 : len - (size_t)n;
+        *to = len - 1;
+        return 1;
+    }
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    errno = 0;
+    unsigned long long a = strtoull(s, &end, 10);
+    if (errno || *end != '-')
+        return 0;
+    const char *bs = end + 1;
+    unsigned long long b = len ? len - 1 : 0;
+    if (*bs) {
+        if (!isdigit((unsigned char)*bs))
+            return 0;
+        b = strtoull(bs, &end, 10);
+        if (errno || *end || b < a)
+            return 0;
+    }
+    if (a >= len)
+        return -1;
+    *from = (size_t)a;
+    *to = b >= len ? len - 1 : (size_t)b;
+    return 1;
+}
