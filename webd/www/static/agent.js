@@ -14,7 +14,8 @@
   const OUTCOME = { answered: "Answered", abandoned: "Abandoned", overflowed: "Overflowed", open: "Open" };
   let session = null, me = null, agent = null, pop = null, source = null, lastEventId = "";
   let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null;
-  const probe = (window.__desk = { connected: false, pops: 0, popAt: 0, offeredAt: 0 });
+  // What tests and the benchmark read: pops shown, and when each call's pop was painted.
+  const probe = (window.__desk = { connected: false, pops: 0, popAt: 0, offeredAt: 0, painted: {} });
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -198,7 +199,11 @@
       body.append(tr);
     }
     $("pop-history-none").hidden = (p.history || []).length > 0;
-    if (isNew) fillWrap(p);
+    if (isNew) {
+      fillWrap(p);
+      const id = p.call_id;
+      requestAnimationFrame(() => setTimeout(() => { probe.painted[id] = Date.now(); }, 0));
+    }
   }
 
   function queueInfo(name) {
