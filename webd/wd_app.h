@@ -73,6 +73,7 @@ typedef struct wd_app {
     cc_map_t *queue_text;    /* queue name -> its document as JSON text (wd_board.c) */
     int64_t originate_at_us; /* the last click-to-call sent */
     cc_map_t *offers;        /* agent ext -> the last queue.offered to it (the screen pop) */
+    cc_map_t *directs;       /* agent ext -> the last call dialled straight to it */
     char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 

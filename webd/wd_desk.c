@@ -48,15 +48,17 @@ static void s_push(wd_app_t *app, const char *ext, const char *call_id, const ch
     }
 }
 
-static void s_keep(wd_app_t *app, const char *ext, json_t *pop /* stolen */)
+/* Queue offers and direct calls are kept apart: a direct call that rings during a queue
+ * call's wrap-up must not take the place of the call whose code the queue still wants. */
+static void s_keep(cc_map_t **map, const char *ext, json_t *pop /* stolen */)
 {
-    if (!app->offers && !(app->offers = cc_map_new(s_json_free))) {
+    if (!*map && !(*map = cc_map_new(s_json_free))) {
         json_decref(pop);
         return;
     }
     json_object_set_new(pop, "offered_at_ms", json_integer(wd_now_us() / 1000));
-    cc_map_delete(app->offers, ext);
-    if (cc_map_insert(app->offers, ext, pop) != 0)
+    cc_map_delete(*map, ext);
+    if (cc_map_insert(*map, ext, pop) != 0)
         json_decref(pop);
 }
 
@@ -65,7 +67,7 @@ void wd_desk_offered(wd_app_t *app, json_t *body, bool live)
     const char *agent = s_str(body, "agent"), *call_id = s_str(body, "call_id");
     if (!agent || !*agent || !call_id)
         return;
-    s_keep(app, agent, json_deep_copy(body));
+    s_keep(&app->offers, agent, json_deep_copy(body));
     if (live)
         s_push(app, agent, call_id, "queue");
 }
@@ -80,7 +82,7 @@ void wd_desk_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
     const char *caller = s_str(ev->body, "caller");
     if (!kind || strcmp(kind, "ext") != 0 || !ext || !caller || !wb_core_agent(app->core, ext))
         return;
-    s_keep(app, ext,
+    s_keep(&app->directs, ext,
            json_pack("{s:s, s:s, s:s, s:s, s:b}", "call_id", ev->call_id, "agent", ext, "caller",
                      caller, "callee", s_str(ev->body, "callee") ? s_str(ev->body, "callee") : ext,
                      "direct", 1));
@@ -90,11 +92,40 @@ void wd_desk_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
 void wd_desk_free(wd_app_t *app)
 {
     cc_map_destroy(&app->offers);
+    cc_map_destroy(&app->directs);
 }
 
 static json_t *s_offer(wd_req_t *req)
 {
     return req->app->offers ? cc_map_get(req->app->offers, req->who.ext) : NULL;
+}
+
+static json_t *s_direct(wd_req_t *req)
+{
+    return req->app->directs ? cc_map_get(req->app->directs, req->who.ext) : NULL;
+}
+
+static json_int_t s_at(json_t *pop)
+{
+    return json_integer_value(json_object_get(pop, "offered_at_ms"));
+}
+
+/* The pop to show: the later of the last queue offer and the last direct call. */
+static json_t *s_latest(wd_req_t *req)
+{
+    json_t *q = s_offer(req), *d = s_direct(req);
+    return !d ? q : !q ? d : s_at(d) > s_at(q) ? d : q;
+}
+
+/* The call of mine with this id, as offered (queue) or dialled (direct), or NULL. */
+static json_t *s_mine(wd_req_t *req, const char *call_id)
+{
+    json_t *q = s_offer(req), *d = s_direct(req);
+    if (q && !strcmp(s_str(q, "call_id"), call_id))
+        return q;
+    if (d && !strcmp(s_str(d, "call_id"), call_id))
+        return d;
+    return NULL;
 }
 
 /* ---- a query whose rows become the reply (or feed a next step) ------------------------- */
@@ -183,7 +214,7 @@ static void s_me_rows(wd_req_t *req, json_t *rows)
         json_pack("{s:s, s:s, s:o, s:O, s:O}", "name", req->who.name, "ext", req->who.ext, "agent",
                   a ? wb_json_agent(req->app->core, a) : json_null(), "reasons",
                   json_object_get(row, "reasons"), "queues", json_object_get(row, "queues"));
-    json_t *offer = s_offer(req);
+    json_t *offer = s_latest(req);
     json_object_set_new(doc, "last_offer", offer ? json_deep_copy(offer) : json_null());
     wd_reply_json(req, 200, doc);
 }
@@ -284,7 +315,7 @@ void wd_h_me_state(wd_req_t *req)
 
 static void s_pop_rows(wd_req_t *req, json_t *rows)
 {
-    json_t *offer = s_offer(req);
+    json_t *offer = s_latest(req);
     if (!offer) { /* gone meanwhile (cannot: offers are only replaced) */
         wd_reply_error(req, 404, "no_call", NULL, "nothing was offered to you yet");
         return;
@@ -321,7 +352,7 @@ static void s_pop_rows(wd_req_t *req, json_t *rows)
 
 void wd_h_me_pop(wd_req_t *req)
 {
-    json_t *offer = s_offer(req);
+    json_t *offer = s_latest(req);
     if (!offer) {
         wd_reply_error(req, 404, "no_call", NULL, "nothing was offered to you yet");
         return;
@@ -350,8 +381,9 @@ static void s_wrapup_saved(wd_req_t *req, json_t *rows)
 {
     json_t *row = s_first(rows);
     if (!row) {
-        wd_reply_error(req, 400, "bad_field", "code", "'%s' is not a wrap-up code of queue %s",
-                       s_str(req->body, "code"), s_str(s_offer(req), "queue"));
+        wd_reply_error(req, 400, "bad_field", "code",
+                       "'%s' is not a wrap-up code of the queue of call %s",
+                       s_str(req->body, "code"), s_str(req->body, "call_id"));
         return;
     }
     wd_reply_json(req, 200, json_incref(row));
@@ -359,10 +391,11 @@ static void s_wrapup_saved(wd_req_t *req, json_t *rows)
 
 void wd_h_me_wrapup(wd_req_t *req)
 {
-    json_t *offer = s_offer(req);
     const char *call_id = s_str(req->body, "call_id");
-    /* the last call offered to me is the one I may wrap up: no other agent's, no guess */
-    if (!offer || strcmp(s_str(offer, "call_id"), call_id) != 0) {
+    /* the last call offered to me (or dialled to me) is the one I may wrap up: no other
+     * agent's, no guess */
+    json_t *offer = s_mine(req, call_id);
+    if (!offer) {
         wd_reply_error(req, 404, "unknown_call", "call_id", "call %s was not offered to you",
                        call_id);
         return;

@@ -386,8 +386,8 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         wait_state(b, "on_call")
         s.ua[CALLER].command("hangup")
         wait_state(b, "wrap_up")
-        r = api.post("/api/me/wrapup", {"call_id": b.eval(
-            "document.getElementById('pop').dataset.callId"), "code": "info", "notes": ""})
+        second_id = b.eval("document.getElementById('pop').dataset.callId")
+        r = api.post("/api/me/wrapup", {"call_id": second_id, "code": "info", "notes": ""})
         assert r.status == 200, r
         b.cmd("click", selector="#btn-endwrap")
         wait_state(b, "ready")
@@ -421,6 +421,15 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         assert b.eval("document.getElementById('pop-customer-none').hidden") is False
         b.screenshot("08-direct-call-pop.png")
         s.ua[DIALLED].command("hangup")
+        # notes go with a direct call too (no queue: no code); the last queue call stays
+        # the agent's own to wrap up (the direct call did not take its place)
+        direct_id = b.eval("document.getElementById('pop').dataset.callId")
+        r = api.post("/api/me/wrapup", {"call_id": direct_id, "notes": "asked for Ada"})
+        assert r.status == 200 and r.json["queue"] is None, r
+        r = api.post("/api/me/wrapup", {"call_id": direct_id, "code": "sale"})
+        assert r.status == 400 and r.json["error"]["field"] == "code", r
+        r = api.post("/api/me/wrapup", {"call_id": second_id, "code": "sale", "notes": "upgraded"})
+        assert r.status == 200, r
         # logged out from the page
         b.cmd("click", selector="#btn-logout")
         wait_state(b, "logged_out")
