@@ -42,6 +42,9 @@ int ccctl_agent_reason(ccctl_t *ctx, int argc, char **argv);
 int ccctl_queue_disposition(ccctl_t *ctx, int argc, char **argv);
 void ccctl_agent_reason_usage(FILE *out);
 void ccctl_queue_disposition_usage(FILE *out);
+/* `web hook ...` (webhooks for CRMs), also in ccctl_desk.c. */
+int ccctl_web_hook(ccctl_t *ctx, int argc, char **argv);
+void ccctl_web_hook_usage(FILE *out);
 
 /* Queue, skill and reason names: 1-63 of A-Z a-z 0-9 _ . - */
 bool ccctl_acd_name_ok(const char *name);

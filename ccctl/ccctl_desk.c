@@ -2,9 +2,11 @@
  * `ccctl agent reason add|list|del` (the pause reasons an agent picks from) and
  * `ccctl queue disposition add|list|del|require` (the wrap-up codes of a queue, and whether
  * the queue wants one saved before its agent goes ready again). */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc_events.h"
 #include "ccctl.h"
 #include "ccctl_acd.h"
 #include "ccctl_out.h"
@@ -268,4 +270,139 @@ int ccctl_queue_disposition(ccctl_t *ctx, int argc, char **argv)
                                        {"require", s_disp_require},
                                        {NULL, NULL}};
     return ccctl_dispatch(ctx, argc + 1, argv - 1, subs, ccctl_queue_disposition_usage);
+}
+
+/* ---- web hook ------------------------------------------------------------------------------ */
+
+void ccctl_web_hook_usage(FILE *out)
+{
+    fputs("usage: ccctl web hook add URL --events TYPE[,TYPE...]\n"
+          "       ccctl web hook list [--json]\n"
+          "       ccctl web hook del ID\n"
+          "       ccctl web hook revive ID\n"
+          "  webd posts each live bus event of those types (docs/EVENTS.md, e.g.\n"
+          "  queue.offered,call.answered,agent.state) as JSON to URL (http or https), in order,\n"
+          "  signed: X-CC-Signature: sha256=HEX, the HMAC-SHA256 of the body with the secret\n"
+          "  add prints once. A failed post is retried with a doubling delay; a hook that keeps\n"
+          "  failing is marked dead (list shows it) and gets nothing until revive.\n",
+          out);
+}
+
+static int s_hook_add(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_acd_opt_t opts[] = {{"--events", true, false}};
+    ccctl_acd_args_t a;
+    int rc = ccctl_acd_parse(&a, argc, argv, opts, N_OPTS(opts), 1, "URL", ccctl_web_hook_usage);
+    if (rc != 0)
+        return rc;
+    const char *url = a.pos[0], *events = ccctl_acd_arg(&a, "--events");
+    size_t ulen = strlen(url);
+    bool url_ok = (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8)) && ulen < 1000;
+    for (size_t i = 0; url_ok && i < ulen; i++)
+        url_ok = url[i] > 0x20 && url[i] < 0x7f;
+    if (!url_ok)
+        return ccctl_usage_fail(ccctl_web_hook_usage, "bad URL '%s': http:// or https://", url);
+    if (!events || !*events)
+        return ccctl_usage_fail(ccctl_web_hook_usage, "--events is required");
+    char list[2048], arr[2100];
+    snprintf(list, sizeof list, "%s", events);
+    size_t used = (size_t)snprintf(arr, sizeof arr, "{");
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!cc_events_find(CC_DEF_EVENT, t))
+            return ccctl_usage_fail(ccctl_web_hook_usage,
+                                    "unknown event '%s' (docs/EVENTS.md lists them)", t);
+        used += (size_t)snprintf(arr + used, sizeof arr - used, "%s\"%s\"", n++ ? "," : "", t);
+        if (used >= sizeof arr - 4 || n > 64)
+            return ccctl_usage_fail(ccctl_web_hook_usage, "too many events");
+    }
+    snprintf(arr + used, sizeof arr - used, "}");
+    if (n == 0)
+        return ccctl_usage_fail(ccctl_web_hook_usage, "--events names no event");
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    unsigned char raw[24];
+    char secret[sizeof raw * 2 + 1];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(secret, sizeof secret, raw, sizeof raw);
+    const char *p[] = {url, arr, secret};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "adding the hook",
+                    "INSERT INTO web_hooks (url, events, secret) VALUES ($1, $2::text[], $3) "
+                    "RETURNING id",
+                    3, p, &res);
+    if (rc == 0)
+        printf("hook %s: %s\nsecret (shown once): %s\n", PQgetvalue(res, 0, 0), url, secret);
+    PQclear(res);
+    sodium_memzero(secret, sizeof secret);
+    return rc;
+}
+
+static int s_hook_list(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_acd_opt_t opts[] = {{"--json", false, false}};
+    ccctl_acd_args_t a;
+    int rc = ccctl_acd_parse(&a, argc, argv, opts, N_OPTS(opts), 0, "", ccctl_web_hook_usage);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "reading the hooks",
+                    "SELECT id::text AS id, url, array_to_string(events, ',') AS events, "
+                    "CASE WHEN dead_at IS NULL THEN 'alive' ELSE 'dead since ' || "
+                    "to_char(dead_at, 'YYYY-MM-DD HH24:MI:SS') END AS state, "
+                    "coalesce(last_error, '') AS last_error FROM web_hooks ORDER BY id",
+                    0, NULL, &res);
+    if (rc != 0)
+        return rc;
+    static const char *const headers[] = {"ID", "URL", "EVENTS", "STATE", "LAST_ERROR", NULL};
+    s_print(res, headers, ccctl_acd_arg(&a, "--json") != NULL);
+    PQclear(res);
+    return CCCTL_EXIT_OK;
+}
+
+static int s_hook_id(ccctl_t *ctx, int argc, char **argv, const char *sql, const char *what,
+                     const char *done)
+{
+    ccctl_acd_args_t a;
+    int rc = ccctl_acd_parse(&a, argc, argv, NULL, 0, 1, "ID", ccctl_web_hook_usage);
+    if (rc != 0)
+        return rc;
+    size_t n = strlen(a.pos[0]);
+    if (n == 0 || n > 18 || strspn(a.pos[0], "0123456789") != n)
+        return ccctl_usage_fail(ccctl_web_hook_usage, "bad ID '%s'", a.pos[0]);
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {a.pos[0]};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, what, sql, 1, p, &res);
+    if (rc == 0 && PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no hook %s", a.pos[0]);
+    PQclear(res);
+    if (rc == 0)
+        printf("hook %s %s\n", a.pos[0], done);
+    return rc;
+}
+
+static int s_hook_del(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_hook_id(ctx, argc, argv, "DELETE FROM web_hooks WHERE id = $1::bigint RETURNING id",
+                     "deleting the hook", "deleted");
+}
+
+static int s_hook_revive(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_hook_id(ctx, argc, argv,
+                     "UPDATE web_hooks SET dead_at = NULL, last_error = NULL "
+                     "WHERE id = $1::bigint RETURNING id",
+                     "reviving the hook", "revived: new events are posted again");
+}
+
+int ccctl_web_hook(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_sub_t subs[] = {{"add", s_hook_add},
+                                       {"list", s_hook_list},
+                                       {"del", s_hook_del},
+                                       {"revive", s_hook_revive},
+                                       {NULL, NULL}};
+    return ccctl_dispatch(ctx, argc + 1, argv - 1, subs, ccctl_web_hook_usage);
 }

@@ -204,12 +204,18 @@ int main(int argc, char **argv)
             code = 1;
         }
     }
+    if (code == 0 && !(app.hooks = wd_hooks_start(
+                           conninfo, (int)cc_config_int(daemon->cfg, "webd", "hook_retry_ms"),
+                           (int)cc_config_int(daemon->cfg, "webd", "hook_max_attempts"),
+                           (int)cc_config_int(daemon->cfg, "webd", "hook_timeout_ms"))))
+        cc_error("webd.hooks_failed", "note=webhooks are not delivered");
     free(conninfo);
     if (code == 0 && !wd_http_start(&app, err, sizeof err)) {
         fprintf(stderr, "webd: %s\n", err);
         code = 1;
     }
     if (code != 0) {
+        wd_hooks_stop(&app.hooks);
         wd_db_stop(&app.db, daemon->loop);
         s_free(&app);
         cc_daemon_destroy(&daemon);
@@ -225,6 +231,7 @@ int main(int argc, char **argv)
     cc_daemon_ready(daemon);
     int rc = cc_daemon_run(daemon);
     wd_follow_stop(&app);
+    wd_hooks_stop(&app.hooks);
     wd_http_stop(&app.http);
     if (app.tick_timer > 0)
         cc_loop_timer_cancel(daemon->loop, app.tick_timer);

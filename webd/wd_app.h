@@ -17,6 +17,7 @@
 #include "wb_core.h"
 #include "wd_auth.h"
 #include "wd_db.h"
+#include "wd_hook.h"
 #include "wd_route.h"
 #include "wd_stream.h"
 #include "wd_throttle.h"
@@ -74,6 +75,7 @@ typedef struct wd_app {
     int64_t originate_at_us; /* the last click-to-call sent */
     cc_map_t *offers;        /* agent ext -> the last queue.offered to it (the screen pop) */
     cc_map_t *directs;       /* agent ext -> the last call dialled straight to it */
+    wd_hooks_t *hooks;       /* webhooks' delivery thread */
     char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 

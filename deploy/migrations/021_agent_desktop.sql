@@ -1,5 +1,5 @@
 -- 021_agent_desktop.sql - schema version 21: what the agent desktop (webd's /agent page)
--- keeps in Postgres: the pause reasons an agent picks from, the wrap-up codes of each queue
+-- and the CRM webhooks (web_hooks) keep in Postgres: the pause reasons an agent picks from, the wrap-up codes of each queue
 -- (and whether a queue requires one before its agent goes ready again), and the code and
 -- notes an agent saved with a call, keyed by call id, shown in the CDR views and in the
 -- next screen pop for that caller.
@@ -55,9 +55,26 @@ COMMENT ON VIEW v_call_wrapups IS
     'Each saved wrap-up with its code''s label and the call''s CDR columns (NULL until cdrd '
     'wrote the CDR). disposition is the CDR''s outcome; code is the agent''s wrap-up code.';
 
+CREATE TABLE web_hooks (
+    id         bigserial PRIMARY KEY,
+    url        text NOT NULL CHECK (url ~ '^https?://[^[:space:]]+$' AND length(url) <= 1000),
+    events     text[] NOT NULL CHECK (cardinality(events) BETWEEN 1 AND 64),
+    secret     text NOT NULL CHECK (length(secret) BETWEEN 32 AND 128),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    dead_at    timestamptz,
+    last_error text
+);
+COMMENT ON TABLE web_hooks IS
+    'Webhooks (ccctl web hook add URL --events a,b): webd posts each live bus event of those '
+    'types as JSON to the URL, signed with HMAC-SHA256 of the secret (X-CC-Signature), in '
+    'order, retried with backoff; dead_at is set when a hook kept failing (ccctl web hook '
+    'revive clears it).';
+
 -- recordings in the browser: webd finds the file of a recording the principal may hear
 GRANT SELECT (id, path, encrypted, sha256, agent, queue, deleted_at, complete, ended_at)
     ON recordings TO cc_webd;
+GRANT SELECT ON web_hooks TO cc_webd;
+GRANT UPDATE (dead_at, last_error) ON web_hooks TO cc_webd;
 GRANT SELECT ON agent_pause_reasons, queue_wrapup_codes, queues, customers, ivr_path TO cc_webd;
 GRANT SELECT, INSERT, UPDATE ON call_wrapups TO cc_webd;
 GRANT SELECT ON v_call_wrapups TO cc_webd, cc_bi;

@@ -12,7 +12,11 @@ another agent's recording answers 404; every fetch is audited. Also the API's ba
 naming the field, nothing changed), the role checks (an agent acts on itself only) and
 ccctl's validation. Screenshots land in build/test-artifacts/desk/."""
 
+import hashlib
+import hmac
+import http.server
 import json
+import threading
 import time
 
 import pytest
@@ -43,7 +47,8 @@ def desk(pg_cluster, bin_dir):
     s = sm.Suite(pg_cluster, name="test_agent_desktop",
                  daemons=["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd"],
                  config={"sipproxy.ring_timeout": "20", "mediad.media_timeout": "60",
-                         "ivrd.path_flush_ms": "50"})
+                         "ivrd.path_flush_ms": "50", "webd.hook_retry_ms": "200",
+                         "webd.hook_max_attempts": "6"})
     uas = []
     try:
         for ext in (AGENT, OTHER, CALLER, DIALLED):
@@ -443,3 +448,97 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         for ua in s.ua.values():
             ua.command("hangup")
         b.close()
+
+
+# ---- webhooks -------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A CRM's endpoint: records each post (headers, body) and answers 200."""
+
+    def __init__(self, port):
+        self.port, self.posts, self.server = port, [], None
+        self.lock = threading.Lock()
+
+    def start(self):
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with outer.lock:
+                    outer.posts.append((dict(self.headers), body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        http.server.HTTPServer.allow_reuse_address = True
+        self.server = http.server.HTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def states(self, ext):
+        with self.lock:
+            return [json.loads(b)["state"] for _, b in self.posts
+                    if json.loads(b).get("type") == "agent.state" and json.loads(b)["ext"] == ext]
+
+
+def test_webhooks_signed_in_order_retried_and_dead_reported(desk):
+    s = desk
+    port, dead_port = sm.free_port(udp=False), sm.free_port(udp=False)
+    for args in (("web", "hook", "add", "ftp://x/y", "--events", "agent.state"),
+                 ("web", "hook", "add", "http://127.0.0.1:1/x", "--events", "no.such"),
+                 ("web", "hook", "add", "http://127.0.0.1:1/x")):
+        assert s.ccctl(*args).returncode == 2, args
+    assert s.ccctl("web", "hook", "revive", "999").returncode == 1
+    r = s.ccctl("web", "hook", "add", "http://127.0.0.1:%d/crm" % port, "--events",
+                "agent.state,queue.offered", check=True)
+    secret = r.stdout.split("secret (shown once): ")[1].strip()
+    assert len(secret) == 48 and secret not in s.log("webd")
+    r = s.ccctl("web", "hook", "add", "http://127.0.0.1:%d/gone" % dead_port, "--events",
+                "agent.state", check=True)
+    dead_id = r.stdout.split()[1].rstrip(":")
+    rx = Receiver(port)
+    rx.start()
+    time.sleep(2.5)  # webd's delivery thread reads the hooks every 2 s
+    try:
+        for cmd, args in (("agent.login", {}), ("agent.pause", {"reason": "lunch"}),
+                          ("agent.ready", {}), ("agent.logout", {})):
+            bus_ok(s, "acdd", cmd, dict(args, ext=OTHER))
+        want = ["ready", "not_ready", "ready", "logged_out"]
+        wait_until(lambda: rx.states(OTHER) == want, timeout=10, what="the four posts")
+        for headers, body in rx.posts:
+            mac = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            assert headers["X-CC-Signature"] == "sha256=" + mac, headers
+            assert headers["Content-Type"] == "application/json"
+        # the receiver goes down: events wait, are retried, and arrive in order when it is back
+        rx.stop()
+        for cmd, args in (("agent.login", {}), ("agent.pause", {"reason": "coaching"}),
+                          ("agent.logout", {})):
+            bus_ok(s, "acdd", cmd, dict(args, ext=OTHER))
+        time.sleep(1.5)
+        rx = Receiver(port)
+        rx.start()
+        wait_until(lambda: rx.states(OTHER) == ["ready", "not_ready", "logged_out"],
+                   timeout=15, what="the posts held back while the receiver was down")
+        assert s.wait_log("webd", r"event=webd.hook_retry", timeout=1)
+        # the hook that never answers is reported dead, not retried forever
+        def state():
+            hooks = json.loads(s.ccctl("web", "hook", "list", "--json", check=True).stdout)
+            return [h["state"] for h in hooks if h["id"] == dead_id][0]
+        wait_until(lambda: state().startswith("dead"), timeout=20, what="the dead hook")
+        assert s.wait_log("webd", r"event=webd.hook_dead daemon=webd hook=%s" % dead_id, timeout=1)
+        s.ccctl("web", "hook", "revive", dead_id, check=True)
+        assert state() == "alive"
+        deliveries = [h["X-CC-Delivery"] for h, _ in rx.posts]
+        assert len(deliveries) == len(set(deliveries)), deliveries  # nothing twice
+    finally:
+        rx.stop()
+        for h in json.loads(s.ccctl("web", "hook", "list", "--json", check=True).stdout):
+            s.ccctl("web", "hook", "del", h["id"], check=True)
