@@ -213,7 +213,8 @@
   function fillWrap(p) {
     const q = queueInfo(p.queue);
     const sel = $("wrap-code");
-    sel.replaceChildren(el("option", null, q.codes.length ? "— disposition —" : "No codes for this queue"));
+    sel.replaceChildren(el("option", null, q.codes.length ? "— disposition —"
+      : p.direct ? "No codes for direct calls: notes only" : "No codes for this queue"));
     sel.firstChild.value = "";
     for (const c of q.codes) {
       const o = el("option", null, c.label);
