@@ -261,8 +261,8 @@ static void *s_run(void *arg)
                     s_mark_dead(self, h, why);
                     break;
                 }
-                int64_t delay = (int64_t)self->retry_ms << (h->attempts - 1 < 16 ? h->attempts - 1
-                                                                                   : 16);
+                int64_t delay = (int64_t)self->retry_ms
+                                << (h->attempts - 1 < 16 ? h->attempts - 1 : 16);
                 if (delay > 60000)
                     delay = 60000;
                 h->next_ms = s_now_ms() + delay;

@@ -59,13 +59,15 @@ static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"disposition", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
                                     {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
                                     F_END};
-static const wd_field_t s_recordings[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
-                                          {"to", WD_F_TIME, false, 0, 0, 0, NULL},
-                                          {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
-                                          {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
-                                          {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
-                                          {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
-                                          F_END};
+static const wd_field_t s_recordings[] = {
+    {"from", WD_F_TIME, false, 0, 0, 0, NULL},
+    {"to", WD_F_TIME, false, 0, 0, 0, NULL},
+    {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
+    {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
+    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+    {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
+    {"disposition", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
+    F_END};
 static const wd_field_t s_audit[] = {{"actor", WD_F_STRING, false, 1, 80, WD_CS_TEXT, NULL},
                                      {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
                                      F_END};

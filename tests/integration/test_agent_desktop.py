@@ -358,6 +358,14 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
         for who, want in (("bob", 404), ("sup", 200)):
             assert client(s, who).get(path).status == want, who
         assert api.get("/api/recordings/999999/audio").status == 404
+        # a supervisor's search by the agent's wrap-up code finds it
+        sup = client(s, "sup")
+        found = sup.get("/api/recordings?disposition=sale&agent=%s" % AGENT)
+        assert found.status == 200, found
+        assert [(x["id"], x["wrapup_code"]) for x in found.json["recordings"]] == [
+            (rec_id, "sale")], found.json
+        assert sup.get("/api/recordings?disposition=info").json["recordings"] == []
+        assert api.get("/api/recordings").status == 403  # an agent: only its own list
         listens = s.psql("SELECT actor, result FROM web_audit WHERE action = 'recording.listen' "
                          "AND target = %s ORDER BY id", ("id:%d" % rec_id,))
         assert [a for a, _ in listens] == ["ada"] * 4 + ["bob", "sup"], listens
