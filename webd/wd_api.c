@@ -110,9 +110,10 @@ void wd_h_static(wd_req_t *req)
 
 void wd_h_page(wd_req_t *req)
 {
-    s_reply_file(req, !strcmp(req->path, "/login")   ? "login.html"
-                      : !strcmp(req->path, "/agent") ? "agent.html"
-                                                     : "wallboard.html");
+    s_reply_file(req, !strcmp(req->path, "/login")        ? "login.html"
+                      : !strcmp(req->path, "/agent")      ? "agent.html"
+                      : !strcmp(req->path, "/recordings") ? "recordings.html"
+                                                          : "wallboard.html");
 }
 
 void wd_h_root(wd_req_t *req)

@@ -366,9 +366,25 @@ def test_desktop_state_pop_hangup_wrapup_and_next_pop(desk):
             (rec_id, "sale")], found.json
         assert sup.get("/api/recordings?disposition=info").json["recordings"] == []
         assert api.get("/api/recordings").status == 403  # an agent: only its own list
+        # ... and so does the supervisors' recordings page, which plays it
+        b.page("sup")
+        b.login(s.base, "sup", PW, page="sup")
+        b.goto(s.base + "/recordings", page="sup")
+        b.cmd("fill", page="sup", selector="#search input[name=\"disposition\"]", value="sale")
+        b.cmd("click", page="sup", selector="#btn-search")
+        b.wait("document.querySelectorAll('#rows tr').length === 1 && document.querySelector("
+               "'#rows tr').dataset.recording === '%d'" % rec_id, page="sup")
+        b.cmd("click", page="sup", selector="#rows tr button")
+        b.wait("document.getElementById('player').readyState >= 1 && "
+               "document.getElementById('player').duration > 1", page="sup")
+        b.screenshot("05c-supervisor-recordings.png", page="sup")
+        b.cmd("close_page", page="sup")
         listens = s.psql("SELECT actor, result FROM web_audit WHERE action = 'recording.listen' "
                          "AND target = %s ORDER BY id", ("id:%d" % rec_id,))
-        assert [a for a, _ in listens] == ["ada"] * 4 + ["bob", "sup"], listens
+        actors = [a for a, _ in listens]
+        # the agent's four fetches, bob refused, sup's API fetch, then the page's player
+        assert actors[:6] == ["ada"] * 4 + ["bob", "sup"], listens
+        assert len(actors) > 6 and set(actors[6:]) == {"sup"}, listens
         # the page's player loads the recording and seeks in it (range requests)
         b.wait("document.querySelector('#recs tr[data-recording=\"%d\"]') !== null" % rec_id)
         b.cmd("click", selector="#recs tr[data-recording=\"%d\"] button" % rec_id)
