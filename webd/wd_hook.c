@@ -56,6 +56,7 @@ struct wd_hooks {
     cc_pg_t *pg;
     int64_t loaded_ms;
     uint64_t delivered, failed;
+    int live_hooks; /* hooks not dead, as last loaded (atomic): none, and events are not copied */
 };
 
 static int64_t s_now_ms(void)
@@ -119,8 +120,15 @@ static void s_load(wd_hooks_t *self)
     for (int k = 0; k < self->nhooks; k++) /* hooks deleted meanwhile */
         s_drop_items(&self->hooks[k]);
     memcpy(self->hooks, next, sizeof next[0] * (size_t)n);
+    int before = self->nhooks, live_before = __atomic_load_n(&self->live_hooks, __ATOMIC_RELAXED);
     self->nhooks = n;
     self->loaded_ms = s_now_ms();
+    int live = 0;
+    for (int k = 0; k < n; k++)
+        live += !self->hooks[k].dead;
+    __atomic_store_n(&self->live_hooks, live, __ATOMIC_RELAXED);
+    if (n != before || live != live_before)
+        cc_info("webd.hooks", "hooks=%d live=%d", n, live);
 }
 
 static void s_mark_dead(wd_hooks_t *self, s_hook_t *h, const char *why)
@@ -318,7 +326,7 @@ wd_hooks_t *wd_hooks_start(const char *conninfo, int retry_ms, int max_attempts,
 
 void wd_hooks_event(wd_hooks_t *self, json_t *body)
 {
-    if (!self || !body)
+    if (!self || !body || __atomic_load_n(&self->live_hooks, __ATOMIC_RELAXED) == 0)
         return;
     pthread_mutex_lock(&self->mu);
     if (json_array_size(self->incoming) < S_QUEUE_MAX)

@@ -530,7 +530,8 @@ def test_webhooks_signed_in_order_retried_and_dead_reported(desk):
     dead_id = r.stdout.split()[1].rstrip(":")
     rx = Receiver(port)
     rx.start()
-    time.sleep(2.5)  # webd's delivery thread reads the hooks every 2 s
+    # webd's delivery thread reads the hooks every 2 s
+    s.wait_log("webd", r"event=webd.hooks daemon=webd hooks=2 live=2", timeout=15)
     try:
         for cmd, args in (("agent.login", {}), ("agent.pause", {"reason": "lunch"}),
                           ("agent.ready", {}), ("agent.logout", {})):
