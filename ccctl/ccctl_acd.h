@@ -36,6 +36,16 @@ const char *ccctl_acd_arg(const ccctl_acd_args_t *a, const char *name);
 int ccctl_acd_count(const ccctl_acd_args_t *a, const char *name);
 const char *ccctl_acd_value(const ccctl_acd_args_t *a, const char *name, int i);
 
+/* ccctl_desk.c: `agent reason ...` and `queue disposition ...` (argv[0] is the
+ * sub-command, as for any sub-command function). */
+int ccctl_agent_reason(ccctl_t *ctx, int argc, char **argv);
+int ccctl_queue_disposition(ccctl_t *ctx, int argc, char **argv);
+void ccctl_agent_reason_usage(FILE *out);
+void ccctl_queue_disposition_usage(FILE *out);
+/* `web hook ...` (webhooks for CRMs), also in ccctl_desk.c. */
+int ccctl_web_hook(ccctl_t *ctx, int argc, char **argv);
+void ccctl_web_hook_usage(FILE *out);
+
 /* Queue, skill and reason names: 1-63 of A-Z a-z 0-9 _ . - */
 bool ccctl_acd_name_ok(const char *name);
 /* "NAME:LEVEL" with LEVEL 1-10. 0 or -1. */

@@ -17,6 +17,7 @@ void ccctl_agent_usage(FILE *out)
           "       ccctl agent del EXT\n"
           "       ccctl agent login|logout|ready|pause EXT [--reason R]\n"
           "       ccctl agent list [--json]\n"
+          "       ccctl agent reason add|list|del ...    pause reasons of the agent desktop\n"
           "  add makes an existing extension an agent (again: adds queues and skills).\n"
           "  login/logout/ready/pause go to acdd, which must be running. login --reason R\n"
           "  logs in not ready. From the phone: *45 log in, *46 log out, *47N pause (N picks\n"
@@ -284,7 +285,8 @@ int ccctl_agent_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
         {"add", s_add},     {"del", s_del},     {"login", s_login}, {"logout", s_logout},
-        {"ready", s_ready}, {"pause", s_pause}, {"list", s_list},   {NULL, NULL},
+        {"ready", s_ready}, {"pause", s_pause}, {"list", s_list},   {"reason", ccctl_agent_reason},
+        {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_agent_usage);
 }

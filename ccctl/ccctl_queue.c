@@ -175,6 +175,7 @@ void ccctl_queue_usage(FILE *out)
           "       ccctl queue move CALL_ID [--queue NAME] [--priority 0-100]\n"
           "       ccctl queue callback NAME NUMBER           schedule a callback to NUMBER\n"
           "       ccctl queue moh NAME PROMPT|default        music for its waiting callers\n"
+          "       ccctl queue disposition add|list|del|require ...  wrap-up codes (agent desktop)\n"
           "  S (strategy): ring-all, round-robin, longest-idle (default), fewest-calls, skills.\n"
           "  add also routes the dialled number N to queue:NAME. Times are in seconds;\n"
           "  --max-wait/--max-len 0 mean no limit; --sl is the service-level threshold\n"
@@ -509,6 +510,7 @@ int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv)
         {"move", ccctl_queue_move},
         {"callback", ccctl_queue_callback},
         {"moh", ccctl_queue_moh},
+        {"disposition", ccctl_queue_disposition},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_queue_usage);

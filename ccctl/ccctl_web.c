@@ -25,6 +25,7 @@ void ccctl_web_usage(FILE *out)
           "                                 [--max-not-ready S]\n"
           "       ccctl web alert del QUEUE | ccctl web alert list [--json]\n"
           "       ccctl web audit [--limit N] [--json]\n"
+          "       ccctl web hook add URL --events T1,T2 | list | del ID | revive ID\n"
           "  ROLE is agent, supervisor or admin. A supervisor sees and acts on the queues given\n"
           "  with --queues ('*': every queue); an admin sees every queue; an agent needs --ext.\n"
           "  NAME: 1-64 of A-Z a-z 0-9 _ . @ -. PW at least 8 characters, or \"-\" to read it\n"
@@ -415,7 +416,8 @@ int ccctl_web_demo(ccctl_t *ctx, const char *supervisor_pw, const char *admin_pw
 int ccctl_web_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"user", s_user}, {"token", s_token}, {"alert", s_alert}, {"audit", s_audit}, {NULL, NULL},
+        {"user", s_user},   {"token", s_token},       {"alert", s_alert},
+        {"audit", s_audit}, {"hook", ccctl_web_hook}, {NULL, NULL},
     };
     if (sodium_init() < 0)
         return ccctl_fail(CCCTL_EXIT_REFUSED, "libsodium did not initialise");

@@ -78,6 +78,12 @@ static void s_settings(wd_app_t *app, const cc_config_t *cfg, wb_sl_formula_t *f
     s->request_timeout_ms = (int)cc_config_int(cfg, "webd", "request_timeout_ms");
     s->abandoned_max = (int)cc_config_int(cfg, "webd", "abandoned_max");
     s->stream_ring = (size_t)cc_config_int(cfg, "webd", "stream_ring");
+    const char *key = cc_config_str(cfg, "recorderd", "master_key_file");
+    if (*key)
+        snprintf(s->rec_key_path, sizeof s->rec_key_path, "%s", key);
+    else
+        snprintf(s->rec_key_path, sizeof s->rec_key_path, "%s/secrets/recording-master.key",
+                 cc_config_var_dir(cfg));
     wd_default_rules = (wb_rules_t){
         .sl_target_pct = (int)cc_config_int(cfg, "webd", "alert_sl_target_pct"),
         .max_wait_s = (int)cc_config_int(cfg, "webd", "alert_max_wait_s"),
@@ -147,6 +153,7 @@ static int s_build(wd_app_t *app, wb_sl_formula_t formula)
 static void s_free(wd_app_t *app)
 {
     wd_console_free(app);
+    wd_desk_free(app);
     cc_map_destroy(&app->reqs);
     cc_map_destroy(&app->queue_text);
     wd_streams_destroy(&app->streams);
@@ -197,12 +204,18 @@ int main(int argc, char **argv)
             code = 1;
         }
     }
+    if (code == 0 && !(app.hooks = wd_hooks_start(
+                           conninfo, (int)cc_config_int(daemon->cfg, "webd", "hook_retry_ms"),
+                           (int)cc_config_int(daemon->cfg, "webd", "hook_max_attempts"),
+                           (int)cc_config_int(daemon->cfg, "webd", "hook_timeout_ms"))))
+        cc_error("webd.hooks_failed", "note=webhooks are not delivered");
     free(conninfo);
     if (code == 0 && !wd_http_start(&app, err, sizeof err)) {
         fprintf(stderr, "webd: %s\n", err);
         code = 1;
     }
     if (code != 0) {
+        wd_hooks_stop(&app.hooks);
         wd_db_stop(&app.db, daemon->loop);
         s_free(&app);
         cc_daemon_destroy(&daemon);
@@ -218,6 +231,7 @@ int main(int argc, char **argv)
     cc_daemon_ready(daemon);
     int rc = cc_daemon_run(daemon);
     wd_follow_stop(&app);
+    wd_hooks_stop(&app.hooks);
     wd_http_stop(&app.http);
     if (app.tick_timer > 0)
         cc_loop_timer_cancel(daemon->loop, app.tick_timer);

@@ -110,12 +110,16 @@ void wd_h_static(wd_req_t *req)
 
 void wd_h_page(wd_req_t *req)
 {
-    s_reply_file(req, !strcmp(req->path, "/login") ? "login.html" : "wallboard.html");
+    s_reply_file(req, !strcmp(req->path, "/login")        ? "login.html"
+                      : !strcmp(req->path, "/agent")      ? "agent.html"
+                      : !strcmp(req->path, "/recordings") ? "recordings.html"
+                                                          : "wallboard.html");
 }
 
 void wd_h_root(wd_req_t *req)
 {
-    snprintf(req->location, sizeof req->location, "/wallboard");
+    snprintf(req->location, sizeof req->location, "%s",
+             req->who.authenticated && req->who.role == WD_ROLE_AGENT ? "/agent" : "/wallboard");
     wd_reply_json(req, 302, json_object());
 }
 

@@ -17,6 +17,7 @@
 #include "wb_core.h"
 #include "wd_auth.h"
 #include "wd_db.h"
+#include "wd_hook.h"
 #include "wd_route.h"
 #include "wd_stream.h"
 #include "wd_throttle.h"
@@ -36,6 +37,7 @@ typedef struct {
     int request_timeout_ms;
     int abandoned_max;
     size_t stream_ring;
+    char rec_key_path[1024]; /* recorderd's master key, to play recordings */
 } wd_settings_t;
 
 /* Following acdd: the live snapshot and the reliable subscription (wd_follow.c). */
@@ -71,6 +73,9 @@ typedef struct wd_app {
     cc_map_t *originates;    /* click-to-call: originated call id -> what to connect it to */
     cc_map_t *queue_text;    /* queue name -> its document as JSON text (wd_board.c) */
     int64_t originate_at_us; /* the last click-to-call sent */
+    cc_map_t *offers;        /* agent ext -> the last queue.offered to it (the screen pop) */
+    cc_map_t *directs;       /* agent ext -> the last call dialled straight to it */
+    wd_hooks_t *hooks;       /* webhooks' delivery thread */
     char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 
@@ -103,6 +108,9 @@ struct wd_req {
     char location[128];
     char allow[64];
     int retry_after;
+    bool accept_ranges;     /* a file that may be fetched in parts (recordings) */
+    char content_range[96]; /* of a 206 or 416 */
+    char disposition[96];   /* Content-Disposition (a download) */
     /* audit */
     char actor[80]; /* who, when not the principal (a login attempt) */
     char target[200];
@@ -115,6 +123,8 @@ struct wd_req {
 void wd_reply_json(wd_req_t *req, int status, json_t *body /* stolen */);
 /* A JSON document already printed (stolen; NULL: out of memory, 500). */
 void wd_reply_text(wd_req_t *req, int status, char *json);
+/* Bytes of any type (stolen; e.g. audio). */
+void wd_reply_bytes(wd_req_t *req, int status, const char *ctype, char *buf, size_t len);
 void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
 /* The handler started something asynchronous: the reply comes later. */
@@ -188,6 +198,18 @@ void wd_audit(wd_req_t *req, const char *result);
 void wd_console_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
 void wd_console_sweep(wd_app_t *app, int64_t now_us);
 void wd_console_free(wd_app_t *app);
+
+/* ---- wd_desk.c: the agent desktop ------------------------------------------------------ */
+
+wd_handler_fn wd_h_recording_audio, wd_h_me_recordings;
+wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangup, wd_h_me_dial,
+    wd_h_me_today, wd_h_me_recording;
+/* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one) and,
+ * for a live one, tell the agent's pages; the same for sipproxy's call.created of a call
+ * dialled to an agent's extension. */
+void wd_desk_offered(wd_app_t *app, json_t *body, bool live);
+void wd_desk_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
+void wd_desk_free(wd_app_t *app);
 
 /* wd_app.c: the wall clock every part reads (one place to change it), and the alert rules
  * of queues without their own, as main.c set them from the config. */

@@ -231,8 +231,32 @@ int wd_auth_new_session(wd_auth_t *self, const char *user, const char *address, 
     return wd_auth_add_session(self, out);
 }
 
+/* An agent sees what concerns the queues its extension serves (its own tile, its calls,
+ * its colleagues' states): never a queue by the user's --queues, never all of them. */
+static void s_agent_scope(wd_principal_t *who, const wb_core_t *core)
+{
+    memset(&who->qset, 0, sizeof who->qset);
+    who->all_queues = false;
+    const wb_agent_t *a = who->ext[0] ? wb_core_agent(core, who->ext) : NULL;
+    size_t used = (size_t)snprintf(who->queues_sql, sizeof who->queues_sql, "{");
+    size_t pos = 0;
+    for (const wb_queue_t *q; a && (q = wb_core_next_queue(core, &pos));) {
+        if (!wb_qset_has(&a->queues, q->idx))
+            continue;
+        wb_qset_add(&who->qset, q->idx);
+        if (used + strlen(q->name) + 4 < sizeof who->queues_sql)
+            used += (size_t)snprintf(who->queues_sql + used, sizeof who->queues_sql - used,
+                                     "%s\"%s\"", used > 1 ? "," : "", q->name);
+    }
+    snprintf(who->queues_sql + used, sizeof who->queues_sql - used, "}");
+}
+
 void wd_auth_scope(wd_principal_t *who, const wb_core_t *core, json_t *queues)
 {
+    if (who->role == WD_ROLE_AGENT) {
+        s_agent_scope(who, core);
+        return;
+    }
     memset(&who->qset, 0, sizeof who->qset);
     who->all_queues = queues == NULL;
     size_t used = (size_t)snprintf(who->queues_sql, sizeof who->queues_sql, "{");

@@ -113,9 +113,14 @@ static void s_apply(wd_app_t *app, json_t *body, uint64_t epoch, uint64_t seq)
     app->follow.epoch = epoch;
     app->cursor = (wd_cursor_t){epoch, seq, 0};
     app->cursor.k = (uint32_t)-1; /* the first frame of this event is k = 0 */
+    bool live = !(epoch == app->follow.snap_epoch && seq <= app->follow.snap_seq);
+    if (live)
+        wd_hooks_event(app->hooks, body);
     if (!s_event(body, &ev))
         return;
-    ev.live = !(epoch == app->follow.snap_epoch && seq <= app->follow.snap_seq);
+    ev.live = live;
+    if (ev.kind == WB_EV_OFFERED)
+        wd_desk_offered(app, body, ev.live && !ev.restored);
     app->last_event_ts_us = ev.ts_us;
     int rc = wb_core_apply(app->core, &ev);
     if (rc != 0)
@@ -172,6 +177,9 @@ static void s_on_sipproxy(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
             wd_board_flush(app);
         return;
     }
+    if (!ev->replayed)
+        wd_hooks_event(app->hooks, ev->body);
+    wd_desk_on_sipproxy(app, ev);
     wd_console_on_sipproxy(app, ev);
 }
 
@@ -284,7 +292,10 @@ int wd_follow_start(wd_app_t *app)
     app->follow.held = json_array();
     cc_bus_on_loss(app->bus, s_on_loss, app);
     if (cc_bus_subscribe(app->bus, "sipproxy", "call.connect_result", s_on_sipproxy, app) != 0 ||
-        cc_bus_subscribe(app->bus, "sipproxy", "call.monitor", s_on_sipproxy, app) != 0)
+        cc_bus_subscribe(app->bus, "sipproxy", "call.monitor", s_on_sipproxy, app) != 0 ||
+        cc_bus_subscribe(app->bus, "sipproxy", "call.created", s_on_sipproxy, app) != 0 ||
+        cc_bus_subscribe(app->bus, "sipproxy", "call.answered", s_on_sipproxy, app) != 0 ||
+        cc_bus_subscribe(app->bus, "sipproxy", "call.ended", s_on_sipproxy, app) != 0)
         return -1;
     s_ask_snapshot(app);
     return 0;

@@ -69,6 +69,19 @@ void wd_reply_text(wd_req_t *req, int status, char *json)
     s_finish(req, status, status < 400 ? "ok" : "error");
 }
 
+void wd_reply_bytes(wd_req_t *req, int status, const char *ctype, char *buf, size_t len)
+{
+    if (req->answered) {
+        free(buf);
+        return;
+    }
+    free(req->resp);
+    req->resp = buf;
+    req->resp_len = len;
+    req->ctype = ctype;
+    s_finish(req, status, status < 400 ? "ok" : "error");
+}
+
 void wd_reply_error(wd_req_t *req, int status, const char *code, const char *field, const char *fmt,
                     ...)
 {
@@ -170,6 +183,12 @@ static enum MHD_Result s_queue(wd_http_t *self, wd_req_t *req)
         MHD_add_response_header(r, "Location", req->location);
     if (req->allow[0])
         MHD_add_response_header(r, "Allow", req->allow);
+    if (req->accept_ranges)
+        MHD_add_response_header(r, "Accept-Ranges", "bytes");
+    if (req->content_range[0])
+        MHD_add_response_header(r, "Content-Range", req->content_range);
+    if (req->disposition[0])
+        MHD_add_response_header(r, "Content-Disposition", req->disposition);
     if (req->retry_after > 0) {
         char s[16];
         snprintf(s, sizeof s, "%d", req->retry_after);

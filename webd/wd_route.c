@@ -67,7 +67,7 @@ static int s_match(const char *pattern, const char *path, wd_params_t *params)
             int i = params->n++;
             params->name[i] = NULL;
             size_t nlen = (size_t)(close - p - 1); /* the name is between the braces */
-            static const char *const known[] = {"queue", "ext", "call_id", "name", NULL};
+            static const char *const known[] = {"queue", "ext", "call_id", "name", "id", NULL};
             for (int k = 0; known[k]; k++)
                 if (strlen(known[k]) == nlen && !strncmp(known[k], p + 1, nlen))
                     params->name[i] = known[k];
@@ -178,6 +178,8 @@ static bool s_char_ok(wd_charset_t cs, unsigned char c)
         return isdigit(c);
     case WD_CS_NUMBER:
         return isdigit(c) || c == '*' || c == '#' || c == '+';
+    case WD_CS_NOTES:
+        return c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f);
     case WD_CS_TEXT:
     default:
         return c >= 0x20 && c != 0x7f;
@@ -346,4 +348,45 @@ int wd_fields_check(const wd_field_t *fields, json_t *obj, bool from_query, cons
         }
     }
     return 0;
+}
+
+int wd_range_parse(const char *h, size_t len, size_t *from, size_t *to)
+{
+    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+        return 0;
+    const char *s = h + 6;
+    char *end;
+    if (*s == '-') { /* the last N bytes */
+        if (!isdigit((unsigned char)s[1]))
+            return 0;
+        errno = 0;
+        unsigned long long n = strtoull(s + 1, &end, 10);
+        if (errno || *end)
+            return 0;
+        if (n == 0 || len == 0)
+            return -1;
+        *from = n >= len ? 0 : len - (size_t)n;
+        *to = len - 1;
+        return 1;
+    }
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    errno = 0;
+    unsigned long long a = strtoull(s, &end, 10);
+    if (errno || *end != '-')
+        return 0;
+    const char *bs = end + 1;
+    unsigned long long b = len ? len - 1 : 0;
+    if (*bs) {
+        if (!isdigit((unsigned char)*bs))
+            return 0;
+        b = strtoull(bs, &end, 10);
+        if (errno || *end || b < a)
+            return 0;
+    }
+    if (a >= len)
+        return -1;
+    *from = (size_t)a;
+    *to = b >= len ? len - 1 : (size_t)b;
+    return 1;
 }

@@ -50,6 +50,7 @@ typedef enum {
     WD_CS_USER,     /* A-Z a-z 0-9 _ . @ - */
     WD_CS_DIGITS,   /* extensions */
     WD_CS_NUMBER,   /* dialled numbers: 0-9 * # + */
+    WD_CS_NOTES,    /* as TEXT, and newlines and tabs (an agent's notes) */
 } wd_charset_t;
 
 typedef struct {
@@ -126,6 +127,11 @@ bool wd_scope_set(const wd_principal_t *who, const wb_qset_t *set);
  * the offending field in *field and a message in msg. */
 int wd_fields_check(const wd_field_t *fields, json_t *obj, bool from_query, const char **field,
                     char *msg, size_t msglen);
+
+/* An HTTP Range header ("bytes=A-B", "bytes=A-", "bytes=-N") against a body of len bytes:
+ * 1 (one range: *from..*to, inclusive, clipped to the body), 0 (absent, malformed or
+ * several ranges: send the whole body), -1 (not satisfiable: 416). */
+int wd_range_parse(const char *header, size_t len, size_t *from, size_t *to);
 
 /* Constant-time comparison of two NUL-terminated secrets. */
 bool wd_secret_equal(const char *a, const char *b);

@@ -140,3 +140,35 @@ CC_TEST(wd_route_checks_fields)
     CC_CHECK(!wd_secret_equal("", ""));
     CC_CHECK(!wd_secret_equal(NULL, "x"));
 }
+
+CC_TEST(wd_range_parses_one_byte_range)
+{
+    size_t from = 99, to = 99;
+    CC_CHECK_INT(wd_range_parse("bytes=0-99", 1000, &from, &to), 1);
+    CC_CHECK_INT((int)from, 0);
+    CC_CHECK_INT((int)to, 99);
+    CC_CHECK_INT(wd_range_parse("bytes=900-", 1000, &from, &to), 1);
+    CC_CHECK_INT((int)from, 900);
+    CC_CHECK_INT((int)to, 999);
+    CC_CHECK_INT(wd_range_parse("bytes=10-5000", 1000, &from, &to), 1); /* clipped */
+    CC_CHECK_INT((int)to, 999);
+    CC_CHECK_INT(wd_range_parse("bytes=-10", 1000, &from, &to), 1); /* the last 10 */
+    CC_CHECK_INT((int)from, 990);
+    CC_CHECK_INT((int)to, 999);
+    CC_CHECK_INT(wd_range_parse("bytes=-5000", 1000, &from, &to), 1);
+    CC_CHECK_INT((int)from, 0);
+    /* not satisfiable */
+    CC_CHECK_INT(wd_range_parse("bytes=1000-", 1000, &from, &to), -1);
+    CC_CHECK_INT(wd_range_parse("bytes=-0", 1000, &from, &to), -1);
+    CC_CHECK_INT(wd_range_parse("bytes=0-", 0, &from, &to), -1);
+    /* ignored: the whole body */
+    CC_CHECK_INT(wd_range_parse(NULL, 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes=0-1,5-6", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("items=0-1", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes=5-1", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes=a-1", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes=1-x", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes=-", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes= 1-2", 1000, &from, &to), 0);
+    CC_CHECK_INT(wd_range_parse("bytes=99999999999999999999999-", 1000, &from, &to), 0);
+}

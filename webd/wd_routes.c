@@ -34,6 +34,22 @@ static const wd_field_t s_originate[] = {{"agent", WD_F_STRING, true, 2, 15, WD_
                                          F_END};
 static const wd_field_t s_monitor[] = {{"mode", WD_F_STRING, true, 1, 16, WD_CS_NAME, s_modes},
                                        F_END};
+static const char *const s_my_states[] = {"ready", "pause", "logout", "login", NULL};
+static const wd_field_t s_me_state[] = {
+    {"state", WD_F_STRING, true, 1, 16, WD_CS_NAME, s_my_states},
+    {"reason", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
+    F_END};
+static const wd_field_t s_me_wrapup[] = {{"call_id", WD_F_STRING, true, 1, 63, WD_CS_TEXT, NULL},
+                                         {"code", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
+                                         {"notes", WD_F_STRING, false, 0, 2000, WD_CS_NOTES, NULL},
+                                         F_END};
+static const char *const s_rec_actions[] = {"pause", "resume", NULL};
+static const wd_field_t s_me_recording[] = {
+    {"action", WD_F_STRING, true, 1, 8, WD_CS_NAME, s_rec_actions}, F_END};
+static const wd_field_t s_me_recordings[] = {{"limit", WD_F_INT, false, 1, 200, 0, NULL}, F_END};
+static const wd_field_t s_audio[] = {{"download", WD_F_BOOL, false, 0, 0, 0, NULL}, F_END};
+static const wd_field_t s_me_dial[] = {{"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                       F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
@@ -43,13 +59,15 @@ static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"disposition", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
                                     {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
                                     F_END};
-static const wd_field_t s_recordings[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
-                                          {"to", WD_F_TIME, false, 0, 0, 0, NULL},
-                                          {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
-                                          {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
-                                          {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
-                                          {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
-                                          F_END};
+static const wd_field_t s_recordings[] = {
+    {"from", WD_F_TIME, false, 0, 0, 0, NULL},
+    {"to", WD_F_TIME, false, 0, 0, 0, NULL},
+    {"number", WD_F_STRING, false, 1, 31, WD_CS_NUMBER, NULL},
+    {"agent", WD_F_STRING, false, 2, 15, WD_CS_DIGITS, NULL},
+    {"queue", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+    {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
+    {"disposition", WD_F_STRING, false, 1, 31, WD_CS_NAME, NULL},
+    F_END};
 static const wd_field_t s_audit[] = {{"actor", WD_F_STRING, false, 1, 80, WD_CS_TEXT, NULL},
                                      {"limit", WD_F_INT, false, 1, 1000, 0, NULL},
                                      F_END};
@@ -57,6 +75,7 @@ static const wd_field_t s_audit[] = {{"actor", WD_F_STRING, false, 1, 80, WD_CS_
 #define STAFF WD_ROLES_STAFF
 #define ANY WD_ROLES_ANY
 #define ADMIN WD_ROLE_ADMIN
+#define AGENT WD_ROLE_AGENT
 
 static const wd_route_t s_routes[] = {
     /* pages */
@@ -64,13 +83,15 @@ static const wd_route_t s_routes[] = {
     {"GET", "/login", 0, 0, 0, s_none, NULL, wd_h_page},
     {"GET", "/wallboard", STAFF, WD_R_PAGE, 0, s_none, NULL, wd_h_page},
     {"GET", "/static/*", 0, 0, 0, s_none, NULL, wd_h_static},
+    {"GET", "/agent", AGENT, WD_R_PAGE, 0, s_none, NULL, wd_h_page},
+    {"GET", "/recordings", STAFF, WD_R_PAGE, 0, s_none, NULL, wd_h_page},
     /* sessions */
     {"GET", "/api/csrf", 0, 0, 0, s_none, NULL, wd_h_csrf},
     {"POST", "/api/login", 0, WD_R_LOGIN, 0, s_login, "login", wd_h_login},
     {"POST", "/api/logout", ANY, WD_R_CSRF, 0, s_none, "logout", wd_h_logout},
     {"GET", "/api/session", ANY, 0, 0, s_none, NULL, wd_h_session},
     /* the wallboard */
-    {"GET", "/api/stream", STAFF, WD_R_STREAM, 0, s_stream, NULL, wd_h_stream},
+    {"GET", "/api/stream", ANY, WD_R_STREAM, 0, s_stream, NULL, wd_h_stream},
     {"GET", "/api/board", STAFF, 0, 0, s_none, NULL, wd_h_board},
     {"GET", "/api/queues", STAFF, 0, 0, s_none, NULL, wd_h_queues},
     {"GET", "/api/queues/{queue}", STAFF, 0, WD_SCOPE_QUEUE, s_none, NULL, wd_h_queue},
@@ -92,6 +113,21 @@ static const wd_route_t s_routes[] = {
      wd_h_originate},
     {"POST", "/api/agents/{ext}/monitor", STAFF, WD_R_CSRF, WD_SCOPE_AGENT, s_monitor, "monitor",
      wd_h_monitor},
+    /* the agent desktop: an agent acts on itself only (its extension, its own calls) */
+    {"GET", "/api/me", AGENT, 0, 0, s_none, NULL, wd_h_me},
+    {"POST", "/api/me/state", AGENT, WD_R_CSRF, 0, s_me_state, "me.state", wd_h_me_state},
+    {"GET", "/api/me/pop", AGENT, 0, 0, s_none, NULL, wd_h_me_pop},
+    {"POST", "/api/me/wrapup", AGENT, WD_R_CSRF, 0, s_me_wrapup, "me.wrapup", wd_h_me_wrapup},
+    {"POST", "/api/me/hangup", AGENT, WD_R_CSRF, 0, s_none, "me.hangup", wd_h_me_hangup},
+    {"POST", "/api/me/recording", AGENT, WD_R_CSRF, 0, s_me_recording, "me.recording",
+     wd_h_me_recording},
+    {"POST", "/api/me/dial", AGENT, WD_R_CSRF, 0, s_me_dial, "me.dial", wd_h_me_dial},
+    {"GET", "/api/me/today", AGENT, 0, 0, s_none, NULL, wd_h_me_today},
+    {"GET", "/api/me/recordings", AGENT, 0, 0, s_me_recordings, NULL, wd_h_me_recordings},
+    /* a recording's audio: an agent its own calls', a supervisor its queues' (every fetch is
+     * audited) */
+    {"GET", "/api/recordings/{id}/audio", ANY, 0, 0, s_audio, "recording.listen",
+     wd_h_recording_audio},
     /* history */
     {"GET", "/api/cdrs", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_cdrs, NULL, wd_h_cdrs},
     {"GET", "/api/recordings", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_recordings, NULL, wd_h_recordings},

@@ -68,8 +68,9 @@ void wd_h_cdrs(wd_req_t *req)
         "c.callee, c.direction, c.route_kind, c.route_target, c.answered_by, c.disposition, "
         "c.hangup_side, c.sip_code, c.reason, c.ring_ms, c.talk_ms, "
         "(SELECT array_to_json(array_agg(DISTINCT q.queue)) FROM v_queue_calls q "
-        "  WHERE q.call_id = c.call_id) AS queues "
-        "FROM v_cdr c "
+        "  WHERE q.call_id = c.call_id) AS queues, "
+        "w.code AS wrapup_code, w.notes AS wrapup_notes, w.agent AS wrapup_agent "
+        "FROM v_cdr c LEFT JOIN call_wrapups w ON w.call_id = c.call_id "
         "WHERE ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz) "
         "  AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz) "
         "  AND ($3::text IS NULL OR c.caller = $3 OR c.callee = $3) "
@@ -88,26 +89,31 @@ void wd_h_recordings(wd_req_t *req)
 {
     char limit[24];
     s_limit(req, limit, sizeof limit, 100);
-    const char *p[7] = {s_str(req, "from"),
+    const char *p[8] = {s_str(req, "from"),
                         s_str(req, "to"),
                         s_str(req, "number"),
                         s_str(req, "agent"),
                         s_str(req, "queue"),
                         s_scope(req),
-                        limit};
+                        limit,
+                        s_str(req, "disposition")};
+    /* the columns are qualified: "started_at" alone in ORDER BY would be the JSON output
+     * column, which has no ordering */
     s_search(req, "recordings",
-             "SELECT id, call_id, caller, callee, agent, queue, trunk, mode, "
-             "to_json(started_at) AS started_at, to_json(ended_at) AS ended_at, duration_s, size, "
-             "encrypted, complete, pauses, gaps, legal_hold, deleted "
-             "FROM v_recordings "
-             "WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz) "
-             "  AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz) "
-             "  AND ($3::text IS NULL OR caller = $3 OR callee = $3) "
-             "  AND ($4::text IS NULL OR agent = $4) "
-             "  AND ($5::text IS NULL OR queue = $5) "
-             "  AND ($6::text[] IS NULL OR queue = ANY($6::text[])) "
-             "ORDER BY started_at DESC LIMIT $7::integer",
-             7, p);
+             "SELECT r.id, r.call_id, r.caller, r.callee, r.agent, r.queue, r.trunk, r.mode, "
+             "to_json(r.started_at) AS started_at, to_json(r.ended_at) AS ended_at, r.duration_s, "
+             "r.size, r.encrypted, r.complete, r.pauses, r.gaps, r.legal_hold, r.deleted, "
+             "w.code AS wrapup_code "
+             "FROM v_recordings r LEFT JOIN call_wrapups w ON w.call_id = r.call_id "
+             "WHERE ($1::timestamptz IS NULL OR r.started_at >= $1::timestamptz) "
+             "  AND ($2::timestamptz IS NULL OR r.started_at < $2::timestamptz) "
+             "  AND ($3::text IS NULL OR r.caller = $3 OR r.callee = $3) "
+             "  AND ($4::text IS NULL OR r.agent = $4) "
+             "  AND ($5::text IS NULL OR r.queue = $5) "
+             "  AND ($6::text[] IS NULL OR r.queue = ANY($6::text[])) "
+             "  AND ($8::text IS NULL OR w.code = $8) "
+             "ORDER BY r.started_at DESC LIMIT $7::integer",
+             8, p);
 }
 
 void wd_h_audit(wd_req_t *req)

@@ -21,10 +21,11 @@ declare -A BENCH=(
     [recovery]="$PY tests/bench/recovery_bench.py"
     [ivr_calls]="$PY tests/bench/ivr_calls.py"
     [webd]="$PY tests/bench/webd_bench.py"
+    [desk]="$PY tests/bench/desk_bench.py"
     [cdr_ingest]="$PY tests/bench/cdr_ingest.py"
     [kpi_history]="$PY tests/bench/kpi_history.py"
 )
-ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip tls rtp_sip rec webd recovery cdr_ingest kpi_history)
+ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip tls rtp_sip rec webd desk recovery cdr_ingest kpi_history)
 
 deploy/install-deps.sh --bench
 wanted=("$@")

@@ -231,7 +231,7 @@ def test_agent_session_refused_on_supervisor_routes(web):
     c = client(web, "agent1")
     r = c.get("/api/session")
     assert r.status == 200 and r.json["role"] == "agent" and r.json["ext"] == "1001", r
-    for method, path in [("GET", "/api/queues"), ("GET", "/api/stream"), ("GET", "/api/board"),
+    for method, path in [("GET", "/api/queues"), ("GET", "/api/board"),
                          ("GET", "/api/agents"), ("GET", "/api/cdrs"),
                          ("POST", "/api/agents/1001/state"), ("POST", "/api/callbacks")]:
         r = c.request(method, path, body={"state": "ready"} if method == "POST" else None)

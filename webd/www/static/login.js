@@ -1,5 +1,5 @@
 // login.js - the sign-in form: a pre-login CSRF token (GET /api/csrf), then
-// POST /api/login; on success the wallboard. Errors are shown, never alerted.
+// POST /api/login; on success the wallboard (an agent: its desktop). Errors are shown, never alerted.
 "use strict";
 
 (function () {
@@ -34,7 +34,8 @@
         }),
       });
       if (r.ok) {
-        window.location.assign("/wallboard");
+        const who = await r.json().catch(() => ({}));
+        window.location.assign(who.role === "agent" ? "/agent" : "/wallboard");
         return;
       }
       const body = await r.json().catch(() => ({}));
