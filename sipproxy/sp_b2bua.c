@@ -671,6 +671,9 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
     case nua_i_refer:
         sp_transfer_refer(c, leg, status, sip);
         break;
+    case nua_i_info:
+        sp_info(c, leg, sip);
+        break;
     case nua_i_invite: /* re-INVITE inside an existing dialog */
         sp_reinvite(c, leg, sip);
         break;

@@ -229,6 +229,10 @@ int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving);
 int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int notify_code,
                          sp_end_cause_t c2_cause, const char *c2_reason);
 
+/* sp_info.c */
+/* An INFO in a leg's dialog: a key (200, passed to mediad) or 415/400. */
+void sp_info(sp_call_t *c, struct sp_leg *leg, const sip_t *sip);
+
 /* sp_feature.c */
 /* "*45", "*46", "*471", "*48" -> code "45".., digits "" or the pause reason digit. */
 bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *digits,
