@@ -20,13 +20,24 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user del EXT\n"
           "       ccctl user digest EXT ALGORITHMS|default\n"
           "       ccctl user list [--json]\n"
+          "       ccctl user dnd EXT on|off\n"
+          "       ccctl user forward EXT always|busy|noanswer|unavailable TARGET|off\n"
+          "       ccctl user ringtime EXT SECONDS\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
           "  (the default: SRTP when the phone offers it) or off (plain RTP only).\n"
           "  ALGORITHMS: the digest challenges sipproxy sends this user, preferred first:\n"
           "  \"SHA-256 MD5\", \"MD5 SHA-256\", SHA-256 or MD5 (SHA-256 needs a phone that speaks\n"
-          "  RFC 8760); default: [sipproxy] digest_algorithms.\n",
+          "  RFC 8760); default: [sipproxy] digest_algorithms.\n"
+          "  dnd: do-not-disturb; callers get busy (486), or the busy forwarding target\n"
+          "  (reason dnd). Phones: *78 on, *79 off.\n"
+          "  forward: where calls go instead: always, when the phone is busy, when nobody\n"
+          "  answers within the ring time, or when no phone is registered. TARGET is\n"
+          "  ext:EXT, number:N (through the dialplan, e.g. a trunk) or vm:MAILBOX. Phones:\n"
+          "  *72<number> forwards always, *73 turns it off. Loops are not followed, and a\n"
+          "  call is diverted at most 5 times.\n"
+          "  ringtime: seconds (5-300, default 20) before forward-on-no-answer.\n",
           out);
 }
 
@@ -235,10 +246,12 @@ static int s_digest(ccctl_t *ctx, int argc, char **argv)
 
 static json_t *s_user_json(PGresult *res, int row)
 {
-    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s}", "ext", PQgetvalue(res, row, 0), "name",
-                     PQgetvalue(res, row, 1), "realm", PQgetvalue(res, row, 2), "enabled",
-                     PQgetvalue(res, row, 3)[0] == 't', "registered", atoi(PQgetvalue(res, row, 4)),
-                     "created_at", PQgetvalue(res, row, 5));
+    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s, s:b, s:s, s:i}", "ext",
+                     PQgetvalue(res, row, 0), "name", PQgetvalue(res, row, 1), "realm",
+                     PQgetvalue(res, row, 2), "enabled", PQgetvalue(res, row, 3)[0] == 't',
+                     "registered", atoi(PQgetvalue(res, row, 4)), "created_at",
+                     PQgetvalue(res, row, 5), "dnd", PQgetvalue(res, row, 7)[0] == 't', "forward",
+                     PQgetvalue(res, row, 8), "ring_time_s", atoi(PQgetvalue(res, row, 9)));
 }
 
 static void s_print_users(PGresult *res, bool json)
@@ -250,14 +263,18 @@ static void s_print_users(PGresult *res, bool json)
         ccctl_json_print(list, stdout);
         return;
     }
-    static const char *const headers[] = {"EXT",        "NAME",    "REALM", "ENABLED",
-                                          "REGISTERED", "CREATED", NULL};
+    static const char *const headers[] = {"EXT",     "NAME", "REALM",   "ENABLED", "REGISTERED",
+                                          "CREATED", "DND",  "FORWARD", NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
-        const char *cells[] = {
-            PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-            PQgetvalue(res, r, 2), PQgetvalue(res, r, 3)[0] == 't' ? "yes" : "no",
-            PQgetvalue(res, r, 4), PQgetvalue(res, r, 6)};
+        const char *cells[] = {PQgetvalue(res, r, 0),
+                               PQgetvalue(res, r, 1),
+                               PQgetvalue(res, r, 2),
+                               PQgetvalue(res, r, 3)[0] == 't' ? "yes" : "no",
+                               PQgetvalue(res, r, 4),
+                               PQgetvalue(res, r, 6),
+                               PQgetvalue(res, r, 7)[0] == 't' ? "on" : "off",
+                               PQgetvalue(res, r, 8)};
         ccctl_table_add(table, cells);
     }
     if (table)
@@ -277,8 +294,12 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         "SELECT u.ext, u.name, u.realm, u.enabled, "
         "  (SELECT count(*) FROM sip_contacts c WHERE c.ext = u.ext AND c.expires_at > now()),"
         "  to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "  to_char(u.created_at, 'YYYY-MM-DD HH24:MI') "
-        "FROM sip_users u ORDER BY length(u.ext), u.ext",
+        "  to_char(u.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(p.dnd, false), "
+        "  concat_ws(' ', 'always=' || p.fwd_always, 'busy=' || p.fwd_busy, "
+        "    'noanswer=' || p.fwd_noanswer, 'unavailable=' || p.fwd_unavailable), "
+        "  coalesce(p.ring_time_s, 20) "
+        "FROM sip_users u LEFT JOIN pbx_user_settings p ON p.ext = u.ext "
+        "ORDER BY length(u.ext), u.ext",
         0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing users failed");
@@ -299,8 +320,15 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},       {"passwd", s_passwd}, {"del", s_del},
-        {"digest", s_digest}, {"list", s_list},     {NULL, NULL},
+        {"add", s_add},
+        {"passwd", s_passwd},
+        {"del", s_del},
+        {"digest", s_digest},
+        {"list", s_list},
+        {"dnd", ccctl_user_dnd},
+        {"forward", ccctl_user_forward},
+        {"ringtime", ccctl_user_ringtime},
+        {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }

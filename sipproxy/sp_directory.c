@@ -14,6 +14,7 @@ struct sp_directory {
     size_t trunk_cap, trunk_count;
     cc_dialplan_t *dialplan;
     sp_monitor_acl_t *monitor_acl;
+    cc_map_t *divert; /* ext -> sp_divert_settings_t (owned) */
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -24,7 +25,9 @@ sp_directory_t *sp_directory_new(void)
     self->dialplan = cc_dialplan_new();
     self->users = cc_map_new(free);
     self->monitor_acl = sp_monitor_acl_new();
-    if (!self->dialplan || !self->users || !self->monitor_acl) {
+    self->divert = cc_map_new(free);
+    if (!self->dialplan || !self->users || !self->monitor_acl || !self->divert) {
+        cc_map_destroy(&self->divert);
         sp_monitor_acl_destroy(&self->monitor_acl);
         cc_dialplan_destroy(&self->dialplan);
         cc_map_destroy(&self->users);
@@ -40,6 +43,7 @@ void sp_directory_destroy(sp_directory_t **self_p)
         return;
     sp_directory_t *self = *self_p;
     cc_map_destroy(&self->users);
+    cc_map_destroy(&self->divert);
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
     sp_monitor_acl_destroy(&self->monitor_acl);
@@ -138,4 +142,28 @@ size_t sp_directory_user_count(const sp_directory_t *self)
 size_t sp_directory_trunk_count(const sp_directory_t *self)
 {
     return self->trunk_count;
+}
+
+int sp_directory_set_divert(sp_directory_t *self, const char *ext,
+                            const sp_divert_settings_t *settings)
+{
+    sp_divert_settings_t *known = cc_map_get(self->divert, ext);
+    if (known) {
+        *known = *settings;
+        return 0;
+    }
+    sp_divert_settings_t *copy = malloc(sizeof *copy);
+    if (!copy)
+        return -1;
+    *copy = *settings;
+    if (cc_map_put(self->divert, ext, copy) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+const sp_divert_settings_t *sp_directory_divert(const sp_directory_t *self, const char *ext)
+{
+    return ext ? cc_map_get(self->divert, ext) : NULL;
 }

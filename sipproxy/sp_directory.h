@@ -9,6 +9,7 @@
 
 #include "cc_dialplan.h"
 #include "sp_digest.h"
+#include "sp_divert.h"
 #include "sp_monitor_acl.h"
 #include "sp_srtp.h"
 
@@ -52,6 +53,11 @@ const cc_dialplan_t *sp_directory_dialplan(const sp_directory_t *self);
 /* Who may monitor whom (empty until set; takes ownership). */
 void sp_directory_set_monitor_acl(sp_directory_t *self, sp_monitor_acl_t **acl_p);
 const sp_monitor_acl_t *sp_directory_monitor_acl(const sp_directory_t *self);
+
+/* Per-extension DND/forwarding (pbx_user_settings); NULL when the extension has none. */
+int sp_directory_set_divert(sp_directory_t *self, const char *ext,
+                            const sp_divert_settings_t *settings);
+const sp_divert_settings_t *sp_directory_divert(const sp_directory_t *self, const char *ext);
 
 size_t sp_directory_user_count(const sp_directory_t *self);
 size_t sp_directory_trunk_count(const sp_directory_t *self);

@@ -126,7 +126,9 @@ static void s_on_timeout(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
         return;
     cc_log_set_call(c->id);
     cc_info("call.ring_timeout", "connect_id=%d", c->att.id);
-    if (!c->att.from_controller && !c->att.originate && !c->att.transfer)
+    if (!c->att.from_controller && !c->att.originate && !c->att.transfer && c->ringing_ext[0]) {
+        sp_fork_cancel(c, 408); /* on to the no-answer target, or ends as before */
+    } else if (!c->att.from_controller && !c->att.originate && !c->att.transfer)
         sp_call_end(c, SP_END_RING_TIMEOUT, 0);
     else
         sp_fork_cancel(c, 408);
@@ -243,7 +245,9 @@ void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause)
         return;
     }
     if (!att->from_controller && !att->originate) {
-        sp_call_end(c, cause, code);
+        if (sp_forward_failed(c, code))
+            return;
+        sp_call_end(c, cause, cause == SP_END_RING_TIMEOUT ? 0 : code);
         return;
     }
     sp_fork_publish_result(c, sp_connect_result(code), code, att->fail_target, 0);

@@ -7,9 +7,9 @@ CC_TEST(info_dtmf_relay_and_dtmf)
 {
     char d;
     int ms;
-    CC_CHECK_INT(sp_info_dtmf_parse("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", &d,
-                                    &ms),
-                 SP_INFO_OK);
+    CC_CHECK_INT(
+        sp_info_dtmf_parse("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", &d, &ms),
+        SP_INFO_OK);
     CC_CHECK_INT(d, '5');
     CC_CHECK_INT(ms, 160);
     CC_CHECK_INT(sp_info_dtmf_parse("Application/DTMF-Relay", "signal = #\n", &d, &ms), SP_INFO_OK);

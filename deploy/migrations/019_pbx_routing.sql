@@ -1,0 +1,39 @@
+-- 019_pbx_routing.sql - schema version 19: per-extension routing that sipproxy applies when
+-- a call rings an extension: do-not-disturb, call forwarding (always, on busy, on no
+-- answer, when not registered) and the extension's ring time. One row per extension that
+-- has any of it; an extension without a row rings plainly. Set by `ccctl user dnd|forward|
+-- ringtime` and by the phone's feature codes (*78 and *79 DND, *72<number> and *73 forward
+-- always), which sipproxy writes. Reloaded live through cc_config like sip_users.
+--
+-- Run by `ccctl migrate` as the owner role in one transaction (no BEGIN/COMMIT here).
+
+CREATE TABLE pbx_user_settings (
+    ext             text PRIMARY KEY REFERENCES sip_users (ext) ON DELETE CASCADE,
+    dnd             boolean NOT NULL DEFAULT false,
+    fwd_always      text CHECK (fwd_always ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
+    fwd_busy        text CHECK (fwd_busy ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
+    fwd_noanswer    text CHECK (fwd_noanswer ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
+    fwd_unavailable text CHECK (fwd_unavailable ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
+    ring_time_s     integer NOT NULL DEFAULT 20 CHECK (ring_time_s BETWEEN 5 AND 300),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE pbx_user_settings IS
+    'per-extension routing applied by sipproxy when a call rings the extension';
+COMMENT ON COLUMN pbx_user_settings.dnd IS
+    'do-not-disturb: callers get 486, or fwd_busy (reason dnd) when set';
+COMMENT ON COLUMN pbx_user_settings.fwd_always IS
+    'every call goes there instead (reason always); ext:X, number:N (dialplan) or vm:X';
+COMMENT ON COLUMN pbx_user_settings.fwd_busy IS
+    'where a call goes when the phone answers busy (486/600/603) or is on DND';
+COMMENT ON COLUMN pbx_user_settings.fwd_noanswer IS
+    'where a call goes when nobody answered within ring_time_s';
+COMMENT ON COLUMN pbx_user_settings.fwd_unavailable IS
+    'where a call goes when the extension has no registered phone (or every phone failed)';
+COMMENT ON COLUMN pbx_user_settings.ring_time_s IS
+    'how long the extension rings before fwd_noanswer takes the call (when it is set)';
+
+CREATE TRIGGER pbx_user_settings_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON pbx_user_settings FOR EACH STATEMENT EXECUTE FUNCTION cc_notify_config();
+
+-- sipproxy reads it, and writes what the phone's feature codes change
+GRANT SELECT, INSERT, UPDATE ON pbx_user_settings TO cc_sipproxy;
