@@ -105,6 +105,7 @@ void ccctl_user_usage(FILE *out);
 int ccctl_user_dnd(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_forward(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_ringtime(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv);
 void ccctl_route_usage(FILE *out);
 void ccctl_trunk_usage(FILE *out);
 void ccctl_cdr_usage(FILE *out);

@@ -48,8 +48,8 @@ static int s_upsert(ccctl_t *ctx, const char *what, const char *sql, const char 
 }
 
 #define S_UPSERT(col, cast)                                                                        \
-    "INSERT INTO pbx_user_settings (ext, " col ") SELECT $1, " cast                               \
-    " WHERE EXISTS (SELECT 1 FROM sip_users WHERE ext = $1) ON CONFLICT (ext) DO UPDATE SET " col \
+    "INSERT INTO pbx_user_settings (ext, " col ") SELECT $1, " cast                                \
+    " WHERE EXISTS (SELECT 1 FROM sip_users WHERE ext = $1) ON CONFLICT (ext) DO UPDATE SET " col  \
     " = EXCLUDED." col ", updated_at = now()"
 
 int ccctl_user_dnd(ccctl_t *ctx, int argc, char **argv)
@@ -89,19 +89,16 @@ int ccctl_user_forward(ccctl_t *ctx, int argc, char **argv)
             sql = conds[i].sql;
     if (!sql)
         return ccctl_fail(CCCTL_EXIT_USAGE,
-                          "bad condition '%s': always, busy, noanswer or unavailable",
-                          args.pos[1]);
+                          "bad condition '%s': always, busy, noanswer or unavailable", args.pos[1]);
     bool off = strcmp(target, "off") == 0;
     if (!off && !s_target_ok(target))
         return ccctl_fail(CCCTL_EXIT_USAGE,
                           "bad target '%s': ext:EXT, number:DIGITS, vm:MAILBOX or off", target);
     if (!off && strncmp(target, "ext:", 4) == 0 && strcmp(target + 4, args.pos[0]) == 0)
-        return ccctl_fail(CCCTL_EXIT_USAGE, "extension %s cannot forward to itself",
-                          args.pos[0]);
+        return ccctl_fail(CCCTL_EXIT_USAGE, "extension %s cannot forward to itself", args.pos[0]);
     rc = s_upsert(ctx, "setting the forwarding", sql, args.pos[0], off ? "" : target);
     if (rc == 0)
-        printf("extension %s: forward %s %s\n", args.pos[0], args.pos[1],
-               off ? "off" : target);
+        printf("extension %s: forward %s %s\n", args.pos[0], args.pos[1], off ? "off" : target);
     return rc;
 }
 
@@ -116,9 +113,65 @@ int ccctl_user_ringtime(ccctl_t *ctx, int argc, char **argv)
     long s = strtol(v, &end, 10);
     if (!v[0] || *end || s < 5 || s > 300)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad ring time '%s': 5-300 seconds", v);
-    rc = s_upsert(ctx, "setting the ring time", S_UPSERT("ring_time_s", "$2::integer"),
-                  args.pos[0], v);
+    rc = s_upsert(ctx, "setting the ring time", S_UPSERT("ring_time_s", "$2::integer"), args.pos[0],
+                  v);
     if (rc == 0)
         printf("extension %s: rings %ld s before forward-on-no-answer\n", args.pos[0], s);
+    return rc;
+}
+
+/* "ext:1002/15,number:5551234/20": 1-8 steps of ext:EXT or number:N, 5-300 s each. */
+static bool s_followme_ok(const char *spec, char *err, size_t errlen)
+{
+    int n = 0;
+    for (const char *p = spec;;) {
+        size_t len = strcspn(p, ",");
+        char step[64];
+        if (len == 0 || len >= sizeof step) {
+            snprintf(err, errlen, "step %d: empty or too long", n + 1);
+            return false;
+        }
+        memcpy(step, p, len);
+        step[len] = '\0';
+        char *slash = strrchr(step, '/');
+        char *end = NULL;
+        long secs = slash ? strtol(slash + 1, &end, 10) : 0;
+        if (!slash || !slash[1] || *end || secs < 5 || secs > 300) {
+            snprintf(err, errlen, "step %d '%s': want TARGET/SECONDS, 5-300 seconds", n + 1, step);
+            return false;
+        }
+        *slash = '\0';
+        if (strncmp(step, "vm:", 3) == 0 || !s_target_ok(step)) {
+            snprintf(err, errlen, "step %d: bad target '%s' (ext:EXT or number:N)", n + 1, step);
+            return false;
+        }
+        if (++n > 8) {
+            snprintf(err, errlen, "more than 8 steps");
+            return false;
+        }
+        if (!p[len])
+            return true;
+        p += len + 1;
+    }
+}
+
+int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc =
+        ccctl_parse(&args, argc, argv, NULL, 0, 2, 3, "EXT set STEPS | EXT off", ccctl_user_usage);
+    if (rc != 0 || (rc = s_check_ext(args.pos[0])) != 0)
+        return rc;
+    bool off = strcmp(args.pos[1], "off") == 0 && args.npos == 2;
+    bool set = strcmp(args.pos[1], "set") == 0 && args.npos == 3;
+    if (!off && !set)
+        return ccctl_usage_fail(ccctl_user_usage, "followme EXT set STEPS, or followme EXT off");
+    char err[160];
+    if (set && !s_followme_ok(args.pos[2], err, sizeof err))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad follow-me: %s", err);
+    rc = s_upsert(ctx, "setting the follow-me", S_UPSERT("followme", "nullif($2, '')"), args.pos[0],
+                  off ? "" : args.pos[2]);
+    if (rc == 0)
+        printf("extension %s: follow-me %s\n", args.pos[0], off ? "off" : args.pos[2]);
     return rc;
 }

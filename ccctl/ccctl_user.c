@@ -23,6 +23,7 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user dnd EXT on|off\n"
           "       ccctl user forward EXT always|busy|noanswer|unavailable TARGET|off\n"
           "       ccctl user ringtime EXT SECONDS\n"
+          "       ccctl user followme EXT set \"ext:1002/15,number:5551234/20\" | EXT off\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
@@ -37,7 +38,10 @@ void ccctl_user_usage(FILE *out)
           "  ext:EXT, number:N (through the dialplan, e.g. a trunk) or vm:MAILBOX. Phones:\n"
           "  *72<number> forwards always, *73 turns it off. Loops are not followed, and a\n"
           "  call is diverted at most 5 times.\n"
-          "  ringtime: seconds (5-300, default 20) before forward-on-no-answer.\n",
+          "  ringtime: seconds (5-300, default 20) before forward-on-no-answer.\n"
+          "  followme: up to 8 targets (ext:EXT, number:N) rung one after the other\n"
+          "  instead of the extension, each for its own seconds (5-300); then the\n"
+          "  noanswer target (e.g. vm:EXT). Put ext:EXT itself first to ring the desk.\n",
           out);
 }
 
@@ -296,7 +300,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         "  to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "  to_char(u.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(p.dnd, false), "
         "  concat_ws(' ', 'always=' || p.fwd_always, 'busy=' || p.fwd_busy, "
-        "    'noanswer=' || p.fwd_noanswer, 'unavailable=' || p.fwd_unavailable), "
+        "    'noanswer=' || p.fwd_noanswer, 'unavailable=' || p.fwd_unavailable, "
+        "    'followme=' || p.followme), "
         "  coalesce(p.ring_time_s, 20) "
         "FROM sip_users u LEFT JOIN pbx_user_settings p ON p.ext = u.ext "
         "ORDER BY length(u.ext), u.ext",
@@ -328,6 +333,7 @@ int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
         {"dnd", ccctl_user_dnd},
         {"forward", ccctl_user_forward},
         {"ringtime", ccctl_user_ringtime},
+        {"followme", ccctl_user_followme},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);

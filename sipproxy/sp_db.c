@@ -81,8 +81,8 @@ static const char *S_SQL_AUDIT =
 /* per-extension DND and forwarding (sp_divert), and what the phone's feature codes set */
 static const char *S_SQL_DIVERT =
     "SELECT ext, dnd, coalesce(fwd_always, ''), coalesce(fwd_busy, ''), "
-    "coalesce(fwd_noanswer, ''), coalesce(fwd_unavailable, ''), ring_time_s "
-    "FROM pbx_user_settings";
+    "coalesce(fwd_noanswer, ''), coalesce(fwd_unavailable, ''), ring_time_s, "
+    "coalesce(followme, '') FROM pbx_user_settings";
 static const char *S_SQL_SET_DND =
     "INSERT INTO pbx_user_settings (ext, dnd) SELECT $1, $2::boolean "
     "WHERE EXISTS (SELECT 1 FROM sip_users WHERE ext = $1) "
@@ -193,6 +193,13 @@ static int s_load_divert(cc_pg_t *pg, sp_directory_t *dir)
                 s_copy(d.fwd[k], sizeof d.fwd[k], t);
         }
         d.ring_time_s = atoi(PQgetvalue(r, i, 6));
+        char why[128];
+        if (sp_divert_followme_parse(PQgetvalue(r, i, 7), d.followme, &d.nfollowme, why,
+                                     sizeof why) != 0) {
+            cc_warn("sip.followme_skipped", "ext=%s reason=%s", cc_logq(PQgetvalue(r, i, 0)),
+                    cc_logq(why));
+            d.nfollowme = 0;
+        }
         sp_directory_set_divert(dir, PQgetvalue(r, i, 0), &d);
     }
     PQclear(r);

@@ -3,10 +3,10 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *const S_NAMES[SP_DIVERT_NCONDS] = {"always", "busy", "noanswer",
-                                                      "unavailable"};
+static const char *const S_NAMES[SP_DIVERT_NCONDS] = {"always", "busy", "noanswer", "unavailable"};
 
 const char *sp_divert_cond_name(sp_divert_cond_t cond)
 {
@@ -90,6 +90,13 @@ sp_divert_t sp_divert_before_ring(sp_divert_state_t *st, const char *ext,
     sp_divert_t d = s_to(st, s->fwd[SP_DIVERT_ALWAYS], "always");
     if (d.action == SP_DIVERT_TO)
         return d;
+    if (s->nfollowme > 0 && !st->fm_active && st->hops < SP_DIVERT_MAX_HOPS) {
+        st->fm_active = true;
+        st->fm_next = 0;
+        snprintf(st->fm_owner, sizeof st->fm_owner, "%s", ext);
+        st->hops++;
+        return sp_divert_followme_next(st, s);
+    }
     if (s->fwd[SP_DIVERT_NOANSWER][0])
         ring.ring_s = s->ring_time_s > 0 ? s->ring_time_s : SP_DIVERT_RING_DEFAULT_S;
     return ring;
@@ -111,4 +118,62 @@ sp_divert_cond_t sp_divert_cond_of(int code)
     if (code == 408)
         return SP_DIVERT_NOANSWER;
     return SP_DIVERT_UNAVAILABLE;
+}
+
+sp_divert_t sp_divert_followme_next(sp_divert_state_t *st, const sp_divert_settings_t *owner)
+{
+    if (!st->fm_active || !owner)
+        return (sp_divert_t){.action = SP_DIVERT_NONE};
+    if (st->fm_next < owner->nfollowme) {
+        const sp_divert_step_t *step = &owner->followme[st->fm_next++];
+        sp_divert_t d = {.action = SP_DIVERT_STEP, .ring_s = step->ring_s};
+        snprintf(d.target, sizeof d.target, "%s", step->target);
+        snprintf(d.reason, sizeof d.reason, "followme");
+        return d;
+    }
+    st->fm_active = false; /* every step tried: the owner's no-answer target */
+    return s_to(st, owner->fwd[SP_DIVERT_NOANSWER], "noanswer");
+}
+
+int sp_divert_followme_parse(const char *text, sp_divert_step_t *steps, int *n, char *err,
+                             size_t errlen)
+{
+    *n = 0;
+    for (const char *p = text; p && *p;) {
+        const char *end = p + strcspn(p, ",");
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        char target[SP_DIVERT_TARGET_MAX], secs[8];
+        size_t tl = slash ? (size_t)(slash - p) : 0, sl = slash ? (size_t)(end - slash - 1) : 0;
+        if (!slash || tl == 0 || tl >= sizeof target || sl == 0 || sl >= sizeof secs) {
+            snprintf(err, errlen, "step %d: want TARGET/SECONDS", *n + 1);
+            return -1;
+        }
+        memcpy(target, p, tl);
+        target[tl] = '\0';
+        memcpy(secs, slash + 1, sl);
+        secs[sl] = '\0';
+        if (strncmp(target, "vm:", 3) == 0 || !sp_divert_target_ok(target)) {
+            snprintf(err, errlen, "step %d: bad target '%s' (ext:EXT or number:N)", *n + 1, target);
+            return -1;
+        }
+        char *e = NULL;
+        long ring = strtol(secs, &e, 10);
+        if (*e || ring < 5 || ring > 300) {
+            snprintf(err, errlen, "step %d: ring time '%s' not 5-300 seconds", *n + 1, secs);
+            return -1;
+        }
+        if (*n >= SP_DIVERT_MAX_STEPS) {
+            snprintf(err, errlen, "more than %d steps", SP_DIVERT_MAX_STEPS);
+            return -1;
+        }
+        snprintf(steps[*n].target, sizeof steps[*n].target, "%s", target);
+        steps[*n].ring_s = (int)ring;
+        (*n)++;
+        p = *end ? end + 1 : end;
+        if (*end && !*p) {
+            snprintf(err, errlen, "empty step after ','");
+            return -1;
+        }
+    }
+    return 0;
 }

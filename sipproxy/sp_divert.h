@@ -7,10 +7,12 @@
 #define SP_DIVERT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define SP_DIVERT_MAX_HOPS 5
 #define SP_DIVERT_TARGET_MAX 48
 #define SP_DIVERT_RING_DEFAULT_S 20
+#define SP_DIVERT_MAX_STEPS 8 /* follow-me targets */
 
 typedef enum {
     SP_DIVERT_ALWAYS = 0,
@@ -20,18 +22,29 @@ typedef enum {
     SP_DIVERT_NCONDS,
 } sp_divert_cond_t;
 
+/* One follow-me step: a target rung plainly (its own settings do not apply) for ring_s. */
+typedef struct {
+    char target[SP_DIVERT_TARGET_MAX]; /* "ext:1002", "number:5551234" */
+    int ring_s;
+} sp_divert_step_t;
+
 /* One extension's settings (pbx_user_settings); "" for a condition not forwarded. */
 typedef struct {
     bool dnd;
     char fwd[SP_DIVERT_NCONDS][SP_DIVERT_TARGET_MAX]; /* "ext:1002", "number:555", "vm:1001" */
     int ring_time_s;
+    sp_divert_step_t followme[SP_DIVERT_MAX_STEPS]; /* rung in order instead of the extension */
+    int nfollowme;
 } sp_divert_settings_t;
 
 /* What one call has been through: the extensions it rang or was diverted from. */
 typedef struct {
     char seen[SP_DIVERT_MAX_HOPS + 1][16];
     int nseen;
-    int hops; /* diversions made */
+    int hops;       /* diversions made */
+    bool fm_active; /* ringing the follow-me steps of fm_owner */
+    char fm_owner[16];
+    int fm_next; /* the next step to ring */
 } sp_divert_state_t;
 
 typedef enum {
@@ -39,6 +52,7 @@ typedef enum {
     SP_DIVERT_TO,     /* go to target instead, for reason */
     SP_DIVERT_REJECT, /* refuse with code (DND without a target: 486) */
     SP_DIVERT_NONE,   /* after a failure: nothing configured or allowed; fail as it did */
+    SP_DIVERT_STEP,   /* ring target plainly for ring_s: a follow-me step (reason followme) */
 } sp_divert_action_t;
 
 typedef struct {
@@ -61,6 +75,14 @@ sp_divert_t sp_divert_before_ring(sp_divert_state_t *st, const char *ext,
 /* Ringing ext failed: cond from the SIP outcome (sp_divert_cond_of). */
 sp_divert_t sp_divert_after_fail(sp_divert_state_t *st, const char *ext,
                                  const sp_divert_settings_t *settings, sp_divert_cond_t cond);
+/* "ext:1002/15,number:5551234/20" -> steps (ring time 5-300 s each, at most
+ * SP_DIVERT_MAX_STEPS). 0, or -1 with a reason in err. "" is no steps. */
+int sp_divert_followme_parse(const char *text, sp_divert_step_t *steps, int *n, char *err,
+                             size_t errlen);
+/* The current follow-me step failed (or was never rung): the next step, then the owner's
+ * no-answer target (reason noanswer), else NONE. */
+sp_divert_t sp_divert_followme_next(sp_divert_state_t *st, const sp_divert_settings_t *owner);
+
 /* The condition a final failure code means: 486/600/603 busy, 408 no answer, any other
  * unavailable. */
 sp_divert_cond_t sp_divert_cond_of(int code);

@@ -116,3 +116,53 @@ CC_TEST(divert_names_and_targets)
     CC_CHECK(!sp_divert_target_ok("vm:a b"));
     CC_CHECK(!sp_divert_target_ok(NULL));
 }
+
+CC_TEST(divert_followme)
+{
+    sp_divert_settings_t s = {.ring_time_s = 20};
+    char err[128];
+    CC_CHECK_INT(sp_divert_followme_parse("ext:1001/10,ext:1002/15,number:95551234/20", s.followme,
+                                          &s.nfollowme, err, sizeof err),
+                 0);
+    CC_CHECK_INT(s.nfollowme, 3);
+    snprintf(s.fwd[SP_DIVERT_NOANSWER], sizeof s.fwd[0], "vm:1001");
+    sp_divert_state_t st = {0};
+    sp_divert_t d = sp_divert_before_ring(&st, "1001", &s);
+    CC_CHECK_INT(d.action, SP_DIVERT_STEP);
+    CC_CHECK_STR(d.target, "ext:1001");
+    CC_CHECK_INT(d.ring_s, 10);
+    d = sp_divert_followme_next(&st, &s);
+    CC_CHECK_STR(d.target, "ext:1002");
+    CC_CHECK_INT(d.ring_s, 15);
+    d = sp_divert_followme_next(&st, &s);
+    CC_CHECK_STR(d.target, "number:95551234");
+    CC_CHECK_STR(d.reason, "followme");
+    d = sp_divert_followme_next(&st, &s);
+    CC_CHECK_INT(d.action, SP_DIVERT_TO);
+    CC_CHECK_STR(d.target, "vm:1001");
+    CC_CHECK_STR(d.reason, "noanswer");
+    CC_CHECK(!st.fm_active);
+    /* DND and forward-always come first */
+    s.dnd = true;
+    CC_CHECK_INT(sp_divert_before_ring(&(sp_divert_state_t){0}, "1001", &s).action,
+                 SP_DIVERT_REJECT);
+}
+
+CC_TEST(divert_followme_parse_refuses)
+{
+    sp_divert_step_t steps[SP_DIVERT_MAX_STEPS];
+    int n;
+    char err[128];
+    CC_CHECK_INT(sp_divert_followme_parse("", steps, &n, err, sizeof err), 0);
+    CC_CHECK_INT(n, 0);
+    CC_CHECK_INT(sp_divert_followme_parse("ext:1002", steps, &n, err, sizeof err), -1);
+    CC_CHECK_INT(sp_divert_followme_parse("ext:1002/2", steps, &n, err, sizeof err), -1);
+    CC_CHECK_INT(sp_divert_followme_parse("ext:1002/15,", steps, &n, err, sizeof err), -1);
+    CC_CHECK_INT(sp_divert_followme_parse("vm:1002/15", steps, &n, err, sizeof err), -1);
+    CC_CHECK_INT(sp_divert_followme_parse("queue:x/15", steps, &n, err, sizeof err), -1);
+    CC_CHECK_INT(sp_divert_followme_parse("ext:1002/1x", steps, &n, err, sizeof err), -1);
+    CC_CHECK_INT(sp_divert_followme_parse("ext:10/5,ext:11/5,ext:12/5,ext:13/5,ext:14/5,ext:15/5,"
+                                          "ext:16/5,ext:17/5,ext:18/5",
+                                          steps, &n, err, sizeof err),
+                 -1);
+}

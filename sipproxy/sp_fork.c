@@ -126,7 +126,8 @@ static void s_on_timeout(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
         return;
     cc_log_set_call(c->id);
     cc_info("call.ring_timeout", "connect_id=%d", c->att.id);
-    if (!c->att.from_controller && !c->att.originate && !c->att.transfer && c->ringing_ext[0]) {
+    if (!c->att.from_controller && !c->att.originate && !c->att.transfer &&
+        (c->ringing_ext[0] || c->divert.fm_active)) {
         sp_fork_cancel(c, 408); /* on to the no-answer target, or ends as before */
     } else if (!c->att.from_controller && !c->att.originate && !c->att.transfer)
         sp_call_end(c, SP_END_RING_TIMEOUT, 0);

@@ -34,16 +34,99 @@ static int s_route_of(sp_call_t *c, const char *target, cc_route_t *r, char *num
         const cc_route_t *m = cc_dialplan_match(sp_directory_dialplan(c->proxy->dir), target + 7);
         if (!m)
             return 404;
+        size_t n = strlen(target + 7);
+        if (n >= len)
+            return 404;
         *r = *m;
-        snprintf(number, len, "%s", target + 7);
+        memcpy(number, target + 7, n + 1);
         return 0;
     }
     char err[128];
     memset(r, 0, sizeof *r);
     if (cc_target_parse(target, &r->kind, r->target, sizeof r->target, err, sizeof err) != 0)
         return 404;
-    snprintf(number, len, "%s", r->target);
+    size_t n = strlen(r->target);
+    if (n >= len)
+        return 404;
+    memcpy(number, r->target, n + 1);
     return 0;
+}
+
+/* Ring route r (number: what to send on); plain: a follow-me step, rung without its own
+ * settings for ring_s. 0 (dials made), or why nothing can be rung. */
+static int s_ring(sp_call_t *c, const cc_route_t *r, const char *number, bool plain, int ring_s)
+{
+    char label[80];
+    snprintf(label, sizeof label, "%.12s:%.63s", cc_target_kind_name(r->kind), r->target);
+    snprintf(c->answered_by, sizeof c->answered_by, "%s", r->target);
+    snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s", label);
+    if (r->kind == CC_TARGET_EXT && !plain)
+        snprintf(c->ringing_ext, sizeof c->ringing_ext, "%.15s", r->target);
+    c->att.timeout_s = ring_s;
+    return sp_fork_resolve_route(c, r, number, label);
+}
+
+/* Settings of the extension whose follow-me runs, or of the one being rung. */
+static const sp_divert_settings_t *s_owner(sp_call_t *c)
+{
+    return s_settings(c, c->divert.fm_active ? c->divert.fm_owner : c->ringing_ext);
+}
+
+/* From decision d (NULL: start with route r itself) to dials, following DND, forwarding
+ * and follow-me until something can be rung, the call goes to a controller (r then
+ * names it), or nothing is left (the SIP code). */
+static int s_resolve(sp_call_t *c, cc_route_t *r, char *number, size_t numlen,
+                     const sp_divert_t *first, const char *first_from)
+{
+    sp_divert_t d = {.action = SP_DIVERT_RING};
+    char from[80] = "";
+    bool plain = false;
+    int ring_s = 0, code = 404;
+    if (first) {
+        d = *first;
+        snprintf(from, sizeof from, "%s", first_from);
+        goto apply;
+    }
+    for (;;) {
+        if (sp_callctl_controlled(r->kind))
+            return 0;
+        snprintf(from, sizeof from, "%.12s:%.63s", cc_target_kind_name(r->kind), r->target);
+        if (r->kind != CC_TARGET_EXT || plain) {
+            code = s_ring(c, r, number, plain, ring_s);
+            if (code == 0 || !c->divert.fm_active)
+                return code;
+            d = sp_divert_followme_next(&c->divert, s_owner(c)); /* step not ringable */
+            goto apply;
+        }
+        d = sp_divert_before_ring(&c->divert, r->target, s_settings(c, r->target));
+        if (d.action == SP_DIVERT_REJECT) {
+            cc_info("call.dnd", "ext=%s", r->target);
+            snprintf(c->reason, sizeof c->reason, "extension %s on do-not-disturb", r->target);
+            return d.code;
+        }
+        if (d.action == SP_DIVERT_RING) {
+            code = s_ring(c, r, number, false, d.ring_s);
+            if (code != 480)
+                return code;
+            d = sp_divert_after_fail(&c->divert, r->target, s_settings(c, r->target),
+                                     SP_DIVERT_UNAVAILABLE);
+        }
+    apply:
+        if (d.action != SP_DIVERT_TO && d.action != SP_DIVERT_STEP)
+            return code;
+        s_publish(c, from, &d);
+        if (s_route_of(c, d.target, r, number, numlen) != 0) {
+            if (!c->divert.fm_active)
+                return 404;
+            d = sp_divert_followme_next(&c->divert, s_owner(c));
+            goto apply;
+        }
+        plain = d.action == SP_DIVERT_STEP;
+        ring_s = d.ring_s;
+        c->ringing_ext[0] = '\0';
+        c->route_kind = r->kind;
+        snprintf(c->route_target, sizeof c->route_target, "%s", r->target);
+    }
 }
 
 int sp_forward_resolve(sp_call_t *c, cc_route_t *r, const char *number_in)
@@ -51,42 +134,7 @@ int sp_forward_resolve(sp_call_t *c, cc_route_t *r, const char *number_in)
     char number[CC_NUMBER_MAX];
     snprintf(number, sizeof number, "%s", number_in);
     c->ringing_ext[0] = '\0';
-    for (;;) {
-        if (sp_callctl_controlled(r->kind))
-            return 0;
-        char label[80];
-        snprintf(label, sizeof label, "%.12s:%.63s", cc_target_kind_name(r->kind), r->target);
-        if (r->kind != CC_TARGET_EXT) {
-            snprintf(c->answered_by, sizeof c->answered_by, "%s", r->target);
-            snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s", label);
-            return sp_fork_resolve_route(c, r, number, label);
-        }
-        sp_divert_t d = sp_divert_before_ring(&c->divert, r->target, s_settings(c, r->target));
-        if (d.action == SP_DIVERT_REJECT) {
-            cc_info("call.dnd", "ext=%s", r->target);
-            snprintf(c->reason, sizeof c->reason, "extension %s on do-not-disturb", r->target);
-            return d.code;
-        }
-        if (d.action == SP_DIVERT_RING) {
-            snprintf(c->answered_by, sizeof c->answered_by, "%s", r->target);
-            snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s", label);
-            snprintf(c->ringing_ext, sizeof c->ringing_ext, "%.15s", r->target);
-            c->att.timeout_s = d.ring_s;
-            int code = sp_fork_resolve_route(c, r, number, label);
-            if (code != 480)
-                return code;
-            d = sp_divert_after_fail(&c->divert, r->target, s_settings(c, r->target),
-                                     SP_DIVERT_UNAVAILABLE);
-            if (d.action != SP_DIVERT_TO)
-                return code;
-        }
-        s_publish(c, label, &d);
-        int code = s_route_of(c, d.target, r, number, sizeof number);
-        if (code)
-            return code;
-        c->route_kind = r->kind;
-        snprintf(c->route_target, sizeof c->route_target, "%s", r->target);
-    }
+    return s_resolve(c, r, number, sizeof number, NULL, NULL);
 }
 
 static void s_detect_done(cc_bus_t *bus, int status, json_t *result, void *arg)
@@ -98,24 +146,25 @@ static void s_detect_done(cc_bus_t *bus, int status, json_t *result, void *arg)
 
 bool sp_forward_failed(sp_call_t *c, int code)
 {
-    if (!c->ringing_ext[0] || c->controller[0] || c->state >= SP_CALL_ENDING || !c->a.nh ||
-        c->a.final)
+    if ((!c->ringing_ext[0] && !c->divert.fm_active) || c->controller[0] ||
+        c->state >= SP_CALL_ENDING || !c->a.nh || c->a.final)
         return false;
     char from[80];
-    snprintf(from, sizeof from, "ext:%s", c->ringing_ext);
-    sp_divert_t d = sp_divert_after_fail(&c->divert, c->ringing_ext, s_settings(c, c->ringing_ext),
-                                         sp_divert_cond_of(code));
-    if (d.action != SP_DIVERT_TO)
+    sp_divert_t d;
+    if (c->divert.fm_active) {
+        snprintf(from, sizeof from, "%s", c->att.fail_target);
+        d = sp_divert_followme_next(&c->divert, s_owner(c));
+    } else {
+        snprintf(from, sizeof from, "ext:%s", c->ringing_ext);
+        d = sp_divert_after_fail(&c->divert, c->ringing_ext, s_settings(c, c->ringing_ext),
+                                 sp_divert_cond_of(code));
+    }
+    if (d.action != SP_DIVERT_TO && d.action != SP_DIVERT_STEP)
         return false;
-    s_publish(c, from, &d);
-    cc_route_t r;
-    char number[CC_NUMBER_MAX];
-    if (s_route_of(c, d.target, &r, number, sizeof number) != 0)
-        return false;
-    c->route_kind = r.kind;
-    snprintf(c->route_target, sizeof c->route_target, "%s", r.target);
+    cc_route_t r = {0};
+    char number[CC_NUMBER_MAX] = "";
     c->att.id = ++c->proxy->connect_seq;
-    int rc = sp_forward_resolve(c, &r, number);
+    int rc = s_resolve(c, &r, number, sizeof number, &d, from);
     if (rc != 0) {
         sp_call_end(c, rc == 486 ? SP_END_CALLEE_REJECT : SP_END_UNAVAILABLE, rc);
         return true;

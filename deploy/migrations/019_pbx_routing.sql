@@ -15,6 +15,8 @@ CREATE TABLE pbx_user_settings (
     fwd_noanswer    text CHECK (fwd_noanswer ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
     fwd_unavailable text CHECK (fwd_unavailable ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
     ring_time_s     integer NOT NULL DEFAULT 20 CHECK (ring_time_s BETWEEN 5 AND 300),
+    followme        text CHECK (followme ~
+        '^(ext|number):[0-9+*#]{2,32}/[0-9]{1,3}(,(ext|number):[0-9+*#]{2,32}/[0-9]{1,3}){0,7}$'),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE pbx_user_settings IS
@@ -29,6 +31,9 @@ COMMENT ON COLUMN pbx_user_settings.fwd_noanswer IS
     'where a call goes when nobody answered within ring_time_s';
 COMMENT ON COLUMN pbx_user_settings.fwd_unavailable IS
     'where a call goes when the extension has no registered phone (or every phone failed)';
+COMMENT ON COLUMN pbx_user_settings.followme IS
+    'follow-me: targets rung one after the other instead of the extension, each for its '
+    'own seconds ("ext:1001/10,ext:1002/15,number:5551234/20"), then fwd_noanswer';
 COMMENT ON COLUMN pbx_user_settings.ring_time_s IS
     'how long the extension rings before fwd_noanswer takes the call (when it is set)';
 

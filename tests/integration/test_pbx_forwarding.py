@@ -13,12 +13,13 @@ import time
 import pytest
 
 import suite as sm
+from helpers.audio import make_tone
 from helpers.bus import wait_event, wait_until
 from helpers.phones import Baresip, assert_hears, tone_phones
 from helpers.trunks import SIPP_DIR
 
-CALLER, TARGET, SLOW, NOBODY, OTHER = "1001", "1002", "1003", "1004", "1005"
-HZ = {CALLER: 500, TARGET: 700, SLOW: 900, OTHER: 1100}
+CALLER, TARGET, SLOW, NOBODY, OTHER, SOFT = "1001", "1002", "1003", "1004", "1005", "1006"
+HZ = {CALLER: 500, TARGET: 700, SLOW: 900, OTHER: 1100, SOFT: 1300}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def pbx(pg_cluster, bin_dir):
     uas = []
     uas_proc = None
     try:
-        for ext in (CALLER, TARGET, SLOW, NOBODY, OTHER):
+        for ext in (CALLER, TARGET, SLOW, NOBODY, OTHER, SOFT):
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
         s.uas_port = sm.free_port()
         s.ccctl("trunk", "add", "far", "--host", "127.0.0.1:%d" % s.uas_port, check=True)
@@ -39,12 +40,12 @@ def pbx(pg_cluster, bin_dir):
              str(s.uas_port), "-nostdin", "-timeout", "600"],
             cwd=s.var_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         tone_phones(s, {CALLER: HZ[CALLER], TARGET: HZ[TARGET], OTHER: HZ[OTHER]}, uas)
-        slow_tone = s.var_dir / "tone900.wav"
-        from helpers.audio import make_tone
-        make_tone(slow_tone, HZ[SLOW], 60)
-        s.ua[SLOW] = Baresip(s, SLOW, "secret" + SLOW, slow_tone, answer="manual")
-        uas.append(s.ua[SLOW])
-        assert s.ua[SLOW].wait_log("200 OK", 10), s.ua[SLOW].text()
+        for ext in (SLOW, SOFT):  # phones nobody answers
+            tone = s.var_dir / ("tone%d.wav" % HZ[ext])
+            make_tone(tone, HZ[ext], 60)
+            s.ua[ext] = Baresip(s, ext, "secret" + ext, tone, answer="manual")
+            uas.append(s.ua[ext])
+            assert s.ua[ext].wait_log("200 OK", 10), s.ua[ext].text()
         yield s
     finally:
         for ua in uas:
@@ -289,3 +290,68 @@ def test_feature_codes(pbx):
     time.sleep(0.5)
     code("*73")
     wait_until(lambda: row() == (False, None), timeout=5, what="forward off")
+
+
+# ---- follow-me -------------------------------------------------------------------------------
+
+
+def diverted_at(sub, cid, n, timeout=40):
+    """The first n call.diverted of cid with the monotonic time each arrived, then the rest
+    of the events up to call.answered or call.ended."""
+    deadline = time.monotonic() + timeout
+    got, rest = [], []
+    while time.monotonic() < deadline:
+        ev = sub.recv(max(0.05, deadline - time.monotonic()))
+        if ev is None:
+            break
+        topic, obj, _ = ev
+        if obj.get("call_id") != cid:
+            continue
+        if topic == "call.diverted":
+            got.append((time.monotonic(), (obj["from"], obj["to"], obj["reason"])))
+        else:
+            rest.append((topic, obj))
+        if topic in ("call.answered", "call.ended"):
+            break
+    return got, rest
+
+
+def test_followme_desk_softphone_trunk(pbx):
+    setting(pbx, "followme", SLOW, "set", "ext:%s/5,ext:%s/6,number:95550000/10" % (SLOW, SOFT))
+    sub, cid = dial(pbx, CALLER, SLOW)
+    got, rest = diverted_at(sub, cid, 3)
+    steps = [d for _, d in got]
+    assert steps == [("ext:" + SLOW, "ext:" + SLOW, "followme"),
+                     ("ext:" + SLOW, "ext:" + SOFT, "followme"),
+                     ("ext:" + SOFT, "number:95550000", "followme")], (steps, rest)
+    t = [at for at, _ in got]
+    assert 4.0 < t[1] - t[0] < 8.5, "desk rang %.1f s, not 5" % (t[1] - t[0])
+    assert 5.0 < t[2] - t[1] < 9.5, "softphone rang %.1f s, not 6" % (t[2] - t[1])
+    assert rest[-1][0] == "call.answered" and rest[-1][1]["answered_by"] == "far", rest
+    assert pbx.ua[SOFT].wait_log("Incoming call", 1), "the softphone never rang"
+    ended = hang_up(pbx, CALLER, sub, cid)
+    assert ended["disposition"] == "answered", ended
+
+
+def test_followme_then_noanswer_target(pbx):
+    setting(pbx, "followme", SLOW, "set", "ext:%s/5,ext:%s/5" % (SLOW, SOFT))
+    setting(pbx, "forward", SLOW, "noanswer", "ext:" + TARGET)
+    sub, cid = dial(pbx, CALLER, SLOW)
+    got, rest = diverted_at(sub, cid, 3)
+    assert [d for _, d in got] == [("ext:" + SLOW, "ext:" + SLOW, "followme"),
+                                   ("ext:" + SLOW, "ext:" + SOFT, "followme"),
+                                   ("ext:" + SOFT, "ext:" + TARGET, "noanswer")], (got, rest)
+    assert rest[-1][0] == "call.answered", rest
+    time.sleep(1.0)
+    assert_two_way(pbx, CALLER, TARGET)
+    hang_up(pbx, CALLER, sub, cid)
+
+
+def test_followme_ccctl_refuses_bad_steps(pbx):
+    for spec in ("ext:1002", "ext:1002/2", "vm:1002/10", "ext:1002/10,", "queue:x/10"):
+        r = pbx.ccctl("user", "followme", SLOW, "set", spec)
+        assert r.returncode == 2, (spec, r.stderr)
+    assert pbx.psql("SELECT count(*) FROM pbx_user_settings") == [(0,)]
+    setting(pbx, "followme", SLOW, "set", "ext:%s/10" % SOFT)
+    setting(pbx, "followme", SLOW, "off")
+    assert pbx.psql("SELECT followme FROM pbx_user_settings WHERE ext = %s", (SLOW,)) == [(None,)]
