@@ -205,6 +205,7 @@ def test_forward_busy_to_number_through_trunk(pbx):
     answered = evs[-1][1]
     assert answered["answered_by"] == "far", answered  # the trunk (sipp UAS) answered
     assert ":%d" % pbx.uas_port in answered.get("contact", ""), answered
+    time.sleep(1.5)  # hanging up before the caller took the 200 would be a CANCEL
     ended = hang_up(pbx, CALLER, sub, cid)
     assert ended["disposition"] == "answered", ended
 
@@ -329,6 +330,8 @@ def test_followme_desk_softphone_trunk(pbx):
     assert 5.0 < t[2] - t[1] < 9.5, "softphone rang %.1f s, not 6" % (t[2] - t[1])
     assert rest[-1][0] == "call.answered" and rest[-1][1]["answered_by"] == "far", rest
     assert pbx.ua[SOFT].wait_log("Incoming call", 1), "the softphone never rang"
+    assert pbx.ua[CALLER].wait_log("Call established", 5)
+    time.sleep(1.0)  # hanging up before the caller took the 200 would be a CANCEL
     ended = hang_up(pbx, CALLER, sub, cid)
     assert ended["disposition"] == "answered", ended
 
