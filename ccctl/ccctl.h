@@ -106,6 +106,9 @@ int ccctl_user_dnd(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_forward(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_ringtime(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv);
+/* ccctl_ringgroup.c */
+int ccctl_ringgroup_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_ringgroup_usage(FILE *out);
 void ccctl_route_usage(FILE *out);
 void ccctl_trunk_usage(FILE *out);
 void ccctl_cdr_usage(FILE *out);

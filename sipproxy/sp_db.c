@@ -83,6 +83,9 @@ static const char *S_SQL_DIVERT =
     "SELECT ext, dnd, coalesce(fwd_always, ''), coalesce(fwd_busy, ''), "
     "coalesce(fwd_noanswer, ''), coalesce(fwd_unavailable, ''), ring_time_s, "
     "coalesce(followme, '') FROM pbx_user_settings";
+static const char *S_SQL_GROUPS =
+    "SELECT name, mode, array_to_string(members, ','), ring_s, coalesce(fallback, '') "
+    "FROM ring_groups";
 static const char *S_SQL_SET_DND =
     "INSERT INTO pbx_user_settings (ext, dnd) SELECT $1, $2::boolean "
     "WHERE EXISTS (SELECT 1 FROM sip_users WHERE ext = $1) "
@@ -206,6 +209,37 @@ static int s_load_divert(cc_pg_t *pg, sp_directory_t *dir)
     return 0;
 }
 
+/* Ring groups as divert settings under "group:NAME": members as steps, fallback as the
+ * no-answer target. */
+static int s_load_groups(cc_pg_t *pg, sp_directory_t *dir)
+{
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_GROUPS, 0, NULL);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sp_divert_settings_t g = {.group = true};
+        const char *mode = PQgetvalue(r, i, 1);
+        g.all = strcmp(mode, "all") == 0;
+        g.hunt = strcmp(mode, "hunt") == 0;
+        int ring = atoi(PQgetvalue(r, i, 3));
+        char members[256];
+        s_copy(members, sizeof members, PQgetvalue(r, i, 2));
+        for (char *save = NULL, *m = strtok_r(members, ",", &save);
+             m && g.nfollowme < SP_DIVERT_MAX_STEPS; m = strtok_r(NULL, ",", &save)) {
+            snprintf(g.followme[g.nfollowme].target, sizeof g.followme[0].target, "ext:%.15s", m);
+            g.followme[g.nfollowme++].ring_s = ring;
+        }
+        const char *fb = PQgetvalue(r, i, 4);
+        if (sp_divert_target_ok(fb))
+            s_copy(g.fwd[SP_DIVERT_NOANSWER], sizeof g.fwd[0], fb);
+        char key[80];
+        snprintf(key, sizeof key, "group:%.60s", PQgetvalue(r, i, 0));
+        sp_directory_set_divert(dir, key, &g);
+    }
+    PQclear(r);
+    return 0;
+}
+
 static int s_load_monitor_acl(cc_pg_t *pg, sp_directory_t *dir)
 {
     sp_monitor_acl_t *acl = sp_monitor_acl_new();
@@ -241,7 +275,7 @@ sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
         return NULL;
     }
     if (s_load_users(pg, realm, dir, dp) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dp) ||
-        s_load_monitor_acl(pg, dir) || s_load_divert(pg, dir)) {
+        s_load_monitor_acl(pg, dir) || s_load_divert(pg, dir) || s_load_groups(pg, dir)) {
         cc_error("sip.directory_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
         cc_dialplan_destroy(&dp);
         sp_directory_destroy(&dir);

@@ -14,7 +14,8 @@ struct sp_directory {
     size_t trunk_cap, trunk_count;
     cc_dialplan_t *dialplan;
     sp_monitor_acl_t *monitor_acl;
-    cc_map_t *divert; /* ext -> sp_divert_settings_t (owned) */
+    cc_map_t *divert; /* ext or group:NAME -> sp_divert_settings_t (owned) */
+    cc_map_t *turns;  /* group:NAME -> unsigned calls so far (owned) */
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -26,8 +27,10 @@ sp_directory_t *sp_directory_new(void)
     self->users = cc_map_new(free);
     self->monitor_acl = sp_monitor_acl_new();
     self->divert = cc_map_new(free);
-    if (!self->dialplan || !self->users || !self->monitor_acl || !self->divert) {
+    self->turns = cc_map_new(free);
+    if (!self->dialplan || !self->users || !self->monitor_acl || !self->divert || !self->turns) {
         cc_map_destroy(&self->divert);
+        cc_map_destroy(&self->turns);
         sp_monitor_acl_destroy(&self->monitor_acl);
         cc_dialplan_destroy(&self->dialplan);
         cc_map_destroy(&self->users);
@@ -44,6 +47,7 @@ void sp_directory_destroy(sp_directory_t **self_p)
     sp_directory_t *self = *self_p;
     cc_map_destroy(&self->users);
     cc_map_destroy(&self->divert);
+    cc_map_destroy(&self->turns);
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
     sp_monitor_acl_destroy(&self->monitor_acl);
@@ -166,4 +170,17 @@ int sp_directory_set_divert(sp_directory_t *self, const char *ext,
 const sp_divert_settings_t *sp_directory_divert(const sp_directory_t *self, const char *ext)
 {
     return ext ? cc_map_get(self->divert, ext) : NULL;
+}
+
+unsigned sp_directory_group_turn(sp_directory_t *self, const char *key)
+{
+    unsigned *n = cc_map_get(self->turns, key);
+    if (!n) {
+        n = calloc(1, sizeof *n);
+        if (!n || cc_map_put(self->turns, key, n) != 0) {
+            free(n);
+            return 0;
+        }
+    }
+    return (*n)++;
 }

@@ -58,6 +58,9 @@ const sp_monitor_acl_t *sp_directory_monitor_acl(const sp_directory_t *self);
 int sp_directory_set_divert(sp_directory_t *self, const char *ext,
                             const sp_divert_settings_t *settings);
 const sp_divert_settings_t *sp_directory_divert(const sp_directory_t *self, const char *ext);
+/* Ring group key ("group:NAME"): how many calls it had (then one more). The one counter a
+ * snapshot keeps: hunt groups start over at member 0 after a reload. */
+unsigned sp_directory_group_turn(sp_directory_t *self, const char *key);
 
 size_t sp_directory_user_count(const sp_directory_t *self);
 size_t sp_directory_trunk_count(const sp_directory_t *self);

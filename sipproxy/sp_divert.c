@@ -125,10 +125,16 @@ sp_divert_t sp_divert_followme_next(sp_divert_state_t *st, const sp_divert_setti
     if (!st->fm_active || !owner)
         return (sp_divert_t){.action = SP_DIVERT_NONE};
     if (st->fm_next < owner->nfollowme) {
-        const sp_divert_step_t *step = &owner->followme[st->fm_next++];
+        int i = (st->fm_start + st->fm_next) % owner->nfollowme;
+        const sp_divert_step_t *step = &owner->followme[i];
         sp_divert_t d = {.action = SP_DIVERT_STEP, .ring_s = step->ring_s};
         snprintf(d.target, sizeof d.target, "%s", step->target);
-        snprintf(d.reason, sizeof d.reason, "followme");
+        snprintf(d.reason, sizeof d.reason, "%s", owner->group ? "group" : "followme");
+        st->fm_next++;
+        if (owner->all) { /* one step: every member at once */
+            st->fm_next = owner->nfollowme;
+            snprintf(d.target, sizeof d.target, "%s", st->fm_owner);
+        }
         return d;
     }
     st->fm_active = false; /* every step tried: the owner's no-answer target */
@@ -176,4 +182,17 @@ int sp_divert_followme_parse(const char *text, sp_divert_step_t *steps, int *n, 
         }
     }
     return 0;
+}
+
+sp_divert_t sp_divert_group_start(sp_divert_state_t *st, const char *key,
+                                  const sp_divert_settings_t *group, unsigned turn)
+{
+    if (!group || group->nfollowme <= 0 || st->hops >= SP_DIVERT_MAX_HOPS)
+        return (sp_divert_t){.action = SP_DIVERT_NONE};
+    st->fm_active = true;
+    st->fm_next = 0;
+    st->fm_start = group->hunt ? (int)(turn % (unsigned)group->nfollowme) : 0;
+    snprintf(st->fm_owner, sizeof st->fm_owner, "%s", key);
+    st->hops++;
+    return sp_divert_followme_next(st, group);
 }

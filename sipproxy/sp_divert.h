@@ -35,6 +35,10 @@ typedef struct {
     int ring_time_s;
     sp_divert_step_t followme[SP_DIVERT_MAX_STEPS]; /* rung in order instead of the extension */
     int nfollowme;
+    /* a ring group's (members as the steps, fallback as fwd[NOANSWER]): */
+    bool group;
+    bool all;  /* every member at once, for followme[0].ring_s */
+    bool hunt; /* in turn, starting one further at each call */
 } sp_divert_settings_t;
 
 /* What one call has been through: the extensions it rang or was diverted from. */
@@ -42,9 +46,10 @@ typedef struct {
     char seen[SP_DIVERT_MAX_HOPS + 1][16];
     int nseen;
     int hops;       /* diversions made */
-    bool fm_active; /* ringing the follow-me steps of fm_owner */
-    char fm_owner[16];
-    int fm_next; /* the next step to ring */
+    bool fm_active; /* ringing the follow-me steps of fm_owner (an ext, or group:NAME) */
+    char fm_owner[SP_DIVERT_TARGET_MAX];
+    int fm_next;  /* steps rung so far */
+    int fm_start; /* hunt groups: the member rung first */
 } sp_divert_state_t;
 
 typedef enum {
@@ -82,6 +87,12 @@ int sp_divert_followme_parse(const char *text, sp_divert_step_t *steps, int *n, 
 /* The current follow-me step failed (or was never rung): the next step, then the owner's
  * no-answer target (reason noanswer), else NONE. */
 sp_divert_t sp_divert_followme_next(sp_divert_state_t *st, const sp_divert_settings_t *owner);
+
+/* A call reached ring group `key` ("group:NAME"); turn: how many calls it had before
+ * (hunt groups start at member turn % n). The first step: every member at once (STEP
+ * with target key) or the first member to ring; reason "group". */
+sp_divert_t sp_divert_group_start(sp_divert_state_t *st, const char *key,
+                                  const sp_divert_settings_t *group, unsigned turn);
 
 /* The condition a final failure code means: 486/600/603 busy, 408 no answer, any other
  * unavailable. */

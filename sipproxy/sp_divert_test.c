@@ -166,3 +166,52 @@ CC_TEST(divert_followme_parse_refuses)
                                           steps, &n, err, sizeof err),
                  -1);
 }
+
+static sp_divert_settings_t s_group(bool all, bool hunt)
+{
+    sp_divert_settings_t g = {.group = true, .all = all, .hunt = hunt};
+    const char *m[] = {"ext:1001", "ext:1002", "ext:1003"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(g.followme[i].target, sizeof g.followme[i].target, "%s", m[i]);
+        g.followme[i].ring_s = 15;
+    }
+    g.nfollowme = 3;
+    snprintf(g.fwd[SP_DIVERT_NOANSWER], sizeof g.fwd[0], "vm:1001");
+    return g;
+}
+
+CC_TEST(divert_group_modes)
+{
+    sp_divert_settings_t g = s_group(true, false);
+    sp_divert_state_t st = {0};
+    sp_divert_t d = sp_divert_group_start(&st, "group:sales", &g, 7);
+    CC_CHECK_INT(d.action, SP_DIVERT_STEP);
+    CC_CHECK_STR(d.target, "group:sales"); /* all at once */
+    CC_CHECK_STR(d.reason, "group");
+    CC_CHECK_INT(d.ring_s, 15);
+    d = sp_divert_followme_next(&st, &g);
+    CC_CHECK_INT(d.action, SP_DIVERT_TO);
+    CC_CHECK_STR(d.target, "vm:1001");
+
+    g = s_group(false, false);
+    st = (sp_divert_state_t){0};
+    CC_CHECK_STR(sp_divert_group_start(&st, "group:sales", &g, 7).target, "ext:1001");
+    CC_CHECK_STR(sp_divert_followme_next(&st, &g).target, "ext:1002");
+    CC_CHECK_STR(sp_divert_followme_next(&st, &g).target, "ext:1003");
+    CC_CHECK_STR(sp_divert_followme_next(&st, &g).target, "vm:1001");
+
+    g = s_group(false, true); /* hunt: the 8th call starts at member 7 % 3 = 1 */
+    st = (sp_divert_state_t){0};
+    CC_CHECK_STR(sp_divert_group_start(&st, "group:sales", &g, 7).target, "ext:1002");
+    CC_CHECK_STR(sp_divert_followme_next(&st, &g).target, "ext:1003");
+    CC_CHECK_STR(sp_divert_followme_next(&st, &g).target, "ext:1001");
+    d = sp_divert_followme_next(&st, &g);
+    CC_CHECK_STR(d.target, "vm:1001");
+    CC_CHECK_STR(d.reason, "noanswer");
+    g.fwd[SP_DIVERT_NOANSWER][0] = '\0';
+    st = (sp_divert_state_t){0};
+    sp_divert_group_start(&st, "group:sales", &g, 0);
+    sp_divert_followme_next(&st, &g);
+    sp_divert_followme_next(&st, &g);
+    CC_CHECK_INT(sp_divert_followme_next(&st, &g).action, SP_DIVERT_NONE);
+}

@@ -63,6 +63,19 @@ static int s_ring(sp_call_t *c, const cc_route_t *r, const char *number, bool pl
     if (r->kind == CC_TARGET_EXT && !plain)
         snprintf(c->ringing_ext, sizeof c->ringing_ext, "%.15s", r->target);
     c->att.timeout_s = ring_s;
+    if (r->kind == CC_TARGET_GROUP) { /* every member at once: one dial per phone */
+        char key[SP_DIVERT_TARGET_MAX];
+        snprintf(key, sizeof key, "group:%.40s", r->target);
+        const sp_divert_settings_t *g = s_settings(c, key);
+        int rung = 0;
+        for (int i = 0; g && i < g->nfollowme; i++) {
+            cc_route_t m = {.kind = CC_TARGET_EXT};
+            snprintf(m.target, sizeof m.target, "%s", g->followme[i].target + 4);
+            if (sp_fork_resolve_route(c, &m, m.target, g->followme[i].target) == 0)
+                rung++;
+        }
+        return rung > 0 ? 0 : 480;
+    }
     return sp_fork_resolve_route(c, r, number, label);
 }
 
@@ -91,6 +104,16 @@ static int s_resolve(sp_call_t *c, cc_route_t *r, char *number, size_t numlen,
         if (sp_callctl_controlled(r->kind))
             return 0;
         snprintf(from, sizeof from, "%.12s:%.63s", cc_target_kind_name(r->kind), r->target);
+        if (r->kind == CC_TARGET_GROUP && !plain) {
+            char key[SP_DIVERT_TARGET_MAX];
+            snprintf(key, sizeof key, "group:%.40s", r->target);
+            const sp_divert_settings_t *g = s_settings(c, key);
+            if (!g)
+                return 404;
+            d = sp_divert_group_start(&c->divert, key, g,
+                                      sp_directory_group_turn(c->proxy->dir, key));
+            goto apply;
+        }
         if (r->kind != CC_TARGET_EXT || plain) {
             code = s_ring(c, r, number, plain, ring_s);
             if (code == 0 || !c->divert.fm_active)

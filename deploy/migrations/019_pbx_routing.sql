@@ -42,3 +42,29 @@ CREATE TRIGGER pbx_user_settings_notify AFTER INSERT OR UPDATE OR DELETE OR TRUN
 
 -- sipproxy reads it, and writes what the phone's feature codes change
 GRANT SELECT, INSERT, UPDATE ON pbx_user_settings TO cc_sipproxy;
+
+-- ---- ring groups: a number that rings several extensions -----------------------------
+
+CREATE TABLE ring_groups (
+    name        text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9_.-]{1,40}$'),
+    mode        text NOT NULL DEFAULT 'all' CHECK (mode IN ('all', 'order', 'hunt')),
+    members     text[] NOT NULL CHECK (cardinality(members) BETWEEN 1 AND 8),
+    ring_s      integer NOT NULL DEFAULT 15 CHECK (ring_s BETWEEN 5 AND 300),
+    fallback    text CHECK (fallback ~ '^(ext|number|vm):[0-9A-Za-z*#+._-]{1,40}$'),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ring_groups IS
+    'ring groups, reached through a dialplan route to group:NAME (ccctl ringgroup add)';
+COMMENT ON COLUMN ring_groups.mode IS
+    'all: every member at once for ring_s; order: one after the other, ring_s each; '
+    'hunt: one after the other, starting one further at each call (round robin)';
+COMMENT ON COLUMN ring_groups.members IS 'extensions, in order';
+COMMENT ON COLUMN ring_groups.fallback IS
+    'where the call goes when no member answered: ext:X, number:N or vm:X; NULL: it fails';
+CREATE TRIGGER ring_groups_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ring_groups
+    FOR EACH STATEMENT EXECUTE FUNCTION cc_notify_config();
+GRANT SELECT ON ring_groups TO cc_sipproxy;
+
+ALTER TABLE dialplan DROP CONSTRAINT dialplan_target_kind_check;
+ALTER TABLE dialplan ADD CONSTRAINT dialplan_target_kind_check
+    CHECK (target_kind IN ('ext', 'queue', 'ivr', 'trunk', 'conf', 'vm', 'group'));
