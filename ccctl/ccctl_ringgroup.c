@@ -91,8 +91,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     if (!ring[0] || *end || secs < 5 || secs > 300)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --ring '%s': 5-300 seconds", ring);
     if (fallback && !s_fallback_ok(fallback))
-        return ccctl_fail(CCCTL_EXIT_USAGE,
-                          "bad --fallback '%s': ext:EXT, number:N or vm:MAILBOX", fallback);
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --fallback '%s': ext:EXT, number:N or vm:MAILBOX",
+                          fallback);
     if (!members)
         return ccctl_usage_fail(ccctl_ringgroup_usage, "missing --members");
     if ((rc = s_members(members, arr, sizeof arr)) != 0)
@@ -107,8 +107,10 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
                     "WHERE NOT EXISTS (SELECT 1 FROM sip_users u WHERE u.ext = m FOR KEY SHARE)",
                     1, (const char *const[]){arr}, &res);
     if (rc == 0 && !PQgetisnull(res, 0, 0))
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "unknown extension(s) %s: add them with `ccctl user "
-                        "add` first", PQgetvalue(res, 0, 0));
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED,
+                        "unknown extension(s) %s: add them with `ccctl user "
+                        "add` first",
+                        PQgetvalue(res, 0, 0));
     PQclear(res);
     if (rc == 0)
         rc = ccctl_exec(ctx, "adding the ring group",
@@ -126,8 +128,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
     }
     if (cc_pg_commit(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "COMMIT failed");
-    printf("added ring group %s on %s: %s, members %s, %ld s%s%s\n", name, number, mode,
-           members, secs, fallback ? ", then " : "", fallback ? fallback : "");
+    printf("added ring group %s on %s: %s, members %s, %ld s%s%s\n", name, number, mode, members,
+           secs, fallback ? ", then " : "", fallback ? fallback : "");
     return CCCTL_EXIT_OK;
 }
 
@@ -169,7 +171,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
                                 atoi(PQgetvalue(res, r, 4)), "fallback", PQgetvalue(res, r, 5)));
         ccctl_json_print(list, stdout);
     } else {
-        static const char *const headers[] = {"NAME", "NUMBER", "MODE", "MEMBERS",
+        static const char *const headers[] = {"NAME", "NUMBER",   "MODE", "MEMBERS",
                                               "RING", "FALLBACK", NULL};
         ccctl_table_t *table = ccctl_table_new(headers);
         for (int r = 0; table && r < PQntuples(res); r++) {
