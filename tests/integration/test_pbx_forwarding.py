@@ -250,6 +250,16 @@ def test_dnd_with_busy_target_goes_there(pbx):
     hang_up(pbx, CALLER, sub, cid)
 
 
+def vm_handover(s, cid):
+    """sipproxy's hand-over of cid to ivrd (vm.deposit): taken, or refused by an ivrd
+    without voicemail; either way sipproxy sent it. The log line that says so."""
+    def found():
+        return [ln for ln in s.log("sipproxy").splitlines() if "call=%s" % cid in ln and
+                ("event=call.handed_over" in ln or "event=call.handover_failed" in ln)]
+    wait_until(lambda: found(), timeout=10, what="hand-over to ivrd")
+    return found()[0]
+
+
 def test_dnd_to_voicemail_hands_over_with_reason(pbx):
     """vm: targets go to ivrd with vm.deposit and the reason; whether ivrd takes the call
     is voicemail's business, so only the hand-over is checked here."""
@@ -259,10 +269,23 @@ def test_dnd_to_voicemail_hands_over_with_reason(pbx):
     evs = events_until(sub, cid, "call.ended", timeout=20)
     sub.close()
     assert diverted(evs) == [("ext:" + TARGET, "vm:" + TARGET, "dnd")], evs
-    log = pbx.log("sipproxy")
-    assert "call=%s" % cid in log
-    wait_until(lambda: "vm.deposit" in pbx.log("ivrd") or "controller=ivrd" in
-               pbx.log("sipproxy"), timeout=5, what="hand-over to ivrd")
+    assert "controller=ivrd" in vm_handover(pbx, cid)
+
+
+def test_noanswer_to_voicemail_after_ringing(pbx):
+    """The extension rang (the caller's and callee's endpoints exist), then the call becomes
+    ivrd's: the callee's endpoint goes and vm.deposit is sent with reason noanswer."""
+    setting(pbx, "ringtime", SLOW, "5")
+    setting(pbx, "forward", SLOW, "noanswer", "vm:" + SLOW)
+    sub, cid = dial(pbx, CALLER, SLOW)
+    evs = events_until(sub, cid, "call.diverted", timeout=20)
+    assert diverted(evs) == [("ext:" + SLOW, "vm:" + SLOW, "noanswer")], evs
+    line = vm_handover(pbx, cid)
+    assert "controller=ivrd" in line, line
+    if "handover_failed" in line:  # an ivrd without voicemail: the call ends, cleanly
+        evs = events_until(sub, cid, "call.ended", timeout=10)
+        assert evs and evs[-1][0] == "call.ended", evs
+    sub.close()
 
 
 def test_feature_codes(pbx):
