@@ -390,7 +390,7 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
         c->a_codec = sp_sdp_codec(&info);
         c->a_te = sp_sdp_te(&info) ? sp_sdp_te(&info) : 101;
         c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
-        if (c->controller[0])
+        if (c->controller[0] || c->divert.hops > 0) /* a group member, a forwarding target */
             snprintf(c->answered_by, sizeof c->answered_by, "%s", s_target_name(leg->target));
         sp_call_publish_answered(c, leg->contact);
     }
