@@ -99,9 +99,9 @@ def events_until(sub, call_id, etype, timeout=20):
 
 def hang_up(s, ext, sub, cid):
     s.ua[ext].command("hangup")
-    evs = events_until(sub, cid, "call.ended", 10)
+    evs = events_until(sub, cid, "call.ended", 20)
     sub.close()
-    assert evs and evs[-1][0] == "call.ended", evs
+    assert evs and evs[-1][0] == "call.ended", (evs, s.log_tail("sipproxy"))
     return evs[-1][1]
 
 
@@ -291,9 +291,9 @@ def test_noanswer_to_voicemail_after_ringing(pbx):
 def test_feature_codes(pbx):
     def code(number):
         sub, cid = dial(pbx, TARGET, number)
-        evs = events_until(sub, cid, "call.ended", timeout=20)
+        evs = events_until(sub, cid, "call.ended", timeout=30)
         sub.close()
-        assert evs and evs[-1][0] == "call.ended", evs
+        assert evs and evs[-1][0] == "call.ended", (number, evs, pbx.log_tail("sipproxy"))
         return evs[-1][1]
 
     def row():
