@@ -102,6 +102,14 @@ int ccctl_bus_main(ccctl_t *ctx, int argc, char **argv);
 int ccctl_events_main(ccctl_t *ctx, int argc, char **argv);
 
 void ccctl_user_usage(FILE *out);
+/* ccctl_pbx.c: `user dnd|forward|ringtime` (pbx_user_settings) */
+int ccctl_user_dnd(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_forward(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_ringtime(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv);
+/* ccctl_ringgroup.c */
+int ccctl_ringgroup_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_ringgroup_usage(FILE *out);
 void ccctl_route_usage(FILE *out);
 void ccctl_trunk_usage(FILE *out);
 void ccctl_cdr_usage(FILE *out);

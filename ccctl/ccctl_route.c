@@ -20,6 +20,7 @@ void ccctl_route_usage(FILE *out)
           "  PATTERN: digits * # + literally, X any digit, Z 1-9, N 2-9, [1-5] a set,\n"
           "           a final . one or more characters, a final ! zero or more.\n"
           "  TARGET:  ext:EXT | queue:NAME | ivr:NAME | trunk:NAME | conf:ROOM | vm:MAILBOX\n"
+          "           | group:NAME (a ring group; `ccctl ringgroup add` adds one with its route)\n"
           "           (must exist; a mailbox is an extension's or a queue's).\n"
           "  --strip N removes N leading characters, then --prefix P is prepended (trunks).\n"
           "  Every user's extension is dialable without a route; a route with exactly the\n"
@@ -74,6 +75,9 @@ static int s_target_exists(ccctl_t *ctx, cc_target_kind_t kind, const char *name
              "q AS (SELECT 1 FROM queues WHERE name = $1 FOR KEY SHARE) "
              "SELECT 1 FROM u UNION ALL SELECT 1 FROM q",
              "a mailbox is an extension's or a queue's"},
+        [CC_TARGET_GROUP] = {"ring group",
+                             "SELECT 1 FROM ring_groups WHERE name = $1 FOR KEY SHARE",
+                             "add it with `ccctl ringgroup add` first"},
     };
     if ((unsigned)kind >= sizeof checks / sizeof checks[0])
         return ccctl_fail(CCCTL_EXIT_USAGE, "unknown target kind");

@@ -23,6 +23,10 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user list [--json]\n"
           "       ccctl user cos EXT internal|local|national|international\n"
           "       ccctl user moh EXT PROMPT|default\n"
+          "       ccctl user dnd EXT on|off\n"
+          "       ccctl user forward EXT always|busy|noanswer|unavailable TARGET|off\n"
+          "       ccctl user ringtime EXT SECONDS\n"
+          "       ccctl user followme EXT set \"ext:1002/15,number:5551234/20\" | EXT off\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
@@ -33,7 +37,18 @@ void ccctl_user_usage(FILE *out)
           "  tls: required (REGISTER and calls only over TLS, only TLS registrations rung),\n"
           "  optional (the default) or off (a request over TLS gets 403).\n"
           "  cos: the class of numbers the extension may dial out (see ccctl cos --help).\n"
-          "  moh: what a party this extension puts on hold hears (ccctl prompt upload).\n",
+          "  moh: what a party this extension puts on hold hears (ccctl prompt upload).\n"
+          "  dnd: do-not-disturb; callers get busy (486), or the busy forwarding target\n"
+          "  (reason dnd). Phones: *78 on, *79 off.\n"
+          "  forward: where calls go instead: always, when the phone is busy, when nobody\n"
+          "  answers within the ring time, or when no phone is registered. TARGET is\n"
+          "  ext:EXT, number:N (through the dialplan, e.g. a trunk) or vm:MAILBOX. Phones:\n"
+          "  *72<number> forwards always, *73 turns it off. Loops are not followed, and a\n"
+          "  call is diverted at most 5 times.\n"
+          "  ringtime: seconds (5-300, default 20) before forward-on-no-answer.\n"
+          "  followme: up to 8 targets (ext:EXT, number:N) rung one after the other\n"
+          "  instead of the extension, each for its own seconds (5-300); then the\n"
+          "  noanswer target (e.g. vm:EXT). Put ext:EXT itself first to ring the desk.\n",
           out);
 }
 
@@ -268,10 +283,12 @@ static int s_digest(ccctl_t *ctx, int argc, char **argv)
 
 static json_t *s_user_json(PGresult *res, int row)
 {
-    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s}", "ext", PQgetvalue(res, row, 0), "name",
-                     PQgetvalue(res, row, 1), "realm", PQgetvalue(res, row, 2), "enabled",
-                     PQgetvalue(res, row, 3)[0] == 't', "registered", atoi(PQgetvalue(res, row, 4)),
-                     "created_at", PQgetvalue(res, row, 5));
+    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s, s:b, s:s, s:i}", "ext",
+                     PQgetvalue(res, row, 0), "name", PQgetvalue(res, row, 1), "realm",
+                     PQgetvalue(res, row, 2), "enabled", PQgetvalue(res, row, 3)[0] == 't',
+                     "registered", atoi(PQgetvalue(res, row, 4)), "created_at",
+                     PQgetvalue(res, row, 5), "dnd", PQgetvalue(res, row, 7)[0] == 't', "forward",
+                     PQgetvalue(res, row, 8), "ring_time_s", atoi(PQgetvalue(res, row, 9)));
 }
 
 static void s_print_users(PGresult *res, bool json)
@@ -283,14 +300,18 @@ static void s_print_users(PGresult *res, bool json)
         ccctl_json_print(list, stdout);
         return;
     }
-    static const char *const headers[] = {"EXT",        "NAME",    "REALM", "ENABLED",
-                                          "REGISTERED", "CREATED", NULL};
+    static const char *const headers[] = {"EXT",     "NAME", "REALM",   "ENABLED", "REGISTERED",
+                                          "CREATED", "DND",  "FORWARD", NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
-        const char *cells[] = {
-            PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-            PQgetvalue(res, r, 2), PQgetvalue(res, r, 3)[0] == 't' ? "yes" : "no",
-            PQgetvalue(res, r, 4), PQgetvalue(res, r, 6)};
+        const char *cells[] = {PQgetvalue(res, r, 0),
+                               PQgetvalue(res, r, 1),
+                               PQgetvalue(res, r, 2),
+                               PQgetvalue(res, r, 3)[0] == 't' ? "yes" : "no",
+                               PQgetvalue(res, r, 4),
+                               PQgetvalue(res, r, 6),
+                               PQgetvalue(res, r, 7)[0] == 't' ? "on" : "off",
+                               PQgetvalue(res, r, 8)};
         ccctl_table_add(table, cells);
     }
     if (table)
@@ -310,8 +331,13 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         "SELECT u.ext, u.name, u.realm, u.enabled, "
         "  (SELECT count(*) FROM sip_contacts c WHERE c.ext = u.ext AND c.expires_at > now()),"
         "  to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "  to_char(u.created_at, 'YYYY-MM-DD HH24:MI') "
-        "FROM sip_users u ORDER BY length(u.ext), u.ext",
+        "  to_char(u.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(p.dnd, false), "
+        "  concat_ws(' ', 'always=' || p.fwd_always, 'busy=' || p.fwd_busy, "
+        "    'noanswer=' || p.fwd_noanswer, 'unavailable=' || p.fwd_unavailable, "
+        "    'followme=' || p.followme), "
+        "  coalesce(p.ring_time_s, 20) "
+        "FROM sip_users u LEFT JOIN pbx_user_settings p ON p.ext = u.ext "
+        "ORDER BY length(u.ext), u.ext",
         0, NULL);
     if (!res)
         return ccctl_db_fail(ctx, "listing users failed");
@@ -332,9 +358,19 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},          {"passwd", s_passwd}, {"del", s_del},
-        {"digest", s_digest},    {"list", s_list},     {"cos", ccctl_user_cos},
-        {"moh", ccctl_user_moh}, {"tls", s_tls},       {NULL, NULL},
+        {"add", s_add},
+        {"passwd", s_passwd},
+        {"del", s_del},
+        {"digest", s_digest},
+        {"list", s_list},
+        {"tls", s_tls},
+        {"cos", ccctl_user_cos},
+        {"moh", ccctl_user_moh},
+        {"dnd", ccctl_user_dnd},
+        {"forward", ccctl_user_forward},
+        {"ringtime", ccctl_user_ringtime},
+        {"followme", ccctl_user_followme},
+        {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
 }

@@ -17,6 +17,8 @@ static const struct {
     {"migrate", ccctl_migrate_main, ccctl_migrate_usage, "bring the database schema up to date"},
     {"user", ccctl_user_main, ccctl_user_usage, "SIP users: add, passwd, del, list"},
     {"route", ccctl_route_main, ccctl_route_usage, "dialplan: add, del, list, test"},
+    {"ringgroup", ccctl_ringgroup_main, ccctl_ringgroup_usage,
+     "ring groups (a number ringing several extensions): add, del, list"},
     {"trunk", ccctl_trunk_main, ccctl_trunk_usage, "SIP trunks: add, del, list"},
     {"cdr", ccctl_cdr_main, ccctl_cdr_usage, "call detail records: list"},
     {"status", ccctl_status_main, ccctl_status_usage, "ask every daemon whether it is up"},

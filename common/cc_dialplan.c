@@ -207,7 +207,7 @@ bool cc_pattern_matches(const char *pattern, const char *number)
 
 /* ---- targets and extensions ------------------------------------------------------- */
 
-static const char *s_kind_names[] = {"ext", "queue", "ivr", "trunk", "conf", "vm"};
+static const char *s_kind_names[] = {"ext", "queue", "ivr", "trunk", "conf", "vm", "group"};
 #define S_NKINDS (int)(sizeof s_kind_names / sizeof s_kind_names[0])
 
 const char *cc_target_kind_name(cc_target_kind_t kind)
@@ -253,7 +253,8 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
     const char *colon = strchr(text, ':');
     if (!colon) {
         cc_errf(err, errlen,
-                "target '%s' is not kind:name (kinds: ext, queue, ivr, trunk, conf, vm)", text);
+                "target '%s' is not kind:name (kinds: ext, queue, ivr, trunk, conf, vm, group)",
+                text);
         return -1;
     }
     size_t klen = (size_t)(colon - text);
@@ -262,7 +263,8 @@ int cc_target_parse(const char *text, cc_target_kind_t *kind, char *name, size_t
         if (strlen(s_kind_names[k]) == klen && strncmp(text, s_kind_names[k], klen) == 0)
             found = k;
     if (found < 0) {
-        cc_errf(err, errlen, "unknown target kind '%.*s' (kinds: ext, queue, ivr, trunk, conf, vm)",
+        cc_errf(err, errlen,
+                "unknown target kind '%.*s' (kinds: ext, queue, ivr, trunk, conf, vm, group)",
                 (int)klen, text);
         return -1;
     }
@@ -348,7 +350,7 @@ int cc_dialplan_add(cc_dialplan_t *self, const cc_route_t *route)
         return -1;
     if (s_compile(route->pattern, &entry.pat, NULL, 0) != 0)
         return -1;
-    if ((unsigned)route->kind > CC_TARGET_VOICEMAIL || route->strip < 0 ||
+    if ((unsigned)route->kind > CC_TARGET_GROUP || route->strip < 0 ||
         memchr(route->target, '\0', sizeof route->target) == NULL ||
         memchr(route->prefix, '\0', sizeof route->prefix) == NULL)
         return -1;

@@ -34,8 +34,9 @@ typedef enum {
     CC_TARGET_QUEUE,
     CC_TARGET_IVR,
     CC_TARGET_TRUNK,
-    CC_TARGET_CONF,     /* a conference room (ivrd) */
-    CC_TARGET_VOICEMAIL /* a mailbox: leave a message (ivrd) */
+    CC_TARGET_CONF,      /* a conference room (ivrd) */
+    CC_TARGET_VOICEMAIL, /* a mailbox: leave a message (ivrd) */
+    CC_TARGET_GROUP      /* a ring group (sipproxy rings its members) */
 } cc_target_kind_t;
 
 typedef struct {

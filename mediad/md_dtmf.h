@@ -24,7 +24,8 @@
 
 typedef enum {
     MD_DTMF_RFC4733 = 0,
-    MD_DTMF_INBAND = 1
+    MD_DTMF_INBAND = 1,
+    MD_DTMF_INFO = 2 /* sent by the party's phone in SIP INFO, passed on by sipproxy */
 } md_dtmf_method_t;
 
 typedef struct {

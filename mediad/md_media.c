@@ -86,7 +86,9 @@ static void s_on_dtmf(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg)
 {
     md_media_t *self = arg;
     char digit[2] = {ev->digit, '\0'};
-    const char *method = ev->method == MD_DTMF_RFC4733 ? "rfc4733" : "inband";
+    const char *method = ev->method == MD_DTMF_RFC4733 ? "rfc4733"
+                         : ev->method == MD_DTMF_INFO  ? "info"
+                                                       : "inband";
     cc_log_call_saved_t saved; /* from the packet path */
     cc_log_enter_call(&saved, ep->call_id);
     if (!ev->end) {
@@ -223,6 +225,35 @@ static void s_on_dtmf_detect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, 
     cc_bus_reply(bus, req, NULL);
 }
 
+/* A key the party's phone sent in SIP INFO: pressed and released here, so that it takes
+ * the path of a detected key (barge-in, then media.dtmf) when detection is on for ep. */
+static void s_on_dtmf_inject(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
+                             void *arg)
+{
+    (void)cmd;
+    md_media_t *self = arg;
+    md_endpoint_t *ep = s_endpoint_arg(self, req, args);
+    if (!ep)
+        return;
+    const char *digit = json_string_value(json_object_get(args, "digit"));
+    if (!digit || strlen(digit) != 1 || !strchr("0123456789*#ABCD", digit[0])) {
+        cc_bus_reply_error(bus, req, "bad_args", "digit must be one of 0-9, *, #, A-D");
+        return;
+    }
+    json_int_t duration = json_integer_value(json_object_get(args, "duration_ms"));
+    if (duration <= 0 || duration > 10000)
+        duration = 100;
+    bool reported = md_rtp_dtmf_enabled(self->rtp, ep);
+    if (reported) {
+        md_dtmf_event_t ev = {.digit = digit[0], .method = MD_DTMF_INFO, .end = false};
+        s_on_dtmf(ep, &ev, self);
+        ev.end = true;
+        ev.duration_ms = (uint32_t)duration;
+        s_on_dtmf(ep, &ev, self);
+    }
+    cc_bus_reply(bus, req, json_pack("{s:b}", "reported", reported));
+}
+
 static void s_on_prompt_check(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
                               void *arg)
 {
@@ -285,9 +316,8 @@ md_media_t *md_media_new(cc_bus_t *bus, cc_loop_t *loop, md_core_t *core, md_rtp
         const char *name;
         cc_bus_command_fn *fn;
     } cmds[] = {
-        {"play.start", s_on_play_start},
-        {"play.stop", s_on_play_stop},
-        {"dtmf.detect", s_on_dtmf_detect},
+        {"play.start", s_on_play_start},     {"play.stop", s_on_play_stop},
+        {"dtmf.detect", s_on_dtmf_detect},   {"dtmf.inject", s_on_dtmf_inject},
         {"prompt.check", s_on_prompt_check},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {

@@ -504,22 +504,21 @@ static void s_controlled_ready(sp_call_t *c)
     sp_callctl_handover(c);
 }
 
-static void s_route(sp_call_t *c, const cc_route_t *route)
+static void s_route(sp_call_t *c, const cc_route_t *route_in)
 {
     sp_proxy_t *p = c->proxy;
-    bool controlled = sp_callctl_controlled(route->kind);
-    if (!controlled) {
+    cc_route_t taken = *route_in; /* DND and forwarding may send the call elsewhere */
+    const cc_route_t *route = &taken;
+    if (!sp_callctl_controlled(route->kind)) {
         c->att.id = ++p->connect_seq;
-        snprintf(c->answered_by, sizeof c->answered_by, "%s", route->target);
-        char label[80];
-        snprintf(label, sizeof label, "%s:%s", cc_target_kind_name(route->kind), route->target);
-        snprintf(c->att.fail_target, sizeof c->att.fail_target, "%s", label);
-        int code = sp_fork_resolve_route(c, route, c->callee, label);
+        int code = sp_forward_resolve(c, &taken, c->callee);
         if (code) {
-            sp_call_end(c, s_cause_of(code), 0);
+            sp_call_end(c, code == 486 ? SP_END_CALLEE_REJECT : s_cause_of(code),
+                        code == 486 ? 486 : 0);
             return;
         }
     }
+    bool controlled = sp_callctl_controlled(route->kind);
     const char *why = NULL;
     char *probe = c->offer ? sp_sdp_rewrite(c->offer, "0.0.0.0", 0, &c->offer_info, &why) : NULL;
     if (!probe) {
@@ -534,8 +533,8 @@ static void s_route(sp_call_t *c, const cc_route_t *route)
         c->eb.srtp = sp_srtp_offer(sp_fork_route_srtp(p, route));
     if (controlled) {
         snprintf(c->controller, sizeof c->controller, "%s", sp_callctl_controller(route->kind));
-        snprintf(c->answered_by, sizeof c->answered_by, "%s:%s", cc_target_kind_name(route->kind),
-                 route->target);
+        snprintf(c->answered_by, sizeof c->answered_by, "%.12s:%.63s",
+                 cc_target_kind_name(route->kind), route->target);
         c->a_codec = sp_sdp_codec(&c->offer_info);
         c->a_te = sp_sdp_te(&c->offer_info);
         sp_media_create(c, true, true, &c->offer_info, s_controlled_ready);
@@ -593,7 +592,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         snprintf(c->trunk, sizeof c->trunk, "%s", trunk_in->name);
     c->srtp_a = user ? user->srtp : trunk_in ? trunk_in->srtp : SP_SRTP_OPTIONAL;
     c->offer = sp_call_body(sip);
-    char code[4], digits[4], agent[16];
+    char code[4], digits[24], agent[16];
     sp_monitor_mode_t mode;
     if (user && sp_monitor_match(c->callee, &mode, agent, sizeof agent)) {
         snprintf(c->direction, sizeof c->direction, "internal");
@@ -665,6 +664,9 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
         break;
     case nua_i_refer:
         sp_transfer_refer(c, leg, status, sip);
+        break;
+    case nua_i_info:
+        sp_info(c, leg, sip);
         break;
     case nua_i_invite: /* re-INVITE inside an existing dialog */
         sp_reinvite(c, leg, sip);

@@ -5,6 +5,7 @@
 #ifndef SP_CALL_H
 #define SP_CALL_H
 
+#include "sp_divert.h"
 #include "sp_sofia.h"
 
 #define SP_MAX_LEGS 32
@@ -89,12 +90,14 @@ struct sp_call {
     cc_target_kind_t route_kind;
     char route_target[64];
     char controller[16]; /* "ivrd", "acdd": who drives the call; "" for direct calls */
-    char feature[4], feature_digits[4]; /* a dialled feature code (*45 ...): "45", "1" */
-    char reason[128];                   /* overrides the outcome's reason when set */
-    int screen_code;        /* refused by screening (sp_screen.c): its final status, 486 or 403 */
-    char divert_reason[16]; /* why a call was sent on to vm:/another target: "busy" ... */
-    char invite_key[200];   /* the caller's INVITE in sp_dedup ("" for originated calls) */
-    char *offer;            /* the caller's SDP offer (or our own for call.originate) */
+    char feature[4], feature_digits[24]; /* a dialled feature code (*45 ...): "45", "1" */
+    char reason[128];                    /* overrides the outcome's reason when set */
+    int screen_code;          /* refused by screening (sp_screen.c): its final status, 486 or 403 */
+    char divert_reason[16];   /* why a call was sent on to vm:/another target: "busy" ... */
+    sp_divert_state_t divert; /* extensions rung and diversions made (sp_forward.c) */
+    char ringing_ext[16];     /* the extension the direct attempt rings, "" otherwise */
+    char invite_key[200];     /* the caller's INVITE in sp_dedup ("" for originated calls) */
+    char *offer;              /* the caller's SDP offer (or our own for call.originate) */
     sp_sdp_info_t offer_info;
     int a_codec, a_te;       /* what leg A speaks once answered by sipproxy */
     sp_srtp_policy_t srtp_a; /* the caller's (user's or trunk's) SRTP policy */
@@ -246,6 +249,22 @@ const cc_route_t *sp_screen_reroute(sp_call_t *c, const cc_route_t *route, cc_ro
 bool sp_screen_refuse(sp_call_t *c, const sip_t *sip, const sp_user_t *user,
                       const cc_route_t *route);
 void sp_screen_media_event(sp_call_t *c, const char *type);
+
+/* sp_forward.c */
+/* A direct call's route (not a controlled kind) through DND and forwarding, resolved into
+ * c->att's dials; r becomes the route finally taken (a vm: diversion leaves a controlled
+ * kind, nothing resolved). 0, or the SIP code of why nothing can be rung. */
+int sp_forward_resolve(sp_call_t *c, cc_route_t *r, const char *number);
+/* Ringing the extension failed with code (486 busy, 408 no answer, others unavailable):
+ * true when the call went on to a forwarding target (or ended trying). */
+bool sp_forward_failed(sp_call_t *c, int code);
+/* c dialled a feature code: *78 and *79 DND on/off, *72<number> and *73 forward always on/off are
+ * stored (pbx_user_settings, through sp_db): 1 done, -1 refused, 0 not one of these. */
+int sp_forward_feature(sp_call_t *c);
+
+/* sp_info.c */
+/* An INFO in a leg's dialog: a key (200, passed to mediad) or 415/400. */
+void sp_info(sp_call_t *c, struct sp_leg *leg, const sip_t *sip);
 
 /* sp_feature.c */
 /* "*45", "*46", "*471", "*48" -> code "45".., digits "" or the pause reason digit. */

@@ -18,14 +18,17 @@ typedef enum {
     S_OP_UPSERT,
     S_OP_DELETE,
     S_OP_DELETE_ALL,
-    S_OP_AUDIT
+    S_OP_AUDIT,
+    S_OP_DND,       /* c.ext, value "t"/"f" */
+    S_OP_FWD_ALWAYS /* c.ext, value the target or "" (off) */
 } s_op_kind_t;
 
 typedef struct s_op {
     struct s_op *next;
     s_op_kind_t kind;
     sp_contact_t c;
-    sp_audit_t a; /* S_OP_AUDIT */
+    sp_audit_t a;   /* S_OP_AUDIT */
+    char value[64]; /* S_OP_DND, S_OP_FWD_ALWAYS */
 } s_op_t;
 
 struct sp_db {
@@ -84,6 +87,22 @@ static const char *S_SQL_DELETE_ALL = "DELETE FROM sip_contacts WHERE ext = $1";
 static const char *S_SQL_AUDIT =
     "INSERT INTO web_audit (at, actor, role, action, target, detail, address, result) "
     "VALUES (now(), $1, nullif($2, ''), $3, $4, $5::jsonb, $6, $7)";
+/* per-extension DND and forwarding (sp_divert), and what the phone's feature codes set */
+static const char *S_SQL_DIVERT =
+    "SELECT ext, dnd, coalesce(fwd_always, ''), coalesce(fwd_busy, ''), "
+    "coalesce(fwd_noanswer, ''), coalesce(fwd_unavailable, ''), ring_time_s, "
+    "coalesce(followme, '') FROM pbx_user_settings";
+static const char *S_SQL_GROUPS =
+    "SELECT name, mode, array_to_string(members, ','), ring_s, coalesce(fallback, '') "
+    "FROM ring_groups";
+static const char *S_SQL_SET_DND =
+    "INSERT INTO pbx_user_settings (ext, dnd) SELECT $1, $2::boolean "
+    "WHERE EXISTS (SELECT 1 FROM sip_users WHERE ext = $1) "
+    "ON CONFLICT (ext) DO UPDATE SET dnd = EXCLUDED.dnd, updated_at = now()";
+static const char *S_SQL_SET_FWD_ALWAYS =
+    "INSERT INTO pbx_user_settings (ext, fwd_always) SELECT $1, nullif($2, '') "
+    "WHERE EXISTS (SELECT 1 FROM sip_users WHERE ext = $1) "
+    "ON CONFLICT (ext) DO UPDATE SET fwd_always = EXCLUDED.fwd_always, updated_at = now()";
 static const char *S_SQL_EXPIRE = "DELETE FROM sip_contacts WHERE expires_at < now()";
 
 static void s_copy(char *dst, size_t len, const char *src)
@@ -165,6 +184,67 @@ static int s_load_dialplan(cc_pg_t *pg, cc_dialplan_t *dp)
         if (cc_dialplan_add(dp, &route) != 0)
             cc_warn("sip.dialplan_skipped", "id=%ld pattern=%s reason=invalid", route.id,
                     cc_logq(route.pattern));
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int s_load_divert(cc_pg_t *pg, sp_directory_t *dir)
+{
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_DIVERT, 0, NULL);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sp_divert_settings_t d = {0};
+        d.dnd = PQgetvalue(r, i, 1)[0] == 't';
+        for (int k = 0; k < SP_DIVERT_NCONDS; k++) {
+            const char *t = PQgetvalue(r, i, 2 + k);
+            if (t[0] && !sp_divert_target_ok(t))
+                cc_warn("sip.forward_skipped", "ext=%s target=%s", cc_logq(PQgetvalue(r, i, 0)),
+                        cc_logq(t));
+            else
+                s_copy(d.fwd[k], sizeof d.fwd[k], t);
+        }
+        d.ring_time_s = atoi(PQgetvalue(r, i, 6));
+        char why[128];
+        if (sp_divert_followme_parse(PQgetvalue(r, i, 7), d.followme, &d.nfollowme, why,
+                                     sizeof why) != 0) {
+            cc_warn("sip.followme_skipped", "ext=%s reason=%s", cc_logq(PQgetvalue(r, i, 0)),
+                    cc_logq(why));
+            d.nfollowme = 0;
+        }
+        sp_directory_set_divert(dir, PQgetvalue(r, i, 0), &d);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Ring groups as divert settings under "group:NAME": members as steps, fallback as the
+ * no-answer target. */
+static int s_load_groups(cc_pg_t *pg, sp_directory_t *dir)
+{
+    PGresult *r = cc_pg_exec_params(pg, S_SQL_GROUPS, 0, NULL);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sp_divert_settings_t g = {.group = true};
+        const char *mode = PQgetvalue(r, i, 1);
+        g.all = strcmp(mode, "all") == 0;
+        g.hunt = strcmp(mode, "hunt") == 0;
+        int ring = atoi(PQgetvalue(r, i, 3));
+        char members[256];
+        s_copy(members, sizeof members, PQgetvalue(r, i, 2));
+        for (char *save = NULL, *m = strtok_r(members, ",", &save);
+             m && g.nfollowme < SP_DIVERT_MAX_STEPS; m = strtok_r(NULL, ",", &save)) {
+            snprintf(g.followme[g.nfollowme].target, sizeof g.followme[0].target, "ext:%.15s", m);
+            g.followme[g.nfollowme++].ring_s = ring;
+        }
+        const char *fb = PQgetvalue(r, i, 4);
+        if (sp_divert_target_ok(fb))
+            s_copy(g.fwd[SP_DIVERT_NOANSWER], sizeof g.fwd[0], fb);
+        char key[80];
+        snprintf(key, sizeof key, "group:%.60s", PQgetvalue(r, i, 0));
+        sp_directory_set_divert(dir, key, &g);
     }
     PQclear(r);
     return 0;
@@ -275,7 +355,8 @@ sp_directory_t *sp_db_load_directory(cc_pg_t *pg, const char *realm)
         return NULL;
     }
     if (s_load_users(pg, realm, dir, dp) || s_load_trunks(pg, dir) || s_load_dialplan(pg, dp) ||
-        s_load_monitor_acl(pg, dir) || s_load_screen(pg, realm, dir)) {
+        s_load_monitor_acl(pg, dir) || s_load_screen(pg, realm, dir) || s_load_divert(pg, dir) ||
+        s_load_groups(pg, dir)) {
         cc_error("sip.directory_load_failed", "error=%s", cc_logq(cc_pg_error(pg)));
         cc_dialplan_destroy(&dp);
         sp_directory_destroy(&dir);
@@ -342,6 +423,18 @@ static void s_exec_op(cc_pg_t *pg, const s_op_t *op)
                     cc_logq(cc_pg_error(pg)));
         PQclear(cc_pg_exec_params(
             pg, r ? "RELEASE SAVEPOINT sp_audit" : "ROLLBACK TO SAVEPOINT sp_audit", 0, NULL));
+        PQclear(r);
+        return;
+    } else if (op->kind == S_OP_DND || op->kind == S_OP_FWD_ALWAYS) {
+        const char *p[] = {op->c.ext, op->value};
+        PQclear(cc_pg_exec_params(pg, "SAVEPOINT sp_setting", 0, NULL));
+        r = cc_pg_exec_params(pg, op->kind == S_OP_DND ? S_SQL_SET_DND : S_SQL_SET_FWD_ALWAYS, 2,
+                              p);
+        if (!r)
+            cc_warn("sip.setting_write_failed", "ext=%s error=%s", op->c.ext,
+                    cc_logq(cc_pg_error(pg)));
+        PQclear(cc_pg_exec_params(
+            pg, r ? "RELEASE SAVEPOINT sp_setting" : "ROLLBACK TO SAVEPOINT sp_setting", 0, NULL));
         PQclear(r);
         return;
     } else if (op->kind == S_OP_DELETE) {
@@ -642,4 +735,36 @@ void sp_db_contact_delete(sp_db_t *self, const char *ext, const char *uri)
 void sp_db_audit(sp_db_t *self, const sp_audit_t *a)
 {
     s_queue(self, S_OP_AUDIT, NULL, a);
+}
+
+static void s_queue_setting(sp_db_t *self, s_op_kind_t kind, const char *ext, const char *value)
+{
+    s_op_t *op = calloc(1, sizeof *op);
+    if (!op) {
+        cc_warn("sip.db_write_dropped", "what=setting ext=%s reason=oom", cc_logq(ext));
+        return;
+    }
+    op->kind = kind;
+    snprintf(op->c.ext, sizeof op->c.ext, "%s", ext);
+    snprintf(op->value, sizeof op->value, "%s", value);
+    pthread_mutex_lock(&self->lock);
+    bool was_empty = !self->head;
+    if (self->tail)
+        self->tail->next = op;
+    else
+        self->head = op;
+    self->tail = op;
+    pthread_mutex_unlock(&self->lock);
+    if (was_empty)
+        cc_pg_worker_wake(self->worker);
+}
+
+void sp_db_set_dnd(sp_db_t *self, const char *ext, bool on)
+{
+    s_queue_setting(self, S_OP_DND, ext, on ? "t" : "f");
+}
+
+void sp_db_set_forward_always(sp_db_t *self, const char *ext, const char *target)
+{
+    s_queue_setting(self, S_OP_FWD_ALWAYS, ext, target ? target : "");
 }

@@ -43,4 +43,9 @@ typedef struct {
 } sp_audit_t;
 void sp_db_audit(sp_db_t *self, const sp_audit_t *a);
 
+/* What the phone's feature codes change in pbx_user_settings, written behind like the
+ * contacts; the NOTIFY that follows reloads the directory. target NULL/"": off. */
+void sp_db_set_dnd(sp_db_t *self, const char *ext, bool on);
+void sp_db_set_forward_always(sp_db_t *self, const char *ext, const char *target);
+
 #endif

@@ -15,7 +15,9 @@ struct sp_directory {
     cc_dialplan_t *dialplan;
     sp_monitor_acl_t *monitor_acl;
     cc_screen_t *screen;
-    cc_map_t *music; /* ext -> its music on hold (owned strings); NULL until one is set */
+    cc_map_t *music;  /* ext -> its music on hold (owned strings); NULL until one is set */
+    cc_map_t *divert; /* ext or group:NAME -> sp_divert_settings_t (owned) */
+    cc_map_t *turns;  /* group:NAME -> unsigned calls so far (owned) */
 };
 
 sp_directory_t *sp_directory_new(void)
@@ -26,7 +28,11 @@ sp_directory_t *sp_directory_new(void)
     self->dialplan = cc_dialplan_new();
     self->users = cc_map_new(free);
     self->monitor_acl = sp_monitor_acl_new();
-    if (!self->dialplan || !self->users || !self->monitor_acl) {
+    self->divert = cc_map_new(free);
+    self->turns = cc_map_new(free);
+    if (!self->dialplan || !self->users || !self->monitor_acl || !self->divert || !self->turns) {
+        cc_map_destroy(&self->divert);
+        cc_map_destroy(&self->turns);
         sp_monitor_acl_destroy(&self->monitor_acl);
         cc_dialplan_destroy(&self->dialplan);
         cc_map_destroy(&self->users);
@@ -42,6 +48,8 @@ void sp_directory_destroy(sp_directory_t **self_p)
         return;
     sp_directory_t *self = *self_p;
     cc_map_destroy(&self->users);
+    cc_map_destroy(&self->divert);
+    cc_map_destroy(&self->turns);
     free(self->trunks);
     cc_dialplan_destroy(&self->dialplan);
     sp_monitor_acl_destroy(&self->monitor_acl);
@@ -168,7 +176,44 @@ int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const cha
     return 0;
 }
 
+int sp_directory_set_divert(sp_directory_t *self, const char *ext,
+                            const sp_divert_settings_t *settings)
+{
+    sp_divert_settings_t *known = cc_map_get(self->divert, ext);
+    if (known) {
+        *known = *settings;
+        return 0;
+    }
+    sp_divert_settings_t *copy = malloc(sizeof *copy);
+    if (!copy)
+        return -1;
+    *copy = *settings;
+    if (cc_map_put(self->divert, ext, copy) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
 const char *sp_directory_user_music(const sp_directory_t *self, const char *ext)
 {
     return self->music && ext ? cc_map_get(self->music, ext) : NULL;
+}
+
+const sp_divert_settings_t *sp_directory_divert(const sp_directory_t *self, const char *ext)
+{
+    return ext ? cc_map_get(self->divert, ext) : NULL;
+}
+
+unsigned sp_directory_group_turn(sp_directory_t *self, const char *key)
+{
+    unsigned *n = cc_map_get(self->turns, key);
+    if (!n) {
+        n = calloc(1, sizeof *n);
+        if (!n || cc_map_put(self->turns, key, n) != 0) {
+            free(n);
+            return 0;
+        }
+    }
+    return (*n)++;
 }

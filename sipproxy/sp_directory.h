@@ -10,6 +10,7 @@
 #include "cc_dialplan.h"
 #include "cc_screen.h"
 #include "sp_digest.h"
+#include "sp_divert.h"
 #include "sp_monitor_acl.h"
 #include "sp_srtp.h"
 #include "sp_tls_policy.h"
@@ -62,6 +63,14 @@ void sp_directory_set_screen(sp_directory_t *self, cc_screen_t **screen_p);
 int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const char *music);
 const char *sp_directory_user_music(const sp_directory_t *self, const char *ext);
 const cc_screen_t *sp_directory_screen(const sp_directory_t *self);
+
+/* Per-extension DND/forwarding (pbx_user_settings); NULL when the extension has none. */
+int sp_directory_set_divert(sp_directory_t *self, const char *ext,
+                            const sp_divert_settings_t *settings);
+const sp_divert_settings_t *sp_directory_divert(const sp_directory_t *self, const char *ext);
+/* Ring group key ("group:NAME"): how many calls it had (then one more). The one counter a
+ * snapshot keeps: hunt groups start over at member 0 after a reload. */
+unsigned sp_directory_group_turn(sp_directory_t *self, const char *key);
 
 size_t sp_directory_user_count(const sp_directory_t *self);
 size_t sp_directory_trunk_count(const sp_directory_t *self);

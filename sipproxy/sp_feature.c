@@ -1,6 +1,7 @@
 /* sp_feature.c - feature codes dialled from a phone (*45 log in, *46 log out, *47[digit]
  * pause, *48 ready; *33 three-way, sp_threeway.c's; *97 own mailbox, *98 any mailbox,
- * handed to ivrd's voicemail menu like a controlled call), checked before the dialplan:
+ * handed to ivrd's voicemail menu like a controlled call; *78 and *79 DND on/off, *72<number>
+ * and *73 forward always on/off, sp_forward.c's), checked before the dialplan:
  * sipproxy answers, asks acdd
  * (agent.feature), plays the prompt acdd names (or the configured ok/failed prompt) and
  * hangs up when it has played. Mid-call codes (*1, *2, ...) are DTMF, not dialled
@@ -26,9 +27,15 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
     char c[3] = {dialled[1], dialled[2], '\0'};
     const char *rest = dialled + 3;
     bool known = !strcmp(c, "45") || !strcmp(c, "46") || !strcmp(c, "47") || !strcmp(c, "48") ||
-                 !strcmp(c, "33") || !strcmp(c, "97") || !strcmp(c, "98");
+                 !strcmp(c, "33") || !strcmp(c, "97") || !strcmp(c, "98") || !strcmp(c, "78") ||
+                 !strcmp(c, "79") || !strcmp(c, "72") || !strcmp(c, "73");
     size_t n = strlen(rest);
-    if (!known || n > (strcmp(c, "47") == 0 ? 1u : 0u))
+    bool fwd = strcmp(c, "72") == 0; /* *72 and the number to forward to */
+    if (!known ||
+        n > (fwd                    ? 20u
+             : strcmp(c, "47") == 0 ? 1u
+                                    : 0u) ||
+        (fwd && n < 2) || n >= digitslen)
         return false;
     for (const char *p = rest; *p; p++)
         if (!isdigit((unsigned char)*p))
@@ -93,6 +100,13 @@ static void s_ready(sp_call_t *c)
         c->att.timer = su_timer_create(su_root_task(c->proxy->root), 1000);
     if (c->att.timer)
         su_timer_set_interval(c->att.timer, s_on_timeout, c, S_FEATURE_MAX_MS);
+    int fwd = sp_forward_feature(c); /* DND and forwarding: sipproxy's own too */
+    if (fwd != 0) {
+        snprintf(c->reason, sizeof c->reason, "feature code *%s %s", c->feature,
+                 fwd > 0 ? "done" : "failed");
+        s_play(c, fwd > 0 ? c->proxy->set.feature_ok_prompt : c->proxy->set.feature_failed_prompt);
+        return;
+    }
     if (strcmp(c->feature, "33") == 0) { /* three-way: sipproxy's own, not the ACD's */
         bool ok = sp_threeway_merge(c) == 0;
         snprintf(c->reason, sizeof c->reason, "feature code *33 %s", ok ? "done" : "failed");

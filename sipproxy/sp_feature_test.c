@@ -13,7 +13,7 @@ bool sp_feature_match(const char *dialled, char *code, size_t codelen, char *dig
 
 CC_TEST(feature_codes_recognised)
 {
-    char code[4], digits[4];
+    char code[4], digits[24];
     CC_CHECK(sp_feature_match("*45", code, sizeof code, digits, sizeof digits));
     CC_CHECK_STR(code, "45");
     CC_CHECK_STR(digits, "");
@@ -35,6 +35,20 @@ CC_TEST(feature_codes_recognised)
     CC_CHECK(!sp_feature_match("*971", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("45", code, sizeof code, digits, sizeof digits));
     CC_CHECK(!sp_feature_match("*47#", code, sizeof code, digits, sizeof digits));
+    /* DND and forwarding */
+    CC_CHECK(sp_feature_match("*78", code, sizeof code, digits, sizeof digits));
+    CC_CHECK_STR(code, "78");
+    CC_CHECK(sp_feature_match("*79", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(sp_feature_match("*73", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(!sp_feature_match("*781", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(!sp_feature_match("*72", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(!sp_feature_match("*721", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(sp_feature_match("*721002", code, sizeof code, digits, sizeof digits));
+    CC_CHECK_STR(code, "72");
+    CC_CHECK_STR(digits, "1002");
+    CC_CHECK(
+        !sp_feature_match("*72123456789012345678901", code, sizeof code, digits, sizeof digits));
+    CC_CHECK(!sp_feature_match("*72100a", code, sizeof code, digits, sizeof digits));
 }
 
 CC_TEST(mwi_message_summary_body)

@@ -167,7 +167,10 @@ static void s_on_timeout(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
         return;
     cc_log_set_call(c->id);
     cc_info("call.ring_timeout", "connect_id=%d", c->att.id);
-    if (!c->att.from_controller && !c->att.originate && !c->att.transfer)
+    if (!c->att.from_controller && !c->att.originate && !c->att.transfer &&
+        (c->ringing_ext[0] || c->divert.fm_active)) {
+        sp_fork_cancel(c, 408); /* on to the no-answer target, or ends as before */
+    } else if (!c->att.from_controller && !c->att.originate && !c->att.transfer)
         sp_call_end(c, SP_END_RING_TIMEOUT, 0);
     else
         sp_fork_cancel(c, 408);
@@ -284,7 +287,9 @@ void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause)
         return;
     }
     if (!att->from_controller && !att->originate) {
-        sp_call_end(c, cause, code);
+        if (sp_forward_failed(c, code))
+            return;
+        sp_call_end(c, cause, cause == SP_END_RING_TIMEOUT ? 0 : code);
         return;
     }
     sp_fork_publish_result(c, sp_connect_result(code), code, att->fail_target, 0);
@@ -427,7 +432,7 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
         c->a_codec = sp_sdp_codec(&info);
         c->a_te = sp_sdp_te(&info) ? sp_sdp_te(&info) : 101;
         c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_ANSWER);
-        if (c->controller[0])
+        if (c->controller[0] || c->divert.hops > 0) /* a group member, a forwarding target */
             snprintf(c->answered_by, sizeof c->answered_by, "%s", s_target_name(leg->target));
         sp_call_publish_answered(c, leg->contact);
     }

@@ -313,7 +313,6 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
                      sp_proxy_t *self, nua_handle_t *nh, struct sp_leg *leg, sip_t const *sip,
                      tagi_t tags[])
 {
-    (void)nua;
     switch (event) {
     case nua_i_register:
         s_on_register(self, nh, sip);
@@ -337,6 +336,14 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
         if (!leg) {
             sp_b2bua_incoming(self, nh, sip);
             cc_log_set_call(NULL); /* set once the INVITE became a call */
+            return;
+        }
+        break;
+    case nua_i_info: /* ours to answer (NUTAG_APPL_METHOD); calls take theirs (sp_info) */
+        if (!leg || leg == &sp_orphan_leg) {
+            nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(nua), TAG_END());
+            if (!leg)
+                nua_handle_destroy(nh);
             return;
         }
         break;
@@ -516,19 +523,20 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
         snprintf(self->plain_contact, sizeof self->plain_contact, "<sip:%s:%d>", settings->bind,
                  settings->sip_port);
     }
-    self->nua = nua_create(
-        self->root, s_nua_cb, self, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_ALLOW("REGISTER"),
-        NUTAG_APPL_METHOD("REGISTER"), NUTAG_ALLOW("SUBSCRIBE"), NUTAG_APPL_METHOD("SUBSCRIBE"),
-        SIPTAG_ALLOW_EVENTS_STR("message-summary"), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
-        NUTAG_ENABLEINVITE(1), NUTAG_SESSION_TIMER(0), NUTAG_EARLY_MEDIA(0),
-        SIPTAG_SUPPORTED_STR("replaces"), SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
-        NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768),
-        TAG_IF(settings->tls_port, NUTAG_SIPS_URL(sips)),
-        TAG_IF(settings->tls_port, TPTAG_CERTIFICATE(settings->tls_dir)),
-        TAG_IF(
-            settings->tls_port,
-            TPTAG_TLS_VERIFY_POLICY(settings->tls_verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE)),
-        TAG_END());
+    self->nua = nua_create(self->root, s_nua_cb, self, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
+                           NUTAG_ALLOW("REGISTER, INFO"), NUTAG_APPL_METHOD("REGISTER, INFO"),
+                           NUTAG_ALLOW("SUBSCRIBE"), NUTAG_APPL_METHOD("SUBSCRIBE"),
+                           SIPTAG_ALLOW_EVENTS_STR("message-summary"), NUTAG_AUTOANSWER(0),
+                           NUTAG_AUTOALERT(0), NUTAG_ENABLEINVITE(1), NUTAG_SESSION_TIMER(0),
+                           NUTAG_EARLY_MEDIA(0), SIPTAG_SUPPORTED_STR("replaces"),
+                           SIPTAG_USER_AGENT_STR("cc-sipproxy/" CC_VERSION),
+                           NTATAG_SIP_T1X64((unsigned)settings->t1x64_ms), NTATAG_MAXSIZE(32768),
+                           TAG_IF(settings->tls_port, NUTAG_SIPS_URL(sips)),
+                           TAG_IF(settings->tls_port, TPTAG_CERTIFICATE(settings->tls_dir)),
+                           TAG_IF(settings->tls_port,
+                                  TPTAG_TLS_VERIFY_POLICY(
+                                      settings->tls_verify ? TPTLS_VERIFY_OUT : TPTLS_VERIFY_NONE)),
+                           TAG_END());
     if (!self->nua) {
         cc_error("sip.bind_failed", "url=%s reason=%s", url,
                  cc_logq("nua_create failed (port in use or address not local?)"));
