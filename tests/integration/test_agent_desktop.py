@@ -27,6 +27,9 @@ from helpers.bus import bus_ok, wait_until
 from helpers.phones import Baresip
 from helpers.webclient import Browser, Http, browser_available, web_user
 
+# a browser page and its timing: alone, before the parallel part
+pytestmark = pytest.mark.serial
+
 PW = "pw-for-desk-1"
 ART = sm.REPO / "build" / "test-artifacts" / "desk"
 QUEUE, QUEUE_NUMBER, IVR_NUMBER = "support", "620", "7100"
