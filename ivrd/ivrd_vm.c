@@ -14,26 +14,21 @@
 #include "cc_log.h"
 #include "cc_map.h"
 #include "ivrd.h"
+#include "ivrd_leg.h"
 #include "vm_core.h"
 
 #define S_CMD_TIMEOUT_MS 3000
-#define S_REAP_MS 20000 /* hung up but no call.ended: forget the deposit anyway */
 
 typedef struct {
     ivrd_vm_t *owner;
-    cc_bus_owner_t requests;
-    char call_id[128];
+    ivrd_leg_t leg; /* call id, endpoint, requests, prompt, timers, hang-up */
     char caller[64], callee[64];
     char language[8];
-    int endpoint_id;
     vm_deposit_t core;
-    cc_bus_handle_t play_req;
-    json_int_t md_play, finished;
-    int timer_id, reap_timer;
     json_int_t mix_id;
     json_int_t rec_id;
     char rec_path[VM_PATH_MAX];
-    bool rec_starting, stop_wanted, stop_keep, stopped, hangup_sent, ended;
+    bool rec_starting, stop_wanted, stop_keep, stopped;
     int64_t duration_ms;
 } s_dep_t;
 
@@ -55,11 +50,6 @@ static cc_bus_t *s_bus(const ivrd_vm_t *self)
     return self->ivrd->daemon->bus;
 }
 
-static cc_loop_t *s_loop(const ivrd_vm_t *self)
-{
-    return self->ivrd->daemon->loop;
-}
-
 static int64_t s_now(const ivrd_vm_t *self)
 {
     return ivrd_now_ms(self->ivrd);
@@ -68,25 +58,12 @@ static int64_t s_now(const ivrd_vm_t *self)
 static cc_bus_handle_t s_request(s_dep_t *d, const char *target, const char *cmd, json_t *args,
                                  cc_bus_reply_fn *on_reply)
 {
-    cc_bus_handle_t h = cc_bus_request(s_bus(d->owner), on_reply ? &d->requests : NULL, target, cmd,
-                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? d : NULL);
-    if (!h)
-        cc_warn("vm.send_failed", "cmd=%s target=%s", cmd, target);
-    return h;
-}
-
-static void s_cancel(cc_loop_t *loop, int *timer_id)
-{
-    if (*timer_id > 0)
-        cc_loop_timer_cancel(loop, *timer_id);
-    *timer_id = 0;
+    return ivrd_leg_request(&d->leg, target, cmd, args, on_reply);
 }
 
 static void s_free(s_dep_t *d)
 {
-    cc_bus_owner_cancel(s_bus(d->owner), &d->requests);
-    s_cancel(s_loop(d->owner), &d->timer_id);
-    s_cancel(s_loop(d->owner), &d->reap_timer);
+    ivrd_leg_release(&d->leg);
     free(d);
 }
 
@@ -135,7 +112,7 @@ static void s_index(s_dep_t *d)
     char dur[24], rec[24];
     snprintf(dur, sizeof dur, "%lld", (long long)d->duration_ms);
     snprintf(rec, sizeof rec, "%lld", (long long)d->rec_id);
-    const char *p[] = {d->core.box.mailbox, d->call_id, d->caller, d->core.reason, dur, rec,
+    const char *p[] = {d->core.box.mailbox, d->leg.call_id, d->caller, d->core.reason, dur, rec,
                        d->rec_path};
     PGresult *res = cc_pg_exec_params(
         pg,
@@ -159,7 +136,7 @@ static void s_index(s_dep_t *d)
     cc_info("vm.message_left", "mailbox=%s message=%lld caller=%s duration_ms=%lld recording=%lld",
             cc_logq(d->core.box.mailbox), id, cc_logq(d->caller), (long long)d->duration_ms,
             (long long)d->rec_id);
-    ivrd_vm_publish(self, d->core.box.mailbox, d->call_id,
+    ivrd_vm_publish(self, d->core.box.mailbox, d->leg.call_id,
                     json_pack("{s:I, s:s, s:I}", "message_id", (json_int_t)id, "caller", d->caller,
                               "duration_ms", (json_int_t)d->duration_ms));
     ivrd_vmmail_kick(self->ivrd->vmmail);
@@ -207,16 +184,16 @@ static void s_on_mix_created(cc_bus_t *bus, int status, json_t *result, void *ar
         return;
     }
     d->mix_id = json_integer_value(json_object_get(result, "mix_id"));
-    if (d->stop_wanted || d->ended) {
+    if (d->stop_wanted || d->leg.ended) {
         s_request(d, "mediad", "mix.delete", json_pack("{s:I}", "mix_id", d->mix_id), NULL);
         d->mix_id = 0;
         return;
     }
     /* deaf: the caller hears nothing from the (empty) mix; its talk is measured */
-    s_request(
-        d, "mediad", "mix.join",
-        json_pack("{s:I, s:i, s:b}", "mix_id", d->mix_id, "endpoint_id", d->endpoint_id, "deaf", 1),
-        s_on_mix_joined);
+    s_request(d, "mediad", "mix.join",
+              json_pack("{s:I, s:i, s:b}", "mix_id", d->mix_id, "endpoint_id", d->leg.endpoint_id,
+                        "deaf", 1),
+              s_on_mix_joined);
 }
 
 static void s_record(s_dep_t *d)
@@ -225,12 +202,12 @@ static void s_record(s_dep_t *d)
     snprintf(callee, sizeof callee, "vm:%s", d->core.box.mailbox);
     d->rec_starting = true;
     if (!s_request(d, "recorderd", "rec.start",
-                   json_pack("{s:s, s:i, s:s, s:s}", "call_id", d->call_id, "caller_endpoint",
-                             d->endpoint_id, "caller", d->caller, "callee", callee),
+                   json_pack("{s:s, s:i, s:s, s:s}", "call_id", d->leg.call_id, "caller_endpoint",
+                             d->leg.endpoint_id, "caller", d->caller, "callee", callee),
                    s_on_rec_started))
         d->rec_starting = false;
     if (d->core.box.silence_ms > 0)
-        s_request(d, "mediad", "mix.create", json_pack("{s:s}", "call_id", d->call_id),
+        s_request(d, "mediad", "mix.create", json_pack("{s:s}", "call_id", d->leg.call_id),
                   s_on_mix_created);
 }
 
@@ -260,7 +237,7 @@ static void s_stop_now(s_dep_t *d)
         s_maybe_free(d);
         return;
     }
-    if (!s_request(d, "recorderd", "rec.stop", json_pack("{s:s}", "call_id", d->call_id),
+    if (!s_request(d, "recorderd", "rec.stop", json_pack("{s:s}", "call_id", d->leg.call_id),
                    s_on_rec_stopped))
         s_on_rec_stopped(NULL, -EIO, NULL, d);
 }
@@ -277,84 +254,30 @@ static void s_stop(s_dep_t *d, const vm_action_t *a)
     s_stop_now(d);
 }
 
-/* ---- playback ------------------------------------------------------------------------------ */
+/* ---- the leg's callbacks ------------------------------------------------------------------ */
 
-static void s_play_done(s_dep_t *d)
+static void s_leg_play_done(void *arg)
 {
-    unsigned play = d->core.play;
-    d->md_play = 0;
-    d->finished = 0;
-    vm_deposit_play_done(&d->core, play, s_now(d->owner), &d->owner->out);
+    s_dep_t *d = arg;
+    vm_deposit_play_done(&d->core, d->core.play, s_now(d->owner), &d->owner->out);
     s_apply(d);
 }
 
-static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+static void s_leg_timer(void *arg)
 {
-    (void)bus;
     s_dep_t *d = arg;
-    d->play_req = 0;
-    if (status != 0) {
-        cc_warn("vm.play_failed", "mailbox=%s error=%s", cc_logq(d->core.box.mailbox),
-                cc_logq(status == -EPROTO ? json_string_value(json_object_get(result, "message"))
-                                          : "no reply"));
-        s_play_done(d); /* go on as if played */
-        return;
-    }
-    d->md_play = json_integer_value(json_object_get(result, "play_id"));
-    if (d->md_play && d->finished == d->md_play)
-        s_play_done(d);
-}
-
-static void s_play(s_dep_t *d, const vm_action_t *a)
-{
-    if (d->play_req)
-        cc_bus_cancel(s_bus(d->owner), d->play_req);
-    json_t *prompts = json_array();
-    for (size_t i = 0; i < a->nprompts; i++)
-        json_array_append_new(prompts, json_string(a->prompts[i]));
-    d->md_play = 0;
-    d->finished = 0;
-    d->play_req = s_request(d, "mediad", "play.start",
-                            json_pack("{s:i, s:o, s:s}", "endpoint_id", d->endpoint_id, "prompts",
-                                      prompts, "language", d->language),
-                            s_on_play_reply);
-}
-
-/* ---- actions ------------------------------------------------------------------------------- */
-
-static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
-{
-    (void)loop, (void)timer_id;
-    s_dep_t *d = arg;
-    d->timer_id = 0;
-    cc_log_set_call(d->call_id);
     vm_deposit_timer(&d->core, s_now(d->owner), &d->owner->out);
     s_apply(d);
-    cc_log_set_call(NULL);
 }
 
-static void s_on_reap(cc_loop_t *loop, int timer_id, void *arg)
+static void s_leg_reaped(void *arg)
 {
-    (void)loop, (void)timer_id;
     s_dep_t *d = arg;
-    d->reap_timer = 0;
-    cc_log_set_call(d->call_id);
-    cc_warn("vm.deposit_reaped", "reason=\"no call.ended after hangup\"");
-    cc_map_delete(d->owner->by_call, d->call_id);
+    cc_map_delete(d->owner->by_call, d->leg.call_id);
     s_free(d);
-    cc_log_set_call(NULL);
 }
 
-static void s_hangup(s_dep_t *d, const char *reason)
-{
-    if (d->hangup_sent)
-        return;
-    d->hangup_sent = true;
-    s_request(d, "sipproxy", "call.hangup",
-              json_pack("{s:s, s:s}", "call_id", d->call_id, "reason", reason), NULL);
-    if (d->reap_timer <= 0)
-        d->reap_timer = cc_loop_timer_add(s_loop(d->owner), S_REAP_MS, 0, s_on_reap, d);
-}
+static const ivrd_leg_calls_t s_leg_calls = {s_leg_play_done, s_leg_timer, s_leg_reaped};
 
 static void s_apply(s_dep_t *d)
 {
@@ -365,15 +288,11 @@ static void s_apply(s_dep_t *d)
         const vm_action_t *a = &todo.a[i];
         switch (a->kind) {
         case VM_ACT_PLAY:
-            if (!d->ended)
-                s_play(d, a);
+            if (!d->leg.ended)
+                ivrd_leg_play(&d->leg, a->prompts, a->nprompts, d->language, -1);
             break;
         case VM_ACT_STOP_PLAY:
-            if (d->play_req)
-                cc_bus_cancel(s_bus(d->owner), d->play_req);
-            d->play_req = 0;
-            s_request(d, "mediad", "play.stop", json_pack("{s:i}", "endpoint_id", d->endpoint_id),
-                      NULL);
+            ivrd_leg_stop_play(&d->leg);
             break;
         case VM_ACT_RECORD:
             s_record(d);
@@ -381,18 +300,11 @@ static void s_apply(s_dep_t *d)
         case VM_ACT_STOP:
             s_stop(d, a);
             break;
-        case VM_ACT_TIMER: {
-            s_cancel(s_loop(d->owner), &d->timer_id);
-            if (a->at) {
-                int64_t delay = a->at - s_now(d->owner);
-                d->timer_id = cc_loop_timer_add(s_loop(d->owner), delay > 0 ? (uint64_t)delay : 0,
-                                                0, s_on_timer, d);
-            }
+        case VM_ACT_TIMER:
+            ivrd_leg_timer_at(&d->leg, a->at);
             break;
-        }
         case VM_ACT_HANGUP:
-            if (!d->ended)
-                s_hangup(d, a->reason);
+            ivrd_leg_hangup(&d->leg, a->reason);
             break;
         }
     }
@@ -401,11 +313,11 @@ static void s_apply(s_dep_t *d)
 /* Forgotten once the call has ended and the recording is closed and indexed. */
 static void s_maybe_free(s_dep_t *d)
 {
-    if (!d->ended || d->core.state != VM_D_DONE)
+    if (!d->leg.ended || d->core.state != VM_D_DONE)
         return;
     if (d->stop_wanted && !d->stopped)
         return;
-    cc_map_delete(d->owner->by_call, d->call_id);
+    cc_map_delete(d->owner->by_call, d->leg.call_id);
     s_free(d);
 }
 
@@ -448,14 +360,14 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
 {
     (void)bus, (void)result;
     s_dep_t *d = arg;
-    cc_log_set_call(d->call_id);
+    cc_log_set_call(d->leg.call_id);
     if (status != 0) {
         cc_warn("vm.answer_failed", "status=%d", status);
         vm_deposit_hangup(&d->core, s_now(d->owner), &d->owner->out);
         s_apply(d);
-        s_hangup(d, "voicemail: could not answer");
+        ivrd_leg_hangup(&d->leg, "voicemail: could not answer");
     } else {
-        s_request(d, "mediad", "dtmf.detect", json_pack("{s:i}", "endpoint_id", d->endpoint_id),
+        s_request(d, "mediad", "dtmf.detect", json_pack("{s:i}", "endpoint_id", d->leg.endpoint_id),
                   NULL);
         vm_deposit_answered(&d->core, s_now(d->owner), &d->owner->out);
         s_apply(d);
@@ -473,7 +385,7 @@ static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
     const char *caller = json_string_value(json_object_get(args, "caller"));
     const char *callee = json_string_value(json_object_get(args, "callee"));
     json_int_t endpoint = json_integer_value(json_object_get(args, "endpoint_id"));
-    if (strlen(call_id) >= sizeof(((s_dep_t *)0)->call_id) || strlen(mailbox) >= VM_NAME_MAX ||
+    if (strlen(call_id) >= sizeof(((ivrd_leg_t *)0)->call_id) || strlen(mailbox) >= VM_NAME_MAX ||
         !vm_reason_ok(reason) || endpoint <= 0) {
         cc_bus_reply_error(bus, req, "bad_args",
                            "call_id or mailbox too long, endpoint_id not positive, or reason not "
@@ -503,26 +415,26 @@ static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
         return;
     }
     d->owner = self;
-    snprintf(d->call_id, sizeof d->call_id, "%s", call_id);
+    ivrd_leg_init(&d->leg, self->ivrd, "vm", call_id, (int)endpoint, &s_leg_calls, d);
     snprintf(d->caller, sizeof d->caller, "%s", caller ? caller : "");
     snprintf(d->callee, sizeof d->callee, "%s", callee ? callee : "");
     snprintf(d->language, sizeof d->language, "%s", lang);
-    d->endpoint_id = (int)endpoint;
     vm_deposit_init(&d->core, &box, reason);
-    if (cc_map_insert(self->by_call, d->call_id, d) != 0) {
+    if (cc_map_insert(self->by_call, d->leg.call_id, d) != 0) {
         free(d);
         cc_bus_reply_error(bus, req, "internal", "out of memory");
         return;
     }
     self->deposits++;
     cc_bus_reply(bus, req, NULL);
-    cc_log_set_call(d->call_id);
+    cc_log_set_call(d->leg.call_id);
     cc_info("vm.deposit", "mailbox=%s reason=%s caller=%s", cc_logq(mailbox), reason,
             cc_logq(d->caller));
     char by[96];
     snprintf(by, sizeof by, "vm:%s", mailbox);
     s_request(d, "sipproxy", "call.answer",
-              json_pack("{s:s, s:s}", "call_id", d->call_id, "answered_by", by), s_on_answer_reply);
+              json_pack("{s:s, s:s}", "call_id", d->leg.call_id, "answered_by", by),
+              s_on_answer_reply);
     cc_log_set_call(NULL);
 }
 
@@ -533,16 +445,12 @@ static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     (void)bus;
     ivrd_vm_t *self = arg;
     s_dep_t *d = ev->call_id ? cc_map_get(self->by_call, ev->call_id) : NULL;
-    if (!d || d->ended ||
-        json_integer_value(json_object_get(ev->body, "endpoint_id")) != d->endpoint_id)
+    if (!d || !ivrd_leg_media_event_ours(&d->leg, ev))
         return;
-    cc_log_set_call(d->call_id);
+    cc_log_set_call(d->leg.call_id);
     if (strcmp(ev->type, "media.play_done") == 0) {
-        json_int_t id = json_integer_value(json_object_get(ev->body, "play_id"));
-        if (d->core.play && d->md_play == id)
-            s_play_done(d);
-        else if (d->core.play && d->md_play == 0 && d->play_req)
-            d->finished = id; /* the reply is on its way */
+        ivrd_leg_play_event(&d->leg, json_integer_value(json_object_get(ev->body, "play_id")),
+                            d->core.play != 0);
     } else if (strcmp(ev->type, "media.dtmf") == 0) {
         const char *digit = json_string_value(json_object_get(ev->body, "digit"));
         if (digit && digit[0]) {
@@ -562,11 +470,10 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     (void)bus;
     ivrd_vm_t *self = arg;
     s_dep_t *d = ev->call_id ? cc_map_get(self->by_call, ev->call_id) : NULL;
-    if (!d || strcmp(ev->type, "call.ended") != 0 || d->ended)
+    if (!d || strcmp(ev->type, "call.ended") != 0 || d->leg.ended)
         return;
-    cc_log_set_call(d->call_id);
-    d->ended = true;
-    s_cancel(s_loop(self), &d->reap_timer);
+    cc_log_set_call(d->leg.call_id);
+    ivrd_leg_ended(&d->leg);
     vm_deposit_hangup(&d->core, s_now(self), &self->out);
     s_apply(d);
     if (d->mix_id) {
@@ -635,12 +542,12 @@ void ivrd_vm_stop(ivrd_vm_t *self)
     cc_map_iter_t it = cc_map_iter(self->by_call);
     for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
         s_dep_t *d = cc_map_value(e);
-        cc_log_set_call(d->call_id);
+        cc_log_set_call(d->leg.call_id);
         if (d->core.state == VM_D_RECORDING && d->rec_id > 0)
             cc_bus_request(s_bus(self), NULL, "recorderd", "rec.stop",
-                           json_pack("{s:s}", "call_id", d->call_id), S_CMD_TIMEOUT_MS, NULL, NULL);
-        if (!d->ended)
-            s_hangup(d, "ivrd stopping");
+                           json_pack("{s:s}", "call_id", d->leg.call_id), S_CMD_TIMEOUT_MS, NULL,
+                           NULL);
+        ivrd_leg_hangup(&d->leg, "ivrd stopping");
     }
     cc_log_set_call(NULL);
 }

@@ -16,25 +16,19 @@
 #include "cc_map.h"
 #include "cc_throttle.h"
 #include "ivrd.h"
+#include "ivrd_leg.h"
 #include "vm_audio.h"
 #include "vm_menu.h"
 
-#define S_CMD_TIMEOUT_MS 3000
-#define S_REAP_MS 20000
 #define S_PIN_FAILS 5          /* wrong PINs per mailbox ... */
 #define S_PIN_WINDOW_MS 600000 /* ... in 10 minutes, then the box refuses PINs until then */
 
 typedef struct {
     ivrd_vmmenu_t *owner;
-    cc_bus_owner_t requests;
-    char call_id[128];
+    ivrd_leg_t leg; /* call id, endpoint, requests, prompt, timers, hang-up */
     char caller[64];
-    int endpoint_id;
+    char language[8]; /* the box's once known; before, the caller's own box's, or en */
     vm_menu_t core;
-    cc_bus_handle_t play_req;
-    json_int_t md_play, finished;
-    int timer_id, reap_timer;
-    bool hangup_sent, ended;
     char greeting[16]; /* the greeting being recorded ("": none) */
     char rec_path[VM_PATH_MAX];
     bool greet_keep, greet_stopping;
@@ -54,16 +48,6 @@ struct ivrd_vmmenu {
 
 static void s_apply(s_sess_t *s);
 
-static cc_bus_t *s_bus(const ivrd_vmmenu_t *self)
-{
-    return self->ivrd->daemon->bus;
-}
-
-static cc_loop_t *s_loop(const ivrd_vmmenu_t *self)
-{
-    return self->ivrd->daemon->loop;
-}
-
 static cc_pg_t *s_pg(const ivrd_vmmenu_t *self)
 {
     return self->ivrd->daemon->pg;
@@ -77,25 +61,12 @@ static int64_t s_now(const ivrd_vmmenu_t *self)
 static cc_bus_handle_t s_request(s_sess_t *s, const char *target, const char *cmd, json_t *args,
                                  cc_bus_reply_fn *on_reply)
 {
-    cc_bus_handle_t h = cc_bus_request(s_bus(s->owner), on_reply ? &s->requests : NULL, target, cmd,
-                                       args, S_CMD_TIMEOUT_MS, on_reply, on_reply ? s : NULL);
-    if (!h)
-        cc_warn("vm.send_failed", "cmd=%s target=%s", cmd, target);
-    return h;
-}
-
-static void s_cancel(cc_loop_t *loop, int *timer_id)
-{
-    if (*timer_id > 0)
-        cc_loop_timer_cancel(loop, *timer_id);
-    *timer_id = 0;
+    return ivrd_leg_request(&s->leg, target, cmd, args, on_reply);
 }
 
 static void s_free(s_sess_t *s)
 {
-    cc_bus_owner_cancel(s_bus(s->owner), &s->requests);
-    s_cancel(s_loop(s->owner), &s->timer_id);
-    s_cancel(s_loop(s->owner), &s->reap_timer);
+    ivrd_leg_release(&s->leg);
     free(s);
 }
 
@@ -103,7 +74,7 @@ static void s_forget(s_sess_t *s)
 {
     if (s->greet_stopping)
         return; /* freed when the greeting's recording is stopped */
-    cc_map_delete(s->owner->by_call, s->call_id);
+    cc_map_delete(s->owner->by_call, s->leg.call_id);
     s_free(s);
 }
 
@@ -114,10 +85,15 @@ static void s_lookup(s_sess_t *s, const char *box)
     const char *p[] = {box};
     PGresult *res = cc_pg_exec_params(
         s_pg(s->owner),
-        "SELECT pin_hash IS NOT NULL, pin_required FROM mailboxes WHERE mailbox = $1", 1, p);
+        "SELECT pin_hash IS NOT NULL, pin_required, language FROM mailboxes WHERE mailbox = $1", 1,
+        p);
     bool found = res && PQntuples(res) == 1;
     bool has_pin = found && PQgetvalue(res, 0, 0)[0] == 't';
     bool required = found && PQgetvalue(res, 0, 1)[0] == 't';
+    if (found) { /* the menu speaks the box's language from here on */
+        snprintf(s->language, sizeof s->language, "%s", PQgetvalue(res, 0, 2));
+        vm_menu_language(&s->core, s->language);
+    }
     if (!res)
         cc_error("vm.mailbox_read_failed", "mailbox=%s error=%s", cc_logq(box),
                  cc_logq(cc_pg_error(s_pg(s->owner))));
@@ -209,7 +185,7 @@ static void s_change(s_sess_t *s, const char *sql, int64_t id, const char *what)
         snprintf(path, sizeof path, "%s/msg-%s.wav", s->owner->dir, ids);
         remove(path); /* the playable copy; the recording follows its retention */
     }
-    ivrd_vm_publish(s->owner->vm, s->core.box, s->call_id, NULL);
+    ivrd_vm_publish(s->owner->vm, s->core.box, s->leg.call_id, NULL);
 }
 
 static void s_set_pin(s_sess_t *s, const char *pin)
@@ -277,7 +253,7 @@ static void s_on_greet_stopped(cc_bus_t *bus, int status, json_t *result, void *
     }
     s->greeting[0] = '\0';
     s->rec_path[0] = '\0';
-    if (s->ended)
+    if (s->leg.ended)
         s_forget(s);
 }
 
@@ -288,8 +264,8 @@ static void s_greet_start(s_sess_t *s, const char *kind)
     char callee[96];
     snprintf(callee, sizeof callee, "vm:%s:greeting", s->core.box);
     s_request(s, "recorderd", "rec.start",
-              json_pack("{s:s, s:i, s:s, s:s}", "call_id", s->call_id, "caller_endpoint",
-                        s->endpoint_id, "caller", s->caller, "callee", callee),
+              json_pack("{s:s, s:i, s:s, s:s}", "call_id", s->leg.call_id, "caller_endpoint",
+                        s->leg.endpoint_id, "caller", s->caller, "callee", callee),
               s_on_greet_started);
 }
 
@@ -299,86 +275,35 @@ static void s_greet_stop(s_sess_t *s, bool keep)
         return;
     s->greet_keep = keep;
     s->greet_stopping = true;
-    if (!s_request(s, "recorderd", "rec.stop", json_pack("{s:s}", "call_id", s->call_id),
+    if (!s_request(s, "recorderd", "rec.stop", json_pack("{s:s}", "call_id", s->leg.call_id),
                    s_on_greet_stopped)) {
         s->greet_stopping = false; /* the old greeting stays */
         s->greeting[0] = '\0';
     }
 }
 
-/* ---- playback and actions ---------------------------------------------------------------------- */
+/* ---- the leg's callbacks and the actions ----------------------------------------------------- */
 
-static void s_play_done(s_sess_t *s)
+static void s_leg_play_done(void *arg)
 {
-    unsigned play = s->core.play;
-    s->md_play = 0;
-    s->finished = 0;
-    vm_menu_play_done(&s->core, play, s_now(s->owner), &s->owner->out);
+    s_sess_t *s = arg;
+    vm_menu_play_done(&s->core, s->core.play, s_now(s->owner), &s->owner->out);
     s_apply(s);
 }
 
-static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+static void s_leg_timer(void *arg)
 {
-    (void)bus;
     s_sess_t *s = arg;
-    s->play_req = 0;
-    if (status != 0) {
-        cc_warn("vm.play_failed", "error=%s",
-                cc_logq(status == -EPROTO ? json_string_value(json_object_get(result, "message"))
-                                          : "no reply"));
-        s_play_done(s);
-        return;
-    }
-    s->md_play = json_integer_value(json_object_get(result, "play_id"));
-    if (s->md_play && s->finished == s->md_play)
-        s_play_done(s);
-}
-
-static void s_play(s_sess_t *s, const vm_menu_action_t *a)
-{
-    if (s->play_req)
-        cc_bus_cancel(s_bus(s->owner), s->play_req);
-    json_t *prompts = json_array();
-    for (size_t i = 0; i < a->nprompts; i++)
-        json_array_append_new(prompts, json_string(a->prompts[i]));
-    s->md_play = 0;
-    s->finished = 0;
-    s->play_req =
-        s_request(s, "mediad", "play.start",
-                  json_pack("{s:i, s:o, s:s, s:b}", "endpoint_id", s->endpoint_id, "prompts",
-                            prompts, "language", "en", "barge_in", a->barge_in),
-                  s_on_play_reply);
-}
-
-static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
-{
-    (void)loop, (void)timer_id;
-    s_sess_t *s = arg;
-    s->timer_id = 0;
-    cc_log_set_call(s->call_id);
     vm_menu_timer(&s->core, s_now(s->owner), &s->owner->out);
     s_apply(s);
-    cc_log_set_call(NULL);
 }
 
-static void s_on_reap(cc_loop_t *loop, int timer_id, void *arg)
+static void s_leg_reaped(void *arg)
 {
-    (void)loop, (void)timer_id;
-    s_sess_t *s = arg;
-    s->reap_timer = 0;
-    s->ended = true;
-    s_forget(s);
+    s_forget(arg);
 }
 
-static void s_hangup(s_sess_t *s, const char *reason)
-{
-    if (s->hangup_sent || s->ended)
-        return;
-    s->hangup_sent = true;
-    s_request(s, "sipproxy", "call.hangup",
-              json_pack("{s:s, s:s}", "call_id", s->call_id, "reason", reason), NULL);
-    s->reap_timer = cc_loop_timer_add(s_loop(s->owner), S_REAP_MS, 0, s_on_reap, s);
-}
+static const ivrd_leg_calls_t s_leg_calls = {s_leg_play_done, s_leg_timer, s_leg_reaped};
 
 static void s_apply(s_sess_t *s)
 {
@@ -390,16 +315,11 @@ static void s_apply(s_sess_t *s)
         const vm_menu_action_t *a = &todo.a[i];
         switch (a->kind) {
         case VM_MA_PLAY:
-            if (!s->ended)
-                s_play(s, a);
+            if (!s->leg.ended)
+                ivrd_leg_play(&s->leg, a->prompts, a->nprompts, s->language, a->barge_in);
             break;
         case VM_MA_TIMER:
-            s_cancel(s_loop(self), &s->timer_id);
-            if (a->at) {
-                int64_t delay = a->at - s_now(self);
-                s->timer_id = cc_loop_timer_add(s_loop(self), delay > 0 ? (uint64_t)delay : 0, 0,
-                                                s_on_timer, s);
-            }
+            ivrd_leg_timer_at(&s->leg, a->at);
             break;
         case VM_MA_LOOKUP:
             s_lookup(s, a->box);
@@ -430,12 +350,28 @@ static void s_apply(s_sess_t *s)
             s_greet_stop(s, a->keep);
             break;
         case VM_MA_HANGUP:
-            s_hangup(s, a->digits ? a->digits : "voicemail menu");
+            ivrd_leg_hangup(&s->leg, a->digits ? a->digits : "voicemail menu");
             break;
         }
         if (self->out.n) /* what the answer asked for, in order */
             s_apply(s);
     }
+}
+
+/* Before a box is chosen (*98), the menu speaks the language of the caller's own mailbox,
+ * if the caller has one. */
+static void s_caller_language(ivrd_vmmenu_t *self, const char *caller, char *lang, size_t len)
+{
+    snprintf(lang, len, "en");
+    if (!caller || !caller[0])
+        return;
+    const char *p[] = {caller};
+    PGresult *res =
+        cc_pg_exec_params(s_pg(self), "SELECT language FROM mailboxes WHERE mailbox = $1", 1, p);
+    if (res && PQntuples(res) == 1)
+        snprintf(lang, len, "%s", PQgetvalue(res, 0, 0));
+    if (res)
+        PQclear(res);
 }
 
 /* ---- vm.menu --------------------------------------------------------------------------------- */
@@ -446,13 +382,15 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
     s_sess_t *s = arg;
     if (status != 0) {
         cc_warn("vm.answer_failed", "status=%d", status);
-        s_hangup(s, "voicemail menu: could not answer");
+        ivrd_leg_hangup(&s->leg, "voicemail menu: could not answer");
         return;
     }
-    s_request(s, "mediad", "dtmf.detect", json_pack("{s:i}", "endpoint_id", s->endpoint_id), NULL);
+    s_request(s, "mediad", "dtmf.detect", json_pack("{s:i}", "endpoint_id", s->leg.endpoint_id),
+              NULL);
     char box[VM_NAME_MAX]; /* vm_menu_start clears the core it is kept in */
     snprintf(box, sizeof box, "%s", s->core.box);
     vm_menu_start(&s->core, s->core.own, box, s_now(s->owner), &s->owner->out);
+    vm_menu_language(&s->core, s->language);
     s_apply(s);
 }
 
@@ -466,7 +404,7 @@ static void s_on_menu(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     json_int_t endpoint = json_integer_value(json_object_get(args, "endpoint_id"));
     if (!box)
         box = "";
-    if (strlen(call_id) >= sizeof(((s_sess_t *)0)->call_id) || strlen(box) >= VM_NAME_MAX ||
+    if (strlen(call_id) >= sizeof(((ivrd_leg_t *)0)->call_id) || strlen(box) >= VM_NAME_MAX ||
         endpoint <= 0) {
         cc_bus_reply_error(bus, req, "bad_args", "call_id or mailbox too long, or bad endpoint_id");
         return;
@@ -481,12 +419,12 @@ static void s_on_menu(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         return;
     }
     s->owner = self;
-    snprintf(s->call_id, sizeof s->call_id, "%s", call_id);
+    ivrd_leg_init(&s->leg, self->ivrd, "vm-menu", call_id, (int)endpoint, &s_leg_calls, s);
+    s_caller_language(self, caller, s->language, sizeof s->language);
     snprintf(s->caller, sizeof s->caller, "%s", caller ? caller : "");
-    s->endpoint_id = (int)endpoint;
     s->core.own = box[0] != '\0';
     snprintf(s->core.box, sizeof s->core.box, "%s", box);
-    if (cc_map_insert(self->by_call, s->call_id, s) != 0) {
+    if (cc_map_insert(self->by_call, s->leg.call_id, s) != 0) {
         free(s);
         cc_bus_reply_error(bus, req, "internal", "out of memory");
         return;
@@ -496,7 +434,7 @@ static void s_on_menu(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     cc_info("vm.menu", "mailbox=%s caller=%s", cc_logq(box[0] ? box : "(asked)"),
             cc_logq(s->caller));
     s_request(s, "sipproxy", "call.answer",
-              json_pack("{s:s, s:s}", "call_id", s->call_id, "answered_by", "vm:menu"),
+              json_pack("{s:s, s:s}", "call_id", s->leg.call_id, "answered_by", "vm:menu"),
               s_on_answer_reply);
 }
 
@@ -505,16 +443,12 @@ static void s_on_media(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     (void)bus;
     ivrd_vmmenu_t *self = arg;
     s_sess_t *s = ev->call_id ? cc_map_get(self->by_call, ev->call_id) : NULL;
-    if (!s || s->ended ||
-        json_integer_value(json_object_get(ev->body, "endpoint_id")) != s->endpoint_id)
+    if (!s || !ivrd_leg_media_event_ours(&s->leg, ev))
         return;
-    cc_log_set_call(s->call_id);
+    cc_log_set_call(s->leg.call_id);
     if (strcmp(ev->type, "media.play_done") == 0) {
-        json_int_t id = json_integer_value(json_object_get(ev->body, "play_id"));
-        if (s->core.play && s->md_play == id)
-            s_play_done(s);
-        else if (s->core.play && s->md_play == 0 && s->play_req)
-            s->finished = id;
+        ivrd_leg_play_event(&s->leg, json_integer_value(json_object_get(ev->body, "play_id")),
+                            s->core.play != 0);
     } else if (strcmp(ev->type, "media.dtmf") == 0) {
         const char *digit = json_string_value(json_object_get(ev->body, "digit"));
         if (digit && digit[0]) {
@@ -530,10 +464,10 @@ static void s_on_call(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     (void)bus;
     ivrd_vmmenu_t *self = arg;
     s_sess_t *s = ev->call_id ? cc_map_get(self->by_call, ev->call_id) : NULL;
-    if (!s || strcmp(ev->type, "call.ended") != 0 || s->ended)
+    if (!s || strcmp(ev->type, "call.ended") != 0 || s->leg.ended)
         return;
-    cc_log_set_call(s->call_id);
-    s->ended = true;
+    cc_log_set_call(s->leg.call_id);
+    ivrd_leg_ended(&s->leg);
     vm_menu_hangup(&s->core, &self->out);
     s_apply(s);
     s_forget(s);
@@ -571,8 +505,8 @@ void ivrd_vmmenu_stop(ivrd_vmmenu_t *self)
     cc_map_iter_t it = cc_map_iter(self->by_call);
     for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
         s_sess_t *s = cc_map_value(e);
-        cc_log_set_call(s->call_id);
-        s_hangup(s, "ivrd stopping");
+        cc_log_set_call(s->leg.call_id);
+        ivrd_leg_hangup(&s->leg, "ivrd stopping");
     }
     cc_log_set_call(NULL);
 }

@@ -1,6 +1,8 @@
 /* vm_menu.c - the mailbox menu by phone (see vm_menu.h). Pure: no I/O, time passed in. */
 #include "vm_menu.h"
 
+#include "ivr_say.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -60,35 +62,28 @@ static void s_ask(vm_menu_t *m, vm_menu_state_t state, const char *prompt, const
     s_say(m, before ? p : p + 1, before ? 2 : 1, true, out);
 }
 
-/* Adds the prompts that say count n (0-99 as numbers/N or tens + units; more is said as
- * 99, which no box of VM_MENU_MSGS_MAX reaches) to p at *k. */
-static void s_count(vm_menu_t *m, int slot, int n, const char **p, size_t *k)
+/* Adds the prompts that say count n in the box's language (ivr_say's number reading, the
+ * same as IVR flows; at most 3 names below 100: "num-2 num-10 num-3" in Mandarin) to p at
+ * *k. Counts are capped at 99, which no box of VM_MENU_MSGS_MAX reaches. */
+static void s_count(const vm_menu_t *m, int n, const char **p, size_t *k)
 {
-    n = n < 0 ? 0 : n > 99 ? 99 : n;
-    char *tens = m->count_prompts[2 * slot], *units = m->count_prompts[2 * slot + 1];
-    if (n < 20 || n % 10 == 0) {
-        snprintf(tens, sizeof m->count_prompts[0], "numbers/%d", n);
-        p[(*k)++] = tens;
-        return;
-    }
-    snprintf(tens, sizeof m->count_prompts[0], "numbers/%d", n - n % 10);
-    snprintf(units, sizeof m->count_prompts[0], "numbers/%d", n % 10);
-    p[(*k)++] = tens;
-    p[(*k)++] = units;
+    char value[8];
+    snprintf(value, sizeof value, "%d", n < 0 ? 0 : n > 99 ? 99 : n);
+    *k += ivr_say_prompts(IVR_SAY_NUMBER, m->language, value, p + *k, 3);
 }
 
 static void s_main(vm_menu_t *m, bool counts, vm_menu_actions_t *out)
 {
     m->state = VM_M_MAIN;
     m->idle = 0;
-    const char *p[10];
+    const char *p[12];
     size_t n = 0;
     if (counts) {
         p[n++] = "vm/you_have";
-        s_count(m, 0, m->new_count, p, &n);
+        s_count(m, m->new_count, p, &n);
         p[n++] = "vm/new_messages";
         p[n++] = "vm/and";
-        s_count(m, 1, m->saved_count, p, &n);
+        s_count(m, m->saved_count, p, &n);
         p[n++] = "vm/saved_messages";
     }
     p[n++] = "vm/main_menu";
@@ -123,6 +118,11 @@ static void s_message(vm_menu_t *m, const char *before, vm_menu_actions_t *out)
     p[n++] = m->paths[m->cur];
     p[n++] = "vm/message_menu";
     s_say(m, p, n, true, out);
+}
+
+void vm_menu_language(vm_menu_t *m, const char *language)
+{
+    snprintf(m->language, sizeof m->language, "%s", language ? language : "");
 }
 
 void vm_menu_start(vm_menu_t *m, bool own, const char *box, int64_t now, vm_menu_actions_t *out)

@@ -79,12 +79,14 @@ typedef struct {
     int nmsgs, cur, new_count, saved_count;
     int64_t ids[VM_MENU_MSGS_MAX];
     char paths[VM_MENU_MSGS_MAX][VM_PATH_MAX];
-    char count_prompts[4][16];
+    char language[8]; /* how counts are read (ivr_say); set by vm_menu_language */
     const char *greeting;
 } vm_menu_t;
 
 /* own: *97 from extension box (may be "" for *98). Says what to do first. */
 void vm_menu_start(vm_menu_t *m, bool own, const char *box, int64_t now, vm_menu_actions_t *out);
+/* The language the box speaks (after vm_menu_start, which clears it; "" reads English). */
+void vm_menu_language(vm_menu_t *m, const char *language);
 void vm_menu_digit(vm_menu_t *m, char digit, int64_t now, vm_menu_actions_t *out);
 void vm_menu_play_done(vm_menu_t *m, unsigned play, int64_t now, vm_menu_actions_t *out);
 void vm_menu_timer(vm_menu_t *m, int64_t now, vm_menu_actions_t *out);

@@ -54,9 +54,9 @@ CC_TEST(vm_menu_own_box_pin_counts_listen)
     vm_menu_loaded(&m, 2, ids, paths, 1, 23, 0, &out);
     a = s_find(&out, VM_MA_PLAY);
     CC_CHECK(a && a->barge_in);
-    CC_CHECK_STR(a->prompts[1], "numbers/1");
-    CC_CHECK_STR(a->prompts[4], "numbers/20");
-    CC_CHECK_STR(a->prompts[5], "numbers/3");
+    CC_CHECK_STR(a->prompts[1], "num-1");
+    CC_CHECK_STR(a->prompts[4], "num-20");
+    CC_CHECK_STR(a->prompts[5], "num-3");
     CC_CHECK_STR(a->prompts[a->nprompts - 1], "vm/main_menu");
     out.n = 0;
     s_keys(&m, "1", &out);
@@ -154,6 +154,27 @@ CC_TEST(vm_menu_any_box_tries_newpin_greeting)
     a = s_find(&out, VM_MA_STOP_GREET);
     CC_CHECK(a && a->keep);
     CC_CHECK_INT(m.state, VM_M_GREET);
+}
+
+/* A Mandarin box reads its counts as Mandarin numbers: 23 is "two ten three". */
+CC_TEST(vm_menu_counts_in_the_box_language)
+{
+    vm_menu_t m;
+    vm_menu_actions_t out = {0};
+    vm_menu_start(&m, true, "1001", 0, &out);
+    vm_menu_language(&m, "zh");
+    out.n = 0;
+    vm_menu_box(&m, true, false, false, 0, &out);
+    out.n = 0;
+    vm_menu_loaded(&m, 0, NULL, NULL, 23, 0, 0, &out);
+    const vm_menu_action_t *a = s_find(&out, VM_MA_PLAY);
+    CC_CHECK(a != NULL);
+    const char *want[] = {"vm/you_have",     "num-2",  "num-10", "num-3",
+                          "vm/new_messages", "vm/and", "num-0",  "vm/saved_messages",
+                          "vm/main_menu"};
+    CC_CHECK_INT((int)a->nprompts, (int)(sizeof want / sizeof want[0]));
+    for (size_t i = 0; i < a->nprompts && i < sizeof want / sizeof want[0]; i++)
+        CC_CHECK_STR(a->prompts[i], want[i]);
 }
 
 CC_TEST(vm_audio_left_channel)

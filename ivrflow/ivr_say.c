@@ -28,7 +28,8 @@ static void s_put(s_out_t *out, const char *name)
 
 static bool s_is_zh(const char *language)
 {
-    return language && strncmp(language, "zh", 2) == 0;
+    /* zh, zh-CN, ... and cmn (Mandarin's own code, the prompt directory's name) */
+    return language && (strncmp(language, "zh", 2) == 0 || strncmp(language, "cmn", 3) == 0);
 }
 
 /* Value as a number 0..999999999, or -1 if it is not one. */

@@ -16,8 +16,8 @@ typedef enum {
 
 /* Fills names[] (static strings) and returns how many, at most `max`. Digits mode reads
  * 0-9 and skips anything else. Number mode reads 0..999999999 (leading zeros ignored); a
- * value that is not such a number is read digit by digit instead. Languages: "zh..." reads
- * Mandarin; anything else English. */
+ * value that is not such a number is read digit by digit instead. Languages: "zh..." and
+ * "cmn" read Mandarin; anything else English. */
 size_t ivr_say_prompts(ivr_say_mode_t mode, const char *language, const char *value,
                        const char **names, size_t max);
 

@@ -39,6 +39,7 @@ CC_TEST(ivr_say_mandarin_numbers)
     CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "zh", "12"), "num-10 num-2"); /* shi er */
     CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "zh", "20"), "num-2 num-10"); /* er shi */
     CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "zh", "105"), "num-1 num-hundred num-0 num-5");
+    CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "cmn", "12"), "num-10 num-2"); /* Mandarin by its own code */
     CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "zh-CN", "1010"), "num-1 num-thousand num-0 num-1 num-10");
     CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "zh", "10005"), "num-1 num-wan num-0 num-5");
     CC_CHECK_STR(s_say(IVR_SAY_NUMBER, "zh", "100500"), "num-10 num-wan num-0 num-5 num-hundred");

@@ -180,6 +180,28 @@ mandarin() {
     s vm/leave_message "请在提示音后留言，结束请按井号键。"
     s vm/message_saved "您的留言已保存。"
     s vm/too_short "您的留言太短，没有保存。"
+    # the mailbox menu (*97, *98)
+    s vm/enter_mailbox "请输入您的信箱号码，以井号键结束。"
+    s vm/enter_pin "请输入您的密码，以井号键结束。"
+    s vm/wrong_pin "密码不正确。"
+    s vm/no_mailbox "这里没有信箱。"
+    s vm/you_have "您有"
+    s vm/new_messages "条新留言"
+    s vm/and "和"
+    s vm/saved_messages "条已保存的留言。"
+    s vm/main_menu "收听留言请按1，录制问候语请按3，修改密码请按4，挂机请按星号键。"
+    s vm/message "留言。"
+    s vm/message_menu "重听请按1，保存请按2，删除请按3，下一条请按6，返回主菜单请按星号键。"
+    s vm/saved "留言已保存。"
+    s vm/deleted "留言已删除。"
+    s vm/no_messages "您没有留言。"
+    s vm/no_more_messages "没有更多留言了。"
+    s vm/greeting_menu "录制无人接听时的问候语请按1，录制忙线时的问候语请按2，录制您的姓名请按3，返回主菜单请按星号键。"
+    s vm/record_greeting "请在提示音后录音，结束请按井号键。"
+    s vm/greeting_saved "您的问候语已保存。"
+    s vm/enter_new_pin "请输入四到十二位的新密码，以井号键结束。"
+    s vm/pin_changed "您的密码已修改。"
+    s vm/pin_invalid "密码必须是四到十二位数字，您的密码没有修改。"
 }
 
 # Names ivrd's flows and number reader use (deploy/ivr/*.json, ivrflow/ivr_say.c), as links

@@ -20,6 +20,7 @@ from helpers.audio import tone_share_samples
 from helpers.bus import wait_event
 from helpers.phones import Baresip, tone_powers
 from helpers.recording import channels
+from helpers.sipcaller import Caller, assert_heard_prompt
 from helpers.sipwire import SipWire
 
 DAEMONS = ["sipproxy", "mediad", "ivrd", "recorderd", "acdd"]
@@ -44,7 +45,7 @@ def vm(pg_cluster, bin_dir):
     s.smtp_port = smtp_port
     uas = []
     try:
-        for ext in ("1001", "1002", "1003"):
+        for ext in ("1001", "1002", "1003", "1004"):
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
         s.ccctl("voicemail", "add", "1001", "--pin", "-", input="2468\n", check=True)
         s.ccctl("route", "add", "81001", "vm:1001", check=True)
@@ -200,6 +201,23 @@ def test_star97_menu_plays_the_message_and_saves_it(vm):
     ua.command("hangup")
     ended, seen = wait_event(sub, "call.ended", cid, timeout=10)
     assert ended, seen
+
+
+def test_mandarin_box_menu_speaks_mandarin(vm):
+    """A box whose language is Mandarin (cmn) answers *97 in Mandarin: what the owner's
+    phone receives is the Mandarin prompts for "you have 0 new and 0 saved messages" (then
+    the main menu, not waited for), the counts read by the same number reader as IVR flows,
+    sample for sample."""
+    s = vm
+    s.ccctl("voicemail", "add", "1004", "--language", "cmn", check=True)
+    c = Caller(s, ext="1004", password="secret1004")
+    try:
+        code, _, _ = c.call("*97", talk=10.0)
+    finally:
+        c.close()
+    assert code == 200, s.log_tail("ivrd")
+    assert_heard_prompt(s, c.talked, ["vm/you_have", "num-0", "vm/new_messages", "vm/and",
+                                      "num-0", "vm/saved_messages"], lang="cmn")
 
 
 def test_star98_any_box_wrong_pins_hang_up(vm):
