@@ -88,7 +88,8 @@ typedef struct {
     char name[ACD_NAME_MAX];
     char number[32];
     char callback_key[4];
-    char music[128]; /* "" = [acdd] music */
+    char music[128];  /* "" = [acdd] music */
+    char language[8]; /* "" = [acdd] language */
     int sl_threshold_s;
     acd_strategy_t strategy;
 } acd_qmeta_t;

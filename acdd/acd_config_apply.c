@@ -121,6 +121,7 @@ void acd_app_apply_config(acd_app_t *app, const acd_db_config_t *cfg)
         acd_text_copy(m->number, sizeof m->number, q->number);
         acd_text_copy(m->callback_key, sizeof m->callback_key, q->callback_key);
         acd_text_copy(m->music, sizeof m->music, q->music);
+        acd_text_copy(m->language, sizeof m->language, q->language);
         m->sl_threshold_s = q->cfg.sl_threshold_s;
         m->strategy = q->cfg.strategy;
     }

@@ -103,7 +103,7 @@ static int s_load_queues(cc_pg_t *pg, acd_db_config_t *c)
         pg, "SELECT name, coalesce(number, ''), strategy, ring_timeout_s, wrapup_s, max_wait_s, "
             "max_len, sl_threshold_s, overflow_kind, overflow_target, announce, "
             "announce_every_s, skill, skill_level, aging_rate, callback_key, "
-            "keep_ready_on_no_answer, music FROM queues ORDER BY name");
+            "keep_ready_on_no_answer, music, language FROM queues ORDER BY name");
     if (!r)
         return -1;
     int n = PQntuples(r);
@@ -138,6 +138,8 @@ static int s_load_queues(cc_pg_t *pg, acd_db_config_t *c)
         s_copy(q->callback_key, sizeof q->callback_key, PQgetvalue(r, i, 15));
         cfg->keep_ready_on_no_answer = PQgetvalue(r, i, 16)[0] == 't';
         s_copy(q->music, sizeof q->music, PQgetvalue(r, i, 17)); /* 020: "" = [acdd] music */
+        s_copy(q->language, sizeof q->language,
+               PQgetvalue(r, i, 18)); /* 026: "" = [acdd] language */
         c->nqueues++;
     }
     PQclear(r);

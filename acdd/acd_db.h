@@ -17,7 +17,8 @@ typedef struct {
     acd_queue_cfg_t cfg;
     char number[32];
     char callback_key[4];
-    char music[128]; /* music on hold of this queue; "" = [acdd] music */
+    char music[128];  /* music on hold of this queue; "" = [acdd] music */
+    char language[8]; /* what it says to callers; "" = [acdd] language */
 } acd_db_queue_t;
 
 typedef struct {

@@ -15,6 +15,13 @@
 
 /* ---- media on the caller's endpoint ----------------------------------------------------- */
 
+/* The queue's own language, else [acdd] language. */
+static const char *s_language(acd_app_t *app, const acd_call_t *call)
+{
+    const acd_qmeta_t *q = acd_queue_meta(app, call->queue);
+    return q && q->language[0] ? q->language : app->language;
+}
+
 void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
                    cc_bus_reply_fn *on_reply)
 {
@@ -23,7 +30,7 @@ void acd_call_play(acd_app_t *app, acd_call_t *call, json_t *prompts, bool loop,
         return;
     }
     json_t *args = json_pack("{s:I, s:o, s:s, s:b}", "endpoint_id", (json_int_t)call->endpoint_id,
-                             "prompts", prompts, "language", app->language, "loop", loop);
+                             "prompts", prompts, "language", s_language(app, call), "loop", loop);
     acd_request(app, call, "mediad", "play.start", args, on_reply);
 }
 
@@ -61,7 +68,7 @@ static void s_on_announce_reply(cc_bus_t *bus, int status, json_t *result, void 
 static void s_announce(acd_app_t *app, acd_call_t *call, int position, int wait_s)
 {
     acd_say_t say;
-    if (acd_say_announcement(&say, app->language, position, wait_s) != 0)
+    if (acd_say_announcement(&say, s_language(app, call), position, wait_s) != 0)
         return;
     json_t *prompts = json_array();
     for (size_t i = 0; i < say.count; i++)

@@ -17,7 +17,7 @@
 void ccctl_conf_usage(FILE *out)
 {
     fputs("usage: ccctl conf add ROOM --number N [--pin P] [--moderator-pin M] [--max N]\n"
-          "                        [--record]\n"
+          "                        [--record] [--language en|cmn]\n"
           "       ccctl conf del ROOM\n"
           "       ccctl conf list [--json]          rooms, and who is in them (from ivrd)\n"
           "       ccctl conf kick ROOM WHO          hang a participant up\n"
@@ -28,7 +28,8 @@ void ccctl_conf_usage(FILE *out)
           "  callers wait with music until a moderator joins. --max: 1-64 participants.\n"
           "  WHO: the participant id `conf list` shows, the caller's number, or the call id.\n"
           "  --record: each session of the room (first caller in to last out) is one\n"
-          "  recording, mixed (`ccctl recording list`: call id conf-ROOM-..., callee conf:ROOM).\n",
+          "  recording, mixed (`ccctl recording list`: call id conf-ROOM-..., callee conf:ROOM).\n"
+          "  --language: the room's prompts in English (default) or Mandarin (cmn).\n",
           out);
 }
 
@@ -46,7 +47,7 @@ static int s_pin(const char *opt, const char *value, char *buf, size_t len)
 }
 
 typedef struct {
-    const char *name, *number, *record;
+    const char *name, *number, *record, *language;
     char pin[64], mod[64], max[16];
 } s_room_t;
 
@@ -78,6 +79,12 @@ static int s_check_add(const ccctl_args_t *a, s_room_t *r)
     if (m && ccctl_parse_long(m, 1, 64, &max) != 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --max '%s': a whole number 1-64", m);
     snprintf(r->max, sizeof r->max, "%ld", max);
+    r->language = ccctl_arg(a, "--language");
+    if (!r->language)
+        r->language = "en";
+    if (strcmp(r->language, "en") != 0 && strcmp(r->language, "cmn") != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --language '%s': en or cmn (Mandarin)",
+                          r->language);
     return 0;
 }
 
@@ -101,12 +108,11 @@ static int s_add_rows(ccctl_t *ctx, const s_room_t *r)
         return rc;
     char what[128];
     snprintf(what, sizeof what, "room '%s'", r->name);
-    const char *p[] = {r->name, r->number, r->pin, r->mod, r->max, r->record};
-    rc = ccctl_exec(
-        ctx, what,
-        "INSERT INTO conferences (name, number, pin, moderator_pin, max_members, record) "
-        "VALUES ($1, $2, $3, $4, $5::integer, $6::boolean)",
-        6, p, NULL);
+    const char *p[] = {r->name, r->number, r->pin, r->mod, r->max, r->record, r->language};
+    rc = ccctl_exec(ctx, what,
+                    "INSERT INTO conferences (name, number, pin, moderator_pin, max_members, "
+                    "record, language) VALUES ($1, $2, $3, $4, $5::integer, $6::boolean, $7)",
+                    7, p, NULL);
     if (rc)
         return rc;
     const char *pr[] = {r->number, r->name};
@@ -117,11 +123,9 @@ static int s_add_rows(ccctl_t *ctx, const s_room_t *r)
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
 {
-    static const ccctl_opt_t opts[] = {{"--number", true},
-                                       {"--pin", true},
-                                       {"--moderator-pin", true},
-                                       {"--max", true},
-                                       {"--record", false}};
+    static const ccctl_opt_t opts[] = {{"--number", true},        {"--pin", true},
+                                       {"--moderator-pin", true}, {"--max", true},
+                                       {"--record", false},       {"--language", true}};
     ccctl_args_t args;
     s_room_t r = {0};
     int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "ROOM", ccctl_conf_usage);

@@ -1,5 +1,5 @@
 /* ccctl_demo.c - `ccctl demo seed`: demo extensions with random passwords and the routes
- * of the demo (extensions, IVR 500, queues 600/601), written in one transaction, and the
+ * of the demo (extensions, IVR 500 and its Mandarin twin 501, queues 600/601), written in one transaction, and the
  * credentials file <var_dir>/demo-credentials.txt (mode 0600) so a softphone can log in. */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,7 +33,8 @@ void ccctl_demo_usage(FILE *out)
 {
     fputs("usage: ccctl demo seed\n"
           "  Creates extensions 1000-1009 with random passwords, routes to them, 500 -> the\n"
-          "  IVR main, 600/601 -> queues support/sales, and writes the credentials to\n"
+          "  IVR main (501: the same in Mandarin), 600/601 -> queues support/sales, and\n"
+          "  writes the credentials to\n"
           "  <var_dir>/" CREDENTIALS_FILE " (mode 0600), with the wallboard logins supervisor\n"
           "  and admin. Does nothing if 1000 exists.\n",
           out);
@@ -54,7 +55,8 @@ static void s_write_credentials(FILE *out, const ccctl_t *ctx, const s_account_t
     fprintf(out, "%-6s  %-*s  %s\n", "ext", DEMO_PASSWORD_LEN, "password", "name");
     for (int i = 0; i < DEMO_USERS; i++)
         fprintf(out, "%-6s  %s  %s\n", acc[i].ext, acc[i].password, acc[i].name);
-    fprintf(out, "# Dial another extension, 500 for the IVR, 600 for support, 601 for sales.\n");
+    fprintf(out, "# Dial another extension, 500 for the IVR (501 in Mandarin), 600 for support, "
+                 "601 for sales.\n");
     fprintf(out, "# Wallboard and console: http://%s:%ld/ (web logins below).\n", bind,
             cc_config_int(ctx->cfg, "common", "http_port"));
     fprintf(out, "web  supervisor  %s  (queues support, sales)\n", web[0]);
@@ -184,7 +186,7 @@ static int s_seed(ccctl_t *ctx, const char *path)
     if (rc == 0)
         s_write_credentials(stdout, ctx, acc, web);
     if (rc == 0)
-        rc = ccctl_ivr_demo(ctx); /* deploy/ivr/main.json on 500 (ccctl_ivr.c) */
+        rc = ccctl_ivr_demo(ctx); /* deploy/ivr/main.json on 500, main-zh.json on 501 */
     explicit_bzero(acc, sizeof acc);
     explicit_bzero(web, sizeof web);
     return rc;

@@ -522,21 +522,31 @@ static int s_example_path(const char *file, char *out, size_t len)
     return s_file(out) ? 0 : -1;
 }
 
+/* The demo's flows: the English main menu on 500 and the same in Mandarin on 501. A flow
+ * of that name already live (someone's own) is kept. */
 int ccctl_ivr_demo(ccctl_t *ctx)
 {
-    char path[4400];
-    PGresult *res =
-        cc_pg_exec_params(ctx->pg, "SELECT 1 FROM ivr_flows_live WHERE name = 'main'", 0, NULL);
-    if (!res)
-        return ccctl_db_fail(ctx, "reading ivr_flows_live failed");
-    int live = PQntuples(res);
-    PQclear(res);
-    if (live)
-        return CCCTL_EXIT_OK; /* someone's own main flow: keep it */
-    if (s_example_path("main.json", path, sizeof path) != 0)
-        return ccctl_fail(CCCTL_EXIT_REFUSED,
-                          "demo IVR flow main.json not found (deploy/ivr "
-                          "next to the binary, or %s)",
-                          SYSTEM_IVR_DIR);
-    return ccctl_ivr_load_file(ctx, path, "500", NULL, false);
+    static const struct {
+        const char *name, *file, *number;
+    } demo[] = {{"main", "main.json", "500"}, {"main-zh", "main-zh.json", "501"}};
+    for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++) {
+        const char *p[] = {demo[i].name};
+        PGresult *res =
+            cc_pg_exec_params(ctx->pg, "SELECT 1 FROM ivr_flows_live WHERE name = $1", 1, p);
+        if (!res)
+            return ccctl_db_fail(ctx, "reading ivr_flows_live failed");
+        int live = PQntuples(res);
+        PQclear(res);
+        if (live)
+            continue;
+        char path[4400];
+        if (s_example_path(demo[i].file, path, sizeof path) != 0)
+            return ccctl_fail(CCCTL_EXIT_REFUSED,
+                              "demo IVR flow %s not found (deploy/ivr next to the binary, or %s)",
+                              demo[i].file, SYSTEM_IVR_DIR);
+        int rc = ccctl_ivr_load_file(ctx, path, demo[i].number, NULL, false);
+        if (rc != 0)
+            return rc;
+    }
+    return CCCTL_EXIT_OK;
 }

@@ -175,6 +175,7 @@ void ccctl_queue_usage(FILE *out)
           "       ccctl queue move CALL_ID [--queue NAME] [--priority 0-100]\n"
           "       ccctl queue callback NAME NUMBER           schedule a callback to NUMBER\n"
           "       ccctl queue moh NAME PROMPT|default        music for its waiting callers\n"
+          "       ccctl queue language NAME en|cmn|default   language of its announcements\n"
           "       ccctl queue disposition add|list|del|require ...  wrap-up codes (agent desktop)\n"
           "  S (strategy): ring-all, round-robin, longest-idle (default), fewest-calls, skills.\n"
           "  add also routes the dialled number N to queue:NAME. Times are in seconds;\n"
@@ -500,6 +501,35 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     return CCCTL_EXIT_OK;
 }
 
+/* What the queue says to its callers (position, wait, callback offer) and in which prompt
+ * set; default: [acdd] language. acdd reloads the queue at once. */
+static int s_language(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "NAME LANGUAGE", ccctl_queue_usage);
+    if (rc != 0)
+        return rc;
+    const char *lang = args.pos[1];
+    if (strcmp(lang, "default") == 0)
+        lang = "";
+    else if (strcmp(lang, "en") != 0 && strcmp(lang, "cmn") != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad LANGUAGE '%s': en, cmn (Mandarin) or default",
+                          args.pos[1]);
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {args.pos[0], lang};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "setting the queue's language",
+                    "UPDATE queues SET language = $2 WHERE name = $1 RETURNING name", 2, p, &res);
+    if (rc == 0 && PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s'", args.pos[0]);
+    else if (rc == 0)
+        printf("queue %s: language %s\n", args.pos[0],
+               lang[0] ? lang : "default ([acdd] language)");
+    PQclear(res);
+    return rc;
+}
+
 int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
@@ -510,6 +540,7 @@ int ccctl_queue_main(ccctl_t *ctx, int argc, char **argv)
         {"move", ccctl_queue_move},
         {"callback", ccctl_queue_callback},
         {"moh", ccctl_queue_moh},
+        {"language", s_language},
         {"disposition", ccctl_queue_disposition},
         {NULL, NULL},
     };

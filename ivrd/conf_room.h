@@ -35,7 +35,8 @@ typedef struct {
     char pin[CONF_PIN_MAX + 1];           /* "" none */
     char moderator_pin[CONF_PIN_MAX + 1]; /* "" none */
     int max_members;                      /* 0: CONF_MEMBERS_MAX */
-    bool record; /* recorded (by ivrd_conf.c: rec.start of the room's mix) */
+    bool record;      /* recorded (by ivrd_conf.c: rec.start of the room's mix) */
+    char language[8]; /* the prompt set its prompts play from (en, cmn) */
 } conf_room_cfg_t;
 
 typedef enum {

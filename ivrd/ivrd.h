@@ -108,6 +108,16 @@ void ivrd_vm_destroy(ivrd_vm_t **self_p);
 void ivrd_vm_status(const ivrd_vm_t *self, json_t *details);
 /* SIGTERM: stop recording and hang up every caller leaving a message. */
 void ivrd_vm_stop(ivrd_vm_t *self);
+/* What a deposit starts from: vm.deposit's arguments (caller, callee may be NULL). */
+typedef struct {
+    const char *call_id, *mailbox, *reason, *caller, *callee;
+    long long endpoint_id;
+} ivrd_vm_req_t;
+/* Starts a deposit (vm.deposit from sipproxy or acdd, or an IVR's voicemail route): 0, also
+ * when the call's deposit runs already; else -1 with *code ("bad_args", "unknown_mailbox",
+ * "internal") and why in msg. */
+int ivrd_vm_start(ivrd_vm_t *self, const ivrd_vm_req_t *r, const char **code, char *msg,
+                  size_t len);
 /* A mailbox's new and saved counts from Postgres. 0 or -1 (logged). */
 int ivrd_vm_counts(ivrd_vm_t *self, const char *mailbox, int *new_count, int *saved_count);
 /* Publishes vm.message with the box's counts and the fields of extra (taken; may be NULL). */

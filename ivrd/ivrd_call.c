@@ -52,6 +52,7 @@ typedef struct {
     bool connecting, connected, queued, hangup_sent;
     bool queue_return; /* queued with return_to_ivr: the flow goes on at `then` after the agent */
     int reap_timer;
+    int failed_timer; /* a route refused at once: its `failed` branch taken from the loop */
     char agent[300];
 } s_call_t;
 
@@ -278,6 +279,18 @@ static json_t *s_vars_json(const ivr_action_t *a)
 static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
 static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *arg);
 
+/* The run's route_ended may not be fed while s_apply walks the run's actions (they share
+ * one buffer): a route refused on the spot goes on from the loop. */
+static void s_on_route_failed(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop, (void)timer_id;
+    s_call_t *c = arg;
+    c->failed_timer = 0;
+    cc_log_set_call(c->call_id);
+    s_apply(c, ivr_run_route_ended(c->run, false, s_now(c), c->owner->out));
+    cc_log_set_call(NULL);
+}
+
 static void s_route(s_call_t *c, const ivr_action_t *a)
 {
     cc_info("ivr.route", "flow=%s node=%s to=%s target=%s priority=%d skill=%s",
@@ -287,6 +300,23 @@ static void s_route(s_call_t *c, const ivr_action_t *a)
     const ivr_node_t *node = ivr_flow_node(
         ivr_run_flow(c->run), ivr_flow_find(ivr_run_flow(c->run), ivr_run_node(c->run)));
     bool come_back = node && node->kind == IVR_NODE_ROUTE && node->u.route.then != IVR_NONE;
+    if (a->route == IVR_ROUTE_VOICEMAIL) {
+        /* ivrd's own deposit takes the caller's leg; the call ends in the mailbox */
+        bool closed = node && node->kind == IVR_NODE_ROUTE && node->u.route.closed;
+        ivrd_vm_req_t r = {c->call_id, a->target, closed ? "closed" : "direct",
+                           c->caller,  c->callee, c->endpoint_id};
+        const char *code = NULL;
+        char msg[200];
+        if (ivrd_vm_start(c->owner->ivrd->vm, &r, &code, msg, sizeof msg) != 0) {
+            cc_warn("ivr.voicemail_refused", "mailbox=%s error=%s", cc_logq(a->target),
+                    cc_logq(msg));
+            if (c->failed_timer <= 0)
+                c->failed_timer = cc_loop_timer_add(s_loop(c), 0, 0, s_on_route_failed, c);
+            return;
+        }
+        c->queued = true; /* like a queue: the mailbox drives the call, call.ended ends ours */
+        return;
+    }
     if (a->route == IVR_ROUTE_QUEUE) {
         json_t *args = json_pack("{s:s, s:s, s:s, s:i, s:b, s:i, s:o, s:b}", "call_id", c->call_id,
                                  "queue", a->target, "caller", c->caller, "endpoint_id",
@@ -399,6 +429,7 @@ static void s_free(s_call_t *c)
     s_cancel(loop, &c->timer_id);
     s_cancel(loop, &c->barge_timer);
     s_cancel(loop, &c->reap_timer);
+    s_cancel(loop, &c->failed_timer);
     ivr_run_destroy(&c->run);
     json_decref(c->start_vars);
     free(c);

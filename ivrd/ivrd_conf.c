@@ -156,10 +156,13 @@ static void s_play(s_member_t *m, const conf_action_t *a)
     m->play = a->play;
     m->md_play = 0;
     m->finished = 0;
+    /* the room's language, also before the member is in it (the PIN prompts) */
+    const conf_room_cfg_t *cfg = cc_map_get(m->owner->cfgs, m->room_name);
+    const char *lang = cfg && cfg->language[0] ? cfg->language : "en";
     m->play_req =
         s_request(m, "mediad", "play.start",
                   json_pack("{s:i, s:o, s:s, s:b, s:b}", "endpoint_id", m->endpoint_id, "prompts",
-                            prompts, "language", "en", "loop", a->loop, "barge_in", a->barge_in),
+                            prompts, "language", lang, "loop", a->loop, "barge_in", a->barge_in),
                   s_on_play_reply);
 }
 
@@ -735,7 +738,9 @@ int ivrd_conf_reload(ivrd_conf_t *self)
 {
     cc_pg_t *pg = self->ivrd->daemon->pg;
     PGresult *res = cc_pg_exec_params(
-        pg, "SELECT name, pin, moderator_pin, max_members, record FROM conferences ORDER BY name",
+        pg,
+        "SELECT name, pin, moderator_pin, max_members, record, language FROM conferences "
+        "ORDER BY name",
         0, NULL);
     if (!res) {
         cc_error("conf.rooms_read_failed", "error=%s", cc_logq(cc_pg_error(pg)));
@@ -751,6 +756,7 @@ int ivrd_conf_reload(ivrd_conf_t *self)
         snprintf(cfg->moderator_pin, sizeof cfg->moderator_pin, "%s", PQgetvalue(res, r, 2));
         cfg->max_members = atoi(PQgetvalue(res, r, 3));
         cfg->record = PQgetvalue(res, r, 4)[0] == 't';
+        snprintf(cfg->language, sizeof cfg->language, "%s", PQgetvalue(res, r, 5));
         if (cc_map_put(self->cfgs, cfg->name, cfg) != 0) {
             free(cfg);
             continue;

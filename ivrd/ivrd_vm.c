@@ -7,6 +7,7 @@
  * Each deposit owns the requests it sends; it lives until its recording is stopped and
  * indexed, also when the caller hung up first. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,27 +376,20 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
     cc_log_set_call(NULL);
 }
 
-static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+int ivrd_vm_start(ivrd_vm_t *self, const ivrd_vm_req_t *r, const char **code, char *msg, size_t len)
 {
-    (void)cmd;
-    ivrd_vm_t *self = arg;
-    const char *call_id = json_string_value(json_object_get(args, "call_id"));
-    const char *mailbox = json_string_value(json_object_get(args, "mailbox"));
-    const char *reason = json_string_value(json_object_get(args, "reason"));
-    const char *caller = json_string_value(json_object_get(args, "caller"));
-    const char *callee = json_string_value(json_object_get(args, "callee"));
-    json_int_t endpoint = json_integer_value(json_object_get(args, "endpoint_id"));
-    if (strlen(call_id) >= sizeof(((ivrd_leg_t *)0)->call_id) || strlen(mailbox) >= VM_NAME_MAX ||
-        !vm_reason_ok(reason) || endpoint <= 0) {
-        cc_bus_reply_error(bus, req, "bad_args",
-                           "call_id or mailbox too long, endpoint_id not positive, or reason not "
-                           "direct, busy, noanswer, unavailable, dnd, overflow, closed");
-        return;
+    const char *call_id = r->call_id, *mailbox = r->mailbox, *reason = r->reason;
+    if (!call_id || !mailbox || strlen(call_id) >= sizeof(((ivrd_leg_t *)0)->call_id) ||
+        strlen(mailbox) >= VM_NAME_MAX || !vm_reason_ok(reason) || r->endpoint_id <= 0 ||
+        r->endpoint_id > INT32_MAX) {
+        *code = "bad_args";
+        snprintf(msg, len,
+                 "call_id or mailbox missing or too long, endpoint_id not positive, or "
+                 "reason not direct, busy, noanswer, unavailable, dnd, overflow, closed");
+        return -1;
     }
-    if (cc_map_get(self->by_call, call_id)) {
-        cc_bus_reply(bus, req, NULL); /* a retry: already ours */
-        return;
-    }
+    if (cc_map_get(self->by_call, call_id))
+        return 0; /* a retry: already ours */
     vm_box_t box;
     char lang[8] = "en";
     int found = s_load_box(self, mailbox, &box, lang, sizeof lang);
@@ -403,30 +397,29 @@ static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
         self->refused++;
         cc_warn("vm.refused", "mailbox=%s reason=%s", cc_logq(mailbox),
                 found < 0 ? "\"database error\"" : "\"no such mailbox\"");
-        if (found < 0)
-            cc_bus_reply_error(bus, req, "internal", "cannot read mailbox '%s'", mailbox);
-        else
-            cc_bus_reply_error(bus, req, "unknown_mailbox", "no mailbox '%s'", mailbox);
-        return;
+        *code = found < 0 ? "internal" : "unknown_mailbox";
+        snprintf(msg, len, found < 0 ? "cannot read mailbox '%s'" : "no mailbox '%s'", mailbox);
+        return -1;
     }
     s_dep_t *d = calloc(1, sizeof *d);
     if (!d) {
-        cc_bus_reply_error(bus, req, "internal", "out of memory");
-        return;
+        *code = "internal";
+        snprintf(msg, len, "out of memory");
+        return -1;
     }
     d->owner = self;
-    ivrd_leg_init(&d->leg, self->ivrd, "vm", call_id, (int)endpoint, &s_leg_calls, d);
-    snprintf(d->caller, sizeof d->caller, "%s", caller ? caller : "");
-    snprintf(d->callee, sizeof d->callee, "%s", callee ? callee : "");
+    ivrd_leg_init(&d->leg, self->ivrd, "vm", call_id, (int)r->endpoint_id, &s_leg_calls, d);
+    snprintf(d->caller, sizeof d->caller, "%s", r->caller ? r->caller : "");
+    snprintf(d->callee, sizeof d->callee, "%s", r->callee ? r->callee : "");
     snprintf(d->language, sizeof d->language, "%s", lang);
     vm_deposit_init(&d->core, &box, reason);
     if (cc_map_insert(self->by_call, d->leg.call_id, d) != 0) {
         free(d);
-        cc_bus_reply_error(bus, req, "internal", "out of memory");
-        return;
+        *code = "internal";
+        snprintf(msg, len, "out of memory");
+        return -1;
     }
     self->deposits++;
-    cc_bus_reply(bus, req, NULL);
     cc_log_set_call(d->leg.call_id);
     cc_info("vm.deposit", "mailbox=%s reason=%s caller=%s", cc_logq(mailbox), reason,
             cc_logq(d->caller));
@@ -436,6 +429,26 @@ static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json
               json_pack("{s:s, s:s}", "call_id", d->leg.call_id, "answered_by", by),
               s_on_answer_reply);
     cc_log_set_call(NULL);
+    return 0;
+}
+
+static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    (void)cmd;
+    ivrd_vm_req_t r = {
+        .call_id = json_string_value(json_object_get(args, "call_id")),
+        .mailbox = json_string_value(json_object_get(args, "mailbox")),
+        .reason = json_string_value(json_object_get(args, "reason")),
+        .caller = json_string_value(json_object_get(args, "caller")),
+        .callee = json_string_value(json_object_get(args, "callee")),
+        .endpoint_id = json_integer_value(json_object_get(args, "endpoint_id")),
+    };
+    const char *code = NULL;
+    char msg[200];
+    if (ivrd_vm_start(arg, &r, &code, msg, sizeof msg) != 0)
+        cc_bus_reply_error(bus, req, code, "%s", msg);
+    else
+        cc_bus_reply(bus, req, NULL);
 }
 
 /* ---- events ------------------------------------------------------------------------------- */

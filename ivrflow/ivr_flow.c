@@ -31,7 +31,10 @@ const char *ivr_node_kind_name(ivr_node_kind_t kind)
 
 const char *ivr_route_kind_name(ivr_route_kind_t kind)
 {
-    return kind == IVR_ROUTE_QUEUE ? "queue" : kind == IVR_ROUTE_TRUNK ? "trunk" : "ext";
+    return kind == IVR_ROUTE_QUEUE       ? "queue"
+           : kind == IVR_ROUTE_TRUNK     ? "trunk"
+           : kind == IVR_ROUTE_VOICEMAIL ? "voicemail"
+                                         : "ext";
 }
 
 static bool s_id_valid(const char *id)

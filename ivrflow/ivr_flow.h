@@ -34,7 +34,8 @@ typedef enum {
 typedef enum {
     IVR_ROUTE_EXT = 0,
     IVR_ROUTE_QUEUE,
-    IVR_ROUTE_TRUNK
+    IVR_ROUTE_TRUNK,
+    IVR_ROUTE_VOICEMAIL /* leave a message in a mailbox (ivrd's own deposit) */
 } ivr_route_kind_t;
 
 /* One item of a prompt list: a prompt name (say == IVR_SAY_NONE), or a template whose value
@@ -116,6 +117,7 @@ typedef struct {
             char *target, *priority, *skill; /* templates; priority/skill may be NULL */
             int then;                        /* after the routed call ends, caller still here */
             int failed;                      /* route could not be completed */
+            bool closed; /* voicemail: "reason": "closed" (after hours) rather than direct */
         } route;
         struct {
             ivr_prompts_t prompts;
@@ -170,8 +172,9 @@ size_t ivr_flow_node_count(const ivr_flow_t *self);
 const ivr_node_t *ivr_flow_node(const ivr_flow_t *self, int index); /* NULL if out of range */
 int ivr_flow_find(const ivr_flow_t *self, const char *id);          /* index or IVR_NONE */
 
-const char *ivr_node_kind_name(ivr_node_kind_t kind);   /* "play", "menu", ... */
-const char *ivr_route_kind_name(ivr_route_kind_t kind); /* "ext", "queue", "trunk" */
+const char *ivr_node_kind_name(ivr_node_kind_t kind); /* "play", "menu", ... */
+/* "ext", "queue", "trunk", "voicemail" */
+const char *ivr_route_kind_name(ivr_route_kind_t kind);
 
 /* "path: reason" lines, one per error, into buf (cut to fit). For ccctl and logs. */
 void ivr_flow_errors_format(const ivr_flow_errors_t *errors, char *buf, size_t buflen);

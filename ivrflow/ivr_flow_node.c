@@ -319,9 +319,9 @@ static int s_route_target(ivr_fp_t *fp, ivr_route_kind_t to, const char *target,
     int rc = 0;
     if (to == IVR_ROUTE_EXT) {
         rc = cc_extension_validate(target, why, sizeof why);
-    } else if (to == IVR_ROUTE_QUEUE) {
+    } else if (to == IVR_ROUTE_QUEUE || to == IVR_ROUTE_VOICEMAIL) {
         cc_target_kind_t kind;
-        snprintf(spec, sizeof spec, "queue:%s", target);
+        snprintf(spec, sizeof spec, "%s:%s", to == IVR_ROUTE_QUEUE ? "queue" : "vm", target);
         rc = cc_target_parse(spec, &kind, name, sizeof name, why, sizeof why);
     } else {
         size_t len = strlen(target);
@@ -358,21 +358,44 @@ static int s_route_priority(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const c
     return 0;
 }
 
+/* "reason" (voicemail only): why the caller is in the mailbox, kept with the message:
+ * "direct" (the default) or "closed" (a schedule's closed branch). */
+static int s_route_reason(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
+{
+    json_t *value = json_object_get(obj, "reason");
+    if (!value)
+        return 0;
+    char p[192];
+    ivr_fp_path(p, sizeof p, path, "reason");
+    const char *v = json_string_value(value);
+    if (node->u.route.to != IVR_ROUTE_VOICEMAIL) {
+        ivr_fp_error(fp, p, "only a voicemail route has a reason");
+        return -1;
+    }
+    if (!v || (strcmp(v, "direct") != 0 && strcmp(v, "closed") != 0)) {
+        ivr_fp_error(fp, p, "must be \"direct\" or \"closed\"");
+        return -1;
+    }
+    node->u.route.closed = strcmp(v, "closed") == 0;
+    return 0;
+}
+
 static int s_route(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path)
 {
-    static const char *const keys[] = {"to", "target", "priority", "skill", "then", "failed", NULL};
-    static const char *const kinds[] = {"ext", "queue", "trunk"};
+    static const char *const keys[] = {"to",   "target", "priority", "skill",
+                                       "then", "failed", "reason",   NULL};
+    static const char *const kinds[] = {"ext", "queue", "trunk", "voicemail"};
     ivr_fp_known_keys(fp, obj, path, keys);
     char *to = NULL, p[192];
     int rc = ivr_fp_string(fp, obj, "to", path, true, &to);
     if (to) {
         int found = -1;
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             if (strcmp(to, kinds[i]) == 0)
                 found = i;
         ivr_fp_path(p, sizeof p, path, "to");
         if (found < 0)
-            ivr_fp_error(fp, p, "'%s' is not a route kind (ext, queue, trunk)", to);
+            ivr_fp_error(fp, p, "'%s' is not a route kind (ext, queue, trunk, voicemail)", to);
         node->u.route.to = found < 0 ? IVR_ROUTE_EXT : (ivr_route_kind_t)found;
         rc |= found < 0 ? -1 : 0;
         free(to);
@@ -382,6 +405,7 @@ static int s_route(ivr_fp_t *fp, json_t *obj, ivr_node_t *node, const char *path
         rc |= s_route_target(fp, node->u.route.to, node->u.route.target, p);
     }
     rc |= s_route_priority(fp, obj, node, path);
+    rc |= s_route_reason(fp, obj, node, path);
     rc |= ivr_fp_template(fp, obj, "skill", path, false, &node->u.route.skill);
     rc |= ivr_fp_link(fp, obj, "then", path, false, &node->u.route.then);
     rc |= ivr_fp_link(fp, obj, "failed", path, false, &node->u.route.failed);

@@ -62,6 +62,32 @@ CC_TEST(ivr_flow_compiles_a_good_flow)
     CC_CHECK(flow == NULL);
 }
 
+/* A mailbox as a route target: the reason says whether the caller came after hours. */
+CC_TEST(ivr_flow_routes_to_voicemail)
+{
+    ivr_flow_t *flow =
+        ivr_fx_flow(S_HEAD "\"a\":{\"kind\":\"route\",\"to\":\"voicemail\",\"target\":\"sales\","
+                           "  \"reason\":\"closed\",\"failed\":\"b\"},"
+                           "\"b\":{\"kind\":\"route\",\"to\":\"voicemail\",\"target\":\"1001\"}}}");
+    CC_CHECK(flow != NULL);
+    const ivr_node_t *a = ivr_flow_node(flow, ivr_flow_start(flow));
+    CC_CHECK_INT(a->u.route.to, IVR_ROUTE_VOICEMAIL);
+    CC_CHECK(a->u.route.closed);
+    CC_CHECK_STR(ivr_route_kind_name(a->u.route.to), "voicemail");
+    const ivr_node_t *b = ivr_flow_node(flow, ivr_flow_find(flow, "b"));
+    CC_CHECK(!b->u.route.closed);
+    ivr_flow_destroy(&flow);
+    const ivr_flow_errors_t *e = s_refuse(
+        S_HEAD
+        "\"a\":{\"kind\":\"route\",\"to\":\"voicemail\",\"target\":\"x\",\"reason\":\"late\"},"
+        "\"b\":{\"kind\":\"route\",\"to\":\"ext\",\"target\":\"1001\",\"reason\":\"closed\"},"
+        "\"c\":{\"kind\":\"route\",\"to\":\"voicemail\",\"target\":\"bad box!\"}}}");
+    CC_CHECK(e != NULL);
+    CC_CHECK_STR(s_reason(e, "/nodes/a/reason"), "must be \"direct\" or \"closed\"");
+    CC_CHECK_STR(s_reason(e, "/nodes/b/reason"), "only a voicemail route has a reason");
+    CC_CHECK(s_reason(e, "/nodes/c/target") != NULL);
+}
+
 CC_TEST(ivr_flow_refuses_unknown_kind)
 {
     const ivr_flow_errors_t *e = s_refuse(S_HEAD "\"a\":{\"kind\":\"dance\",\"next\":\"a\"}}}");
@@ -165,7 +191,8 @@ CC_TEST(ivr_flow_refuses_bad_values)
     CC_CHECK_STR(s_reason(e, "/nodes/a/nxt"), "unknown key 'nxt'");
     CC_CHECK(s_reason(e, "/nodes/b/target") != NULL);
     CC_CHECK_STR(s_reason(e, "/nodes/b/priority"), "must be from 0 to 100");
-    CC_CHECK_STR(s_reason(e, "/nodes/c/to"), "'fax' is not a route kind (ext, queue, trunk)");
+    CC_CHECK_STR(s_reason(e, "/nodes/c/to"),
+                 "'fax' is not a route kind (ext, queue, trunk, voicemail)");
     CC_CHECK_STR(s_reason(e, "/nodes/d/terminator"), "must be \"#\", \"*\" or \"\" (none)");
     CC_CHECK_STR(s_reason(e, "/nodes/e/value"), "'${' at position 0 is not closed by '}'");
 }

@@ -129,7 +129,10 @@ def pcm(payloads):
 def prompt_samples(s, name, lang="en"):
     """The samples of a prompt file in the suite's prompt set (its own copy if it made one)."""
     base = getattr(s, "prompts", None) or sm.prompts_dir()
-    with wave.open(str(base / lang / (name + ".wav"))) as w:
+    path = base / lang / (name + ".wav")
+    if not path.exists():   # language-neutral (tones/, music/), as mediad finds it
+        path = base / (name + ".wav")
+    with wave.open(str(path)) as w:
         frames = w.readframes(w.getnframes())
     return list(struct.unpack("<%dh" % (len(frames) // 2), frames))
 

@@ -542,7 +542,7 @@ def test_transfer_back_into_the_ivr_starts_a_new_run(ivr):
     sub.close()
 
 
-def test_demo_seed_loads_main_on_500(make_suite):
+def test_demo_seed_loads_main_on_500_and_mandarin_on_501(make_suite):
     s = make_suite(daemons=[])
     r = s.ccctl("demo", "seed")
     assert r.returncode == 0, r.stderr
@@ -550,6 +550,11 @@ def test_demo_seed_loads_main_on_500(make_suite):
     assert s.psql("SELECT target_kind, target FROM dialplan WHERE pattern = '500'") == [("ivr", "main")]
     doc = json.loads(s.ccctl("ivr", "show", "main", check=True).stdout)
     assert doc["nodes"]["menu"]["options"] == {"1": "sales", "2": "support", "0": "operator"}
+    # and the same menu in Mandarin on its own number
+    assert s.psql("SELECT target_kind, target FROM dialplan WHERE pattern = '501'") == [
+        ("ivr", "main-zh")]
+    zh = json.loads(s.ccctl("ivr", "show", "main-zh", check=True).stdout)
+    assert zh["language"] == "zh" and zh["nodes"]["menu"] == doc["nodes"]["menu"], zh
     # seeding again changes nothing
     assert s.ccctl("demo", "seed").returncode == 0
-    assert s.psql("SELECT count(*) FROM ivr_flows") == [(1,)]
+    assert s.psql("SELECT count(*) FROM ivr_flows") == [(2,)]

@@ -128,6 +128,42 @@ def test_message_ended_by_hash_is_indexed_and_holds_the_tone(vm):
     assert loud > 40 and share > 0.8, (share, loud)
 
 
+def test_after_hours_ivr_route_leaves_a_message_in_the_queue_box(vm):
+    """A flow whose schedule is closed routes callers to the sales queue's mailbox with
+    reason closed: the caller's tone is kept there, as a message marked closed."""
+    s = vm
+    flow = {"name": "after-hours", "language": "en", "start": "hours", "nodes": {
+        "hours": {"kind": "schedule", "timezone": "UTC", "hours": [], "open": "bye",
+                  "closed": "closed"},
+        "closed": {"kind": "play", "prompts": ["closed"], "next": "box"},
+        "box": {"kind": "route", "to": "voicemail", "target": "sales", "reason": "closed",
+                "failed": "bye"},
+        "bye": {"kind": "hangup"}}}
+    path = s.var_dir / "after-hours.json"
+    path.write_text(json.dumps(flow))
+    s.ccctl("ivr", "load", str(path), "--number", "7100", check=True)
+    before = len(messages(s, "sales"))
+    sub = s.subscribe(["sipproxy", "ivrd", "recorderd"])
+    time.sleep(0.3)
+    s.ua["1003"].dial("7100")
+    created, seen = wait_event(sub, "call.created", timeout=10)
+    assert created, seen
+    cid = created["call_id"]
+    started, seen = wait_event(sub, "rec.started", cid, timeout=40)
+    assert started, ([e.get("type") for e in seen], s.log_tail("ivrd"))
+    time.sleep(3.0)
+    s.ua["1003"].command("sndcode", "#")
+    ev, seen = wait_event(sub, "vm.message", cid, timeout=15)
+    assert ev and ev["mailbox"] == "sales" and ev["new"] == before + 1, (ev, s.log_tail("ivrd"))
+    ended, seen = wait_event(sub, "call.ended", cid, timeout=20)
+    assert ended, [e.get("type") for e in seen]
+    m = [r for r in messages(s, "sales") if r["id"] == ev["message_id"]][0]
+    assert m["reason"] == "closed" and m["caller"] == "1003", m
+    left, _ = channels(m["path"])
+    share, loud = tone_share_samples(left, 660)
+    assert loud > 40 and share > 0.8, (share, loud)
+
+
 def test_message_waiting_notify_follows_the_counts(vm):
     """1001's baresip (mwi module) subscribed to message-summary when it registered; a
     message left in 1001's box makes sipproxy NOTIFY it with the new count."""
