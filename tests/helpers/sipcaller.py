@@ -69,6 +69,32 @@ class Caller:
                 'algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee"'
                 % (self.ext, ch["realm"], ch["nonce"], d["uri"], resp))
 
+    def info_key(self, key, ctype="application/dtmf-relay", timeout=5.0):
+        """Sends key in a SIP INFO inside the call that is up (from call()'s `during`):
+        Signal=KEY for dtmf-relay, the bare key for application/dtmf. Returns the status."""
+        d, to = self._dialog
+        d["cseq"] += 1
+        body = "Signal=%s\r\nDuration=160\r\n" % key if ctype.endswith("relay") else key
+        branch = "z9hG4bK" + uuid.uuid4().hex[:12]
+        self._send("INFO %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+                   "Max-Forwards: 70\r\nFrom: %s;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\n"
+                   "CSeq: %d INFO\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+                   % (d["uri"], self.port, branch, d["from"], d["tag"], to, d["call_id"],
+                      d["cseq"], ctype, len(body), body))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.sock, self.rtp], [], [], 0.2)
+            if self.rtp in ready:
+                self.rtp.recv(2048)
+            if self.sock not in ready:
+                continue
+            resp = self.sock.recv(65535).decode(errors="replace")
+            if resp.startswith("SIP/2.0") and branch in resp:
+                status = int(resp.split(" ", 2)[1])
+                if status >= 200:
+                    return status
+        return None
+
     def call(self, number, caller="5550000", extra="", talk=1.0, timeout=25, during=None):
         """Returns (final code, [responses], RTP payloads received before the end). After
         a 200, during() runs (if given) and what is heard while talking is in self.talked."""
@@ -109,6 +135,7 @@ class Caller:
                 self._ack(d, to)
             else:
                 self._ack(d, to, branch="z9hG4bK" + uuid.uuid4().hex[:12])
+                self._dialog = (d, to)
                 if during:
                     during()
                 end = time.monotonic() + talk
