@@ -276,6 +276,18 @@ static void s_originate_ready(sp_call_t *c)
     s_connect_ready(c);
 }
 
+typedef struct {
+    cc_bus_t *bus;
+    cc_bus_req_t *req;
+} s_orig_reply_t;
+
+static void s_originate_reply(sp_call_t *c, void *arg)
+{
+    s_orig_reply_t *r = arg;
+    cc_bus_reply(r->bus, r->req,
+                 json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
+}
+
 static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
@@ -302,11 +314,20 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    sp_call_t *c = sp_call_new(p);
-    if (!c) {
+    s_orig_reply_t r = {bus, req};
+    if (!sp_callctl_originate(p, args, s_originate_reply, &r))
         cc_bus_reply_error(bus, req, "internal", "out of memory");
-        return;
-    }
+}
+
+sp_call_t *sp_callctl_originate(sp_proxy_t *p, json_t *args, sp_originated_fn *fn, void *arg)
+{
+    const char *target = json_string_value(json_object_get(args, "target"));
+    const char *caller = json_string_value(json_object_get(args, "caller"));
+    const char *controller = json_string_value(json_object_get(args, "controller"));
+    char err[160];
+    sp_call_t *c = sp_call_new(p);
+    if (!c)
+        return NULL;
     cc_log_set_call(c->id); /* the bus set none: the command named no call yet */
     s_attempt_args(c, args, err, sizeof err);
     const char *number = strchr(target, ':') + 1;
@@ -332,10 +353,11 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     c->a_codec = 0;
     c->a_te = 101;
     sp_call_publish_created(c, kind, rtarget);
-    cc_bus_reply(bus, req, json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
+    fn(c, arg); /* before anything can end the call */
     c->ea.srtp = sp_srtp_offer(sp_fork_target_srtp(p, target)); /* it becomes leg A */
     c->srtp_a = sp_fork_target_srtp(p, target);
     sp_media_create(c, true, true, NULL, s_originate_ready);
+    return c; /* (may have ended already: only for a NULL test) */
 }
 
 void sp_callctl_attach(sp_proxy_t *p)
@@ -345,4 +367,5 @@ void sp_callctl_attach(sp_proxy_t *p)
     cc_bus_on_command(p->bus, "call.connect_cancel", s_connect_cancel, p);
     cc_bus_on_command(p->bus, "call.hangup", s_hangup, p);
     cc_bus_on_command(p->bus, "call.originate", s_originate, p);
+    sp_callctl_xfer_attach(p);
 }
