@@ -50,6 +50,12 @@ static const wd_field_t s_me_recordings[] = {{"limit", WD_F_INT, false, 1, 200, 
 static const wd_field_t s_audio[] = {{"download", WD_F_BOOL, false, 0, 0, 0, NULL}, F_END};
 static const wd_field_t s_me_dial[] = {{"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                        F_END};
+static const wd_field_t s_me_call[] = {{"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
+                                       F_END};
+static const wd_field_t s_me_call_to[] = {
+    {"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
+    {"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+    F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
@@ -122,6 +128,16 @@ static const wd_route_t s_routes[] = {
     {"POST", "/api/me/recording", AGENT, WD_R_CSRF, 0, s_me_recording, "me.recording",
      wd_h_me_recording},
     {"POST", "/api/me/dial", AGENT, WD_R_CSRF, 0, s_me_dial, "me.dial", wd_h_me_dial},
+    /* call controls on my own call (sipproxy checks I am a party of it) */
+    {"POST", "/api/me/hold", AGENT, WD_R_CSRF, 0, s_me_call, "me.hold", wd_h_me_hold},
+    {"POST", "/api/me/resume", AGENT, WD_R_CSRF, 0, s_me_call, "me.resume", wd_h_me_resume},
+    {"POST", "/api/me/transfer", AGENT, WD_R_CSRF, 0, s_me_call_to, "me.transfer",
+     wd_h_me_transfer},
+    {"POST", "/api/me/consult", AGENT, WD_R_CSRF, 0, s_me_call_to, "me.consult", wd_h_me_consult},
+    {"POST", "/api/me/consult/complete", AGENT, WD_R_CSRF, 0, s_me_call, "me.consult_complete",
+     wd_h_me_consult_complete},
+    {"POST", "/api/me/consult/cancel", AGENT, WD_R_CSRF, 0, s_me_call, "me.consult_cancel",
+     wd_h_me_consult_cancel},
     {"GET", "/api/me/today", AGENT, 0, 0, s_none, NULL, wd_h_me_today},
     {"GET", "/api/me/recordings", AGENT, 0, 0, s_me_recordings, NULL, wd_h_me_recordings},
     /* a recording's audio: an agent its own calls', a supervisor its queues' (every fetch is

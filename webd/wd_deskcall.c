@@ -1,0 +1,160 @@
+/* wd_deskcall.c - the agent desktop's call controls (/api/me/hold, resume, transfer,
+ * consult, consult/complete, consult/cancel): each is one of sipproxy's call.* commands
+ * for the session's own extension, on the call the body names or else the agent's current
+ * queue call. sipproxy decides whether that extension is a party of the call (not_party
+ * otherwise), so an agent cannot act on another agent's call by naming it. While an agent
+ * consults, the consultation call's answer and end are pushed to its pages ("consult"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_log.h"
+#include "wd_app.h"
+
+static const char *s_str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The bus refused: the HTTP status, and the field the refusal is about. */
+static void s_refused(wd_req_t *req, json_t *error)
+{
+    const char *code = s_str(error, "code"), *msg = s_str(error, "message");
+    static const struct {
+        const char *code;
+        int http;
+        const char *field;
+    } map[] = {
+        {"unknown_call", 404, "call_id"},      {"not_party", 403, "call_id"},
+        {"bad_state", 409, NULL},              {"unknown_target", 404, "target"},
+        {"target_unavailable", 409, "target"}, {"bad_args", 400, "target"},
+    };
+    for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i].code, code)) {
+            wd_reply_error(req, map[i].http, !strcmp(code, "not_party") ? "forbidden" : code,
+                           map[i].field, "%s", msg ? msg : code);
+            return;
+        }
+    wd_reply_bus_error(req, -EPROTO, error);
+}
+
+static void s_forget_consult(wd_app_t *app, const char *ext)
+{
+    if (app->consults)
+        cc_map_delete(app->consults, ext);
+}
+
+static void s_on_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    wd_req_t *req = arg;
+    if (status == -EPROTO) {
+        s_refused(req, result);
+        return;
+    }
+    if (status != 0) {
+        wd_reply_bus_error(req, status, result);
+        return;
+    }
+    const char *path = req->route->pattern;
+    const char *consult = s_str(result, "consult_call_id");
+    wd_app_t *app = req->app;
+    if (consult && (app->consults || (app->consults = cc_map_new(free)))) {
+        char *id = strdup(consult);
+        if (!id || cc_map_put(app->consults, req->who.ext, id) != 0)
+            free(id);
+    } else if (strstr(path, "/consult/")) {
+        s_forget_consult(app, req->who.ext);
+    }
+    json_t *doc = json_is_object(result) ? json_deep_copy(result) : json_object();
+    json_object_set_new(doc, "call_id", json_string(s_str(req->body, "call_id")));
+    wd_reply_json(req, 200, doc);
+}
+
+/* The call to act on: the body's call_id, else the agent's current queue call. */
+static const char *s_call(wd_req_t *req)
+{
+    const char *id = s_str(req->body, "call_id");
+    if (id)
+        return id;
+    const wb_agent_t *a = wb_core_agent(req->app->core, req->who.ext);
+    if (!a || !a->call_id[0])
+        return NULL;
+    json_object_set_new(req->body, "call_id", json_string(a->call_id));
+    return s_str(req->body, "call_id");
+}
+
+static void s_send(wd_req_t *req, const char *cmd, bool with_target)
+{
+    const char *call_id = s_call(req);
+    if (!call_id) {
+        wd_reply_error(req, 409, "no_call", NULL, "you are not on a call");
+        return;
+    }
+    json_t *args = json_pack("{s:s, s:s}", "call_id", call_id, "ext", req->who.ext);
+    if (with_target)
+        json_object_set_new(args, "target", json_string(s_str(req->body, "target")));
+    cc_info("webd.call_control", "call=%s cmd=%s ext=%s user=%s", call_id, cmd, req->who.ext,
+            cc_logq(req->who.name));
+    wd_app_t *app = req->app;
+    if (!cc_bus_request(app->bus, &req->owner, "sipproxy", cmd, args, app->set.request_timeout_ms,
+                        s_on_reply, req)) {
+        wd_reply_error(req, 503, "unavailable", NULL, "sipproxy cannot be reached");
+        return;
+    }
+    wd_reply_later(req);
+}
+
+void wd_h_me_hold(wd_req_t *req)
+{
+    s_send(req, "call.hold", false);
+}
+
+void wd_h_me_resume(wd_req_t *req)
+{
+    s_send(req, "call.resume", false);
+}
+
+void wd_h_me_transfer(wd_req_t *req)
+{
+    s_send(req, "call.transfer", true);
+}
+
+void wd_h_me_consult(wd_req_t *req)
+{
+    s_send(req, "call.consult", true);
+}
+
+void wd_h_me_consult_complete(wd_req_t *req)
+{
+    s_send(req, "call.consult_complete", false);
+}
+
+void wd_h_me_consult_cancel(wd_req_t *req)
+{
+    s_send(req, "call.consult_cancel", false);
+}
+
+/* The consultation call of an agent answered or ended: its pages learn it. */
+void wd_deskcall_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
+{
+    if (!app->consults || !ev->call_id || cc_map_size(app->consults) == 0)
+        return;
+    bool answered = !strcmp(ev->type, "call.answered");
+    if (!answered && strcmp(ev->type, "call.ended") != 0)
+        return;
+    cc_map_iter_t it = cc_map_iter(app->consults);
+    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+        if (strcmp(cc_map_value(e), ev->call_id) != 0)
+            continue;
+        char ext[32];
+        snprintf(ext, sizeof ext, "%s", cc_map_key(e));
+        wd_desk_push(app, ext, "consult",
+                     json_pack("{s:s, s:s}", "consult_call_id", ev->call_id, "state",
+                               answered ? "answered" : "ended"));
+        if (!answered)
+            cc_map_delete(app->consults, ext);
+        return;
+    }
+}
