@@ -337,6 +337,8 @@ sp_call_t *sp_callctl_originate(sp_proxy_t *p, json_t *args, sp_originated_fn *f
 
 /* sp_callctl_xfer.c: call.hold, call.resume, call.transfer, call.consult* */
 void sp_callctl_xfer_attach(sp_proxy_t *p);
+/* Whether extension ext is a party of c (sp_ctlparty.c's rule). */
+bool sp_callctl_is_party(const sp_call_t *c, const char *ext);
 /* A consultation call's target answered (c is the consultation call). */
 void sp_callctl_consult_answered(sp_call_t *c);
 /* c is ending and is a consultation call or has one: the other one learns it. */

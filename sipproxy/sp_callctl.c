@@ -260,6 +260,11 @@ static void s_hangup(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *
         cc_bus_reply_error(bus, req, "bad_args", "sip_code must be 300-699");
         return;
     }
+    const char *ext = json_string_value(json_object_get(args, "ext"));
+    if (ext && c->state < SP_CALL_ENDING && !sp_callctl_is_party(c, ext)) {
+        cc_bus_reply_error(bus, req, "not_party", "call %s: %s is not a party of it", c->id, ext);
+        return;
+    }
     const char *reason = json_string_value(json_object_get(args, "reason"));
     if (c->state < SP_CALL_ENDING) {
         if (reason && reason[0])

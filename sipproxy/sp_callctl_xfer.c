@@ -29,6 +29,13 @@ static void s_view(const sp_call_t *c, sp_ctl_view_t *v)
     v->consult_up = c->ctl.consult_up;
 }
 
+bool sp_callctl_is_party(const sp_call_t *c, const char *ext)
+{
+    sp_ctl_view_t v;
+    s_view(c, &v);
+    return sp_ctl_side(&v, ext) != SP_SIDE_NONE;
+}
+
 /* The call named by the command and the side of its extension, or NULL (replied). */
 static sp_call_t *s_checked(sp_proxy_t *p, cc_bus_req_t *req, json_t *args, sp_ctl_cmd_t cmd,
                             sp_side_t *side)
@@ -202,6 +209,15 @@ static void s_cmd_consult(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
     cc_bus_reply(bus, req, json_pack("{s:s}", "consult_call_id", x.id));
 }
 
+/* On the consulting call c, so that whoever follows the extension (its desktop) learns it
+ * without knowing the consultation call's id first. */
+static void s_publish_state(sp_call_t *c, const char *consult_id, const char *state)
+{
+    cc_bus_publish(c->proxy->bus, "call.consult_state", c->id,
+                   json_pack("{s:s, s:s, s:s}", "consult_call_id", consult_id, "ext", c->ctl.ext,
+                             "state", state));
+}
+
 void sp_callctl_consult_answered(sp_call_t *k)
 {
     sp_call_t *c = sp_call_find(k->proxy, k->ctl.consult_of);
@@ -217,6 +233,7 @@ void sp_callctl_consult_answered(sp_call_t *k)
     sp_media(c, "endpoint.connect",
              json_pack("{s:i, s:i}", "endpoint_a", own, "endpoint_b", k->ea.id), NULL);
     cc_info("call.consult_answered", "consult=%s by=%s", k->id, c->ctl.ext);
+    s_publish_state(c, k->id, "answered");
 }
 
 static void s_cmd_complete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
@@ -291,6 +308,7 @@ void sp_callctl_consult_ending(sp_call_t *c)
             o->ctl.consult[0] = '\0';
             o->ctl.consult_up = false;
             cc_info("call.consult_ended", "consult=%s", c->id);
+            s_publish_state(o, c->id, "ended");
         }
     }
 }

@@ -98,7 +98,7 @@ void wd_desk_free(wd_app_t *app)
 {
     cc_map_destroy(&app->offers);
     cc_map_destroy(&app->directs);
-    cc_map_destroy(&app->consults);
+    cc_map_destroy(&app->mycalls);
 }
 
 static json_t *s_offer(wd_req_t *req)
@@ -419,20 +419,7 @@ void wd_h_me_wrapup(wd_req_t *req)
             6, p, s_wrapup_saved);
 }
 
-/* ---- POST /api/me/hangup, /api/me/dial ----------------------------------------------------- */
-
-void wd_h_me_hangup(wd_req_t *req)
-{
-    const wb_agent_t *a = s_me(req);
-    if (!a || !a->call_id[0]) {
-        wd_reply_error(req, 409, "no_call", NULL, "you are not on a queue call");
-        return;
-    }
-    char reason[160];
-    snprintf(reason, sizeof reason, "hung up by agent %s (desktop)", req->who.ext);
-    s_send(req, "sipproxy", "call.hangup",
-           json_pack("{s:s, s:s}", "call_id", a->call_id, "reason", reason));
-}
+/* ---- POST /api/me/recording, /api/me/dial (hang-up: wd_deskcall.c) ----------------------------------------------------- */
 
 /* Pause the recording of my call while the caller reads a card number out, then resume:
  * recorderd writes silence meanwhile and marks the span (rec.pause / rec.resume). */

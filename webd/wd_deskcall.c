@@ -1,9 +1,10 @@
 /* wd_deskcall.c - the agent desktop's call controls (/api/me/hold, resume, transfer,
  * consult, consult/complete, consult/cancel): each is one of sipproxy's call.* commands
  * for the session's own extension, on the call the body names or else the agent's current
- * queue call. sipproxy decides whether that extension is a party of the call (not_party
+ * queue call; /api/me/hang-up too. sipproxy decides whether that extension is a party of the call (not_party
  * otherwise), so an agent cannot act on another agent's call by naming it. While an agent
- * consults, the consultation call's answer and end are pushed to its pages ("consult"). */
+ * consults, sipproxy's call.consult_state is pushed to its pages ("consult"), and
+ * so are those of calls to its extension outside the queues ("call"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,6 @@ static void s_refused(wd_req_t *req, json_t *error)
     wd_reply_bus_error(req, -EPROTO, error);
 }
 
-static void s_forget_consult(wd_app_t *app, const char *ext)
-{
-    if (app->consults)
-        cc_map_delete(app->consults, ext);
-}
-
 static void s_on_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
 {
     (void)bus;
@@ -56,16 +51,6 @@ static void s_on_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
     if (status != 0) {
         wd_reply_bus_error(req, status, result);
         return;
-    }
-    const char *path = req->route->pattern;
-    const char *consult = s_str(result, "consult_call_id");
-    wd_app_t *app = req->app;
-    if (consult && (app->consults || (app->consults = cc_map_new(free)))) {
-        char *id = strdup(consult);
-        if (!id || cc_map_put(app->consults, req->who.ext, id) != 0)
-            free(id);
-    } else if (strstr(path, "/consult/")) {
-        s_forget_consult(app, req->who.ext);
     }
     json_t *doc = json_is_object(result) ? json_deep_copy(result) : json_object();
     json_object_set_new(doc, "call_id", json_string(s_str(req->body, "call_id")));
@@ -85,6 +70,19 @@ static const char *s_call(wd_req_t *req)
     return s_str(req->body, "call_id");
 }
 
+static void s_request(wd_req_t *req, const char *cmd, json_t *args)
+{
+    cc_info("webd.call_control", "call=%s cmd=%s ext=%s user=%s", s_str(args, "call_id"), cmd,
+            req->who.ext, cc_logq(req->who.name));
+    wd_app_t *app = req->app;
+    if (!cc_bus_request(app->bus, &req->owner, "sipproxy", cmd, args, app->set.request_timeout_ms,
+                        s_on_reply, req)) {
+        wd_reply_error(req, 503, "unavailable", NULL, "sipproxy cannot be reached");
+        return;
+    }
+    wd_reply_later(req);
+}
+
 static void s_send(wd_req_t *req, const char *cmd, bool with_target)
 {
     const char *call_id = s_call(req);
@@ -95,15 +93,25 @@ static void s_send(wd_req_t *req, const char *cmd, bool with_target)
     json_t *args = json_pack("{s:s, s:s}", "call_id", call_id, "ext", req->who.ext);
     if (with_target)
         json_object_set_new(args, "target", json_string(s_str(req->body, "target")));
-    cc_info("webd.call_control", "call=%s cmd=%s ext=%s user=%s", call_id, cmd, req->who.ext,
-            cc_logq(req->who.name));
-    wd_app_t *app = req->app;
-    if (!cc_bus_request(app->bus, &req->owner, "sipproxy", cmd, args, app->set.request_timeout_ms,
-                        s_on_reply, req)) {
-        wd_reply_error(req, 503, "unavailable", NULL, "sipproxy cannot be reached");
+    s_request(req, cmd, args);
+}
+
+/* My queue call as acdd knows it (reserved, talking), or a call named in the body: a direct
+ * or click-to-dial call, which sipproxy ends only if my extension is in it. */
+void wd_h_me_hangup(wd_req_t *req)
+{
+    bool named = s_str(req->body, "call_id") != NULL;
+    const char *call_id = s_call(req);
+    if (!call_id) {
+        wd_reply_error(req, 409, "no_call", NULL, "you are not on a call");
         return;
     }
-    wd_reply_later(req);
+    char reason[160];
+    snprintf(reason, sizeof reason, "hung up by agent %s (desktop)", req->who.ext);
+    json_t *args = json_pack("{s:s, s:s}", "call_id", call_id, "reason", reason);
+    if (named)
+        json_object_set_new(args, "ext", json_string(req->who.ext));
+    s_request(req, "call.hangup", args);
 }
 
 void wd_h_me_hold(wd_req_t *req)
@@ -136,25 +144,53 @@ void wd_h_me_consult_cancel(wd_req_t *req)
     s_send(req, "call.consult_cancel", false);
 }
 
-/* The consultation call of an agent answered or ended: its pages learn it. */
-void wd_deskcall_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
+/* An agent's consultation call answered or ended (sipproxy's call.consult_state, on the
+ * consulting call): its pages learn it. */
+static void s_consult_event(wd_app_t *app, const cc_bus_event_t *ev)
 {
-    if (!app->consults || !ev->call_id || cc_map_size(app->consults) == 0)
-        return;
-    bool answered = !strcmp(ev->type, "call.answered");
-    if (!answered && strcmp(ev->type, "call.ended") != 0)
-        return;
-    cc_map_iter_t it = cc_map_iter(app->consults);
-    for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
-        if (strcmp(cc_map_value(e), ev->call_id) != 0)
-            continue;
-        char ext[32];
-        snprintf(ext, sizeof ext, "%s", cc_map_key(e));
+    const char *ext = s_str(ev->body, "ext"), *id = s_str(ev->body, "consult_call_id");
+    const char *state = s_str(ev->body, "state");
+    if (ext && id && state)
         wd_desk_push(app, ext, "consult",
-                     json_pack("{s:s, s:s}", "consult_call_id", ev->call_id, "state",
-                               answered ? "answered" : "ended"));
-        if (!answered)
-            cc_map_delete(app->consults, ext);
+                     json_pack("{s:s, s:s, s:s}", "call_id", ev->call_id, "consult_call_id", id,
+                               "state", state));
+}
+
+/* A call that rings an agent's extension outside the queues (dialled straight to it, or
+ * click-to-dial's first leg): followed until it ends, so the page knows when the agent
+ * talks in it and offers the call controls (acdd's state knows queue calls only). */
+static void s_direct_event(wd_app_t *app, const cc_bus_event_t *ev)
+{
+    if (!strcmp(ev->type, "call.created")) {
+        const char *kind = s_str(ev->body, "route_kind"), *ext = s_str(ev->body, "route_target");
+        if (!kind || strcmp(kind, "ext") != 0 || !ext || !wb_core_agent(app->core, ext))
+            return;
+        if (!app->mycalls && !(app->mycalls = cc_map_new(free)))
+            return;
+        if (cc_map_size(app->mycalls) >= 10000) /* call.ended lost: never grows without end */
+            return;
+        char *v = strdup(ext);
+        if (!v || cc_map_put(app->mycalls, ev->call_id, v) != 0)
+            free(v);
         return;
     }
+    const char *ext = app->mycalls ? cc_map_get(app->mycalls, ev->call_id) : NULL;
+    bool answered = !strcmp(ev->type, "call.answered");
+    if (!ext || (!answered && strcmp(ev->type, "call.ended") != 0))
+        return;
+    wd_desk_push(app, ext, "call",
+                 json_pack("{s:s, s:s}", "call_id", ev->call_id, "state",
+                           answered ? "talking" : "ended"));
+    if (!answered)
+        cc_map_delete(app->mycalls, ev->call_id);
+}
+
+void wd_deskcall_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
+{
+    if (!ev->call_id)
+        return;
+    if (!strcmp(ev->type, "call.consult_state"))
+        s_consult_event(app, ev);
+    else
+        s_direct_event(app, ev);
 }

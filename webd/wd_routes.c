@@ -124,7 +124,7 @@ static const wd_route_t s_routes[] = {
     {"POST", "/api/me/state", AGENT, WD_R_CSRF, 0, s_me_state, "me.state", wd_h_me_state},
     {"GET", "/api/me/pop", AGENT, 0, 0, s_none, NULL, wd_h_me_pop},
     {"POST", "/api/me/wrapup", AGENT, WD_R_CSRF, 0, s_me_wrapup, "me.wrapup", wd_h_me_wrapup},
-    {"POST", "/api/me/hangup", AGENT, WD_R_CSRF, 0, s_none, "me.hangup", wd_h_me_hangup},
+    {"POST", "/api/me/hangup", AGENT, WD_R_CSRF, 0, s_me_call, "me.hangup", wd_h_me_hangup},
     {"POST", "/api/me/recording", AGENT, WD_R_CSRF, 0, s_me_recording, "me.recording",
      wd_h_me_recording},
     {"POST", "/api/me/dial", AGENT, WD_R_CSRF, 0, s_me_dial, "me.dial", wd_h_me_dial},

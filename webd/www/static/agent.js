@@ -17,6 +17,9 @@
   // The call controls' own state: held by me, and a consultation in progress (its target,
   // its call, whether it answered). Both end with the call.
   let held = false, consult = null, controlsCall = null;
+  // A call to my extension outside the queues (dialled straight to it, or my click-to-dial)
+  // that I talk in: webd's "call" events; acdd's state knows queue calls only.
+  let direct = null;
   // What tests and the benchmark read: pops shown, and when each call's pop was painted.
   const probe = (window.__desk = { connected: false, pops: 0, popAt: 0, offeredAt: 0, painted: {} });
 
@@ -93,8 +96,8 @@
     $("btn-ready").disabled = st === "ready" || st === "reserved" || st === "on_call";
     $("btn-endwrap").hidden = st !== "wrap_up";
     $("btn-pause").disabled = out || !$("sel-reason").value;
-    $("btn-hangup").disabled = !(a && a.call && st === "on_call");
-    $("btn-rec-pause").disabled = $("btn-rec-resume").disabled = $("btn-hangup").disabled;
+    $("btn-hangup").disabled = !myCall();
+    $("btn-rec-pause").disabled = $("btn-rec-resume").disabled = !(a && a.call && st === "on_call");
     renderControls();
     if (pop) renderPopBadge();
     document.body.dataset.state = st;
@@ -103,7 +106,14 @@
   // ---- call controls: hold, blind transfer, consult then complete or cancel ---------------
 
   function myCall() {
-    return agent && agent.state === "on_call" && agent.call ? agent.call.call_id : null;
+    if (agent && agent.state === "on_call" && agent.call) return agent.call.call_id;
+    return direct && direct.state === "talking" ? direct.call_id : null;
+  }
+
+  function onCall(m) {
+    if (m.state === "talking") direct = { call_id: m.call_id, state: "talking" };
+    else if (direct && direct.call_id === m.call_id) direct = null;
+    renderState();
   }
 
   function renderControls() {
@@ -133,6 +143,13 @@
     document.body.dataset.held = talking && held ? "1" : "";
   }
 
+  // I left the call (transferred): a direct call is no longer mine; a queue call's end
+  // comes from acdd.
+  function left(call) {
+    if (direct && direct.call_id === call) direct = null;
+    renderState();
+  }
+
   function xferTarget() {
     const t = $("xfer-target").value.trim();
     if (!t) { toast("Type an extension, queue number or phone number first", true); return null; }
@@ -150,7 +167,8 @@
   async function transfer() {
     const call = myCall(), target = xferTarget();
     if (!call || !target) return;
-    await act("/api/me/transfer", { call_id: call, target }, "Transferred to " + target);
+    const r = await act("/api/me/transfer", { call_id: call, target }, "Transferred to " + target);
+    if (r && r.ok) left(call);
   }
 
   async function consultStart() {
@@ -160,11 +178,18 @@
     if (r && r.ok && myCall() === call) {
       held = true;
       consult = { id: r.doc.consult_call_id, target, state: "ringing" };
+      const seen = consultSeen.get(consult.id);
+      if (seen) onConsult({ consult_call_id: consult.id, state: seen });
       renderControls();
     }
   }
 
+  // The consultation's state may come before the reply that names it: kept by id.
+  const consultSeen = new Map();
+
   function onConsult(m) {
+    consultSeen.set(m.consult_call_id, m.state);
+    if (consultSeen.size > 20) consultSeen.delete(consultSeen.keys().next().value);
     if (!consult || consult.id !== m.consult_call_id) return;
     if (m.state === "answered") consult.state = "answered";
     else { consult = null; toast("The consultation ended: the caller is still on hold", true); }
@@ -179,6 +204,7 @@
     if (r && r.ok) {
       consult = null;
       held = false;
+      if (complete) left(call);
       renderControls();
     }
   }
@@ -407,6 +433,7 @@
       loadPop(true, m.call_id);
     });
     source.addEventListener("consult", (e) => onConsult(JSON.parse(e.data)));
+    source.addEventListener("call", (e) => onCall(JSON.parse(e.data)));
     source.addEventListener("ping", (e) => {
       offset = JSON.parse(e.data).now - Date.now();
     });
@@ -466,7 +493,10 @@
     $("btn-endwrap").addEventListener("click", () => act("/api/me/state", { state: "ready" }, "Wrap-up ended"));
     $("btn-pause").addEventListener("click", () =>
       act("/api/me/state", { state: "pause", reason: sel.value }, "Paused"));
-    $("btn-hangup").addEventListener("click", () => act("/api/me/hangup", {}, "Hung up"));
+    $("btn-hangup").addEventListener("click", () => {
+      const call = myCall();
+      if (call) act("/api/me/hangup", { call_id: call }, "Hung up");
+    });
     $("btn-rec-pause").addEventListener("click", () =>
       act("/api/me/recording", { action: "pause" }, "Recording paused"));
     $("btn-rec-resume").addEventListener("click", () =>
