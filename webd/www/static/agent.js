@@ -122,6 +122,7 @@
       controlsCall = call;
       held = false;
       consult = null;
+      $("xfer-target").value = "";
     }
     const talking = !!call, consulting = !!consult;
     const hold = $("btn-hold");
