@@ -135,12 +135,12 @@ struct sp_call {
     } tw;
     /* call controls by command, the desktop's (sp_callctl_xfer.c) */
     struct {
-        bool hold;            /* call.hold: the held party hears music, nobody hears it */
-        int held_ep;          /* the endpoint that plays the music (faces the held party) */
-        char ext[16];         /* the extension that held it, or consults */
-        char consult[48];     /* id of the consultation call (call.consult), "" when none */
-        bool consult_up;      /* ... whose target answered and talks with ext */
-        char consult_of[48];  /* on a consultation call: the call it consults for */
+        bool hold;           /* call.hold: the held party hears music, nobody hears it */
+        int held_ep;         /* the endpoint that plays the music (faces the held party) */
+        char ext[16];        /* the extension that held it, or consults */
+        char consult[48];    /* id of the consultation call (call.consult), "" when none */
+        bool consult_up;     /* ... whose target answered and talks with ext */
+        char consult_of[48]; /* on a consultation call: the call it consults for */
     } ctl;
 };
 

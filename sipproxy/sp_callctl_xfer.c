@@ -47,7 +47,8 @@ static sp_call_t *s_checked(sp_proxy_t *p, cc_bus_req_t *req, json_t *args, sp_c
         cc_bus_reply_error(p->bus, req, "unknown_call", "no call '%s'", id ? id : "");
         return NULL;
     }
-    if (!ext || !ext[0] || strlen(ext) >= sizeof c->ctl.ext || strspn(ext, "0123456789") != strlen(ext)) {
+    if (!ext || !ext[0] || strlen(ext) >= sizeof c->ctl.ext ||
+        strspn(ext, "0123456789") != strlen(ext)) {
         cc_bus_reply_error(p->bus, req, "bad_args", "ext must be an extension (digits)");
         return NULL;
     }
@@ -113,8 +114,8 @@ static void s_resume(sp_call_t *c)
 static void s_cmd_hold(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     sp_side_t side;
-    sp_call_t *c = s_checked(arg, req, args, strcmp(cmd, "call.hold") ? SP_CTL_RESUME : SP_CTL_HOLD,
-                             &side);
+    sp_call_t *c =
+        s_checked(arg, req, args, strcmp(cmd, "call.hold") ? SP_CTL_RESUME : SP_CTL_HOLD, &side);
     if (!c)
         return;
     if (!strcmp(cmd, "call.hold"))
@@ -148,8 +149,8 @@ static void s_cmd_transfer(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, js
         if (side == SP_SIDE_A) /* as it was */
             sp_transfer_take_a_side(c, &c->a);
         c->ctl.hold = held;
-        cc_bus_reply_error(bus, req, "target_unavailable", "%s cannot be rung: %d %s", target,
-                           code, sip_status_phrase(code));
+        cc_bus_reply_error(bus, req, "target_unavailable", "%s cannot be rung: %d %s", target, code,
+                           sip_status_phrase(code));
         return;
     }
     cc_bus_reply(bus, req, NULL);
@@ -267,8 +268,7 @@ static void s_cmd_complete(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, js
     cc_bus_reply(bus, req, NULL);
 }
 
-static void s_cmd_cancel(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
-                         void *arg)
+static void s_cmd_cancel(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     sp_proxy_t *p = arg;

@@ -34,16 +34,14 @@ CC_TEST(ctlparty_rules)
     CC_CHECK(sp_ctl_refuse(&v, SP_CTL_CONSULT, "1002", why, sizeof why) == NULL);
     CC_CHECK_STR(sp_ctl_refuse(&v, SP_CTL_HOLD, "1003", why, sizeof why), "not_party");
     CC_CHECK_STR(why, "that extension is not a party of this call");
-    CC_CHECK_STR(sp_ctl_refuse(&v, SP_CTL_CONSULT_COMPLETE, "1002", why, sizeof why),
-                 "bad_state");
+    CC_CHECK_STR(sp_ctl_refuse(&v, SP_CTL_CONSULT_COMPLETE, "1002", why, sizeof why), "bad_state");
     CC_CHECK_STR(why, "there is no consultation to complete");
     CC_CHECK_STR(sp_ctl_refuse(&v, SP_CTL_CONSULT_CANCEL, "1002", why, sizeof why), "bad_state");
     /* consulting, target still ringing: only cancel (and hold, already so) */
     v.consulting = true;
     CC_CHECK(sp_ctl_refuse(&v, SP_CTL_HOLD, "1002", why, sizeof why) == NULL);
     CC_CHECK(sp_ctl_refuse(&v, SP_CTL_CONSULT_CANCEL, "1002", why, sizeof why) == NULL);
-    CC_CHECK_STR(sp_ctl_refuse(&v, SP_CTL_CONSULT_COMPLETE, "1002", why, sizeof why),
-                 "bad_state");
+    CC_CHECK_STR(sp_ctl_refuse(&v, SP_CTL_CONSULT_COMPLETE, "1002", why, sizeof why), "bad_state");
     CC_CHECK_STR(why, "the consulted party has not answered yet");
     for (int cmd = SP_CTL_RESUME; cmd <= SP_CTL_CONSULT; cmd++)
         CC_CHECK_STR(sp_ctl_refuse(&v, (sp_ctl_cmd_t)cmd, "1002", why, sizeof why), "bad_state");

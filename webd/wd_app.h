@@ -75,9 +75,9 @@ typedef struct wd_app {
     int64_t originate_at_us; /* the last click-to-call sent */
     cc_map_t *offers;        /* agent ext -> the last queue.offered to it (the screen pop) */
     cc_map_t *directs;       /* agent ext -> the last call dialled straight to it */
-    cc_map_t *mycalls;       /* call id -> agent ext: its calls outside the queues (wd_deskcall.c) */
-    wd_hooks_t *hooks;       /* webhooks' delivery thread */
-    char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
+    cc_map_t *mycalls;    /* call id -> agent ext: its calls outside the queues (wd_deskcall.c) */
+    wd_hooks_t *hooks;    /* webhooks' delivery thread */
+    char dummy_hash[160]; /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 
 /* ---- a request (wd_http.c) ---------------------------------------------------------- */

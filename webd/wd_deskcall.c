@@ -27,9 +27,12 @@ static void s_refused(wd_req_t *req, json_t *error)
         int http;
         const char *field;
     } map[] = {
-        {"unknown_call", 404, "call_id"},      {"not_party", 403, "call_id"},
-        {"bad_state", 409, NULL},              {"unknown_target", 404, "target"},
-        {"target_unavailable", 409, "target"}, {"bad_args", 400, "target"},
+        {"unknown_call", 404, "call_id"},
+        {"not_party", 403, "call_id"},
+        {"bad_state", 409, NULL},
+        {"unknown_target", 404, "target"},
+        {"target_unavailable", 409, "target"},
+        {"bad_args", 400, "target"},
     };
     for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(map[i].code, code)) {
@@ -178,9 +181,9 @@ static void s_direct_event(wd_app_t *app, const cc_bus_event_t *ev)
     bool answered = !strcmp(ev->type, "call.answered");
     if (!ext || (!answered && strcmp(ev->type, "call.ended") != 0))
         return;
-    wd_desk_push(app, ext, "call",
-                 json_pack("{s:s, s:s}", "call_id", ev->call_id, "state",
-                           answered ? "talking" : "ended"));
+    wd_desk_push(
+        app, ext, "call",
+        json_pack("{s:s, s:s}", "call_id", ev->call_id, "state", answered ? "talking" : "ended"));
     if (!answered)
         cc_map_delete(app->mycalls, ev->call_id);
 }

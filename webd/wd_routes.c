@@ -52,10 +52,9 @@ static const wd_field_t s_me_dial[] = {{"number", WD_F_STRING, true, 1, 31, WD_C
                                        F_END};
 static const wd_field_t s_me_call[] = {{"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
                                        F_END};
-static const wd_field_t s_me_call_to[] = {
-    {"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
-    {"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
-    F_END};
+static const wd_field_t s_me_call_to[] = {{"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
+                                          {"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                          F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
