@@ -307,7 +307,7 @@ void sp_callctl_consult_ending(sp_call_t *c)
         if (o && strcmp(o->ctl.consult, c->id) == 0) {
             o->ctl.consult[0] = '\0';
             o->ctl.consult_up = false;
-            cc_info("call.consult_ended", "consult=%s", c->id);
+            cc_info("call.consult_ended", "consult=%s of=%s", c->id, o->id);
             s_publish_state(o, c->id, "ended");
         }
     }

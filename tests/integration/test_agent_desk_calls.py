@@ -26,7 +26,7 @@ PW = "pw-for-desk-calls"
 ART = sm.REPO / "build" / "test-artifacts" / "desk-calls"
 SIPP_DIR = sm.REPO / "tests" / "sipp"
 QUEUE, QUEUE_NUMBER = "sales", "630"
-AGENT, TARGET, OTHER, CALLER = "1002", "1003", "1004", "2001"
+AGENT, TARGET, OTHER, CALLER, NOBODY = "1002", "1003", "1004", "2001", "1005"
 TONES = {AGENT: 880, TARGET: 660, OTHER: 1200, CALLER: 440}
 
 
@@ -42,6 +42,9 @@ def desk(pg_cluster, bin_dir):
         for ext in TONES:
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
             s.ccctl("route", "add", ext, "ext:" + ext, check=True)
+        # an extension with no phone registered: a consultation that cannot be reached
+        s.ccctl("user", "add", NOBODY, "--password", "secret" + NOBODY, check=True)
+        s.ccctl("route", "add", NOBODY, "ext:" + NOBODY, check=True)
         s.ccctl("queue", "add", QUEUE, "--number", QUEUE_NUMBER, "--ring-timeout", "15",
                 "--wrapup", "1", "--no-announce", check=True)
         s.ccctl("agent", "add", AGENT, "--queue", QUEUE, "--name", "Ada Agent", check=True)
@@ -290,6 +293,29 @@ def test_attended_transfer_consult_then_cancel(desk):
     assert_hears(s.ua[AGENT], [TONES[CALLER]], [TONES[TARGET]], "back with the agent")
     assert agent_state(s)["state"] == "on_call"
     b.screenshot("05-consult-cancelled.png")
+    s.ua[CALLER].command("hangup")
+    assert ended(s, call_id) == [("answered",)]
+    wait_state(b, "ready")
+
+
+def test_consult_nobody_answers_caller_stays_on_hold_then_resume(desk):
+    s, b = desk, desk.b
+    call_id = queue_call(s)
+    b.cmd("fill", selector="#xfer-target", value=NOBODY)
+    b.cmd("click", selector="#btn-consult")
+    # 1005 is not registered: the consultation ends at once (call.consult_state ended),
+    # the page says so and the caller is still on hold
+    s.wait_log("sipproxy", r"event=call.consult_ended [^\n]*of=%s" % call_id, timeout=10)
+    b.wait("document.getElementById('consult-bar').hidden && "
+           "document.body.dataset.held === '1' && "
+           "!document.getElementById('btn-hold').disabled")
+    b.screenshot("05b-consult-unreachable.png")
+    assert_music_only(s.ua[CALLER], [TONES[AGENT]], "held after a failed consultation")
+    b.cmd("click", selector="#btn-hold")  # "Resume"
+    b.wait("document.body.dataset.held === ''")
+    time.sleep(0.8)
+    assert_hears(s.ua[CALLER], [TONES[AGENT]], [], "resumed after a failed consultation")
+    assert_hears(s.ua[AGENT], [TONES[CALLER]], [], "resumed after a failed consultation")
     s.ua[CALLER].command("hangup")
     assert ended(s, call_id) == [("answered",)]
     wait_state(b, "ready")
