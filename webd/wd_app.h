@@ -208,6 +208,7 @@ wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangu
 /* wd_deskcall.c: the agent's call controls (call.hold ... on sipproxy) */
 wd_handler_fn wd_h_me_hold, wd_h_me_resume, wd_h_me_transfer, wd_h_me_consult,
     wd_h_me_consult_complete, wd_h_me_consult_cancel;
+wd_handler_fn wd_h_call_hold, wd_h_call_resume, wd_h_call_transfer;
 void wd_deskcall_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
 /* An event frame (no id) to the agent's open pages; o is stolen. */
 void wd_desk_push(wd_app_t *app, const char *ext, const char *event, json_t *o);

@@ -4,7 +4,8 @@
  * queue call; /api/me/hang-up too. sipproxy decides whether that extension is a party of the call (not_party
  * otherwise), so an agent cannot act on another agent's call by naming it. While an agent
  * consults, sipproxy's call.consult_state is pushed to its pages ("consult"), and
- * so are those of calls to its extension outside the queues ("call"). */
+ * so are those of calls to its extension outside the queues ("call"). A supervisor may hold,
+ * resume or transfer a call of its queues for the agent it talks with (/api/calls/...). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,11 @@ static void s_on_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
         return;
     }
     json_t *doc = json_is_object(result) ? json_deep_copy(result) : json_object();
-    json_object_set_new(doc, "call_id", json_string(s_str(req->body, "call_id")));
+    const char *call_id = s_str(req->body, "call_id");
+    if (!call_id)
+        call_id = wd_param(&req->params, "call_id");
+    if (call_id)
+        json_object_set_new(doc, "call_id", json_string(call_id));
     wd_reply_json(req, 200, doc);
 }
 
@@ -145,6 +150,39 @@ void wd_h_me_consult_complete(wd_req_t *req)
 void wd_h_me_consult_cancel(wd_req_t *req)
 {
     s_send(req, "call.consult_cancel", false);
+}
+
+/* ---- a supervisor on a call of its queues (the route checked the scope) ------------------ */
+
+/* Hold, resume or transfer for the agent the call is connected to, as that agent could. */
+static void s_for_agent(wd_req_t *req, const char *cmd, bool with_target)
+{
+    const char *call_id = wd_param(&req->params, "call_id");
+    const wb_call_t *c = wb_core_call(req->app->core, call_id);
+    if (!c || c->state != WB_CALL_TALKING || !c->agent[0]) {
+        wd_reply_error(req, 409, "no_agent", "call_id", "call %s is not talking with an agent",
+                       call_id);
+        return;
+    }
+    json_t *args = json_pack("{s:s, s:s}", "call_id", call_id, "ext", c->agent);
+    if (with_target)
+        json_object_set_new(args, "target", json_string(s_str(req->body, "target")));
+    s_request(req, cmd, args);
+}
+
+void wd_h_call_hold(wd_req_t *req)
+{
+    s_for_agent(req, "call.hold", false);
+}
+
+void wd_h_call_resume(wd_req_t *req)
+{
+    s_for_agent(req, "call.resume", false);
+}
+
+void wd_h_call_transfer(wd_req_t *req)
+{
+    s_for_agent(req, "call.transfer", true);
 }
 
 /* An agent's consultation call answered or ended (sipproxy's call.consult_state, on the

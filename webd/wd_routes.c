@@ -55,6 +55,8 @@ static const wd_field_t s_me_call[] = {{"call_id", WD_F_STRING, false, 1, 63, WD
 static const wd_field_t s_me_call_to[] = {{"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
                                           {"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                           F_END};
+static const wd_field_t s_call_to[] = {{"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                       F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
@@ -110,6 +112,13 @@ static const wd_route_t s_routes[] = {
      "agent.state", wd_h_agent_state},
     {"POST", "/api/calls/{call_id}/hangup", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.hangup",
      wd_h_hangup},
+    /* for the agent a call of my queues talks with (sipproxy: as that agent could) */
+    {"POST", "/api/calls/{call_id}/hold", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.hold",
+     wd_h_call_hold},
+    {"POST", "/api/calls/{call_id}/resume", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.resume",
+     wd_h_call_resume},
+    {"POST", "/api/calls/{call_id}/transfer", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_call_to,
+     "call.transfer", wd_h_call_transfer},
     {"POST", "/api/calls/{call_id}/move", STAFF, WD_R_CSRF, WD_SCOPE_CALL | WD_SCOPE_BODY_QUEUE,
      s_move, "call.move", wd_h_move},
     {"POST", "/api/callbacks", STAFF, WD_R_CSRF, WD_SCOPE_BODY_QUEUE, s_callback, "callback",

@@ -56,6 +56,9 @@ def desk(pg_cluster, bin_dir):
         s.ccctl("route", "add", "9.", "trunk:far", "--strip", "1", "--prefix", "00", check=True)
         web_user(s, "ada", "agent", PW, ext=AGENT)
         web_user(s, "odo", "agent", PW, ext=OTHER)
+        s.ccctl("queue", "add", "elsewhere", "--number", "631", "--no-announce", check=True)
+        web_user(s, "sup", "supervisor", PW, queues=QUEUE)
+        web_user(s, "sup2", "supervisor", PW, queues="elsewhere")
         s.start()
         tone_phones(s, {x: f for x, f in TONES.items() if x != AGENT}, uas, seconds=240)
         # the agent answers by hand (queue_call), as an agent does
@@ -319,6 +322,40 @@ def test_consult_nobody_answers_caller_stays_on_hold_then_resume(desk):
     s.ua[CALLER].command("hangup")
     assert ended(s, call_id) == [("answered",)]
     wait_state(b, "ready")
+
+
+def test_supervisor_holds_and_transfers_a_call_of_its_queue(desk):
+    s, b = desk, desk.b
+    sup, sup2 = client(s, "sup"), client(s, "sup2")
+    call_id = queue_call(s)
+    base = "/api/calls/%s/" % call_id
+    # not its queue, not a supervisor, no target: refused, nothing changed
+    assert sup2.post(base + "hold", {}).status == 403
+    assert client(s, "odo").post(base + "hold", {}).status == 403
+    r = sup.post(base + "transfer", {})
+    assert r.status == 400 and r.json["error"]["field"] == "target", r
+    assert sup.post("/api/calls/nosuch/hold", {}).status == 404
+    r = sup.post(base + "hold", {})
+    assert r.status == 200 and r.json == {"held": True, "call_id": call_id}, r
+    time.sleep(0.8)
+    assert_music_only(s.ua[CALLER], [TONES[AGENT]], "held by the supervisor")
+    assert sup.post(base + "resume", {}).status == 200
+    time.sleep(0.8)
+    assert_hears(s.ua[CALLER], [TONES[AGENT]], [], "resumed by the supervisor")
+    mark = len(s.ua[TARGET].text())
+    assert sup.post(base + "transfer", {"target": TARGET}).status == 200
+    wait_until(lambda: "Call established" in s.ua[TARGET].text()[mark:], timeout=15,
+               what="1003 to answer the supervisor's transfer")
+    time.sleep(1.0)
+    assert_hears(s.ua[CALLER], [TONES[TARGET]], [TONES[AGENT]], "after the supervisor's transfer")
+    assert_hears(s.ua[TARGET], [TONES[CALLER]], [TONES[AGENT]], "after the supervisor's transfer")
+    rows = s.psql("SELECT actor, action, result FROM web_audit WHERE target LIKE %s "
+                  "AND actor LIKE 'sup%%' ORDER BY id", ("%" + call_id + "%",))
+    assert [(a, x) for a, x, r in rows if r == "ok"] == [
+        ("sup", "call.hold"), ("sup", "call.resume"), ("sup", "call.transfer")], rows
+    s.ua[CALLER].command("hangup")
+    assert ended(s, call_id) == [("answered",)]
+    hang_up_all(s)
 
 
 # ---- bad input, other agents --------------------------------------------------------------
