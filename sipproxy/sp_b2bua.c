@@ -283,6 +283,8 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
         sp_monitor_call_ending(c);
     if (c->tw.mix_id || c->tw.partner[0])
         sp_threeway_call_ending(c);
+    if (c->ctl.consult[0] || c->ctl.consult_of[0])
+        sp_callctl_consult_ending(c);
     sp_call_state_t prev = c->state;
     if (c->att.active && (c->att.from_controller || c->att.originate))
         sp_fork_publish_result(c, "cancelled", 487, c->att.fail_target, 0);

@@ -133,6 +133,15 @@ struct sp_call {
         char partner[48];
         char party[64]; /* the extension that merged them (in both calls) */
     } tw;
+    /* call controls by command, the desktop's (sp_callctl_xfer.c) */
+    struct {
+        bool hold;           /* call.hold: the held party hears music, nobody hears it */
+        int held_ep;         /* the endpoint that plays the music (faces the held party) */
+        char ext[16];        /* the extension that held it, or consults */
+        char consult[48];    /* id of the consultation call (call.consult), "" when none */
+        bool consult_up;     /* ... whose target answered and talks with ext */
+        char consult_of[48]; /* on a consultation call: the call it consults for */
+    } ctl;
 };
 
 /* sp_b2bua.c */
@@ -223,6 +232,9 @@ void sp_reinvite_answer_here(sp_call_t *c, struct sp_leg *from, const sp_sdp_inf
 /* A re-INVITE that holds or resumes: answered here, music started or stopped. False
  * for any other re-INVITE (relayed by the caller). */
 bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *info);
+/* Loop the music `holder` chose (its extension's own, else [sipproxy] hold_music) to
+ * held_ep, the endpoint facing the held party. */
+void sp_hold_play(sp_call_t *c, const struct sp_leg *holder, int held_ep);
 /* Loop [sipproxy] hold_music to endpoint ep (the held party, or one waiting for a
  * transfer target). */
 void sp_hold_music(sp_call_t *c, int ep);
@@ -230,6 +242,11 @@ void sp_hold_music(sp_call_t *c, int ep);
 /* sp_transfer.c */
 void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip);
 void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_headers);
+/* Blind transfer of c's connected callee (c->winner, who leaves) to a dialplan number, for
+ * the party that stays (leg A): a queue/ivr hands the call over again, an ext/trunk is rung
+ * with hold music meanwhile. 0 when it goes ahead, else the SIP code refusing it (404 no
+ * route, 480 ...), nothing changed. by_refer: the leaving party gets NOTIFY 200 first. */
+int sp_transfer_blind(sp_call_t *c, const char *number, bool by_refer);
 /* Make `leaving` (a party of c) c's connected callee, so that the party that stays is
  * leg A (what sp_transfer_move_leg expects). 0 or -1. */
 int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving);
@@ -311,5 +328,20 @@ bool sp_callctl_controlled(cc_target_kind_t kind);
 const char *sp_callctl_controller(cc_target_kind_t kind);
 /* The connected callee of an on_callee_hangup=return attempt left. */
 void sp_callctl_callee_left(sp_call_t *c, const char *reason);
+/* call.originate's work once its arguments are checked (sp_callargs): a new call whose
+ * first leg is rung. fn(call, arg) runs once the call exists and call.created is out, before
+ * its endpoint is asked for (which may end it at once). Returns the call, which may have
+ * ended already (test it against NULL only), or NULL when out of memory (fn never ran). */
+typedef void(sp_originated_fn)(sp_call_t *c, void *arg);
+sp_call_t *sp_callctl_originate(sp_proxy_t *p, json_t *args, sp_originated_fn *fn, void *arg);
+
+/* sp_callctl_xfer.c: call.hold, call.resume, call.transfer, call.consult* */
+void sp_callctl_xfer_attach(sp_proxy_t *p);
+/* Whether extension ext is a party of c (sp_ctlparty.c's rule). */
+bool sp_callctl_is_party(const sp_call_t *c, const char *ext);
+/* A consultation call's target answered (c is the consultation call). */
+void sp_callctl_consult_answered(sp_call_t *c);
+/* c is ending and is a consultation call or has one: the other one learns it. */
+void sp_callctl_consult_ending(sp_call_t *c);
 
 #endif

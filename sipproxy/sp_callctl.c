@@ -260,6 +260,11 @@ static void s_hangup(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *
         cc_bus_reply_error(bus, req, "bad_args", "sip_code must be 300-699");
         return;
     }
+    const char *ext = json_string_value(json_object_get(args, "ext"));
+    if (ext && c->state < SP_CALL_ENDING && !sp_callctl_is_party(c, ext)) {
+        cc_bus_reply_error(bus, req, "not_party", "call %s: %s is not a party of it", c->id, ext);
+        return;
+    }
     const char *reason = json_string_value(json_object_get(args, "reason"));
     if (c->state < SP_CALL_ENDING) {
         if (reason && reason[0])
@@ -274,6 +279,18 @@ static void s_originate_ready(sp_call_t *c)
 {
     c->state = (sp_call_state_t)sp_call_next(c->state, SP_EV_MEDIA_READY);
     s_connect_ready(c);
+}
+
+typedef struct {
+    cc_bus_t *bus;
+    cc_bus_req_t *req;
+} s_orig_reply_t;
+
+static void s_originate_reply(sp_call_t *c, void *arg)
+{
+    s_orig_reply_t *r = arg;
+    cc_bus_reply(r->bus, r->req,
+                 json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
 }
 
 static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
@@ -302,11 +319,20 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    sp_call_t *c = sp_call_new(p);
-    if (!c) {
+    s_orig_reply_t r = {bus, req};
+    if (!sp_callctl_originate(p, args, s_originate_reply, &r))
         cc_bus_reply_error(bus, req, "internal", "out of memory");
-        return;
-    }
+}
+
+sp_call_t *sp_callctl_originate(sp_proxy_t *p, json_t *args, sp_originated_fn *fn, void *arg)
+{
+    const char *target = json_string_value(json_object_get(args, "target"));
+    const char *caller = json_string_value(json_object_get(args, "caller"));
+    const char *controller = json_string_value(json_object_get(args, "controller"));
+    char err[160];
+    sp_call_t *c = sp_call_new(p);
+    if (!c)
+        return NULL;
     cc_log_set_call(c->id); /* the bus set none: the command named no call yet */
     s_attempt_args(c, args, err, sizeof err);
     const char *number = strchr(target, ':') + 1;
@@ -332,10 +358,11 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     c->a_codec = 0;
     c->a_te = 101;
     sp_call_publish_created(c, kind, rtarget);
-    cc_bus_reply(bus, req, json_pack("{s:s, s:i}", "call_id", c->id, "connect_id", c->att.id));
+    fn(c, arg); /* before anything can end the call */
     c->ea.srtp = sp_srtp_offer(sp_fork_target_srtp(p, target)); /* it becomes leg A */
     c->srtp_a = sp_fork_target_srtp(p, target);
     sp_media_create(c, true, true, NULL, s_originate_ready);
+    return c; /* (may have ended already: only for a NULL test) */
 }
 
 void sp_callctl_attach(sp_proxy_t *p)
@@ -345,4 +372,5 @@ void sp_callctl_attach(sp_proxy_t *p)
     cc_bus_on_command(p->bus, "call.connect_cancel", s_connect_cancel, p);
     cc_bus_on_command(p->bus, "call.hangup", s_hangup, p);
     cc_bus_on_command(p->bus, "call.originate", s_originate, p);
+    sp_callctl_xfer_attach(p);
 }

@@ -383,6 +383,8 @@ static void s_promote(sp_call_t *c, struct sp_leg *leg, const sp_sdp_info_t *inf
     snprintf(c->answered_by, sizeof c->answered_by, "%s", s_target_name(c->a.target));
     sp_call_publish_answered(c, c->a.contact);
     sp_fork_publish_result(c, "answered", 200, c->a.target, c->ea.id);
+    if (c->ctl.consult_of[0]) /* a desktop's consultation call: talk to the agent */
+        sp_callctl_consult_answered(c);
 }
 
 static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)

@@ -39,7 +39,7 @@ bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *in
     int held_ep = from->is_a ? c->eb.id : c->ea.id; /* faces the party put on hold */
     sp_reinvite_answer_here(c, from, info, true);
     if (hold && !*holding) {
-        s_play_music(c, held_ep, s_music_of(c, from));
+        sp_hold_play(c, from, held_ep);
     } else if (!hold) {
         sp_media_play_stop(c, held_ep);
         sp_media_connect(c);
@@ -47,6 +47,11 @@ bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *in
     *holding = hold;
     cc_info(hold ? "call.hold" : "call.resume", "by=%s", from->is_a ? "caller" : "callee");
     return true;
+}
+
+void sp_hold_play(sp_call_t *c, const struct sp_leg *holder, int held_ep)
+{
+    s_play_music(c, held_ep, s_music_of(c, holder));
 }
 
 void sp_hold_music(sp_call_t *c, int ep)

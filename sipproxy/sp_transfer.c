@@ -96,26 +96,26 @@ static void s_transfer_ready(sp_call_t *c)
     sp_fork_send(c);
 }
 
-static void s_blind(sp_call_t *c, const char *number)
+int sp_transfer_blind(sp_call_t *c, const char *number, bool by_refer)
 {
     sp_proxy_t *p = c->proxy;
+    int ok_notify = by_refer ? 200 : 0; /* a REFER is told how it went; a command is replied */
     const cc_route_t *route = cc_dialplan_match(sp_directory_dialplan(p->dir), number);
     if (!route) {
         cc_info("call.transfer_refused", "number=%s reason=no_route", number);
-        s_notify(c->winner, 404);
-        return;
+        return 404;
     }
     cc_info("call.transfer", "number=%s route=%s:%s", number, cc_target_kind_name(route->kind),
             route->target);
     if (sp_callctl_controlled(route->kind)) {
-        s_referrer_leaves(c, 200);
+        s_referrer_leaves(c, ok_notify);
         sp_fork_reset(c);
         c->route_kind = route->kind;
         snprintf(c->route_target, sizeof c->route_target, "%s", route->target);
         snprintf(c->controller, sizeof c->controller, "%s", sp_callctl_controller(route->kind));
         sp_media_play_stop(c, c->ea.id);
         sp_callctl_handover(c);
-        return;
+        return 0;
     }
     s_tell_controller_transferred(c);
     sp_fork_reset(c);
@@ -134,15 +134,15 @@ static void s_blind(sp_call_t *c, const char *number)
     int code = sp_fork_resolve_route(c, route, number, label);
     if (code) {
         cc_info("call.transfer_refused", "number=%s sip_code=%d", number, code);
-        s_notify(c->winner, code);
         att->transfer = false;
-        return;
+        return code;
     }
-    s_referrer_leaves(c, 200);
+    s_referrer_leaves(c, ok_notify);
     att->active = true;
     sp_hold_music(c, c->ea.id);
     c->eb.srtp = sp_srtp_offer(sp_fork_route_srtp(p, route)); /* the new party's policy */
     sp_media_create(c, false, false, NULL, s_transfer_ready);
+    return 0;
 }
 
 void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_t *sip)
@@ -168,7 +168,9 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
         s_notify(from, 500);
         return;
     }
-    s_blind(c, number);
+    int code = sp_transfer_blind(c, number, true);
+    if (code)
+        s_notify(c->winner, code);
 }
 
 /* "Replaces=<call-id>%3Bto-tag%3D...": the Call-ID, unescaped. */

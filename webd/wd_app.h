@@ -75,8 +75,9 @@ typedef struct wd_app {
     int64_t originate_at_us; /* the last click-to-call sent */
     cc_map_t *offers;        /* agent ext -> the last queue.offered to it (the screen pop) */
     cc_map_t *directs;       /* agent ext -> the last call dialled straight to it */
-    wd_hooks_t *hooks;       /* webhooks' delivery thread */
-    char dummy_hash[160];    /* checked for unknown users, so a login costs the same */
+    cc_map_t *mycalls;    /* call id -> agent ext: its calls outside the queues (wd_deskcall.c) */
+    wd_hooks_t *hooks;    /* webhooks' delivery thread */
+    char dummy_hash[160]; /* checked for unknown users, so a login costs the same */
 } wd_app_t;
 
 /* ---- a request (wd_http.c) ---------------------------------------------------------- */
@@ -204,6 +205,13 @@ void wd_console_free(wd_app_t *app);
 wd_handler_fn wd_h_recording_audio, wd_h_me_recordings;
 wd_handler_fn wd_h_me, wd_h_me_state, wd_h_me_pop, wd_h_me_wrapup, wd_h_me_hangup, wd_h_me_dial,
     wd_h_me_today, wd_h_me_recording;
+/* wd_deskcall.c: the agent's call controls (call.hold ... on sipproxy) */
+wd_handler_fn wd_h_me_hold, wd_h_me_resume, wd_h_me_transfer, wd_h_me_consult,
+    wd_h_me_consult_complete, wd_h_me_consult_cancel;
+wd_handler_fn wd_h_call_hold, wd_h_call_resume, wd_h_call_transfer;
+void wd_deskcall_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
+/* An event frame (no id) to the agent's open pages; o is stolen. */
+void wd_desk_push(wd_app_t *app, const char *ext, const char *event, json_t *o);
 /* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one) and,
  * for a live one, tell the agent's pages; the same for sipproxy's call.created of a call
  * dialled to an agent's extension. */

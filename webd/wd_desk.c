@@ -25,18 +25,17 @@ static void s_json_free(void *p)
     json_decref(p);
 }
 
-/* Tell the agent's open pages that a call pops: an event without an id (like the
- * keep-alive), so it never moves a page's place in acdd's stream; the page then asks for
- * the pop itself (GET /api/me/pop). */
-static void s_push(wd_app_t *app, const char *ext, const char *call_id, const char *kind)
+/* Tell the agent's open pages something about its calls: an event without an id (like the
+ * keep-alive), so it never moves a page's place in acdd's stream. "pop": a call pops, and
+ * the page then asks for the pop itself (GET /api/me/pop); "consult": wd_deskcall.c. */
+void wd_desk_push(wd_app_t *app, const char *ext, const char *event, json_t *o /* stolen */)
 {
-    json_t *o = json_pack("{s:s, s:s}", "call_id", call_id, "kind", kind);
     char *data = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!data)
         return;
     char frame[512];
-    int len = snprintf(frame, sizeof frame, "event: pop\ndata: %s\n\n", data);
+    int len = snprintf(frame, sizeof frame, "event: %s\ndata: %s\n\n", event, data);
     free(data);
     if (len <= 0 || (size_t)len >= sizeof frame)
         return;
@@ -46,6 +45,11 @@ static void s_push(wd_app_t *app, const char *ext, const char *call_id, const ch
         if (who->role == WD_ROLE_AGENT && !strcmp(who->ext, ext))
             wd_stream_send(app->streams, st, frame, (size_t)len);
     }
+}
+
+static void s_push(wd_app_t *app, const char *ext, const char *call_id, const char *kind)
+{
+    wd_desk_push(app, ext, "pop", json_pack("{s:s, s:s}", "call_id", call_id, "kind", kind));
 }
 
 /* Queue offers and direct calls are kept apart: a direct call that rings during a queue
@@ -76,6 +80,7 @@ void wd_desk_offered(wd_app_t *app, json_t *body, bool live)
  * customer record and history (no queue, no IVR). */
 void wd_desk_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev)
 {
+    wd_deskcall_on_sipproxy(app, ev);
     if (strcmp(ev->type, "call.created") != 0 || !ev->call_id)
         return;
     const char *kind = s_str(ev->body, "route_kind"), *ext = s_str(ev->body, "route_target");
@@ -93,6 +98,7 @@ void wd_desk_free(wd_app_t *app)
 {
     cc_map_destroy(&app->offers);
     cc_map_destroy(&app->directs);
+    cc_map_destroy(&app->mycalls);
 }
 
 static json_t *s_offer(wd_req_t *req)
@@ -413,20 +419,7 @@ void wd_h_me_wrapup(wd_req_t *req)
             6, p, s_wrapup_saved);
 }
 
-/* ---- POST /api/me/hangup, /api/me/dial ----------------------------------------------------- */
-
-void wd_h_me_hangup(wd_req_t *req)
-{
-    const wb_agent_t *a = s_me(req);
-    if (!a || !a->call_id[0]) {
-        wd_reply_error(req, 409, "no_call", NULL, "you are not on a queue call");
-        return;
-    }
-    char reason[160];
-    snprintf(reason, sizeof reason, "hung up by agent %s (desktop)", req->who.ext);
-    s_send(req, "sipproxy", "call.hangup",
-           json_pack("{s:s, s:s}", "call_id", a->call_id, "reason", reason));
-}
+/* ---- POST /api/me/recording, /api/me/dial (hang-up: wd_deskcall.c) ----------------------------------------------------- */
 
 /* Pause the recording of my call while the caller reads a card number out, then resume:
  * recorderd writes silence meanwhile and marks the span (rec.pause / rec.resume). */

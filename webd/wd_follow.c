@@ -295,7 +295,8 @@ int wd_follow_start(wd_app_t *app)
         cc_bus_subscribe(app->bus, "sipproxy", "call.monitor", s_on_sipproxy, app) != 0 ||
         cc_bus_subscribe(app->bus, "sipproxy", "call.created", s_on_sipproxy, app) != 0 ||
         cc_bus_subscribe(app->bus, "sipproxy", "call.answered", s_on_sipproxy, app) != 0 ||
-        cc_bus_subscribe(app->bus, "sipproxy", "call.ended", s_on_sipproxy, app) != 0)
+        cc_bus_subscribe(app->bus, "sipproxy", "call.ended", s_on_sipproxy, app) != 0 ||
+        cc_bus_subscribe(app->bus, "sipproxy", "call.consult_state", s_on_sipproxy, app) != 0)
         return -1;
     s_ask_snapshot(app);
     return 0;

@@ -50,6 +50,13 @@ static const wd_field_t s_me_recordings[] = {{"limit", WD_F_INT, false, 1, 200, 
 static const wd_field_t s_audio[] = {{"download", WD_F_BOOL, false, 0, 0, 0, NULL}, F_END};
 static const wd_field_t s_me_dial[] = {{"number", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                        F_END};
+static const wd_field_t s_me_call[] = {{"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
+                                       F_END};
+static const wd_field_t s_me_call_to[] = {{"call_id", WD_F_STRING, false, 1, 63, WD_CS_TEXT, NULL},
+                                          {"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                          F_END};
+static const wd_field_t s_call_to[] = {{"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
+                                       F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
@@ -105,6 +112,13 @@ static const wd_route_t s_routes[] = {
      "agent.state", wd_h_agent_state},
     {"POST", "/api/calls/{call_id}/hangup", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.hangup",
      wd_h_hangup},
+    /* for the agent a call of my queues talks with (sipproxy: as that agent could) */
+    {"POST", "/api/calls/{call_id}/hold", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.hold",
+     wd_h_call_hold},
+    {"POST", "/api/calls/{call_id}/resume", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_none, "call.resume",
+     wd_h_call_resume},
+    {"POST", "/api/calls/{call_id}/transfer", STAFF, WD_R_CSRF, WD_SCOPE_CALL, s_call_to,
+     "call.transfer", wd_h_call_transfer},
     {"POST", "/api/calls/{call_id}/move", STAFF, WD_R_CSRF, WD_SCOPE_CALL | WD_SCOPE_BODY_QUEUE,
      s_move, "call.move", wd_h_move},
     {"POST", "/api/callbacks", STAFF, WD_R_CSRF, WD_SCOPE_BODY_QUEUE, s_callback, "callback",
@@ -118,10 +132,20 @@ static const wd_route_t s_routes[] = {
     {"POST", "/api/me/state", AGENT, WD_R_CSRF, 0, s_me_state, "me.state", wd_h_me_state},
     {"GET", "/api/me/pop", AGENT, 0, 0, s_none, NULL, wd_h_me_pop},
     {"POST", "/api/me/wrapup", AGENT, WD_R_CSRF, 0, s_me_wrapup, "me.wrapup", wd_h_me_wrapup},
-    {"POST", "/api/me/hangup", AGENT, WD_R_CSRF, 0, s_none, "me.hangup", wd_h_me_hangup},
+    {"POST", "/api/me/hangup", AGENT, WD_R_CSRF, 0, s_me_call, "me.hangup", wd_h_me_hangup},
     {"POST", "/api/me/recording", AGENT, WD_R_CSRF, 0, s_me_recording, "me.recording",
      wd_h_me_recording},
     {"POST", "/api/me/dial", AGENT, WD_R_CSRF, 0, s_me_dial, "me.dial", wd_h_me_dial},
+    /* call controls on my own call (sipproxy checks I am a party of it) */
+    {"POST", "/api/me/hold", AGENT, WD_R_CSRF, 0, s_me_call, "me.hold", wd_h_me_hold},
+    {"POST", "/api/me/resume", AGENT, WD_R_CSRF, 0, s_me_call, "me.resume", wd_h_me_resume},
+    {"POST", "/api/me/transfer", AGENT, WD_R_CSRF, 0, s_me_call_to, "me.transfer",
+     wd_h_me_transfer},
+    {"POST", "/api/me/consult", AGENT, WD_R_CSRF, 0, s_me_call_to, "me.consult", wd_h_me_consult},
+    {"POST", "/api/me/consult/complete", AGENT, WD_R_CSRF, 0, s_me_call, "me.consult_complete",
+     wd_h_me_consult_complete},
+    {"POST", "/api/me/consult/cancel", AGENT, WD_R_CSRF, 0, s_me_call, "me.consult_cancel",
+     wd_h_me_consult_cancel},
     {"GET", "/api/me/today", AGENT, 0, 0, s_none, NULL, wd_h_me_today},
     {"GET", "/api/me/recordings", AGENT, 0, 0, s_me_recordings, NULL, wd_h_me_recordings},
     /* a recording's audio: an agent its own calls', a supervisor its queues' (every fetch is

@@ -14,6 +14,12 @@
   const OUTCOME = { answered: "Answered", abandoned: "Abandoned", overflowed: "Overflowed", open: "Open" };
   let session = null, me = null, agent = null, pop = null, source = null, lastEventId = "";
   let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null;
+  // The call controls' own state: held by me, and a consultation in progress (its target,
+  // its call, whether it answered). Both end with the call.
+  let held = false, consult = null, controlsCall = null;
+  // A call to my extension outside the queues (dialled straight to it, or my click-to-dial)
+  // that I talk in: webd's "call" events; acdd's state knows queue calls only.
+  let direct = null;
   // What tests and the benchmark read: pops shown, and when each call's pop was painted.
   const probe = (window.__desk = { connected: false, pops: 0, popAt: 0, offeredAt: 0, painted: {} });
 
@@ -90,10 +96,118 @@
     $("btn-ready").disabled = st === "ready" || st === "reserved" || st === "on_call";
     $("btn-endwrap").hidden = st !== "wrap_up";
     $("btn-pause").disabled = out || !$("sel-reason").value;
-    $("btn-hangup").disabled = !(a && a.call && st === "on_call");
-    $("btn-rec-pause").disabled = $("btn-rec-resume").disabled = $("btn-hangup").disabled;
+    $("btn-hangup").disabled = !myCall();
+    $("btn-rec-pause").disabled = $("btn-rec-resume").disabled = !(a && a.call && st === "on_call");
+    renderControls();
     if (pop) renderPopBadge();
     document.body.dataset.state = st;
+  }
+
+  // ---- call controls: hold, blind transfer, consult then complete or cancel ---------------
+
+  function myCall() {
+    if (agent && agent.state === "on_call" && agent.call) return agent.call.call_id;
+    return direct && direct.state === "talking" ? direct.call_id : null;
+  }
+
+  function onCall(m) {
+    if (m.state === "talking") direct = { call_id: m.call_id, state: "talking" };
+    else if (direct && direct.call_id === m.call_id) direct = null;
+    renderState();
+  }
+
+  function renderControls() {
+    const call = myCall();
+    if (call !== controlsCall) { // a new call, or none: nothing held, nothing consulted
+      controlsCall = call;
+      held = false;
+      consult = null;
+      $("xfer-target").value = "";
+    }
+    const talking = !!call, consulting = !!consult;
+    const hold = $("btn-hold");
+    hold.disabled = !talking || consulting;
+    hold.textContent = held ? "Resume" : "Hold";
+    hold.setAttribute("aria-pressed", held ? "true" : "false");
+    $("held-badge").hidden = !(talking && held);
+    $("xfer-target").disabled = !talking || consulting;
+    $("btn-transfer").disabled = $("btn-consult").disabled = !talking || consulting;
+    const bar = $("consult-bar");
+    bar.hidden = !consulting;
+    bar.dataset.state = consulting ? consult.state : "";
+    if (consulting) {
+      $("consult-status").textContent = consult.state === "answered"
+        ? "Talking to " + consult.target + " — the caller is on hold"
+        : "Calling " + consult.target + "… the caller is on hold";
+    }
+    $("btn-consult-complete").disabled = !consulting || consult.state !== "answered";
+    document.body.dataset.held = talking && held ? "1" : "";
+  }
+
+  // I left the call (transferred): a direct call is no longer mine; a queue call's end
+  // comes from acdd.
+  function left(call) {
+    if (direct && direct.call_id === call) direct = null;
+    renderState();
+  }
+
+  function xferTarget() {
+    const t = $("xfer-target").value.trim();
+    if (!t) { toast("Type an extension, queue number or phone number first", true); return null; }
+    return t;
+  }
+
+  async function hold() {
+    const call = myCall();
+    if (!call) return;
+    const r = await act(held ? "/api/me/resume" : "/api/me/hold", { call_id: call },
+      held ? "Caller back on the line" : "Caller on hold");
+    if (r && r.ok && myCall() === call) { held = !!r.doc.held; renderControls(); }
+  }
+
+  async function transfer() {
+    const call = myCall(), target = xferTarget();
+    if (!call || !target) return;
+    const r = await act("/api/me/transfer", { call_id: call, target }, "Transferred to " + target);
+    if (r && r.ok) left(call);
+  }
+
+  async function consultStart() {
+    const call = myCall(), target = xferTarget();
+    if (!call || !target) return;
+    const r = await act("/api/me/consult", { call_id: call, target }, "Calling " + target + "…");
+    if (r && r.ok && myCall() === call) {
+      held = true;
+      consult = { id: r.doc.consult_call_id, target, state: "ringing" };
+      const seen = consultSeen.get(consult.id);
+      if (seen) onConsult({ consult_call_id: consult.id, state: seen });
+      renderControls();
+    }
+  }
+
+  // The consultation's state may come before the reply that names it: kept by id.
+  const consultSeen = new Map();
+
+  function onConsult(m) {
+    consultSeen.set(m.consult_call_id, m.state);
+    if (consultSeen.size > 20) consultSeen.delete(consultSeen.keys().next().value);
+    if (!consult || consult.id !== m.consult_call_id) return;
+    if (m.state === "answered") consult.state = "answered";
+    else { consult = null; toast("The consultation ended: the caller is still on hold", true); }
+    renderControls();
+  }
+
+  async function consultEnd(complete) {
+    const call = myCall();
+    if (!call || !consult) return;
+    const r = await act(complete ? "/api/me/consult/complete" : "/api/me/consult/cancel",
+      { call_id: call }, complete ? "Transferred to " + consult.target : "Back with the caller");
+    if (r && r.ok) {
+      consult = null;
+      held = false;
+      if (complete) left(call);
+      renderControls();
+    }
   }
 
   function onAgent(a) {
@@ -319,6 +433,8 @@
       probe.offeredAt = Date.now();
       loadPop(true, m.call_id);
     });
+    source.addEventListener("consult", (e) => onConsult(JSON.parse(e.data)));
+    source.addEventListener("call", (e) => onCall(JSON.parse(e.data)));
     source.addEventListener("ping", (e) => {
       offset = JSON.parse(e.data).now - Date.now();
     });
@@ -378,11 +494,19 @@
     $("btn-endwrap").addEventListener("click", () => act("/api/me/state", { state: "ready" }, "Wrap-up ended"));
     $("btn-pause").addEventListener("click", () =>
       act("/api/me/state", { state: "pause", reason: sel.value }, "Paused"));
-    $("btn-hangup").addEventListener("click", () => act("/api/me/hangup", {}, "Hung up"));
+    $("btn-hangup").addEventListener("click", () => {
+      const call = myCall();
+      if (call) act("/api/me/hangup", { call_id: call }, "Hung up");
+    });
     $("btn-rec-pause").addEventListener("click", () =>
       act("/api/me/recording", { action: "pause" }, "Recording paused"));
     $("btn-rec-resume").addEventListener("click", () =>
       act("/api/me/recording", { action: "resume" }, "Recording resumed"));
+    $("btn-hold").addEventListener("click", hold);
+    $("xfer-form").addEventListener("submit", (ev) => { ev.preventDefault(); transfer(); });
+    $("btn-consult").addEventListener("click", consultStart);
+    $("btn-consult-complete").addEventListener("click", () => consultEnd(true));
+    $("btn-consult-cancel").addEventListener("click", () => consultEnd(false));
     $("dial-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const n = $("dial-number").value.trim();
