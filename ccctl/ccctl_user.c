@@ -27,6 +27,7 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user forward EXT always|busy|noanswer|unavailable TARGET|off\n"
           "       ccctl user ringtime EXT SECONDS\n"
           "       ccctl user followme EXT set \"ext:1002/15,number:5551234/20\" | EXT off\n"
+          "       ccctl user pickup-group EXT NAME|off\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
@@ -48,7 +49,10 @@ void ccctl_user_usage(FILE *out)
           "  ringtime: seconds (5-300, default 20) before forward-on-no-answer.\n"
           "  followme: up to 8 targets (ext:EXT, number:N) rung one after the other\n"
           "  instead of the extension, each for its own seconds (5-300); then the\n"
-          "  noanswer target (e.g. vm:EXT). Put ext:EXT itself first to ring the desk.\n",
+          "  noanswer target (e.g. vm:EXT). Put ext:EXT itself first to ring the desk.\n"
+          "  pickup-group: the extension's call pickup group (1-40 letters, digits, _ . -):\n"
+          "  *8 on its phone answers a call ringing another phone of the group. **EXT\n"
+          "  (directed pickup) answers a call ringing EXT and needs no group.\n",
           out);
 }
 
@@ -370,6 +374,7 @@ int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
         {"forward", ccctl_user_forward},
         {"ringtime", ccctl_user_ringtime},
         {"followme", ccctl_user_followme},
+        {"pickup-group", ccctl_user_pickup_group},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);
