@@ -49,6 +49,12 @@ bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *in
     return true;
 }
 
+void sp_hold_music_of(sp_call_t *c, int ep, const char *ext)
+{
+    const char *music = ext && ext[0] ? sp_directory_user_music(c->proxy->dir, ext) : NULL;
+    s_play_music(c, ep, music ? music : c->proxy->set.hold_music);
+}
+
 void sp_hold_music(sp_call_t *c, int ep)
 {
     s_play_music(c, ep, c->proxy->set.hold_music);

@@ -14,7 +14,7 @@
 
 #include "cc_log.h"
 
-static void s_notify(struct sp_leg *leg, int code)
+void sp_transfer_notify(struct sp_leg *leg, int code)
 {
     char frag[64];
     snprintf(frag, sizeof frag, "SIP/2.0 %d %s\r\n", code, sip_status_phrase(code));
@@ -78,7 +78,7 @@ static void s_referrer_leaves(sp_call_t *c, int notify_code)
     c->winner = NULL;
     if (r && r->nh) {
         if (notify_code > 0) /* it asked with REFER: tell it how that went */
-            s_notify(r, notify_code);
+            sp_transfer_notify(r, notify_code);
         nua_bye(r->nh, TAG_END());
         r->final = true;
         r->attempt = 0;
@@ -102,7 +102,7 @@ static void s_blind(sp_call_t *c, const char *number)
     const cc_route_t *route = cc_dialplan_match(sp_directory_dialplan(p->dir), number);
     if (!route) {
         cc_info("call.transfer_refused", "number=%s reason=no_route", number);
-        s_notify(c->winner, 404);
+        sp_transfer_notify(c->winner, 404);
         return;
     }
     cc_info("call.transfer", "number=%s route=%s:%s", number, cc_target_kind_name(route->kind),
@@ -134,7 +134,7 @@ static void s_blind(sp_call_t *c, const char *number)
     int code = sp_fork_resolve_route(c, route, number, label);
     if (code) {
         cc_info("call.transfer_refused", "number=%s sip_code=%d", number, code);
-        s_notify(c->winner, code);
+        sp_transfer_notify(c->winner, code);
         att->transfer = false;
         return;
     }
@@ -155,9 +155,12 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
     const sip_refer_to_t *rt = sip ? sip->sip_refer_to : NULL;
     if (!connected || !rt || !rt->r_url->url_user) {
         cc_info("call.transfer_refused", "reason=%s", connected ? "no_number" : "not_connected");
-        s_notify(from, connected ? 404 : 481);
+        sp_transfer_notify(from, connected ? 404 : 481);
         return;
     }
+    if (!(rt->r_url->url_headers && strstr(rt->r_url->url_headers, "Replaces=")) &&
+        sp_callpark_refer(c, from, rt->r_url->url_user))
+        return;
     if (rt->r_url->url_headers && strstr(rt->r_url->url_headers, "Replaces=")) {
         sp_transfer_attended(c, from, rt->r_url->url_headers);
         return;
@@ -165,7 +168,7 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
     char number[CC_NUMBER_MAX];
     snprintf(number, sizeof number, "%s", rt->r_url->url_user);
     if (from->is_a && s_swap(c) != 0) {
-        s_notify(from, 500);
+        sp_transfer_notify(from, 500);
         return;
     }
     s_blind(c, number);
@@ -210,11 +213,11 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
     if (!x || !x->nh) {
         cc_info("call.transfer_refused", "reason=replaces_unknown callid=%s",
                 cc_logq(t2 ? callid : "?"));
-        s_notify(from, 481);
+        sp_transfer_notify(from, 481);
         return;
     }
     if (c->nb >= SP_MAX_LEGS || (from->is_a && s_swap(c) != 0)) {
-        s_notify(from, 500);
+        sp_transfer_notify(from, 500);
         return;
     }
     cc_info("call.transfer", "attended=%s", c2->id);
