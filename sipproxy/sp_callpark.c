@@ -171,7 +171,7 @@ bool sp_callpark_leg_left(sp_call_t *c, struct sp_leg *leg)
 
 static void s_ringback_ready(sp_call_t *c)
 {
-    if (!c->att.active || c->att.ndials == 0) {
+    if (!c->att.active || c->att.ndials == 0 || c->park.phase != S_RINGBACK) {
         sp_media_delete(c, false);
         return;
     }
@@ -257,7 +257,12 @@ static sp_call_t *s_parked_at(sp_proxy_t *p, int n)
 {
     const sp_park_slot_t *s = sp_park_at(&p->park, n);
     sp_call_t *t = s ? sp_call_find(p, s->call_id) : NULL;
-    return t && t->state == SP_CALL_ANSWERED && t->park.slot == n && t->a.nh ? t : NULL;
+    /* not while an endpoint is being made for it (the ring-back's): it would land where
+     * the taker's endpoint goes */
+    return t && t->state == SP_CALL_ANSWERED && t->park.slot == n && t->a.nh &&
+                   t->creates_pending == 0
+               ? t
+               : NULL;
 }
 
 /* t stops ringing its parker back (CANCEL; late answers find a stale attempt). */

@@ -30,7 +30,8 @@ static void s_gather(sp_call_t *c, void *arg)
     s_gather_t *g = arg;
     if (c == g->self || c->state < SP_CALL_CALLING || c->state >= SP_CALL_ANSWERED ||
         !c->att.active || c->att.originate || c->att.transfer || c->att.from_controller ||
-        c->controller[0] || c->a.final || !c->a.nh || c->ea.id <= 0 || c->eb.id <= 0)
+        c->controller[0] || c->a.final || !c->a.nh || c->ea.id <= 0 || c->eb.id <= 0 ||
+        c->creates_pending > 0)
         return;
     sp_directory_t *dir = c->proxy->dir;
     for (int i = 0; i < c->nb && g->n < S_MAX_CANDS; i++) {
