@@ -613,7 +613,7 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
     sp_pickup_mode_t pickup;
     if (user && sp_pickup_match(c->callee, &pickup, agent, sizeof agent)) {
         snprintf(c->direction, sizeof c->direction, "internal");
-        sp_call_publish_created(c, "feature", pickup == SP_PICKUP_GROUP ? "*8" : "**");
+        sp_call_publish_created(c, "feature", c->callee);
         sp_callpickup_start(c, pickup, agent);
         return;
     }
