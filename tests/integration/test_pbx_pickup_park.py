@@ -142,6 +142,10 @@ def test_ccctl_pickup_group(pbx):
     pbx.ccctl("user", "pickup-group", OTHER, "off", check=True)
     assert pbx.psql("SELECT pickup_group FROM sip_users WHERE ext = %s", (OTHER,)) == [("",)]
     assert pbx.psql("SELECT count(*) FROM sip_users WHERE pickup_group <> ''") == [(3,)]
+    users = {u["ext"]: u for u in json.loads(pbx.ccctl("user", "list", "--json").stdout)}
+    assert users[RINGER]["pickup_group"] == "sales" and users[OTHER]["pickup_group"] == "", users
+    line = [ln for ln in pbx.ccctl("user", "list").stdout.splitlines() if ln.startswith(PICKER)]
+    assert line and line[0].rstrip().endswith("sales"), line
 
 
 # ---- pickup ------------------------------------------------------------------------------
