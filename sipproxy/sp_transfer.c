@@ -268,7 +268,9 @@ int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int noti
     sp_media_play_stop(c, c->eb.id);
     sp_media_connect(c);
     snprintf(c2->reason, sizeof c2->reason, "%s", c2_reason);
+    cc_log_set_call(c2->id); /* its end is logged as its own */
     sp_call_end(c2, c2_cause, 0);
+    cc_log_set_call(c->id);
     sp_call_maybe_free(c2); /* no leg left to report its end (a takeover): free it now */
     return 0;
 }

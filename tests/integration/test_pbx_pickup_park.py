@@ -325,3 +325,25 @@ def test_park_not_taken_and_parker_away_ends(pbx):
     assert "Incoming call" in pbx.ua[SLOW].text(), "the parker was never rung back"
     assert json.loads(pbx.ccctl("park", "list", "--json", check=True).stdout) == []
     sub.close()
+
+
+def test_parker_hanging_up_during_the_read_out_leaves_the_call_parked(pbx):
+    """1003 parks 1001 and hangs up at once, before its slot has been read out: the call
+    stays parked (it does not end with the parker's BYE) and 1005 takes it."""
+    sub = events(pbx)
+    cid = connected(pbx, sub, CALLER, PICKER)
+    transfer(pbx, PICKER, "800")
+    next_of(sub, "call.parked", cid, slot=801)
+    pbx.ua[PICKER].command("hangup")
+    pbx.wait_log("sipproxy", "event=call.park_waiting [^\\n]*call=%s" % cid, timeout=10)
+    time.sleep(1.0)
+    with pytest.raises(AssertionError):  # still there
+        next_of(sub, "call.ended", cid, timeout=0.5)
+    lot = json.loads(pbx.ccctl("park", "list", "--json", check=True).stdout)
+    assert [(p["slot"], p["call_id"], p["state"]) for p in lot] == [(801, cid, "waiting")], lot
+    dial(pbx, sub, OTHER, "801")
+    assert next_of(sub, "call.unparked", cid)["reason"] == "retrieved"
+    time.sleep(1.0)
+    two_way(pbx, CALLER, OTHER)
+    hang_up(pbx, sub, CALLER, cid)
+    sub.close()
