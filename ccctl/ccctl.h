@@ -107,6 +107,10 @@ int ccctl_user_dnd(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_forward(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_ringtime(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv);
+int ccctl_user_pickup_group(ccctl_t *ctx, int argc, char **argv);
+/* ccctl_calls.c: `ccctl park list` (sipproxy's status) */
+int ccctl_park_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_park_usage(FILE *out);
 /* ccctl_ringgroup.c */
 int ccctl_ringgroup_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_ringgroup_usage(FILE *out);

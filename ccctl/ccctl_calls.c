@@ -146,3 +146,61 @@ int ccctl_call_main(ccctl_t *ctx, int argc, char **argv)
     static const ccctl_sub_t subs[] = {{"hangup", s_hangup}, {NULL, NULL}};
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_call_usage);
 }
+
+void ccctl_park_usage(FILE *out)
+{
+    fputs("usage: ccctl park list [--json]\n"
+          "  The calls waiting in park slots (sipproxy's status): slot, call, who parked it,\n"
+          "  who waits, for how long, and whether the parker is being rung back. A phone\n"
+          "  parks a call by blind-transferring it to [sipproxy] park_number (700); dialling\n"
+          "  the slot takes it.\n",
+          out);
+}
+
+static int s_park_list(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--json", false}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_park_usage);
+    if (rc)
+        return rc;
+    json_t *res = ccctl_daemon_call(ctx, "sipproxy", "status", NULL, &rc);
+    if (!res)
+        return rc;
+    json_t *parked = json_incref(json_object_get(json_object_get(res, "details"), "parked"));
+    json_decref(res);
+    if (!json_is_array(parked)) {
+        json_decref(parked);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "sipproxy did not list parked calls");
+    }
+    if (ccctl_flag(&args, "--json")) /* takes parked */
+        return ccctl_json_print(parked, stdout) == 0 ? CCCTL_EXIT_OK : CCCTL_EXIT_REFUSED;
+    static const char *const headers[] = {"SLOT",    "CALL",  "PARKER", "PARKED",
+                                          "SECONDS", "STATE", NULL};
+    ccctl_table_t *t = ccctl_table_new(headers);
+    size_t i;
+    json_t *c;
+    json_array_foreach(parked, i, c)
+    {
+        char slot[16], secs[24];
+        snprintf(slot, sizeof slot, "%lld",
+                 (long long)json_integer_value(json_object_get(c, "slot")));
+        snprintf(secs, sizeof secs, "%lld",
+                 (long long)json_integer_value(json_object_get(c, "seconds")));
+        const char *cells[] = {slot, s_str(c, "call_id"), s_str(c, "parker"), s_str(c, "parked"),
+                               secs, s_str(c, "state")};
+        if (t)
+            ccctl_table_add(t, cells);
+    }
+    if (t)
+        ccctl_table_print(t, stdout);
+    ccctl_table_destroy(&t);
+    json_decref(parked);
+    return CCCTL_EXIT_OK;
+}
+
+int ccctl_park_main(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_sub_t subs[] = {{"list", s_park_list}, {NULL, NULL}};
+    return ccctl_dispatch(ctx, argc, argv, subs, ccctl_park_usage);
+}

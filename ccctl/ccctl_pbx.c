@@ -175,3 +175,37 @@ int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv)
         printf("extension %s: follow-me %s\n", args.pos[0], off ? "off" : args.pos[2]);
     return rc;
 }
+
+/* 1-40 of letters, digits, _ . - (sip_users.pickup_group's CHECK). */
+static bool s_group_ok(const char *g)
+{
+    size_t n = strlen(g);
+    return n >= 1 && n <= 40 &&
+           strspn(g, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+int ccctl_user_pickup_group(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "EXT NAME|off", ccctl_user_usage);
+    if (rc != 0 || (rc = s_check_ext(args.pos[0])) != 0)
+        return rc;
+    const char *g = strcmp(args.pos[1], "off") == 0 ? "" : args.pos[1];
+    if (g[0] && !s_group_ok(g))
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad pickup group '%s': 1-40 letters, digits, _ . or -, or off", g);
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "setting the pickup group",
+                    "UPDATE sip_users SET pickup_group = $2 WHERE ext = $1", 2,
+                    (const char *const[]){args.pos[0], g}, &res);
+    if (rc != 0)
+        return rc;
+    bool found = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (!found)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no extension %s", args.pos[0]);
+    printf("extension %s: pickup group %s\n", args.pos[0], g[0] ? g : "none");
+    return 0;
+}

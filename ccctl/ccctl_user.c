@@ -27,6 +27,7 @@ void ccctl_user_usage(FILE *out)
           "       ccctl user forward EXT always|busy|noanswer|unavailable TARGET|off\n"
           "       ccctl user ringtime EXT SECONDS\n"
           "       ccctl user followme EXT set \"ext:1002/15,number:5551234/20\" | EXT off\n"
+          "       ccctl user pickup-group EXT NAME|off\n"
           "  EXT is 2-15 digits; PW at least 8 characters, or \"-\" to read it from the first\n"
           "  line of standard input. Only the digest HA1s for [common] sip_domain are stored.\n"
           "  --srtp: SRTP on the phone's calls: required (a plain offer gets 488), optional\n"
@@ -48,7 +49,10 @@ void ccctl_user_usage(FILE *out)
           "  ringtime: seconds (5-300, default 20) before forward-on-no-answer.\n"
           "  followme: up to 8 targets (ext:EXT, number:N) rung one after the other\n"
           "  instead of the extension, each for its own seconds (5-300); then the\n"
-          "  noanswer target (e.g. vm:EXT). Put ext:EXT itself first to ring the desk.\n",
+          "  noanswer target (e.g. vm:EXT). Put ext:EXT itself first to ring the desk.\n"
+          "  pickup-group: the extension's call pickup group (1-40 letters, digits, _ . -):\n"
+          "  *8 on its phone answers a call ringing another phone of the group. **EXT\n"
+          "  (directed pickup) answers a call ringing EXT and needs no group.\n",
           out);
 }
 
@@ -283,12 +287,13 @@ static int s_digest(ccctl_t *ctx, int argc, char **argv)
 
 static json_t *s_user_json(PGresult *res, int row)
 {
-    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s, s:b, s:s, s:i}", "ext",
+    return json_pack("{s:s, s:s, s:s, s:b, s:i, s:s, s:b, s:s, s:i, s:s}", "ext",
                      PQgetvalue(res, row, 0), "name", PQgetvalue(res, row, 1), "realm",
                      PQgetvalue(res, row, 2), "enabled", PQgetvalue(res, row, 3)[0] == 't',
                      "registered", atoi(PQgetvalue(res, row, 4)), "created_at",
                      PQgetvalue(res, row, 5), "dnd", PQgetvalue(res, row, 7)[0] == 't', "forward",
-                     PQgetvalue(res, row, 8), "ring_time_s", atoi(PQgetvalue(res, row, 9)));
+                     PQgetvalue(res, row, 8), "ring_time_s", atoi(PQgetvalue(res, row, 9)),
+                     "pickup_group", PQgetvalue(res, row, 10));
 }
 
 static void s_print_users(PGresult *res, bool json)
@@ -301,7 +306,7 @@ static void s_print_users(PGresult *res, bool json)
         return;
     }
     static const char *const headers[] = {"EXT",     "NAME", "REALM",   "ENABLED", "REGISTERED",
-                                          "CREATED", "DND",  "FORWARD", NULL};
+                                          "CREATED", "DND",  "FORWARD", "PICKUP",  NULL};
     ccctl_table_t *table = ccctl_table_new(headers);
     for (int r = 0; table && r < PQntuples(res); r++) {
         const char *cells[] = {PQgetvalue(res, r, 0),
@@ -311,7 +316,8 @@ static void s_print_users(PGresult *res, bool json)
                                PQgetvalue(res, r, 4),
                                PQgetvalue(res, r, 6),
                                PQgetvalue(res, r, 7)[0] == 't' ? "on" : "off",
-                               PQgetvalue(res, r, 8)};
+                               PQgetvalue(res, r, 8),
+                               PQgetvalue(res, r, 10)};
         ccctl_table_add(table, cells);
     }
     if (table)
@@ -335,7 +341,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
         "  concat_ws(' ', 'always=' || p.fwd_always, 'busy=' || p.fwd_busy, "
         "    'noanswer=' || p.fwd_noanswer, 'unavailable=' || p.fwd_unavailable, "
         "    'followme=' || p.followme), "
-        "  coalesce(p.ring_time_s, 20) "
+        "  coalesce(p.ring_time_s, 20), u.pickup_group "
         "FROM sip_users u LEFT JOIN pbx_user_settings p ON p.ext = u.ext "
         "ORDER BY length(u.ext), u.ext",
         0, NULL);
@@ -370,6 +376,7 @@ int ccctl_user_main(ccctl_t *ctx, int argc, char **argv)
         {"forward", ccctl_user_forward},
         {"ringtime", ccctl_user_ringtime},
         {"followme", ccctl_user_followme},
+        {"pickup-group", ccctl_user_pickup_group},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_user_usage);

@@ -31,6 +31,7 @@ static const struct {
     {"agent", ccctl_agent_main, ccctl_agent_usage,
      "ACD agents: add, del, login, logout, ready, pause, list"},
     {"call", ccctl_call_main, ccctl_call_usage, "live calls: hangup"},
+    {"park", ccctl_park_main, ccctl_park_usage, "parked calls: list"},
     {"conf", ccctl_conf_main, ccctl_conf_usage,
      "conference rooms: add, del, list, kick, mute, unmute, lock, unlock"},
     {"voicemail", ccctl_voicemail_main, ccctl_voicemail_usage,

@@ -14,6 +14,7 @@
 #include "cc_log.h"
 #include "cc_secret.h"
 #include "sp_db.h"
+#include "sp_park.h"
 #include "sp_proxy.h"
 
 /* Copies the file at `from` to the end of `out` (open); -1 with err set. */
@@ -102,6 +103,16 @@ static int s_check_config(const cc_config_t *cfg, char *err, size_t len)
         if (cc_secret_file_check(key, "[sipproxy] tls_key", err, len) != 0)
             return -1;
     }
+    const char *park = cc_config_str(cfg, "sipproxy", "park_number");
+    sp_park_t lot;
+    if (park[0] && sp_park_init(&lot, park, (int)cc_config_int(cfg, "sipproxy", "park_slot_first"),
+                                (int)cc_config_int(cfg, "sipproxy", "park_slots")) != 0) {
+        snprintf(err, len,
+                 "[sipproxy] park_number '%s' must be 2-15 digits and not one of the slots "
+                 "park_slot_first .. park_slot_first + park_slots - 1",
+                 park);
+        return -1;
+    }
     sp_digest_alg_t algs[2];
     int n;
     char why[160];
@@ -155,6 +166,11 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
              cc_config_str(cfg, "sipproxy", "blocked_prompt"));
     snprintf(s->not_permitted_prompt, sizeof s->not_permitted_prompt, "%s",
              cc_config_str(cfg, "sipproxy", "not_permitted_prompt"));
+    snprintf(s->park_number, sizeof s->park_number, "%s",
+             cc_config_str(cfg, "sipproxy", "park_number"));
+    s->park_slot_first = (int)cc_config_int(cfg, "sipproxy", "park_slot_first");
+    s->park_slots = (int)cc_config_int(cfg, "sipproxy", "park_slots");
+    s->park_timeout_s = (int)cc_config_int(cfg, "sipproxy", "park_timeout");
     snprintf(s->realm, sizeof s->realm, "%s", cc_config_str(cfg, "common", "sip_domain"));
     snprintf(s->bind, sizeof s->bind, "%s", cc_config_str(cfg, "common", "bind"));
     s->sip_port = (int)cc_config_int(cfg, "common", "sip_port");

@@ -14,6 +14,7 @@
 #include <sofia-sip/su_tagarg.h>
 
 #include "cc_log.h"
+#include "sp_pickup.h"
 
 struct sp_leg sp_orphan_leg;
 
@@ -114,6 +115,8 @@ static void s_free(sp_call_t *c)
         su_timer_destroy(c->att.timer);
     if (c->reap_timer)
         su_timer_destroy(c->reap_timer);
+    if (c->park.timer)
+        su_timer_destroy(c->park.timer);
     for (int i = 0; i < c->nb; i++)
         free(c->b[i]);
     free(c->att.dials);
@@ -186,6 +189,7 @@ sp_call_t *sp_call_new(sp_proxy_t *p)
     c->a.call = c;
     c->a.is_a = true;
     c->a_te = 101;
+    c->created_ms = cc_mono_ms();
     if (s_table_add(p, c) != 0) {
         free(c);
         return NULL;
@@ -285,6 +289,8 @@ void sp_call_end(sp_call_t *c, sp_end_cause_t cause, int code)
         sp_threeway_call_ending(c);
     if (c->ctl.consult[0] || c->ctl.consult_of[0])
         sp_callctl_consult_ending(c);
+    if (c->park.slot)
+        sp_callpark_call_ending(c);
     sp_call_state_t prev = c->state;
     if (c->att.active && (c->att.from_controller || c->att.originate))
         sp_fork_publish_result(c, "cancelled", 487, c->att.fail_target, 0);
@@ -345,6 +351,8 @@ void sp_b2bua_media_event(sp_proxy_t *self, const char *call_id, const char *typ
         sp_screen_media_event(c, type);
         return;
     }
+    if (c && c->park.slot && sp_callpark_media_event(c, type, body))
+        return;
     if (!c || strcmp(type, "media.timeout") != 0)
         return;
     cc_info("call.media_timeout", "state=%s", sp_call_state_name(c->state));
@@ -604,6 +612,19 @@ void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
         sp_monitor_start(c, mode, agent);
         return;
     }
+    sp_pickup_mode_t pickup;
+    if (user && sp_pickup_match(c->callee, &pickup, agent, sizeof agent)) {
+        snprintf(c->direction, sizeof c->direction, "internal");
+        sp_call_publish_created(c, "feature", c->callee);
+        sp_callpickup_start(c, pickup, agent);
+        return;
+    }
+    if (user && sp_park_slot_number(&self->park, c->callee) > 0) {
+        snprintf(c->direction, sizeof c->direction, "internal");
+        sp_call_publish_created(c, "feature", c->callee);
+        sp_callpark_retrieve(c, c->callee);
+        return;
+    }
     if (user && sp_feature_match(c->callee, code, sizeof code, digits, sizeof digits)) {
         snprintf(c->direction, sizeof c->direction, "internal");
         char target[8];
@@ -682,6 +703,8 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
     case nua_i_bye:
         if (c->tw.mix_id && sp_threeway_leg_left(c, leg))
             break; /* the merging party left a three-way call: the others continue */
+        if (c->park.slot && sp_callpark_leg_left(c, leg))
+            break; /* the parker hung up while its slot was read out: the call stays */
         if (leg->is_a)
             sp_call_end(c, SP_END_CALLER_BYE, 0);
         else if (leg == c->winner)
@@ -697,8 +720,8 @@ void sp_b2bua_event(sp_proxy_t *self, nua_event_t event, int status, const char 
             if (leg->is_a)
                 sp_call_end(
                     c, c->state == SP_CALL_ANSWERED ? SP_END_CALLER_BYE : SP_END_CALLER_CANCEL, 0);
-            else if (leg == c->winner)
-                s_callee_gone(c);
+            else if (leg == c->winner && !(c->park.slot && sp_callpark_leg_left(c, leg)))
+                s_callee_gone(c); /* (a parker that left leaves its call parked) */
             else if (!leg->final)
                 sp_fork_leg_failed(c, leg, 408);
         }

@@ -126,7 +126,21 @@ struct sp_call {
         int ep_agent, ep_other; /* its endpoints facing the agent and the other party */
         int mix_id;
     } mon;
-    int monitored_by; /* on a monitored call: supervisor calls listening now */
+    int monitored_by;    /* on a monitored call: supervisor calls listening now */
+    uint64_t created_ms; /* monotonic: older ringing calls are picked up first */
+    /* call pickup (sp_callpickup.c). On the picker's own call (*8, **EXT): */
+    struct {
+        int mode;       /* 0: not a pickup; else sp_pickup_mode_t */
+        char ext[16];   /* directed: the extension whose ringing call is taken */
+        char group[41]; /* group: the picker's pickup group */
+    } pickup;
+    /* call park (sp_callpark.c). On the parked call: */
+    struct {
+        int slot;        /* 0: not parked */
+        int phase;       /* sp_callpark.c's: announcing, waiting, ringing the parker back */
+        char parker[16]; /* the extension rung back ("" when none) */
+        su_timer_t *timer;
+    } park;
     /* three-way calls (sp_threeway.c): this call and `partner` share one mix */
     struct {
         int mix_id; /* 0: not merged */
@@ -235,6 +249,8 @@ bool sp_hold_reinvite(sp_call_t *c, struct sp_leg *from, const sp_sdp_info_t *in
 /* Loop the music `holder` chose (its extension's own, else [sipproxy] hold_music) to
  * held_ep, the endpoint facing the held party. */
 void sp_hold_play(sp_call_t *c, const struct sp_leg *holder, int held_ep);
+/* Loop extension ext's music on hold (its own, else [sipproxy] hold_music) to ep. */
+void sp_hold_music_of(sp_call_t *c, int ep, const char *ext);
 /* Loop [sipproxy] hold_music to endpoint ep (the held party, or one waiting for a
  * transfer target). */
 void sp_hold_music(sp_call_t *c, int ep);
@@ -247,6 +263,8 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
  * with hold music meanwhile. 0 when it goes ahead, else the SIP code refusing it (404 no
  * route, 480 ...), nothing changed. by_refer: the leaving party gets NOTIFY 200 first. */
 int sp_transfer_blind(sp_call_t *c, const char *number, bool by_refer);
+/* NOTIFY (sipfrag "SIP/2.0 code ...", subscription terminated) for a REFER on leg. */
+void sp_transfer_notify(struct sp_leg *leg, int code);
 /* Make `leaving` (a party of c) c's connected callee, so that the party that stays is
  * leg A (what sp_transfer_move_leg expects). 0 or -1. */
 int sp_transfer_take_a_side(sp_call_t *c, struct sp_leg *leaving);
@@ -282,6 +300,31 @@ int sp_forward_feature(sp_call_t *c);
 /* sp_info.c */
 /* An INFO in a leg's dialog: a key (200, passed to mediad) or 415/400. */
 void sp_info(sp_call_t *c, struct sp_leg *leg, const sip_t *sip);
+
+/* sp_callpickup.c */
+/* c dialled *8 or **EXT (a registered phone): take the oldest call ringing a phone of its
+ * pickup group, or that extension. Nothing to take: the call ends with 404. */
+void sp_callpickup_start(sp_call_t *c, int mode, const char *ext);
+
+/* sp_callpark.c */
+/* A blind transfer of c by `from` to `number`: true when that is the park number (the call
+ * was parked, or the REFER refused with a NOTIFY saying why), false otherwise. */
+bool sp_callpark_refer(sp_call_t *c, struct sp_leg *from, const char *number);
+/* c dialled `number`: true when it is a park slot (the parked call is taken, or c ends
+ * with 404 when the slot is empty). */
+bool sp_callpark_retrieve(sp_call_t *c, const char *number);
+/* A mediad event of a parked call: true when taken care of here. */
+bool sp_callpark_media_event(sp_call_t *c, const char *type, json_t *body);
+/* The parker's leg (the winner while its slot is read out) left: true when that was
+ * the parker, who leaves the call parked. */
+bool sp_callpark_leg_left(sp_call_t *c, struct sp_leg *leg);
+/* Ringing the parker back: it answered (the call leaves its slot), or failed (ends). */
+void sp_callpark_answered(sp_call_t *c);
+void sp_callpark_return_failed(sp_call_t *c, int code);
+/* c is ending: its slot is freed. */
+void sp_callpark_call_ending(sp_call_t *c);
+/* The parked calls, for status: [{slot, call_id, parker, parked, seconds}]. */
+json_t *sp_callpark_list(sp_proxy_t *p);
 
 /* sp_feature.c */
 /* "*45", "*46", "*471", "*48" -> code "45".., digits "" or the pause reason digit. */

@@ -60,6 +60,8 @@ static const char *S_SQL_USER_COS =
     "SELECT ext, cos FROM sip_users WHERE realm = $1 AND cos <> 'international'";
 static const char *S_SQL_USER_MUSIC =
     "SELECT ext, moh FROM sip_users WHERE realm = $1 AND moh <> ''";
+static const char *S_SQL_USER_PICKUP =
+    "SELECT ext, pickup_group FROM sip_users WHERE realm = $1 AND pickup_group <> ''";
 static const char *S_SQL_CALLER_ROUTES =
     "SELECT number, caller_prefix, target_kind || ':' || target FROM caller_routes";
 static const char *S_SQL_MEMBERS = "SELECT queue, ext FROM queue_members";
@@ -341,6 +343,12 @@ static int s_load_screen(cc_pg_t *pg, const char *realm, sp_directory_t *dir)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
         sp_directory_set_user_music(dir, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    r = cc_pg_exec_params(pg, S_SQL_USER_PICKUP, 1, params); /* call pickup groups */
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        sp_directory_set_pickup_group(dir, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     PQclear(r);
     return 0;
 }

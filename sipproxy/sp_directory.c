@@ -16,6 +16,7 @@ struct sp_directory {
     sp_monitor_acl_t *monitor_acl;
     cc_screen_t *screen;
     cc_map_t *music;  /* ext -> its music on hold (owned strings); NULL until one is set */
+    cc_map_t *pickup; /* ext -> its pickup group (owned strings); NULL until one is set */
     cc_map_t *divert; /* ext or group:NAME -> sp_divert_settings_t (owned) */
     cc_map_t *turns;  /* group:NAME -> unsigned calls so far (owned) */
 };
@@ -55,6 +56,7 @@ void sp_directory_destroy(sp_directory_t **self_p)
     sp_monitor_acl_destroy(&self->monitor_acl);
     cc_screen_destroy(&self->screen);
     cc_map_destroy(&self->music);
+    cc_map_destroy(&self->pickup);
     free(self);
     *self_p = NULL;
 }
@@ -174,6 +176,24 @@ int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const cha
         return -1;
     }
     return 0;
+}
+
+int sp_directory_set_pickup_group(sp_directory_t *self, const char *ext, const char *group)
+{
+    if (!self->pickup && !(self->pickup = cc_map_new(free)))
+        return -1;
+    char *copy = strdup(group);
+    if (!copy || cc_map_put(self->pickup, ext, copy) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+const char *sp_directory_pickup_group(const sp_directory_t *self, const char *ext)
+{
+    const char *g = self->pickup && ext ? cc_map_get(self->pickup, ext) : NULL;
+    return g ? g : "";
 }
 
 int sp_directory_set_divert(sp_directory_t *self, const char *ext,

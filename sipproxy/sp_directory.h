@@ -63,6 +63,9 @@ void sp_directory_set_screen(sp_directory_t *self, cc_screen_t **screen_p);
 int sp_directory_set_user_music(sp_directory_t *self, const char *ext, const char *music);
 const char *sp_directory_user_music(const sp_directory_t *self, const char *ext);
 const cc_screen_t *sp_directory_screen(const sp_directory_t *self);
+/* An extension's pickup group (sip_users.pickup_group): "" for none. */
+int sp_directory_set_pickup_group(sp_directory_t *self, const char *ext, const char *group);
+const char *sp_directory_pickup_group(const sp_directory_t *self, const char *ext);
 
 /* Per-extension DND/forwarding (pbx_user_settings); NULL when the extension has none. */
 int sp_directory_set_divert(sp_directory_t *self, const char *ext,

@@ -280,6 +280,11 @@ void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause)
 {
     sp_attempt_t *att = &c->att;
     sp_fork_reset(c);
+    if (att->transfer && c->park.slot) { /* a parked call rang its parker back in vain */
+        att->transfer = false;
+        sp_callpark_return_failed(c, code);
+        return;
+    }
     if (att->transfer) { /* the party that stayed has nobody to talk to */
         snprintf(c->reason, sizeof c->reason, "transfer to %s failed (%d)", att->fail_target, code);
         att->transfer = false;
@@ -420,6 +425,8 @@ static void s_answered(sp_call_t *c, struct sp_leg *leg, const sip_t *sip)
         return;
     }
     c->winner = leg;
+    if (att->transfer && c->park.slot) /* the parker answered the ring-back */
+        sp_callpark_answered(c);
     att->transfer = false;
     sp_media_remote(c, c->eb.id, &info);
     bool relay = c->a.nh && !c->a.final; /* direct call: endpoints connected already */

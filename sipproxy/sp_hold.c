@@ -54,6 +54,12 @@ void sp_hold_play(sp_call_t *c, const struct sp_leg *holder, int held_ep)
     s_play_music(c, held_ep, s_music_of(c, holder));
 }
 
+void sp_hold_music_of(sp_call_t *c, int ep, const char *ext)
+{
+    const char *music = ext && ext[0] ? sp_directory_user_music(c->proxy->dir, ext) : NULL;
+    s_play_music(c, ep, music ? music : c->proxy->set.hold_music);
+}
+
 void sp_hold_music(sp_call_t *c, int ep)
 {
     s_play_music(c, ep, c->proxy->set.hold_music);

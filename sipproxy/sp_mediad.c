@@ -69,6 +69,8 @@ void sp_mediad_call_restored(sp_call_t *c, bool ok)
             sp_hold_music(c, c->eb.id);
         if (c->hold_b)
             sp_hold_music(c, c->ea.id);
+        if (c->park.slot && c->state < SP_CALL_ENDING) /* parked: its music again */
+            sp_hold_music_of(c, c->ea.id, c->park.parker);
         sp_monitor_media_restored(c);
     } else {
         p->media_lost_calls++;

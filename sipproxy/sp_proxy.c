@@ -493,6 +493,9 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     self->bus = daemon->bus;
     self->set = *settings;
     self->udp_fd = -1;
+    if (settings->park_number[0]) /* checked by the config's validation */
+        sp_park_init(&self->park, settings->park_number, settings->park_slot_first,
+                     settings->park_slots);
     self->limits.delay_target_ms = settings->overload_delay_ms;
     self->limits.media_pending_high = (size_t)settings->overload_media_pending;
     self->dedup = sp_dedup_new((uint64_t)settings->invite_memory_ms, 1u << 20);
@@ -660,4 +663,5 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
     json_object_set_new(
         details, "routes",
         json_integer((json_int_t)cc_dialplan_size(sp_directory_dialplan(self->dir))));
+    json_object_set_new(details, "parked", sp_callpark_list(self));
 }

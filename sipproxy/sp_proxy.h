@@ -36,6 +36,8 @@ typedef struct {
     char hold_music[128];
     char feature_ok_prompt[64], feature_failed_prompt[64];
     char blocked_prompt[64], not_permitted_prompt[64]; /* sp_screen.c */
+    char park_number[16];                              /* "" : no call park (sp_callpark.c) */
+    int park_slot_first, park_slots, park_timeout_s;
     char bind[64];
     int sip_port;
     int tls_port;       /* 0: no TLS */

@@ -23,6 +23,7 @@ struct sp_leg;
 #include "sp_admission.h"
 #include "sp_callstate.h"
 #include "sp_dedup.h"
+#include "sp_park.h"
 #include "sp_proxy.h"
 #include "sp_sdp.h"
 #include "sp_srtp.h"
@@ -54,6 +55,7 @@ struct sp_proxy {
     uint64_t call_seq;
     int connect_seq;
     uint64_t calls_total;
+    sp_park_t park; /* the park lot (sp_callpark.c); no slots when park_number is "" */
     bool shutting_down;
     bool nua_shutdown_done;
     /* overload control and exactly one call per INVITE */

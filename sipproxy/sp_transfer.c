@@ -14,7 +14,7 @@
 
 #include "cc_log.h"
 
-static void s_notify(struct sp_leg *leg, int code)
+void sp_transfer_notify(struct sp_leg *leg, int code)
 {
     char frag[64];
     snprintf(frag, sizeof frag, "SIP/2.0 %d %s\r\n", code, sip_status_phrase(code));
@@ -78,7 +78,7 @@ static void s_referrer_leaves(sp_call_t *c, int notify_code)
     c->winner = NULL;
     if (r && r->nh) {
         if (notify_code > 0) /* it asked with REFER: tell it how that went */
-            s_notify(r, notify_code);
+            sp_transfer_notify(r, notify_code);
         nua_bye(r->nh, TAG_END());
         r->final = true;
         r->attempt = 0;
@@ -155,9 +155,12 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
     const sip_refer_to_t *rt = sip ? sip->sip_refer_to : NULL;
     if (!connected || !rt || !rt->r_url->url_user) {
         cc_info("call.transfer_refused", "reason=%s", connected ? "no_number" : "not_connected");
-        s_notify(from, connected ? 404 : 481);
+        sp_transfer_notify(from, connected ? 404 : 481);
         return;
     }
+    if (!(rt->r_url->url_headers && strstr(rt->r_url->url_headers, "Replaces=")) &&
+        sp_callpark_refer(c, from, rt->r_url->url_user))
+        return;
     if (rt->r_url->url_headers && strstr(rt->r_url->url_headers, "Replaces=")) {
         sp_transfer_attended(c, from, rt->r_url->url_headers);
         return;
@@ -165,12 +168,12 @@ void sp_transfer_refer(sp_call_t *c, struct sp_leg *from, int status, const sip_
     char number[CC_NUMBER_MAX];
     snprintf(number, sizeof number, "%s", rt->r_url->url_user);
     if (from->is_a && s_swap(c) != 0) {
-        s_notify(from, 500);
+        sp_transfer_notify(from, 500);
         return;
     }
     int code = sp_transfer_blind(c, number, true);
     if (code)
-        s_notify(c->winner, code);
+        sp_transfer_notify(c->winner, code);
 }
 
 /* "Replaces=<call-id>%3Bto-tag%3D...": the Call-ID, unescaped. */
@@ -212,11 +215,11 @@ void sp_transfer_attended(sp_call_t *c, struct sp_leg *from, const char *url_hea
     if (!x || !x->nh) {
         cc_info("call.transfer_refused", "reason=replaces_unknown callid=%s",
                 cc_logq(t2 ? callid : "?"));
-        s_notify(from, 481);
+        sp_transfer_notify(from, 481);
         return;
     }
     if (c->nb >= SP_MAX_LEGS || (from->is_a && s_swap(c) != 0)) {
-        s_notify(from, 500);
+        sp_transfer_notify(from, 500);
         return;
     }
     cc_info("call.transfer", "attended=%s", c2->id);
@@ -267,7 +270,9 @@ int sp_transfer_move_leg(sp_call_t *c, sp_call_t *c2, struct sp_leg *x, int noti
     sp_media_play_stop(c, c->eb.id);
     sp_media_connect(c);
     snprintf(c2->reason, sizeof c2->reason, "%s", c2_reason);
+    cc_log_set_call(c2->id); /* its end is logged as its own */
     sp_call_end(c2, c2_cause, 0);
+    cc_log_set_call(c->id);
     sp_call_maybe_free(c2); /* no leg left to report its end (a takeover): free it now */
     return 0;
 }
