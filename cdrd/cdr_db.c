@@ -384,7 +384,11 @@ int cdr_db_write(cdr_db_t *self, cdr_batch_t *batch, bool careful, cdr_db_result
     } else if (cdr_db_bulk_calls(self->pg, batch) != 0 ||
                cdr_db_bulk_rows(self->pg, batch, &result->cdrs_inserted, &result->cdrs_existing) !=
                    0) {
-        tx.failure = s_bad_data(cc_pg_sqlstate(self->pg)) ? CDR_DB_BAD_DATA : CDR_DB_RETRY;
+        const char *state = cc_pg_sqlstate(self->pg);
+        if (!strcmp(state, "23505") && !cdr_batch_uncertain(batch))
+            tx.failure = CDR_DB_CONFLICT; /* a plain insert: the idempotent one will do */
+        else
+            tx.failure = s_bad_data(state) ? CDR_DB_BAD_DATA : CDR_DB_RETRY;
     }
     if (!tx.failure) {
         uint64_t epoch, seq;

@@ -41,6 +41,21 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def threads_cpu_s(pid):
+    """{thread name and id: CPU seconds} of a process's threads."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out["%s/%s" % (name, tid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def one_run(cluster, calls, rate, flush_events, gap_us):
     s = sm.Suite(cluster, name="cdr_ingest", daemons=["cdrd"],
                  config={"common.log_level": "warn",
@@ -78,9 +93,13 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
                 time.sleep(0.02)
 
         pid = s.pid("cdrd")
-        backend = s.psql("SELECT pid FROM pg_stat_activity WHERE usename = 'cc_cdrd'",
-                         role="postgres")[0][0]
-        cdrd_cpu0, pub_cpu0, pg_cpu0 = cpu_s(pid), time.process_time(), cpu_s(backend)
+        # cdrd's backends: its main connection (start-up, history) and its writer thread's
+        time.sleep(0.3)
+        backends = [r[0] for r in s.psql(
+            "SELECT pid FROM pg_stat_activity WHERE usename = 'cc_cdrd'", role="postgres")]
+        cdrd_cpu0, pub_cpu0 = cpu_s(pid), time.process_time()
+        threads0 = threads_cpu_s(pid)
+        pg_cpu0 = sum(cpu_s(b) for b in backends)
         watcher = threading.Thread(target=watch, daemon=True)
         t0 = time.monotonic()
         watcher.start()
@@ -99,7 +118,10 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
             return None
         t_end = samples[-1][0]
         cdrd_cpu = cpu_s(pid) - cdrd_cpu0
-        pg_cpu = cpu_s(backend) - pg_cpu0
+        threads = threads_cpu_s(pid)
+        busy = sorted((round(v - threads0.get(k, 0), 2) for k, v in threads.items()),
+                      reverse=True)
+        pg_cpu = sum(cpu_s(b) for b in backends) - pg_cpu0
         pub_cpu = time.process_time() - pub_cpu0
         lo = [t for t, q in samples if q >= last * 0.2]
         hi = [t for t, q in samples if q >= last * 0.8]
@@ -118,7 +140,9 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
                 "events_per_s": round(last / (t_end - t0)),
                 "steady_events_per_s": round(steady) if steady else None,
                 "calls_per_s": round(calls / (t_end - t0)),
-                "cdrd_cpu_s": round(cdrd_cpu, 2), "pg_backend_cpu_s": round(pg_cpu, 2),
+                "cdrd_cpu_s": round(cdrd_cpu, 2),
+                "cdrd_threads_cpu_s": ",".join(str(v) for v in busy[:3]),
+                "pg_backend_cpu_s": round(pg_cpu, 2),
                 "publisher_cpu_s": round(pub_cpu, 2),
                 "cdrs": counts[0], "distinct_calls": counts[1], "legs": legs,
                 "batches": details.get("batches"), "events_lost": details.get("events_lost")}
@@ -129,28 +153,54 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--calls", type=int, default=50000)
+    ap.add_argument("--calls", type=int, default=40000,
+                    help="4 events per call; up to 50,000 calls (200,000 events) fit in the "
+                         "publisher's and cdrd's socket buffers, beyond that the run measures "
+                         "replays from the stand-in's ring too")
     ap.add_argument("--rate", type=int, default=0, help="events per second, 0: as fast as possible")
     ap.add_argument("--gap-ms", type=int, default=10,
                     help="time between two calls' starts in the events' ts; with talk times "
                          "of 30-150 s, 10 ms means some 9,000 calls up at once")
-    ap.add_argument("--flush-events", default="200 2000",
+    ap.add_argument("--flush-events", default="200",
                     help="[cdrd] flush_events values to run with (200 is the default)")
+    ap.add_argument("--fsync", default="on",
+                    help="'on', 'off' or 'on off': the cluster's fsync and synchronous_commit "
+                         "(a cluster per setting)")
+    ap.add_argument("--old-bin", default="",
+                    help="a directory with another build's cdrd (e.g. main's) run alternately "
+                         "with this one, A B A B, so a shared machine's noise hits both")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each variant")
     a = ap.parse_args()
-    cluster = sm.PgCluster()
-    cluster.env["CC_PG_FAST"] = "0"  # fsync and synchronous commit on: durable means durable
-    cluster.start()
+    variants = [("new", sm.BIN_DIR)]
+    if a.old_bin:
+        variants.insert(0, ("old", Path(a.old_bin).resolve()))
     failed = False
-    try:
-        for fe in (int(x) for x in a.flush_events.split()):
-            res = one_run(cluster, a.calls, a.rate, fe, a.gap_ms * 1000)
-            if res is None:
-                print("flush_events=%d: cdrd did not store every event" % fe)
-                failed = True
-                continue
-            print(" ".join("%s=%s" % kv for kv in res.items()), flush=True)
-    finally:
-        cluster.cleanup()
+    for fsync in a.fsync.split():
+        cluster = sm.PgCluster()
+        # fsync and synchronous commit on: durable means durable (the tests' clusters: off)
+        cluster.env["CC_PG_FAST"] = "0" if fsync == "on" else "1"
+        cluster.start()
+        try:
+            for _ in range(a.repeat):
+                for fe in (int(x) for x in a.flush_events.split()):
+                    for label, bin_dir in variants:
+                        sm.BIN_DIR = bin_dir
+                        with open("/proc/loadavg") as f:
+                            load = f.read().split()[0]
+                        res = one_run(cluster, a.calls, a.rate, fe, a.gap_ms * 1000)
+                        if res is None:
+                            print("%s fsync=%s flush_events=%d: cdrd did not store every event"
+                                  % (label, fsync, fe))
+                            failed = True
+                            continue
+                        # the stand-in publishes far faster than cdrd stores (publish_s is a
+                        # fraction of durable_s); if not, the figure is the generator's
+                        if res["publish_s"] > 0.8 * res["durable_s"]:
+                            res["note"] = "generator-bound"
+                        print("build=%s fsync=%s load=%s " % (label, fsync, load) +
+                              " ".join("%s=%s" % kv for kv in res.items()), flush=True)
+        finally:
+            cluster.cleanup()
     sys.exit(1 if failed else 0)
 
 
