@@ -43,8 +43,8 @@ static void s_entry_free(void *item)
  * every event, so this is the batch's busiest allocation). 0 or -1. */
 static int s_entry_set_state(s_entry_t *entry, const cdr_call_t *call)
 {
-    const char *const src[] = {call->call_id, call->caller,     call->callee,
-                               call->direction, call->trunk,    call->route_kind,
+    const char *const src[] = {call->call_id,      call->caller,     call->callee,
+                               call->direction,    call->trunk,      call->route_kind,
                                call->route_target, call->answered_by};
     size_t len[8], total = 0;
     for (int i = 0; i < 8; i++) {

@@ -33,7 +33,8 @@ typedef struct {
 
 #define CDR_DB_RETRY (-1)    /* connection or server trouble: nothing written, try later */
 #define CDR_DB_BAD_DATA (-2) /* a row was refused (SQLSTATE 22xxx/23xxx): retry carefully */
-#define CDR_DB_CONFLICT (-3) /* a plain insert met a row already stored: mark the batch
+#define CDR_DB_CONFLICT                                                                            \
+    (-3) /* a plain insert met a row already stored: mark the batch
                                 uncertain and retry (idempotent inserts) */
 
 /* Write the batch and its cursor in one transaction. In careful mode each write runs

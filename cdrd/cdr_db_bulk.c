@@ -20,31 +20,34 @@
  * committed (cdr_batch_uncertain) or that met a row already there. A plain insert spares
  * Postgres the speculative check of every unique index before each row. */
 #define S_ACTIVE_INSERT                                                                            \
-    "INSERT INTO calls_active (call_id, caller, callee, direction, trunk, route_kind, "           \
-    "route_target, answered_by, created_at, ringing_at, answered_at, updated_at, bus_epoch) "     \
-    "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("ru") ", " S_TS(                \
-        "au") ", COALESCE(" S_TS("uu") ", now()), ep "                                          \
-              "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "         \
-              "$6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], " \
-              "$12::bigint[], $13::bigint[]) AS u(c, cr, ce, d, tr, rk, rt, ab, cu, ru, au, uu, ep)"
+    "INSERT INTO calls_active (call_id, caller, callee, direction, trunk, route_kind, "            \
+    "route_target, answered_by, created_at, ringing_at, answered_at, updated_at, bus_epoch) "      \
+    "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("ru") ", " S_TS(                  \
+        "au") ", COALESCE(" S_TS("uu") ", now()), ep "                                             \
+                                       "FROM unnest($1::text[], $2::text[], $3::text[], "          \
+                                       "$4::text[], $5::text[], "                                  \
+                                       "$6::text[], $7::text[], $8::text[], $9::bigint[], "        \
+                                       "$10::bigint[], $11::bigint[], "                            \
+                                       "$12::bigint[], $13::bigint[]) AS u(c, cr, ce, d, tr, rk, " \
+                                       "rt, ab, cu, ru, au, uu, ep)"
 #define S_CDR_INSERT                                                                               \
-    "INSERT INTO cdrs (call_id, caller, callee, direction, trunk, route_kind, route_target, "     \
-    "answered_by, created_at, answered_at, ended_at, ring_ms, talk_ms, disposition, "             \
-    "hangup_side, sip_code, reason, event_id) "                                                   \
-    "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("au") ", " S_TS(                \
-        "eu") ", rm, tm, di, hs, sc, re, ev "                                                     \
-              "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "         \
-              "$6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], " \
-              "$12::integer[], $13::integer[], $14::text[], $15::text[], $16::integer[], "       \
-              "$17::text[], $18::text[]) AS u(c, cr, ce, d, tr, rk, rt, ab, cu, au, eu, rm, tm, " \
+    "INSERT INTO cdrs (call_id, caller, callee, direction, trunk, route_kind, route_target, "      \
+    "answered_by, created_at, answered_at, ended_at, ring_ms, talk_ms, disposition, "              \
+    "hangup_side, sip_code, reason, event_id) "                                                    \
+    "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("au") ", " S_TS(                  \
+        "eu") ", rm, tm, di, hs, sc, re, ev "                                                      \
+              "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "           \
+              "$6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], "   \
+              "$12::integer[], $13::integer[], $14::text[], $15::text[], $16::integer[], "         \
+              "$17::text[], $18::text[]) AS u(c, cr, ce, d, tr, rk, rt, ab, cu, au, eu, rm, tm, "  \
               "di, hs, sc, re, ev)"
 #define S_LEG_INSERT                                                                               \
-    "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, lost, "    \
-    "out_of_order, jitter_ms, max_gap_ms, srtp_auth_failed, srtp_replayed, created_at) "          \
-    "SELECT c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, " S_TS(                                  \
-        "cu") " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], "   \
-              "$6::bigint[], $7::bigint[], $8::bigint[], $9::real[], $10::integer[], "           \
-              "$11::bigint[], $12::bigint[], $13::bigint[]) "                                    \
+    "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, lost, "     \
+    "out_of_order, jitter_ms, max_gap_ms, srtp_auth_failed, srtp_replayed, created_at) "           \
+    "SELECT c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, " S_TS(                                    \
+        "cu") " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], "    \
+              "$6::bigint[], $7::bigint[], $8::bigint[], $9::real[], $10::integer[], "             \
+              "$11::bigint[], $12::bigint[], $13::bigint[]) "                                      \
               "AS u(c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, cu)"
 
 static const struct {

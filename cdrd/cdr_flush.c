@@ -21,10 +21,10 @@ struct cdr_flush {
     cdr_batch_t *filling; /* the intake's */
     cdr_batch_t *writing; /* ours; the writer's while it is busy */
     cdr_flush_cfg_t cfg;
-    int timer;            /* pending decision timer, 0 if none */
-    uint64_t first_ms;    /* when the first event of `filling` arrived */
+    int timer;         /* pending decision timer, 0 if none */
+    uint64_t first_ms; /* when the first event of `filling` arrived */
     bool fd_added;
-    bool publish;         /* cdr.written is in the catalogue */
+    bool publish; /* cdr.written is in the catalogue */
     /* figures */
     uint64_t cdrs_written, cdrs_replayed, skipped, batches;
     size_t largest;
@@ -34,8 +34,8 @@ struct cdr_flush {
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg);
 static void s_on_done(cc_loop_t *loop, int fd, uint32_t events, void *arg);
 
-cdr_flush_t *cdr_flush_new(cc_loop_t *loop, cc_bus_t *bus, cdr_writer_t *writer,
-                           cdr_batch_t *batch, const cdr_flush_cfg_t *cfg)
+cdr_flush_t *cdr_flush_new(cc_loop_t *loop, cc_bus_t *bus, cdr_writer_t *writer, cdr_batch_t *batch,
+                           const cdr_flush_cfg_t *cfg)
 {
     cdr_flush_t *self = calloc(1, sizeof *self);
     if (!self)

@@ -18,8 +18,8 @@ typedef struct cdr_flush cdr_flush_t;
 
 /* Everything borrowed; `bus` may be NULL (no cdr.written events). `batch` is the one the
  * bus intake fills. */
-cdr_flush_t *cdr_flush_new(cc_loop_t *loop, cc_bus_t *bus, cdr_writer_t *writer,
-                           cdr_batch_t *batch, const cdr_flush_cfg_t *cfg);
+cdr_flush_t *cdr_flush_new(cc_loop_t *loop, cc_bus_t *bus, cdr_writer_t *writer, cdr_batch_t *batch,
+                           const cdr_flush_cfg_t *cfg);
 void cdr_flush_destroy(cdr_flush_t **self_p);
 
 /* Events were added to the batch: hand it over now if the policy says so, else make sure

@@ -20,7 +20,12 @@
 #define S_RETRY_FIRST_MS 100
 #define S_SLEEP_SLICE_MS 50
 
-typedef enum { S_IDLE, S_WRITING, S_DONE, S_GIVEN_UP } s_state_t;
+typedef enum {
+    S_IDLE,
+    S_WRITING,
+    S_DONE,
+    S_GIVEN_UP
+} s_state_t;
 
 struct cdr_writer {
     cc_pg_worker_t *worker;
@@ -77,8 +82,7 @@ static void s_signal(cdr_writer_t *self)
 /* Sleep up to ms, in slices, ending early when shutdown asks. */
 static void s_backoff(cdr_writer_t *self, uint64_t ms)
 {
-    for (uint64_t slept = 0; slept < ms && !atomic_load(&self->give_up);
-         slept += S_SLEEP_SLICE_MS)
+    for (uint64_t slept = 0; slept < ms && !atomic_load(&self->give_up); slept += S_SLEEP_SLICE_MS)
         usleep(S_SLEEP_SLICE_MS * 1000);
 }
 

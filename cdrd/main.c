@@ -87,8 +87,8 @@ int main(int argc, char **argv)
         .flush_events = (size_t)cc_config_int(daemon->cfg, "cdrd", "flush_events"),
         .retry_max_ms = (uint64_t)cc_config_int(daemon->cfg, "cdrd", "retry_max_ms"),
     };
-    app.writer = conninfo ? cdr_writer_start(conninfo, s_spec.name, S_PUBLISHER, fcfg.retry_max_ms)
-                          : NULL;
+    app.writer =
+        conninfo ? cdr_writer_start(conninfo, s_spec.name, S_PUBLISHER, fcfg.retry_max_ms) : NULL;
     free(conninfo);
     if (!app.writer)
         s_fail(&daemon, "cannot start the database writer thread");
