@@ -7,18 +7,33 @@ A stand-in for sipproxy (tests/helpers/fake_pub.py: sipproxy's PUB and ROUTER, i
 envelope and replay) publishes --calls answered calls of four events each (created,
 ringing, answered, ended with both legs' media figures: one cdrs row and two cdr_legs
 rows per call; the calls overlap, as on a busy system, so calls_active is written when a
-call starts and when it ends), encoded beforehand, at --rate events per second (0: as fast as it can).
-The figure is events / (time from the first event published to the cursor in bus_cursors
-reaching the last one), so only what Postgres has committed counts; also the steady rate
-over the middle of the run, and the CPU seconds of cdrd, of its Postgres backend and of the
-publisher. The cluster runs with fsync and synchronous_commit on (the tests' clusters have
-them off). Afterwards every
-call has exactly one CDR.
+call starts and when it ends), encoded beforehand, at --rate events per second (0: as
+fast as it can). The figure is events / (time from the first event published to the
+cursor in bus_cursors reaching the last one), so only what Postgres has committed counts;
+also the steady rate over the middle of the run, and the CPU seconds of cdrd (and of its
+three busiest threads: the loop, the writer, ZMQ's), of its Postgres backends and of the
+publisher. The cluster runs with fsync and synchronous_commit on unless --fsync says off
+(the tests' clusters have them off). Afterwards every call has exactly one CDR.
 
-Release build (CC_BIN_DIR, default bin/), its own Postgres cluster, processes stopped by
-PID. Prints figures, no pass/fail (exit 1 only when the run produced no figure).
+Is the generator fast enough? It publishes 160,000 events in 1-4 s (40,000-150,000/s,
+publish_s), while cdrd takes 4.5-13 s; a run where publishing takes most of the time is
+flagged "generator-bound". Up to 50,000 calls fit in the PUB and SUB buffers (100,000
+events each); beyond that cdrd replays what was dropped from the stand-in's ring (pages of
+1,000), and the figure then includes that path.
 
-    tests/bench/cdr_ingest.py [--calls 50000] [--rate 0] [--flush-events 200 2000]
+--old-bin DIR runs another build's cdrd (e.g. main's, built from `git archive main`)
+alternately with this one on the same cluster, so both meet the same noise.
+
+Figures (2 shared cores; docs/REPORTS.md has the table, docs/ARCHITECTURE.md "CDR ingest"
+the design): main's cdrd 7,000-14,000 events/s, this one 12,000-35,000 (35,158 fsync on at
+load 2.5; 12,000-20,000 at load 5-6); CPU per event, cdrd plus backend, 61-84 us before,
+38-51 us now. Not the 50,000/s aimed at: the box's two cores, shared, are the limit.
+
+Release build (CC_BIN_DIR, default bin/), its own Postgres clusters, processes stopped by
+PID. Prints figures, no pass/fail (exit 1 only when a run produced no figure).
+
+    tests/bench/cdr_ingest.py [--calls 40000] [--rate 0] [--flush-events 200]
+                              [--fsync "on off"] [--old-bin DIR] [--repeat N]
 """
 
 import argparse
@@ -157,7 +172,8 @@ def main():
                     help="4 events per call; up to 50,000 calls (200,000 events) fit in the "
                          "publisher's and cdrd's socket buffers, beyond that the run measures "
                          "replays from the stand-in's ring too")
-    ap.add_argument("--rate", type=int, default=0, help="events per second, 0: as fast as possible")
+    ap.add_argument("--rate", type=int, default=0,
+                    help="events per second, 0: as fast as possible")
     ap.add_argument("--gap-ms", type=int, default=10,
                     help="time between two calls' starts in the events' ts; with talk times "
                          "of 30-150 s, 10 ms means some 9,000 calls up at once")
