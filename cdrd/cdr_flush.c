@@ -174,6 +174,9 @@ static void s_on_done(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     (void)events;
     cdr_flush_t *self = arg;
     cdr_db_result_t res;
+    /* Level-triggered: clear the signal even if the outcome was taken at an event already
+     * (it is set before the signal), or the loop would spin on it. */
+    cdr_writer_drain(self->writer);
     if (s_take(self, &res) != 0)
         s_decide(self); /* what filled meanwhile may go at once */
 }

@@ -242,12 +242,16 @@ int cdr_writer_take(cdr_writer_t *self, cdr_db_result_t *result)
         self->batch = NULL;
     }
     pthread_mutex_unlock(&self->lock);
-    if (outcome) { /* the signal is consumed with the outcome, not before it is set */
-        uint64_t count;
-        ssize_t n = read(self->done_fd, &count, sizeof count);
-        (void)n;
-    }
+    if (outcome) /* the signal may come after this; the loop drains it when it does */
+        cdr_writer_drain(self);
     return outcome;
+}
+
+void cdr_writer_drain(cdr_writer_t *self)
+{
+    uint64_t count;
+    ssize_t n = read(self->done_fd, &count, sizeof count);
+    (void)n; /* nonblocking: nothing to read is fine */
 }
 
 void cdr_writer_give_up(cdr_writer_t *self)
@@ -257,8 +261,9 @@ void cdr_writer_give_up(cdr_writer_t *self)
 
 int cdr_writer_wait(cdr_writer_t *self, int timeout_ms, cdr_db_result_t *result)
 {
-    struct pollfd pfd = {self->done_fd, POLLIN, 0};
+    cdr_writer_drain(self); /* a signal of an outcome taken earlier would end poll at once */
     int outcome = cdr_writer_take(self, result);
+    struct pollfd pfd = {self->done_fd, POLLIN, 0};
     if (outcome == 0 && poll(&pfd, 1, timeout_ms) > 0)
         outcome = cdr_writer_take(self, result);
     return outcome;

@@ -34,6 +34,10 @@ bool cdr_writer_busy(cdr_writer_t *self);
  * filled, rows' `stored` set), -1 given up (only after cdr_writer_give_up). */
 int cdr_writer_take(cdr_writer_t *self, cdr_db_result_t *result);
 
+/* Clear the descriptor's signal (when the loop saw it readable): the outcome may have been
+ * taken already, at an event, before the thread signalled. */
+void cdr_writer_drain(cdr_writer_t *self);
+
 /* Shutdown: no more backoff; a batch that fails its next attempt is given up (its events
  * are replayed by the publisher at the next start). */
 void cdr_writer_give_up(cdr_writer_t *self);

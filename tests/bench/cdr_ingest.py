@@ -145,6 +145,10 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
             q_lo = next(q for t, q in samples if t == lo[0])
             q_hi = next(q for t, q in samples if t == hi[0])
             steady = (q_hi - q_lo) / (hi[0] - lo[0])
+        # once everything is stored cdrd must go quiet (a loop spinning on a signal shows)
+        idle0 = cpu_s(pid)
+        time.sleep(1.0)
+        idle_cpu = cpu_s(pid) - idle0
         counts = s.psql("SELECT count(*), count(DISTINCT call_id) FROM cdrs")[0]
         legs = s.psql("SELECT count(*) FROM cdr_legs")[0][0]
         details = s.bus_call("cdrd", "status")["result"]["details"]
@@ -159,6 +163,7 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
                 "cdrd_threads_cpu_s": ",".join(str(v) for v in busy[:3]),
                 "pg_backend_cpu_s": round(pg_cpu, 2),
                 "publisher_cpu_s": round(pub_cpu, 2),
+                "cdrd_idle_cpu_s_per_s": round(idle_cpu, 2),
                 "cdrs": counts[0], "distinct_calls": counts[1], "legs": legs,
                 "batches": details.get("batches"), "events_lost": details.get("events_lost")}
     finally:

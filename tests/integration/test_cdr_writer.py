@@ -5,6 +5,7 @@ are replayed at the next start; and a CDR already in the table (as after a COMMI
 answer was lost) makes the plain insert fail over to the idempotent one, not a duplicate.
 cdrd is fed by a stand-in for sipproxy (helpers/fake_pub.py)."""
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,12 @@ def publish_calls(pub, prefix, n, start_us):
 def cursor(s):
     rows = s.psql("SELECT seq FROM bus_cursors WHERE consumer = 'cdrd'")
     return rows[0][0] if rows else 0
+
+
+def cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def details(s):
@@ -79,6 +86,11 @@ def test_refused_writes_are_retried_while_events_keep_coming(make_suite):
         log = s.log("cdrd")
         assert "event=cdr.write_failed" in log and "event=cdr.write_recovered" in log, \
             s.log_tail("cdrd")
+        # quiet again: nothing left spinning (the writer's signal is level-triggered)
+        time.sleep(0.5)
+        before = cpu_s(s.pid("cdrd"))
+        time.sleep(2.0)
+        assert cpu_s(s.pid("cdrd")) - before < 0.5, "cdrd busy while idle"
     finally:
         pub.close()
 
