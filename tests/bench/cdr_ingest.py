@@ -146,6 +146,7 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
             q_hi = next(q for t, q in samples if t == hi[0])
             steady = (q_hi - q_lo) / (hi[0] - lo[0])
         # once everything is stored cdrd must go quiet (a loop spinning on a signal shows)
+        time.sleep(0.5)
         idle0 = cpu_s(pid)
         time.sleep(1.0)
         idle_cpu = cpu_s(pid) - idle0
