@@ -351,10 +351,17 @@ static int s_mark_stored(cdr_batch_t *batch, PGresult *res, size_t *inserted, si
     return rc;
 }
 
-int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *existing)
+int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *existing,
+                     cdr_copy_error_t *copy_err)
 {
     if (!cdr_batch_first_row(batch))
         return 0;
+    if (!cdr_batch_uncertain(batch) && cdr_db_copy_fits(batch)) {
+        if (cdr_db_copy_rows(cc_pg_conn(pg), batch, copy_err) != 0)
+            return -1;
+        *inserted = cdr_batch_rows(batch);
+        return 0;
+    }
     s_cols_t cdrs, legs;
     s_cols_init(&cdrs, 18);
     s_cols_init(&legs, S_LEG_COLS);
