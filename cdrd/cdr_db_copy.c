@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define S_PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix microseconds */
+#define S_CHUNK ((size_t)1 << 20)       /* bytes per PQputCopyData */
 
 typedef struct {
     char *buf;
@@ -209,8 +210,13 @@ static int s_copy(PGconn *conn, const char *sql, s_out_t *o, cdr_copy_error_t *e
         return -1;
     }
     PQclear(res);
-    int rc =
-        PQputCopyData(conn, o->buf, (int)o->len) == 1 && PQputCopyEnd(conn, NULL) == 1 ? 0 : -1;
+    int rc = 0;
+    for (size_t off = 0; off < o->len && rc == 0; off += S_CHUNK) { /* int-sized pieces */
+        size_t n = o->len - off < S_CHUNK ? o->len - off : S_CHUNK;
+        rc = PQputCopyData(conn, o->buf + off, (int)n) == 1 ? 0 : -1;
+    }
+    if (rc == 0 && PQputCopyEnd(conn, NULL) != 1)
+        rc = -1;
     if (rc != 0)
         s_fail(err, NULL, conn);
     bool ok = rc == 0;
