@@ -9,7 +9,9 @@
 #include "cc_map.h"
 
 typedef struct {
-    cdr_call_t *state; /* NULL: delete */
+    cdr_call_t state;  /* valid when has_state; its strings point into `strings` */
+    char *strings;     /* the state's strings, in one allocation */
+    bool has_state;    /* false: delete */
     bool maybe_stored; /* calls_active may hold the call (it existed before the batch) */
 } s_entry_t;
 
@@ -20,13 +22,56 @@ struct cdr_batch {
     size_t nrows, rows_cap, row_next;
     size_t events;
     uint64_t epoch, seq;
+    bool uncertain; /* a write of this batch failed: it may be stored in part or whole */
 };
+
+static void s_entry_drop_state(s_entry_t *entry)
+{
+    free(entry->strings);
+    entry->strings = NULL;
+    entry->has_state = false;
+}
 
 static void s_entry_free(void *item)
 {
     s_entry_t *entry = item;
-    cdr_call_destroy(&entry->state);
+    s_entry_drop_state(entry);
     free(entry);
+}
+
+/* Copy a call's state into the entry: its strings in one block (a call changes at almost
+ * every event, so this is the batch's busiest allocation). 0 or -1. */
+static int s_entry_set_state(s_entry_t *entry, const cdr_call_t *call)
+{
+    const char *const src[] = {call->call_id,      call->caller,     call->callee,
+                               call->direction,    call->trunk,      call->route_kind,
+                               call->route_target, call->answered_by};
+    size_t len[8], total = 0;
+    for (int i = 0; i < 8; i++) {
+        len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+        total += len[i];
+    }
+    char *block = malloc(total ? total : 1), *p = block;
+    if (!block)
+        return -1;
+    char *dst[8];
+    for (int i = 0; i < 8; i++) {
+        dst[i] = src[i] ? memcpy(p, src[i], len[i]) : NULL;
+        p += len[i];
+    }
+    free(entry->strings);
+    entry->strings = block;
+    entry->state = *call;
+    entry->state.call_id = dst[0];
+    entry->state.caller = dst[1];
+    entry->state.callee = dst[2];
+    entry->state.direction = dst[3];
+    entry->state.trunk = dst[4];
+    entry->state.route_kind = dst[5];
+    entry->state.route_target = dst[6];
+    entry->state.answered_by = dst[7];
+    entry->has_state = true;
+    return 0;
 }
 
 cdr_batch_t *cdr_batch_new(void)
@@ -93,15 +138,8 @@ static int s_rows_add(cdr_batch_t *self, cdr_row_t *row)
 
 int cdr_batch_put_call(cdr_batch_t *self, const cdr_call_t *call, bool is_new)
 {
-    cdr_call_t *copy = cdr_call_dup(call);
-    s_entry_t *entry = copy ? s_entry(self, call->call_id, !is_new) : NULL;
-    if (!entry) {
-        cdr_call_destroy(&copy);
-        return -1;
-    }
-    cdr_call_destroy(&entry->state);
-    entry->state = copy;
-    return 0;
+    s_entry_t *entry = s_entry(self, call->call_id, !is_new);
+    return entry ? s_entry_set_state(entry, call) : -1;
 }
 
 int cdr_batch_end_call(cdr_batch_t *self, cdr_row_t **row_p)
@@ -112,7 +150,7 @@ int cdr_batch_end_call(cdr_batch_t *self, cdr_row_t **row_p)
         return -1;
     *row_p = NULL;
     if (entry->maybe_stored)
-        cdr_call_destroy(&entry->state);
+        s_entry_drop_state(entry);
     else
         cc_map_delete(self->calls, row->call_id);
     return 0;
@@ -157,8 +195,10 @@ bool cdr_batch_next_call(cdr_batch_t *self, cdr_batch_call_t *out)
     cc_map_entry_t *e = cc_map_next(&self->call_it);
     if (!e)
         return false;
+    const s_entry_t *entry = cc_map_value(e);
     out->call_id = cc_map_key(e);
-    out->state = ((s_entry_t *)cc_map_value(e))->state;
+    out->state = entry->has_state ? &entry->state : NULL;
+    out->maybe_stored = entry->maybe_stored;
     return true;
 }
 
@@ -178,6 +218,12 @@ void cdr_batch_mark_uncertain(cdr_batch_t *self)
     cc_map_iter_t it = cc_map_iter(self->calls);
     for (cc_map_entry_t *e; (e = cc_map_next(&it));)
         ((s_entry_t *)cc_map_value(e))->maybe_stored = true;
+    self->uncertain = true;
+}
+
+bool cdr_batch_uncertain(const cdr_batch_t *self)
+{
+    return self->uncertain;
 }
 
 void cdr_batch_clear(cdr_batch_t *self)
@@ -185,4 +231,17 @@ void cdr_batch_clear(cdr_batch_t *self)
     cc_map_clear(self->calls);
     s_rows_clear(self);
     self->events = 0;
+    self->uncertain = false;
+}
+
+void cdr_batch_move(cdr_batch_t *dst, cdr_batch_t *src)
+{
+    cdr_batch_t empty = *dst; /* its map and row array, empty, are reused by src */
+    *dst = *src;
+    *src = empty;
+    src->epoch = dst->epoch;
+    src->seq = dst->seq;
+    src->events = 0;
+    src->nrows = src->row_next = 0;
+    src->uncertain = false;
 }

@@ -13,10 +13,12 @@
 typedef struct cdr_batch cdr_batch_t;
 
 /* One call touched by the batch: `state` is what calls_active should hold, or NULL when
- * the row must go. */
+ * the row must go. `maybe_stored`: calls_active may hold it already (else a plain insert
+ * will do). */
 typedef struct {
     const char *call_id;
     const cdr_call_t *state;
+    bool maybe_stored;
 } cdr_batch_call_t;
 
 cdr_batch_t *cdr_batch_new(void);
@@ -46,10 +48,19 @@ cdr_row_t *cdr_batch_first_row(cdr_batch_t *self);
 cdr_row_t *cdr_batch_next_row(cdr_batch_t *self);
 
 /* A transaction failed, possibly after its COMMIT reached the server: from now on assume
- * every call in the batch may be in calls_active, so its removal is always written. */
+ * every call in the batch may be in calls_active, so its removal is always written, and
+ * any of its rows may be stored already (cdr_batch_uncertain). */
 void cdr_batch_mark_uncertain(cdr_batch_t *self);
+/* Whether rows of this batch may already be in the database: then every write must be
+ * idempotent (ON CONFLICT); otherwise plain inserts, which cost Postgres less. */
+bool cdr_batch_uncertain(const cdr_batch_t *self);
 
 /* Everything written: forget it (the cursor stays as the last one written). */
 void cdr_batch_clear(cdr_batch_t *self);
+
+/* Move everything `src` holds, its cursor included, into `dst`, which must be empty (a
+ * batch handed to the writer thread); `src` is left empty at the same cursor, ready for
+ * the events that follow. Nothing is copied. */
+void cdr_batch_move(cdr_batch_t *dst, cdr_batch_t *src);
 
 #endif

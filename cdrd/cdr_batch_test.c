@@ -127,3 +127,37 @@ CC_TEST(cdr_batch_keeps_many_rows_in_order_across_clears)
     }
     cdr_batch_destroy(&batch);
 }
+
+CC_TEST(cdr_batch_move_hands_over_everything_and_keeps_the_cursor)
+{
+    cdr_batch_t *pending = cdr_batch_new(), *writing = cdr_batch_new();
+    cdr_call_t call = {
+        .call_id = "m", .created_us = 1, .ringing_us = CDR_UNKNOWN, .answered_us = CDR_UNKNOWN};
+    CC_CHECK_INT(cdr_batch_put_call(pending, &call, true), 0);
+    cdr_row_t *row = s_row("ended");
+    CC_CHECK_INT(cdr_batch_end_call(pending, &row), 0);
+    cdr_batch_advance(pending, 7, 41);
+    cdr_batch_advance(pending, 7, 42);
+    cdr_batch_move(writing, pending);
+    CC_CHECK_INT(cdr_batch_events(writing), 2);
+    CC_CHECK_INT(cdr_batch_rows(writing), 1);
+    CC_CHECK_INT(cdr_batch_calls(writing), 2);
+    CC_CHECK_INT(cdr_batch_events(pending), 0);
+    CC_CHECK_INT(cdr_batch_rows(pending), 0);
+    CC_CHECK_INT(cdr_batch_calls(pending), 0);
+    uint64_t epoch, seq;
+    cdr_batch_cursor(pending, &epoch, &seq);
+    CC_CHECK_INT(epoch, 7);
+    CC_CHECK_INT(seq, 42);
+    /* the pending batch goes on with the next events while the other is written */
+    cdr_batch_advance(pending, 7, 43);
+    CC_CHECK_INT(cdr_batch_put_call(pending, &call, false), 0);
+    CC_CHECK_INT(cdr_batch_calls(pending), 1);
+    cdr_batch_clear(writing);
+    cdr_batch_move(writing, pending);
+    cdr_batch_cursor(writing, &epoch, &seq);
+    CC_CHECK_INT(seq, 43);
+    CC_CHECK_INT(cdr_batch_calls(writing), 1);
+    cdr_batch_destroy(&pending);
+    cdr_batch_destroy(&writing);
+}

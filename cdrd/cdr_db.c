@@ -16,6 +16,7 @@
 struct cdr_db {
     cc_pg_t *pg;
     char *consumer, *publisher;
+    cdr_copy_error_t copy_err; /* the last write's COPY failure (message "" if none) */
 };
 
 /* bigint microseconds <-> timestamptz, exactly (no float on the way). */
@@ -141,7 +142,7 @@ void cdr_db_destroy(cdr_db_t **self_p)
 
 const char *cdr_db_error(const cdr_db_t *self)
 {
-    return cc_pg_error(self->pg);
+    return self->copy_err.message[0] ? self->copy_err.message : cc_pg_error(self->pg);
 }
 
 int cdr_db_load_cursor(cdr_db_t *self, cc_bus_cursor_t *cursor)
@@ -375,6 +376,7 @@ static void s_write_rows(s_tx_t *tx, cdr_batch_t *batch)
 int cdr_db_write(cdr_db_t *self, cdr_batch_t *batch, bool careful, cdr_db_result_t *result)
 {
     memset(result, 0, sizeof *result);
+    memset(&self->copy_err, 0, sizeof self->copy_err);
     s_tx_t tx = {.db = self, .careful = careful, .result = result};
     if (cc_pg_begin(self->pg) != 0)
         return CDR_DB_RETRY;
@@ -382,9 +384,14 @@ int cdr_db_write(cdr_db_t *self, cdr_batch_t *batch, bool careful, cdr_db_result
         s_write_calls(&tx, batch);
         s_write_rows(&tx, batch);
     } else if (cdr_db_bulk_calls(self->pg, batch) != 0 ||
-               cdr_db_bulk_rows(self->pg, batch, &result->cdrs_inserted, &result->cdrs_existing) !=
-                   0) {
-        tx.failure = s_bad_data(cc_pg_sqlstate(self->pg)) ? CDR_DB_BAD_DATA : CDR_DB_RETRY;
+               cdr_db_bulk_rows(self->pg, batch, &result->cdrs_inserted, &result->cdrs_existing,
+                                &self->copy_err) != 0) {
+        const char *state =
+            self->copy_err.message[0] ? self->copy_err.sqlstate : cc_pg_sqlstate(self->pg);
+        if (!strcmp(state, "23505") && !cdr_batch_uncertain(batch))
+            tx.failure = CDR_DB_CONFLICT; /* a plain insert: the idempotent one will do */
+        else
+            tx.failure = s_bad_data(state) ? CDR_DB_BAD_DATA : CDR_DB_RETRY;
     }
     if (!tx.failure) {
         uint64_t epoch, seq;

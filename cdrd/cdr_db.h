@@ -33,11 +33,14 @@ typedef struct {
 
 #define CDR_DB_RETRY (-1)    /* connection or server trouble: nothing written, try later */
 #define CDR_DB_BAD_DATA (-2) /* a row was refused (SQLSTATE 22xxx/23xxx): retry carefully */
+#define CDR_DB_CONFLICT                                                                            \
+    (-3) /* a plain insert met a row already stored: mark the batch
+                                uncertain and retry (idempotent inserts) */
 
 /* Write the batch and its cursor in one transaction. In careful mode each write runs
  * under a savepoint and one the database refuses is logged and skipped instead of
- * failing the batch. Returns 0, CDR_DB_RETRY or CDR_DB_BAD_DATA. The batch is not
- * cleared here. */
+ * failing the batch. Returns 0, CDR_DB_RETRY, CDR_DB_BAD_DATA or CDR_DB_CONFLICT. The
+ * batch is not cleared here. */
 int cdr_db_write(cdr_db_t *self, cdr_batch_t *batch, bool careful, cdr_db_result_t *result);
 
 /* Last error text, for logs. */

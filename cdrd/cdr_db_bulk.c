@@ -3,7 +3,6 @@
  * literal is one text parameter, quoted element by element. */
 #include "cdr_db_bulk.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,58 +14,63 @@
 #define S_LEG_COLS 13 /* cdr_bulk_leg_insert's arrays, filled by s_add_leg */
 #define S_TS(col) "(to_timestamp(0) + " col " * interval '1 microsecond')"
 
+/* The inserts, each in two forms: plain, for a batch never tried before, whose rows cannot
+ * be stored yet (cdrd resumes after its stored cursor, and rows and cursor commit
+ * together); and idempotent (ON CONFLICT), for a batch whose earlier attempt may have
+ * committed (cdr_batch_uncertain) or that met a row already there. A plain insert spares
+ * Postgres the speculative check of every unique index before each row. */
+#define S_ACTIVE_INSERT                                                                            \
+    "INSERT INTO calls_active (call_id, caller, callee, direction, trunk, route_kind, "            \
+    "route_target, answered_by, created_at, ringing_at, answered_at, updated_at, bus_epoch) "      \
+    "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("ru") ", " S_TS(                  \
+        "au") ", COALESCE(" S_TS("uu") ", now()), ep "                                             \
+                                       "FROM unnest($1::text[], $2::text[], $3::text[], "          \
+                                       "$4::text[], $5::text[], "                                  \
+                                       "$6::text[], $7::text[], $8::text[], $9::bigint[], "        \
+                                       "$10::bigint[], $11::bigint[], "                            \
+                                       "$12::bigint[], $13::bigint[]) AS u(c, cr, ce, d, tr, rk, " \
+                                       "rt, ab, cu, ru, au, uu, ep)"
+#define S_CDR_INSERT                                                                               \
+    "INSERT INTO cdrs (call_id, caller, callee, direction, trunk, route_kind, route_target, "      \
+    "answered_by, created_at, answered_at, ended_at, ring_ms, talk_ms, disposition, "              \
+    "hangup_side, sip_code, reason, event_id) "                                                    \
+    "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("au") ", " S_TS(                  \
+        "eu") ", rm, tm, di, hs, sc, re, ev "                                                      \
+              "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "           \
+              "$6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], "   \
+              "$12::integer[], $13::integer[], $14::text[], $15::text[], $16::integer[], "         \
+              "$17::text[], $18::text[]) AS u(c, cr, ce, d, tr, rk, rt, ab, cu, au, eu, rm, tm, "  \
+              "di, hs, sc, re, ev)"
+#define S_LEG_INSERT                                                                               \
+    "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, lost, "     \
+    "out_of_order, jitter_ms, max_gap_ms, srtp_auth_failed, srtp_replayed, created_at) "           \
+    "SELECT c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, " S_TS(                                    \
+        "cu") " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], "    \
+              "$6::bigint[], $7::bigint[], $8::bigint[], $9::real[], $10::integer[], "             \
+              "$11::bigint[], $12::bigint[], $13::bigint[]) "                                      \
+              "AS u(c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, cu)"
+
 static const struct {
     const char *name, *sql;
     int nparams;
 } s_statements[] = {
+    {"cdr_bulk_active_new", S_ACTIVE_INSERT, 13},
     {"cdr_bulk_active_put",
-     "INSERT INTO calls_active (call_id, caller, callee, direction, trunk, route_kind, "
-     "route_target, answered_by, created_at, ringing_at, answered_at, updated_at, bus_epoch) "
-     "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("ru") ", " S_TS(
-         "au") ", COALESCE(" S_TS("uu") ", now()), ep "
-                                        "FROM unnest($1::text[], $2::text[], $3::text[], "
-                                        "$4::text[], $5::text[], "
-                                        "$6::text[], $7::text[], $8::text[], $9::bigint[], "
-                                        "$10::bigint[], $11::bigint[], "
-                                        "$12::bigint[], $13::bigint[]) AS u(c, cr, ce, d, tr, rk, "
-                                        "rt, ab, cu, ru, au, uu, "
-                                        "ep) ON CONFLICT (call_id) DO UPDATE SET caller = "
-                                        "EXCLUDED.caller, "
-                                        "callee = EXCLUDED.callee, direction = EXCLUDED.direction, "
-                                        "trunk = EXCLUDED.trunk, "
-                                        "route_kind = EXCLUDED.route_kind, route_target = "
-                                        "EXCLUDED.route_target, "
-                                        "answered_by = EXCLUDED.answered_by, created_at = "
-                                        "EXCLUDED.created_at, "
-                                        "ringing_at = EXCLUDED.ringing_at, answered_at = "
-                                        "EXCLUDED.answered_at, "
-                                        "updated_at = EXCLUDED.updated_at, bus_epoch = "
-                                        "EXCLUDED.bus_epoch",
+     S_ACTIVE_INSERT " ON CONFLICT (call_id) DO UPDATE SET caller = EXCLUDED.caller, "
+                     "callee = EXCLUDED.callee, direction = EXCLUDED.direction, "
+                     "trunk = EXCLUDED.trunk, route_kind = EXCLUDED.route_kind, "
+                     "route_target = EXCLUDED.route_target, answered_by = EXCLUDED.answered_by, "
+                     "created_at = EXCLUDED.created_at, ringing_at = EXCLUDED.ringing_at, "
+                     "answered_at = EXCLUDED.answered_at, updated_at = EXCLUDED.updated_at, "
+                     "bus_epoch = EXCLUDED.bus_epoch",
      13},
     {"cdr_bulk_active_del", "DELETE FROM calls_active WHERE call_id = ANY ($1::text[])", 1},
+    {"cdr_bulk_insert_new", S_CDR_INSERT, 18},
     /* No conflict target: a replayed call.ended hits (call_id, created_at) or (event_id,
      * created_at); either way nothing is written and no call id comes back. */
-    {"cdr_bulk_insert",
-     "INSERT INTO cdrs (call_id, caller, callee, direction, trunk, route_kind, route_target, "
-     "answered_by, created_at, answered_at, ended_at, ring_ms, talk_ms, disposition, "
-     "hangup_side, sip_code, reason, event_id) "
-     "SELECT c, cr, ce, d, tr, rk, rt, ab, " S_TS("cu") ", " S_TS("au") ", " S_TS(
-         "eu") ", rm, tm, di, hs, sc, re, ev "
-               "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-               "$6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], "
-               "$12::integer[], $13::integer[], $14::text[], $15::text[], $16::integer[], "
-               "$17::text[], $18::text[]) AS u(c, cr, ce, d, tr, rk, rt, ab, cu, au, eu, rm, tm, "
-               "di, hs, sc, re, ev) ON CONFLICT DO NOTHING RETURNING call_id",
-     18},
-    {"cdr_bulk_leg_insert",
-     "INSERT INTO cdr_legs (call_id, leg, packets_in, bytes_in, packets_out, bytes_out, lost, "
-     "out_of_order, jitter_ms, max_gap_ms, srtp_auth_failed, srtp_replayed, created_at) "
-     "SELECT c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, " S_TS(
-         "cu") " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], "
-               "$6::bigint[], $7::bigint[], $8::bigint[], $9::real[], $10::integer[], "
-               "$11::bigint[], $12::bigint[], $13::bigint[]) "
-               "AS u(c, l, pi, bi, po, bo, lo, oo, j, g, sa, sr, cu) ON CONFLICT DO NOTHING",
-     S_LEG_COLS},
+    {"cdr_bulk_insert", S_CDR_INSERT " ON CONFLICT DO NOTHING RETURNING call_id", 18},
+    {"cdr_bulk_leg_insert_new", S_LEG_INSERT, S_LEG_COLS},
+    {"cdr_bulk_leg_insert", S_LEG_INSERT " ON CONFLICT DO NOTHING", S_LEG_COLS},
 };
 
 /* One column: a Postgres array literal, "{...}", growing as elements are added. */
@@ -152,9 +156,34 @@ static void s_fmt(s_col_t *c, const char *fmt, ...)
     s_put(c, num, n > 0 && (size_t)n < sizeof num ? (size_t)n : 0);
 }
 
+/* Digits by hand: a batch prints tens of thousands of numbers, and printf's machinery
+ * was most of the writer thread's time. */
+static void s_uint(s_col_t *c, uint64_t v)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    s_put(c, digits + n, sizeof digits - n);
+}
+
 static void s_int(s_col_t *c, int64_t v)
 {
-    s_fmt(c, "%" PRId64, v);
+    if (v >= 0) {
+        s_uint(c, (uint64_t)v);
+        return;
+    }
+    char digits[24];
+    size_t n = sizeof digits;
+    uint64_t u = (uint64_t)0 - (uint64_t)v; /* INT64_MIN too */
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    digits[--n] = '-';
+    s_put(c, digits + n, sizeof digits - n);
 }
 
 /* CDR_UNKNOWN becomes NULL. */
@@ -219,29 +248,40 @@ static void s_add_call(s_cols_t *p, const cdr_call_t *c)
     s_maybe(&p->cols[9], c->ringing_us);
     s_maybe(&p->cols[10], c->answered_us);
     s_maybe(&p->cols[11], c->updated_us);
-    s_fmt(&p->cols[12], "%" PRIu64, c->epoch);
+    s_uint(&p->cols[12], c->epoch);
+}
+
+/* Run a statement if its columns hold anything; 0 or -1. */
+static int s_cols_run(cc_pg_t *pg, const char *name, s_cols_t *cols)
+{
+    if (cols->cols[0].count == 0)
+        return 0;
+    PGresult *res = s_cols_exec(pg, name, cols);
+    PQclear(res);
+    return res ? 0 : -1;
 }
 
 int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch)
 {
-    s_cols_t put, del;
+    s_cols_t add, put, del; /* new to calls_active, maybe there already, gone */
+    s_cols_init(&add, 13);
     s_cols_init(&put, 13);
     s_cols_init(&del, 1);
+    bool uncertain = cdr_batch_uncertain(batch);
     cdr_batch_call_t it;
     for (bool more = cdr_batch_first_call(batch, &it); more; more = cdr_batch_next_call(batch, &it))
-        if (it.state)
+        if (!it.state)
+            s_text(&del.cols[0], it.call_id);
+        else if (it.maybe_stored || uncertain)
             s_add_call(&put, it.state);
         else
-            s_text(&del.cols[0], it.call_id);
-    int rc = 0;
-    PGresult *res = NULL;
-    if (put.cols[0].count > 0 && !(res = s_cols_exec(pg, "cdr_bulk_active_put", &put)))
-        rc = -1;
-    PQclear(res);
-    res = NULL;
-    if (rc == 0 && del.cols[0].count > 0 && !(res = s_cols_exec(pg, "cdr_bulk_active_del", &del)))
-        rc = -1;
-    PQclear(res);
+            s_add_call(&add, it.state);
+    int rc = s_cols_run(pg, "cdr_bulk_active_new", &add);
+    if (rc == 0)
+        rc = s_cols_run(pg, "cdr_bulk_active_put", &put);
+    if (rc == 0)
+        rc = s_cols_run(pg, "cdr_bulk_active_del", &del);
+    s_cols_free(&add);
     s_cols_free(&put);
     s_cols_free(&del);
     return rc;
@@ -311,27 +351,40 @@ static int s_mark_stored(cdr_batch_t *batch, PGresult *res, size_t *inserted, si
     return rc;
 }
 
-int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *existing)
+int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *existing,
+                     cdr_copy_error_t *copy_err)
 {
     if (!cdr_batch_first_row(batch))
         return 0;
+    if (!cdr_batch_uncertain(batch) && cdr_db_copy_fits(batch)) {
+        if (cdr_db_copy_rows(cc_pg_conn(pg), batch, copy_err) != 0)
+            return -1;
+        *inserted = cdr_batch_rows(batch);
+        return 0;
+    }
     s_cols_t cdrs, legs;
     s_cols_init(&cdrs, 18);
     s_cols_init(&legs, S_LEG_COLS);
+    bool uncertain = cdr_batch_uncertain(batch);
     for (cdr_row_t *row = cdr_batch_first_row(batch); row; row = cdr_batch_next_row(batch))
         s_add_row(&cdrs, row);
-    PGresult *res = s_cols_exec(pg, "cdr_bulk_insert", &cdrs);
-    int rc = res && s_mark_stored(batch, res, inserted, existing) == 0 ? 0 : -1;
-    PQclear(res);
-    res = NULL;
+    int rc = 0;
+    if (uncertain) {
+        PGresult *res = s_cols_exec(pg, "cdr_bulk_insert", &cdrs);
+        rc = res && s_mark_stored(batch, res, inserted, existing) == 0 ? 0 : -1;
+        PQclear(res);
+    } else if ((rc = s_cols_run(pg, "cdr_bulk_insert_new", &cdrs)) == 0) {
+        /* every row went in, or the statement failed (a unique violation included) */
+        for (cdr_row_t *row = cdr_batch_first_row(batch); row; row = cdr_batch_next_row(batch))
+            row->stored = true;
+        *inserted = cdr_batch_rows(batch);
+    }
     if (rc == 0) {
         for (cdr_row_t *row = cdr_batch_first_row(batch); row; row = cdr_batch_next_row(batch))
             for (int leg = 0; leg < CDR_LEG_COUNT && row->stored; leg++)
                 if (row->legs[leg].present)
                     s_add_leg(&legs, row, (cdr_leg_t)leg);
-        if (legs.cols[0].count > 0 && !(res = s_cols_exec(pg, "cdr_bulk_leg_insert", &legs)))
-            rc = -1;
-        PQclear(res);
+        rc = s_cols_run(pg, uncertain ? "cdr_bulk_leg_insert" : "cdr_bulk_leg_insert_new", &legs);
     }
     s_cols_free(&cdrs);
     s_cols_free(&legs);

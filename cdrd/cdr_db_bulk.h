@@ -10,6 +10,7 @@
 
 #include "cc_pg.h"
 #include "cdr_batch.h"
+#include "cdr_db_copy.h"
 
 /* Prepare the statements on `pg`. 0 or -1. */
 int cdr_db_bulk_prepare(cc_pg_t *pg);
@@ -18,7 +19,10 @@ int cdr_db_bulk_prepare(cc_pg_t *pg);
 int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch);
 
 /* Insert the batch's CDRs, then the legs of those that were new (row->stored set);
- * counts the new and the already stored. 0 or -1 (error in cc_pg). */
-int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *existing);
+ * counts the new and the already stored. A batch not marked uncertain goes by binary COPY
+ * (cdr_db_copy.c), whose failure is reported in copy_err (message set); otherwise the
+ * error is in cc_pg. 0 or -1. */
+int cdr_db_bulk_rows(cc_pg_t *pg, cdr_batch_t *batch, size_t *inserted, size_t *existing,
+                     cdr_copy_error_t *copy_err);
 
 #endif

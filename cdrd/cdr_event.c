@@ -97,6 +97,42 @@ void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)
     out->srtp_replayed = s_int(stats, "srtp_replayed");
 }
 
+/* Append text to buf (len bytes, NUL kept), truncating; returns the new end. */
+static char *s_append(char *p, char *end, const char *text, size_t n)
+{
+    size_t room = (size_t)(end - p) - 1;
+    if (n > room)
+        n = room;
+    memcpy(p, text, n);
+    p[n] = '\0';
+    return p + n;
+}
+
+static char *s_append_u64(char *p, char *end, uint64_t v)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return s_append(p, end, digits + n, sizeof digits - n);
+}
+
+/* "pub:epoch:seq", as snprintf would print it, without its cost at every event. */
+static void s_event_id(char *buf, size_t len, const char *pub, uint64_t epoch, uint64_t seq)
+{
+    if (len == 0)
+        return;
+    char *p = buf, *end = buf + len;
+    *p = '\0';
+    p = s_append(p, end, pub, strlen(pub));
+    p = s_append(p, end, ":", 1);
+    p = s_append_u64(p, end, epoch);
+    p = s_append(p, end, ":", 1);
+    s_append_u64(p, end, seq);
+}
+
 static const char *s_str(json_t *body, const char *key)
 {
     return json_string_value(json_object_get(body, key)); /* NULL if absent or not text */
@@ -134,8 +170,7 @@ int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, s
         snprintf(err, errlen, "%s has a bad ts '%s'", ev->type, ts ? ts : "(none)");
         return -1;
     }
-    snprintf(id_buf, id_len, "%s:%" PRIu64 ":%" PRIu64, ev->pub ? ev->pub : "?", ev->epoch,
-             ev->seq);
+    s_event_id(id_buf, id_len, ev->pub ? ev->pub : "?", ev->epoch, ev->seq);
     out->event_id = id_buf;
     out->epoch = ev->epoch;
     switch (out->kind) {

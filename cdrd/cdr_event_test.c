@@ -225,3 +225,23 @@ CC_TEST(cdr_leg_stats_out_of_range_numbers)
     CC_CHECK_INT(st.packets_out, 0);
     json_decref(stats);
 }
+
+CC_TEST(cdr_decode_event_id_large_numbers_and_truncation)
+{
+    json_error_t jerr;
+    json_t *body = json_loads("{\"ts\":\"2026-11-21T13:17:03Z\",\"call_id\":\"x\"}", 0, &jerr);
+    cc_bus_event_t ev = {.type = "call.ringing",
+                         .pub = "sipproxy",
+                         .epoch = 18446744073709551615ULL,
+                         .seq = 0,
+                         .call_id = "x",
+                         .body = body};
+    cdr_event_t out;
+    char id[64], err[64];
+    CC_CHECK_INT(cdr_event_decode(&ev, &out, id, sizeof id, err, sizeof err), 1);
+    CC_CHECK_STR(out.event_id, "sipproxy:18446744073709551615:0");
+    char small[12];
+    CC_CHECK_INT(cdr_event_decode(&ev, &out, small, sizeof small, err, sizeof err), 1);
+    CC_CHECK_STR(out.event_id, "sipproxy:18"); /* cut as snprintf would */
+    json_decref(body);
+}

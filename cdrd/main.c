@@ -1,6 +1,7 @@
 /* cdrd/main.c - cdrd: turns sipproxy's call events into one CDR per call in Postgres.
  * Wiring only: the daemon skeleton, the stored cursor and calls in progress loaded back,
- * the core (cdr_core.c), the batch and its flusher (cdr_batch.c, cdr_flush.c, cdr_db.c),
+ * the core (cdr_core.c), the batch, its flusher and the writer thread (cdr_batch.c,
+ * cdr_flush.c, cdr_writer.c, cdr_db.c),
  * the reliable subscription (cdr_bus.c) and the history retention timer (cdr_history.c). */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ typedef struct {
     cdr_core_t *core;
     cdr_batch_t *batch;
     cdr_db_t *db;
+    cdr_writer_t *writer;
     cdr_flush_t *flush;
     cdr_bus_t *intake;
     cdr_history_t *history;
@@ -78,12 +80,19 @@ int main(int argc, char **argv)
     cdr_batch_advance(app.batch, cursor.epoch, cursor.seq);
     cdr_batch_clear(app.batch); /* the batch starts at the stored cursor, empty */
 
+    cdr_db_destroy(&app.db); /* the writer thread writes, on a connection of its own */
+    char *conninfo = cc_config_pg_conninfo(daemon->cfg, s_spec.name);
     cdr_flush_cfg_t fcfg = {
         .flush_ms = (uint64_t)cc_config_int(daemon->cfg, "cdrd", "flush_ms"),
         .flush_events = (size_t)cc_config_int(daemon->cfg, "cdrd", "flush_events"),
         .retry_max_ms = (uint64_t)cc_config_int(daemon->cfg, "cdrd", "retry_max_ms"),
     };
-    app.flush = cdr_flush_new(daemon->loop, daemon->bus, app.db, app.batch, &fcfg);
+    app.writer =
+        conninfo ? cdr_writer_start(conninfo, s_spec.name, S_PUBLISHER, fcfg.retry_max_ms) : NULL;
+    free(conninfo);
+    if (!app.writer)
+        s_fail(&daemon, "cannot start the database writer thread");
+    app.flush = cdr_flush_new(daemon->loop, daemon->bus, app.writer, app.batch, &fcfg);
     app.intake = cdr_bus_new(daemon->bus, S_PUBLISHER, cursor, app.core, app.batch, app.flush);
     if (!app.flush || !app.intake || cdr_bus_start(app.intake) != 0)
         s_fail(&daemon, "cannot subscribe to sipproxy's events");
@@ -104,10 +113,10 @@ int main(int argc, char **argv)
     cc_daemon_ready(daemon);
     int rc = cc_daemon_run(daemon);
     cdr_flush_destroy(&app.flush); /* cancels its timer: before the loop goes */
+    cdr_writer_stop(&app.writer);
     cdr_history_destroy(&app.history);
     cc_daemon_destroy(&daemon);
     cdr_bus_destroy(&app.intake); /* after the bus, which calls into it */
-    cdr_db_destroy(&app.db);
     cdr_batch_destroy(&app.batch);
     cdr_core_destroy(&app.core);
     return rc;

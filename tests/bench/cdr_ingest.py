@@ -7,18 +7,33 @@ A stand-in for sipproxy (tests/helpers/fake_pub.py: sipproxy's PUB and ROUTER, i
 envelope and replay) publishes --calls answered calls of four events each (created,
 ringing, answered, ended with both legs' media figures: one cdrs row and two cdr_legs
 rows per call; the calls overlap, as on a busy system, so calls_active is written when a
-call starts and when it ends), encoded beforehand, at --rate events per second (0: as fast as it can).
-The figure is events / (time from the first event published to the cursor in bus_cursors
-reaching the last one), so only what Postgres has committed counts; also the steady rate
-over the middle of the run, and the CPU seconds of cdrd, of its Postgres backend and of the
-publisher. The cluster runs with fsync and synchronous_commit on (the tests' clusters have
-them off). Afterwards every
-call has exactly one CDR.
+call starts and when it ends), encoded beforehand, at --rate events per second (0: as
+fast as it can). The figure is events / (time from the first event published to the
+cursor in bus_cursors reaching the last one), so only what Postgres has committed counts;
+also the steady rate over the middle of the run, and the CPU seconds of cdrd (and of its
+three busiest threads: the loop, the writer, ZMQ's), of its Postgres backends and of the
+publisher. The cluster runs with fsync and synchronous_commit on unless --fsync says off
+(the tests' clusters have them off). Afterwards every call has exactly one CDR.
 
-Release build (CC_BIN_DIR, default bin/), its own Postgres cluster, processes stopped by
-PID. Prints figures, no pass/fail (exit 1 only when the run produced no figure).
+Is the generator fast enough? It publishes 160,000 events in 1-4 s (40,000-150,000/s,
+publish_s), while cdrd takes 4.5-13 s; a run where publishing takes most of the time is
+flagged "generator-bound". Up to 50,000 calls fit in the PUB and SUB buffers (100,000
+events each); beyond that cdrd replays what was dropped from the stand-in's ring (pages of
+1,000), and the figure then includes that path.
 
-    tests/bench/cdr_ingest.py [--calls 50000] [--rate 0] [--flush-events 200 2000]
+--old-bin DIR runs another build's cdrd (e.g. main's, built from `git archive main`)
+alternately with this one on the same cluster, so both meet the same noise.
+
+Figures (2 shared cores; docs/REPORTS.md has the table, docs/ARCHITECTURE.md "CDR ingest"
+the design): main's cdrd 7,000-14,000 events/s, this one 12,000-35,000 (35,158 fsync on at
+load 2.5; 12,000-20,000 at load 5-6); CPU per event, cdrd plus backend, 61-84 us before,
+38-51 us now. Not the 50,000/s aimed at: the box's two cores, shared, are the limit.
+
+Release build (CC_BIN_DIR, default bin/), its own Postgres clusters, processes stopped by
+PID. Prints figures, no pass/fail (exit 1 only when a run produced no figure).
+
+    tests/bench/cdr_ingest.py [--calls 40000] [--rate 0] [--flush-events 200]
+                              [--fsync "on off"] [--old-bin DIR] [--repeat N]
 """
 
 import argparse
@@ -39,6 +54,21 @@ def cpu_s(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def threads_cpu_s(pid):
+    """{thread name and id: CPU seconds} of a process's threads."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out["%s/%s" % (name, tid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 
 
 def one_run(cluster, calls, rate, flush_events, gap_us):
@@ -78,9 +108,13 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
                 time.sleep(0.02)
 
         pid = s.pid("cdrd")
-        backend = s.psql("SELECT pid FROM pg_stat_activity WHERE usename = 'cc_cdrd'",
-                         role="postgres")[0][0]
-        cdrd_cpu0, pub_cpu0, pg_cpu0 = cpu_s(pid), time.process_time(), cpu_s(backend)
+        # cdrd's backends: its main connection (start-up, history) and its writer thread's
+        time.sleep(0.3)
+        backends = [r[0] for r in s.psql(
+            "SELECT pid FROM pg_stat_activity WHERE usename = 'cc_cdrd'", role="postgres")]
+        cdrd_cpu0, pub_cpu0 = cpu_s(pid), time.process_time()
+        threads0 = threads_cpu_s(pid)
+        pg_cpu0 = sum(cpu_s(b) for b in backends)
         watcher = threading.Thread(target=watch, daemon=True)
         t0 = time.monotonic()
         watcher.start()
@@ -99,7 +133,10 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
             return None
         t_end = samples[-1][0]
         cdrd_cpu = cpu_s(pid) - cdrd_cpu0
-        pg_cpu = cpu_s(backend) - pg_cpu0
+        threads = threads_cpu_s(pid)
+        busy = sorted((round(v - threads0.get(k, 0), 2) for k, v in threads.items()),
+                      reverse=True)
+        pg_cpu = sum(cpu_s(b) for b in backends) - pg_cpu0
         pub_cpu = time.process_time() - pub_cpu0
         lo = [t for t, q in samples if q >= last * 0.2]
         hi = [t for t, q in samples if q >= last * 0.8]
@@ -108,6 +145,11 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
             q_lo = next(q for t, q in samples if t == lo[0])
             q_hi = next(q for t, q in samples if t == hi[0])
             steady = (q_hi - q_lo) / (hi[0] - lo[0])
+        # once everything is stored cdrd must go quiet (a loop spinning on a signal shows)
+        time.sleep(0.5)
+        idle0 = cpu_s(pid)
+        time.sleep(1.0)
+        idle_cpu = cpu_s(pid) - idle0
         counts = s.psql("SELECT count(*), count(DISTINCT call_id) FROM cdrs")[0]
         legs = s.psql("SELECT count(*) FROM cdr_legs")[0][0]
         details = s.bus_call("cdrd", "status")["result"]["details"]
@@ -118,8 +160,11 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
                 "events_per_s": round(last / (t_end - t0)),
                 "steady_events_per_s": round(steady) if steady else None,
                 "calls_per_s": round(calls / (t_end - t0)),
-                "cdrd_cpu_s": round(cdrd_cpu, 2), "pg_backend_cpu_s": round(pg_cpu, 2),
+                "cdrd_cpu_s": round(cdrd_cpu, 2),
+                "cdrd_threads_cpu_s": ",".join(str(v) for v in busy[:3]),
+                "pg_backend_cpu_s": round(pg_cpu, 2),
                 "publisher_cpu_s": round(pub_cpu, 2),
+                "cdrd_idle_cpu_s_per_s": round(idle_cpu, 2),
                 "cdrs": counts[0], "distinct_calls": counts[1], "legs": legs,
                 "batches": details.get("batches"), "events_lost": details.get("events_lost")}
     finally:
@@ -129,28 +174,55 @@ def one_run(cluster, calls, rate, flush_events, gap_us):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--calls", type=int, default=50000)
-    ap.add_argument("--rate", type=int, default=0, help="events per second, 0: as fast as possible")
+    ap.add_argument("--calls", type=int, default=40000,
+                    help="4 events per call; up to 50,000 calls (200,000 events) fit in the "
+                         "publisher's and cdrd's socket buffers, beyond that the run measures "
+                         "replays from the stand-in's ring too")
+    ap.add_argument("--rate", type=int, default=0,
+                    help="events per second, 0: as fast as possible")
     ap.add_argument("--gap-ms", type=int, default=10,
                     help="time between two calls' starts in the events' ts; with talk times "
                          "of 30-150 s, 10 ms means some 9,000 calls up at once")
-    ap.add_argument("--flush-events", default="200 2000",
+    ap.add_argument("--flush-events", default="200",
                     help="[cdrd] flush_events values to run with (200 is the default)")
+    ap.add_argument("--fsync", default="on",
+                    help="'on', 'off' or 'on off': the cluster's fsync and synchronous_commit "
+                         "(a cluster per setting)")
+    ap.add_argument("--old-bin", default="",
+                    help="a directory with another build's cdrd (e.g. main's) run alternately "
+                         "with this one, A B A B, so a shared machine's noise hits both")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each variant")
     a = ap.parse_args()
-    cluster = sm.PgCluster()
-    cluster.env["CC_PG_FAST"] = "0"  # fsync and synchronous commit on: durable means durable
-    cluster.start()
+    variants = [("new", sm.BIN_DIR)]
+    if a.old_bin:
+        variants.insert(0, ("old", Path(a.old_bin).resolve()))
     failed = False
-    try:
-        for fe in (int(x) for x in a.flush_events.split()):
-            res = one_run(cluster, a.calls, a.rate, fe, a.gap_ms * 1000)
-            if res is None:
-                print("flush_events=%d: cdrd did not store every event" % fe)
-                failed = True
-                continue
-            print(" ".join("%s=%s" % kv for kv in res.items()), flush=True)
-    finally:
-        cluster.cleanup()
+    for fsync in a.fsync.split():
+        cluster = sm.PgCluster()
+        # fsync and synchronous commit on: durable means durable (the tests' clusters: off)
+        cluster.env["CC_PG_FAST"] = "0" if fsync == "on" else "1"
+        cluster.start()
+        try:
+            for _ in range(a.repeat):
+                for fe in (int(x) for x in a.flush_events.split()):
+                    for label, bin_dir in variants:
+                        sm.BIN_DIR = bin_dir
+                        with open("/proc/loadavg") as f:
+                            load = f.read().split()[0]
+                        res = one_run(cluster, a.calls, a.rate, fe, a.gap_ms * 1000)
+                        if res is None:
+                            print("%s fsync=%s flush_events=%d: cdrd did not store every event"
+                                  % (label, fsync, fe))
+                            failed = True
+                            continue
+                        # the stand-in publishes far faster than cdrd stores (publish_s is a
+                        # fraction of durable_s); if not, the figure is the generator's
+                        if res["publish_s"] > 0.8 * res["durable_s"]:
+                            res["note"] = "generator-bound"
+                        print("build=%s fsync=%s load=%s " % (label, fsync, load) +
+                              " ".join("%s=%s" % kv for kv in res.items()), flush=True)
+        finally:
+            cluster.cleanup()
     sys.exit(1 if failed else 0)
 
 
