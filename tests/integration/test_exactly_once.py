@@ -77,7 +77,8 @@ def _cdrs_by_sip_call(s, placed, shed=frozenset()):
         "(%s), %d CDRs of no call placed (%s)" % (
             len(placed), len(rows), len(missing), missing[:5], len(doubled),
             list(doubled.items())[:3], len(extra), list(extra.items())[:3]))
-    assert len(rows) == len(placed), (len(rows), len(placed))
+    turned_away = [c for c in placed if c not in by_sip]  # all in shed (checked above)
+    assert len(rows) == len(placed) - len(turned_away), (len(rows), len(placed), len(turned_away))
     return {c: v[0] for c, v in by_sip.items()}
 
 
@@ -207,9 +208,12 @@ def test_sipproxy_crash_while_cdrd_is_down_loses_no_event(trunk_suite, tmp_path)
     _drained(s)
     placed = _placed(tmp_path, ("uac",))
     assert len(placed) == res["created"] == 80, (len(placed), res)
-    cdrs = _cdrs_by_sip_call(s, placed)
+    # as above: an INVITE shed by overload control on a loaded machine never became a call
+    cdrs = _cdrs_by_sip_call(s, placed, _shed(tmp_path, ("uac",)))
+    assert len(cdrs) >= len(placed) - len(placed) // 20, (len(cdrs), len(placed))
     for cid, (kind, done) in placed.items():
-        _check_record(cid, "trunk", done, cdrs[cid], kills, t_start, hold_ms=1000)
+        if cid in cdrs:
+            _check_record(cid, "trunk", done, cdrs[cid], kills, t_start, hold_ms=1000)
     before = [r for r in cdrs.values() if r[7] < kills["sipproxy"]]
     assert sum(r[1] == "answered" for r in before) >= 10, before  # completed before the crash
     assert sum(r[3] == ORPHAN for r in before) >= 5, before      # up when it crashed
