@@ -8,7 +8,7 @@
 
 # Build order: common, then the library folders (which use common), then the daemons and
 # ccctl (which link both).
-DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd
+DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd dialerd
 LIBRARIES := ivrflow recfile
 DIRS      := common $(LIBRARIES) $(DAEMONS) ccctl
 SAN       ?=
