@@ -1,11 +1,13 @@
 /* dialerd/main.c - dialerd: outbound campaigns (preview, progressive, predictive).
- * Wiring only: the daemon skeleton and the status figures. The decisions (which lead
- * next, how many lines to dial) live in a pure pacing core, which the simulator
+ * Wiring only: the daemon skeleton, the campaign summary read from Postgres (dl_db.c) on
+ * a timer and reported by `status`. The decisions (which lead next, how many lines to
+ * dial) live in the pure library dialer/ (dl_pick.c, dl_pace.c), which the simulator
  * benchmark (tests/bench/dialer_sim.py) runs in simulated time. */
 #include <stdlib.h>
 
 #include "cc_daemon.h"
 #include "cc_log.h"
+#include "dl_db.h"
 
 static const cc_daemon_spec_t s_spec = {
     .name = "dialerd",
@@ -13,11 +15,71 @@ static const cc_daemon_spec_t s_spec = {
     .uses_postgres = true,
 };
 
+typedef struct {
+    cc_daemon_t *daemon;
+    dl_db_t *db;
+    int reload_timer;
+    dl_db_summary_t summary; /* campaigns by state, leads left: refreshed on the timer */
+} s_dialerd_t;
+
+static void s_reload(s_dialerd_t *app)
+{
+    dl_db_summary_t s;
+    if (dl_db_summary(app->db, &s) != 0) {
+        cc_warn("dialer.reload_failed", "err=%s", cc_logq(dl_db_error(app->db)));
+        return;
+    }
+    if (s.running != app->summary.running || s.campaigns != app->summary.campaigns)
+        cc_info("dialer.campaigns", "campaigns=%d running=%d paused=%d leads_ready=%lld",
+                s.campaigns, s.running, s.paused, s.leads_ready);
+    app->summary = s;
+}
+
+static void s_on_reload_timer(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_reload(arg);
+}
+
+static void s_status(cc_daemon_t *d, json_t *details, void *arg)
+{
+    (void)d;
+    s_dialerd_t *app = arg;
+    s_reload(app); /* an answer as fresh as the database */
+    json_object_set_new(details, "campaigns", json_integer(app->summary.campaigns));
+    json_object_set_new(details, "running", json_integer(app->summary.running));
+    json_object_set_new(details, "paused", json_integer(app->summary.paused));
+    json_object_set_new(details, "leads_ready", json_integer(app->summary.leads_ready));
+}
+
+static void s_fail(cc_daemon_t **d, const char *what)
+{
+    cc_error("dialer.start_failed", "err=%s", cc_logq(what));
+    fprintf(stderr, "dialerd: %s\n", what);
+    cc_daemon_destroy(d);
+    exit(1);
+}
+
 int main(int argc, char **argv)
 {
-    cc_daemon_t *daemon = cc_daemon_start(&s_spec, argc, argv);
-    cc_daemon_ready(daemon);
-    int rc = cc_daemon_run(daemon);
-    cc_daemon_destroy(&daemon);
+    s_dialerd_t app = {0};
+    app.daemon = cc_daemon_start(&s_spec, argc, argv);
+    app.db = dl_db_new(app.daemon->pg);
+    if (!app.db)
+        s_fail(&app.daemon, "cannot prepare the campaign statements");
+    s_reload(&app);
+    uint64_t reload_ms = (uint64_t)cc_config_int(app.daemon->cfg, "dialerd", "reload_s") * 1000;
+    app.reload_timer =
+        cc_loop_timer_add(app.daemon->loop, reload_ms, reload_ms, s_on_reload_timer, &app);
+    if (app.reload_timer < 0)
+        s_fail(&app.daemon, "cannot add the reload timer");
+
+    cc_daemon_on_status(app.daemon, s_status, &app);
+    cc_daemon_ready(app.daemon);
+    int rc = cc_daemon_run(app.daemon);
+    cc_loop_timer_cancel(app.daemon->loop, app.reload_timer);
+    dl_db_destroy(&app.db);
+    cc_daemon_destroy(&app.daemon);
     return rc;
 }
