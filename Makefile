@@ -6,10 +6,10 @@
 #   make bench      run the benchmarks under tests/bench (prints figures, not pass/fail)
 #   make fuzz       build the libFuzzer targets (fuzz/) and run each FUZZ_SECONDS (60)
 
-# Build order: common, then the library folders (which use common), then the daemons and
+# Build order: common, then the library folders (which use common; dialer uses ivrflow), then the daemons and
 # ccctl (which link both).
 DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd dialerd
-LIBRARIES := ivrflow recfile
+LIBRARIES := ivrflow recfile dialer
 DIRS      := common $(LIBRARIES) $(DAEMONS) ccctl
 SAN       ?=
 
@@ -22,6 +22,9 @@ common:
 
 $(LIBRARIES): common
 	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)
+
+# dialer/ reads calling hours with ivrflow's schedule parser (and its tests link it)
+dialer: ivrflow
 
 $(DAEMONS) ccctl: common $(LIBRARIES)
 	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)

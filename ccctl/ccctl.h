@@ -107,6 +107,9 @@ int ccctl_user_dnd(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_forward(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_ringtime(ccctl_t *ctx, int argc, char **argv);
 int ccctl_user_followme(ccctl_t *ctx, int argc, char **argv);
+/* ccctl_campaign.c: outbound campaigns, their lead lists and do-not-call lists */
+int ccctl_campaign_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_campaign_usage(FILE *out);
 /* ccctl_ringgroup.c */
 int ccctl_ringgroup_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_ringgroup_usage(FILE *out);
