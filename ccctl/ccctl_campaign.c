@@ -21,7 +21,8 @@ void ccctl_campaign_usage(FILE *out)
 {
     fputs("usage: ccctl campaign add NAME --queue Q --caller-id NUMBER\n"
           "           [--mode preview|progressive|predictive] [--trunk T]\n"
-          "           [--hours \"DAYS HH:MM-HH:MM\"]... [--time-zone ZONE] [--tz-rule lead|campaign]\n"
+          "           [--hours \"DAYS HH:MM-HH:MM\"]... [--time-zone ZONE] [--tz-rule "
+          "lead|campaign]\n"
           "           [--abandon-cap PCT] [--ring S] [--max-attempts N] [--max-ratio R]\n"
           "           [--retry OUTCOME:GAP_S:MAX]... [--disposition CODE:LABEL[:dnc]]...\n"
           "       ccctl campaign list [--json]\n"
@@ -61,9 +62,8 @@ static const ccctl_acd_opt_t s_add_opts[] = {
 };
 
 static const char *const s_outcomes[] = {"busy", "no_answer", "machine", "abandoned", "failed"};
-static const char *const s_default_retries[] = {"busy:600:5", "no_answer:3600:5",
-                                                "machine:7200:3", "abandoned:259200:3",
-                                                "failed:1800:3"};
+static const char *const s_default_retries[] = {"busy:600:5", "no_answer:3600:5", "machine:7200:3",
+                                                "abandoned:259200:3", "failed:1800:3"};
 
 typedef struct {
     char outcome[16];
@@ -172,8 +172,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --caller-id: %s", err);
     mode = mode ? mode : "progressive";
     if (strcmp(mode, "preview") && strcmp(mode, "progressive") && strcmp(mode, "predictive"))
-        return ccctl_fail(CCCTL_EXIT_USAGE,
-                          "bad --mode '%s': preview, progressive or predictive", mode);
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --mode '%s': preview, progressive or predictive",
+                          mode);
     zone = zone ? zone : "UTC";
     if (!ivr_tz_exists(zone))
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad --time-zone '%s': not a tz database name", zone);
@@ -186,8 +186,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
             : s_check_decimal("--abandon-cap", ccctl_acd_arg(&a, "--abandon-cap"), 0.01, 100, cap,
                               sizeof cap, "3");
     rc = rc ? rc
-            : s_check_number_opt("--ring", ccctl_acd_arg(&a, "--ring"), 15, 120, ring,
-                                 sizeof ring, "20");
+            : s_check_number_opt("--ring", ccctl_acd_arg(&a, "--ring"), 15, 120, ring, sizeof ring,
+                                 "20");
     rc = rc ? rc
             : s_check_number_opt("--max-attempts", ccctl_acd_arg(&a, "--max-attempts"), 1, 100,
                                  maxatt, sizeof maxatt, "5");
@@ -224,8 +224,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         return rc;
     if (cc_pg_begin(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "starting a transaction");
-    const char *p[] = {name, mode, queue, number, trunk, hours, zone, tz_rule, cap, ring, maxatt,
-                       ratio};
+    const char *p[] = {name, mode,    queue, number, trunk,  hours,
+                       zone, tz_rule, cap,   ring,   maxatt, ratio};
     char what[128];
     snprintf(what, sizeof what, "campaign '%s'", name);
     rc = ccctl_exec(ctx, what,
@@ -278,8 +278,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_opt_t opts[] = {{"--json", false}};
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "",
-                         ccctl_campaign_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_campaign_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     PGresult *res = NULL;
@@ -297,9 +296,8 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     if (ccctl_flag(&args, "--json")) {
         ccctl_json_print(cc_pg_rows_json(res), stdout);
     } else {
-        static const char *const headers[] = {"NAME",  "MODE",  "STATE", "QUEUE", "CALLER",
-                                              "TRUNK", "HOURS", "ZONE",  "CAP%",  "LEADS",
-                                              "READY", NULL};
+        static const char *const headers[] = {"NAME",  "MODE", "STATE", "QUEUE", "CALLER", "TRUNK",
+                                              "HOURS", "ZONE", "CAP%",  "LEADS", "READY",  NULL};
         ccctl_table_t *t = ccctl_table_new(headers);
         for (int r = 0; t && r < PQntuples(res); r++) {
             const char *cells[11];
@@ -323,10 +321,11 @@ static int s_set_state(ccctl_t *ctx, int argc, char **argv, const char *state)
         return rc;
     const char *p[] = {args.pos[0], state};
     PGresult *res = NULL;
-    rc = ccctl_exec(ctx, "changing the campaign's state",
-                    "UPDATE campaigns SET state = $2, state_at = now() WHERE name = $1 "
-                    "RETURNING (SELECT count(*) FROM leads WHERE campaign = $1 AND state = 'ready')",
-                    2, p, &res);
+    rc =
+        ccctl_exec(ctx, "changing the campaign's state",
+                   "UPDATE campaigns SET state = $2, state_at = now() WHERE name = $1 "
+                   "RETURNING (SELECT count(*) FROM leads WHERE campaign = $1 AND state = 'ready')",
+                   2, p, &res);
     if (rc)
         return rc;
     if (PQntuples(res) == 0)
@@ -358,8 +357,7 @@ static int s_stats(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_opt_t opts[] = {{"--json", false}};
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NAME",
-                         ccctl_campaign_usage);
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NAME", ccctl_campaign_usage);
     if (rc != 0 || !ccctl_db(ctx, true, &rc))
         return rc;
     const char *p[] = {args.pos[0]};
@@ -392,14 +390,13 @@ static int s_stats(ccctl_t *ctx, int argc, char **argv)
         return rc;
     }
     if (ccctl_flag(&args, "--json")) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:{s:i, s:i, s:i, s:i, s:i}, s:o}", "campaign",
-                              args.pos[0], "state", PQgetvalue(res, 0, 0), "mode",
-                              PQgetvalue(res, 0, 1), "abandon_cap_pct",
-                              atof(PQgetvalue(res, 0, 2)), "leads", "ready",
-                              atoi(PQgetvalue(res, 0, 3)), "dialling", atoi(PQgetvalue(res, 0, 4)),
-                              "done", atoi(PQgetvalue(res, 0, 5)), "exhausted",
-                              atoi(PQgetvalue(res, 0, 6)), "dnc", atoi(PQgetvalue(res, 0, 7)),
-                              "days", cc_pg_rows_json(days));
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:f, s:{s:i, s:i, s:i, s:i, s:i}, s:o}", "campaign",
+                      args.pos[0], "state", PQgetvalue(res, 0, 0), "mode", PQgetvalue(res, 0, 1),
+                      "abandon_cap_pct", atof(PQgetvalue(res, 0, 2)), "leads", "ready",
+                      atoi(PQgetvalue(res, 0, 3)), "dialling", atoi(PQgetvalue(res, 0, 4)), "done",
+                      atoi(PQgetvalue(res, 0, 5)), "exhausted", atoi(PQgetvalue(res, 0, 6)), "dnc",
+                      atoi(PQgetvalue(res, 0, 7)), "days", cc_pg_rows_json(days));
         ccctl_json_print(o, stdout);
     } else {
         printf("campaign %s: %s, %s, abandon cap %s%%\n"
@@ -511,8 +508,7 @@ static int s_import_rows(ccctl_t *ctx, const char *campaign, const char *path, c
 static int s_import(ccctl_t *ctx, int argc, char **argv)
 {
     ccctl_args_t args;
-    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "NAME FILE.csv",
-                         ccctl_campaign_usage);
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "NAME FILE.csv", ccctl_campaign_usage);
     if (rc)
         return rc;
     const char *campaign = args.pos[0], *path = args.pos[1];
@@ -559,13 +555,13 @@ static int s_import(ccctl_t *ctx, int argc, char **argv)
 
 /* ---- dnc -------------------------------------------------------------------------------------- */
 
-static const ccctl_opt_t s_dnc_opts[] = {{"--campaign", true}, {"--reason", true}, {"--json", false}};
+static const ccctl_opt_t s_dnc_opts[] = {
+    {"--campaign", true}, {"--reason", true}, {"--json", false}};
 
-static int s_dnc_args(ccctl_args_t *args, int argc, char **argv, int npos, char *number,
-                      size_t len)
+static int s_dnc_args(ccctl_args_t *args, int argc, char **argv, int npos, char *number, size_t len)
 {
-    int rc = ccctl_parse(args, argc, argv, s_dnc_opts, N_OPTS(s_dnc_opts), npos, npos,
-                         "NUMBER", ccctl_campaign_usage);
+    int rc = ccctl_parse(args, argc, argv, s_dnc_opts, N_OPTS(s_dnc_opts), npos, npos, "NUMBER",
+                         ccctl_campaign_usage);
     if (rc || npos == 0)
         return rc;
     char err[160];
@@ -669,10 +665,9 @@ static int s_dnc(ccctl_t *ctx, int argc, char **argv)
 
 int ccctl_campaign_main(ccctl_t *ctx, int argc, char **argv)
 {
-    static const ccctl_sub_t subs[] = {{"add", s_add},       {"list", s_list},
-                                       {"start", s_start},   {"pause", s_pause},
-                                       {"finish", s_finish}, {"stats", s_stats},
-                                       {"import", s_import}, {"dnc", s_dnc},
-                                       {NULL, NULL}};
+    static const ccctl_sub_t subs[] = {
+        {"add", s_add},       {"list", s_list},     {"start", s_start},
+        {"pause", s_pause},   {"finish", s_finish}, {"stats", s_stats},
+        {"import", s_import}, {"dnc", s_dnc},       {NULL, NULL}};
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_campaign_usage);
 }

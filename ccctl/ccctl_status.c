@@ -24,7 +24,8 @@ static const char *const s_daemons[] = {"sipproxy",  "mediad", "acdd", "ivrd",
 void ccctl_status_usage(FILE *out)
 {
     fputs("usage: ccctl status [--json]\n"
-          "  Asks each daemon (sipproxy mediad acdd ivrd recorderd cdrd webd dialerd) for its status\n"
+          "  Asks each daemon (sipproxy mediad acdd ivrd recorderd cdrd webd dialerd) for its "
+          "status\n"
           "  over the bus in [common] run_dir. Exit 0 only if all answered and are ready.\n",
           out);
 }

@@ -37,8 +37,8 @@ static const cc_cfg_key_t s_keys[] = {
 
 /* Sections exist even without keys yet ([mediad]), so a file may carry them. */
 static const char *s_sections[] = {
-    "common",    "sipproxy",  "mediad", "acdd", "ivrd",
-    "voicemail", "recorderd", "cdrd",   "webd", "dialerd", "ccctl",
+    "common",    "sipproxy", "mediad", "acdd",    "ivrd",  "voicemail",
+    "recorderd", "cdrd",     "webd",   "dialerd", "ccctl",
 };
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
 

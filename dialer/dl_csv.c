@@ -119,9 +119,9 @@ int dl_csv_next(dl_csv_t *self, char *err, size_t errlen)
                 !(b[self->pos] == '\r' && self->pos + 1 < self->len && b[self->pos + 1] == '\n'))
                 return s_fail(self, err, errlen, "text after a closing quote");
         } else {
-            while (self->pos < self->len && b[self->pos] != ',' && b[self->pos] != '\n' &&
-                   !(b[self->pos] == '\r' && self->pos + 1 < self->len &&
-                     b[self->pos + 1] == '\n')) {
+            while (
+                self->pos < self->len && b[self->pos] != ',' && b[self->pos] != '\n' &&
+                !(b[self->pos] == '\r' && self->pos + 1 < self->len && b[self->pos + 1] == '\n')) {
                 if (b[self->pos] == '"')
                     return s_fail(self, err, errlen,
                                   "a quote inside an unquoted field (quote the whole field "

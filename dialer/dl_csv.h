@@ -13,13 +13,13 @@
 typedef struct {
     const char *buf;
     size_t len, pos;
-    int line;           /* line of the next character to read, from 1 */
-    char *text;         /* the current record's fields, NUL-separated (owned) */
+    int line;   /* line of the next character to read, from 1 */
+    char *text; /* the current record's fields, NUL-separated (owned) */
     size_t text_cap;
     const char *fields[DL_CSV_MAX_FIELDS];
     size_t nfields;
-    int record_line;    /* line where the current record starts */
-    int record_lines;   /* physical lines it spans (quoted line breaks) */
+    int record_line;  /* line where the current record starts */
+    int record_lines; /* physical lines it spans (quoted line breaks) */
 } dl_csv_t;
 
 /* Start reading buf[0..len) (not copied: it must outlive the reader). */

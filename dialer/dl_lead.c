@@ -39,8 +39,8 @@ int dl_number_normalise(const char *in, char *out, size_t len, char *err, size_t
     }
     out[n < len ? n : len - 1] = '\0';
     if (digits < 3) {
-        snprintf(err, errlen, digits ? "bad number '%s': fewer than 3 digits"
-                                     : "bad number '%s': no digits",
+        snprintf(err, errlen,
+                 digits ? "bad number '%s': fewer than 3 digits" : "bad number '%s': no digits",
                  in);
         return -1;
     }
@@ -49,8 +49,7 @@ int dl_number_normalise(const char *in, char *out, size_t len, char *err, size_t
 
 /* ---- the result ------------------------------------------------------------------------ */
 
-static int s_add_error(dl_import_t *self, int line, const char *fmt, const char *a,
-                       const char *b)
+static int s_add_error(dl_import_t *self, int line, const char *fmt, const char *a, const char *b)
 {
     if (self->nerrors == self->caps[1]) {
         size_t cap = self->caps[1] ? self->caps[1] * 2 : 16;
@@ -99,7 +98,12 @@ void dl_import_destroy(dl_import_t **self_p)
 
 /* ---- the header ------------------------------------------------------------------------- */
 
-enum { S_COL_EXTRA = 0, S_COL_NUMBER, S_COL_NAME, S_COL_ZONE };
+enum {
+    S_COL_EXTRA = 0,
+    S_COL_NUMBER,
+    S_COL_NAME,
+    S_COL_ZONE
+};
 
 typedef struct {
     size_t ncols;
@@ -258,8 +262,8 @@ dl_import_t *dl_import_judge(const char *buf, size_t len, dl_zone_ok_fn *zone_ok
         }
     }
     if (rc >= 0 && records == 0 && out->nerrors == 0)
-        rc = s_add_error(out, have_header ? csv.line : 1, "the list holds no leads%s%s", NULL,
-                         NULL);
+        rc =
+            s_add_error(out, have_header ? csv.line : 1, "the list holds no leads%s%s", NULL, NULL);
     dl_csv_clear(&csv);
     cc_map_destroy(&seen);
     free(h);

@@ -53,12 +53,12 @@ CC_TEST(dl_import_good_list_keeps_order_zone_and_extra_fields)
 CC_TEST(dl_import_refuses_whole_list_naming_every_bad_line)
 {
     dl_import_t *im = s_judge("number,name,tz\n"
-                              "5550100,Ann,UTC\n"        /* 2 good */
-                              "55x0101,Bob,UTC\n"        /* 3 bad number */
+                              "5550100,Ann,UTC\n"         /* 2 good */
+                              "55x0101,Bob,UTC\n"         /* 3 bad number */
                               "5550102,Cy,Mars/Olympus\n" /* 4 bad zone */
-                              "5550100,Ann again,UTC\n"  /* 5 duplicate of 2 */
-                              "5550103,Dee\n"            /* 6 column count */
-                              "5550104,\"Eve\n"          /* 7-8: never closed */
+                              "5550100,Ann again,UTC\n"   /* 5 duplicate of 2 */
+                              "5550103,Dee\n"             /* 6 column count */
+                              "5550104,\"Eve\n"           /* 7-8: never closed */
                               "more\n");
     CC_CHECK(im);
     CC_CHECK_INT(im->nrows, 0);
