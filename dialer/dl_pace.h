@@ -34,6 +34,12 @@ typedef struct {
     int busy;    /* agents on a call or in wrap-up */
     int ringing; /* lines dialled, not yet answered or failed */
     int waiting; /* customers answered and waiting for an agent */
+    /* how long each busy agent has been on its contact (busy entries), or NULL: with it a
+     * agent well into a call counts as likelier to be free soon than one just connected */
+    const int64_t *busy_ms;
+    /* how long each ringing line has rung (ringing entries), or NULL: a line that has rung
+     * longer than most answers take is unlikely to answer now */
+    const int64_t *ringing_ms;
 } dl_floor_t;
 
 /* Why the last decision came out as it did (status, logs, the simulator). */

@@ -47,16 +47,16 @@ CC_TEST(dl_pace_preview_and_progressive)
 
 CC_TEST(dl_pace_predictive_dials_ahead_more_when_fewer_answer)
 {
-    int64_t t = T0;
+    int64_t t = T0, t2 = T0;
     dl_pace_t *low = s_pace(DL_MODE_PREDICTIVE), *high = s_pace(DL_MODE_PREDICTIVE);
-    s_learn(low, &t, 0.10, 400, 8000, 180000);
-    s_learn(high, &t, 0.40, 400, 8000, 180000);
+    s_learn(low, &t, 0.10, 1000, 8000, 180000);
+    s_learn(high, &t2, 0.40, 1000, 8000, 180000);
     dl_floor_t f = {.ready = 2, .busy = 18};
     dl_pace_why_t why;
     int n_low = dl_pace_lines(low, &f, t, &why);
     CC_CHECK_NEAR(why.answer_rate, 0.10, 0.02);
     CC_CHECK(why.expected <= why.target);
-    int n_high = dl_pace_lines(high, &f, t, &why);
+    int n_high = dl_pace_lines(high, &f, t2, &why);
     CC_CHECK_NEAR(why.answer_rate, 0.40, 0.03);
     CC_CHECK(n_low > f.ready); /* dials ahead of the ready agents */
     CC_CHECK(n_low > n_high);  /* and more when fewer answer */
@@ -117,4 +117,28 @@ CC_TEST(dl_pace_mode_names)
     CC_CHECK_INT(dl_mode_parse("preview"), DL_MODE_PREVIEW);
     CC_CHECK_INT(dl_mode_parse("auto"), -1);
     CC_CHECK_STR(dl_mode_name(DL_MODE_PROGRESSIVE), "progressive");
+}
+
+CC_TEST(dl_pace_uses_elapsed_handle_and_ring_times)
+{
+    int64_t t = T0;
+    dl_pace_t *p = s_pace(DL_MODE_PREDICTIVE);
+    s_learn(p, &t, 0.3, 1000, 8000, 200000); /* every answer at 8 s, every contact 200 s */
+    int64_t fresh[10] = {0}, ending[10], rung[4] = {1000, 1000, 1000, 1000}, old[4];
+    for (int i = 0; i < 10; i++)
+        fresh[i] = 10000, ending[i] = 195000;
+    for (int i = 0; i < 4; i++)
+        old[i] = 16000; /* past every answer seen: they will ring out */
+    dl_floor_t f = {.ready = 0, .busy = 10, .busy_ms = fresh};
+    int n_fresh = dl_pace_lines(p, &f, t, NULL);
+    f.busy_ms = ending;
+    int n_ending = dl_pace_lines(p, &f, t, NULL);
+    CC_CHECK(n_ending > n_fresh); /* agents about to finish: dial for them now */
+    f.ringing = 4;
+    f.ringing_ms = rung;
+    int n_young = dl_pace_lines(p, &f, t, NULL);
+    f.ringing_ms = old;
+    int n_old = dl_pace_lines(p, &f, t, NULL);
+    CC_CHECK(n_old > n_young); /* lines that will not answer leave room for new ones */
+    dl_pace_destroy(&p);
 }
