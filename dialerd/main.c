@@ -1,6 +1,6 @@
 /* dialerd/main.c - dialerd: outbound campaigns (preview, progressive, predictive).
- * Wiring only: the daemon skeleton, the campaign summary read from Postgres (dl_db.c) on
- * a timer and reported by `status`. The decisions (which lead next, how many lines to
+ * Wiring only: the daemon skeleton, the campaigns read from Postgres (dl_db.c) on a timer,
+ * live dialling (dl_live.c) and the `status` figures. The decisions (which lead next, how many lines to
  * dial) live in the pure library dialer/ (dl_pick.c, dl_pace.c), which the simulator
  * benchmark (tests/bench/dialer_sim.py) runs in simulated time. */
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "cc_daemon.h"
 #include "cc_log.h"
 #include "dl_db.h"
+#include "dl_live.h"
 
 static const cc_daemon_spec_t s_spec = {
     .name = "dialerd",
@@ -18,6 +19,7 @@ static const cc_daemon_spec_t s_spec = {
 typedef struct {
     cc_daemon_t *daemon;
     dl_db_t *db;
+    dl_live_t *live;
     int reload_timer;
     dl_db_summary_t summary; /* campaigns by state, leads left: refreshed on the timer */
 } s_dialerd_t;
@@ -39,7 +41,9 @@ static void s_on_reload_timer(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
-    s_reload(arg);
+    s_dialerd_t *app = arg;
+    s_reload(app);
+    dl_live_reload(app->live);
 }
 
 static void s_status(cc_daemon_t *d, json_t *details, void *arg)
@@ -51,6 +55,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     json_object_set_new(details, "running", json_integer(app->summary.running));
     json_object_set_new(details, "paused", json_integer(app->summary.paused));
     json_object_set_new(details, "leads_ready", json_integer(app->summary.leads_ready));
+    dl_live_status(app->live, details);
 }
 
 static void s_fail(cc_daemon_t **d, const char *what)
@@ -69,6 +74,14 @@ int main(int argc, char **argv)
     if (!app.db)
         s_fail(&app.daemon, "cannot prepare the campaign statements");
     s_reload(&app);
+    const cc_config_t *cfg = app.daemon->cfg;
+    dl_live_cfg_t lc = {.tick_ms = (int)cc_config_int(cfg, "dialerd", "tick_ms"),
+                        .window_s = (int)cc_config_int(cfg, "dialerd", "abandon_window_min") * 60,
+                        .min_ring_s = (int)cc_config_int(cfg, "dialerd", "min_ring_s")};
+    app.live = dl_live_new(app.daemon, app.db, &lc);
+    if (!app.live)
+        s_fail(&app.daemon, "cannot subscribe to sipproxy's and acdd's events");
+    dl_live_reload(app.live);
     uint64_t reload_ms = (uint64_t)cc_config_int(app.daemon->cfg, "dialerd", "reload_s") * 1000;
     app.reload_timer =
         cc_loop_timer_add(app.daemon->loop, reload_ms, reload_ms, s_on_reload_timer, &app);
@@ -79,6 +92,7 @@ int main(int argc, char **argv)
     cc_daemon_ready(app.daemon);
     int rc = cc_daemon_run(app.daemon);
     cc_loop_timer_cancel(app.daemon->loop, app.reload_timer);
+    dl_live_destroy(&app.live);
     dl_db_destroy(&app.db);
     cc_daemon_destroy(&app.daemon);
     return rc;
