@@ -139,3 +139,83 @@ def test_progressive_campaign_reaches_agents_and_records_every_attempt(cc, tmp_p
     det = reply["result"]["details"]
     assert det["dialled"] == 5 and det["answered"] == 2 and det["abandoned"] == 0, det
 
+
+
+def test_predictive_campaign_from_cold_start_dials_no_more_than_agents_take(cc, tmp_path):
+    """Every customer answers, and the pacing starts from its cautious priors (a high
+    answer rate, long calls): it must not dial ahead of the two agents before it has
+    measured anything, so every call reaches an agent and none is abandoned."""
+    leads = ["91002%02d" % i for i in range(1, 11)]
+    csv = tmp_path / "predict.csv"
+    csv.write_text("number\n" + "".join("%s\n" % n for n in leads))
+    cc.ccctl("campaign", "add", "predict", "--queue", "outq", "--caller-id", "5550001",
+             "--mode", "predictive", "--hours", "daily 00:00-24:00", "--ring", "15", check=True)
+    cc.ccctl("campaign", "import", "predict", csv, check=True)
+    before = cc.bus_call("dialerd", "status")["result"]["details"]
+    sub = cc.subscribe(["acdd"], prefix="queue.answered")
+    time.sleep(0.3)
+    cc.ccctl("campaign", "start", "predict", check=True)
+
+    def done():
+        return cc.psql("SELECT count(*) FROM leads WHERE campaign = 'predict' "
+                       "AND state = 'done'")[0][0]
+
+    deadline = time.time() + 90
+    while done() < len(leads) and time.time() < deadline:
+        got = sub.recv(timeout=0.5)
+        if got and got[1] and got[1].get("type") == "queue.answered":
+            time.sleep(1.0)  # a short talk, then the agent hangs up
+            cc.ua[got[1]["agent"]].command("hangup")
+    sub.close()
+    cc.ccctl("campaign", "pause", "predict", check=True)
+    assert done() == len(leads), cc.psql(
+        "SELECT number, state, attempts FROM leads WHERE campaign = 'predict'")
+    rows = cc.psql("SELECT outcome, agent FROM dialer_attempts WHERE campaign = 'predict'")
+    assert len(rows) == len(leads) and all(o == "answered" and a in AGENTS for o, a in rows), rows
+    after = cc.bus_call("dialerd", "status")["result"]["details"]
+    assert after["abandoned"] == before["abandoned"], (before, after)
+    assert cc.psql("SELECT contacts, abandoned FROM v_campaign_daily WHERE campaign = 'predict'",
+                   role="cc_bi") == [(len(leads), 0)]
+
+
+def test_answered_with_no_agent_is_abandoned_and_held_72_hours(cc, tmp_path):
+    """Both agents pause while the customers' phones ring: the answered customers find no
+    agent, dialerd ends each call 2 s after the answer and logs it abandoned, and the number
+    is not due again for 72 hours although the campaign's gap is a minute."""
+    leads = ["9100301", "9100302"]
+    csv = tmp_path / "drop.csv"
+    csv.write_text("number\n" + "".join("%s\n" % n for n in leads))
+    cc.ccctl("campaign", "add", "drop", "--queue", "outq", "--caller-id", "5550002",
+             "--mode", "progressive", "--hours", "daily 00:00-24:00", "--ring", "15",
+             "--retry", "abandoned:60:3", check=True)
+    cc.ccctl("campaign", "import", "drop", csv, check=True)
+    before = cc.bus_call("dialerd", "status")["result"]["details"]
+    sub = cc.subscribe(["sipproxy"], prefix="call.created")
+    time.sleep(0.3)
+    cc.ccctl("campaign", "start", "drop", check=True)
+    created = sub.collect(10, until=lambda evs: len(evs) >= 2)
+    sub.close()
+    for ext in AGENTS:  # the customers answer 1 s after ringing: no agent is left by then
+        cc.bus_call("acdd", "agent.pause", {"ext": ext, "reason": "break"})
+    assert len(created) == 2, created
+
+    def held():
+        return cc.psql("SELECT count(*) FROM leads WHERE campaign = 'drop' AND state = 'ready' "
+                       "AND next_attempt_at > now() + interval '71 hours' "
+                       "AND abandoned_at IS NOT NULL")[0][0]
+
+    deadline = time.time() + 30
+    while held() < len(leads) and time.time() < deadline:
+        time.sleep(0.3)
+    cc.ccctl("campaign", "pause", "drop", check=True)
+    set_agents(cc, ready=list(AGENTS), agents=list(AGENTS))
+    assert held() == len(leads), cc.psql(
+        "SELECT number, state, next_attempt_at, abandoned_at FROM leads WHERE campaign = 'drop'")
+    rows = cc.psql("SELECT outcome, agent, extract(epoch FROM ended_at - answered_at) "
+                   "FROM dialer_attempts WHERE campaign = 'drop'")
+    assert [r[0] for r in rows] == ["abandoned", "abandoned"] and all(r[1] is None for r in rows)
+    assert all(1.5 <= r[2] < 6 for r in rows), rows  # ended about 2 s after the answer
+    after = cc.bus_call("dialerd", "status")["result"]["details"]
+    assert after["abandoned"] - before["abandoned"] == 2, (before, after)
+    assert cc.psql("SELECT contacts, abandoned, abandon_rate::float FROM v_campaign_daily "
+                   "WHERE campaign = 'drop'", role="cc_bi") == [(2, 2, 1.0)]
