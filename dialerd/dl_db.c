@@ -33,7 +33,7 @@ static const struct {
     {"dl_ready_leads",
      "SELECT id, number, coalesce(time_zone, ''), attempts, "
      "coalesce((extract(epoch FROM next_attempt_at) * 1000)::bigint, 0), "
-     "coalesce((extract(epoch FROM abandoned_at) * 1000)::bigint, 0) "
+     "coalesce((extract(epoch FROM abandoned_at) * 1000)::bigint, 0), name, fields::text "
      "FROM leads WHERE campaign = $1 AND state = 'ready' "
      "ORDER BY next_attempt_at NULLS FIRST, id LIMIT $2::integer",
      2},

@@ -33,7 +33,7 @@ PGresult *dl_db_retries(dl_db_t *self, const char *campaign);
 /* Numbers on the global list and the campaign's. */
 PGresult *dl_db_dnc(dl_db_t *self, const char *campaign);
 /* Up to `limit` ready leads in due order: id, number, time_zone, attempts,
- * next_attempt_at and abandoned_at as UTC ms (0 if NULL). */
+ * next_attempt_at and abandoned_at as UTC ms (0 if NULL), name, fields (JSON text). */
 PGresult *dl_db_ready_leads(dl_db_t *self, const char *campaign, int limit);
 
 /* The lead is being dialled: state dialling, attempts + 1; a new attempt row. The new

@@ -44,6 +44,7 @@ typedef struct {
     int64_t attempt_id, lead_id, connect_id;
     dl_lead_t lead; /* for dl_after_attempt: attempts, due, abandoned */
     char number[24], call_id[64], agent[32], outcome[16];
+    json_t *variables; /* the screen pop: campaign, lead, name and the list's extra fields */
     int64_t dial_ms, answer_ms, agent_ms;
     s_phase_t phase;
     bool offered, abandon_counted;
@@ -56,6 +57,7 @@ struct dl_live {
     dl_live_cfg_t cfg;
     cc_map_t *campaigns; /* name -> s_campaign_t */
     cc_map_t *calls;     /* call id -> s_attempt_t (after call.originate replied) */
+    cc_map_t *attempts;  /* attempt id -> s_attempt_t: every attempt alive, the owner */
     cc_bus_owner_t owner;
     int tick_timer;
     bool list_pending;
@@ -181,6 +183,11 @@ static void s_attempt_free(s_attempt_t *a)
         cc_loop_timer_cancel(self->d->loop, a->no_agent_timer);
     if (a->call_id[0] && cc_map_get(self->calls, a->call_id) == a)
         cc_map_delete(self->calls, a->call_id);
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, a->attempt_id);
+    if (cc_map_get(self->attempts, key) == a)
+        cc_map_delete(self->attempts, key);
+    json_decref(a->variables);
     free(a);
 }
 
@@ -265,6 +272,8 @@ static void s_answered(dl_live_t *self, s_attempt_t *a, const cc_bus_event_t *ev
                              "caller", a->number, "answered", 1);
     if (ep)
         json_object_set(args, "endpoint_id", ep);
+    if (a->variables)
+        json_object_set(args, "variables", a->variables);
     cc_bus_request(self->d->bus, &a->owner, "acdd", "queue.enter", args, 3000,
                    s_on_queue_enter_reply, a);
     a->no_agent_timer = cc_loop_timer_add(self->d->loop, S_NO_AGENT_MS, 0, s_on_no_agent, a);
@@ -342,11 +351,32 @@ static void s_on_originate_reply(cc_bus_t *bus, int status, json_t *result, void
     dl_db_attempt_call(a->live->db, a->attempt_id, a->call_id);
 }
 
-static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead)
+/* What the agent sees: the list's extra fields (as text), the lead's name as
+ * customer_name (the name acdd shows on the agent's phone), the campaign and the lead. */
+static json_t *s_screen_pop(const s_campaign_t *c, int64_t lead_id, const char *name,
+                            const char *fields)
+{
+    json_t *vars = json_loads(fields, 0, NULL);
+    if (!json_is_object(vars)) {
+        json_decref(vars);
+        vars = json_object();
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    json_object_set_new(vars, "campaign", json_string(c->name));
+    json_object_set_new(vars, "lead_id", json_string(id));
+    if (name && *name)
+        json_object_set_new(vars, "customer_name", json_string(name));
+    return vars;
+}
+
+static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead, const char *name,
+                   const char *fields)
 {
     s_attempt_t *a = calloc(1, sizeof *a);
     if (!a)
         return;
+    a->variables = s_screen_pop(c, lead->id, name, fields);
     a->live = self;
     a->c = c;
     a->lead = *lead;
@@ -358,19 +388,27 @@ static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead)
     a->attempt_id =
         dl_db_attempt_start(self->db, c->name, lead->id, a->number, a->lead.attempts, c->mode_name);
     if (a->attempt_id <= 0) {
+        json_decref(a->variables);
         free(a);
         return;
+    }
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, a->attempt_id);
+    if (cc_map_insert(self->attempts, key, a) != 0) {
+        json_decref(a->variables);
+        free(a);
+        return; /* out of memory: the lead stays 'dialling' until an operator looks */
     }
     a->dial_ms = s_now_ms();
     a->phase = S_RINGING;
     c->ringing++;
     self->dialled++;
     dl_pace_dialled(c->pace, a->dial_ms);
-    char target[40], name[96];
+    char target[40];
     snprintf(target, sizeof target, "number:%s", a->number);
-    snprintf(name, sizeof name, "%s", c->name);
-    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller,
-                             "caller_name", name, "controller", "dialerd", "timeout_s", c->ring_s);
+    json_t *args =
+        json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller, "caller_name",
+                  c->name, "controller", "dialerd", "timeout_s", c->ring_s);
     cc_info("dialer.dial", "campaign=%s lead=%" PRId64 " attempt=%d", c->name, lead->id,
             a->lead.attempts);
     if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.originate", args, 5000,
@@ -420,7 +458,8 @@ static void s_campaign_tick(dl_live_t *self, s_campaign_t *c)
                     leads[r].id, st);
         }
     for (size_t k = 0; k < got; k++)
-        s_dial(self, c, &leads[picked[k]]);
+        s_dial(self, c, &leads[picked[k]], PQgetvalue(res, (int)picked[k], 6),
+               PQgetvalue(res, (int)picked[k], 7));
     free(leads);
     free(verdicts);
     PQclear(res);
@@ -479,7 +518,8 @@ dl_live_t *dl_live_new(cc_daemon_t *daemon, dl_db_t *db, const dl_live_cfg_t *cf
     self->cfg = *cfg;
     self->campaigns = cc_map_new(s_campaign_free);
     self->calls = cc_map_new(NULL);
-    if (!self->campaigns || !self->calls ||
+    self->attempts = cc_map_new(NULL);
+    if (!self->campaigns || !self->calls || !self->attempts ||
         cc_bus_subscribe(daemon->bus, "sipproxy", "call.", s_on_call_event, self) != 0 ||
         cc_bus_subscribe(daemon->bus, "acdd", "queue.", s_on_queue_event, self) != 0) {
         dl_live_destroy(&self);
@@ -499,7 +539,8 @@ void dl_live_status(dl_live_t *self, json_t *details)
     json_object_set_new(details, "dialled", json_integer(self->dialled));
     json_object_set_new(details, "answered", json_integer(self->answered));
     json_object_set_new(details, "abandoned", json_integer(self->abandoned));
-    json_object_set_new(details, "in_flight", json_integer((json_int_t)cc_map_size(self->calls)));
+    json_object_set_new(details, "in_flight",
+                        json_integer((json_int_t)cc_map_size(self->attempts)));
 }
 
 void dl_live_destroy(dl_live_t **self_p)
@@ -510,14 +551,14 @@ void dl_live_destroy(dl_live_t **self_p)
     if (self->tick_timer > 0)
         cc_loop_timer_cancel(self->d->loop, self->tick_timer);
     cc_bus_owner_cancel(self->d->bus, &self->owner);
-    if (self->calls) {
-        cc_map_iter_t it = cc_map_iter(self->calls);
-        for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it)) {
-            s_attempt_t *a = cc_map_value(e);
-            a->call_id[0] = '\0'; /* the map is going anyway */
-            s_attempt_free(a);
-        }
+    /* attempts still in flight: their calls go on in sipproxy and acdd; their leads stay
+     * 'dialling' in Postgres, for an operator to see (no automatic redial of a call that
+     * may have been answered) */
+    while (self->attempts && cc_map_size(self->attempts) > 0) {
+        cc_map_iter_t it = cc_map_iter(self->attempts);
+        s_attempt_free(cc_map_value(cc_map_next(&it)));
     }
+    cc_map_destroy(&self->attempts);
     cc_map_destroy(&self->calls);
     cc_map_destroy(&self->campaigns);
     free(self);

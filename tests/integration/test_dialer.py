@@ -70,22 +70,26 @@ def _lead_states(cc):
 
 def test_progressive_campaign_reaches_agents_and_records_every_attempt(cc, tmp_path):
     csv = tmp_path / "leads.csv"
-    csv.write_text("number,name\n" + "".join("%s,%s\n" % l for l in LEADS))
+    csv.write_text("number,name,account\n" + "".join(
+        "%s,%s,A-%d\n" % (n, name, i + 1) for i, (n, name) in enumerate(LEADS)))
     cc.ccctl("campaign", "add", "promo", "--queue", "outq", "--caller-id", "5550000",
              "--mode", "progressive", "--hours", "daily 00:00-24:00", "--ring", "15",
              "--retry", "busy:1:2", "--retry", "no_answer:1:1", check=True)
     cc.ccctl("campaign", "import", "promo", csv, check=True)
     cc.ccctl("campaign", "dnc", "add", "9100099", "--reason", "asked not to be called",
              check=True)
-    sub = cc.subscribe(["acdd"], prefix="queue.answered")
+    sub = cc.subscribe(["acdd"], prefix="queue.")
     time.sleep(0.3)
     cc.ccctl("campaign", "start", "promo", check=True)
+    offered = {}
 
     # every answered customer reaches an agent, and audio flows both ways
     answered = []
     deadline = time.time() + 40
     while len(answered) < 2 and time.time() < deadline:
         got = sub.recv(timeout=max(0.1, deadline - time.time()))
+        if got and got[1] and got[1].get("type") == "queue.offered":
+            offered[got[1]["caller"]] = got[1].get("variables") or {}
         if not got or not got[1] or got[1].get("type") != "queue.answered":
             continue
         ev = got[1]
@@ -99,6 +103,10 @@ def test_progressive_campaign_reaches_agents_and_records_every_attempt(cc, tmp_p
         cc.ua[agent].command("hangup")
     sub.close()
     assert len(answered) == 2, "answered customers reaching agents: %s" % answered
+    # the screen pop carries the lead's name and the list's extra fields
+    assert offered.get("9100001", {}).get("customer_name") == "Ann", offered
+    assert offered["9100001"].get("account") == "A-1" and \
+        offered["9100001"].get("campaign") == "promo", offered
 
     # every lead reaches its final state (the no-answer one rings 15 s first)
     want = {"9100001": "done", "9100002": "done", "9200001": "exhausted",
