@@ -25,6 +25,7 @@ void ccctl_campaign_usage(FILE *out)
           "lead|campaign]\n"
           "           [--abandon-cap PCT] [--ring S] [--max-attempts N] [--max-ratio R]\n"
           "           [--retry OUTCOME:GAP_S:MAX]... [--disposition CODE:LABEL[:dnc]]...\n"
+          "           [--abandon-prompt PROMPT]\n"
           "       ccctl campaign list [--json]\n"
           "       ccctl campaign start|pause|finish NAME\n"
           "       ccctl campaign stats NAME [--json]\n"
@@ -42,6 +43,9 @@ void ccctl_campaign_usage(FILE *out)
           "  seconds before the next attempt, at most MAX attempts after that outcome\n"
           "  (defaults: busy:600:5 no_answer:3600:5 machine:7200:3 abandoned:259200:3\n"
           "  failed:1800:3). An abandoned number waits 72 h whatever the gap.\n"
+          "  --abandon-prompt: what a customer no agent took within 2 s hears before the\n"
+          "  call ends (default dialer/abandoned); record one naming your company and\n"
+          "  load it with `ccctl prompt upload`.\n"
           "  import: a CSV file (RFC 4180) whose first row names the columns: number, and\n"
           "  optionally name and time_zone; other columns are extra fields shown to the\n"
           "  agent. All or nothing: any bad row refuses the whole list (exit 2) and every\n"
@@ -54,11 +58,13 @@ void ccctl_campaign_usage(FILE *out)
 /* ---- add ------------------------------------------------------------------------------------- */
 
 static const ccctl_acd_opt_t s_add_opts[] = {
-    {"--queue", true, false},        {"--caller-id", true, false},   {"--mode", true, false},
-    {"--trunk", true, false},        {"--hours", true, true},        {"--time-zone", true, false},
-    {"--tz-rule", true, false},      {"--abandon-cap", true, false}, {"--ring", true, false},
-    {"--max-attempts", true, false}, {"--max-ratio", true, false},   {"--retry", true, true},
-    {"--disposition", true, true},
+    {"--queue", true, false},      {"--caller-id", true, false},
+    {"--mode", true, false},       {"--trunk", true, false},
+    {"--hours", true, true},       {"--time-zone", true, false},
+    {"--tz-rule", true, false},    {"--abandon-cap", true, false},
+    {"--ring", true, false},       {"--max-attempts", true, false},
+    {"--max-ratio", true, false},  {"--retry", true, true},
+    {"--disposition", true, true}, {"--abandon-prompt", true, false},
 };
 
 static const char *const s_outcomes[] = {"busy", "no_answer", "machine", "abandoned", "failed"};
@@ -212,6 +218,13 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
             if (!strcmp(retries[k].outcome, r.outcome))
                 retries[k] = r;
     }
+    const char *ap = ccctl_acd_arg(&a, "--abandon-prompt");
+    if (ap && (!*ap || strlen(ap) > 100 || strstr(ap, "..") ||
+               strspn(ap, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-") !=
+                   strlen(ap)))
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad --abandon-prompt '%s': a prompt name (letters, digits, _ . / -)",
+                          ap);
     for (int i = 0; i < ccctl_acd_count(&a, "--disposition"); i++) {
         const char *v = ccctl_acd_value(&a, "--disposition", i);
         const char *colon = strchr(v, ':');
@@ -224,16 +237,19 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         return rc;
     if (cc_pg_begin(ctx->pg) != 0)
         return ccctl_db_fail(ctx, "starting a transaction");
-    const char *p[] = {name, mode,    queue, number, trunk,  hours,
-                       zone, tz_rule, cap,   ring,   maxatt, ratio};
+    const char *prompt = ccctl_acd_arg(&a, "--abandon-prompt");
+    prompt = prompt ? prompt : "dialer/abandoned";
+    const char *p[] = {name,    mode, queue, number, trunk, hours, zone,
+                       tz_rule, cap,  ring,  maxatt, ratio, prompt};
     char what[128];
     snprintf(what, sizeof what, "campaign '%s'", name);
     rc = ccctl_exec(ctx, what,
                     "INSERT INTO campaigns (name, mode, queue, caller_id, trunk, hours, "
-                    "time_zone, tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio) "
+                    "time_zone, tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, "
+                    "abandon_prompt) "
                     "SELECT $1, $2, $3, $4, $5, $6::text[], $7, $8, $9::numeric, $10::integer, "
-                    "$11::integer, $12::numeric",
-                    12, p, NULL);
+                    "$11::integer, $12::numeric, $13",
+                    13, p, NULL);
     if (rc && strstr(cc_pg_error(ctx->pg), "queue"))
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s' (ccctl queue list)", queue);
     else if (rc && trunk && strstr(cc_pg_error(ctx->pg), "trunk"))

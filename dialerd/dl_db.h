@@ -26,7 +26,8 @@ const char *dl_db_error(const dl_db_t *self);
 int dl_db_summary(dl_db_t *self, dl_db_summary_t *out);
 
 /* Running campaigns: name, mode, queue, caller_id, hours (text[] as text), time_zone,
- * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio. NULL on failure. */
+ * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, abandon_prompt. NULL on
+ * failure. */
 PGresult *dl_db_running(dl_db_t *self);
 /* A campaign's retry rules: outcome, min_gap_s, max_attempts. */
 PGresult *dl_db_retries(dl_db_t *self, const char *campaign);

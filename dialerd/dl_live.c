@@ -15,11 +15,12 @@
 #include "dl_pick.h"
 #include "ivr_tz.h"
 
-#define S_MAX_PICK 50      /* lines placed in one tick at most */
-#define S_NO_AGENT_MS 2000 /* an answered customer with no agent by then is abandoned */
+#define S_MAX_PICK 50          /* lines placed in one tick at most */
+#define S_NO_AGENT_MS 2000     /* an answered customer with no agent by then is abandoned */
+#define S_MESSAGE_MAX_MS 20000 /* the abandon message ends the call by then at the latest */
 
 typedef struct {
-    char name[64], queue[64], caller[24], zone[64], mode_name[16];
+    char name[64], queue[64], caller[24], zone[64], mode_name[16], abandon_prompt[104];
     dl_mode_t mode;
     int ring_s;
     bool running;
@@ -46,9 +47,11 @@ typedef struct {
     char number[24], call_id[64], agent[32], outcome[16];
     json_t *variables; /* the screen pop: campaign, lead, name and the list's extra fields */
     int64_t dial_ms, answer_ms, agent_ms;
+    json_int_t endpoint_id; /* the customer's mediad endpoint, once answered */
+    json_int_t play_id;     /* the abandon message's play, once mediad said its id */
     s_phase_t phase;
-    bool offered, abandon_counted;
-    int no_agent_timer;
+    bool offered, abandon_counted, abandoning;
+    int no_agent_timer, message_timer;
 } s_attempt_t;
 
 struct dl_live {
@@ -93,6 +96,7 @@ static void s_campaign_rules(dl_live_t *self, s_campaign_t *c, PGresult *row, in
     snprintf(c->caller, sizeof c->caller, "%s", PQgetvalue(row, r, 3));
     snprintf(c->zone, sizeof c->zone, "%s", PQgetvalue(row, r, 5));
     c->ring_s = atoi(PQgetvalue(row, r, 8));
+    snprintf(c->abandon_prompt, sizeof c->abandon_prompt, "%s", PQgetvalue(row, r, 11));
     if (c->ring_s < self->cfg.min_ring_s)
         c->ring_s = self->cfg.min_ring_s;
     ivr_schedule_destroy(&c->hours);
@@ -181,6 +185,8 @@ static void s_attempt_free(s_attempt_t *a)
     cc_bus_owner_cancel(self->d->bus, &a->owner);
     if (a->no_agent_timer > 0)
         cc_loop_timer_cancel(self->d->loop, a->no_agent_timer);
+    if (a->message_timer > 0)
+        cc_loop_timer_cancel(self->d->loop, a->message_timer);
     if (a->call_id[0] && cc_map_get(self->calls, a->call_id) == a)
         cc_map_delete(self->calls, a->call_id);
     char key[24];
@@ -222,6 +228,51 @@ static void s_attempt_end(s_attempt_t *a)
 
 /* ---- answered: to the queue, or abandoned ------------------------------------------------ */
 
+static void s_hangup(s_attempt_t *a, const char *reason)
+{
+    cc_bus_request(a->live->d->bus, &a->owner, "sipproxy", "call.hangup",
+                   json_pack("{s:s, s:s}", "call_id", a->call_id, "reason", reason), 3000, NULL,
+                   NULL);
+}
+
+/* The message was played (or could not be, or took too long): end the call, unless an
+ * agent took it meanwhile. */
+static void s_message_over(s_attempt_t *a)
+{
+    if (a->message_timer > 0)
+        cc_loop_timer_cancel(a->live->d->loop, a->message_timer);
+    a->message_timer = 0;
+    if (a->abandoning && !a->agent_ms) {
+        a->abandoning = false;
+        s_hangup(a, "dialer: no agent within 2 s");
+    }
+}
+
+static void s_on_message_timeout(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_attempt_t *a = arg;
+    a->message_timer = 0;
+    s_message_over(a);
+}
+
+static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_attempt_t *a = arg;
+    if (status == 0)
+        a->play_id = json_integer_value(json_object_get(result, "play_id"));
+    if (status != 0) { /* no such prompt, mediad away: end the call without it */
+        cc_warn("dialer.abandon_message_failed", "campaign=%s prompt=%s", a->c->name,
+                cc_logq(a->c->abandon_prompt));
+        s_message_over(a);
+    }
+}
+
+/* 2 s after the answer: an agent taken or ringing, or the customer is abandoned. An
+ * abandoned customer hears the campaign's message (naming who called), then the call
+ * ends; should an agent take the call meanwhile it goes on (still counted abandoned). */
 static void s_on_no_agent(cc_loop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
@@ -231,14 +282,21 @@ static void s_on_no_agent(cc_loop_t *loop, int timer_id, void *arg)
     if (a->agent_ms || a->offered) /* an agent's phone rings: let it be answered */
         return;
     a->abandon_counted = true;
+    a->abandoning = true;
     a->live->abandoned++;
     dl_pace_abandoned(a->c->pace, s_now_ms());
     snprintf(a->outcome, sizeof a->outcome, "abandoned");
-    cc_info("dialer.abandoned", "campaign=%s lead=%" PRId64, a->c->name, a->lead_id);
-    cc_bus_request(
-        a->live->d->bus, &a->owner, "sipproxy", "call.hangup",
-        json_pack("{s:s, s:s}", "call_id", a->call_id, "reason", "dialer: no agent within 2 s"),
-        3000, NULL, NULL);
+    cc_info("dialer.abandoned", "campaign=%s lead=%" PRId64 " prompt=%s", a->c->name, a->lead_id,
+            cc_logq(a->c->abandon_prompt));
+    a->message_timer =
+        cc_loop_timer_add(a->live->d->loop, S_MESSAGE_MAX_MS, 0, s_on_message_timeout, a);
+    if (a->endpoint_id > 0)
+        cc_bus_request(a->live->d->bus, &a->owner, "mediad", "play.start",
+                       json_pack("{s:I, s:[s]}", "endpoint_id", a->endpoint_id, "prompts",
+                                 a->c->abandon_prompt),
+                       3000, s_on_play_reply, a);
+    else
+        s_message_over(a);
 }
 
 static void s_on_queue_enter_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
@@ -248,10 +306,7 @@ static void s_on_queue_enter_reply(cc_bus_t *bus, int status, json_t *result, vo
     s_attempt_t *a = arg;
     if (status != 0) {
         cc_warn("dialer.queue_enter_failed", "campaign=%s queue=%s", a->c->name, a->c->queue);
-        cc_bus_request(a->live->d->bus, &a->owner, "sipproxy", "call.hangup",
-                       json_pack("{s:s, s:s}", "call_id", a->call_id, "reason",
-                                 "dialer: queue refused the call"),
-                       3000, NULL, NULL);
+        s_hangup(a, "dialer: queue refused the call");
     }
 }
 
@@ -268,6 +323,7 @@ static void s_answered(dl_live_t *self, s_attempt_t *a, const cc_bus_event_t *ev
     dl_pace_answered(a->c->pace, now, now - a->dial_ms);
     dl_db_attempt_mark(self->db, a->attempt_id, "answered_at", NULL);
     json_t *ep = json_object_get(ev->body, "caller_endpoint");
+    a->endpoint_id = json_integer_value(ep);
     json_t *args = json_pack("{s:s, s:s, s:s, s:b}", "call_id", a->call_id, "queue", a->c->queue,
                              "caller", a->number, "answered", 1);
     if (ep)
@@ -325,9 +381,29 @@ static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         a->agent_ms = s_now_ms();
         snprintf(a->agent, sizeof a->agent, "%s", agent ? agent : "");
         a->phase = S_TALKING;
+        a->abandoning = false; /* taken during the message: the call goes on */
+        a->outcome[0] = '\0';
         a->c->waiting--;
         a->c->talking++;
         dl_db_attempt_mark(self->db, a->attempt_id, "agent_at", a->agent);
+    }
+}
+
+static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    dl_live_t *self = arg;
+    json_int_t ep = json_integer_value(json_object_get(ev->body, "endpoint_id"));
+    json_int_t play = json_integer_value(json_object_get(ev->body, "play_id"));
+    cc_map_iter_t it = cc_map_iter(self->attempts); /* few attempts abandon: a scan will do */
+    for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it)) {
+        s_attempt_t *a = cc_map_value(e);
+        /* only our message's end: starting it stopped acdd's hold music on the same
+         * endpoint, whose play_done (stopped) comes first */
+        if (a->abandoning && a->endpoint_id == ep && a->play_id && a->play_id == play) {
+            s_message_over(a);
+            return;
+        }
     }
 }
 
@@ -521,7 +597,8 @@ dl_live_t *dl_live_new(cc_daemon_t *daemon, dl_db_t *db, const dl_live_cfg_t *cf
     self->attempts = cc_map_new(NULL);
     if (!self->campaigns || !self->calls || !self->attempts ||
         cc_bus_subscribe(daemon->bus, "sipproxy", "call.", s_on_call_event, self) != 0 ||
-        cc_bus_subscribe(daemon->bus, "acdd", "queue.", s_on_queue_event, self) != 0) {
+        cc_bus_subscribe(daemon->bus, "acdd", "queue.", s_on_queue_event, self) != 0 ||
+        cc_bus_subscribe(daemon->bus, "mediad", "media.play_done", s_on_media_event, self) != 0) {
         dl_live_destroy(&self);
         return NULL;
     }

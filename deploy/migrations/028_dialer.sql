@@ -35,6 +35,10 @@ CREATE TABLE campaigns (
     max_attempts    integer NOT NULL DEFAULT 5 CHECK (max_attempts BETWEEN 1 AND 100),
     -- predictive only: never more than this many lines per ready agent
     max_ratio       numeric(4, 2) NOT NULL DEFAULT 4.00 CHECK (max_ratio BETWEEN 1 AND 20),
+    -- played to an answered customer no agent took within 2 s, before the call ends; a
+    -- campaign's own recording should name the caller (ccctl prompt upload)
+    abandon_prompt  text NOT NULL DEFAULT 'dialer/abandoned'
+                    CHECK (abandon_prompt ~ '^[A-Za-z0-9_./-]{1,100}$' AND abandon_prompt !~ '[.][.]'),
     state           text NOT NULL DEFAULT 'paused'
                     CHECK (state IN ('running', 'paused', 'finished')),
     created_at      timestamptz NOT NULL DEFAULT now(),
