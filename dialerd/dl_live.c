@@ -18,6 +18,7 @@
 #define S_MAX_PICK 50          /* lines placed in one tick at most */
 #define S_NO_AGENT_MS 2000     /* an answered customer with no agent by then is abandoned */
 #define S_MESSAGE_MAX_MS 20000 /* the abandon message ends the call by then at the latest */
+#define S_EARLY 256            /* ends of calls not (yet) known, remembered */
 
 typedef struct {
     char name[64], queue[64], caller[24], zone[64], mode_name[16], abandon_prompt[104];
@@ -62,6 +63,14 @@ struct dl_live {
     cc_map_t *calls;     /* call id -> s_attempt_t (after call.originate replied) */
     cc_map_t *attempts;  /* attempt id -> s_attempt_t: every attempt alive, the owner */
     cc_bus_owner_t owner;
+    /* A busy line can end before call.originate's reply reaches us (the reply and the
+     * events travel on different sockets): the ends of unknown calls are kept a while, and
+     * an attempt whose reply names one of them ends at once. */
+    struct {
+        char call_id[64], outcome[16];
+        bool ended;
+    } early[S_EARLY];
+    unsigned early_next;
     int tick_timer;
     bool list_pending;
     long dialled, answered, abandoned;
@@ -346,13 +355,38 @@ static const char *s_result_outcome(const char *result)
     return "failed";
 }
 
+/* An event of a call we do not know (yet): remember its result and whether it ended. */
+static void s_early_event(dl_live_t *self, const cc_bus_event_t *ev)
+{
+    bool ended = !strcmp(ev->type, "call.ended");
+    const char *result = json_string_value(json_object_get(ev->body, "result"));
+    if (!ev->call_id || (!ended && !(result && !strcmp(ev->type, "call.connect_result"))))
+        return;
+    unsigned k = S_EARLY;
+    for (unsigned i = 0; i < S_EARLY && k == S_EARLY; i++)
+        if (!strcmp(self->early[i].call_id, ev->call_id))
+            k = i;
+    if (k == S_EARLY) {
+        k = self->early_next++ % S_EARLY;
+        memset(&self->early[k], 0, sizeof self->early[k]);
+        snprintf(self->early[k].call_id, sizeof self->early[k].call_id, "%s", ev->call_id);
+    }
+    if (ended)
+        self->early[k].ended = true;
+    else if (strcmp(result, "answered") != 0)
+        snprintf(self->early[k].outcome, sizeof self->early[k].outcome, "%s",
+                 s_result_outcome(result));
+}
+
 static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 {
     (void)bus;
     dl_live_t *self = arg;
     s_attempt_t *a = ev->call_id ? cc_map_get(self->calls, ev->call_id) : NULL;
-    if (!a)
+    if (!a) {
+        s_early_event(self, ev);
         return;
+    }
     if (!strcmp(ev->type, "call.answered")) {
         s_answered(self, a, ev);
     } else if (!strcmp(ev->type, "call.connect_result")) {
@@ -425,6 +459,17 @@ static void s_on_originate_reply(cc_bus_t *bus, int status, json_t *result, void
     a->connect_id = json_integer_value(json_object_get(result, "connect_id"));
     cc_map_insert(a->live->calls, a->call_id, a);
     dl_db_attempt_call(a->live->db, a->attempt_id, a->call_id);
+    dl_live_t *self = a->live;
+    for (unsigned i = 0; i < S_EARLY; i++) /* did it end before this reply came? */
+        if (!strcmp(self->early[i].call_id, call_id)) {
+            if (self->early[i].outcome[0])
+                snprintf(a->outcome, sizeof a->outcome, "%s", self->early[i].outcome);
+            bool ended = self->early[i].ended;
+            self->early[i].call_id[0] = '\0';
+            if (ended)
+                s_attempt_end(a);
+            return;
+        }
 }
 
 /* What the agent sees: the list's extra fields (as text), the lead's name as

@@ -181,9 +181,9 @@ SELECT d.campaign, d.day,
        count(*) FILTER (WHERE d.abandoned) AS abandoned,
        round(count(*) FILTER (WHERE d.abandoned)::numeric
              / nullif(count(*) FILTER (WHERE d.contact), 0), 4) AS abandon_rate,
-       coalesce(sum(d.talk_ms), 0) / 1000 AS talk_s,
-       coalesce(sum(d.agent_wait_ms), 0) / 1000 AS agent_wait_s,
-       coalesce(sum(d.wrap_ms), 0) / 1000 AS wrap_s,
+       (coalesce(sum(d.talk_ms), 0) / 1000)::bigint AS talk_s,
+       (coalesce(sum(d.agent_wait_ms), 0) / 1000)::bigint AS agent_wait_s,
+       (coalesce(sum(d.wrap_ms), 0) / 1000)::bigint AS wrap_s,
        round(avg(d.answer_to_agent_ms) FILTER (WHERE d.agent_at IS NOT NULL)) AS avg_answer_to_agent_ms,
        (SELECT count(*) FROM leads l WHERE l.campaign = d.campaign AND l.state = 'ready')
            AS leads_remaining
