@@ -59,6 +59,13 @@ static const struct {
      "  ELSE abandoned_at END WHERE id = $1::bigint",
      5},
     {"dl_lead_state", "UPDATE leads SET state = $2 WHERE id = $1::bigint", 2},
+    {"dl_campaigns",
+     "SELECT c.name, c.mode, c.state, c.queue, "
+     "(SELECT count(*) FROM leads l WHERE l.campaign = c.name AND l.state = 'ready') "
+     "FROM campaigns c ORDER BY c.name",
+     0},
+    {"dl_set_state",
+     "UPDATE campaigns SET state = $2, state_at = now() WHERE name = $1 RETURNING state", 2},
 };
 
 dl_db_t *dl_db_new(cc_pg_t *pg)
@@ -201,4 +208,15 @@ int dl_db_lead_state(dl_db_t *self, int64_t lead_id, const char *state)
     snprintf(id, sizeof id, "%" PRId64, lead_id);
     const char *p[] = {id, state};
     return s_run(self, "dl_lead_state", 2, p);
+}
+
+PGresult *dl_db_campaigns(dl_db_t *self)
+{
+    return cc_pg_exec(self->pg, "dl_campaigns", 0, NULL);
+}
+
+PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state)
+{
+    const char *p[] = {campaign, state};
+    return cc_pg_exec(self->pg, "dl_set_state", 2, p);
 }

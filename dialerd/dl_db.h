@@ -53,4 +53,10 @@ int dl_db_lead_after(dl_db_t *self, int64_t lead_id, const char *state, int64_t 
 /* A lead found on a do-not-call list or out of attempts before any dial. */
 int dl_db_lead_state(dl_db_t *self, int64_t lead_id, const char *state);
 
+/* Every campaign: name, mode, state, queue, ready leads. */
+PGresult *dl_db_campaigns(dl_db_t *self);
+/* Set a campaign's state: the row (state) or no row for an unknown campaign; NULL on
+ * failure. */
+PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state);
+
 #endif

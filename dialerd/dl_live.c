@@ -656,6 +656,18 @@ dl_live_t *dl_live_new(cc_daemon_t *daemon, dl_db_t *db, const dl_live_cfg_t *cf
     return self;
 }
 
+void dl_live_campaign_figures(dl_live_t *self, const char *name, json_t *obj)
+{
+    s_campaign_t *c = cc_map_get(self->campaigns, name);
+    if (!c || !c->pace)
+        return;
+    json_object_set_new(obj, "ringing", json_integer(c->ringing));
+    json_object_set_new(obj, "waiting", json_integer(c->waiting));
+    json_object_set_new(obj, "talking", json_integer(c->talking));
+    json_object_set_new(obj, "abandon_rate",
+                        json_real(dl_pace_abandon_rate(c->pace, s_now_ms(), NULL, NULL)));
+}
+
 void dl_live_status(dl_live_t *self, json_t *details)
 {
     json_object_set_new(details, "dialled", json_integer(self->dialled));

@@ -24,6 +24,9 @@ typedef struct {
 dl_live_t *dl_live_new(cc_daemon_t *daemon, dl_db_t *db, const dl_live_cfg_t *cfg);
 /* Read the running campaigns again (their rules; pacing state is kept by name). */
 void dl_live_reload(dl_live_t *self);
+/* The live figures of campaign `name` into obj (ringing, waiting, talking, abandon_rate);
+ * nothing for a campaign dialerd does not run. */
+void dl_live_campaign_figures(dl_live_t *self, const char *name, json_t *obj);
 /* Figures for `status`. */
 void dl_live_status(dl_live_t *self, json_t *details);
 void dl_live_destroy(dl_live_t **self_p);

@@ -7,6 +7,7 @@
 
 #include "cc_daemon.h"
 #include "cc_log.h"
+#include "dl_api.h"
 #include "dl_db.h"
 #include "dl_live.h"
 
@@ -20,6 +21,7 @@ typedef struct {
     cc_daemon_t *daemon;
     dl_db_t *db;
     dl_live_t *live;
+    dl_api_t *api;
     int reload_timer;
     dl_db_summary_t summary; /* campaigns by state, leads left: refreshed on the timer */
 } s_dialerd_t;
@@ -82,6 +84,9 @@ int main(int argc, char **argv)
     if (!app.live)
         s_fail(&app.daemon, "cannot subscribe to sipproxy's and acdd's events");
     dl_live_reload(app.live);
+    app.api = dl_api_new(app.daemon, app.db, app.live);
+    if (!app.api)
+        s_fail(&app.daemon, "cannot serve campaign.list and campaign.set_state");
     uint64_t reload_ms = (uint64_t)cc_config_int(app.daemon->cfg, "dialerd", "reload_s") * 1000;
     app.reload_timer =
         cc_loop_timer_add(app.daemon->loop, reload_ms, reload_ms, s_on_reload_timer, &app);
@@ -93,7 +98,8 @@ int main(int argc, char **argv)
     int rc = cc_daemon_run(app.daemon);
     cc_loop_timer_cancel(app.daemon->loop, app.reload_timer);
     dl_live_destroy(&app.live);
-    dl_db_destroy(&app.db);
     cc_daemon_destroy(&app.daemon);
+    dl_api_destroy(&app.api); /* after the bus, which calls into it */
+    dl_db_destroy(&app.db);
     return rc;
 }

@@ -197,6 +197,7 @@ COMMENT ON VIEW v_campaign_daily IS
 GRANT SELECT ON campaigns, campaign_retries, campaign_dispositions, dnc, dialer_tz_prefixes,
       queues TO cc_dialerd;
 GRANT SELECT, UPDATE ON leads TO cc_dialerd;
+GRANT UPDATE (state, state_at) ON campaigns TO cc_dialerd;  -- campaign.set_state
 GRANT INSERT ON dnc TO cc_dialerd;
 GRANT USAGE ON SEQUENCE dnc_id_seq TO cc_dialerd;
 GRANT SELECT, INSERT, UPDATE ON dialer_attempts TO cc_dialerd;

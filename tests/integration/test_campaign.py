@@ -205,3 +205,24 @@ def test_dnc_global_and_per_campaign(cc):
     assert cc.ccctl("campaign", "dnc", "del", "5550143", "--campaign", "dnccheck").returncode == 0
     r = cc.ccctl("campaign", "dnc", "del", "5550143", "--campaign", "dnccheck")
     assert r.returncode == 1 and "not on the dnccheck" in r.stderr
+
+
+def test_json_commands_list_and_set_state(cc):
+    _campaign(cc, "jsonapi")
+    reply = cc.bus_call("dialerd", "campaign.list")
+    listed = {c["name"]: c for c in reply["result"]["campaigns"]}
+    assert listed["jsonapi"]["state"] == "paused" and listed["jsonapi"]["queue"] == "sales"
+    assert listed["jsonapi"]["leads_ready"] == 0
+    reply = cc.bus_call("dialerd", "campaign.set_state", {"name": "jsonapi", "state": "running"})
+    assert reply["result"] == {"state": "running"}, reply
+    assert cc.psql("SELECT state FROM campaigns WHERE name = 'jsonapi'") == [("running",)]
+    listed = {c["name"]: c for c in
+              cc.bus_call("dialerd", "campaign.list")["result"]["campaigns"]}
+    assert listed["jsonapi"]["state"] == "running" and "ringing" in listed["jsonapi"], listed
+    reply = cc.bus_call("dialerd", "campaign.set_state", {"name": "jsonapi", "state": "paused"})
+    assert reply["result"] == {"state": "paused"}, reply
+    reply = cc.bus_call("dialerd", "campaign.set_state", {"name": "nosuch", "state": "paused"})
+    assert reply["error"]["code"] == "unknown_campaign", reply
+    reply = cc.bus_call("dialerd", "campaign.set_state", {"name": "jsonapi", "state": "on"})
+    assert reply["error"]["code"] == "bad_args", reply
+    assert cc.psql("SELECT state FROM campaigns WHERE name = 'jsonapi'") == [("paused",)]
