@@ -6,10 +6,10 @@
 #   make bench      run the benchmarks under tests/bench (prints figures, not pass/fail)
 #   make fuzz       build the libFuzzer targets (fuzz/) and run each FUZZ_SECONDS (60)
 
-# Build order: common, then the library folders (which use common), then the daemons and
+# Build order: common, then the library folders (which use common; dialer uses ivrflow), then the daemons and
 # ccctl (which link both).
-DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd
-LIBRARIES := ivrflow recfile
+DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd dialerd
+LIBRARIES := ivrflow recfile dialer
 DIRS      := common $(LIBRARIES) $(DAEMONS) ccctl
 SAN       ?=
 
@@ -22,6 +22,9 @@ common:
 
 $(LIBRARIES): common
 	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)
+
+# dialer/ reads calling hours with ivrflow's schedule parser (and its tests link it)
+dialer: ivrflow
 
 $(DAEMONS) ccctl: common $(LIBRARIES)
 	@$(MAKE) --no-print-directory -C $@ SAN=$(SAN)
@@ -41,7 +44,7 @@ test: deps
 
 # libFuzzer: the libraries holding parsers of outside input, instrumented (FUZZ=1, clang),
 # then the targets in fuzz/. make test runs each for a few seconds (tests/test_fuzz.py).
-FUZZ_LIBS    := common ivrflow recfile mediad sipproxy cdrd webd
+FUZZ_LIBS    := common ivrflow recfile dialer mediad sipproxy cdrd webd
 FUZZ_SECONDS ?= 60
 fuzz-build:
 	@for d in $(FUZZ_LIBS); do $(MAKE) --no-print-directory -C $$d FUZZ=1 || exit 1; done

@@ -111,6 +111,9 @@ int ccctl_user_pickup_group(ccctl_t *ctx, int argc, char **argv);
 /* ccctl_calls.c: `ccctl park list` (sipproxy's status) */
 int ccctl_park_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_park_usage(FILE *out);
+/* ccctl_campaign.c: outbound campaigns, their lead lists and do-not-call lists */
+int ccctl_campaign_main(ccctl_t *ctx, int argc, char **argv);
+void ccctl_campaign_usage(FILE *out);
 /* ccctl_ringgroup.c */
 int ccctl_ringgroup_main(ccctl_t *ctx, int argc, char **argv);
 void ccctl_ringgroup_usage(FILE *out);

@@ -18,13 +18,14 @@
 #define MAX_FDS 32
 
 static const char *const s_daemons[] = {"sipproxy",  "mediad", "acdd", "ivrd",
-                                        "recorderd", "cdrd",   "webd"};
+                                        "recorderd", "cdrd",   "webd", "dialerd"};
 #define N_DAEMONS (sizeof s_daemons / sizeof s_daemons[0])
 
 void ccctl_status_usage(FILE *out)
 {
     fputs("usage: ccctl status [--json]\n"
-          "  Asks each daemon (sipproxy mediad acdd ivrd recorderd cdrd webd) for its status\n"
+          "  Asks each daemon (sipproxy mediad acdd ivrd recorderd cdrd webd dialerd) for its "
+          "status\n"
           "  over the bus in [common] run_dir. Exit 0 only if all answered and are ready.\n",
           out);
 }

@@ -30,6 +30,8 @@ static const struct {
     {"queue", ccctl_queue_main, ccctl_queue_usage, "ACD queues: add, del, list"},
     {"agent", ccctl_agent_main, ccctl_agent_usage,
      "ACD agents: add, del, login, logout, ready, pause, list"},
+    {"campaign", ccctl_campaign_main, ccctl_campaign_usage,
+     "outbound campaigns: add, list, start, pause, stats, import, dnc"},
     {"call", ccctl_call_main, ccctl_call_usage, "live calls: hangup"},
     {"park", ccctl_park_main, ccctl_park_usage, "parked calls: list"},
     {"conf", ccctl_conf_main, ccctl_conf_usage,

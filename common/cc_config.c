@@ -28,6 +28,7 @@ static const cc_cfg_key_t s_keys[] = {
 #include "config/recorderd.def"
 #include "config/cdrd.def"
 #include "config/webd.def"
+#include "config/dialerd.def"
 #include "config/ccctl.def"
 };
 #undef CC_CFG
@@ -36,8 +37,8 @@ static const cc_cfg_key_t s_keys[] = {
 
 /* Sections exist even without keys yet ([mediad]), so a file may carry them. */
 static const char *s_sections[] = {
-    "common",    "sipproxy",  "mediad", "acdd", "ivrd",
-    "voicemail", "recorderd", "cdrd",   "webd", "ccctl",
+    "common",    "sipproxy", "mediad", "acdd",    "ivrd",  "voicemail",
+    "recorderd", "cdrd",     "webd",   "dialerd", "ccctl",
 };
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
 

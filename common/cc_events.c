@@ -44,6 +44,7 @@ static const s_row_t s_rows[] = {
 #include "events/web.def"
 #include "events/conf.def"
 #include "events/vm.def"
+#include "events/dialer.def"
     /* ---- end of catalogue ------------------------------------------------------------ */
 };
 

@@ -23,7 +23,7 @@ PREFIX=${PREFIX:-/usr/local}
 SHARE=/usr/share/callcenter
 ETC=/etc/callcenter
 UNITDIR=/etc/systemd/system
-DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd webd)
+DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd webd dialerd)
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 

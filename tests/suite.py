@@ -43,10 +43,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(os.environ.get("CC_BIN_DIR") or REPO / "build" / "san" / "bin").resolve()
 PG_SH = REPO / "deploy" / "local" / "pg.sh"
-DAEMONS = ["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd"]
+DAEMONS = ["sipproxy", "mediad", "acdd", "ivrd", "recorderd", "cdrd", "webd", "dialerd"]
 # daemons that connect to Postgres (have a [section] pg_password)
-PG_DAEMONS = ["sipproxy", "acdd", "ivrd", "recorderd", "cdrd", "webd"]
-ROLES = ["cc_admin", "cc_sipproxy", "cc_acdd", "cc_ivrd", "cc_recorderd", "cc_cdrd", "cc_webd",
+PG_DAEMONS = ["sipproxy", "acdd", "ivrd", "recorderd", "cdrd", "webd", "dialerd"]
+ROLES = ["cc_admin", "cc_sipproxy", "cc_acdd", "cc_ivrd", "cc_recorderd", "cc_cdrd", "cc_webd", "cc_dialerd",
          "cc_bi"]
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "ERROR: UndefinedBehaviorSanitizer")

@@ -23,9 +23,9 @@
 # Postgres refuses to run as root: as root the server runs as the postgres user.
 set -euo pipefail
 
-ROLES=(cc_admin cc_sipproxy cc_acdd cc_ivrd cc_recorderd cc_cdrd cc_webd cc_bi)
+ROLES=(cc_admin cc_sipproxy cc_acdd cc_ivrd cc_recorderd cc_cdrd cc_webd cc_dialerd cc_bi)
 # config sections with their own Postgres role ([section] pg_password)
-SECTIONS=(sipproxy acdd ivrd recorderd cdrd webd ccctl)
+SECTIONS=(sipproxy acdd ivrd recorderd cdrd webd dialerd ccctl)
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 die() { echo "pg.sh: $*" >&2; exit 1; }

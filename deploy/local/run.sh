@@ -20,7 +20,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG=$REPO/deploy/local/pg.sh
 BIN=${CC_BIN_DIR:-$REPO/bin}
-DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd webd)
+DAEMONS=(sipproxy mediad acdd ivrd recorderd cdrd webd dialerd)
 READY_TIMEOUT=${CC_READY_TIMEOUT:-20}
 
 mkdir -p "${CC_VAR_DIR:-$REPO/var}"

@@ -9,7 +9,7 @@
 --   psql -X -v ON_ERROR_STOP=1 -d postgres \
 --        -v admin_password=... -v sipproxy_password=... -v acdd_password=... \
 --        -v ivrd_password=... -v recorderd_password=... -v cdrd_password=... \
---        -v webd_password=... -v bi_password=... [-v db_name=callcenter] \
+--        -v webd_password=... -v dialerd_password=... -v bi_password=... [-v db_name=callcenter] \
 --        -f deploy/sql/roles.sql
 --
 -- A password variable that is not given leaves that role's password as it is (a new role
@@ -47,6 +47,9 @@ SET cc_roles.cdrd_password = :'cdrd_password';
 \if :{?webd_password}
 SET cc_roles.webd_password = :'webd_password';
 \endif
+\if :{?dialerd_password}
+SET cc_roles.dialerd_password = :'dialerd_password';
+\endif
 \if :{?bi_password}
 SET cc_roles.bi_password = :'bi_password';
 \endif
@@ -64,6 +67,7 @@ BEGIN
             ('cc_recorderd', 'recorderd'),  -- recordings (later migrations)
             ('cc_cdrd',      'cdrd'),       -- writes CDRs and its bus cursors
             ('cc_webd',      'webd'),       -- web gateway: its users, sessions, audit; ACD views
+            ('cc_dialerd',   'dialerd'),    -- campaigns and leads; writes attempts
             ('cc_bi',        'bi')          -- read-only: the documented v_* views
         ) AS t (role, var)
     LOOP
@@ -93,6 +97,7 @@ RESET cc_roles.ivrd_password;
 RESET cc_roles.recorderd_password;
 RESET cc_roles.cdrd_password;
 RESET cc_roles.webd_password;
+RESET cc_roles.dialerd_password;
 RESET cc_roles.bi_password;
 
 -- CREATE DATABASE cannot run inside a DO block (nor any transaction), hence \gexec.

@@ -24,8 +24,10 @@ declare -A BENCH=(
     [desk]="$PY tests/bench/desk_bench.py"
     [cdr_ingest]="$PY tests/bench/cdr_ingest.py"
     [kpi_history]="$PY tests/bench/kpi_history.py"
+    [dialer_sim]="$PY tests/bench/dialer_sim.py"
+    [dialer_live]="$PY tests/bench/dialer_live.py"
 )
-ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip tls rtp_sip rec webd desk recovery cdr_ingest kpi_history)
+ORDER=(acd acd_e2e mediad srtp ivr_media ivr_calls sip tls rtp_sip rec webd desk recovery cdr_ingest kpi_history dialer_sim dialer_live)
 
 deploy/install-deps.sh --bench
 wanted=("$@")

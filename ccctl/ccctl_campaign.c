@@ -1,0 +1,691 @@
+/* ccctl_campaign.c - `ccctl campaign ...`: outbound campaigns (tables campaigns,
+ * campaign_retries, campaign_dispositions), their lead lists (`import`, judged whole by
+ * dialer/dl_lead.c, the same code dialerd links) and the do-not-call lists (`dnc`).
+ * dialerd picks up a started or paused campaign within [dialerd] reload_s. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ccctl.h"
+#include "ccctl_acd.h"
+#include "ccctl_out.h"
+#include "dl_lead.h"
+#include "ivr_schedule.h"
+#include "ivr_tz.h"
+
+#define N_OPTS(a) (sizeof(a) / sizeof((a)[0]))
+#define S_LIST_MAX (64L * 1024 * 1024) /* a lead list read whole: 64 MB is ~1M leads */
+
+void ccctl_campaign_usage(FILE *out)
+{
+    fputs("usage: ccctl campaign add NAME --queue Q --caller-id NUMBER\n"
+          "           [--mode preview|progressive|predictive] [--trunk T]\n"
+          "           [--hours \"DAYS HH:MM-HH:MM\"]... [--time-zone ZONE] [--tz-rule "
+          "lead|campaign]\n"
+          "           [--abandon-cap PCT] [--ring S] [--max-attempts N] [--max-ratio R]\n"
+          "           [--retry OUTCOME:GAP_S:MAX]... [--disposition CODE:LABEL[:dnc]]...\n"
+          "           [--abandon-prompt PROMPT]\n"
+          "       ccctl campaign list [--json]\n"
+          "       ccctl campaign start|pause|finish NAME\n"
+          "       ccctl campaign stats NAME [--json]\n"
+          "       ccctl campaign import NAME FILE.csv\n"
+          "       ccctl campaign dnc add NUMBER [--campaign NAME] [--reason TEXT]\n"
+          "       ccctl campaign dnc del NUMBER [--campaign NAME]\n"
+          "       ccctl campaign dnc list [--campaign NAME] [--json]\n"
+          "  The campaign's agents are those of queue Q. Calls follow the dialplan route\n"
+          "  of each number (e.g. `ccctl route add 9. trunk:T`); --trunk is recorded only.\n"
+          "  --hours (repeatable; default \"mon-sat 09:00-20:00\") are read in each\n"
+          "  lead's own time zone: the list's time_zone column, else the campaign's\n"
+          "  --time-zone (default UTC); with --tz-rule campaign always the campaign's.\n"
+          "  --abandon-cap is the most answered\n"
+          "  calls, in percent, that may find no agent within 2 s (default 3). --ring is\n"
+          "  how long each number rings (15-120 s, default 20).\n"
+          "  --retry busy|no_answer|machine|abandoned|failed:GAP_S:MAX: wait at least GAP_S\n"
+          "  seconds before the next attempt, at most MAX attempts after that outcome\n"
+          "  (defaults: busy:600:5 no_answer:3600:5 machine:7200:3 abandoned:259200:3\n"
+          "  failed:1800:3). An abandoned number waits 72 h whatever the gap.\n"
+          "  --abandon-prompt: what a customer no agent took within 2 s hears before the\n"
+          "  call ends (default dialer/abandoned); record one naming your company and\n"
+          "  load it with `ccctl prompt upload`.\n"
+          "  import: a CSV file (RFC 4180) whose first row names the columns: number, and\n"
+          "  optionally name and time_zone; other columns are extra fields shown to the\n"
+          "  agent. All or nothing: any bad row refuses the whole list (exit 2) and every\n"
+          "  bad line is named with its reason. The same number twice, in the file or\n"
+          "  already in the campaign, is a bad row.\n"
+          "  dnc: without --campaign, the global list (no campaign dials those numbers).\n",
+          out);
+}
+
+/* ---- add ------------------------------------------------------------------------------------- */
+
+static const ccctl_acd_opt_t s_add_opts[] = {
+    {"--queue", true, false},      {"--caller-id", true, false},
+    {"--mode", true, false},       {"--trunk", true, false},
+    {"--hours", true, true},       {"--time-zone", true, false},
+    {"--tz-rule", true, false},    {"--abandon-cap", true, false},
+    {"--ring", true, false},       {"--max-attempts", true, false},
+    {"--max-ratio", true, false},  {"--retry", true, true},
+    {"--disposition", true, true}, {"--abandon-prompt", true, false},
+};
+
+static const char *const s_outcomes[] = {"busy", "no_answer", "machine", "abandoned", "failed"};
+static const char *const s_default_retries[] = {"busy:600:5", "no_answer:3600:5", "machine:7200:3",
+                                                "abandoned:259200:3", "failed:1800:3"};
+
+typedef struct {
+    char outcome[16];
+    char gap[16], max[16];
+} s_retry_t;
+
+static int s_parse_retry(const char *text, s_retry_t *r)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *gap = strchr(buf, ':');
+    char *max = gap ? strchr(gap + 1, ':') : NULL;
+    long g, m;
+    if (!gap || !max)
+        return -1;
+    *gap++ = '\0';
+    *max++ = '\0';
+    bool known = false;
+    for (size_t i = 0; i < N_OPTS(s_outcomes); i++)
+        known |= !strcmp(buf, s_outcomes[i]);
+    if (!known || ccctl_parse_long(gap, 0, 30L * 86400, &g) != 0 ||
+        ccctl_parse_long(max, 1, 100, &m) != 0)
+        return -1;
+    snprintf(r->outcome, sizeof r->outcome, "%.15s", buf);
+    snprintf(r->gap, sizeof r->gap, "%ld", g);
+    snprintf(r->max, sizeof r->max, "%ld", m);
+    return 0;
+}
+
+static int s_check_number_opt(const char *opt, const char *v, long min, long max, char *buf,
+                              size_t len, const char *def)
+{
+    long n;
+    if (!v) {
+        snprintf(buf, len, "%s", def);
+        return 0;
+    }
+    if (ccctl_parse_long(v, min, max, &n) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad %s '%s': a whole number %ld-%ld", opt, v, min,
+                          max);
+    snprintf(buf, len, "%ld", n);
+    return 0;
+}
+
+static int s_check_decimal(const char *opt, const char *v, double min, double max, char *buf,
+                           size_t len, const char *def)
+{
+    if (!v) {
+        snprintf(buf, len, "%s", def);
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || !end || *end || end == v || !(d >= min && d <= max))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad %s '%s': a number %g-%g", opt, v, min, max);
+    snprintf(buf, len, "%.2f", d);
+    return 0;
+}
+
+/* The --hours rules as a Postgres text[] literal, each checked by the IVR schedule parser
+ * that reads them in dialerd. Quotes and backslashes cannot appear in a valid rule. */
+static int s_hours(const ccctl_acd_args_t *a, char *lit, size_t len)
+{
+    int n = ccctl_acd_count(a, "--hours");
+    const char *def = "mon-sat 09:00-20:00";
+    ivr_schedule_t *s = ivr_schedule_new("UTC");
+    size_t used = (size_t)snprintf(lit, len, "{");
+    int rc = s ? 0 : ccctl_fail(CCCTL_EXIT_REFUSED, "out of memory");
+    for (int i = 0; rc == 0 && i < (n ? n : 1); i++) {
+        const char *rule = n ? ccctl_acd_value(a, "--hours", i) : def;
+        char err[160];
+        if (ivr_schedule_add_hours(s, rule, err, sizeof err) != 0 || strpbrk(rule, "\"\\{},"))
+            rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad --hours '%s': %s", rule,
+                            strpbrk(rule, "\"\\{},") ? "one rule per --hours" : err);
+        else if (used < len)
+            used += (size_t)snprintf(lit + used, len - used, "%s\"%s\"", i ? "," : "", rule);
+    }
+    if (rc == 0 && used + 2 > len)
+        rc = ccctl_fail(CCCTL_EXIT_USAGE, "--hours: too many or too long rules");
+    if (rc == 0)
+        snprintf(lit + used, len - used, "}");
+    ivr_schedule_destroy(&s);
+    return rc;
+}
+
+static int s_add(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_acd_args_t a;
+    int rc = ccctl_acd_parse(&a, argc, argv, s_add_opts, N_OPTS(s_add_opts), 1, "NAME",
+                             ccctl_campaign_usage);
+    if (rc)
+        return rc;
+    const char *name = a.pos[0], *queue = ccctl_acd_arg(&a, "--queue");
+    const char *caller = ccctl_acd_arg(&a, "--caller-id"), *mode = ccctl_acd_arg(&a, "--mode");
+    const char *trunk = ccctl_acd_arg(&a, "--trunk"), *zone = ccctl_acd_arg(&a, "--time-zone");
+    const char *tz_rule = ccctl_acd_arg(&a, "--tz-rule");
+    char err[160], number[DL_NUMBER_MAX];
+    if (!ccctl_acd_name_ok(name))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad campaign name '%s': 1-63 letters, digits, _ . -",
+                          name);
+    if (!queue || !caller)
+        return ccctl_usage_fail(ccctl_campaign_usage, "campaign add: --queue and --caller-id are "
+                                                      "required");
+    if (dl_number_normalise(caller, number, sizeof number, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --caller-id: %s", err);
+    mode = mode ? mode : "progressive";
+    if (strcmp(mode, "preview") && strcmp(mode, "progressive") && strcmp(mode, "predictive"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --mode '%s': preview, progressive or predictive",
+                          mode);
+    zone = zone ? zone : "UTC";
+    if (!ivr_tz_exists(zone))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --time-zone '%s': not a tz database name", zone);
+    tz_rule = tz_rule ? tz_rule : "lead";
+    if (strcmp(tz_rule, "lead") && strcmp(tz_rule, "campaign"))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --tz-rule '%s': lead or campaign", tz_rule);
+    char hours[1024], cap[16], ring[16], maxatt[16], ratio[16];
+    rc = s_hours(&a, hours, sizeof hours);
+    rc = rc ? rc
+            : s_check_decimal("--abandon-cap", ccctl_acd_arg(&a, "--abandon-cap"), 0.01, 100, cap,
+                              sizeof cap, "3");
+    rc = rc ? rc
+            : s_check_number_opt("--ring", ccctl_acd_arg(&a, "--ring"), 15, 120, ring, sizeof ring,
+                                 "20");
+    rc = rc ? rc
+            : s_check_number_opt("--max-attempts", ccctl_acd_arg(&a, "--max-attempts"), 1, 100,
+                                 maxatt, sizeof maxatt, "5");
+    rc = rc ? rc
+            : s_check_decimal("--max-ratio", ccctl_acd_arg(&a, "--max-ratio"), 1, 20, ratio,
+                              sizeof ratio, "4");
+    if (rc)
+        return rc;
+    /* retries: the defaults, each replaced by a --retry for the same outcome */
+    s_retry_t retries[5];
+    for (size_t i = 0; i < 5; i++)
+        s_parse_retry(s_default_retries[i], &retries[i]);
+    for (int i = 0; i < ccctl_acd_count(&a, "--retry"); i++) {
+        s_retry_t r;
+        const char *v = ccctl_acd_value(&a, "--retry", i);
+        if (s_parse_retry(v, &r) != 0)
+            return ccctl_fail(CCCTL_EXIT_USAGE,
+                              "bad --retry '%s': OUTCOME:GAP_S:MAX, OUTCOME one of busy, "
+                              "no_answer, machine, abandoned, failed; GAP_S 0-2592000; MAX 1-100",
+                              v);
+        for (size_t k = 0; k < 5; k++)
+            if (!strcmp(retries[k].outcome, r.outcome))
+                retries[k] = r;
+    }
+    const char *ap = ccctl_acd_arg(&a, "--abandon-prompt");
+    if (ap && (!*ap || strlen(ap) > 100 || strstr(ap, "..") ||
+               strspn(ap, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-") !=
+                   strlen(ap)))
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad --abandon-prompt '%s': a prompt name (letters, digits, _ . / -)",
+                          ap);
+    for (int i = 0; i < ccctl_acd_count(&a, "--disposition"); i++) {
+        const char *v = ccctl_acd_value(&a, "--disposition", i);
+        const char *colon = strchr(v, ':');
+        char code[64];
+        snprintf(code, sizeof code, "%.*s", colon ? (int)(colon - v) : 0, v);
+        if (!colon || !ccctl_acd_name_ok(code) || strlen(code) > 31 || !colon[1])
+            return ccctl_fail(CCCTL_EXIT_USAGE, "bad --disposition '%s': CODE:LABEL[:dnc]", v);
+    }
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    if (cc_pg_begin(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "starting a transaction");
+    const char *prompt = ccctl_acd_arg(&a, "--abandon-prompt");
+    prompt = prompt ? prompt : "dialer/abandoned";
+    const char *p[] = {name,    mode, queue, number, trunk, hours, zone,
+                       tz_rule, cap,  ring,  maxatt, ratio, prompt};
+    char what[128];
+    snprintf(what, sizeof what, "campaign '%s'", name);
+    rc = ccctl_exec(ctx, what,
+                    "INSERT INTO campaigns (name, mode, queue, caller_id, trunk, hours, "
+                    "time_zone, tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, "
+                    "abandon_prompt) "
+                    "SELECT $1, $2, $3, $4, $5, $6::text[], $7, $8, $9::numeric, $10::integer, "
+                    "$11::integer, $12::numeric, $13",
+                    13, p, NULL);
+    if (rc && strstr(cc_pg_error(ctx->pg), "queue"))
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s' (ccctl queue list)", queue);
+    else if (rc && trunk && strstr(cc_pg_error(ctx->pg), "trunk"))
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no trunk '%s' (ccctl trunk list)", trunk);
+    for (size_t i = 0; rc == 0 && i < 5; i++) {
+        const char *pr[] = {name, retries[i].outcome, retries[i].gap, retries[i].max};
+        rc = ccctl_exec(ctx, "adding a retry rule",
+                        "INSERT INTO campaign_retries (campaign, outcome, min_gap_s, "
+                        "max_attempts) VALUES ($1, $2, $3::integer, $4::integer)",
+                        4, pr, NULL);
+    }
+    for (int i = 0; rc == 0 && i < ccctl_acd_count(&a, "--disposition"); i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", ccctl_acd_value(&a, "--disposition", i));
+        char *label = strchr(buf, ':');
+        *label++ = '\0';
+        char *tail = strrchr(label, ':');
+        bool dnc = tail && !strcmp(tail, ":dnc");
+        if (dnc)
+            *tail = '\0';
+        const char *pd[] = {name, buf, label, dnc ? "true" : "false"};
+        rc = ccctl_exec(ctx, "adding a disposition",
+                        "INSERT INTO campaign_dispositions (campaign, code, label, adds_dnc) "
+                        "VALUES ($1, $2, $3, $4::boolean)",
+                        4, pd, NULL);
+    }
+    if (rc) {
+        cc_pg_rollback(ctx->pg);
+        return rc;
+    }
+    if (cc_pg_commit(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "committing");
+    printf("campaign %s added (%s, queue %s, paused: `ccctl campaign import %s FILE.csv`, "
+           "then `ccctl campaign start %s`)\n",
+           name, mode, queue, name, name);
+    return CCCTL_EXIT_OK;
+}
+
+/* ---- list / start / pause / finish ------------------------------------------------------- */
+
+static int s_list(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--json", false}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 0, 0, "", ccctl_campaign_usage);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "listing campaigns",
+                    "SELECT c.name, c.mode, c.state, c.queue, c.caller_id, "
+                    "coalesce(c.trunk, ''), array_to_string(c.hours, '; '), c.time_zone, "
+                    "c.abandon_cap_pct::float8, "
+                    "(SELECT count(*) FROM leads l WHERE l.campaign = c.name), "
+                    "(SELECT count(*) FROM leads l WHERE l.campaign = c.name "
+                    "   AND l.state = 'ready') "
+                    "FROM campaigns c ORDER BY c.name",
+                    0, NULL, &res);
+    if (rc)
+        return rc;
+    if (ccctl_flag(&args, "--json")) {
+        ccctl_json_print(cc_pg_rows_json(res), stdout);
+    } else {
+        static const char *const headers[] = {"NAME",  "MODE", "STATE", "QUEUE", "CALLER", "TRUNK",
+                                              "HOURS", "ZONE", "CAP%",  "LEADS", "READY",  NULL};
+        ccctl_table_t *t = ccctl_table_new(headers);
+        for (int r = 0; t && r < PQntuples(res); r++) {
+            const char *cells[11];
+            for (int c = 0; c < 11; c++)
+                cells[c] = PQgetvalue(res, r, c);
+            ccctl_table_add(t, cells);
+        }
+        if (t)
+            ccctl_table_print(t, stdout);
+        ccctl_table_destroy(&t);
+    }
+    PQclear(res);
+    return CCCTL_EXIT_OK;
+}
+
+static int s_set_state(ccctl_t *ctx, int argc, char **argv, const char *state)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 1, 1, "NAME", ccctl_campaign_usage);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {args.pos[0], state};
+    PGresult *res = NULL;
+    rc =
+        ccctl_exec(ctx, "changing the campaign's state",
+                   "UPDATE campaigns SET state = $2, state_at = now() WHERE name = $1 "
+                   "RETURNING (SELECT count(*) FROM leads WHERE campaign = $1 AND state = 'ready')",
+                   2, p, &res);
+    if (rc)
+        return rc;
+    if (PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no campaign '%s' (ccctl campaign list)", args.pos[0]);
+    else
+        printf("campaign %s %s (%s leads ready)\n", args.pos[0], state, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc;
+}
+
+static int s_start(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_set_state(ctx, argc, argv, "running");
+}
+
+static int s_pause(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_set_state(ctx, argc, argv, "paused");
+}
+
+static int s_finish(ccctl_t *ctx, int argc, char **argv)
+{
+    return s_set_state(ctx, argc, argv, "finished");
+}
+
+/* ---- stats ------------------------------------------------------------------------------------ */
+
+static int s_stats(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--json", false}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 1, 1, "NAME", ccctl_campaign_usage);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {args.pos[0]};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "reading the campaign",
+                    "SELECT c.state, c.mode, c.abandon_cap_pct::float8, "
+                    "count(l.id) FILTER (WHERE l.state = 'ready'), "
+                    "count(l.id) FILTER (WHERE l.state = 'dialling'), "
+                    "count(l.id) FILTER (WHERE l.state = 'done'), "
+                    "count(l.id) FILTER (WHERE l.state = 'exhausted'), "
+                    "count(l.id) FILTER (WHERE l.state = 'dnc') "
+                    "FROM campaigns c LEFT JOIN leads l ON l.campaign = c.name "
+                    "WHERE c.name = $1 GROUP BY c.name",
+                    1, p, &res);
+    if (rc)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no campaign '%s' (ccctl campaign list)",
+                          args.pos[0]);
+    }
+    PGresult *days = NULL;
+    rc = ccctl_exec(ctx, "reading v_campaign_daily",
+                    "SELECT day::text, attempts, contacts, coalesce(contact_rate, 0)::float8, "
+                    "abandoned, coalesce(abandon_rate, 0)::float8, talk_s, agent_wait_s, wrap_s "
+                    "FROM v_campaign_daily WHERE campaign = $1 ORDER BY day DESC LIMIT 14",
+                    1, p, &days);
+    if (rc) {
+        PQclear(res);
+        return rc;
+    }
+    if (ccctl_flag(&args, "--json")) {
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:f, s:{s:i, s:i, s:i, s:i, s:i}, s:o}", "campaign",
+                      args.pos[0], "state", PQgetvalue(res, 0, 0), "mode", PQgetvalue(res, 0, 1),
+                      "abandon_cap_pct", atof(PQgetvalue(res, 0, 2)), "leads", "ready",
+                      atoi(PQgetvalue(res, 0, 3)), "dialling", atoi(PQgetvalue(res, 0, 4)), "done",
+                      atoi(PQgetvalue(res, 0, 5)), "exhausted", atoi(PQgetvalue(res, 0, 6)), "dnc",
+                      atoi(PQgetvalue(res, 0, 7)), "days", cc_pg_rows_json(days));
+        ccctl_json_print(o, stdout);
+    } else {
+        printf("campaign %s: %s, %s, abandon cap %s%%\n"
+               "leads: %s ready, %s dialling, %s done, %s exhausted, %s do-not-call\n",
+               args.pos[0], PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+               PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+               PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7));
+        static const char *const headers[] = {"DAY",       "ATTEMPTS", "CONTACTS", "CONTACT%",
+                                              "ABANDONED", "ABANDON%", "TALK_S",   "WAIT_S",
+                                              "WRAP_S",    NULL};
+        ccctl_table_t *t = ccctl_table_new(headers);
+        for (int r = 0; t && r < PQntuples(days); r++) {
+            char cr[16], ar[16];
+            snprintf(cr, sizeof cr, "%.1f", 100 * atof(PQgetvalue(days, r, 3)));
+            snprintf(ar, sizeof ar, "%.2f", 100 * atof(PQgetvalue(days, r, 5)));
+            const char *cells[] = {PQgetvalue(days, r, 0), PQgetvalue(days, r, 1),
+                                   PQgetvalue(days, r, 2), cr,
+                                   PQgetvalue(days, r, 4), ar,
+                                   PQgetvalue(days, r, 6), PQgetvalue(days, r, 7),
+                                   PQgetvalue(days, r, 8)};
+            ccctl_table_add(t, cells);
+        }
+        if (t)
+            ccctl_table_print(t, stdout);
+        ccctl_table_destroy(&t);
+    }
+    PQclear(days);
+    PQclear(res);
+    return CCCTL_EXIT_OK;
+}
+
+/* ---- import ----------------------------------------------------------------------------------- */
+
+static char *s_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ccctl_fail(CCCTL_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *buf = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > S_LIST_MAX) {
+        ccctl_fail(CCCTL_EXIT_USAGE, "%s: not a regular file of at most 64 MB", path);
+    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
+        ccctl_fail(CCCTL_EXIT_REFUSED, "out of memory");
+    } else if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        ccctl_fail(CCCTL_EXIT_USAGE, "cannot read %s", path);
+        free(buf);
+        buf = NULL;
+    } else {
+        buf[st.st_size] = '\0';
+        *len = (size_t)st.st_size;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* The rows as one JSON array for jsonb_to_recordset: one parameter, whatever the size. */
+static char *s_rows_json(const dl_import_t *im)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < im->nrows; i++) {
+        const dl_lead_row_t *r = &im->rows[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s?, s:O, s:i}", "number", r->number,
+                                             "name", r->name, "time_zone", r->zone, "fields",
+                                             r->fields, "line", r->line));
+    }
+    char *text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    json_decref(arr);
+    return text;
+}
+
+static int s_import_rows(ccctl_t *ctx, const char *campaign, const char *path, const char *rows)
+{
+    const char *p[] = {campaign, rows};
+    PGresult *res = NULL;
+    int rc = ccctl_exec(ctx, "checking the campaign",
+                        "SELECT state FROM campaigns WHERE name = $1 FOR UPDATE", 1, p, &res);
+    if (rc)
+        return rc;
+    bool found = PQntuples(res) == 1;
+    PQclear(res);
+    if (!found)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no campaign '%s' (ccctl campaign list)", campaign);
+    rc = ccctl_exec(ctx, "checking numbers already in the campaign",
+                    "SELECT r.line, r.number FROM jsonb_to_recordset($2::jsonb) "
+                    "AS r(number text, line integer) "
+                    "JOIN leads l ON l.campaign = $1 AND l.number = r.number ORDER BY r.line",
+                    2, p, &res);
+    if (rc)
+        return rc;
+    int dup = PQntuples(res);
+    for (int i = 0; i < dup; i++)
+        fprintf(stderr, "%s:%s: duplicate: number %s is already in campaign %s\n", path,
+                PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), campaign);
+    PQclear(res);
+    if (dup)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "%s refused whole: %d bad line%s, nothing imported",
+                          path, dup, dup == 1 ? "" : "s");
+    return ccctl_exec(ctx, "importing the leads",
+                      "INSERT INTO leads (campaign, number, name, time_zone, fields, list_line) "
+                      "SELECT $1, r.number, r.name, r.time_zone, r.fields, r.line "
+                      "FROM jsonb_to_recordset($2::jsonb) AS r(number text, name text, "
+                      "time_zone text, fields jsonb, line integer) ORDER BY r.line",
+                      2, p, NULL);
+}
+
+static int s_import(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, NULL, 0, 2, 2, "NAME FILE.csv", ccctl_campaign_usage);
+    if (rc)
+        return rc;
+    const char *campaign = args.pos[0], *path = args.pos[1];
+    size_t len = 0;
+    char *buf = s_read_file(path, &len);
+    if (!buf)
+        return CCCTL_EXIT_USAGE;
+    dl_import_t *im = dl_import_judge(buf, len, ivr_tz_exists);
+    free(buf);
+    if (!im)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "out of memory");
+    if (im->nerrors > 0) {
+        for (size_t i = 0; i < im->nerrors; i++)
+            fprintf(stderr, "%s:%d: %s\n", path, im->errors[i].line, im->errors[i].reason);
+        rc = ccctl_fail(CCCTL_EXIT_USAGE, "%s refused whole: %zu bad line%s, nothing imported",
+                        path, im->nerrors, im->nerrors == 1 ? "" : "s");
+        dl_import_destroy(&im);
+        return rc;
+    }
+    char *rows = s_rows_json(im);
+    size_t n = im->nrows;
+    dl_import_destroy(&im);
+    if (!rows)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "out of memory");
+    if (!ccctl_db(ctx, true, &rc)) {
+        free(rows);
+        return rc;
+    }
+    if (cc_pg_begin(ctx->pg) != 0) {
+        free(rows);
+        return ccctl_db_fail(ctx, "starting a transaction");
+    }
+    rc = s_import_rows(ctx, campaign, path, rows);
+    free(rows);
+    if (rc) {
+        cc_pg_rollback(ctx->pg);
+        return rc;
+    }
+    if (cc_pg_commit(ctx->pg) != 0)
+        return ccctl_db_fail(ctx, "committing");
+    printf("%zu leads imported into campaign %s\n", n, campaign);
+    return CCCTL_EXIT_OK;
+}
+
+/* ---- dnc -------------------------------------------------------------------------------------- */
+
+static const ccctl_opt_t s_dnc_opts[] = {
+    {"--campaign", true}, {"--reason", true}, {"--json", false}};
+
+static int s_dnc_args(ccctl_args_t *args, int argc, char **argv, int npos, char *number, size_t len)
+{
+    int rc = ccctl_parse(args, argc, argv, s_dnc_opts, N_OPTS(s_dnc_opts), npos, npos, "NUMBER",
+                         ccctl_campaign_usage);
+    if (rc || npos == 0)
+        return rc;
+    char err[160];
+    if (dl_number_normalise(args->pos[0], number, len, err, sizeof err) != 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "%s", err);
+    return 0;
+}
+
+static int s_dnc_add(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    char number[DL_NUMBER_MAX];
+    int rc = s_dnc_args(&args, argc, argv, 1, number, sizeof number);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *campaign = ccctl_arg(&args, "--campaign"), *reason = ccctl_arg(&args, "--reason");
+    const char *p[] = {campaign, number, reason ? reason : ""};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "adding to the do-not-call list",
+                    "INSERT INTO dnc (campaign, number, reason, added_by) "
+                    "VALUES ($1, $2, $3, 'ccctl') ON CONFLICT DO NOTHING RETURNING id",
+                    3, p, &res);
+    if (rc && campaign && strstr(cc_pg_error(ctx->pg), "campaign"))
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "no campaign '%s' (ccctl campaign list)", campaign);
+    if (rc)
+        return rc;
+    printf("%s %s the %s do-not-call list\n", number,
+           PQntuples(res) ? "added to" : "was already on", campaign ? campaign : "global");
+    PQclear(res);
+    return CCCTL_EXIT_OK;
+}
+
+static int s_dnc_del(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    char number[DL_NUMBER_MAX];
+    int rc = s_dnc_args(&args, argc, argv, 1, number, sizeof number);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *campaign = ccctl_arg(&args, "--campaign");
+    const char *p[] = {campaign, number};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "removing from the do-not-call list",
+                    "DELETE FROM dnc WHERE campaign IS NOT DISTINCT FROM $1 AND number = $2 "
+                    "RETURNING id",
+                    2, p, &res);
+    if (rc)
+        return rc;
+    int n = PQntuples(res);
+    PQclear(res);
+    if (!n)
+        return ccctl_fail(CCCTL_EXIT_REFUSED, "%s is not on the %s do-not-call list", number,
+                          campaign ? campaign : "global");
+    printf("%s removed from the %s do-not-call list\n", number, campaign ? campaign : "global");
+    return CCCTL_EXIT_OK;
+}
+
+static int s_dnc_list(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_args_t args;
+    int rc = s_dnc_args(&args, argc, argv, 0, NULL, 0);
+    if (rc != 0 || !ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *campaign = ccctl_arg(&args, "--campaign");
+    const char *p[] = {campaign};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "listing the do-not-call lists",
+                    "SELECT coalesce(campaign, '(global)') AS list, number, reason, added_by, "
+                    "to_char(added_at, 'YYYY-MM-DD HH24:MI:SS') AS added_at FROM dnc "
+                    "WHERE $1::text IS NULL OR campaign = $1 OR campaign IS NULL "
+                    "ORDER BY campaign NULLS FIRST, number",
+                    1, p, &res);
+    if (rc)
+        return rc;
+    if (ccctl_flag(&args, "--json")) {
+        ccctl_json_print(cc_pg_rows_json(res), stdout);
+    } else {
+        static const char *const headers[] = {"LIST", "NUMBER", "REASON", "BY", "ADDED", NULL};
+        ccctl_table_t *t = ccctl_table_new(headers);
+        for (int r = 0; t && r < PQntuples(res); r++) {
+            const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+                                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
+                                   PQgetvalue(res, r, 4)};
+            ccctl_table_add(t, cells);
+        }
+        if (t)
+            ccctl_table_print(t, stdout);
+        ccctl_table_destroy(&t);
+    }
+    PQclear(res);
+    return CCCTL_EXIT_OK;
+}
+
+static int s_dnc(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_sub_t subs[] = {
+        {"add", s_dnc_add}, {"del", s_dnc_del}, {"list", s_dnc_list}, {NULL, NULL}};
+    /* ccctl_dispatch wants the group's own word first: "dnc" is just before argv */
+    return ccctl_dispatch(ctx, argc + 1, argv - 1, subs, ccctl_campaign_usage);
+}
+
+int ccctl_campaign_main(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_sub_t subs[] = {
+        {"add", s_add},       {"list", s_list},     {"start", s_start},
+        {"pause", s_pause},   {"finish", s_finish}, {"stats", s_stats},
+        {"import", s_import}, {"dnc", s_dnc},       {NULL, NULL}};
+    return ccctl_dispatch(ctx, argc, argv, subs, ccctl_campaign_usage);
+}

@@ -1,0 +1,222 @@
+/* dl_db.c - dialerd's statements (see dl_db.h). */
+#include "dl_db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cc_log.h"
+
+struct dl_db {
+    cc_pg_t *pg;
+};
+
+static const struct {
+    const char *name, *sql;
+    int nparams;
+} s_statements[] = {
+    {"dl_summary",
+     "SELECT count(*), count(*) FILTER (WHERE state = 'running'), "
+     "count(*) FILTER (WHERE state = 'paused'), "
+     "(SELECT count(*) FROM leads l JOIN campaigns c ON c.name = l.campaign "
+     "  WHERE c.state = 'running' AND l.state = 'ready') "
+     "FROM campaigns",
+     0},
+    {"dl_running",
+     "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "
+     "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt "
+     "FROM campaigns WHERE state = 'running' ORDER BY name",
+     0},
+    {"dl_retries",
+     "SELECT outcome, min_gap_s, max_attempts FROM campaign_retries WHERE campaign = $1", 1},
+    {"dl_dnc", "SELECT number FROM dnc WHERE campaign IS NULL OR campaign = $1", 1},
+    {"dl_ready_leads",
+     "SELECT id, number, coalesce(time_zone, ''), attempts, "
+     "coalesce((extract(epoch FROM next_attempt_at) * 1000)::bigint, 0), "
+     "coalesce((extract(epoch FROM abandoned_at) * 1000)::bigint, 0), name, fields::text "
+     "FROM leads WHERE campaign = $1 AND state = 'ready' "
+     "ORDER BY next_attempt_at NULLS FIRST, id LIMIT $2::integer",
+     2},
+    {"dl_attempt_start",
+     "WITH l AS (UPDATE leads SET state = 'dialling', attempts = attempts + 1, "
+     "  last_attempt_at = now() WHERE id = $2::bigint AND state = 'ready' RETURNING id) "
+     "INSERT INTO dialer_attempts (campaign, lead_id, number, attempt, mode) "
+     "SELECT $1, l.id, $3, $4::integer, $5 FROM l RETURNING id",
+     5},
+    {"dl_attempt_call", "UPDATE dialer_attempts SET call_id = $2 WHERE id = $1::bigint", 2},
+    {"dl_attempt_answered", "UPDATE dialer_attempts SET answered_at = now() WHERE id = $1::bigint",
+     1},
+    {"dl_attempt_agent",
+     "UPDATE dialer_attempts SET agent_at = now(), agent = $2 WHERE id = $1::bigint", 2},
+    {"dl_attempt_end",
+     "UPDATE dialer_attempts SET ended_at = now(), outcome = $2, talk_ms = $3::bigint "
+     "WHERE id = $1::bigint",
+     3},
+    {"dl_lead_after",
+     "UPDATE leads SET state = $2, last_outcome = $5, "
+     "next_attempt_at = CASE WHEN $3::bigint > 0 THEN to_timestamp($3::bigint / 1000.0) END, "
+     "abandoned_at = CASE WHEN $4::bigint > 0 THEN to_timestamp($4::bigint / 1000.0) "
+     "  ELSE abandoned_at END WHERE id = $1::bigint",
+     5},
+    {"dl_lead_state", "UPDATE leads SET state = $2 WHERE id = $1::bigint", 2},
+    {"dl_campaigns",
+     "SELECT c.name, c.mode, c.state, c.queue, "
+     "(SELECT count(*) FROM leads l WHERE l.campaign = c.name AND l.state = 'ready') "
+     "FROM campaigns c ORDER BY c.name",
+     0},
+    {"dl_set_state",
+     "UPDATE campaigns SET state = $2, state_at = now() WHERE name = $1 RETURNING state", 2},
+};
+
+dl_db_t *dl_db_new(cc_pg_t *pg)
+{
+    dl_db_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->pg = pg;
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
+        if (cc_pg_prepare(pg, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams) !=
+            0) {
+            free(self);
+            return NULL;
+        }
+    return self;
+}
+
+void dl_db_destroy(dl_db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+const char *dl_db_error(const dl_db_t *self)
+{
+    return cc_pg_error(self->pg);
+}
+
+int dl_db_summary(dl_db_t *self, dl_db_summary_t *out)
+{
+    PGresult *res = cc_pg_exec(self->pg, "dl_summary", 0, NULL);
+    if (!res)
+        return -1;
+    out->campaigns = atoi(PQgetvalue(res, 0, 0));
+    out->running = atoi(PQgetvalue(res, 0, 1));
+    out->paused = atoi(PQgetvalue(res, 0, 2));
+    out->leads_ready = atoll(PQgetvalue(res, 0, 3));
+    PQclear(res);
+    return 0;
+}
+
+PGresult *dl_db_running(dl_db_t *self)
+{
+    return cc_pg_exec(self->pg, "dl_running", 0, NULL);
+}
+
+PGresult *dl_db_retries(dl_db_t *self, const char *campaign)
+{
+    const char *p[] = {campaign};
+    return cc_pg_exec(self->pg, "dl_retries", 1, p);
+}
+
+PGresult *dl_db_dnc(dl_db_t *self, const char *campaign)
+{
+    const char *p[] = {campaign};
+    return cc_pg_exec(self->pg, "dl_dnc", 1, p);
+}
+
+PGresult *dl_db_ready_leads(dl_db_t *self, const char *campaign, int limit)
+{
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p[] = {campaign, lim};
+    return cc_pg_exec(self->pg, "dl_ready_leads", 2, p);
+}
+
+/* Run a statement that returns nothing we need: 0 or -1 (logged). */
+static int s_run(dl_db_t *self, const char *name, int n, const char *const *p)
+{
+    PGresult *res = cc_pg_exec(self->pg, name, n, p);
+    if (!res) {
+        cc_warn("dialer.db_failed", "statement=%s err=%s", name, cc_logq(cc_pg_error(self->pg)));
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+int64_t dl_db_attempt_start(dl_db_t *self, const char *campaign, int64_t lead_id,
+                            const char *number, int attempt, const char *mode)
+{
+    char id[24], att[16];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    snprintf(att, sizeof att, "%d", attempt);
+    const char *p[] = {campaign, id, number, att, mode};
+    PGresult *res = cc_pg_exec(self->pg, "dl_attempt_start", 5, p);
+    if (!res) {
+        cc_warn("dialer.db_failed", "statement=dl_attempt_start err=%s",
+                cc_logq(cc_pg_error(self->pg)));
+        return -1;
+    }
+    int64_t out = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+    PQclear(res);
+    return out;
+}
+
+int dl_db_attempt_call(dl_db_t *self, int64_t attempt_id, const char *call_id)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, attempt_id);
+    const char *p[] = {id, call_id};
+    return s_run(self, "dl_attempt_call", 2, p);
+}
+
+int dl_db_attempt_mark(dl_db_t *self, int64_t attempt_id, const char *column, const char *agent)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, attempt_id);
+    const char *p[] = {id, agent};
+    if (column[0] == 'a' && column[1] == 'g')
+        return s_run(self, "dl_attempt_agent", 2, p);
+    return s_run(self, "dl_attempt_answered", 1, p);
+}
+
+int dl_db_attempt_end(dl_db_t *self, int64_t attempt_id, const char *outcome, int64_t talk_ms)
+{
+    char id[24], talk[24];
+    snprintf(id, sizeof id, "%" PRId64, attempt_id);
+    snprintf(talk, sizeof talk, "%" PRId64, talk_ms);
+    const char *p[] = {id, outcome, talk_ms >= 0 ? talk : NULL};
+    return s_run(self, "dl_attempt_end", 3, p);
+}
+
+int dl_db_lead_after(dl_db_t *self, int64_t lead_id, const char *state, int64_t due_ms,
+                     int64_t abandoned_ms, const char *outcome)
+{
+    char id[24], due[24], ab[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    snprintf(due, sizeof due, "%" PRId64, due_ms);
+    snprintf(ab, sizeof ab, "%" PRId64, abandoned_ms);
+    const char *p[] = {id, state, due, ab, outcome};
+    return s_run(self, "dl_lead_after", 5, p);
+}
+
+int dl_db_lead_state(dl_db_t *self, int64_t lead_id, const char *state)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    const char *p[] = {id, state};
+    return s_run(self, "dl_lead_state", 2, p);
+}
+
+PGresult *dl_db_campaigns(dl_db_t *self)
+{
+    return cc_pg_exec(self->pg, "dl_campaigns", 0, NULL);
+}
+
+PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state)
+{
+    const char *p[] = {campaign, state};
+    return cc_pg_exec(self->pg, "dl_set_state", 2, p);
+}

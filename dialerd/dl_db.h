@@ -1,0 +1,62 @@
+/* dl_db.h - dialerd's Postgres adapter: every statement it runs as cc_dialerd (campaigns
+ * and their rules, due leads, do-not-call numbers, attempts and lead updates). Blocking
+ * calls on the loop thread: dialerd has no SIP or media hot path, each statement is one
+ * indexed read or a one-row write, and a campaign tick makes a handful. */
+#ifndef DL_DB_H
+#define DL_DB_H
+
+#include <stdint.h>
+
+#include "cc_pg.h"
+#include "dl_pick.h"
+
+typedef struct dl_db dl_db_t;
+
+typedef struct {
+    int campaigns, running, paused;
+    long long leads_ready; /* leads of running campaigns still to dial */
+} dl_db_summary_t;
+
+/* Prepare the statements on pg (borrowed). NULL on failure (logged). */
+dl_db_t *dl_db_new(cc_pg_t *pg);
+void dl_db_destroy(dl_db_t **self_p);
+const char *dl_db_error(const dl_db_t *self);
+
+/* 0, or -1 (dl_db_error() says why). */
+int dl_db_summary(dl_db_t *self, dl_db_summary_t *out);
+
+/* Running campaigns: name, mode, queue, caller_id, hours (text[] as text), time_zone,
+ * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, abandon_prompt. NULL on
+ * failure. */
+PGresult *dl_db_running(dl_db_t *self);
+/* A campaign's retry rules: outcome, min_gap_s, max_attempts. */
+PGresult *dl_db_retries(dl_db_t *self, const char *campaign);
+/* Numbers on the global list and the campaign's. */
+PGresult *dl_db_dnc(dl_db_t *self, const char *campaign);
+/* Up to `limit` ready leads in due order: id, number, time_zone, attempts,
+ * next_attempt_at and abandoned_at as UTC ms (0 if NULL), name, fields (JSON text). */
+PGresult *dl_db_ready_leads(dl_db_t *self, const char *campaign, int limit);
+
+/* The lead is being dialled: state dialling, attempts + 1; a new attempt row. The new
+ * attempt's id (> 0) or -1. */
+int64_t dl_db_attempt_start(dl_db_t *self, const char *campaign, int64_t lead_id,
+                            const char *number, int attempt, const char *mode);
+int dl_db_attempt_call(dl_db_t *self, int64_t attempt_id, const char *call_id);
+/* Moments: column one of "answered_at", "agent_at" (agent may be NULL otherwise). */
+int dl_db_attempt_mark(dl_db_t *self, int64_t attempt_id, const char *column, const char *agent);
+/* The attempt ended with `outcome`; talk_ms < 0 leaves it NULL. */
+int dl_db_attempt_end(dl_db_t *self, int64_t attempt_id, const char *outcome, int64_t talk_ms);
+/* The lead after an attempt: its new state, when it is due (0: NULL), when its last call
+ * was abandoned (0: unchanged) and the outcome. */
+int dl_db_lead_after(dl_db_t *self, int64_t lead_id, const char *state, int64_t due_ms,
+                     int64_t abandoned_ms, const char *outcome);
+/* A lead found on a do-not-call list or out of attempts before any dial. */
+int dl_db_lead_state(dl_db_t *self, int64_t lead_id, const char *state);
+
+/* Every campaign: name, mode, state, queue, ready leads. */
+PGresult *dl_db_campaigns(dl_db_t *self);
+/* Set a campaign's state: the row (state) or no row for an unknown campaign; NULL on
+ * failure. */
+PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state);
+
+#endif

@@ -1,0 +1,700 @@
+/* dl_live.c - live dialling (see dl_live.h). Owns the campaigns in memory (rules, pacing
+ * state, do-not-call numbers, counts of lines ringing and customers waiting) and one
+ * attempt object per call placed, which owns its bus requests and its no-agent timer; the
+ * attempt ends on call.ended, where its outcome is written and its lead rescheduled. */
+#include "dl_live.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_log.h"
+#include "cc_map.h"
+#include "dl_pace.h"
+#include "dl_pick.h"
+#include "ivr_tz.h"
+
+#define S_MAX_PICK 50          /* lines placed in one tick at most */
+#define S_NO_AGENT_MS 2000     /* an answered customer with no agent by then is abandoned */
+#define S_MESSAGE_MAX_MS 20000 /* the abandon message ends the call by then at the latest */
+#define S_EARLY 256            /* ends of calls not (yet) known, remembered */
+
+typedef struct {
+    char name[64], queue[64], caller[24], zone[64], mode_name[16], abandon_prompt[104];
+    dl_mode_t mode;
+    int ring_s;
+    bool running;
+    ivr_schedule_t *hours;
+    dl_rules_t rules;
+    dl_pace_t *pace;
+    cc_map_t *dnc;                 /* number -> (void *)1 */
+    int ready, staffed;            /* acdd's figures for the queue, last tick */
+    int ringing, waiting, talking; /* this campaign's attempts by phase */
+} s_campaign_t;
+
+typedef enum {
+    S_RINGING,
+    S_WAITING,
+    S_TALKING
+} s_phase_t;
+
+typedef struct {
+    dl_live_t *live;
+    s_campaign_t *c; /* campaigns are kept until dialerd stops, so this stays valid */
+    cc_bus_owner_t owner;
+    int64_t attempt_id, lead_id, connect_id;
+    dl_lead_t lead; /* for dl_after_attempt: attempts, due, abandoned */
+    char number[24], call_id[64], agent[32], outcome[16];
+    json_t *variables; /* the screen pop: campaign, lead, name and the list's extra fields */
+    int64_t dial_ms, answer_ms, agent_ms;
+    json_int_t endpoint_id; /* the customer's mediad endpoint, once answered */
+    json_int_t play_id;     /* the abandon message's play, once mediad said its id */
+    s_phase_t phase;
+    bool offered, abandon_counted, abandoning;
+    int no_agent_timer, message_timer;
+} s_attempt_t;
+
+struct dl_live {
+    cc_daemon_t *d;
+    dl_db_t *db;
+    dl_live_cfg_t cfg;
+    cc_map_t *campaigns; /* name -> s_campaign_t */
+    cc_map_t *calls;     /* call id -> s_attempt_t (after call.originate replied) */
+    cc_map_t *attempts;  /* attempt id -> s_attempt_t: every attempt alive, the owner */
+    cc_bus_owner_t owner;
+    /* A busy line can end before call.originate's reply reaches us (the reply and the
+     * events travel on different sockets): the ends of unknown calls are kept a while, and
+     * an attempt whose reply names one of them ends at once. */
+    struct {
+        char call_id[64], outcome[16];
+        bool ended;
+    } early[S_EARLY];
+    unsigned early_next;
+    int tick_timer;
+    bool list_pending;
+    long dialled, answered, abandoned;
+};
+
+static int64_t s_now_ms(void)
+{
+    return (int64_t)(cc_wall_us() / 1000);
+}
+
+static bool s_is_dnc(const char *number, void *arg)
+{
+    return cc_map_has(arg, number);
+}
+
+/* ---- campaigns ---------------------------------------------------------------------- */
+
+static void s_campaign_free(void *p)
+{
+    s_campaign_t *c = p;
+    ivr_schedule_destroy(&c->hours);
+    dl_pace_destroy(&c->pace);
+    cc_map_destroy(&c->dnc);
+    free(c);
+}
+
+static void s_campaign_rules(dl_live_t *self, s_campaign_t *c, PGresult *row, int r)
+{
+    snprintf(c->mode_name, sizeof c->mode_name, "%s", PQgetvalue(row, r, 1));
+    c->mode = (dl_mode_t)dl_mode_parse(c->mode_name);
+    snprintf(c->queue, sizeof c->queue, "%s", PQgetvalue(row, r, 2));
+    snprintf(c->caller, sizeof c->caller, "%s", PQgetvalue(row, r, 3));
+    snprintf(c->zone, sizeof c->zone, "%s", PQgetvalue(row, r, 5));
+    c->ring_s = atoi(PQgetvalue(row, r, 8));
+    snprintf(c->abandon_prompt, sizeof c->abandon_prompt, "%s", PQgetvalue(row, r, 11));
+    if (c->ring_s < self->cfg.min_ring_s)
+        c->ring_s = self->cfg.min_ring_s;
+    ivr_schedule_destroy(&c->hours);
+    c->hours = ivr_schedule_new(c->zone);
+    char hours[1024], err[160];
+    snprintf(hours, sizeof hours, "%s", PQgetvalue(row, r, 4));
+    for (char *save = NULL, *rule = strtok_r(hours, ";", &save); rule && c->hours;
+         rule = strtok_r(NULL, ";", &save))
+        if (ivr_schedule_add_hours(c->hours, rule, err, sizeof err) != 0)
+            cc_warn("dialer.bad_hours", "campaign=%s rule=%s err=%s", c->name, cc_logq(rule),
+                    cc_logq(err));
+    memset(&c->rules, 0, sizeof c->rules);
+    c->rules.hours = c->hours;
+    c->rules.zone = c->zone;
+    c->rules.zone_from_lead = !strcmp(PQgetvalue(row, r, 6), "lead");
+    c->rules.max_attempts = atoi(PQgetvalue(row, r, 9));
+    c->rules.agent_guaranteed = c->mode == DL_MODE_PREVIEW;
+    PGresult *rt = dl_db_retries(self->db, c->name);
+    for (int i = 0; rt && i < PQntuples(rt); i++) {
+        int o = dl_outcome_parse(PQgetvalue(rt, i, 0));
+        if (o >= 0)
+            c->rules.retry[o] =
+                (dl_retry_t){true, atoi(PQgetvalue(rt, i, 1)), atoi(PQgetvalue(rt, i, 2))};
+    }
+    PQclear(rt);
+    cc_map_clear(c->dnc);
+    PGresult *dn = dl_db_dnc(self->db, c->name);
+    for (int i = 0; dn && i < PQntuples(dn); i++)
+        cc_map_put(c->dnc, PQgetvalue(dn, i, 0), (void *)1);
+    PQclear(dn);
+    dl_pace_cfg_t pc = {.mode = c->mode,
+                        .cap = atof(PQgetvalue(row, r, 7)) / 100.0,
+                        .max_ratio = atof(PQgetvalue(row, r, 10)),
+                        .window_s = self->cfg.window_s};
+    if (c->pace)
+        dl_pace_configure(c->pace, &pc);
+    else
+        c->pace = dl_pace_new(&pc);
+}
+
+void dl_live_reload(dl_live_t *self)
+{
+    PGresult *res = dl_db_running(self->db);
+    if (!res) {
+        cc_warn("dialer.reload_failed", "err=%s", cc_logq(dl_db_error(self->db)));
+        return;
+    }
+    cc_map_iter_t it = cc_map_iter(self->campaigns);
+    for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it))
+        ((s_campaign_t *)cc_map_value(e))->running = false;
+    for (int r = 0; r < PQntuples(res); r++) {
+        const char *name = PQgetvalue(res, r, 0);
+        s_campaign_t *c = cc_map_get(self->campaigns, name);
+        if (!c) {
+            c = calloc(1, sizeof *c);
+            if (!c || !(c->dnc = cc_map_new(NULL))) {
+                free(c);
+                continue;
+            }
+            snprintf(c->name, sizeof c->name, "%s", name);
+            cc_map_insert(self->campaigns, c->name, c);
+            cc_info("dialer.campaign_running", "campaign=%s mode=%s", name, PQgetvalue(res, r, 1));
+        }
+        c->running = true;
+        s_campaign_rules(self, c, res, r);
+    }
+    PQclear(res);
+}
+
+/* ---- an attempt's end ---------------------------------------------------------------------- */
+
+static dl_outcome_t s_outcome_of(const s_attempt_t *a)
+{
+    if (a->outcome[0])
+        return (dl_outcome_t)dl_outcome_parse(a->outcome);
+    if (a->agent_ms)
+        return DL_OUT_ANSWERED;
+    if (a->answer_ms)
+        return DL_OUT_ABANDONED;
+    return DL_OUT_FAILED;
+}
+
+static void s_attempt_free(s_attempt_t *a)
+{
+    dl_live_t *self = a->live;
+    cc_bus_owner_cancel(self->d->bus, &a->owner);
+    if (a->no_agent_timer > 0)
+        cc_loop_timer_cancel(self->d->loop, a->no_agent_timer);
+    if (a->message_timer > 0)
+        cc_loop_timer_cancel(self->d->loop, a->message_timer);
+    if (a->call_id[0] && cc_map_get(self->calls, a->call_id) == a)
+        cc_map_delete(self->calls, a->call_id);
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, a->attempt_id);
+    if (cc_map_get(self->attempts, key) == a)
+        cc_map_delete(self->attempts, key);
+    json_decref(a->variables);
+    free(a);
+}
+
+static void s_attempt_end(s_attempt_t *a)
+{
+    dl_live_t *self = a->live;
+    s_campaign_t *c = a->c;
+    int64_t now = s_now_ms();
+    dl_outcome_t o = s_outcome_of(a);
+    if (a->phase == S_RINGING) {
+        c->ringing--;
+        dl_pace_unanswered(c->pace, now);
+    } else if (a->phase == S_WAITING) {
+        c->waiting--;
+    } else {
+        c->talking--;
+        dl_pace_handled(c->pace, now, now - a->agent_ms);
+    }
+    if (o == DL_OUT_ABANDONED && !a->abandon_counted) {
+        dl_pace_abandoned(c->pace, now);
+        self->abandoned++;
+    }
+    dl_db_attempt_end(self->db, a->attempt_id, dl_outcome_name(o),
+                      a->agent_ms ? now - a->agent_ms : -1);
+    const char *state = dl_after_attempt(&c->rules, &a->lead, o, now);
+    dl_db_lead_after(self->db, a->lead_id, state, !strcmp(state, "ready") ? a->lead.due_ms : 0,
+                     o == DL_OUT_ABANDONED ? now : 0, dl_outcome_name(o));
+    cc_info("dialer.attempt_ended", "campaign=%s lead=%" PRId64 " outcome=%s lead_state=%s",
+            c->name, a->lead_id, dl_outcome_name(o), state);
+    s_attempt_free(a);
+}
+
+/* ---- answered: to the queue, or abandoned ------------------------------------------------ */
+
+static void s_hangup(s_attempt_t *a, const char *reason)
+{
+    cc_bus_request(a->live->d->bus, &a->owner, "sipproxy", "call.hangup",
+                   json_pack("{s:s, s:s}", "call_id", a->call_id, "reason", reason), 3000, NULL,
+                   NULL);
+}
+
+/* The message was played (or could not be, or took too long): end the call, unless an
+ * agent took it meanwhile. */
+static void s_message_over(s_attempt_t *a)
+{
+    if (a->message_timer > 0)
+        cc_loop_timer_cancel(a->live->d->loop, a->message_timer);
+    a->message_timer = 0;
+    if (a->abandoning && !a->agent_ms) {
+        a->abandoning = false;
+        s_hangup(a, "dialer: no agent within 2 s");
+    }
+}
+
+static void s_on_message_timeout(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_attempt_t *a = arg;
+    a->message_timer = 0;
+    s_message_over(a);
+}
+
+static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_attempt_t *a = arg;
+    if (status == 0)
+        a->play_id = json_integer_value(json_object_get(result, "play_id"));
+    if (status != 0) { /* no such prompt, mediad away: end the call without it */
+        cc_warn("dialer.abandon_message_failed", "campaign=%s prompt=%s", a->c->name,
+                cc_logq(a->c->abandon_prompt));
+        s_message_over(a);
+    }
+}
+
+/* 2 s after the answer: an agent taken or ringing, or the customer is abandoned. An
+ * abandoned customer hears the campaign's message (naming who called), then the call
+ * ends; should an agent take the call meanwhile it goes on (still counted abandoned). */
+static void s_on_no_agent(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_attempt_t *a = arg;
+    a->no_agent_timer = 0;
+    if (a->agent_ms || a->offered) /* an agent's phone rings: let it be answered */
+        return;
+    a->abandon_counted = true;
+    a->abandoning = true;
+    a->live->abandoned++;
+    dl_pace_abandoned(a->c->pace, s_now_ms());
+    snprintf(a->outcome, sizeof a->outcome, "abandoned");
+    cc_info("dialer.abandoned", "campaign=%s lead=%" PRId64 " prompt=%s", a->c->name, a->lead_id,
+            cc_logq(a->c->abandon_prompt));
+    a->message_timer =
+        cc_loop_timer_add(a->live->d->loop, S_MESSAGE_MAX_MS, 0, s_on_message_timeout, a);
+    if (a->endpoint_id > 0)
+        cc_bus_request(a->live->d->bus, &a->owner, "mediad", "play.start",
+                       json_pack("{s:I, s:[s]}", "endpoint_id", a->endpoint_id, "prompts",
+                                 a->c->abandon_prompt),
+                       3000, s_on_play_reply, a);
+    else
+        s_message_over(a);
+}
+
+static void s_on_queue_enter_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    (void)result;
+    s_attempt_t *a = arg;
+    if (status != 0) {
+        cc_warn("dialer.queue_enter_failed", "campaign=%s queue=%s", a->c->name, a->c->queue);
+        s_hangup(a, "dialer: queue refused the call");
+    }
+}
+
+static void s_answered(dl_live_t *self, s_attempt_t *a, const cc_bus_event_t *ev)
+{
+    if (a->phase != S_RINGING)
+        return;
+    int64_t now = s_now_ms();
+    a->answer_ms = now;
+    a->phase = S_WAITING;
+    a->c->ringing--;
+    a->c->waiting++;
+    self->answered++;
+    dl_pace_answered(a->c->pace, now, now - a->dial_ms);
+    dl_db_attempt_mark(self->db, a->attempt_id, "answered_at", NULL);
+    json_t *ep = json_object_get(ev->body, "caller_endpoint");
+    a->endpoint_id = json_integer_value(ep);
+    json_t *args = json_pack("{s:s, s:s, s:s, s:b}", "call_id", a->call_id, "queue", a->c->queue,
+                             "caller", a->number, "answered", 1);
+    if (ep)
+        json_object_set(args, "endpoint_id", ep);
+    if (a->variables)
+        json_object_set(args, "variables", a->variables);
+    cc_bus_request(self->d->bus, &a->owner, "acdd", "queue.enter", args, 3000,
+                   s_on_queue_enter_reply, a);
+    a->no_agent_timer = cc_loop_timer_add(self->d->loop, S_NO_AGENT_MS, 0, s_on_no_agent, a);
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+static const char *s_result_outcome(const char *result)
+{
+    if (!strcmp(result, "busy") || !strcmp(result, "declined"))
+        return "busy";
+    if (!strcmp(result, "no_answer"))
+        return "no_answer";
+    return "failed";
+}
+
+/* An event of a call we do not know (yet): remember its result and whether it ended. */
+static void s_early_event(dl_live_t *self, const cc_bus_event_t *ev)
+{
+    bool ended = !strcmp(ev->type, "call.ended");
+    const char *result = json_string_value(json_object_get(ev->body, "result"));
+    if (!ev->call_id || (!ended && !(result && !strcmp(ev->type, "call.connect_result"))))
+        return;
+    unsigned k = S_EARLY;
+    for (unsigned i = 0; i < S_EARLY && k == S_EARLY; i++)
+        if (!strcmp(self->early[i].call_id, ev->call_id))
+            k = i;
+    if (k == S_EARLY) {
+        k = self->early_next++ % S_EARLY;
+        memset(&self->early[k], 0, sizeof self->early[k]);
+        snprintf(self->early[k].call_id, sizeof self->early[k].call_id, "%s", ev->call_id);
+    }
+    if (ended)
+        self->early[k].ended = true;
+    else if (strcmp(result, "answered") != 0)
+        snprintf(self->early[k].outcome, sizeof self->early[k].outcome, "%s",
+                 s_result_outcome(result));
+}
+
+static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    dl_live_t *self = arg;
+    s_attempt_t *a = ev->call_id ? cc_map_get(self->calls, ev->call_id) : NULL;
+    if (!a) {
+        s_early_event(self, ev);
+        return;
+    }
+    if (!strcmp(ev->type, "call.answered")) {
+        s_answered(self, a, ev);
+    } else if (!strcmp(ev->type, "call.connect_result")) {
+        const char *result = json_string_value(json_object_get(ev->body, "result"));
+        json_int_t id = json_integer_value(json_object_get(ev->body, "connect_id"));
+        if (result && id == a->connect_id && a->phase == S_RINGING && strcmp(result, "answered"))
+            snprintf(a->outcome, sizeof a->outcome, "%s", s_result_outcome(result));
+    } else if (!strcmp(ev->type, "call.ended")) {
+        s_attempt_end(a);
+    }
+}
+
+static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    dl_live_t *self = arg;
+    s_attempt_t *a = ev->call_id ? cc_map_get(self->calls, ev->call_id) : NULL;
+    if (!a)
+        return;
+    if (!strcmp(ev->type, "queue.offered")) {
+        a->offered = true;
+    } else if (!strcmp(ev->type, "queue.offer_failed")) {
+        a->offered = false;
+    } else if (!strcmp(ev->type, "queue.answered") && a->phase == S_WAITING) {
+        const char *agent = json_string_value(json_object_get(ev->body, "agent"));
+        a->agent_ms = s_now_ms();
+        snprintf(a->agent, sizeof a->agent, "%s", agent ? agent : "");
+        a->phase = S_TALKING;
+        a->abandoning = false; /* taken during the message: the call goes on */
+        a->outcome[0] = '\0';
+        a->c->waiting--;
+        a->c->talking++;
+        dl_db_attempt_mark(self->db, a->attempt_id, "agent_at", a->agent);
+    }
+}
+
+static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    dl_live_t *self = arg;
+    json_int_t ep = json_integer_value(json_object_get(ev->body, "endpoint_id"));
+    json_int_t play = json_integer_value(json_object_get(ev->body, "play_id"));
+    cc_map_iter_t it = cc_map_iter(self->attempts); /* few attempts abandon: a scan will do */
+    for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it)) {
+        s_attempt_t *a = cc_map_value(e);
+        /* only our message's end: starting it stopped acdd's hold music on the same
+         * endpoint, whose play_done (stopped) comes first */
+        if (a->abandoning && a->endpoint_id == ep && a->play_id && a->play_id == play) {
+            s_message_over(a);
+            return;
+        }
+    }
+}
+
+/* ---- dialling ---------------------------------------------------------------------------- */
+
+static void s_on_originate_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    s_attempt_t *a = arg;
+    const char *call_id =
+        status == 0 ? json_string_value(json_object_get(result, "call_id")) : NULL;
+    if (!call_id) {
+        cc_warn("dialer.originate_failed", "campaign=%s lead=%" PRId64, a->c->name, a->lead_id);
+        snprintf(a->outcome, sizeof a->outcome, "failed");
+        s_attempt_end(a);
+        return;
+    }
+    snprintf(a->call_id, sizeof a->call_id, "%s", call_id);
+    a->connect_id = json_integer_value(json_object_get(result, "connect_id"));
+    cc_map_insert(a->live->calls, a->call_id, a);
+    dl_db_attempt_call(a->live->db, a->attempt_id, a->call_id);
+    dl_live_t *self = a->live;
+    for (unsigned i = 0; i < S_EARLY; i++) /* did it end before this reply came? */
+        if (!strcmp(self->early[i].call_id, call_id)) {
+            if (self->early[i].outcome[0])
+                snprintf(a->outcome, sizeof a->outcome, "%s", self->early[i].outcome);
+            bool ended = self->early[i].ended;
+            self->early[i].call_id[0] = '\0';
+            if (ended)
+                s_attempt_end(a);
+            return;
+        }
+}
+
+/* What the agent sees: the list's extra fields (as text), the lead's name as
+ * customer_name (the name acdd shows on the agent's phone), the campaign and the lead. */
+static json_t *s_screen_pop(const s_campaign_t *c, int64_t lead_id, const char *name,
+                            const char *fields)
+{
+    json_t *vars = json_loads(fields, 0, NULL);
+    if (!json_is_object(vars)) {
+        json_decref(vars);
+        vars = json_object();
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    json_object_set_new(vars, "campaign", json_string(c->name));
+    json_object_set_new(vars, "lead_id", json_string(id));
+    if (name && *name)
+        json_object_set_new(vars, "customer_name", json_string(name));
+    return vars;
+}
+
+static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead, const char *name,
+                   const char *fields)
+{
+    s_attempt_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    a->variables = s_screen_pop(c, lead->id, name, fields);
+    a->live = self;
+    a->c = c;
+    a->lead = *lead;
+    a->lead.attempts++;
+    a->lead.number = NULL; /* the copies below outlive the query's result */
+    a->lead.zone = NULL;
+    a->lead_id = lead->id;
+    snprintf(a->number, sizeof a->number, "%s", lead->number);
+    a->attempt_id =
+        dl_db_attempt_start(self->db, c->name, lead->id, a->number, a->lead.attempts, c->mode_name);
+    if (a->attempt_id <= 0) {
+        json_decref(a->variables);
+        free(a);
+        return;
+    }
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, a->attempt_id);
+    if (cc_map_insert(self->attempts, key, a) != 0) {
+        json_decref(a->variables);
+        free(a);
+        return; /* out of memory: the lead stays 'dialling' until an operator looks */
+    }
+    a->dial_ms = s_now_ms();
+    a->phase = S_RINGING;
+    c->ringing++;
+    self->dialled++;
+    dl_pace_dialled(c->pace, a->dial_ms);
+    char target[40];
+    snprintf(target, sizeof target, "number:%s", a->number);
+    json_t *args =
+        json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller, "caller_name",
+                  c->name, "controller", "dialerd", "timeout_s", c->ring_s);
+    cc_info("dialer.dial", "campaign=%s lead=%" PRId64 " attempt=%d", c->name, lead->id,
+            a->lead.attempts);
+    if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.originate", args, 5000,
+                        s_on_originate_reply, a)) {
+        snprintf(a->outcome, sizeof a->outcome, "failed");
+        s_attempt_end(a);
+    }
+}
+
+static void s_campaign_tick(dl_live_t *self, s_campaign_t *c)
+{
+    if (!c->running || !c->pace || c->mode == DL_MODE_PREVIEW)
+        return;
+    int busy = c->staffed - c->ready;
+    dl_floor_t f = {.ready = c->ready,
+                    .busy = busy > 0 ? busy : 0,
+                    .ringing = c->ringing,
+                    .waiting = c->waiting};
+    int64_t now = s_now_ms();
+    int n = dl_pace_lines(c->pace, &f, now, NULL);
+    if (n <= 0)
+        return;
+    n = n > S_MAX_PICK ? S_MAX_PICK : n;
+    PGresult *res = dl_db_ready_leads(self->db, c->name, n * 4 > 200 ? n * 4 : 200);
+    if (!res)
+        return;
+    int rows = PQntuples(res);
+    dl_lead_t *leads = calloc((size_t)(rows ? rows : 1), sizeof *leads);
+    dl_verdict_t *verdicts = calloc((size_t)(rows ? rows : 1), sizeof *verdicts);
+    size_t picked[S_MAX_PICK];
+    for (int r = 0; leads && r < rows; r++)
+        leads[r] = (dl_lead_t){.id = strtoll(PQgetvalue(res, r, 0), NULL, 10),
+                               .number = PQgetvalue(res, r, 1),
+                               .zone = PQgetvalue(res, r, 2)[0] ? PQgetvalue(res, r, 2) : NULL,
+                               .attempts = atoi(PQgetvalue(res, r, 3)),
+                               .due_ms = strtoll(PQgetvalue(res, r, 4), NULL, 10),
+                               .abandoned_ms = strtoll(PQgetvalue(res, r, 5), NULL, 10)};
+    dl_world_t world = {.to_local = ivr_tz_to_local, .is_dnc = s_is_dnc, .dnc_arg = c->dnc};
+    size_t got = leads && verdicts ? dl_pick(&c->rules, &world, leads, (size_t)rows, now, (size_t)n,
+                                             picked, verdicts)
+                                   : 0;
+    for (int r = 0; leads && verdicts && r < rows; r++)
+        if (verdicts[r] == DL_LEAD_DNC || verdicts[r] == DL_LEAD_EXHAUSTED) {
+            const char *st = verdicts[r] == DL_LEAD_DNC ? "dnc" : "exhausted";
+            dl_db_lead_state(self->db, leads[r].id, st);
+            cc_info("dialer.lead_closed", "campaign=%s lead=%" PRId64 " state=%s", c->name,
+                    leads[r].id, st);
+        }
+    for (size_t k = 0; k < got; k++)
+        s_dial(self, c, &leads[picked[k]], PQgetvalue(res, (int)picked[k], 6),
+               PQgetvalue(res, (int)picked[k], 7));
+    free(leads);
+    free(verdicts);
+    PQclear(res);
+}
+
+static void s_on_queues(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    dl_live_t *self = arg;
+    self->list_pending = false;
+    if (status != 0)
+        return; /* acdd down or slow: no agents known, nothing dialled this tick */
+    json_t *queues = json_object_get(result, "queues"), *q;
+    size_t i;
+    cc_map_iter_t it = cc_map_iter(self->campaigns);
+    for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it)) {
+        s_campaign_t *c = cc_map_value(e);
+        c->ready = c->staffed = 0;
+        json_array_foreach(queues, i, q)
+        {
+            const char *qname = json_string_value(json_object_get(q, "name"));
+            if (qname && !strcmp(qname, c->queue)) {
+                c->ready = (int)json_integer_value(json_object_get(q, "ready"));
+                c->staffed = (int)json_integer_value(json_object_get(q, "staffed"));
+            }
+        }
+        s_campaign_tick(self, c);
+    }
+}
+
+static void s_on_tick(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    dl_live_t *self = arg;
+    bool any = false;
+    cc_map_iter_t it = cc_map_iter(self->campaigns);
+    for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it))
+        any |= ((s_campaign_t *)cc_map_value(e))->running;
+    if (!any || self->list_pending)
+        return;
+    if (cc_bus_request(self->d->bus, &self->owner, "acdd", "queue.list", NULL, 2000, s_on_queues,
+                       self))
+        self->list_pending = true;
+}
+
+/* ---- life ---------------------------------------------------------------------------------- */
+
+dl_live_t *dl_live_new(cc_daemon_t *daemon, dl_db_t *db, const dl_live_cfg_t *cfg)
+{
+    dl_live_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->d = daemon;
+    self->db = db;
+    self->cfg = *cfg;
+    self->campaigns = cc_map_new(s_campaign_free);
+    self->calls = cc_map_new(NULL);
+    self->attempts = cc_map_new(NULL);
+    if (!self->campaigns || !self->calls || !self->attempts ||
+        cc_bus_subscribe(daemon->bus, "sipproxy", "call.", s_on_call_event, self) != 0 ||
+        cc_bus_subscribe(daemon->bus, "acdd", "queue.", s_on_queue_event, self) != 0 ||
+        cc_bus_subscribe(daemon->bus, "mediad", "media.play_done", s_on_media_event, self) != 0) {
+        dl_live_destroy(&self);
+        return NULL;
+    }
+    self->tick_timer = cc_loop_timer_add(daemon->loop, (uint64_t)cfg->tick_ms,
+                                         (uint64_t)cfg->tick_ms, s_on_tick, self);
+    if (self->tick_timer < 0) {
+        dl_live_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void dl_live_campaign_figures(dl_live_t *self, const char *name, json_t *obj)
+{
+    s_campaign_t *c = cc_map_get(self->campaigns, name);
+    if (!c || !c->pace)
+        return;
+    json_object_set_new(obj, "ringing", json_integer(c->ringing));
+    json_object_set_new(obj, "waiting", json_integer(c->waiting));
+    json_object_set_new(obj, "talking", json_integer(c->talking));
+    json_object_set_new(obj, "abandon_rate",
+                        json_real(dl_pace_abandon_rate(c->pace, s_now_ms(), NULL, NULL)));
+}
+
+void dl_live_status(dl_live_t *self, json_t *details)
+{
+    json_object_set_new(details, "dialled", json_integer(self->dialled));
+    json_object_set_new(details, "answered", json_integer(self->answered));
+    json_object_set_new(details, "abandoned", json_integer(self->abandoned));
+    json_object_set_new(details, "in_flight",
+                        json_integer((json_int_t)cc_map_size(self->attempts)));
+}
+
+void dl_live_destroy(dl_live_t **self_p)
+{
+    dl_live_t *self = self_p ? *self_p : NULL;
+    if (!self)
+        return;
+    if (self->tick_timer > 0)
+        cc_loop_timer_cancel(self->d->loop, self->tick_timer);
+    cc_bus_owner_cancel(self->d->bus, &self->owner);
+    /* attempts still in flight: their calls go on in sipproxy and acdd; their leads stay
+     * 'dialling' in Postgres, for an operator to see (no automatic redial of a call that
+     * may have been answered) */
+    while (self->attempts && cc_map_size(self->attempts) > 0) {
+        cc_map_iter_t it = cc_map_iter(self->attempts);
+        s_attempt_free(cc_map_value(cc_map_next(&it)));
+    }
+    cc_map_destroy(&self->attempts);
+    cc_map_destroy(&self->calls);
+    cc_map_destroy(&self->campaigns);
+    free(self);
+    *self_p = NULL;
+}
