@@ -30,7 +30,7 @@ def lang(pg_cluster, bin_dir):
         s.ccctl("ivr", "load", str(path), "--number", "501", check=True)
         s.ccctl("queue", "add", "kefu", "--number", "602", check=True)
         s.ccctl("queue", "language", "kefu", "cmn", check=True)
-        s.ccctl("conf", "add", "huiyi", "--number", "803", "--pin", "2580", "--language", "cmn",
+        s.ccctl("conf", "add", "huiyi", "--number", "7803", "--pin", "2580", "--language", "cmn",
                 check=True)
         s.start()
         yield s
@@ -58,13 +58,13 @@ def test_mandarin_queue_announces_the_position_in_mandarin(lang):
 
 
 def test_mandarin_room_asks_for_the_pin_in_mandarin(lang):
-    assert_heard_prompt(lang, heard(lang, "803", 8.5), ["conf/enter_pin"], lang="cmn")
+    assert_heard_prompt(lang, heard(lang, "7803", 8.5), ["conf/enter_pin"], lang="cmn")
 
 
 def test_language_settings_refuse_bad_input(lang):
     s = lang
     for args, says in [(["queue", "language", "kefu", "klingon"], "bad LANGUAGE"),
-                       (["conf", "add", "x", "--number", "804", "--language", "fr"],
+                       (["conf", "add", "x", "--number", "7804", "--language", "fr"],
                         "bad --language")]:
         r = s.ccctl(*args)
         assert r.returncode == 2 and says in r.stderr, (args, r.returncode, r.stderr)
