@@ -310,6 +310,7 @@ def test_feature_codes(pbx):
     sub, cid = dial(pbx, CALLER, TARGET)
     evs = events_until(sub, cid, "call.answered")
     assert diverted(evs) == [("ext:" + TARGET, "ext:" + OTHER, "always")], evs
+    time.sleep(1.0)  # hanging up before the caller took the 200 would be a CANCEL, not sent
     hang_up(pbx, CALLER, sub, cid)
     time.sleep(0.5)
     code("*73")
@@ -371,6 +372,22 @@ def test_followme_then_noanswer_target(pbx):
     time.sleep(1.0)
     assert_two_way(pbx, CALLER, TARGET)
     hang_up(pbx, CALLER, sub, cid)
+
+
+def test_followme_then_voicemail(pbx):
+    """Desk, then softphone, each for its ring time, then the extension's own mailbox: the
+    last step hands the call to ivrd with reason noanswer."""
+    setting(pbx, "followme", SLOW, "set", "ext:%s/5,ext:%s/5" % (SLOW, SOFT))
+    setting(pbx, "forward", SLOW, "noanswer", "vm:" + SLOW)
+    sub, cid = dial(pbx, CALLER, SLOW)
+    got, rest = diverted_at(sub, cid, 3)
+    sub.close()
+    assert [d for _, d in got] == [("ext:" + SLOW, "ext:" + SLOW, "followme"),
+                                   ("ext:" + SLOW, "ext:" + SOFT, "followme"),
+                                   ("ext:" + SOFT, "vm:" + SLOW, "noanswer")], (got, rest)
+    t = [at for at, _ in got]
+    assert 4.0 < t[2] - t[1] < 8.5, "softphone rang %.1f s, not 5" % (t[2] - t[1])
+    assert "controller=ivrd" in vm_handover(pbx, cid)
 
 
 def test_followme_ccctl_refuses_bad_steps(pbx):
