@@ -152,8 +152,23 @@ static void s_on_reap(sp_proxy_t *p, su_timer_t *t, sp_call_t *c)
     cc_log_set_call(NULL);
 }
 
+/* Shutdown: a call still ending waits for mediad replies that will not come in time (or
+ * at all, when mediad stopped first); it ends without them, so its call.ended goes out and
+ * nothing is left behind. */
+static void s_finish_unconfirmed(sp_call_t *c, void *arg)
+{
+    (void)arg;
+    if (c->state != SP_CALL_ENDING)
+        return;
+    cc_bus_owner_cancel(c->proxy->bus, &c->bus);
+    c->creates_pending = c->deletes_pending = 0;
+    sp_call_try_finish(c);
+    sp_call_maybe_free(c); /* its legs may be gone already: nothing else would free it */
+}
+
 void sp_b2bua_reap_ended(sp_proxy_t *self)
 {
+    sp_b2bua_foreach(self, s_finish_unconfirmed, NULL);
     /* one at a time: each call leaves the map before reaping frees it */
     while (sp_b2bua_ending_count(self) > 0) {
         cc_map_iter_t it = cc_map_iter(self->ended);

@@ -106,7 +106,7 @@ void sp_b2bua_foreach(sp_proxy_t *self, void (*fn)(sp_call_t *c, void *arg), voi
 size_t sp_b2bua_count(const sp_proxy_t *self);
 /* Ended calls whose far ends have not yet confirmed the BYE or CANCEL. */
 size_t sp_b2bua_ending_count(const sp_proxy_t *self);
-/* At shutdown: stop waiting for those confirmations and free the calls. */
+/* At shutdown: stop waiting for mediad replies and far-end confirmations; free the calls. */
 void sp_b2bua_reap_ended(sp_proxy_t *self);
 
 /* sp_mediad.c */
