@@ -32,15 +32,18 @@ class Trunks:
         time.sleep(0.3)
         assert self.uas.poll() is None, "the sipp UAS did not start"
 
-    def place(self, rate, calls, *extra, timeout=300, number="9000", port=None, name="uac"):
+    def place(self, rate, calls, *extra, timeout=300, number="9000", port=None, name="uac",
+              limit=50000):
         """Run the UAC (from `port`, default the trunk 'near', dialling `number`); returns
         sipp's final statistics {created, ok, failed}. Two UACs at once need their own
-        port and `name` (their statistics file)."""
+        port and `name` (their statistics file). `limit` caps the calls in progress: sipp
+        waits for one to end before it places the next (a closed loop, so a test about
+        correctness does not become an overload test on a slower machine)."""
         stat = self.work / ("%s_stat.csv" % name)
         r = subprocess.run(
             ["sipp", "127.0.0.1:%d" % self.s.sip_port, "-sf", str(SIPP_DIR / "load_uac.xml"),
              "-s", number, "-i", "127.0.0.1", "-p", str(port or self.uac_port), "-r", str(rate),
-             "-m", str(calls), "-l", "50000", "-buff_size", "4194304", "-nostdin",
+             "-m", str(calls), "-l", str(limit), "-buff_size", "4194304", "-nostdin",
              "-recv_timeout", "40000", "-timeout", str(timeout), "-trace_stat",
              "-stf", str(stat), "-fd", "1", "-trace_err", "-error_file",
              str(self.work / ("%s_err.log" % name))] + list(extra),
