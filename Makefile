@@ -12,6 +12,9 @@ DAEMONS   := sipproxy mediad acdd ivrd recorderd cdrd webd dialerd
 LIBRARIES := ivrflow recfile dialer
 DIRS      := common $(LIBRARIES) $(DAEMONS) ccctl
 SAN       ?=
+# make run and make test build on every core (CI's machine has two); the folders' makefiles
+# are -j safe
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
 
 all: build
 
@@ -33,13 +36,13 @@ deps:
 	deploy/install-deps.sh
 
 run: deps
-	$(MAKE) build
+	$(MAKE) -j$(NPROC) build
 	deploy/local/run.sh
 
 test: deps
-	$(MAKE) build
-	$(MAKE) build SAN=1
-	$(MAKE) fuzz-build
+	$(MAKE) -j$(NPROC) build
+	$(MAKE) -j$(NPROC) build SAN=1
+	$(MAKE) -j$(NPROC) fuzz-build
 	tests/run-tests.sh
 
 # libFuzzer: the libraries holding parsers of outside input, instrumented (FUZZ=1, clang),
