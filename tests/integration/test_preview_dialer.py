@@ -194,6 +194,36 @@ def test_agent_skips_the_first_lead_and_dials_the_second(pv):
     assert [(a, r) for a, r in audited(s, "me.preview_dial")] == [("ada", "ok")]
 
 
+def test_a_dial_the_agent_refuses_is_no_attempt(pv):
+    """The agent's phone is rung first: refused there, the customer is never called, the
+    attempt is given back and the lead goes behind the due ones (Ann, then Cy)."""
+    s, b = pv, pv.b
+    wait_lead(s, "9100003")
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    try:
+        mark = len(s.ua[AGENT].text())
+        b.cmd("click", selector="#btn-pv-dial")
+        wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=15,
+                   what="the agent's phone to ring")
+        s.ua[AGENT].command("hangup")  # reject the incoming call
+        row = wait_until(lambda: s.psql(
+            "SELECT outcome, agent, answered_at IS NULL FROM dialer_attempts "
+            "WHERE lead_id = %s AND ended_at IS NOT NULL", (s.lead["9100003"],)),
+            timeout=15, what="the refused dial to end")
+        got = sub.collect(2)
+    finally:
+        sub.close()
+    assert row == [("skipped", None, True)], row
+    targets = [e[1].get("target") for e in got if e[0] == "call.connect_result"]
+    assert "number:9100003" not in targets, got
+    assert s.psql("SELECT state, attempts, last_outcome FROM leads WHERE number = '9100003'") \
+        == [("ready", 0, "skipped")]
+    # Ann was skipped before Cy: she comes first now
+    wait_lead(s, "9100001")
+    assert s.psql("SELECT attempts FROM v_campaign_daily WHERE campaign = 'pv'",
+                  role="cc_bi") == [(1,)]
+
+
 # ---- bad input: 4xx naming the field, nothing changed -----------------------------------------
 
 
