@@ -493,7 +493,10 @@
     } catch (e) {
       renderPreview(null);
     }
-    previewTimer = setTimeout(loadPreview, preview ? 30000 : 10000);
+    // a lead shown: refreshed now and then; none due: looked for more often; no preview
+    // campaign of mine running: rarely (one may start)
+    const served = !$("preview").hidden;
+    previewTimer = setTimeout(loadPreview, !served ? 60000 : preview ? 30000 : 10000);
   }
 
   async function previewAct(what) {
