@@ -235,7 +235,8 @@ static void s_on_state_list(cc_bus_t *bus, int status, json_t *result, void *arg
     json_t *c = s_named(req, result);
     if (!c)
         return;
-    const char *want = strstr(req->path, "/start") ? "running" : "paused";
+    /* by the route, not the path: a campaign may be called "start" */
+    const char *want = !strcmp(req->route->action, "campaign.start") ? "running" : "paused";
     if (!strcmp(s_str(c, "state"), "finished")) {
         wd_reply_error(req, 409, "finished", "campaign", "campaign %s is finished",
                        s_str(c, "name"));

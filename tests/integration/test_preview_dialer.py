@@ -314,5 +314,13 @@ def test_supervisors_list_pause_and_start_campaigns_agents_may_not(pv):
     raw.csrf = None
     assert raw.request("POST", "/api/campaigns/pv/pause", body={}).status == 403
     assert s.psql("SELECT state FROM campaigns WHERE name = 'pv'") == [("running",)]
+    # the action is the route's, whatever the campaign is called
+    s.ccctl("campaign", "add", "start", "--queue", "outq", "--caller-id", "5550002",
+            "--mode", "progressive", check=True)
+    r = sup.post("/api/campaigns/start/start")
+    assert r.status == 200 and r.json == {"campaign": "start", "state": "running"}, r
+    r = sup.post("/api/campaigns/start/pause")
+    assert r.status == 200 and r.json["state"] == "paused", r
+    assert s.psql("SELECT state FROM campaigns WHERE name = 'start'") == [("paused",)]
     assert [(a, r) for a, r in audited(s, "campaign.pause") if a == "sup"][0] == ("sup", "ok")
     assert ("sup", "ok") in audited(s, "campaign.start")
