@@ -1,7 +1,9 @@
 /* dl_live.c - live dialling (see dl_live.h). Owns the campaigns in memory (rules, pacing
  * state, do-not-call numbers, counts of lines ringing and customers waiting) and one
  * attempt object per call placed, which owns its bus requests and its no-agent timer; the
- * attempt ends on call.ended, where its outcome is written and its lead rescheduled. */
+ * attempt ends on call.ended, where its outcome is written and its lead rescheduled. A
+ * preview attempt (an agent's Dial) rings the agent's phone first and calls the customer
+ * into that call once it answers; it never goes through a queue. */
 #include "dl_live.h"
 
 #include <inttypes.h>
