@@ -1,5 +1,7 @@
 /* dl_api.h - dialerd's bus commands (common/events/dialer.def): campaign.list and
- * campaign.set_state, the JSON side of `ccctl campaign list|start|pause|finish`. */
+ * campaign.set_state, the JSON side of `ccctl campaign list|start|pause|finish`, and
+ * preview mode's campaign.preview_next, campaign.preview_dial and campaign.preview_skip,
+ * which webd's agent desktop sends for the session's own extension. */
 #ifndef DL_API_H
 #define DL_API_H
 

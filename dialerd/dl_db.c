@@ -66,6 +66,32 @@ static const struct {
      0},
     {"dl_set_state",
      "UPDATE campaigns SET state = $2, state_at = now() WHERE name = $1 RETURNING state", 2},
+    /* preview: the running preview campaigns an agent serves (a member of their queue) */
+    {"dl_pv_campaigns",
+     "SELECT c.name FROM campaigns c JOIN queue_members m ON m.queue = c.queue "
+     "WHERE m.ext = $1 AND c.state = 'running' AND c.mode = 'preview' ORDER BY c.name",
+     1},
+    /* a lead as an agent names it: the lead, its campaign, and whether the agent serves it */
+    {"dl_pv_lead",
+     "SELECT l.id, l.number, coalesce(l.time_zone, ''), l.attempts, "
+     "coalesce((extract(epoch FROM l.next_attempt_at) * 1000)::bigint, 0), "
+     "coalesce((extract(epoch FROM l.abandoned_at) * 1000)::bigint, 0), l.name, l.fields::text, "
+     "l.state, l.campaign, c.mode, c.state, "
+     "EXISTS (SELECT 1 FROM queue_members m WHERE m.queue = c.queue AND m.ext = $2) "
+     "FROM leads l JOIN campaigns c ON c.name = l.campaign WHERE l.id = $1::bigint",
+     2},
+    /* a skip: the lead due again now (behind the due ones), a row that is not an attempt */
+    {"dl_pv_skip",
+     "WITH l AS (UPDATE leads SET next_attempt_at = to_timestamp($3::bigint / 1000.0) "
+     "  WHERE id = $1::bigint AND campaign = $2 AND state = 'ready' "
+     "  RETURNING id, number, attempts) "
+     "INSERT INTO dialer_attempts (campaign, lead_id, number, attempt, mode, ended_at, outcome, "
+     "  agent) SELECT $2, l.id, l.number, l.attempts + 1, 'preview', now(), 'skipped', $4 FROM l "
+     "RETURNING id",
+     4},
+    /* a preview call that never reached the customer: the attempt it counted is given back */
+    {"dl_lead_uncount",
+     "UPDATE leads SET attempts = attempts - 1 WHERE id = $1::bigint AND attempts > 0", 1},
 };
 
 dl_db_t *dl_db_new(cc_pg_t *pg)
@@ -219,4 +245,54 @@ PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state
 {
     const char *p[] = {campaign, state};
     return cc_pg_exec(self->pg, "dl_set_state", 2, p);
+}
+
+PGresult *dl_db_preview_campaigns(dl_db_t *self, const char *ext)
+{
+    const char *p[] = {ext};
+    return cc_pg_exec(self->pg, "dl_pv_campaigns", 1, p);
+}
+
+PGresult *dl_db_preview_lead(dl_db_t *self, int64_t lead_id, const char *ext)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    const char *p[] = {id, ext};
+    return cc_pg_exec(self->pg, "dl_pv_lead", 2, p);
+}
+
+int64_t dl_db_preview_skip(dl_db_t *self, const char *campaign, int64_t lead_id, int64_t due_ms,
+                           const char *ext)
+{
+    char id[24], due[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    snprintf(due, sizeof due, "%" PRId64, due_ms);
+    const char *p[] = {id, campaign, due, ext};
+    PGresult *res = cc_pg_exec(self->pg, "dl_pv_skip", 4, p);
+    if (!res) {
+        cc_warn("dialer.db_failed", "statement=dl_pv_skip err=%s", cc_logq(cc_pg_error(self->pg)));
+        return -1;
+    }
+    int64_t out = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return out;
+}
+
+int dl_db_lead_uncount(dl_db_t *self, int64_t lead_id)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    const char *p[] = {id};
+    return s_run(self, "dl_lead_uncount", 1, p);
+}
+
+dl_lead_t dl_db_lead_at(const PGresult *res, int r)
+{
+    const char *zone = PQgetvalue(res, r, 2);
+    return (dl_lead_t){.id = strtoll(PQgetvalue(res, r, 0), NULL, 10),
+                       .number = PQgetvalue(res, r, 1),
+                       .zone = zone[0] ? zone : NULL,
+                       .attempts = atoi(PQgetvalue(res, r, 3)),
+                       .due_ms = strtoll(PQgetvalue(res, r, 4), NULL, 10),
+                       .abandoned_ms = strtoll(PQgetvalue(res, r, 5), NULL, 10)};
 }

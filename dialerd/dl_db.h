@@ -36,6 +36,9 @@ PGresult *dl_db_dnc(dl_db_t *self, const char *campaign);
 /* Up to `limit` ready leads in due order: id, number, time_zone, attempts,
  * next_attempt_at and abandoned_at as UTC ms (0 if NULL), name, fields (JSON text). */
 PGresult *dl_db_ready_leads(dl_db_t *self, const char *campaign, int limit);
+/* Row r of dl_db_ready_leads (or dl_db_preview_lead) as a lead; its strings point into
+ * res. */
+dl_lead_t dl_db_lead_at(const PGresult *res, int r);
 
 /* The lead is being dialled: state dialling, attempts + 1; a new attempt row. The new
  * attempt's id (> 0) or -1. */
@@ -58,5 +61,18 @@ PGresult *dl_db_campaigns(dl_db_t *self);
 /* Set a campaign's state: the row (state) or no row for an unknown campaign; NULL on
  * failure. */
 PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state);
+
+/* Preview mode. The running preview campaigns agent `ext` serves, by name. */
+PGresult *dl_db_preview_campaigns(dl_db_t *self, const char *ext);
+/* One lead: the columns of dl_db_ready_leads, then state, campaign, the campaign's mode and
+ * state, and whether `ext` is a member of its queue ("t"/"f"); no row for an unknown id. */
+PGresult *dl_db_preview_lead(dl_db_t *self, int64_t lead_id, const char *ext);
+/* An agent skipped a ready lead: due again at due_ms, and a 'skipped' row in
+ * dialer_attempts (not an attempt: attempts unchanged). The row's id, 0 when the lead was
+ * not ready (another agent took it), -1 on failure. */
+int64_t dl_db_preview_skip(dl_db_t *self, const char *campaign, int64_t lead_id, int64_t due_ms,
+                           const char *ext);
+/* A preview call that ended before the customer was called gives its attempt back. */
+int dl_db_lead_uncount(dl_db_t *self, int64_t lead_id);
 
 #endif

@@ -1,7 +1,9 @@
 /* dl_live.c - live dialling (see dl_live.h). Owns the campaigns in memory (rules, pacing
  * state, do-not-call numbers, counts of lines ringing and customers waiting) and one
  * attempt object per call placed, which owns its bus requests and its no-agent timer; the
- * attempt ends on call.ended, where its outcome is written and its lead rescheduled. */
+ * attempt ends on call.ended, where its outcome is written and its lead rescheduled. A
+ * preview attempt (an agent's Dial) rings the agent's phone first and calls the customer
+ * into that call once it answers; it never goes through a queue. */
 #include "dl_live.h"
 
 #include <inttypes.h>
@@ -13,6 +15,7 @@
 #include "cc_map.h"
 #include "dl_pace.h"
 #include "dl_pick.h"
+#include "dl_preview.h"
 #include "ivr_tz.h"
 
 #define S_MAX_PICK 50          /* lines placed in one tick at most */
@@ -34,6 +37,7 @@ typedef struct {
 } s_campaign_t;
 
 typedef enum {
+    S_AGENT, /* preview: the agent's phone rings; the customer is not called yet */
     S_RINGING,
     S_WAITING,
     S_TALKING
@@ -53,6 +57,9 @@ typedef struct {
     s_phase_t phase;
     bool offered, abandon_counted, abandoning;
     int no_agent_timer, message_timer;
+    /* preview: the agent's extension (its phone is the first leg), the customer's leg */
+    bool preview;
+    char ext[16], customer_result[16];
 } s_attempt_t;
 
 struct dl_live {
@@ -67,7 +74,8 @@ struct dl_live {
      * events travel on different sockets): the ends of unknown calls are kept a while, and
      * an attempt whose reply names one of them ends at once. */
     struct {
-        char call_id[64], outcome[16];
+        char call_id[64], outcome[16], result[16];
+        int64_t connect_id; /* of the first result (preview: the agent's leg) */
         bool ended;
     } early[S_EARLY];
     unsigned early_next;
@@ -212,7 +220,14 @@ static void s_attempt_end(s_attempt_t *a)
     s_campaign_t *c = a->c;
     int64_t now = s_now_ms();
     dl_outcome_t o = s_outcome_of(a);
-    if (a->phase == S_RINGING) {
+    if (a->preview)
+        o = dl_preview_outcome(a->phase == S_AGENT     ? DL_PV_AGENT
+                               : a->phase == S_RINGING ? DL_PV_CUSTOMER
+                                                       : DL_PV_TALKING,
+                               a->customer_result[0] ? a->customer_result : NULL);
+    if (a->phase == S_AGENT) {
+        /* the agent's phone never answered: nothing to count */
+    } else if (a->phase == S_RINGING) {
         c->ringing--;
         dl_pace_unanswered(c->pace, now);
     } else if (a->phase == S_WAITING) {
@@ -228,6 +243,8 @@ static void s_attempt_end(s_attempt_t *a)
     dl_db_attempt_end(self->db, a->attempt_id, dl_outcome_name(o),
                       a->agent_ms ? now - a->agent_ms : -1);
     const char *state = dl_after_attempt(&c->rules, &a->lead, o, now);
+    if (o == DL_OUT_SKIPPED) /* the customer was never called: not an attempt */
+        dl_db_lead_uncount(self->db, a->lead_id);
     dl_db_lead_after(self->db, a->lead_id, state, !strcmp(state, "ready") ? a->lead.due_ms : 0,
                      o == DL_OUT_ABANDONED ? now : 0, dl_outcome_name(o));
     cc_info("dialer.attempt_ended", "campaign=%s lead=%" PRId64 " outcome=%s lead_state=%s",
@@ -348,11 +365,7 @@ static void s_answered(dl_live_t *self, s_attempt_t *a, const cc_bus_event_t *ev
 
 static const char *s_result_outcome(const char *result)
 {
-    if (!strcmp(result, "busy") || !strcmp(result, "declined"))
-        return "busy";
-    if (!strcmp(result, "no_answer"))
-        return "no_answer";
-    return "failed";
+    return dl_outcome_name(dl_outcome_of_result(result));
 }
 
 /* An event of a call we do not know (yet): remember its result and whether it ended. */
@@ -371,11 +384,92 @@ static void s_early_event(dl_live_t *self, const cc_bus_event_t *ev)
         memset(&self->early[k], 0, sizeof self->early[k]);
         snprintf(self->early[k].call_id, sizeof self->early[k].call_id, "%s", ev->call_id);
     }
+    if (!ended && !self->early[k].result[0]) {
+        snprintf(self->early[k].result, sizeof self->early[k].result, "%s", result);
+        self->early[k].connect_id = json_integer_value(json_object_get(ev->body, "connect_id"));
+    }
     if (ended)
         self->early[k].ended = true;
     else if (strcmp(result, "answered") != 0)
         snprintf(self->early[k].outcome, sizeof self->early[k].outcome, "%s",
                  s_result_outcome(result));
+}
+
+/* ---- preview: the agent's phone first, then the customer ------------------------------- */
+
+static void s_on_connect_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    (void)result;
+    s_attempt_t *a = arg;
+    if (status != 0 && a->phase == S_RINGING) {
+        cc_warn("dialer.connect_failed", "call=%s campaign=%s lead=%" PRId64, a->call_id,
+                a->c->name, a->lead_id);
+        snprintf(a->customer_result, sizeof a->customer_result, "failed");
+        s_hangup(a, "dialer: the customer could not be called");
+    }
+}
+
+/* The agent answered: now the customer is called, into the agent's call. */
+static void s_preview_call_customer(s_attempt_t *a)
+{
+    dl_live_t *self = a->live;
+    a->phase = S_RINGING;
+    a->dial_ms = s_now_ms();
+    a->c->ringing++;
+    self->dialled++;
+    dl_pace_dialled(a->c->pace, a->dial_ms);
+    char target[40];
+    snprintf(target, sizeof target, "number:%s", a->number);
+    cc_info("dialer.preview_customer", "call=%s campaign=%s lead=%" PRId64 " agent=%s", a->call_id,
+            a->c->name, a->lead_id, a->ext);
+    if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.connect",
+                        json_pack("{s:s, s:[s], s:i}", "call_id", a->call_id, "targets", target,
+                                  "timeout_s", a->c->ring_s),
+                        3000, s_on_connect_reply, a))
+        s_on_connect_reply(self->d->bus, -1, NULL, a);
+}
+
+/* A leg's result: the agent's (the first, connect_id of the originate) or the customer's
+ * (any other, as its call.connect reply may come after the result). */
+static void s_preview_result(s_attempt_t *a, int64_t connect_id, const char *result)
+{
+    if (!result)
+        return;
+    if (a->phase == S_AGENT && connect_id == a->connect_id) {
+        if (!strcmp(result, "answered"))
+            s_preview_call_customer(a);
+        else /* the agent did not answer: the call's end says skipped */
+            s_hangup(a, "dialer: the agent did not answer");
+        return;
+    }
+    if (a->phase != S_RINGING || connect_id == a->connect_id)
+        return;
+    snprintf(a->customer_result, sizeof a->customer_result, "%s", result);
+    if (strcmp(result, "answered") != 0) {
+        s_hangup(a, "dialer: the customer did not answer");
+        return;
+    }
+    dl_live_t *self = a->live;
+    int64_t now = s_now_ms();
+    a->answer_ms = a->agent_ms = now; /* the agent was on the line already */
+    snprintf(a->agent, sizeof a->agent, "%s", a->ext);
+    a->phase = S_TALKING;
+    a->c->ringing--;
+    a->c->talking++;
+    self->answered++;
+    dl_pace_answered(a->c->pace, now, now - a->dial_ms);
+    dl_db_attempt_mark(self->db, a->attempt_id, "answered_at", NULL);
+    dl_db_attempt_mark(self->db, a->attempt_id, "agent_at", a->agent);
+}
+
+static void s_preview_event(s_attempt_t *a, const cc_bus_event_t *ev)
+{
+    if (!strcmp(ev->type, "call.ended"))
+        s_attempt_end(a);
+    else if (!strcmp(ev->type, "call.connect_result"))
+        s_preview_result(a, json_integer_value(json_object_get(ev->body, "connect_id")),
+                         json_string_value(json_object_get(ev->body, "result")));
 }
 
 static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
@@ -385,6 +479,10 @@ static void s_on_call_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
     s_attempt_t *a = ev->call_id ? cc_map_get(self->calls, ev->call_id) : NULL;
     if (!a) {
         s_early_event(self, ev);
+        return;
+    }
+    if (a->preview) {
+        s_preview_event(a, ev);
         return;
     }
     if (!strcmp(ev->type, "call.answered")) {
@@ -462,10 +560,14 @@ static void s_on_originate_reply(cc_bus_t *bus, int status, json_t *result, void
     dl_live_t *self = a->live;
     for (unsigned i = 0; i < S_EARLY; i++) /* did it end before this reply came? */
         if (!strcmp(self->early[i].call_id, call_id)) {
-            if (self->early[i].outcome[0])
+            if (self->early[i].outcome[0] && !a->preview)
                 snprintf(a->outcome, sizeof a->outcome, "%s", self->early[i].outcome);
             bool ended = self->early[i].ended;
+            char result[16];
+            snprintf(result, sizeof result, "%s", self->early[i].result);
             self->early[i].call_id[0] = '\0';
+            if (a->preview && result[0])
+                s_preview_result(a, self->early[i].connect_id, result);
             if (ended)
                 s_attempt_end(a);
             return;
@@ -491,12 +593,14 @@ static json_t *s_screen_pop(const s_campaign_t *c, int64_t lead_id, const char *
     return vars;
 }
 
-static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead, const char *name,
-                   const char *fields)
+/* A new attempt on the lead (state dialling, a row in dialer_attempts), owned by
+ * self->attempts; NULL when the lead is no longer ready or on failure. */
+static s_attempt_t *s_attempt_new(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead,
+                                  const char *name, const char *fields)
 {
     s_attempt_t *a = calloc(1, sizeof *a);
     if (!a)
-        return;
+        return NULL;
     a->variables = s_screen_pop(c, lead->id, name, fields);
     a->live = self;
     a->c = c;
@@ -511,15 +615,24 @@ static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead, cons
     if (a->attempt_id <= 0) {
         json_decref(a->variables);
         free(a);
-        return;
+        return NULL;
     }
     char key[24];
     snprintf(key, sizeof key, "%" PRId64, a->attempt_id);
     if (cc_map_insert(self->attempts, key, a) != 0) {
         json_decref(a->variables);
         free(a);
-        return; /* out of memory: the lead stays 'dialling' until an operator looks */
+        return NULL; /* out of memory: the lead stays 'dialling' until an operator looks */
     }
+    return a;
+}
+
+static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead, const char *name,
+                   const char *fields)
+{
+    s_attempt_t *a = s_attempt_new(self, c, lead, name, fields);
+    if (!a)
+        return;
     a->dial_ms = s_now_ms();
     a->phase = S_RINGING;
     c->ringing++;
@@ -561,12 +674,7 @@ static void s_campaign_tick(dl_live_t *self, s_campaign_t *c)
     dl_verdict_t *verdicts = calloc((size_t)(rows ? rows : 1), sizeof *verdicts);
     size_t picked[S_MAX_PICK];
     for (int r = 0; leads && r < rows; r++)
-        leads[r] = (dl_lead_t){.id = strtoll(PQgetvalue(res, r, 0), NULL, 10),
-                               .number = PQgetvalue(res, r, 1),
-                               .zone = PQgetvalue(res, r, 2)[0] ? PQgetvalue(res, r, 2) : NULL,
-                               .attempts = atoi(PQgetvalue(res, r, 3)),
-                               .due_ms = strtoll(PQgetvalue(res, r, 4), NULL, 10),
-                               .abandoned_ms = strtoll(PQgetvalue(res, r, 5), NULL, 10)};
+        leads[r] = dl_db_lead_at(res, r);
     dl_world_t world = {.to_local = ivr_tz_to_local, .is_dnc = s_is_dnc, .dnc_arg = c->dnc};
     size_t got = leads && verdicts ? dl_pick(&c->rules, &world, leads, (size_t)rows, now, (size_t)n,
                                              picked, verdicts)
@@ -625,6 +733,43 @@ static void s_on_tick(cc_loop_t *loop, int timer_id, void *arg)
     if (cc_bus_request(self->d->bus, &self->owner, "acdd", "queue.list", NULL, 2000, s_on_queues,
                        self))
         self->list_pending = true;
+}
+
+int64_t dl_live_preview_dial(dl_live_t *self, const char *campaign, const dl_lead_t *lead,
+                             const char *name, const char *fields, const char *ext)
+{
+    s_campaign_t *c = cc_map_get(self->campaigns, campaign);
+    if (!c || !c->running || c->mode != DL_MODE_PREVIEW)
+        return -1;
+    s_attempt_t *a = s_attempt_new(self, c, lead, name, fields);
+    if (!a)
+        return 0;
+    int64_t id = a->attempt_id;
+    a->preview = true;
+    a->phase = S_AGENT;
+    snprintf(a->ext, sizeof a->ext, "%s", ext);
+    char target[40], shown[96];
+    snprintf(target, sizeof target, "ext:%s", ext);
+    snprintf(shown, sizeof shown, "Lead %s", name && *name ? name : a->number);
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller,
+                             "caller_name", shown, "controller", "dialerd", "timeout_s", 30);
+    cc_info("dialer.preview_dial", "campaign=%s lead=%" PRId64 " attempt=%d agent=%s", c->name,
+            lead->id, a->lead.attempts, ext);
+    if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.originate", args, 5000,
+                        s_on_originate_reply, a)) {
+        snprintf(a->outcome, sizeof a->outcome, "failed");
+        s_attempt_end(a);
+    }
+    return id;
+}
+
+const dl_rules_t *dl_live_rules(dl_live_t *self, const char *campaign, dl_world_t *world)
+{
+    s_campaign_t *c = cc_map_get(self->campaigns, campaign);
+    if (!c || !c->running)
+        return NULL;
+    *world = (dl_world_t){.to_local = ivr_tz_to_local, .is_dnc = s_is_dnc, .dnc_arg = c->dnc};
+    return &c->rules;
 }
 
 /* ---- life ---------------------------------------------------------------------------------- */

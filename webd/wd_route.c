@@ -67,7 +67,8 @@ static int s_match(const char *pattern, const char *path, wd_params_t *params)
             int i = params->n++;
             params->name[i] = NULL;
             size_t nlen = (size_t)(close - p - 1); /* the name is between the braces */
-            static const char *const known[] = {"queue", "ext", "call_id", "name", "id", NULL};
+            static const char *const known[] = {"queue", "ext",      "call_id", "name",
+                                                "id",    "campaign", NULL};
             for (int k = 0; known[k]; k++)
                 if (strlen(known[k]) == nlen && !strncmp(known[k], p + 1, nlen))
                     params->name[i] = known[k];

@@ -57,6 +57,10 @@ static const wd_field_t s_me_call_to[] = {{"call_id", WD_F_STRING, false, 1, 63,
                                           F_END};
 static const wd_field_t s_call_to[] = {{"target", WD_F_STRING, true, 1, 31, WD_CS_NUMBER, NULL},
                                        F_END};
+static const wd_field_t s_me_preview[] = {{"campaign", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+                                          F_END};
+static const wd_field_t s_me_lead[] = {{"lead_id", WD_F_INT, true, 1, 9007199254740991L, 0, NULL},
+                                       F_END};
 static const wd_field_t s_figures[] = {{"day", WD_F_TIME, true, 10, 10, 0, NULL}, F_END};
 static const wd_field_t s_cdrs[] = {{"from", WD_F_TIME, false, 0, 0, 0, NULL},
                                     {"to", WD_F_TIME, false, 0, 0, 0, NULL},
@@ -146,12 +150,25 @@ static const wd_route_t s_routes[] = {
      wd_h_me_consult_complete},
     {"POST", "/api/me/consult/cancel", AGENT, WD_R_CSRF, 0, s_me_call, "me.consult_cancel",
      wd_h_me_consult_cancel},
+    /* preview campaigns I serve: my next lead, dial it (my phone first) or skip it */
+    {"GET", "/api/me/preview", AGENT, 0, 0, s_me_preview, NULL, wd_h_me_preview},
+    {"POST", "/api/me/preview/dial", AGENT, WD_R_CSRF, 0, s_me_lead, "me.preview_dial",
+     wd_h_me_preview_dial},
+    {"POST", "/api/me/preview/skip", AGENT, WD_R_CSRF, 0, s_me_lead, "me.preview_skip",
+     wd_h_me_preview_skip},
     {"GET", "/api/me/today", AGENT, 0, 0, s_none, NULL, wd_h_me_today},
     {"GET", "/api/me/recordings", AGENT, 0, 0, s_me_recordings, NULL, wd_h_me_recordings},
     /* a recording's audio: an agent its own calls', a supervisor its queues' (every fetch is
      * audited) */
     {"GET", "/api/recordings/{id}/audio", ANY, 0, 0, s_audio, "recording.listen",
      wd_h_recording_audio},
+    /* outbound campaigns of my queues (dialerd) */
+    {"GET", "/api/campaigns", STAFF, 0, 0, s_none, NULL, wd_h_campaigns},
+    {"GET", "/api/campaigns/{campaign}/stats", STAFF, 0, 0, s_none, NULL, wd_h_campaign_stats},
+    {"POST", "/api/campaigns/{campaign}/start", STAFF, WD_R_CSRF, 0, s_none, "campaign.start",
+     wd_h_campaign_state},
+    {"POST", "/api/campaigns/{campaign}/pause", STAFF, WD_R_CSRF, 0, s_none, "campaign.pause",
+     wd_h_campaign_state},
     /* history */
     {"GET", "/api/cdrs", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_cdrs, NULL, wd_h_cdrs},
     {"GET", "/api/recordings", STAFF, 0, WD_SCOPE_BODY_QUEUE, s_recordings, NULL, wd_h_recordings},

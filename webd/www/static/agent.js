@@ -463,6 +463,53 @@
     $("my-since").textContent = since ? duration(now - since) : "";
   }
 
+  // ---- preview campaigns: the next lead, dial or skip ------------------------------------------
+
+  let preview = null, previewTimer = 0;
+
+  function renderPreview(doc) {
+    const served = doc && doc.campaigns ? doc.campaigns : [];
+    preview = doc && doc.lead ? doc.lead : null;
+    probe.preview = preview;
+    probe.previewLoaded = (probe.previewLoaded || 0) + 1;
+    $("preview").hidden = !served.length;
+    $("pv-lead").hidden = !preview;
+    $("pv-empty").hidden = !!preview;
+    $("pv-lead").dataset.leadId = preview ? String(preview.id) : "";
+    if (!preview) return;
+    $("pv-name").textContent = preview.name || "(no name)";
+    $("pv-number").textContent = preview.number;
+    $("pv-campaign").textContent = preview.campaign;
+    $("pv-attempts").textContent = String(preview.attempts);
+    kv($("pv-fields"), preview.fields || {}, []);
+    $("btn-pv-dial").disabled = $("btn-pv-skip").disabled = false;
+  }
+
+  async function loadPreview() {
+    clearTimeout(previewTimer);
+    try {
+      const r = await api("GET", "/api/me/preview");
+      renderPreview(r.ok ? r.doc : null);
+    } catch (e) {
+      renderPreview(null);
+    }
+    // a lead shown: refreshed now and then; none due: looked for more often; no preview
+    // campaign of mine running: rarely (one may start)
+    const served = !$("preview").hidden;
+    previewTimer = setTimeout(loadPreview, !served ? 60000 : preview ? 30000 : 10000);
+  }
+
+  async function previewAct(what) {
+    if (!preview) return;
+    const lead = preview;
+    $("btn-pv-dial").disabled = $("btn-pv-skip").disabled = true;
+    const r = await act("/api/me/preview/" + what, { lead_id: lead.id },
+      what === "dial" ? "Calling " + (lead.name || lead.number) + ": answer your phone"
+                      : "Skipped " + (lead.name || lead.number));
+    if (r && r.ok && what === "dial") probe.previewDialled = lead.id;
+    loadPreview();
+  }
+
   // ---- start --------------------------------------------------------------------------------
 
   async function start() {
@@ -512,6 +559,8 @@
       const n = $("dial-number").value.trim();
       act("/api/me/dial", { number: n }, "Calling " + n + ": answer your phone");
     });
+    $("btn-pv-dial").addEventListener("click", () => previewAct("dial"));
+    $("btn-pv-skip").addEventListener("click", () => previewAct("skip"));
     $("wrap-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       if (!pop) return;
@@ -528,6 +577,7 @@
     connect();
     loadToday();
     loadRecordings();
+    loadPreview();
     setInterval(tick, 1000);
     tick();
   }

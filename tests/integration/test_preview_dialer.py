@@ -1,0 +1,326 @@
+"""Preview mode end to end (issue 17) and campaigns in webd's HTTP API, with real clients:
+Debian's chromium (playwright-core) logged in as agent 1002 on /agent, baresip registered
+as 1002 (answering by hand), and a sipp "customer" behind a trunk. The agent serves a
+running preview campaign: the page shows the first lead in list order with its extra CSV
+fields and attempt count; Skip puts it behind the due leads (not an attempt); Dial rings
+the agent's phone first and, once it answers, the customer through the trunk; the attempt
+and its outcome land in dialer_attempts. Bad input answers 4xx naming the field and
+changes nothing; an agent acts only on leads of campaigns it serves. Supervisors list,
+read, pause and start campaigns of their queues through dialerd's bus commands; an agent
+gets 403; every action is audited. Screenshots land in build/test-artifacts/preview/."""
+
+import subprocess
+import time
+
+import pytest
+
+import suite as sm
+from helpers.audio import make_tone
+from helpers.bus import wait_until
+from helpers.phones import Baresip
+from helpers.webclient import Browser, Http, browser_available, web_user
+
+PW = "pw-for-preview"
+ART = sm.REPO / "build" / "test-artifacts" / "preview"
+SIPP_DIR = sm.REPO / "tests" / "sipp"
+AGENT = "1002"
+LEADS = [("9100001", "Ann", "A-1"), ("9100002", "Bob", "A-2"), ("9100003", "Cy", "A-3")]
+
+
+@pytest.fixture(scope="module")
+def pv(pg_cluster, bin_dir, tmp_path_factory):
+    if not browser_available():
+        pytest.skip("chromium or playwright-core missing: run deploy/install-deps.sh")
+    work = tmp_path_factory.mktemp("preview")
+    s = sm.Suite(pg_cluster, name="test_preview_dialer",
+                 daemons=["sipproxy", "mediad", "acdd", "dialerd", "webd"],
+                 config={"common.rtp_ports": sm.free_port_range(100), "dialerd.reload_s": "1",
+                         "dialerd.tick_ms": "200", "mediad.media_timeout": "60"})
+    uas, b = [], None
+    try:
+        s.ccctl("user", "add", AGENT, "--password", "secret" + AGENT, check=True)
+        s.ccctl("queue", "add", "outq", "--number", "660", "--no-announce", check=True)
+        s.ccctl("queue", "add", "elsewhere", "--number", "661", "--no-announce", check=True)
+        s.ccctl("agent", "add", AGENT, "--queue", "outq", "--name", "Ada Agent", check=True)
+        s.trunk_port = sm.free_port()
+        s.ccctl("trunk", "add", "cust", "--host", "127.0.0.1:%d" % s.trunk_port, check=True)
+        s.ccctl("route", "add", "9.", "trunk:cust", check=True)
+        csv = work / "leads.csv"
+        csv.write_text("number,name,account\n" + "".join("%s,%s,%s\n" % x for x in LEADS))
+        s.ccctl("campaign", "add", "pv", "--queue", "outq", "--caller-id", "5550000",
+                "--mode", "preview", "--hours", "daily 00:00-24:00", "--ring", "20", check=True)
+        s.ccctl("campaign", "import", "pv", csv, check=True)
+        # a preview campaign of a queue 1002 does not serve
+        other = work / "other.csv"
+        other.write_text("number,name\n9100009,Zed\n")
+        s.ccctl("campaign", "add", "other", "--queue", "elsewhere", "--caller-id", "5550001",
+                "--mode", "preview", "--hours", "daily 00:00-24:00", check=True)
+        s.ccctl("campaign", "import", "other", other, check=True)
+        web_user(s, "ada", "agent", PW, ext=AGENT)
+        web_user(s, "sup", "supervisor", PW, queues="outq")
+        web_user(s, "boss", "admin", PW)
+        s.start()
+        s.ccctl("campaign", "start", "pv", check=True)
+        s.ccctl("campaign", "start", "other", check=True)
+        tone = s.var_dir / "tone-agent.wav"
+        make_tone(tone, 880, 240, 0.5)
+        s.ua = {AGENT: Baresip(s, AGENT, "secret" + AGENT, tone, answer="manual")}
+        uas.append(s.ua[AGENT])
+        assert s.ua[AGENT].wait_log("200 OK", 10), "1002 did not register"
+        s.lead = dict(s.psql("SELECT number, id FROM leads"))
+        s.base = "http://127.0.0.1:%d" % s.http_port
+        s.work = work
+        b = Browser(env=s.env(), artifacts=ART)
+        b.page("main")
+        b.goto(s.base + "/login")
+        b.cmd("fill", selector="#name", value="ada")
+        b.cmd("fill", selector="#password", value=PW)
+        b.cmd("click", selector="#login-button")
+        b.wait("location.pathname === '/agent' && window.__desk && window.__desk.connected",
+               timeout=20)
+        s.b = b
+        yield s
+    finally:
+        if b:
+            b.close()
+        for ua in uas:
+            ua.stop()
+        s.close()
+
+
+def client(s, user):
+    c = Http(s.http_port)
+    c.login(user, PW)
+    return c
+
+
+def shown_lead(b):
+    return b.eval("document.getElementById('pv-lead').hidden ? '' : "
+                  "document.getElementById('pv-lead').dataset.leadId")
+
+
+def wait_lead(s, number, timeout=15):
+    want = str(s.lead[number])
+    s.b.wait("!document.getElementById('pv-lead').hidden && "
+             "document.getElementById('pv-lead').dataset.leadId === '%s'" % want, timeout=timeout)
+
+
+def audited(s, action):
+    return s.psql("SELECT actor, result FROM web_audit WHERE action = %s ORDER BY at", (action,))
+
+
+# ---- the agent's panel: skip, then dial ------------------------------------------------------
+
+
+def test_agent_skips_the_first_lead_and_dials_the_second(pv):
+    s, b = pv, pv.b
+    # the first lead in list order, with the list's extra fields and its attempts
+    wait_lead(s, "9100001", timeout=20)
+    assert b.eval("document.getElementById('pv-name').textContent") == "Ann"
+    assert b.eval("document.getElementById('pv-number').textContent") == "9100001"
+    assert b.eval("document.getElementById('pv-attempts').textContent") == "0"
+    assert b.eval("document.getElementById('pv-campaign').textContent") == "pv"
+    assert "A-1" in b.eval("document.getElementById('pv-fields').textContent")
+    b.screenshot("01-first-lead.png")
+
+    b.cmd("click", selector="#btn-pv-skip")
+    wait_lead(s, "9100002")
+    assert b.eval("document.getElementById('pv-name').textContent") == "Bob"
+    # a skip is no attempt: Ann is still ready with no attempts, due again now
+    assert s.psql("SELECT state, attempts, next_attempt_at IS NOT NULL FROM leads "
+                  "WHERE number = '9100001'") == [("ready", 0, True)]
+    assert s.psql("SELECT outcome, agent, mode FROM dialer_attempts WHERE lead_id = %s",
+                  (s.lead["9100001"],)) == [("skipped", AGENT, "preview")]
+
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    msgs = s.work / "customer-msgs.log"
+    uas = subprocess.Popen(["sipp", "-sf", str(SIPP_DIR / "dialer_customer_answer.xml"),
+                            "-i", "127.0.0.1", "-p", str(s.trunk_port), "-m", "1",
+                            "-timeout", "60s", "-nostdin", "-trace_msg", "-message_file",
+                            str(msgs), "-mp", str(sm.free_port(tcp=False, span=4))],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           cwd=str(s.work))
+    s.all_pids.append(uas.pid)
+    try:
+        time.sleep(0.3)
+        mark = len(s.ua[AGENT].text())
+        b.cmd("click", selector="#btn-pv-dial")
+        # the agent's phone first...
+        wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=15,
+                   what="the agent's phone to ring")
+        time.sleep(0.5)
+        assert not msgs.exists() or "INVITE sip:" not in msgs.read_text(), \
+            "the customer was called before the agent answered"
+        assert s.psql("SELECT state, attempts FROM leads WHERE number = '9100002'") == \
+            [("dialling", 1)]
+        s.ua[AGENT].command("accept")
+        # ...then the customer, through the trunk, who answers
+        wait_until(lambda: "INVITE sip:9100002@" in msgs.read_text() if msgs.exists() else False,
+                   timeout=15, what="the customer to be called through the trunk")
+        got = sub.collect(10, until=lambda evs: sum(
+            1 for e in evs if e[0] == "call.connect_result") >= 2)
+        results = [(e[1]["target"], e[1]["result"]) for e in got
+                   if e[0] == "call.connect_result"]
+        assert results == [("ext:%s" % AGENT, "answered"), ("number:9100002", "answered")], got
+        wait_until(lambda: s.psql("SELECT answered_at IS NOT NULL FROM dialer_attempts "
+                                  "WHERE lead_id = %s", (s.lead["9100002"],)) == [(True,)],
+                   timeout=10, what="the answer recorded")
+        # the next lead is shown meanwhile: Cy, who was due before the skipped Ann
+        wait_lead(s, "9100003")
+        b.screenshot("02-dialled.png")
+        time.sleep(1.0)
+        s.ua[AGENT].command("hangup")
+        out, err = uas.communicate(timeout=20)
+    finally:
+        if uas.poll() is None:
+            uas.kill()
+            uas.wait()
+        sub.close()
+    assert uas.returncode == 0, "the sipp customer failed:\n%s" % err[-1500:]
+    row = wait_until(lambda: s.psql(
+        "SELECT attempt, mode, outcome, agent, answered_at IS NOT NULL, agent_at IS NOT NULL, "
+        "ended_at IS NOT NULL, call_id IS NOT NULL, talk_ms > 0 FROM dialer_attempts "
+        "WHERE lead_id = %s AND ended_at IS NOT NULL", (s.lead["9100002"],)),
+        timeout=15, what="the attempt to end")
+    assert row == [(1, "preview", "answered", AGENT, True, True, True, True, True)], row
+    assert s.psql("SELECT state, attempts, last_outcome FROM leads WHERE number = '9100002'") \
+        == [("done", 1, "answered")]
+    # the skipped lead is still due, and the daily view counts the dial, not the skip
+    assert s.psql("SELECT state, attempts FROM leads WHERE number = '9100001'") == \
+        [("ready", 0)]
+    assert s.psql("SELECT attempts, contacts, abandoned FROM v_campaign_daily "
+                  "WHERE campaign = 'pv'", role="cc_bi") == [(1, 1, 0)]
+    assert [a for a, r in audited(s, "me.preview_skip")] == ["ada"]
+    assert [(a, r) for a, r in audited(s, "me.preview_dial")] == [("ada", "ok")]
+
+
+def test_a_dial_the_agent_refuses_is_no_attempt(pv):
+    """The agent's phone is rung first: refused there, the customer is never called, the
+    attempt is given back and the lead goes behind the due ones (Ann, then Cy)."""
+    s, b = pv, pv.b
+    wait_lead(s, "9100003")
+    sub = s.subscribe(["sipproxy"], prefix="call.")
+    try:
+        mark = len(s.ua[AGENT].text())
+        b.cmd("click", selector="#btn-pv-dial")
+        wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=15,
+                   what="the agent's phone to ring")
+        s.ua[AGENT].command("hangup")  # reject the incoming call
+        row = wait_until(lambda: s.psql(
+            "SELECT outcome, agent, answered_at IS NULL FROM dialer_attempts "
+            "WHERE lead_id = %s AND ended_at IS NOT NULL", (s.lead["9100003"],)),
+            timeout=15, what="the refused dial to end")
+        got = sub.collect(2)
+    finally:
+        sub.close()
+    assert row == [("skipped", None, True)], row
+    targets = [e[1].get("target") for e in got if e[0] == "call.connect_result"]
+    assert "number:9100003" not in targets, got
+    assert s.psql("SELECT state, attempts, last_outcome FROM leads WHERE number = '9100003'") \
+        == [("ready", 0, "skipped")]
+    # Ann was skipped before Cy: she comes first now
+    wait_lead(s, "9100001")
+    assert s.psql("SELECT attempts FROM v_campaign_daily WHERE campaign = 'pv'",
+                  role="cc_bi") == [(1,)]
+
+
+# ---- bad input: 4xx naming the field, nothing changed -----------------------------------------
+
+
+def test_bad_preview_requests_are_refused_and_change_nothing(pv):
+    s = pv
+    ada = client(s, "ada")
+    before = s.psql("SELECT id, state, attempts, next_attempt_at FROM leads ORDER BY id")
+    rows_before = s.psql("SELECT count(*) FROM dialer_attempts")
+    zed = s.psql("SELECT id FROM leads WHERE campaign = 'other'")[0][0]
+    cases = [
+        ("/api/me/preview/dial", {}, 400, "lead_id"),
+        ("/api/me/preview/dial", {"lead_id": "abc"}, 400, "lead_id"),
+        ("/api/me/preview/dial", {"lead_id": 0}, 400, "lead_id"),
+        ("/api/me/preview/dial", {"lead_id": 99999999}, 404, "lead_id"),
+        ("/api/me/preview/skip", {"lead_id": 99999999}, 404, "lead_id"),
+        ("/api/me/preview/dial", {"lead_id": zed}, 403, "lead_id"),   # not my campaign
+        ("/api/me/preview/skip", {"lead_id": zed}, 403, "lead_id"),
+        ("/api/me/preview/dial", {"lead_id": s.lead["9100002"]}, 409, "lead_id"),  # done
+        ("/api/me/preview/skip", {"lead_id": s.lead["9100002"]}, 409, "lead_id"),
+        ("/api/me/preview/dial", {"lead_id": s.lead["9100001"], "ext": "1003"}, 400, "ext"),
+    ]
+    for path, body, status, field in cases:
+        r = ada.post(path, body)
+        assert r.status == status and r.error_field() == field, (path, body, r)
+    r = ada.get("/api/me/preview?campaign=other")
+    assert r.status == 403 and r.error_field() == "campaign", r
+    r = ada.get("/api/me/preview?campaign=b%20d")
+    assert r.status == 400 and r.error_field() == "campaign", r
+    # without the CSRF token, nobody; a supervisor is no agent
+    raw = Http(s.http_port)
+    raw.login("ada", PW)
+    raw.csrf = None
+    assert raw.request("POST", "/api/me/preview/skip",
+                       body={"lead_id": s.lead["9100001"]}).status == 403
+    assert client(s, "sup").post("/api/me/preview/skip",
+                                 {"lead_id": s.lead["9100001"]}).status == 403
+    # nothing changed
+    assert s.psql("SELECT id, state, attempts, next_attempt_at FROM leads ORDER BY id") == before
+    assert s.psql("SELECT count(*) FROM dialer_attempts") == rows_before
+    refused = [r for a, r in audited(s, "me.preview_dial") if r != "ok"]
+    assert len(refused) >= 6, audited(s, "me.preview_dial")
+
+
+# ---- campaigns in the HTTP API ------------------------------------------------------------------
+
+
+def test_supervisors_list_pause_and_start_campaigns_agents_may_not(pv):
+    s = pv
+    sup, boss, ada = client(s, "sup"), client(s, "boss"), client(s, "ada")
+    r = sup.get("/api/campaigns")
+    assert r.status == 200, r
+    by_name = {c["name"]: c for c in r.json["campaigns"]}
+    # only the campaigns of the supervisor's queues; an admin sees all
+    assert set(by_name) == {"pv"}, r.json
+    assert by_name["pv"]["mode"] == "preview" and by_name["pv"]["state"] == "running"
+    assert by_name["pv"]["queue"] == "outq" and by_name["pv"]["leads_ready"] >= 1
+    assert {c["name"] for c in boss.get("/api/campaigns").json["campaigns"]} == {"pv", "other"}
+
+    r = sup.get("/api/campaigns/pv/stats")
+    assert r.status == 200 and r.json["campaign"]["name"] == "pv", r
+    assert isinstance(r.json["days"], list)
+
+    r = sup.post("/api/campaigns/pv/pause")
+    assert r.status == 200 and r.json["state"] == "paused", r
+    assert s.psql("SELECT state FROM campaigns WHERE name = 'pv'") == [("paused",)]
+    # a paused campaign offers the agent nothing
+    r = ada.get("/api/me/preview")
+    assert r.status == 200 and "lead" not in r.json and r.json["campaigns"] == [], r
+    r = ada.post("/api/me/preview/dial", {"lead_id": s.lead["9100003"]})
+    assert r.status == 409 and r.error_field() == "lead_id", r
+
+    r = sup.post("/api/campaigns/pv/start")
+    assert r.status == 200 and r.json["state"] == "running", r
+    assert s.psql("SELECT state FROM campaigns WHERE name = 'pv'") == [("running",)]
+    r = ada.get("/api/me/preview")
+    assert r.status == 200 and r.json["campaigns"] == ["pv"] and "lead" in r.json, r
+
+    # out of scope, unknown, wrong role, no CSRF token
+    for path in ("/api/campaigns/other/pause", "/api/campaigns/nosuch/start"):
+        r = sup.post(path)
+        assert r.status == 404 and r.error_field() == "campaign", (path, r)
+    assert s.psql("SELECT state FROM campaigns WHERE name = 'other'") == [("running",)]
+    assert ada.get("/api/campaigns").status == 403
+    assert ada.post("/api/campaigns/pv/pause").status == 403
+    assert ada.get("/api/campaigns/pv/stats").status == 403
+    raw = Http(s.http_port)
+    raw.login("sup", PW)
+    raw.csrf = None
+    assert raw.request("POST", "/api/campaigns/pv/pause", body={}).status == 403
+    assert s.psql("SELECT state FROM campaigns WHERE name = 'pv'") == [("running",)]
+    # the action is the route's, whatever the campaign is called
+    s.ccctl("campaign", "add", "start", "--queue", "outq", "--caller-id", "5550002",
+            "--mode", "progressive", check=True)
+    r = sup.post("/api/campaigns/start/start")
+    assert r.status == 200 and r.json == {"campaign": "start", "state": "running"}, r
+    r = sup.post("/api/campaigns/start/pause")
+    assert r.status == 200 and r.json["state"] == "paused", r
+    assert s.psql("SELECT state FROM campaigns WHERE name = 'start'") == [("paused",)]
+    assert [(a, r) for a, r in audited(s, "campaign.pause") if a == "sup"][0] == ("sup", "ok")
+    assert ("sup", "ok") in audited(s, "campaign.start")
