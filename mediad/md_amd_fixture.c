@@ -80,6 +80,13 @@ void md_amd_sig_noise(md_amd_sig_t *s, uint32_t ms, double level_db)
         s_put(s, s_gauss(s) * a);
 }
 
+void md_amd_sig_tone(md_amd_sig_t *s, uint32_t ms, double freq, double level_db)
+{
+    double a = s_amp(level_db) * sqrt(2.0);
+    for (uint32_t i = 0; i < ms * 8; i++)
+        s_put(s, a * sin(2 * M_PI * freq * i / S_RATE));
+}
+
 void md_amd_sig_syllable(md_amd_sig_t *s, uint32_t ms, double level_db)
 {
     double f0 = md_amd_sig_uniform(s, 95, 230), formant = md_amd_sig_uniform(s, 400, 1100);

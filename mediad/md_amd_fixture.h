@@ -26,6 +26,8 @@ double md_amd_sig_uniform(md_amd_sig_t *s, double lo, double hi);
 void md_amd_sig_silence(md_amd_sig_t *s, uint32_t ms);
 /* ms of steady white noise at level_db (dBFS RMS), over the background. */
 void md_amd_sig_noise(md_amd_sig_t *s, uint32_t ms, double level_db);
+/* ms of a steady sine of freq Hz at level_db (an answering machine's beep). */
+void md_amd_sig_tone(md_amd_sig_t *s, uint32_t ms, double freq, double level_db);
 /* One voiced syllable of ms at about level_db (peak RMS). */
 void md_amd_sig_syllable(md_amd_sig_t *s, uint32_t ms, double level_db);
 /* Speech for about ms: syllables of 120-260 ms, 20-90 ms apart, and a pause of
