@@ -10,6 +10,7 @@
 #include "ccctl.h"
 #include "ccctl_acd.h"
 #include "ccctl_out.h"
+#include "dl_amd.h"
 #include "dl_lead.h"
 #include "ivr_schedule.h"
 #include "ivr_tz.h"
@@ -25,8 +26,9 @@ void ccctl_campaign_usage(FILE *out)
           "lead|campaign]\n"
           "           [--abandon-cap PCT] [--ring S] [--max-attempts N] [--max-ratio R]\n"
           "           [--retry OUTCOME:GAP_S:MAX]... [--disposition CODE:LABEL[:dnc]]...\n"
-          "           [--abandon-prompt PROMPT]\n"
+          "           [--abandon-prompt PROMPT] [--amd hangup|message] [--amd-prompt PROMPT]\n"
           "       ccctl campaign list [--json]\n"
+          "       ccctl campaign amd NAME off|hangup|message [--prompt PROMPT]\n"
           "       ccctl campaign start|pause|finish NAME\n"
           "       ccctl campaign stats NAME [--json]\n"
           "       ccctl campaign import NAME FILE.csv\n"
@@ -48,6 +50,12 @@ void ccctl_campaign_usage(FILE *out)
           "  --abandon-prompt: what a customer no agent took within 2 s hears before the\n"
           "  call ends (default dialer/abandoned); record one naming your company and\n"
           "  load it with `ccctl prompt upload`.\n"
+          "  --amd: answering-machine detection on every answered call before an agent\n"
+          "  takes it (mediad listens to the first seconds: a short greeting then silence\n"
+          "  is a person, a long one a machine; in doubt, a person). A machine is hung up\n"
+          "  on (hangup) or hears --amd-prompt first (message; default dialer/machine);\n"
+          "  its outcome is machine (retried per --retry machine:...). `campaign amd`\n"
+          "  changes it later (off: no detection).\n"
           "  import: a CSV file (RFC 4180) whose first row names the columns: number, and\n"
           "  optionally name and time_zone; other columns are extra fields shown to the\n"
           "  agent. All or nothing: any bad row refuses the whole list (exit 2) and every\n"
@@ -67,6 +75,7 @@ static const ccctl_acd_opt_t s_add_opts[] = {
     {"--ring", true, false},       {"--max-attempts", true, false},
     {"--max-ratio", true, false},  {"--retry", true, true},
     {"--disposition", true, true}, {"--abandon-prompt", true, false},
+    {"--amd", true, false},        {"--amd-prompt", true, false},
 };
 
 static const char *const s_outcomes[] = {"busy", "no_answer", "machine", "abandoned", "failed"};
@@ -99,6 +108,14 @@ static int s_parse_retry(const char *text, s_retry_t *r)
     snprintf(r->gap, sizeof r->gap, "%ld", g);
     snprintf(r->max, sizeof r->max, "%ld", m);
     return 0;
+}
+
+/* A prompt name as the schema allows it (letters, digits, _ . / -, no ".."). */
+static bool s_prompt_ok(const char *p)
+{
+    return *p && strlen(p) <= 100 && !strstr(p, "..") &&
+           strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-") ==
+               strlen(p);
 }
 
 static int s_check_number_opt(const char *opt, const char *v, long min, long max, char *buf,
@@ -221,12 +238,17 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
                 retries[k] = r;
     }
     const char *ap = ccctl_acd_arg(&a, "--abandon-prompt");
-    if (ap && (!*ap || strlen(ap) > 100 || strstr(ap, "..") ||
-               strspn(ap, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-") !=
-                   strlen(ap)))
+    if (ap && !s_prompt_ok(ap))
         return ccctl_fail(CCCTL_EXIT_USAGE,
                           "bad --abandon-prompt '%s': a prompt name (letters, digits, _ . / -)",
                           ap);
+    const char *amd = ccctl_acd_arg(&a, "--amd"), *amd_prompt = ccctl_acd_arg(&a, "--amd-prompt");
+    if (amd && dl_amd_machine_parse(amd) < 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --amd '%s': hangup or message", amd);
+    if (amd_prompt && !s_prompt_ok(amd_prompt))
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad --amd-prompt '%s': a prompt name (letters, digits, _ . / -)",
+                          amd_prompt);
     for (int i = 0; i < ccctl_acd_count(&a, "--disposition"); i++) {
         const char *v = ccctl_acd_value(&a, "--disposition", i);
         const char *colon = strchr(v, ':');
@@ -241,17 +263,31 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         return ccctl_db_fail(ctx, "starting a transaction");
     const char *prompt = ccctl_acd_arg(&a, "--abandon-prompt");
     prompt = prompt ? prompt : "dialer/abandoned";
-    const char *p[] = {name,    mode, queue, number, trunk, hours, zone,
-                       tz_rule, cap,  ring,  maxatt, ratio, prompt};
+    const char *p[] = {name,
+                       mode,
+                       queue,
+                       number,
+                       trunk,
+                       hours,
+                       zone,
+                       tz_rule,
+                       cap,
+                       ring,
+                       maxatt,
+                       ratio,
+                       prompt,
+                       amd ? "true" : "false",
+                       amd ? amd : "hangup",
+                       amd_prompt ? amd_prompt : "dialer/machine"};
     char what[128];
     snprintf(what, sizeof what, "campaign '%s'", name);
     rc = ccctl_exec(ctx, what,
                     "INSERT INTO campaigns (name, mode, queue, caller_id, trunk, hours, "
                     "time_zone, tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, "
-                    "abandon_prompt) "
+                    "abandon_prompt, amd, amd_machine, amd_prompt) "
                     "SELECT $1, $2, $3, $4, $5, $6::text[], $7, $8, $9::numeric, $10::integer, "
-                    "$11::integer, $12::numeric, $13",
-                    13, p, NULL);
+                    "$11::integer, $12::numeric, $13, $14::boolean, $15, $16",
+                    16, p, NULL);
     if (rc && strstr(cc_pg_error(ctx->pg), "queue"))
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s' (ccctl queue list)", queue);
     else if (rc && trunk && strstr(cc_pg_error(ctx->pg), "trunk"))
@@ -350,6 +386,48 @@ static int s_set_state(ccctl_t *ctx, int argc, char **argv, const char *state)
         rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no campaign '%s' (ccctl campaign list)", args.pos[0]);
     else
         printf("campaign %s %s (%s leads ready)\n", args.pos[0], state, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc;
+}
+
+/* `campaign amd NAME off|hangup|message [--prompt P]`: detection on or off, and what a
+ * machine gets; running campaigns pick it up at dialerd's next reload. */
+static int s_amd(ccctl_t *ctx, int argc, char **argv)
+{
+    static const ccctl_opt_t opts[] = {{"--prompt", true}};
+    ccctl_args_t args;
+    int rc = ccctl_parse(&args, argc, argv, opts, N_OPTS(opts), 2, 2, "NAME off|hangup|message",
+                         ccctl_campaign_usage);
+    if (rc != 0)
+        return rc;
+    const char *what = args.pos[1], *prompt = ccctl_arg(&args, "--prompt");
+    bool off = !strcmp(what, "off");
+    if (!off && dl_amd_machine_parse(what) < 0)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad amd setting '%s': off, hangup or message", what);
+    if (prompt && !s_prompt_ok(prompt))
+        return ccctl_fail(CCCTL_EXIT_USAGE,
+                          "bad --prompt '%s': a prompt name (letters, digits, _ . / -)", prompt);
+    if (!ccctl_db(ctx, true, &rc))
+        return rc;
+    const char *p[] = {args.pos[0], off ? "false" : "true", off ? NULL : what, prompt};
+    PGresult *res = NULL;
+    rc = ccctl_exec(ctx, "setting answering-machine detection",
+                    "UPDATE campaigns SET amd = $2::boolean, "
+                    "amd_machine = coalesce($3, amd_machine), "
+                    "amd_prompt = coalesce($4, amd_prompt) WHERE name = $1 "
+                    "RETURNING amd_machine, amd_prompt",
+                    4, p, &res);
+    if (rc)
+        return rc;
+    if (PQntuples(res) == 0)
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no campaign '%s' (ccctl campaign list)", args.pos[0]);
+    else if (off)
+        printf("campaign %s: no answering-machine detection\n", args.pos[0]);
+    else
+        printf("campaign %s: answering machines %s%s%s\n", args.pos[0],
+               !strcmp(what, "message") ? "hear " : "are hung up on",
+               !strcmp(what, "message") ? PQgetvalue(res, 0, 1) : "",
+               !strcmp(what, "message") ? ", then the call ends" : "");
     PQclear(res);
     return rc;
 }
@@ -684,8 +762,8 @@ static int s_dnc(ccctl_t *ctx, int argc, char **argv)
 int ccctl_campaign_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},       {"list", s_list},     {"start", s_start},
-        {"pause", s_pause},   {"finish", s_finish}, {"stats", s_stats},
-        {"import", s_import}, {"dnc", s_dnc},       {NULL, NULL}};
+        {"add", s_add},     {"list", s_list},     {"start", s_start}, {"amd", s_amd},
+        {"pause", s_pause}, {"finish", s_finish}, {"stats", s_stats}, {"import", s_import},
+        {"dnc", s_dnc},     {NULL, NULL}};
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_campaign_usage);
 }

@@ -24,7 +24,8 @@ static const struct {
      0},
     {"dl_running",
      "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "
-     "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt "
+     "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt, "
+     "amd, amd_machine, amd_prompt "
      "FROM campaigns WHERE state = 'running' ORDER BY name",
      0},
     {"dl_retries",
@@ -48,6 +49,10 @@ static const struct {
      1},
     {"dl_attempt_agent",
      "UPDATE dialer_attempts SET agent_at = now(), agent = $2 WHERE id = $1::bigint", 2},
+    {"dl_attempt_amd",
+     "UPDATE dialer_attempts SET amd_result = $2, amd_reason = $3, amd_ms = $4::integer "
+     "WHERE id = $1::bigint",
+     4},
     {"dl_attempt_end",
      "UPDATE dialer_attempts SET ended_at = now(), outcome = $2, talk_ms = $3::bigint "
      "WHERE id = $1::bigint",
@@ -206,6 +211,16 @@ int dl_db_attempt_mark(dl_db_t *self, int64_t attempt_id, const char *column, co
     if (column[0] == 'a' && column[1] == 'g')
         return s_run(self, "dl_attempt_agent", 2, p);
     return s_run(self, "dl_attempt_answered", 1, p);
+}
+
+int dl_db_attempt_amd(dl_db_t *self, int64_t attempt_id, const char *result, const char *reason,
+                      int64_t ms)
+{
+    char id[24], t[24];
+    snprintf(id, sizeof id, "%" PRId64, attempt_id);
+    snprintf(t, sizeof t, "%" PRId64, ms < 0 ? 0 : ms);
+    const char *p[] = {id, result, reason, t};
+    return s_run(self, "dl_attempt_amd", 4, p);
 }
 
 int dl_db_attempt_end(dl_db_t *self, int64_t attempt_id, const char *outcome, int64_t talk_ms)

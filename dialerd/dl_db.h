@@ -26,8 +26,8 @@ const char *dl_db_error(const dl_db_t *self);
 int dl_db_summary(dl_db_t *self, dl_db_summary_t *out);
 
 /* Running campaigns: name, mode, queue, caller_id, hours (text[] as text), time_zone,
- * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, abandon_prompt. NULL on
- * failure. */
+ * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, abandon_prompt, amd ('t' or
+ * 'f'), amd_machine, amd_prompt. NULL on failure. */
 PGresult *dl_db_running(dl_db_t *self);
 /* A campaign's retry rules: outcome, min_gap_s, max_attempts. */
 PGresult *dl_db_retries(dl_db_t *self, const char *campaign);
@@ -47,6 +47,10 @@ int64_t dl_db_attempt_start(dl_db_t *self, const char *campaign, int64_t lead_id
 int dl_db_attempt_call(dl_db_t *self, int64_t attempt_id, const char *call_id);
 /* Moments: column one of "answered_at", "agent_at" (agent may be NULL otherwise). */
 int dl_db_attempt_mark(dl_db_t *self, int64_t attempt_id, const char *column, const char *agent);
+/* What answering-machine detection said of the attempt (result, reason) and how many ms
+ * after the answer it decided. */
+int dl_db_attempt_amd(dl_db_t *self, int64_t attempt_id, const char *result, const char *reason,
+                      int64_t ms);
 /* The attempt ended with `outcome`; talk_ms < 0 leaves it NULL. */
 int dl_db_attempt_end(dl_db_t *self, int64_t attempt_id, const char *outcome, int64_t talk_ms);
 /* The lead after an attempt: its new state, when it is due (0: NULL), when its last call

@@ -13,6 +13,7 @@
 
 #include "cc_log.h"
 #include "cc_map.h"
+#include "dl_amd.h"
 #include "dl_pace.h"
 #include "dl_pick.h"
 #include "dl_preview.h"
@@ -22,9 +23,14 @@
 #define S_NO_AGENT_MS 2000     /* an answered customer with no agent by then is abandoned */
 #define S_MESSAGE_MAX_MS 20000 /* the abandon message ends the call by then at the latest */
 #define S_EARLY 256            /* ends of calls not (yet) known, remembered */
+#define S_AMD_MAX_MS 4000      /* mediad decides by then (its default deadline) */
+#define S_AMD_GRACE_MS 2000    /* no verdict this long after it: the call goes to the queue */
 
 typedef struct {
     char name[64], queue[64], caller[24], zone[64], mode_name[16], abandon_prompt[104];
+    char amd_prompt[104];
+    bool amd; /* detect answering machines before the queue */
+    dl_amd_machine_t amd_machine;
     dl_mode_t mode;
     int ring_s;
     bool running;
@@ -55,8 +61,12 @@ typedef struct {
     json_int_t endpoint_id; /* the customer's mediad endpoint, once answered */
     json_int_t play_id;     /* the abandon message's play, once mediad said its id */
     s_phase_t phase;
-    bool offered, abandon_counted, abandoning;
-    int no_agent_timer, message_timer;
+    bool offered, abandon_counted;
+    bool messaging;         /* a message plays, then the call ends (abandoned, or a machine) */
+    const char *end_reason; /* the hang-up's reason after the message */
+    const char *prompt;     /* the message playing (the campaign's, which outlives it) */
+    bool detecting;         /* answering-machine detection asked, no verdict yet */
+    int no_agent_timer, message_timer, amd_timer;
     /* preview: the agent's extension (its phone is the first leg), the customer's leg */
     bool preview;
     char ext[16], customer_result[16];
@@ -81,7 +91,7 @@ struct dl_live {
     unsigned early_next;
     int tick_timer;
     bool list_pending;
-    long dialled, answered, abandoned;
+    long dialled, answered, abandoned, machines;
 };
 
 static int64_t s_now_ms(void)
@@ -114,6 +124,10 @@ static void s_campaign_rules(dl_live_t *self, s_campaign_t *c, PGresult *row, in
     snprintf(c->zone, sizeof c->zone, "%s", PQgetvalue(row, r, 5));
     c->ring_s = atoi(PQgetvalue(row, r, 8));
     snprintf(c->abandon_prompt, sizeof c->abandon_prompt, "%s", PQgetvalue(row, r, 11));
+    c->amd = !strcmp(PQgetvalue(row, r, 12), "t");
+    int policy = dl_amd_machine_parse(PQgetvalue(row, r, 13));
+    c->amd_machine = policy < 0 ? DL_AMD_HANGUP : (dl_amd_machine_t)policy;
+    snprintf(c->amd_prompt, sizeof c->amd_prompt, "%s", PQgetvalue(row, r, 14));
     if (c->ring_s < self->cfg.min_ring_s)
         c->ring_s = self->cfg.min_ring_s;
     ivr_schedule_destroy(&c->hours);
@@ -204,6 +218,8 @@ static void s_attempt_free(s_attempt_t *a)
         cc_loop_timer_cancel(self->d->loop, a->no_agent_timer);
     if (a->message_timer > 0)
         cc_loop_timer_cancel(self->d->loop, a->message_timer);
+    if (a->amd_timer > 0)
+        cc_loop_timer_cancel(self->d->loop, a->amd_timer);
     if (a->call_id[0] && cc_map_get(self->calls, a->call_id) == a)
         cc_map_delete(self->calls, a->call_id);
     char key[24];
@@ -268,9 +284,9 @@ static void s_message_over(s_attempt_t *a)
     if (a->message_timer > 0)
         cc_loop_timer_cancel(a->live->d->loop, a->message_timer);
     a->message_timer = 0;
-    if (a->abandoning && !a->agent_ms) {
-        a->abandoning = false;
-        s_hangup(a, "dialer: no agent within 2 s");
+    if (a->messaging && !a->agent_ms) {
+        a->messaging = false;
+        s_hangup(a, a->end_reason);
     }
 }
 
@@ -290,10 +306,25 @@ static void s_on_play_reply(cc_bus_t *bus, int status, json_t *result, void *arg
     if (status == 0)
         a->play_id = json_integer_value(json_object_get(result, "play_id"));
     if (status != 0) { /* no such prompt, mediad away: end the call without it */
-        cc_warn("dialer.abandon_message_failed", "campaign=%s prompt=%s", a->c->name,
-                cc_logq(a->c->abandon_prompt));
+        cc_warn("dialer.message_failed", "campaign=%s prompt=%s", a->c->name, cc_logq(a->prompt));
         s_message_over(a);
     }
+}
+
+/* Play `prompt` to the customer, then end the call with `reason` (20 s at most). */
+static void s_message_then_end(s_attempt_t *a, const char *prompt, const char *reason)
+{
+    a->messaging = true;
+    a->prompt = prompt;
+    a->end_reason = reason;
+    a->message_timer =
+        cc_loop_timer_add(a->live->d->loop, S_MESSAGE_MAX_MS, 0, s_on_message_timeout, a);
+    if (a->endpoint_id > 0)
+        cc_bus_request(a->live->d->bus, &a->owner, "mediad", "play.start",
+                       json_pack("{s:I, s:[s]}", "endpoint_id", a->endpoint_id, "prompts", prompt),
+                       3000, s_on_play_reply, a);
+    else
+        s_message_over(a);
 }
 
 /* 2 s after the answer: an agent taken or ringing, or the customer is abandoned. An
@@ -308,21 +339,12 @@ static void s_on_no_agent(cc_loop_t *loop, int timer_id, void *arg)
     if (a->agent_ms || a->offered) /* an agent's phone rings: let it be answered */
         return;
     a->abandon_counted = true;
-    a->abandoning = true;
     a->live->abandoned++;
     dl_pace_abandoned(a->c->pace, s_now_ms());
     snprintf(a->outcome, sizeof a->outcome, "abandoned");
     cc_info("dialer.abandoned", "campaign=%s lead=%" PRId64 " prompt=%s", a->c->name, a->lead_id,
             cc_logq(a->c->abandon_prompt));
-    a->message_timer =
-        cc_loop_timer_add(a->live->d->loop, S_MESSAGE_MAX_MS, 0, s_on_message_timeout, a);
-    if (a->endpoint_id > 0)
-        cc_bus_request(a->live->d->bus, &a->owner, "mediad", "play.start",
-                       json_pack("{s:I, s:[s]}", "endpoint_id", a->endpoint_id, "prompts",
-                                 a->c->abandon_prompt),
-                       3000, s_on_play_reply, a);
-    else
-        s_message_over(a);
+    s_message_then_end(a, a->c->abandon_prompt, "dialer: no agent within 2 s");
 }
 
 static void s_on_queue_enter_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
@@ -333,6 +355,72 @@ static void s_on_queue_enter_reply(cc_bus_t *bus, int status, json_t *result, vo
     if (status != 0) {
         cc_warn("dialer.queue_enter_failed", "campaign=%s queue=%s", a->c->name, a->c->queue);
         s_hangup(a, "dialer: queue refused the call");
+    }
+}
+
+/* To the campaign's queue; 2 s from now without an agent it is abandoned. */
+static void s_to_queue(s_attempt_t *a)
+{
+    dl_live_t *self = a->live;
+    json_t *args = json_pack("{s:s, s:s, s:s, s:b}", "call_id", a->call_id, "queue", a->c->queue,
+                             "caller", a->number, "answered", 1);
+    if (a->endpoint_id > 0)
+        json_object_set_new(args, "endpoint_id", json_integer(a->endpoint_id));
+    if (a->variables)
+        json_object_set(args, "variables", a->variables);
+    cc_bus_request(self->d->bus, &a->owner, "acdd", "queue.enter", args, 3000,
+                   s_on_queue_enter_reply, a);
+    a->no_agent_timer = cc_loop_timer_add(self->d->loop, S_NO_AGENT_MS, 0, s_on_no_agent, a);
+}
+
+/* The detector's verdict (or none: result NULL) decides the answered call's way. */
+static void s_amd_verdict(s_attempt_t *a, const char *result, const char *reason, int64_t ms)
+{
+    if (!a->detecting)
+        return;
+    a->detecting = false;
+    if (a->amd_timer > 0)
+        cc_loop_timer_cancel(a->live->d->loop, a->amd_timer);
+    a->amd_timer = 0;
+    if (result)
+        dl_db_attempt_amd(a->live->db, a->attempt_id, result, reason, ms);
+    dl_amd_action_t act = dl_amd_action(result, a->c->amd_machine);
+    cc_info("dialer.amd",
+            "campaign=%s lead=%" PRId64 " result=%s reason=%s decision_ms=%" PRId64 " action=%s",
+            a->c->name, a->lead_id, result ? result : "none", reason ? reason : "no_verdict", ms,
+            act == DL_AMD_TO_QUEUE ? "queue"
+            : act == DL_AMD_END    ? "hangup"
+                                   : "message");
+    if (act == DL_AMD_TO_QUEUE) {
+        s_to_queue(a);
+        return;
+    }
+    a->live->machines++;
+    snprintf(a->outcome, sizeof a->outcome, "machine");
+    if (act == DL_AMD_END)
+        s_hangup(a, "dialer: answering machine");
+    else
+        s_message_then_end(a, a->c->amd_prompt, "dialer: answering machine, message left");
+}
+
+static void s_on_amd_timeout(cc_loop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_attempt_t *a = arg;
+    a->amd_timer = 0;
+    cc_warn("dialer.amd_no_verdict", "campaign=%s lead=%" PRId64, a->c->name, a->lead_id);
+    s_amd_verdict(a, NULL, NULL, s_now_ms() - a->answer_ms);
+}
+
+static void s_on_amd_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    (void)result;
+    s_attempt_t *a = arg;
+    if (status != 0) { /* mediad away or the endpoint gone: no verdict, an agent takes it */
+        cc_warn("dialer.amd_failed", "campaign=%s lead=%" PRId64, a->c->name, a->lead_id);
+        s_amd_verdict(a, NULL, NULL, s_now_ms() - a->answer_ms);
     }
 }
 
@@ -348,17 +436,19 @@ static void s_answered(dl_live_t *self, s_attempt_t *a, const cc_bus_event_t *ev
     self->answered++;
     dl_pace_answered(a->c->pace, now, now - a->dial_ms);
     dl_db_attempt_mark(self->db, a->attempt_id, "answered_at", NULL);
-    json_t *ep = json_object_get(ev->body, "caller_endpoint");
-    a->endpoint_id = json_integer_value(ep);
-    json_t *args = json_pack("{s:s, s:s, s:s, s:b}", "call_id", a->call_id, "queue", a->c->queue,
-                             "caller", a->number, "answered", 1);
-    if (ep)
-        json_object_set(args, "endpoint_id", ep);
-    if (a->variables)
-        json_object_set(args, "variables", a->variables);
-    cc_bus_request(self->d->bus, &a->owner, "acdd", "queue.enter", args, 3000,
-                   s_on_queue_enter_reply, a);
-    a->no_agent_timer = cc_loop_timer_add(self->d->loop, S_NO_AGENT_MS, 0, s_on_no_agent, a);
+    a->endpoint_id = json_integer_value(json_object_get(ev->body, "caller_endpoint"));
+    if (!a->c->amd || a->endpoint_id <= 0) {
+        s_to_queue(a);
+        return;
+    }
+    /* a person's greeting first: the agent is taken only for a person (or in doubt) */
+    a->detecting = true;
+    a->amd_timer =
+        cc_loop_timer_add(self->d->loop, S_AMD_MAX_MS + S_AMD_GRACE_MS, 0, s_on_amd_timeout, a);
+    cc_bus_request(
+        self->d->bus, &a->owner, "mediad", "endpoint.amd_start",
+        json_pack("{s:I, s:i}", "endpoint_id", (json_int_t)a->endpoint_id, "max_ms", S_AMD_MAX_MS),
+        3000, s_on_amd_reply, a);
 }
 
 /* ---- events ---------------------------------------------------------------------------- */
@@ -513,7 +603,7 @@ static void s_on_queue_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         a->agent_ms = s_now_ms();
         snprintf(a->agent, sizeof a->agent, "%s", agent ? agent : "");
         a->phase = S_TALKING;
-        a->abandoning = false; /* taken during the message: the call goes on */
+        a->messaging = false; /* taken during the message: the call goes on */
         a->outcome[0] = '\0';
         a->c->waiting--;
         a->c->talking++;
@@ -532,11 +622,24 @@ static void s_on_media_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
         s_attempt_t *a = cc_map_value(e);
         /* only our message's end: starting it stopped acdd's hold music on the same
          * endpoint, whose play_done (stopped) comes first */
-        if (a->abandoning && a->endpoint_id == ep && a->play_id && a->play_id == play) {
+        if (a->messaging && a->endpoint_id == ep && a->play_id && a->play_id == play) {
             s_message_over(a);
             return;
         }
     }
+}
+
+static void s_on_amd_event(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
+{
+    (void)bus;
+    dl_live_t *self = arg;
+    s_attempt_t *a = ev->call_id ? cc_map_get(self->calls, ev->call_id) : NULL;
+    json_int_t ep = json_integer_value(json_object_get(ev->body, "endpoint_id"));
+    if (!a || !a->detecting || ep != a->endpoint_id)
+        return;
+    s_amd_verdict(a, json_string_value(json_object_get(ev->body, "result")),
+                  json_string_value(json_object_get(ev->body, "reason")),
+                  json_integer_value(json_object_get(ev->body, "decision_ms")));
 }
 
 /* ---- dialling ---------------------------------------------------------------------------- */
@@ -788,7 +891,8 @@ dl_live_t *dl_live_new(cc_daemon_t *daemon, dl_db_t *db, const dl_live_cfg_t *cf
     if (!self->campaigns || !self->calls || !self->attempts ||
         cc_bus_subscribe(daemon->bus, "sipproxy", "call.", s_on_call_event, self) != 0 ||
         cc_bus_subscribe(daemon->bus, "acdd", "queue.", s_on_queue_event, self) != 0 ||
-        cc_bus_subscribe(daemon->bus, "mediad", "media.play_done", s_on_media_event, self) != 0) {
+        cc_bus_subscribe(daemon->bus, "mediad", "media.play_done", s_on_media_event, self) != 0 ||
+        cc_bus_subscribe(daemon->bus, "mediad", "media.amd_result", s_on_amd_event, self) != 0) {
         dl_live_destroy(&self);
         return NULL;
     }
@@ -818,6 +922,7 @@ void dl_live_status(dl_live_t *self, json_t *details)
     json_object_set_new(details, "dialled", json_integer(self->dialled));
     json_object_set_new(details, "answered", json_integer(self->answered));
     json_object_set_new(details, "abandoned", json_integer(self->abandoned));
+    json_object_set_new(details, "machines", json_integer(self->machines));
     json_object_set_new(details, "in_flight",
                         json_integer((json_int_t)cc_map_size(self->attempts)));
 }

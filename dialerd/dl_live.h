@@ -3,8 +3,10 @@
  * dl_pace) say how many lines and the lead core (dl_pick) which leads, and places them
  * with sipproxy's call.originate; then follows each attempt on the bus (answered, result,
  * ended) and hands answered customers to the campaign's queue in acdd (queue.enter), whose
- * agents take them. Preview campaigns are not dialled by the tick: an agent's Dial places
- * the call (dl_live_preview_dial). Every attempt and outcome is written through dl_db. */
+ * agents take them; in a campaign with answering-machine detection, only once mediad's
+ * verdict (media.amd_result) says a person or unsure (dialer/dl_amd). Preview campaigns
+ * are not dialled by the tick: an agent's Dial places the call (dl_live_preview_dial).
+ * Every attempt and outcome is written through dl_db. */
 #ifndef DL_LIVE_H
 #define DL_LIVE_H
 

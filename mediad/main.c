@@ -3,18 +3,20 @@
  * RTP and RTCP to each other, learn the far address from the packets (symmetric RTP), keep
  * per-endpoint statistics and report silent media (media.timeout). Endpoints also play
  * prompts (play.*), detect DTMF (media.dtmf), tap what they receive to recorderd (tap.*)
- * and join mixes (mix.*: conferences, monitoring).
+ * and join mixes (mix.*: conferences, monitoring); on request they tell a person from an
+ * answering machine (endpoint.amd_start, media.amd_result).
  * Endpoints belong to owners (endpoint.sync, owner epochs) and survive a mediad restart
  * (endpoint.create with restore); freed ports sit out a quarantine, also at start-up, so
  * READY=1 comes only when new calls can get ports. Wiring only: the logic is in
- * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt, the I/O in md_rtp, the commands in
- * md_bus (endpoints), md_media (prompts, DTMF), md_taps and md_mixes. */
+ * md_core/md_stats/md_ports/md_play/md_dtmf/md_prompt/md_amd, the I/O in md_rtp, the commands in
+ * md_bus (endpoints), md_media (prompts, DTMF), md_taps, md_mixes and md_amds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cc_daemon.h"
 #include "cc_log.h"
+#include "md_amds.h"
 #include "md_bus.h"
 #include "md_core.h"
 #include "md_media.h"
@@ -35,6 +37,7 @@ typedef struct {
     md_media_t *media;
     md_taps_t *taps;
     md_mixes_t *mixes;
+    md_amds_t *amds;
 } s_parts_t;
 
 static void s_status(cc_daemon_t *d, json_t *details, void *arg)
@@ -45,6 +48,7 @@ static void s_status(cc_daemon_t *d, json_t *details, void *arg)
     md_media_status(parts->media, details);
     md_taps_status(parts->taps, details);
     md_mixes_status(parts->mixes, details);
+    md_amds_status(parts->amds, details);
 }
 
 /* Ready once the start-up quarantine is over: until then the bus serves restores (the
@@ -122,7 +126,10 @@ int main(int argc, char **argv)
                     (int)cc_config_int(cfg, "mediad", "tap_hwm"));
     if (!taps)
         s_fail("cannot set up the recording taps");
-    s_parts_t parts = {.bus = bus, .media = media, .taps = taps, .mixes = mixes};
+    md_amds_t *amds = md_amds_new(daemon->bus, daemon->loop, core, rtp);
+    if (!amds)
+        s_fail("cannot set up answering-machine detection");
+    s_parts_t parts = {.bus = bus, .media = media, .taps = taps, .mixes = mixes, .amds = amds};
     cc_daemon_on_status(daemon, s_status, &parts);
 
     cc_info("mediad.config",
@@ -148,6 +155,7 @@ int main(int argc, char **argv)
                 (unsigned long long)quarantine_ms);
     int rc = cc_daemon_run(daemon);
 
+    md_amds_destroy(&amds);
     md_taps_destroy(&taps);
     md_mixes_destroy(&mixes);
     md_media_destroy(&media);

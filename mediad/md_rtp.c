@@ -37,6 +37,7 @@ typedef struct {
     struct sockaddr_in fast_to; /* where fd_fast is connected (last attempt) */
     bool fast_ok;               /* the connect to fast_to succeeded */
     md_dtmf_t *dtmf;            /* NULL: detection off */
+    md_amd_t *amd;              /* NULL: no answering-machine detection running */
     md_tap_t *tap;              /* NULL: not recorded */
     int tap_party;
     md_srtp_t *srtp; /* NULL: plain RTP on this leg */
@@ -52,6 +53,8 @@ struct md_rtp {
     uint64_t relayed, send_errors, fast_connects, fast_failed;
     md_rtp_dtmf_fn *on_dtmf;
     void *on_dtmf_arg;
+    md_rtp_amd_fn *on_amd;
+    void *on_amd_arg;
     struct {
         md_rtp_close_fn *fn;
         void *arg;
@@ -266,6 +269,14 @@ static void s_detect(md_rtp_t *self, md_sock_t *s, size_t len, uint64_t now_us)
         self->on_dtmf(s->ep, &evs[i], self->on_dtmf_arg);
 }
 
+/* Off the relay path too: only while a detection runs on the endpoint. The detector is
+ * freed before the handler hears the decision. */
+static void s_amd(md_rtp_t *self, md_sock_t *s, size_t len, uint64_t now_us)
+{
+    if (md_amd_packet(s->amd, self->buf, len, now_us) != MD_AMD_PENDING)
+        md_rtp_amd_decide(self, s->ep, now_us);
+}
+
 /* An SRTP leg's datagram (n bytes in self->buf) made plain in place, before anything
  * else looks at it: its plain length, or -1 when it is dropped (counted: a tag that does
  * not verify, a replay, or no key yet). Off the plain path. */
@@ -311,6 +322,8 @@ static void s_on_rtp(cc_loop_t *loop, int fd, uint32_t events, void *arg)
     }
     if (s->dtmf && s->ep->stats.packets_in != accepted)
         s_detect(self, s, (size_t)n, now);
+    if (s->amd && s->ep->stats.packets_in != accepted)
+        s_amd(self, s, (size_t)n, now);
     if (s->tap && s->ep->stats.packets_in != accepted &&
         md_tap_add(s->tap, s->tap_party, self->buf, (size_t)n, now) < 0) {
         self->on_tap(s->tap, s->ep, false, self->on_tap_arg); /* batch full: ship it */
@@ -370,6 +383,45 @@ void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg)
 {
     self->on_dtmf = fn;
     self->on_dtmf_arg = arg;
+}
+
+int md_rtp_amd_start(md_rtp_t *self, md_endpoint_t *ep, const md_amd_cfg_t *cfg, uint64_t now_us)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    if (!s->amd && !(s->amd = malloc(sizeof *s->amd)))
+        return -ENOMEM;
+    md_amd_init(s->amd, cfg, now_us);
+    return 0;
+}
+
+bool md_rtp_amd_running(const md_rtp_t *self, const md_endpoint_t *ep)
+{
+    return self->socks[ep->slot].amd != NULL;
+}
+
+void md_rtp_amd_stop(md_rtp_t *self, md_endpoint_t *ep)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    free(s->amd);
+    s->amd = NULL;
+}
+
+bool md_rtp_amd_decide(md_rtp_t *self, md_endpoint_t *ep, uint64_t now_us)
+{
+    md_sock_t *s = &self->socks[ep->slot];
+    if (!s->amd || md_amd_tick(s->amd, now_us) == MD_AMD_PENDING)
+        return false;
+    md_amd_figures_t fig = *md_amd_figures(s->amd);
+    md_rtp_amd_stop(self, ep);
+    if (self->on_amd)
+        self->on_amd(ep, &fig, self->on_amd_arg);
+    return true;
+}
+
+void md_rtp_on_amd(md_rtp_t *self, md_rtp_amd_fn *fn, void *arg)
+{
+    self->on_amd = fn;
+    self->on_amd_arg = arg;
 }
 
 int md_rtp_on_close(md_rtp_t *self, md_rtp_close_fn *fn, void *arg)
@@ -609,6 +661,7 @@ void md_rtp_close(md_rtp_t *self, md_endpoint_t *ep)
     if (s->tap && self->on_tap)
         self->on_tap(s->tap, ep, true, self->on_tap_arg);
     free(s->dtmf);
+    free(s->amd);
     md_srtp_destroy(&s->srtp);
     if (s->fd_rtp >= 0) {
         cc_loop_fd_remove(self->loop, s->fd_rtp);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cc_loop.h"
+#include "md_amd.h"
 #include "md_core.h"
 #include "md_dtmf.h"
 #include "md_ports.h"
@@ -55,6 +56,17 @@ bool md_rtp_dtmf_enabled(const md_rtp_t *self, const md_endpoint_t *ep);
 /* Who hears detected keys (one handler; NULL to remove). */
 typedef void(md_rtp_dtmf_fn)(md_endpoint_t *ep, const md_dtmf_event_t *ev, void *arg);
 void md_rtp_on_dtmf(md_rtp_t *self, md_rtp_dtmf_fn *fn, void *arg);
+/* Answering-machine detection (md_amd) on what ep receives: start (or start over) with cfg
+ * at now_us, allocating the detector once; stop frees it. While none runs the packet path
+ * pays one pointer test. md_rtp_amd_decide lets time pass without audio (the deadline
+ * timer); whenever a decision is reached, by a packet or by it, the detector is freed and
+ * the handler (one; NULL to remove) hears the figures. decide: true if it decided now. */
+int md_rtp_amd_start(md_rtp_t *self, md_endpoint_t *ep, const md_amd_cfg_t *cfg, uint64_t now_us);
+bool md_rtp_amd_running(const md_rtp_t *self, const md_endpoint_t *ep);
+void md_rtp_amd_stop(md_rtp_t *self, md_endpoint_t *ep);
+bool md_rtp_amd_decide(md_rtp_t *self, md_endpoint_t *ep, uint64_t now_us);
+typedef void(md_rtp_amd_fn)(md_endpoint_t *ep, const md_amd_figures_t *fig, void *arg);
+void md_rtp_on_amd(md_rtp_t *self, md_rtp_amd_fn *fn, void *arg);
 /* Who hears that an endpoint is about to be closed: up to MD_RTP_CLOSE_HANDLERS handlers
  * (prompts, mixes), called in the order added. on_close returns -1 when all are taken. */
 #define MD_RTP_CLOSE_HANDLERS 4

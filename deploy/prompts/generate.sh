@@ -66,6 +66,7 @@ english() {
     s queue/seconds "seconds."
     s queue/callback_press "To be called back instead of waiting, press"
     s dialer/abandoned "Sorry, we called you but nobody is free to speak with you right now. We will call you again later. Goodbye."
+    s dialer/machine "Hello, we called to speak with you and will try again later. Thank you, goodbye."
     s digits/star "star"
     s digits/hash "hash"
     set -- zero one two three four five six seven eight nine
@@ -162,6 +163,7 @@ mandarin() {
     s queue/seconds "秒。"
     s queue/callback_press "不想等候、希望我们回电，请按"
     s dialer/abandoned "抱歉，我们给您来电，但现在没有人员可以接听。我们稍后会再打给您。再见。"
+    s dialer/machine "您好，我们来电想与您通话，稍后会再打给您。谢谢，再见。"
     s digits/star "星号"
     s digits/hash "井号"
     set -- 零 一 二 三 四 五 六 七 八 九 十

@@ -122,3 +122,63 @@ def ulaw_decode(byte):
     sign, exp, mant = byte & 0x80, (byte >> 4) & 7, byte & 0x0F
     sample = (((mant << 3) + 0x84) << exp) - 0x84
     return -sample if sign else sample
+
+
+# ---- speech-like greetings (answering-machine detection) ---------------------------------
+# The same shapes as mediad/md_amd_fixture.c: voiced syllables (harmonics of a pitch under a
+# rise-and-fall envelope) with short gaps, and longer pauses between groups of syllables.
+
+def syllable(rng, ms, level_db):
+    """One voiced syllable of ms milliseconds at about level_db dBFS (16-bit samples)."""
+    f0, formant = rng.uniform(95, 230), rng.uniform(400, 1100)
+    glide = rng.uniform(-0.25, 0.25)
+    weights = []
+    h = 1
+    while h <= 16 and h * f0 < 3400:
+        d = (h * f0 - formant) / 600.0
+        weights.append(math.exp(-d * d) + 0.15 / h)
+        h += 1
+    norm = math.sqrt(sum(w * w / 2 for w in weights))
+    amp = 32768.0 * 10 ** (level_db / 20.0) / norm
+    n = ms * 8
+    out, phase = [], 0.0
+    for i in range(n):
+        t = i / n
+        env = math.sin(math.pi * t) ** 0.6
+        phase += 2 * math.pi * f0 * (1 + glide * t) / 8000.0
+        v = sum(w * math.sin((k + 1) * phase) for k, w in enumerate(weights))
+        out.append(max(-32768, min(32767, int(amp * env * v))))
+    return out
+
+
+def speech(rng, ms, level_db=-16, pause=(150, 350)):
+    """About ms of speech: syllables of 120-260 ms 20-90 ms apart, a pause in `pause` after
+    every 2-4 syllables."""
+    out = []
+    until_pause = rng.randint(2, 4)
+    while len(out) < ms * 8:
+        out += syllable(rng, int(rng.uniform(120, 260)), level_db + rng.uniform(-6, 0))
+        until_pause -= 1
+        if until_pause == 0:
+            out += [0] * (int(rng.uniform(*pause)) * 8)
+            until_pause = rng.randint(2, 4)
+        else:
+            out += [0] * (int(rng.uniform(20, 90)) * 8)
+    return out
+
+
+def human_greeting(rng, lead_ms=400, after_ms=3000):
+    """A person answering: silence, "Hel-lo?" (about half a second), then waiting."""
+    return ([0] * (lead_ms * 8) + syllable(rng, 200, -18) + [0] * 320 +
+            syllable(rng, 260, -20) + [0] * (after_ms * 8))
+
+
+def machine_greeting(rng, lead_ms=300, speech_ms=7000, after_ms=1000):
+    """An answering machine: a few seconds of continuous speech with short pauses."""
+    return [0] * (lead_ms * 8) + speech(rng, speech_ms) + [0] * (after_ms * 8)
+
+
+def write_ulaw(path, samples):
+    """Raw G.711 u-law, as sipp's rtp_stream sends it."""
+    with open(path, "wb") as f:
+        f.write(bytes(ulaw_encode(s) for s in samples))
