@@ -3,7 +3,8 @@ two sipp "customers" each behind its own trunk (A, where the dialplan sends 9...
 baresip as agent 1002 (auto-answer), dialerd, sipproxy, acdd and webd. A campaign with
 --trunk B reaches customer B with its caller id even though the dialplan says A; one
 without a trunk follows the dialplan to A as before; ccctl refuses an unknown trunk and
-sipproxy's call.originate an unknown trunk argument. The agent saves a disposition flagged
+sipproxy's call.originate and call.connect an unknown trunk argument, and call.connect with a
+trunk (preview's customer leg) rings that trunk. The agent saves a disposition flagged
 dnc in the wrap-up of a campaign call (POST /api/me/wrapup): the number goes on the
 campaign's list (row checked, audited), the attempt carries the code, and a later pass of
 the campaign does not dial the number again."""
@@ -14,7 +15,7 @@ import time
 import pytest
 
 import suite as sm
-from helpers.bus import set_agents
+from helpers.bus import bus_ok, set_agents
 from helpers.phones import tone_phones
 from helpers.webclient import Http, web_user
 
@@ -111,8 +112,8 @@ def test_originate_refuses_an_unknown_trunk(td):
     r = td.bus_call("sipproxy", "call.originate", {
         "target": "number:9100077", "caller": "5550000", "controller": "dialerd",
         "trunk": "nosuch"})
-    assert r.get("ok") is False or "error" in r, r
-    assert "trunk" in str(r) and "nosuch" in str(r), r
+    assert not r.get("ok") and r["error"]["code"] == "bad_args", r
+    assert "trunk" in r["error"]["message"] and "nosuch" in r["error"]["message"], r
     assert not any("9100077" in b for n in ("A", "B") for b in invites(td, n))
 
 
@@ -161,3 +162,31 @@ def test_campaign_trunk_then_dialplan_and_dnc_disposition(td, tmp_path):
     assert td.psql("SELECT count(*) FROM dialer_attempts WHERE campaign = 'viab' "
                    "AND outcome IS DISTINCT FROM 'dnc'") == [(1,)]
     assert sum("9100001" in x for x in invites(td, "B")) == 1
+
+
+def test_connect_sends_a_number_out_on_the_named_trunk(td):
+    """Preview's customer leg: call.connect with a trunk rings that trunk, not the route."""
+    set_agents(td, ready=[], agents=[AGENT])  # acdd leaves the phone alone
+    call_id = bus_ok(td, "sipproxy", "call.originate", {
+        "target": "ext:" + AGENT, "caller": "5550003", "controller": "tester"})["call_id"]
+    try:
+        # once the agent answered, the trunk is the only thing wrong with this request
+        deadline, r = time.time() + 10, None
+        while time.time() < deadline:
+            r = td.bus_call("sipproxy", "call.connect", {
+                "call_id": call_id, "targets": ["number:9100005"], "trunk": "nosuch"})
+            if r.get("ok") or r["error"]["code"] != "bad_state":
+                break
+            time.sleep(0.3)
+        assert not r.get("ok") and r["error"]["code"] == "bad_args" and \
+            "trunk" in r["error"]["message"], r
+        bus_ok(td, "sipproxy", "call.connect", {
+            "call_id": call_id, "targets": ["number:9100005"], "trunk": "custB"})
+        deadline = time.time() + 10
+        while time.time() < deadline and not any(
+                "INVITE sip:9100005@" in x for x in invites(td, "B")):
+            time.sleep(0.3)
+        assert any("INVITE sip:9100005@" in x for x in invites(td, "B")), invites(td, "B")
+        assert not any("9100005" in x for x in invites(td, "A")), invites(td, "A")
+    finally:
+        td.bus_call("sipproxy", "call.hangup", {"call_id": call_id})
