@@ -140,6 +140,8 @@ def test_campaign_trunk_then_dialplan_and_dnc_disposition(td, tmp_path):
         ("viab", "9100001", True)]
     assert td.psql("SELECT disposition FROM dialer_attempts WHERE call_id = %s",
                    (call_id,)) == [("stop",)]
+    assert td.psql("SELECT code, code_label FROM v_call_wrapups WHERE call_id = %s",
+                   (call_id,)) == [("stop", "Do not call")]
     audit = td.psql("SELECT actor, result, detail->>'dnc_added' FROM web_audit "
                     "WHERE action = 'me.wrapup' ORDER BY at")
     assert audit[-1] == ("ada", "ok", "campaign:viab 9100001"), audit
