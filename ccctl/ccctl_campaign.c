@@ -25,7 +25,8 @@ void ccctl_campaign_usage(FILE *out)
           "           [--hours \"DAYS HH:MM-HH:MM\"]... [--time-zone ZONE] [--tz-rule "
           "lead|campaign]\n"
           "           [--abandon-cap PCT] [--ring S] [--max-attempts N] [--max-ratio R]\n"
-          "           [--retry OUTCOME:GAP_S:MAX]... [--disposition CODE:LABEL[:dnc]]...\n"
+          "           [--retry OUTCOME:GAP_S:MAX]... [--disposition "
+          "CODE:LABEL[:dnc|:dnc_global]]...\n"
           "           [--abandon-prompt PROMPT] [--amd hangup|message] [--amd-prompt PROMPT]\n"
           "       ccctl campaign list [--json]\n"
           "       ccctl campaign amd NAME off|hangup|message [--prompt PROMPT]\n"
@@ -35,8 +36,11 @@ void ccctl_campaign_usage(FILE *out)
           "       ccctl campaign dnc add NUMBER [--campaign NAME] [--reason TEXT]\n"
           "       ccctl campaign dnc del NUMBER [--campaign NAME]\n"
           "       ccctl campaign dnc list [--campaign NAME] [--json]\n"
-          "  The campaign's agents are those of queue Q. Calls follow the dialplan route\n"
-          "  of each number (e.g. `ccctl route add 9. trunk:T`); --trunk is recorded only.\n"
+          "  The campaign's agents are those of queue Q. Calls go out on trunk T, with the\n"
+          "  caller id, each number as listed; without --trunk they follow the dialplan\n"
+          "  route of each number (e.g. `ccctl route add 9. trunk:T`).\n"
+          "  A disposition with :dnc puts the number on the campaign's do-not-call list\n"
+          "  when an agent saves it in a call's wrap-up; :dnc_global on the global list.\n"
           "  --hours (repeatable; default \"mon-sat 09:00-20:00\") are read in each\n"
           "  lead's own time zone: the list's time_zone column, else the campaign's\n"
           "  --time-zone (default UTC); with --tz-rule campaign always the campaign's.\n"
@@ -255,7 +259,8 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         char code[64];
         snprintf(code, sizeof code, "%.*s", colon ? (int)(colon - v) : 0, v);
         if (!colon || !ccctl_acd_name_ok(code) || strlen(code) > 31 || !colon[1])
-            return ccctl_fail(CCCTL_EXIT_USAGE, "bad --disposition '%s': CODE:LABEL[:dnc]", v);
+            return ccctl_fail(CCCTL_EXIT_USAGE,
+                              "bad --disposition '%s': CODE:LABEL[:dnc|:dnc_global]", v);
     }
     if (!ccctl_db(ctx, true, &rc))
         return rc;
@@ -305,14 +310,15 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
         char *label = strchr(buf, ':');
         *label++ = '\0';
         char *tail = strrchr(label, ':');
-        bool dnc = tail && !strcmp(tail, ":dnc");
+        bool global = tail && !strcmp(tail, ":dnc_global");
+        bool dnc = global || (tail && !strcmp(tail, ":dnc"));
         if (dnc)
             *tail = '\0';
-        const char *pd[] = {name, buf, label, dnc ? "true" : "false"};
+        const char *pd[] = {name, buf, label, dnc ? "true" : "false", global ? "true" : "false"};
         rc = ccctl_exec(ctx, "adding a disposition",
-                        "INSERT INTO campaign_dispositions (campaign, code, label, adds_dnc) "
-                        "VALUES ($1, $2, $3, $4::boolean)",
-                        4, pd, NULL);
+                        "INSERT INTO campaign_dispositions (campaign, code, label, adds_dnc, "
+                        "dnc_global) VALUES ($1, $2, $3, $4::boolean, $5::boolean)",
+                        5, pd, NULL);
     }
     if (rc) {
         cc_pg_rollback(ctx->pg);

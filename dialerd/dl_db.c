@@ -25,7 +25,7 @@ static const struct {
     {"dl_running",
      "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "
      "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt, "
-     "amd, amd_machine, amd_prompt "
+     "amd, amd_machine, amd_prompt, coalesce(trunk, '') "
      "FROM campaigns WHERE state = 'running' ORDER BY name",
      0},
     {"dl_retries",

@@ -29,7 +29,8 @@
 typedef struct {
     char name[64], queue[64], caller[24], zone[64], mode_name[16], abandon_prompt[104];
     char amd_prompt[104];
-    bool amd; /* detect answering machines before the queue */
+    char trunk[64]; /* the campaign's trunk for customers' numbers; "" = the dialplan's */
+    bool amd;       /* detect answering machines before the queue */
     dl_amd_machine_t amd_machine;
     dl_mode_t mode;
     int ring_s;
@@ -128,6 +129,7 @@ static void s_campaign_rules(dl_live_t *self, s_campaign_t *c, PGresult *row, in
     int policy = dl_amd_machine_parse(PQgetvalue(row, r, 13));
     c->amd_machine = policy < 0 ? DL_AMD_HANGUP : (dl_amd_machine_t)policy;
     snprintf(c->amd_prompt, sizeof c->amd_prompt, "%s", PQgetvalue(row, r, 14));
+    snprintf(c->trunk, sizeof c->trunk, "%s", PQgetvalue(row, r, 15));
     if (c->ring_s < self->cfg.min_ring_s)
         c->ring_s = self->cfg.min_ring_s;
     ivr_schedule_destroy(&c->hours);
@@ -513,10 +515,12 @@ static void s_preview_call_customer(s_attempt_t *a)
     snprintf(target, sizeof target, "number:%s", a->number);
     cc_info("dialer.preview_customer", "call=%s campaign=%s lead=%" PRId64 " agent=%s", a->call_id,
             a->c->name, a->lead_id, a->ext);
-    if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.connect",
-                        json_pack("{s:s, s:[s], s:i}", "call_id", a->call_id, "targets", target,
-                                  "timeout_s", a->c->ring_s),
-                        3000, s_on_connect_reply, a))
+    json_t *args = json_pack("{s:s, s:[s], s:i}", "call_id", a->call_id, "targets", target,
+                             "timeout_s", a->c->ring_s);
+    if (a->c->trunk[0])
+        json_object_set_new(args, "trunk", json_string(a->c->trunk));
+    if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.connect", args, 3000,
+                        s_on_connect_reply, a))
         s_on_connect_reply(self->d->bus, -1, NULL, a);
 }
 
@@ -746,6 +750,8 @@ static void s_dial(dl_live_t *self, s_campaign_t *c, const dl_lead_t *lead, cons
     json_t *args =
         json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller, "caller_name",
                   c->name, "controller", "dialerd", "timeout_s", c->ring_s);
+    if (c->trunk[0]) /* the campaign's trunk, not the dialplan route of the number */
+        json_object_set_new(args, "trunk", json_string(c->trunk));
     cc_info("dialer.dial", "campaign=%s lead=%" PRId64 " attempt=%d", c->name, lead->id,
             a->lead.attempts);
     if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.originate", args, 5000,

@@ -70,6 +70,7 @@ typedef struct {
     char fail_target[80]; /* the target whose failure is reported when nothing rang */
     char caller_name[64];
     char headers[1024]; /* "X-CC-A: v\r\nX-CC-B: w" */
+    char trunk[64];     /* number: targets go out on this trunk, not the dialplan's route */
     json_t *targets;    /* controller targets, resolved once the endpoint exists */
     sp_dial_t *dials;
     int ndials;
@@ -217,6 +218,8 @@ int sp_fork_resolve_target(sp_call_t *c, const char *target);
  * or trunk's, optional when it names neither (or nothing). */
 sp_srtp_policy_t sp_fork_route_srtp(sp_proxy_t *p, const cc_route_t *route);
 sp_srtp_policy_t sp_fork_target_srtp(sp_proxy_t *p, const char *target);
+/* The SRTP policy of the trunk named (optional when there is none). */
+sp_srtp_policy_t sp_fork_trunk_srtp(sp_proxy_t *p, const char *trunk);
 /* Whether our offer to these targets (a JSON array of target strings) is SRTP: when any of
  * them requires it (one offer goes to all of them). */
 bool sp_fork_targets_want_srtp(sp_proxy_t *p, json_t *targets);

@@ -126,7 +126,27 @@ static int s_attempt_args(sp_call_t *c, json_t *args, char *err, size_t errlen)
     att->on_hangup_return = on_hangup_return;
     snprintf(att->caller_name, sizeof att->caller_name, "%s", name ? name : "");
     snprintf(att->headers, sizeof att->headers, "%s", headers);
+    const char *trunk = json_string_value(json_object_get(args, "trunk"));
+    snprintf(att->trunk, sizeof att->trunk, "%s", trunk ? trunk : "");
     att->fail_target[0] = '\0';
+    return 0;
+}
+
+/* The optional trunk argument: absent, or a trunk sipproxy knows. 0, or -1 with a reason. */
+static int s_trunk_arg(sp_proxy_t *p, json_t *args, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(args, "trunk");
+    if (!v)
+        return 0;
+    const char *name = json_string_value(v);
+    if (!name || !name[0] || strlen(name) >= sizeof((sp_attempt_t *)0)->trunk) {
+        snprintf(err, errlen, "trunk must be a trunk's name");
+        return -1;
+    }
+    if (!sp_directory_trunk(p->dir, name)) {
+        snprintf(err, errlen, "trunk: no trunk '%s'", name);
+        return -1;
+    }
     return 0;
 }
 
@@ -172,6 +192,7 @@ static void s_connect_ready(sp_call_t *c)
 {
     sp_attempt_t *att = &c->att;
     if (!att->active || !att->targets) { /* cancelled meanwhile */
+        att->trunk[0] = '\0';
         sp_media_delete(c, false);
         return;
     }
@@ -184,6 +205,7 @@ static void s_connect_ready(sp_call_t *c)
         if (code && (!best || sp_fork_rank(code) > sp_fork_rank(best)))
             best = code;
     }
+    att->trunk[0] = '\0'; /* for this attempt's targets only, not later transfers */
     if (att->ndials == 0) {
         sp_fork_failed(c, best ? best : 480, SP_END_UNAVAILABLE);
         return;
@@ -212,7 +234,7 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
                                          : "not connectable now");
         return;
     }
-    if (s_attempt_args(NULL, args, err, sizeof err)) {
+    if (s_attempt_args(NULL, args, err, sizeof err) || s_trunk_arg(p, args, err, sizeof err)) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
@@ -225,7 +247,8 @@ static void s_connect(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
     int id = c->att.id;
     cc_info("call.connect", "connect_id=%d targets=%zu", id, json_array_size(targets));
     cc_bus_reply(bus, req, json_pack("{s:i}", "connect_id", id));
-    c->eb.srtp = sp_fork_targets_want_srtp(p, targets); /* an agent that requires SRTP */
+    c->eb.srtp = sp_fork_targets_want_srtp(p, targets) || /* an agent that requires SRTP */
+                 (c->att.trunk[0] && sp_srtp_offer(sp_fork_trunk_srtp(p, c->att.trunk)));
     sp_media_create(c, false, false, NULL, s_connect_ready);
 }
 
@@ -315,7 +338,7 @@ static void s_originate(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
         return;
     }
     char err[160];
-    if (s_attempt_args(NULL, args, err, sizeof err)) {
+    if (s_attempt_args(NULL, args, err, sizeof err) || s_trunk_arg(p, args, err, sizeof err)) {
         cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
@@ -342,7 +365,14 @@ sp_call_t *sp_callctl_originate(sp_proxy_t *p, json_t *args, sp_originated_fn *f
     snprintf(c->controller, sizeof c->controller, "%s", controller);
     const cc_route_t *route = NULL;
     const char *kind = "ext", *rtarget = number;
-    if (strncmp(target, "number:", 7) == 0) {
+    cc_route_t named = {.kind = CC_TARGET_TRUNK}; /* the trunk the controller named */
+    bool via_trunk = strncmp(target, "number:", 7) == 0 && c->att.trunk[0];
+    if (via_trunk) {
+        snprintf(named.target, sizeof named.target, "%s", c->att.trunk);
+        route = &named;
+        kind = "trunk";
+        rtarget = named.target;
+    } else if (strncmp(target, "number:", 7) == 0) {
         route = cc_dialplan_match(sp_directory_dialplan(p->dir), number);
         kind = route ? cc_target_kind_name(route->kind) : NULL;
         rtarget = route ? route->target : NULL;
@@ -359,8 +389,10 @@ sp_call_t *sp_callctl_originate(sp_proxy_t *p, json_t *args, sp_originated_fn *f
     c->a_te = 101;
     sp_call_publish_created(c, kind, rtarget);
     fn(c, arg); /* before anything can end the call */
-    c->ea.srtp = sp_srtp_offer(sp_fork_target_srtp(p, target)); /* it becomes leg A */
-    c->srtp_a = sp_fork_target_srtp(p, target);
+    sp_srtp_policy_t srtp =
+        via_trunk ? sp_fork_trunk_srtp(p, named.target) : sp_fork_target_srtp(p, target);
+    c->ea.srtp = sp_srtp_offer(srtp); /* it becomes leg A */
+    c->srtp_a = srtp;
     sp_media_create(c, true, true, NULL, s_originate_ready);
     return c; /* (may have ended already: only for a NULL test) */
 }

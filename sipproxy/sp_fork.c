@@ -94,6 +94,12 @@ int sp_fork_resolve_target(sp_call_t *c, const char *target)
 {
     if (strncmp(target, "ext:", 4) == 0 && target[4])
         return s_resolve_ext(c, target + 4, target);
+    if (strncmp(target, "number:", 7) == 0 && target[7] && c->att.trunk[0]) {
+        /* the controller named the trunk (a campaign's): the number goes out as it is */
+        cc_route_t r = {.kind = CC_TARGET_TRUNK};
+        snprintf(r.target, sizeof r.target, "%s", c->att.trunk);
+        return sp_fork_resolve_route(c, &r, target + 7, target);
+    }
     if (strncmp(target, "number:", 7) == 0 && target[7]) {
         const cc_route_t *r = cc_dialplan_match(sp_directory_dialplan(c->proxy->dir), target + 7);
         if (!r)
@@ -114,6 +120,12 @@ sp_srtp_policy_t sp_fork_route_srtp(sp_proxy_t *p, const cc_route_t *route)
         return t ? t->srtp : SP_SRTP_OPTIONAL;
     }
     return SP_SRTP_OPTIONAL;
+}
+
+sp_srtp_policy_t sp_fork_trunk_srtp(sp_proxy_t *p, const char *trunk)
+{
+    const sp_trunk_t *t = trunk ? sp_directory_trunk(p->dir, trunk) : NULL;
+    return t ? t->srtp : SP_SRTP_OPTIONAL;
 }
 
 sp_srtp_policy_t sp_fork_target_srtp(sp_proxy_t *p, const char *target)
@@ -274,6 +286,7 @@ void sp_fork_reset(sp_call_t *c)
     att->ndials = 0;
     json_decref(att->targets);
     att->targets = NULL;
+    att->trunk[0] = '\0';
 }
 
 void sp_fork_failed(sp_call_t *c, int code, sp_end_cause_t cause)

@@ -388,12 +388,43 @@ static void s_wrapup_saved(wd_req_t *req, json_t *rows)
     json_t *row = s_first(rows);
     if (!row) {
         wd_reply_error(req, 400, "bad_field", "code",
-                       "'%s' is not a wrap-up code of the queue of call %s",
+                       "'%s' is not a wrap-up code of the queue or campaign of call %s",
                        s_str(req->body, "code"), s_str(req->body, "call_id"));
         return;
     }
+    const char *dnc = s_str(row, "dnc");
+    json_t *added = dnc ? json_string(dnc) : json_null();
+    if (dnc && json_is_object(req->body)) /* the audit row says which list it went on */
+        json_object_set(req->body, "dnc_added", added);
+    json_object_set_new(row, "dnc_added", added); /* "campaign:NAME NUMBER", "global NUMBER" */
+    json_object_del(row, "dnc");
     wd_reply_json(req, 200, json_incref(row));
 }
+
+/* The wrap-up row, and for a campaign call (an attempt with this call id) the campaign's
+ * disposition: the attempt takes the code, and a code with adds_dnc puts the number on the
+ * campaign's do-not-call list (dnc_global: the global one), so dialerd never dials it again.
+ * One statement: all of it or nothing. */
+static const char s_wrapup_sql[] =
+    "WITH att AS (SELECT a.id, a.campaign, a.number FROM dialer_attempts a WHERE a.call_id = $1), "
+    "disp AS (SELECT d.adds_dnc, d.dnc_global FROM campaign_dispositions d JOIN att ON "
+    "  d.campaign = att.campaign WHERE d.code = $4), "
+    "w AS (INSERT INTO call_wrapups (call_id, queue, agent, code, notes, saved_by) "
+    "  SELECT $1, $2, $3, $4, $5, $6 WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM "
+    "  queue_wrapup_codes c WHERE c.queue = $2 AND c.code = $4) OR EXISTS (SELECT 1 FROM disp) "
+    "  ON CONFLICT (call_id) DO UPDATE SET code = excluded.code, notes = excluded.notes, "
+    "  saved_by = excluded.saved_by, saved_at = now() "
+    "  RETURNING call_id, queue, code, notes, saved_at), "
+    "upd AS (UPDATE dialer_attempts SET disposition = $4 WHERE id IN (SELECT id FROM att) "
+    "  AND EXISTS (SELECT 1 FROM w) AND EXISTS (SELECT 1 FROM disp) RETURNING id), "
+    "dn AS (INSERT INTO dnc (campaign, number, reason, added_by) "
+    "  SELECT CASE WHEN disp.dnc_global THEN NULL ELSE att.campaign END, att.number, "
+    "  'disposition ' || $4 || ' of call ' || $1, $6 || ' (' || $3 || ')' "
+    "  FROM att, disp WHERE disp.adds_dnc AND EXISTS (SELECT 1 FROM w) "
+    "  ON CONFLICT DO NOTHING RETURNING campaign, number) "
+    "SELECT w.*, (SELECT CASE WHEN d.dnc_global THEN 'global' ELSE 'campaign:' || a.campaign END "
+    "  || ' ' || a.number FROM att a, disp d WHERE d.adds_dnc) AS dnc "
+    "FROM w"; /* upd and dn run whether or not read */
 
 void wd_h_me_wrapup(wd_req_t *req)
 {
@@ -409,14 +440,7 @@ void wd_h_me_wrapup(wd_req_t *req)
     const char *code = s_str(req->body, "code"), *notes = s_str(req->body, "notes");
     const char *p[6] = {call_id, s_str(offer, "queue"), req->who.ext,
                         code,    notes ? notes : "",    req->who.name};
-    s_query(req,
-            "INSERT INTO call_wrapups (call_id, queue, agent, code, notes, saved_by) "
-            "SELECT $1, $2, $3, $4, $5, $6 WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM "
-            "queue_wrapup_codes c WHERE c.queue = $2 AND c.code = $4) "
-            "ON CONFLICT (call_id) DO UPDATE SET code = excluded.code, notes = excluded.notes, "
-            "saved_by = excluded.saved_by, saved_at = now() "
-            "RETURNING call_id, queue, code, notes, saved_at",
-            6, p, s_wrapup_saved);
+    s_query(req, s_wrapup_sql, 6, p, s_wrapup_saved);
 }
 
 /* ---- POST /api/me/recording, /api/me/dial (hang-up: wd_deskcall.c) ----------------------------------------------------- */
