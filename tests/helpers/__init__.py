@@ -3,6 +3,7 @@
 
     audio      tones made with sox, Goertzel tone shares, RMS, G.711 u-law
     phones     baresip phones (Baresip, the five-phone set), calls between them
+    desk       the agent desktop: the agent's phone answering by hand, chromium on /agent
     media      mediad started alone with its bus client, fake RTP phones, RTP packets
     bus        bus calls that must succeed, waits for events and conditions, acdd agents
     dialer     live-dialling suites: dialerd's settings, a queue of agents, customer trunks
