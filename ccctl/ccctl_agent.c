@@ -272,9 +272,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
             if (t)
                 ccctl_table_add(t, cells);
         }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_destroy(&t, stdout);
     }
     PQclear(db);
     json_decref(res);

@@ -54,9 +54,7 @@ int ccctl_queue_calls(ccctl_t *ctx, int argc, char **argv)
         if (t)
             ccctl_table_add(t, cells);
     }
-    if (t)
-        ccctl_table_print(t, stdout);
-    ccctl_table_destroy(&t);
+    ccctl_table_print_destroy(&t, stdout);
     json_decref(calls);
     return CCCTL_EXIT_OK;
 }
@@ -192,9 +190,7 @@ static int s_park_list(ccctl_t *ctx, int argc, char **argv)
         if (t)
             ccctl_table_add(t, cells);
     }
-    if (t)
-        ccctl_table_print(t, stdout);
-    ccctl_table_destroy(&t);
+    ccctl_table_print_destroy(&t, stdout);
     json_decref(parked);
     return CCCTL_EXIT_OK;
 }

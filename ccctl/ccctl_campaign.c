@@ -358,16 +358,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     } else {
         static const char *const headers[] = {"NAME",  "MODE", "STATE", "QUEUE", "CALLER", "TRUNK",
                                               "HOURS", "ZONE", "CAP%",  "LEADS", "READY",  NULL};
-        ccctl_table_t *t = ccctl_table_new(headers);
-        for (int r = 0; t && r < PQntuples(res); r++) {
-            const char *cells[11];
-            for (int c = 0; c < 11; c++)
-                cells[c] = PQgetvalue(res, r, c);
-            ccctl_table_add(t, cells);
-        }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_result(headers, res, "", stdout);
     }
     PQclear(res);
     return CCCTL_EXIT_OK;
@@ -521,9 +512,7 @@ static int s_stats(ccctl_t *ctx, int argc, char **argv)
                                    PQgetvalue(days, r, 8)};
             ccctl_table_add(t, cells);
         }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_destroy(&t, stdout);
     }
     PQclear(days);
     PQclear(res);
@@ -742,16 +731,7 @@ static int s_dnc_list(ccctl_t *ctx, int argc, char **argv)
         ccctl_json_print(cc_pg_rows_json(res), stdout);
     } else {
         static const char *const headers[] = {"LIST", "NUMBER", "REASON", "BY", "ADDED", NULL};
-        ccctl_table_t *t = ccctl_table_new(headers);
-        for (int r = 0; t && r < PQntuples(res); r++) {
-            const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-                                   PQgetvalue(res, r, 4)};
-            ccctl_table_add(t, cells);
-        }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_result(headers, res, "", stdout);
     }
     PQclear(res);
     return CCCTL_EXIT_OK;

@@ -78,9 +78,7 @@ static void s_print_table(PGresult *res)
                                talk};
         ccctl_table_add(table, cells);
     }
-    if (table)
-        ccctl_table_print(table, stdout);
-    ccctl_table_destroy(&table);
+    ccctl_table_print_destroy(&table, stdout);
 }
 
 static int s_list(ccctl_t *ctx, int argc, char **argv)

@@ -79,9 +79,7 @@ static void s_print(PGresult *res, const char *const *headers, bool json)
                            : PQgetvalue(res, r, c);
         ccctl_table_add(t, cells);
     }
-    if (t)
-        ccctl_table_print(t, stdout);
-    ccctl_table_destroy(&t);
+    ccctl_table_print_destroy(&t, stdout);
 }
 
 /* ---- agent reason ------------------------------------------------------------------------ */

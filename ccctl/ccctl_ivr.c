@@ -434,16 +434,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
     } else {
         static const char *const headers[] = {"NAME",    "LIVE", "VERSIONS", "LAST LOADED (UTC)",
                                               "NUMBERS", NULL};
-        ccctl_table_t *table = ccctl_table_new(headers);
-        for (int r = 0; table && r < PQntuples(res); r++) {
-            const char *cells[] = {PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-                                   PQgetvalue(res, r, 4)};
-            ccctl_table_add(table, cells);
-        }
-        if (table)
-            ccctl_table_print(table, stdout);
-        ccctl_table_destroy(&table);
+        ccctl_table_print_result(headers, res, "", stdout);
     }
     PQclear(res);
     return CCCTL_EXIT_OK;

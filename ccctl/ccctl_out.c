@@ -85,6 +85,32 @@ void ccctl_table_print(const ccctl_table_t *self, FILE *out)
     }
 }
 
+void ccctl_table_print_destroy(ccctl_table_t **self_p, FILE *out)
+{
+    if (self_p && *self_p)
+        ccctl_table_print(*self_p, out);
+    ccctl_table_destroy(self_p);
+}
+
+void ccctl_table_print_result(const char *const *headers, const PGresult *res, const char *null_as,
+                              FILE *out)
+{
+    ccctl_table_t *t = ccctl_table_new(headers);
+    const char **cells = t ? calloc(t->ncols, sizeof *cells) : NULL;
+    int nfields = PQnfields(res);
+    for (int r = 0; cells && r < PQntuples(res); r++) {
+        for (int c = 0; c < (int)t->ncols; c++)
+            cells[c] = c >= nfields             ? NULL
+                       : PQgetisnull(res, r, c) ? null_as
+                                                : PQgetvalue(res, r, c);
+        ccctl_table_add(t, cells);
+    }
+    if (cells)
+        ccctl_table_print(t, out);
+    free(cells);
+    ccctl_table_destroy(&t);
+}
+
 int ccctl_json_print(json_t *value, FILE *out)
 {
     if (!value)

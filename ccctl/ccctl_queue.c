@@ -492,9 +492,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
                                    PQgetvalue(res, r, 16), waiting};
             ccctl_table_add(t, cells);
         }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_destroy(&t, stdout);
     }
     json_decref(live);
     PQclear(res);

@@ -47,14 +47,7 @@ static int s_policy_list(ccctl_t *ctx)
     if (!r)
         return ccctl_db_fail(ctx, "reading policies");
     static const char *const hdr[] = {"SCOPE", "MODE", "RETENTION_DAYS", NULL};
-    ccctl_table_t *t = ccctl_table_new(hdr);
-    for (int i = 0; t && i < PQntuples(r); i++) {
-        const char *cells[] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
-        ccctl_table_add(t, cells);
-    }
-    if (t)
-        ccctl_table_print(t, stdout);
-    ccctl_table_destroy(&t);
+    ccctl_table_print_result(hdr, r, "", stdout);
     PQclear(r);
     return 0;
 }
@@ -297,9 +290,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
                                    PQgetvalue(r, i, 1)};
             ccctl_table_add(t, cells);
         }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_destroy(&t, stdout);
     }
     PQclear(r);
     return 0;

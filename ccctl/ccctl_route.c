@@ -193,9 +193,7 @@ static void s_print_routes(PGresult *res, bool json)
                                PQgetvalue(res, r, 4), PQgetvalue(res, r, 5)};
         ccctl_table_add(table, cells);
     }
-    if (table)
-        ccctl_table_print(table, stdout);
-    ccctl_table_destroy(&table);
+    ccctl_table_print_destroy(&table, stdout);
 }
 
 static int s_list(ccctl_t *ctx, int argc, char **argv)

@@ -154,19 +154,7 @@ static void s_print(PGresult *res, const char *const *headers, const char *const
         ccctl_json_print(list, stdout);
         return;
     }
-    ccctl_table_t *table = ccctl_table_new(headers);
-    int ncols = 0;
-    while (headers[ncols])
-        ncols++;
-    for (int r = 0; table && r < PQntuples(res); r++) {
-        const char *cells[8];
-        for (int i = 0; i < ncols && i < 8; i++)
-            cells[i] = PQgetvalue(res, r, i);
-        ccctl_table_add(table, cells);
-    }
-    if (table)
-        ccctl_table_print(table, stdout);
-    ccctl_table_destroy(&table);
+    ccctl_table_print_result(headers, res, "", stdout);
 }
 
 static int s_rule_list(ccctl_t *ctx, int argc, char **argv, const char *list)

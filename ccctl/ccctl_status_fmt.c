@@ -87,9 +87,7 @@ void ccctl_status_print(const ccctl_daemon_status_t *list, size_t n, FILE *out)
                                st->error[0] ? st->error : ""};
         ccctl_table_add(table, cells);
     }
-    if (table)
-        ccctl_table_print(table, out);
-    ccctl_table_destroy(&table);
+    ccctl_table_print_destroy(&table, out);
     fprintf(out, "%s\n",
             ccctl_status_all_ready(list, n) ? "all daemons ready" : "NOT all daemons ready");
 }

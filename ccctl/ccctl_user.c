@@ -320,9 +320,7 @@ static void s_print_users(PGresult *res, bool json)
                                PQgetvalue(res, r, 10)};
         ccctl_table_add(table, cells);
     }
-    if (table)
-        ccctl_table_print(table, stdout);
-    ccctl_table_destroy(&table);
+    ccctl_table_print_destroy(&table, stdout);
 }
 
 static int s_list(ccctl_t *ctx, int argc, char **argv)

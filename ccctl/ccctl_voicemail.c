@@ -211,17 +211,7 @@ static int s_print(PGresult *res, bool json, const char *const *headers)
         ccctl_json_print(cc_pg_rows_json(res), stdout);
         return CCCTL_EXIT_OK;
     }
-    ccctl_table_t *t = ccctl_table_new(headers);
-    int cols = PQnfields(res);
-    for (int r = 0; t && r < PQntuples(res); r++) {
-        const char *cells[16];
-        for (int c = 0; c < cols && c < 16; c++)
-            cells[c] = PQgetisnull(res, r, c) ? "-" : PQgetvalue(res, r, c);
-        ccctl_table_add(t, cells);
-    }
-    if (t)
-        ccctl_table_print(t, stdout);
-    ccctl_table_destroy(&t);
+    ccctl_table_print_result(headers, res, "-", stdout);
     return CCCTL_EXIT_OK;
 }
 

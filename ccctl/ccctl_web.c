@@ -216,17 +216,7 @@ static int s_list(ccctl_t *ctx, int argc, char **argv, const char *sql, const ch
     if (ccctl_flag(&args, "--json")) {
         ccctl_json_print(cc_pg_rows_json(res), stdout);
     } else {
-        ccctl_table_t *t = ccctl_table_new(headers);
-        int ncols = PQnfields(res);
-        for (int r = 0; t && r < PQntuples(res); r++) {
-            const char *cells[16];
-            for (int c = 0; c < ncols && c < 16; c++)
-                cells[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
-            ccctl_table_add(t, cells);
-        }
-        if (t)
-            ccctl_table_print(t, stdout);
-        ccctl_table_destroy(&t);
+        ccctl_table_print_result(headers, res, "-", stdout);
     }
     PQclear(res);
     return 0;

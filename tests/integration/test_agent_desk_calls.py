@@ -15,10 +15,11 @@ import time
 import pytest
 
 import suite as sm
-from helpers.audio import goertzel, make_tone
+from helpers.audio import goertzel
 from helpers.bus import bus_ok, wait_until
-from helpers.phones import Baresip, assert_hears, tone_phones
-from helpers.webclient import Browser, Http, browser_available, web_user
+from helpers.desk import manual_agent_phone, open_desk
+from helpers.phones import assert_hears, tone_phones
+from helpers.webclient import Http, browser_available, web_user
 
 pytestmark = pytest.mark.serial  # a browser page and tone checks: alone
 
@@ -62,21 +63,10 @@ def desk(pg_cluster, bin_dir):
         s.start()
         tone_phones(s, {x: f for x, f in TONES.items() if x != AGENT}, uas, seconds=240)
         # the agent answers by hand (queue_call), as an agent does
-        tone = s.var_dir / "tone-agent.wav"
-        make_tone(tone, TONES[AGENT], 240, 0.5)
-        s.ua[AGENT] = Baresip(s, AGENT, "secret" + AGENT, tone, answer="manual")
-        uas.append(s.ua[AGENT])
-        assert s.ua[AGENT].wait_log("200 OK", 10), "1002 did not register"
+        manual_agent_phone(s, AGENT, TONES[AGENT], uas)
         bus_ok(s, "acdd", "agent.login", {"ext": AGENT})
         s.base = "http://127.0.0.1:%d" % s.http_port
-        b = Browser(env=s.env(), artifacts=ART)
-        b.page("main")
-        b.goto(s.base + "/login")
-        b.cmd("fill", selector="#name", value="ada")
-        b.cmd("fill", selector="#password", value=PW)
-        b.cmd("click", selector="#login-button")
-        b.wait("location.pathname === '/agent' && window.__desk && window.__desk.connected",
-               timeout=20)
+        b = open_desk(s, ART, "ada", PW)
         s.b = b
         yield s
     finally:

@@ -15,6 +15,7 @@ import pytest
 
 import suite as sm
 from helpers.bus import set_agents
+from helpers.dialer import add_agent_queue, add_customer_trunk, dialer_suite, stop_dialer_suite
 from helpers.phones import assert_hears, tone_phones
 
 SIPP_DIR = Path(__file__).resolve().parent.parent / "sipp"
@@ -27,22 +28,13 @@ LEADS = [("9100001", "Ann"), ("9200001", "Bob busy"), ("9300001", "Cy away"),
 @pytest.fixture(scope="module")
 def cc(pg_cluster, bin_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("dialer")
-    s = sm.Suite(pg_cluster, name="test_dialer",
-                 daemons=["sipproxy", "mediad", "acdd", "dialerd"],
-                 config={"common.rtp_ports": sm.free_port_range(200), "dialerd.reload_s": "1",
-                         "dialerd.tick_ms": "200"})
+    s = dialer_suite(pg_cluster, "test_dialer", 200)
     uas, sipps = [], []
     try:
-        for ext in AGENTS:
-            s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
-        s.ccctl("queue", "add", "outq", "--number", "660", "--ring-timeout", "10",
-                "--no-announce", check=True)
-        for ext in AGENTS:
-            s.ccctl("agent", "add", ext, "--queue", "outq", check=True)
+        add_agent_queue(s, "outq", "660", AGENTS)
         for i, kind in enumerate(CUSTOMERS):
             port, media = sm.free_port(), sm.free_port()
-            s.ccctl("trunk", "add", "cust_" + kind, "--host", "127.0.0.1:%d" % port, check=True)
-            s.ccctl("route", "add", "9%d." % (i + 1), "trunk:cust_" + kind, check=True)
+            add_customer_trunk(s, "cust_" + kind, "9%d." % (i + 1), port)
             extra = ["-rtp_echo", "-mp", str(media)] if kind == "answer" else []
             sipps.append(subprocess.Popen(
                 ["sipp", "-sf", str(SIPP_DIR / ("dialer_customer_%s.xml" % kind)), "-i",
@@ -55,13 +47,7 @@ def cc(pg_cluster, bin_dir, tmp_path_factory):
         set_agents(s, ready=list(AGENTS), agents=list(AGENTS))
         yield s
     finally:
-        for p in sipps:
-            if p.poll() is None:
-                p.kill()
-                p.wait(5)
-        for ua in uas:
-            ua.stop()
-        s.close()
+        stop_dialer_suite(s, sipps, uas)
 
 
 def _lead_states(cc):

@@ -17,6 +17,7 @@ import pytest
 import suite as sm
 from helpers.audio import human_greeting, machine_greeting, write_ulaw
 from helpers.bus import set_agents
+from helpers.dialer import add_agent_queue, add_customer_trunk, dialer_suite, stop_dialer_suite
 from helpers.phones import tone_phones
 
 SIPP_DIR = Path(__file__).resolve().parent.parent / "sipp"
@@ -27,18 +28,10 @@ CUSTOMERS = ("human", "machine")  # routes 91. and 92.
 @pytest.fixture(scope="module")
 def cc(pg_cluster, bin_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("dialer_amd")
-    s = sm.Suite(pg_cluster, name="test_dialer_amd",
-                 daemons=["sipproxy", "mediad", "acdd", "dialerd"],
-                 config={"common.rtp_ports": sm.free_port_range(100), "dialerd.reload_s": "1",
-                         "dialerd.tick_ms": "200"})
+    s = dialer_suite(pg_cluster, "test_dialer_amd", 100)
     uas, sipps = [], []
     try:
-        for ext in AGENTS:
-            s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
-        s.ccctl("queue", "add", "amdq", "--number", "661", "--ring-timeout", "10",
-                "--no-announce", check=True)
-        for ext in AGENTS:
-            s.ccctl("agent", "add", ext, "--queue", "amdq", check=True)
+        add_agent_queue(s, "amdq", "661", AGENTS)
         greetings = {"human": human_greeting(random.Random(17), lead_ms=400, after_ms=30000),
                      "machine": machine_greeting(random.Random(18), speech_ms=8000,
                                                  after_ms=30000)}
@@ -47,8 +40,7 @@ def cc(pg_cluster, bin_dir, tmp_path_factory):
             d = work / kind
             d.mkdir()
             write_ulaw(d / "greeting.ulaw", greetings[kind])
-            s.ccctl("trunk", "add", "amd_" + kind, "--host", "127.0.0.1:%d" % port, check=True)
-            s.ccctl("route", "add", "9%d." % (i + 1), "trunk:amd_" + kind, check=True)
+            add_customer_trunk(s, "amd_" + kind, "9%d." % (i + 1), port)
             sipps.append(subprocess.Popen(
                 ["sipp", "-sf", str(SIPP_DIR / "dialer_customer_greeting.xml"), "-i",
                  "127.0.0.1", "-p", str(port), "-mp", str(media), "-nostdin", "-timeout",
@@ -60,13 +52,7 @@ def cc(pg_cluster, bin_dir, tmp_path_factory):
         set_agents(s, ready=list(AGENTS), agents=list(AGENTS))
         yield s
     finally:
-        for p in sipps:
-            if p.poll() is None:
-                p.kill()
-                p.wait(5)
-        for ua in uas:
-            ua.stop()
-        s.close()
+        stop_dialer_suite(s, sipps, uas)
 
 
 def _attempts(cc, campaign):

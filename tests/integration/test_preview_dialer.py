@@ -15,10 +15,9 @@ import time
 import pytest
 
 import suite as sm
-from helpers.audio import make_tone
 from helpers.bus import wait_until
-from helpers.phones import Baresip
-from helpers.webclient import Browser, Http, browser_available, web_user
+from helpers.desk import manual_agent_phone, open_desk
+from helpers.webclient import Http, browser_available, web_user
 
 PW = "pw-for-preview"
 ART = sm.REPO / "build" / "test-artifacts" / "preview"
@@ -62,22 +61,11 @@ def pv(pg_cluster, bin_dir, tmp_path_factory):
         s.start()
         s.ccctl("campaign", "start", "pv", check=True)
         s.ccctl("campaign", "start", "other", check=True)
-        tone = s.var_dir / "tone-agent.wav"
-        make_tone(tone, 880, 240, 0.5)
-        s.ua = {AGENT: Baresip(s, AGENT, "secret" + AGENT, tone, answer="manual")}
-        uas.append(s.ua[AGENT])
-        assert s.ua[AGENT].wait_log("200 OK", 10), "1002 did not register"
+        manual_agent_phone(s, AGENT, 880, uas)
         s.lead = dict(s.psql("SELECT number, id FROM leads"))
         s.base = "http://127.0.0.1:%d" % s.http_port
         s.work = work
-        b = Browser(env=s.env(), artifacts=ART)
-        b.page("main")
-        b.goto(s.base + "/login")
-        b.cmd("fill", selector="#name", value="ada")
-        b.cmd("fill", selector="#password", value=PW)
-        b.cmd("click", selector="#login-button")
-        b.wait("location.pathname === '/agent' && window.__desk && window.__desk.connected",
-               timeout=20)
+        b = open_desk(s, ART, "ada", PW)
         s.b = b
         yield s
     finally:
