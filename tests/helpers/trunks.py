@@ -3,6 +3,7 @@ on another (tests/sipp/load_uac.xml, load_uas.xml), sipp's own statistics, and w
 until the calls have drained and their CDRs are written."""
 
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,26 @@ class Trunks:
         val = lambda k: int(last[head.index(k)])
         return {"created": val("TotalCallCreated"), "ok": val("SuccessfulCall(C)"),
                 "failed": val("FailedCall(C)"), "rc": r.returncode}
+
+    def place_held(self, sub, n, hold_ms, rate=5, timeout=60, within=15):
+        """Places n calls that the UAC holds for hold_ms (sipp -d) in a thread, and waits up
+        to `within` seconds for sipproxy to answer them all (call.answered on `sub`, a
+        subscription to its call.* events). Returns (the thread, sipp's statistics once it
+        has ended, {call id: its call.answered event})."""
+        res = {}
+        th = threading.Thread(
+            target=lambda: res.update(self.place(rate, n, "-d", str(hold_ms), timeout=timeout)),
+            daemon=True)
+        th.start()
+        answered = {}
+        deadline = time.monotonic() + within
+        while len(answered) < n and time.monotonic() < deadline:
+            ev = sub.recv(0.5)
+            if ev and ev[0] == "call.answered":
+                answered[ev[1]["call_id"]] = ev[1]
+        assert len(answered) == n, "%d of %d calls answered: %s" % (len(answered), n,
+                                                                  sorted(answered))
+        return th, res, answered
 
     def close(self):
         if self.uas and self.uas.poll() is None:

@@ -128,17 +128,8 @@ def test_call_that_cannot_be_restored_ends_with_a_cdr_saying_why(trunk_suite):
     t.start_uas()
     sub = s.subscribe(["sipproxy"], prefix="call.")
     time.sleep(0.3)
-    res = {}
-    th = threading.Thread(target=lambda: res.update(t.place(5, 5, "-d", "15000", timeout=90)),
-                          daemon=True)
-    th.start()
-    answered = {}
-    deadline = time.monotonic() + 15
-    while len(answered) < 5 and time.monotonic() < deadline:
-        ev = sub.recv(0.5)
-        if ev and ev[0] == "call.answered":
-            answered[ev[1]["call_id"]] = ev[1]["caller_endpoint"]
-    assert len(answered) == 5, answered
+    th, _, events = t.place_held(sub, 5, 15000, timeout=90)
+    answered = {cid: ev["caller_endpoint"] for cid, ev in events.items()}
     victim = sorted(answered)[0]
     port = s.bus_call("mediad", "endpoint.stats",
                       {"endpoint_id": answered[victim]})["result"]["port"]
