@@ -11,8 +11,8 @@
 #include "ccctl_acd.h"
 #include "ccctl_out.h"
 #include "dl_amd.h"
+#include "dl_campaign.h"
 #include "dl_lead.h"
-#include "ivr_schedule.h"
 #include "ivr_tz.h"
 
 #define N_OPTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -82,101 +82,32 @@ static const ccctl_acd_opt_t s_add_opts[] = {
     {"--amd", true, false},        {"--amd-prompt", true, false},
 };
 
-static const char *const s_outcomes[] = {"busy", "no_answer", "machine", "abandoned", "failed"};
-static const char *const s_default_retries[] = {"busy:600:5", "no_answer:3600:5", "machine:7200:3",
-                                                "abandoned:259200:3", "failed:1800:3"};
-
-typedef struct {
-    char outcome[16];
-    char gap[16], max[16];
-} s_retry_t;
-
-static int s_parse_retry(const char *text, s_retry_t *r)
+/* The options of a spec's lists, gathered from argv (at most DL_CAMPAIGN_LIST_MAX each). */
+static int s_spec_list(const ccctl_acd_args_t *a, const char *opt, const char **out, size_t *n)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *gap = strchr(buf, ':');
-    char *max = gap ? strchr(gap + 1, ':') : NULL;
-    long g, m;
-    if (!gap || !max)
-        return -1;
-    *gap++ = '\0';
-    *max++ = '\0';
-    bool known = false;
-    for (size_t i = 0; i < N_OPTS(s_outcomes); i++)
-        known |= !strcmp(buf, s_outcomes[i]);
-    if (!known || ccctl_parse_long(gap, 0, 30L * 86400, &g) != 0 ||
-        ccctl_parse_long(max, 1, 100, &m) != 0)
-        return -1;
-    snprintf(r->outcome, sizeof r->outcome, "%.15s", buf);
-    snprintf(r->gap, sizeof r->gap, "%ld", g);
-    snprintf(r->max, sizeof r->max, "%ld", m);
+    int count = ccctl_acd_count(a, opt);
+    if (count > DL_CAMPAIGN_LIST_MAX)
+        return ccctl_fail(CCCTL_EXIT_USAGE, "%s: at most %d", opt, DL_CAMPAIGN_LIST_MAX);
+    for (int i = 0; i < count; i++)
+        out[i] = ccctl_acd_value(a, opt, i);
+    *n = (size_t)count;
     return 0;
 }
 
-/* A prompt name as the schema allows it (letters, digits, _ . / -, no ".."). */
-static bool s_prompt_ok(const char *p)
+/* A refusal of dl_campaign_check in the words of the command line. */
+static int s_refused(const dl_campaign_error_t *err)
 {
-    return *p && strlen(p) <= 100 && !strstr(p, "..") &&
-           strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-") ==
-               strlen(p);
-}
-
-static int s_check_number_opt(const char *opt, const char *v, long min, long max, char *buf,
-                              size_t len, const char *def)
-{
-    long n;
-    if (!v) {
-        snprintf(buf, len, "%s", def);
-        return 0;
-    }
-    if (ccctl_parse_long(v, min, max, &n) != 0)
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad %s '%s': a whole number %ld-%ld", opt, v, min,
-                          max);
-    snprintf(buf, len, "%ld", n);
-    return 0;
-}
-
-static int s_check_decimal(const char *opt, const char *v, double min, double max, char *buf,
-                           size_t len, const char *def)
-{
-    if (!v) {
-        snprintf(buf, len, "%s", def);
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || !end || *end || end == v || !(d >= min && d <= max))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad %s '%s': a number %g-%g", opt, v, min, max);
-    snprintf(buf, len, "%.2f", d);
-    return 0;
-}
-
-/* The --hours rules as a Postgres text[] literal, each checked by the IVR schedule parser
- * that reads them in dialerd. Quotes and backslashes cannot appear in a valid rule. */
-static int s_hours(const ccctl_acd_args_t *a, char *lit, size_t len)
-{
-    int n = ccctl_acd_count(a, "--hours");
-    const char *def = "mon-sat 09:00-20:00";
-    ivr_schedule_t *s = ivr_schedule_new("UTC");
-    size_t used = (size_t)snprintf(lit, len, "{");
-    int rc = s ? 0 : ccctl_fail(CCCTL_EXIT_REFUSED, "out of memory");
-    for (int i = 0; rc == 0 && i < (n ? n : 1); i++) {
-        const char *rule = n ? ccctl_acd_value(a, "--hours", i) : def;
-        char err[160];
-        if (ivr_schedule_add_hours(s, rule, err, sizeof err) != 0 || strpbrk(rule, "\"\\{},"))
-            rc = ccctl_fail(CCCTL_EXIT_USAGE, "bad --hours '%s': %s", rule,
-                            strpbrk(rule, "\"\\{},") ? "one rule per --hours" : err);
-        else if (used < len)
-            used += (size_t)snprintf(lit + used, len - used, "%s\"%s\"", i ? "," : "", rule);
-    }
-    if (rc == 0 && used + 2 > len)
-        rc = ccctl_fail(CCCTL_EXIT_USAGE, "--hours: too many or too long rules");
-    if (rc == 0)
-        snprintf(lit + used, len - used, "}");
-    ivr_schedule_destroy(&s);
-    return rc;
+    static const struct {
+        const char *field, *option;
+    } named[] = {
+        {"name", "campaign name"}, {"retries", "--retry"}, {"dispositions", "--disposition"}};
+    char text[400];
+    dl_campaign_error_text(err, "--", '-', text, sizeof text);
+    for (size_t i = 0; i < N_OPTS(named); i++)
+        if (!strcmp(err->field, named[i].field))
+            snprintf(text, sizeof text, "bad %s '%s': %s", named[i].option, err->value,
+                     err->reason);
+    return ccctl_fail(CCCTL_EXIT_USAGE, "%s", text);
 }
 
 static int s_add(ccctl_t *ctx, int argc, char **argv)
@@ -186,149 +117,47 @@ static int s_add(ccctl_t *ctx, int argc, char **argv)
                              ccctl_campaign_usage);
     if (rc)
         return rc;
-    const char *name = a.pos[0], *queue = ccctl_acd_arg(&a, "--queue");
-    const char *caller = ccctl_acd_arg(&a, "--caller-id"), *mode = ccctl_acd_arg(&a, "--mode");
-    const char *trunk = ccctl_acd_arg(&a, "--trunk"), *zone = ccctl_acd_arg(&a, "--time-zone");
-    const char *tz_rule = ccctl_acd_arg(&a, "--tz-rule");
-    char err[160], number[DL_NUMBER_MAX];
-    if (!ccctl_acd_name_ok(name))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad campaign name '%s': 1-63 letters, digits, _ . -",
-                          name);
-    if (!queue || !caller)
+    dl_campaign_spec_t spec = {
+        .name = a.pos[0],
+        .queue = ccctl_acd_arg(&a, "--queue"),
+        .caller_id = ccctl_acd_arg(&a, "--caller-id"),
+        .mode = ccctl_acd_arg(&a, "--mode"),
+        .trunk = ccctl_acd_arg(&a, "--trunk"),
+        .time_zone = ccctl_acd_arg(&a, "--time-zone"),
+        .tz_rule = ccctl_acd_arg(&a, "--tz-rule"),
+        .abandon_cap = ccctl_acd_arg(&a, "--abandon-cap"),
+        .ring = ccctl_acd_arg(&a, "--ring"),
+        .max_attempts = ccctl_acd_arg(&a, "--max-attempts"),
+        .max_ratio = ccctl_acd_arg(&a, "--max-ratio"),
+        .abandon_prompt = ccctl_acd_arg(&a, "--abandon-prompt"),
+        .amd = ccctl_acd_arg(&a, "--amd"),
+        .amd_prompt = ccctl_acd_arg(&a, "--amd-prompt"),
+    };
+    if (!spec.queue || !spec.caller_id)
         return ccctl_usage_fail(ccctl_campaign_usage, "campaign add: --queue and --caller-id are "
                                                       "required");
-    if (dl_number_normalise(caller, number, sizeof number, err, sizeof err) != 0)
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --caller-id: %s", err);
-    mode = mode ? mode : "progressive";
-    if (strcmp(mode, "preview") && strcmp(mode, "progressive") && strcmp(mode, "predictive"))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --mode '%s': preview, progressive or predictive",
-                          mode);
-    zone = zone ? zone : "UTC";
-    if (!ivr_tz_exists(zone))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --time-zone '%s': not a tz database name", zone);
-    tz_rule = tz_rule ? tz_rule : "lead";
-    if (strcmp(tz_rule, "lead") && strcmp(tz_rule, "campaign"))
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --tz-rule '%s': lead or campaign", tz_rule);
-    char hours[1024], cap[16], ring[16], maxatt[16], ratio[16];
-    rc = s_hours(&a, hours, sizeof hours);
-    rc = rc ? rc
-            : s_check_decimal("--abandon-cap", ccctl_acd_arg(&a, "--abandon-cap"), 0.01, 100, cap,
-                              sizeof cap, "3");
-    rc = rc ? rc
-            : s_check_number_opt("--ring", ccctl_acd_arg(&a, "--ring"), 15, 120, ring, sizeof ring,
-                                 "20");
-    rc = rc ? rc
-            : s_check_number_opt("--max-attempts", ccctl_acd_arg(&a, "--max-attempts"), 1, 100,
-                                 maxatt, sizeof maxatt, "5");
-    rc = rc ? rc
-            : s_check_decimal("--max-ratio", ccctl_acd_arg(&a, "--max-ratio"), 1, 20, ratio,
-                              sizeof ratio, "4");
-    if (rc)
+    if ((rc = s_spec_list(&a, "--hours", spec.hours, &spec.nhours)) ||
+        (rc = s_spec_list(&a, "--retry", spec.retries, &spec.nretries)) ||
+        (rc = s_spec_list(&a, "--disposition", spec.dispositions, &spec.ndispositions)))
         return rc;
-    /* retries: the defaults, each replaced by a --retry for the same outcome */
-    s_retry_t retries[5];
-    for (size_t i = 0; i < 5; i++)
-        s_parse_retry(s_default_retries[i], &retries[i]);
-    for (int i = 0; i < ccctl_acd_count(&a, "--retry"); i++) {
-        s_retry_t r;
-        const char *v = ccctl_acd_value(&a, "--retry", i);
-        if (s_parse_retry(v, &r) != 0)
-            return ccctl_fail(CCCTL_EXIT_USAGE,
-                              "bad --retry '%s': OUTCOME:GAP_S:MAX, OUTCOME one of busy, "
-                              "no_answer, machine, abandoned, failed; GAP_S 0-2592000; MAX 1-100",
-                              v);
-        for (size_t k = 0; k < 5; k++)
-            if (!strcmp(retries[k].outcome, r.outcome))
-                retries[k] = r;
-    }
-    const char *ap = ccctl_acd_arg(&a, "--abandon-prompt");
-    if (ap && !s_prompt_ok(ap))
-        return ccctl_fail(CCCTL_EXIT_USAGE,
-                          "bad --abandon-prompt '%s': a prompt name (letters, digits, _ . / -)",
-                          ap);
-    const char *amd = ccctl_acd_arg(&a, "--amd"), *amd_prompt = ccctl_acd_arg(&a, "--amd-prompt");
-    if (amd && dl_amd_machine_parse(amd) < 0)
-        return ccctl_fail(CCCTL_EXIT_USAGE, "bad --amd '%s': hangup or message", amd);
-    if (amd_prompt && !s_prompt_ok(amd_prompt))
-        return ccctl_fail(CCCTL_EXIT_USAGE,
-                          "bad --amd-prompt '%s': a prompt name (letters, digits, _ . / -)",
-                          amd_prompt);
-    for (int i = 0; i < ccctl_acd_count(&a, "--disposition"); i++) {
-        const char *v = ccctl_acd_value(&a, "--disposition", i);
-        const char *colon = strchr(v, ':');
-        char code[64];
-        snprintf(code, sizeof code, "%.*s", colon ? (int)(colon - v) : 0, v);
-        if (!colon || !ccctl_acd_name_ok(code) || strlen(code) > 31 || !colon[1])
-            return ccctl_fail(CCCTL_EXIT_USAGE,
-                              "bad --disposition '%s': CODE:LABEL[:dnc|:dnc_global]", v);
-    }
+    dl_campaign_row_t row;
+    dl_campaign_error_t err;
+    if (dl_campaign_check(&spec, ivr_tz_exists, &row, &err) != 0)
+        return s_refused(&err);
     if (!ccctl_db(ctx, true, &rc))
         return rc;
-    if (cc_pg_begin(ctx->pg) != 0)
-        return ccctl_db_fail(ctx, "starting a transaction");
-    const char *prompt = ccctl_acd_arg(&a, "--abandon-prompt");
-    prompt = prompt ? prompt : "dialer/abandoned";
-    const char *p[] = {name,
-                       mode,
-                       queue,
-                       number,
-                       trunk,
-                       hours,
-                       zone,
-                       tz_rule,
-                       cap,
-                       ring,
-                       maxatt,
-                       ratio,
-                       prompt,
-                       amd ? "true" : "false",
-                       amd ? amd : "hangup",
-                       amd_prompt ? amd_prompt : "dialer/machine"};
     char what[128];
-    snprintf(what, sizeof what, "campaign '%s'", name);
-    rc = ccctl_exec(ctx, what,
-                    "INSERT INTO campaigns (name, mode, queue, caller_id, trunk, hours, "
-                    "time_zone, tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, "
-                    "abandon_prompt, amd, amd_machine, amd_prompt) "
-                    "SELECT $1, $2, $3, $4, $5, $6::text[], $7, $8, $9::numeric, $10::integer, "
-                    "$11::integer, $12::numeric, $13, $14::boolean, $15, $16",
-                    16, p, NULL);
+    snprintf(what, sizeof what, "campaign '%s'", spec.name);
+    rc = ccctl_exec(ctx, what, dl_campaign_insert_sql, DL_CAMPAIGN_NPARAMS, row.params, NULL);
     if (rc && strstr(cc_pg_error(ctx->pg), "queue"))
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s' (ccctl queue list)", queue);
-    else if (rc && trunk && strstr(cc_pg_error(ctx->pg), "trunk"))
-        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no trunk '%s' (ccctl trunk list)", trunk);
-    for (size_t i = 0; rc == 0 && i < 5; i++) {
-        const char *pr[] = {name, retries[i].outcome, retries[i].gap, retries[i].max};
-        rc = ccctl_exec(ctx, "adding a retry rule",
-                        "INSERT INTO campaign_retries (campaign, outcome, min_gap_s, "
-                        "max_attempts) VALUES ($1, $2, $3::integer, $4::integer)",
-                        4, pr, NULL);
-    }
-    for (int i = 0; rc == 0 && i < ccctl_acd_count(&a, "--disposition"); i++) {
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", ccctl_acd_value(&a, "--disposition", i));
-        char *label = strchr(buf, ':');
-        *label++ = '\0';
-        char *tail = strrchr(label, ':');
-        bool global = tail && !strcmp(tail, ":dnc_global");
-        bool dnc = global || (tail && !strcmp(tail, ":dnc"));
-        if (dnc)
-            *tail = '\0';
-        const char *pd[] = {name, buf, label, dnc ? "true" : "false", global ? "true" : "false"};
-        rc = ccctl_exec(ctx, "adding a disposition",
-                        "INSERT INTO campaign_dispositions (campaign, code, label, adds_dnc, "
-                        "dnc_global) VALUES ($1, $2, $3, $4::boolean, $5::boolean)",
-                        5, pd, NULL);
-    }
-    if (rc) {
-        cc_pg_rollback(ctx->pg);
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no queue '%s' (ccctl queue list)", spec.queue);
+    else if (rc && spec.trunk && strstr(cc_pg_error(ctx->pg), "trunk"))
+        rc = ccctl_fail(CCCTL_EXIT_REFUSED, "no trunk '%s' (ccctl trunk list)", spec.trunk);
+    if (rc)
         return rc;
-    }
-    if (cc_pg_commit(ctx->pg) != 0)
-        return ccctl_db_fail(ctx, "committing");
     printf("campaign %s added (%s, queue %s, paused: `ccctl campaign import %s FILE.csv`, "
            "then `ccctl campaign start %s`)\n",
-           name, mode, queue, name, name);
+           spec.name, row.params[1], spec.queue, spec.name, spec.name);
     return CCCTL_EXIT_OK;
 }
 
@@ -401,7 +230,7 @@ static int s_amd(ccctl_t *ctx, int argc, char **argv)
     bool off = !strcmp(what, "off");
     if (!off && dl_amd_machine_parse(what) < 0)
         return ccctl_fail(CCCTL_EXIT_USAGE, "bad amd setting '%s': off, hangup or message", what);
-    if (prompt && !s_prompt_ok(prompt))
+    if (prompt && !dl_campaign_prompt_ok(prompt))
         return ccctl_fail(CCCTL_EXIT_USAGE,
                           "bad --prompt '%s': a prompt name (letters, digits, _ . / -)", prompt);
     if (!ccctl_db(ctx, true, &rc))

@@ -211,8 +211,8 @@ wd_handler_fn wd_h_me_hold, wd_h_me_resume, wd_h_me_transfer, wd_h_me_consult,
 wd_handler_fn wd_h_call_hold, wd_h_call_resume, wd_h_call_transfer;
 void wd_deskcall_on_sipproxy(wd_app_t *app, const cc_bus_event_t *ev);
 /* wd_campaign.c: outbound campaigns (dialerd) for supervisors, preview mode for agents. */
-wd_handler_fn wd_h_campaigns, wd_h_campaign_stats, wd_h_campaign_state, wd_h_me_preview,
-    wd_h_me_preview_dial, wd_h_me_preview_skip;
+wd_handler_fn wd_h_campaigns, wd_h_campaign_add, wd_h_campaign_stats, wd_h_campaign_state,
+    wd_h_me_preview, wd_h_me_preview_dial, wd_h_me_preview_skip;
 /* An event frame (no id) to the agent's open pages; o is stolen. */
 void wd_desk_push(wd_app_t *app, const char *ext, const char *event, json_t *o);
 /* Keep the screen pop of a queue.offered event (wd_follow.c calls it for each one) and,

@@ -3,14 +3,18 @@
  * reads one's figures (live from dialerd, by day from v_campaign_daily) and starts or
  * pauses it (campaign.list, campaign.set_state); an agent's preview panel asks for its next
  * lead, dials or skips it (campaign.preview_next|dial|skip), always for the session's own
- * extension: dialerd checks the agent serves the lead's campaign. Nothing is decided here
- * but the HTTP status of a refusal and the supervisor's scope. */
+ * extension: dialerd checks the agent serves the lead's campaign. A new campaign (POST
+ * /api/campaigns) is judged by dialer/dl_campaign.c, as ccctl's, and stored here; dialerd
+ * finds it at its next reload. Nothing else is decided here but the HTTP status of a
+ * refusal and the supervisor's scope. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cc_log.h"
+#include "dl_campaign.h"
+#include "ivr_tz.h"
 #include "wd_app.h"
 
 static const char *s_str(json_t *o, const char *key)
@@ -254,4 +258,111 @@ static void s_on_state_list(cc_bus_t *bus, int status, json_t *result, void *arg
 void wd_h_campaign_state(wd_req_t *req)
 {
     s_send(req, "campaign.list", NULL, s_on_state_list);
+}
+
+/* ---- a new campaign ----------------------------------------------------------------------- */
+
+typedef struct {
+    char name[64], mode[16], queue[64];
+} s_added_t;
+
+static void s_added(wd_job_t *job, void *app)
+{
+    wd_req_t *req = wd_req_find(app, job->req_id);
+    const s_added_t *a = job->arg;
+    if (!req)
+        return;
+    if (job->status != 0 && !strcmp(job->sqlstate, "23505")) {
+        wd_reply_error(req, 409, "exists", "name", "a campaign '%s' exists", a->name);
+    } else if (job->status != 0 && !strcmp(job->sqlstate, "23503")) {
+        bool trunk = strstr(job->error, "trunk") != NULL;
+        wd_reply_error(req, 400, trunk ? "unknown_trunk" : "unknown_queue",
+                       trunk ? "trunk" : "queue", "no %s of that name", trunk ? "trunk" : "queue");
+    } else if (job->status != 0) {
+        cc_warn("webd.campaign_add_failed", "campaign=%s error=%s", a->name, cc_logq(job->error));
+        wd_reply_error(req, 503, "database", NULL, "the database did not answer; try again");
+    } else {
+        cc_info("webd.campaign_added", "campaign=%s mode=%s queue=%s user=%s", a->name, a->mode,
+                a->queue, cc_logq(req->who.name));
+        wd_reply_json(req, 201,
+                      json_pack("{s:s, s:s, s:s, s:s}", "campaign", a->name, "mode", a->mode,
+                                "queue", a->queue, "state", "paused"));
+    }
+}
+
+/* A list field of the body into spec's array (the route checked it holds strings only). */
+static void s_spec_list(json_t *body, const char *key, const char **out, size_t *n)
+{
+    json_t *item;
+    size_t i;
+    *n = 0;
+    json_array_foreach(json_object_get(body, key), i, item)
+    {
+        if (i < DL_CAMPAIGN_LIST_MAX)
+            out[(*n)++] = json_string_value(item);
+    }
+}
+
+/* POST /api/campaigns {name, queue, caller_id, mode, ...}: a new campaign, paused, with the
+ * settings of `ccctl campaign add` under the same names (docs/API.md). 201, or 400 naming
+ * the setting, 409 when the name is taken. */
+void wd_h_campaign_add(wd_req_t *req)
+{
+    json_t *b = req->body;
+    static const char *const numeric[] = {"abandon_cap", "ring", "max_attempts", "max_ratio"};
+    char num[4][40];
+    const char *numtext[4] = {NULL};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *v = json_object_get(b, numeric[i]);
+        if (json_is_integer(v))
+            snprintf(num[i], sizeof num[i], "%lld", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            snprintf(num[i], sizeof num[i], "%.10g", json_real_value(v));
+        else
+            continue;
+        numtext[i] = num[i];
+    }
+    dl_campaign_spec_t spec = {
+        .name = s_str(b, "name"),
+        .queue = s_str(b, "queue"),
+        .caller_id = s_str(b, "caller_id"),
+        .mode = s_str(b, "mode"),
+        .trunk = s_str(b, "trunk"),
+        .time_zone = s_str(b, "time_zone"),
+        .tz_rule = s_str(b, "tz_rule"),
+        .abandon_cap = numtext[0],
+        .ring = numtext[1],
+        .max_attempts = numtext[2],
+        .max_ratio = numtext[3],
+        .abandon_prompt = s_str(b, "abandon_prompt"),
+        .amd = s_str(b, "amd"),
+        .amd_prompt = s_str(b, "amd_prompt"),
+    };
+    s_spec_list(b, "hours", spec.hours, &spec.nhours);
+    s_spec_list(b, "retries", spec.retries, &spec.nretries);
+    s_spec_list(b, "dispositions", spec.dispositions, &spec.ndispositions);
+    dl_campaign_row_t row;
+    dl_campaign_error_t err;
+    if (dl_campaign_check(&spec, ivr_tz_exists, &row, &err) != 0) {
+        char text[400];
+        dl_campaign_error_text(&err, "", '_', text, sizeof text);
+        wd_reply_error(req, 400, "bad_field", err.field, "%s", text);
+        return;
+    }
+    s_added_t *a = calloc(1, sizeof *a);
+    wd_job_t *job = a ? wd_job_sql(dl_campaign_insert_sql, DL_CAMPAIGN_NPARAMS, row.params) : NULL;
+    if (!job) {
+        free(a);
+        wd_reply_error(req, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    snprintf(a->name, sizeof a->name, "%s", spec.name);
+    snprintf(a->mode, sizeof a->mode, "%s", row.params[1]);
+    snprintf(a->queue, sizeof a->queue, "%s", spec.queue);
+    job->arg = a;
+    job->free_arg = free;
+    job->done = s_added;
+    job->req_id = req->id;
+    wd_db_submit(req->app->db, job);
+    wd_reply_later(req);
 }

@@ -15,7 +15,7 @@
 #include "cc_loop.h"
 #include "cc_pg.h"
 
-#define WD_JOB_PARAMS 12
+#define WD_JOB_PARAMS 24
 
 typedef struct wd_job wd_job_t;
 typedef void(wd_job_run_fn)(cc_pg_t *pg, wd_job_t *job); /* on the worker thread */

@@ -311,6 +311,30 @@ static int s_check_one(const wd_field_t *f, json_t *obj, bool from_query, char *
             return -1;
         }
         return 0;
+    case WD_F_NUMBER:
+        if (!json_is_number(v)) {
+            snprintf(msg, len, "'%s' must be a number", f->name);
+            return -1;
+        }
+        return 0;
+    case WD_F_LIST: {
+        if (!json_is_array(v) || json_array_size(v) > WD_LIST_MAX) {
+            snprintf(msg, len, "'%s' must be a list of at most %d strings", f->name, WD_LIST_MAX);
+            return -1;
+        }
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            if (!json_is_string(item)) {
+                snprintf(msg, len, "'%s' must be a list of strings", f->name);
+                return -1;
+            }
+            if (s_check_string(f, json_string_value(item), msg, len) != 0)
+                return -1;
+        }
+        return 0;
+    }
     case WD_F_STRING:
     default:
         if (!json_is_string(v)) {

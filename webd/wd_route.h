@@ -42,8 +42,11 @@ typedef enum {
     WD_F_STRING = 0,
     WD_F_INT,
     WD_F_BOOL,
-    WD_F_TIME
+    WD_F_TIME,
+    WD_F_NUMBER, /* integer or decimal: its range is the handler's to judge */
+    WD_F_LIST    /* array of up to WD_LIST_MAX strings, each as a STRING field */
 } wd_ftype_t;
+#define WD_LIST_MAX 32
 typedef enum {
     WD_CS_TEXT = 0, /* printable, no control characters */
     WD_CS_NAME,     /* A-Z a-z 0-9 _ . - (queues, reasons) */
@@ -57,7 +60,7 @@ typedef struct {
     const char *name;
     wd_ftype_t type;
     bool required;
-    long min, max; /* INT: value bounds; STRING: length bounds */
+    long min, max; /* INT: value bounds; STRING and LIST items: length bounds */
     wd_charset_t charset;
     const char *const *choices; /* STRING: one of these (NULL-terminated), or NULL */
 } wd_field_t;

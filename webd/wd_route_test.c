@@ -16,6 +16,8 @@ static const wd_field_t s_fields[] = {
     {"reason", WD_F_STRING, false, 1, 8, WD_CS_NAME, NULL},
     {"limit", WD_F_INT, false, 1, 100, 0, NULL},
     {"from", WD_F_TIME, false, 0, 0, 0, NULL},
+    {"cap", WD_F_NUMBER, false, 0, 0, 0, NULL},
+    {"hours", WD_F_LIST, false, 1, 8, WD_CS_NAME, NULL},
     {NULL, 0, false, 0, 0, 0, NULL},
 };
 
@@ -134,6 +136,24 @@ CC_TEST(wd_route_checks_fields)
     CC_CHECK_STR(f, "from");
     CC_CHECK_INT(s_check("{\"state\": \"ready\", \"from\": \"2026-01-01T25:00\"}", false, &f), -1);
     CC_CHECK_INT(s_check("{\"state\": \"ready\", \"reason\": null}", false, &f), 0);
+    /* numbers of either kind; lists of strings, each checked as a STRING field */
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"cap\": 2.5}", false, &f), 0);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"cap\": 3}", false, &f), 0);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"cap\": \"3\"}", false, &f), -1);
+    CC_CHECK_STR(f, "cap");
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": [\"a\", \"b.c\"]}", false, &f), 0);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": []}", false, &f), 0);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": \"a\"}", false, &f), -1);
+    CC_CHECK_STR(f, "hours");
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": [\"a\", 1]}", false, &f), -1);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": [\"a b\"]}", false, &f), -1);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": [\"toolongvalue\"]}", false, &f), -1);
+    CC_CHECK_INT(s_check("{\"state\": \"ready\", \"hours\": [\"a\",\"a\",\"a\",\"a\",\"a\","
+                         "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+                         "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+                         "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
+                         false, &f),
+                 -1);
     CC_CHECK(wd_secret_equal("abc", "abc"));
     CC_CHECK(!wd_secret_equal("abc", "abd"));
     CC_CHECK(!wd_secret_equal("abc", "abcd"));

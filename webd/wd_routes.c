@@ -16,6 +16,26 @@ static const wd_field_t s_login[] = {{"name", WD_F_STRING, true, 1, 64, WD_CS_US
                                      {"password", WD_F_STRING, true, 1, 256, WD_CS_TEXT, NULL},
                                      F_END};
 static const wd_field_t s_none[] = {F_END};
+/* POST /api/campaigns: types and sizes here, every rule of a campaign in dl_campaign.c */
+static const wd_field_t s_campaign_add[] = {
+    {"name", WD_F_STRING, true, 1, 63, WD_CS_NAME, NULL},
+    {"queue", WD_F_STRING, true, 1, 63, WD_CS_NAME, NULL},
+    {"caller_id", WD_F_STRING, true, 1, 31, WD_CS_TEXT, NULL},
+    {"mode", WD_F_STRING, false, 1, 16, WD_CS_NAME, NULL},
+    {"trunk", WD_F_STRING, false, 1, 63, WD_CS_NAME, NULL},
+    {"hours", WD_F_LIST, false, 1, 63, WD_CS_TEXT, NULL},
+    {"time_zone", WD_F_STRING, false, 1, 64, WD_CS_TEXT, NULL},
+    {"tz_rule", WD_F_STRING, false, 1, 16, WD_CS_NAME, NULL},
+    {"abandon_cap", WD_F_NUMBER, false, 0, 0, 0, NULL},
+    {"ring", WD_F_NUMBER, false, 0, 0, 0, NULL},
+    {"max_attempts", WD_F_NUMBER, false, 0, 0, 0, NULL},
+    {"max_ratio", WD_F_NUMBER, false, 0, 0, 0, NULL},
+    {"retries", WD_F_LIST, false, 1, 63, WD_CS_TEXT, NULL},
+    {"dispositions", WD_F_LIST, false, 1, 159, WD_CS_TEXT, NULL},
+    {"abandon_prompt", WD_F_STRING, false, 1, 100, WD_CS_TEXT, NULL},
+    {"amd", WD_F_STRING, false, 1, 16, WD_CS_NAME, NULL},
+    {"amd_prompt", WD_F_STRING, false, 1, 100, WD_CS_TEXT, NULL},
+    F_END};
 static const wd_field_t s_stream[] = {
     {"last_event_id", WD_F_STRING, false, 1, 96, WD_CS_TEXT, NULL}, F_END};
 static const wd_field_t s_agent_state[] = {
@@ -164,6 +184,8 @@ static const wd_route_t s_routes[] = {
      wd_h_recording_audio},
     /* outbound campaigns of my queues (dialerd) */
     {"GET", "/api/campaigns", STAFF, 0, 0, s_none, NULL, wd_h_campaigns},
+    {"POST", "/api/campaigns", STAFF, WD_R_CSRF, WD_SCOPE_BODY_QUEUE, s_campaign_add,
+     "campaign.add", wd_h_campaign_add},
     {"GET", "/api/campaigns/{campaign}/stats", STAFF, 0, 0, s_none, NULL, wd_h_campaign_stats},
     {"POST", "/api/campaigns/{campaign}/start", STAFF, WD_R_CSRF, 0, s_none, "campaign.start",
      wd_h_campaign_state},
