@@ -35,8 +35,8 @@ const char dl_campaign_insert_sql[] =
     "$22::boolean[], $23::boolean[]) AS x(code, label, dnc, glob)) "
     "SELECT name FROM c";
 
-static int s_fail(dl_campaign_error_t *err, const char *field, const char *value,
-                  const char *fmt, ...)
+static int s_fail(dl_campaign_error_t *err, const char *field, const char *value, const char *fmt,
+                  ...)
 {
     snprintf(err->field, sizeof err->field, "%s", field);
     snprintf(err->value, sizeof err->value, "%s", value ? value : "");
@@ -71,8 +71,8 @@ static int s_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
-static int s_whole(const char *field, const char *v, long min, long max, const char *def,
-                   char *out, size_t len, dl_campaign_error_t *err)
+static int s_whole(const char *field, const char *v, long min, long max, const char *def, char *out,
+                   size_t len, dl_campaign_error_t *err)
 {
     long n;
     if (!v)
@@ -129,8 +129,7 @@ static int s_array_close(char *buf, size_t len, size_t *used)
     return 0;
 }
 
-static int s_hours(const dl_campaign_spec_t *spec, dl_campaign_row_t *row,
-                   dl_campaign_error_t *err)
+static int s_hours(const dl_campaign_spec_t *spec, dl_campaign_row_t *row, dl_campaign_error_t *err)
 {
     size_t n = spec->nhours ? spec->nhours : 1, used = 1;
     if (spec->nhours > 14)
@@ -280,9 +279,10 @@ int dl_campaign_check(const dl_campaign_spec_t *spec, dl_zone_ok_fn *zone_ok,
     memset(err, 0, sizeof *err);
     if (spec->nhours > DL_CAMPAIGN_LIST_MAX || spec->nretries > DL_CAMPAIGN_LIST_MAX ||
         spec->ndispositions > DL_CAMPAIGN_LIST_MAX)
-        return s_fail(err, spec->ndispositions > DL_CAMPAIGN_LIST_MAX ? "dispositions"
-                           : spec->nretries > DL_CAMPAIGN_LIST_MAX    ? "retries"
-                                                                      : "hours",
+        return s_fail(err,
+                      spec->ndispositions > DL_CAMPAIGN_LIST_MAX ? "dispositions"
+                      : spec->nretries > DL_CAMPAIGN_LIST_MAX    ? "retries"
+                                                                 : "hours",
                       "", "at most %d entries", DL_CAMPAIGN_LIST_MAX);
     static const char *const required[] = {"name", "queue", "caller_id"};
     const char *given[] = {spec->name, spec->queue, spec->caller_id};
@@ -314,8 +314,8 @@ int dl_campaign_check(const dl_campaign_spec_t *spec, dl_zone_ok_fn *zone_ok,
         s_whole("ring", spec->ring, 15, 120, "20", row->ring, sizeof row->ring, err) != 0 ||
         s_whole("max_attempts", spec->max_attempts, 1, 100, "5", row->max_attempts,
                 sizeof row->max_attempts, err) != 0 ||
-        s_decimal("max_ratio", spec->max_ratio, 1, 20, "4", row->max_ratio,
-                  sizeof row->max_ratio, err) != 0 ||
+        s_decimal("max_ratio", spec->max_ratio, 1, 20, "4", row->max_ratio, sizeof row->max_ratio,
+                  err) != 0 ||
         s_retries(spec, row, err) != 0 || s_dispositions(spec, row, err) != 0)
         return -1;
     const char *prompt = spec->abandon_prompt ? spec->abandon_prompt : "dialer/abandoned";
@@ -327,19 +327,29 @@ int dl_campaign_check(const dl_campaign_spec_t *spec, dl_zone_ok_fn *zone_ok,
     const char *amd_prompt = spec->amd_prompt ? spec->amd_prompt : "dialer/machine";
     if (!dl_campaign_prompt_ok(amd_prompt))
         return s_fail(err, "amd_prompt", amd_prompt, "a prompt name (letters, digits, _ . / -)");
-    const char *p[DL_CAMPAIGN_NPARAMS] = {
-        spec->name,       mode,
-        spec->queue,      row->caller_id,
-        spec->trunk,      row->hours,
-        zone,             tz_rule,
-        row->cap,         row->ring,
-        row->max_attempts, row->max_ratio,
-        prompt,           amd ? "true" : "false",
-        amd ? spec->amd : "hangup", amd_prompt,
-        row->retry_outcomes, row->retry_gaps,
-        row->retry_max,   row->disp_codes,
-        row->disp_labels, row->disp_dnc,
-        row->disp_global};
+    const char *p[DL_CAMPAIGN_NPARAMS] = {spec->name,
+                                          mode,
+                                          spec->queue,
+                                          row->caller_id,
+                                          spec->trunk,
+                                          row->hours,
+                                          zone,
+                                          tz_rule,
+                                          row->cap,
+                                          row->ring,
+                                          row->max_attempts,
+                                          row->max_ratio,
+                                          prompt,
+                                          amd ? "true" : "false",
+                                          amd ? spec->amd : "hangup",
+                                          amd_prompt,
+                                          row->retry_outcomes,
+                                          row->retry_gaps,
+                                          row->retry_max,
+                                          row->disp_codes,
+                                          row->disp_labels,
+                                          row->disp_dnc,
+                                          row->disp_global};
     memcpy(row->params, p, sizeof p);
     return 0;
 }

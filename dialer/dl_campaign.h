@@ -17,17 +17,17 @@
 
 /* What was asked, as text; NULL (or no list entries) takes the default. */
 typedef struct {
-    const char *name, *queue, *caller_id; /* required */
-    const char *mode;                     /* preview|progressive|predictive (progressive) */
-    const char *trunk;                    /* NULL: each number follows the dialplan */
-    const char *time_zone, *tz_rule;      /* UTC, lead|campaign (lead) */
-    const char *abandon_cap;              /* percent, 0.01-100 (3) */
-    const char *ring;                     /* seconds, 15-120 (20) */
-    const char *max_attempts;             /* 1-100 (5) */
-    const char *max_ratio;                /* lines per agent, 1-20 (4) */
-    const char *abandon_prompt;           /* dialer/abandoned */
-    const char *amd;                      /* NULL/off, hangup or message */
-    const char *amd_prompt;               /* dialer/machine */
+    const char *name, *queue, *caller_id;    /* required */
+    const char *mode;                        /* preview|progressive|predictive (progressive) */
+    const char *trunk;                       /* NULL: each number follows the dialplan */
+    const char *time_zone, *tz_rule;         /* UTC, lead|campaign (lead) */
+    const char *abandon_cap;                 /* percent, 0.01-100 (3) */
+    const char *ring;                        /* seconds, 15-120 (20) */
+    const char *max_attempts;                /* 1-100 (5) */
+    const char *max_ratio;                   /* lines per agent, 1-20 (4) */
+    const char *abandon_prompt;              /* dialer/abandoned */
+    const char *amd;                         /* NULL/off, hangup or message */
+    const char *amd_prompt;                  /* dialer/machine */
     const char *hours[DL_CAMPAIGN_LIST_MAX]; /* "DAYS HH:MM-HH:MM" (mon-sat 09:00-20:00) */
     size_t nhours;
     const char *retries[DL_CAMPAIGN_LIST_MAX]; /* "OUTCOME:GAP_S:MAX", over the defaults */

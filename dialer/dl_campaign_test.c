@@ -20,11 +20,29 @@ CC_TEST(dl_campaign_defaults_fill_every_parameter)
     dl_campaign_error_t err;
     CC_CHECK_INT(dl_campaign_check(&spec, s_zone_ok, &row, &err), 0);
     const char *want[DL_CAMPAIGN_NPARAMS] = {
-        "renewals", "progressive", "sales", "+1212555", NULL, "{\"mon-sat 09:00-20:00\"}", "UTC",
-        "lead", "3.00", "20", "5", "4.00", "dialer/abandoned", "false", "hangup", "dialer/machine",
+        "renewals",
+        "progressive",
+        "sales",
+        "+1212555",
+        NULL,
+        "{\"mon-sat 09:00-20:00\"}",
+        "UTC",
+        "lead",
+        "3.00",
+        "20",
+        "5",
+        "4.00",
+        "dialer/abandoned",
+        "false",
+        "hangup",
+        "dialer/machine",
         "{\"busy\",\"no_answer\",\"machine\",\"abandoned\",\"failed\"}",
-        "{\"600\",\"3600\",\"7200\",\"259200\",\"1800\"}", "{\"5\",\"5\",\"3\",\"3\",\"3\"}", "{}",
-        "{}", "{}", "{}"};
+        "{\"600\",\"3600\",\"7200\",\"259200\",\"1800\"}",
+        "{\"5\",\"5\",\"3\",\"3\",\"3\"}",
+        "{}",
+        "{}",
+        "{}",
+        "{}"};
     for (int i = 0; i < DL_CAMPAIGN_NPARAMS; i++) {
         if (!want[i])
             CC_CHECK(row.params[i] == NULL);

@@ -113,6 +113,7 @@ void wd_h_page(wd_req_t *req)
     s_reply_file(req, !strcmp(req->path, "/login")        ? "login.html"
                       : !strcmp(req->path, "/agent")      ? "agent.html"
                       : !strcmp(req->path, "/recordings") ? "recordings.html"
+                      : !strcmp(req->path, "/campaigns")  ? "campaigns.html"
                                                           : "wallboard.html");
 }
 

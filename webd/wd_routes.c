@@ -116,6 +116,7 @@ static const wd_route_t s_routes[] = {
     {"GET", "/static/*", 0, 0, 0, s_none, NULL, wd_h_static},
     {"GET", "/agent", AGENT, WD_R_PAGE, 0, s_none, NULL, wd_h_page},
     {"GET", "/recordings", STAFF, WD_R_PAGE, 0, s_none, NULL, wd_h_page},
+    {"GET", "/campaigns", STAFF, WD_R_PAGE, 0, s_none, NULL, wd_h_page},
     /* sessions */
     {"GET", "/api/csrf", 0, 0, 0, s_none, NULL, wd_h_csrf},
     {"POST", "/api/login", 0, WD_R_LOGIN, 0, s_login, "login", wd_h_login},

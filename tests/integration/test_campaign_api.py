@@ -3,13 +3,16 @@ campaign `ccctl campaign add` makes from the same settings (every column, retry 
 disposition compared), dialerd lists it, and the action is audited. Bad settings get a 400
 naming the setting and store nothing; a queue outside a supervisor's scope is refused, an
 unknown queue or trunk named, a taken name 409, agents and requests without the CSRF token
-403."""
+403. The supervisor's page (/campaigns, in Debian's chromium) lists them, adds one through
+its form, marks a refused field, starts and pauses one and shows its days."""
 
 import pytest
 
 import suite as sm
 from helpers.bus import wait_until
-from helpers.webclient import Http, web_user
+from helpers.webclient import Browser, Http, browser_available, web_user
+
+ART = sm.REPO / "build" / "test-artifacts" / "campaigns"
 
 PW = "campaign-pw-1"
 COLS = ("mode, queue, caller_id, trunk, hours, time_zone, tz_rule, abandon_cap_pct, ring_s, "
@@ -147,3 +150,68 @@ def test_scope_names_roles_and_csrf(ca):
         [("support", "preview")]
     assert ("boss", "ok") in ca.psql("SELECT actor, result FROM web_audit "
                                      "WHERE action = 'campaign.add'")
+
+
+def test_the_campaigns_page_adds_starts_pauses_and_shows_days(ca):
+    if not browser_available():
+        pytest.skip("chromium or playwright-core missing: run deploy/install-deps.sh")
+    base = "http://127.0.0.1:%d" % ca.http_port
+    ca.ccctl("campaign", "add", "pg_sales", "--queue", "sales", "--caller-id", "5550120", check=True)
+    ca.ccctl("campaign", "add", "pg_support", "--queue", "support", "--caller-id", "5550121",
+             check=True)
+    b = Browser(env=ca.env(), artifacts=ART)
+    try:
+        b.page()
+        b.login(base, "sup", PW)
+        b.cmd("click", selector="a[href='/campaigns']")
+        b.wait("location.pathname === '/campaigns' && window.__campaigns && "
+               "window.__campaigns.names.includes('pg_sales')", timeout=20)
+        # only the supervisor's queue: a campaign of queue support is not listed
+        assert "pg_support" not in b.eval("window.__campaigns.names")
+        assert b.eval("[...document.querySelectorAll('#add-queue option')].map(o => o.value)") \
+            == ["sales"]
+
+        # the form adds a campaign; a refusal marks the field it names
+        b.cmd("fill", selector="#add input[name=name]", value="page1")
+        b.cmd("fill", selector="#add input[name=caller_id]", value="555 0111")
+        b.cmd("select", selector="#add select[name=mode]", value="predictive")
+        b.cmd("fill", selector="#add input[name=ring]", value="10")
+        b.cmd("fill", selector="#add textarea[name=hours]", value="mon-fri 09:00-17:00\nsat 10:00-12:00")
+        b.cmd("fill", selector="#add textarea[name=dispositions]", value="sale:Sale\nstop:Stop:dnc")
+        b.cmd("click", selector="#btn-add")
+        b.wait("document.querySelector('#add input[name=ring]').getAttribute('aria-invalid') "
+               "=== 'true' && !document.getElementById('toast').hidden")
+        assert "15-120" in b.eval("document.getElementById('toast').textContent")
+        assert ca.psql("SELECT count(*) FROM campaigns WHERE name = 'page1'") == [(0,)]
+        b.screenshot("01-refused-field.png")
+        b.cmd("fill", selector="#add input[name=ring]", value="30")
+        b.cmd("click", selector="#btn-add")
+        b.wait("window.__campaigns.names.includes('page1')", timeout=15)
+        assert ca.psql("SELECT mode, caller_id, ring_s, hours, state FROM campaigns "
+                       "WHERE name = 'page1'") == \
+            [("predictive", "5550111", 30, ["mon-fri 09:00-17:00", "sat 10:00-12:00"], "paused")]
+        assert ca.psql("SELECT code, label, adds_dnc FROM campaign_dispositions WHERE campaign = "
+                       "'page1' ORDER BY code") == [("sale", "Sale", False), ("stop", "Stop", True)]
+
+        # start and pause from the row's button: dialerd's state, and the button follows it
+        row = "#rows tr[data-campaign='pg_sales']"
+        b.cmd("click", selector=row + " button[data-action=start]")
+        b.wait("document.querySelector(\"%s button[data-action=pause]\") !== null" % row,
+               timeout=15)
+        assert ca.psql("SELECT state FROM campaigns WHERE name = 'pg_sales'") == [("running",)]
+        b.screenshot("02-running.png")
+        b.cmd("click", selector=row + " button[data-action=pause]")
+        b.wait("document.querySelector(\"%s button[data-action=start]\") !== null" % row,
+               timeout=15)
+        assert ca.psql("SELECT state FROM campaigns WHERE name = 'pg_sales'") == [("paused",)]
+
+        # its figures: the days panel opens (no calls yet)
+        b.cmd("click", selector=row + " button:not([data-action])")
+        b.wait("!document.getElementById('days-panel').hidden && "
+               "document.getElementById('days-name').textContent === 'pg_sales'")
+        b.screenshot("03-figures.png")
+        assert [a for a in ca.psql("SELECT actor, action FROM web_audit WHERE action IN "
+                                   "('campaign.start', 'campaign.pause') ORDER BY at")] == \
+            [("sup", "campaign.start"), ("sup", "campaign.pause")]
+    finally:
+        b.close()
