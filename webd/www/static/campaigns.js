@@ -6,27 +6,12 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, el, api, refusal, signedIn } = window.ccPage;
+  const toast = (message, bad) => window.ccPage.toast(message, bad, 5000);
   const REFRESH_MS = 3000;
   let session = null;
   let picked = null;
   const page = (window.__campaigns = { loads: 0, names: [] });
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
-  function toast(message, bad) {
-    const t = $("toast");
-    t.textContent = message;
-    t.className = "toast" + (bad ? " toast-bad" : "");
-    t.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => (t.hidden = true), 5000);
-  }
 
   function pct(x) {
     return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%";
@@ -36,23 +21,6 @@
     if (s === null || s === undefined) return "–";
     const m = Math.floor(s / 60);
     return m >= 60 ? Math.floor(m / 60) + "h " + String(m % 60).padStart(2, "0") + "m" : m + "m";
-  }
-
-  async function api(method, path, body) {
-    const opt = { method, credentials: "same-origin", headers: {} };
-    if (method !== "GET") {
-      opt.headers["X-CSRF-Token"] = session.csrf;
-      opt.headers["Content-Type"] = "application/json";
-      opt.body = JSON.stringify(body || {});
-    }
-    const r = await fetch(path, opt);
-    if (r.status === 401) { window.location.assign("/login"); throw new Error("signed out"); }
-    const doc = await r.json().catch(() => ({}));
-    return { status: r.status, ok: r.ok, doc };
-  }
-
-  function refusal(res, what) {
-    return (res.doc.error && res.doc.error.message) || what + " refused (" + res.status + ")";
   }
 
   async function setState(name, action) {
@@ -164,15 +132,8 @@
   }
 
   async function start() {
-    const r = await fetch("/api/session", { credentials: "same-origin" });
-    if (r.status === 401) { window.location.assign("/login"); return; }
-    session = await r.json();
-    $("who").textContent = session.name + " · " + session.role +
-      (session.queues ? " · " + session.queues.join(", ") : " · every queue");
-    $("logout").addEventListener("click", async () => {
-      await api("POST", "/api/logout");
-      window.location.assign("/login");
-    });
+    session = await signedIn();
+    if (!session) return;
     // the queues a campaign may serve: the supervisor's own, or every queue for an admin
     let queues = session.queues;
     if (!queues) {

@@ -4,23 +4,7 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
-  function toast(message, bad) {
-    const t = $("toast");
-    t.textContent = message;
-    t.className = "toast" + (bad ? " toast-bad" : "");
-    t.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => (t.hidden = true), 4000);
-  }
+  const { $, el, toast, signedIn } = window.ccPage;
 
   function length(s) {
     if (s === null || s === undefined) return "–";
@@ -73,17 +57,7 @@
   }
 
   async function start() {
-    const r = await fetch("/api/session", { credentials: "same-origin" });
-    if (r.status === 401) { window.location.assign("/login"); return; }
-    const session = await r.json();
-    $("who").textContent = session.name + " · " + session.role +
-      (session.queues ? " · " + session.queues.join(", ") : " · every queue");
-    $("logout").addEventListener("click", async () => {
-      await fetch("/api/logout", {
-        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": session.csrf },
-      });
-      window.location.assign("/login");
-    });
+    if (!(await signedIn())) return;
     $("search").addEventListener("submit", search);
   }
 

@@ -108,14 +108,7 @@
     return node;
   }
 
-  function toast(message, bad) {
-    const t = $("toast");
-    t.textContent = message;
-    t.className = "toast" + (bad ? " toast-bad" : "");
-    t.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => (t.hidden = true), 4000);
-  }
+  const toast = window.ccPage.toast;
 
   function mark(what, key) {
     if (key !== undefined && dirtyKeys[what]) dirtyKeys[what].add(key);
@@ -590,17 +583,8 @@
   }
 
   async function start() {
-    const r = await fetch("/api/session", { credentials: "same-origin" });
-    if (r.status === 401) { window.location.assign("/login"); return; }
-    session = await r.json();
-    $("who").textContent = session.name + " · " + session.role +
-      (session.queues ? " · " + session.queues.join(", ") : " · every queue");
-    $("logout").addEventListener("click", async () => {
-      await fetch("/api/logout", {
-        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": session.csrf },
-      });
-      window.location.assign("/login");
-    });
+    session = await window.ccPage.signedIn();
+    if (!session) return;
     connect();
     setInterval(tick, 1000);
     tick();
