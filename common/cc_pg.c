@@ -191,18 +191,48 @@ static int s_reconnect(cc_pg_t *self)
     return s_connect_loop(self, 10 * S_BACKOFF_MAX_MS, S_RECONNECT_TRIES, "pg.reconnected");
 }
 
+/* Forget the server's statement `name` (one this connection prepared). */
+static void s_deallocate(cc_pg_t *self, const char *name)
+{
+    char *quoted = PQescapeIdentifier(self->conn, name, strlen(name));
+    if (!quoted)
+        return;
+    char sql[300];
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", quoted);
+    PQfreemem(quoted);
+    PQclear(PQexec(self->conn, sql));
+}
+
+/* Preparing is idempotent: a daemon that retries a whole set of statements after one of
+ * them failed (the schema not migrated yet, a lost connection) finds the ones that did
+ * prepare already there, instead of the server's "already exists" on every retry. The
+ * same name with other SQL replaces the statement. */
 int cc_pg_prepare(cc_pg_t *self, const char *name, const char *sql, int nparams)
 {
     if (s_connection_lost(self) && s_reconnect(self) < 0)
         return -1;
+    for (size_t i = 0; i < self->nstmts; i++) {
+        s_stmt_t *old = &self->stmts[i];
+        if (strcmp(old->name, name))
+            continue;
+        if (!strcmp(old->sql, sql) && old->nparams == nparams)
+            return 0;
+        s_deallocate(self, name);
+        free(old->name);
+        free(old->sql);
+        self->stmts[i] = self->stmts[--self->nstmts];
+        break;
+    }
     s_stmt_t st = {strdup(name), strdup(sql), nparams};
     if (!st.name || !st.sql || s_prepare_one(self, &st) < 0)
         goto fail;
     if (self->nstmts == self->cap) {
         size_t ncap = self->cap ? self->cap * 2 : 16;
         s_stmt_t *n = realloc(self->stmts, ncap * sizeof *n);
-        if (!n)
+        if (!n) {
+            s_deallocate(self, name); /* prepared, but not remembered: not kept either */
             goto fail;
+        }
         self->stmts = n;
         self->cap = ncap;
     }

@@ -24,6 +24,8 @@ cc_pg_t *cc_pg_connect(const char *conninfo, int max_wait_s);
 void cc_pg_destroy(cc_pg_t **self_p);
 
 /* Remember and prepare a statement. Statements are re-prepared after a reconnect.
+ * Preparing a name again with the same SQL does nothing (a retried set of statements);
+ * with other SQL it replaces the statement.
  * Returns 0 or -1 (error logged, e.g. a syntax error: a programmer error at start-up). */
 int cc_pg_prepare(cc_pg_t *self, const char *name, const char *sql, int nparams);
 

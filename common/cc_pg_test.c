@@ -115,7 +115,8 @@ CC_TEST(pg_against_throwaway_cluster)
     int found = -1, rc_none = -2, rc_ok = -2, rc_new = -2;
     char err_none[256] = "", err_new[256] = "", after_kill[16] = "", in_tx[16] = "",
          after_tx[16] = "";
-    int bad_prepare = 0;
+    int bad_prepare = 0, again = -2, replaced = -2;
+    char twice[16] = "";
     if (pg) {
         rc_none = cc_pg_check_schema(pg, 1, &found, err_none, sizeof err_none);
         cc_pg_exec_simple(pg, "CREATE TABLE schema_migrations (version int)");
@@ -125,7 +126,15 @@ CC_TEST(pg_against_throwaway_cluster)
         rc_new = cc_pg_check_schema(pg, 1, &found, err_new, sizeof err_new);
         bad_prepare = cc_pg_prepare(pg, "broken", "SELEC nothing", 0);
         cc_pg_prepare(pg, "add_one", "SELECT $1::int + 1", 1);
+        /* a retried set of statements: the ones prepared already are taken as they are,
+         * and a name given other SQL is replaced */
+        again = cc_pg_prepare(pg, "add_one", "SELECT $1::int + 1", 1);
+        cc_pg_prepare(pg, "twice", "SELECT $1::int * 3", 1);
+        replaced = cc_pg_prepare(pg, "twice", "SELECT $1::int * 2", 1);
         const char *params[] = {"41"};
+        PGresult *tw = cc_pg_exec(pg, "twice", 1, params);
+        snprintf(twice, sizeof twice, "%s", s_value(tw));
+        PQclear(tw);
         /* The server goes away between statements: reconnect, re-prepare, retry. */
         s_kill_backend(pg);
         PGresult *res = cc_pg_exec(pg, "add_one", 1, params);
@@ -154,6 +163,9 @@ CC_TEST(pg_against_throwaway_cluster)
     CC_CHECK_STR(err_new,
                  "database schema is version 3, this build knows version 1: upgrade the binaries");
     CC_CHECK_INT(bad_prepare, -1);
+    CC_CHECK_INT(again, 0);
+    CC_CHECK_INT(replaced, 0);
+    CC_CHECK_STR(twice, "82");
     CC_CHECK_STR(after_kill, "42");
     CC_CHECK_STR(in_tx, "(none)");
     CC_CHECK_STR(after_tx, "42");
