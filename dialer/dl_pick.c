@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_outcomes[DL_OUT_COUNT] = {"answered",  "busy",   "no_answer", "machine",
-                                                     "abandoned", "failed", "skipped",   "dnc"};
+static const char *const s_outcomes[DL_OUT_COUNT] = {"answered", "busy",      "no_answer",
+                                                     "machine",  "abandoned", "failed",
+                                                     "skipped",  "dnc",       "interrupted"};
 
 const char *dl_outcome_name(dl_outcome_t o)
 {

@@ -21,10 +21,11 @@ typedef enum {
     DL_OUT_BUSY,
     DL_OUT_NO_ANSWER,
     DL_OUT_MACHINE,
-    DL_OUT_ABANDONED, /* a person answered and found no agent within 2 s */
-    DL_OUT_FAILED,    /* the network refused the call (not busy) */
-    DL_OUT_SKIPPED,   /* preview: the agent skipped the lead */
-    DL_OUT_DNC,       /* found on a do-not-call list (by the dialer or a disposition) */
+    DL_OUT_ABANDONED,   /* a person answered and found no agent within 2 s */
+    DL_OUT_FAILED,      /* the network refused the call (not busy) */
+    DL_OUT_SKIPPED,     /* preview: the agent skipped the lead */
+    DL_OUT_DNC,         /* found on a do-not-call list (by the dialer or a disposition) */
+    DL_OUT_INTERRUPTED, /* dialerd stopped during the call (found at its next start) */
     DL_OUT_COUNT
 } dl_outcome_t;
 

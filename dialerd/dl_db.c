@@ -11,6 +11,12 @@ struct dl_db {
     cc_pg_t *pg;
 };
 
+/* a campaign's settings, as dl_live reads them */
+#define S_CAMPAIGN_COLUMNS                                                                         \
+    "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "       \
+    "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt, "           \
+    "amd, amd_machine, amd_prompt, coalesce(trunk, '') "
+
 static const struct {
     const char *name, *sql;
     int nparams;
@@ -22,11 +28,17 @@ static const struct {
      "  WHERE c.state = 'running' AND l.state = 'ready') "
      "FROM campaigns",
      0},
-    {"dl_running",
-     "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "
-     "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt, "
-     "amd, amd_machine, amd_prompt, coalesce(trunk, '') "
-     "FROM campaigns WHERE state = 'running' ORDER BY name",
+    {"dl_running", S_CAMPAIGN_COLUMNS "FROM campaigns WHERE state = 'running' ORDER BY name", 0},
+    {"dl_campaign", S_CAMPAIGN_COLUMNS "FROM campaigns WHERE name = $1", 1},
+    /* attempts a previous run left in progress: the lead as dl_ready_leads gives it, then
+     * the attempt, its campaign, how far the call got and the lead's state */
+    {"dl_unfinished",
+     "SELECT l.id, l.number, coalesce(l.time_zone, ''), l.attempts, "
+     "coalesce((extract(epoch FROM l.next_attempt_at) * 1000)::bigint, 0), "
+     "coalesce((extract(epoch FROM l.abandoned_at) * 1000)::bigint, 0), "
+     "a.id, a.campaign, a.answered_at IS NOT NULL, a.agent_at IS NOT NULL, l.state "
+     "FROM dialer_attempts a JOIN leads l ON l.id = a.lead_id "
+     "WHERE a.ended_at IS NULL ORDER BY a.id",
      0},
     {"dl_retries",
      "SELECT outcome, min_gap_s, max_attempts FROM campaign_retries WHERE campaign = $1", 1},
@@ -143,6 +155,17 @@ int dl_db_summary(dl_db_t *self, dl_db_summary_t *out)
 PGresult *dl_db_running(dl_db_t *self)
 {
     return cc_pg_exec(self->pg, "dl_running", 0, NULL);
+}
+
+PGresult *dl_db_campaign(dl_db_t *self, const char *campaign)
+{
+    const char *p[] = {campaign};
+    return cc_pg_exec(self->pg, "dl_campaign", 1, p);
+}
+
+PGresult *dl_db_unfinished(dl_db_t *self)
+{
+    return cc_pg_exec(self->pg, "dl_unfinished", 0, NULL);
 }
 
 PGresult *dl_db_retries(dl_db_t *self, const char *campaign)

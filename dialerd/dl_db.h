@@ -29,6 +29,12 @@ int dl_db_summary(dl_db_t *self, dl_db_summary_t *out);
  * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, abandon_prompt, amd ('t' or
  * 'f'), amd_machine, amd_prompt. NULL on failure. */
 PGresult *dl_db_running(dl_db_t *self);
+/* One campaign, whatever its state: the columns of dl_db_running; no row if unknown. */
+PGresult *dl_db_campaign(dl_db_t *self, const char *campaign);
+/* Attempts not ended (left by a run of dialerd that stopped): the lead's columns as
+ * dl_db_ready_leads' first six, then the attempt's id, its campaign, answered ('t'/'f'),
+ * agent reached ('t'/'f') and the lead's state. */
+PGresult *dl_db_unfinished(dl_db_t *self);
 /* A campaign's retry rules: outcome, min_gap_s, max_attempts. */
 PGresult *dl_db_retries(dl_db_t *self, const char *campaign);
 /* Numbers on the global list and the campaign's. */

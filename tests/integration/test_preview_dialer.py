@@ -15,14 +15,17 @@ import time
 import pytest
 
 import suite as sm
-from helpers.bus import wait_until
+from helpers.audio import make_tone
+from helpers.bus import set_agents, wait_until
 from helpers.desk import manual_agent_phone, open_desk
+from helpers.phones import Baresip, assert_hears
 from helpers.webclient import Http, browser_available, web_user
 
 PW = "pw-for-preview"
 ART = sm.REPO / "build" / "test-artifacts" / "preview"
 SIPP_DIR = sm.REPO / "tests" / "sipp"
 AGENT = "1002"
+CALLER = "1009"  # calls the campaign's queue inbound while the agent dials a lead
 LEADS = [("9100001", "Ann", "A-1"), ("9100002", "Bob", "A-2"), ("9100003", "Cy", "A-3")]
 
 
@@ -37,7 +40,8 @@ def pv(pg_cluster, bin_dir, tmp_path_factory):
                          "dialerd.tick_ms": "200", "mediad.media_timeout": "60"})
     uas, b = [], None
     try:
-        s.ccctl("user", "add", AGENT, "--password", "secret" + AGENT, check=True)
+        for ext in (AGENT, CALLER):
+            s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
         s.ccctl("queue", "add", "outq", "--number", "660", "--no-announce", check=True)
         s.ccctl("queue", "add", "elsewhere", "--number", "661", "--no-announce", check=True)
         s.ccctl("agent", "add", AGENT, "--queue", "outq", "--name", "Ada Agent", check=True)
@@ -74,6 +78,19 @@ def pv(pg_cluster, bin_dir, tmp_path_factory):
         for ua in uas:
             ua.stop()
         s.close()
+
+
+def echo_customer(s, msgs):
+    """A sipp customer behind the trunk who answers one call after 1 s and echoes its audio
+    (-rtp_echo), tracing SIP to `msgs`."""
+    uas = subprocess.Popen(["sipp", "-sf", str(SIPP_DIR / "dialer_customer_answer.xml"),
+                            "-i", "127.0.0.1", "-p", str(s.trunk_port), "-m", "1",
+                            "-timeout", "60s", "-nostdin", "-trace_msg", "-message_file",
+                            str(msgs), "-rtp_echo", "-mp", str(sm.free_port(tcp=False, span=4))],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           cwd=str(s.work))
+    s.all_pids.append(uas.pid)
+    return uas
 
 
 def client(s, user):
@@ -122,13 +139,7 @@ def test_agent_skips_the_first_lead_and_dials_the_second(pv):
 
     sub = s.subscribe(["sipproxy"], prefix="call.")
     msgs = s.work / "customer-msgs.log"
-    uas = subprocess.Popen(["sipp", "-sf", str(SIPP_DIR / "dialer_customer_answer.xml"),
-                            "-i", "127.0.0.1", "-p", str(s.trunk_port), "-m", "1",
-                            "-timeout", "60s", "-nostdin", "-trace_msg", "-message_file",
-                            str(msgs), "-mp", str(sm.free_port(tcp=False, span=4))],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           cwd=str(s.work))
-    s.all_pids.append(uas.pid)
+    uas = echo_customer(s, msgs)
     try:
         time.sleep(0.3)
         mark = len(s.ua[AGENT].text())
@@ -153,6 +164,10 @@ def test_agent_skips_the_first_lead_and_dials_the_second(pv):
         wait_until(lambda: s.psql("SELECT answered_at IS NOT NULL FROM dialer_attempts "
                                   "WHERE lead_id = %s", (s.lead["9100002"],)) == [(True,)],
                    timeout=10, what="the answer recorded")
+        # audio both ways: the customer sends back what it hears, so the agent hearing its
+        # own 880 Hz went to the customer and came back (nothing here plays 440 Hz)
+        time.sleep(0.5)
+        assert_hears(s.ua[AGENT], [880], [440], "the agent talking with the previewed customer")
         # the next lead is shown meanwhile: Cy, who was due before the skipped Ann
         wait_lead(s, "9100003")
         b.screenshot("02-dialled.png")
@@ -312,3 +327,73 @@ def test_supervisors_list_pause_and_start_campaigns_agents_may_not(pv):
     assert s.psql("SELECT state FROM campaigns WHERE name = 'start'") == [("paused",)]
     assert [(a, r) for a, r in audited(s, "campaign.pause") if a == "sup"][0] == ("sup", "ok")
     assert ("sup", "ok") in audited(s, "campaign.start")
+
+
+# ---- the agent is held while it dials ---------------------------------------------------------
+
+
+def _agent(s, ext):
+    agents = s.bus_call("acdd", "agent.list")["result"]["agents"]
+    return next(a for a in agents if a["ext"] == ext)
+
+
+def _outq(s):
+    queues = s.bus_call("acdd", "queue.list")["result"]["queues"]
+    return next(q for q in queues if q["name"] == "outq")
+
+
+def test_an_agent_dialling_a_lead_is_offered_no_queue_call_until_the_dial_ends(pv):
+    """The agent is ready in the campaign's queue and dials a lead: from the dial until the
+    call ends acdd holds the agent (agent.hold), so a caller who rings the queue meanwhile
+    waits instead of ringing the agent's phone on top of the lead's call, while the agent's
+    phone rings and while it talks with the customer. The call ended, the hold ends and the
+    waiting caller is offered to the agent at once."""
+    s, b = pv, pv.b
+    set_agents(s, ready=[AGENT], agents=[AGENT])
+    assert _agent(s, AGENT)["state"] == "ready" and not _agent(s, AGENT)["held"]
+    s.b.wait("!document.getElementById('pv-lead').hidden", timeout=15)
+    lead = int(shown_lead(b))
+    tone = s.var_dir / "tone-caller.wav"
+    make_tone(tone, 440, 60, 0.5)
+    caller = Baresip(s, CALLER, "secret" + CALLER, tone, answer="manual")
+    sub = s.subscribe(["acdd"], prefix="queue.")
+    uas = echo_customer(s, s.work / "held-customer-msgs.log")
+    try:
+        assert caller.wait_log("200 OK", 10), "%s did not register" % CALLER
+        mark = len(s.ua[AGENT].text())
+        b.cmd("click", selector="#btn-pv-dial")
+        wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=15,
+                   what="the agent's phone to ring with the lead's call")
+        held = _agent(s, AGENT)
+        assert held["held"] and held["state"] == "ready", held
+        # a caller rings the queue while the agent's phone rings with the lead's call
+        caller.dial("660")
+        entered = sub.collect(10, until=lambda evs: any(e[0] == "queue.entered" for e in evs))
+        assert any(e[0] == "queue.entered" and e[1]["caller"] == CALLER for e in entered), entered
+        s.ua[AGENT].command("accept")
+        wait_until(lambda: s.psql("SELECT answered_at IS NOT NULL FROM dialer_attempts "
+                                  "WHERE lead_id = %s AND ended_at IS NULL", (lead,)) == [(True,)],
+                   timeout=15, what="the customer to answer")
+        assert_hears(s.ua[AGENT], [880], [440], "the agent talking with the customer")
+        # agent ringing, then talking: the caller was never offered, and still waits
+        during = sub.collect(2)
+        offers = [e for e in entered + during if e[0] == "queue.offered"]
+        assert offers == [], "the caller was offered during the dial: %s" % offers
+        q = _outq(s)
+        assert q["waiting"] == 1 and q["ready"] == 0 and q["staffed"] == 1, q
+        assert _agent(s, AGENT)["held"]
+        # the agent hangs up on the customer: the hold ends, the caller is offered at once
+        s.ua[AGENT].command("hangup")
+        after = sub.collect(15, until=lambda evs: any(e[0] == "queue.offered" for e in evs))
+        offered = [e[1] for e in after if e[0] == "queue.offered"]
+        assert [o["agent"] for o in offered] == [AGENT], after
+        assert not _agent(s, AGENT)["held"]
+        assert s.psql("SELECT outcome FROM dialer_attempts WHERE lead_id = %s "
+                      "AND outcome <> 'skipped'", (lead,)) == [("answered",)]
+    finally:
+        caller.command("hangup")
+        sub.close()
+        if uas.poll() is None:
+            uas.kill()
+            uas.wait()
+        caller.stop()
