@@ -51,7 +51,8 @@ def pv(pg_cluster, bin_dir, tmp_path_factory):
         csv = work / "leads.csv"
         csv.write_text("number,name,account\n" + "".join("%s,%s,%s\n" % x for x in LEADS))
         s.ccctl("campaign", "add", "pv", "--queue", "outq", "--caller-id", "5550000",
-                "--mode", "preview", "--hours", "daily 00:00-24:00", "--ring", "20", check=True)
+                "--mode", "preview", "--hours", "daily 00:00-24:00", "--ring", "20",
+                "--disposition", "sale:Sale", "--disposition", "stop:Stop calling:dnc", check=True)
         s.ccctl("campaign", "import", "pv", csv, check=True)
         # a preview campaign of a queue 1002 does not serve
         other = work / "other.csv"
@@ -170,6 +171,10 @@ def test_agent_skips_the_first_lead_and_dials_the_second(pv):
         assert_hears(s.ua[AGENT], [880], [440], "the agent talking with the previewed customer")
         # the next lead is shown meanwhile: Cy, who was due before the skipped Ann
         wait_lead(s, "9100003")
+        # the call's wrap-up offers the campaign's dispositions (the queue has no codes)
+        b.wait("[...document.querySelectorAll('#wrap-code optgroup[data-campaign=\"pv\"] "
+               "option')].map(o => o.value + '=' + o.textContent).join('|') === "
+               "'sale=Sale|stop=Stop calling (do not call)'", timeout=10)
         b.screenshot("02-dialled.png")
         time.sleep(1.0)
         s.ua[AGENT].command("hangup")
@@ -188,6 +193,15 @@ def test_agent_skips_the_first_lead_and_dials_the_second(pv):
     assert row == [(1, "preview", "answered", AGENT, True, True, True, True, True)], row
     assert s.psql("SELECT state, attempts, last_outcome FROM leads WHERE number = '9100002'") \
         == [("done", 1, "answered")]
+    # the agent picks the campaign's code on the page: the attempt gets it
+    b.cmd("select", selector="#wrap-code", value="sale")
+    b.cmd("click", selector="#btn-wrap-save")
+    wait_until(lambda: s.psql("SELECT disposition FROM dialer_attempts WHERE lead_id = %s "
+                              "AND outcome = 'answered'", (s.lead["9100002"],)) == [("sale",)],
+               timeout=10, what="the campaign's disposition saved with the attempt")
+    assert s.psql("SELECT w.code, w.agent FROM call_wrapups w JOIN dialer_attempts a "
+                  "ON a.call_id = w.call_id WHERE a.lead_id = %s",
+                  (s.lead["9100002"],)) == [("sale", AGENT)]
     # the skipped lead is still due, and the daily view counts the dial, not the skip
     assert s.psql("SELECT state, attempts FROM leads WHERE number = '9100001'") == \
         [("ready", 0)]

@@ -324,17 +324,33 @@
     return (me && me.queues.find((q) => q.queue === name)) || { codes: [], code_required: false };
   }
 
+  // A campaign's call offers the campaign's dispositions first (those that put the number
+  // on a do-not-call list say so), then its queue's codes; the API takes either.
   function fillWrap(p) {
     const q = queueInfo(p.queue);
+    const camp = p.campaign && p.campaign.codes && p.campaign.codes.length ? p.campaign : null;
     const sel = $("wrap-code");
-    sel.replaceChildren(el("option", null, q.codes.length ? "— disposition —"
+    sel.replaceChildren(el("option", null, q.codes.length || camp ? "— disposition —"
       : p.direct ? "No codes for direct calls: notes only" : "No codes for this queue"));
     sel.firstChild.value = "";
-    for (const c of q.codes) {
-      const o = el("option", null, c.label);
+    const option = (c, label) => {
+      const o = el("option", null, label);
       o.value = c.code;
-      sel.append(o);
+      return o;
+    };
+    if (camp) {
+      const g = el("optgroup");
+      g.label = "Campaign " + camp.name;
+      g.dataset.campaign = camp.name;
+      for (const c of camp.codes) g.append(option(c, c.label + (c.adds_dnc ? " (do not call)" : "")));
+      sel.append(g);
     }
+    const parent = camp && q.codes.length ? el("optgroup") : sel;
+    if (parent !== sel) {
+      parent.label = "Queue " + p.queue;
+      sel.append(parent);
+    }
+    for (const c of q.codes) parent.append(option(c, c.label));
     sel.value = p.wrapup && p.wrapup.code ? p.wrapup.code : "";
     $("wrap-notes").value = p.wrapup ? p.wrapup.notes : "";
     $("wrap-required").hidden = !q.code_required;
