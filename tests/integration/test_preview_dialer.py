@@ -26,6 +26,7 @@ ART = sm.REPO / "build" / "test-artifacts" / "preview"
 SIPP_DIR = sm.REPO / "tests" / "sipp"
 AGENT = "1002"
 CALLER = "1009"  # calls the campaign's queue inbound while the agent dials a lead
+OTHER = "1003"  # a second agent of the queue: shown another lead than AGENT
 LEADS = [("9100001", "Ann", "A-1"), ("9100002", "Bob", "A-2"), ("9100003", "Cy", "A-3")]
 
 
@@ -40,11 +41,12 @@ def pv(pg_cluster, bin_dir, tmp_path_factory):
                          "dialerd.tick_ms": "200", "mediad.media_timeout": "60"})
     uas, b = [], None
     try:
-        for ext in (AGENT, CALLER):
+        for ext in (AGENT, OTHER, CALLER):
             s.ccctl("user", "add", ext, "--password", "secret" + ext, check=True)
         s.ccctl("queue", "add", "outq", "--number", "660", "--no-announce", check=True)
         s.ccctl("queue", "add", "elsewhere", "--number", "661", "--no-announce", check=True)
         s.ccctl("agent", "add", AGENT, "--queue", "outq", "--name", "Ada Agent", check=True)
+        s.ccctl("agent", "add", OTHER, "--queue", "outq", "--name", "Bea Agent", check=True)
         s.trunk_port = sm.free_port()
         s.ccctl("trunk", "add", "cust", "--host", "127.0.0.1:%d" % s.trunk_port, check=True)
         s.ccctl("route", "add", "9.", "trunk:cust", check=True)
@@ -61,6 +63,7 @@ def pv(pg_cluster, bin_dir, tmp_path_factory):
                 "--mode", "preview", "--hours", "daily 00:00-24:00", check=True)
         s.ccctl("campaign", "import", "other", other, check=True)
         web_user(s, "ada", "agent", PW, ext=AGENT)
+        web_user(s, "bea", "agent", PW, ext=OTHER)
         web_user(s, "sup", "supervisor", PW, queues="outq")
         web_user(s, "boss", "admin", PW)
         s.start()
@@ -363,7 +366,7 @@ def test_an_agent_dialling_a_lead_is_offered_no_queue_call_until_the_dial_ends(p
     phone rings and while it talks with the customer. The call ended, the hold ends and the
     waiting caller is offered to the agent at once."""
     s, b = pv, pv.b
-    set_agents(s, ready=[AGENT], agents=[AGENT])
+    set_agents(s, ready=[AGENT], agents=[AGENT, OTHER])
     assert _agent(s, AGENT)["state"] == "ready" and not _agent(s, AGENT)["held"]
     s.b.wait("!document.getElementById('pv-lead').hidden", timeout=15)
     lead = int(shown_lead(b))
@@ -405,9 +408,71 @@ def test_an_agent_dialling_a_lead_is_offered_no_queue_call_until_the_dial_ends(p
         assert s.psql("SELECT outcome FROM dialer_attempts WHERE lead_id = %s "
                       "AND outcome <> 'skipped'", (lead,)) == [("answered",)]
     finally:
-        caller.command("hangup")
         sub.close()
         if uas.poll() is None:
             uas.kill()
             uas.wait()
-        caller.stop()
+        caller.stop()  # its call to the queue ends with it
+
+
+# ---- a lead on one agent's screen is not on another's ---------------------------------------
+
+
+def _reservations(s, ids):
+    return s.psql("SELECT number, reserved_by, extract(epoch FROM reserved_until - now()) "
+                  "FROM leads WHERE id = ANY(%s) ORDER BY number", (list(ids),))
+
+
+def test_a_lead_shown_to_one_agent_is_not_shown_to_another(pv):
+    """Two agents of the campaign's queue ask for their next lead: each is shown a different
+    one, reserved for it for 90 s and renewed each time it asks; the other agent can neither
+    dial nor skip it (409 naming lead_id, nothing changed). A reservation that ran out (a page
+    closed without a word) is as none: the lead goes to whoever asks next, in list order,
+    and that agent's previous lead is freed; a skip frees the lead too."""
+    s = pv
+    s.b.goto("about:blank")  # ada's page stops asking: her API client asks instead
+    more = s.work / "more.csv"
+    more.write_text("number,name,account\n9100006,Fay,A-6\n9100007,Gus,A-7\n")
+    s.ccctl("campaign", "import", "pv", more, check=True)
+    ids = dict(s.psql("SELECT number, id FROM leads WHERE number IN ('9100006', '9100007')"))
+    fay, gus = ids["9100006"], ids["9100007"]
+    ada, bea = client(s, "ada"), client(s, "bea")
+
+    r = ada.get("/api/me/preview")
+    assert r.status == 200 and r.json["lead"]["id"] == fay, r
+    r = bea.get("/api/me/preview")
+    assert r.status == 200 and r.json["lead"]["id"] == gus, r
+    rows = _reservations(s, (fay, gus))
+    assert [x[:2] for x in rows] == [("9100006", AGENT), ("9100007", OTHER)], rows
+    assert all(80 < x[2] <= 90 for x in rows), rows
+    # asking again: the same lead, the reservation renewed
+    s.psql("UPDATE leads SET reserved_until = now() + interval '10 seconds' WHERE id = %s",
+           (fay,))
+    r = ada.get("/api/me/preview")
+    assert r.status == 200 and r.json["lead"]["id"] == fay, r
+    assert 80 < _reservations(s, (fay,))[0][2] <= 90
+
+    # bea may not dial or skip ada's lead; nothing changes
+    before = s.psql("SELECT state, attempts, next_attempt_at, reserved_by FROM leads "
+                    "WHERE id = %s", (fay,))
+    attempts = s.psql("SELECT count(*) FROM dialer_attempts")
+    for what in ("dial", "skip"):
+        r = bea.post("/api/me/preview/" + what, {"lead_id": fay})
+        assert r.status == 409 and r.error_field() == "lead_id", (what, r)
+        assert "another agent" in r.json["error"]["message"], r
+    assert s.psql("SELECT state, attempts, next_attempt_at, reserved_by FROM leads "
+                  "WHERE id = %s", (fay,)) == before
+    assert s.psql("SELECT count(*) FROM dialer_attempts") == attempts
+
+    # ada's reservation ran out (her page closed long ago): the lead is bea's next, in list
+    # order, and the lead bea was shown before is free again
+    s.psql("UPDATE leads SET reserved_until = now() - interval '1 second' WHERE id = %s",
+           (fay,))
+    r = bea.get("/api/me/preview")
+    assert r.status == 200 and r.json["lead"]["id"] == fay, r
+    assert [x[:2] for x in _reservations(s, (fay, gus))] == [("9100006", OTHER),
+                                                             ("9100007", None)]
+    # bea skips it: her own, so she may; the lead is nobody's
+    r = bea.post("/api/me/preview/skip", {"lead_id": fay})
+    assert r.status == 200, r
+    assert [x[:2] for x in _reservations(s, (fay,))] == [("9100006", None)]
