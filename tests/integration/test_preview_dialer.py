@@ -368,15 +368,19 @@ def test_an_agent_dialling_a_lead_is_offered_no_queue_call_until_the_dial_ends(p
     s, b = pv, pv.b
     set_agents(s, ready=[AGENT], agents=[AGENT, OTHER])
     assert _agent(s, AGENT)["state"] == "ready" and not _agent(s, AGENT)["held"]
-    s.b.wait("!document.getElementById('pv-lead').hidden", timeout=15)
-    lead = int(shown_lead(b))
     tone = s.var_dir / "tone-caller.wav"
     make_tone(tone, 440, 60, 0.5)
     caller = Baresip(s, CALLER, "secret" + CALLER, tone, answer="manual")
-    sub = s.subscribe(["acdd"], prefix="queue.")
-    uas = echo_customer(s, s.work / "held-customer-msgs.log")
+    sub, uas = s.subscribe(["acdd"], prefix="queue."), None
     try:
         assert caller.wait_log("200 OK", 10), "%s did not register" % CALLER
+        uas = echo_customer(s, s.work / "held-customer-msgs.log")
+        # the page shows a lead and its Dial button (the panel as the agent sees it)
+        b.wait("!document.getElementById('preview').hidden && "
+               "!document.getElementById('pv-lead').hidden && "
+               "document.getElementById('pv-lead').dataset.leadId !== '' && "
+               "!document.getElementById('btn-pv-dial').disabled", timeout=15)
+        lead = int(shown_lead(b))
         mark = len(s.ua[AGENT].text())
         b.cmd("click", selector="#btn-pv-dial")
         wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=15,
@@ -409,7 +413,7 @@ def test_an_agent_dialling_a_lead_is_offered_no_queue_call_until_the_dial_ends(p
                       "AND outcome <> 'skipped'", (lead,)) == [("answered",)]
     finally:
         sub.close()
-        if uas.poll() is None:
+        if uas and uas.poll() is None:
             uas.kill()
             uas.wait()
         caller.stop()  # its call to the queue ends with it
