@@ -3,8 +3,12 @@ Debian's chromium (playwright-core) logged in as agent 1002 on /agent, baresip r
 as 1002 (answering by hand), and a sipp "customer" behind a trunk. The agent serves a
 running preview campaign: the page shows the first lead in list order with its extra CSV
 fields and attempt count; Skip puts it behind the due leads (not an attempt); Dial rings
-the agent's phone first and, once it answers, the customer through the trunk; the attempt
-and its outcome land in dialer_attempts. Bad input answers 4xx naming the field and
+the agent's phone first and, once it answers, the customer through the trunk, who echoes
+what it hears (the agent hears its own tone: audio both ways); the wrap-up offers the
+campaign's dispositions; the attempt and its outcome land in dialer_attempts. While the
+agent dials, acdd holds it: a caller of the queue waits and is offered when the dial ends;
+a hold left by a killed dialerd is released when it starts again. A lead shown to one agent
+is reserved for it: a second agent is shown the next one. Bad input answers 4xx naming the field and
 changes nothing; an agent acts only on leads of campaigns it serves. Supervisors list,
 read, pause and start campaigns of their queues through dialerd's bus commands; an agent
 gets 403; every action is audited. Screenshots land in build/test-artifacts/preview/."""
@@ -417,6 +421,44 @@ def test_an_agent_dialling_a_lead_is_offered_no_queue_call_until_the_dial_ends(p
             uas.kill()
             uas.wait()
         caller.stop()  # its call to the queue ends with it
+
+
+def test_a_hold_left_by_a_killed_dialerd_is_released_when_it_starts(pv):
+    """dialerd is killed (-9) while the agent's phone rings with a preview dial: acdd still
+    holds the agent (nobody tells it the dial is over) and the lead stays 'dialling'.
+    Started again, dialerd releases the holds of preview dials and closes the attempt as
+    interrupted; the lead, whose customer was not reached, is due again after the campaign's
+    no-answer gap (3600 s by default), not lost."""
+    s, b = pv, pv.b
+    set_agents(s, ready=[AGENT], agents=[AGENT, OTHER])
+    b.wait("!document.getElementById('preview').hidden && "
+           "!document.getElementById('pv-lead').hidden && "
+           "document.getElementById('pv-lead').dataset.leadId !== '' && "
+           "!document.getElementById('btn-pv-dial').disabled", timeout=20)
+    lead = int(shown_lead(b))
+    mark = len(s.ua[AGENT].text())
+    b.cmd("click", selector="#btn-pv-dial")
+    wait_until(lambda: "Incoming call" in s.ua[AGENT].text()[mark:], timeout=15,
+               what="the agent's phone to ring with the lead's call")
+    assert _agent(s, AGENT)["held"]
+    code, _ = s.kill9("dialerd")
+    assert code == -9, code
+    s.ua[AGENT].command("hangup")  # the agent refuses the call dialerd can no longer follow
+    time.sleep(1.0)
+    assert _agent(s, AGENT)["held"], "acdd released the agent with nobody telling it to"
+    assert s.psql("SELECT state FROM leads WHERE id = %s", (lead,)) == [("dialling",)]
+    s.restart("dialerd")
+    wait_until(lambda: not _agent(s, AGENT)["held"], timeout=15,
+               what="the restarted dialerd to release the agent")
+    assert _agent(s, AGENT)["state"] == "ready"
+    row = s.psql("SELECT outcome, answered_at IS NULL, ended_at IS NOT NULL FROM dialer_attempts "
+                 "WHERE lead_id = %s AND outcome IS DISTINCT FROM 'skipped'", (lead,))
+    assert row == [("interrupted", True, True)], row
+    (state, attempts, last, due_in), = s.psql(
+        "SELECT state, attempts, last_outcome, extract(epoch FROM next_attempt_at - now()) "
+        "FROM leads WHERE id = %s", (lead,))
+    assert (state, attempts, last) == ("ready", 1, "interrupted"), (state, attempts, last)
+    assert 3500 < due_in <= 3600, due_in
 
 
 # ---- a lead on one agent's screen is not on another's ---------------------------------------
