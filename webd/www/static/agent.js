@@ -13,7 +13,7 @@
   };
   const OUTCOME = { answered: "Answered", abandoned: "Abandoned", overflowed: "Overflowed", open: "Open" };
   let session = null, me = null, agent = null, pop = null, source = null, lastEventId = "";
-  let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null;
+  let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null, wrapCampaign = false;
   // The call controls' own state: held by me, and a consultation in progress (its target,
   // its call, whether it answered). Both end with the call.
   let held = false, consult = null, controlsCall = null;
@@ -114,6 +114,10 @@
     if (m.state === "talking") direct = { call_id: m.call_id, state: "talking" };
     else if (direct && direct.call_id === m.call_id) direct = null;
     renderState();
+    // a preview dial's pop can come before dialerd has tied the call to its lead: by the
+    // time the agent talks it has, so ask again for the campaign's wrap-up codes
+    if (m.state === "talking" && pop && pop.call_id === m.call_id && !pop.campaign)
+      loadPop(true, m.call_id);
   }
 
   function renderControls() {
@@ -313,6 +317,7 @@
       body.append(tr);
     }
     $("pop-history-none").hidden = (p.history || []).length > 0;
+    if (!isNew && p.campaign && !wrapCampaign) fillWrap(p, true); // its codes came late
     if (isNew) {
       fillWrap(p);
       const id = p.call_id;
@@ -326,10 +331,13 @@
 
   // A campaign's call offers the campaign's dispositions first (those that put the number
   // on a do-not-call list say so), then its queue's codes; the API takes either.
-  function fillWrap(p) {
+  // keep: the agent may have picked a code or typed notes already; they stay.
+  function fillWrap(p, keep) {
     const q = queueInfo(p.queue);
     const camp = p.campaign && p.campaign.codes && p.campaign.codes.length ? p.campaign : null;
     const sel = $("wrap-code");
+    const picked = sel.value;
+    wrapCampaign = !!p.campaign;
     sel.replaceChildren(el("option", null, q.codes.length || camp ? "— disposition —"
       : p.direct ? "No codes for direct calls: notes only" : "No codes for this queue"));
     sel.firstChild.value = "";
@@ -351,6 +359,10 @@
       sel.append(parent);
     }
     for (const c of q.codes) parent.append(option(c, c.label));
+    if (keep) {
+      sel.value = picked;
+      return;
+    }
     sel.value = p.wrapup && p.wrapup.code ? p.wrapup.code : "";
     $("wrap-notes").value = p.wrapup ? p.wrapup.notes : "";
     $("wrap-required").hidden = !q.code_required;
