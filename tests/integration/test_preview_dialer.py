@@ -459,6 +459,14 @@ def test_a_hold_left_by_a_killed_dialerd_is_released_when_it_starts(pv):
         "FROM leads WHERE id = %s", (lead,))
     assert (state, attempts, last) == ("ready", 1, "interrupted"), (state, attempts, last)
     assert 3500 < due_in <= 3600, due_in
+    # an operator ends a hold by hand, dialerd or not
+    s.bus_call("acdd", "agent.hold", {"ext": AGENT, "reason": "preview"})
+    assert _agent(s, AGENT)["held"]
+    r = s.ccctl("agent", "unhold", AGENT, check=True)
+    assert "agent %s: released (ready)" % AGENT in r.stdout, r.stdout
+    assert not _agent(s, AGENT)["held"]
+    r = s.ccctl("agent", "unhold", "12x")
+    assert r.returncode != 0 and "bad extension" in r.stderr, r
 
 
 # ---- a lead on one agent's screen is not on another's ---------------------------------------
