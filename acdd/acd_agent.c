@@ -96,7 +96,7 @@ int acd_member_index_skills(acd_core_t *core, acd_member_t *member)
 void acd_agent_link(acd_core_t *core, acd_agent_t *agent)
 {
     (void)core;
-    if (agent->linked)
+    if (agent->linked || agent->held) /* held: in no ready set, so no strategy finds it */
         return;
     for (size_t i = 0; i < agent->nmembers; i++) {
         acd_member_t *m = agent->members[i];
@@ -320,6 +320,36 @@ static int s_pause(acd_core_t *core, acd_agent_t *agent, const char *reason)
     return 0;
 }
 
+/* A hold keeps the agent's state (ready stays ready, so its idle time and the history are
+ * untouched) and takes it out of every ready set: an agent dialling a preview lead is not
+ * offered a queue call on top of it. A call already ringing it goes back to its queue. */
+static int s_hold(acd_core_t *core, acd_agent_t *agent, const char *reason)
+{
+    acd_copy(agent->hold_reason, sizeof agent->hold_reason, reason && *reason ? reason : "hold");
+    if (agent->held)
+        return 0;
+    agent->held = true;
+    acd_agent_unlink(core, agent);
+    if (agent->state == ACD_AGENT_RESERVED && agent->offer) {
+        s_offer_failed(core, agent, "held", true, false);
+        acd_agent_set_state(core, agent, ACD_AGENT_READY, NULL); /* stays out of the sets */
+    }
+    return 0;
+}
+
+static int s_unhold(acd_core_t *core, acd_agent_t *agent)
+{
+    if (!agent->held)
+        return 0;
+    agent->held = false;
+    agent->hold_reason[0] = '\0';
+    if (agent->state == ACD_AGENT_READY) {
+        acd_agent_link(core, agent);
+        acd_agent_set_pending(core, agent);
+    }
+    return 0;
+}
+
 static int s_ready(acd_core_t *core, acd_agent_t *agent)
 {
     agent->pause_pending = false;
@@ -368,6 +398,10 @@ int acd_agent_event(acd_core_t *core, const acd_event_t *ev)
         return s_ready(core, agent);
     case ACD_EV_AGENT_PAUSE:
         return s_pause(core, agent, ev->reason);
+    case ACD_EV_AGENT_HOLD:
+        return s_hold(core, agent, ev->reason);
+    case ACD_EV_AGENT_UNHOLD:
+        return s_unhold(core, agent);
     case ACD_EV_OFFER_ANSWERED:
         if ((rc = s_offer_of(agent, ev)) == 0)
             s_answer(core, agent);

@@ -150,6 +150,65 @@ static void s_agent_cmd(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
     s_agent_event(app, req, kind, ext, reason, NULL);
 }
 
+/* agent.hold / agent.unhold: dialerd holds an agent while it dials a preview lead for it, so
+ * no queue call rings the phone on top of that call, and releases it when the call ends.
+ * Without ext, agent.unhold releases every hold with that reason: a dialerd that starts
+ * has no dial in progress, so any "preview" hold left is from a run that stopped. */
+static void s_agent_hold(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
+{
+    acd_app_t *app = arg;
+    const char *ext = s_str(args, "ext"), *reason = s_str(args, "reason");
+    bool hold = !strcmp(cmd, "agent.hold");
+    if (!hold && !ext) {
+        if (!reason || !*reason) {
+            cc_bus_reply_error(bus, req, "bad_args", "agent.unhold needs ext or reason");
+            return;
+        }
+        json_t *released = json_array();
+        cc_map_iter_t it = cc_map_iter(app->agents);
+        for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
+            acd_agent_meta_t *m = cc_map_value(e);
+            acd_agent_info_t info;
+            if (acd_core_agent_info(app->core, m->ext, &info) != 0 || !info.held ||
+                strcmp(info.hold_reason, reason) != 0)
+                continue;
+            acd_event_t ev = {.kind = ACD_EV_AGENT_UNHOLD, .agent = m->ext};
+            if (acd_app_step(app, &ev) == 0)
+                json_array_append_new(released, json_string(m->ext));
+        }
+        acd_calls_sweep(app);
+        cc_info("acd.unhold_all", "reason=%s agents=%zu", cc_logq(reason),
+                json_array_size(released));
+        cc_bus_reply(bus, req, json_pack("{s:o}", "released", released));
+        return;
+    }
+    acd_agent_info_t info;
+    const acd_agent_meta_t *meta = ext ? cc_map_get(app->agents, ext) : NULL;
+    if (!ext || acd_core_agent_info(app->core, ext, &info) != 0 || (meta && meta->deleted)) {
+        cc_bus_reply_error(bus, req, "unknown_agent", "%s is not an agent", ext ? ext : "(none)");
+        return;
+    }
+    if (reason && strlen(reason) >= ACD_REASON_MAX) {
+        cc_bus_reply_error(bus, req, "bad_args", "reason longer than %d characters",
+                           ACD_REASON_MAX - 1);
+        return;
+    }
+    acd_event_t ev = {
+        .kind = hold ? ACD_EV_AGENT_HOLD : ACD_EV_AGENT_UNHOLD, .agent = ext, .reason = reason};
+    int rc = acd_app_step(app, &ev);
+    acd_calls_sweep(app);
+    if (rc != 0) {
+        cc_bus_reply_error(bus, req, "failed", "%s", strerror(-rc));
+        return;
+    }
+    acd_core_agent_info(app->core, ext, &info);
+    cc_info(hold ? "acd.agent_held" : "acd.agent_released", "agent=%s reason=%s", ext,
+            cc_logq(hold ? info.hold_reason : (reason ? reason : "")));
+    cc_bus_reply(bus, req,
+                 json_pack("{s:s, s:s, s:b}", "ext", ext, "state", acd_agent_state_name(info.state),
+                           "held", info.held));
+}
+
 static void s_agent_feature(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args,
                             void *arg)
 {
@@ -192,12 +251,12 @@ json_t *acd_agents_json(acd_app_t *app)
             continue;
         char since[40];
         acd_iso_time(info.state_since_ms, since, sizeof since);
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:s}", "ext", m->ext,
-                                        "name", m->name, "state", acd_agent_state_name(info.state),
-                                        "reason", info.reason, "since", since, "state_s",
-                                        (double)(now - info.state_since_ms) / 1000.0, "calls_taken",
-                                        (int)info.calls_taken, "call_id", info.call_id));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:s, s:b}", "ext", m->ext, "name",
+                            m->name, "state", acd_agent_state_name(info.state), "reason",
+                            info.reason, "since", since, "state_s",
+                            (double)(now - info.state_since_ms) / 1000.0, "calls_taken",
+                            (int)info.calls_taken, "call_id", info.call_id, "held", info.held));
     }
     return list;
 }
@@ -346,6 +405,8 @@ int acd_bus_attach(acd_app_t *app)
     for (size_t i = 0; i < sizeof agent_cmds / sizeof agent_cmds[0]; i++)
         rc |= cc_bus_on_command(app->bus, agent_cmds[i], s_agent_cmd, app);
     rc |= cc_bus_on_command(app->bus, "agent.feature", s_agent_feature, app);
+    rc |= cc_bus_on_command(app->bus, "agent.hold", s_agent_hold, app);
+    rc |= cc_bus_on_command(app->bus, "agent.unhold", s_agent_hold, app);
     rc |= cc_bus_on_command(app->bus, "agent.list", s_agent_list, app);
     rc |= cc_bus_on_command(app->bus, "queue.list", s_queue_list, app);
     rc |= acd_console_attach(app);

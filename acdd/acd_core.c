@@ -468,7 +468,7 @@ static void s_route_pending(acd_core_t *self)
     for (size_t i = 0; i < self->npending; i++) {
         acd_agent_t *agent = self->pending[i];
         agent->pending = false;
-        if (agent->state == ACD_AGENT_READY && !agent->offer)
+        if (agent->state == ACD_AGENT_READY && !agent->offer && !agent->held)
             acd_route_agent(self, agent);
     }
     self->npending = 0;
@@ -527,6 +527,8 @@ int acd_core_step(acd_core_t *self, const acd_event_t *ev, acd_actions_t *out)
     case ACD_EV_CALL_ENDED:
     case ACD_EV_WRAPUP_TIMEOUT:
     case ACD_EV_AGENT_ON_CALL:
+    case ACD_EV_AGENT_HOLD:
+    case ACD_EV_AGENT_UNHOLD:
         rc = acd_agent_event(self, ev);
         break;
     default:
@@ -551,6 +553,8 @@ int acd_core_agent_info(const acd_core_t *self, const char *ext, acd_agent_info_
     out->idle_since_ms = agent->idle_since_ms;
     out->calls_taken = agent->calls_taken;
     acd_copy(out->call_id, sizeof out->call_id, agent->offer ? agent->offer->id : agent->call_id);
+    out->held = agent->held;
+    acd_copy(out->hold_reason, sizeof out->hold_reason, agent->hold_reason);
     return 0;
 }
 

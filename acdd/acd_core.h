@@ -82,6 +82,10 @@ typedef enum {
                                overflow action with reason "moved" otherwise); priority >= 0:
                                its new priority (-1: keep). Waiting calls only (-EPERM while
                                an offer rings). */
+    ACD_EV_AGENT_HOLD,      /* agent, reason (who holds it, e.g. "preview"): busy on a call
+                               outside the queues (a preview dial): offered nothing, its state
+                               kept; an offer ringing is withdrawn (the agent chose to dial) */
+    ACD_EV_AGENT_UNHOLD,    /* agent: the hold ends; a ready agent is routed again */
 } acd_event_kind_t;
 
 typedef struct {
@@ -140,7 +144,9 @@ typedef struct {
     int64_t state_since_ms;
     int64_t idle_since_ms; /* last call end, or when it came back from not-ready/login */
     unsigned calls_taken;
-    char call_id[ACD_ID_MAX]; /* the call offered or being handled, "" if none */
+    char call_id[ACD_ID_MAX];         /* the call offered or being handled, "" if none */
+    bool held;                        /* ACD_EV_AGENT_HOLD: offered nothing until released */
+    char hold_reason[ACD_REASON_MAX]; /* who holds it */
 } acd_agent_info_t;
 
 typedef struct {

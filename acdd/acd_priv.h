@@ -97,6 +97,8 @@ struct acd_agent {
     bool pending;      /* on the core's list of agents to route */
     bool logout_pending;
     bool pause_pending;
+    bool held; /* busy outside the queues (a preview dial): never linked, never routed */
+    char hold_reason[ACD_REASON_MAX];
     char pause_reason[ACD_REASON_MAX];
     char logout_reason[ACD_REASON_MAX]; /* of a logout pending until the call ends */
 };

@@ -16,13 +16,16 @@ void ccctl_agent_usage(FILE *out)
     fputs("usage: ccctl agent add EXT [--queue NAME]... [--skill NAME[:LEVEL]]... [--name N]\n"
           "       ccctl agent del EXT\n"
           "       ccctl agent login|logout|ready|pause EXT [--reason R]\n"
+          "       ccctl agent unhold EXT\n"
           "       ccctl agent list [--json]\n"
           "       ccctl agent reason add|list|del ...    pause reasons of the agent desktop\n"
           "  add makes an existing extension an agent (again: adds queues and skills).\n"
           "  login/logout/ready/pause go to acdd, which must be running. login --reason R\n"
           "  logs in not ready. From the phone: *45 log in, *46 log out, *47N pause (N picks\n"
           "  a reason of [acdd] pause_reasons), *48 ready. list shows IN STATE - (JSON since\n"
-          "  and state_s null) for an agent that has not logged in since acdd started.\n",
+          "  and state_s null) for an agent that has not logged in since acdd started.\n"
+          "  unhold ends acdd's hold on an agent (held while dialerd dials a preview lead\n"
+          "  for it; a dialerd stopped mid-dial leaves it held until it starts again).\n",
           out);
 }
 
@@ -197,6 +200,25 @@ static int s_pause(ccctl_t *ctx, int argc, char **argv)
     return s_state(ctx, "agent.pause", argc, argv);
 }
 
+/* A hold (agent.hold) has no state of its own to go back to: acdd just offers the agent
+ * calls again. */
+static int s_unhold(ccctl_t *ctx, int argc, char **argv)
+{
+    ccctl_acd_args_t args;
+    int rc = ccctl_acd_parse(&args, argc, argv, NULL, 0, 1, "EXT", ccctl_agent_usage);
+    if (rc != 0)
+        return rc;
+    const char *ext = args.pos[0];
+    if (!s_ext_ok(ext))
+        return ccctl_fail(CCCTL_EXIT_USAGE, "bad extension '%s': 2-15 digits", ext);
+    json_t *res = ccctl_acd_call(ctx, "agent.unhold", json_pack("{s:s}", "ext", ext), &rc);
+    if (!res)
+        return rc;
+    printf("agent %s: released (%s)\n", ext, json_string_value(json_object_get(res, "state")));
+    json_decref(res);
+    return CCCTL_EXIT_OK;
+}
+
 /* acdd reports the time of an agent's last state change; an agent it loaded at start
  * that has not logged in since has none, which acdd sends as the epoch (as webd reads
  * it too). Shown as "-", and null in JSON, rather than "in state for 20789 days". */
@@ -282,8 +304,9 @@ static int s_list(ccctl_t *ctx, int argc, char **argv)
 int ccctl_agent_main(ccctl_t *ctx, int argc, char **argv)
 {
     static const ccctl_sub_t subs[] = {
-        {"add", s_add},     {"del", s_del},     {"login", s_login}, {"logout", s_logout},
-        {"ready", s_ready}, {"pause", s_pause}, {"list", s_list},   {"reason", ccctl_agent_reason},
+        {"add", s_add},       {"del", s_del},     {"login", s_login},
+        {"logout", s_logout}, {"ready", s_ready}, {"pause", s_pause},
+        {"unhold", s_unhold}, {"list", s_list},   {"reason", ccctl_agent_reason},
         {NULL, NULL},
     };
     return ccctl_dispatch(ctx, argc, argv, subs, ccctl_agent_usage);

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_outcomes[DL_OUT_COUNT] = {"answered",  "busy",   "no_answer", "machine",
-                                                     "abandoned", "failed", "skipped",   "dnc"};
+static const char *const s_outcomes[DL_OUT_COUNT] = {"answered", "busy",      "no_answer",
+                                                     "machine",  "abandoned", "failed",
+                                                     "skipped",  "dnc",       "interrupted"};
 
 const char *dl_outcome_name(dl_outcome_t o)
 {
@@ -22,9 +23,9 @@ int dl_outcome_parse(const char *name)
 
 const char *dl_verdict_name(dl_verdict_t v)
 {
-    static const char *const names[] = {"due", "not_due",   "outside_hours",
-                                        "dnc", "exhausted", "abandon_hold"};
-    return v >= 0 && v <= DL_LEAD_ABANDON_HOLD ? names[v] : "?";
+    static const char *const names[] = {"due",       "not_due",      "outside_hours", "dnc",
+                                        "exhausted", "abandon_hold", "reserved"};
+    return v >= 0 && v <= DL_LEAD_RESERVED ? names[v] : "?";
 }
 
 const char *dl_lead_zone(const dl_rules_t *rules, const dl_lead_t *lead)

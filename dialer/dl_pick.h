@@ -21,10 +21,11 @@ typedef enum {
     DL_OUT_BUSY,
     DL_OUT_NO_ANSWER,
     DL_OUT_MACHINE,
-    DL_OUT_ABANDONED, /* a person answered and found no agent within 2 s */
-    DL_OUT_FAILED,    /* the network refused the call (not busy) */
-    DL_OUT_SKIPPED,   /* preview: the agent skipped the lead */
-    DL_OUT_DNC,       /* found on a do-not-call list (by the dialer or a disposition) */
+    DL_OUT_ABANDONED,   /* a person answered and found no agent within 2 s */
+    DL_OUT_FAILED,      /* the network refused the call (not busy) */
+    DL_OUT_SKIPPED,     /* preview: the agent skipped the lead */
+    DL_OUT_DNC,         /* found on a do-not-call list (by the dialer or a disposition) */
+    DL_OUT_INTERRUPTED, /* dialerd stopped during the call (found at its next start) */
     DL_OUT_COUNT
 } dl_outcome_t;
 
@@ -54,6 +55,10 @@ typedef struct {
     int attempts;         /* made so far */
     int64_t due_ms;       /* next attempt not before (UTC ms); 0: at once */
     int64_t abandoned_ms; /* when its last call was abandoned; 0: never */
+    /* preview: the agent the lead is shown to (NULL or "": nobody) and until when (UTC ms);
+     * dl_pick ignores both (see dl_preview.h) */
+    const char *reserved_by;
+    int64_t reserved_until_ms;
 } dl_lead_t;
 
 typedef enum {
@@ -63,6 +68,7 @@ typedef enum {
     DL_LEAD_DNC,           /* on a do-not-call list: never dialled */
     DL_LEAD_EXHAUSTED,     /* no attempts left */
     DL_LEAD_ABANDON_HOLD,  /* abandoned less than 72 h ago */
+    DL_LEAD_RESERVED,      /* preview: shown to another agent (dl_preview) */
 } dl_verdict_t;
 
 const char *dl_verdict_name(dl_verdict_t v);

@@ -1,22 +1,41 @@
 /* dl_preview.c - preview mode's decisions (see dl_preview.h). */
 #include "dl_preview.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+bool dl_preview_reserved_for_other(const dl_lead_t *lead, const char *agent, int64_t now_ms)
+{
+    return lead->reserved_by && lead->reserved_by[0] && lead->reserved_until_ms > now_ms &&
+           (!agent || strcmp(lead->reserved_by, agent) != 0);
+}
+
 long dl_preview_next(const dl_rules_t *rules, const dl_world_t *world, const dl_lead_t *leads,
-                     size_t n, int64_t now_ms, dl_verdict_t *verdicts)
+                     size_t n, int64_t now_ms, const char *agent, dl_verdict_t *verdicts)
 {
     dl_rules_t r = *rules;
     r.agent_guaranteed = true;
-    size_t picked[1];
-    if (dl_pick(&r, world, leads, n, now_ms, 1, picked, verdicts) != 1)
+    size_t *picked = malloc((n ? n : 1) * sizeof *picked);
+    if (!picked)
         return -1;
-    return (long)picked[0];
+    /* every due lead in order; the first not shown to someone else is this agent's */
+    size_t got = dl_pick(&r, world, leads, n, now_ms, n, picked, verdicts);
+    long out = -1;
+    for (size_t k = 0; k < got && out < 0; k++) {
+        if (!dl_preview_reserved_for_other(&leads[picked[k]], agent, now_ms))
+            out = (long)picked[k];
+        else if (verdicts)
+            verdicts[picked[k]] = DL_LEAD_RESERVED;
+    }
+    free(picked);
+    return out;
 }
 
 dl_verdict_t dl_preview_check(const dl_rules_t *rules, const dl_world_t *world,
-                              const dl_lead_t *lead, int64_t now_ms)
+                              const dl_lead_t *lead, const char *agent, int64_t now_ms)
 {
+    if (dl_preview_reserved_for_other(lead, agent, now_ms))
+        return DL_LEAD_RESERVED;
     dl_rules_t r = *rules;
     r.agent_guaranteed = true;
     return dl_lead_verdict(&r, world, lead, now_ms);

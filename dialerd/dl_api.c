@@ -2,7 +2,8 @@
  * a state change is written to Postgres and the campaigns are read again at once, so
  * dialling starts or stops without waiting for [dialerd] reload_s. campaign.preview_next,
  * preview_dial and preview_skip: an agent's next lead in the preview campaigns it serves
- * (a member of the campaign's queue), and dialling or skipping it; the decisions are
+ * (a member of the campaign's queue), reserved for that agent while shown (so the next
+ * agent sees the next lead), and dialling or skipping it; the decisions are
  * dialer/dl_preview's, the call dl_live's. */
 #include "dl_api.h"
 
@@ -91,9 +92,10 @@ static json_t *s_lead_json(const char *campaign, PGresult *res, int r)
                      fields, "attempts", atoi(PQgetvalue(res, r, 3)));
 }
 
-/* The next due lead of one campaign (a lead found on a do-not-call list or out of attempts
- * is closed on the way, as the dialer's tick does), or NULL. */
-static json_t *s_next_of(s_api_t *api, const char *campaign, int64_t now)
+/* The next due lead of one campaign for agent `ext`, reserved for it (a lead found on a
+ * do-not-call list or out of attempts is closed on the way, as the dialer's tick does), or
+ * NULL. */
+static json_t *s_next_of(s_api_t *api, const char *campaign, const char *ext, int64_t now)
 {
     dl_world_t world;
     const dl_rules_t *rules = dl_live_rules(api->live, campaign, &world);
@@ -105,15 +107,30 @@ static json_t *s_next_of(s_api_t *api, const char *campaign, int64_t now)
     dl_verdict_t *verdicts = calloc((size_t)(rows ? rows : 1), sizeof *verdicts);
     json_t *out = NULL;
     if (res && leads && verdicts) {
-        for (int r = 0; r < rows; r++)
+        for (int r = 0; r < rows; r++) {
             leads[r] = dl_db_lead_at(res, r);
-        long k = dl_preview_next(rules, &world, leads, (size_t)rows, now, verdicts);
+            dl_db_lead_reservation(res, r, 8, &leads[r]);
+        }
+        long k = dl_preview_next(rules, &world, leads, (size_t)rows, now, ext, verdicts);
         for (int r = 0; r < rows; r++)
             if (verdicts[r] == DL_LEAD_DNC || verdicts[r] == DL_LEAD_EXHAUSTED)
                 dl_db_lead_state(api->db, leads[r].id,
                                  verdicts[r] == DL_LEAD_DNC ? "dnc" : "exhausted");
-        if (k >= 0)
-            out = s_lead_json(campaign, res, (int)k);
+        /* the reservation is written only if no other agent's runs: should the table have
+         * changed under us, the next candidate is tried */
+        for (int tries = 0; k >= 0 && tries < rows; tries++) {
+            int got =
+                dl_db_preview_reserve(api->db, leads[k].id, ext, (int)(DL_PREVIEW_HOLD_MS / 1000));
+            if (got < 0)
+                break;
+            if (got == 1) {
+                out = s_lead_json(campaign, res, (int)k);
+                break;
+            }
+            leads[k].reserved_by = "?";
+            leads[k].reserved_until_ms = INT64_MAX;
+            k = dl_preview_next(rules, &world, leads, (size_t)rows, now, ext, NULL);
+        }
     }
     free(leads);
     free(verdicts);
@@ -143,7 +160,7 @@ static void s_preview_next(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, js
         if (want && strcmp(want, name) != 0)
             continue;
         found = true;
-        lead = s_next_of(api, name, now);
+        lead = s_next_of(api, name, ext, now);
     }
     PQclear(res);
     if (!found) {
@@ -159,7 +176,8 @@ static void s_preview_next(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, js
 }
 
 /* The lead an agent names, checked: it exists, its campaign is a running preview campaign
- * the agent serves, and it is ready. The row, or NULL after replying with the error. */
+ * the agent serves, it is ready and not shown to another agent. The row, or NULL after
+ * replying with the error. */
 static PGresult *s_agent_lead(s_api_t *api, cc_bus_t *bus, cc_bus_req_t *req, json_t *args)
 {
     const char *ext = json_string_value(json_object_get(args, "ext"));
@@ -187,6 +205,13 @@ static PGresult *s_agent_lead(s_api_t *api, cc_bus_t *bus, cc_bus_req_t *req, js
     } else if (strcmp(PQgetvalue(res, 0, 8), "ready") != 0) {
         code = "lead_taken";
         snprintf(why, sizeof why, "lead %" PRId64 " is %s", id, PQgetvalue(res, 0, 8));
+    } else {
+        dl_lead_t lead = dl_db_lead_at(res, 0);
+        dl_db_lead_reservation(res, 0, 13, &lead);
+        if (dl_preview_reserved_for_other(&lead, ext, s_now_ms())) {
+            code = "lead_taken";
+            snprintf(why, sizeof why, "lead %" PRId64 " is shown to another agent", id);
+        }
     }
     if (code) {
         PQclear(res);
@@ -207,9 +232,10 @@ static void s_preview_dial(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, js
     const char *ext = json_string_value(json_object_get(args, "ext"));
     const char *campaign = PQgetvalue(res, 0, 9);
     dl_lead_t lead = dl_db_lead_at(res, 0);
+    dl_db_lead_reservation(res, 0, 13, &lead);
     dl_world_t world;
     const dl_rules_t *rules = dl_live_rules(api->live, campaign, &world);
-    dl_verdict_t v = rules ? dl_preview_check(rules, &world, &lead, s_now_ms()) : DL_LEAD_DUE;
+    dl_verdict_t v = rules ? dl_preview_check(rules, &world, &lead, ext, s_now_ms()) : DL_LEAD_DUE;
     int64_t attempt = 0;
     if (!rules) {
         cc_bus_reply_error(bus, req, "not_running", "campaign %s is not running yet", campaign);

@@ -11,6 +11,12 @@ struct dl_db {
     cc_pg_t *pg;
 };
 
+/* a campaign's settings, as dl_live reads them */
+#define S_CAMPAIGN_COLUMNS                                                                         \
+    "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "       \
+    "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt, "           \
+    "amd, amd_machine, amd_prompt, coalesce(trunk, '') "
+
 static const struct {
     const char *name, *sql;
     int nparams;
@@ -22,11 +28,17 @@ static const struct {
      "  WHERE c.state = 'running' AND l.state = 'ready') "
      "FROM campaigns",
      0},
-    {"dl_running",
-     "SELECT name, mode, queue, caller_id, array_to_string(hours, ';'), time_zone, tz_rule, "
-     "abandon_cap_pct::float8, ring_s, max_attempts, max_ratio::float8, abandon_prompt, "
-     "amd, amd_machine, amd_prompt, coalesce(trunk, '') "
-     "FROM campaigns WHERE state = 'running' ORDER BY name",
+    {"dl_running", S_CAMPAIGN_COLUMNS "FROM campaigns WHERE state = 'running' ORDER BY name", 0},
+    {"dl_campaign", S_CAMPAIGN_COLUMNS "FROM campaigns WHERE name = $1", 1},
+    /* attempts a previous run left in progress: the lead as dl_ready_leads gives it, then
+     * the attempt, its campaign, how far the call got and the lead's state */
+    {"dl_unfinished",
+     "SELECT l.id, l.number, coalesce(l.time_zone, ''), l.attempts, "
+     "coalesce((extract(epoch FROM l.next_attempt_at) * 1000)::bigint, 0), "
+     "coalesce((extract(epoch FROM l.abandoned_at) * 1000)::bigint, 0), "
+     "a.id, a.campaign, a.answered_at IS NOT NULL, a.agent_at IS NOT NULL, l.state "
+     "FROM dialer_attempts a JOIN leads l ON l.id = a.lead_id "
+     "WHERE a.ended_at IS NULL ORDER BY a.id",
      0},
     {"dl_retries",
      "SELECT outcome, min_gap_s, max_attempts FROM campaign_retries WHERE campaign = $1", 1},
@@ -34,13 +46,16 @@ static const struct {
     {"dl_ready_leads",
      "SELECT id, number, coalesce(time_zone, ''), attempts, "
      "coalesce((extract(epoch FROM next_attempt_at) * 1000)::bigint, 0), "
-     "coalesce((extract(epoch FROM abandoned_at) * 1000)::bigint, 0), name, fields::text "
+     "coalesce((extract(epoch FROM abandoned_at) * 1000)::bigint, 0), name, fields::text, "
+     "coalesce(reserved_by, ''), "
+     "coalesce((extract(epoch FROM reserved_until) * 1000)::bigint, 0) "
      "FROM leads WHERE campaign = $1 AND state = 'ready' "
      "ORDER BY next_attempt_at NULLS FIRST, id LIMIT $2::integer",
      2},
     {"dl_attempt_start",
      "WITH l AS (UPDATE leads SET state = 'dialling', attempts = attempts + 1, "
-     "  last_attempt_at = now() WHERE id = $2::bigint AND state = 'ready' RETURNING id) "
+     "  last_attempt_at = now(), reserved_by = NULL, reserved_until = NULL "
+     "  WHERE id = $2::bigint AND state = 'ready' RETURNING id) "
      "INSERT INTO dialer_attempts (campaign, lead_id, number, attempt, mode) "
      "SELECT $1, l.id, $3, $4::integer, $5 FROM l RETURNING id",
      5},
@@ -82,18 +97,32 @@ static const struct {
      "coalesce((extract(epoch FROM l.next_attempt_at) * 1000)::bigint, 0), "
      "coalesce((extract(epoch FROM l.abandoned_at) * 1000)::bigint, 0), l.name, l.fields::text, "
      "l.state, l.campaign, c.mode, c.state, "
-     "EXISTS (SELECT 1 FROM queue_members m WHERE m.queue = c.queue AND m.ext = $2) "
+     "EXISTS (SELECT 1 FROM queue_members m WHERE m.queue = c.queue AND m.ext = $2), "
+     "coalesce(l.reserved_by, ''), "
+     "coalesce((extract(epoch FROM l.reserved_until) * 1000)::bigint, 0) "
      "FROM leads l JOIN campaigns c ON c.name = l.campaign WHERE l.id = $1::bigint",
      2},
     /* a skip: the lead due again now (behind the due ones), a row that is not an attempt */
     {"dl_pv_skip",
-     "WITH l AS (UPDATE leads SET next_attempt_at = to_timestamp($3::bigint / 1000.0) "
+     "WITH l AS (UPDATE leads SET next_attempt_at = to_timestamp($3::bigint / 1000.0), "
+     "  reserved_by = NULL, reserved_until = NULL "
      "  WHERE id = $1::bigint AND campaign = $2 AND state = 'ready' "
      "  RETURNING id, number, attempts) "
      "INSERT INTO dialer_attempts (campaign, lead_id, number, attempt, mode, ended_at, outcome, "
      "  agent) SELECT $2, l.id, l.number, l.attempts + 1, 'preview', now(), 'skipped', $4 FROM l "
      "RETURNING id",
      4},
+    /* the lead shown to an agent is reserved for it (unless another agent's reservation still
+     * runs), and any other lead it was shown is free again: one lead per agent on screen */
+    {"dl_pv_reserve",
+     "WITH mine AS (UPDATE leads SET reserved_by = $2, "
+     "  reserved_until = now() + make_interval(secs => $3::integer) "
+     "  WHERE id = $1::bigint AND state = 'ready' AND (reserved_by IS NULL OR reserved_by = $2 "
+     "  OR reserved_until <= now()) RETURNING id), "
+     "other AS (UPDATE leads SET reserved_by = NULL, reserved_until = NULL "
+     "  WHERE reserved_by = $2 AND id <> $1::bigint AND EXISTS (SELECT 1 FROM mine) RETURNING id) "
+     "SELECT id, (SELECT count(*) FROM other) FROM mine",
+     3},
     /* a preview call that never reached the customer: the attempt it counted is given back */
     {"dl_lead_uncount",
      "UPDATE leads SET attempts = attempts - 1 WHERE id = $1::bigint AND attempts > 0", 1},
@@ -143,6 +172,17 @@ int dl_db_summary(dl_db_t *self, dl_db_summary_t *out)
 PGresult *dl_db_running(dl_db_t *self)
 {
     return cc_pg_exec(self->pg, "dl_running", 0, NULL);
+}
+
+PGresult *dl_db_campaign(dl_db_t *self, const char *campaign)
+{
+    const char *p[] = {campaign};
+    return cc_pg_exec(self->pg, "dl_campaign", 1, p);
+}
+
+PGresult *dl_db_unfinished(dl_db_t *self)
+{
+    return cc_pg_exec(self->pg, "dl_unfinished", 0, NULL);
 }
 
 PGresult *dl_db_retries(dl_db_t *self, const char *campaign)
@@ -299,6 +339,29 @@ int dl_db_lead_uncount(dl_db_t *self, int64_t lead_id)
     snprintf(id, sizeof id, "%" PRId64, lead_id);
     const char *p[] = {id};
     return s_run(self, "dl_lead_uncount", 1, p);
+}
+
+int dl_db_preview_reserve(dl_db_t *self, int64_t lead_id, const char *ext, int hold_s)
+{
+    char id[24], secs[16];
+    snprintf(id, sizeof id, "%" PRId64, lead_id);
+    snprintf(secs, sizeof secs, "%d", hold_s);
+    const char *p[] = {id, ext, secs};
+    PGresult *res = cc_pg_exec(self->pg, "dl_pv_reserve", 3, p);
+    if (!res) {
+        cc_warn("dialer.db_failed", "statement=dl_pv_reserve err=%s",
+                cc_logq(cc_pg_error(self->pg)));
+        return -1;
+    }
+    int out = PQntuples(res) == 1;
+    PQclear(res);
+    return out;
+}
+
+void dl_db_lead_reservation(const PGresult *res, int r, int col, dl_lead_t *lead)
+{
+    lead->reserved_by = PQgetvalue(res, r, col);
+    lead->reserved_until_ms = strtoll(PQgetvalue(res, r, col + 1), NULL, 10);
 }
 
 dl_lead_t dl_db_lead_at(const PGresult *res, int r)

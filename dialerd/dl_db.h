@@ -29,12 +29,19 @@ int dl_db_summary(dl_db_t *self, dl_db_summary_t *out);
  * tz_rule, abandon_cap_pct, ring_s, max_attempts, max_ratio, abandon_prompt, amd ('t' or
  * 'f'), amd_machine, amd_prompt. NULL on failure. */
 PGresult *dl_db_running(dl_db_t *self);
+/* One campaign, whatever its state: the columns of dl_db_running; no row if unknown. */
+PGresult *dl_db_campaign(dl_db_t *self, const char *campaign);
+/* Attempts not ended (left by a run of dialerd that stopped): the lead's columns as
+ * dl_db_ready_leads' first six, then the attempt's id, its campaign, answered ('t'/'f'),
+ * agent reached ('t'/'f') and the lead's state. */
+PGresult *dl_db_unfinished(dl_db_t *self);
 /* A campaign's retry rules: outcome, min_gap_s, max_attempts. */
 PGresult *dl_db_retries(dl_db_t *self, const char *campaign);
 /* Numbers on the global list and the campaign's. */
 PGresult *dl_db_dnc(dl_db_t *self, const char *campaign);
 /* Up to `limit` ready leads in due order: id, number, time_zone, attempts,
- * next_attempt_at and abandoned_at as UTC ms (0 if NULL), name, fields (JSON text). */
+ * next_attempt_at and abandoned_at as UTC ms (0 if NULL), name, fields (JSON text), then
+ * reserved_by ("" if none) and reserved_until as UTC ms (columns 8 and 9). */
 PGresult *dl_db_ready_leads(dl_db_t *self, const char *campaign, int limit);
 /* Row r of dl_db_ready_leads (or dl_db_preview_lead) as a lead; its strings point into
  * res. */
@@ -68,14 +75,22 @@ PGresult *dl_db_set_state(dl_db_t *self, const char *campaign, const char *state
 
 /* Preview mode. The running preview campaigns agent `ext` serves, by name. */
 PGresult *dl_db_preview_campaigns(dl_db_t *self, const char *ext);
-/* One lead: the columns of dl_db_ready_leads, then state, campaign, the campaign's mode and
- * state, and whether `ext` is a member of its queue ("t"/"f"); no row for an unknown id. */
+/* One lead: the first eight columns of dl_db_ready_leads, then state, campaign, the
+ * campaign's mode and state, whether `ext` is a member of its queue ("t"/"f"), reserved_by
+ * and reserved_until (columns 13 and 14); no row for an unknown id. */
 PGresult *dl_db_preview_lead(dl_db_t *self, int64_t lead_id, const char *ext);
 /* An agent skipped a ready lead: due again at due_ms, and a 'skipped' row in
  * dialer_attempts (not an attempt: attempts unchanged). The row's id, 0 when the lead was
  * not ready (another agent took it), -1 on failure. */
 int64_t dl_db_preview_skip(dl_db_t *self, const char *campaign, int64_t lead_id, int64_t due_ms,
                            const char *ext);
+/* Reserve the lead shown to agent `ext` for hold_s seconds (renewing its own reservation)
+ * and free any other lead reserved for it. 1, 0 when the lead is not ready or another
+ * agent's reservation runs, -1 on failure. */
+int dl_db_preview_reserve(dl_db_t *self, int64_t lead_id, const char *ext, int hold_s);
+/* The reservation in columns col (reserved_by) and col + 1 (until, ms) of row r, into lead
+ * (its string points into res). */
+void dl_db_lead_reservation(const PGresult *res, int r, int col, dl_lead_t *lead);
 /* A preview call that ended before the customer was called gives its attempt back. */
 int dl_db_lead_uncount(dl_db_t *self, int64_t lead_id);
 

@@ -17,14 +17,16 @@
 #include "dl_pace.h"
 #include "dl_pick.h"
 #include "dl_preview.h"
+#include "dl_recover.h"
 #include "ivr_tz.h"
 
-#define S_MAX_PICK 50          /* lines placed in one tick at most */
-#define S_NO_AGENT_MS 2000     /* an answered customer with no agent by then is abandoned */
-#define S_MESSAGE_MAX_MS 20000 /* the abandon message ends the call by then at the latest */
-#define S_EARLY 256            /* ends of calls not (yet) known, remembered */
-#define S_AMD_MAX_MS 4000      /* mediad decides by then (its default deadline) */
-#define S_AMD_GRACE_MS 2000    /* no verdict this long after it: the call goes to the queue */
+#define S_MAX_PICK 50           /* lines placed in one tick at most */
+#define S_NO_AGENT_MS 2000      /* an answered customer with no agent by then is abandoned */
+#define S_MESSAGE_MAX_MS 20000  /* the abandon message ends the call by then at the latest */
+#define S_EARLY 256             /* ends of calls not (yet) known, remembered */
+#define S_AMD_MAX_MS 4000       /* mediad decides by then (its default deadline) */
+#define S_AMD_GRACE_MS 2000     /* no verdict this long after it: the call goes to the queue */
+#define S_HOLD_REASON "preview" /* acdd's hold on an agent dialling a preview lead */
 
 typedef struct {
     char name[64], queue[64], caller[24], zone[64], mode_name[16], abandon_prompt[104];
@@ -70,7 +72,8 @@ typedef struct {
     int no_agent_timer, message_timer, amd_timer;
     /* preview: the agent's extension (its phone is the first leg), the customer's leg */
     bool preview;
-    char ext[16], customer_result[16];
+    bool held; /* acdd was asked to hold the agent: released when the attempt ends */
+    char ext[16], customer_result[16], lead_name[64];
 } s_attempt_t;
 
 struct dl_live {
@@ -199,6 +202,78 @@ void dl_live_reload(dl_live_t *self)
     PQclear(res);
 }
 
+/* ---- attempts a previous run left in progress ------------------------------------------ */
+
+/* The rules of campaign `name` whatever its state: the running campaign's, else read into
+ * `loaded` (name -> s_campaign_t, freed by the caller). NULL for an unknown campaign. */
+static const dl_rules_t *s_any_rules(dl_live_t *self, cc_map_t *loaded, const char *name)
+{
+    s_campaign_t *c = cc_map_get(self->campaigns, name);
+    if (c && c->running)
+        return &c->rules;
+    if ((c = cc_map_get(loaded, name)))
+        return &c->rules;
+    PGresult *res = dl_db_campaign(self->db, name);
+    if (!res || PQntuples(res) != 1 || !(c = calloc(1, sizeof *c)) ||
+        !(c->dnc = cc_map_new(NULL))) {
+        free(c);
+        PQclear(res);
+        return NULL;
+    }
+    snprintf(c->name, sizeof c->name, "%s", name);
+    s_campaign_rules(self, c, res, 0);
+    PQclear(res);
+    if (cc_map_insert(loaded, c->name, c) != 0) {
+        s_campaign_free(c);
+        return NULL;
+    }
+    return &c->rules;
+}
+
+int dl_live_recover(dl_live_t *self)
+{
+    PGresult *res = dl_db_unfinished(self->db);
+    cc_map_t *loaded = cc_map_new(s_campaign_free);
+    if (!res || !loaded) {
+        cc_warn("dialer.recover_failed", "err=%s", cc_logq(dl_db_error(self->db)));
+        PQclear(res);
+        cc_map_destroy(&loaded);
+        return -1;
+    }
+    int64_t now = s_now_ms();
+    for (int r = 0; r < PQntuples(res); r++) {
+        dl_lead_t lead = dl_db_lead_at(res, r);
+        int64_t attempt = strtoll(PQgetvalue(res, r, 6), NULL, 10);
+        const char *campaign = PQgetvalue(res, r, 7);
+        dl_unfinished_t u = {.answered = !strcmp(PQgetvalue(res, r, 8), "t"),
+                             .agent = !strcmp(PQgetvalue(res, r, 9), "t")};
+        dl_db_attempt_end(self->db, attempt, dl_outcome_name(DL_OUT_INTERRUPTED), -1);
+        if (strcmp(PQgetvalue(res, r, 10), "dialling") != 0) {
+            /* an operator has set the lead since: theirs to keep */
+            cc_info("dialer.attempt_recovered",
+                    "campaign=%s lead=%" PRId64 " attempt=%" PRId64 " lead_state=%s", campaign,
+                    lead.id, attempt, PQgetvalue(res, r, 10));
+            continue;
+        }
+        const dl_rules_t *rules = s_any_rules(self, loaded, campaign);
+        dl_rules_t none = {0};
+        const char *state = dl_recover_lead(rules ? rules : &none, &lead, &u, now);
+        dl_db_lead_after(self->db, lead.id, state, !strcmp(state, "ready") ? lead.due_ms : 0,
+                         dl_recover_fate(&u) == DL_OUT_ABANDONED ? now : 0,
+                         dl_outcome_name(DL_OUT_INTERRUPTED));
+        cc_info("dialer.attempt_recovered",
+                "campaign=%s lead=%" PRId64 " attempt=%" PRId64 " answered=%d agent=%d "
+                "lead_state=%s",
+                campaign, lead.id, attempt, u.answered, u.agent, state);
+    }
+    PQclear(res);
+    cc_map_destroy(&loaded);
+    /* agents held for preview dials of that run: no dial of this run is in progress yet */
+    cc_bus_request(self->d->bus, &self->owner, "acdd", "agent.unhold",
+                   json_pack("{s:s}", "reason", S_HOLD_REASON), 3000, NULL, NULL);
+    return 0;
+}
+
 /* ---- an attempt's end ---------------------------------------------------------------------- */
 
 static dl_outcome_t s_outcome_of(const s_attempt_t *a)
@@ -230,6 +305,21 @@ static void s_attempt_free(s_attempt_t *a)
         cc_map_delete(self->attempts, key);
     json_decref(a->variables);
     free(a);
+}
+
+/* The preview dial is over: acdd may offer the agent queue calls again, unless another
+ * preview dial of the same agent is still in progress. The request is the live object's,
+ * as the attempt is freed at once. */
+static void s_release_agent(dl_live_t *self, const s_attempt_t *a)
+{
+    cc_map_iter_t it = cc_map_iter(self->attempts);
+    for (cc_map_entry_t *e = cc_map_next(&it); e; e = cc_map_next(&it)) {
+        const s_attempt_t *other = cc_map_value(e);
+        if (other != a && other->held && !strcmp(other->ext, a->ext))
+            return;
+    }
+    cc_bus_request(self->d->bus, &self->owner, "acdd", "agent.unhold",
+                   json_pack("{s:s}", "ext", a->ext), 2000, NULL, NULL);
 }
 
 static void s_attempt_end(s_attempt_t *a)
@@ -267,6 +357,8 @@ static void s_attempt_end(s_attempt_t *a)
                      o == DL_OUT_ABANDONED ? now : 0, dl_outcome_name(o));
     cc_info("dialer.attempt_ended", "campaign=%s lead=%" PRId64 " outcome=%s lead_state=%s",
             c->name, a->lead_id, dl_outcome_name(o), state);
+    if (a->held)
+        s_release_agent(self, a);
     s_attempt_free(a);
 }
 
@@ -844,6 +936,33 @@ static void s_on_tick(cc_loop_t *loop, int timer_id, void *arg)
         self->list_pending = true;
 }
 
+/* The agent's phone is rung once acdd holds the agent (or could not say): no queue call is
+ * offered to it on top of the dial. */
+static void s_preview_originate(s_attempt_t *a)
+{
+    s_campaign_t *c = a->c;
+    char target[40], shown[96];
+    snprintf(target, sizeof target, "ext:%s", a->ext);
+    snprintf(shown, sizeof shown, "Lead %s", a->lead_name[0] ? a->lead_name : a->number);
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller,
+                             "caller_name", shown, "controller", "dialerd", "timeout_s", 30);
+    if (!cc_bus_request(a->live->d->bus, &a->owner, "sipproxy", "call.originate", args, 5000,
+                        s_on_originate_reply, a)) {
+        snprintf(a->outcome, sizeof a->outcome, "failed");
+        s_attempt_end(a);
+    }
+}
+
+static void s_on_hold_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)bus;
+    (void)result;
+    s_attempt_t *a = arg;
+    if (status != 0) /* acdd away: dial anyway, the agent chose to */
+        cc_warn("dialer.hold_failed", "campaign=%s agent=%s", a->c->name, a->ext);
+    s_preview_originate(a);
+}
+
 int64_t dl_live_preview_dial(dl_live_t *self, const char *campaign, const dl_lead_t *lead,
                              const char *name, const char *fields, const char *ext)
 {
@@ -857,18 +976,14 @@ int64_t dl_live_preview_dial(dl_live_t *self, const char *campaign, const dl_lea
     a->preview = true;
     a->phase = S_AGENT;
     snprintf(a->ext, sizeof a->ext, "%s", ext);
-    char target[40], shown[96];
-    snprintf(target, sizeof target, "ext:%s", ext);
-    snprintf(shown, sizeof shown, "Lead %s", name && *name ? name : a->number);
-    json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:i}", "target", target, "caller", c->caller,
-                             "caller_name", shown, "controller", "dialerd", "timeout_s", 30);
+    snprintf(a->lead_name, sizeof a->lead_name, "%s", name ? name : "");
     cc_info("dialer.preview_dial", "campaign=%s lead=%" PRId64 " attempt=%d agent=%s", c->name,
             lead->id, a->lead.attempts, ext);
-    if (!cc_bus_request(self->d->bus, &a->owner, "sipproxy", "call.originate", args, 5000,
-                        s_on_originate_reply, a)) {
-        snprintf(a->outcome, sizeof a->outcome, "failed");
-        s_attempt_end(a);
-    }
+    a->held = true;
+    if (!cc_bus_request(self->d->bus, &a->owner, "acdd", "agent.hold",
+                        json_pack("{s:s, s:s}", "ext", ext, "reason", S_HOLD_REASON), 2000,
+                        s_on_hold_reply, a))
+        s_preview_originate(a); /* may end the attempt: id is kept above */
     return id;
 }
 
@@ -942,8 +1057,7 @@ void dl_live_destroy(dl_live_t **self_p)
         cc_loop_timer_cancel(self->d->loop, self->tick_timer);
     cc_bus_owner_cancel(self->d->bus, &self->owner);
     /* attempts still in flight: their calls go on in sipproxy and acdd; their leads stay
-     * 'dialling' in Postgres, for an operator to see (no automatic redial of a call that
-     * may have been answered) */
+     * 'dialling' in Postgres until the next start, which closes them (dl_live_recover) */
     while (self->attempts && cc_map_size(self->attempts) > 0) {
         cc_map_iter_t it = cc_map_iter(self->attempts);
         s_attempt_free(cc_map_value(cc_map_next(&it)));

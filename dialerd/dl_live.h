@@ -41,6 +41,10 @@ const dl_rules_t *dl_live_rules(dl_live_t *self, const char *name, dl_world_t *w
  * it); -1 when dialerd does not run the campaign in preview mode. */
 int64_t dl_live_preview_dial(dl_live_t *self, const char *name, const dl_lead_t *lead,
                              const char *lead_name, const char *fields, const char *ext);
+/* At start: close the attempts a previous run left in progress (killed mid-call) with
+ * outcome interrupted and make their leads due again per dialer/dl_recover; release the
+ * agents acdd still holds for that run's preview dials. 0, or -1 when Postgres failed. */
+int dl_live_recover(dl_live_t *self);
 /* Figures for `status`. */
 void dl_live_status(dl_live_t *self, json_t *details);
 void dl_live_destroy(dl_live_t **self_p);

@@ -84,6 +84,7 @@ int main(int argc, char **argv)
     if (!app.live)
         s_fail(&app.daemon, "cannot subscribe to sipproxy's and acdd's events");
     dl_live_reload(app.live);
+    dl_live_recover(app.live); /* before the first tick can dial */
     app.api = dl_api_new(app.daemon, app.db, app.live);
     if (!app.api)
         s_fail(&app.daemon, "cannot serve campaign.list and campaign.set_state");

@@ -353,6 +353,8 @@ static void s_pop_rows(wd_req_t *req, json_t *rows)
     }
     json_object_set_new(doc, "direct",
                         json_boolean(json_is_true(json_object_get(offer, "direct"))));
+    json_t *campaign = json_object_get(row, "campaign");
+    json_object_set(doc, "campaign", campaign ? campaign : json_null());
     wd_reply_json(req, 200, doc);
 }
 
@@ -377,7 +379,14 @@ void wd_h_me_pop(wd_req_t *req)
             "disposition, l.label AS disposition_label, w.notes FROM v_queue_calls v "
             "LEFT JOIN call_wrapups w ON w.call_id = v.call_id LEFT JOIN queue_wrapup_codes l "
             "ON l.queue = w.queue AND l.code = w.code WHERE v.caller = $1 AND v.call_id <> $2 "
-            "ORDER BY v.entered_at DESC LIMIT 5) h) AS history",
+            "ORDER BY v.entered_at DESC LIMIT 5) h) AS history, "
+            /* a campaign's call (an attempt with this call id): the campaign's codes, which
+             * the wrap-up offers besides the queue's */
+            "(SELECT json_build_object('name', a.campaign, 'codes', (SELECT "
+            "coalesce(json_agg(json_build_object('code', d.code, 'label', d.label, 'adds_dnc', "
+            "d.adds_dnc) ORDER BY d.code), '[]'::json) FROM campaign_dispositions d WHERE "
+            "d.campaign = a.campaign)) FROM dialer_attempts a WHERE a.call_id = $2 "
+            "ORDER BY a.id DESC LIMIT 1) AS campaign",
             2, p, s_pop_rows);
 }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import suite as sm
-from helpers.bus import set_agents
+from helpers.bus import set_agents, wait_until
 from helpers.dialer import add_agent_queue, add_customer_trunk, dialer_suite, stop_dialer_suite
 from helpers.phones import assert_hears, tone_phones
 
@@ -219,3 +219,57 @@ def test_answered_with_no_agent_is_abandoned_and_held_72_hours(cc, tmp_path):
     assert after["abandoned"] - before["abandoned"] == 2, (before, after)
     assert cc.psql("SELECT contacts, abandoned, abandon_rate::float FROM v_campaign_daily "
                    "WHERE campaign = 'drop'", role="cc_bi") == [(2, 2, 1.0)]
+
+
+def test_attempts_a_killed_dialerd_left_in_progress_are_closed_when_it_starts(cc, tmp_path):
+    """dialerd is killed (-9) with two calls in flight: a customer talking with an agent and
+    a customer whose phone still rings. Both leads are left 'dialling'. Started again,
+    dialerd closes both attempts with outcome interrupted before it dials anything: the lead
+    whose customer reached an agent is done, the unanswered one is due again after the
+    campaign's no-answer gap (a retry, not a lost lead), and neither is dialled twice."""
+    leads = ["9100501", "9300501"]  # the answering customer's trunk, the silent one's
+    csv = tmp_path / "recover.csv"
+    csv.write_text("number\n" + "".join("%s\n" % n for n in leads))
+    cc.ccctl("campaign", "add", "recover", "--queue", "outq", "--caller-id", "5550003",
+             "--mode", "progressive", "--hours", "daily 00:00-24:00", "--ring", "30",
+             "--retry", "no_answer:600:3", check=True)
+    cc.ccctl("campaign", "import", "recover", csv, check=True)
+    sub = cc.subscribe(["acdd"], prefix="queue.answered")
+    time.sleep(0.3)
+    cc.ccctl("campaign", "start", "recover", check=True)
+    try:
+        got = sub.collect(20, until=lambda evs: any(e[0] == "queue.answered" for e in evs))
+        answered = [e[1] for e in got if e[0] == "queue.answered"]
+        assert len(answered) == 1, got
+        agent = answered[0]["agent"]
+        wait_until(lambda: cc.psql(
+            "SELECT count(*) FROM dialer_attempts WHERE campaign = 'recover' AND call_id IS NOT "
+            "NULL AND ended_at IS NULL")[0][0] == 2, timeout=10, what="both calls placed")
+        code, _ = cc.kill9("dialerd")
+        assert code == -9, code
+        assert dict(cc.psql("SELECT number, state FROM leads WHERE campaign = 'recover'")) == \
+            {"9100501": "dialling", "9300501": "dialling"}
+        cc.restart("dialerd")
+        rows = wait_until(lambda: cc.psql(
+            "SELECT number, outcome, answered_at IS NOT NULL, agent, ended_at IS NOT NULL "
+            "FROM dialer_attempts WHERE campaign = 'recover' AND ended_at IS NOT NULL "
+            "ORDER BY number"), timeout=10, what="the attempts closed")
+        assert rows == [("9100501", "interrupted", True, agent, True),
+                        ("9300501", "interrupted", False, None, True)], rows
+        lead_rows = cc.psql("SELECT number, state, attempts, last_outcome, "
+                            "extract(epoch FROM next_attempt_at - now()) "
+                            "FROM leads WHERE campaign = 'recover' ORDER BY number")
+        assert [r[:4] for r in lead_rows] == [("9100501", "done", 1, "interrupted"),
+                                              ("9300501", "ready", 1, "interrupted")], lead_rows
+        assert 560 < lead_rows[1][4] <= 600, "due again in %s s, not after the 600 s gap" % (
+            lead_rows[1][4],)
+        # the restarted dialerd runs the campaign and dials neither lead again
+        time.sleep(2)
+        assert cc.psql("SELECT count(*) FROM dialer_attempts WHERE campaign = 'recover'") == \
+            [(2,)]
+        assert "dialer.attempt_recovered" in cc.log("dialerd")
+    finally:
+        sub.close()
+        cc.ccctl("campaign", "pause", "recover")
+        for ua in cc.ua.values():
+            ua.command("hangup")

@@ -13,7 +13,7 @@
   };
   const OUTCOME = { answered: "Answered", abandoned: "Abandoned", overflowed: "Overflowed", open: "Open" };
   let session = null, me = null, agent = null, pop = null, source = null, lastEventId = "";
-  let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null;
+  let offset = 0, popTry = 0, popTimer = 0, todayTimer = 0, popWant = null, wrapCampaign = false;
   // The call controls' own state: held by me, and a consultation in progress (its target,
   // its call, whether it answered). Both end with the call.
   let held = false, consult = null, controlsCall = null;
@@ -114,6 +114,10 @@
     if (m.state === "talking") direct = { call_id: m.call_id, state: "talking" };
     else if (direct && direct.call_id === m.call_id) direct = null;
     renderState();
+    // a preview dial's pop can come before dialerd has tied the call to its lead: by the
+    // time the agent talks it has, so ask again for the campaign's wrap-up codes
+    if (m.state === "talking" && pop && pop.call_id === m.call_id && !pop.campaign)
+      loadPop(true, m.call_id);
   }
 
   function renderControls() {
@@ -313,6 +317,7 @@
       body.append(tr);
     }
     $("pop-history-none").hidden = (p.history || []).length > 0;
+    if (!isNew && p.campaign && !wrapCampaign) fillWrap(p, true); // its codes came late
     if (isNew) {
       fillWrap(p);
       const id = p.call_id;
@@ -324,16 +329,39 @@
     return (me && me.queues.find((q) => q.queue === name)) || { codes: [], code_required: false };
   }
 
-  function fillWrap(p) {
+  // A campaign's call offers the campaign's dispositions first (those that put the number
+  // on a do-not-call list say so), then its queue's codes; the API takes either.
+  // keep: the agent may have picked a code or typed notes already; they stay.
+  function fillWrap(p, keep) {
     const q = queueInfo(p.queue);
+    const camp = p.campaign && p.campaign.codes && p.campaign.codes.length ? p.campaign : null;
     const sel = $("wrap-code");
-    sel.replaceChildren(el("option", null, q.codes.length ? "— disposition —"
+    const picked = sel.value;
+    wrapCampaign = !!p.campaign;
+    sel.replaceChildren(el("option", null, q.codes.length || camp ? "— disposition —"
       : p.direct ? "No codes for direct calls: notes only" : "No codes for this queue"));
     sel.firstChild.value = "";
-    for (const c of q.codes) {
-      const o = el("option", null, c.label);
+    const option = (c, label) => {
+      const o = el("option", null, label);
       o.value = c.code;
-      sel.append(o);
+      return o;
+    };
+    if (camp) {
+      const g = el("optgroup");
+      g.label = "Campaign " + camp.name;
+      g.dataset.campaign = camp.name;
+      for (const c of camp.codes) g.append(option(c, c.label + (c.adds_dnc ? " (do not call)" : "")));
+      sel.append(g);
+    }
+    const parent = camp && q.codes.length ? el("optgroup") : sel;
+    if (parent !== sel) {
+      parent.label = "Queue " + p.queue;
+      sel.append(parent);
+    }
+    for (const c of q.codes) parent.append(option(c, c.label));
+    if (keep) {
+      sel.value = picked;
+      return;
     }
     sel.value = p.wrapup && p.wrapup.code ? p.wrapup.code : "";
     $("wrap-notes").value = p.wrapup ? p.wrapup.notes : "";
