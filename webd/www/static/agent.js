@@ -6,7 +6,7 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, el, toast, api } = window.ccPage;
   const STATE_LABEL = {
     logged_out: "Logged out", ready: "Ready", reserved: "Ringing", on_call: "On call",
     wrap_up: "Wrap-up", not_ready: "Not ready",
@@ -23,13 +23,6 @@
   // What tests and the benchmark read: pops shown, and when each call's pop was painted.
   const probe = (window.__desk = { connected: false, pops: 0, popAt: 0, offeredAt: 0, painted: {} });
 
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
   function duration(ms) {
     if (ms < 0) ms = 0;
     const s = Math.floor(ms / 1000);
@@ -42,28 +35,6 @@
     if (v === null || v === undefined) return "–";
     v = Number(v);
     return v < 60 ? v.toFixed(1) + " s" : duration(v * 1000);
-  }
-
-  function toast(message, bad) {
-    const t = $("toast");
-    t.textContent = message;
-    t.className = "toast" + (bad ? " toast-bad" : "");
-    t.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => (t.hidden = true), 4000);
-  }
-
-  async function api(method, path, body) {
-    const opts = { method, credentials: "same-origin", headers: {} };
-    if (method !== "GET") {
-      opts.headers["Content-Type"] = "application/json";
-      opts.headers["X-CSRF-Token"] = session ? session.csrf : "";
-      opts.body = JSON.stringify(body || {});
-    }
-    const r = await fetch(path, opts);
-    if (r.status === 401) { window.location.assign("/login"); throw new Error("signed out"); }
-    const doc = await r.json().catch(() => ({}));
-    return { ok: r.ok, status: r.status, doc };
   }
 
   async function act(path, body, done) {
@@ -541,17 +512,9 @@
   // ---- start --------------------------------------------------------------------------------
 
   async function start() {
-    const r = await fetch("/api/session", { credentials: "same-origin" });
-    if (r.status === 401) { window.location.assign("/login"); return; }
-    session = await r.json();
+    session = await window.ccPage.signedIn((x) => x.name + " · extension " + x.ext);
+    if (!session) return;
     if (session.role !== "agent") { window.location.assign("/wallboard"); return; }
-    $("who").textContent = session.name + " · extension " + session.ext;
-    $("logout").addEventListener("click", async () => {
-      await fetch("/api/logout", {
-        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": session.csrf },
-      });
-      window.location.assign("/login");
-    });
     const m = await api("GET", "/api/me");
     me = m.ok ? m.doc : { reasons: [], queues: [] };
     const sel = $("sel-reason");
