@@ -1,4 +1,4 @@
--- 032_campaign_web_add.sql - schema version 32: supervisors and administrators add
+-- 035_campaign_web_add.sql - schema version 35: supervisors and administrators add
 -- campaigns through the web API (POST /api/campaigns) as `ccctl campaign add` does: webd
 -- stores the campaign, its retry rules and its dispositions in one statement
 -- (dialer/dl_campaign.c), so it may insert those rows and read back the name it stored.
