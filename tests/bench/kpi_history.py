@@ -20,8 +20,8 @@ Queries, for a day and a month in the middle of the year and one agent:
 
 --direct skips the before/after: the current schema, its month partitions made first, the
 same history generated straight into them with the keys and indexes dropped for the load
-and built after it (1 M calls: 58 s + 34 s of index builds here, so 10 M in some 15
-minutes), then the queries.
+and built after it (1 M calls: 58 s + 34 s of index builds here; 10 M calls: 652 s + 632 s
+on the shared machine, 9.3 GB, docs/REPORTS.md), then the queries.
 
 Release build (ccctl from CC_BIN_DIR, default bin/), its own Postgres cluster. Prints
 figures; no pass/fail.
