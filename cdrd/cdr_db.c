@@ -383,7 +383,7 @@ int cdr_db_write(cdr_db_t *self, cdr_batch_t *batch, bool careful, cdr_db_result
     if (careful) {
         s_write_calls(&tx, batch);
         s_write_rows(&tx, batch);
-    } else if (cdr_db_bulk_calls(self->pg, batch) != 0 ||
+    } else if (cdr_db_bulk_calls(self->pg, batch, &self->copy_err) != 0 ||
                cdr_db_bulk_rows(self->pg, batch, &result->cdrs_inserted, &result->cdrs_existing,
                                 &self->copy_err) != 0) {
         const char *state =

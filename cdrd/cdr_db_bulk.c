@@ -261,12 +261,39 @@ static int s_cols_run(cc_pg_t *pg, const char *name, s_cols_t *cols)
     return res ? 0 : -1;
 }
 
-int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch)
+/* The calls new to calls_active that can go by COPY (cdr_db_copy_call_fits), gathered
+ * while the others are put in columns. */
+typedef struct {
+    const cdr_call_t **calls;
+    size_t n, cap;
+    bool failed;
+} s_copy_list_t;
+
+static bool s_copy_list_add(s_copy_list_t *l, const cdr_call_t *call)
+{
+    if (l->failed || !cdr_db_copy_call_fits(call))
+        return false;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        const cdr_call_t **grown = realloc(l->calls, cap * sizeof *grown);
+        if (!grown) {
+            l->failed = true; /* the rest go the array way */
+            return false;
+        }
+        l->calls = grown;
+        l->cap = cap;
+    }
+    l->calls[l->n++] = call;
+    return true;
+}
+
+int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch, cdr_copy_error_t *copy_err)
 {
     s_cols_t add, put, del; /* new to calls_active, maybe there already, gone */
     s_cols_init(&add, 13);
     s_cols_init(&put, 13);
     s_cols_init(&del, 1);
+    s_copy_list_t copy = {0};
     bool uncertain = cdr_batch_uncertain(batch);
     cdr_batch_call_t it;
     for (bool more = cdr_batch_first_call(batch, &it); more; more = cdr_batch_next_call(batch, &it))
@@ -274,9 +301,12 @@ int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch)
             s_text(&del.cols[0], it.call_id);
         else if (it.maybe_stored || uncertain)
             s_add_call(&put, it.state);
-        else
+        else if (!s_copy_list_add(&copy, it.state))
             s_add_call(&add, it.state);
-    int rc = s_cols_run(pg, "cdr_bulk_active_new", &add);
+    int rc = cdr_db_copy_calls(cc_pg_conn(pg), copy.calls, copy.n, copy_err);
+    free(copy.calls);
+    if (rc == 0)
+        rc = s_cols_run(pg, "cdr_bulk_active_new", &add);
     if (rc == 0)
         rc = s_cols_run(pg, "cdr_bulk_active_put", &put);
     if (rc == 0)

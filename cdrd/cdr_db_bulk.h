@@ -15,8 +15,10 @@
 /* Prepare the statements on `pg`. 0 or -1. */
 int cdr_db_bulk_prepare(cc_pg_t *pg);
 
-/* Write the batch's calls_active changes. 0 or -1 (error in cc_pg). */
-int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch);
+/* Write the batch's calls_active changes; calls new to it go by binary COPY when the
+ * batch is not uncertain (a failure there is reported in copy_err, message set), the rest
+ * by array statements (error in cc_pg). 0 or -1. */
+int cdr_db_bulk_calls(cc_pg_t *pg, cdr_batch_t *batch, cdr_copy_error_t *copy_err);
 
 /* Insert the batch's CDRs, then the legs of those that were new (row->stored set);
  * counts the new and the already stored. A batch not marked uncertain goes by binary COPY

@@ -1,4 +1,4 @@
-/* cdr_db_copy.c - binary COPY of CDRs and legs (see cdr_db_copy.h): the rows encoded in
+/* cdr_db_copy.c - binary COPY of new calls_active rows, CDRs and legs (see cdr_db_copy.h): the rows encoded in
  * Postgres' binary copy format (network byte order; timestamptz as microseconds since
  * 2000-01-01), sent in one stream per table. */
 #include "cdr_db_copy.h"
@@ -228,6 +228,48 @@ static int s_copy(PGconn *conn, const char *sql, s_out_t *o, cdr_copy_error_t *e
         PQclear(res);
     }
     return ok ? 0 : -1;
+}
+
+bool cdr_db_copy_call_fits(const cdr_call_t *c)
+{
+    /* updated_at unknown is now() in the statement, which COPY cannot say; an epoch past
+     * int8 is refused there with the row named */
+    return c->updated_us != CDR_UNKNOWN && c->epoch <= (uint64_t)INT64_MAX;
+}
+
+static void s_add_call(s_out_t *o, const cdr_call_t *c)
+{
+    s_i16(o, 13);
+    s_text(o, c->call_id);
+    s_text(o, c->caller);
+    s_text(o, c->callee);
+    s_text(o, c->direction);
+    s_text(o, c->trunk);
+    s_text(o, c->route_kind);
+    s_text(o, c->route_target);
+    s_text(o, c->answered_by);
+    s_ts(o, c->seen_created ? c->created_us : CDR_UNKNOWN);
+    s_ts(o, c->ringing_us);
+    s_ts(o, c->answered_us);
+    s_ts(o, c->updated_us);
+    s_int8(o, (int64_t)c->epoch);
+}
+
+int cdr_db_copy_calls(PGconn *conn, const cdr_call_t *const *calls, size_t n, cdr_copy_error_t *err)
+{
+    if (n == 0)
+        return 0;
+    s_out_t out = {0};
+    s_header(&out);
+    for (size_t i = 0; i < n; i++)
+        s_add_call(&out, calls[i]);
+    int rc = s_copy(conn,
+                    "COPY calls_active (call_id, caller, callee, direction, trunk, route_kind, "
+                    "route_target, answered_by, created_at, ringing_at, answered_at, "
+                    "updated_at, bus_epoch) FROM STDIN (FORMAT binary)",
+                    &out, err);
+    free(out.buf);
+    return rc;
 }
 
 int cdr_db_copy_rows(PGconn *conn, cdr_batch_t *batch, cdr_copy_error_t *err)

@@ -1,6 +1,7 @@
-/* cdr_event.c - turns sipproxy's call.* events (JSON bodies from the bus; of the call
- * control events only an answered call.connect_result) into core events: field
- * extraction, the ts parse, per-leg media stats. No I/O, no state. */
+/* cdr_event.c - turns sipproxy's call.* events (JSON bodies from the bus, as a jansson
+ * tree or as scanned tokens; of the call control events only an answered
+ * call.connect_result) into core events: field extraction, the ts parse, per-leg media
+ * stats. No I/O, no state. */
 #include "cdr_event.h"
 
 #include <ctype.h>
@@ -67,21 +68,76 @@ int cdr_parse_ts(const char *text, int64_t *us_out)
     return 0;
 }
 
+/* A value of the event in either form the bus delivers: a jansson tree (replays, and
+ * subscriptions that are not scanned) or a scanned document's token (live events). One
+ * reader for both, so the fields mean the same whichever way an event came. */
+typedef struct {
+    json_t *j;
+    cc_json_doc_t *doc;
+    int t; /* token index in doc; -1: absent */
+} s_val_t;
+
+static s_val_t s_root(const cc_bus_event_t *ev)
+{
+    return ev->doc ? (s_val_t){.doc = ev->doc, .t = 0} : (s_val_t){.j = ev->body, .t = -1};
+}
+
+static s_val_t s_get(s_val_t v, const char *key)
+{
+    if (v.doc)
+        return (s_val_t){.doc = v.doc, .t = cc_json_get(v.doc, v.t, key)};
+    return (s_val_t){.j = json_object_get(v.j, key), .t = -1};
+}
+
+static bool s_is_object(s_val_t v)
+{
+    return v.doc ? cc_json_kind(v.doc, v.t) == CC_JSON_OBJECT : json_is_object(v.j);
+}
+
+static const char *s_text(s_val_t v)
+{
+    return v.doc ? cc_json_str(v.doc, v.t) : json_string_value(v.j); /* NULL if not text */
+}
+
+static bool s_integer(s_val_t v, int64_t *out)
+{
+    if (v.doc)
+        return cc_json_int(v.doc, v.t, out);
+    if (!json_is_integer(v.j))
+        return false;
+    *out = (int64_t)json_integer_value(v.j);
+    return true;
+}
+
+/* An integer or a real (json_number_value); false for anything else. */
+static bool s_number(s_val_t v, double *out)
+{
+    if (v.doc)
+        return cc_json_number(v.doc, v.t, out);
+    if (!json_is_number(v.j))
+        return false;
+    *out = json_number_value(v.j);
+    return true;
+}
+
 /* A counter of the stats object; a real is truncated, one out of int64's range (or NaN)
  * counts as absent: converting it would be undefined (found by fuzz_bus_messages). */
-static int64_t s_int(json_t *obj, const char *key)
+static int64_t s_int(s_val_t obj, const char *key)
 {
-    json_t *v = json_object_get(obj, key);
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    double d = json_is_real(v) ? json_real_value(v) : 0.0;
+    s_val_t v = s_get(obj, key);
+    int64_t i;
+    if (s_integer(v, &i))
+        return i;
+    double d = 0.0;
+    if (!s_number(v, &d))
+        d = 0.0;
     return d > -9.2e18 && d < 9.2e18 ? (int64_t)d : 0;
 }
 
-void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)
+static void s_leg_stats(s_val_t stats, cdr_leg_stats_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (!json_is_object(stats))
+    if (!s_is_object(stats))
         return;
     out->present = true;
     out->packets_in = s_int(stats, "packets_in");
@@ -90,11 +146,16 @@ void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)
     out->bytes_out = s_int(stats, "bytes_out");
     out->lost = s_int(stats, "lost");
     out->out_of_order = s_int(stats, "out_of_order");
-    json_t *jitter = json_object_get(stats, "jitter_ms");
-    out->jitter_ms = json_is_number(jitter) ? json_number_value(jitter) : 0.0;
+    if (!s_number(s_get(stats, "jitter_ms"), &out->jitter_ms))
+        out->jitter_ms = 0.0;
     out->max_gap_ms = s_int(stats, "max_gap_ms");
     out->srtp_auth_failed = s_int(stats, "srtp_auth_failed");
     out->srtp_replayed = s_int(stats, "srtp_replayed");
+}
+
+void cdr_leg_stats_read(json_t *stats, cdr_leg_stats_t *out)
+{
+    s_leg_stats((s_val_t){.j = stats, .t = -1}, out);
 }
 
 /* Append text to buf (len bytes, NUL kept), truncating; returns the new end. */
@@ -133,9 +194,14 @@ static void s_event_id(char *buf, size_t len, const char *pub, uint64_t epoch, u
     s_append_u64(p, end, seq);
 }
 
-static const char *s_str(json_t *body, const char *key)
+static const char *s_str(s_val_t obj, const char *key)
 {
-    return json_string_value(json_object_get(body, key)); /* NULL if absent or not text */
+    return s_text(s_get(obj, key)); /* NULL if absent or not text */
+}
+
+int cdr_event_ts(const cc_bus_event_t *ev, int64_t *us_out)
+{
+    return cdr_parse_ts(s_str(s_root(ev), "ts"), us_out);
 }
 
 int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, size_t id_len,
@@ -154,12 +220,12 @@ int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, s
     else if (!strcmp(what, "ended"))
         out->kind = CDR_EV_ENDED;
     else if (!strcmp(what, "connect_result") &&
-             !strcmp(s_str(ev->body, "result") ? s_str(ev->body, "result") : "", "answered"))
+             !strcmp(s_str(s_root(ev), "result") ? s_str(s_root(ev), "result") : "", "answered"))
         out->kind = CDR_EV_CONNECTED; /* a controller connected a person */
     else
         return 0; /* another call.* event: not needed for CDRs */
 
-    json_t *body = ev->body;
+    s_val_t body = s_root(ev);
     out->call_id = ev->call_id ? ev->call_id : s_str(body, "call_id");
     if (!out->call_id || !*out->call_id) {
         snprintf(err, errlen, "%s without call_id", ev->type);
@@ -197,15 +263,47 @@ int cdr_event_decode(const cc_bus_event_t *ev, cdr_event_t *out, char *id_buf, s
         out->disposition = s_str(body, "disposition");
         out->hangup_side = s_str(body, "hangup_side");
         out->reason = s_str(body, "reason");
-        json_t *code = json_object_get(body, "sip_code");
-        out->sip_code = json_is_integer(code) ? (int)json_integer_value(code) : 0;
-        json_t *media = json_object_get(body, "media");
-        cdr_leg_stats_read(json_object_get(media, "caller"), &out->legs[CDR_LEG_CALLER]);
-        cdr_leg_stats_read(json_object_get(media, "callee"), &out->legs[CDR_LEG_CALLEE]);
+        int64_t code;
+        out->sip_code = s_integer(s_get(body, "sip_code"), &code) ? (int)code : 0;
+        s_val_t media = s_get(body, "media");
+        s_leg_stats(s_get(media, "caller"), &out->legs[CDR_LEG_CALLER]);
+        s_leg_stats(s_get(media, "callee"), &out->legs[CDR_LEG_CALLEE]);
         break;
     }
     case CDR_EV_RINGING:
         break;
     }
     return 1;
+}
+
+static bool s_same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+bool cdr_event_equal(const cdr_event_t *a, const cdr_event_t *b)
+{
+    if (a->kind != b->kind || a->ts_us != b->ts_us || a->epoch != b->epoch ||
+        a->sip_code != b->sip_code)
+        return false;
+    const char *sa[] = {a->call_id,     a->event_id,    a->caller,      a->callee,
+                        a->direction,   a->trunk,       a->route_kind,  a->route_target,
+                        a->answered_by, a->disposition, a->hangup_side, a->reason};
+    const char *sb[] = {b->call_id,     b->event_id,    b->caller,      b->callee,
+                        b->direction,   b->trunk,       b->route_kind,  b->route_target,
+                        b->answered_by, b->disposition, b->hangup_side, b->reason};
+    for (size_t i = 0; i < sizeof sa / sizeof sa[0]; i++)
+        if (!s_same_str(sa[i], sb[i]))
+            return false;
+    for (int leg = 0; leg < CDR_LEG_COUNT; leg++) {
+        const cdr_leg_stats_t *x = &a->legs[leg], *y = &b->legs[leg];
+        if (x->present != y->present || x->packets_in != y->packets_in ||
+            x->bytes_in != y->bytes_in || x->packets_out != y->packets_out ||
+            x->bytes_out != y->bytes_out || x->lost != y->lost ||
+            x->out_of_order != y->out_of_order || x->max_gap_ms != y->max_gap_ms ||
+            x->srtp_auth_failed != y->srtp_auth_failed || x->srtp_replayed != y->srtp_replayed ||
+            memcmp(&x->jitter_ms, &y->jitter_ms, sizeof x->jitter_ms) != 0)
+            return false;
+    }
+    return true;
 }

@@ -3,6 +3,9 @@
 #include "cc_test.h"
 #include "cdr_event.h"
 
+#include <jansson.h>
+#include <string.h>
+
 static int s_decode(const char *type, const char *json, cdr_event_t *out, char *id, json_t **body_p)
 {
     json_error_t jerr;
@@ -244,4 +247,65 @@ CC_TEST(cdr_decode_event_id_large_numbers_and_truncation)
     CC_CHECK_INT(cdr_event_decode(&ev, &out, small, sizeof small, err, sizeof err), 1);
     CC_CHECK_STR(out.event_id, "sipproxy:18"); /* cut as snprintf would */
     json_decref(body);
+}
+
+/* Decode one wire event both ways the bus can deliver it; 1 when both agree (return code
+ * and every field), 0 when they differ. */
+static int s_both_ways(const char *wire)
+{
+    size_t len = strlen(wire);
+    json_t *body = json_loadb(wire, len, 0, NULL);
+    cc_json_tok_t toks[256];
+    char scratch[1024];
+    cc_json_doc_t doc;
+    int n = cc_json_scan(&doc, wire, len, toks, 256, scratch);
+    cc_bus_event_t from_tree, from_doc;
+    bool ok_tree = body && cc_bus_event_parse(body, &from_tree, false);
+    bool ok_doc = n > 0 && cc_bus_event_parse_doc(&doc, &from_doc);
+    int same = ok_tree == ok_doc;
+    if (same && ok_tree) {
+        cdr_event_t a, b;
+        char ida[96], idb[96], erra[160] = "", errb[160] = "";
+        int ra = cdr_event_decode(&from_tree, &a, ida, sizeof ida, erra, sizeof erra);
+        int rb = cdr_event_decode(&from_doc, &b, idb, sizeof idb, errb, sizeof errb);
+        same = ra == rb && !strcmp(erra, errb) && (ra != 1 || cdr_event_equal(&a, &b));
+    }
+    json_decref(body);
+    return same;
+}
+
+#define S_ENV "\"id\":{\"pub\":\"sipproxy\",\"epoch\":1764000000000000,\"seq\":42},"
+
+CC_TEST(cdr_decode_scanned_matches_jansson)
+{
+    const char *events[] = {
+        "{\"type\":\"call.created\"," S_ENV "\"ts\":\"2026-11-21T13:17:03.123456Z\","
+        "\"call_id\":\"c1\",\"caller\":\"5551234\",\"callee\":\"600\",\"direction\":\"inbound\","
+        "\"trunk\":\"carrier\",\"route_kind\":\"queue\",\"route_target\":\"sales\"}",
+        "{\"type\":\"call.answered\"," S_ENV "\"ts\":\"2026-11-21T13:17:09Z\",\"call_id\":\"c1\","
+        "\"answered_by\":\"2001\"}",
+        "{\"type\":\"call.connect_result\"," S_ENV "\"ts\":\"2026-11-21T13:17:09Z\","
+        "\"call_id\":\"c1\",\"result\":\"answered\",\"target\":\"2\\u00e9\\ud83d\\ude00\"}",
+        "{\"type\":\"call.ended\"," S_ENV "\"ts\":\"2026-11-21T13:19:09Z\",\"call_id\":\"c1\","
+        "\"ended_at\":\"2026-11-21T13:19:08.5Z\",\"disposition\":\"answered\",\"sip_code\":200,"
+        "\"hangup_side\":\"caller\",\"reason\":\"BYE \\\"normal\\\"\",\"media\":{\"caller\":"
+        "{\"packets_in\":1500,\"bytes_in\":258000,\"packets_out\":1e90,\"bytes_out\":12.9,"
+        "\"lost\":-3,\"out_of_order\":0,\"jitter_ms\":1.5,\"max_gap_ms\":40},\"callee\":"
+        "{\"jitter_ms\":2,\"lost\":\"x\",\"srtp_auth_failed\":9223372036854775807}}}",
+        /* odd but valid: fields of the wrong type, repeated keys, an escaped key */
+        "{\"type\":\"call.ended\"," S_ENV "\"ts\":\"2026-11-21T13:19:09Z\",\"call_id\":\"c2\","
+        "\"sip_code\":200.0,\"disposition\":7,\"media\":[1],\"c\\u0061ller\":1,"
+        "\"call_id\":\"c3\"}",
+        "{\"type\":\"call.ringing\"," S_ENV "\"ts\":\"bad\",\"call_id\":\"c1\"}",
+        "{\"type\":\"call.ringing\"," S_ENV "\"ts\":\"2026-11-21T13:17:03Z\"}",
+        "{\"type\":\"queue.joined\"," S_ENV "\"ts\":\"2026-11-21T13:17:03Z\"}",
+        "{\"type\":\"call.created\",\"id\":{\"pub\":\"sipproxy\",\"epoch\":-1,\"seq\":1.5}}",
+        "{\"type\":\"call.created\",\"id\":[]}",
+        "[\"call.created\"]",
+    };
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        if (!s_both_ways(events[i]))
+            cc_test_fail(__FILE__, __LINE__, "event %zu decodes differently: %s", i, events[i]);
+        CC_CHECK(!cc_test_current_failed());
+    }
 }

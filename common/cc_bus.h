@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc_json_scan.h"
 #include "cc_loop.h"
 
 typedef struct cc_bus cc_bus_t;
@@ -108,7 +109,10 @@ typedef struct {
     uint64_t epoch;
     uint64_t seq;
     const char *call_id; /* NULL when the event has none */
-    json_t *body;        /* the whole event object, borrowed for the callback's duration */
+    json_t *body;        /* the whole event object, borrowed for the callback's duration;
+                            NULL when doc holds it instead */
+    cc_json_doc_t *doc;  /* scanned subscriptions, live events: the event as tokens
+                                (cc_json_scan.h, value 0), borrowed; else NULL */
     bool replayed;       /* came from a replay rather than live */
 } cc_bus_event_t;
 
@@ -117,6 +121,8 @@ typedef void(cc_bus_event_fn)(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg
 /* Fill `ev` from an event object as it came off the wire (its strings and body borrow from
  * `body`); false if it lacks a usable envelope (type, id.pub, id.epoch, id.seq). */
 bool cc_bus_event_parse(json_t *body, cc_bus_event_t *ev, bool replayed);
+/* The same from a scanned event (token 0 its object): ev->doc = doc, body NULL. */
+bool cc_bus_event_parse_doc(cc_json_doc_t *doc, cc_bus_event_t *ev);
 
 /* Best-effort subscription: live events of `publisher` whose type starts with prefix
  * ("" for all). Events published while not connected are simply missed. */
@@ -137,6 +143,14 @@ typedef struct {
  * (event=bus.loss). The consumer stores ev->epoch/ev->seq with its own writes. */
 int cc_bus_subscribe_reliable(cc_bus_t *self, const char *publisher, cc_bus_cursor_t start,
                               cc_bus_event_fn *fn, void *arg);
+
+/* The same, for a consumer that reads a few fields of many events: live events come as
+ * ev->doc (scanned by cc_json_scan, no jansson tree built) with body NULL, and the handler
+ * reads both forms (replayed events, and any too big for the scanner's tokens, still come
+ * as body). Only when every subscription to that publisher is scanned: otherwise all get
+ * body. */
+int cc_bus_subscribe_reliable_scanned(cc_bus_t *self, const char *publisher, cc_bus_cursor_t start,
+                                      cc_bus_event_fn *fn, void *arg);
 
 typedef void(cc_bus_loss_fn)(cc_bus_t *bus, const char *publisher, uint64_t epoch,
                              uint64_t first_lost_seq, uint64_t last_lost_seq, void *arg);

@@ -29,6 +29,7 @@ typedef struct {
     void *arg;
     char *prefix; /* best-effort: type prefix; NULL for reliable */
     bool reliable;
+    bool scanned;            /* reliable: takes live events as a cc_json_doc_t */
     cc_bus_cursor_t cursor;  /* reliable: last event delivered */
     bool in_flight;          /* reliable: a bus.replay request is outstanding */
     uint64_t retry_at_ms;    /* reliable: when to ask again after a failure (0: no) */
@@ -42,7 +43,14 @@ struct cc_bus_subsock {
     int fd;
     cc_bus_handler_t **handlers;
     size_t nhandlers, cap;
+    /* When every handler is scanned: the tokens and string scratch of the event being
+     * delivered, reused from one event to the next. */
+    cc_json_tok_t *toks;
+    char *scratch;
+    size_t scratch_cap;
 };
+
+#define CC_BUS_SCAN_TOKENS 512 /* values in a scanned event; more: jansson parses it */
 
 /* One DEALER per command target. */
 typedef struct {

@@ -22,12 +22,16 @@ events each); beyond that cdrd replays what was dropped from the stand-in's ring
 1,000), and the figure then includes that path.
 
 --old-bin DIR runs another build's cdrd (e.g. main's, built from `git archive main`)
-alternately with this one on the same cluster, so both meet the same noise.
+alternately with this one on the same cluster, so both meet the same noise. DIR's ccctl
+migrates from DIR/../deploy/migrations, so that build's migrations must sit there when
+the schemas differ (its daemons refuse a newer schema).
 
 Figures (2 shared cores; docs/REPORTS.md has the table, docs/ARCHITECTURE.md "CDR ingest"
 the design): main's cdrd 7,000-14,000 events/s, this one 12,000-35,000 (35,158 fsync on at
 load 2.5; 12,000-20,000 at load 5-6); CPU per event, cdrd plus backend, 61-84 us before,
-38-51 us now. Not the 50,000/s aimed at: the box's two cores, shared, are the limit.
+38-51 us then; with the scanned decoder, COPY for calls_active and schema 32, 20-28 us
+against main's 36-48 in the same runs (13,000-33,000 events/s at load 3.5-11). Not the
+50,000/s aimed at: the box's two cores, shared, are the limit.
 
 Release build (CC_BIN_DIR, default bin/), its own Postgres clusters, processes stopped by
 PID. Prints figures, no pass/fail (exit 1 only when a run produced no figure).

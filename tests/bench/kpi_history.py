@@ -20,13 +20,16 @@ Queries, for a day and a month in the middle of the year and one agent:
 
 --direct skips the before/after: the current schema, its month partitions made first, the
 same history generated straight into them with the keys and indexes dropped for the load
-and built after it (1 M calls: 58 s + 34 s of index builds here, so 10 M in some 15
-minutes), then the queries.
+and built after it (1 M calls: 58 s + 34 s of index builds here; 10 M calls: 652 s + 632 s
+on the shared machine, 9.3 GB, docs/REPORTS.md), then the queries.
 
 Release build (ccctl from CC_BIN_DIR, default bin/), its own Postgres cluster. Prints
 figures; no pass/fail.
 
-    tests/bench/kpi_history.py [--calls 1000000] [--repeat 3] [--direct]
+--direct --upto N generates into schema N instead, runs the queries, migrates to the latest
+schema (timed) and runs them again: an index or view change measured on the same data.
+
+    tests/bench/kpi_history.py [--calls 1000000] [--repeat 3] [--direct [--upto N]]
 """
 
 import argparse
@@ -46,7 +49,7 @@ GENERATE = """
 SET TIME ZONE 'UTC';
 CREATE TEMP TABLE gen AS
 SELECT i,
-       now() - interval '365 days' + (i * interval '365 days' / %(n)s) AS t,
+       now() - interval '365 days' + interval '365 days' * (i::float8 / %(n)s) AS t,
        (i * 7919) %% 100 AS k,
        '2' || lpad(((i * 131) %% 200)::text, 3, '0') AS agent,
        'q' || (i %% 5) AS queue,
@@ -214,10 +217,26 @@ def without_indexes(s, load):
         conn.close()
 
 
+def migrations_upto(version):
+    """A directory of symlinks to the migrations up to version (the caller removes it)."""
+    d = Path(tempfile.mkdtemp(prefix="cc-kpi-mig-"))
+    for f in sorted((REPO / "deploy" / "migrations").glob("*.sql")):
+        if int(f.name.split("_")[0]) <= version:
+            (d / f.name).symlink_to(f)
+    return d
+
+
 def direct(cluster, a):
-    """--direct: the current schema, its month partitions made first, then the history in
-    one set-based pass (no schema-13 detour, no migration moving rows): for 10 M calls."""
-    s = sm.Suite(cluster, name="kpi_history", daemons=[])
+    """--direct: the current schema (or, with --upto, an older one, the rest migrated after
+    a first round of queries), its month partitions made first, then the history in one
+    set-based pass (no schema-13 detour, no migration moving rows): for 10 M calls."""
+    s = sm.Suite(cluster, name="kpi_history", daemons=[], migrate=not a.upto)
+    if a.upto:
+        old = migrations_upto(a.upto)
+        try:
+            s.ccctl("migrate", "--dir", str(old), check=True)
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
     s.psql(PARTITIONS, role="postgres")
     params = {}
     took = without_indexes(s, lambda: params.update(generate(s, GENERATE_DIRECT, a.calls)))
@@ -227,11 +246,29 @@ def direct(cluster, a):
                    "(SELECT count(*) FROM cdr_legs_default), "
                    "(SELECT count(*) FROM agent_state_history_default)")[0]
     print("rows in the default partitions (should be none): %s" % (stray,), flush=True)
-    now = run_queries(s, params, a.repeat, "now")
+    now = run_queries(s, params, a.repeat, "schema%d" % a.upto if a.upto else "now")
+    later = None
+    if a.upto:
+        # each query's answer before the migrations, to show they did not change it
+        answers = {name: sorted(map(repr, s.psql(sql, params=params, role="cc_bi")))
+                   for name, sql in QUERIES}
+        t0 = time.monotonic()
+        s.ccctl("migrate", check=True, timeout=3600)
+        print("migrations after %d took %.0f s" % (a.upto, time.monotonic() - t0), flush=True)
+        s.psql("ANALYZE", role="postgres")
+        later = run_queries(s, params, a.repeat, "latest")
+        changed = [name for name, sql in QUERIES
+                   if sorted(map(repr, s.psql(sql, params=params, role="cc_bi"))) != answers[name]]
+        print("answers changed by the migrations: %s" % (", ".join(changed) or "none"),
+              flush=True)
     print("calls=%d day=%s month=%s agent=%s" % (a.calls, params["d"][:10], params["m"][:7],
                                                  params["a"]))
     for name, _ in QUERIES:
-        print("%-9s %8.1f ms" % (name, now[name] * 1000))
+        if later:
+            print("%-9s schema %d %8.1f ms  latest %8.1f ms"
+                  % (name, a.upto, now[name] * 1000, later[name] * 1000))
+        else:
+            print("%-9s %8.1f ms" % (name, now[name] * 1000))
     s.close()
 
 
@@ -241,6 +278,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--direct", action="store_true",
                     help="only the current schema, generated straight into its partitions")
+    ap.add_argument("--upto", type=int, default=0,
+                    help="with --direct: generate into the schema of this version, run the "
+                         "queries, then migrate to the latest and run them again")
     a = ap.parse_args()
     cluster = sm.PgCluster().start()
     if a.direct:
