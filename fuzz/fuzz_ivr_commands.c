@@ -6,7 +6,9 @@
  * *98's mailbox) and fits the buffer the handler copies it into, an endpoint id is
  * mediad's (1..INT32_MAX) and the one sent, a deposit reason is one vm_core knows, start
  * variables are ones the run takes (valid names, string values, room for callee). The
- * first byte picks the command (modulo 7); the rest is its JSON arguments. */
+ * first byte picks the command, counted from '0' so that the seeds can start with the
+ * command's digit ('0' ivr.start ... '6' conf.lock, modulo 7); the rest is its JSON
+ * arguments. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_quiet();
     if (size < 1)
         return 0;
-    const char *cmd = s_cmds[data[0] % 7];
+    const char *cmd = s_cmds[(uint8_t)(data[0] - '0') % 7];
     char *text = fuzz_text(data + 1, size - 1);
     if (!text)
         return 0;
