@@ -47,7 +47,7 @@ test: deps
 
 # libFuzzer: the libraries holding parsers of outside input, instrumented (FUZZ=1, clang),
 # then the targets in fuzz/. make test runs each for a few seconds (tests/test_fuzz.py).
-FUZZ_LIBS    := common ivrflow recfile dialer mediad sipproxy cdrd webd
+FUZZ_LIBS    := common ivrflow recfile dialer mediad sipproxy cdrd webd acdd ivrd recorderd
 FUZZ_SECONDS ?= 60
 fuzz-build:
 	@for d in $(FUZZ_LIBS); do $(MAKE) --no-print-directory -C $$d FUZZ=1 || exit 1; done

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "acd_app.h"
+#include "acd_args.h"
 #include "cc_log.h"
 
 static void s_copy(char *dst, size_t len, const char *src)
@@ -28,15 +29,15 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
 {
     (void)cmd;
     acd_app_t *app = arg;
-    const char *call_id = s_str(args, "call_id"), *queue = s_str(args, "queue");
-    const char *skill = s_str(args, "skill");
-    json_t *vars = json_object_get(args, "variables");
-    if (!acd_queue_meta(app, queue)) {
-        cc_bus_reply_error(bus, req, "unknown_queue", "no queue '%s'", queue);
+    acd_enter_args_t in;
+    char err[160];
+    if (acd_args_enter(args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    if (strlen(call_id) >= ACD_ID_MAX || (skill && strlen(skill) >= ACD_NAME_MAX)) {
-        cc_bus_reply_error(bus, req, "bad_args", "call_id or skill too long");
+    const char *call_id = in.call_id, *queue = in.queue;
+    if (!acd_queue_meta(app, queue)) {
+        cc_bus_reply_error(bus, req, "unknown_queue", "no queue '%s'", queue);
         return;
     }
     acd_call_t *call = acd_call_find(app, call_id);
@@ -61,15 +62,15 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
         return;
     }
     s_copy(call->queue, sizeof call->queue, queue);
-    s_copy(call->caller, sizeof call->caller, s_str(args, "caller"));
-    call->endpoint_id = json_integer_value(json_object_get(args, "endpoint_id"));
-    call->answered = json_is_true(json_object_get(args, "answered"));
-    call->priority = (int)json_integer_value(json_object_get(args, "priority"));
-    s_copy(call->skill, sizeof call->skill, skill);
-    call->skill_level = (int)json_integer_value(json_object_get(args, "skill_level"));
-    if (json_is_object(vars) && json_object_size(vars) > 0)
-        call->variables = json_incref(vars);
-    call->return_to_ivr = json_is_true(json_object_get(args, "return_to_ivr"));
+    s_copy(call->caller, sizeof call->caller, in.caller);
+    call->endpoint_id = in.endpoint_id;
+    call->answered = in.answered;
+    call->priority = in.priority;
+    s_copy(call->skill, sizeof call->skill, in.skill);
+    call->skill_level = in.skill_level;
+    if (in.variables)
+        call->variables = json_incref(in.variables);
+    call->return_to_ivr = in.return_to_ivr;
     int rc = acd_call_enqueue(app, call, false, "waiting");
     if (rc != 0) {
         cc_bus_reply_error(bus, req, rc == -EEXIST ? "exists" : "refused",
@@ -96,24 +97,20 @@ static void s_queue_enter(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, jso
 
 /* ---- agent commands ------------------------------------------------------------------ */
 
-/* Runs one agent event and replies {ext, state, previous}, or an error. */
-static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t kind, const char *ext,
-                          const char *reason, const char *prompt)
+/* Runs one agent event (checked by acd_args) and replies {ext, state, previous}, or an
+ * error. */
+static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, const acd_agent_args_t *in,
+                          const char *prompt)
 {
     acd_agent_info_t before, after;
-    const acd_agent_meta_t *meta = ext ? cc_map_get(app->agents, ext) : NULL;
-    if (!ext || acd_core_agent_info(app->core, ext, &before) != 0 || (meta && meta->deleted)) {
+    const char *ext = in->ext;
+    const acd_agent_meta_t *meta = cc_map_get(app->agents, ext);
+    if (acd_core_agent_info(app->core, ext, &before) != 0 || (meta && meta->deleted)) {
         cc_bus_reply_error(app->bus, req, "unknown_agent",
-                           "%s is not an agent (add it with `ccctl agent add`)",
-                           ext ? ext : "(none)");
+                           "%s is not an agent (add it with `ccctl agent add`)", ext);
         return;
     }
-    if (reason && strlen(reason) >= ACD_REASON_MAX) {
-        cc_bus_reply_error(app->bus, req, "bad_args", "reason longer than %d characters",
-                           ACD_REASON_MAX - 1);
-        return;
-    }
-    acd_event_t ev = {.kind = kind, .agent = ext, .reason = reason};
+    acd_event_t ev = {.kind = in->kind, .agent = ext, .reason = in->reason};
     int rc = acd_app_step(app, &ev);
     acd_calls_sweep(app);
     if (rc == -EPERM) {
@@ -136,18 +133,13 @@ static void s_agent_event(acd_app_t *app, cc_bus_req_t *req, acd_event_kind_t ki
 
 static void s_agent_cmd(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)bus;
-    acd_app_t *app = arg;
-    const char *ext = s_str(args, "ext"), *reason = s_str(args, "reason");
-    acd_event_kind_t kind = !strcmp(cmd, "agent.login")    ? ACD_EV_AGENT_LOGIN
-                            : !strcmp(cmd, "agent.logout") ? ACD_EV_AGENT_LOGOUT
-                            : !strcmp(cmd, "agent.ready")  ? ACD_EV_AGENT_READY
-                                                           : ACD_EV_AGENT_PAUSE;
-    if (kind == ACD_EV_AGENT_PAUSE && (!reason || !*reason))
-        reason = "pause";
-    if (kind == ACD_EV_AGENT_LOGIN && reason && !*reason)
-        reason = NULL;
-    s_agent_event(app, req, kind, ext, reason, NULL);
+    acd_agent_args_t in;
+    char err[160];
+    if (acd_args_agent(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    s_agent_event(arg, req, &in, NULL);
 }
 
 /* agent.hold / agent.unhold: dialerd holds an agent while it dials a preview lead for it, so
@@ -214,29 +206,17 @@ static void s_agent_feature(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, j
 {
     (void)cmd;
     acd_app_t *app = arg;
-    const char *ext = s_str(args, "ext"), *code = s_str(args, "code");
-    const char *digits = s_str(args, "digits");
-    if (code[0] == '*')
-        code++;
-    const char *reason = NULL;
-    acd_event_kind_t kind;
-    if (!strcmp(code, "45")) {
-        kind = ACD_EV_AGENT_LOGIN;
-    } else if (!strcmp(code, "46")) {
-        kind = ACD_EV_AGENT_LOGOUT;
-    } else if (!strcmp(code, "48")) {
-        kind = ACD_EV_AGENT_READY;
-    } else if (!strcmp(code, "47")) {
-        kind = ACD_EV_AGENT_PAUSE;
-        reason = "pause";
-        if (digits && digits[0] >= '1' && digits[0] <= '9' &&
-            app->pause_reasons[digits[0] - '1'][0])
-            reason = app->pause_reasons[digits[0] - '1'];
-    } else {
-        cc_bus_reply_error(bus, req, "bad_args", "unknown feature code '%s'", code);
+    acd_agent_args_t in;
+    char err[160];
+    if (acd_args_feature(args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    s_agent_event(app, req, kind, ext, reason, "thanks");
+    /* *47 and a digit: that reason of [acdd] pause_reasons, when configured */
+    if (in.pause_choice >= 1 && in.pause_choice <= ACD_PAUSE_REASONS &&
+        app->pause_reasons[in.pause_choice - 1][0])
+        in.reason = app->pause_reasons[in.pause_choice - 1];
+    s_agent_event(app, req, &in, "thanks");
 }
 
 json_t *acd_agents_json(acd_app_t *app)

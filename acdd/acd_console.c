@@ -3,13 +3,12 @@
  * follower of acdd's events starts from it), queue.move (another queue or priority for a
  * waiting call, through the core's ACD_EV_CALL_MOVE) and queue.callback (a callback to a
  * number, waiting like one a caller asked for). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "acd_app.h"
-#include "acd_app.h"
+#include "acd_args.h"
 #include "cc_log.h"
 
 static const char *s_call_state(acd_app_t *app, const acd_call_t *call, int *position)
@@ -75,18 +74,14 @@ static void s_move(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *ar
 {
     (void)cmd;
     acd_app_t *app = arg;
-    const char *call_id = json_string_value(json_object_get(args, "call_id"));
-    const char *queue = json_string_value(json_object_get(args, "queue"));
-    json_t *jprio = json_object_get(args, "priority");
-    int priority = jprio ? (int)json_integer_value(jprio) : -1;
-    if (jprio && (json_integer_value(jprio) < 0 || json_integer_value(jprio) > 100)) {
-        cc_bus_reply_error(bus, req, "bad_args", "priority must be 0-100");
+    acd_move_args_t in;
+    char err[160];
+    if (acd_args_move(args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    if (!queue && !jprio) {
-        cc_bus_reply_error(bus, req, "bad_args", "give queue, priority or both");
-        return;
-    }
+    const char *call_id = in.call_id, *queue = in.queue;
+    int priority = in.priority;
     acd_call_t *call = acd_call_find(app, call_id);
     if (!call || call->dead || !call->in_core || call->cb != ACD_CB_NONE) {
         cc_bus_reply_error(bus, req, "unknown_call", "no call %s waiting", call_id);
@@ -125,30 +120,20 @@ static void s_move(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *ar
     acd_calls_sweep(app);
 }
 
-static bool s_number_ok(const char *n)
-{
-    size_t len = strlen(n);
-    if (len == 0 || len > 31)
-        return false;
-    for (; *n; n++)
-        if (!isdigit((unsigned char)*n) && *n != '*' && *n != '#' && *n != '+')
-            return false;
-    return true;
-}
-
 static void s_callback(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     (void)cmd;
     static unsigned s_counter;
     acd_app_t *app = arg;
-    const char *queue = json_string_value(json_object_get(args, "queue"));
-    const char *number = json_string_value(json_object_get(args, "number"));
-    if (!acd_queue_meta(app, queue)) {
-        cc_bus_reply_error(bus, req, "unknown_queue", "no queue '%s'", queue);
+    acd_callback_args_t in;
+    char err[160];
+    if (acd_args_callback(args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    if (!s_number_ok(number)) {
-        cc_bus_reply_error(bus, req, "bad_args", "number: 1-31 of 0-9 * # +");
+    const char *queue = in.queue, *number = in.number;
+    if (!acd_queue_meta(app, queue)) {
+        cc_bus_reply_error(bus, req, "unknown_queue", "no queue '%s'", queue);
         return;
     }
     char id[ACD_ID_MAX];

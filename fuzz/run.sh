@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [SECONDS] [TARGET...] - run each libFuzzer target (default: all built under
-# build/fuzz/bin) for SECONDS (default 60; or FUZZ_RUNS=N for a fixed number of inputs),
+# build/fuzz/bin) for SECONDS (default 60; or FUZZ_RUNS=N for a fixed number of inputs, with
+# SECONDS as a cap on each target's time, 0 for none),
 # starting from the seeds in fuzz/corpus/TARGET. New inputs go to build/fuzz/corpus/TARGET,
 # crashes to build/fuzz/crashes/, so the repository stays clean. Prints one line per target
 # (inputs run, coverage, corpus size) and exits 1 if any target found a crash, a leak or
@@ -19,7 +20,7 @@ mkdir -p "$REPO/build/fuzz/crashes" "$REPO/build/fuzz/logs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 limit=(-max_total_time="$SECONDS_EACH")
-[ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
+[ -n "${FUZZ_RUNS:-}" ] && limit+=(-runs="$FUZZ_RUNS")
 failed=0
 printf '%-20s %12s %8s %8s %7s  %s\n' target inputs exec/s cov corpus result
 for t in "${targets[@]}"; do

@@ -19,6 +19,7 @@
 #include "cc_log.h"
 #include "cc_map.h"
 #include "ivr_run.h"
+#include "ivrd_args.h"
 #include "ivrd.h"
 
 #define S_CMD_TIMEOUT_MS 3000
@@ -29,7 +30,7 @@
 typedef struct {
     ivrd_calls_t *owner;
     cc_bus_owner_t requests; /* replies this call waits for: cancelled when it goes */
-    char call_id[128];
+    char call_id[IVRD_CALL_ID_MAX];
     uint64_t serial; /* tells a lookup answer for an earlier run of the id */
     char caller[64], callee[64];
     int endpoint_id;
@@ -507,18 +508,15 @@ static void s_on_queue_reply(cc_bus_t *bus, int status, json_t *result, void *ar
 
 static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
     ivrd_calls_t *self = arg;
-    const char *call_id = json_string_value(json_object_get(args, "call_id"));
-    const char *flow_name = json_string_value(json_object_get(args, "flow"));
-    const char *caller = json_string_value(json_object_get(args, "caller"));
-    const char *callee = json_string_value(json_object_get(args, "callee"));
-    json_int_t endpoint = json_integer_value(json_object_get(args, "endpoint_id"));
-    json_t *vars = json_object_get(args, "variables");
-    if (strlen(call_id) >= sizeof(((s_call_t *)0)->call_id)) {
-        cc_bus_reply_error(bus, req, "bad_args", "call_id too long");
+    ivrd_handover_t in;
+    char err[200];
+    if (ivrd_args_handover(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
+    const char *call_id = in.call_id, *flow_name = in.flow, *caller = in.caller;
+    const char *callee = in.callee;
     s_call_t *old = cc_map_get(self->by_id, call_id);
     int seq = 0;
     if (old && !old->connected && !old->queued) {
@@ -559,11 +557,11 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     snprintf(c->call_id, sizeof c->call_id, "%s", call_id);
     snprintf(c->caller, sizeof c->caller, "%s", caller);
     snprintf(c->callee, sizeof c->callee, "%s", callee);
-    c->endpoint_id = (int)endpoint;
+    c->endpoint_id = in.endpoint_id;
     c->seq = seq;
     c->flow_name = ivr_flow_name(ivr_run_flow(run));
     c->version = ivr_flow_version(ivr_run_flow(run));
-    c->start_vars = json_is_object(vars) ? json_incref(vars) : json_object();
+    c->start_vars = in.variables ? json_incref(in.variables) : json_object();
     if (cc_map_insert(self->by_id, c->call_id, c) != 0) {
         s_free(c);
         cc_bus_reply_error(bus, req, "internal", "out of memory");

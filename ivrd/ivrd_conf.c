@@ -15,6 +15,7 @@
 #include "cc_map.h"
 #include "conf_room.h"
 #include "ivrd.h"
+#include "ivrd_args.h"
 
 #define S_CMD_TIMEOUT_MS 3000
 
@@ -24,7 +25,7 @@ typedef struct {
     ivrd_conf_t *owner;
     s_room_t *room; /* NULL until answered */
     cc_bus_owner_t requests;
-    char call_id[128];
+    char call_id[IVRD_CALL_ID_MAX];
     char caller[64];
     char room_name[CONF_NAME_MAX];
     int endpoint_id;
@@ -504,16 +505,14 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
 
 static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
     ivrd_conf_t *self = arg;
-    const char *call_id = json_string_value(json_object_get(args, "call_id"));
-    const char *name = json_string_value(json_object_get(args, "room"));
-    const char *caller = json_string_value(json_object_get(args, "caller"));
-    json_int_t endpoint = json_integer_value(json_object_get(args, "endpoint_id"));
-    if (strlen(call_id) >= sizeof(((s_member_t *)0)->call_id) || strlen(name) >= CONF_NAME_MAX) {
-        cc_bus_reply_error(bus, req, "bad_args", "call_id or room too long");
+    ivrd_handover_t in;
+    char err[200];
+    if (ivrd_args_handover(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
+    const char *call_id = in.call_id, *name = in.room, *caller = in.caller;
     if (cc_map_get(self->by_call, call_id)) {
         cc_bus_reply(bus, req, NULL); /* a retry: already ours */
         return;
@@ -533,7 +532,7 @@ static void s_on_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t
     snprintf(m->call_id, sizeof m->call_id, "%s", call_id);
     snprintf(m->caller, sizeof m->caller, "%s", caller);
     snprintf(m->room_name, sizeof m->room_name, "%s", name);
-    m->endpoint_id = (int)endpoint;
+    m->endpoint_id = in.endpoint_id;
     if (cc_map_insert(self->by_call, m->call_id, m) != 0) {
         free(m);
         cc_bus_reply_error(bus, req, "internal", "out of memory");
@@ -662,9 +661,8 @@ static void s_on_list(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
 }
 
 /* The live room named in args, or NULL after replying why. */
-static s_room_t *s_cmd_room(ivrd_conf_t *self, cc_bus_req_t *req, json_t *args)
+static s_room_t *s_cmd_room(ivrd_conf_t *self, cc_bus_req_t *req, const char *name)
 {
-    const char *name = json_string_value(json_object_get(args, "room"));
     s_room_t *room = cc_map_get(self->rooms, name);
     if (room)
         return room;
@@ -675,9 +673,8 @@ static s_room_t *s_cmd_room(ivrd_conf_t *self, cc_bus_req_t *req, json_t *args)
     return NULL;
 }
 
-static int s_cmd_member(ivrd_conf_t *self, cc_bus_req_t *req, s_room_t *room, json_t *args)
+static int s_cmd_member(ivrd_conf_t *self, cc_bus_req_t *req, s_room_t *room, const char *who)
 {
-    const char *who = json_string_value(json_object_get(args, "who"));
     int id = conf_room_find(room->core, who);
     if (id < 0)
         cc_bus_reply_error(s_bus(self), req, "unknown_member", "nobody '%s' in room '%s'", who,
@@ -687,10 +684,15 @@ static int s_cmd_member(ivrd_conf_t *self, cc_bus_req_t *req, s_room_t *room, js
 
 static void s_on_kick(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
     ivrd_conf_t *self = arg;
-    s_room_t *room = s_cmd_room(self, req, args);
-    int id = room ? s_cmd_member(self, req, room, args) : -1;
+    ivrd_conf_cmd_t in;
+    char err[200];
+    if (ivrd_args_conf(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    s_room_t *room = s_cmd_room(self, req, in.room);
+    int id = room ? s_cmd_member(self, req, room, in.who) : -1;
     if (id < 0)
         return;
     conf_room_kick(room->core, id, s_now(self), &self->out);
@@ -701,14 +703,18 @@ static void s_on_kick(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
 
 static void s_on_mute(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
     ivrd_conf_t *self = arg;
-    s_room_t *room = s_cmd_room(self, req, args);
-    int id = room ? s_cmd_member(self, req, room, args) : -1;
+    ivrd_conf_cmd_t in;
+    char err[200];
+    if (ivrd_args_conf(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    s_room_t *room = s_cmd_room(self, req, in.room);
+    int id = room ? s_cmd_member(self, req, room, in.who) : -1;
     if (id < 0)
         return;
-    bool muted = json_is_true(json_object_get(args, "muted"));
-    if (conf_room_mute(room->core, id, muted, "admin", &self->out) != 0) {
+    if (conf_room_mute(room->core, id, in.on, "admin", &self->out) != 0) {
         cc_bus_reply_error(bus, req, "bad_state", "participant %d is leaving", id);
         return;
     }
@@ -718,13 +724,17 @@ static void s_on_mute(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
 
 static void s_on_lock(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
     ivrd_conf_t *self = arg;
-    s_room_t *room = s_cmd_room(self, req, args);
+    ivrd_conf_cmd_t in;
+    char err[200];
+    if (ivrd_args_conf(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    s_room_t *room = s_cmd_room(self, req, in.room);
     if (!room)
         return;
-    bool locked = json_is_true(json_object_get(args, "locked"));
-    if (conf_room_lock(room->core, locked, "admin", &self->out) != 0) {
+    if (conf_room_lock(room->core, in.on, "admin", &self->out) != 0) {
         cc_bus_reply_error(bus, req, "not_active", "nobody is in room '%s'", room->name);
         return;
     }

@@ -9,6 +9,7 @@
 
 #include "cc_bus.h"
 #include "ivrd.h"
+#include "ivrd_args.h"
 
 typedef void(ivrd_leg_fn)(void *arg);
 
@@ -24,7 +25,7 @@ typedef struct {
     void *arg;        /* given to the callbacks and to request replies */
     const char *what; /* log prefix of the feature ("vm") */
     cc_bus_owner_t requests;
-    char call_id[128];
+    char call_id[IVRD_CALL_ID_MAX];
     int endpoint_id;
     cc_bus_handle_t play_req; /* play.start without its reply yet */
     json_int_t md_play;       /* mediad's play id (0: not known yet) */

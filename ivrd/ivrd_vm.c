@@ -15,6 +15,7 @@
 #include "cc_log.h"
 #include "cc_map.h"
 #include "ivrd.h"
+#include "ivrd_args.h"
 #include "ivrd_leg.h"
 #include "vm_core.h"
 
@@ -434,17 +435,14 @@ int ivrd_vm_start(ivrd_vm_t *self, const ivrd_vm_req_t *r, const char **code, ch
 
 static void s_on_deposit(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
-    ivrd_vm_req_t r = {
-        .call_id = json_string_value(json_object_get(args, "call_id")),
-        .mailbox = json_string_value(json_object_get(args, "mailbox")),
-        .reason = json_string_value(json_object_get(args, "reason")),
-        .caller = json_string_value(json_object_get(args, "caller")),
-        .callee = json_string_value(json_object_get(args, "callee")),
-        .endpoint_id = json_integer_value(json_object_get(args, "endpoint_id")),
-    };
-    const char *code = NULL;
+    ivrd_handover_t in;
     char msg[200];
+    if (ivrd_args_handover(cmd, args, &in, msg, sizeof msg) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", msg);
+        return;
+    }
+    ivrd_vm_req_t r = {in.call_id, in.mailbox, in.reason, in.caller, in.callee, in.endpoint_id};
+    const char *code = NULL;
     if (ivrd_vm_start(arg, &r, &code, msg, sizeof msg) != 0)
         cc_bus_reply_error(bus, req, code, "%s", msg);
     else

@@ -16,6 +16,7 @@
 #include "cc_map.h"
 #include "cc_throttle.h"
 #include "ivrd.h"
+#include "ivrd_args.h"
 #include "ivrd_leg.h"
 #include "vm_audio.h"
 #include "vm_menu.h"
@@ -396,19 +397,14 @@ static void s_on_answer_reply(cc_bus_t *bus, int status, json_t *result, void *a
 
 static void s_on_menu(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
-    (void)cmd;
     ivrd_vmmenu_t *self = arg;
-    const char *call_id = json_string_value(json_object_get(args, "call_id"));
-    const char *box = json_string_value(json_object_get(args, "mailbox"));
-    const char *caller = json_string_value(json_object_get(args, "caller"));
-    json_int_t endpoint = json_integer_value(json_object_get(args, "endpoint_id"));
-    if (!box)
-        box = "";
-    if (strlen(call_id) >= sizeof(((ivrd_leg_t *)0)->call_id) || strlen(box) >= VM_NAME_MAX ||
-        endpoint <= 0) {
-        cc_bus_reply_error(bus, req, "bad_args", "call_id or mailbox too long, or bad endpoint_id");
+    ivrd_handover_t in;
+    char err[200];
+    if (ivrd_args_handover(cmd, args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
+    const char *call_id = in.call_id, *box = in.mailbox, *caller = in.caller;
     if (cc_map_get(self->by_call, call_id)) {
         cc_bus_reply(bus, req, NULL);
         return;
@@ -419,7 +415,7 @@ static void s_on_menu(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
         return;
     }
     s->owner = self;
-    ivrd_leg_init(&s->leg, self->ivrd, "vm-menu", call_id, (int)endpoint, &s_leg_calls, s);
+    ivrd_leg_init(&s->leg, self->ivrd, "vm-menu", call_id, in.endpoint_id, &s_leg_calls, s);
     s_caller_language(self, caller, s->language, sizeof s->language);
     snprintf(s->caller, sizeof s->caller, "%s", caller ? caller : "");
     s->core.own = box[0] != '\0';

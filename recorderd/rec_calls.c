@@ -15,7 +15,7 @@
 
 static rec_call_t *s_call(rec_calls_t *self, const char *call_id, bool create)
 {
-    if (!call_id || !*call_id || strlen(call_id) >= 256)
+    if (!call_id || !*call_id || strlen(call_id) >= REC_CALL_ID_MAX)
         return NULL;
     rec_call_t *c = cc_map_get(self->by_call, call_id);
     if (c || !create)
@@ -89,14 +89,14 @@ static bool s_is_ext(const char *s)
     return true;
 }
 
-/* The endpoints an event or command names (caller_endpoint, callee_endpoint), if any. */
+/* The endpoints a call event names (caller_endpoint, callee_endpoint), if any. */
 static void s_take_endpoints(rec_call_t *c, json_t *obj)
 {
     json_int_t a = json_integer_value(json_object_get(obj, "caller_endpoint"));
     json_int_t e = json_integer_value(json_object_get(obj, "callee_endpoint"));
-    if (a > 0)
+    if (a > 0 && a <= INT32_MAX) /* mediad's ids are ints: a bigger one is nobody's */
         c->caller_ep = (int)a;
-    if (e > 0)
+    if (e > 0 && e <= INT32_MAX)
         c->callee_ep = (int)e;
 }
 
@@ -352,9 +352,11 @@ static void s_on_dtmf(cc_bus_t *bus, const cc_bus_event_t *ev, void *arg)
 
 /* ---- bus: commands ------------------------------------------------------------------- */
 
-static rec_call_t *s_call_arg(rec_calls_t *self, cc_bus_req_t *req, json_t *args, bool create)
+/* The call a rec.* command names (created for rec.start), or NULL after replying why. */
+static rec_call_t *s_call_arg(rec_calls_t *self, cc_bus_req_t *req, const char *call_id,
+                              bool create)
 {
-    rec_call_t *c = s_call(self, json_string_value(json_object_get(args, "call_id")), create);
+    rec_call_t *c = s_call(self, call_id, create);
     if (!c)
         cc_bus_reply_error(self->bus, req, "unknown_call", "no such call in progress");
     return c;
@@ -378,25 +380,29 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
 {
     (void)cmd;
     rec_calls_t *self = arg;
-    rec_call_t *c = s_call_arg(self, req, args, true);
-    if (!c)
-        return;
-    json_int_t mix_id = json_integer_value(json_object_get(args, "mix_id"));
-    if (json_object_get(args, "mix_id") && (mix_id <= 0 || mix_id > UINT32_MAX)) {
-        cc_bus_reply_error(bus, req, "bad_args", "mix_id must be a mediad mix id");
+    rec_start_args_t in;
+    char err[160];
+    if (rec_args_start(args, &in, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
         return;
     }
-    if (mix_id && (c->answered || c->caller_ep || c->callee_ep)) {
+    rec_call_t *c = s_call_arg(self, req, in.call_id, true);
+    if (!c)
+        return;
+    if (in.mix_id && (c->answered || c->caller_ep || c->callee_ep)) {
         cc_bus_reply_error(bus, req, "bad_args", "call %s is a call, not a conference", c->call_id);
         return;
     }
-    if (mix_id)
-        s_start_mixed(self, c, (uint32_t)mix_id);
-    s_take_endpoints(c, args);
-    if (json_object_get(args, "caller"))
-        s_copy(c->caller, json_string_value(json_object_get(args, "caller")));
-    if (json_object_get(args, "callee"))
-        s_copy(c->callee, json_string_value(json_object_get(args, "callee")));
+    if (in.mix_id)
+        s_start_mixed(self, c, in.mix_id);
+    if (in.caller_ep)
+        c->caller_ep = in.caller_ep;
+    if (in.callee_ep)
+        c->callee_ep = in.callee_ep;
+    if (in.caller)
+        s_copy(c->caller, in.caller);
+    if (in.callee)
+        s_copy(c->callee, in.callee);
     if (c->mix && !c->stopping) {
         cc_bus_reply(
             bus, req,
@@ -427,7 +433,13 @@ static void s_cmd_start(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_
 static void s_cmd_simple(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     rec_calls_t *self = arg;
-    rec_call_t *c = s_call_arg(self, req, args, false);
+    const char *call_id;
+    char err[160];
+    if (rec_args_call(args, &call_id, err, sizeof err) < 0) {
+        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
+        return;
+    }
+    rec_call_t *c = s_call_arg(self, req, call_id, false);
     if (!c)
         return;
     if (!c->mix || c->stopping) {

@@ -8,6 +8,7 @@
 #include <czmq.h>
 
 #include "cc_map.h"
+#include "rec_args.h"
 #include "rec_calls.h"
 #include "rec_file.h"
 #include "rec_mix.h"
@@ -19,7 +20,7 @@ typedef struct rec_call rec_call_t;
 struct rec_call {
     rec_calls_t *owner;
     cc_bus_owner_t requests; /* endpoint.find: cancelled when the call is freed */
-    char call_id[256];
+    char call_id[REC_CALL_ID_MAX];
     char caller[TEXT_MAX], callee[TEXT_MAX], agent[TEXT_MAX], queue[TEXT_MAX], trunk[TEXT_MAX];
     int caller_ep, callee_ep;
     uint32_t mix_id; /* a conference (rec.start with mix_id): mediad's mix is recorded, its

@@ -277,7 +277,7 @@ int rec_file_repair(const char *path, const uint8_t *master, uint64_t *size, cha
         return -1;
     int rc = 0;
     if (len >= 8 && memcmp(buf, REC_ENC_MAGIC, 8) == 0) {
-        uint64_t chunks, plain;
+        uint64_t chunks = 0, plain = 0; /* no key: nothing is read, no frames */
         bool final;
         size_t keep = master ? rec_enc_valid_prefix(master, buf, len, &chunks, &final, &plain) : 0;
         if (!master || keep == 0)

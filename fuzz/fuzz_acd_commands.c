@@ -1,0 +1,125 @@
+/* fuzz_acd_commands.c - libFuzzer target: acdd's command arguments as another process
+ * sends them, through the path the handlers take: the catalogue's check of the top level
+ * (cc_events_check, what the bus does before a handler runs), then acdd's decoding
+ * (acd_args: queue.enter, agent.login/logout/ready/pause, agent.feature, queue.move,
+ * queue.callback). Beyond "no crash": whatever is accepted fits what the handlers rely on,
+ * ids that are not empty and fit the buffers they are copied into (ACD_ID_MAX, ACD_NAME_MAX,
+ * ACD_EXT_MAX, ACD_REASON_MAX), priorities 0-100, skill levels 0-10, endpoint ids an int,
+ * a callback number of digits * # + only, a pause reason index within the configured
+ * list. The first byte picks the command (modulo 8); the rest is its JSON arguments. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd_args.h"
+#include "cc_events.h"
+#include "fuzz_input.h"
+
+static const char *const s_cmds[] = {"queue.enter", "agent.login",   "agent.logout",
+                                     "agent.ready", "agent.pause",   "agent.feature",
+                                     "queue.move",  "queue.callback"};
+
+/* A string the handler copies into a buffer of size bytes: present, not empty (unless
+ * may_be_empty) and short enough to fit whole. */
+static void s_check_text(const char *s, size_t size, bool may_be_empty)
+{
+    if (!s || (!may_be_empty && !*s) || strlen(s) >= size)
+        abort();
+}
+
+static void s_check_enter(json_t *args)
+{
+    acd_enter_args_t in;
+    char err[256];
+    if (acd_args_enter(args, &in, err, sizeof err) != 0)
+        return;
+    s_check_text(in.call_id, ACD_ID_MAX, false);
+    s_check_text(in.queue, ACD_NAME_MAX, false);
+    if (!in.caller || (in.skill && (!*in.skill || strlen(in.skill) >= ACD_NAME_MAX)))
+        abort();
+    if (in.endpoint_id < 0 || in.endpoint_id > INT32_MAX || in.priority < 0 ||
+        in.priority > ACD_PRIORITY_MAX || in.skill_level < 0 || in.skill_level > ACD_LEVEL_MAX)
+        abort();
+    if (in.variables && (!json_is_object(in.variables) || json_object_size(in.variables) == 0))
+        abort();
+    /* what was accepted is what was sent, not a value cut to fit */
+    if (json_integer_value(json_object_get(args, "priority")) != in.priority ||
+        json_integer_value(json_object_get(args, "endpoint_id")) != in.endpoint_id)
+        abort();
+}
+
+static void s_check_agent(const acd_agent_args_t *in)
+{
+    s_check_text(in->ext, ACD_EXT_MAX, false);
+    if (in->kind != ACD_EV_AGENT_LOGIN && in->kind != ACD_EV_AGENT_LOGOUT &&
+        in->kind != ACD_EV_AGENT_READY && in->kind != ACD_EV_AGENT_PAUSE)
+        abort();
+    if (in->reason)
+        s_check_text(in->reason, ACD_REASON_MAX, false);
+    if (in->kind == ACD_EV_AGENT_PAUSE && !in->reason)
+        abort(); /* a pause always says why */
+    if (in->pause_choice < 0 || in->pause_choice > 9 ||
+        (in->pause_choice && in->kind != ACD_EV_AGENT_PAUSE))
+        abort();
+}
+
+static void s_check_move(json_t *args)
+{
+    acd_move_args_t in;
+    char err[256];
+    if (acd_args_move(args, &in, err, sizeof err) != 0)
+        return;
+    s_check_text(in.call_id, ACD_ID_MAX, false);
+    if (in.queue)
+        s_check_text(in.queue, ACD_NAME_MAX, false);
+    if (in.priority < -1 || in.priority > ACD_PRIORITY_MAX || (!in.queue && in.priority < 0))
+        abort();
+}
+
+static void s_check_callback(json_t *args)
+{
+    acd_callback_args_t in;
+    char err[256];
+    if (acd_args_callback(args, &in, err, sizeof err) != 0)
+        return;
+    s_check_text(in.queue, ACD_NAME_MAX, false);
+    s_check_text(in.number, ACD_CALLBACK_NUMBER_MAX + 1, false);
+    if (strspn(in.number, "0123456789*#+") != strlen(in.number))
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_quiet();
+    if (size < 1)
+        return 0;
+    const char *cmd = s_cmds[data[0] % 8];
+    char *text = fuzz_text(data + 1, size - 1);
+    if (!text)
+        return 0;
+    /* NULs allowed: a string with one inside must not pass as a shorter id */
+    json_t *args = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    free(text);
+    char err[256];
+    if (!json_is_object(args) || cc_events_check(CC_PART_ARG, cmd, args, err, sizeof err) != 0) {
+        json_decref(args);
+        return 0;
+    }
+    acd_agent_args_t agent;
+    if (!strcmp(cmd, "queue.enter")) {
+        s_check_enter(args);
+    } else if (!strcmp(cmd, "agent.feature")) {
+        if (acd_args_feature(args, &agent, err, sizeof err) == 0)
+            s_check_agent(&agent);
+    } else if (!strncmp(cmd, "agent.", 6)) {
+        if (acd_args_agent(cmd, args, &agent, err, sizeof err) == 0)
+            s_check_agent(&agent);
+    } else if (!strcmp(cmd, "queue.move")) {
+        s_check_move(args);
+    } else {
+        s_check_callback(args);
+    }
+    json_decref(args);
+    return 0;
+}
