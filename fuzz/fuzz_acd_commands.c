@@ -6,15 +6,14 @@
  * ids that are not empty and fit the buffers they are copied into (ACD_ID_MAX, ACD_NAME_MAX,
  * ACD_EXT_MAX, ACD_REASON_MAX), priorities 0-100, skill levels 0-10, endpoint ids an int,
  * a callback number of digits * # + only, a pause reason index within the configured
- * list. The first byte picks the command (modulo 8); the rest is its JSON arguments. */
+ * list. The first byte picks the command, the rest is its JSON arguments (fuzz_command.h). */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acd_args.h"
-#include "cc_events.h"
-#include "fuzz_input.h"
+#include "fuzz_command.h"
 
 static const char *const s_cmds[] = {"queue.enter", "agent.login",   "agent.logout",
                                      "agent.ready", "agent.pause",   "agent.feature",
@@ -92,20 +91,11 @@ static void s_check_callback(json_t *args)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
-    if (size < 1)
+    const char *cmd;
+    json_t *args = fuzz_command_args(data, size, s_cmds, sizeof s_cmds / sizeof s_cmds[0], &cmd);
+    if (!args)
         return 0;
-    const char *cmd = s_cmds[data[0] % 8];
-    char *text = fuzz_text(data + 1, size - 1);
-    if (!text)
-        return 0;
-    /* NULs allowed: a string with one inside must not pass as a shorter id */
-    json_t *args = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    free(text);
     char err[256];
-    if (!json_is_object(args) || cc_events_check(CC_PART_ARG, cmd, args, err, sizeof err) != 0) {
-        json_decref(args);
-        return 0;
-    }
     acd_agent_args_t agent;
     if (!strcmp(cmd, "queue.enter")) {
         s_check_enter(args);

@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cc_events.h"
-#include "fuzz_input.h"
+#include "fuzz_command.h"
 #include "ivr_vars.h"
 #include "ivrd_args.h"
 
@@ -91,20 +90,10 @@ static void s_check_conf(const char *cmd, json_t *args)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
-    if (size < 1)
+    const char *cmd;
+    json_t *args = fuzz_command_args(data, size, s_cmds, sizeof s_cmds / sizeof s_cmds[0], &cmd);
+    if (!args)
         return 0;
-    const char *cmd = s_cmds[(uint8_t)(data[0] - '0') % 7];
-    char *text = fuzz_text(data + 1, size - 1);
-    if (!text)
-        return 0;
-    /* NULs allowed: a string with one inside must not pass as a shorter id */
-    json_t *args = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    free(text);
-    char err[256];
-    if (!json_is_object(args) || cc_events_check(CC_PART_ARG, cmd, args, err, sizeof err) != 0) {
-        json_decref(args);
-        return 0;
-    }
     if (!strncmp(cmd, "conf.", 5) && strcmp(cmd, "conf.start") != 0)
         s_check_conf(cmd, args);
     else

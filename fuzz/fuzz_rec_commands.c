@@ -4,14 +4,13 @@
  * the call id of rec.stop, rec.pause, rec.resume). Beyond "no crash": a call id accepted
  * is not empty and fits rec_call_t's buffer, endpoints are mediad ids (1..INT32_MAX) equal
  * to what was sent, a mix id is 1..UINT32_MAX and never comes with endpoints. The first
- * byte picks the command (modulo 4); the rest is its JSON arguments. */
+ * byte picks the command, the rest is its JSON arguments (fuzz_command.h). */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cc_events.h"
-#include "fuzz_input.h"
+#include "fuzz_command.h"
 #include "rec_args.h"
 
 static const char *const s_cmds[] = {"rec.start", "rec.stop", "rec.pause", "rec.resume"};
@@ -53,20 +52,11 @@ static void s_check_start(json_t *args)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
-    if (size < 1)
+    const char *cmd;
+    json_t *args = fuzz_command_args(data, size, s_cmds, sizeof s_cmds / sizeof s_cmds[0], &cmd);
+    if (!args)
         return 0;
-    const char *cmd = s_cmds[data[0] % 4];
-    char *text = fuzz_text(data + 1, size - 1);
-    if (!text)
-        return 0;
-    /* NULs allowed: a string with one inside must not pass as a shorter id */
-    json_t *args = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    free(text);
     char err[256];
-    if (!json_is_object(args) || cc_events_check(CC_PART_ARG, cmd, args, err, sizeof err) != 0) {
-        json_decref(args);
-        return 0;
-    }
     if (!strcmp(cmd, "rec.start")) {
         s_check_start(args);
     } else {
