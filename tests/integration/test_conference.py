@@ -88,17 +88,32 @@ def keys(ua, digits):
 
 
 def enter(s, sub, ext, number, pin=None):
-    """ext dials number (and keys the PIN); returns (call_id, conf.joined)."""
+    """ext dials number (and keys the PIN); returns (call_id, conf.joined). sipproxy's
+    call.answered and ivrd's conf.joined come from two publishers, so they may arrive in
+    either order: both are kept, whichever comes first."""
     s.ua[ext].dial(number)
     created, seen = wait_event(sub, "call.created", timeout=10)
     assert created, seen
     cid = created["call_id"]
-    answered, seen = wait_event(sub, "call.answered", cid, timeout=10)
+    got, seen = {}, []
+
+    def until(etype, timeout=10):
+        deadline = time.monotonic() + timeout
+        while etype not in got and time.monotonic() < deadline:
+            ev = sub.recv(max(0.05, deadline - time.monotonic()))
+            if ev is None:
+                break
+            seen.append(ev[1])
+            if ev[0] in ("call.answered", "conf.joined") and ev[1].get("call_id") == cid:
+                got.setdefault(ev[0], ev[1])
+        return got.get(etype)
+
+    answered = until("call.answered")
     assert answered and answered["answered_by"].startswith("conf:"), seen
     if pin:
         time.sleep(1.0)
         keys(s.ua[ext], pin)
-    joined, seen = wait_event(sub, "conf.joined", cid, timeout=10)
+    joined = until("conf.joined")
     assert joined, (seen, s.log_tail("ivrd"))
     return cid, joined
 
