@@ -14,8 +14,8 @@
 
 /* The arguments (the caller decrefs them) and *cmd, or NULL when the input picks no
  * command or the catalogue refuses its arguments. */
-static inline json_t *fuzz_command_args(const uint8_t *data, size_t size,
-                                        const char *const *cmds, size_t ncmds, const char **cmd)
+static inline json_t *fuzz_command_args(const uint8_t *data, size_t size, const char *const *cmds,
+                                        size_t ncmds, const char **cmd)
 {
     if (size < 1)
         return NULL;
