@@ -19,22 +19,14 @@ static const char *const s_cmds[] = {"queue.enter", "agent.login",   "agent.logo
                                      "agent.ready", "agent.pause",   "agent.feature",
                                      "queue.move",  "queue.callback"};
 
-/* A string the handler copies into a buffer of size bytes: present, not empty (unless
- * may_be_empty) and short enough to fit whole. */
-static void s_check_text(const char *s, size_t size, bool may_be_empty)
-{
-    if (!s || (!may_be_empty && !*s) || strlen(s) >= size)
-        abort();
-}
-
 static void s_check_enter(json_t *args)
 {
     acd_enter_args_t in;
     char err[256];
     if (acd_args_enter(args, &in, err, sizeof err) != 0)
         return;
-    s_check_text(in.call_id, ACD_ID_MAX, false);
-    s_check_text(in.queue, ACD_NAME_MAX, false);
+    fuzz_check_text(in.call_id, ACD_ID_MAX, false);
+    fuzz_check_text(in.queue, ACD_NAME_MAX, false);
     if (!in.caller || (in.skill && (!*in.skill || strlen(in.skill) >= ACD_NAME_MAX)))
         abort();
     if (in.endpoint_id < 0 || in.endpoint_id > INT32_MAX || in.priority < 0 ||
@@ -50,12 +42,12 @@ static void s_check_enter(json_t *args)
 
 static void s_check_agent(const acd_agent_args_t *in)
 {
-    s_check_text(in->ext, ACD_EXT_MAX, false);
+    fuzz_check_text(in->ext, ACD_EXT_MAX, false);
     if (in->kind != ACD_EV_AGENT_LOGIN && in->kind != ACD_EV_AGENT_LOGOUT &&
         in->kind != ACD_EV_AGENT_READY && in->kind != ACD_EV_AGENT_PAUSE)
         abort();
     if (in->reason)
-        s_check_text(in->reason, ACD_REASON_MAX, false);
+        fuzz_check_text(in->reason, ACD_REASON_MAX, false);
     if (in->kind == ACD_EV_AGENT_PAUSE && !in->reason)
         abort(); /* a pause always says why */
     if (in->pause_choice < 0 || in->pause_choice > 9 ||
@@ -69,9 +61,9 @@ static void s_check_move(json_t *args)
     char err[256];
     if (acd_args_move(args, &in, err, sizeof err) != 0)
         return;
-    s_check_text(in.call_id, ACD_ID_MAX, false);
+    fuzz_check_text(in.call_id, ACD_ID_MAX, false);
     if (in.queue)
-        s_check_text(in.queue, ACD_NAME_MAX, false);
+        fuzz_check_text(in.queue, ACD_NAME_MAX, false);
     if (in.priority < -1 || in.priority > ACD_PRIORITY_MAX || (!in.queue && in.priority < 0))
         abort();
 }
@@ -82,8 +74,8 @@ static void s_check_callback(json_t *args)
     char err[256];
     if (acd_args_callback(args, &in, err, sizeof err) != 0)
         return;
-    s_check_text(in.queue, ACD_NAME_MAX, false);
-    s_check_text(in.number, ACD_CALLBACK_NUMBER_MAX + 1, false);
+    fuzz_check_text(in.queue, ACD_NAME_MAX, false);
+    fuzz_check_text(in.number, ACD_CALLBACK_NUMBER_MAX + 1, false);
     if (strspn(in.number, "0123456789*#+") != strlen(in.number))
         abort();
 }

@@ -33,4 +33,12 @@ static inline json_t *fuzz_command_args(const uint8_t *data, size_t size, const 
     return args;
 }
 
+/* A string the handler copies into a buffer of size bytes: present, not empty (unless
+ * may_be_empty) and short enough to fit whole; abort() otherwise. */
+static inline void fuzz_check_text(const char *s, size_t size, bool may_be_empty)
+{
+    if (!s || (!may_be_empty && !*s) || strlen(s) >= size)
+        abort();
+}
+
 #endif

@@ -21,19 +21,13 @@
 static const char *const s_cmds[] = {"ivr.start", "conf.start", "vm.deposit", "vm.menu",
                                      "conf.kick", "conf.mute",  "conf.lock"};
 
-static void s_check_text(const char *s, size_t size, bool may_be_empty)
-{
-    if (!s || (!may_be_empty && !*s) || strlen(s) >= size)
-        abort();
-}
-
 static void s_check_handover(const char *cmd, json_t *args)
 {
     ivrd_handover_t in;
     char err[256];
     if (ivrd_args_handover(cmd, args, &in, err, sizeof err) != 0)
         return;
-    s_check_text(in.call_id, IVRD_CALL_ID_MAX, false);
+    fuzz_check_text(in.call_id, IVRD_CALL_ID_MAX, false);
     if (!in.caller || !in.callee || in.endpoint_id < 1 ||
         json_integer_value(json_object_get(args, "endpoint_id")) != in.endpoint_id)
         abort();
@@ -56,17 +50,17 @@ static void s_check_handover(const char *cmd, json_t *args)
     case IVRD_HANDOVER_CONF:
         if (strcmp(cmd, "conf.start"))
             abort();
-        s_check_text(in.room, CONF_NAME_MAX, false);
+        fuzz_check_text(in.room, CONF_NAME_MAX, false);
         break;
     case IVRD_HANDOVER_DEPOSIT:
         if (strcmp(cmd, "vm.deposit") || !vm_reason_ok(in.reason))
             abort();
-        s_check_text(in.mailbox, VM_NAME_MAX, false);
+        fuzz_check_text(in.mailbox, VM_NAME_MAX, false);
         break;
     case IVRD_HANDOVER_MENU:
         if (strcmp(cmd, "vm.menu"))
             abort();
-        s_check_text(in.mailbox, VM_NAME_MAX, true);
+        fuzz_check_text(in.mailbox, VM_NAME_MAX, true);
         break;
     default:
         abort();
@@ -79,9 +73,9 @@ static void s_check_conf(const char *cmd, json_t *args)
     char err[256];
     if (ivrd_args_conf(cmd, args, &in, err, sizeof err) != 0)
         return;
-    s_check_text(in.room, CONF_NAME_MAX, false);
+    fuzz_check_text(in.room, CONF_NAME_MAX, false);
     if (strcmp(cmd, "conf.lock") != 0)
-        s_check_text(in.who, SIZE_MAX, false);
+        fuzz_check_text(in.who, SIZE_MAX, false);
     const char *flag = !strcmp(cmd, "conf.mute") ? "muted" : "locked";
     if (in.on != json_is_true(json_object_get(args, flag)))
         abort();
