@@ -682,16 +682,23 @@ static int s_cmd_member(ivrd_conf_t *self, cc_bus_req_t *req, s_room_t *room, co
     return id;
 }
 
+/* A conference command's arguments and live room, or NULL after replying why. */
+static s_room_t *s_cmd_decode(ivrd_conf_t *self, cc_bus_req_t *req, const char *cmd, json_t *args,
+                              ivrd_conf_cmd_t *in)
+{
+    char err[200];
+    if (ivrd_args_conf(cmd, args, in, err, sizeof err) < 0) {
+        cc_bus_reply_error(s_bus(self), req, "bad_args", "%s", err);
+        return NULL;
+    }
+    return s_cmd_room(self, req, in->room);
+}
+
 static void s_on_kick(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t *args, void *arg)
 {
     ivrd_conf_t *self = arg;
     ivrd_conf_cmd_t in;
-    char err[200];
-    if (ivrd_args_conf(cmd, args, &in, err, sizeof err) < 0) {
-        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
-        return;
-    }
-    s_room_t *room = s_cmd_room(self, req, in.room);
+    s_room_t *room = s_cmd_decode(self, req, cmd, args, &in);
     int id = room ? s_cmd_member(self, req, room, in.who) : -1;
     if (id < 0)
         return;
@@ -705,12 +712,7 @@ static void s_on_mute(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
 {
     ivrd_conf_t *self = arg;
     ivrd_conf_cmd_t in;
-    char err[200];
-    if (ivrd_args_conf(cmd, args, &in, err, sizeof err) < 0) {
-        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
-        return;
-    }
-    s_room_t *room = s_cmd_room(self, req, in.room);
+    s_room_t *room = s_cmd_decode(self, req, cmd, args, &in);
     int id = room ? s_cmd_member(self, req, room, in.who) : -1;
     if (id < 0)
         return;
@@ -726,12 +728,7 @@ static void s_on_lock(cc_bus_t *bus, cc_bus_req_t *req, const char *cmd, json_t 
 {
     ivrd_conf_t *self = arg;
     ivrd_conf_cmd_t in;
-    char err[200];
-    if (ivrd_args_conf(cmd, args, &in, err, sizeof err) < 0) {
-        cc_bus_reply_error(bus, req, "bad_args", "%s", err);
-        return;
-    }
-    s_room_t *room = s_cmd_room(self, req, in.room);
+    s_room_t *room = s_cmd_decode(self, req, cmd, args, &in);
     if (!room)
         return;
     if (conf_room_lock(room->core, in.on, "admin", &self->out) != 0) {
