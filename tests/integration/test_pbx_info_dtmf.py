@@ -71,11 +71,14 @@ def sipp_call(s, ctype, body, hold_ms=3000):
 
 
 def call_events(sub, timeout=40):
-    """Every event of the first call seen, until it ended: [(type, body)]."""
+    """Every event of the first call seen, until it ended: [(type, body)].
+
+    The socket fair-queues between publishers, so sipproxy's call.ended can be read
+    before events ivrd published earlier: after it, drain what is already queued."""
     deadline = time.monotonic() + timeout
-    cid, out = None, []
+    cid, out, ended = None, [], False
     while time.monotonic() < deadline:
-        ev = sub.recv(max(0.05, deadline - time.monotonic()))
+        ev = sub.recv(0.5 if ended else max(0.05, deadline - time.monotonic()))
         if ev is None:
             break
         topic, obj, _ = ev
@@ -84,8 +87,7 @@ def call_events(sub, timeout=40):
         if cid is None or obj.get("call_id") != cid:
             continue
         out.append((topic, obj))
-        if topic == "call.ended":
-            break
+        ended = ended or topic == "call.ended"
     return out
 
 
