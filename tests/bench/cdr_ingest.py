@@ -30,8 +30,10 @@ Figures (2 shared cores; docs/REPORTS.md has the table, docs/ARCHITECTURE.md "CD
 the design): main's cdrd 7,000-14,000 events/s, this one 12,000-35,000 (35,158 fsync on at
 load 2.5; 12,000-20,000 at load 5-6); CPU per event, cdrd plus backend, 61-84 us before,
 38-51 us then; with the scanned decoder, COPY for calls_active and schema 32, 20-28 us
-against main's 36-48 in the same runs (13,000-33,000 events/s at load 3.5-11). Not the
-50,000/s aimed at: the box's two cores, shared, are the limit.
+against main's 36-48 in the same runs (13,000-33,000 events/s at load 3.5-11). Paced
+(--calls 100000 --rate 60000) with the machine otherwise quiet: 46,000-54,000 stored per
+second, median 52,000 (docs/REPORTS.md, Ingest): the 50,000/s aimed at, when the box's two
+cores are not shared.
 
 Release build (CC_BIN_DIR, default bin/), its own Postgres clusters, processes stopped by
 PID. Prints figures, no pass/fail (exit 1 only when a run produced no figure).
