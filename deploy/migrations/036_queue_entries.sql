@@ -104,36 +104,35 @@ CREATE INDEX queue_entries_agent_answered_idx ON queue_entries (agent, answered_
 
 -- ---- kept up to date as queue_log grows ------------------------------------------------
 
-CREATE FUNCTION cc_queue_entries_refresh(ids bigint[]) RETURNS void
-    LANGUAGE sql
-    SECURITY DEFINER
-    SET search_path = public, pg_catalog
-AS $fn$
-    DELETE FROM queue_entries WHERE entry_id = ANY (ids);
-    INSERT INTO queue_entries SELECT * FROM queue_entries_from_log WHERE entry_id = ANY (ids);
-$fn$;
-COMMENT ON FUNCTION cc_queue_entries_refresh(bigint[]) IS
-    'Recompute the queue_entries rows of these entries (queue_log ids of entered rows).';
-
+-- plpgsql, not sql: its statements are prepared once per session (the writer's
+-- connection), where a sql function plans the five-lookup query anew on every call
+-- (some 2.5 ms each; tests/bench/queue_entries_bench.py).
 CREATE FUNCTION cc_queue_entries_track() RETURNS trigger
     LANGUAGE plpgsql
     SECURITY DEFINER
     SET search_path = public, pg_catalog
+    SET plan_cache_mode = force_generic_plan
 AS $fn$
+DECLARE
+    ids bigint[];
 BEGIN
     IF NEW.event = 'entered' THEN
-        PERFORM cc_queue_entries_refresh(ARRAY[NEW.id] || ARRAY(
+        ids := ARRAY[NEW.id] || ARRAY(
             SELECT p.id FROM queue_log p
              WHERE p.call_id = NEW.call_id AND p.queue = NEW.queue AND p.event = 'entered'
                AND (p.ts, p.id) < (NEW.ts, NEW.id)
-             ORDER BY p.ts DESC, p.id DESC LIMIT 1));
+             ORDER BY p.ts DESC, p.id DESC LIMIT 1);
     ELSIF NEW.event IN ('answered', 'abandoned', 'overflowed', 'completed') THEN
-        PERFORM cc_queue_entries_refresh(ARRAY(
+        ids := ARRAY(
             SELECT p.id FROM queue_log p
              WHERE p.call_id = NEW.call_id AND p.queue = NEW.queue AND p.event = 'entered'
                AND p.ts <= NEW.ts
-             ORDER BY p.ts DESC, p.id DESC LIMIT 1));
+             ORDER BY p.ts DESC, p.id DESC LIMIT 1);
+    ELSE
+        RETURN NULL;
     END IF;
+    DELETE FROM queue_entries WHERE entry_id = ANY (ids);
+    INSERT INTO queue_entries SELECT * FROM queue_entries_from_log WHERE entry_id = ANY (ids);
     RETURN NULL;
 END
 $fn$;
@@ -157,8 +156,7 @@ $fn$;
 COMMENT ON FUNCTION cc_queue_entries_rebuild() IS
     'Refill queue_entries whole from queue_log (after a bulk load with the trigger disabled); '
     'returns the rows stored.';
-REVOKE ALL ON FUNCTION cc_queue_entries_refresh(bigint[]), cc_queue_entries_track(),
-    cc_queue_entries_rebuild() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cc_queue_entries_track(), cc_queue_entries_rebuild() FROM PUBLIC;
 
 SELECT cc_queue_entries_rebuild();
 
