@@ -10,7 +10,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential pkg-config libsofia-sip-ua-dev libzmq3-dev libczmq-dev
             libpq-dev libsrtp2-dev libspeexdsp-dev libjansson-dev libsystemd-dev
-            libssl-dev libmicrohttpd-dev libsodium-dev libcurl4-openssl-dev)
+            libssl-dev libmicrohttpd-dev libsodium-dev libcurl4-openssl-dev
+            libjemalloc-dev)
 RUN_PKGS=(postgresql postgresql-client sox espeak-ng)
 TEST_PKGS=(sip-tester baresip-core python3 python3-pytest python3-pytest-xdist python3-zmq
            python3-psycopg2 procps iproute2 systemd chromium openssl
