@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cc_json_write.h"
 #include "cc_log.h"
 
 static cc_bus_dealer_t *s_dealer_find(cc_bus_t *self, const char *target)
@@ -163,12 +164,21 @@ cc_bus_handle_t cc_bus_request(cc_bus_t *self, cc_bus_owner_t *owner, const char
     }
     p->handle = ++self->req_counter;
     snprintf(p->id, sizeof p->id, "%s%llu", self->req_prefix, (unsigned long long)p->handle);
-    json_t *msg = json_object();
-    json_object_set_new(msg, "type", json_string(cmd));
-    json_object_set_new(msg, "req", json_string(p->id));
-    json_object_set_new(msg, "args", args ? args : json_object());
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
+    /* {"type":..,"req":..,"args":{..}} written directly, the args not copied */
+    cc_jw_t w;
+    cc_jw_init(&w);
+    cc_jw_lit(&w, "{\"type\":");
+    cc_jw_str(&w, cmd);
+    cc_jw_lit(&w, ",\"req\":");
+    cc_jw_str(&w, p->id);
+    cc_jw_lit(&w, ",\"args\":");
+    if (args)
+        cc_jw_value(&w, args);
+    else
+        cc_jw_lit(&w, "{}");
+    cc_jw_lit(&w, "}");
+    json_decref(args);
+    char *text = cc_jw_take(&w, NULL);
     if (!text)
         goto fail;
     cc_bus_mark_dirty(self);

@@ -22,10 +22,10 @@ typedef struct {
 void cc_jw_init(cc_jw_t *w);
 void cc_jw_raw(cc_jw_t *w, const char *text, size_t len);
 #define cc_jw_lit(w, literal) cc_jw_raw((w), (literal), sizeof(literal) - 1)
-void cc_jw_str(cc_jw_t *w, const char *s);               /* a quoted, escaped string */
+void cc_jw_str(cc_jw_t *w, const char *s); /* a quoted, escaped string */
 void cc_jw_strn(cc_jw_t *w, const char *s, size_t len);
 void cc_jw_int(cc_jw_t *w, int64_t v);
-void cc_jw_value(cc_jw_t *w, const json_t *v);           /* any value, compact */
+void cc_jw_value(cc_jw_t *w, const json_t *v); /* any value, compact */
 /* The text (malloc'd, NUL-terminated, length in *len if len is not NULL), or NULL when
  * writing failed; the writer is reset either way. */
 char *cc_jw_take(cc_jw_t *w, size_t *len);
