@@ -66,6 +66,8 @@ struct cc_loop {
 
     s_prepare_t *prepares;
     int prepares_len, prepares_cap;
+    int prepare_running; /* index of the hook running now, -1 outside the hooks */
+    int fds_idle_by;     /* the hook that said cc_loop_fds_seen_idle, -1: none */
 
     int sigfd;
     cc_loop_signal_fn *sig_fn;
@@ -112,6 +114,7 @@ cc_loop_t *cc_loop_new(void)
     if (!self)
         return NULL;
     self->sigfd = -1;
+    self->prepare_running = self->fds_idle_by = -1;
     self->free_timer = -1;
     self->now_us = cc_mono_us();
     self->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -421,11 +424,27 @@ void cc_loop_prepare_remove(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg)
 static bool s_prepare_run(cc_loop_t *self)
 {
     bool worked = false;
+    self->fds_idle_by = -1;
     /* Index, not pointer: a hook may add hooks (and grow the array). */
-    for (int i = 0; i < self->prepares_len; i++)
+    for (int i = 0; i < self->prepares_len; i++) {
+        self->prepare_running = i;
         if (self->prepares[i].fn(self, self->prepares[i].arg))
             worked = true;
+    }
+    self->prepare_running = -1;
     return worked;
+}
+
+void cc_loop_fds_seen_idle(cc_loop_t *self)
+{
+    self->fds_idle_by = self->prepare_running;
+}
+
+/* Whether this iteration may skip epoll: it would not sleep anyway, and the last hook
+ * (none ran after it that could have made a watched fd ready) saw nothing ready. */
+static bool s_fds_known_idle(const cc_loop_t *self, int timeout_ms)
+{
+    return timeout_ms == 0 && self->fds_idle_by >= 0 && self->fds_idle_by == self->prepares_len - 1;
 }
 
 /* ---- signals ---------------------------------------------------------------------- */
@@ -506,7 +525,9 @@ int cc_loop_run_once(cc_loop_t *self, int timeout_ms)
             timeout_ms = next;
     }
 
-    int n = epoll_wait(self->epfd, events, S_MAX_EVENTS, timeout_ms);
+    int n = s_fds_known_idle(self, timeout_ms)
+                ? 0
+                : epoll_wait(self->epfd, events, S_MAX_EVENTS, timeout_ms);
     /* One clock read per wake-up: the callbacks of this batch and the timer pass share
      * it (cc_loop_now_us), instead of reading the clock per event. */
     self->now_us = cc_mono_us();

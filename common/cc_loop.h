@@ -37,6 +37,11 @@ int cc_loop_timer_add(cc_loop_t *self, uint64_t delay_ms, uint64_t interval_ms,
 void cc_loop_timer_cancel(cc_loop_t *self, int timer_id);
 
 int cc_loop_prepare_add(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg);
+/* Said by the last prepare hook of an iteration that has just slept on cc_loop_fd() in a
+ * foreign loop and did not see it readable: nothing the loop watches was ready, so this
+ * iteration does not ask epoll again (its timers still run). Saves sipproxy one system
+ * call per SIP message; anything that becomes ready meanwhile wakes the next wait. */
+void cc_loop_fds_seen_idle(cc_loop_t *self);
 /* Remove a hook added with the same fn and arg (no-op if absent). */
 void cc_loop_prepare_remove(cc_loop_t *self, cc_loop_prepare_fn *fn, void *arg);
 

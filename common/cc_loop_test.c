@@ -479,6 +479,73 @@ CC_TEST(loop_prepare_hook)
     CC_CHECK(idle >= 15);
 }
 
+/* A hook standing in for sipproxy's: it "slept on the loop's fd" and says whether it saw
+ * it idle; a second hook may run after it. */
+typedef struct {
+    bool say_idle;
+} s_idle_hook_t;
+
+static bool s_idle_prepare(cc_loop_t *loop, void *arg)
+{
+    s_idle_hook_t *h = arg;
+    if (h->say_idle)
+        cc_loop_fds_seen_idle(loop);
+    return true;
+}
+
+static bool s_plain_prepare(cc_loop_t *loop, void *arg)
+{
+    (void)loop, (void)arg;
+    return false;
+}
+
+static void s_count_timer(cc_loop_t *loop, int id, void *arg)
+{
+    (void)loop, (void)id;
+    (*(int *)arg)++;
+}
+
+CC_TEST(loop_fds_seen_idle_skips_one_poll)
+{
+    cc_loop_t *loop = cc_loop_new();
+    int p[2];
+    CC_CHECK_INT(pipe(p), 0);
+    s_reader_t r = {0};
+    s_idle_hook_t h = {.say_idle = true};
+    int fired = 0;
+    CC_CHECK_INT(cc_loop_fd_add(loop, p[0], EPOLLIN, s_read_fd, &r), 0);
+    CC_CHECK_INT(cc_loop_prepare_add(loop, s_idle_prepare, &h), 0);
+    CC_CHECK(cc_loop_timer_add(loop, 0, 0, s_count_timer, &fired) > 0);
+    CC_CHECK(write(p[1], "a", 1) == 1);
+    /* The last hook said idle: the fd is not polled this time, the due timer still runs. */
+    cc_loop_run_once(loop, 0);
+    int calls_skipped = r.calls, fired_skipped = fired;
+    /* Without the word, the ready fd is dispatched. */
+    h.say_idle = false;
+    cc_loop_run_once(loop, 0);
+    int calls_polled = r.calls;
+    /* A hook after the one that said idle could have made an fd ready: no skip. */
+    h.say_idle = true;
+    CC_CHECK(write(p[1], "b", 1) == 1);
+    CC_CHECK_INT(cc_loop_prepare_add(loop, s_plain_prepare, NULL), 0);
+    cc_loop_run_once(loop, 0);
+    int calls_later_hook = r.calls;
+    /* Said outside a hook: ignored. */
+    cc_loop_prepare_remove(loop, s_idle_prepare, &h);
+    cc_loop_fds_seen_idle(loop);
+    CC_CHECK(write(p[1], "c", 1) == 1);
+    cc_loop_run_once(loop, 0);
+    int calls_outside = r.calls;
+    cc_loop_destroy(&loop);
+    close(p[0]);
+    close(p[1]);
+    CC_CHECK_INT(calls_skipped, 0);
+    CC_CHECK_INT(fired_skipped, 1);
+    CC_CHECK_INT(calls_polled, 1);
+    CC_CHECK_INT(calls_later_hook, 2);
+    CC_CHECK_INT(calls_outside, 3);
+}
+
 /* ---- stop and signals ------------------------------------------------------------- */
 
 static void s_stop_timer(cc_loop_t *loop, int id, void *arg)

@@ -383,9 +383,11 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
 
 /* cc_loop's epoll fd is readable: nothing to do here, the prepare hook returns and
  * cc_loop_run_once dispatches what is ready without sleeping again. */
+/* su_root saw cc_loop's epoll readable: s_prepare lets cc_loop collect it. */
 static int s_on_loop_fd(sp_proxy_t *self, su_wait_t *w, su_wakeup_arg_t *arg)
 {
-    (void)self, (void)w, (void)arg;
+    (void)w, (void)arg;
+    self->loop_fd_ready = true;
     return 0;
 }
 
@@ -416,7 +418,10 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
     int bt = cc_bus_next_timeout_ms(self->bus);
     if (bt >= 0 && bt < wait)
         wait = bt;
+    self->loop_fd_ready = false;
     su_root_step(self->root, wait);
+    if (!self->loop_fd_ready) /* most steps: one SIP message, nothing of cc_loop's */
+        cc_loop_fds_seen_idle(loop);
     return true;
 }
 

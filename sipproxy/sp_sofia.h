@@ -48,7 +48,8 @@ struct sp_proxy {
     char tls_contact[160];   /* "<sip:BIND:TLS_PORT;transport=tls>", "" without TLS */
     char plain_contact[160]; /* "<sip:BIND:SIP_PORT>", used beside it (SP_LEG_CONTACT) */
     uint64_t last_expire_s;
-    int loop_wait; /* su_root registration of cc_loop's epoll fd */
+    int loop_wait;      /* su_root registration of cc_loop's epoll fd */
+    bool loop_fd_ready; /* su_root saw that fd readable in the current step */
     /* calls */
     cc_map_t *calls; /* call id -> sp_call_t, until the call has ended */
     cc_map_t *ended; /* call id -> sp_call_t: ended, a BYE or CANCEL still unanswered */
