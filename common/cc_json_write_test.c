@@ -45,8 +45,15 @@ CC_TEST(json_write_values_as_jansson)
 
 static json_t *s_random_value(unsigned *seed, int depth)
 {
-    static const char *words[] = {"", "a", "call.created", "\"q\"", "back\\slash", "t\tab",
-                                  "\x01\x1f", "\xc3\xa9t\xc3\xa9", "sip:1000@127.0.0.1;tag=x"};
+    static const char *words[] = {"",
+                                  "a",
+                                  "call.created",
+                                  "\"q\"",
+                                  "back\\slash",
+                                  "t\tab",
+                                  "\x01\x1f",
+                                  "\xc3\xa9t\xc3\xa9",
+                                  "sip:1000@127.0.0.1;tag=x"};
     int kind = rand_r(seed) % (depth > 3 ? 5 : 7);
     switch (kind) {
     case 0:
