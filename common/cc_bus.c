@@ -93,7 +93,7 @@ static bool s_on_prepare(cc_loop_t *loop, void *arg)
 {
     (void)loop;
     cc_bus_t *self = arg;
-    return self->dirty ? cc_bus_dispatch(self) : false;
+    return self->dirty ? cc_bus_dispatch_sent(self) : false;
 }
 
 static void s_on_timer(cc_loop_t *loop, int timer_id, void *arg)
@@ -425,7 +425,7 @@ static void s_send_reply(cc_bus_t *self, cc_bus_req_t *req, const char *body, si
         rc = zmq_msg_send(&req->envelope[i], handle, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
         rc = zmq_send(handle, body, len, ZMQ_DONTWAIT);
-    cc_bus_mark_dirty(self);
+    cc_bus_mark_sent(self, &self->router_sent);
     if (rc < 0)
         cc_warn("bus.reply_failed", "cmd=%s req=%s err=%s", cc_logq(req->cmd ? req->cmd : "?"),
                 cc_logq(req->id ? req->id : "-"), cc_logq(zmq_strerror(errno)));
@@ -631,31 +631,50 @@ static bool s_drain_router(cc_bus_t *self)
 
 /* ---- dispatch -------------------------------------------------------------------- */
 
-bool cc_bus_dispatch(cc_bus_t *self)
+/* One look at the sockets: every one, or only those a send marked. Each is read until
+ * it is empty, so a message that comes later raises its ZMQ_FD again. */
+static bool s_pass(cc_bus_t *self, bool all)
 {
-    self->dirty = false;
+    bool progress = all && cc_bus_net_drain(self);
+    if (self->router && (all || self->router_sent)) {
+        self->router_sent = false;
+        progress = s_drain_router(self) || progress;
+    }
+    for (size_t i = 0; all && i < self->nsubs; i++)
+        progress = cc_bus_sub_drain(self, self->subs[i]) || progress;
+    for (size_t i = 0; i < self->ndealers; i++)
+        if (all || self->dealers[i]->sent)
+            progress = cc_bus_dealer_drain(self, self->dealers[i]) || progress;
+    return progress;
+}
+
+/* Only a send can hide a message (it may consume the socket's edge), and every send on a
+ * socket we read marks it: pass again, over those, while handlers send. (Checking a
+ * socket costs libzmq a poll and a getpid: looking at every socket after every send was
+ * about a fifth of sipproxy's system calls.) */
+static bool s_dispatch(cc_bus_t *self, bool all)
+{
     uint64_t now = cc_bus_now_ms();
     bool any = cc_bus_expire_requests(self, now);
     any = cc_bus_sub_timers(self, now) || any;
     any = cc_bus_watch_timers(self, now) || any;
-    /* Each socket is read until it has nothing, so a message that comes later raises its
-     * ZMQ_FD again. Only a send can hide one (it may consume the socket's edge), and every
-     * send on a socket we read marks the bus dirty: pass again only when a handler sent.
-     * (Checking a socket costs libzmq a poll and a getpid; a second pass for nothing was
-     * about a tenth of sipproxy's system calls.) */
-    bool progress;
     do {
-        self->dirty = false;
-        progress = cc_bus_net_drain(self);
-        if (self->router)
-            progress = s_drain_router(self) || progress;
-        for (size_t i = 0; i < self->nsubs; i++)
-            progress = cc_bus_sub_drain(self, self->subs[i]) || progress;
-        for (size_t i = 0; i < self->ndealers; i++)
-            progress = cc_bus_dealer_drain(self, self->dealers[i]) || progress;
-        any = any || progress;
-    } while (progress && self->dirty);
+        all = all || self->dirty_all;
+        self->dirty = self->dirty_all = false;
+        any = s_pass(self, all) || any;
+        all = false;
+    } while (self->dirty);
     return any;
+}
+
+bool cc_bus_dispatch(cc_bus_t *self)
+{
+    return s_dispatch(self, true);
+}
+
+bool cc_bus_dispatch_sent(cc_bus_t *self)
+{
+    return s_dispatch(self, false);
 }
 
 bool cc_bus_needs_dispatch(const cc_bus_t *self)

@@ -85,6 +85,9 @@ bool cc_bus_dispatch(cc_bus_t *self);
 /* A send or a connect since the last dispatch may have consumed a socket's ZMQ_FD edge:
  * dispatch before sleeping. False when nothing can be waiting unnoticed. */
 bool cc_bus_needs_dispatch(const cc_bus_t *self);
+/* The dispatch for that case: only the sockets sent on (all of them after a connect or a
+ * new subscription), plus the overdue timers; the sockets' own ZMQ_FDs cover the rest. */
+bool cc_bus_dispatch_sent(cc_bus_t *self);
 /* Milliseconds until the next request timeout, or -1 when none is pending. */
 int cc_bus_next_timeout_ms(cc_bus_t *self);
 

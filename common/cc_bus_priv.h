@@ -57,6 +57,7 @@ typedef struct {
     char *target;
     zsock_t *sock;
     int fd;
+    bool sent; /* a request went out since the socket was last read (cc_bus_mark_sent) */
 } cc_bus_dealer_t;
 
 /* A request waiting for its reply: in the id map, in the deadline heap (heap_idx), and in
@@ -97,8 +98,12 @@ struct cc_bus {
     bool bound; /* we created the ipc files, so we remove them on destroy */
     /* Set by anything that may have consumed a socket's ZMQ_FD edge (a send, a connect)
      * outside cc_bus_dispatch; the loop's prepare hook drains only then, so an idle bus
-     * costs no syscalls per loop iteration (mediad iterates once per RTP packet). */
+     * costs no syscalls per loop iteration (mediad iterates once per RTP packet). A send
+     * names its socket (cc_bus_mark_sent), and then only that socket is looked at; a new
+     * socket or subscription (cc_bus_mark_dirty) has every socket looked at. */
     bool dirty;
+    bool dirty_all;
+    bool router_sent; /* a reply went out on the router since it was last read */
     /* Replay ring: the event with sequence s lives in slot (s - 1) % ring_cap. */
     char **ring;
     size_t *ring_len;
@@ -143,6 +148,12 @@ void cc_bus_journal_close(cc_bus_t *self);
 /* cc_bus.c */
 static inline void cc_bus_mark_dirty(cc_bus_t *self)
 {
+    self->dirty = self->dirty_all = true;
+}
+/* A send on one socket: *sent is that socket's flag (router_sent, a dealer's sent). */
+static inline void cc_bus_mark_sent(cc_bus_t *self, bool *sent)
+{
+    *sent = true;
     self->dirty = true;
 }
 uint64_t cc_bus_now_ms(void);

@@ -181,7 +181,7 @@ cc_bus_handle_t cc_bus_request(cc_bus_t *self, cc_bus_owner_t *owner, const char
     char *text = cc_jw_take(&w, NULL);
     if (!text)
         goto fail;
-    cc_bus_mark_dirty(self);
+    cc_bus_mark_sent(self, &d->sent);
     if (zmq_send(zsock_resolve(d->sock), text, strlen(text), ZMQ_DONTWAIT) < 0) {
         cc_warn("bus.request_failed", "target=%s cmd=%s err=%s", cc_logq(target), cc_logq(cmd),
                 cc_logq(zmq_strerror(errno)));
@@ -260,6 +260,7 @@ static void s_handle_reply(cc_bus_t *self, cc_bus_dealer_t *d, const char *data,
 bool cc_bus_dealer_drain(cc_bus_t *self, cc_bus_dealer_t *d)
 {
     bool any = false;
+    d->sent = false; /* read until empty below: a send after this marks it again */
     while (cc_bus_readable(d->sock)) {
         zmq_msg_t frames[CC_BUS_MAX_ENVELOPE];
         int n = cc_bus_recv_frames(d->sock, frames, CC_BUS_MAX_ENVELOPE);

@@ -885,3 +885,81 @@ CC_TEST(bus_attached_to_loop)
     CC_CHECK_INT(count, 20);
     CC_CHECK_INT(watch.fds, 3); /* SUB to tloop, DEALERs to tloop and nobody */
 }
+
+/* Each reply's handler sends the next request on the same DEALER, two chains at once:
+ * every reply is read (a send from a handler marks its socket for another look). */
+typedef struct {
+    int done, ok, left;
+} s_chain_t;
+
+static void s_on_chain_reply(cc_bus_t *bus, int status, json_t *result, void *arg)
+{
+    (void)result;
+    s_chain_t *c = arg;
+    c->done++;
+    c->ok += status == 0;
+    if (--c->left > 0)
+        cc_bus_request(bus, NULL, "tchain", "ping", NULL, 2000, s_on_chain_reply, c);
+}
+
+CC_TEST(bus_requests_chained_from_reply_handlers)
+{
+    CC_CHECK(s_tmpdir());
+    cc_loop_t *loop = cc_loop_new();
+    cc_bus_t *srv = s_server("tchain", 100), *cli = cc_bus_new("tcli", s_dir, 0);
+    CC_CHECK(loop && srv && cli);
+    CC_CHECK_INT(cc_bus_attach(srv, loop), 0);
+    CC_CHECK_INT(cc_bus_attach(cli, loop), 0);
+    s_chain_t a = {.left = 300}, b = {.left = 300}; /* two chains on one socket */
+    cc_bus_request(cli, NULL, "tchain", "ping", NULL, 2000, s_on_chain_reply, &a);
+    cc_bus_request(cli, NULL, "tchain", "ping", NULL, 2000, s_on_chain_reply, &b);
+    uint64_t end = cc_mono_ms() + 5000;
+    while (cc_mono_ms() < end && (a.left > 0 || b.left > 0))
+        cc_loop_run_once(loop, 50);
+    cc_bus_destroy(&cli);
+    cc_bus_destroy(&srv);
+    cc_loop_destroy(&loop);
+    s_rmdir();
+    CC_CHECK_INT(a.done, 300);
+    CC_CHECK_INT(b.done, 300);
+    CC_CHECK_INT(a.ok + b.ok, 600);
+}
+
+/* A reply waits in the DEALER while a second request goes out on it (the send makes
+ * libzmq process the socket's pending commands, which may include the reply's wake-up):
+ * both replies are read in the next two turns of the client's loop that do not sleep,
+ * not only when the bus's 50 ms timer looks. Server and client run on loops of their own
+ * so the reply can arrive while the client's loop is not running. */
+CC_TEST(bus_reply_hidden_by_a_send_is_read)
+{
+    CC_CHECK(s_tmpdir());
+    cc_loop_t *ls = cc_loop_new(), *lc = cc_loop_new();
+    cc_bus_t *srv = s_server("thide", 100), *cli = cc_bus_new("tcli", s_dir, 0);
+    CC_CHECK(ls && lc && srv && cli);
+    CC_CHECK_INT(cc_bus_attach(srv, ls), 0);
+    CC_CHECK_INT(cc_bus_attach(cli, lc), 0);
+    s_reply_t first = {0}, second = {0};
+    cc_bus_request(cli, NULL, "thide", "ping", NULL, 3000, s_on_reply, &first);
+    for (int i = 0; i < 10; i++) /* the client's loop turns once: its DEALER connects */
+        cc_loop_run_once(i == 0 ? lc : ls, 20);
+    usleep(50000); /* the first reply lands in the client's DEALER */
+    cc_bus_request(cli, NULL, "thide", "ping", NULL, 3000, s_on_reply, &second);
+    for (int i = 0; i < 10; i++)
+        cc_loop_run_once(ls, 20);
+    usleep(50000);
+    /* Two turns that do not sleep: the prepare hook must read the socket now. (The bus's
+     * 50 ms timer would find the replies too, later: that is the latency this avoids.) */
+    cc_loop_run_once(lc, 0);
+    cc_loop_run_once(lc, 0);
+    cc_bus_destroy(&cli);
+    cc_bus_destroy(&srv);
+    cc_loop_destroy(&lc);
+    cc_loop_destroy(&ls);
+    s_rmdir();
+    json_decref(first.result);
+    json_decref(second.result);
+    CC_CHECK_INT(first.calls, 1);
+    CC_CHECK_INT(first.status, 0);
+    CC_CHECK_INT(second.calls, 1);
+    CC_CHECK_INT(second.status, 0);
+}

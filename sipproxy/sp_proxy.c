@@ -410,7 +410,7 @@ static bool s_prepare(cc_loop_t *loop, void *arg)
         sp_registry_expire(self->reg, now, s_expire_contacts, self);
     }
     if (cc_bus_needs_dispatch(self->bus)) /* a send may have consumed a ZMQ_FD edge */
-        cc_bus_dispatch(self->bus);
+        cc_bus_dispatch_sent(self->bus);
     long wait = 1000; /* the registry sweep runs once a second */
     int lt = cc_loop_next_timeout_ms(loop);
     if (lt >= 0 && lt < wait)
