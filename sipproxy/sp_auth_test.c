@@ -134,7 +134,8 @@ CC_TEST(digest_parse_and_verify_both_algorithms)
 }
 
 /* RFC 7616 3.3: each request under one nonce carries a higher count; one already used is a
- * replay. Per user; forgotten when the nonce expires; a full table forgets and challenges. */
+ * replay. Per user; forgotten when the nonce expires; a full table forgets its oldest
+ * entry, one at a time, and a forgotten nonce is challenged again, never taken as new. */
 CC_TEST(nonce_counts_refuse_replays)
 {
     sp_nonce_counts_t *t = sp_nonce_counts_new(4);
@@ -152,17 +153,21 @@ CC_TEST(nonce_counts_refuse_replays)
     CC_CHECK_INT(sp_nonce_counts_use(t, "1001", n2, "zz", 1003, 300), -1);
     CC_CHECK_INT(sp_nonce_counts_use(t, "1001", "garbage", "1", 1003, 300), -1);
     CC_CHECK_INT(sp_nonce_counts_size(t), 3);
-    /* full of live nonces: forgets them all and challenges; what it forgot is never taken
-     * as new afterwards, later nonces are */
+    /* full of live nonces: the oldest entry (1001 with n1) goes to make room, the rest
+     * stay; what it forgot is never taken as new afterwards, later nonces are */
     char n3[96], n4[96], n5[96];
     sp_nonce_make("k", 1004, 3, n3, sizeof n3);
     CC_CHECK_INT(sp_nonce_counts_use(t, "1003", n3, "1", 1004, 300), 0);
+    CC_CHECK_INT(sp_nonce_counts_size(t), 4);
     sp_nonce_make("k", 1005, 4, n4, sizeof n4);
-    CC_CHECK_INT(sp_nonce_counts_use(t, "1004", n4, "1", 1005, 300), 1);
-    CC_CHECK_INT(sp_nonce_counts_size(t), 0);
-    CC_CHECK_INT(sp_nonce_counts_use(t, "1001", n1, "00000001", 1006, 300), 1);
+    CC_CHECK_INT(sp_nonce_counts_use(t, "1004", n4, "1", 1005, 300), 0);
+    CC_CHECK_INT(sp_nonce_counts_size(t), 4);
+    CC_CHECK_INT(sp_nonce_counts_use(t, "1001", n1, "00000001", 1006, 300), 1);  /* forgotten */
+    CC_CHECK_INT(sp_nonce_counts_use(t, "1002", n1, "00000001", 1006, 300), -1); /* kept */
+    CC_CHECK_INT(sp_nonce_counts_use(t, "1002", n1, "00000002", 1006, 300), 0);
     sp_nonce_make("k", 1006, 5, n5, sizeof n5);
     CC_CHECK_INT(sp_nonce_counts_use(t, "1001", n5, "1", 1006, 300), 0);
+    CC_CHECK_INT(sp_nonce_counts_size(t), 4);
     /* expired entries make room first */
     char n6[96];
     for (int i = 0; i < 3; i++) {
@@ -174,6 +179,30 @@ CC_TEST(nonce_counts_refuse_replays)
     CC_CHECK_INT(sp_nonce_counts_size(t), 1);
     sp_nonce_counts_destroy(&t);
     CC_CHECK(t == NULL);
+}
+
+/* A registration storm: five times more fresh nonces than the table holds, each answered
+ * right after its challenge, 1,000 a second (the table holds four seconds of them, as
+ * sipproxy's 65,536 hold five at its highest rate). Every one is accepted: the table
+ * forgets the oldest, not the ones in flight (it used to forget them all and challenge
+ * the lot again), and it never holds more than its capacity. */
+CC_TEST(nonce_counts_survive_a_registration_storm)
+{
+    sp_nonce_counts_t *t = sp_nonce_counts_new(4000);
+    int accepted = 0;
+    size_t most = 0;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t now = 5000 + (uint64_t)i / 1000;
+        char n[96], user[16];
+        sp_nonce_make("k", now, (uint64_t)i, n, sizeof n);
+        snprintf(user, sizeof user, "%d", 70000 + i % 1000);
+        accepted += sp_nonce_counts_use(t, user, n, "00000001", now, 300) == 0;
+        if (sp_nonce_counts_size(t) > most)
+            most = sp_nonce_counts_size(t);
+    }
+    sp_nonce_counts_destroy(&t);
+    CC_CHECK_INT(accepted, 20000);
+    CC_CHECK_INT(most, 4000);
 }
 
 CC_TEST(throttle_blocks_one_source_only)

@@ -221,6 +221,11 @@ struct sp_nonce_counts {
     cc_map_t *seen; /* "user\nnonce" -> s_count_t */
     size_t capacity;
     uint64_t floor_s; /* nonces made at or before this may have been forgotten */
+    /* The keys in the order they were first used, oldest at `head`: a full table forgets
+     * the oldest one at a time, so a registration storm that fills it costs the nonces of
+     * some seconds ago, not the ones being answered right now. */
+    char **order;
+    size_t head, len;
 };
 
 typedef struct {
@@ -231,20 +236,42 @@ typedef struct {
 sp_nonce_counts_t *sp_nonce_counts_new(size_t capacity)
 {
     sp_nonce_counts_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->seen = cc_map_new(free))) {
+    capacity = capacity ? capacity : 1;
+    if (!self || !(self->seen = cc_map_new(free)) ||
+        !(self->order = calloc(capacity, sizeof *self->order))) {
+        if (self)
+            cc_map_destroy(&self->seen);
         free(self);
         return NULL;
     }
-    self->capacity = capacity ? capacity : 1;
+    self->capacity = capacity;
     return self;
+}
+
+/* Forget the oldest key: nonces made up to its time may now be unknown. */
+static void s_forget_oldest(sp_nonce_counts_t *self)
+{
+    char *key = self->order[self->head];
+    self->order[self->head] = NULL;
+    self->head = (self->head + 1) % self->capacity;
+    self->len--;
+    const s_count_t *c = cc_map_get(self->seen, key);
+    if (c && c->made_s > self->floor_s)
+        self->floor_s = c->made_s;
+    cc_map_delete(self->seen, key);
+    free(key);
 }
 
 void sp_nonce_counts_destroy(sp_nonce_counts_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    cc_map_destroy(&(*self_p)->seen);
-    free(*self_p);
+    sp_nonce_counts_t *self = *self_p;
+    while (self->len)
+        s_forget_oldest(self);
+    cc_map_destroy(&self->seen);
+    free(self->order);
+    free(self);
     *self_p = NULL;
 }
 
@@ -277,26 +304,29 @@ int sp_nonce_counts_use(sp_nonce_counts_t *self, const char *user, const char *n
     }
     if (made <= self->floor_s)
         return 1; /* we may have forgotten what it was used with */
-    if (cc_map_size(self->seen) >= self->capacity) {
-        cc_map_iter_t it = cc_map_iter(self->seen);
-        for (cc_map_entry_t *e; (e = cc_map_next(&it));) {
-            const s_count_t *old = cc_map_value(e);
-            if (old->made_s + max_age_s < now_s)
-                cc_map_delete(self->seen, cc_map_key(e));
-        }
+    /* expired nonces at the old end go first (their requests fail as stale anyway), then
+     * the oldest while the table is full */
+    while (self->len) {
+        const s_count_t *old = cc_map_get(self->seen, self->order[self->head]);
+        if (self->len < self->capacity && old && old->made_s + max_age_s >= now_s)
+            break;
+        s_forget_oldest(self);
     }
-    if (cc_map_size(self->seen) >= self->capacity) {
-        cc_map_clear(self->seen);
-        self->floor_s = now_s;
+    if (made <= self->floor_s)
+        return 1; /* it was as old as what was just forgotten */
+    char *order_key = strdup(key);
+    if (!order_key || !(c = malloc(sizeof *c))) {
+        free(order_key);
         return 1;
     }
-    if (!(c = malloc(sizeof *c)))
-        return 1;
     c->made_s = made;
     c->nc = count;
     if (cc_map_insert(self->seen, key, c) != 0) {
         free(c);
+        free(order_key);
         return 1;
     }
+    self->order[(self->head + self->len) % self->capacity] = order_key;
+    self->len++;
     return 0;
 }
