@@ -1,6 +1,7 @@
 /* sp_digest.c - digest authentication arithmetic and nonce handling (see sp_digest.h). */
 #include "sp_digest.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,15 +95,46 @@ void sp_digest_response(sp_digest_alg_t alg, const char *ha1, const char *method
     }
 }
 
-/* HMAC-SHA256(secret, stamp), first 16 bytes in hex. */
+/* HMAC-SHA256(secret, stamp), first 16 bytes in hex. The keyed context is kept per thread
+ * and per secret: EVP_Q_mac fetches the algorithm and sets the key on every call (1.3 us
+ * here, against 0.2 us re-using a context), and every challenge and every authenticated
+ * request computes one. */
+static int s_hmac(const char *secret, const char *stamp, unsigned char *mac, size_t *len)
+{
+    static __thread EVP_MAC_CTX *ctx;
+    static __thread char keyed[128];    /* the secret it was keyed with */
+    if (strlen(secret) >= sizeof keyed) /* never cached: the one-shot form */
+        return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
+                         (const unsigned char *)stamp, strlen(stamp), mac, EVP_MAX_MD_SIZE,
+                         len) != NULL;
+    if (!ctx || strcmp(keyed, secret) != 0) {
+        if (!ctx) {
+            EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+            ctx = m ? EVP_MAC_CTX_new(m) : NULL;
+            EVP_MAC_free(m); /* the context holds its own reference */
+            if (!ctx)
+                return 0;
+        }
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+        keyed[0] = '\0';
+        if (!EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params))
+            return 0;
+        snprintf(keyed, sizeof keyed, "%s", secret);
+    } else if (!EVP_MAC_init(ctx, NULL, 0, NULL)) { /* same key, fresh state */
+        return 0;
+    }
+    return EVP_MAC_update(ctx, (const unsigned char *)stamp, strlen(stamp)) &&
+           EVP_MAC_final(ctx, mac, len, EVP_MAX_MD_SIZE);
+}
+
 static void s_nonce_mac(const char *secret, const char *stamp, char out[33])
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t len = 0;
     static const char hex[] = "0123456789abcdef";
-    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
-                   (const unsigned char *)stamp, strlen(stamp), mac, sizeof mac, &len) ||
-        len < 16) {
+    if (!s_hmac(secret, stamp, mac, &len) || len < 16) {
         memset(out, 'x', 32); /* never a hex MAC: every nonce fails */
         out[32] = '\0';
         return;
