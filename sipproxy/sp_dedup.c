@@ -14,6 +14,8 @@ typedef struct s_entry {
     struct s_entry *next; /* FIFO, oldest first */
     uint64_t added_ms;
     int status;
+    char *reply; /* the answer's bytes, for a stateless answer's retransmissions (or NULL) */
+    size_t reply_len;
     char key[];
 } s_entry_t;
 
@@ -44,6 +46,7 @@ static void s_pop(sp_dedup_t *self)
     self->head = e->next;
     if (!self->head)
         self->tail = &self->head;
+    free(e->reply);
     free(e);
 }
 
@@ -80,7 +83,8 @@ int sp_dedup_seen(sp_dedup_t *self, const char *key, uint64_t now_ms)
     return e ? e->status : -1;
 }
 
-int sp_dedup_add(sp_dedup_t *self, const char *key, uint64_t now_ms)
+static int s_add(sp_dedup_t *self, const char *key, uint64_t now_ms, const char *reply,
+                 size_t reply_len)
 {
     if (!key[0])
         return 0;
@@ -94,14 +98,46 @@ int sp_dedup_add(sp_dedup_t *self, const char *key, uint64_t now_ms)
     e->next = NULL;
     e->added_ms = now_ms;
     e->status = 0;
+    e->reply = NULL;
+    e->reply_len = 0;
     memcpy(e->key, key, klen + 1);
+    if (reply && !(e->reply = malloc(reply_len ? reply_len : 1))) {
+        free(e);
+        return -ENOMEM;
+    }
+    if (reply) {
+        memcpy(e->reply, reply, reply_len);
+        e->reply_len = reply_len;
+    }
     if (cc_map_insert(self->map, e->key, e) != 0) {
-        free(e); /* already there (or no memory): the older entry stands */
+        free(e->reply); /* already there (or no memory): the older entry stands */
+        free(e);
         return 0;
     }
     *self->tail = e;
     self->tail = &e->next;
     return 0;
+}
+
+int sp_dedup_add(sp_dedup_t *self, const char *key, uint64_t now_ms)
+{
+    return s_add(self, key, now_ms, NULL, 0);
+}
+
+int sp_dedup_add_reply(sp_dedup_t *self, const char *key, uint64_t now_ms, const char *reply,
+                       size_t len)
+{
+    return s_add(self, key, now_ms, reply, len);
+}
+
+const char *sp_dedup_reply(sp_dedup_t *self, const char *key, uint64_t now_ms, size_t *len)
+{
+    sp_dedup_expire(self, now_ms);
+    const s_entry_t *e = key[0] ? cc_map_get(self->map, key) : NULL;
+    if (!e || !e->reply)
+        return NULL;
+    *len = e->reply_len;
+    return e->reply;
 }
 
 void sp_dedup_final(sp_dedup_t *self, const char *key, int status)

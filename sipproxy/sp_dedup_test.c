@@ -2,6 +2,7 @@
  * first copy got, a new CSeq or From tag is a new call, entries end with the window and
  * the oldest give way when the table is full. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cc_test.h"
 #include "sp_dedup.h"
@@ -46,5 +47,33 @@ CC_TEST(dedup_bounded_oldest_first)
     CC_CHECK_STR(none, "");
     CC_CHECK_INT(sp_dedup_add(d, none, 10), 0);
     CC_CHECK_INT(sp_dedup_seen(d, none, 10), -1);
+    sp_dedup_destroy(&d);
+}
+
+CC_TEST(dedup_keeps_the_answer_bytes_for_the_window)
+{
+    sp_dedup_t *d = sp_dedup_new(1000, 2);
+    size_t len = 0;
+    CC_CHECK(sp_dedup_reply(d, "k1", 0, &len) == NULL);
+    CC_CHECK_INT(sp_dedup_add_reply(d, "k1", 0, "SIP/2.0 200 OK\r\n\0x", 18), 0);
+    const char *r = sp_dedup_reply(d, "k1", 999, &len);
+    CC_CHECK(r != NULL);
+    CC_CHECK_INT((int)len, 18); /* bytes, not a string: a NUL inside is kept */
+    CC_CHECK(r && memcmp(r, "SIP/2.0 200 OK\r\n\0x", 18) == 0);
+    /* a second answer under the same key never replaces the first */
+    CC_CHECK_INT(sp_dedup_add_reply(d, "k1", 10, "SIP/2.0 401 X\r\n", 15), 0);
+    r = sp_dedup_reply(d, "k1", 20, &len);
+    CC_CHECK(r && len == 18);
+    /* an entry without bytes (an INVITE's) has no answer to give */
+    CC_CHECK_INT(sp_dedup_add(d, "k2", 0), 0);
+    CC_CHECK(sp_dedup_reply(d, "k2", 1, &len) == NULL);
+    CC_CHECK_INT(sp_dedup_seen(d, "k2", 1), 0);
+    /* bounded: a third key pushes the oldest out, its bytes freed with it (ASan sees) */
+    CC_CHECK_INT(sp_dedup_add_reply(d, "k3", 2, "abc", 3), 0);
+    CC_CHECK(sp_dedup_reply(d, "k1", 3, &len) == NULL);
+    CC_CHECK(sp_dedup_reply(d, "k3", 3, &len) != NULL);
+    /* and the window ends it */
+    CC_CHECK(sp_dedup_reply(d, "k3", 1002, &len) == NULL);
+    CC_CHECK(sp_dedup_reply(d, "", 3, &len) == NULL);
     sp_dedup_destroy(&d);
 }
