@@ -151,6 +151,7 @@ static void s_settings(const cc_config_t *cfg, sp_settings_t *s)
     s->media_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "media_request_timeout");
     s->controller_timeout_ms = (int)cc_config_int(cfg, "sipproxy", "controller_timeout");
     s->udp_rcvbuf = (int)cc_config_int(cfg, "sipproxy", "udp_rcvbuf");
+    s->register_fast_path = cc_config_bool(cfg, "sipproxy", "register_fast_path");
     s->overload_delay_ms = (int)cc_config_int(cfg, "sipproxy", "overload_delay");
     s->overload_media_pending = (int)cc_config_int(cfg, "sipproxy", "overload_media_pending");
     s->invite_memory_ms = (int)cc_config_int(cfg, "sipproxy", "invite_memory");

@@ -1,6 +1,7 @@
 /* sp_proxy.c - sipproxy's SIP stack adapter: creates sofia's root and NUA, runs the sofia
- * loop inside cc_loop, answers REGISTER (registrar) and checks digest credentials, and
- * hands INVITE dialogs to sp_b2bua.c. Owns the registry and the directory snapshot.
+ * loop inside cc_loop, checks digest credentials, sends the registrar's answers through nua
+ * (TCP, TLS; UDP ones go through sp_reg_udp.c), and hands INVITE dialogs to sp_b2bua.c.
+ * Owns the registry and the directory snapshot.
  *
  * Loop scheme: cc_loop stays the daemon's loop (signals, timers, the bus, the db eventfd).
  * A prepare hook steps sofia's su_root, which is where the process sleeps: su_root watches
@@ -73,43 +74,64 @@ void sp_source_of(nua_t *nua, sp_source_t *out)
  * digest_algorithms, in that order (RFC 8760: the preferred first; a client answers the
  * first it supports), each with its own nonce. `user` is who the request says it is
  * (From), NULL if unknown. */
-static void s_challenge(sp_proxy_t *self, nua_handle_t *nh, const sp_user_t *user, bool proxy_auth,
+static void s_challenge(sp_proxy_t *self, sp_reply_t *r, const sp_user_t *user, bool proxy_auth,
                         bool stale)
 {
-    char hdr[2][320];
-    int n = 0;
     int nalgs = user && user->digest_nalgs ? user->digest_nalgs : self->set.digest_nalgs;
-    for (int i = 0; i < nalgs && n < 2; i++) {
+    r->nchallenges = 0;
+    for (int i = 0; i < nalgs && r->nchallenges < 2; i++) {
         sp_digest_alg_t alg =
             user && user->digest_nalgs ? user->digest_algs[i] : self->set.digest_algs[i];
         char nonce[96];
         sp_nonce_make(self->secret, s_now_s(), ++self->nonces_made, nonce, sizeof nonce);
-        snprintf(hdr[n++], sizeof hdr[0],
+        snprintf(r->challenge[r->nchallenges++], sizeof r->challenge[0],
                  "Digest realm=\"%s\", nonce=\"%s\", qop=\"auth\", algorithm=%s%s", self->set.realm,
                  nonce, sp_digest_alg_name(alg), stale ? ", stale=true" : "");
     }
+    r->proxy_auth = proxy_auth;
     if (proxy_auth)
-        nua_respond(nh, SIP_407_PROXY_AUTH_REQUIRED, NUTAG_WITH_THIS(self->nua),
-                    SIPTAG_PROXY_AUTHENTICATE_STR(hdr[0]),
-                    TAG_IF(n > 1, SIPTAG_PROXY_AUTHENTICATE_STR(hdr[1])), TAG_END());
+        sp_reply_set(r, SIP_407_PROXY_AUTH_REQUIRED);
     else
-        nua_respond(nh, SIP_401_UNAUTHORIZED, NUTAG_WITH_THIS(self->nua),
-                    SIPTAG_WWW_AUTHENTICATE_STR(hdr[0]),
-                    TAG_IF(n > 1, SIPTAG_WWW_AUTHENTICATE_STR(hdr[1])), TAG_END());
+        sp_reply_set(r, SIP_401_UNAUTHORIZED);
 }
 
-static void s_auth_failed(sp_proxy_t *self, nua_handle_t *nh, const sp_source_t *src,
-                          const char *user, const char *why)
+static void s_auth_failed(sp_proxy_t *self, sp_reply_t *r, const sp_source_t *src, const char *user,
+                          const char *why)
 {
     cc_throttle_fail(self->throttle, src->ip, cc_mono_ms());
     self->auth_failures++;
     cc_info("sip.auth_failed", "source=%s user=%s reason=%s", src->hostport,
             cc_logq(user ? user : ""), why);
-    nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(self->nua), TAG_END());
+    sp_reply_set(r, SIP_403_FORBIDDEN);
 }
 
-int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp_source_t *src,
-                  bool proxy_auth, const sp_user_t **user_out)
+void sp_reply_set(sp_reply_t *r, int status, const char *phrase)
+{
+    r->status = status;
+    r->phrase = phrase;
+}
+
+void sp_reply_nua(sp_proxy_t *self, nua_handle_t *nh, const sp_reply_t *r)
+{
+    if (r->nchallenges > 0 && r->proxy_auth)
+        nua_respond(nh, r->status, r->phrase, NUTAG_WITH_THIS(self->nua),
+                    SIPTAG_PROXY_AUTHENTICATE_STR(r->challenge[0]),
+                    TAG_IF(r->nchallenges > 1, SIPTAG_PROXY_AUTHENTICATE_STR(r->challenge[1])),
+                    TAG_END());
+    else if (r->nchallenges > 0)
+        nua_respond(nh, r->status, r->phrase, NUTAG_WITH_THIS(self->nua),
+                    SIPTAG_WWW_AUTHENTICATE_STR(r->challenge[0]),
+                    TAG_IF(r->nchallenges > 1, SIPTAG_WWW_AUTHENTICATE_STR(r->challenge[1])),
+                    TAG_END());
+    else
+        nua_respond(nh, r->status, r->phrase, NUTAG_WITH_THIS(self->nua),
+                    TAG_IF(r->contact[0], SIPTAG_CONTACT_STR(r->contact)),
+                    TAG_IF(r->min_expires[0], SIPTAG_MIN_EXPIRES_STR(r->min_expires)),
+                    TAG_IF(r->unsupported[0], SIPTAG_UNSUPPORTED_STR(r->unsupported)), TAG_END());
+}
+
+int sp_auth_decide(sp_proxy_t *self, const sip_t *sip, const sp_source_t *src, bool proxy_auth,
+                   const sp_user_t **user_out, sp_reply_t *r)
 {
     bool first = false;
     if (cc_throttle_blocked(self->throttle, src->ip, cc_mono_ms(), &first)) {
@@ -117,7 +139,7 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
         if (first)
             cc_warn("sip.auth_throttled", "source=%s reason=%s", src->ip,
                     cc_logq("too many failed authentications; refusing for the window"));
-        nua_respond(nh, 403, "Too Many Failed Attempts", NUTAG_WITH_THIS(self->nua), TAG_END());
+        sp_reply_set(r, 403, "Too Many Failed Attempts");
         return -1;
     }
     const msg_auth_t *au = proxy_auth ? sip->sip_proxy_authorization : sip->sip_authorization;
@@ -135,23 +157,23 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
     if (!have) {
         const sip_from_t *from = sip->sip_from;
         const char *who = from && from->a_url->url_user ? from->a_url->url_user : "";
-        s_challenge(self, nh, sp_directory_user(self->dir, who), proxy_auth, false);
+        s_challenge(self, r, sp_directory_user(self->dir, who), proxy_auth, false);
         return -1;
     }
     const sp_user_t *user = sp_directory_user(self->dir, cred.username);
     if (!user || !user->enabled) {
-        s_auth_failed(self, nh, src, cred.username, user ? "disabled" : "unknown_user");
+        s_auth_failed(self, r, src, cred.username, user ? "disabled" : "unknown_user");
         return -1;
     }
     const char *method = sip->sip_request ? sip->sip_request->rq_method_name : "";
     int rc = sp_digest_verify(&cred, method, self->set.realm, user->ha1, user->ha1_sha256,
                               self->secret, s_now_s(), (uint64_t)self->set.nonce_ttl_s);
     if (rc == 1) {
-        s_challenge(self, nh, user, proxy_auth, true);
+        s_challenge(self, r, user, proxy_auth, true);
         return -1;
     }
     if (rc < 0) {
-        s_auth_failed(self, nh, src, cred.username, "bad_credentials");
+        s_auth_failed(self, r, src, cred.username, "bad_credentials");
         return -1;
     }
     /* right credentials; a count already used under this nonce is a captured request
@@ -164,7 +186,7 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
                 cc_logq(cred.nc));
     }
     if (rc != 0) {
-        s_challenge(self, nh, user, proxy_auth, true);
+        s_challenge(self, r, user, proxy_auth, true);
         return -1;
     }
     bool over_tls = sip->sip_via && sip->sip_via->v_protocol &&
@@ -175,110 +197,21 @@ int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp
         cc_info("sip.tls_policy_refused", "source=%s user=%s method=%s policy=%s over_tls=%s",
                 src->hostport, cc_logq(user->ext), method, sp_tls_policy_name(user->tls),
                 over_tls ? "yes" : "no");
-        nua_respond(nh, 403, refusal, NUTAG_WITH_THIS(self->nua), TAG_END());
+        sp_reply_set(r, 403, refusal);
         return -1;
     }
     *user_out = user;
     return 0;
 }
 
-/* ---- registrar ------------------------------------------------------------------- */
-
-static void s_reg_reply(sp_proxy_t *self, nua_handle_t *nh, const char *ext)
+int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp_source_t *src,
+                  bool proxy_auth, const sp_user_t **user_out)
 {
-    sp_contact_t live[SP_MAX_CONTACTS];
-    uint64_t now = s_now_s();
-    size_t n = sp_registry_lookup(self->reg, ext, now, live, SP_MAX_CONTACTS);
-    char buf[SP_MAX_CONTACTS * 300] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < n && len < sizeof buf - 300; i++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s<%s>;expires=%llu", i ? ", " : "",
-                                live[i].uri, (unsigned long long)(live[i].expires_at - now));
-    if (n > 0)
-        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), SIPTAG_CONTACT_STR(buf), TAG_END());
-    else
-        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), TAG_END());
-}
-
-static void s_on_register(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip)
-{
-    sp_source_t src;
-    sp_source_of(self->nua, &src);
-    const sp_user_t *user = NULL;
-    if (!sip || !sip->sip_to || !sip->sip_call_id || !sip->sip_cseq) {
-        nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(self->nua), TAG_END());
-        return;
-    }
-    if (sp_auth_check(self, nh, sip, &src, false, &user) < 0)
-        return;
-    const char *aor = sip->sip_to->a_url->url_user;
-    if (!aor || strcmp(aor, user->ext) != 0) {
-        cc_info("sip.register_refused", "source=%s user=%s aor=%s reason=not_own_aor", src.hostport,
-                user->ext, cc_logq(aor ? aor : ""));
-        nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(self->nua), TAG_END());
-        return;
-    }
-    const sip_contact_t *m = sip->sip_contact;
-    long hdr_expires = sip->sip_expires ? (long)sip->sip_expires->ex_delta : -1;
-    if (m && m->m_url->url_type == url_any) { /* Contact: * */
-        if (hdr_expires != 0 || m->m_next) {
-            nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(self->nua), TAG_END());
-            return;
-        }
-        int n = sp_registry_unbind_all(self->reg, user->ext);
-        if (self->db)
-            sp_db_contact_delete(self->db, user->ext, NULL);
-        cc_info("sip.unregistered", "user=%s contacts=%d source=%s", user->ext, n, src.hostport);
-        nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(self->nua), TAG_END());
-        return;
-    }
-    uint64_t now = s_now_s();
-    for (; m; m = m->m_next) { /* check intervals first: all or nothing */
-        long e = m->m_expires ? atol(m->m_expires) : hdr_expires;
-        if (e > 0 && e < self->set.reg_min_expires) {
-            char min[16];
-            snprintf(min, sizeof min, "%d", self->set.reg_min_expires);
-            nua_respond(nh, SIP_423_INTERVAL_TOO_BRIEF, NUTAG_WITH_THIS(self->nua),
-                        SIPTAG_MIN_EXPIRES_STR(min), TAG_END());
-            return;
-        }
-    }
-    for (m = sip->sip_contact; m; m = m->m_next) {
-        sp_contact_t c = {0};
-        snprintf(c.ext, sizeof c.ext, "%s", user->ext);
-        url_e(c.uri, (isize_t)sizeof c.uri, m->m_url);
-        long e = m->m_expires ? atol(m->m_expires) : hdr_expires;
-        if (e < 0)
-            e = self->set.reg_default_expires;
-        if (e > self->set.reg_max_expires)
-            e = self->set.reg_max_expires;
-        if (e == 0) {
-            if (sp_registry_unbind(self->reg, c.ext, c.uri) == 0 && self->db)
-                sp_db_contact_delete(self->db, c.ext, c.uri);
-            cc_info("sip.unregistered", "user=%s contact=%s source=%s", c.ext, cc_logq(c.uri),
-                    src.hostport);
-            continue;
-        }
-        snprintf(c.source, sizeof c.source, "%s", src.hostport);
-        snprintf(c.transport, sizeof c.transport, "%s", src.transport);
-        if (sip->sip_user_agent && sip->sip_user_agent->g_string)
-            snprintf(c.user_agent, sizeof c.user_agent, "%s", sip->sip_user_agent->g_string);
-        snprintf(c.call_id, sizeof c.call_id, "%s", sip->sip_call_id->i_id);
-        c.cseq = sip->sip_cseq->cs_seq;
-        c.expires_at = now + (uint64_t)e;
-        int rc = sp_registry_bind(self->reg, &c, now);
-        if (self->db)
-            sp_db_contact_upsert(self->db, &c);
-        if (rc == 1)
-            cc_bus_publish(self->bus, "reg.added", NULL,
-                           json_pack("{s:s, s:s, s:s, s:i}", "ext", c.ext, "contact", c.uri,
-                                     "source", c.source, "expires", (int)e));
-        if (rc == 1)
-            cc_info("sip.registered", "user=%s contact=%s source=%s transport=%s expires=%ld",
-                    c.ext, cc_logq(c.uri), src.hostport, src.transport, e);
-    }
-    self->registers_ok++;
-    s_reg_reply(self, nh, user->ext);
+    sp_reply_t r = {0};
+    if (sp_auth_decide(self, sip, src, proxy_auth, user_out, &r) == 0)
+        return 0;
+    sp_reply_nua(self, nh, &r);
+    return -1;
 }
 
 /* How long the oldest unread SIP datagram has waited (ms; -1 when none waits): a peek at
@@ -314,10 +247,15 @@ static void s_nua_cb(nua_event_t event, int status, char const *phrase, nua_t *n
                      tagi_t tags[])
 {
     switch (event) {
-    case nua_i_register:
-        s_on_register(self, nh, sip);
+    case nua_i_register: { /* TCP and TLS; UDP too when the fast path is off */
+        sp_source_t src;
+        sp_source_of(self->nua, &src);
+        sp_reply_t r = {0};
+        sp_registrar_decide(self, sip, &src, &r);
+        sp_reply_nua(self, nh, &r);
         nua_handle_destroy(nh);
         return;
+    }
     case nua_i_subscribe:
         if (!leg || leg == &sp_mwi_leg) {
             sp_mwi_subscribe(self, nh, sip);
@@ -498,6 +436,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
     self->bus = daemon->bus;
     self->set = *settings;
     self->udp_fd = -1;
+    self->reg_fd = self->reg_wait = -1;
     if (settings->park_number[0]) /* checked by the config's validation */
         sp_park_init(&self->park, settings->park_number, settings->park_slot_first,
                      settings->park_slots);
@@ -551,6 +490,7 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
         goto fail;
     }
     s_tune_udp(self);
+    sp_reg_udp_open(self); /* off with a warning when the kernel refuses; never fatal */
     self->dir = *directory_p;
     *directory_p = NULL;
     sp_callctl_attach(self);
@@ -574,6 +514,7 @@ void sp_proxy_destroy(sp_proxy_t **self_p)
         return;
     sp_proxy_t *self = *self_p;
     sp_mediad_detach(self);
+    sp_reg_udp_close(self); /* before the root it is registered with */
     if (self->nua)
         nua_destroy(self->nua);
     sp_mwi_detach(self); /* after nua: its handles went with it */
@@ -645,6 +586,11 @@ void sp_proxy_status(sp_proxy_t *self, json_t *details)
     json_object_set_new(details, "registrations",
                         json_integer((json_int_t)sp_registry_count(self->reg)));
     json_object_set_new(details, "registers_ok", json_integer((json_int_t)self->registers_ok));
+    json_object_set_new(details, "register_fast_path", json_boolean(self->reg_fd >= 0));
+    json_object_set_new(details, "registers_stateless",
+                        json_integer((json_int_t)self->registers_stateless));
+    json_object_set_new(details, "register_retransmits",
+                        json_integer((json_int_t)self->register_retransmits));
     json_object_set_new(details, "auth_failures", json_integer((json_int_t)self->auth_failures));
     json_object_set_new(details, "auth_throttled", json_integer((json_int_t)self->auth_throttled));
     json_object_set_new(details, "auth_replays", json_integer((json_int_t)self->auth_replays));

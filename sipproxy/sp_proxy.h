@@ -28,6 +28,7 @@ typedef struct {
     int media_timeout_ms;
     int controller_timeout_ms;
     int udp_rcvbuf;
+    bool register_fast_path; /* REGISTER over UDP without a transaction (sp_reg_udp.c) */
     int overload_delay_ms, overload_media_pending;
     int invite_memory_ms;
     int media_sync_interval_s;

@@ -74,6 +74,12 @@ struct sp_proxy {
     uint64_t media_restored_calls, media_lost_calls;
     cc_bus_owner_t mediad_owner; /* sync and orphan deletes in flight */
     int sync_timer;
+    /* REGISTER over UDP without a transaction (sp_reg_udp.c) */
+    int reg_fd;              /* its own socket on the SIP port; -1: off */
+    int reg_wait;            /* su_root registration of reg_fd */
+    sp_dedup_t *reg_answers; /* answers kept for retransmissions */
+    uint64_t reg_tag_seq;    /* To tags of those answers */
+    uint64_t registers_stateless, register_retransmits, register_dropped;
     /* counters for status */
     uint64_t registers_ok, auth_failures, auth_throttled, auth_replays, invites_repeated;
     uint64_t tls_policy_refused; /* right password, wrong transport for the user's TLS policy */
@@ -90,11 +96,39 @@ typedef struct {
 void sp_source_of(nua_t *nua, sp_source_t *out);
 int64_t sp_proxy_queue_delay_ms(const sp_proxy_t *self);
 
+/* An answer decided before it is sent: through nua (sp_reply_nua) or as the text of a
+ * stateless answer (sp_reg_udp.c). Zero-initialise; phrase points at static text. */
+typedef struct {
+    int status;
+    const char *phrase;
+    bool proxy_auth; /* the challenges go in Proxy-Authenticate (407), not WWW- (401) */
+    int nchallenges;
+    char challenge[2][320];
+    char contact[SP_MAX_CONTACTS * 300]; /* a REGISTER's 200: the live bindings */
+    char min_expires[16];                /* 423 */
+    char unsupported[128];               /* 420 */
+} sp_reply_t;
+
+void sp_reply_set(sp_reply_t *r, int status, const char *phrase);
+void sp_reply_nua(sp_proxy_t *self, nua_handle_t *nh, const sp_reply_t *r);
+
 /* Digest check of the request's credentials (Authorization for REGISTER,
- * Proxy-Authorization otherwise). Returns 0 and the user on success; otherwise it has
- * already answered (401/407 challenge, 403) and returns -1. */
+ * Proxy-Authorization otherwise). Returns 0 and the user on success; otherwise -1 with
+ * the answer to give in *r (401/407 challenge, 403). */
+int sp_auth_decide(sp_proxy_t *self, const sip_t *sip, const sp_source_t *src, bool proxy_auth,
+                   const sp_user_t **user_out, sp_reply_t *r);
+/* The same, answering through nua itself when it returns -1. */
 int sp_auth_check(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip, const sp_source_t *src,
                   bool proxy_auth, const sp_user_t **user_out);
+
+/* sp_registrar.c: a REGISTER's bindings changed and its answer decided */
+void sp_registrar_decide(sp_proxy_t *self, const sip_t *sip, const sp_source_t *src, sp_reply_t *r);
+
+/* sp_reg_udp.c: REGISTERs over UDP steered by the kernel onto a socket of their own and
+ * answered without a transaction. Open after the stack is up (udp_fd known); off, with
+ * a log line saying why, when the kernel refuses: then nua answers them as before. */
+int sp_reg_udp_open(sp_proxy_t *self);
+void sp_reg_udp_close(sp_proxy_t *self);
 
 /* sp_b2bua.c */
 void sp_b2bua_incoming(sp_proxy_t *self, nua_handle_t *nh, const sip_t *sip);
