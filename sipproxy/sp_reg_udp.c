@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,7 +85,7 @@ static size_t s_render(sp_proxy_t *self, msg_t *msg, sip_t *sip, const sp_reply_
                                  su_sprintf(home, "rport=%u", ntohs(from->sin_port)));
     if (sip->sip_to && !sip->sip_to->a_tag && r->status > 100) {
         char tag[48];
-        snprintf(tag, sizeof tag, "r%.8s%llx", self->secret,
+        snprintf(tag, sizeof tag, "r%08x%llx", self->reg_tag_salt,
                  (unsigned long long)++self->reg_tag_seq);
         sip_to_tag(home, sip->sip_to, tag);
     }
@@ -127,8 +128,9 @@ static size_t s_render(sp_proxy_t *self, msg_t *msg, sip_t *sip, const sp_reply_
     return n;
 }
 
-/* What the stack would refuse before the registrar sees the request: too big (413), broken
- * or missing headers (400), a URI scheme we do not serve (416), an extension we lack (420). 0 if none. */
+/* What the stack would refuse before the registrar sees the request: too big (413),
+ * broken or missing headers (400), a URI scheme we do not serve (416), an extension we
+ * lack (420). 0 if none. */
 static int s_refusal(const msg_t *msg, const sip_t *sip, size_t len, sp_reply_t *r)
 {
     if (len > S_REQUEST_MAX) {
@@ -254,6 +256,10 @@ int sp_reg_udp_open(sp_proxy_t *self)
     self->reg_wait = -1;
     if (!self->set.register_fast_path)
         return 0;
+    /* To tags unique across restarts, and nothing to do with the nonce secret */
+    if (getrandom(&self->reg_tag_salt, sizeof self->reg_tag_salt, 0) !=
+        (ssize_t)sizeof self->reg_tag_salt)
+        self->reg_tag_salt = (uint32_t)cc_mono_us() ^ (uint32_t)getpid();
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;
     if (self->udp_fd < 0 || getsockname(self->udp_fd, (struct sockaddr *)&sa, &sl) != 0 ||

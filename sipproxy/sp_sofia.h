@@ -78,7 +78,8 @@ struct sp_proxy {
     int reg_fd;              /* its own socket on the SIP port; -1: off */
     int reg_wait;            /* su_root registration of reg_fd */
     sp_dedup_t *reg_answers; /* answers kept for retransmissions */
-    uint64_t reg_tag_seq;    /* To tags of those answers */
+    uint64_t reg_tag_seq;    /* To tags of those answers: salt + sequence */
+    uint32_t reg_tag_salt;
     uint64_t registers_stateless, register_retransmits, register_dropped;
     /* counters for status */
     uint64_t registers_ok, auth_failures, auth_throttled, auth_replays, invites_repeated;
