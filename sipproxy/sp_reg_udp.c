@@ -74,18 +74,16 @@ static struct sockaddr_in s_answer_to(const sip_t *sip, const struct sockaddr_in
  * From, To with our tag, Call-ID and CSeq, then what the decision adds. Its length, or 0
  * when it does not fit. */
 static size_t s_render(sp_proxy_t *self, msg_t *msg, sip_t *sip, const sp_reply_t *r,
-                       const struct sockaddr_in *from, char *out, size_t cap)
+                       const sp_source_t *src, char *out, size_t cap)
 {
     su_home_t *home = msg_home(msg);
     sip_via_t *v = sip->sip_via;
-    char ip[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof ip);
+    const char *ip = src->ip;
     /* the parameter text is kept by pointer: each from the message's home */
     if (v->v_rport || !v->v_host || strcmp(v->v_host, ip) != 0)
         msg_header_replace_param(home, v->v_common, su_sprintf(home, "received=%s", ip));
     if (v->v_rport && !v->v_rport[0])
-        msg_header_replace_param(home, v->v_common,
-                                 su_sprintf(home, "rport=%u", ntohs(from->sin_port)));
+        msg_header_replace_param(home, v->v_common, su_sprintf(home, "rport=%d", src->port));
     if (sip->sip_to && !sip->sip_to->a_tag && r->status > 100) {
         char tag[48];
         snprintf(tag, sizeof tag, "r%08x%llx", self->reg_tag_salt,
@@ -206,20 +204,18 @@ static void s_on_datagram(sp_proxy_t *self, const char *buf, size_t len,
         msg_destroy(msg);
         return;
     }
+    sp_source_t src = {0}; /* formatted once: the registrar and the Via both use it */
+    inet_ntop(AF_INET, &from->sin_addr, src.ip, sizeof src.ip);
+    src.port = ntohs(from->sin_port);
+    snprintf(src.transport, sizeof src.transport, "udp");
+    snprintf(src.hostport, sizeof src.hostport, "%s:%d", src.ip, src.port);
     sp_reply_t r = {0};
-    if (s_refusal(msg, sip, len, &r) == 0) {
-        sp_source_t src = {0};
-        inet_ntop(AF_INET, &from->sin_addr, src.ip, sizeof src.ip);
-        src.port = ntohs(from->sin_port);
-        snprintf(src.transport, sizeof src.transport, "udp");
-        snprintf(src.hostport, sizeof src.hostport, "%s:%d", src.ip, src.port);
+    if (s_refusal(msg, sip, len, &r) == 0)
         sp_registrar_decide(self, sip, &src, &r);
-    }
     static char answer[S_ANSWER_MAX];
-    size_t n = s_render(self, msg, sip, &r, from, answer, sizeof answer);
-    if (n == 0) { /* a request too big to echo: answer briefly without its headers' copy */
-        cc_warn("sip.register_answer_too_big", "source=%s:%d status=%d", inet_ntoa(from->sin_addr),
-                ntohs(from->sin_port), r.status);
+    size_t n = s_render(self, msg, sip, &r, &src, answer, sizeof answer);
+    if (n == 0) { /* its Vias and addresses do not fit S_ANSWER_MAX: not answered */
+        cc_warn("sip.register_answer_too_big", "source=%s status=%d", src.hostport, r.status);
         msg_destroy(msg);
         return;
     }
