@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cc_daemon.h"
+#include "cc_loop.h"
 #include "cc_log.h"
 #include "cdr_batch.h"
 #include "cdr_bus.h"
@@ -108,6 +109,9 @@ int main(int argc, char **argv)
     cc_info("cdr.resumed", "publisher=%s epoch=%" PRIu64 " seq=%" PRIu64 " calls_active=%d",
             S_PUBLISHER, cursor.epoch, cursor.seq, loaded);
 
+    /* CDRs go out in batches anyway (flush_ms): read the bus in batches too */
+    cc_loop_set_wake_interval(
+        daemon->loop, (uint64_t)cc_config_int(daemon->cfg, "cdrd", "read_interval_ms") * 1000);
     cc_daemon_on_status(daemon, s_status, &app);
     cc_daemon_on_stop(daemon, s_stop, &app);
     cc_daemon_ready(daemon);

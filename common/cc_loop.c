@@ -73,7 +73,9 @@ struct cc_loop {
     cc_loop_signal_fn *sig_fn;
     void *sig_arg;
 
-    uint64_t now_us; /* monotonic clock read once per wake-up (cc_loop_now_us) */
+    uint64_t now_us;           /* monotonic clock read once per wake-up (cc_loop_now_us) */
+    uint64_t wake_interval_us; /* cc_loop_set_wake_interval; 0: none */
+    uint64_t woke_busy_us;     /* when a wait last returned ready descriptors */
 };
 
 /* ---- clocks ----------------------------------------------------------------------- */
@@ -513,6 +515,26 @@ int cc_loop_signals(cc_loop_t *self, cc_loop_signal_fn *fn, void *arg)
 
 /* ---- running ---------------------------------------------------------------------- */
 
+/* With a wake interval: a wait that would sleep, this soon after the last wake-up that
+ * brought work, first sleeps out the rest of the interval (no longer than timeout_ms),
+ * then only looks. Returns the timeout for the wait. What became ready meanwhile is then
+ * taken in one batch; an idle loop is not affected, since only wake-ups that found
+ * something count, so it still sleeps until work or a timer comes. */
+static int s_sleep_out_interval(cc_loop_t *self, int timeout_ms)
+{
+    uint64_t now = cc_mono_us();
+    uint64_t until = self->woke_busy_us + self->wake_interval_us;
+    if (now >= until)
+        return timeout_ms;
+    uint64_t rest_us = until - now;
+    if (timeout_ms >= 0 && (uint64_t)timeout_ms * 1000 < rest_us)
+        rest_us = (uint64_t)timeout_ms * 1000;
+    struct timespec ts = {.tv_sec = (time_t)(rest_us / 1000000),
+                          .tv_nsec = (long)(rest_us % 1000000) * 1000};
+    nanosleep(&ts, NULL); /* a signal cutting it short just means an earlier look */
+    return 0;
+}
+
 int cc_loop_run_once(cc_loop_t *self, int timeout_ms)
 {
     struct epoll_event events[S_MAX_EVENTS];
@@ -523,6 +545,8 @@ int cc_loop_run_once(cc_loop_t *self, int timeout_ms)
         int next = s_next_timeout_ms(self);
         if (next >= 0 && (timeout_ms < 0 || next < timeout_ms))
             timeout_ms = next;
+        if (self->wake_interval_us && timeout_ms != 0)
+            timeout_ms = s_sleep_out_interval(self, timeout_ms);
     }
 
     int n = s_fds_known_idle(self, timeout_ms)
@@ -536,6 +560,8 @@ int cc_loop_run_once(cc_loop_t *self, int timeout_ms)
             return 0;
         return -errno;
     }
+    if (n > 0)
+        self->woke_busy_us = self->now_us;
     for (int i = 0; i < n; i++) {
         int fd = (int)(uint32_t)events[i].data.u64;
         uint32_t gen = (uint32_t)(events[i].data.u64 >> 32);
@@ -556,6 +582,11 @@ int cc_loop_run(cc_loop_t *self)
             return rc;
     }
     return 0;
+}
+
+void cc_loop_set_wake_interval(cc_loop_t *self, uint64_t interval_us)
+{
+    self->wake_interval_us = interval_us;
 }
 
 void cc_loop_stop(cc_loop_t *self)

@@ -54,6 +54,14 @@ int cc_loop_run(cc_loop_t *self);
 /* Run at most one wait of up to timeout_ms and dispatch what is ready (tests, embedding). */
 int cc_loop_run_once(cc_loop_t *self, int timeout_ms);
 void cc_loop_stop(cc_loop_t *self);
+/* Wake up at most once per interval_us (0, the default: at once). When a descriptor
+ * becomes ready sooner after the last wake-up that found work, the loop first sleeps out
+ * the rest of the interval and then takes everything that arrived in one batch. For a
+ * daemon whose work is not latency-bound (cdrd) under a steady trickle of messages, each
+ * wake-up of its thread, and of ZeroMQ's behind it, costs more than the message it brings.
+ * Timers still fire on time (the sleep ends at the next one); an idle loop sleeps as
+ * before, until work or a timer comes. */
+void cc_loop_set_wake_interval(cc_loop_t *self, uint64_t interval_us);
 /* The loop's epoll fd, readable whenever something the loop watches is ready: lets a
  * foreign loop (sofia's su_root) sleep on both at once, then call cc_loop_run_once(0). */
 int cc_loop_fd(const cc_loop_t *self);

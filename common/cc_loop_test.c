@@ -1,6 +1,7 @@
 /* cc_loop_test.c - unit tests of the event loop: timer order, periodic timers, cancel
  * (also from inside callbacks), fd readiness on pipes, prepare hooks, removal of fds during
- * dispatch, and signals through the signalfd. Timers are short (a few ms). */
+ * dispatch, signals through the signalfd, and the wake interval. Timers are short (a few
+ * ms); the wake interval test takes about half a second. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -656,4 +657,63 @@ CC_TEST(loop_now_is_the_wakeup_time)
     CC_CHECK_INT(n.calls, 1);
     CC_CHECK(n.seen_us >= before && n.seen_us <= after);
     CC_CHECK(idle >= after + 4000);
+}
+
+/* A wake interval: what arrives soon after a wake-up that found work waits out the rest of
+ * the interval and comes in one batch with whatever else arrived; a timer due earlier ends
+ * the wait on time; once the interval has passed, the next message is taken at once. Only
+ * lower bounds of elapsed time are checked, or bounds with a margin of hundreds of ms. */
+CC_TEST(loop_wake_interval_batches_what_arrives)
+{
+    cc_loop_t *loop = cc_loop_new();
+    int p[2];
+    CC_CHECK_INT(pipe(p), 0);
+    s_reader_t r = {0};
+    CC_CHECK_INT(cc_loop_fd_add(loop, p[0], EPOLLIN, s_read_fd, &r), 0);
+    cc_loop_set_wake_interval(loop, 150 * 1000);
+
+    /* the first message: no wake-up with work yet, so taken at once */
+    CC_CHECK(write(p[1], "a", 1) == 1);
+    cc_loop_run_once(loop, 1000);
+    int first = r.calls;
+    uint64_t woke = cc_loop_now_us(loop);
+    /* two more right behind it: one batch, at the end of the interval */
+    CC_CHECK(write(p[1], "b", 1) == 1);
+    CC_CHECK(write(p[1], "c", 1) == 1);
+    cc_loop_run_once(loop, 1000);
+    uint64_t batch_at = cc_mono_us();
+    int after_batch = r.calls;
+    char batch[16];
+    memcpy(batch, r.got, sizeof batch);
+
+    /* a timer due before the interval ends fires on time, not at its end */
+    s_record_t rec = {.expect = 1};
+    s_tagged_t t = {&rec, 7};
+    cc_loop_set_wake_interval(loop, 5 * 1000 * 1000);
+    CC_CHECK(write(p[1], "d", 1) == 1);
+    cc_loop_run_once(loop, 1000); /* the interval counts from here */
+    uint64_t t0 = cc_mono_us();
+    CC_CHECK(cc_loop_timer_add(loop, 20, 0, s_tag_timer, &t) > 0);
+    s_run_until(loop, &rec.done, 3000);
+    uint64_t timer_took = cc_mono_us() - t0;
+
+    /* the interval passed: the next message is not held back */
+    cc_loop_set_wake_interval(loop, 150 * 1000);
+    usleep(200 * 1000);
+    CC_CHECK(write(p[1], "e", 1) == 1);
+    uint64_t t1 = cc_mono_us();
+    cc_loop_run_once(loop, 1000);
+    uint64_t prompt_took = cc_mono_us() - t1;
+    cc_loop_destroy(&loop);
+    close(p[0]);
+    close(p[1]);
+
+    CC_CHECK_INT(first, 1);
+    CC_CHECK_INT(after_batch, 2);
+    CC_CHECK_STR(batch, "bc");
+    CC_CHECK(batch_at >= woke + 150 * 1000);
+    CC_CHECK_INT(rec.done, 1);
+    CC_CHECK(timer_took < 2 * 1000 * 1000);
+    CC_CHECK_STR(r.got, "e");
+    CC_CHECK(prompt_took < 120 * 1000);
 }
