@@ -33,6 +33,7 @@
 #include "cc_log.h"
 #include "sp_db.h"
 #include "sp_digest.h"
+#include "sp_sofia_yield.h"
 
 static uint64_t s_now_s(void)
 {
@@ -489,6 +490,10 @@ sp_proxy_t *sp_proxy_new(cc_daemon_t *daemon, const sp_settings_t *settings,
                  cc_logq("nua_create failed (port in use or address not local?)"));
         goto fail;
     }
+    if (!sp_sofia_yield_replaced()) /* see sp_sofia_yield.c: calls then fail in bursts */
+        cc_warn("sip.sofia_yield_kept", "reason=%s",
+                cc_logq("sofia-sip's su_root_yield is not replaced: the stack's "
+                        "timers can fire all at once under load"));
     s_tune_udp(self);
     sp_reg_udp_open(self); /* off with a warning when the kernel refuses; never fatal */
     self->dir = *directory_p;
